@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import { FleetFiltersForm } from "@/components/fleet/fleet-filters";
+import { FleetStats } from "@/components/fleet/fleet-stats";
+import { LiveRefresh } from "@/components/fleet/live-refresh";
+import { VersionMatrix } from "@/components/fleet/version-matrix";
+import { EmptyFleet } from "@/components/fleet/empty-fleet";
+import { fleetHref, parseFleetFilters } from "@/lib/fleet/filters";
+import { getFleetMatrix } from "@/lib/fleet/queries";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Fleet" };
+
+export default async function FleetPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const filters = parseFleetFilters(await searchParams);
+  const matrix = await getFleetMatrix(filters);
+  const filtered = Boolean(filters.env || filters.ns || filters.kind || filters.q || filters.drifting);
+
+  return (
+    <main className="page">
+      <div className="page-head">
+        <div>
+          <h1>Fleet versions</h1>
+          <div className="muted">What every instance of every service runs, per kind of reloadable thing.</div>
+        </div>
+        <LiveRefresh loadedAt={matrix.generatedAt.toISOString()} />
+      </div>
+      <FleetStats totals={matrix.totals} filtered={filtered} driftingHref={fleetHref({ ...filters, drifting: true, page: 1 })} />
+      <FleetFiltersForm filters={filters} facets={matrix.facets} />
+      {matrix.totals.services === 0 ? (
+        <EmptyFleet />
+      ) : matrix.totals.matching === 0 ? (
+        <div className="panel empty">
+          No service matches these filters. <a href="/fleet">Clear the filters</a>
+        </div>
+      ) : (
+        <VersionMatrix matrix={matrix} filters={filters} />
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,34 @@
+// POST /api/v1/events: reload events (one, an array, or CloudEvents) in; {accepted, duplicates, rejected} out.
+import { IngestError } from "@/lib/ingest/errors";
+import { json, withIngest } from "@/lib/ingest/http";
+import { parseEvents, type BodyFormat } from "@/lib/ingest/parse-events";
+import { storeEvents } from "@/lib/ingest/store-events";
+import { env } from "@/lib/env";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+const FORMATS: Record<string, BodyFormat> = {
+  "application/json": "json",
+  "application/cloudevents+json": "cloudevent",
+  "application/cloudevents-batch+json": "cloudevent-batch",
+};
+
+export const POST = withIngest(async ({ body, contentType }) => {
+  const format = FORMATS[contentType];
+  if (!format) {
+    throw new IngestError(415, "unsupported_media_type", `Content-Type must be one of ${Object.keys(FORMATS).join(", ")}`);
+  }
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new IngestError(400, "invalid_json", `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseEvents(decoded, format, env().INGEST_MAX_EVENTS);
+  if (parsed.events.length === 0) {
+    return json({ accepted: 0, duplicates: 0, rejected: parsed.rejected }, 400);
+  }
+  const stored = await storeEvents(parsed.events.map((p) => p.event));
+  return json({ accepted: stored.accepted, duplicates: stored.duplicates, rejected: parsed.rejected });
+});

@@ -1,0 +1,15 @@
+// GET /api/v1/fleet/status: when the newest event arrived, for views that poll for changes.
+import { getFleetStatus } from "@/lib/fleet/status";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export async function GET() {
+  try {
+    const status = await getFleetStatus();
+    return Response.json({ latestEventAt: status.latestEventAt?.toISOString() ?? null }, { headers: { "cache-control": "no-store" } });
+  } catch (error) {
+    console.error("[fleet/status]", error);
+    return Response.json({ error: "unavailable", message: "the database is unavailable" }, { status: 503, headers: { "Retry-After": "5" } });
+  }
+}

@@ -1,0 +1,28 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { Providers } from "./providers";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Reloadscope", template: "%s · Reloadscope" },
+  description: "Reload observability: which version of every reloadable thing runs where, and how it got there.",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <header className="topbar">
+          <Link href="/fleet" className="brand">
+            Reloadscope
+          </Link>
+          <nav>
+            <Link href="/fleet">Fleet</Link>
+          </nav>
+        </header>
+        <Providers>{children}</Providers>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,56 @@
+import { formatDuration, isoUtc, relativeTime } from "@/lib/format";
+import type { ReloadSummary } from "@/lib/services/queries";
+import { ReloadStatusBadge } from "./reload-status-badge";
+
+export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now: Date }) {
+  return (
+    <section className="panel" aria-label="Reload history">
+      <h2>Reload history</h2>
+      {reloads.length === 0 ? (
+        <p className="empty">No reload has been reported for this service yet; heartbeats alone show what runs.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Started</th>
+                <th>Reload</th>
+                <th>Resource</th>
+                <th>Version</th>
+                <th>Initiator</th>
+                <th>Status</th>
+                <th>Instances</th>
+                <th>Convergence</th>
+              </tr>
+            </thead>
+            <tbody>
+              {reloads.map((r) => (
+                <tr key={r.id} data-reload={r.id}>
+                  <td title={isoUtc(r.firstEventAt)}>{relativeTime(r.firstEventAt, now)}</td>
+                  <td className="mono">{r.id}</td>
+                  <td>
+                    {r.kind} · <span className="mono">{r.resource}</span>
+                  </td>
+                  <td className="mono">
+                    {r.fromVersion ?? "?"} → {r.toVersion ?? "?"}
+                  </td>
+                  <td>{r.initiator ?? <span className="muted">unknown</span>}</td>
+                  <td>
+                    <ReloadStatusBadge status={r.status} />
+                    {r.lastError ? <div className="error-text">{r.lastError}</div> : null}
+                  </td>
+                  <td>
+                    {r.instancesSucceeded}/{r.instancesReporting} ok
+                    {r.instancesFailed ? <span className="badge bad"> {r.instancesFailed} failed</span> : null}
+                    {r.instancesInProgress ? <span className="badge info"> {r.instancesInProgress} in progress</span> : null}
+                  </td>
+                  <td>{formatDuration(r.convergenceMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

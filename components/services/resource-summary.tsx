@@ -1,0 +1,48 @@
+import { KindLabel } from "@/components/fleet/kind-label";
+import { formatDuration } from "@/lib/format";
+import type { ResourceColumn } from "@/lib/services/queries";
+
+export function ResourceSummary({ columns }: { columns: ResourceColumn[] }) {
+  return (
+    <section className="panel" aria-label="Resources">
+      <h2>Resources</h2>
+      {columns.length === 0 ? (
+        <p className="empty">No instance has reported a version yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Kind</th>
+              <th>Resource</th>
+              <th>Desired version</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {columns.map((c) => (
+              <tr key={c.key}>
+                <td>
+                  <KindLabel kind={c.kind} />
+                </td>
+                <td className="mono">{c.resource}</td>
+                <td className="mono">{c.desired ?? <span className="muted">none yet</span>}</td>
+                <td>
+                  {c.drift.drifting ? (
+                    <span className="badge drift">
+                      drift: {c.drift.versionCount} versions{c.drift.offDesired ? `, ${c.drift.offDesired} off desired` : ""} for{" "}
+                      {formatDuration(c.drift.driftingForMs)}+
+                    </span>
+                  ) : c.drift.versionCount > 1 ? (
+                    <span className="badge info">converging</span>
+                  ) : (
+                    <span className="badge ok">in sync</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

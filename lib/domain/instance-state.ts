@@ -1,0 +1,88 @@
+import { CONTROL_PHASES, FAILURE_PHASES, SUCCESS_PHASES } from "./phases";
+import type { Outcome, Phase, ReloadEventInput } from "./types";
+
+/** What one instance runs for one kind/resource, as the matrix reads it. */
+export interface InstanceState {
+  version: string | null;
+  since: Date | null;
+  lastPhase: Phase;
+  lastPhaseAt: Date;
+  outcome: Outcome;
+  lastError: string | null;
+  lastReloadId: string | null;
+}
+
+type StateEvent = Pick<
+  ReloadEventInput,
+  "phase" | "occurredAt" | "fromVersion" | "toVersion" | "error" | "reloadId" | "instance"
+>;
+
+/** True when the event says something about an instance's running version or reload progress. */
+export function affectsInstanceState(event: Pick<ReloadEventInput, "phase" | "instance">): boolean {
+  return event.instance !== null && !CONTROL_PHASES.has(event.phase);
+}
+
+/**
+ * The instance state after one event. Returns `current` itself when the event changes nothing:
+ * events older than the state's last event go into history only, so a late `applied` can
+ * never turn an instance's version back.
+ */
+export function nextInstanceState(current: InstanceState | null, event: StateEvent): InstanceState | null {
+  if (!affectsInstanceState(event)) return current;
+  if (current && event.occurredAt.getTime() < current.lastPhaseAt.getTime()) return current;
+
+  const runningBefore = current?.version ?? null;
+  const moveTo = (version: string | null): Pick<InstanceState, "version" | "since"> => {
+    if (version === null) return { version: runningBefore, since: current?.since ?? null };
+    if (version === runningBefore) return { version, since: current?.since ?? event.occurredAt };
+    return { version, since: event.occurredAt };
+  };
+  const base = {
+    lastPhase: event.phase,
+    lastPhaseAt: event.occurredAt,
+    lastReloadId: event.reloadId ?? current?.lastReloadId ?? null,
+  };
+
+  if (event.phase === "heartbeat") {
+    const moved = moveTo(event.toVersion);
+    const changed = moved.version !== runningBefore;
+    // A heartbeat on the same version keeps the last reload's outcome (a NACK stays visible
+    // until a later reload succeeds); a heartbeat on a new version means it now runs cleanly.
+    return {
+      ...moved,
+      ...base,
+      lastReloadId: current?.lastReloadId ?? null,
+      outcome: changed || !current ? "ok" : current.outcome,
+      lastError: changed || !current ? null : current.lastError,
+    };
+  }
+  if (SUCCESS_PHASES.has(event.phase)) {
+    return { ...moveTo(event.toVersion), ...base, outcome: "ok", lastError: null };
+  }
+  if (FAILURE_PHASES.has(event.phase)) {
+    // The instance refused or failed to apply: it still runs what it ran before.
+    return {
+      ...moveTo(runningBefore ?? event.fromVersion),
+      ...base,
+      outcome: event.phase === "nacked" ? "nacked" : "failed",
+      lastError: event.error,
+    };
+  }
+  if (event.phase === "rolled_back") {
+    // A rollback returns the instance to the version it ran before the reload.
+    return { ...moveTo(event.fromVersion), ...base, outcome: "rolled_back", lastError: event.error };
+  }
+  // dispatched, received, parsed, validated, staged: on the way, version unchanged.
+  return {
+    ...moveTo(runningBefore ?? event.fromVersion),
+    ...base,
+    outcome: "in_progress",
+    lastError: null,
+  };
+}
+
+/** Folds events (in any arrival order) into the state, oldest first, as ingest does. */
+export function foldInstanceState(current: InstanceState | null, events: StateEvent[]): InstanceState | null {
+  const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  return ordered.reduce(nextInstanceState, current);
+}

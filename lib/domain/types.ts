@@ -1,0 +1,84 @@
+// The product's vocabulary (see DESIGN.md) as plain types shared by every layer.
+
+export const PHASES = [
+  "requested",
+  "approved",
+  "rejected",
+  "dispatched",
+  "received",
+  "parsed",
+  "validated",
+  "staged",
+  "applied",
+  "acked",
+  "nacked",
+  "failed",
+  "rolled_back",
+  "heartbeat",
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Kinds that get an icon; any other lowercase word is accepted too. */
+export const KNOWN_KINDS = [
+  "config",
+  "policy",
+  "routes",
+  "flags",
+  "cache",
+  "certificate",
+  "model",
+  "prompt",
+  "data",
+  "code",
+] as const;
+
+export const RELOAD_STATUSES = [
+  "pending_approval",
+  "approved",
+  "dispatching",
+  "in_progress",
+  "succeeded",
+  "partially_failed",
+  "failed",
+  "rolled_back",
+  "rejected",
+  "cancelled",
+  "expired",
+] as const;
+export type ReloadStatus = (typeof RELOAD_STATUSES)[number];
+
+/** What an instance's last reload step came to, per kind/resource. */
+export type Outcome = "ok" | "in_progress" | "nacked" | "failed" | "rolled_back";
+
+/** A reload event after validation and normalisation; what the domain works with. */
+export interface ReloadEventInput {
+  id: string;
+  reloadId: string | null;
+  environment: string;
+  namespace: string;
+  service: string;
+  instance: string | null;
+  labels: Record<string, string>;
+  kind: string;
+  resource: string;
+  phase: Phase;
+  fromVersion: string | null;
+  toVersion: string | null;
+  initiator: string | null;
+  occurredAt: Date;
+  durationMs: number | null;
+  error: string | null;
+  traceId: string | null;
+  spanId: string | null;
+  attributes: Record<string, unknown>;
+}
+
+export interface ServiceKey {
+  environment: string;
+  namespace: string;
+  name: string;
+}
+
+export function serviceKeyString(key: ServiceKey): string {
+  return `${key.environment}\u0000${key.namespace}\u0000${key.name}`;
+}

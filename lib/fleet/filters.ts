@@ -1,0 +1,35 @@
+// Fleet filters live in the URL (?env=&ns=&kind=&drifting=1&q=&page=), so a link reproduces a view.
+import { z } from "zod";
+
+export const FLEET_PAGE_SIZE = 100;
+
+const text = z.string().trim().max(200).optional().transform((v) => (v ? v : undefined));
+
+export const fleetFiltersSchema = z.object({
+  env: text,
+  ns: text,
+  kind: text,
+  q: text,
+  drifting: z.enum(["1", "0", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
+  page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined).transform((v) => v ?? 1),
+});
+
+export type FleetFilters = z.infer<typeof fleetFiltersSchema>;
+
+export function parseFleetFilters(searchParams: Record<string, string | string[] | undefined>): FleetFilters {
+  const flat = Object.fromEntries(Object.entries(searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+  const parsed = fleetFiltersSchema.safeParse(flat);
+  return parsed.success ? parsed.data : { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+}
+
+export function fleetHref(filters: Partial<FleetFilters>): string {
+  const params = new URLSearchParams();
+  if (filters.env) params.set("env", filters.env);
+  if (filters.ns) params.set("ns", filters.ns);
+  if (filters.kind) params.set("kind", filters.kind);
+  if (filters.q) params.set("q", filters.q);
+  if (filters.drifting) params.set("drifting", "1");
+  if (filters.page && filters.page > 1) params.set("page", String(filters.page));
+  const qs = params.toString();
+  return qs ? `/fleet?${qs}` : "/fleet";
+}

@@ -1,0 +1,28 @@
+// Expected ingest failures carry an HTTP status and a message meant for the caller.
+
+export class IngestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "IngestError";
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P03", "53300", "53000"]);
+
+/** True for errors that mean the database cannot be reached right now (answer 503). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === "string" && /connection terminated|timeout exceeded when trying to connect|ECONNREFUSED/i.test(message)) {
+      return true;
+    }
+  }
+  return false;
+}

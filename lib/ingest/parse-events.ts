@@ -1,0 +1,106 @@
+// Turns a decoded request body (plain events or CloudEvents) into validated domain events,
+// keeping the index and reason of every event it rejects.
+import type { ReloadEventInput } from "@/lib/domain/types";
+import { IngestError } from "./errors";
+import { cloudEventSchema, describeIssues, reloadEventSchema, type ReloadEventWire } from "./wire-schema";
+
+export type BodyFormat = "json" | "cloudevent" | "cloudevent-batch";
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+export interface ParsedEvents {
+  events: { index: number; event: ReloadEventInput }[];
+  rejected: Rejection[];
+  total: number;
+}
+
+const MAX_ATTRIBUTES_BYTES = 16 * 1024;
+
+export function parseEvents(body: unknown, format: BodyFormat, maxEvents: number): ParsedEvents {
+  const items = itemsOf(body, format);
+  if (items.length === 0) throw new IngestError(400, "empty_batch", "the body holds no events");
+  if (items.length > maxEvents) {
+    throw new IngestError(413, "too_many_events", `the body holds ${items.length} events; at most ${maxEvents} are accepted per request`);
+  }
+  const parsed: ParsedEvents = { events: [], rejected: [], total: items.length };
+  items.forEach((item, index) => {
+    const unwrapped = format === "json" ? { ok: true as const, value: item } : unwrapCloudEvent(item);
+    if (!unwrapped.ok) {
+      parsed.rejected.push({ index, reason: unwrapped.reason });
+      return;
+    }
+    const result = reloadEventSchema.safeParse(unwrapped.value);
+    if (!result.success) {
+      parsed.rejected.push({ index, reason: describeIssues(result.error) });
+      return;
+    }
+    const attributes = result.data.attributes ?? {};
+    if (JSON.stringify(attributes).length > MAX_ATTRIBUTES_BYTES) {
+      parsed.rejected.push({ index, reason: `attributes: must be at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON` });
+      return;
+    }
+    parsed.events.push({ index, event: toDomainEvent(result.data) });
+  });
+  return parsed;
+}
+
+function itemsOf(body: unknown, format: BodyFormat): unknown[] {
+  if (format === "cloudevent") {
+    if (!isObject(body)) throw new IngestError(400, "invalid_body", "a CloudEvent must be a JSON object");
+    return [body];
+  }
+  if (format === "cloudevent-batch") {
+    if (!Array.isArray(body)) throw new IngestError(400, "invalid_body", "a CloudEvents batch must be a JSON array");
+    return body;
+  }
+  if (Array.isArray(body)) return body;
+  if (isObject(body)) return [body];
+  throw new IngestError(400, "invalid_body", "the body must be a reload event object or an array of them");
+}
+
+function unwrapCloudEvent(item: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+  const envelope = cloudEventSchema.safeParse(item);
+  if (!envelope.success) return { ok: false, reason: describeIssues(envelope.error) };
+  const ce = envelope.data;
+  // The envelope fills what the event leaves out: id, occurredAt, instance.
+  return {
+    ok: true,
+    value: {
+      ...ce.data,
+      id: ce.data.id ?? ce.id,
+      occurredAt: ce.data.occurredAt ?? ce.time,
+      instance: ce.data.instance ?? ce.source,
+    },
+  };
+}
+
+function toDomainEvent(wire: ReloadEventWire): ReloadEventInput {
+  return {
+    id: wire.id,
+    reloadId: wire.reloadId ?? null,
+    environment: wire.environment,
+    namespace: wire.namespace ?? "",
+    service: wire.service,
+    instance: wire.instance ?? null,
+    labels: wire.labels ?? {},
+    kind: wire.kind,
+    resource: wire.resource,
+    phase: wire.phase,
+    fromVersion: wire.fromVersion ?? null,
+    toVersion: wire.toVersion ?? null,
+    initiator: wire.initiator ?? null,
+    occurredAt: new Date(wire.occurredAt),
+    durationMs: wire.durationMs ?? null,
+    error: wire.error?.trim() || null,
+    traceId: wire.traceId?.toLowerCase() ?? null,
+    spanId: wire.spanId?.toLowerCase() ?? null,
+    attributes: wire.attributes ?? {},
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

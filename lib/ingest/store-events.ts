@@ -1,0 +1,557 @@
+import "server-only";
+import { db } from "@/lib/db/client";
+import {
+  affectsInstanceState,
+  foldInstanceState,
+  type InstanceState,
+} from "@/lib/domain/instance-state";
+import { FAILURE_PHASES, PROGRESS_PHASES, SUCCESS_PHASES } from "@/lib/domain/phases";
+import {
+  completedAt,
+  convergenceMs,
+  deriveReloadStatus,
+  desiredVersionFrom,
+  foldReloadFacts,
+  instancePhaseBucket,
+  type ReloadFacts,
+  type ReloadInstanceCounts,
+} from "@/lib/domain/reload-status";
+import { serviceKeyString, type Outcome, type Phase, type ReloadEventInput } from "@/lib/domain/types";
+
+// Stores a batch of validated events and everything they change (instances, instance state,
+// reloads, desired versions) in one transaction. Rows are locked in a fixed order (by key)
+// so concurrent batches queue behind each other instead of losing updates or deadlocking.
+
+type Tx = Parameters<Parameters<ReturnType<typeof db>["$transaction"]>[0]>[0];
+
+export interface StoreResult {
+  accepted: number;
+  duplicates: number;
+  /** ids of the events written by this call, in input order */
+  acceptedIds: string[];
+}
+
+const TRANSACTION_RETRIES = 3;
+
+export async function storeEvents(events: ReloadEventInput[]): Promise<StoreResult> {
+  // A repeat inside one request is a duplicate too: the first occurrence wins.
+  const seen = new Set<string>();
+  const unique = events.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+  const inBatchDuplicates = events.length - unique.length;
+  if (unique.length === 0) return { accepted: 0, duplicates: inBatchDuplicates, acceptedIds: [] };
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const acceptedIds = await db().$transaction((tx) => storeInTransaction(tx, unique), {
+        maxWait: 10_000,
+        timeout: 60_000,
+      });
+      return {
+        accepted: acceptedIds.length,
+        duplicates: inBatchDuplicates + unique.length - acceptedIds.length,
+        acceptedIds,
+      };
+    } catch (error) {
+      const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+      const retryable = code === "40P01" || code === "40001" || /deadlock detected/.test(String(error));
+      if (!retryable || attempt >= TRANSACTION_RETRIES) throw error;
+    }
+  }
+}
+
+async function storeInTransaction(tx: Tx, events: ReloadEventInput[]): Promise<string[]> {
+  const serviceIds = await upsertServices(tx, events);
+  const serviceOf = (e: ReloadEventInput) => serviceIds.get(serviceKeyString({ environment: e.environment, namespace: e.namespace, name: e.service }))!;
+  const instanceIds = await upsertInstances(tx, events, serviceOf);
+  const instanceOf = (e: ReloadEventInput) => (e.instance === null ? null : instanceIds.get(`${serviceOf(e)}\u0000${e.instance}`)!);
+
+  const acceptedIds = await insertEvents(tx, events, serviceOf, instanceOf);
+  const accepted = events.filter((e) => acceptedIds.has(e.id));
+  if (accepted.length === 0) return [];
+
+  await updateInstanceStates(tx, accepted, serviceOf, instanceOf);
+  await updateReloads(tx, accepted, serviceOf, instanceOf);
+  return accepted.map((e) => e.id);
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const byKey = <T>(rows: [string, T][]) => rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<string, number>> {
+  const services = new Map<string, { environment: string; namespace: string; name: string; lastAt: Date }>();
+  for (const e of events) {
+    const key = serviceKeyString({ environment: e.environment, namespace: e.namespace, name: e.service });
+    const known = services.get(key);
+    if (!known) services.set(key, { environment: e.environment, namespace: e.namespace, name: e.service, lastAt: e.occurredAt });
+    else if (e.occurredAt > known.lastAt) known.lastAt = e.occurredAt;
+  }
+  const rows = byKey([...services.entries()]).map(([, s]) => s);
+  const result = await tx.$queryRawUnsafe<{ id: number; environment: string; namespace: string; name: string }[]>(
+    `INSERT INTO service (environment, namespace, name, last_event_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+     ON CONFLICT (environment, namespace, name)
+     DO UPDATE SET last_event_at = greatest(service.last_event_at, excluded.last_event_at)
+     RETURNING id, environment, namespace, name`,
+    rows.map((s) => s.environment),
+    rows.map((s) => s.namespace),
+    rows.map((s) => s.name),
+    rows.map((s) => iso(s.lastAt)),
+  );
+  return new Map(result.map((r) => [serviceKeyString(r), r.id]));
+}
+
+async function upsertInstances(
+  tx: Tx,
+  events: ReloadEventInput[],
+  serviceOf: (e: ReloadEventInput) => number,
+): Promise<Map<string, number>> {
+  const instances = new Map<string, { serviceId: number; key: string; labels: Record<string, string>; firstAt: Date; lastAt: Date }>();
+  for (const e of events) {
+    if (e.instance === null) continue;
+    const key = `${serviceOf(e)}\u0000${e.instance}`;
+    const known = instances.get(key);
+    if (!known) {
+      instances.set(key, { serviceId: serviceOf(e), key: e.instance, labels: { ...e.labels }, firstAt: e.occurredAt, lastAt: e.occurredAt });
+      continue;
+    }
+    // Labels from the newest event win.
+    if (e.occurredAt >= known.lastAt) {
+      known.labels = { ...known.labels, ...e.labels };
+      known.lastAt = e.occurredAt;
+    } else {
+      known.labels = { ...e.labels, ...known.labels };
+    }
+    if (e.occurredAt < known.firstAt) known.firstAt = e.occurredAt;
+  }
+  if (instances.size === 0) return new Map();
+  const rows = byKey([...instances.entries()]).map(([, i]) => i);
+  const result = await tx.$queryRawUnsafe<{ id: number; service_id: number; instance_key: string }[]>(
+    `INSERT INTO instance (service_id, instance_key, labels, first_seen_at, last_seen_at)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
+     ON CONFLICT (service_id, instance_key) DO UPDATE SET
+       first_seen_at = least(instance.first_seen_at, excluded.first_seen_at),
+       last_seen_at = greatest(instance.last_seen_at, excluded.last_seen_at),
+       labels = CASE WHEN excluded.last_seen_at >= instance.last_seen_at
+                     THEN instance.labels || excluded.labels
+                     ELSE excluded.labels || instance.labels END
+     RETURNING id, service_id, instance_key`,
+    rows.map((i) => i.serviceId),
+    rows.map((i) => i.key),
+    rows.map((i) => JSON.stringify(i.labels)),
+    rows.map((i) => iso(i.firstAt)),
+    rows.map((i) => iso(i.lastAt)),
+  );
+  return new Map(result.map((r) => [`${r.service_id}\u0000${r.instance_key}`, r.id]));
+}
+
+async function insertEvents(
+  tx: Tx,
+  events: ReloadEventInput[],
+  serviceOf: (e: ReloadEventInput) => number,
+  instanceOf: (e: ReloadEventInput) => number | null,
+): Promise<Set<string>> {
+  const rows = [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
+                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+                          $9::text[], $10::text[], $11::timestamptz[], $12::int[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
+     ON CONFLICT (id) DO NOTHING
+     RETURNING id`,
+    rows.map((e) => e.id),
+    rows.map((e) => e.reloadId),
+    rows.map(serviceOf),
+    rows.map(instanceOf),
+    rows.map((e) => e.kind),
+    rows.map((e) => e.resource),
+    rows.map((e) => e.phase),
+    rows.map((e) => e.fromVersion),
+    rows.map((e) => e.toVersion),
+    rows.map((e) => e.initiator),
+    rows.map((e) => iso(e.occurredAt)),
+    rows.map((e) => e.durationMs),
+    rows.map((e) => e.error),
+    rows.map((e) => e.traceId),
+    rows.map((e) => e.spanId),
+    rows.map((e) => JSON.stringify(e.attributes)),
+  );
+  return new Set(inserted.map((r) => r.id));
+}
+
+interface StateRow {
+  instance_id: number;
+  kind: string;
+  resource: string;
+  version: string | null;
+  since: Date | null;
+  last_phase: Phase;
+  last_phase_at: Date;
+  outcome: Outcome;
+  last_error: string | null;
+  last_reload_id: string | null;
+}
+
+const stateKey = (instanceId: number, kind: string, resource: string) => `${instanceId}\u0000${kind}\u0000${resource}`;
+
+async function updateInstanceStates(
+  tx: Tx,
+  accepted: ReloadEventInput[],
+  serviceOf: (e: ReloadEventInput) => number,
+  instanceOf: (e: ReloadEventInput) => number | null,
+): Promise<void> {
+  const groups = new Map<string, { instanceId: number; serviceId: number; kind: string; resource: string; events: ReloadEventInput[] }>();
+  for (const e of accepted) {
+    if (!affectsInstanceState(e)) continue;
+    const instanceId = instanceOf(e)!;
+    const key = stateKey(instanceId, e.kind, e.resource);
+    const group = groups.get(key) ?? { instanceId, serviceId: serviceOf(e), kind: e.kind, resource: e.resource, events: [] };
+    group.events.push(e);
+    groups.set(key, group);
+  }
+  if (groups.size === 0) return;
+  const ordered = byKey([...groups.entries()]).map(([, g]) => g);
+
+  const lockStates = async (keys: typeof ordered) => {
+    const rows = await tx.$queryRawUnsafe<StateRow[]>(
+      `SELECT st.instance_id, st.kind, st.resource, st.version, st.since, st.last_phase, st.last_phase_at,
+              st.outcome, st.last_error, st.last_reload_id
+       FROM instance_state st
+       JOIN unnest($1::int[], $2::text[], $3::text[]) AS k(instance_id, kind, resource)
+         ON st.instance_id = k.instance_id AND st.kind = k.kind AND st.resource = k.resource
+       ORDER BY st.instance_id, st.kind, st.resource
+       FOR UPDATE OF st`,
+      keys.map((g) => g.instanceId),
+      keys.map((g) => g.kind),
+      keys.map((g) => g.resource),
+    );
+    return new Map(rows.map((r) => [stateKey(r.instance_id, r.kind, r.resource), fromRow(r)]));
+  };
+
+  const existing = await lockStates(ordered);
+  const toUpdate: { group: (typeof ordered)[number]; state: InstanceState }[] = [];
+  const toInsert: { group: (typeof ordered)[number]; state: InstanceState }[] = [];
+  for (const group of ordered) {
+    const key = stateKey(group.instanceId, group.kind, group.resource);
+    const current = existing.get(key) ?? null;
+    const next = foldInstanceState(current, group.events);
+    if (!next || next === current) continue;
+    (current ? toUpdate : toInsert).push({ group, state: next });
+  }
+
+  if (toInsert.length > 0) {
+    const inserted = await writeStates(tx, toInsert, "insert");
+    // Another transaction created some of these rows meanwhile: fold onto what it wrote.
+    const lost = toInsert.filter(({ group }) => !inserted.has(stateKey(group.instanceId, group.kind, group.resource)));
+    if (lost.length > 0) {
+      const now = await lockStates(lost.map(({ group }) => group));
+      for (const { group } of lost) {
+        const current = now.get(stateKey(group.instanceId, group.kind, group.resource)) ?? null;
+        const next = foldInstanceState(current, group.events);
+        if (next && next !== current) toUpdate.push({ group, state: next });
+      }
+    }
+  }
+  if (toUpdate.length > 0) await writeStates(tx, toUpdate, "update");
+}
+
+function fromRow(r: StateRow): InstanceState {
+  return {
+    version: r.version,
+    since: r.since,
+    lastPhase: r.last_phase,
+    lastPhaseAt: r.last_phase_at,
+    outcome: r.outcome,
+    lastError: r.last_error,
+    lastReloadId: r.last_reload_id,
+  };
+}
+
+async function writeStates(
+  tx: Tx,
+  rows: { group: { instanceId: number; serviceId: number; kind: string; resource: string }; state: InstanceState }[],
+  mode: "insert" | "update",
+): Promise<Set<string>> {
+  const params = [
+    rows.map((r) => r.group.instanceId),
+    rows.map((r) => r.group.kind),
+    rows.map((r) => r.group.resource),
+    rows.map((r) => r.group.serviceId),
+    rows.map((r) => r.state.version),
+    rows.map((r) => iso(r.state.since)),
+    rows.map((r) => r.state.lastPhase),
+    rows.map((r) => iso(r.state.lastPhaseAt)),
+    rows.map((r) => r.state.outcome),
+    rows.map((r) => r.state.lastError),
+    rows.map((r) => r.state.lastReloadId),
+  ];
+  const values = `unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[],
+                         $8::timestamptz[], $9::text[], $10::text[], $11::text[])`;
+  if (mode === "insert") {
+    const inserted = await tx.$queryRawUnsafe<{ instance_id: number; kind: string; resource: string }[]>(
+      `INSERT INTO instance_state (instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
+                                   outcome, last_error, last_reload_id)
+       SELECT * FROM ${values}
+       ON CONFLICT (instance_id, kind, resource) DO NOTHING
+       RETURNING instance_id, kind, resource`,
+      ...params,
+    );
+    return new Set(inserted.map((r) => stateKey(r.instance_id, r.kind, r.resource)));
+  }
+  await tx.$executeRawUnsafe(
+    `UPDATE instance_state st SET version = u.version, since = u.since, last_phase = u.last_phase,
+            last_phase_at = u.last_phase_at, outcome = u.outcome, last_error = u.last_error,
+            last_reload_id = u.last_reload_id, updated_at = now()
+     FROM ${values} AS u(instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
+                         outcome, last_error, last_reload_id)
+     WHERE st.instance_id = u.instance_id AND st.kind = u.kind AND st.resource = u.resource`,
+    ...params,
+  );
+  return new Set();
+}
+
+interface ReloadRow {
+  id: string;
+  kind: string;
+  resource: string;
+  from_version: string | null;
+  to_version: string | null;
+  initiator: string | null;
+  requested_at: Date | null;
+  approved_at: Date | null;
+  rejected_at: Date | null;
+  dispatched_at: Date | null;
+  rolled_back_at: Date | null;
+  failed_at: Date | null;
+  first_event_at: Date;
+  last_event_at: Date;
+  last_error: string | null;
+}
+
+function factsFromRow(r: ReloadRow): ReloadFacts {
+  return {
+    kind: r.kind,
+    resource: r.resource,
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    initiator: r.initiator,
+    requestedAt: r.requested_at,
+    approvedAt: r.approved_at,
+    rejectedAt: r.rejected_at,
+    dispatchedAt: r.dispatched_at,
+    rolledBackAt: r.rolled_back_at,
+    failedAt: r.failed_at,
+    firstEventAt: r.first_event_at,
+    lastEventAt: r.last_event_at,
+    lastError: r.last_error,
+  };
+}
+
+async function updateReloads(
+  tx: Tx,
+  accepted: ReloadEventInput[],
+  serviceOf: (e: ReloadEventInput) => number,
+  instanceOf: (e: ReloadEventInput) => number | null,
+): Promise<void> {
+  const byReload = new Map<string, ReloadEventInput[]>();
+  for (const e of accepted) {
+    if (e.reloadId === null) continue;
+    const list = byReload.get(e.reloadId) ?? [];
+    list.push(e);
+    byReload.set(e.reloadId, list);
+  }
+  if (byReload.size === 0) return;
+  const reloadIds = [...byReload.keys()].sort();
+
+  const lockReloads = async (ids: string[]) => {
+    const rows = await tx.$queryRawUnsafe<ReloadRow[]>(
+      `SELECT id, kind, resource, from_version, to_version, initiator, requested_at, approved_at, rejected_at,
+              dispatched_at, rolled_back_at, failed_at, first_event_at, last_event_at, last_error
+       FROM reload WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+      ids,
+    );
+    return new Map(rows.map((r) => [r.id, factsFromRow(r)]));
+  };
+  const fold = (facts: ReloadFacts | null, id: string): ReloadFacts =>
+    byReload.get(id)!.reduce<ReloadFacts | null>(foldReloadFacts, facts)!;
+
+  const existing = await lockReloads(reloadIds);
+  const facts = new Map<string, ReloadFacts>();
+  const missing = reloadIds.filter((id) => !existing.has(id));
+  for (const id of reloadIds) if (existing.has(id)) facts.set(id, fold(existing.get(id)!, id));
+  if (missing.length > 0) {
+    const fresh = missing.map((id) => ({ id, facts: fold(null, id), serviceId: serviceOf(byReload.get(id)![0]!) }));
+    const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
+      `INSERT INTO reload (id, service_id, kind, resource, status, first_event_at, last_event_at)
+       SELECT u.id, u.service_id, u.kind, u.resource, 'in_progress', u.first_at, u.last_at
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+         AS u(id, service_id, kind, resource, first_at, last_at)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      fresh.map((f) => f.id),
+      fresh.map((f) => f.serviceId),
+      fresh.map((f) => f.facts.kind),
+      fresh.map((f) => f.facts.resource),
+      fresh.map((f) => iso(f.facts.firstEventAt)),
+      fresh.map((f) => iso(f.facts.lastEventAt)),
+    );
+    const insertedIds = new Set(inserted.map((r) => r.id));
+    for (const f of fresh) if (insertedIds.has(f.id)) facts.set(f.id, f.facts);
+    // Created by a concurrent transaction since we looked: lock it and fold onto it.
+    const raced = fresh.filter((f) => !insertedIds.has(f.id)).map((f) => f.id);
+    if (raced.length > 0) {
+      const now = await lockReloads(raced);
+      for (const id of raced) facts.set(id, fold(now.get(id)!, id));
+    }
+  }
+
+  await upsertReloadInstances(tx, accepted, instanceOf);
+  const counts = await countReloadInstances(tx, reloadIds);
+
+  const updates = reloadIds.map((id) => {
+    const f = facts.get(id)!;
+    const c = counts.get(id) ?? emptyCounts();
+    const status = deriveReloadStatus(f, c);
+    return { id, f, c, status, convergence: convergenceMs(f, c, status), completed: completedAt(f, c, status) };
+  });
+  await tx.$executeRawUnsafe(
+    `UPDATE reload r SET from_version = u.from_version, to_version = u.to_version, initiator = u.initiator,
+            status = u.status, requested_at = u.requested_at, approved_at = u.approved_at, rejected_at = u.rejected_at,
+            dispatched_at = u.dispatched_at, rolled_back_at = u.rolled_back_at, failed_at = u.failed_at,
+            first_event_at = u.first_event_at, last_event_at = u.last_event_at, completed_at = u.completed_at,
+            convergence_ms = u.convergence_ms, instances_reporting = u.reporting, instances_succeeded = u.succeeded,
+            instances_failed = u.failed, instances_in_progress = u.in_progress, last_error = u.last_error
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                 $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
+                 $13::timestamptz[], $14::timestamptz[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[], $20::text[])
+       AS u(id, from_version, to_version, initiator, status, requested_at, approved_at, rejected_at, dispatched_at,
+            rolled_back_at, failed_at, first_event_at, last_event_at, completed_at, convergence_ms, reporting,
+            succeeded, failed, in_progress, last_error)
+     WHERE r.id = u.id`,
+    updates.map((u) => u.id),
+    updates.map((u) => u.f.fromVersion),
+    updates.map((u) => u.f.toVersion),
+    updates.map((u) => u.f.initiator),
+    updates.map((u) => u.status),
+    updates.map((u) => iso(u.f.requestedAt)),
+    updates.map((u) => iso(u.f.approvedAt)),
+    updates.map((u) => iso(u.f.rejectedAt)),
+    updates.map((u) => iso(u.f.dispatchedAt)),
+    updates.map((u) => iso(u.f.rolledBackAt)),
+    updates.map((u) => iso(u.f.failedAt)),
+    updates.map((u) => iso(u.f.firstEventAt)),
+    updates.map((u) => iso(u.f.lastEventAt)),
+    updates.map((u) => iso(u.completed)),
+    updates.map((u) => u.convergence),
+    updates.map((u) => u.c.reporting),
+    updates.map((u) => u.c.succeeded),
+    updates.map((u) => u.c.failed),
+    updates.map((u) => u.c.inProgress),
+    updates.map((u) => u.f.lastError),
+  );
+
+  const desired = updates
+    .map((u) => ({ u, d: desiredVersionFrom(u.f, u.status) }))
+    .filter((x): x is { u: (typeof updates)[number]; d: { version: string; setAt: Date } } => x.d !== null);
+  if (desired.length > 0) {
+    const serviceByReload = new Map(reloadIds.map((id) => [id, serviceOf(byReload.get(id)![0]!)]));
+    // One row per (service, kind, resource): the newest decision in this batch.
+    const latest = new Map<string, (typeof desired)[number]>();
+    for (const x of desired) {
+      const key = `${serviceByReload.get(x.u.id)}\u0000${x.u.f.kind}\u0000${x.u.f.resource}`;
+      const prev = latest.get(key);
+      if (!prev || prev.d.setAt <= x.d.setAt) latest.set(key, x);
+    }
+    const rows = byKey([...latest.entries()]).map(([, x]) => x);
+    await tx.$executeRawUnsafe(
+      `INSERT INTO desired_version (service_id, kind, resource, version, reload_id, set_at)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+       ON CONFLICT (service_id, kind, resource) DO UPDATE
+         SET version = excluded.version, reload_id = excluded.reload_id, set_at = excluded.set_at
+         WHERE desired_version.set_at <= excluded.set_at`,
+      rows.map((x) => serviceByReload.get(x.u.id)!),
+      rows.map((x) => x.u.f.kind),
+      rows.map((x) => x.u.f.resource),
+      rows.map((x) => x.d.version),
+      rows.map((x) => x.u.id),
+      rows.map((x) => iso(x.d.setAt)),
+    );
+  }
+}
+
+function emptyCounts(): ReloadInstanceCounts {
+  return { reporting: 0, succeeded: 0, failed: 0, inProgress: 0, rolledBack: 0, lastSucceededAt: null, lastFinishedAt: null };
+}
+
+async function upsertReloadInstances(
+  tx: Tx,
+  accepted: ReloadEventInput[],
+  instanceOf: (e: ReloadEventInput) => number | null,
+): Promise<void> {
+  // The latest phase per (reload, instance) in this batch; older ones are history only.
+  const latest = new Map<string, { reloadId: string; instanceId: number; e: ReloadEventInput }>();
+  for (const e of accepted) {
+    const instanceId = instanceOf(e);
+    if (e.reloadId === null || instanceId === null || instancePhaseBucket(e.phase) === null) continue;
+    const key = `${e.reloadId}\u0000${instanceId}`;
+    const prev = latest.get(key);
+    if (!prev || prev.e.occurredAt <= e.occurredAt) latest.set(key, { reloadId: e.reloadId, instanceId, e });
+  }
+  if (latest.size === 0) return;
+  const rows = byKey([...latest.entries()]).map(([, r]) => r);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO reload_instance (reload_id, instance_id, phase, phase_at, error)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])
+     ON CONFLICT (reload_id, instance_id) DO UPDATE
+       SET phase = excluded.phase, phase_at = excluded.phase_at, error = excluded.error
+       WHERE reload_instance.phase_at <= excluded.phase_at`,
+    rows.map((r) => r.reloadId),
+    rows.map((r) => r.instanceId),
+    rows.map((r) => r.e.phase),
+    rows.map((r) => iso(r.e.occurredAt)),
+    rows.map((r) => r.e.error),
+  );
+}
+
+async function countReloadInstances(tx: Tx, reloadIds: string[]): Promise<Map<string, ReloadInstanceCounts>> {
+  const rows = await tx.$queryRawUnsafe<
+    {
+      reload_id: string;
+      reporting: number;
+      succeeded: number;
+      failed: number;
+      in_progress: number;
+      rolled_back: number;
+      last_succeeded_at: Date | null;
+      last_finished_at: Date | null;
+    }[]
+  >(
+    `SELECT reload_id,
+            count(*)::int AS reporting,
+            count(*) FILTER (WHERE phase = ANY($2::text[]))::int AS succeeded,
+            count(*) FILTER (WHERE phase = ANY($3::text[]))::int AS failed,
+            count(*) FILTER (WHERE phase = ANY($4::text[]))::int AS in_progress,
+            count(*) FILTER (WHERE phase = 'rolled_back')::int AS rolled_back,
+            max(phase_at) FILTER (WHERE phase = ANY($2::text[])) AS last_succeeded_at,
+            max(phase_at) FILTER (WHERE NOT phase = ANY($4::text[])) AS last_finished_at
+     FROM reload_instance WHERE reload_id = ANY($1::text[])
+     GROUP BY reload_id`,
+    reloadIds,
+    [...SUCCESS_PHASES],
+    [...FAILURE_PHASES],
+    [...PROGRESS_PHASES],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.reload_id,
+      {
+        reporting: r.reporting,
+        succeeded: r.succeeded,
+        failed: r.failed,
+        inProgress: r.in_progress,
+        rolledBack: r.rolled_back,
+        lastSucceededAt: r.last_succeeded_at,
+        lastFinishedAt: r.last_finished_at,
+      },
+    ]),
+  );
+}
