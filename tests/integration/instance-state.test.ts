@@ -1,0 +1,70 @@
+import { describe, expect, test } from "vitest";
+import { db } from "@/lib/db/client";
+import { event, minutesAgo, postEvents } from "../support/ingest-client";
+import { useTestDatabase } from "../support/use-database";
+
+useTestDatabase();
+
+const stateOf = async (instanceKey: string, resource = "routes.yaml") => {
+  const instance = await db().instance.findFirstOrThrow({ where: { instanceKey } });
+  return db().instanceState.findUniqueOrThrow({ where: { instanceId_kind_resource: { instanceId: instance.id, kind: "config", resource } } });
+};
+
+describe("instance state", () => {
+  test("an older event arriving after a newer one goes into history without turning the version back", async () => {
+    await postEvents(event({ phase: "applied", reloadId: "rl-new", toVersion: "v2", occurredAt: minutesAgo(5) }));
+    await postEvents(event({ phase: "applied", reloadId: "rl-old", toVersion: "v1", occurredAt: minutesAgo(30) }));
+    const state = await stateOf("checkout-api-1");
+    expect(state.version).toBe("v2");
+    expect(await db().reloadEvent.count()).toBe(2);
+  });
+
+  test("out-of-order events inside one batch are applied oldest first", async () => {
+    await postEvents([
+      event({ toVersion: "v3", occurredAt: minutesAgo(1) }),
+      event({ toVersion: "v1", occurredAt: minutesAgo(20) }),
+      event({ toVersion: "v2", occurredAt: minutesAgo(10) }),
+    ]);
+    const state = await stateOf("checkout-api-1");
+    expect(state.version).toBe("v3");
+    expect(state.since?.toISOString().slice(0, 16)).toBe(minutesAgo(1).slice(0, 16));
+  });
+
+  test("a NACK keeps the running version and records the error", async () => {
+    await postEvents(event({ toVersion: "v1", occurredAt: minutesAgo(10) }));
+    await postEvents(event({ phase: "nacked", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", error: "bad route", occurredAt: minutesAgo(5) }));
+    const state = await stateOf("checkout-api-1");
+    expect(state).toMatchObject({ version: "v1", outcome: "nacked", lastError: "bad route", lastReloadId: "rl-2" });
+  });
+
+  test("concurrent writers to one instance lose no update", async () => {
+    // 16 requests at once (the per-process ingest limit), each moving the instance to a later version; the newest must win.
+    const base = Date.now() - 60 * 60_000;
+    const versions = Array.from({ length: 16 }, (_, i) => i);
+    const shuffled = [...versions].sort(() => Math.random() - 0.5);
+    const answers = await Promise.all(
+      shuffled.map((i) =>
+        postEvents([
+          event({ toVersion: `v${i}`, occurredAt: new Date(base + i * 1000).toISOString() }),
+          event({ resource: "other.yaml", toVersion: `w${i}`, occurredAt: new Date(base + i * 1000).toISOString() }),
+        ]),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200 && a.body.accepted === 2)).toBe(true);
+    expect((await stateOf("checkout-api-1")).version).toBe("v15");
+    expect((await stateOf("checkout-api-1", "other.yaml")).version).toBe("w15");
+    expect(await db().instanceState.count()).toBe(2);
+    expect(await db().instance.count()).toBe(1);
+    expect(await db().reloadEvent.count()).toBe(32);
+  });
+
+  test("concurrent first events for new services and instances create each once", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => postEvents([event({ service: "fresh", instance: `i-${i % 3}` })])),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(await db().service.count()).toBe(1);
+    expect(await db().instance.count()).toBe(3);
+    expect(await db().instanceState.count()).toBe(3);
+  });
+});

@@ -1,0 +1,108 @@
+import { describe, expect, test } from "vitest";
+import { db } from "@/lib/db/client";
+import { getFleetMatrix } from "@/lib/fleet/queries";
+import { getServiceDetail } from "@/lib/services/queries";
+import { event, minutesAgo, postEvents } from "../support/ingest-client";
+import { useTestDatabase } from "../support/use-database";
+
+useTestDatabase();
+
+const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+
+function reloadEvents(reloadId: string, instances: string[], startMinutesAgo: number, outcome: (i: number) => "acked" | "nacked" | "failed") {
+  const at = (offsetSeconds: number) => new Date(Date.now() - startMinutesAgo * 60_000 + offsetSeconds * 1000).toISOString();
+  const control = { reloadId, fromVersion: "v1", toVersion: "v2", initiator: "person:sam", instance: null };
+  return [
+    event({ ...control, phase: "requested", occurredAt: at(0) }),
+    event({ ...control, phase: "approved", occurredAt: at(60) }),
+    event({ ...control, phase: "dispatched", occurredAt: at(70) }),
+    ...instances.flatMap((instance, i) => {
+      const one = { ...control, instance };
+      const result = outcome(i);
+      if (result === "acked") {
+        return [event({ ...one, phase: "received", occurredAt: at(71) }), event({ ...one, phase: "applied", occurredAt: at(72 + i) }), event({ ...one, phase: "acked", occurredAt: at(73 + i) })];
+      }
+      return [event({ ...one, phase: "received", occurredAt: at(71) }), event({ ...one, phase: result, error: "refused: schema mismatch", occurredAt: at(72) })];
+    }),
+  ];
+}
+
+describe("reload lifecycle", () => {
+  const instances = ["i-1", "i-2", "i-3", "i-4"];
+
+  test("a reload every instance acks succeeds, with convergence time and a desired version", async () => {
+    await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
+    await postEvents(reloadEvents("rl-ok", instances, 30, () => "acked"));
+    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-ok" } });
+    expect(reload).toMatchObject({ status: "succeeded", instancesReporting: 4, instancesSucceeded: 4, instancesFailed: 0, toVersion: "v2", initiator: "person:sam" });
+    // dispatched at +70 s, last ack at +76 s
+    expect(reload.convergenceMs).toBe(6000);
+    const desired = await db().desiredVersion.findFirstOrThrow({});
+    expect(desired.version).toBe("v2");
+  });
+
+  test("one NACK makes it partially failed and the instance drifts off the desired version", async () => {
+    await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
+    await postEvents(reloadEvents("rl-nack", instances, 30, (i) => (i === 2 ? "nacked" : "acked")));
+    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-nack" } });
+    expect(reload).toMatchObject({ status: "partially_failed", instancesSucceeded: 3, instancesFailed: 1, lastError: "refused: schema mismatch" });
+
+    const matrix = await getFleetMatrix(noFilters);
+    const row = matrix.groups[0]!.rows[0]!;
+    const cell = row.cells.config![0]!;
+    expect(cell.versions).toEqual([
+      { version: "v2", instances: 3, isDesired: true },
+      { version: "v1", instances: 1, isDesired: false },
+    ]);
+    expect(cell.nacked).toBe(1);
+    expect(cell.drift.drifting).toBe(true);
+    expect(cell.drift.reasons).toEqual(["mixed_versions", "off_desired"]);
+    expect(row.drifting).toBe(true);
+
+    const drifting = await getFleetMatrix({ ...noFilters, drifting: true });
+    expect(drifting.totals.matching).toBe(1);
+  });
+
+  test("a reload every instance fails is failed and leaves the desired version alone", async () => {
+    await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
+    await postEvents(reloadEvents("rl-bad", instances, 30, () => "failed"));
+    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-bad" } });
+    expect(reload.status).toBe("failed");
+    expect(await db().desiredVersion.count()).toBe(0);
+    const detail = await getServiceDetail(reload.serviceId);
+    expect(detail!.reloads[0]!.status).toBe("failed");
+    expect(Object.values(detail!.instances[0]!.states)[0]!.outcome).toBe("failed");
+  });
+
+  test("events of one reload split over requests in any order give the same status", async () => {
+    const all = reloadEvents("rl-split", instances, 30, (i) => (i === 0 ? "nacked" : "acked")).reverse();
+    for (let i = 0; i < all.length; i += 3) await postEvents(all.slice(i, i + 3));
+    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-split" } });
+    expect(reload.status).toBe("partially_failed");
+    expect(reload.requestedAt).not.toBeNull();
+    expect(reload.instancesReporting).toBe(4);
+  });
+
+  test("concurrent acks from many instances are all counted", async () => {
+    const many = Array.from({ length: 16 }, (_, i) => `inst-${i}`);
+    await postEvents(reloadEvents("rl-many", [], 30, () => "acked"));
+    await Promise.all(many.map((instance, i) => postEvents([event({ reloadId: "rl-many", instance, phase: "acked", toVersion: "v2", occurredAt: minutesAgo(20 - i * 0.01) })])));
+    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-many" } });
+    expect(reload.instancesSucceeded).toBe(16);
+    expect(reload.status).toBe("succeeded");
+  });
+
+  test("the matrix filters by environment, namespace and kind", async () => {
+    await postEvents([
+      event({ environment: "prod", namespace: "a", service: "s1", kind: "config" }),
+      event({ environment: "staging", namespace: "a", service: "s1", kind: "model", resource: "m" }),
+      event({ environment: "prod", namespace: "b", service: "s2", kind: "model", resource: "m" }),
+    ]);
+    expect((await getFleetMatrix({ ...noFilters, env: "staging" })).totals.matching).toBe(1);
+    expect((await getFleetMatrix({ ...noFilters, ns: "b" })).totals.matching).toBe(1);
+    const models = await getFleetMatrix({ ...noFilters, kind: "model" });
+    expect(models.totals.matching).toBe(2);
+    expect(models.kinds).toEqual(["model"]);
+    expect(models.facets.environments).toEqual(["prod", "staging"]);
+  });
+});

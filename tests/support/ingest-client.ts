@@ -1,0 +1,55 @@
+// Drives the real POST /api/v1/events route handler with real Requests.
+import { gzipSync } from "node:zlib";
+import { POST } from "@/app/api/v1/events/route";
+import { TEST_TOKEN } from "./use-database";
+
+export interface IngestAnswer {
+  status: number;
+  body: { accepted?: number; duplicates?: number; rejected?: { index: number; reason: string }[]; error?: string; message?: string };
+  headers: Headers;
+}
+
+export async function postEvents(
+  payload: unknown,
+  options: { token?: string | null; contentType?: string; gzip?: boolean; raw?: string | ReadableStream<Uint8Array> } = {},
+): Promise<IngestAnswer> {
+  const headers = new Headers({ "content-type": options.contentType ?? "application/json" });
+  const token = options.token === undefined ? TEST_TOKEN : options.token;
+  if (token !== null) headers.set("authorization", `Bearer ${token}`);
+  let body: BodyInit = options.raw ?? JSON.stringify(payload);
+  if (options.gzip) {
+    body = gzipSync(Buffer.from(String(body)));
+    headers.set("content-encoding", "gzip");
+  }
+  const request = new Request("http://127.0.0.1/api/v1/events", {
+    method: "POST",
+    headers,
+    body,
+    ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit);
+  const response = await POST(request);
+  return { status: response.status, body: await response.json(), headers: response.headers };
+}
+
+let counter = 0;
+
+/** A valid event with overridable fields; ids are unique within a run. */
+export function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter++;
+  return {
+    id: `evt-${process.pid}-${counter}`,
+    environment: "prod",
+    namespace: "payments",
+    service: "checkout-api",
+    instance: "checkout-api-1",
+    labels: { region: "eu-west-1" },
+    kind: "config",
+    resource: "routes.yaml",
+    phase: "heartbeat",
+    toVersion: "a41c9e0",
+    occurredAt: new Date(Date.now() - 60 * 60_000).toISOString(),
+    ...overrides,
+  };
+}
+
+export const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
