@@ -1,0 +1,102 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { launchBrowser } from "../support/browser";
+
+let browser: Browser;
+let page: Page;
+const baseUrl = inject("baseUrl");
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const serviceRows = (p: Page) => p.locator("table.matrix tbody tr[data-service]");
+
+describe("fleet version matrix", () => {
+  test("shows the demo fleet grouped by environment and namespace", async () => {
+    await page.goto(`${baseUrl}/fleet`);
+    await page.locator("table.matrix").waitFor();
+    expect(await serviceRows(page).count()).toBe(12);
+    const groups = await page.locator("table.matrix tr.group").allTextContents();
+    expect(groups).toContain("prod / payments");
+    expect(groups).toContain("staging / edge");
+    // The NACKed routes reload on prod ingress is marked in its cell.
+    const ingress = page.locator('tr[data-service="ingress"]').first();
+    await expect.poll(() => ingress.locator(".badge.bad").first().textContent()).toContain("NACK");
+  });
+
+  test("a filter narrows the matrix and lives in the URL", async () => {
+    await page.goto(`${baseUrl}/fleet`);
+    await page.selectOption('select[name="env"]', "staging");
+    await page.waitForURL(/env=staging/);
+    await expect.poll(() => serviceRows(page).count()).toBe(4);
+    const groups = await page.locator("table.matrix tr.group").allTextContents();
+    expect(groups.every((g) => g.startsWith("staging"))).toBe(true);
+
+    // The same URL reproduces the view in a fresh page.
+    const again = await browser.newPage();
+    await again.goto(page.url());
+    expect(await serviceRows(again).count()).toBe(4);
+    await again.close();
+  });
+
+  test("drifting only shows the drifting services", async () => {
+    await page.goto(`${baseUrl}/fleet?env=prod`);
+    await page.check('input[name="drifting"]');
+    await page.waitForURL(/drifting=1/);
+    await expect.poll(async () => (await serviceRows(page).allTextContents()).length).toBeGreaterThan(0);
+    const names = await serviceRows(page).evaluateAll((rows) => rows.map((r) => r.getAttribute("data-service")));
+    expect(names).toContain("indexer");
+    expect(names).not.toContain("ledger");
+    expect(await page.locator("tr.drifting").count()).toBe(names.length);
+  });
+
+  test("a service page shows every instance × resource and the reload history", async () => {
+    await page.goto(`${baseUrl}/fleet?env=prod&ns=identity`);
+    await page.click('tr[data-service="auth-gateway"] a');
+    await page.waitForURL(/\/services\/\d+/);
+    await expect.poll(() => page.locator("h1").textContent()).toBe("auth-gateway");
+    expect(await page.locator("[data-instance]").count()).toBe(6);
+    const failed = page.locator("tr[data-reload]", { hasText: "failed" });
+    expect(await failed.count()).toBeGreaterThan(0);
+    expect(await failed.first().textContent()).toContain("policy compile error");
+    expect(await page.locator("section[aria-label='Reloads per day'] svg").count()).toBeGreaterThan(0);
+  });
+
+  test("an event sent to the ingest endpoint shows up in the matrix on reload", async () => {
+    const response = await fetch(`${baseUrl}/api/v1/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${inject("ingestToken")}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        id: "e2e-heartbeat-1",
+        environment: "prod",
+        namespace: "e2e",
+        service: "browser-test-svc",
+        instance: "bts-1",
+        kind: "config",
+        resource: "e2e.yaml",
+        phase: "heartbeat",
+        toVersion: "e2e-v1",
+        occurredAt: new Date().toISOString(),
+      }),
+    });
+    expect(response.status).toBe(200);
+    await page.goto(`${baseUrl}/fleet?ns=e2e`);
+    const row = page.locator('tr[data-service="browser-test-svc"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain("e2e-v1");
+  });
+
+  test("an unknown service id answers with a not-found page", async () => {
+    // The page streams behind a loading state, so the answer is read from what it shows.
+    await page.goto(`${baseUrl}/services/999999`);
+    await expect.poll(() => page.textContent("body")).toContain("No such service");
+    await page.goto(`${baseUrl}/services/not-a-number`);
+    await expect.poll(() => page.textContent("body")).toContain("No such service");
+  });
+});
