@@ -64,7 +64,7 @@ function Select(props: { name: string; label: string; value?: string; options: s
         <option value="">All</option>
         {options.map((o) => (
           <option key={o} value={o}>
-            {o === "" ? "(none)" : o}
+            {o}
           </option>
         ))}
       </select>

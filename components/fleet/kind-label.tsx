@@ -4,7 +4,7 @@ const ICONS: Record<string, string> = {
   routes: "⇄",
   flags: "⚑",
   cache: "◫",
-  certificate: "🔒",
+  certificate: "⚷",
   model: "◈",
   prompt: "✎",
   data: "▤",

@@ -96,7 +96,7 @@ function ResourceCell({ cell, now }: { cell: MatrixResourceCell; now: Date }) {
           <span
             key={String(v.version)}
             className={`version${v.isDesired ? " desired" : cell.desired && v.version ? " off" : ""}`}
-            title={v.isDesired ? "desired version" : cell.desired ? `desired is ${cell.desired}` : undefined}
+            title={`${v.version ?? "unknown"} on ${v.instances} instance${v.instances === 1 ? "" : "s"}${v.isDesired ? " (desired)" : cell.desired ? `; desired is ${cell.desired}` : ""}`}
           >
             {v.version ?? "unknown"}
             <span className="count">×{v.instances}</span>

@@ -109,7 +109,7 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
 async function getFacets() {
   const rows = await db().$queryRawUnsafe<{ facet: string; value: string; n: number }[]>(
     `SELECT 'environment' AS facet, environment AS value, count(*)::int AS n FROM service GROUP BY environment
-     UNION ALL SELECT 'namespace', namespace, count(*)::int FROM service GROUP BY namespace
+     UNION ALL SELECT 'namespace', namespace, count(*)::int FROM service WHERE namespace <> '' GROUP BY namespace
      UNION ALL SELECT 'kind', kind, 0 FROM (SELECT DISTINCT kind FROM instance_state) k`,
   );
   const values = (facet: string) => [...new Set(rows.filter((r) => r.facet === facet).map((r) => r.value))].sort();
