@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
+import { sendDemoHeartbeats } from "@/lib/demo/demo-heartbeats";
 import { buildIfNeeded } from "./build-if-needed";
 import { prepareDatabase } from "./prepare-db";
 
@@ -16,7 +17,8 @@ async function main() {
     process.env.DATABASE_URL = embedded.url;
     process.env.RELOADSCOPE_EMBEDDED = "1";
     // The app's pool must stay under the socket server's connection cap.
-    process.env.DATABASE_POOL_SIZE ??= String(Math.min(4, EMBEDDED_MAX_CONNECTIONS - 2));
+    // The app's pool and this process's (demo heartbeats) together stay under the socket server's cap.
+    process.env.DATABASE_POOL_SIZE ??= String(Math.floor((EMBEDDED_MAX_CONNECTIONS - 2) / 2));
     console.log(`[reloadscope] embedded Postgres (PGlite) in ${dataDir}, serving ${embedded.url}`);
   }
 
@@ -38,7 +40,13 @@ async function main() {
   });
   console.log(`[reloadscope] dashboard on http://localhost:${port}`);
 
+  // The embedded demo keeps reporting, so it stays a living fleet rather than a snapshot.
+  const heartbeat = embedded
+    ? setInterval(() => void sendDemoHeartbeats().catch((e) => console.error("[reloadscope] demo heartbeat failed:", e.message)), 60_000)
+    : null;
+
   const stop = async (code: number) => {
+    if (heartbeat) clearInterval(heartbeat);
     await embedded?.stop().catch(() => {});
     process.exit(code);
   };

@@ -1,6 +1,6 @@
 const ICONS: Record<string, string> = {
   config: "⚙",
-  policy: "⛨",
+  policy: "§",
   routes: "⇄",
   flags: "⚑",
   cache: "◫",

@@ -6,7 +6,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 /** Connections the socket server accepts; the app's pool stays below this. */
-export const EMBEDDED_MAX_CONNECTIONS = 8;
+export const EMBEDDED_MAX_CONNECTIONS = 10;
 
 export interface EmbeddedPostgres {
   url: string;
