@@ -6,17 +6,21 @@ export function relativeTime(date: Date | null, now: Date): string {
   const abs = Math.abs(seconds);
   const suffix = seconds >= 0 ? "ago" : "from now";
   if (abs < 45) return seconds >= 0 ? "just now" : "in a moment";
-  if (abs < 3600) return `${Math.round(abs / 60)}m ${suffix}`;
-  if (abs < 86_400) return `${Math.round(abs / 3600)}h ${suffix}`;
+  if (abs < 3570) return `${Math.round(abs / 60)}m ${suffix}`;
+  if (abs < 84_600) return `${Math.round(abs / 3600)}h ${suffix}`;
   return `${Math.round(abs / 86_400)}d ${suffix}`;
 }
 
 export function formatDuration(ms: number | null): string {
   if (ms === null) return "—";
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
-  return `${Math.floor(ms / 3_600_000)}h ${Math.round((ms % 3_600_000) / 60_000)}m`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 9_950) return `${(ms / 1000).toFixed(1)} s`;
+  // Round once at the displayed precision, then split, so 59.6 s carries into a minute.
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
 export function isoUtc(date: Date | null): string {

@@ -17,6 +17,7 @@ export interface ReloadFacts {
   firstEventAt: Date;
   lastEventAt: Date;
   lastError: string | null;
+  lastErrorAt: Date | null;
 }
 
 /** How the instances taking part in a reload stand, from their latest phase each. */
@@ -60,6 +61,7 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
         firstEventAt: at,
         lastEventAt: at,
         lastError: null,
+        lastErrorAt: null,
       };
   f.firstEventAt = earliest(f.firstEventAt, at);
   f.lastEventAt = latest(f.lastEventAt, at);
@@ -80,9 +82,10 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
   if (event.phase === "rolled_back") f.rolledBackAt = earliest(f.rolledBackAt, at);
   // A failure without an instance is the control plane's: the reload failed as a whole.
   if (event.phase === "failed" && event.instance === null) f.failedAt = earliest(f.failedAt, at);
-  // Keep the newest failure's message (lastEventAt already includes this event).
-  if (FAILURE_PHASES.has(event.phase) && event.error && (!f.lastError || at.getTime() >= f.lastEventAt.getTime())) {
+  // Keep the newest failure's message, whatever order the failures arrive in.
+  if (FAILURE_PHASES.has(event.phase) && event.error && (!f.lastErrorAt || at.getTime() >= f.lastErrorAt.getTime())) {
     f.lastError = event.error;
+    f.lastErrorAt = at;
   }
   return f;
 }

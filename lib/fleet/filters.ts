@@ -3,14 +3,15 @@ import { z } from "zod";
 
 export const FLEET_PAGE_SIZE = 100;
 
-const text = z.string().trim().max(200).optional().transform((v) => (v ? v : undefined));
+// Each field falls back on its own, so one bad parameter does not drop the others.
+const text = z.string().trim().max(200).optional().catch(undefined).transform((v) => (v ? v : undefined));
 
 export const fleetFiltersSchema = z.object({
   env: text,
   ns: text,
   kind: text,
   q: text,
-  drifting: z.enum(["1", "0", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
+  drifting: z.enum(["1", "0", "true", "false"]).optional().catch(undefined).transform((v) => v === "1" || v === "true"),
   page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined).transform((v) => v ?? 1),
 });
 

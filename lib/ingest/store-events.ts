@@ -325,6 +325,7 @@ interface ReloadRow {
   first_event_at: Date;
   last_event_at: Date;
   last_error: string | null;
+  last_error_at: Date | null;
 }
 
 function factsFromRow(r: ReloadRow): ReloadFacts {
@@ -343,6 +344,7 @@ function factsFromRow(r: ReloadRow): ReloadFacts {
     firstEventAt: r.first_event_at,
     lastEventAt: r.last_event_at,
     lastError: r.last_error,
+    lastErrorAt: r.last_error_at,
   };
 }
 
@@ -365,7 +367,7 @@ async function updateReloads(
   const lockReloads = async (ids: string[]) => {
     const rows = await tx.$queryRawUnsafe<ReloadRow[]>(
       `SELECT id, kind, resource, from_version, to_version, initiator, requested_at, approved_at, rejected_at,
-              dispatched_at, rolled_back_at, failed_at, first_event_at, last_event_at, last_error
+              dispatched_at, rolled_back_at, failed_at, first_event_at, last_event_at, last_error, last_error_at
        FROM reload WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
       ids,
     );
@@ -419,13 +421,15 @@ async function updateReloads(
             dispatched_at = u.dispatched_at, rolled_back_at = u.rolled_back_at, failed_at = u.failed_at,
             first_event_at = u.first_event_at, last_event_at = u.last_event_at, completed_at = u.completed_at,
             convergence_ms = u.convergence_ms, instances_reporting = u.reporting, instances_succeeded = u.succeeded,
-            instances_failed = u.failed, instances_in_progress = u.in_progress, last_error = u.last_error
+            instances_failed = u.failed, instances_in_progress = u.in_progress, last_error = u.last_error,
+            last_error_at = u.last_error_at
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
                  $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-                 $13::timestamptz[], $14::timestamptz[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[], $20::text[])
+                 $13::timestamptz[], $14::timestamptz[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[], $20::text[],
+                 $21::timestamptz[])
        AS u(id, from_version, to_version, initiator, status, requested_at, approved_at, rejected_at, dispatched_at,
             rolled_back_at, failed_at, first_event_at, last_event_at, completed_at, convergence_ms, reporting,
-            succeeded, failed, in_progress, last_error)
+            succeeded, failed, in_progress, last_error, last_error_at)
      WHERE r.id = u.id`,
     updates.map((u) => u.id),
     updates.map((u) => u.f.fromVersion),
@@ -447,6 +451,7 @@ async function updateReloads(
     updates.map((u) => u.c.failed),
     updates.map((u) => u.c.inProgress),
     updates.map((u) => u.f.lastError),
+    updates.map((u) => iso(u.f.lastErrorAt)),
   );
 
   const desired = updates

@@ -88,6 +88,7 @@ CREATE TABLE "reload" (
     "instances_failed" INTEGER NOT NULL DEFAULT 0,
     "instances_in_progress" INTEGER NOT NULL DEFAULT 0,
     "last_error" TEXT,
+    "last_error_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "reload_pkey" PRIMARY KEY ("id")
 );

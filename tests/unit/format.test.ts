@@ -1,0 +1,78 @@
+import { describe, expect, test } from "vitest";
+import { formatDuration, isoUtc, relativeTime, serviceLabel } from "@/lib/format";
+
+const NOW = new Date("2026-11-21T15:00:00.000Z");
+const before = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
+
+describe("relativeTime", () => {
+  test.each<[string, Date | null, string]>([
+    ["no date", null, "—"],
+    ["now", before(0), "just now"],
+    ["44 s ago", before(44), "just now"],
+    ["30 s ahead", before(-30), "in a moment"],
+    ["45 s ago", before(45), "1m ago"],
+    ["10 min ago", before(600), "10m ago"],
+    ["10 min ahead", before(-600), "10m from now"],
+    ["1 h ago", before(3600), "1h ago"],
+    ["5 h ago", before(5 * 3600), "5h ago"],
+    ["2 h ahead", before(-2 * 3600), "2h from now"],
+    ["1 day ago", before(86_400), "1d ago"],
+    ["3 days ago", before(3 * 86_400), "3d ago"],
+  ])("%s → %s", (_name, date, expected) => {
+    expect(relativeTime(date, NOW)).toBe(expected);
+  });
+});
+
+describe("formatDuration", () => {
+  test.each<[number | null, string]>([
+    [null, "—"],
+    [0, "0 ms"],
+    [184, "184 ms"],
+    [999, "999 ms"],
+    [1000, "1.0 s"],
+    [1500, "1.5 s"],
+    [9_400, "9.4 s"],
+    [12_345, "12 s"],
+    [59_000, "59 s"],
+    [60_000, "1m 0s"],
+    [90_000, "1m 30s"],
+    [754_000, "12m 34s"],
+    [3_600_000, "1h 0m"],
+    [5_400_000, "1h 30m"],
+    [86_400_000, "24h 0m"],
+  ])("%s ms → %s", (ms, expected) => {
+    expect(formatDuration(ms)).toBe(expected);
+  });
+});
+
+describe("isoUtc", () => {
+  test.each<[Date | null, string]>([
+    [null, ""],
+    [new Date("2026-11-21T14:03:07.412Z"), "2026-11-21 14:03:07 UTC"],
+    [new Date("2026-11-21T16:03:07+02:00"), "2026-11-21 14:03:07 UTC"],
+    [new Date("2026-01-02T00:00:00.000Z"), "2026-01-02 00:00:00 UTC"],
+  ])("%s → %s", (date, expected) => {
+    expect(isoUtc(date)).toBe(expected);
+  });
+});
+
+describe("serviceLabel", () => {
+  test.each([
+    [{ environment: "prod", namespace: "payments", name: "checkout-api" }, "prod / payments / checkout-api"],
+    [{ environment: "prod", namespace: "", name: "standalone" }, "prod / standalone"],
+    [{ environment: "staging", namespace: "edge", name: "ingress" }, "staging / edge / ingress"],
+  ])("%o → %s", (service, expected) => {
+    expect(serviceLabel(service)).toBe(expected);
+  });
+});
+
+describe("formatDuration carries a rounded-up unit into the next", () => {
+  test.each([
+    [119_600, "2m 0s"],
+    [3_599_999, "1h 0m"],
+    [7_199_999, "2h 0m"],
+    [9_960, "10 s"],
+  ])("formatDuration(%i) → %s", (ms, expected) => {
+    expect(formatDuration(ms)).toBe(expected);
+  });
+});

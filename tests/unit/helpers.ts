@@ -1,0 +1,61 @@
+// Shared builders for the unit tests: plain objects, no I/O.
+import type { Phase, ReloadEventInput } from "@/lib/domain/types";
+
+export const T0 = Date.parse("2026-11-21T14:00:00.000Z");
+
+/** A moment `seconds` after T0. */
+export const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
+
+let seq = 0;
+
+/** A valid domain event; fields can be overridden. */
+export function domainEvent(overrides: Partial<ReloadEventInput> & { phase: Phase }): ReloadEventInput {
+  return {
+    id: `ev-${++seq}`,
+    reloadId: overrides.phase === "heartbeat" ? null : "rl-1",
+    environment: "prod",
+    namespace: "payments",
+    service: "checkout-api",
+    instance: "checkout-api-1",
+    labels: {},
+    kind: "config",
+    resource: "routes.yaml",
+    fromVersion: null,
+    toVersion: null,
+    initiator: null,
+    occurredAt: at(0),
+    durationMs: null,
+    error: null,
+    traceId: null,
+    spanId: null,
+    attributes: {},
+    ...overrides,
+  };
+}
+
+/** Revives the `at` / `*At` ISO strings of a JSON fixture row into Dates. */
+export function reviveDates<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (key, v) =>
+    typeof v === "string" && (key === "occurredAt" || key.endsWith("At") || key === "since") && /^\d{4}-\d\d-\d\dT/.test(v)
+      ? new Date(v)
+      : v,
+  ) as T;
+}
+
+/** A deterministic shuffle (mulberry32), so a failure can be reproduced from its seed. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
