@@ -79,7 +79,8 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
   if (event.phase === "approved") f.approvedAt = earliest(f.approvedAt, at);
   if (event.phase === "rejected") f.rejectedAt = earliest(f.rejectedAt, at);
   if (event.phase === "dispatched") f.dispatchedAt = earliest(f.dispatchedAt, at);
-  if (event.phase === "rolled_back") f.rolledBackAt = earliest(f.rolledBackAt, at);
+  // Only the control plane rolls back a reload as a whole; an instance's rollback is its own failure.
+  if (event.phase === "rolled_back" && event.instance === null) f.rolledBackAt = earliest(f.rolledBackAt, at);
   // A failure without an instance is the control plane's: the reload failed as a whole.
   if (event.phase === "failed" && event.instance === null) f.failedAt = earliest(f.failedAt, at);
   // Keep the newest failure's message, whatever order the failures arrive in.
@@ -102,14 +103,17 @@ export function instancePhaseBucket(phase: Phase): "succeeded" | "failed" | "inP
 /**
  * A reload's status from its facts and its instances' latest phases:
  * pending_approval → approved → dispatching → in_progress → succeeded | partially_failed |
- * failed | rolled_back, or rejected.
+ * failed | rolled_back, or rejected. A reload is rolled back when the control plane says so
+ * or every instance rolled back; some instances rolling back is a partial failure.
  */
 export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCounts): ReloadStatus {
-  if (facts.rolledBackAt || counts.rolledBack > 0) return "rolled_back";
+  if (facts.rolledBackAt) return "rolled_back";
   if (facts.rejectedAt) return "rejected";
   if (counts.reporting > 0) {
     if (counts.inProgress > 0) return "in_progress";
-    if (counts.failed === 0) return facts.failedAt ? "partially_failed" : "succeeded";
+    if (counts.rolledBack === counts.reporting) return "rolled_back";
+    const unsuccessful = counts.failed + counts.rolledBack;
+    if (unsuccessful === 0) return facts.failedAt ? "partially_failed" : "succeeded";
     if (counts.succeeded === 0) return "failed";
     return "partially_failed";
   }

@@ -1,6 +1,7 @@
 // Turns a decoded request body (plain events or CloudEvents) into validated domain events,
 // keeping the index and reason of every event it rejects.
-import type { ReloadEventInput } from "@/lib/domain/types";
+import { CONTROL_PHASES } from "@/lib/domain/phases";
+import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 import { IngestError } from "./errors";
 import { cloudEventSchema, describeIssues, reloadEventSchema, type ReloadEventWire } from "./wire-schema";
 
@@ -32,13 +33,18 @@ export function parseEvents(body: unknown, format: BodyFormat, maxEvents: number
       parsed.rejected.push({ index, reason: unwrapped.reason });
       return;
     }
+    const unstorable = findUnstorable(unwrapped.value);
+    if (unstorable) {
+      parsed.rejected.push({ index, reason: unstorable });
+      return;
+    }
     const result = reloadEventSchema.safeParse(unwrapped.value);
     if (!result.success) {
       parsed.rejected.push({ index, reason: describeIssues(result.error) });
       return;
     }
     const attributes = result.data.attributes ?? {};
-    if (JSON.stringify(attributes).length > MAX_ATTRIBUTES_BYTES) {
+    if (Buffer.byteLength(JSON.stringify(attributes)) > MAX_ATTRIBUTES_BYTES) {
       parsed.rejected.push({ index, reason: `attributes: must be at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON` });
       return;
     }
@@ -65,16 +71,37 @@ function unwrapCloudEvent(item: unknown): { ok: true; value: unknown } | { ok: f
   const envelope = cloudEventSchema.safeParse(item);
   if (!envelope.success) return { ok: false, reason: describeIssues(envelope.error) };
   const ce = envelope.data;
-  // The envelope fills what the event leaves out: id, occurredAt, instance.
+  // The envelope fills what the event leaves out: id, occurredAt, and instance. An explicit
+  // `"instance": null` (a control-plane event) stays null, and so does a request, approval
+  // or rejection, which no instance reports.
+  const controlPhase = typeof ce.data.phase === "string" && CONTROL_PHASES.has(ce.data.phase as Phase);
   return {
     ok: true,
     value: {
       ...ce.data,
       id: ce.data.id ?? ce.id,
       occurredAt: ce.data.occurredAt ?? ce.time,
-      instance: ce.data.instance ?? ce.source,
+      instance: "instance" in ce.data ? ce.data.instance : controlPhase ? null : ce.source,
     },
   };
+}
+
+/**
+ * Postgres cannot store NUL characters in text or jsonb, and JSON nested beyond reason
+ * cannot be serialised; such an event is rejected alone instead of failing its batch.
+ */
+function findUnstorable(value: unknown): string | null {
+  if (!isObject(value)) return null;
+  for (const [field, fieldValue] of Object.entries(value)) {
+    let json: string;
+    try {
+      json = JSON.stringify(fieldValue) ?? "";
+    } catch {
+      return `${field}: is nested too deeply to store`;
+    }
+    if (json.includes("\\u0000")) return `${field}: must not contain NUL characters (\\u0000)`;
+  }
+  return null;
 }
 
 function toDomainEvent(wire: ReloadEventWire): ReloadEventInput {

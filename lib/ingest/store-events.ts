@@ -16,7 +16,7 @@ import {
   type ReloadFacts,
   type ReloadInstanceCounts,
 } from "@/lib/domain/reload-status";
-import { serviceKeyString, type Outcome, type Phase, type ReloadEventInput } from "@/lib/domain/types";
+import { serviceKeyString, type Outcome, type Phase, type ReloadEventInput, type ReloadStatus } from "@/lib/domain/types";
 
 // Stores a batch of validated events and everything they change (instances, instance state,
 // reloads, desired versions) in one transaction. Rows are locked in a fixed order (by key)
@@ -481,6 +481,58 @@ async function updateReloads(
       rows.map((x) => iso(x.d.setAt)),
     );
   }
+  await revertAbandonedDesired(tx, updates.filter((u) => ABANDONED.has(u.status)).map((u) => u.id));
+}
+
+/** Statuses after which a reload no longer defines what should run. */
+const ABANDONED: ReadonlySet<string> = new Set(["failed", "rejected", "cancelled", "expired"]);
+
+/**
+ * A reload can make its target desired while under way and fail later. Desired versions
+ * that point at a reload which has since failed (or was rejected) fall back to the newest
+ * other reload that still qualifies, or go away when none does.
+ */
+async function revertAbandonedDesired(tx: Tx, abandonedIds: string[]): Promise<void> {
+  if (abandonedIds.length === 0) return;
+  const freed = await tx.$queryRawUnsafe<{ service_id: number; kind: string; resource: string }[]>(
+    `DELETE FROM desired_version WHERE reload_id = ANY($1::text[]) RETURNING service_id, kind, resource`,
+    abandonedIds,
+  );
+  if (freed.length === 0) return;
+  const candidates = await tx.$queryRawUnsafe<(ReloadRow & { service_id: number; status: ReloadStatus })[]>(
+    `SELECT r.id, r.service_id, r.status, r.kind, r.resource, r.from_version, r.to_version, r.initiator, r.requested_at,
+            r.approved_at, r.rejected_at, r.dispatched_at, r.rolled_back_at, r.failed_at, r.first_event_at,
+            r.last_event_at, r.last_error, r.last_error_at
+     FROM reload r
+     JOIN unnest($1::int[], $2::text[], $3::text[]) AS k(service_id, kind, resource)
+       ON r.service_id = k.service_id AND r.kind = k.kind AND r.resource = k.resource
+     WHERE NOT r.id = ANY($4::text[])`,
+    freed.map((f) => f.service_id),
+    freed.map((f) => f.kind),
+    freed.map((f) => f.resource),
+    abandonedIds,
+  );
+  const best = new Map<string, { serviceId: number; kind: string; resource: string; reloadId: string; version: string; setAt: Date }>();
+  for (const r of candidates) {
+    const d = desiredVersionFrom(factsFromRow(r), r.status);
+    if (!d) continue;
+    const key = `${r.service_id}\u0000${r.kind}\u0000${r.resource}`;
+    const prev = best.get(key);
+    if (!prev || prev.setAt <= d.setAt) best.set(key, { serviceId: r.service_id, kind: r.kind, resource: r.resource, reloadId: r.id, ...d });
+  }
+  const rows = byKey([...best.entries()]).map(([, b]) => b);
+  if (rows.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `INSERT INTO desired_version (service_id, kind, resource, version, reload_id, set_at)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+     ON CONFLICT (service_id, kind, resource) DO NOTHING`,
+    rows.map((b) => b.serviceId),
+    rows.map((b) => b.kind),
+    rows.map((b) => b.resource),
+    rows.map((b) => b.version),
+    rows.map((b) => b.reloadId),
+    rows.map((b) => iso(b.setAt)),
+  );
 }
 
 function emptyCounts(): ReloadInstanceCounts {

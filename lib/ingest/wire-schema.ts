@@ -32,7 +32,7 @@ export const reloadEventSchema = z
     toVersion: version,
     initiator: optionalText(256),
     occurredAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 timestamp with a time zone" }),
-    durationMs: z.number().int("must be a whole number").min(0, "must not be negative").nullish(),
+    durationMs: z.number().int("must be a whole number").min(0, "must not be negative").max(2_147_483_647, "must be at most 2147483647").nullish(),
     error: optionalText(10_000),
     traceId: z.string().regex(/^[0-9a-f]{32}$/i, "must be 32 hex digits").nullish(),
     spanId: z.string().regex(/^[0-9a-f]{16}$/i, "must be 16 hex digits").nullish(),
@@ -41,6 +41,9 @@ export const reloadEventSchema = z
   .superRefine((e, ctx) => {
     if (e.phase !== "heartbeat" && !e.reloadId) {
       ctx.addIssue({ code: "custom", path: ["reloadId"], message: `is required for phase ${e.phase}` });
+    }
+    if (e.phase === "heartbeat" && e.reloadId) {
+      ctx.addIssue({ code: "custom", path: ["reloadId"], message: "must be absent for phase heartbeat (a heartbeat is not part of a reload)" });
     }
     if (INSTANCE_ONLY_PHASES.has(e.phase) && !e.instance) {
       ctx.addIssue({ code: "custom", path: ["instance"], message: `is required for phase ${e.phase}` });

@@ -106,3 +106,48 @@ describe("reload lifecycle", () => {
     expect(models.facets.environments).toEqual(["prod", "staging"]);
   });
 });
+
+describe("desired version when a reload fails after it was under way", () => {
+  const instances = ["i-1", "i-2"];
+
+  test("falls back to the previous reload's target once the later one fails", async () => {
+    await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(120) })));
+    await postEvents(reloadEvents("rl-first", instances, 90, () => "acked"));
+    expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v2");
+
+    // The next reload is requested, approved and dispatched: its target becomes desired…
+    const at = (s: number) => new Date(Date.now() - 30 * 60_000 + s * 1000).toISOString();
+    const control = { reloadId: "rl-second", fromVersion: "v2", toVersion: "v3", instance: null };
+    await postEvents([
+      event({ ...control, phase: "requested", occurredAt: at(0) }),
+      event({ ...control, phase: "approved", occurredAt: at(10) }),
+      event({ ...control, phase: "dispatched", occurredAt: at(20) }),
+    ]);
+    expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v3");
+
+    // …and when every instance then refuses it, v2 is desired again and nobody drifts.
+    await postEvents(instances.map((instance) => event({ ...control, instance, phase: "nacked", error: "bad config", occurredAt: at(30) })));
+    expect((await db().reload.findUniqueOrThrow({ where: { id: "rl-second" } })).status).toBe("failed");
+    const desired = await db().desiredVersion.findFirstOrThrow({});
+    expect(desired).toMatchObject({ version: "v2", reloadId: "rl-first" });
+    const matrix = await getFleetMatrix(noFilters);
+    expect(matrix.totals.drifting).toBe(0);
+  });
+
+  test("goes away when no other reload qualifies", async () => {
+    await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(120) })));
+    const control = { reloadId: "rl-only", fromVersion: "v1", toVersion: "v2", instance: null };
+    await postEvents([event({ ...control, phase: "requested", occurredAt: minutesAgo(30) }), event({ ...control, phase: "dispatched", occurredAt: minutesAgo(29) })]);
+    expect(await db().desiredVersion.count()).toBe(1);
+    await postEvents(event({ ...control, phase: "failed", error: "webhook unreachable", occurredAt: minutesAgo(20) }));
+    expect(await db().desiredVersion.count()).toBe(0);
+  });
+
+  test("an instance's own rollback is a partial failure, not the reload's", async () => {
+    await postEvents(reloadEvents("rl-rb", instances, 30, () => "acked"));
+    await postEvents(event({ reloadId: "rl-rb", instance: "i-1", phase: "rolled_back", fromVersion: "v1", toVersion: "v2", occurredAt: minutesAgo(10) }));
+    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-rb" } });
+    expect(reload.status).toBe("partially_failed");
+    expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v2");
+  });
+});

@@ -218,7 +218,8 @@ describe("deriveReloadStatus precedence", () => {
     ["control-plane failure with successes", { dispatchedAt: at(2), failedAt: at(3) }, { reporting: 1, succeeded: 1 }, "partially_failed"],
     ["rejected", { requestedAt: at(0), rejectedAt: at(1) }, {}, "rejected"],
     ["rolled back by the control plane", { dispatchedAt: at(2), rolledBackAt: at(9) }, { reporting: 2, succeeded: 2 }, "rolled_back"],
-    ["rolled back by an instance", { dispatchedAt: at(2) }, { reporting: 2, succeeded: 1, rolledBack: 1 }, "rolled_back"],
+    ["one instance of two rolled back", { dispatchedAt: at(2) }, { reporting: 2, succeeded: 1, rolledBack: 1 }, "partially_failed"],
+    ["every instance rolled back", { dispatchedAt: at(2) }, { reporting: 2, rolledBack: 2 }, "rolled_back"],
     ["rollback wins over in-progress", { dispatchedAt: at(2), rolledBackAt: at(9) }, { reporting: 2, inProgress: 2 }, "rolled_back"],
   ])("%s → %s", (_name, facts, counts, status) => {
     expect(deriveReloadStatus({ ...noFacts, ...facts }, { ...noCounts, ...counts })).toBe(status);
