@@ -14,6 +14,8 @@ const schema = z.object({
   /** Ingest requests handled at once by one process before it answers 429. */
   INGEST_MAX_CONCURRENT: z.coerce.number().int().min(1).default(16),
   DRIFT_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Instances silent for longer are treated as gone: out of the matrix and drift checks. */
+  INSTANCE_STALE_SECONDS: z.coerce.number().int().min(60).default(86_400),
 });
 
 export type Env = z.infer<typeof schema>;

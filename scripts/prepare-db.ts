@@ -1,10 +1,10 @@
 // Run before the app serves (by scripts/start.ts, tests and the benchmark): migrate, store
 // INGEST_TOKEN's hash, and on an empty database fill the demo fleet when asked. Prints the
-// first ingest token when it had to make one.
-import { disconnectDb, db } from "@/lib/db/client";
+// first ingest token when it had to make one. The caller disconnects (lib/db/client).
+import { db } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
-import { createIngestToken, ensureEnvToken } from "@/lib/ingest/tokens";
+import { countPersonalTokens, createIngestToken, ensureEnvToken } from "@/lib/ingest/tokens";
 
 export interface PrepareOptions {
   databaseUrl: string;
@@ -27,9 +27,8 @@ export async function prepareDatabase(options: PrepareOptions): Promise<{ seeded
     seeded = true;
   }
   let firstToken: string | null = null;
-  if (options.firstToken && (await db().ingestToken.count()) === 0) {
+  if (options.firstToken && (await countPersonalTokens()) === 0) {
     firstToken = (await createIngestToken("first token (made at first start)")).token;
   }
-  await disconnectDb();
   return { seeded, firstToken };
 }

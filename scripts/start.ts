@@ -3,7 +3,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
-import { sendDemoHeartbeats } from "@/lib/demo/demo-heartbeats";
+import { demoFinalHeartbeats, demoHeartbeatTick } from "@/lib/demo/demo-heartbeats";
+import { createRunToken } from "@/lib/ingest/tokens";
+import { disconnectDb } from "@/lib/db/client";
 import { buildIfNeeded } from "./build-if-needed";
 import { prepareDatabase } from "./prepare-db";
 
@@ -17,8 +19,10 @@ async function main() {
     process.env.DATABASE_URL = embedded.url;
     process.env.RELOADSCOPE_EMBEDDED = "1";
     // The app's pool must stay under the socket server's connection cap.
-    // The app's pool and this process's (demo heartbeats) together stay under the socket server's cap.
-    process.env.DATABASE_POOL_SIZE ??= String(Math.floor((EMBEDDED_MAX_CONNECTIONS - 2) / 2));
+    // One connection: pglite-socket interleaves the extended-protocol messages of concurrent
+    // connections outside transactions (electric-sql/pglite#1046), so the app uses a single
+    // connection and this process talks to the database only before the app starts.
+    process.env.DATABASE_POOL_SIZE = "1";
     console.log(`[reloadscope] embedded Postgres (PGlite) in ${dataDir}, serving ${embedded.url}`);
   }
 
@@ -27,6 +31,10 @@ async function main() {
     demoFleet: embedded !== null || process.env.DEMO_FLEET === "1",
     firstToken: embedded !== null,
   });
+  // The embedded demo reports heartbeats through the app's ingest endpoint with a token
+  // made for this run (the previous run's is revoked).
+  const demoToken = embedded ? await createRunToken("embedded demo heartbeats") : null;
+  await disconnectDb();
   if (firstToken) {
     console.log("\n[reloadscope] first ingest token (shown once; only its hash is stored):");
     console.log(`  ${firstToken}\n`);
@@ -41,9 +49,7 @@ async function main() {
   console.log(`[reloadscope] dashboard on http://localhost:${port}`);
 
   // The embedded demo keeps reporting, so it stays a living fleet rather than a snapshot.
-  const heartbeat = embedded
-    ? setInterval(() => void sendDemoHeartbeats().catch((e) => console.error("[reloadscope] demo heartbeat failed:", e.message)), 60_000)
-    : null;
+  const heartbeat = demoToken ? startDemoHeartbeats(`http://127.0.0.1:${port}`, demoToken) : null;
 
   const stop = async (code: number) => {
     if (heartbeat) clearInterval(heartbeat);
@@ -56,6 +62,27 @@ async function main() {
     });
   }
   next.on("exit", (code, signal) => void stop(code ?? (signal ? 0 : 1)));
+}
+
+function startDemoHeartbeats(baseUrl: string, token: string): NodeJS.Timeout {
+  const finals = demoFinalHeartbeats();
+  let failures = 0;
+  const send = async () => {
+    try {
+      const response = await fetch(`${baseUrl}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(demoHeartbeatTick(finals, new Date())),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      failures = 0;
+    } catch (error) {
+      // Say so once, not every minute, while the app is starting or stopping.
+      if (failures++ === 1) console.error(`[reloadscope] demo heartbeats failing: ${(error as Error).message}`);
+    }
+  };
+  setTimeout(() => void send(), 5_000);
+  return setInterval(() => void send(), 60_000);
 }
 
 main().catch((error) => {

@@ -9,9 +9,6 @@ const OUTCOME_BADGE: Record<string, string> = {
   rolled_back: "neutral",
 };
 
-/** Instances not heard from for this long are marked stale. */
-const STALE_AFTER_MS = 15 * 60_000;
-
 export function InstanceTable({ instances, columns, now }: { instances: InstanceRow[]; columns: ResourceColumn[]; now: Date }) {
   return (
     <section className="panel" style={{ marginBottom: 16 }} aria-label="Instances">
@@ -33,13 +30,13 @@ export function InstanceTable({ instances, columns, now }: { instances: Instance
             </thead>
             <tbody>
               {instances.map((instance) => {
-                const stale = now.getTime() - instance.lastSeenAt.getTime() > STALE_AFTER_MS;
+                const stale = instance.stale;
                 return (
-                  <tr key={instance.id} data-instance={instance.instanceKey}>
+                  <tr key={instance.id} data-instance={instance.instanceKey} style={stale ? { opacity: 0.55 } : undefined}>
                     <td>
                       <div className="mono">{instance.instanceKey}</div>
                       <div className="when" title={isoUtc(instance.lastSeenAt)}>
-                        seen {relativeTime(instance.lastSeenAt, now)} {stale ? <span className="badge neutral">stale</span> : null}
+                        seen {relativeTime(instance.lastSeenAt, now)} {stale ? <span className="badge neutral" title="silent too long: left out of the matrix and drift">gone</span> : null}
                       </div>
                       <div className="labels">
                         {Object.entries(instance.labels).map(([k, v]) => (

@@ -10,8 +10,8 @@ function createPrisma() {
   if (!DATABASE_URL) {
     throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides the embedded database");
   }
-  // PGlite answers one query at a time; a few connections are enough and stay under its cap.
-  const max = DATABASE_POOL_SIZE ?? (RELOADSCOPE_EMBEDDED === "1" ? 4 : 10);
+  // The embedded PGlite must be used through one connection (see scripts/start.ts).
+  const max = DATABASE_POOL_SIZE ?? (RELOADSCOPE_EMBEDDED === "1" ? 1 : 10);
   const adapter = new PrismaPg({ connectionString: DATABASE_URL, max, connectionTimeoutMillis: 5_000 });
   return new PrismaClient({ adapter, omit: { ingestToken: { tokenHash: true } } });
 }

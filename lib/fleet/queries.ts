@@ -15,22 +15,25 @@ export interface FleetMatrix {
 }
 
 /**
- * The matrix reads only the instance-state read model (one row per instance × resource),
+ * Instances silent for longer than INSTANCE_STALE_SECONDS are left out (a replaced pod must
+ * not show as drift forever). The matrix reads only the instance-state read model (one row per instance × resource),
  * never the event history, so its cost follows the fleet's size, not how much it has logged.
  */
 export async function getFleetMatrix(filters: FleetFilters, now = new Date()): Promise<FleetMatrix> {
   const prisma = db();
+  const liveSince = new Date(now.getTime() - env().INSTANCE_STALE_SECONDS * 1000).toISOString();
   const params = [filters.env ?? null, filters.ns ?? null, filters.q ? `%${filters.q.replace(/[\\%_]/g, "\\$&")}%` : null];
   const serviceWhere = `($1::text IS NULL OR s.environment = $1) AND ($2::text IS NULL OR s.namespace = $2)
                         AND ($3::text IS NULL OR s.name ILIKE $3)`;
   const [services, aggregates, desired, facets] = await Promise.all([
     prisma.$queryRawUnsafe<{ id: number; environment: string; namespace: string; name: string; instance_count: number; last_event_at: Date }[]>(
       `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at,
-              (SELECT count(*) FROM instance i WHERE i.service_id = s.id)::int AS instance_count
+              (SELECT count(*) FROM instance i WHERE i.service_id = s.id AND i.last_seen_at >= $5::timestamptz)::int AS instance_count
        FROM service s WHERE ${serviceWhere}
          AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM instance_state st WHERE st.service_id = s.id AND st.kind = $4))`,
       ...params,
       filters.kind ?? null,
+      liveSince,
     ),
     prisma.$queryRawUnsafe<
       { service_id: number; kind: string; resource: string; version: string | null; instances: number; newest_since: Date | null;
@@ -42,11 +45,14 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
               count(*) FILTER (WHERE st.outcome = 'nacked')::int AS nacked,
               count(*) FILTER (WHERE st.outcome = 'in_progress')::int AS in_progress,
               count(*) FILTER (WHERE st.outcome = 'rolled_back')::int AS rolled_back
-       FROM instance_state st JOIN service s ON s.id = st.service_id
+       FROM instance_state st
+       JOIN service s ON s.id = st.service_id
+       JOIN instance i ON i.id = st.instance_id AND i.last_seen_at >= $5::timestamptz
        WHERE ${serviceWhere} AND ($4::text IS NULL OR st.kind = $4)
        GROUP BY st.service_id, st.kind, st.resource, st.version`,
       ...params,
       filters.kind ?? null,
+      liveSince,
     ),
     prisma.$queryRawUnsafe<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
       `SELECT d.service_id, d.kind, d.resource, d.version, d.set_at

@@ -20,8 +20,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
     const message = (e as { message?: unknown }).message;
-    // Prisma's pg adapter reports an unreachable server as DatabaseNotReachable (P1001).
-    if (typeof code === "string" && ["P1001", "P1002", "P1017", "P2024"].includes(code)) return true;
+    // Prisma reports an unreachable server as P1001 (DatabaseNotReachable), a transaction
+    // that could not start or ran out of time as P2028, and pool exhaustion as P2024/P2037.
+    if (typeof code === "string" && ["P1001", "P1002", "P1017", "P2024", "P2028", "P2037"].includes(code)) return true;
     if (typeof message === "string" && /DatabaseNotReachable|connection terminated|timeout exceeded when trying to connect|ECONNREFUSED/i.test(message)) {
       return true;
     }

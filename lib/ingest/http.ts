@@ -5,7 +5,7 @@ import { env } from "@/lib/env";
 import { IngestError, isDatabaseUnavailable } from "./errors";
 import { authenticateIngest } from "./tokens";
 
-// The one wrapper for machine ingest routes: load shedding → token auth → size-limited body
+// The one wrapper for machine ingest routes: token auth → load shedding → size-limited body
 // → the route's own decoding and storing → one mapping from typed errors to HTTP answers.
 
 export interface IngestRequest {
@@ -18,25 +18,27 @@ let inFlight = 0;
 
 export function withIngest(handle: (request: IngestRequest) => Promise<Response>) {
   return async (request: Request): Promise<Response> => {
-    const { INGEST_MAX_CONCURRENT } = env();
-    if (inFlight >= INGEST_MAX_CONCURRENT) {
-      return problem(new IngestError(429, "overloaded", "too many ingest requests at once; retry shortly", { "Retry-After": "1" }));
-    }
-    inFlight++;
     try {
+      // Authenticate first, so requests without a valid token cannot take the slots below.
       const tokenId = await authenticateIngest(request.headers.get("authorization"));
       if (tokenId === null) {
         throw new IngestError(401, "unauthorized", "a valid ingest token is required: Authorization: Bearer <token>", {
           "WWW-Authenticate": 'Bearer realm="reloadscope-ingest"',
         });
       }
-      const body = await readBody(request);
-      const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-      return await handle({ body, contentType, tokenId });
+      if (inFlight >= env().INGEST_MAX_CONCURRENT) {
+        throw new IngestError(429, "overloaded", "too many ingest requests at once; retry shortly", { "Retry-After": "1" });
+      }
+      inFlight++;
+      try {
+        const body = await readBody(request);
+        const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+        return await handle({ body, contentType, tokenId });
+      } finally {
+        inFlight--;
+      }
     } catch (error) {
       return problem(error);
-    } finally {
-      inFlight--;
     }
   };
 }

@@ -26,16 +26,40 @@ export async function createIngestToken(name: string): Promise<{ id: number; tok
   return { id: row.id, token };
 }
 
-/** Stores INGEST_TOKEN's hash once, so it is accepted like any other token. */
+export const ENV_TOKEN_NAME = "INGEST_TOKEN (environment)";
+
+/**
+ * Stores a configured token's hash under a name that belongs to one configured token at a
+ * time: another token stored under the same name earlier is revoked.
+ */
+async function storeConfiguredToken(token: string, name: string): Promise<void> {
+  const tokenHash = hashToken(token);
+  await db().$transaction([
+    db().ingestToken.updateMany({ where: { name, revokedAt: null, NOT: { tokenHash } }, data: { revokedAt: new Date() } }),
+    db().ingestToken.upsert({
+      where: { tokenHash },
+      create: { name, tokenHash, prefix: "(configured)" },
+      update: { revokedAt: null },
+    }),
+  ]);
+}
+
+/** Stores INGEST_TOKEN's hash, so it is accepted like any other token. */
 export async function ensureEnvToken(): Promise<void> {
   const token = env().INGEST_TOKEN;
-  if (!token) return;
-  const tokenHash = hashToken(token);
-  await db().ingestToken.upsert({
-    where: { tokenHash },
-    create: { name: "INGEST_TOKEN (environment)", tokenHash, prefix: token.slice(0, 6) },
-    update: {},
-  });
+  if (token) await storeConfiguredToken(token, ENV_TOKEN_NAME);
+}
+
+/** A fresh token for one run of a local process (the previous run's is revoked). */
+export async function createRunToken(name: string): Promise<string> {
+  const token = generateToken();
+  await storeConfiguredToken(token, name);
+  return token;
+}
+
+/** Tokens a person made (not configured or per-run ones), for deciding on a first token. */
+export async function countPersonalTokens(): Promise<number> {
+  return db().ingestToken.count({ where: { revokedAt: null, prefix: { not: "(configured)" } } });
 }
 
 let envTokenStored: Promise<void> | undefined;

@@ -1,4 +1,5 @@
 import "server-only";
+import { cache } from "react";
 import { db } from "@/lib/db/client";
 import { assessDrift, type DriftAssessment } from "@/lib/domain/drift";
 import type { Outcome, Phase, ReloadStatus } from "@/lib/domain/types";
@@ -10,6 +11,8 @@ export interface InstanceRow {
   labels: Record<string, string>;
   firstSeenAt: Date;
   lastSeenAt: Date;
+  /** Silent for longer than INSTANCE_STALE_SECONDS: shown, but left out of drift. */
+  stale: boolean;
   /** `${kind}/${resource}` → state */
   states: Record<string, InstanceResourceState>;
 }
@@ -57,13 +60,16 @@ export interface ServiceDetail {
   instances: InstanceRow[];
   reloads: ReloadSummary[];
   reloadsByDay: { day: string; succeeded: number; failed: number; other: number }[];
+  generatedAt: Date;
 }
 
 const HISTORY_LIMIT = 100;
 const CHART_DAYS = 14;
 
-export async function getServiceDetail(serviceId: number, now = new Date()): Promise<ServiceDetail | null> {
+/** Cached per request: the page and its metadata share one read. */
+export const getServiceDetail = cache(async (serviceId: number): Promise<ServiceDetail | null> => {
   const prisma = db();
+  const now = new Date();
   const service = await prisma.service.findUnique({ where: { id: serviceId } });
   if (!service) return null;
 
@@ -85,12 +91,15 @@ export async function getServiceDetail(serviceId: number, now = new Date()): Pro
   ]);
 
   const desiredByKey = new Map(desired.map((d) => [`${d.kind}/${d.resource}`, d]));
+  const liveSince = now.getTime() - env().INSTANCE_STALE_SECONDS * 1000;
+  const staleIds = new Set(instances.filter((i) => i.lastSeenAt.getTime() < liveSince).map((i) => i.id));
   const columnKeys = [...new Set(states.map((s) => `${s.kind}/${s.resource}`))].sort();
   const thresholdMs = env().DRIFT_THRESHOLD_SECONDS * 1000;
   const columns: ResourceColumn[] = columnKeys.map((key) => {
     const cellStates = states.filter((s) => `${s.kind}/${s.resource}` === key);
     const versions = new Map<string | null, { version: string | null; instances: number; newestSince: Date | null }>();
     for (const s of cellStates) {
+      if (staleIds.has(s.instanceId)) continue;
       const v = versions.get(s.version) ?? { version: s.version, instances: 0, newestSince: null };
       v.instances++;
       if (s.since && (!v.newestSince || s.since > v.newestSince)) v.newestSince = s.since;
@@ -140,6 +149,7 @@ export async function getServiceDetail(serviceId: number, now = new Date()): Pro
       labels: (i.labels ?? {}) as Record<string, string>,
       firstSeenAt: i.firstSeenAt,
       lastSeenAt: i.lastSeenAt,
+      stale: staleIds.has(i.id),
       states: stateByInstance.get(i.id) ?? {},
     })),
     reloads: reloads.map((r) => ({
@@ -160,5 +170,6 @@ export async function getServiceDetail(serviceId: number, now = new Date()): Pro
       lastError: r.lastError,
     })),
     reloadsByDay: byDay,
+    generatedAt: now,
   };
-}
+});

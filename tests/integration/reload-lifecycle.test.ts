@@ -10,7 +10,8 @@ useTestDatabase();
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
 
 function reloadEvents(reloadId: string, instances: string[], startMinutesAgo: number, outcome: (i: number) => "acked" | "nacked" | "failed") {
-  const at = (offsetSeconds: number) => new Date(Date.now() - startMinutesAgo * 60_000 + offsetSeconds * 1000).toISOString();
+  const start = Date.now() - startMinutesAgo * 60_000;
+  const at = (offsetSeconds: number) => new Date(start + offsetSeconds * 1000).toISOString();
   const control = { reloadId, fromVersion: "v1", toVersion: "v2", initiator: "person:sam", instance: null };
   return [
     event({ ...control, phase: "requested", occurredAt: at(0) }),
@@ -116,7 +117,8 @@ describe("desired version when a reload fails after it was under way", () => {
     expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v2");
 
     // The next reload is requested, approved and dispatched: its target becomes desired…
-    const at = (s: number) => new Date(Date.now() - 30 * 60_000 + s * 1000).toISOString();
+    const start = Date.now() - 30 * 60_000;
+    const at = (s: number) => new Date(start + s * 1000).toISOString();
     const control = { reloadId: "rl-second", fromVersion: "v2", toVersion: "v3", instance: null };
     await postEvents([
       event({ ...control, phase: "requested", occurredAt: at(0) }),

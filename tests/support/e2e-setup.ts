@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { disconnectDb } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { prepareDatabase } from "@/scripts/prepare-db";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -32,14 +33,16 @@ export async function setup(project: TestProject) {
   database = await createTestDatabase("e2e");
   process.env.DATABASE_URL = database.url;
   process.env.INGEST_TOKEN = E2E_TOKEN;
-  process.env.DATABASE_POOL_SIZE = database.embedded ? "2" : "5";
+  // The embedded PGlite is used through one connection at a time (see scripts/start.ts).
+  process.env.DATABASE_POOL_SIZE = database.embedded ? "1" : "5";
   resetEnvCache();
   await prepareDatabase({ databaseUrl: database.url, demoFleet: true, firstToken: false, log: () => {} });
+  await disconnectDb();
 
   const port = await freePort();
   const logs: string[] = [];
   server = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, DATABASE_POOL_SIZE: database.embedded ? "4" : "10", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, DATABASE_POOL_SIZE: database.embedded ? "1" : "10", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   server.stdout?.on("data", (d) => logs.push(String(d)));

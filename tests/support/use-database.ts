@@ -9,8 +9,8 @@ export function useTestDatabase() {
   beforeAll(() => {
     process.env.DATABASE_URL = inject("databaseUrl");
     process.env.INGEST_TOKEN = TEST_TOKEN;
-    // PGlite serves one query at a time: a few connections are plenty.
-    process.env.DATABASE_POOL_SIZE = inject("embedded") ? "4" : "10";
+    // The embedded PGlite is used through one connection (see scripts/start.ts).
+    process.env.DATABASE_POOL_SIZE = inject("embedded") ? "1" : "10";
     resetEnvCache();
   });
   beforeEach(async () => {

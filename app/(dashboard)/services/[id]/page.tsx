@@ -25,10 +25,9 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 export default async function ServicePage({ params }: Params) {
   const id = parseId((await params).id);
   if (id === null) notFound();
-  const now = new Date();
-  const detail = await getServiceDetail(id, now);
+  const detail = await getServiceDetail(id);
   if (!detail) notFound();
-  const { service } = detail;
+  const { service, generatedAt: now } = detail;
 
   return (
     <main className="page">
