@@ -1,0 +1,13 @@
+import "server-only";
+import type { Db } from "@/lib/db/client";
+
+// Small helpers shared by the ingest transaction's statements.
+
+/** The client an interactive transaction hands its callback. */
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/** ISO text for timestamptz[] parameters (null stays null). */
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** Entries sorted by key: every transaction locks rows in this order, so none deadlock. */
+export const byKey = <T>(rows: [string, T][]): [string, T][] => rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
