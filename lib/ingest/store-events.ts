@@ -59,6 +59,12 @@ async function storeInTransaction(tx: Tx, events: ReloadEventInput[]): Promise<s
   return accepted.map((e) => e.id);
 }
 
+/**
+ * Last-seen times are kept to the minute: rewriting a service or instance row for every
+ * batch would lock it, and make concurrent batches about the same services queue for
+ * nothing. Rows are read without locks, created when missing, touched when stale.
+ */
+const TOUCH_AFTER_MS = 60_000;
 
 async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<string, number>> {
   const services = new Map<string, { environment: string; namespace: string; name: string; lastAt: Date }>();
@@ -68,19 +74,43 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
     if (!known) services.set(key, { environment: e.environment, namespace: e.namespace, name: e.service, lastAt: e.occurredAt });
     else if (e.occurredAt > known.lastAt) known.lastAt = e.occurredAt;
   }
-  const rows = byKey([...services.entries()]).map(([, s]) => s);
-  const result = await tx.$queryRawUnsafe<{ id: number; environment: string; namespace: string; name: string }[]>(
-    `INSERT INTO service (environment, namespace, name, last_event_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
-     ON CONFLICT (environment, namespace, name)
-     DO UPDATE SET last_event_at = greatest(service.last_event_at, excluded.last_event_at)
-     RETURNING id, environment, namespace, name`,
-    rows.map((s) => s.environment),
-    rows.map((s) => s.namespace),
-    rows.map((s) => s.name),
-    rows.map((s) => iso(s.lastAt)),
-  );
-  return new Map(result.map((r) => [serviceKeyString(r), r.id]));
+  const wanted = byKey([...services.entries()]);
+  type Row = { id: number; environment: string; namespace: string; name: string; last_event_at: Date };
+  const find = (keys: typeof wanted) =>
+    tx.$queryRawUnsafe<Row[]>(
+      `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at
+       FROM service s JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(environment, namespace, name)
+         USING (environment, namespace, name)`,
+      keys.map(([, s]) => s.environment),
+      keys.map(([, s]) => s.namespace),
+      keys.map(([, s]) => s.name),
+    );
+  const found = new Map((await find(wanted)).map((r) => [serviceKeyString(r), r]));
+  const missing = wanted.filter(([key]) => !found.has(key));
+  if (missing.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO service (environment, namespace, name, last_event_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+       ON CONFLICT (environment, namespace, name) DO NOTHING`,
+      missing.map(([, s]) => s.environment),
+      missing.map(([, s]) => s.namespace),
+      missing.map(([, s]) => s.name),
+      missing.map(([, s]) => iso(s.lastAt)),
+    );
+    // Read back both ours and any a concurrent batch created first.
+    for (const r of await find(missing)) found.set(serviceKeyString(r), r);
+  }
+  const stale = wanted.filter(([key, s]) => s.lastAt.getTime() - found.get(key)!.last_event_at.getTime() > TOUCH_AFTER_MS);
+  if (stale.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE service s SET last_event_at = u.last_at
+       FROM unnest($1::int[], $2::timestamptz[]) AS u(id, last_at)
+       WHERE s.id = u.id AND s.last_event_at < u.last_at`,
+      stale.map(([key]) => found.get(key)!.id),
+      stale.map(([, s]) => iso(s.lastAt)),
+    );
+  }
+  return new Map([...found].map(([key, r]) => [key, r.id]));
 }
 
 async function upsertInstances(
@@ -107,24 +137,60 @@ async function upsertInstances(
     if (e.occurredAt < known.firstAt) known.firstAt = e.occurredAt;
   }
   if (instances.size === 0) return new Map();
-  const rows = byKey([...instances.entries()]).map(([, i]) => i);
-  const result = await tx.$queryRawUnsafe<{ id: number; service_id: number; instance_key: string }[]>(
-    `INSERT INTO instance (service_id, instance_key, labels, first_seen_at, last_seen_at)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
-     ON CONFLICT (service_id, instance_key) DO UPDATE SET
-       first_seen_at = least(instance.first_seen_at, excluded.first_seen_at),
-       last_seen_at = greatest(instance.last_seen_at, excluded.last_seen_at),
-       labels = CASE WHEN excluded.last_seen_at >= instance.last_seen_at
-                     THEN instance.labels || excluded.labels
-                     ELSE excluded.labels || instance.labels END
-     RETURNING id, service_id, instance_key`,
-    rows.map((i) => i.serviceId),
-    rows.map((i) => i.key),
-    rows.map((i) => JSON.stringify(i.labels)),
-    rows.map((i) => iso(i.firstAt)),
-    rows.map((i) => iso(i.lastAt)),
-  );
-  return new Map(result.map((r) => [`${r.service_id}\u0000${r.instance_key}`, r.id]));
+  const wanted = byKey([...instances.entries()]);
+  type Row = { id: number; service_id: number; instance_key: string; labels: Record<string, string>; first_seen_at: Date; last_seen_at: Date };
+  const find = (keys: typeof wanted) =>
+    tx.$queryRawUnsafe<Row[]>(
+      `SELECT i.id, i.service_id, i.instance_key, i.labels, i.first_seen_at, i.last_seen_at
+       FROM instance i JOIN unnest($1::int[], $2::text[]) AS k(service_id, instance_key) USING (service_id, instance_key)`,
+      keys.map(([, i]) => i.serviceId),
+      keys.map(([, i]) => i.key),
+    );
+  const found = new Map((await find(wanted)).map((r) => [`${r.service_id}\u0000${r.instance_key}`, r]));
+  const missing = wanted.filter(([key]) => !found.has(key));
+  if (missing.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO instance (service_id, instance_key, labels, first_seen_at, last_seen_at)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
+       ON CONFLICT (service_id, instance_key) DO NOTHING`,
+      missing.map(([, i]) => i.serviceId),
+      missing.map(([, i]) => i.key),
+      missing.map(([, i]) => JSON.stringify(i.labels)),
+      missing.map(([, i]) => iso(i.firstAt)),
+      missing.map(([, i]) => iso(i.lastAt)),
+    );
+    for (const r of await find(missing)) found.set(`${r.service_id}\u0000${r.instance_key}`, r);
+  }
+  const changed = wanted.filter(([key, i]) => {
+    const row = found.get(key)!;
+    const newer = i.lastAt >= row.last_seen_at;
+    const merged = newer ? { ...row.labels, ...i.labels } : { ...i.labels, ...row.labels };
+    return (
+      i.lastAt.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS ||
+      i.firstAt < row.first_seen_at ||
+      !sameLabels(merged, row.labels)
+    );
+  });
+  if (changed.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE instance i SET
+         first_seen_at = least(i.first_seen_at, u.first_at),
+         last_seen_at = greatest(i.last_seen_at, u.last_at),
+         labels = CASE WHEN u.last_at >= i.last_seen_at THEN i.labels || u.labels ELSE u.labels || i.labels END
+       FROM unnest($1::int[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[]) AS u(id, labels, first_at, last_at)
+       WHERE i.id = u.id`,
+      changed.map(([key]) => found.get(key)!.id),
+      changed.map(([, i]) => JSON.stringify(i.labels)),
+      changed.map(([, i]) => iso(i.firstAt)),
+      changed.map(([, i]) => iso(i.lastAt)),
+    );
+  }
+  return new Map([...found].map(([key, r]) => [key, r.id]));
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 async function insertEvents(

@@ -68,3 +68,15 @@ describe("instance state", () => {
     expect(await db().instanceState.count()).toBe(3);
   });
 });
+
+describe("instances", () => {
+  test("labels follow the newest event, even within the same minute; older events only fill gaps", async () => {
+    await postEvents(event({ labels: { region: "eu-west-1" }, occurredAt: minutesAgo(10) }));
+    await postEvents(event({ labels: { region: "eu-central-1", pod: "p-2" }, occurredAt: minutesAgo(9.9) }));
+    await postEvents(event({ labels: { region: "us-east-1", zone: "a" }, occurredAt: minutesAgo(30) }));
+    const instance = await db().instance.findFirstOrThrow({});
+    expect(instance.labels).toEqual({ region: "eu-central-1", pod: "p-2", zone: "a" });
+    expect(instance.firstSeenAt.toISOString().slice(0, 16)).toBe(minutesAgo(30).slice(0, 16));
+    expect(instance.lastSeenAt.toISOString().slice(0, 16)).toBe(minutesAgo(9.9).slice(0, 16));
+  });
+});
