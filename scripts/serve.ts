@@ -1,0 +1,83 @@
+// Run by scripts/start.ts once the app is built: bring up the database (DATABASE_URL, or the
+// embedded PGlite under .data/ with the demo fleet), migrate, then serve the dashboard on PORT.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
+import { demoFinalHeartbeats, demoHeartbeatTick } from "@/lib/demo/demo-heartbeats";
+import { createRunToken } from "@/lib/ingest/tokens";
+import { disconnectDb } from "@/lib/db/client";
+import { prepareDatabase } from "./prepare-db";
+
+export async function serve() {
+  let embedded: EmbeddedPostgres | null = null;
+  if (!process.env.DATABASE_URL) {
+    const dataDir = path.join(process.cwd(), ".data", "pglite");
+    embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.EMBEDDED_DB_PORT ?? 0) });
+    process.env.DATABASE_URL = embedded.url;
+    process.env.RELOADSCOPE_EMBEDDED = "1";
+    // The app's pool must stay under the socket server's connection cap.
+    // One connection: pglite-socket interleaves the extended-protocol messages of concurrent
+    // connections outside transactions (electric-sql/pglite#1046), so the app uses a single
+    // connection and this process talks to the database only before the app starts.
+    process.env.DATABASE_POOL_SIZE = "1";
+    console.log(`[reloadscope] embedded Postgres (PGlite) in ${dataDir}, serving ${embedded.url}`);
+  }
+
+  const { firstToken } = await prepareDatabase({
+    databaseUrl: process.env.DATABASE_URL!,
+    demoFleet: embedded !== null || process.env.DEMO_FLEET === "1",
+    firstToken: embedded !== null,
+  });
+  // The embedded demo reports heartbeats through the app's ingest endpoint with a token
+  // made for this run (the previous run's is revoked).
+  const demoToken = embedded ? await createRunToken("embedded demo heartbeats") : null;
+  await disconnectDb();
+  if (firstToken) {
+    console.log("\n[reloadscope] first ingest token (shown once; only its hash is stored):");
+    console.log(`  ${firstToken}\n`);
+  }
+
+  const port = process.env.PORT ?? "3000";
+  const hostname = process.env.HOSTNAME_BIND ?? "0.0.0.0";
+  const next = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", port, "-H", hostname], {
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  console.log(`[reloadscope] dashboard on http://localhost:${port}`);
+
+  // The embedded demo keeps reporting, so it stays a living fleet rather than a snapshot.
+  const heartbeat = demoToken ? startDemoHeartbeats(`http://127.0.0.1:${port}`, demoToken) : null;
+
+  const stop = async (code: number) => {
+    if (heartbeat) clearInterval(heartbeat);
+    await embedded?.stop().catch(() => {});
+    process.exit(code);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      next.kill(signal);
+    });
+  }
+  next.on("exit", (code, signal) => void stop(code ?? (signal ? 0 : 1)));
+}
+
+function startDemoHeartbeats(baseUrl: string, token: string): NodeJS.Timeout {
+  const finals = demoFinalHeartbeats();
+  let failures = 0;
+  const send = async () => {
+    try {
+      const response = await fetch(`${baseUrl}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(demoHeartbeatTick(finals, new Date())),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      failures = 0;
+    } catch (error) {
+      // Say so once, not every minute, while the app is starting or stopping.
+      if (failures++ === 1) console.error(`[reloadscope] demo heartbeats failing: ${(error as Error).message}`);
+    }
+  };
+  setTimeout(() => void send(), 5_000);
+  return setInterval(() => void send(), 60_000);
+}
