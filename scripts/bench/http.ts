@@ -1,0 +1,78 @@
+// A minimal keep-alive HTTP client for POST /api/v1/events (node:http, so the client side
+// costs as little CPU as possible on a machine it shares with the app and Postgres).
+import http from "node:http";
+
+export interface IngestAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: { index: number; reason: string }[];
+}
+
+export class IngestClient {
+  private readonly agent: http.Agent;
+  /** 429/503 answers that were retried */
+  retries = 0;
+
+  constructor(
+    private readonly port: number,
+    private readonly token: string,
+    sockets: number,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  }
+
+  /** Posts one JSON body; retries 429/503 after Retry-After; throws on any other failure. */
+  async post(body: Buffer, expected: number): Promise<IngestAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.request("POST", "/api/v1/events", body);
+      if ((res.status === 429 || res.status === 503) && attempt <= 20) {
+        this.retries++;
+        const wait = Math.min(10, Number(res.headers["retry-after"] ?? 1) || 1);
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        continue;
+      }
+      if (res.status !== 200) throw new Error(`POST /api/v1/events answered ${res.status}: ${res.text.slice(0, 500)}`);
+      const answer = JSON.parse(res.text) as IngestAnswer;
+      if (answer.accepted !== expected || answer.rejected.length > 0) {
+        throw new Error(
+          `POST /api/v1/events accepted ${answer.accepted} of ${expected} (duplicates ${answer.duplicates}); ` +
+            `rejected: ${JSON.stringify(answer.rejected.slice(0, 3))}`,
+        );
+      }
+      return answer;
+    }
+  }
+
+  request(method: string, path: string, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(body ? { "content-type": "application/json", "content-length": String(body.length) } : {}),
+          },
+          timeout: 120_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on("error", reject);
+      if (body) req.end(body);
+      else req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
