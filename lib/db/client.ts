@@ -1,32 +1,90 @@
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { env } from "@/lib/env";
 import { PrismaClient } from "./generated/client";
 
-// One Prisma client per process (kept on globalThis so dev-mode reloads do not leak pools),
-// through the pg adapter with an explicit pool size. Token hashes are omitted by default.
-function createPrisma() {
+// One pg pool per process (kept on globalThis so dev-mode reloads do not leak pools), with
+// an explicit size. Prisma runs on it through the PrismaPg adapter and omits token hashes by
+// default; the hot paths (the ingest transaction, the matrix aggregates) send their SQL to
+// the same pool directly, skipping Prisma's per-row conversion (docs/adr/0004).
+
+function createDatabase() {
   const { DATABASE_URL, DATABASE_POOL_SIZE, RELOADSCOPE_EMBEDDED } = env();
   if (!DATABASE_URL) {
     throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides the embedded database");
   }
-  // The embedded PGlite must be used through one connection (see scripts/start.ts).
-  const max = DATABASE_POOL_SIZE ?? (RELOADSCOPE_EMBEDDED === "1" ? 1 : 10);
-  const adapter = new PrismaPg({ connectionString: DATABASE_URL, max, connectionTimeoutMillis: 5_000 });
-  return new PrismaClient({ adapter, omit: { ingestToken: { tokenHash: true } } });
+  const embedded = RELOADSCOPE_EMBEDDED === "1";
+  const pool = new pg.Pool({
+    connectionString: DATABASE_URL,
+    // The embedded PGlite must be used through one connection (see scripts/serve.ts).
+    max: DATABASE_POOL_SIZE ?? (embedded ? 1 : 10),
+    connectionTimeoutMillis: 5_000,
+    // JIT compilation costs more than it saves on the matrix's short aggregates.
+    ...(embedded ? {} : { options: "-c jit=off" }),
+  });
+  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  pool.on("error", (error) => console.error("[db] idle connection error:", error.message));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), omit: { ingestToken: { tokenHash: true } } });
+  return { pool, prisma };
 }
 
-export type Db = ReturnType<typeof createPrisma>;
+type Database = ReturnType<typeof createDatabase>;
+export type Db = Database["prisma"];
 
-const globalForPrisma = globalThis as unknown as { reloadscopePrisma?: Db };
+const globalForDb = globalThis as unknown as { reloadscopeDb?: Database };
 
+function database(): Database {
+  globalForDb.reloadscopeDb ??= createDatabase();
+  return globalForDb.reloadscopeDb;
+}
+
+/** The Prisma client. */
 export function db(): Db {
-  globalForPrisma.reloadscopePrisma ??= createPrisma();
-  return globalForPrisma.reloadscopePrisma;
+  return database().prisma;
+}
+
+/** Plain SQL with positional parameters, for the hot paths. */
+export interface Sql {
+  query<T extends object[]>(text: string, ...params: unknown[]): Promise<T>;
+  execute(text: string, ...params: unknown[]): Promise<number>;
+}
+
+function sqlOn(queryable: pg.Pool | pg.PoolClient): Sql {
+  return {
+    async query<T extends object[]>(text: string, ...params: unknown[]) {
+      return (await queryable.query(text, params)).rows as T;
+    },
+    async execute(text: string, ...params: unknown[]) {
+      return (await queryable.query(text, params)).rowCount ?? 0;
+    },
+  };
+}
+
+export function sql(): Sql {
+  return sqlOn(database().pool);
+}
+
+/** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if not. */
+export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  const client = await database().pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(sqlOn(client));
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 export async function disconnectDb(): Promise<void> {
-  const client = globalForPrisma.reloadscopePrisma;
-  globalForPrisma.reloadscopePrisma = undefined;
-  await client?.$disconnect();
+  const current = globalForDb.reloadscopeDb;
+  globalForDb.reloadscopeDb = undefined;
+  if (!current) return;
+  await current.prisma.$disconnect();
+  await current.pool.end().catch(() => {});
 }

@@ -86,3 +86,22 @@ export function foldInstanceState(current: InstanceState | null, events: StateEv
   const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   return ordered.reduce(nextInstanceState, current);
 }
+
+/**
+ * Whether `next` must be written over `current`. A heartbeat that only confirms what is
+ * known moves nothing but the time of the last report; writing that for every heartbeat
+ * would rewrite the read model for most events, so it is written at most every `refreshMs`.
+ * Until then an out-of-order event older than the unwritten heartbeat can still apply; the
+ * next heartbeat that differs corrects it (docs/adr/0003).
+ */
+export function needsWrite(current: InstanceState | null, next: InstanceState, refreshMs: number): boolean {
+  if (!current) return true;
+  const same =
+    next.version === current.version &&
+    next.since?.getTime() === current.since?.getTime() &&
+    next.lastPhase === current.lastPhase &&
+    next.outcome === current.outcome &&
+    next.lastError === current.lastError &&
+    next.lastReloadId === current.lastReloadId;
+  return !same || next.lastPhaseAt.getTime() - current.lastPhaseAt.getTime() >= refreshMs;
+}

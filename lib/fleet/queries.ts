@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/lib/db/client";
+import { sql } from "@/lib/db/client";
 import { buildMatrix, groupRows, type DesiredRow, type MatrixGroup, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
 import { env } from "@/lib/env";
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
@@ -20,22 +20,24 @@ export interface FleetMatrix {
  * never the event history, so its cost follows the fleet's size, not how much it has logged.
  */
 export async function getFleetMatrix(filters: FleetFilters, now = new Date()): Promise<FleetMatrix> {
-  const prisma = db();
+  const q = sql();
   const liveSince = new Date(now.getTime() - env().INSTANCE_STALE_SECONDS * 1000).toISOString();
   const params = [filters.env ?? null, filters.ns ?? null, filters.q ? `%${filters.q.replace(/[\\%_]/g, "\\$&")}%` : null];
   const serviceWhere = `($1::text IS NULL OR s.environment = $1) AND ($2::text IS NULL OR s.namespace = $2)
                         AND ($3::text IS NULL OR s.name ILIKE $3)`;
   const [services, aggregates, desired, facets] = await Promise.all([
-    prisma.$queryRawUnsafe<{ id: number; environment: string; namespace: string; name: string; instance_count: number; last_event_at: Date }[]>(
-      `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at,
-              (SELECT count(*) FROM instance i WHERE i.service_id = s.id AND i.last_seen_at >= $5::timestamptz)::int AS instance_count
-       FROM service s WHERE ${serviceWhere}
+    q.query<{ id: number; environment: string; namespace: string; name: string; instance_count: number; last_event_at: Date }[]>(
+      `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at, coalesce(live.n, 0)::int AS instance_count
+       FROM service s
+       LEFT JOIN (SELECT service_id, count(*) AS n FROM instance WHERE last_seen_at >= $5::timestamptz GROUP BY service_id) live
+         ON live.service_id = s.id
+       WHERE ${serviceWhere}
          AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM instance_state st WHERE st.service_id = s.id AND st.kind = $4))`,
       ...params,
       filters.kind ?? null,
       liveSince,
     ),
-    prisma.$queryRawUnsafe<
+    q.query<
       { service_id: number; kind: string; resource: string; version: string | null; instances: number; newest_since: Date | null;
         last_event_at: Date; failed: number; nacked: number; in_progress: number; rolled_back: number }[]
     >(
@@ -54,7 +56,7 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
       filters.kind ?? null,
       liveSince,
     ),
-    prisma.$queryRawUnsafe<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
+    q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
       `SELECT d.service_id, d.kind, d.resource, d.version, d.set_at
        FROM desired_version d JOIN service s ON s.id = d.service_id
        WHERE ${serviceWhere} AND ($4::text IS NULL OR d.kind = $4)`,
@@ -113,10 +115,16 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
 }
 
 async function getFacets() {
-  const rows = await db().$queryRawUnsafe<{ facet: string; value: string; n: number }[]>(
-    `SELECT 'environment' AS facet, environment AS value, count(*)::int AS n FROM service GROUP BY environment
+  // Kinds by a loose index scan (a handful of index probes), not a scan of every instance state.
+  const rows = await sql().query<{ facet: string; value: string; n: number }[]>(
+    `WITH RECURSIVE kinds AS (
+       SELECT min(kind) AS kind FROM instance_state
+       UNION ALL
+       SELECT (SELECT min(kind) FROM instance_state WHERE kind > kinds.kind) FROM kinds WHERE kinds.kind IS NOT NULL
+     )
+     SELECT 'environment' AS facet, environment AS value, count(*)::int AS n FROM service GROUP BY environment
      UNION ALL SELECT 'namespace', namespace, count(*)::int FROM service WHERE namespace <> '' GROUP BY namespace
-     UNION ALL SELECT 'kind', kind, 0 FROM (SELECT DISTINCT kind FROM instance_state) k`,
+     UNION ALL SELECT 'kind', kind, 0 FROM kinds WHERE kind IS NOT NULL`,
   );
   const values = (facet: string) => [...new Set(rows.filter((r) => r.facet === facet).map((r) => r.value))].sort();
   const serviceCount = rows.filter((r) => r.facet === "environment").reduce((n, r) => n + r.n, 0);

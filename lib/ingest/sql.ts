@@ -1,10 +1,10 @@
 import "server-only";
-import type { Db } from "@/lib/db/client";
+import type { Sql } from "@/lib/db/client";
 
 // Small helpers shared by the ingest transaction's statements.
 
-/** The client an interactive transaction hands its callback. */
-export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+/** The connection an ingest transaction runs on. */
+export type Tx = Sql;
 
 /** ISO text for timestamptz[] parameters (null stays null). */
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

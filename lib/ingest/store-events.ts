@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/lib/db/client";
+import { transaction } from "@/lib/db/client";
 import { serviceKeyString, type ReloadEventInput } from "@/lib/domain/types";
 import { byKey, iso, type Tx } from "./sql";
 import { updateInstanceStates } from "./store-instance-states";
@@ -27,18 +27,16 @@ export async function storeEvents(events: ReloadEventInput[]): Promise<StoreResu
 
   for (let attempt = 1; ; attempt++) {
     try {
-      const acceptedIds = await db().$transaction((tx) => storeInTransaction(tx, unique), {
-        maxWait: 10_000,
-        timeout: 60_000,
-      });
+      const acceptedIds = await transaction((tx) => storeInTransaction(tx, unique));
       return {
         accepted: acceptedIds.length,
         duplicates: inBatchDuplicates + unique.length - acceptedIds.length,
         acceptedIds,
       };
     } catch (error) {
-      const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-      const retryable = code === "40P01" || code === "40001" || /deadlock detected/.test(String(error));
+      // Deadlock or serialization failure: the whole transaction is safe to run again.
+      const code = (error as { code?: string }).code;
+      const retryable = code === "40P01" || code === "40001";
       if (!retryable || attempt >= TRANSACTION_RETRIES) throw error;
     }
   }
@@ -77,7 +75,7 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
   const wanted = byKey([...services.entries()]);
   type Row = { id: number; environment: string; namespace: string; name: string; last_event_at: Date };
   const find = (keys: typeof wanted) =>
-    tx.$queryRawUnsafe<Row[]>(
+    tx.query<Row[]>(
       `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at
        FROM service s JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(environment, namespace, name)
          USING (environment, namespace, name)`,
@@ -88,7 +86,7 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
   const found = new Map((await find(wanted)).map((r) => [serviceKeyString(r), r]));
   const missing = wanted.filter(([key]) => !found.has(key));
   if (missing.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `INSERT INTO service (environment, namespace, name, last_event_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
        ON CONFLICT (environment, namespace, name) DO NOTHING`,
@@ -102,7 +100,7 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
   }
   const stale = wanted.filter(([key, s]) => s.lastAt.getTime() - found.get(key)!.last_event_at.getTime() > TOUCH_AFTER_MS);
   if (stale.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `UPDATE service s SET last_event_at = u.last_at
        FROM unnest($1::int[], $2::timestamptz[]) AS u(id, last_at)
        WHERE s.id = u.id AND s.last_event_at < u.last_at`,
@@ -140,7 +138,7 @@ async function upsertInstances(
   const wanted = byKey([...instances.entries()]);
   type Row = { id: number; service_id: number; instance_key: string; labels: Record<string, string>; first_seen_at: Date; last_seen_at: Date };
   const find = (keys: typeof wanted) =>
-    tx.$queryRawUnsafe<Row[]>(
+    tx.query<Row[]>(
       `SELECT i.id, i.service_id, i.instance_key, i.labels, i.first_seen_at, i.last_seen_at
        FROM instance i JOIN unnest($1::int[], $2::text[]) AS k(service_id, instance_key) USING (service_id, instance_key)`,
       keys.map(([, i]) => i.serviceId),
@@ -149,7 +147,7 @@ async function upsertInstances(
   const found = new Map((await find(wanted)).map((r) => [`${r.service_id}\u0000${r.instance_key}`, r]));
   const missing = wanted.filter(([key]) => !found.has(key));
   if (missing.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `INSERT INTO instance (service_id, instance_key, labels, first_seen_at, last_seen_at)
        SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
        ON CONFLICT (service_id, instance_key) DO NOTHING`,
@@ -172,7 +170,7 @@ async function upsertInstances(
     );
   });
   if (changed.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `UPDATE instance i SET
          first_seen_at = least(i.first_seen_at, u.first_at),
          last_seen_at = greatest(i.last_seen_at, u.last_at),
@@ -200,7 +198,7 @@ async function insertEvents(
   instanceOf: (e: ReloadEventInput) => number | null,
 ): Promise<Set<string>> {
   const rows = [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
+  const inserted = await tx.query<{ id: string }[]>(
     `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
                                initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes)
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],

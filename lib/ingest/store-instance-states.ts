@@ -1,9 +1,12 @@
 import "server-only";
-import { affectsInstanceState, foldInstanceState, type InstanceState } from "@/lib/domain/instance-state";
+import { affectsInstanceState, foldInstanceState, needsWrite, type InstanceState } from "@/lib/domain/instance-state";
 import type { Outcome, Phase, ReloadEventInput } from "@/lib/domain/types";
 import { byKey, iso, type Tx } from "./sql";
 
 // The instance-state read model, updated inside the ingest transaction (docs/adr/0003).
+
+/** How often a heartbeat that changes nothing is written anyway, to record the report time. */
+const HEARTBEAT_REFRESH_MS = 60_000;
 
 interface StateRow {
   instance_id: number;
@@ -39,7 +42,7 @@ export async function updateInstanceStates(
   const ordered = byKey([...groups.entries()]).map(([, g]) => g);
 
   const lockStates = async (keys: typeof ordered) => {
-    const rows = await tx.$queryRawUnsafe<StateRow[]>(
+    const rows = await tx.query<StateRow[]>(
       `SELECT st.instance_id, st.kind, st.resource, st.version, st.since, st.last_phase, st.last_phase_at,
               st.outcome, st.last_error, st.last_reload_id
        FROM instance_state st
@@ -61,7 +64,7 @@ export async function updateInstanceStates(
     const key = stateKey(group.instanceId, group.kind, group.resource);
     const current = existing.get(key) ?? null;
     const next = foldInstanceState(current, group.events);
-    if (!next || next === current) continue;
+    if (!next || next === current || !needsWrite(current, next, HEARTBEAT_REFRESH_MS)) continue;
     (current ? toUpdate : toInsert).push({ group, state: next });
   }
 
@@ -74,7 +77,7 @@ export async function updateInstanceStates(
       for (const { group } of lost) {
         const current = now.get(stateKey(group.instanceId, group.kind, group.resource)) ?? null;
         const next = foldInstanceState(current, group.events);
-        if (next && next !== current) toUpdate.push({ group, state: next });
+        if (next && next !== current && needsWrite(current, next, HEARTBEAT_REFRESH_MS)) toUpdate.push({ group, state: next });
       }
     }
   }
@@ -114,7 +117,7 @@ async function writeStates(
   const values = `unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[],
                          $8::timestamptz[], $9::text[], $10::text[], $11::text[])`;
   if (mode === "insert") {
-    const inserted = await tx.$queryRawUnsafe<{ instance_id: number; kind: string; resource: string }[]>(
+    const inserted = await tx.query<{ instance_id: number; kind: string; resource: string }[]>(
       `INSERT INTO instance_state (instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
                                    outcome, last_error, last_reload_id)
        SELECT * FROM ${values}
@@ -124,7 +127,7 @@ async function writeStates(
     );
     return new Set(inserted.map((r) => stateKey(r.instance_id, r.kind, r.resource)));
   }
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `UPDATE instance_state st SET version = u.version, since = u.since, last_phase = u.last_phase,
             last_phase_at = u.last_phase_at, outcome = u.outcome, last_error = u.last_error,
             last_reload_id = u.last_reload_id, updated_at = now()

@@ -72,7 +72,7 @@ export async function updateReloads(
   const reloadIds = [...byReload.keys()].sort();
 
   const lockReloads = async (ids: string[]) => {
-    const rows = await tx.$queryRawUnsafe<ReloadRow[]>(
+    const rows = await tx.query<ReloadRow[]>(
       `SELECT id, kind, resource, from_version, to_version, initiator, requested_at, approved_at, rejected_at,
               dispatched_at, rolled_back_at, failed_at, first_event_at, last_event_at, last_error, last_error_at
        FROM reload WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
@@ -89,7 +89,7 @@ export async function updateReloads(
   for (const id of reloadIds) if (existing.has(id)) facts.set(id, fold(existing.get(id)!, id));
   if (missing.length > 0) {
     const fresh = missing.map((id) => ({ id, facts: fold(null, id), serviceId: serviceOf(byReload.get(id)![0]!) }));
-    const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
+    const inserted = await tx.query<{ id: string }[]>(
       `INSERT INTO reload (id, service_id, kind, resource, status, first_event_at, last_event_at)
        SELECT u.id, u.service_id, u.kind, u.resource, 'in_progress', u.first_at, u.last_at
        FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
@@ -122,7 +122,7 @@ export async function updateReloads(
     const status = deriveReloadStatus(f, c);
     return { id, f, c, status, convergence: convergenceMs(f, c, status), completed: completedAt(f, c, status) };
   });
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `UPDATE reload r SET from_version = u.from_version, to_version = u.to_version, initiator = u.initiator,
             status = u.status, requested_at = u.requested_at, approved_at = u.approved_at, rejected_at = u.rejected_at,
             dispatched_at = u.dispatched_at, rolled_back_at = u.rolled_back_at, failed_at = u.failed_at,
@@ -174,7 +174,7 @@ export async function updateReloads(
       if (!prev || prev.d.setAt <= x.d.setAt) latest.set(key, x);
     }
     const rows = byKey([...latest.entries()]).map(([, x]) => x);
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `INSERT INTO desired_version (service_id, kind, resource, version, reload_id, set_at)
        SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
        ON CONFLICT (service_id, kind, resource) DO UPDATE
@@ -201,12 +201,12 @@ const ABANDONED: ReadonlySet<string> = new Set(["failed", "rejected", "cancelled
  */
 async function revertAbandonedDesired(tx: Tx, abandonedIds: string[]): Promise<void> {
   if (abandonedIds.length === 0) return;
-  const freed = await tx.$queryRawUnsafe<{ service_id: number; kind: string; resource: string }[]>(
+  const freed = await tx.query<{ service_id: number; kind: string; resource: string }[]>(
     `DELETE FROM desired_version WHERE reload_id = ANY($1::text[]) RETURNING service_id, kind, resource`,
     abandonedIds,
   );
   if (freed.length === 0) return;
-  const candidates = await tx.$queryRawUnsafe<(ReloadRow & { service_id: number; status: ReloadStatus })[]>(
+  const candidates = await tx.query<(ReloadRow & { service_id: number; status: ReloadStatus })[]>(
     `SELECT r.id, r.service_id, r.status, r.kind, r.resource, r.from_version, r.to_version, r.initiator, r.requested_at,
             r.approved_at, r.rejected_at, r.dispatched_at, r.rolled_back_at, r.failed_at, r.first_event_at,
             r.last_event_at, r.last_error, r.last_error_at
@@ -229,7 +229,7 @@ async function revertAbandonedDesired(tx: Tx, abandonedIds: string[]): Promise<v
   }
   const rows = byKey([...best.entries()]).map(([, b]) => b);
   if (rows.length === 0) return;
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `INSERT INTO desired_version (service_id, kind, resource, version, reload_id, set_at)
      SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
      ON CONFLICT (service_id, kind, resource) DO NOTHING`,
@@ -262,7 +262,7 @@ async function upsertReloadInstances(
   }
   if (latest.size === 0) return;
   const rows = byKey([...latest.entries()]).map(([, r]) => r);
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `INSERT INTO reload_instance (reload_id, instance_id, phase, phase_at, error)
      SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])
      ON CONFLICT (reload_id, instance_id) DO UPDATE
@@ -277,7 +277,7 @@ async function upsertReloadInstances(
 }
 
 async function countReloadInstances(tx: Tx, reloadIds: string[]): Promise<Map<string, ReloadInstanceCounts>> {
-  const rows = await tx.$queryRawUnsafe<
+  const rows = await tx.query<
     {
       reload_id: string;
       reporting: number;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { affectsInstanceState, foldInstanceState, nextInstanceState, type InstanceState } from "@/lib/domain/instance-state";
+import { affectsInstanceState, foldInstanceState, needsWrite, nextInstanceState, type InstanceState } from "@/lib/domain/instance-state";
 import { PHASES, type Phase } from "@/lib/domain/types";
 import fixture from "../fixtures/instance-state-transitions.json";
 import { at, domainEvent, reviveDates, shuffled } from "./helpers";
@@ -180,5 +180,28 @@ describe("foldInstanceState", () => {
     const older = domainEvent({ phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(100) });
     const state = [newer, older].reduce(nextInstanceState, null);
     expect(state).toMatchObject({ version: "v3", since: at(200), lastReloadId: "rl-3" });
+  });
+});
+
+describe("needsWrite", () => {
+  const base = {
+    version: "v1",
+    since: new Date("2026-11-21T10:00:00Z"),
+    lastPhase: "heartbeat" as const,
+    lastPhaseAt: new Date("2026-11-21T12:00:00Z"),
+    outcome: "ok" as const,
+    lastError: null,
+    lastReloadId: null,
+  };
+  const later = (seconds: number) => new Date(base.lastPhaseAt.getTime() + seconds * 1000);
+  test.each([
+    ["a first state", null, base, true],
+    ["a heartbeat that confirms the version 30 s later", base, { ...base, lastPhaseAt: later(30) }, false],
+    ["a heartbeat that confirms the version 60 s later", base, { ...base, lastPhaseAt: later(60) }, true],
+    ["a new version", base, { ...base, version: "v2", since: later(5), lastPhaseAt: later(5) }, true],
+    ["a new outcome", base, { ...base, outcome: "nacked" as const, lastError: "bad", lastPhaseAt: later(1) }, true],
+    ["another phase", base, { ...base, lastPhase: "applied" as const, lastPhaseAt: later(1) }, true],
+  ])("%s → %s", (_name, current, next, expected) => {
+    expect(needsWrite(current, next, 60_000)).toBe(expected);
   });
 });

@@ -148,6 +148,9 @@ CREATE INDEX "reload_event_instance_id_occurred_at_idx" ON "reload_event"("insta
 CREATE INDEX "instance_state_service_id_kind_resource_idx" ON "instance_state"("service_id", "kind", "resource");
 
 -- CreateIndex
+CREATE INDEX "instance_state_kind_idx" ON "instance_state"("kind");
+
+-- CreateIndex
 CREATE INDEX "reload_service_id_first_event_at_idx" ON "reload"("service_id", "first_event_at" DESC);
 
 -- CreateIndex
@@ -182,3 +185,10 @@ ALTER TABLE "reload_instance" ADD CONSTRAINT "reload_instance_instance_id_fkey" 
 
 -- AddForeignKey
 ALTER TABLE "desired_version" ADD CONSTRAINT "desired_version_service_id_fkey" FOREIGN KEY ("service_id") REFERENCES "service"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Leave room in each page of the hot read-model tables, so the per-event updates can be
+-- HOT (in-page, no index writes). Not expressible in schema.prisma.
+ALTER TABLE "instance_state" SET (fillfactor = 70);
+ALTER TABLE "reload_instance" SET (fillfactor = 80);
+ALTER TABLE "reload" SET (fillfactor = 80);
+ALTER TABLE "instance" SET (fillfactor = 80);
