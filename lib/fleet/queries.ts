@@ -23,6 +23,11 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
   const q = sql();
   const liveSince = new Date(now.getTime() - env().INSTANCE_STALE_SECONDS * 1000).toISOString();
   const params = [filters.env ?? null, filters.ns ?? null, filters.q ? `%${filters.q.replace(/[\\%_]/g, "\\$&")}%` : null];
+  // The aggregate is the matrix's one big statement: it joins service only when a filter
+  // needs it, and takes an instance × resource as gone once it has not reported for
+  // INSTANCE_STALE_SECONDS (its last_phase_at), which needs no join with instance.
+  const byService = Boolean(filters.env || filters.ns || filters.q);
+  const [kindParam, liveParam] = byService ? ["$4", "$5"] : ["$1", "$2"];
   const serviceWhere = `($1::text IS NULL OR s.environment = $1) AND ($2::text IS NULL OR s.namespace = $2)
                         AND ($3::text IS NULL OR s.name ILIKE $3)`;
   const [services, aggregates, desired, facets] = await Promise.all([
@@ -48,11 +53,10 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
               count(*) FILTER (WHERE st.outcome = 'in_progress')::int AS in_progress,
               count(*) FILTER (WHERE st.outcome = 'rolled_back')::int AS rolled_back
        FROM instance_state st
-       JOIN service s ON s.id = st.service_id
-       JOIN instance i ON i.id = st.instance_id AND i.last_seen_at >= $5::timestamptz
-       WHERE ${serviceWhere} AND ($4::text IS NULL OR st.kind = $4)
+       ${byService ? `JOIN service s ON s.id = st.service_id AND ${serviceWhere}` : ""}
+       WHERE (${kindParam}::text IS NULL OR st.kind = ${kindParam}) AND st.last_phase_at >= ${liveParam}::timestamptz
        GROUP BY st.service_id, st.kind, st.resource, st.version`,
-      ...params,
+      ...(byService ? params : []),
       filters.kind ?? null,
       liveSince,
     ),

@@ -153,3 +153,17 @@ describe("desired version when a reload fails after it was under way", () => {
     expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v2");
   });
 });
+
+test("instances silent for longer than INSTANCE_STALE_SECONDS leave the matrix and its drift", async () => {
+  await postEvents([
+    event({ instance: "pod-replaced", toVersion: "v1", occurredAt: new Date(Date.now() - 2 * 86_400_000).toISOString() }),
+    event({ instance: "pod-current", toVersion: "v2", occurredAt: minutesAgo(30) }),
+  ]);
+  const matrix = await getFleetMatrix(noFilters);
+  const row = matrix.groups[0]!.rows[0]!;
+  expect(row.service.instanceCount).toBe(1);
+  expect(row.cells.config![0]!.versions).toEqual([{ version: "v2", instances: 1, isDesired: false }]);
+  expect(row.drifting).toBe(false);
+  const detail = await getServiceDetail(row.service.id);
+  expect(detail!.instances.find((i) => i.instanceKey === "pod-replaced")!.stale).toBe(true);
+});
