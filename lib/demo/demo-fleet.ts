@@ -83,8 +83,8 @@ function res(kind: string, resource: string, versions: string[]): DemoResource {
   return { kind, resource, versions };
 }
 
-/** A small deterministic PRNG (mulberry32), so the demo is the same on every machine. */
-function random(seed: number): () => number {
+/** A small deterministic PRNG (mulberry32), so synthetic fleets are the same on every machine. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -105,7 +105,7 @@ export interface DemoOptions {
 
 /** All demo events, oldest first. */
 export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
-  const rand = random(20261122);
+  const rand = seededRandom(20261122);
   const events: WireEvent[] = [];
   const start = now.getTime() - days * 24 * HOUR;
   let seq = 0;

@@ -103,7 +103,8 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
 
   return {
     groups: groupRows(pageRows),
-    kinds: filters.kind ? [filters.kind] : matrix.kinds,
+    // Only the kinds the shown rows have: a narrowed view gets no empty columns.
+    kinds: matrix.kinds.filter((kind) => pageRows.some((row) => row.cells[kind])),
     facets,
     totals: {
       services: facets.serviceCount,

@@ -3,6 +3,7 @@
 // ends with exactly services × instances × resources rows, then runs mostly heartbeats with
 // reloads woven in (requested → dispatched → received → applied → acked, a few nacked).
 // Deterministic (seeded), so two runs send the same rows.
+import { seededRandom } from "@/lib/demo/demo-fleet";
 
 export const RESOURCES = [
   { kind: "config", resource: "app.yaml", prefix: "cfg-" },
@@ -75,18 +76,6 @@ export function liveWindow(
   return { startAt: endAt - span, endAt, eventsPerSecond };
 }
 
-/** mulberry32: small, fast, good enough for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface PendingStep {
   phase: "requested" | "dispatched" | "received" | "applied" | "acked" | "nacked";
   instance: number; // local index within the service, -1 for control-plane steps
@@ -146,7 +135,7 @@ export class EventStream {
 
   constructor(private readonly options: GeneratorOptions) {
     this.shape = { services: options.services, instancesPerService: options.instancesPerService };
-    this.random = rng(options.seed ?? 20261122);
+    this.random = seededRandom(options.seed ?? 20261122);
     this.reloadShare = options.reloadShare ?? DEFAULT_RELOAD_SHARE;
     this.concurrentReloads = options.concurrentReloads ?? 8;
     this.nackRate = options.nackRate ?? 0.02;
