@@ -6,12 +6,11 @@ import {
   deriveReloadStatus,
   desiredVersionFrom,
   foldReloadFacts,
-  instancePhaseBucket,
   type ReloadFacts,
-  type ReloadInstanceCounts,
 } from "@/lib/domain/reload-status";
 import type { ReloadEventInput, ReloadStatus } from "@/lib/domain/types";
 import { parseEvents } from "@/lib/ingest/parse-events";
+import { countsOf } from "./helpers";
 
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 
@@ -119,24 +118,7 @@ function demoFolded(): Folded {
   const events = parsedDemo();
   const reloads = [...groupBy(events.filter((e) => e.reloadId), (e) => e.reloadId!).entries()].map(([reloadId, list]) => {
     const facts = list.reduce<ReloadFacts | null>(foldReloadFacts, null)!;
-    const latest = new Map<string, ReloadEventInput>();
-    for (const e of list) {
-      if (e.instance === null || instancePhaseBucket(e.phase) === null) continue;
-      const prev = latest.get(e.instance);
-      if (!prev || prev.occurredAt <= e.occurredAt) latest.set(e.instance, e);
-    }
-    const rows = [...latest.values()];
-    const bucket = (b: string) => rows.filter((e) => instancePhaseBucket(e.phase) === b);
-    const maxAt = (l: ReloadEventInput[]) => (l.length ? new Date(Math.max(...l.map((e) => e.occurredAt.getTime()))) : null);
-    const counts: ReloadInstanceCounts = {
-      reporting: rows.length,
-      succeeded: bucket("succeeded").length,
-      failed: bucket("failed").length,
-      inProgress: bucket("inProgress").length,
-      rolledBack: bucket("rolledBack").length,
-      lastSucceededAt: maxAt(bucket("succeeded")),
-      lastFinishedAt: maxAt(rows.filter((e) => instancePhaseBucket(e.phase) !== "inProgress")),
-    };
+    const counts = countsOf(list);
     const first = list[0]!;
     return { reloadId, key: `${serviceKey(first)}/${first.kind}/${first.resource}`, facts, status: deriveReloadStatus(facts, counts) };
   });

@@ -1,3 +1,4 @@
+import { instancePhaseBucket, type ReloadInstanceCounts } from "@/lib/domain/reload-status";
 // Shared builders for the unit tests: plain objects, no I/O.
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 
@@ -58,4 +59,27 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+/** The instance counts as the store derives them: each instance's latest bucketed phase. */
+export function countsOf(events: ReloadEventInput[]): ReloadInstanceCounts {
+  const latest = new Map<string, ReloadEventInput>();
+  for (const e of events) {
+    if (e.instance === null || instancePhaseBucket(e.phase) === null) continue;
+    const prev = latest.get(e.instance);
+    if (!prev || prev.occurredAt <= e.occurredAt) latest.set(e.instance, e);
+  }
+  const rows = [...latest.values()];
+  const maxAt = (list: ReloadEventInput[]) =>
+    list.length ? new Date(Math.max(...list.map((e) => e.occurredAt.getTime()))) : null;
+  const inBucket = (b: string) => rows.filter((e) => instancePhaseBucket(e.phase) === b);
+  return {
+    reporting: rows.length,
+    succeeded: inBucket("succeeded").length,
+    failed: inBucket("failed").length,
+    inProgress: inBucket("inProgress").length,
+    rolledBack: inBucket("rolledBack").length,
+    lastSucceededAt: maxAt(inBucket("succeeded")),
+    lastFinishedAt: maxAt(rows.filter((e) => instancePhaseBucket(e.phase) !== "inProgress")),
+  };
 }

@@ -12,7 +12,7 @@ import {
 } from "@/lib/domain/reload-status";
 import { PHASES, RELOAD_STATUSES, type Phase, type ReloadEventInput, type ReloadStatus } from "@/lib/domain/types";
 import fixture from "../fixtures/reload-lifecycle.json";
-import { at, domainEvent, shuffled } from "./helpers";
+import { at, countsOf, domainEvent, shuffled } from "./helpers";
 
 interface ScenarioEvent {
   phase: Phase;
@@ -51,29 +51,6 @@ function eventsOf(s: Scenario): ReloadEventInput[] {
       occurredAt: at(e.t),
     }),
   );
-}
-
-/** The instance counts as the store derives them: each instance's latest bucketed phase. */
-function countsOf(events: ReloadEventInput[]): ReloadInstanceCounts {
-  const latest = new Map<string, ReloadEventInput>();
-  for (const e of events) {
-    if (e.instance === null || instancePhaseBucket(e.phase) === null) continue;
-    const prev = latest.get(e.instance);
-    if (!prev || prev.occurredAt <= e.occurredAt) latest.set(e.instance, e);
-  }
-  const rows = [...latest.values()];
-  const maxAt = (list: ReloadEventInput[]) =>
-    list.length ? new Date(Math.max(...list.map((e) => e.occurredAt.getTime()))) : null;
-  const inBucket = (b: string) => rows.filter((e) => instancePhaseBucket(e.phase) === b);
-  return {
-    reporting: rows.length,
-    succeeded: inBucket("succeeded").length,
-    failed: inBucket("failed").length,
-    inProgress: inBucket("inProgress").length,
-    rolledBack: inBucket("rolledBack").length,
-    lastSucceededAt: maxAt(inBucket("succeeded")),
-    lastFinishedAt: maxAt(rows.filter((e) => instancePhaseBucket(e.phase) !== "inProgress")),
-  };
 }
 
 const fold = (events: ReloadEventInput[]) => events.reduce<ReloadFacts | null>(foldReloadFacts, null)!;
