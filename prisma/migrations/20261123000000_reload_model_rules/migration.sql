@@ -25,6 +25,7 @@ ALTER TABLE "reload" ADD COLUMN "last_finished_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "cancelled_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "expired_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "deadline_at" TIMESTAMPTZ(3);
+ALTER TABLE "reload" ADD COLUMN "started_at" TIMESTAMPTZ(3);
 -- The expiry sweep looks only at reloads still under way.
 CREATE INDEX "reload_deadline_at_open_idx" ON "reload"("deadline_at")
   WHERE "status" IN ('pending_approval', 'approved', 'dispatching', 'in_progress');
