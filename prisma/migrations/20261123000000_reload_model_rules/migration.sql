@@ -18,6 +18,7 @@ ALTER TABLE "reload" ALTER COLUMN "convergence_ms" TYPE BIGINT;
 ALTER TABLE "reload" ADD COLUMN "target_count" INTEGER;
 ALTER TABLE "reload" ADD COLUMN "scope" TEXT;
 ALTER TABLE "reload" ADD COLUMN "instances_targeted" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "reload" ADD COLUMN "participants" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "reload" ADD COLUMN "instances_rolled_back" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "reload" ADD COLUMN "instances_nacked" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "reload" ADD COLUMN "last_succeeded_at" TIMESTAMPTZ(3);
