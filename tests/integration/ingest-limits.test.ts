@@ -44,19 +44,33 @@ describe("ingest limits", () => {
   test("too many requests at once → 429 with Retry-After", async () => {
     process.env.INGEST_MAX_CONCURRENT = "1";
     resetEnvCache();
-    // Hold one request open by streaming its body slowly, then send a second.
+    // Hold one request open inside the handler: its body stream is pulled only when the
+    // handler reads it (highWaterMark 0), which is after it took the one slot. The second
+    // request is sent once the first read has happened, not after a guessed delay.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const stream = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(new TextEncoder().encode("["));
-        await held;
-        controller.enqueue(new TextEncoder().encode(JSON.stringify(event()) + "]"));
-        controller.close();
+    let reading!: () => void;
+    const firstRead = new Promise<void>((resolve) => (reading = resolve));
+    const parts = [new TextEncoder().encode("["), new TextEncoder().encode(JSON.stringify(event()) + "]")];
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          pulls++;
+          if (pulls === 1) {
+            controller.enqueue(parts[0]!);
+            reading();
+            return;
+          }
+          await held;
+          controller.enqueue(parts[1]!);
+          controller.close();
+        },
       },
-    });
+      { highWaterMark: 0 },
+    );
     const first = postEvents(null, { raw: stream });
-    await new Promise((r) => setTimeout(r, 100));
+    await firstRead;
     const second = await postEvents(event());
     expect(second.status).toBe(429);
     expect(second.headers.get("retry-after")).toBe("1");

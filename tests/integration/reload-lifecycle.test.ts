@@ -3,9 +3,16 @@ import { db } from "@/lib/db/client";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { getServiceDetail } from "@/lib/services/queries";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
-import { useTestDatabase } from "../support/use-database";
+import { concurrencyTest, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
+
+/** The one reload these tests' single service has under `reloadId` (reloads are keyed per service). */
+async function reloadNamed(reloadId: string) {
+  const reloads = await db().reload.findMany({ where: { reloadId } });
+  expect(reloads).toHaveLength(1);
+  return reloads[0]!;
+}
 
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
 
@@ -34,7 +41,7 @@ describe("reload lifecycle", () => {
   test("a reload every instance acks succeeds, with convergence time and a desired version", async () => {
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
     await postEvents(reloadEvents("rl-ok", instances, 30, () => "acked"));
-    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-ok" } });
+    const reload = await reloadNamed("rl-ok");
     expect(reload).toMatchObject({ status: "succeeded", instancesReporting: 4, instancesSucceeded: 4, instancesFailed: 0, toVersion: "v2", initiator: "person:sam" });
     // dispatched at +70 s, last ack at +76 s
     expect(reload.convergenceMs).toBe(6000);
@@ -45,7 +52,7 @@ describe("reload lifecycle", () => {
   test("one NACK makes it partially failed and the instance drifts off the desired version", async () => {
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
     await postEvents(reloadEvents("rl-nack", instances, 30, (i) => (i === 2 ? "nacked" : "acked")));
-    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-nack" } });
+    const reload = await reloadNamed("rl-nack");
     expect(reload).toMatchObject({ status: "partially_failed", instancesSucceeded: 3, instancesFailed: 1, lastError: "refused: schema mismatch" });
 
     const matrix = await getFleetMatrix(noFilters);
@@ -67,7 +74,7 @@ describe("reload lifecycle", () => {
   test("a reload every instance fails is failed and leaves the desired version alone", async () => {
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
     await postEvents(reloadEvents("rl-bad", instances, 30, () => "failed"));
-    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-bad" } });
+    const reload = await reloadNamed("rl-bad");
     expect(reload.status).toBe("failed");
     expect(await db().desiredVersion.count()).toBe(0);
     const detail = await getServiceDetail(reload.serviceId);
@@ -78,17 +85,19 @@ describe("reload lifecycle", () => {
   test("events of one reload split over requests in any order give the same status", async () => {
     const all = reloadEvents("rl-split", instances, 30, (i) => (i === 0 ? "nacked" : "acked")).reverse();
     for (let i = 0; i < all.length; i += 3) await postEvents(all.slice(i, i + 3));
-    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-split" } });
+    const reload = await reloadNamed("rl-split");
     expect(reload.status).toBe("partially_failed");
     expect(reload.requestedAt).not.toBeNull();
     expect(reload.instancesReporting).toBe(4);
   });
 
-  test("concurrent acks from many instances are all counted", async () => {
+  concurrencyTest("concurrent acks from many instances are all counted", async () => {
     const many = Array.from({ length: 16 }, (_, i) => `inst-${i}`);
+    // The 16 instances run the resource before the reload starts, so they are its targets.
+    await postEvents(many.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
     await postEvents(reloadEvents("rl-many", [], 30, () => "acked"));
     await Promise.all(many.map((instance, i) => postEvents([event({ reloadId: "rl-many", instance, phase: "acked", toVersion: "v2", occurredAt: minutesAgo(20 - i * 0.01) })])));
-    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-many" } });
+    const reload = await reloadNamed("rl-many");
     expect(reload.instancesSucceeded).toBe(16);
     expect(reload.status).toBe("succeeded");
   });
@@ -129,7 +138,7 @@ describe("desired version when a reload fails after it was under way", () => {
 
     // …and when every instance then refuses it, v2 is desired again and nobody drifts.
     await postEvents(instances.map((instance) => event({ ...control, instance, phase: "nacked", error: "bad config", occurredAt: at(30) })));
-    expect((await db().reload.findUniqueOrThrow({ where: { id: "rl-second" } })).status).toBe("failed");
+    expect((await reloadNamed("rl-second")).status).toBe("failed");
     const desired = await db().desiredVersion.findFirstOrThrow({});
     expect(desired).toMatchObject({ version: "v2", reloadId: "rl-first" });
     const matrix = await getFleetMatrix(noFilters);
@@ -148,7 +157,7 @@ describe("desired version when a reload fails after it was under way", () => {
   test("an instance's own rollback is a partial failure, not the reload's", async () => {
     await postEvents(reloadEvents("rl-rb", instances, 30, () => "acked"));
     await postEvents(event({ reloadId: "rl-rb", instance: "i-1", phase: "rolled_back", fromVersion: "v1", toVersion: "v2", occurredAt: minutesAgo(10) }));
-    const reload = await db().reload.findUniqueOrThrow({ where: { id: "rl-rb" } });
+    const reload = await reloadNamed("rl-rb");
     expect(reload.status).toBe("partially_failed");
     expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v2");
   });

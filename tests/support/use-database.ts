@@ -1,7 +1,7 @@
 // Points the app's database client at the suite's test database and empties it between tests.
-import { afterAll, beforeAll, beforeEach, inject } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, inject, test } from "vitest";
 import { db, disconnectDb } from "@/lib/db/client";
-import { resetEnvCache } from "@/lib/env";
+import { env, resetEnvCache } from "@/lib/env";
 
 export const TEST_TOKEN = "rs_test_token_for_integration_suite_0001";
 
@@ -21,4 +21,31 @@ export function useTestDatabase() {
   afterAll(async () => {
     await disconnectDb();
   });
+}
+
+/** True when the suite runs on the in-memory embedded PGlite (DATABASE_URL unset). */
+export function onEmbeddedDatabase(): boolean {
+  return inject("embedded");
+}
+
+/**
+ * A test about concurrent requests. The embedded PGlite serves one connection, so requests
+ * that look concurrent run one after another there and such a test would pass without
+ * testing anything: it runs only on a real Postgres (CI has one) and says so when skipped.
+ */
+export function concurrencyTest(name: string, fn: () => Promise<void>, timeout?: number): void {
+  const embedded = onEmbeddedDatabase();
+  const title = embedded ? `${name} — needs a real Postgres; skipped on the embedded one` : `${name} [real Postgres]`;
+  if (embedded) {
+    console.warn(`[tests] SKIPPED on the embedded PGlite (one connection, nothing runs concurrently): "${name}". Set DATABASE_URL to a real Postgres to run it.`);
+  }
+  test.skipIf(embedded)(
+    title,
+    async () => {
+      // Requests can only overlap in the database when the pool has more than one connection.
+      expect(env().DATABASE_POOL_SIZE ?? 1).toBeGreaterThan(1);
+      await fn();
+    },
+    timeout,
+  );
 }
