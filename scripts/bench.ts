@@ -27,7 +27,7 @@ import { ActivitySampler, describeActivity } from "./bench/activity";
 import { cpuSince, cpuSnapshot, describeCpu, type CpuUse } from "./bench/cpu";
 import { IngestClient } from "./bench/http";
 import { rawInsert, seedRawFleet } from "./bench/raw";
-import { duration, int, markdownTable, mb, ms, summarize, verdict, type Timing } from "./bench/report";
+import { duration, int, markdownTable, mb, ms, summarize, verdict, type Timing } from "./bench/format";
 import { RssSampler, type RssReport } from "./bench/rss";
 import { VacuumStandIn, type VacuumStats } from "./bench/vacuum";
 

@@ -12,7 +12,7 @@ import { resetEnvCache } from "@/lib/env";
 import { parseEvents } from "@/lib/ingest/parse-events";
 import { storeEvents } from "@/lib/ingest/store-events";
 import { EventStream, liveWindow, RESOURCES } from "./generator";
-import { markdownTable } from "./report";
+import { markdownTable } from "./format";
 
 const serverUrl = process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const total = Number(process.env.PROFILE_EVENTS ?? 160_000);

@@ -8,7 +8,7 @@ import pg from "pg";
 import { disconnectDb } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { getFleetMatrix } from "@/lib/fleet/queries";
-import { markdownTable, summarize } from "./report";
+import { markdownTable, summarize } from "./format";
 
 const url = process.env.PROFILE_DATABASE_URL;
 if (!url) {

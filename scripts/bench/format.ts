@@ -23,6 +23,7 @@ export function summarize(samples: number[]): Timing {
 
 export const int = (n: number) => Math.round(n).toLocaleString("en-US");
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
+export const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 export function duration(msTotal: number): string {
