@@ -1,0 +1,119 @@
+// Phase: the report. The figures as a markdown table with target and PASS/MISS per row, then the
+// notes (event mix, reload statuses, CPU per phase, connection activity, read-model sizes,
+// autovacuum), and optionally all of it as JSON (BENCH_JSON).
+import fs from "node:fs";
+import os from "node:os";
+import { describeActivity } from "../activity";
+import { cfg, TARGETS } from "../config";
+import { describeCpu, type CpuUse } from "../cpu";
+import { duration, int, kb, markdownTable, mb, ms, verdict } from "../format";
+import type { EventStream } from "../generator";
+import type { RssReport } from "../rss";
+import { describeTables } from "../setup/databases";
+import type { VacuumStats } from "../vacuum";
+import type { FillResult } from "./fill";
+import type { PageResult } from "./fleet-page";
+import type { IngestResult } from "./ingest";
+import type { MatrixPoint } from "./matrix";
+import type { RawResult } from "./raw-insert";
+
+export interface RunResults {
+  /** events in the measured slice */
+  measure: number;
+  /** services × instances × resources: the instance_state rows expected */
+  triples: number;
+  pgVersion: string;
+  autovacuumOn: boolean;
+  /** which code ran (provenance()) */
+  code: string;
+  stream: EventStream;
+  raw: RawResult;
+  ingest: IngestResult;
+  /** the matrix after the measured slice */
+  small: MatrixPoint;
+  fill: FillResult;
+  /** the matrix with the full history */
+  large: MatrixPoint;
+  /** GET /fleet with the full history */
+  page: PageResult;
+  vacuumStats: VacuumStats | null;
+  rss: RssReport;
+  /** 429/503 answers the ingest client retried */
+  retries: number;
+  totalMs: number;
+}
+
+export function printReport(r: RunResults): void {
+  const { measure, triples, raw, ingest, small, large, page, fill, rss, vacuumStats, autovacuumOn, stream } = r;
+  const final = large.db;
+  const ratio = ingest.rate / raw.rate;
+  const growthLimit = Math.max(small.timing.p95 * TARGETS.growth, small.timing.p95 + TARGETS.growthSlackMs);
+  const vacuumedGrowthLimit = Math.max(small.vacuumed.timing.p95 * TARGETS.growth, small.vacuumed.timing.p95 + TARGETS.growthSlackMs);
+  const peakMb = rss.peakRssBytes / 1024 / 1024;
+  const fullRun = cfg.events >= 2_000_000;
+  const endpointTotal = measure + fill.viaEndpoint;
+  const rows: string[][] = [
+    [`ingest: POST /api/v1/events, ${cfg.clients} clients × ${cfg.batch}/batch (first ${int(measure)} events)`, `${int(ingest.rate)} events/s`, "", ""],
+    [`raw: INSERT … unnest via pg, same rows, ${cfg.clients} clients × ${cfg.batch}/batch`, `${int(raw.rate)} events/s`, "", ""],
+    ["ingest / raw ratio", ratio.toFixed(2), `≥ ${TARGETS.ratio}`, verdict(ratio >= TARGETS.ratio)],
+    [`matrix p50 / p95 / max, ${int(small.storedEvents)} stored events (A: ${int(small.db.versionGroups)} version groups, ${int(small.drifting)} drifting)`, `${ms(small.timing.p50)} / ${ms(small.timing.p95)} / ${ms(small.timing.max)}`, `p95 ≤ ${TARGETS.matrixP95Ms} ms`, verdict(small.timing.p95 <= TARGETS.matrixP95Ms)],
+    [`matrix p50 / p95 / max, ${int(large.storedEvents)} stored events (B: ${int(large.db.versionGroups)} version groups, ${int(large.drifting)} drifting)`, `${ms(large.timing.p50)} / ${ms(large.timing.p95)} / ${ms(large.timing.max)}`, `p95 ≤ ${TARGETS.matrixP95Ms} ms`, verdict(large.timing.p95 <= TARGETS.matrixP95Ms)],
+    [`matrix growth: p95 B / p95 A (${(large.storedEvents / Math.max(1, small.storedEvents)).toFixed(1)}× the events)`, `${(large.timing.p95 / small.timing.p95).toFixed(2)}×`, `≤ ${TARGETS.growth}× (or +${TARGETS.growthSlackMs} ms)`, verdict(large.timing.p95 <= growthLimit)],
+    [`matrix p50 / p95 / max right after VACUUM (ANALYZE) of the read model, A`, `${ms(small.vacuumed.timing.p50)} / ${ms(small.vacuumed.timing.p95)} / ${ms(small.vacuumed.timing.max)}`, `p95 ≤ ${TARGETS.matrixP95Ms} ms`, verdict(small.vacuumed.timing.p95 <= TARGETS.matrixP95Ms)],
+    [`matrix p50 / p95 / max right after VACUUM (ANALYZE) of the read model, B`, `${ms(large.vacuumed.timing.p50)} / ${ms(large.vacuumed.timing.p95)} / ${ms(large.vacuumed.timing.max)}`, `p95 ≤ ${TARGETS.matrixP95Ms} ms`, verdict(large.vacuumed.timing.p95 <= TARGETS.matrixP95Ms)],
+    [`matrix growth after VACUUM: p95 B / p95 A (no dead rows at either point)`, `${(large.vacuumed.timing.p95 / small.vacuumed.timing.p95).toFixed(2)}×`, `≤ ${TARGETS.growth}× (or +${TARGETS.growthSlackMs} ms)`, verdict(large.vacuumed.timing.p95 <= vacuumedGrowthLimit)],
+    [`GET ${page.path} p50 / p95 / max, whole HTML (${kb(page.htmlBytes)}), ${int(cfg.services)} services, at B`, `${ms(page.timing.p50)} / ${ms(page.timing.p95)} / ${ms(page.timing.max)}`, `p95 ≤ ${TARGETS.pageP95Ms} ms`, verdict(page.timing.p95 <= TARGETS.pageP95Ms)],
+    ["stored events (reload_event rows)", `${int(final.events)} (${int(endpointTotal)} via endpoint, ${int(fill.viaSql)} via SQL fill)`, `${int(cfg.events)}${fullRun ? "" : " (reduced run)"}`, verdict(final.events === cfg.events)],
+    ["instance_state rows", int(final.instanceStates), int(triples), verdict(final.instanceStates === triples)],
+    ["matrix content (services / live instances at A and at B)", `${int(small.services)} / ${int(small.instances)} and ${int(large.services)} / ${int(large.instances)}`,
+      `${int(cfg.services)} / ${int(cfg.services * cfg.instances)}`, verdict([small, large].every((p) => p.services === cfg.services && p.instances === cfg.services * cfg.instances))],
+    [`app peak RSS (next start process tree, ${int(rss.samples)} samples / 200 ms)`, `${peakMb.toFixed(0)} MB (sum of VmHWM ${mb(rss.peakHwmBytes)})`, `≤ ${TARGETS.peakRssMb} MB`, verdict(peakMb <= TARGETS.peakRssMb)],
+  ];
+  console.log("");
+  console.log(`## Reloadscope benchmark — ${new Date().toISOString()}`);
+  console.log(`${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${mb(os.totalmem())} RAM, PostgreSQL ${r.pgVersion}, Node ${process.version}; run took ${duration(r.totalMs)}`);
+  console.log(`Code: ${r.code}`);
+  console.log("");
+  console.log(markdownTable(["figure", "value", "target", "result"], rows));
+  console.log("");
+  console.log("Notes:");
+  console.log(`- event mix: ${Object.entries(stream.counts).sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${int(n)}`).join(", ")} (${int(stream.reloads)} reloads generated)`);
+  console.log(`- reloads stored: ${int(final.reloads)} (${Object.entries(final.statuses).map(([s, n]) => `${s} ${int(n)}`).join(", ")}); desired_version rows ${int(final.desired)}`);
+  console.log(`- matrix totals: ${large.services} services, ${int(large.instances)} instances, ${large.drifting} drifting, ${large.problems} problems; ${cfg.matrixRuns} timed calls after ${cfg.matrixWarmup} warm-up, in the bench process (Prisma pg adapter, pool 4)`);
+  console.log(`- the matrix reads the read model only; between A and B what it reads changed too: ${int(small.db.versionGroups)} → ${int(large.db.versionGroups)} (service, kind, resource, version) groups, ` +
+    `${int(small.db.desired)} → ${int(large.db.desired)} desired versions, ${int(small.drifting)} → ${int(large.drifting)} drifting services (more reloads, some nacked, leave more instances on other versions)`);
+  console.log(`- CPU while timing the matrix: A ${describeCpu(small.cpu)}; B ${describeCpu(large.cpu)}`);
+  const perRequest = (s: number) => `${((1000 * s) / page.timing.runs).toFixed(1)} CPU-ms`;
+  console.log(`- GET ${page.path}: ${page.timing.runs} timed requests after ${cfg.pageWarmup} warm-up, one at a time over one keep-alive connection, from the request to the last byte of the HTML, ` +
+    `uncompressed (no Accept-Encoding): ${kb(page.htmlBytes)} of HTML, ${kb(page.gzipBytes)} gzipped, ${int(page.serviceLinks)} service links on the page; measured at B before the VACUUM`);
+  console.log(`- CPU while timing GET ${page.path}: ${describeCpu(page.cpu)}; per request: app ${perRequest(page.cpu.appS)}, postgres ${perRequest(page.cpu.postgresS)}`);
+  console.log(`- read model when the matrix was timed: A ${describeTables(small.db)}; B ${describeTables(large.db)}; after VACUUM at B: ${describeTables(large.vacuumedDb)}`);
+  console.log(`- instance_state ${mb(final.instanceStateBytes)} and reload_event ${mb(final.reloadEventBytes)} (with indexes) at B`);
+  const perK = (use: CpuUse, events: number) =>
+    `app ${((1000 * use.appS) / events).toFixed(3)}, postgres ${((1000 * use.postgresS) / events).toFixed(3)}, bench client ${((1000 * use.benchS) / events).toFixed(3)}`;
+  console.log(`- raw insert runs: ${raw.runs.map((x) => int(x.rate)).join(", ")} events/s (the median counts)`);
+  console.log(`- CPU, raw phase (median run): ${describeCpu(raw.cpu)}; CPU-s per 1,000 events: ${perK(raw.cpu, measure)}`);
+  console.log(`- CPU, endpoint phase: ${describeCpu(ingest.cpu)}; CPU-s per 1,000 events: ${perK(ingest.cpu, measure)}`);
+  console.log(`- endpoint phase, ${describeActivity(ingest.activity)}`);
+  if (fill.viaEndpoint > 0 && fill.cpu) {
+    console.log(`- fill through the endpoint: ${int(fill.viaEndpoint)} events at ${int(fill.viaEndpoint / (fill.ms / 1000))} events/s; ${describeCpu(fill.cpu)}; per 1,000 events: ${perK(fill.cpu, fill.viaEndpoint)}`);
+  }
+  if (fill.viaSql > 0) {
+    console.log(`- NOTE: ${int(fill.viaSql)} of the ${int(cfg.events)} events were NOT sent through the endpoint: the endpoint fill stopped at its ` +
+      `${cfg.fillBudgetS} s budget (BENCH_FILL_BUDGET_S) and the rest went in by a generate_series INSERT of heartbeat history into reload_event ` +
+      `(${(fill.sqlMs / 1000).toFixed(1)} s), dated in the three days before the endpoint's events. They count as stored history for the matrix; they did not touch instance_state.`);
+  }
+  console.log(vacuumStats
+    ? `- autovacuum is ${autovacuumOn ? "on" : "OFF"} on this server; the bench's stand-in ran ${vacuumStats.passes} passes every ${cfg.vacuumIntervalS} s with autovacuum's default thresholds (${vacuumStats.vacuums} VACUUM ANALYZE, ${vacuumStats.analyzes} ANALYZE, ${(vacuumStats.busyMs / 1000).toFixed(1)} s busy, concurrently with ingest)`
+    : `- autovacuum is ${autovacuumOn ? "on" : "OFF (and no stand-in ran: read-model tables were never vacuumed or analysed)"} on this server`);
+  if (r.retries > 0) console.log(`- the endpoint shed load ${r.retries} times (429/503, retried after Retry-After)`);
+  console.log(`- ingest timing covers the ${int(measure)}-event slice from the first request to the last answer; the raw timing the same rows into a separate, freshly migrated database (same table, indexes and foreign keys)`);
+
+  if (cfg.jsonOut) {
+    fs.writeFileSync(cfg.jsonOut, JSON.stringify({
+      cfg, ingestRate: ingest.rate, rawRate: raw.rate, rawRuns: raw.runs, ratio, rawCpu: raw.cpu, ingestCpu: ingest.cpu, fillCpu: fill.cpu,
+      ingestActivity: ingest.activity, vacuumStats, autovacuumOn, small, large, page, rss, viaEndpointFill: fill.viaEndpoint, viaSql: fill.viaSql,
+      totalMs: r.totalMs, counts: stream.counts,
+    }, null, 2));
+  }
+}

@@ -1,0 +1,124 @@
+// The app under test: `next start` on a free loopback port, in its own process group so
+// stopServer() reaches everything it forks; plus which code it runs (provenance).
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { cfg } from "../config";
+import type { IngestClient } from "../http";
+import { log } from "../log";
+import { state } from "./state";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `next start` against `url`; the child is recorded in `state.server`. */
+export function startServer(url: string, port: number, token: string): ChildProcess {
+  const nextBin = path.join(process.cwd(), "node_modules", ".bin", "next");
+  if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
+    throw new Error("the app is not built (.next/BUILD_ID is missing): run `npm run build` first");
+  }
+  state.serverLog = path.join(os.tmpdir(), `reloadscope-bench-${process.pid}-server.log`);
+  const out = fs.openSync(state.serverLog, "w");
+  // The child gets a clean environment: no tsx loader or react-server condition via NODE_OPTIONS.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODE_OPTIONS;
+  Object.assign(env, {
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: url,
+    DATABASE_POOL_SIZE: String(cfg.poolSize),
+    INGEST_TOKEN: token,
+    PORT: String(port),
+  });
+  const child = spawn(nextBin, ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    env,
+    detached: true, // its own process group, so stopServer reaches every process it starts
+    stdio: ["ignore", out, out],
+  });
+  fs.closeSync(out);
+  child.on("exit", (code, signal) => {
+    if (state.server === child) log(`next start exited unexpectedly (code ${code}, signal ${signal})`);
+  });
+  state.server = child;
+  return child;
+}
+
+export async function stopServer(): Promise<void> {
+  const child = state.server;
+  state.server = null;
+  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal); // the whole process group: next and anything it forked
+    } catch {
+      child.kill(signal);
+    }
+  };
+  kill("SIGTERM");
+  const timer = setTimeout(() => kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function serverLogTail(lines = 30): string {
+  if (!state.serverLog || !fs.existsSync(state.serverLog)) return "";
+  return fs.readFileSync(state.serverLog, "utf8").split("\n").slice(-lines).join("\n");
+}
+
+/** Waits until GET /api/v1/fleet/status answers 200; returns ms waited. */
+export async function waitForServer(client: IngestClient, child: ChildProcess, timeoutMs = 90_000): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`next start exited before answering:\n${serverLogTail()}`);
+    }
+    try {
+      const res = await client.request("GET", "/api/v1/fleet/status");
+      if (res.status === 200) return performance.now() - t0;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error(`next start did not answer within ${timeoutMs / 1000} s:\n${serverLogTail()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Which code ran: git commit, uncommitted changes, and whether the build is older than the sources. */
+export function provenance(): string {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return "";
+    }
+  };
+  const head = git("rev-parse", "--short", "HEAD") || "unknown";
+  const dirty = git("status", "--porcelain", "--", "app", "lib", "components").split("\n").filter(Boolean).length;
+  const buildIdFile = path.join(process.cwd(), ".next", "BUILD_ID");
+  const built = fs.statSync(buildIdFile).mtimeMs;
+  let newer = 0;
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "generated") walk(full);
+      } else if (/\.(ts|tsx)$/.test(entry.name) && fs.statSync(full).mtimeMs > built) newer++;
+    }
+  };
+  for (const dir of ["app", "lib", "components"]) if (fs.existsSync(dir)) walk(dir);
+  return `commit ${head}${dirty ? ` + ${dirty} uncommitted changes in app/lib/components` : ""}; ` +
+    `.next build ${fs.readFileSync(buildIdFile, "utf8").trim()} from ${new Date(built).toISOString()}` +
+    (newer ? ` (WARNING: ${newer} source files are newer than the build: the server runs the build, getFleetMatrix runs the sources)` : "");
+}
