@@ -2,7 +2,9 @@
 // resources. The stream opens with one heartbeat per (instance, resource), so the read model
 // ends with exactly services × instances × resources rows, then runs mostly heartbeats with
 // reloads woven in (requested → dispatched → received → applied → acked, a few nacked).
-// Deterministic (seeded), so two runs send the same rows.
+// Deterministic (seeded), so two runs send the same rows. Every event is one the ingest's rules
+// accept: occurredAt in the past (the window ends a minute before the run) and inside the
+// retention window, one reloadId per reload, `dispatched` naming its targetCount.
 import { seededRandom } from "@/lib/demo/demo-fleet";
 
 export const RESOURCES = [
@@ -53,6 +55,8 @@ export interface WireEvent {
   traceId?: string;
   spanId?: string;
   attributes?: Record<string, unknown>;
+  /** on `dispatched`: how many instances the control plane sent the reload to (its scope, the M of "N of M") */
+  targetCount?: number;
 }
 
 export const DEFAULT_RELOAD_SHARE = 0.15;
@@ -281,6 +285,8 @@ export class EventStream {
     for (let x = 0; x < k; x++) if (!nacked.has(x)) steps.push({ phase: "acked", instance: x });
     this.reloadsStarted++;
     this.active.push({
+      // Unique per reload (the running number), so unique per service too: reloads are keyed
+      // by (service, reloadId) and never merge.
       id: `rl-${String(this.reloadsStarted).padStart(6, "0")}-${this.hex(4)}`,
       serviceIdx: s,
       resourceIdx: r,
@@ -317,6 +323,9 @@ export class EventStream {
       traceId: reload.traceId,
       spanId: this.hex(16),
     };
+    // The control plane names the reload's scope: every instance of the service (the generator
+    // sends the reload to all of them), so "N of M" is exact rather than inferred from who reports.
+    if (step.phase === "dispatched") wire.targetCount = this.shape.instancesPerService;
     if (g >= 0) {
       wire.instance = this.instanceKeys[g]!;
       wire.labels = this.instanceLabels[g]!;
