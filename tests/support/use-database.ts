@@ -5,6 +5,27 @@ import { env, resetEnvCache } from "@/lib/env";
 
 export const TEST_TOKEN = "rs_test_token_for_integration_suite_0001";
 
+// Every table the app writes, except the migrations record and the ingest tokens (tests
+// create tokens and expect them to stay for the suite). Read from the catalog once, so a
+// table a later migration adds is emptied too.
+let tablesToEmpty: Promise<string[]> | undefined;
+
+/** Empties the test database (as before each test); property tests call it between runs. */
+export async function truncateAll(): Promise<void> {
+  tablesToEmpty ??= db()
+    .$queryRawUnsafe<{ name: string }[]>(
+      `SELECT quote_ident(tablename) AS name FROM pg_tables
+       WHERE schemaname = current_schema() AND tablename NOT IN ('_prisma_migrations', 'ingest_token')
+       ORDER BY tablename`,
+    )
+    .then((rows) => rows.map((r) => r.name));
+  const tables = await tablesToEmpty.catch((error) => {
+    tablesToEmpty = undefined;
+    throw error;
+  });
+  await db().$executeRawUnsafe(`TRUNCATE ${tables.join(", ")} RESTART IDENTITY CASCADE`);
+}
+
 export function useTestDatabase() {
   beforeAll(() => {
     process.env.DATABASE_URL = inject("databaseUrl");
@@ -14,9 +35,7 @@ export function useTestDatabase() {
     resetEnvCache();
   });
   beforeEach(async () => {
-    await db().$executeRawUnsafe(
-      `TRUNCATE service, instance, reload_event, instance_state, reload, reload_instance, desired_version RESTART IDENTITY CASCADE`,
-    );
+    await truncateAll();
   });
   afterAll(async () => {
     await disconnectDb();
