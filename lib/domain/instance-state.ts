@@ -29,7 +29,7 @@ export function affectsInstanceState(event: Pick<ReloadEventInput, "phase" | "in
  */
 export function nextInstanceState(current: InstanceState | null, event: StateEvent): InstanceState | null {
   if (!affectsInstanceState(event)) return current;
-  if (current && event.occurredAt.getTime() < current.lastPhaseAt.getTime()) return current;
+  if (current && event.occurredAt.getTime() < current.lastPhaseAt.getTime()) return lateEvent(current, event);
 
   const runningBefore = current?.version ?? null;
   const moveTo = (version: string | null): Pick<InstanceState, "version" | "since"> => {
@@ -81,6 +81,18 @@ export function nextInstanceState(current: InstanceState | null, event: StateEve
   };
 }
 
+/**
+ * An event older than the state's last one changes nothing but `since`: if it shows the
+ * instance already ran its current version earlier, that version has run since then. So a
+ * reload's events give the same state in any arrival order (while versions are not revisited).
+ */
+function lateEvent(current: InstanceState, event: StateEvent): InstanceState {
+  const implied = SUCCESS_PHASES.has(event.phase) || event.phase === "heartbeat" ? event.toVersion : event.fromVersion;
+  if (implied === null || implied !== current.version || !current.since) return current;
+  if (event.occurredAt.getTime() >= current.since.getTime()) return current;
+  return { ...current, since: event.occurredAt };
+}
+
 /** Folds events (in any arrival order) into the state, oldest first, as ingest does. */
 export function foldInstanceState(current: InstanceState | null, events: StateEvent[]): InstanceState | null {
   const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
@@ -92,16 +104,24 @@ export function foldInstanceState(current: InstanceState | null, events: StateEv
  * known moves nothing but the time of the last report; writing that for every heartbeat
  * would rewrite the read model for most events, so it is written at most every `refreshMs`.
  * Until then an out-of-order event older than the unwritten heartbeat can still apply; the
- * next heartbeat that differs corrects it (docs/adr/0003).
+ * next heartbeat that differs corrects it (docs/adr/0003). Any other event is always
+ * written, so a reload's events give the same state in any arrival order.
  */
 export function needsWrite(current: InstanceState | null, next: InstanceState, refreshMs: number): boolean {
   if (!current) return true;
-  const same =
-    next.version === current.version &&
-    next.since?.getTime() === current.since?.getTime() &&
-    next.lastPhase === current.lastPhase &&
-    next.outcome === current.outcome &&
-    next.lastError === current.lastError &&
-    next.lastReloadId === current.lastReloadId;
-  return !same || next.lastPhaseAt.getTime() - current.lastPhaseAt.getTime() >= refreshMs;
+  if (next.lastPhase !== "heartbeat" || current.lastPhase !== "heartbeat") {
+    return next.lastPhaseAt.getTime() !== current.lastPhaseAt.getTime() || !sameState(current, next);
+  }
+  return !sameState(current, next) || next.lastPhaseAt.getTime() - current.lastPhaseAt.getTime() >= refreshMs;
+}
+
+function sameState(a: InstanceState, b: InstanceState): boolean {
+  return (
+    b.version === a.version &&
+    b.since?.getTime() === a.since?.getTime() &&
+    b.lastPhase === a.lastPhase &&
+    b.outcome === a.outcome &&
+    b.lastError === a.lastError &&
+    b.lastReloadId === a.lastReloadId
+  );
 }

@@ -1,3 +1,5 @@
+// A reload's facts, status, convergence and completion (DESIGN.md "Reload model rules").
+// Pure: the ingest transaction and the expiry sweep fold events and counts into these.
 import { FAILURE_PHASES, PROGRESS_PHASES, SUCCESS_PHASES } from "./phases";
 import type { Phase, ReloadEventInput, ReloadStatus } from "./types";
 
@@ -14,24 +16,35 @@ export interface ReloadFacts {
   dispatchedAt: Date | null;
   rolledBackAt: Date | null;
   failedAt: Date | null;
+  cancelledAt: Date | null;
+  /** Set once the reload was found past its deadline with targets unfinished; expiry sticks. */
+  expiredAt: Date | null;
+  /** The first dispatch or the first event from an instance. */
+  startedAt: Date | null;
   firstEventAt: Date;
   lastEventAt: Date;
   lastError: string | null;
   lastErrorAt: Date | null;
 }
 
-/** How the instances taking part in a reload stand, from their latest phase each. */
+/** How a reload's targets stand, from each instance's latest phase in it. */
 export interface ReloadInstanceCounts {
+  /** M of "N of M" (see reloadScope) */
+  targets: number;
+  /** Instances that reported any phase of this reload. */
   reporting: number;
   succeeded: number;
+  nacked: number;
   failed: number;
-  inProgress: number;
   rolledBack: number;
+  inProgress: number;
   /** When the last instance reported success, for convergence time. */
   lastSucceededAt: Date | null;
   /** When the last instance reported anything final. */
   lastFinishedAt: Date | null;
 }
+
+export type InstanceBucket = "succeeded" | "nacked" | "failed" | "rolledBack" | "inProgress";
 
 type FactEvent = Pick<
   ReloadEventInput,
@@ -41,28 +54,33 @@ type FactEvent = Pick<
 const earliest = (a: Date | null, b: Date): Date => (a && a.getTime() <= b.getTime() ? a : b);
 const latest = (a: Date | null, b: Date): Date => (a && a.getTime() >= b.getTime() ? a : b);
 
+export function emptyFacts(kind: string, resource: string, at: Date): ReloadFacts {
+  return {
+    kind,
+    resource,
+    fromVersion: null,
+    toVersion: null,
+    initiator: null,
+    requestedAt: null,
+    approvedAt: null,
+    rejectedAt: null,
+    dispatchedAt: null,
+    rolledBackAt: null,
+    failedAt: null,
+    cancelledAt: null,
+    expiredAt: null,
+    startedAt: null,
+    firstEventAt: at,
+    lastEventAt: at,
+    lastError: null,
+    lastErrorAt: null,
+  };
+}
+
 /** Adds one event to what is known of its reload. Order of arrival does not matter. */
 export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): ReloadFacts {
   const at = event.occurredAt;
-  const f: ReloadFacts = facts
-    ? { ...facts }
-    : {
-        kind: event.kind,
-        resource: event.resource,
-        fromVersion: null,
-        toVersion: null,
-        initiator: null,
-        requestedAt: null,
-        approvedAt: null,
-        rejectedAt: null,
-        dispatchedAt: null,
-        rolledBackAt: null,
-        failedAt: null,
-        firstEventAt: at,
-        lastEventAt: at,
-        lastError: null,
-        lastErrorAt: null,
-      };
+  const f: ReloadFacts = facts ? { ...facts } : emptyFacts(event.kind, event.resource, at);
   f.firstEventAt = earliest(f.firstEventAt, at);
   f.lastEventAt = latest(f.lastEventAt, at);
   // The request is the authority on what the reload is for; other events only fill gaps.
@@ -79,6 +97,7 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
   if (event.phase === "approved") f.approvedAt = earliest(f.approvedAt, at);
   if (event.phase === "rejected") f.rejectedAt = earliest(f.rejectedAt, at);
   if (event.phase === "dispatched") f.dispatchedAt = earliest(f.dispatchedAt, at);
+  if (event.phase === "dispatched" || event.instance !== null) f.startedAt = earliest(f.startedAt, at);
   // Only the control plane rolls back a reload as a whole; an instance's rollback is its own failure.
   if (event.phase === "rolled_back" && event.instance === null) f.rolledBackAt = earliest(f.rolledBackAt, at);
   // A failure without an instance is the control plane's: the reload failed as a whole.
@@ -91,34 +110,67 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
   return f;
 }
 
-/** Which bucket an instance's latest phase in a reload falls into. */
-export function instancePhaseBucket(phase: Phase): "succeeded" | "failed" | "inProgress" | "rolledBack" | null {
+/** Which bucket an instance's latest phase in a reload falls into; null for phases that say nothing of it. */
+export function instancePhaseBucket(phase: Phase | null): InstanceBucket | null {
+  if (phase === null) return null;
   if (SUCCESS_PHASES.has(phase)) return "succeeded";
-  if (FAILURE_PHASES.has(phase)) return "failed";
-  if (PROGRESS_PHASES.has(phase)) return "inProgress";
+  if (phase === "nacked") return "nacked";
+  if (phase === "failed") return "failed";
   if (phase === "rolled_back") return "rolledBack";
+  if (PROGRESS_PHASES.has(phase)) return "inProgress";
   return null;
 }
 
+/** Targets that reached a final phase (acked/applied, nacked, failed, rolled back). */
+export function finishedCount(c: ReloadInstanceCounts): number {
+  return c.succeeded + c.nacked + c.failed + c.rolledBack;
+}
+
 /**
- * A reload's status from its facts and its instances' latest phases:
- * pending_approval → approved → dispatching → in_progress → succeeded | partially_failed |
- * failed | rolled_back, or rejected. A reload is rolled back when the control plane says so
- * or every instance rolled back; some instances rolling back is a partial failure.
+ * M of "N of M": the instances the dispatch named (a list, or a count), else the live
+ * instances reporting the resource when the reload started; an instance that reports
+ * without being a target is counted too, so M is never below the instances heard from.
  */
-export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCounts): ReloadStatus {
+export function reloadScope(scope: { targetCount: number | null; targetedInstances: number; reportingOutsideTargets: number }): number {
+  return Math.max(scope.targetCount ?? 0, scope.targetedInstances + scope.reportingOutsideTargets);
+}
+
+/** When a reload that has not finished becomes expired: its latest control step plus the timeout. */
+export function reloadDeadline(facts: ReloadFacts, timeoutMs: number): Date {
+  const steps = [facts.requestedAt, facts.approvedAt, facts.dispatchedAt, facts.startedAt].filter((d): d is Date => d !== null);
+  const from = steps.length ? Math.max(...steps.map((d) => d.getTime())) : facts.firstEventAt.getTime();
+  return new Date(from + timeoutMs);
+}
+
+/**
+ * The status, per DESIGN.md: `in_progress` until every target has a final phase; then all
+ * acked → succeeded, some → partially_failed, none → failed, the control plane rolled back
+ * → rolled_back. Past its deadline with targets unfinished it is expired (and stays so).
+ * Before it starts: pending_approval → approved, or rejected, cancelled, expired.
+ */
+export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCounts, now: Date, timeoutMs: number): ReloadStatus {
   if (facts.rolledBackAt) return "rolled_back";
   if (facts.rejectedAt) return "rejected";
-  if (counts.reporting > 0) {
-    if (counts.inProgress > 0) return "in_progress";
-    if (counts.rolledBack === counts.reporting) return "rolled_back";
-    const unsuccessful = counts.failed + counts.rolledBack;
-    if (unsuccessful === 0) return facts.failedAt ? "partially_failed" : "succeeded";
-    if (counts.succeeded === 0) return "failed";
-    return "partially_failed";
+  if (facts.cancelledAt) return "cancelled";
+  if (facts.expiredAt) return "expired";
+  const pastDeadline = now.getTime() > reloadDeadline(facts, timeoutMs).getTime();
+  if (facts.startedAt) {
+    const targets = Math.max(counts.targets, counts.reporting);
+    const finished = finishedCount(counts);
+    const allFinished = targets > 0 && finished >= targets;
+    // The control plane failing the reload as a whole ends it with what has finished.
+    if (allFinished || facts.failedAt) {
+      if (targets > 0 && counts.rolledBack === targets) return "rolled_back";
+      if (counts.succeeded === 0) return "failed";
+      if (counts.succeeded >= targets && !facts.failedAt) return "succeeded";
+      return "partially_failed";
+    }
+    if (pastDeadline) return "expired";
+    if (counts.reporting === 0) return facts.dispatchedAt ? "dispatching" : "in_progress";
+    return "in_progress";
   }
   if (facts.failedAt) return "failed";
-  if (facts.dispatchedAt) return "dispatching";
+  if (pastDeadline) return "expired";
   if (facts.approvedAt) return "approved";
   if (facts.requestedAt) return "pending_approval";
   return "in_progress";
@@ -134,7 +186,10 @@ export const TERMINAL_STATUSES: ReadonlySet<ReloadStatus> = new Set([
   "expired",
 ]);
 
-/** From the first dispatch (or the request) to the last instance's success; null until then. */
+/** Statuses whose reload is still under way (the expiry sweep reads only these). */
+export const OPEN_STATUSES: readonly ReloadStatus[] = ["pending_approval", "approved", "dispatching", "in_progress"];
+
+/** From the first dispatch (or the request) to the last instance's success; null until it is done. */
 export function convergenceMs(facts: ReloadFacts, counts: ReloadInstanceCounts, status: ReloadStatus): number | null {
   if (status !== "succeeded" && status !== "partially_failed") return null;
   const start = facts.dispatchedAt ?? facts.requestedAt ?? facts.firstEventAt;
@@ -146,24 +201,25 @@ export function convergenceMs(facts: ReloadFacts, counts: ReloadInstanceCounts, 
 export function completedAt(facts: ReloadFacts, counts: ReloadInstanceCounts, status: ReloadStatus): Date | null {
   if (!TERMINAL_STATUSES.has(status)) return null;
   if (status === "rejected") return facts.rejectedAt;
+  if (status === "cancelled") return facts.cancelledAt;
+  if (status === "expired") return facts.expiredAt;
   if (status === "rolled_back") return facts.rolledBackAt ?? counts.lastFinishedAt ?? facts.lastEventAt;
   return counts.lastFinishedAt ?? facts.failedAt ?? facts.lastEventAt;
 }
 
 /**
- * The version a reload makes desired for its service/kind/resource, if any: the target once
- * the reload is approved or under way, the previous version when it was rolled back. A
- * reload that failed everywhere, or was rejected, leaves the desired version alone.
+ * The version a reload makes desired for its service/kind/resource, if any: its target once
+ * it is approved or has started, kept when it fails or partially fails (the instances left
+ * behind are drift); its previous version when it was rolled back. Pending, rejected and
+ * cancelled requests, and requests that expired before they started, set nothing.
  */
-export function desiredVersionFrom(
-  facts: ReloadFacts,
-  status: ReloadStatus,
-): { version: string; setAt: Date } | null {
+export function desiredVersionFrom(facts: ReloadFacts, status: ReloadStatus): { version: string; setAt: Date } | null {
   if (status === "rolled_back") {
     return facts.fromVersion ? { version: facts.fromVersion, setAt: facts.rolledBackAt ?? facts.lastEventAt } : null;
   }
-  if (["approved", "dispatching", "in_progress", "succeeded", "partially_failed"].includes(status) && facts.toVersion) {
-    return { version: facts.toVersion, setAt: facts.approvedAt ?? facts.dispatchedAt ?? facts.requestedAt ?? facts.firstEventAt };
-  }
-  return null;
+  if (status === "pending_approval" || status === "rejected" || status === "cancelled") return null;
+  if (status === "expired" && !facts.startedAt) return null;
+  if (!facts.toVersion) return null;
+  if (!facts.approvedAt && !facts.startedAt) return null;
+  return { version: facts.toVersion, setAt: facts.approvedAt ?? facts.dispatchedAt ?? facts.startedAt ?? facts.requestedAt ?? facts.firstEventAt };
 }

@@ -47,8 +47,11 @@ export const RELOAD_STATUSES = [
 ] as const;
 export type ReloadStatus = (typeof RELOAD_STATUSES)[number];
 
-/** What an instance's last reload step came to, per kind/resource. */
-export type Outcome = "ok" | "in_progress" | "nacked" | "failed" | "rolled_back";
+/**
+ * What an instance's last reload step came to, per kind/resource. `expired`: its reload
+ * ended (expired, or a newer reload of the resource started) before this instance finished.
+ */
+export type Outcome = "ok" | "in_progress" | "nacked" | "failed" | "rolled_back" | "expired";
 
 /** A reload event after validation and normalisation; what the domain works with. */
 export interface ReloadEventInput {
@@ -71,6 +74,10 @@ export interface ReloadEventInput {
   traceId: string | null;
   spanId: string | null;
   attributes: Record<string, unknown>;
+  /** dispatched only: the instances it was sent to (null: not named) */
+  targets: string[] | null;
+  /** dispatched only: how many instances it was sent to (null: not given) */
+  targetCount: number | null;
 }
 
 export interface ServiceKey {

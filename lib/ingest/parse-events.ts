@@ -1,6 +1,7 @@
 // Turns a decoded request body (plain events or CloudEvents) into validated domain events,
 // keeping the index and reason of every event it rejects.
-import { CONTROL_PHASES } from "@/lib/domain/phases";
+import { INSTANCE_ONLY_PHASES } from "@/lib/domain/phases";
+import { occurredAtProblem } from "@/lib/domain/time-bounds";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 import { IngestError } from "./errors";
 import { cloudEventSchema, describeIssues, reloadEventSchema, type ReloadEventWire } from "./wire-schema";
@@ -19,8 +20,20 @@ export interface ParsedEvents {
 }
 
 const MAX_ATTRIBUTES_BYTES = 16 * 1024;
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
 
-export function parseEvents(body: unknown, format: BodyFormat, maxEvents: number): ParsedEvents {
+/** The server's clock and retention, against which event times are checked. */
+export interface TimeBounds {
+  now: Date;
+  retentionMs: number;
+}
+
+export function parseEvents(
+  body: unknown,
+  format: BodyFormat,
+  maxEvents: number,
+  bounds: TimeBounds = { now: new Date(), retentionMs: DEFAULT_RETENTION_MS },
+): ParsedEvents {
   const items = itemsOf(body, format);
   if (items.length === 0) throw new IngestError(400, "empty_batch", "the body holds no events");
   if (items.length > maxEvents) {
@@ -48,7 +61,13 @@ export function parseEvents(body: unknown, format: BodyFormat, maxEvents: number
       parsed.rejected.push({ index, reason: `attributes: must be at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON` });
       return;
     }
-    parsed.events.push({ index, event: toDomainEvent(result.data) });
+    const event = toDomainEvent(result.data);
+    const timeProblem = occurredAtProblem(event.occurredAt, bounds.now, bounds.retentionMs);
+    if (timeProblem) {
+      parsed.rejected.push({ index, reason: `occurredAt: ${timeProblem}` });
+      return;
+    }
+    parsed.events.push({ index, event });
   });
   return parsed;
 }
@@ -71,35 +90,50 @@ function unwrapCloudEvent(item: unknown): { ok: true; value: unknown } | { ok: f
   const envelope = cloudEventSchema.safeParse(item);
   if (!envelope.success) return { ok: false, reason: describeIssues(envelope.error) };
   const ce = envelope.data;
-  // The envelope fills what the event leaves out: id, occurredAt, and instance. An explicit
-  // `"instance": null` (a control-plane event) stays null, and so does a request, approval
-  // or rejection, which no instance reports.
-  const controlPhase = typeof ce.data.phase === "string" && CONTROL_PHASES.has(ce.data.phase as Phase);
-  return {
-    ok: true,
-    value: {
-      ...ce.data,
-      id: ce.data.id ?? ce.id,
-      occurredAt: ce.data.occurredAt ?? ce.time,
-      instance: "instance" in ce.data ? ce.data.instance : controlPhase ? null : ce.source,
-    },
-  };
+  // The envelope fills what the event leaves out: id, occurredAt, and who reported it. The
+  // source is the instance only for phases an instance reports (received…acked, nacked,
+  // heartbeat); for the control plane's phases it is the initiator (DESIGN.md). An explicit
+  // `"instance": null` stays null.
+  const instancePhase = typeof ce.data.phase === "string" && INSTANCE_ONLY_PHASES.has(ce.data.phase as Phase);
+  const value: Record<string, unknown> = { ...ce.data, id: ce.data.id ?? ce.id, occurredAt: ce.data.occurredAt ?? ce.time };
+  if (instancePhase) {
+    if (!("instance" in ce.data)) value.instance = ce.source;
+  } else if (ce.data.initiator == null) {
+    value.initiator = ce.source;
+  }
+  return { ok: true, value };
 }
 
 /**
- * Postgres cannot store NUL characters in text or jsonb, and JSON nested beyond reason
- * cannot be serialised; such an event is rejected alone instead of failing its batch.
+ * Postgres cannot store NUL characters in text or jsonb, text must be valid Unicode (a lone
+ * UTF-16 surrogate would be stored as U+FFFD, so the stored id or name would differ from
+ * the one sent), and JSON nested beyond reason cannot be serialised; such an event is
+ * rejected alone instead of failing its batch.
  */
 function findUnstorable(value: unknown): string | null {
   if (!isObject(value)) return null;
   for (const [field, fieldValue] of Object.entries(value)) {
-    let json: string;
-    try {
-      json = JSON.stringify(fieldValue) ?? "";
-    } catch {
-      return `${field}: is nested too deeply to store`;
-    }
-    if (json.includes("\\u0000")) return `${field}: must not contain NUL characters (\\u0000)`;
+    const problem = textProblem(field) ?? unstorableIn(fieldValue, 0);
+    if (problem) return `${field.isWellFormed() ? field : "a field name"}: ${problem}`;
+  }
+  return null;
+}
+
+const MAX_DEPTH = 64;
+
+function textProblem(text: string): string | null {
+  if (text.includes("\u0000")) return "must not contain NUL characters (\\u0000)";
+  if (!text.isWellFormed()) return "must be valid Unicode (it holds a lone UTF-16 surrogate)";
+  return null;
+}
+
+function unstorableIn(value: unknown, depth: number): string | null {
+  if (typeof value === "string") return textProblem(value);
+  if (typeof value !== "object" || value === null) return null;
+  if (depth > MAX_DEPTH) return "is nested too deeply to store";
+  for (const [key, child] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const problem = (typeof key === "string" ? textProblem(key) : null) ?? unstorableIn(child, depth + 1);
+    if (problem) return problem;
   }
   return null;
 }
@@ -125,6 +159,8 @@ function toDomainEvent(wire: ReloadEventWire): ReloadEventInput {
     traceId: wire.traceId?.toLowerCase() ?? null,
     spanId: wire.spanId?.toLowerCase() ?? null,
     attributes: wire.attributes ?? {},
+    targets: wire.targets ?? null,
+    targetCount: wire.targetCount ?? wire.targets?.length ?? null,
   };
 }
 

@@ -9,5 +9,5 @@ export type Tx = Sql;
 /** ISO text for timestamptz[] parameters (null stays null). */
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-/** Entries sorted by key: every transaction locks rows in this order, so none deadlock. */
-export const byKey = <T>(rows: [string, T][]): [string, T][] => rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+/** A Date from a timestamptz column that may be null. */
+export const dateOrNull = (d: Date | string | null): Date | null => (d === null ? null : d instanceof Date ? d : new Date(d));

@@ -1,7 +1,8 @@
 import "server-only";
 import { affectsInstanceState, foldInstanceState, needsWrite, type InstanceState } from "@/lib/domain/instance-state";
 import type { Outcome, Phase, ReloadEventInput } from "@/lib/domain/types";
-import { byKey, iso, type Tx } from "./sql";
+import { compositeKey, inLockOrder } from "@/lib/domain/keys";
+import { iso, type Tx } from "./sql";
 
 // The instance-state read model, updated inside the ingest transaction (docs/adr/0003).
 
@@ -21,7 +22,7 @@ interface StateRow {
   last_reload_id: string | null;
 }
 
-const stateKey = (instanceId: number, kind: string, resource: string) => `${instanceId}\u0000${kind}\u0000${resource}`;
+const stateKey = (instanceId: number, kind: string, resource: string) => compositeKey(instanceId, kind, resource);
 
 export async function updateInstanceStates(
   tx: Tx,
@@ -39,7 +40,9 @@ export async function updateInstanceStates(
     groups.set(key, group);
   }
   if (groups.size === 0) return;
-  const ordered = byKey([...groups.entries()]).map(([, g]) => g);
+  // Locked in primary-key order (instance id, then kind and resource by code point), in
+  // code and in SQL alike, so concurrent batches never wait on each other in a cycle.
+  const ordered = inLockOrder([...groups.values()], (g) => [g.instanceId, g.kind, g.resource]);
 
   const lockStates = async (keys: typeof ordered) => {
     const rows = await tx.query<StateRow[]>(
@@ -48,8 +51,8 @@ export async function updateInstanceStates(
        FROM instance_state st
        JOIN unnest($1::int[], $2::text[], $3::text[]) AS k(instance_id, kind, resource)
          ON st.instance_id = k.instance_id AND st.kind = k.kind AND st.resource = k.resource
-       ORDER BY st.instance_id, st.kind, st.resource
-       FOR UPDATE OF st`,
+       ORDER BY st.instance_id, st.kind COLLATE "C", st.resource COLLATE "C"
+       FOR NO KEY UPDATE OF st`,
       keys.map((g) => g.instanceId),
       keys.map((g) => g.kind),
       keys.map((g) => g.resource),

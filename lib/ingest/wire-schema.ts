@@ -3,8 +3,11 @@ import { z } from "zod";
 import { INSTANCE_ONLY_PHASES, NEEDS_TO_VERSION, FAILURE_PHASES } from "@/lib/domain/phases";
 import { PHASES } from "@/lib/domain/types";
 
-/** How far ahead of the server's clock an event may claim to have happened. */
-export const MAX_CLOCK_SKEW_MS = 10 * 60_000;
+// Time bounds (future skew, retention) depend on the server's clock and settings: they are
+// checked in parse-events.ts with lib/domain/time-bounds.ts, not here.
+
+/** Instances one dispatched event may name as its targets. */
+export const MAX_TARGETS = 10_000;
 
 const name = (max: number) => z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
 const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullish();
@@ -32,11 +35,19 @@ export const reloadEventSchema = z
     toVersion: version,
     initiator: optionalText(256),
     occurredAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 timestamp with a time zone" }),
-    durationMs: z.number().int("must be a whole number").min(0, "must not be negative").max(2_147_483_647, "must be at most 2147483647").nullish(),
+    durationMs: z
+      .number()
+      .int("must be a whole number")
+      .min(0, "must not be negative")
+      .max(Number.MAX_SAFE_INTEGER, `must be at most ${Number.MAX_SAFE_INTEGER}`)
+      .nullish(),
     error: optionalText(10_000),
     traceId: z.string().regex(/^[0-9a-f]{32}$/i, "must be 32 hex digits").nullish(),
     spanId: z.string().regex(/^[0-9a-f]{16}$/i, "must be 16 hex digits").nullish(),
     attributes: z.record(z.string(), z.unknown()).nullish(),
+    /** A dispatched event's scope: the instances it was sent to, or how many. */
+    targets: z.array(name(300)).max(MAX_TARGETS, `must name at most ${MAX_TARGETS} instances`).nullish(),
+    targetCount: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1000000").nullish(),
   })
   .superRefine((e, ctx) => {
     if (e.phase !== "heartbeat" && !e.reloadId) {
@@ -54,8 +65,13 @@ export const reloadEventSchema = z
     if (FAILURE_PHASES.has(e.phase) && !e.error?.trim()) {
       ctx.addIssue({ code: "custom", path: ["error"], message: `is required for phase ${e.phase}` });
     }
-    if (Date.parse(e.occurredAt) > Date.now() + MAX_CLOCK_SKEW_MS) {
-      ctx.addIssue({ code: "custom", path: ["occurredAt"], message: "is in the future" });
+    for (const field of ["targets", "targetCount"] as const) {
+      if (e[field] != null && e.phase !== "dispatched") {
+        ctx.addIssue({ code: "custom", path: [field], message: "is only allowed on a dispatched event" });
+      }
+    }
+    if (e.targets && e.targetCount != null && e.targets.length !== e.targetCount) {
+      ctx.addIssue({ code: "custom", path: ["targetCount"], message: `must equal the number of targets (${e.targets.length}) when both are given` });
     }
   });
 

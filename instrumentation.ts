@@ -1,0 +1,24 @@
+// Runs once per server process (Next.js): starts the reload sweep, which applies what time
+// alone changes (expiry, superseded requests, instances left "reloading"). Every process
+// may run it; it skips rows another transaction holds (lib/ingest/sweep-reloads.ts).
+
+const SWEEP_EVERY_MS = 15_000;
+
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { sweepReloads } = await import("@/lib/ingest/sweep-reloads");
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await sweepReloads();
+    } catch (error) {
+      console.error("[sweep] reload sweep failed:", (error as Error).message);
+    } finally {
+      running = false;
+    }
+  };
+  setInterval(() => void tick(), SWEEP_EVERY_MS).unref();
+  setTimeout(() => void tick(), 2_000).unref();
+}

@@ -1,0 +1,90 @@
+import "server-only";
+import { compositeKey, inLockOrder } from "@/lib/domain/keys";
+import { desiredVersionFrom } from "@/lib/domain/reload-status";
+import { RELOAD_COLUMNS, recordFromRow, type Derived, type ReloadRow } from "./reload-rows";
+import { iso, type Tx } from "./sql";
+
+// Desired versions (DESIGN.md): set by the newest reload that is approved or under way,
+// kept when it fails, set back to its fromVersion when it is rolled back. A reload that no
+// longer qualifies (rejected, cancelled, expired before it started) gives its place back to
+// the newest reload of the same resource that still does.
+
+/** How many earlier reloads of a resource are looked at for the one to fall back to. */
+const FALLBACK_CANDIDATES = 50;
+
+export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise<void> {
+  const setting = new Map<string, { d: Derived; version: string; setAt: Date }>();
+  const withdrawn: Derived[] = [];
+  for (const d of derived) {
+    const wanted = desiredVersionFrom(d.record.facts, d.status);
+    if (!wanted) {
+      withdrawn.push(d);
+      continue;
+    }
+    const key = compositeKey(d.record.serviceId, d.record.facts.kind, d.record.facts.resource);
+    const prev = setting.get(key);
+    if (!prev || prev.setAt <= wanted.setAt) setting.set(key, { d, ...wanted });
+  }
+  const rows = inLockOrder([...setting.values()], (x) => [x.d.record.serviceId, x.d.record.facts.kind, x.d.record.facts.resource]);
+  if (rows.length > 0) {
+    await tx.execute(
+      `INSERT INTO desired_version (service_id, kind, resource, version, reload_id, reload_key, set_at)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[])
+       ON CONFLICT (service_id, kind, resource) DO UPDATE
+         SET version = excluded.version, reload_id = excluded.reload_id, reload_key = excluded.reload_key, set_at = excluded.set_at
+         WHERE desired_version.set_at <= excluded.set_at`,
+      rows.map((x) => x.d.record.serviceId),
+      rows.map((x) => x.d.record.facts.kind),
+      rows.map((x) => x.d.record.facts.resource),
+      rows.map((x) => x.version),
+      rows.map((x) => x.d.record.reloadId),
+      rows.map((x) => x.d.record.key),
+      rows.map((x) => iso(x.setAt)),
+    );
+  }
+  if (withdrawn.length > 0) await fallBack(tx, withdrawn.map((d) => d.record.key));
+}
+
+/** Desired versions set by reloads that no longer qualify fall back to the newest that does. */
+export async function fallBack(tx: Tx, reloadKeys: string[]): Promise<void> {
+  const freed = await tx.query<{ service_id: number; kind: string; resource: string; reload_key: string }[]>(
+    `SELECT service_id, kind, resource, reload_key::text FROM desired_version
+     WHERE reload_key = ANY($1::bigint[])
+     ORDER BY service_id, kind COLLATE "C", resource COLLATE "C"
+     FOR UPDATE`,
+    reloadKeys,
+  );
+  if (freed.length === 0) return;
+  for (const f of freed) {
+    // Bounded by the index on (service_id, kind, resource, first_event_at desc).
+    const candidates = await tx.query<ReloadRow[]>(
+      `SELECT ${RELOAD_COLUMNS} FROM reload
+       WHERE service_id = $1 AND kind = $2 AND resource = $3 AND id <> $4::bigint
+       ORDER BY first_event_at DESC LIMIT ${FALLBACK_CANDIDATES}`,
+      f.service_id,
+      f.kind,
+      f.resource,
+      f.reload_key,
+    );
+    let best: { row: ReloadRow; version: string; setAt: Date } | null = null;
+    for (const row of candidates) {
+      const wanted = desiredVersionFrom(recordFromRow(row).facts, row.status);
+      if (wanted && (!best || best.setAt <= wanted.setAt)) best = { row, ...wanted };
+    }
+    if (best) {
+      await tx.execute(
+        `UPDATE desired_version SET version = $4, reload_id = $5, reload_key = $6::bigint, set_at = $7::timestamptz
+         WHERE service_id = $1 AND kind = $2 AND resource = $3`,
+        f.service_id,
+        f.kind,
+        f.resource,
+        best.version,
+        best.row.reload_id,
+        best.row.id,
+        iso(best.setAt),
+      );
+    } else {
+      await tx.execute(`DELETE FROM desired_version WHERE service_id = $1 AND kind = $2 AND resource = $3`, f.service_id, f.kind, f.resource);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import "server-only";
+import { compositeKey, inLockOrder } from "@/lib/domain/keys";
+import { instancePhaseBucket, type InstanceBucket } from "@/lib/domain/reload-status";
+import type { Phase, ReloadEventInput } from "@/lib/domain/types";
+import type { ReloadRecord } from "./reload-rows";
+import { iso, type Tx } from "./sql";
+import type { Entities } from "./store-entities";
+import type { ReloadSettings } from "./store-reloads";
+
+// A reload's targets and each instance's latest phase in it (reload_instance), and the
+// counters on the reload row that "N of M" and the status read. The reload rows are locked
+// by the caller, which serialises every writer of their reload_instance rows; counters move
+// by the difference each write makes, so no batch recounts a whole reload.
+
+interface Touched {
+  record: ReloadRecord;
+  events: ReloadEventInput[];
+}
+
+export async function updateReloadInstances(tx: Tx, touched: Touched[], entities: Entities, settings: ReloadSettings): Promise<void> {
+  await updateScopes(tx, touched, entities, settings);
+  await updatePhases(tx, touched, entities);
+}
+
+/**
+ * Scope (DESIGN.md): the instances a dispatched event names (`targets`, or `targetCount`),
+ * else the service's live instances reporting the resource when the reload starts.
+ * Named targets replace a snapshot taken before the dispatch event arrived.
+ */
+async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, settings: ReloadSettings): Promise<void> {
+  const switching: ReloadRecord[] = [];
+  const named: { record: ReloadRecord; instanceId: number }[] = [];
+  const snapshot: ReloadRecord[] = [];
+  for (const { record, events } of touched) {
+    const dispatches = events.filter((e) => e.phase === "dispatched" && (e.targets !== null || e.targetCount !== null));
+    if (dispatches.length > 0) {
+      if (record.scope === "implicit") switching.push(record);
+      record.scope = "explicit";
+      record.targetCount = Math.max(record.targetCount ?? 0, ...dispatches.map((e) => e.targetCount ?? 0));
+      for (const e of dispatches) {
+        for (const target of e.targets ?? []) named.push({ record, instanceId: entities.instanceId(record.serviceId, target) });
+      }
+    } else if (record.scope === null && record.facts.startedAt) {
+      record.scope = "implicit";
+      snapshot.push(record);
+    }
+  }
+
+  if (switching.length > 0) {
+    const keys = switching.map((r) => r.key);
+    await tx.execute(`DELETE FROM reload_instance WHERE reload_key = ANY($1::bigint[]) AND phase IS NULL`, keys);
+    await tx.execute(`UPDATE reload_instance SET targeted = false WHERE reload_key = ANY($1::bigint[]) AND targeted`, keys);
+  }
+
+  if (named.length > 0) {
+    const unique = inLockOrder(
+      [...new Map(named.map((n) => [compositeKey(n.record.key, n.instanceId), n])).values()],
+      (n) => [Number(n.record.key), n.instanceId],
+    );
+    const inserted = await tx.query<{ reload_key: string }[]>(
+      `INSERT INTO reload_instance (reload_key, instance_id, targeted)
+       SELECT k, i, true FROM unnest($1::bigint[], $2::int[]) AS u(k, i)
+       ON CONFLICT (reload_key, instance_id) DO NOTHING
+       RETURNING reload_key::text`,
+      unique.map((n) => n.record.key),
+      unique.map((n) => n.instanceId),
+    );
+    await tx.execute(
+      `UPDATE reload_instance ri SET targeted = true FROM unnest($1::bigint[], $2::int[]) AS u(k, i)
+       WHERE ri.reload_key = u.k AND ri.instance_id = u.i AND NOT ri.targeted`,
+      unique.map((n) => n.record.key),
+      unique.map((n) => n.instanceId),
+    );
+    addParticipants(touched, inserted);
+  }
+
+  if (snapshot.length > 0) {
+    // Live at the start: heard from within INSTANCE_STALE_SECONDS before it, and known by then.
+    const inserted = await tx.query<{ reload_key: string }[]>(
+      `INSERT INTO reload_instance (reload_key, instance_id, targeted)
+       SELECT s.k, st.instance_id, true
+       FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS s(k, service_id, kind, resource, started_at)
+       JOIN instance_state st ON st.service_id = s.service_id AND st.kind = s.kind AND st.resource = s.resource
+       JOIN instance i ON i.id = st.instance_id
+       WHERE st.last_phase_at >= s.started_at - make_interval(secs => $6::double precision / 1000)
+         AND i.first_seen_at <= s.started_at
+       ORDER BY s.k, st.instance_id
+       ON CONFLICT (reload_key, instance_id) DO NOTHING
+       RETURNING reload_key::text`,
+      snapshot.map((r) => r.key),
+      snapshot.map((r) => r.serviceId),
+      snapshot.map((r) => r.facts.kind),
+      snapshot.map((r) => r.facts.resource),
+      snapshot.map((r) => iso(r.facts.startedAt)),
+      settings.staleMs,
+    );
+    addParticipants(touched, inserted);
+  }
+
+  if (switching.length > 0) {
+    const counted = await tx.query<{ reload_key: string; n: number }[]>(
+      `SELECT reload_key::text, count(*)::int AS n FROM reload_instance WHERE reload_key = ANY($1::bigint[]) GROUP BY reload_key`,
+      switching.map((r) => r.key),
+    );
+    const byKey = new Map(counted.map((c) => [c.reload_key, c.n]));
+    for (const r of switching) r.participants = byKey.get(r.key) ?? 0;
+  }
+}
+
+function addParticipants(touched: Touched[], inserted: { reload_key: string }[]): void {
+  const byKey = new Map(touched.map((t) => [t.record.key, t.record]));
+  for (const row of inserted) byKey.get(row.reload_key)!.participants++;
+}
+
+interface PhaseRow {
+  phase: Phase | null;
+  phaseAt: Date | null;
+  error: string | null;
+}
+
+/** Each instance's latest phase per reload (newest occurredAt; a tie goes to the later arrival). */
+async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Promise<void> {
+  const pairs = new Map<string, { record: ReloadRecord; instanceId: number; events: ReloadEventInput[] }>();
+  for (const { record, events } of touched) {
+    for (const e of events) {
+      const instanceId = entities.instanceOf(e);
+      if (instanceId === null || instancePhaseBucket(e.phase) === null) continue;
+      const key = compositeKey(record.key, instanceId);
+      const pair = pairs.get(key) ?? { record, instanceId, events: [] };
+      pair.events.push(e);
+      pairs.set(key, pair);
+    }
+  }
+  if (pairs.size === 0) return;
+  const ordered = inLockOrder([...pairs.values()], (p) => [Number(p.record.key), p.instanceId]);
+  const existing = await tx.query<{ reload_key: string; instance_id: number; phase: Phase | null; phase_at: Date | null; error: string | null }[]>(
+    `SELECT ri.reload_key::text, ri.instance_id, ri.phase, ri.phase_at, ri.error
+     FROM reload_instance ri JOIN unnest($1::bigint[], $2::int[]) AS u(k, i) ON ri.reload_key = u.k AND ri.instance_id = u.i`,
+    ordered.map((p) => p.record.key),
+    ordered.map((p) => p.instanceId),
+  );
+  const before = new Map(existing.map((r) => [compositeKey(r.reload_key, r.instance_id), { phase: r.phase, phaseAt: r.phase_at, error: r.error }]));
+
+  const writes: { pair: (typeof ordered)[number]; row: PhaseRow }[] = [];
+  for (const pair of ordered) {
+    const old = before.get(compositeKey(pair.record.key, pair.instanceId)) ?? null;
+    let row: PhaseRow = old ?? { phase: null, phaseAt: null, error: null };
+    for (const e of [...pair.events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())) {
+      if (row.phaseAt === null || e.occurredAt.getTime() >= row.phaseAt.getTime()) row = { phase: e.phase, phaseAt: e.occurredAt, error: e.error };
+    }
+    if (old && old.phase === row.phase && old.phaseAt?.getTime() === row.phaseAt?.getTime() && old.error === row.error) continue;
+    moveCounters(pair.record, old, row);
+    writes.push({ pair, row });
+  }
+  if (writes.length === 0) return;
+  await tx.execute(
+    `INSERT INTO reload_instance (reload_key, instance_id, phase, phase_at, error)
+     SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])
+     ON CONFLICT (reload_key, instance_id) DO UPDATE
+       SET phase = excluded.phase, phase_at = excluded.phase_at, error = excluded.error`,
+    writes.map((w) => w.pair.record.key),
+    writes.map((w) => w.pair.instanceId),
+    writes.map((w) => w.row.phase),
+    writes.map((w) => iso(w.row.phaseAt)),
+    writes.map((w) => w.row.error),
+  );
+}
+
+const COUNTER: Record<InstanceBucket, "succeeded" | "nacked" | "failed" | "rolledBack" | "inProgress"> = {
+  succeeded: "succeeded",
+  nacked: "nacked",
+  failed: "failed",
+  rolledBack: "rolledBack",
+  inProgress: "inProgress",
+};
+
+/** Moves the reload's counters by what one instance's change of phase makes of them. */
+function moveCounters(record: ReloadRecord, old: PhaseRow | null, next: PhaseRow): void {
+  const c = record.counts;
+  if (!old) record.participants++;
+  if (!old || old.phase === null) c.reporting++;
+  const was = instancePhaseBucket(old?.phase ?? null);
+  const now = instancePhaseBucket(next.phase)!;
+  if (was) c[COUNTER[was]]--;
+  c[COUNTER[now]]++;
+  const at = next.phaseAt!;
+  if (now === "succeeded" && (!c.lastSucceededAt || at > c.lastSucceededAt)) c.lastSucceededAt = at;
+  if (now !== "inProgress" && (!c.lastFinishedAt || at > c.lastFinishedAt)) c.lastFinishedAt = at;
+}

@@ -1,0 +1,100 @@
+import "server-only";
+import { transaction } from "@/lib/db/client";
+import { OPEN_STATUSES, TERMINAL_STATUSES } from "@/lib/domain/reload-status";
+import { env } from "@/lib/env";
+import { derive, RELOAD_COLUMNS, recordFromRow, writeReloads, type ReloadRow } from "./reload-rows";
+import { type Tx } from "./sql";
+import { fallBack } from "./store-desired";
+
+// What time alone changes about reloads, run every few seconds (instrumentation.ts) and
+// safe to run in every process at once: rows another transaction holds are skipped and
+// picked up by the next run.
+//  - A reload past its deadline with targets unfinished becomes expired.
+//  - A request not yet started is cancelled when a newer request for the same resource comes.
+//  - An instance shows as reloading only while its reload is: expiry, the end of its reload,
+//    or a newer reload of the same resource ends it.
+
+const BATCH = 500;
+
+export interface SweepResult {
+  expired: number;
+  cancelled: number;
+  endedInstances: number;
+}
+
+export async function sweepReloads(now = new Date()): Promise<SweepResult> {
+  const timeoutMs = env().RELOAD_TIMEOUT_SECONDS * 1000;
+  const expired = await transaction((tx) => expireReloads(tx, now, timeoutMs));
+  const cancelled = await transaction((tx) => cancelSuperseded(tx, now, timeoutMs));
+  const endedInstances = await transaction((tx) => endStaleReloading(tx));
+  return { expired, cancelled, endedInstances };
+}
+
+async function expireReloads(tx: Tx, now: Date, timeoutMs: number): Promise<number> {
+  const rows = await tx.query<ReloadRow[]>(
+    `SELECT ${RELOAD_COLUMNS} FROM reload
+     WHERE id IN (SELECT id FROM reload WHERE status = ANY($1::text[]) AND deadline_at < $2::timestamptz LIMIT ${BATCH})
+     ORDER BY service_id, reload_id COLLATE "C"
+     FOR NO KEY UPDATE SKIP LOCKED`,
+    [...OPEN_STATUSES],
+    now.toISOString(),
+  );
+  return settle(tx, rows, now, timeoutMs);
+}
+
+async function cancelSuperseded(tx: Tx, now: Date, timeoutMs: number): Promise<number> {
+  const rows = await tx.query<(ReloadRow & { superseded_at: Date })[]>(
+    `SELECT ${RELOAD_COLUMNS.split(",").map((c) => `r.${c.trim()}`).join(", ")}, n.requested_at AS superseded_at
+     FROM reload r
+     JOIN LATERAL (
+       SELECT min(n.requested_at) AS requested_at FROM reload n
+       WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource
+         AND n.id <> r.id AND n.requested_at > r.requested_at
+     ) n ON n.requested_at IS NOT NULL
+     WHERE r.status IN ('pending_approval', 'approved') AND r.started_at IS NULL AND r.requested_at IS NOT NULL
+     ORDER BY r.service_id, r.reload_id COLLATE "C"
+     LIMIT ${BATCH}
+     FOR NO KEY UPDATE OF r SKIP LOCKED`,
+  );
+  for (const r of rows) r.cancelled_at = r.superseded_at;
+  return settle(tx, rows, now, timeoutMs);
+}
+
+/** Re-derives locked reload rows, writes them, and moves desired versions they no longer set. */
+async function settle(tx: Tx, rows: ReloadRow[], now: Date, timeoutMs: number): Promise<number> {
+  if (rows.length === 0) return 0;
+  const derived = rows.map((r) => derive(recordFromRow(r), now, timeoutMs));
+  const changed = derived.filter((d, i) => d.status !== rows[i]!.status);
+  await writeReloads(tx, changed);
+  const withdrawn = changed.filter((d) => d.status === "cancelled" || d.status === "rejected" || (d.status === "expired" && !d.record.facts.startedAt));
+  await fallBack(tx, withdrawn.map((d) => d.record.key));
+  return changed.length;
+}
+
+/** Instance states still "in progress" for a reload that has ended or been overtaken. */
+async function endStaleReloading(tx: Tx): Promise<number> {
+  return tx.execute(
+    `UPDATE instance_state st
+     SET outcome = 'expired', updated_at = now(),
+         last_error = CASE WHEN r.id IS NULL OR newer.reload_id IS NOT NULL
+                           THEN 'a newer reload (' || coalesce(newer.reload_id, '?') || ') of this resource started before this instance finished ' || coalesce(st.last_reload_id, 'its reload')
+                           ELSE 'reload ' || r.reload_id || ' ended (' || r.status || ') before this instance finished it' END
+     FROM (
+       SELECT st2.instance_id, st2.kind, st2.resource FROM instance_state st2
+       WHERE st2.outcome = 'in_progress'
+       ORDER BY st2.instance_id, st2.kind COLLATE "C", st2.resource COLLATE "C"
+       FOR NO KEY UPDATE SKIP LOCKED
+     ) locked
+     LEFT JOIN instance_state cur ON cur.instance_id = locked.instance_id AND cur.kind = locked.kind AND cur.resource = locked.resource
+     LEFT JOIN reload r ON r.service_id = cur.service_id AND r.reload_id = cur.last_reload_id
+     LEFT JOIN LATERAL (
+       SELECT n.reload_id FROM reload n
+       WHERE n.service_id = cur.service_id AND n.kind = cur.kind AND n.resource = cur.resource
+         AND n.started_at > coalesce(r.started_at, cur.last_phase_at) AND n.reload_id IS DISTINCT FROM cur.last_reload_id
+       ORDER BY n.started_at DESC LIMIT 1
+     ) newer ON true
+     WHERE st.instance_id = locked.instance_id AND st.kind = locked.kind AND st.resource = locked.resource
+       AND (r.status = ANY($1::text[]) OR newer.reload_id IS NOT NULL)`,
+    [...TERMINAL_STATUSES],
+  );
+}
