@@ -16,7 +16,7 @@ const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "E
 
 /** True for errors that mean the database cannot be reached right now (answer 503). */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+  for (let e: unknown = error; e && typeof e === "object"; e = causeOf(e)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
     const message = (e as { message?: unknown }).message;
@@ -28,4 +28,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The next error down: `cause`, or the driver's error that Prisma keeps in
+ * `meta.driverAdapterError.cause` (a server shutting down reaches Prisma callers as P2039
+ * with the Postgres code 57P03 only there).
+ */
+function causeOf(e: object): unknown {
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause) return cause;
+  const meta = (e as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta;
+  return meta?.driverAdapterError?.cause;
 }

@@ -316,3 +316,27 @@ describe("11. hostile input gets a 4xx naming the problem, and nothing of it is 
     expect((await db().instanceState.findFirstOrThrow({ include: { instance: true } })).instance.instanceKey).toBe("fine-1");
   });
 });
+
+describe("11. a database that is shutting down", () => {
+  test("answers 503 with Retry-After (57P03 through Prisma and through pg), and a later request works again", async () => {
+    const { startRefusingPostgres } = await import("../support/refusing-postgres");
+    const { disconnectDb } = await import("@/lib/db/client");
+    const fake = await startRefusingPostgres("57P03", "the database system is shutting down");
+    const realUrl = process.env.DATABASE_URL;
+    try {
+      await disconnectDb();
+      process.env.DATABASE_URL = fake.url;
+      resetEnvCache();
+      // A token never seen before, so the lookup has to reach the database.
+      const answer = await postEvents([event()], { token: "rs_never_seen_token_0000000000000000" });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get("retry-after")).toMatch(/^\d+$/);
+    } finally {
+      await disconnectDb();
+      process.env.DATABASE_URL = realUrl;
+      resetEnvCache();
+      await fake.close();
+    }
+    expect((await postEvents([event()])).status).toBe(200);
+  });
+});
