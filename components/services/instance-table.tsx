@@ -1,5 +1,7 @@
-import type { InstanceResourceState, InstanceRow, ResourceColumn } from "@/lib/services/queries";
+import Link from "next/link";
 import { isoUtc, relativeTime } from "@/lib/format";
+import { serviceHref } from "@/lib/services/params";
+import type { InstanceResourceState, InstanceRow, ResourceColumn } from "@/lib/services/queries";
 
 const OUTCOME_BADGE: Record<string, string> = {
   ok: "ok",
@@ -9,10 +11,30 @@ const OUTCOME_BADGE: Record<string, string> = {
   rolled_back: "neutral",
 };
 
-export function InstanceTable({ instances, columns, now }: { instances: InstanceRow[]; columns: ResourceColumn[]; now: Date }) {
+interface Props {
+  serviceId: number;
+  instances: InstanceRow[];
+  columns: ResourceColumn[];
+  now: Date;
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  total: number;
+}
+
+export function InstanceTable({ serviceId, instances, columns, now, page, pageCount, pageSize, total }: Props) {
+  const first = (page - 1) * pageSize + 1;
   return (
     <section className="panel" style={{ marginBottom: 16 }} aria-label="Instances">
-      <h2>Instances</h2>
+      <h2>
+        Instances
+        {pageCount > 1 ? (
+          <span className="muted" style={{ fontWeight: 400 }}>
+            {" "}
+            · {first}–{first + instances.length - 1} of {total}, live first
+          </span>
+        ) : null}
+      </h2>
       {instances.length === 0 ? (
         <p className="empty">No instance has reported yet.</p>
       ) : (
@@ -36,7 +58,7 @@ export function InstanceTable({ instances, columns, now }: { instances: Instance
                     <td>
                       <div className="mono">{instance.instanceKey}</div>
                       <div className="when" title={isoUtc(instance.lastSeenAt)}>
-                        seen {relativeTime(instance.lastSeenAt, now)} {stale ? <span className="badge neutral" title="silent too long: left out of the matrix and drift">gone</span> : null}
+                        seen {relativeTime(instance.lastSeenAt, now)} {stale ? <span className="badge neutral" title="not seen for too long: gone from the matrix">gone</span> : null}
                       </div>
                       <div className="labels">
                         {Object.entries(instance.labels).map(([k, v]) => (
@@ -48,7 +70,7 @@ export function InstanceTable({ instances, columns, now }: { instances: Instance
                     </td>
                     {columns.map((c) => (
                       <td key={c.key}>
-                        <StateCell state={instance.states[c.key]} now={now} />
+                        <StateCell state={instance.states[c.key]} now={now} rowDimmed={stale} />
                       </td>
                     ))}
                   </tr>
@@ -58,14 +80,27 @@ export function InstanceTable({ instances, columns, now }: { instances: Instance
           </table>
         </div>
       )}
+      {pageCount > 1 ? (
+        <nav className="pager" aria-label="Instance pages">
+          {page > 1 ? <Link href={serviceHref(serviceId, page - 1)}>← Previous</Link> : null}
+          <span className="muted">
+            Page {page} of {pageCount}
+          </span>
+          {page < pageCount ? <Link href={serviceHref(serviceId, page + 1)}>Next →</Link> : null}
+        </nav>
+      ) : null}
     </section>
   );
 }
 
-function StateCell({ state, now }: { state: InstanceResourceState | undefined; now: Date }) {
+function StateCell({ state, now, rowDimmed }: { state: InstanceResourceState | undefined; now: Date; rowDimmed: boolean }) {
   if (!state) return <span className="muted">—</span>;
   return (
-    <div>
+    <div
+      data-live={state.live ? "1" : "0"}
+      style={state.live || rowDimmed ? undefined : { opacity: 0.55 }}
+      title={state.live ? undefined : "not heard from for too long: left out of drift"}
+    >
       <span className={`version${state.offDesired ? " off" : ""}`} title={state.offDesired ? "not the desired version" : undefined}>
         {state.version ?? "unknown"}
       </span>

@@ -25,9 +25,9 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
             </thead>
             <tbody>
               {reloads.map((r) => (
-                <tr key={r.id} data-reload={r.id}>
+                <tr key={r.key} data-reload={r.reloadId} data-key={r.key}>
                   <td title={isoUtc(r.firstEventAt)}>{relativeTime(r.firstEventAt, now)}</td>
-                  <td className="mono">{r.id}</td>
+                  <td className="mono">{r.reloadId}</td>
                   <td>
                     {r.kind} · <span className="mono">{r.resource}</span>
                   </td>
@@ -40,7 +40,10 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
                     {r.lastError ? <div className="error-text">{r.lastError}</div> : null}
                   </td>
                   <td>
-                    {r.instancesSucceeded}/{r.instancesReporting} ok
+                    <span title="instances that acked or applied, of the reload's targets">
+                      {r.instancesSucceeded} of {Math.max(r.instancesTargeted, r.instancesReporting)} acked
+                    </span>
+                    {r.instancesNacked ? <span className="badge bad"> {r.instancesNacked} NACK</span> : null}
                     {r.instancesFailed ? <span className="badge bad"> {r.instancesFailed} failed</span> : null}
                     {r.instancesInProgress ? <span className="badge info"> {r.instancesInProgress} in progress</span> : null}
                   </td>

@@ -15,24 +15,36 @@ export function ResourceSummary({ columns }: { columns: ResourceColumn[] }) {
               <th>Kind</th>
               <th>Resource</th>
               <th>Desired version</th>
+              <th>Instances</th>
               <th>State</th>
             </tr>
           </thead>
           <tbody>
             {columns.map((c) => (
-              <tr key={c.key}>
+              <tr key={c.key} data-resource={c.key} data-drifting={c.drift.drifting ? "1" : "0"}>
                 <td>
                   <KindLabel kind={c.kind} />
                 </td>
                 <td className="mono">{c.resource}</td>
                 <td className="mono">{c.desired ?? <span className="muted">none yet</span>}</td>
                 <td>
+                  {c.drift.livePairs}
+                  {c.drift.stalePairs ? (
+                    <span className="muted" title="not heard from within the stale window: left out of drift">
+                      {" "}
+                      (+{c.drift.stalePairs} gone)
+                    </span>
+                  ) : null}
+                </td>
+                <td>
                   {c.drift.drifting ? (
                     <span className="badge drift">
                       drift: {c.drift.versionCount} versions{c.drift.offDesired ? `, ${c.drift.offDesired} off desired` : ""} for{" "}
                       {formatDuration(c.drift.driftingForMs)}+
                     </span>
-                  ) : c.drift.versionCount > 1 ? (
+                  ) : c.drift.livePairs === 0 ? (
+                    <span className="badge neutral">gone</span>
+                  ) : c.drift.versionCount > 1 || c.drift.offDesired > 0 ? (
                     <span className="badge info">converging</span>
                   ) : (
                     <span className="badge ok">in sync</span>

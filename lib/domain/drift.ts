@@ -1,12 +1,31 @@
-// Drift: an instance off the desired version, or a service whose instances run more than
-// one version, for longer than a threshold (so a rollout in progress is not an alarm).
+// Drift: the one rule (DESIGN.md, "One drift rule"). A resource of a service drifts when its
+// instances run more than one version, or a version other than the desired one, for longer
+// than DRIFT_THRESHOLD_SECONDS (so a rollout in progress is not an alarm), counting only the
+// instance × resource pairs heard from within INSTANCE_STALE_SECONDS (so a replaced pod does
+// not drift forever). The matrix, the service page, and later alerts and metrics all decide
+// through assessResourceDrift; SQL only groups pairs for it (see PairGroup).
 
-export interface VersionCount {
-  /** null when an instance has reported progress or failure but no version yet */
+export interface DriftPolicy {
+  /** Mixed or off desired for longer than this is drift (DRIFT_THRESHOLD_SECONDS). */
+  thresholdMs: number;
+  /** A pair not heard from for longer than this is gone (INSTANCE_STALE_SECONDS). */
+  staleMs: number;
+}
+
+/**
+ * Instance × resource pairs that run the same version: one pair (instances = 1), or a SQL
+ * aggregate of several. An aggregate must not mix live and stale pairs — group by
+ * `last_phase_at >= liveSince(now)` as well as by version — so that its newest report tells
+ * which side all of its pairs are on.
+ */
+export interface PairGroup {
+  /** null when the pairs have reported progress or failure but no version yet */
   version: string | null;
   instances: number;
-  /** The most recent moment any of these instances moved to this version. */
+  /** The most recent move of any of these pairs to this version. */
   newestSince: Date | null;
+  /** The most recent report (any phase, heartbeats included) of any of these pairs. */
+  lastReportAt: Date;
 }
 
 export interface DesiredVersion {
@@ -19,22 +38,82 @@ export type DriftReason = "mixed_versions" | "off_desired";
 export interface DriftAssessment {
   drifting: boolean;
   reasons: DriftReason[];
-  /** Distinct known versions running. */
+  /** Distinct known versions running on live pairs. */
   versionCount: number;
-  /** Instances whose known version differs from the desired one. */
+  /** Live pairs whose known version differs from the desired one. */
   offDesired: number;
-  /** How long the cell has been drifting, at least; null when it is not. */
+  /** How long the resource has been drifting, at least; null when it is not. */
   driftingForMs: number | null;
+  /** Pairs counted (heard from within the stale window), and pairs left out as gone. */
+  livePairs: number;
+  stalePairs: number;
 }
 
 export const DEFAULT_DRIFT_THRESHOLD_MS = 5 * 60_000;
 
+/** The oldest report time that still counts as live at `now`; a report at exactly this time is live. */
+export function liveSince(now: Date, staleMs: number): Date {
+  return new Date(now.getTime() - staleMs);
+}
+
+export function isLive(lastReportAt: Date, now: Date, staleMs: number): boolean {
+  return lastReportAt.getTime() >= now.getTime() - staleMs;
+}
+
+/**
+ * The time-free part of the rule: a resource can drift only when its live pairs run more
+ * than one known version, or a known version other than the desired one. SQL may skip the
+ * resources that fail this test before calling assessResourceDrift; nothing else may be
+ * decided outside this file.
+ */
+export function couldDrift(groups: PairGroup[], desired: { version: string } | null, now: Date, staleMs: number): boolean {
+  const versions = new Set(groups.filter((g) => g.version !== null && g.instances > 0 && isLive(g.lastReportAt, now, staleMs)).map((g) => g.version));
+  return versions.size > 1 || (desired !== null && [...versions].some((v) => v !== desired.version));
+}
+
+/** The drift rule over one resource of one service: its pair groups, its desired version. */
+export function assessResourceDrift(
+  groups: PairGroup[],
+  desired: DesiredVersion | null,
+  now: Date,
+  policy: DriftPolicy,
+): DriftAssessment {
+  let livePairs = 0;
+  let stalePairs = 0;
+  const byVersion = new Map<string | null, { version: string | null; instances: number; newestSince: Date | null }>();
+  for (const g of groups) {
+    if (g.instances <= 0) continue;
+    if (!isLive(g.lastReportAt, now, policy.staleMs)) {
+      stalePairs += g.instances;
+      continue;
+    }
+    livePairs += g.instances;
+    const v = byVersion.get(g.version);
+    if (!v) byVersion.set(g.version, { version: g.version, instances: g.instances, newestSince: g.newestSince });
+    else {
+      v.instances += g.instances;
+      if (g.newestSince && (!v.newestSince || g.newestSince > v.newestSince)) v.newestSince = g.newestSince;
+    }
+  }
+  return { ...assessDrift([...byVersion.values()], desired, now, policy.thresholdMs), livePairs, stalePairs };
+}
+
+export interface VersionCount {
+  version: string | null;
+  instances: number;
+  newestSince: Date | null;
+}
+
+/**
+ * The core of the rule over versions already known to be live (used by assessResourceDrift;
+ * exported for the demo fleet's own checks, whose instances are all live by construction).
+ */
 export function assessDrift(
   versions: VersionCount[],
   desired: DesiredVersion | null,
   now: Date,
   thresholdMs: number = DEFAULT_DRIFT_THRESHOLD_MS,
-): DriftAssessment {
+): Omit<DriftAssessment, "livePairs" | "stalePairs"> {
   const known = versions.filter((v) => v.version !== null && v.instances > 0);
   const reasons: DriftReason[] = [];
   const ages: number[] = [];

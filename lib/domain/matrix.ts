@@ -1,15 +1,13 @@
-// Assembles the fleet version matrix from per-version aggregates of instance state.
-// Pure: the query layer hands in rows, this decides cells, drift and ordering.
-import { assessDrift, type DesiredVersion, type DriftAssessment } from "./drift";
+// Assembles the fleet version matrix from per-version groups of instance state.
+// Pure: the query layer hands in rows, this decides cells, drift and ordering; drift itself
+// is assessResourceDrift's, the same call the service page makes.
+import { assessResourceDrift, isLive, type DesiredVersion, type DriftAssessment, type DriftPolicy, type PairGroup } from "./drift";
 
-export interface VersionAggregate {
+/** One service × kind × resource × version group of pairs, all live or all stale (see PairGroup). */
+export interface VersionAggregate extends PairGroup {
   serviceId: number;
   kind: string;
   resource: string;
-  version: string | null;
-  instances: number;
-  newestSince: Date | null;
-  lastEventAt: Date;
   failed: number;
   nacked: number;
   inProgress: number;
@@ -33,6 +31,7 @@ export interface DesiredRow extends DesiredVersion {
 
 export interface MatrixResourceCell {
   resource: string;
+  /** Versions of the live pairs, most instances first. */
   versions: { version: string | null; instances: number; isDesired: boolean }[];
   desired: string | null;
   drift: DriftAssessment;
@@ -40,7 +39,7 @@ export interface MatrixResourceCell {
   nacked: number;
   inProgress: number;
   rolledBack: number;
-  /** The latest move of any instance to the version it runs now. */
+  /** The latest move of any live pair to the version it runs now. */
   lastChangeAt: Date | null;
 }
 
@@ -58,36 +57,52 @@ export interface MatrixGroup {
   rows: MatrixRow[];
 }
 
+type CellGroup = Pick<VersionAggregate, "serviceId" | "kind" | "resource">;
+
+function cellKey(c: CellGroup): string {
+  return `${c.serviceId}\u0000${c.kind}\u0000${c.resource}`;
+}
+
+function byCell<T extends CellGroup>(rows: T[]): Map<string, T[]> {
+  const cells = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = cellKey(row);
+    const list = cells.get(key);
+    if (list) list.push(row);
+    else cells.set(key, [row]);
+  }
+  return cells;
+}
+
+function desiredIndex(desired: DesiredRow[]): Map<string, DesiredRow> {
+  return new Map(desired.map((d) => [cellKey(d), d]));
+}
+
 export function buildMatrix(
   services: ServiceSummary[],
   aggregates: VersionAggregate[],
   desired: DesiredRow[],
   now: Date,
-  driftThresholdMs: number,
+  policy: DriftPolicy,
 ): { kinds: string[]; rows: MatrixRow[] } {
-  const desiredByKey = new Map(desired.map((d) => [`${d.serviceId}\u0000${d.kind}\u0000${d.resource}`, d]));
-  const byCell = new Map<string, VersionAggregate[]>();
-  for (const a of aggregates) {
-    const key = `${a.serviceId}\u0000${a.kind}\u0000${a.resource}`;
-    const list = byCell.get(key);
-    if (list) list.push(a);
-    else byCell.set(key, [a]);
-  }
-
+  const desiredByKey = desiredIndex(desired);
   const rows = new Map<number, MatrixRow>(services.map((s) => [s.id, { service: s, cells: {}, drifting: false, problems: 0 }]));
   const kinds = new Set<string>();
-  for (const [key, versions] of byCell) {
-    const first = versions[0]!;
+  for (const [key, groups] of byCell(aggregates)) {
+    const first = groups[0]!;
     const row = rows.get(first.serviceId);
     if (!row) continue;
+    // A resource only gone instances reported is not shown, as those instances are not.
+    const live = groups.filter((g) => g.instances > 0 && isLive(g.lastReportAt, now, policy.staleMs));
+    if (live.length === 0) continue;
     kinds.add(first.kind);
     const wanted = desiredByKey.get(key) ?? null;
-    const drift = assessDrift(versions, wanted, now, driftThresholdMs);
-    const sum = (pick: (v: VersionAggregate) => number) => versions.reduce((n, v) => n + pick(v), 0);
-    const sinces = versions.map((v) => v.newestSince?.getTime() ?? 0).filter((t) => t > 0);
+    const drift = assessResourceDrift(groups, wanted, now, policy);
+    const sum = (pick: (v: VersionAggregate) => number) => live.reduce((n, v) => n + pick(v), 0);
+    const sinces = live.map((v) => v.newestSince?.getTime() ?? 0).filter((t) => t > 0);
     const cell: MatrixResourceCell = {
       resource: first.resource,
-      versions: versions
+      versions: live
         .map((v) => ({ version: v.version, instances: v.instances, isDesired: wanted !== null && v.version === wanted.version }))
         .sort((a, b) => b.instances - a.instances || String(a.version).localeCompare(String(b.version))),
       desired: wanted?.version ?? null,
@@ -106,6 +121,40 @@ export function buildMatrix(
     for (const cells of Object.values(row.cells)) cells.sort((a, b) => a.resource.localeCompare(b.resource));
   }
   return { kinds: [...kinds].sort(), rows: [...rows.values()] };
+}
+
+/** What the fleet's totals need of one service, without building its cells. */
+export interface ServiceDriftSummary {
+  drifting: boolean;
+  /** Live failed + NACKed pairs + drifting resources: the same sum as MatrixRow.problems. */
+  problems: number;
+}
+
+/**
+ * Per service, whether it drifts and its problem count, from groups that may leave out the
+ * resources that cannot drift (couldDrift) and carry no problems. Gives the same answer as
+ * buildMatrix over the full groups, so the totals and "drifting only" agree with the rows.
+ */
+export function summarizeFleetDrift(
+  groups: Pick<VersionAggregate, "serviceId" | "kind" | "resource" | "version" | "instances" | "newestSince" | "lastReportAt" | "failed" | "nacked">[],
+  desired: DesiredRow[],
+  now: Date,
+  policy: DriftPolicy,
+): Map<number, ServiceDriftSummary> {
+  const desiredByKey = desiredIndex(desired);
+  const summaries = new Map<number, ServiceDriftSummary>();
+  for (const [key, cellGroups] of byCell(groups)) {
+    const live = cellGroups.filter((g) => g.instances > 0 && isLive(g.lastReportAt, now, policy.staleMs));
+    if (live.length === 0) continue;
+    const drift = assessResourceDrift(cellGroups, desiredByKey.get(key) ?? null, now, policy);
+    const problems = live.reduce((n, g) => n + g.failed + g.nacked, 0) + (drift.drifting ? 1 : 0);
+    const serviceId = cellGroups[0]!.serviceId;
+    const summary = summaries.get(serviceId) ?? { drifting: false, problems: 0 };
+    summary.drifting ||= drift.drifting;
+    summary.problems += problems;
+    summaries.set(serviceId, summary);
+  }
+  return summaries;
 }
 
 /** Rows grouped by environment, then namespace, in a stable reading order. */

@@ -1,8 +1,9 @@
 import "server-only";
 import { sql } from "@/lib/db/client";
-import { buildMatrix, groupRows, type DesiredRow, type MatrixGroup, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
-import { env } from "@/lib/env";
+import { liveSince } from "@/lib/domain/drift";
+import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixGroup, type ServiceSummary } from "@/lib/domain/matrix";
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
+import { driftPolicy, loadFleetDriftCandidates, loadPairGroups, type ServiceFilterSql } from "./pair-groups";
 
 export interface FleetMatrix {
   groups: MatrixGroup[];
@@ -14,63 +15,73 @@ export interface FleetMatrix {
   generatedAt: Date;
 }
 
+interface ServicePageRow {
+  id: number;
+  environment: string;
+  namespace: string;
+  name: string;
+  last_event_at: Date;
+  instance_count: number;
+  matching: number;
+  instances: number;
+}
+
 /**
- * Instances silent for longer than INSTANCE_STALE_SECONDS are left out (a replaced pod must
- * not show as drift forever). The matrix reads only the instance-state read model (one row per instance × resource),
- * never the event history, so its cost follows the fleet's size, not how much it has logged.
+ * One page of the matrix, bounded in SQL (docs: issue 5, "Bounded pages").
+ *
+ * - The page's services come from SQL (ordered environment, namespace, name; LIMIT/OFFSET),
+ *   and only those services' instance states are aggregated and their cells built.
+ * - The totals (drifting services, problems) and the "drifting only" filter need every
+ *   matching service's drift. They come from one fleet-wide read that groups instance
+ *   states without building cells and returns only the resources that could drift or carry
+ *   failures (loadFleetDriftCandidates); the same rule (summarizeFleetDrift →
+ *   assessResourceDrift) decides them as decides the page's rows. That read still touches
+ *   every instance state of the matching services once — the read model, never history — and
+ *   is what a per-cell summary maintained by ingest would replace.
+ * - An instance × resource silent for INSTANCE_STALE_SECONDS is gone: the drift rule decides
+ *   that by its last report, for the rows and the totals alike.
  */
 export async function getFleetMatrix(filters: FleetFilters, now = new Date()): Promise<FleetMatrix> {
   const q = sql();
-  const liveSince = new Date(now.getTime() - env().INSTANCE_STALE_SECONDS * 1000).toISOString();
-  const params = [filters.env ?? null, filters.ns ?? null, filters.q ? `%${filters.q.replace(/[\\%_]/g, "\\$&")}%` : null];
-  // The aggregate is the matrix's one big statement: it joins service only when a filter
-  // needs it, and takes an instance × resource as gone once it has not reported for
-  // INSTANCE_STALE_SECONDS (its last_phase_at), which needs no join with instance.
-  const byService = Boolean(filters.env || filters.ns || filters.q);
-  const [kindParam, liveParam] = byService ? ["$4", "$5"] : ["$1", "$2"];
-  const serviceWhere = `($1::text IS NULL OR s.environment = $1) AND ($2::text IS NULL OR s.namespace = $2)
-                        AND ($3::text IS NULL OR s.name ILIKE $3)`;
-  const [services, aggregates, desired, facets] = await Promise.all([
-    q.query<{ id: number; environment: string; namespace: string; name: string; instance_count: number; last_event_at: Date }[]>(
-      `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at, coalesce(live.n, 0)::int AS instance_count
-       FROM service s
-       LEFT JOIN (SELECT service_id, count(*) AS n FROM instance WHERE last_seen_at >= $5::timestamptz GROUP BY service_id) live
-         ON live.service_id = s.id
-       WHERE ${serviceWhere}
-         AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM instance_state st WHERE st.service_id = s.id AND st.kind = $4))`,
-      ...params,
-      filters.kind ?? null,
-      liveSince,
-    ),
-    q.query<
-      { service_id: number; kind: string; resource: string; version: string | null; instances: number; newest_since: Date | null;
-        last_event_at: Date; failed: number; nacked: number; in_progress: number; rolled_back: number }[]
-    >(
-      `SELECT st.service_id, st.kind, st.resource, st.version, count(*)::int AS instances,
-              max(st.since) AS newest_since, max(st.last_phase_at) AS last_event_at,
-              count(*) FILTER (WHERE st.outcome = 'failed')::int AS failed,
-              count(*) FILTER (WHERE st.outcome = 'nacked')::int AS nacked,
-              count(*) FILTER (WHERE st.outcome = 'in_progress')::int AS in_progress,
-              count(*) FILTER (WHERE st.outcome = 'rolled_back')::int AS rolled_back
-       FROM instance_state st
-       ${byService ? `JOIN service s ON s.id = st.service_id AND ${serviceWhere}` : ""}
-       WHERE (${kindParam}::text IS NULL OR st.kind = ${kindParam}) AND st.last_phase_at >= ${liveParam}::timestamptz
-       GROUP BY st.service_id, st.kind, st.resource, st.version`,
-      ...(byService ? params : []),
-      filters.kind ?? null,
-      liveSince,
-    ),
-    q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
-      `SELECT d.service_id, d.kind, d.resource, d.version, d.set_at
-       FROM desired_version d JOIN service s ON s.id = d.service_id
-       WHERE ${serviceWhere} AND ($4::text IS NULL OR d.kind = $4)`,
-      ...params,
-      filters.kind ?? null,
-    ),
+  const policy = driftPolicy();
+  const serviceFilter = serviceFilterSql(filters);
+
+  const driftScan = loadFleetDriftCandidates(q, serviceFilter, filters.kind, now, policy).then(({ groups, desired }) =>
+    summarizeFleetDrift(groups, desired, now, policy),
+  );
+  // Without "drifting only" the page does not depend on drift, so the reads run at once.
+  const [summaries, facets, firstRows] = await Promise.all([
+    driftScan,
     getFacets(),
+    filters.drifting ? null : loadServicePage(serviceFilter, filters.kind, null, filters.page, now, policy.staleMs),
+  ]);
+  const driftingIds = [...summaries].filter(([, s]) => s.drifting).map(([id]) => id);
+  const onlyIds = filters.drifting ? driftingIds : null;
+
+  let page = filters.page;
+  let rows = firstRows ?? (await loadServicePage(serviceFilter, filters.kind, onlyIds, page, now, policy.staleMs));
+  if (rows.length === 0 && page > 1) {
+    // Past the end (a stale link, or the fleet shrank): show the last page.
+    const count = await countMatching(serviceFilter, filters.kind, onlyIds);
+    page = Math.max(1, Math.ceil(count / FLEET_PAGE_SIZE));
+    rows = await loadServicePage(serviceFilter, filters.kind, onlyIds, page, now, policy.staleMs);
+  }
+  const matching = rows[0]?.matching ?? 0;
+  const pageIds = rows.map((r) => r.id);
+
+  const [aggregates, desired] = await Promise.all([
+    loadPairGroups(q, pageIds, now, policy, filters.kind),
+    pageIds.length
+      ? q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
+          `SELECT service_id, kind, resource, version, set_at FROM desired_version
+           WHERE service_id = ANY($1::int[]) AND ($2::text IS NULL OR kind = $2)`,
+          pageIds,
+          filters.kind ?? null,
+        )
+      : Promise.resolve([]),
   ]);
 
-  const summaries: ServiceSummary[] = services.map((s) => ({
+  const services: ServiceSummary[] = rows.map((s) => ({
     id: s.id,
     environment: s.environment,
     namespace: s.namespace,
@@ -78,45 +89,88 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
     instanceCount: s.instance_count,
     lastEventAt: s.last_event_at,
   }));
-  const versionAggregates: VersionAggregate[] = aggregates.map((a) => ({
-    serviceId: a.service_id,
-    kind: a.kind,
-    resource: a.resource,
-    version: a.version,
-    instances: a.instances,
-    newestSince: a.newest_since,
-    lastEventAt: a.last_event_at,
-    failed: a.failed,
-    nacked: a.nacked,
-    inProgress: a.in_progress,
-    rolledBack: a.rolled_back,
-  }));
   const desiredRows: DesiredRow[] = desired.map((d) => ({ serviceId: d.service_id, kind: d.kind, resource: d.resource, version: d.version, setAt: d.set_at }));
+  const matrix = buildMatrix(services, aggregates, desiredRows, now, policy);
 
-  const matrix = buildMatrix(summaries, versionAggregates, desiredRows, now, env().DRIFT_THRESHOLD_SECONDS * 1000);
-  const matching = filters.drifting ? matrix.rows.filter((r) => r.drifting) : matrix.rows;
-  const groupsAll = groupRows(matching);
-  const ordered = groupsAll.flatMap((g) => g.rows);
-  const pageCount = Math.max(1, Math.ceil(ordered.length / FLEET_PAGE_SIZE));
-  const page = Math.min(filters.page, pageCount);
-  const pageRows = ordered.slice((page - 1) * FLEET_PAGE_SIZE, page * FLEET_PAGE_SIZE);
+  // Problems over the matching services: with "drifting only", the drifting ones.
+  let problems = 0;
+  for (const s of summaries.values()) if (!onlyIds || s.drifting) problems += s.problems;
 
   return {
-    groups: groupRows(pageRows),
+    groups: groupRows(matrix.rows),
     // Only the kinds the shown rows have: a narrowed view gets no empty columns.
-    kinds: matrix.kinds.filter((kind) => pageRows.some((row) => row.cells[kind])),
+    kinds: matrix.kinds,
     facets,
     totals: {
       services: facets.serviceCount,
-      matching: matching.length,
-      drifting: matrix.rows.filter((r) => r.drifting).length,
-      instances: matching.reduce((n, r) => n + r.service.instanceCount, 0),
-      problems: matching.reduce((n, r) => n + r.problems, 0),
+      matching,
+      drifting: driftingIds.length,
+      instances: rows[0]?.instances ?? 0,
+      problems,
     },
     page,
-    pageCount,
+    pageCount: Math.max(1, Math.ceil(matching / FLEET_PAGE_SIZE)),
     generatedAt: now,
   };
+}
+
+/** Postgres text cannot hold NUL; filters are stripped of it when parsed (lib/fleet/filters.ts). */
+function serviceFilterSql(filters: FleetFilters): ServiceFilterSql | null {
+  if (!filters.env && !filters.ns && !filters.q) return null;
+  return {
+    where: `($1::text IS NULL OR s.environment = $1) AND ($2::text IS NULL OR s.namespace = $2) AND ($3::text IS NULL OR s.name ILIKE $3)`,
+    params: [filters.env ?? null, filters.ns ?? null, filters.q ? `%${filters.q.replace(/[\\%_]/g, "\\$&")}%` : null],
+  };
+}
+
+function matchingSql(filter: ServiceFilterSql | null, kind: string | undefined, onlyIds: number[] | null) {
+  const params = filter ? [...filter.params] : [];
+  const kindParam = `$${params.push(kind ?? null)}`;
+  const idsParam = `$${params.push(onlyIds)}`;
+  return {
+    params,
+    text: `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at FROM service s
+           WHERE ${filter ? filter.where : "true"}
+             AND (${kindParam}::text IS NULL OR EXISTS (SELECT 1 FROM instance_state st WHERE st.service_id = s.id AND st.kind = ${kindParam}))
+             AND (${idsParam}::int[] IS NULL OR s.id = ANY(${idsParam}::int[]))`,
+  };
+}
+
+/** One page of matching services, with their live instance counts and the totals over all matching services. */
+async function loadServicePage(
+  filter: ServiceFilterSql | null,
+  kind: string | undefined,
+  onlyIds: number[] | null,
+  page: number,
+  now: Date,
+  staleMs: number,
+): Promise<ServicePageRow[]> {
+  const matching = matchingSql(filter, kind, onlyIds);
+  const params = [...matching.params];
+  const cutoff = `$${params.push(liveSince(now, staleMs).toISOString())}::timestamptz`;
+  const limit = `$${params.push(FLEET_PAGE_SIZE)}`;
+  const offset = `$${params.push((page - 1) * FLEET_PAGE_SIZE)}`;
+  // Instances count as live by their last-seen time, with the drift rule's cutoff.
+  return sql().query<ServicePageRow[]>(
+    `WITH matching AS (${matching.text}),
+     live AS (
+       SELECT i.service_id, count(*)::int AS n FROM instance i
+       WHERE i.last_seen_at >= ${cutoff} AND i.service_id IN (SELECT id FROM matching)
+       GROUP BY i.service_id
+     )
+     SELECT m.id, m.environment, m.namespace, m.name, m.last_event_at, coalesce(live.n, 0)::int AS instance_count,
+            (count(*) OVER ())::int AS matching, (sum(coalesce(live.n, 0)) OVER ())::int AS instances
+     FROM matching m LEFT JOIN live ON live.service_id = m.id
+     ORDER BY m.environment, m.namespace, m.name, m.id
+     LIMIT ${limit} OFFSET ${offset}`,
+    ...params,
+  );
+}
+
+async function countMatching(filter: ServiceFilterSql | null, kind: string | undefined, onlyIds: number[] | null): Promise<number> {
+  const matching = matchingSql(filter, kind, onlyIds);
+  const rows = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM (${matching.text}) m`, ...matching.params);
+  return rows[0]?.n ?? 0;
 }
 
 async function getFacets() {

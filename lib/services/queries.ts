@@ -1,9 +1,19 @@
 import "server-only";
 import { cache } from "react";
-import { db } from "@/lib/db/client";
-import { assessDrift, type DriftAssessment } from "@/lib/domain/drift";
+import { db, sql } from "@/lib/db/client";
+import { assessResourceDrift, isLive, liveSince, type DriftAssessment } from "@/lib/domain/drift";
 import type { Outcome, Phase, ReloadStatus } from "@/lib/domain/types";
-import { env } from "@/lib/env";
+import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
+import { INSTANCE_PAGE_SIZE } from "./params";
+
+export interface ServiceHeader {
+  id: number;
+  environment: string;
+  namespace: string;
+  name: string;
+  createdAt: Date;
+  lastEventAt: Date;
+}
 
 export interface InstanceRow {
   id: number;
@@ -11,7 +21,7 @@ export interface InstanceRow {
   labels: Record<string, string>;
   firstSeenAt: Date;
   lastSeenAt: Date;
-  /** Silent for longer than INSTANCE_STALE_SECONDS: shown, but left out of drift. */
+  /** Not seen for longer than INSTANCE_STALE_SECONDS: shown, but gone. */
   stale: boolean;
   /** `${kind}/${resource}` → state */
   states: Record<string, InstanceResourceState>;
@@ -26,6 +36,8 @@ export interface InstanceResourceState {
   lastError: string | null;
   lastReloadId: string | null;
   offDesired: boolean;
+  /** Heard from within INSTANCE_STALE_SECONDS: counted by the drift rule. */
+  live: boolean;
 }
 
 export interface ResourceColumn {
@@ -37,7 +49,10 @@ export interface ResourceColumn {
 }
 
 export interface ReloadSummary {
-  id: string;
+  /** The opaque key of the reload (its page and the read API's `key`). */
+  key: string;
+  /** The client's reloadId. */
+  reloadId: string;
   kind: string;
   resource: string;
   fromVersion: string | null;
@@ -47,17 +62,26 @@ export interface ReloadSummary {
   firstEventAt: Date;
   completedAt: Date | null;
   convergenceMs: number | null;
+  /** M of "N of M". */
+  instancesTargeted: number;
   instancesReporting: number;
   instancesSucceeded: number;
+  instancesNacked: number;
   instancesFailed: number;
   instancesInProgress: number;
   lastError: string | null;
 }
 
 export interface ServiceDetail {
-  service: { id: number; environment: string; namespace: string; name: string; createdAt: Date; lastEventAt: Date };
+  service: ServiceHeader;
+  /** Every kind/resource the service's instances report, with drift over all its live pairs. */
   columns: ResourceColumn[];
+  /** One page of instances, live ones first, then by instance id. */
   instances: InstanceRow[];
+  instanceCounts: { total: number; live: number };
+  page: number;
+  pageCount: number;
+  pageSize: number;
   reloads: ReloadSummary[];
   reloadsByDay: { day: string; succeeded: number; failed: number; other: number }[];
   generatedAt: Date;
@@ -66,19 +90,84 @@ export interface ServiceDetail {
 const HISTORY_LIMIT = 100;
 const CHART_DAYS = 14;
 
-/** Cached per request: the page and its metadata share one read. */
-export const getServiceDetail = cache(async (serviceId: number): Promise<ServiceDetail | null> => {
-  const prisma = db();
-  const now = new Date();
-  const service = await prisma.service.findUnique({ where: { id: serviceId } });
-  if (!service) return null;
+/** The service itself; cached per request, so the layout's 404 check, the metadata and the page share one read. */
+export const getServiceHeader = cache(async (serviceId: number): Promise<ServiceHeader | null> => {
+  return db().service.findUnique({
+    where: { id: serviceId },
+    select: { id: true, environment: true, namespace: true, name: true, createdAt: true, lastEventAt: true },
+  });
+});
 
-  const [instances, states, desired, reloads, byDay] = await Promise.all([
-    prisma.instance.findMany({ where: { serviceId }, orderBy: { instanceKey: "asc" } }),
-    prisma.instanceState.findMany({ where: { serviceId } }),
-    prisma.desiredVersion.findMany({ where: { serviceId } }),
-    prisma.reload.findMany({ where: { serviceId }, orderBy: { firstEventAt: "desc" }, take: HISTORY_LIMIT }),
-    prisma.$queryRawUnsafe<{ day: string; succeeded: number; failed: number; other: number }[]>(
+interface InstancePageRow {
+  id: number;
+  instance_key: string;
+  labels: Record<string, string> | null;
+  first_seen_at: Date;
+  last_seen_at: Date;
+}
+
+interface StateRow {
+  instance_id: number;
+  kind: string;
+  resource: string;
+  version: string | null;
+  since: Date | null;
+  last_phase: string;
+  last_phase_at: Date;
+  outcome: string;
+  last_error: string | null;
+  last_reload_id: string | null;
+}
+
+/**
+ * A service's page: its resources with drift over all their live pairs (SQL aggregates, the
+ * same groups and rule as the matrix), and one page of its instances (INSTANCE_PAGE_SIZE,
+ * live first) with their states. Nothing here loads every instance.
+ */
+export async function getServiceDetail(serviceId: number, options: { page?: number; now?: Date } = {}): Promise<ServiceDetail | null> {
+  const now = options.now ?? new Date();
+  const service = await getServiceHeader(serviceId);
+  if (!service) return null;
+  const q = sql();
+  const policy = driftPolicy();
+  const cutoff = liveSince(now, policy.staleMs).toISOString();
+
+  const requestedPage = Math.max(1, options.page ?? 1);
+  const [counts, firstPage, groups, desired, reloads, byDay] = await Promise.all([
+    q.query<{ total: number; live: number }[]>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE last_seen_at >= $2::timestamptz)::int AS live FROM instance WHERE service_id = $1`,
+      serviceId,
+      cutoff,
+    ),
+    loadInstancePage(serviceId, requestedPage, cutoff),
+    loadPairGroups(q, [serviceId], now, policy),
+    db().desiredVersion.findMany({ where: { serviceId }, select: { kind: true, resource: true, version: true, setAt: true } }),
+    db().reload.findMany({
+      where: { serviceId },
+      orderBy: [{ firstEventAt: "desc" }, { id: "desc" }],
+      take: HISTORY_LIMIT,
+      select: {
+        id: true,
+        reloadId: true,
+        kind: true,
+        resource: true,
+        fromVersion: true,
+        toVersion: true,
+        initiator: true,
+        status: true,
+        firstEventAt: true,
+        completedAt: true,
+        convergenceMs: true,
+        instancesTargeted: true,
+        instancesReporting: true,
+        instancesSucceeded: true,
+        instancesNacked: true,
+        instancesFailed: true,
+        instancesInProgress: true,
+        lastError: true,
+      },
+    }),
+    q.query<{ day: string; succeeded: number; failed: number; other: number }[]>(
       `SELECT to_char(date_trunc('day', first_event_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
               count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
               count(*) FILTER (WHERE status IN ('failed', 'partially_failed', 'rolled_back'))::int AS failed,
@@ -90,28 +179,29 @@ export const getServiceDetail = cache(async (serviceId: number): Promise<Service
     ),
   ]);
 
+  const total = counts[0]?.total ?? 0;
+  const pageCount = Math.max(1, Math.ceil(total / INSTANCE_PAGE_SIZE));
+  // Past the last page (a stale link): show the last one.
+  const page = Math.min(requestedPage, pageCount);
+  const { instances, states } = page === requestedPage ? firstPage : await loadInstancePage(serviceId, page, cutoff);
+
   const desiredByKey = new Map(desired.map((d) => [`${d.kind}/${d.resource}`, d]));
-  const liveSince = now.getTime() - env().INSTANCE_STALE_SECONDS * 1000;
-  const staleIds = new Set(instances.filter((i) => i.lastSeenAt.getTime() < liveSince).map((i) => i.id));
-  const columnKeys = [...new Set(states.map((s) => `${s.kind}/${s.resource}`))].sort();
-  const thresholdMs = env().DRIFT_THRESHOLD_SECONDS * 1000;
-  const columns: ResourceColumn[] = columnKeys.map((key) => {
-    const cellStates = states.filter((s) => `${s.kind}/${s.resource}` === key);
-    const versions = new Map<string | null, { version: string | null; instances: number; newestSince: Date | null }>();
-    for (const s of cellStates) {
-      if (staleIds.has(s.instanceId)) continue;
-      const v = versions.get(s.version) ?? { version: s.version, instances: 0, newestSince: null };
-      v.instances++;
-      if (s.since && (!v.newestSince || s.since > v.newestSince)) v.newestSince = s.since;
-      versions.set(s.version, v);
-    }
+  const groupsByKey = new Map<string, typeof groups>();
+  for (const g of groups) {
+    const key = `${g.kind}/${g.resource}`;
+    const list = groupsByKey.get(key);
+    if (list) list.push(g);
+    else groupsByKey.set(key, [g]);
+  }
+  const columns: ResourceColumn[] = [...groupsByKey.keys()].sort().map((key) => {
+    const cellGroups = groupsByKey.get(key)!;
     const d = desiredByKey.get(key) ?? null;
     return {
       key,
-      kind: cellStates[0]!.kind,
-      resource: cellStates[0]!.resource,
+      kind: cellGroups[0]!.kind,
+      resource: cellGroups[0]!.resource,
       desired: d?.version ?? null,
-      drift: assessDrift([...versions.values()], d ? { version: d.version, setAt: d.setAt } : null, now, thresholdMs),
+      drift: assessResourceDrift(cellGroups, d ? { version: d.version, setAt: d.setAt } : null, now, policy),
     };
   });
 
@@ -119,41 +209,40 @@ export const getServiceDetail = cache(async (serviceId: number): Promise<Service
   for (const s of states) {
     const key = `${s.kind}/${s.resource}`;
     const wanted = desiredByKey.get(key)?.version ?? null;
-    const record = stateByInstance.get(s.instanceId) ?? {};
+    const record = stateByInstance.get(s.instance_id) ?? {};
     record[key] = {
       version: s.version,
       since: s.since,
-      lastPhase: s.lastPhase as Phase,
-      lastPhaseAt: s.lastPhaseAt,
+      lastPhase: s.last_phase as Phase,
+      lastPhaseAt: s.last_phase_at,
       outcome: s.outcome as Outcome,
-      lastError: s.lastError,
-      lastReloadId: s.lastReloadId,
+      lastError: s.last_error,
+      lastReloadId: s.last_reload_id,
       offDesired: wanted !== null && s.version !== null && s.version !== wanted,
+      live: isLive(s.last_phase_at, now, policy.staleMs),
     };
-    stateByInstance.set(s.instanceId, record);
+    stateByInstance.set(s.instance_id, record);
   }
 
   return {
-    service: {
-      id: service.id,
-      environment: service.environment,
-      namespace: service.namespace,
-      name: service.name,
-      createdAt: service.createdAt,
-      lastEventAt: service.lastEventAt,
-    },
+    service,
     columns,
     instances: instances.map((i) => ({
       id: i.id,
-      instanceKey: i.instanceKey,
-      labels: (i.labels ?? {}) as Record<string, string>,
-      firstSeenAt: i.firstSeenAt,
-      lastSeenAt: i.lastSeenAt,
-      stale: staleIds.has(i.id),
+      instanceKey: i.instance_key,
+      labels: i.labels ?? {},
+      firstSeenAt: i.first_seen_at,
+      lastSeenAt: i.last_seen_at,
+      stale: !isLive(i.last_seen_at, now, policy.staleMs),
       states: stateByInstance.get(i.id) ?? {},
     })),
+    instanceCounts: { total, live: counts[0]?.live ?? 0 },
+    page,
+    pageCount,
+    pageSize: INSTANCE_PAGE_SIZE,
     reloads: reloads.map((r) => ({
-      id: r.id,
+      key: r.id.toString(),
+      reloadId: r.reloadId,
       kind: r.kind,
       resource: r.resource,
       fromVersion: r.fromVersion,
@@ -162,9 +251,11 @@ export const getServiceDetail = cache(async (serviceId: number): Promise<Service
       status: r.status as ReloadStatus,
       firstEventAt: r.firstEventAt,
       completedAt: r.completedAt,
-      convergenceMs: r.convergenceMs,
+      convergenceMs: r.convergenceMs === null ? null : Number(r.convergenceMs),
+      instancesTargeted: r.instancesTargeted,
       instancesReporting: r.instancesReporting,
       instancesSucceeded: r.instancesSucceeded,
+      instancesNacked: r.instancesNacked,
       instancesFailed: r.instancesFailed,
       instancesInProgress: r.instancesInProgress,
       lastError: r.lastError,
@@ -172,4 +263,22 @@ export const getServiceDetail = cache(async (serviceId: number): Promise<Service
     reloadsByDay: byDay,
     generatedAt: now,
   };
-});
+}
+
+/** One page of instances (live first, then by instance id) and their states, read side by side. */
+async function loadInstancePage(serviceId: number, page: number, cutoff: string) {
+  const q = sql();
+  const pageSql = `SELECT id, instance_key, labels, first_seen_at, last_seen_at FROM instance WHERE service_id = $1
+                   ORDER BY (last_seen_at >= $2::timestamptz) DESC, instance_key LIMIT $3 OFFSET $4`;
+  const params = [serviceId, cutoff, INSTANCE_PAGE_SIZE, (page - 1) * INSTANCE_PAGE_SIZE];
+  const [instances, states] = await Promise.all([
+    q.query<InstancePageRow[]>(pageSql, ...params),
+    q.query<StateRow[]>(
+      `SELECT st.instance_id, st.kind, st.resource, st.version, st.since, st.last_phase, st.last_phase_at, st.outcome,
+              st.last_error, st.last_reload_id
+       FROM instance_state st WHERE st.instance_id IN (SELECT id FROM (${pageSql}) p)`,
+      ...params,
+    ),
+  ]);
+  return { instances, states };
+}

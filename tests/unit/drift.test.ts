@@ -1,5 +1,16 @@
 import { describe, expect, test } from "vitest";
-import { assessDrift, DEFAULT_DRIFT_THRESHOLD_MS, type DesiredVersion, type VersionCount } from "@/lib/domain/drift";
+import {
+  assessDrift,
+  assessResourceDrift,
+  couldDrift,
+  DEFAULT_DRIFT_THRESHOLD_MS,
+  isLive,
+  liveSince,
+  type DesiredVersion,
+  type DriftPolicy,
+  type PairGroup,
+  type VersionCount,
+} from "@/lib/domain/drift";
 
 const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
@@ -90,5 +101,143 @@ describe("assessDrift", () => {
     [61 * MIN, false],
   ])("threshold %i ms, versions mixed for 60 minutes → drifting %s", (threshold, drifting) => {
     expect(assessDrift([v("a", 1, 3 * 60 * MIN), v("b", 1, 60 * MIN)], null, NOW, threshold).drifting).toBe(drifting);
+  });
+});
+
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const POLICY: DriftPolicy = { thresholdMs: 5 * MIN, staleMs: DAY };
+const g = (version: string | null, instances: number, sinceAgoMs: number | null, reportAgoMs: number): PairGroup => ({
+  version,
+  instances,
+  newestSince: sinceAgoMs === null ? null : ago(sinceAgoMs),
+  lastReportAt: ago(reportAgoMs),
+});
+
+describe("liveSince / isLive", () => {
+  test.each([
+    [0, true],
+    [DAY - 1, true],
+    // exactly at the cutoff is still live (SQL: last_phase_at >= cutoff)
+    [DAY, true],
+    [DAY + 1, false],
+    [3 * DAY, false],
+  ])("a pair last heard %i ms ago is live: %s", (age, live) => {
+    expect(isLive(ago(age), NOW, DAY)).toBe(live);
+    expect(ago(age).getTime() >= liveSince(NOW, DAY).getTime()).toBe(live);
+  });
+});
+
+describe("assessResourceDrift", () => {
+  test.each<[string, PairGroup[], DesiredVersion | null, { drifting: boolean; reasons: string[]; versionCount: number; offDesired: number; livePairs: number; stalePairs: number }]>([
+    [
+      "a gone pair on another version does not make a mix",
+      [g("v2", 3, 60 * MIN, 1 * MIN), g("v1", 1, 3 * DAY, 2 * DAY)],
+      null,
+      { drifting: false, reasons: [], versionCount: 1, offDesired: 0, livePairs: 3, stalePairs: 1 },
+    ],
+    [
+      "a gone pair off desired is not off desired",
+      [g("v2", 3, 60 * MIN, 1 * MIN), g("v1", 2, 3 * DAY, DAY + 1)],
+      desired("v2", 2 * HOUR),
+      { drifting: false, reasons: [], versionCount: 1, offDesired: 0, livePairs: 3, stalePairs: 2 },
+    ],
+    [
+      "a pair heard from at exactly the cutoff still counts",
+      [g("v2", 3, 60 * MIN, 1 * MIN), g("v1", 1, 3 * DAY, DAY)],
+      desired("v2", 2 * HOUR),
+      { drifting: true, reasons: ["mixed_versions", "off_desired"], versionCount: 2, offDesired: 1, livePairs: 4, stalePairs: 0 },
+    ],
+    [
+      "live and stale groups of one version add up; only the live ones count",
+      [g("v1", 2, 60 * MIN, 1 * MIN), g("v1", 5, 3 * DAY, 2 * DAY), g("v2", 1, 20 * MIN, 1 * MIN)],
+      null,
+      { drifting: true, reasons: ["mixed_versions"], versionCount: 2, offDesired: 0, livePairs: 3, stalePairs: 5 },
+    ],
+    [
+      "every pair gone: nothing to drift",
+      [g("v1", 2, 3 * DAY, 2 * DAY), g("v2", 2, 3 * DAY, 2 * DAY)],
+      desired("v3", 3 * DAY),
+      { drifting: false, reasons: [], versionCount: 0, offDesired: 0, livePairs: 0, stalePairs: 4 },
+    ],
+    [
+      "pairs without a version are counted as live pairs but not as a version",
+      [g("v1", 2, 60 * MIN, 1 * MIN), g(null, 1, null, 1 * MIN)],
+      desired("v1", 2 * HOUR),
+      { drifting: false, reasons: [], versionCount: 1, offDesired: 0, livePairs: 3, stalePairs: 0 },
+    ],
+  ])("%s", (_name, groups, want, expected) => {
+    expect(assessResourceDrift(groups, want, NOW, POLICY)).toMatchObject(expected);
+  });
+
+  test("the stale window comes from the policy: a shorter window leaves out more", () => {
+    const groups = [g("v2", 3, 60 * MIN, 1 * MIN), g("v1", 1, 3 * HOUR, 2 * HOUR)];
+    expect(assessResourceDrift(groups, null, NOW, { thresholdMs: 5 * MIN, staleMs: DAY }).drifting).toBe(true);
+    expect(assessResourceDrift(groups, null, NOW, { thresholdMs: 5 * MIN, staleMs: HOUR }).drifting).toBe(false);
+  });
+
+  test("with every pair live it is assessDrift over the versions", () => {
+    const groups = [g("a", 3, 60 * MIN, 1 * MIN), g("b", 2, 10 * MIN, 1 * MIN)];
+    const { livePairs, stalePairs, ...rest } = assessResourceDrift(groups, desired("b", 30 * MIN), NOW, POLICY);
+    expect(rest).toEqual(assessDrift(groups, desired("b", 30 * MIN), NOW, POLICY.thresholdMs));
+    expect([livePairs, stalePairs]).toEqual([5, 0]);
+  });
+});
+
+// Seeded cases (mulberry32), so a failure reproduces: raw pairs, each its own group.
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = mulberry32(20261123);
+const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+const AGES = [1, 30_000, 4 * MIN, 5 * MIN, 5 * MIN + 1, 20 * MIN, 3 * HOUR, DAY - 1, DAY, DAY + 1, 3 * DAY];
+const cases = Array.from({ length: 300 }, () => {
+  const pairs: PairGroup[] = Array.from({ length: 1 + Math.floor(random() * 6) }, () => {
+    const reportAge = pick(AGES);
+    return g(pick(["v1", "v2", "v3", null] as const), 1, reportAge + pick([0, 1, 10 * MIN, DAY]), reportAge);
+  });
+  const want = random() < 0.6 ? desired(pick(["v1", "v2"]), pick(AGES)) : null;
+  return { pairs, want };
+});
+
+describe("the rule over aggregates is the rule over raw pairs", () => {
+  // What SQL does (lib/fleet/pair-groups.ts): group by version and by live-at-the-cutoff.
+  function groupLikeSql(pairs: PairGroup[]): PairGroup[] {
+    const groups = new Map<string, PairGroup>();
+    for (const p of pairs) {
+      const key = `${p.version}|${isLive(p.lastReportAt, NOW, POLICY.staleMs)}`;
+      const group = groups.get(key);
+      if (!group) groups.set(key, { ...p });
+      else {
+        group.instances += p.instances;
+        if (p.newestSince && (!group.newestSince || p.newestSince > group.newestSince)) group.newestSince = p.newestSince;
+        if (p.lastReportAt > group.lastReportAt) group.lastReportAt = p.lastReportAt;
+      }
+    }
+    return [...groups.values()];
+  }
+
+  test.each(cases.map((c, i) => [i, c] as const))("case %i", (_i, { pairs, want }) => {
+    expect(assessResourceDrift(groupLikeSql(pairs), want, NOW, POLICY)).toEqual(assessResourceDrift(pairs, want, NOW, POLICY));
+  });
+});
+
+describe("couldDrift is the time-free part of the rule", () => {
+  test("the cases cover both answers", () => {
+    const answers = new Set(cases.map(({ pairs, want }) => couldDrift(pairs, want, NOW, POLICY.staleMs)));
+    expect(answers).toEqual(new Set([true, false]));
+  });
+
+  // With no threshold, drift is exactly couldDrift (every time in the cases is before NOW),
+  // so SQL that skips resources failing couldDrift never skips one that drifts.
+  test.each(cases.map((c, i) => [i, c] as const))("case %i", (_i, { pairs, want }) => {
+    const could = couldDrift(pairs, want, NOW, POLICY.staleMs);
+    expect(assessResourceDrift(pairs, want, NOW, { ...POLICY, thresholdMs: 0 }).drifting).toBe(could);
+    if (!could) expect(assessResourceDrift(pairs, want, NOW, POLICY).drifting).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { buildMatrix, groupRows, type DesiredRow, type MatrixRow, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
+import { couldDrift, type DriftPolicy } from "@/lib/domain/drift";
+import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixRow, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
 
 const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
-const THRESHOLD = 5 * MIN;
+const DAY = 24 * 60 * MIN;
+const THRESHOLD: DriftPolicy = { thresholdMs: 5 * MIN, staleMs: DAY };
 
 const service = (id: number, environment: string, namespace: string, name: string): ServiceSummary => ({
   id,
@@ -16,7 +18,7 @@ const service = (id: number, environment: string, namespace: string, name: strin
 });
 const agg = (a: Partial<VersionAggregate> & Pick<VersionAggregate, "serviceId" | "kind" | "resource" | "version" | "instances">): VersionAggregate => ({
   newestSince: ago(60 * MIN),
-  lastEventAt: ago(1 * MIN),
+  lastReportAt: ago(1 * MIN),
   failed: 0,
   nacked: 0,
   inProgress: 0,
@@ -41,6 +43,9 @@ const aggregates: VersionAggregate[] = [
   agg({ serviceId: 2, kind: "certificate", resource: "wildcard-tls", version: "cert-b", instances: 2, newestSince: ago(1 * MIN), inProgress: 2 }),
   agg({ serviceId: 2, kind: "certificate", resource: "wildcard-tls", version: "cert-a", instances: 2, newestSince: ago(90 * MIN) }),
   agg({ serviceId: 2, kind: "certificate", resource: "wildcard-tls", version: null, instances: 1, newestSince: null, rolledBack: 1 }),
+  // instances gone for two days: left out of the cells, their versions and their drift
+  agg({ serviceId: 1, kind: "config", resource: "checkout.yaml", version: "c93e000", instances: 2, newestSince: ago(3 * DAY), lastReportAt: ago(2 * DAY), failed: 2 }),
+  agg({ serviceId: 3, kind: "model", resource: "ranker", version: "m-old", instances: 4, newestSince: ago(3 * DAY), lastReportAt: ago(DAY + 1) }),
   // an aggregate for a service not in the page is skipped
   agg({ serviceId: 99, kind: "model", resource: "fraud-model", version: "m1", instances: 2 }),
 ];
@@ -156,6 +161,14 @@ describe("buildMatrix", () => {
     expect(m.rows[0]!.problems).toBe(0);
   });
 
+  test("a resource only gone instances report has no cell, and gone pairs count nowhere", () => {
+    expect(row(3).cells).toEqual({});
+    expect(matrix.kinds).not.toContain("model");
+    const c = cell(1, "config", "checkout.yaml");
+    expect(c.failed).toBe(0);
+    expect(c.drift).toMatchObject({ versionCount: 1, livePairs: 4, stalePairs: 2 });
+  });
+
   test("no services → no rows and no kinds, even with aggregates", () => {
     expect(buildMatrix([], aggregates, desired, NOW, THRESHOLD)).toEqual({ kinds: [], rows: [] });
   });
@@ -200,5 +213,42 @@ describe("groupRows", () => {
     expect(ids.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(rows.map((r) => r.service.id)).toEqual(before);
     expect(groupRows([])).toEqual([]);
+  });
+});
+
+describe("summarizeFleetDrift agrees with the rows buildMatrix builds", () => {
+  const policies: [string, Date][] = [
+    ["now", NOW],
+    ["ten minutes later", new Date(NOW.getTime() + 10 * MIN)],
+    ["almost a day later", new Date(NOW.getTime() + DAY - 30 * MIN)],
+  ];
+
+  test.each(policies)("with every group (%s)", (_name, now) => {
+    const built = buildMatrix(services, aggregates, desired, now, THRESHOLD);
+    const summary = summarizeFleetDrift(aggregates, desired, now, THRESHOLD);
+    for (const r of built.rows) {
+      expect({ id: r.service.id, drifting: summary.get(r.service.id)?.drifting ?? false, problems: summary.get(r.service.id)?.problems ?? 0 }).toEqual({
+        id: r.service.id,
+        drifting: r.drifting,
+        problems: r.problems,
+      });
+    }
+  });
+
+  // What the fleet-wide SQL returns: the resources couldDrift keeps, whole, and groups with problems.
+  test.each(policies)("with only the groups the fleet-wide read returns (%s)", (_name, now) => {
+    const key = (a: VersionAggregate) => `${a.serviceId}/${a.kind}/${a.resource}`;
+    const candidates = new Set(
+      [...new Set(aggregates.map(key))].filter((k) => {
+        const groups = aggregates.filter((a) => key(a) === k);
+        const d = desired.find((x) => `${x.serviceId}/${x.kind}/${x.resource}` === k) ?? null;
+        return couldDrift(groups, d, now, THRESHOLD.staleMs);
+      }),
+    );
+    const pruned = aggregates.filter((a) => candidates.has(key(a)) || a.failed + a.nacked > 0);
+    expect(pruned.length).toBeLessThan(aggregates.length);
+    expect(summarizeFleetDrift(pruned, desired, now, THRESHOLD)).toEqual(
+      new Map([...summarizeFleetDrift(aggregates, desired, now, THRESHOLD)].filter(([, s]) => s.drifting || s.problems > 0)),
+    );
   });
 });

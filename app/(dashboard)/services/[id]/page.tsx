@@ -6,26 +6,27 @@ import { ReloadHistory } from "@/components/services/reload-history";
 import { ReloadsChart } from "@/components/services/reloads-chart";
 import { ResourceSummary } from "@/components/services/resource-summary";
 import { relativeTime } from "@/lib/format";
-import { getServiceDetail } from "@/lib/services/queries";
+import { parseInstancePage, parseServiceId } from "@/lib/services/params";
+import { getServiceDetail, getServiceHeader } from "@/lib/services/queries";
 
 export const dynamic = "force-dynamic";
 
-type Params = { params: Promise<{ id: string }> };
+type Props = {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
 
-function parseId(raw: string): number | null {
-  return /^\d{1,9}$/.test(raw) ? Number(raw) : null;
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const id = parseServiceId((await params).id);
+  const service = id === null ? null : await getServiceHeader(id);
+  return { title: service ? `${service.name} (${service.environment})` : "Service not found" };
 }
 
-export async function generateMetadata({ params }: Params): Promise<Metadata> {
-  const id = parseId((await params).id);
-  const detail = id === null ? null : await getServiceDetail(id);
-  return { title: detail ? `${detail.service.name} (${detail.service.environment})` : "Service not found" };
-}
-
-export default async function ServicePage({ params }: Params) {
-  const id = parseId((await params).id);
+export default async function ServicePage({ params, searchParams }: Props) {
+  const id = parseServiceId((await params).id);
+  // The layout answered 404 already; this only covers a service deleted in between.
   if (id === null) notFound();
-  const detail = await getServiceDetail(id);
+  const detail = await getServiceDetail(id, { page: parseInstancePage((await searchParams).page) });
   if (!detail) notFound();
   const { service, generatedAt: now } = detail;
 
@@ -43,14 +44,25 @@ export default async function ServicePage({ params }: Params) {
       <div className="page-head">
         <h1>{service.name}</h1>
         <span className="muted">
-          {detail.instances.length} instances · {detail.columns.length} reloadable resources · last event {relativeTime(service.lastEventAt, now)}
+          {detail.instanceCounts.live} live instances
+          {detail.instanceCounts.total > detail.instanceCounts.live ? ` (${detail.instanceCounts.total - detail.instanceCounts.live} gone)` : ""} ·{" "}
+          {detail.columns.length} reloadable resources · last event {relativeTime(service.lastEventAt, now)}
         </span>
       </div>
       <div className="grid-2">
         <ResourceSummary columns={detail.columns} />
         <ReloadsChart data={detail.reloadsByDay} />
       </div>
-      <InstanceTable instances={detail.instances} columns={detail.columns} now={now} />
+      <InstanceTable
+        serviceId={service.id}
+        instances={detail.instances}
+        columns={detail.columns}
+        now={now}
+        page={detail.page}
+        pageCount={detail.pageCount}
+        pageSize={detail.pageSize}
+        total={detail.instanceCounts.total}
+      />
       <ReloadHistory reloads={detail.reloads} now={now} />
     </main>
   );
