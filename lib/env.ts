@@ -13,6 +13,17 @@ const schema = z.object({
   INGEST_MAX_EVENTS: z.coerce.number().int().min(1).default(5000),
   /** Ingest requests handled at once by one process before it answers 429. */
   INGEST_MAX_CONCURRENT: z.coerce.number().int().min(1).default(16),
+  /** A request body not fully received within this time answers 408 and frees its ingest slot. */
+  INGEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
+  /** How long a token lookup (valid, revoked or unknown) is trusted in memory; revocation takes effect within it. */
+  INGEST_TOKEN_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  /** Failed token lookups one client address may cause per window before it gets 429 without a lookup. */
+  INGEST_AUTH_MAX_FAILURES: z.coerce.number().int().min(1).default(30),
+  INGEST_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Proxies in front of the app that append to X-Forwarded-For; 0 = trust no forwarding header (docs/adr/0006). */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** Address `npm start` listens on; unset: 127.0.0.1 for the embedded demo, 0.0.0.0 with DATABASE_URL. */
+  HOST: z.string().trim().min(1).optional(),
   DRIFT_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Instances silent for longer are treated as gone: out of the matrix and drift checks. */
   INSTANCE_STALE_SECONDS: z.coerce.number().int().min(60).default(86_400),

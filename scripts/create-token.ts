@@ -1,12 +1,32 @@
-// `npm run token:create -- <name>`: make an ingest token for DATABASE_URL and print it once.
+// `npm run token:create -- <name> [--scopes ingest,read]`: make a token for DATABASE_URL and print it once.
 import { disconnectDb } from "@/lib/db/client";
-import { createIngestToken } from "@/lib/ingest/tokens";
+import { createIngestToken, isScope, SCOPES, type Scope } from "@/lib/ingest/tokens";
 
 if (!process.env.DATABASE_URL) {
   console.error("DATABASE_URL is not set (the embedded database prints a first token at its first start)");
   process.exit(2);
 }
-const name = process.argv.slice(2).join(" ").trim() || `token made ${new Date().toISOString()}`;
-const { id, token } = await createIngestToken(name);
-console.log(`ingest token #${id} "${name}" (shown once; only its hash is stored):\n${token}`);
+
+const words: string[] = [];
+let scopes: Scope[] = [...SCOPES];
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i]!;
+  const inline = /^--scopes=(.*)$/.exec(arg);
+  if (arg === "--scopes" || inline) {
+    const list = (inline ? inline[1]! : (args[++i] ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
+    const unknown = list.filter((s) => !isScope(s));
+    if (list.length === 0 || unknown.length > 0) {
+      console.error(`--scopes takes a comma-separated list of ${SCOPES.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
+      process.exit(2);
+    }
+    scopes = list as Scope[];
+  } else {
+    words.push(arg);
+  }
+}
+const name = words.join(" ").trim() || `token made ${new Date().toISOString()}`;
+const created = await createIngestToken(name, scopes);
+console.log(`token #${created.id} "${name}" (${created.prefix}…), scopes ${created.scopes.join(", ")}; shown once, only its hash is stored:`);
+console.log(created.token);
 await disconnectDb();

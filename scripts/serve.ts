@@ -6,6 +6,7 @@ import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres, type EmbeddedPostgres 
 import { demoFinalHeartbeats, demoHeartbeatTick } from "@/lib/demo/demo-heartbeats";
 import { createRunToken } from "@/lib/ingest/tokens";
 import { disconnectDb } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { prepareDatabase } from "./prepare-db";
 
 export async function serve() {
@@ -38,15 +39,18 @@ export async function serve() {
   }
 
   const port = process.env.PORT ?? "3000";
-  const hostname = process.env.HOSTNAME_BIND ?? "0.0.0.0";
+  // The embedded demo listens on loopback unless HOST says otherwise: its first token and
+  // demo users are for this machine. A deployment on DATABASE_URL serves every interface.
+  const hostname = env().HOST ?? (embedded ? "127.0.0.1" : "0.0.0.0");
   const next = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", port, "-H", hostname], {
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
-  console.log(`[reloadscope] dashboard on http://localhost:${port}`);
+  const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  console.log(`[reloadscope] dashboard on http://${shown}:${port} (listening on ${hostname}; HOST changes it)`);
 
   // The embedded demo keeps reporting, so it stays a living fleet rather than a snapshot.
-  const heartbeat = demoToken ? startDemoHeartbeats(`http://127.0.0.1:${port}`, demoToken) : null;
+  const heartbeat = demoToken ? startDemoHeartbeats(`http://${shown === "localhost" ? "127.0.0.1" : shown}:${port}`, demoToken) : null;
 
   const stop = async (code: number) => {
     if (heartbeat) clearInterval(heartbeat);

@@ -1,90 +1,357 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
-import { db } from "@/lib/db/client";
+import { sql, transaction } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { FailureLimiter } from "./auth-rate-limit";
 
-// Ingest tokens are random 32-byte secrets shown once; only their SHA-256 is stored (a
-// fast hash is right for high-entropy tokens, unlike passwords). The prefix identifies a
-// token in lists and logs without revealing it.
+// Machine tokens (docs/adr/0006). A token is `rs_<public id>_<secret>`: the 8-character
+// public id names it in lists and logs, the 43-character secret carries 256 random bits,
+// and only the SHA-256 of the whole token is stored (a fast hash is right for high-entropy
+// tokens, unlike passwords). Tokens made before this format (`rs_<secret>`) and configured
+// ones (INGEST_TOKEN) are found by the same hash. Scopes say what a token may do.
 
-const TOKEN_PREFIX = "rs_";
+export const SCOPES = ["ingest", "read"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Tokens stored by a process rather than made by a person carry this in `prefix`. */
+const CONFIGURED_PREFIX = "(configured)";
+export const ENV_TOKEN_NAME = "INGEST_TOKEN (environment)";
+
+const PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
 
-export function generateToken(): string {
-  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
 }
 
-export async function createIngestToken(name: string): Promise<{ id: number; token: string }> {
-  const token = generateToken();
-  const row = await db().ingestToken.create({
-    data: { name, tokenHash: hashToken(token), prefix: token.slice(0, 10) },
-    select: { id: true },
-  });
-  return { id: row.id, token };
+/** A new token and the part of it that may be stored and shown (`rs_<public id>`). */
+export function generateToken(): { token: string; prefix: string } {
+  // 5 random bytes are exactly 8 base32 characters; lowercase letters and digits never
+  // collide with the `_` that separates the parts.
+  let bits = 0n;
+  for (const byte of randomBytes(5)) bits = (bits << 8n) | BigInt(byte);
+  let publicId = "";
+  for (let i = 0; i < 8; i++) publicId = PUBLIC_ID_ALPHABET[Number((bits >> BigInt(5 * i)) & 31n)] + publicId;
+  const prefix = `rs_${publicId}`;
+  return { token: `${prefix}_${randomBytes(32).toString("base64url")}`, prefix };
 }
 
-export const ENV_TOKEN_NAME = "INGEST_TOKEN (environment)";
+export async function createIngestToken(
+  name: string,
+  scopes: readonly Scope[] = SCOPES,
+): Promise<{ id: number; token: string; prefix: string; scopes: Scope[] }> {
+  const { token, prefix } = generateToken();
+  const unique = SCOPES.filter((s) => scopes.includes(s));
+  if (unique.length === 0) throw new Error("a token needs at least one scope");
+  const [row] = await sql().query<{ id: number }[]>(
+    `INSERT INTO ingest_token (name, token_hash, prefix, scopes) VALUES ($1, $2, $3, $4::text[]) RETURNING id`,
+    name,
+    hashToken(token),
+    prefix,
+    unique,
+  );
+  return { id: row!.id, token, prefix, scopes: unique };
+}
+
+/** Revokes a token; this process forgets it at once, other processes within the cache time. */
+export async function revokeIngestToken(id: number): Promise<boolean> {
+  const changed = await sql().execute(`UPDATE ingest_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id);
+  tokenAuth().forgetToken(id);
+  return changed > 0;
+}
 
 /**
- * Stores a configured token's hash under a name that belongs to one configured token at a
- * time: another token stored under the same name earlier is revoked.
+ * Stores INGEST_TOKEN's hash so it is accepted like any other token, with both scopes.
+ * Idempotent and never revokes anything: replicas started with an older INGEST_TOKEN leave
+ * the newer one alone, and a token an admin revoked stays revoked (rotate by setting a new
+ * INGEST_TOKEN everywhere, then revoking the old one).
  */
-async function storeConfiguredToken(token: string, name: string): Promise<void> {
-  const tokenHash = hashToken(token);
-  await db().$transaction([
-    db().ingestToken.updateMany({ where: { name, revokedAt: null, NOT: { tokenHash } }, data: { revokedAt: new Date() } }),
-    db().ingestToken.upsert({
-      where: { tokenHash },
-      create: { name, tokenHash, prefix: "(configured)" },
-      update: { revokedAt: null },
-    }),
-  ]);
-}
-
-/** Stores INGEST_TOKEN's hash, so it is accepted like any other token. */
 export async function ensureEnvToken(): Promise<void> {
   const token = env().INGEST_TOKEN;
-  if (token) await storeConfiguredToken(token, ENV_TOKEN_NAME);
+  if (!token) return;
+  const tokenHash = hashToken(token);
+  const inserted = await sql().execute(
+    `INSERT INTO ingest_token (name, token_hash, prefix, scopes) VALUES ($1, $2, $3, $4::text[])
+     ON CONFLICT (token_hash) DO NOTHING`,
+    ENV_TOKEN_NAME,
+    tokenHash,
+    // A fingerprint of the stored hash, never a piece of the configured secret.
+    `${CONFIGURED_PREFIX} sha256:${tokenHash.slice(0, 8)}`,
+    SCOPES,
+  );
+  if (inserted > 0) return;
+  const [row] = await sql().query<{ id: number; revoked: boolean }[]>(
+    `SELECT id, revoked_at IS NOT NULL AS revoked FROM ingest_token WHERE token_hash = $1`,
+    tokenHash,
+  );
+  if (row?.revoked) {
+    console.warn(`[reloadscope] INGEST_TOKEN is token #${row.id}, which was revoked; it is refused until INGEST_TOKEN is set to a new value`);
+  }
 }
 
-/** A fresh token for one run of a local process (the previous run's is revoked). */
+/**
+ * A fresh ingest-only token for one run of a local process; the previous run's token under
+ * the same name is revoked. Only the embedded demo's single process uses this.
+ */
 export async function createRunToken(name: string): Promise<string> {
-  const token = generateToken();
-  await storeConfiguredToken(token, name);
+  const { token, prefix } = generateToken();
+  await transaction(async (tx) => {
+    await tx.execute(
+      `UPDATE ingest_token SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL AND starts_with(prefix, $2)`,
+      name,
+      CONFIGURED_PREFIX,
+    );
+    await tx.execute(
+      `INSERT INTO ingest_token (name, token_hash, prefix, scopes) VALUES ($1, $2, $3, ARRAY['ingest']::text[])`,
+      name,
+      hashToken(token),
+      `${CONFIGURED_PREFIX} ${prefix}`,
+    );
+  });
   return token;
 }
 
 /** Tokens a person made (not configured or per-run ones), for deciding on a first token. */
 export async function countPersonalTokens(): Promise<number> {
-  return db().ingestToken.count({ where: { revokedAt: null, prefix: { not: "(configured)" } } });
+  const [row] = await sql().query<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM ingest_token WHERE revoked_at IS NULL AND NOT starts_with(prefix, $1)`,
+    CONFIGURED_PREFIX,
+  );
+  return row!.n;
 }
 
-let envTokenStored: Promise<void> | undefined;
-const lastUseWritten = new Map<number, number>();
-const LAST_USED_RESOLUTION_MS = 60_000;
+// ---------------------------------------------------------------------------------------
+// Authentication: an in-memory cache in front of the lookup, and a failure limiter in
+// front of the database.
 
-/** The id of the live token the Authorization header carries, or null. */
-export async function authenticateIngest(authorization: string | null): Promise<number | null> {
-  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
-  if (!match) return null;
-  envTokenStored ??= ensureEnvToken().catch((error) => {
-    envTokenStored = undefined;
+export interface TokenRecord {
+  id: number;
+  scopes: string[];
+  revoked: boolean;
+}
+
+export type TokenLookup = (tokenHash: string) => Promise<TokenRecord | null>;
+
+/** Hashes of live tokens used lately (by any process), newest first. */
+export async function recentlyUsedTokenHashes(sinceMs: number, limit: number): Promise<string[]> {
+  const rows = await sql().query<{ token_hash: string }[]>(
+    `SELECT token_hash FROM ingest_token
+     WHERE revoked_at IS NULL AND last_used_at >= $1::timestamptz
+     ORDER BY last_used_at DESC LIMIT $2::int`,
+    new Date(sinceMs),
+    limit,
+  );
+  return rows.map((r) => r.token_hash);
+}
+
+export type AuthResult =
+  | { ok: true; tokenId: number }
+  | { ok: false; reason: "missing" | "malformed" | "unknown" | "revoked" }
+  | { ok: false; reason: "insufficient_scope"; scope: Scope }
+  | { ok: false; reason: "rate_limited"; retryAfterSeconds: number };
+
+/** The stored record of a token hash; stores INGEST_TOKEN first, once per process. */
+export async function lookupToken(tokenHash: string): Promise<TokenRecord | null> {
+  const state = globalState();
+  state.envTokenStored ??= ensureEnvToken().catch((error: unknown) => {
+    state.envTokenStored = undefined;
     throw error;
   });
-  await envTokenStored;
-  const row = await db().ingestToken.findUnique({
-    where: { tokenHash: hashToken(match[1]!) },
-    select: { id: true, revokedAt: true },
-  });
-  if (!row || row.revokedAt) return null;
-  // Record use at most once a minute per token, off the request's critical path.
-  const now = Date.now();
-  if (now - (lastUseWritten.get(row.id) ?? 0) > LAST_USED_RESOLUTION_MS) {
-    lastUseWritten.set(row.id, now);
-    void db().ingestToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+  await state.envTokenStored;
+  const [row] = await sql().query<TokenRecord[]>(
+    `SELECT id, scopes, revoked_at IS NOT NULL AS revoked FROM ingest_token WHERE token_hash = $1`,
+    tokenHash,
+  );
+  return row ?? null;
+}
+
+// Visible ASCII of a plausible length: anything else cannot be a token and costs no lookup.
+const BEARER = /^Bearer +([\x21-\x7e]{16,512}) *$/i;
+const CACHE_ENTRIES = 10_000;
+/** How long a token that was valid skips the failure limiter (it is still looked up when its cache entry expires). */
+const KNOWN_GOOD_MS = 60 * 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface TokenAuthOptions {
+  now?: () => number;
+  lookup?: TokenLookup;
+  recentlyUsed?: typeof recentlyUsedTokenHashes;
+}
+
+interface CacheEntry {
+  record: TokenRecord | null;
+  expiresAt: number;
+}
+
+export class TokenAuthenticator {
+  private readonly now: () => number;
+  private readonly lookup: TokenLookup;
+  private readonly ttlMs: number;
+  private readonly limiter: FailureLimiter;
+  // Valid and failed lookups live apart, so a flood of bad tokens cannot push good ones out.
+  private readonly valid = new Map<string, CacheEntry>();
+  private readonly failed = new Map<string, CacheEntry>();
+  private readonly knownGood = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<TokenRecord | null>>();
+  private readonly lastUseWritten = new Map<number, number>();
+  private readonly recentlyUsed: typeof recentlyUsedTokenHashes;
+  private learning: { at: number; failed: boolean; done: Promise<void> } | undefined;
+
+  constructor(options: TokenAuthOptions = {}) {
+    const config = env();
+    this.now = options.now ?? Date.now;
+    this.lookup = options.lookup ?? lookupToken;
+    this.recentlyUsed = options.recentlyUsed ?? recentlyUsedTokenHashes;
+    this.ttlMs = config.INGEST_TOKEN_CACHE_SECONDS * 1000;
+    this.limiter = new FailureLimiter({
+      maxFailures: config.INGEST_AUTH_MAX_FAILURES,
+      windowMs: config.INGEST_AUTH_FAILURE_WINDOW_SECONDS * 1000,
+      now: this.now,
+    });
   }
-  return row.id;
+
+  /** Checks the Authorization header for a live token with `scope`; `address` is charged for failed lookups. */
+  async authenticate(authorization: string | null, scope: Scope, address: string): Promise<AuthResult> {
+    if (!authorization) return { ok: false, reason: "missing" };
+    const match = BEARER.exec(authorization);
+    if (!match) return { ok: false, reason: "malformed" };
+    const tokenHash = hashToken(match[1]!);
+
+    const cached = this.fresh(this.valid, tokenHash) ?? this.fresh(this.failed, tokenHash);
+    if (cached) return this.decide(cached.record, scope);
+
+    // Requests with a token whose lookup is already under way wait for it at no cost.
+    let lookup = this.inFlight.get(tokenHash);
+    let ticket: string | null = null;
+    if (!lookup) {
+      if (!this.isKnownGood(tokenHash)) {
+        const retryAfterSeconds = this.limiter.retryAfterSeconds(address);
+        if (retryAfterSeconds !== null) {
+          // A process that starts during a flood has seen no token valid yet: before it
+          // refuses anyone, it learns (once) which tokens are in use, so those keep working.
+          await this.learnRecentlyUsed();
+          if (!this.isKnownGood(tokenHash)) return { ok: false, reason: "rate_limited", retryAfterSeconds };
+        } else {
+          ticket = this.limiter.charge(address);
+        }
+      }
+      lookup = this.lookup(tokenHash).finally(() => this.inFlight.delete(tokenHash));
+      this.inFlight.set(tokenHash, lookup);
+    }
+    let record: TokenRecord | null;
+    try {
+      record = await lookup;
+    } catch (error) {
+      if (ticket !== null) this.limiter.settle(ticket, false);
+      throw error;
+    }
+    if (ticket !== null) this.limiter.settle(ticket, !record || record.revoked);
+
+    const expiresAt = this.now() + this.ttlMs;
+    if (!record || record.revoked) {
+      this.valid.delete(tokenHash);
+      this.knownGood.delete(tokenHash);
+      remember(this.failed, tokenHash, { record, expiresAt });
+    } else {
+      this.failed.delete(tokenHash);
+      remember(this.valid, tokenHash, { record, expiresAt });
+      remember(this.knownGood, tokenHash, this.now());
+      this.touchLastUsed(record.id);
+    }
+    return this.decide(record, scope);
+  }
+
+  /** Marks tokens used within KNOWN_GOOD_MS as known-good; one query per process (retried after a minute if it failed). */
+  private learnRecentlyUsed(): Promise<void> {
+    const now = this.now();
+    if (this.learning && (this.learning.at > now - 60_000 || !this.learning.failed)) return this.learning.done;
+    const learning: { at: number; failed: boolean; done: Promise<void> } = { at: now, failed: false, done: Promise.resolve() };
+    learning.done = this.recentlyUsed(now - KNOWN_GOOD_MS, CACHE_ENTRIES).then(
+      (hashes) => {
+        for (const tokenHash of hashes.reverse()) if (!this.knownGood.has(tokenHash)) remember(this.knownGood, tokenHash, now);
+      },
+      () => {
+        learning.failed = true;
+      },
+    );
+    this.learning = learning;
+    return learning.done;
+  }
+
+  /** Drops a token from this process's cache (after revoking it here). */
+  forgetToken(id: number): void {
+    for (const [tokenHash, entry] of this.valid) {
+      if (entry.record?.id === id) {
+        this.valid.delete(tokenHash);
+        this.knownGood.delete(tokenHash);
+      }
+    }
+  }
+
+  private decide(record: TokenRecord | null, scope: Scope): AuthResult {
+    if (!record) return { ok: false, reason: "unknown" };
+    if (record.revoked) return { ok: false, reason: "revoked" };
+    if (!record.scopes.includes(scope)) return { ok: false, reason: "insufficient_scope", scope };
+    return { ok: true, tokenId: record.id };
+  }
+
+  private fresh(cache: Map<string, CacheEntry>, tokenHash: string): CacheEntry | undefined {
+    const entry = cache.get(tokenHash);
+    if (!entry) return undefined;
+    if (entry.expiresAt > this.now()) return entry;
+    cache.delete(tokenHash);
+    return undefined;
+  }
+
+  private isKnownGood(tokenHash: string): boolean {
+    const validAt = this.knownGood.get(tokenHash);
+    return validAt !== undefined && this.now() - validAt < KNOWN_GOOD_MS;
+  }
+
+  /** Records use at most once a minute per token, off the request's critical path. */
+  private touchLastUsed(id: number): void {
+    const now = this.now();
+    if (now - (this.lastUseWritten.get(id) ?? -Infinity) < LAST_USED_RESOLUTION_MS) return;
+    remember(this.lastUseWritten, id, now);
+    void sql()
+      .execute(`UPDATE ingest_token SET last_used_at = $2 WHERE id = $1`, id, new Date(now))
+      .catch(() => {});
+  }
+}
+
+/** Sets a key as the newest entry, dropping the oldest when the map is full. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  if (map.size >= CACHE_ENTRIES) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+}
+
+// Kept on globalThis so every route bundle in the process shares one cache and limiter.
+interface AuthState {
+  authenticator?: TokenAuthenticator;
+  envTokenStored?: Promise<void>;
+}
+
+function globalState(): AuthState {
+  const holder = globalThis as unknown as { reloadscopeTokenAuth?: AuthState };
+  holder.reloadscopeTokenAuth ??= {};
+  return holder.reloadscopeTokenAuth;
+}
+
+/** The process's authenticator, made from the environment on first use. */
+export function tokenAuth(): TokenAuthenticator {
+  const state = globalState();
+  state.authenticator ??= new TokenAuthenticator();
+  return state.authenticator;
+}
+
+/** Starts over with an empty cache and limiter (tests: a controlled clock or lookup, changed variables). */
+export function resetTokenAuth(options: TokenAuthOptions = {}): TokenAuthenticator {
+  const state = globalState();
+  state.envTokenStored = undefined;
+  state.authenticator = new TokenAuthenticator(options);
+  return state.authenticator;
 }
