@@ -17,7 +17,7 @@ export interface ReloadFacts {
   rolledBackAt: Date | null;
   failedAt: Date | null;
   cancelledAt: Date | null;
-  /** Set once the reload was found past its deadline with targets unfinished; expiry sticks. */
+  /** When it expired (its deadline), once it is found expired; for display, not for deriving. */
   expiredAt: Date | null;
   /** The first dispatch or the first event from an instance. */
   startedAt: Date | null;
@@ -145,19 +145,23 @@ export function reloadDeadline(facts: ReloadFacts, timeoutMs: number): Date {
 /**
  * The status, per DESIGN.md: `in_progress` until every target has a final phase; then all
  * acked → succeeded, some → partially_failed, none → failed, the control plane rolled back
- * → rolled_back. Past its deadline with targets unfinished it is expired (and stays so).
+ * → rolled_back. Targets unfinished past the deadline (or finished only after it, by event
+ * time) → expired.
  * Before it starts: pending_approval → approved, or rejected, cancelled, expired.
  */
 export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCounts, now: Date, timeoutMs: number): ReloadStatus {
   if (facts.rolledBackAt) return "rolled_back";
   if (facts.rejectedAt) return "rejected";
   if (facts.cancelledAt) return "cancelled";
-  if (facts.expiredAt) return "expired";
-  const pastDeadline = now.getTime() > reloadDeadline(facts, timeoutMs).getTime();
+  const deadline = reloadDeadline(facts, timeoutMs).getTime();
+  const pastDeadline = now.getTime() > deadline;
   if (facts.startedAt) {
     const targets = Math.max(counts.targets, counts.reporting);
     const finished = finishedCount(counts);
     const allFinished = targets > 0 && finished >= targets;
+    // Finishing after the deadline is still expiry. Judged by event time, not arrival, so
+    // history sent late (a backfill, a replay) comes to the same status.
+    if (allFinished && !facts.failedAt && counts.lastFinishedAt && counts.lastFinishedAt.getTime() > deadline) return "expired";
     // The control plane failing the reload as a whole ends it with what has finished.
     if (allFinished || facts.failedAt) {
       if (targets > 0 && counts.rolledBack === targets) return "rolled_back";

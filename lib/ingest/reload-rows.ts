@@ -132,7 +132,7 @@ export function derive(record: ReloadRecord, now: Date, timeoutMs: number): Deri
   const counts = countsOf(record);
   const status = deriveReloadStatus(record.facts, counts, now, timeoutMs);
   const deadline = reloadDeadline(record.facts, timeoutMs);
-  if (status === "expired" && !record.facts.expiredAt) record.facts = { ...record.facts, expiredAt: deadline };
+  record.facts = { ...record.facts, expiredAt: status === "expired" ? deadline : null };
   return {
     record,
     status,
