@@ -98,17 +98,20 @@ export async function loadFleetDriftCandidates(
        ${filter ? `JOIN service s ON s.id = st.service_id AND ${filter.where}` : ""}
        WHERE (${kindParam}::text IS NULL OR st.kind = ${kindParam})
        ${GROUP_BY(cutoff)}
-     ), c AS (
-       SELECT g.*, d.version AS desired_version, d.set_at AS desired_set_at,
-              count(g.version) FILTER (WHERE g.last_report_at >= ${cutoff}::timestamptz) OVER cell AS live_versions,
-              bool_or(g.last_report_at >= ${cutoff}::timestamptz AND g.version <> d.version) OVER cell AS live_off_desired
-       FROM g LEFT JOIN desired_version d ON d.service_id = g.service_id AND d.kind = g.kind AND d.resource = g.resource
-       WINDOW cell AS (PARTITION BY g.service_id, g.kind, g.resource)
+     ), live AS (
+       SELECT g.*, g.last_report_at >= ${cutoff}::timestamptz AS live FROM g
+     ), cell AS (
+       -- hash aggregates and joins only: sorting 10^4 text keys for a window cost more than the scan
+       SELECT l.service_id, l.kind, l.resource, min(d.version) AS desired_version, min(d.set_at) AS desired_set_at,
+              (min(l.version) FILTER (WHERE l.live)) IS DISTINCT FROM (max(l.version) FILTER (WHERE l.live))
+                OR coalesce(bool_or(l.live AND l.version <> d.version), false) AS could_drift
+       FROM live l LEFT JOIN desired_version d ON d.service_id = l.service_id AND d.kind = l.kind AND d.resource = l.resource
+       GROUP BY l.service_id, l.kind, l.resource
      )
-     SELECT service_id, kind, resource, version, instances, newest_since, last_report_at, failed, nacked,
-            0 AS in_progress, 0 AS rolled_back, desired_version, desired_set_at
-     FROM c
-     WHERE live_versions > 1 OR live_off_desired OR failed + nacked > 0`,
+     SELECT g.service_id, g.kind, g.resource, g.version, g.instances, g.newest_since, g.last_report_at, g.failed, g.nacked,
+            0 AS in_progress, 0 AS rolled_back, cell.desired_version, cell.desired_set_at
+     FROM g JOIN cell ON cell.service_id = g.service_id AND cell.kind = g.kind AND cell.resource = g.resource
+     WHERE cell.could_drift OR g.failed + g.nacked > 0`,
     ...params,
   );
   const desired = new Map<string, { serviceId: number; kind: string; resource: string; version: string; setAt: Date }>();
