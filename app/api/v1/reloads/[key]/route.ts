@@ -1,0 +1,13 @@
+// GET /api/v1/reloads/{key}: a bearer token with the read scope in; one reload with its "N of M" and instances out, or 404.
+import { IngestError } from "@/lib/ingest/errors";
+import { json, withToken } from "@/lib/ingest/http";
+import { getReload } from "@/lib/reloads/queries";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = withToken<{ params: Promise<{ key: string }> }>("read", async (_request, _auth, { params }) => {
+  const reload = await getReload((await params).key);
+  if (!reload) throw new IngestError(404, "not_found", "no reload has this key");
+  return json(reload);
+});

@@ -1,0 +1,141 @@
+// The reloads list's filters as the read API takes them (GET /api/v1/reloads?…): every
+// parameter is checked, and a bad one is named in the answer rather than ignored, since a
+// pipeline that mistypes a filter must not wait on the wrong reloads.
+import { RELOAD_STATUSES, type ReloadStatus } from "@/lib/domain/types";
+
+export const RELOADS_DEFAULT_LIMIT = 50;
+export const RELOADS_MAX_LIMIT = 500;
+
+/** Where the previous page ended, in the list's order (first_event_at desc, key desc). */
+export interface ReloadCursor {
+  firstEventAt: Date;
+  key: string;
+}
+
+export interface ReloadListFilters {
+  reloadId?: string;
+  environment?: string;
+  namespace?: string;
+  service?: string;
+  kind?: string;
+  status?: ReloadStatus[];
+  initiator?: string;
+  /** Reloads first heard of at or after this instant. */
+  from?: Date;
+  /** Reloads first heard of before this instant. */
+  to?: Date;
+  cursor?: ReloadCursor;
+  limit: number;
+}
+
+export type ParsedReloadList =
+  | { ok: true; filters: ReloadListFilters }
+  | { ok: false; parameter: string; message: string };
+
+const TEXT_PARAMETERS = ["reloadId", "environment", "namespace", "service", "kind", "initiator"] as const;
+const PARAMETERS = new Set<string>([...TEXT_PARAMETERS, "status", "from", "to", "cursor", "limit"]);
+const MAX_TEXT = 256;
+// A date, or a date and time with Z or an offset (RFC 3339, seconds and fraction optional).
+const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
+
+class InvalidParameter extends Error {
+  constructor(readonly parameter: string, message: string) {
+    super(message);
+  }
+}
+
+export function parseReloadListQuery(params: URLSearchParams): ParsedReloadList {
+  try {
+    return { ok: true, filters: parse(params) };
+  } catch (error) {
+    if (error instanceof InvalidParameter) return { ok: false, parameter: error.parameter, message: `${error.parameter}: ${error.message}` };
+    throw error;
+  }
+}
+
+function parse(params: URLSearchParams): ReloadListFilters {
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    if (!PARAMETERS.has(name)) {
+      throw new InvalidParameter(shorten(name), `unknown parameter; use ${[...PARAMETERS].join(", ")}`);
+    }
+    if (seen.has(name)) throw new InvalidParameter(name, "given more than once");
+    seen.add(name);
+  }
+  // An empty value means "no filter", as in the page's URLs.
+  const value = (name: string) => params.get(name) || undefined;
+  const filters: ReloadListFilters = { limit: RELOADS_DEFAULT_LIMIT };
+  for (const name of TEXT_PARAMETERS) {
+    const text = value(name);
+    if (text === undefined) continue;
+    if (text.length > MAX_TEXT) throw new InvalidParameter(name, `at most ${MAX_TEXT} characters`);
+    if (/[\u0000-\u001f\u007f]/.test(text)) throw new InvalidParameter(name, "control characters are not allowed");
+    filters[name] = text;
+  }
+  const status = value("status");
+  if (status !== undefined) {
+    const statuses = status.split(",").map((s) => s.trim());
+    const unknown = statuses.find((s) => !(RELOAD_STATUSES as readonly string[]).includes(s));
+    if (unknown !== undefined) {
+      throw new InvalidParameter("status", `"${shorten(unknown)}" is not a status; use one or more (comma-separated) of ${RELOAD_STATUSES.join(", ")}`);
+    }
+    filters.status = [...new Set(statuses)] as ReloadStatus[];
+  }
+  for (const name of ["from", "to"] as const) {
+    const text = value(name);
+    if (text !== undefined) filters[name] = parseInstant(name, text);
+  }
+  if (filters.from && filters.to && filters.from > filters.to) throw new InvalidParameter("from", "must not be after to");
+  const limit = value("limit");
+  if (limit !== undefined) {
+    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > RELOADS_MAX_LIMIT) {
+      throw new InvalidParameter("limit", `a whole number from 1 to ${RELOADS_MAX_LIMIT}`);
+    }
+    filters.limit = Number(limit);
+  }
+  const cursor = value("cursor");
+  if (cursor !== undefined) {
+    const decoded = decodeCursor(cursor);
+    if (!decoded) throw new InvalidParameter("cursor", "not a cursor this API gave out; start again without it");
+    filters.cursor = decoded;
+  }
+  return filters;
+}
+
+function parseInstant(name: string, text: string): Date {
+  const instant = INSTANT.test(text) ? new Date(text.length === 10 ? `${text}T00:00:00Z` : text) : null;
+  if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1 || instant.getUTCFullYear() > 9999) {
+    throw new InvalidParameter(name, "an RFC 3339 time with Z or an offset (2026-11-21T14:03:07Z), or a date (2026-11-21, UTC)");
+  }
+  return instant;
+}
+
+export function encodeCursor(cursor: ReloadCursor): string {
+  return Buffer.from(JSON.stringify([cursor.firstEventAt.getTime(), cursor.key]), "utf8").toString("base64url");
+}
+
+export function decodeCursor(text: string): ReloadCursor | null {
+  if (text.length > 100 || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [ms, key] = value as unknown[];
+    if (typeof ms !== "number" || !Number.isSafeInteger(ms) || typeof key !== "string" || parseReloadKey(key) === null) return null;
+    const firstEventAt = new Date(ms);
+    return Number.isNaN(firstEventAt.getTime()) ? null : { firstEventAt, key };
+  } catch {
+    return null;
+  }
+}
+
+const MAX_BIGINT = 9223372036854775807n;
+
+/** A reload key as the database holds it (a positive 64-bit integer, in decimal), or null. */
+export function parseReloadKey(text: string): string | null {
+  if (!/^[1-9]\d{0,18}$/.test(text)) return null;
+  return BigInt(text) <= MAX_BIGINT ? text : null;
+}
+
+function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

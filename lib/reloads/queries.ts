@@ -1,0 +1,84 @@
+import "server-only";
+import { sql } from "@/lib/db/client";
+import { encodeCursor, parseReloadKey, type ReloadListFilters } from "./filters";
+import { toReloadInstanceView, toReloadSummary, type ReloadDetail, type ReloadInstanceRow, type ReloadRow, type ReloadSummary } from "./read-model";
+
+// Reads for the reloads list and one reload (the read API and the pages). Both read the
+// reload row the ingest maintains, never the event history, so their cost follows the page
+// size: the list walks reload_first_event_at_id_idx newest first and stops at the limit.
+
+/** Instances listed for one reload at most; past it the answer says it is truncated. */
+export const RELOAD_INSTANCES_LIMIT = 5000;
+
+const RELOAD_COLUMNS = `
+  r.id::text AS key, r.reload_id, s.environment, s.namespace, s.name AS service, r.kind, r.resource,
+  r.from_version, r.to_version, r.initiator, r.status,
+  r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back,
+  r.requested_at, r.dispatched_at, r.first_event_at, r.completed_at, r.convergence_ms::text AS convergence_ms`;
+
+export async function listReloads(filters: ReloadListFilters): Promise<{ items: ReloadSummary[]; nextCursor: string | null }> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown, cast: string) => {
+    params.push(value);
+    return `$${params.length}::${cast}`;
+  };
+  if (filters.reloadId) where.push(`r.reload_id = ${param(filters.reloadId, "text")}`);
+  if (filters.environment) where.push(`s.environment = ${param(filters.environment, "text")}`);
+  if (filters.namespace) where.push(`s.namespace = ${param(filters.namespace, "text")}`);
+  if (filters.service) where.push(`s.name = ${param(filters.service, "text")}`);
+  if (filters.kind) where.push(`r.kind = ${param(filters.kind, "text")}`);
+  if (filters.initiator) where.push(`r.initiator = ${param(filters.initiator, "text")}`);
+  if (filters.status?.length) where.push(`r.status = ANY(${param(filters.status, "text[]")})`);
+  if (filters.from) where.push(`r.first_event_at >= ${param(filters.from, "timestamptz")}`);
+  if (filters.to) where.push(`r.first_event_at < ${param(filters.to, "timestamptz")}`);
+  if (filters.cursor) {
+    where.push(`(r.first_event_at, r.id) < (${param(filters.cursor.firstEventAt, "timestamptz")}, ${param(filters.cursor.key, "bigint")})`);
+  }
+  const rows = await sql().query<(ReloadRow & { first_event_at: Date })[]>(
+    `SELECT ${RELOAD_COLUMNS}
+     FROM reload r JOIN service s ON s.id = r.service_id
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY r.first_event_at DESC, r.id DESC
+     LIMIT ${param(filters.limit + 1, "int")}`,
+    ...params,
+  );
+  const page = rows.slice(0, filters.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toReloadSummary),
+    nextCursor: rows.length > filters.limit && last ? encodeCursor({ firstEventAt: last.first_event_at, key: last.key }) : null,
+  };
+}
+
+/** One reload with its instances, or null for a key that names none (malformed keys included). */
+export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANCES_LIMIT): Promise<ReloadDetail | null> {
+  const key = parseReloadKey(keyText);
+  if (key === null) return null;
+  const q = sql();
+  const [reload] = await q.query<ReloadRow[]>(
+    `SELECT ${RELOAD_COLUMNS} FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
+    key,
+  );
+  if (!reload) return null;
+  // Instances that have not succeeded come first, so a capped list keeps the ones a
+  // pipeline is waiting on or should look at.
+  const instances = await q.query<ReloadInstanceRow[]>(
+    `SELECT i.instance_key, ri.phase, ri.phase_at, ri.error, st.version AS current_version
+     FROM reload_instance ri
+     JOIN instance i ON i.id = ri.instance_id
+     LEFT JOIN instance_state st ON st.instance_id = ri.instance_id AND st.kind = $2 AND st.resource = $3
+     WHERE ri.reload_key = $1::bigint
+     ORDER BY coalesce(ri.phase IN ('acked', 'applied'), false), i.instance_key
+     LIMIT $4::int`,
+    key,
+    reload.kind,
+    reload.resource,
+    instancesLimit + 1,
+  );
+  return {
+    ...toReloadSummary(reload),
+    instances: instances.slice(0, instancesLimit).map((row) => toReloadInstanceView(row, reload)),
+    instancesTruncated: instances.length > instancesLimit,
+  };
+}
