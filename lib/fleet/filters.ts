@@ -3,8 +3,18 @@ import { z } from "zod";
 
 export const FLEET_PAGE_SIZE = 100;
 
+// Postgres text cannot hold NUL (`?q=%00` made the page fail), and no filter value means
+// anything with control characters or half a surrogate pair in it: they are dropped.
+const UNUSABLE = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 // Each field falls back on its own, so one bad parameter does not drop the others.
-const text = z.string().trim().max(200).optional().catch(undefined).transform((v) => (v ? v : undefined));
+const text = z
+  .string()
+  .transform((v) => v.replace(UNUSABLE, "").trim())
+  .pipe(z.string().max(200))
+  .optional()
+  .catch(undefined)
+  .transform((v) => (v ? v : undefined));
 
 export const fleetFiltersSchema = z.object({
   env: text,

@@ -75,3 +75,23 @@ describe("one bad parameter does not drop the valid ones", () => {
     expect(parseFleetFilters(params).env).toBe("prod");
   });
 });
+
+describe("values Postgres text cannot take, or no filter means, are dropped", () => {
+  test.each<[string, Record<string, string>, Partial<FleetFilters>]>([
+    ["a lone NUL is no filter", { q: "\u0000" }, {}],
+    ["NUL inside a value is removed", { q: "check\u0000out" }, { q: "checkout" }],
+    ["NUL in every text filter", { env: "prod\u0000", ns: "\u0000pay", kind: "con\u0000fig" }, { env: "prod", ns: "pay", kind: "config" }],
+    ["other control characters", { q: "a\u0001b\u001fc\u007f", env: "\tprod\n" }, { q: "abc", env: "prod" }],
+    ["a lone high surrogate", { q: "ab\uD800" }, { q: "ab" }],
+    ["a lone low surrogate", { q: "\uDC00ab" }, { q: "ab" }],
+    ["a whole surrogate pair is kept", { q: "model \uD83D\uDE80" }, { q: "model \uD83D\uDE80" }],
+    ["letters beyond ASCII are kept", { q: "größe", ns: "zahlungen" }, { q: "größe", ns: "zahlungen" }],
+  ])("%s", (_name, params, expected) => {
+    expect(parseFleetFilters(params)).toEqual({ ...defaults, ...expected });
+  });
+
+  test("the length limit applies to what is left", () => {
+    expect(parseFleetFilters({ q: "x".repeat(200) + "\u0000".repeat(50) }).q).toBe("x".repeat(200));
+    expect(parseFleetFilters({ q: "x".repeat(201) }).q).toBeUndefined();
+  });
+});
