@@ -20,10 +20,26 @@ export function compareTuples(a: readonly (string | number)[], b: readonly (stri
   return a.length - b.length;
 }
 
-/** Code point order; JS `<` compares UTF-16 code units, which differs above U+FFFF. */
+/**
+ * Code point order (= UTF-8 byte order); JS `<` compares UTF-16 code units, which puts
+ * characters above U+FFFF (surrogate pairs) before U+E000–U+FFFF. Remapping each code unit
+ * (surrogates up, U+E000–U+FFFF down) gives code point order without allocating.
+ */
 export function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
 }
 
 /** Sorts rows by a tuple in lock order. */

@@ -47,9 +47,13 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
   type Row = { id: number; environment: string; namespace: string; name: string; last_event_at: Date };
   const find = (keys: typeof wanted) =>
     tx.query<Row[]>(
+      // One index probe per key (LATERAL): with the few keys of a batch this beats the
+      // hash join over the whole table the planner would otherwise pick.
       `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at
-       FROM service s JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(environment, namespace, name)
-         USING (environment, namespace, name)`,
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS k(environment, namespace, name)
+       CROSS JOIN LATERAL (
+         SELECT * FROM service s WHERE s.environment = k.environment AND s.namespace = k.namespace AND s.name = k.name
+       ) s`,
       keys.map(([, s]) => s.environment),
       keys.map(([, s]) => s.namespace),
       keys.map(([, s]) => s.name),
@@ -133,7 +137,8 @@ async function upsertInstances(tx: Tx, events: ReloadEventInput[], serviceOf: (e
   const find = (keys: typeof wanted) =>
     tx.query<Row[]>(
       `SELECT i.id, i.service_id, i.instance_key, i.labels, i.first_seen_at, i.last_seen_at
-       FROM instance i JOIN unnest($1::int[], $2::text[]) AS k(service_id, instance_key) USING (service_id, instance_key)`,
+       FROM unnest($1::int[], $2::text[]) AS k(service_id, instance_key)
+       CROSS JOIN LATERAL (SELECT * FROM instance i WHERE i.service_id = k.service_id AND i.instance_key = k.instance_key) i`,
       keys.map(([, i]) => i.serviceId),
       keys.map(([, i]) => i.key),
     );

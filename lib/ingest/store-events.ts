@@ -1,5 +1,6 @@
 import "server-only";
 import { transaction } from "@/lib/db/client";
+import { compareCodePoints } from "@/lib/domain/keys";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { iso, type Tx } from "./sql";
@@ -30,19 +31,22 @@ export interface StoreOptions {
 
 export async function storeEvents(events: ReloadEventInput[], options: StoreOptions = {}): Promise<StoreResult> {
   // A repeat inside one request: the same content is a duplicate, other content a conflict.
-  const first = new Map<string, { position: number; content: string }>();
+  const first = new Map<string, { position: number; content: string | null }>();
   const unique: ReloadEventInput[] = [];
   const positions: number[] = [];
   const rejected: StoreResult["rejected"] = [];
   let inBatchDuplicates = 0;
   events.forEach((e, position) => {
-    const content = eventContent(e);
     const seen = first.get(e.id);
     if (!seen) {
-      first.set(e.id, { position, content });
+      first.set(e.id, { position, content: null });
       unique.push(e);
       positions.push(position);
-    } else if (seen.content === content) inBatchDuplicates++;
+      return;
+    }
+    // Compared only when an id repeats, which is rare.
+    seen.content ??= eventContent(events[seen.position]!);
+    if (seen.content === eventContent(e)) inBatchDuplicates++;
     else rejected.push({ position, reason: ID_CONFLICT_REASON });
   });
   if (unique.length === 0) return { accepted: 0, duplicates: inBatchDuplicates, acceptedIds: [], rejected };
@@ -128,7 +132,7 @@ async function storeInTransaction(
  */
 async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities): Promise<{ inserted: Set<string>; conflicts: number[] }> {
   // In id order (code point order), so concurrent inserts of the same ids wait in one order.
-  const order = events.map((_, i) => i).sort((a, b) => Buffer.compare(Buffer.from(events[a]!.id), Buffer.from(events[b]!.id)));
+  const order = events.map((_, i) => i).sort((a, b) => compareCodePoints(events[a]!.id, events[b]!.id));
   const rows = order.map((i) => events[i]!);
   const columns = [
     rows.map((e) => e.id),

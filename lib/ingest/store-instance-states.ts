@@ -45,14 +45,17 @@ export async function updateInstanceStates(
   const ordered = inLockOrder([...groups.values()], (g) => [g.instanceId, g.kind, g.resource]);
 
   const lockStates = async (keys: typeof ordered) => {
+    // Probed and locked one key at a time, in the (sorted) order of the keys: the lock order.
     const rows = await tx.query<StateRow[]>(
       `SELECT st.instance_id, st.kind, st.resource, st.version, st.since, st.last_phase, st.last_phase_at,
               st.outcome, st.last_error, st.last_reload_id
-       FROM instance_state st
-       JOIN unnest($1::int[], $2::text[], $3::text[]) AS k(instance_id, kind, resource)
-         ON st.instance_id = k.instance_id AND st.kind = k.kind AND st.resource = k.resource
-       ORDER BY st.instance_id, st.kind COLLATE "C", st.resource COLLATE "C"
-       FOR NO KEY UPDATE OF st`,
+       FROM unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY AS k(instance_id, kind, resource, n)
+       CROSS JOIN LATERAL (
+         SELECT * FROM instance_state st
+         WHERE st.instance_id = k.instance_id AND st.kind = k.kind AND st.resource = k.resource
+         FOR NO KEY UPDATE
+       ) st
+       ORDER BY k.n`,
       keys.map((g) => g.instanceId),
       keys.map((g) => g.kind),
       keys.map((g) => g.resource),
