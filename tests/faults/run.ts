@@ -1,0 +1,249 @@
+// npm run test:faults — ingest loses and duplicates nothing under faults (issue 5).
+//
+// Against the built app (`npm test` builds it first) and the local PostgreSQL at DATABASE_URL
+// (default postgresql://postgres@127.0.0.1:5432/postgres): a fresh database, migrated;
+// `next start` on a free 127.0.0.1 port; a retrying exporter (6 senders, batches of 50–150
+// events with unique ids) sends 30,000 events while PostgreSQL is restarted, the app is
+// SIGKILLed and started again, and PostgreSQL is stopped as if it crashed and started 5 s
+// later. Then it counts rows: every event answered 200 is stored exactly once.
+//
+// It restarts the PostgreSQL server, so it runs alone, after `npm test`, never inside it. It
+// needs root or the cluster's owner and Debian's pg_ctlcluster, and says so rather than
+// pretending. Whatever happens, PostgreSQL is left running and the database is dropped.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { App, freePort } from "./app";
+import { cellKey, EventSource, Exporter, sleep } from "./exporter";
+import {
+  crashPostgres,
+  createMigratedDatabase,
+  dropDatabase,
+  ensureRunning,
+  findCluster,
+  localServerUrl,
+  restartPostgres,
+  startPostgres,
+  waitUntilAccepting,
+  withClient,
+  type Cluster,
+} from "./postgres";
+
+const EVENTS = 30_000;
+const SENDERS = 6;
+/** events per second: the run lasts about 70 s plus the outages, so every fault meets traffic */
+const RATE = 430;
+const SEND_DEADLINE_MS = 4 * 60_000;
+const OUTAGE_MS = 5_000;
+const SEED = 20261123;
+const TOKEN = "rs_faults_token_for_the_fault_test_0001";
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+const checks: Check[] = [];
+const check = (name: string, ok: boolean, detail?: string) => checks.push({ name, ok, detail });
+const log = (message: string) => console.log(`[faults] ${new Date().toISOString().slice(11, 19)} ${message}`);
+
+const runTag = `flt${process.pid}${Date.now().toString(36)}`;
+const databaseName = `reloadscope_faults_${process.pid}_${Date.now().toString(36)}`;
+const logFile = path.join(os.tmpdir(), `reloadscope-faults-${process.pid}.log`);
+
+let serverUrl: URL | null = null;
+let cluster: Cluster | null = null;
+let app: App | null = null;
+let databaseCreated = false;
+let cleaning: Promise<void> | null = null;
+
+/** Leaves the machine as it was: app stopped, PostgreSQL running, the test database dropped. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await app?.kill("SIGTERM").catch((error) => console.error(`[faults] could not stop the app: ${(error as Error).message}`));
+    if (cluster && serverUrl) {
+      const running = await ensureRunning(cluster, serverUrl).then(
+        () => null,
+        (error: Error) => error.message,
+      );
+      check(`PostgreSQL ${cluster.version}/${cluster.name} left running`, running === null, running ?? undefined);
+    }
+    if (databaseCreated && serverUrl) {
+      const dropped = await dropDatabase(serverUrl, databaseName).then(
+        () => null,
+        (error: Error) => error.message,
+      );
+      check(`test database ${databaseName} dropped`, dropped === null, dropped ?? undefined);
+    }
+  })();
+  return cleaning;
+}
+
+function finish(code: number): never {
+  const passed = checks.filter((c) => c.ok).length;
+  const failed = checks.length - passed;
+  for (const c of checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}${c.detail ? `\n         ${c.detail.split("\n").join("\n         ")}` : ""}`);
+  console.log(`faults: ${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || code !== 0 ? Math.max(code, 1) : 0);
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    check("the run was not interrupted", false, signal);
+    void cleanup().finally(() => finish(130));
+  });
+}
+
+async function main(): Promise<void> {
+  // Preconditions: a build, a local PostgreSQL this process may restart.
+  if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
+    check("the app is built", false, "no .next/BUILD_ID: run `npm test` (it builds first) or `npm run build` before `npm run test:faults`");
+    return;
+  }
+  try {
+    serverUrl = localServerUrl(process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+  } catch (error) {
+    check("DATABASE_URL is a local PostgreSQL", false, (error as Error).message);
+    return;
+  }
+  const found = findCluster(Number(serverUrl.port || 5432));
+  if (typeof found === "string") {
+    check("PostgreSQL can be restarted from here", false, found);
+    return;
+  }
+  cluster = found;
+  await waitUntilAccepting(serverUrl, 30_000);
+  log(`PostgreSQL ${cluster.version}/${cluster.name} on 127.0.0.1:${cluster.port}; database ${databaseName}`);
+
+  const dbUrl = await createMigratedDatabase(serverUrl, databaseName);
+  databaseCreated = true;
+  app = new App({ port: await freePort(), databaseUrl: dbUrl, ingestToken: TOKEN, logFile });
+  await app.start();
+  log(`app on ${app.baseUrl} (log: ${logFile}); sending ${EVENTS} events with ${SENDERS} senders`);
+
+  const source = new EventSource(runTag, EVENTS, SEED);
+  const exporter = new Exporter(source, {
+    port: Number(new URL(app.baseUrl).port),
+    token: TOKEN,
+    senders: SENDERS,
+    rate: RATE,
+    deadline: Date.now() + SEND_DEADLINE_MS,
+    seed: SEED,
+  });
+  let exporterDone = false;
+  const sending = exporter.run().finally(() => (exporterDone = true));
+
+  // The faults, each once the run has made a given share of its events, so traffic is flowing.
+  const faults: string[] = [];
+  const whenMade = async (share: number) => {
+    while (!exporterDone && source.made < share * EVENTS) await sleep(100);
+    return !exporterDone;
+  };
+  const inFlight = () =>
+    `${source.made} events made, ${exporter.stats.eventsAcknowledged} acknowledged, ${exporter.stats.retries} retries, ${exporter.stats.networkErrors} network errors`;
+  const injecting = (async () => {
+    if (await whenMade(0.15)) {
+      log(`PostgreSQL restart (fast shutdown) — ${inFlight()}`);
+      await restartPostgres(cluster!);
+      faults.push("PostgreSQL restarted");
+    }
+    if (await whenMade(0.4)) {
+      log(`app SIGKILL — ${inFlight()}`);
+      await app!.kill("SIGKILL");
+      await sleep(2_000);
+      await app!.start();
+      log(`app started again — ${inFlight()}`);
+      faults.push("app SIGKILLed and started again");
+    }
+    if (await whenMade(0.65)) {
+      log(`PostgreSQL stopped as if crashed (immediate shutdown) for ${OUTAGE_MS / 1000} s — ${inFlight()}`);
+      await crashPostgres(cluster!);
+      await sleep(OUTAGE_MS);
+      await startPostgres(cluster!);
+      log(`PostgreSQL started again — ${inFlight()}`);
+      faults.push("PostgreSQL crashed and started again after 5 s");
+    }
+  })();
+  await Promise.all([sending, injecting]);
+  const { stats } = exporter;
+  log(`sending done: ${inFlight()}; ${stats.attempts} requests, answers ${JSON.stringify(Object.fromEntries(stats.statuses))}`);
+
+  check(
+    "faults injected while events were in flight: PostgreSQL restart, app SIGKILL, PostgreSQL crash with 5 s down",
+    faults.length === 3,
+    faults.length === 3 ? undefined : `only: ${faults.join("; ") || "none"} (the exporter finished first)`,
+  );
+  check(
+    `every batch answered 200 before the deadline (${stats.batchesAcknowledged} batches, ${stats.retries} retries)`,
+    exporter.unacknowledged.length === 0 && source.made === EVENTS && stats.refused.length === 0,
+    exporter.unacknowledged.length || source.made < EVENTS || stats.refused.length
+      ? `${exporter.unacknowledged.length} batches unanswered at the deadline; ${EVENTS - source.made} events never sent; refused: ${stats.refused.slice(0, 3).join(" | ")}`
+      : undefined,
+  );
+  check(
+    "every 200 accounts for its whole batch (accepted + duplicates = events, none rejected)",
+    stats.badAnswers.length === 0,
+    stats.badAnswers.slice(0, 5).join("\n") || undefined,
+  );
+  check(
+    "outages answered 503 or 429 with Retry-After (or no connection), never another 5xx",
+    stats.contractViolations.length === 0,
+    stats.contractViolations.length ? `${stats.contractViolations.length} answers, e.g.:\n${stats.contractViolations.slice(0, 3).join("\n")}` : undefined,
+  );
+
+  // Count what the database kept.
+  await ensureRunning(cluster, serverUrl);
+  const stored = await withClient(new URL(dbUrl), async (client) => {
+    const ids = (await client.query<{ id: string }>(`SELECT id FROM reload_event`)).rows.map((r) => r.id);
+    const cells = (
+      await client.query<{ service: string; instance: string; kind: string; resource: string }>(
+        `SELECT s.name AS service, i.instance_key AS instance, st.kind, st.resource
+         FROM instance_state st JOIN instance i ON i.id = st.instance_id JOIN service s ON s.id = st.service_id`,
+      )
+    ).rows.map((r) => cellKey(r));
+    return { ids, cells: new Set(cells) };
+  });
+  const storedIds = new Set(stored.ids);
+  const lost = [...exporter.acknowledged].filter((id) => !storedIds.has(id));
+  const duplicated = stored.ids.length - storedIds.size;
+  const phantom = stored.ids.filter((id) => !source.sent.has(id));
+  const unacknowledgedStored = exporter.unacknowledged.flatMap((b) => b.ids).filter((id) => storedIds.has(id)).length;
+  log(
+    `reload_event: ${stored.ids.length} rows, ${storedIds.size} distinct ids; acknowledged ${exporter.acknowledged.size}; ` +
+      `reported accepted ${stats.acceptedReported} + duplicates ${stats.duplicatesReported}`,
+  );
+
+  check(`0 lost: all ${exporter.acknowledged.size} acknowledged events are stored`, lost.length === 0, lost.length ? `${lost.length} lost, e.g. ${lost.slice(0, 5).join(", ")}` : undefined);
+  check(
+    `0 duplicated, none extra: ${stored.ids.length} rows = ${storedIds.size} distinct ids = acknowledged events (+ ${unacknowledgedStored} stored from unanswered batches)`,
+    duplicated === 0 && stored.ids.length === exporter.acknowledged.size + unacknowledgedStored,
+    duplicated ? `${duplicated} ids stored twice` : stored.ids.length !== exporter.acknowledged.size + unacknowledgedStored ? "row count differs" : undefined,
+  );
+  check("no row that was never sent", phantom.length === 0, phantom.length ? `${phantom.length}, e.g. ${phantom.slice(0, 5).join(", ")}` : undefined);
+  check(
+    `answers never overcount: accepted reported (${stats.acceptedReported}) <= rows stored (${stored.ids.length})`,
+    stats.acceptedReported <= stored.ids.length,
+  );
+  // The read model is written in the same transaction as the events (ADR 0003).
+  const expectedCells = new Set([...exporter.acknowledged].map((id) => source.sent.get(id)).filter((c): c is string => c !== null && c !== undefined));
+  const missingCells = [...expectedCells].filter((c) => !stored.cells.has(c));
+  check(
+    `read model: each of the ${expectedCells.size} instance × resource pairs acknowledged has its instance_state row`,
+    missingCells.length === 0,
+    missingCells.length ? `${missingCells.length} missing, e.g. ${missingCells.slice(0, 3).map((c) => c.split("\u0000").join(" / ")).join(", ")}` : undefined,
+  );
+}
+
+main()
+  .catch((error) => {
+    check("the run completed", false, (error as Error).stack ?? String(error));
+    if (app) console.error(`[faults] app log tail:\n${app.logTail()}`);
+  })
+  .then(cleanup)
+  .then(() => {
+    const failed = checks.some((c) => !c.ok);
+    if (failed && app) console.log(`[faults] app log: ${logFile}`);
+    else fs.rmSync(logFile, { force: true });
+    finish(0);
+  });
