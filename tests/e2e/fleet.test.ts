@@ -92,11 +92,11 @@ describe("fleet version matrix", () => {
     expect(await row.textContent()).toContain("e2e-v1");
   });
 
-  test("an unknown service id answers with a not-found page", async () => {
-    // The page streams behind a loading state, so the answer is read from what it shows.
-    await page.goto(`${baseUrl}/services/999999`);
-    await expect.poll(() => page.textContent("body")).toContain("No such service");
-    await page.goto(`${baseUrl}/services/not-a-number`);
-    await expect.poll(() => page.textContent("body")).toContain("No such service");
+  test("an unknown service id answers 404 with a not-found page", async () => {
+    for (const id of ["999999", "not-a-number"]) {
+      const response = await page.goto(`${baseUrl}/services/${id}`);
+      expect(response?.status()).toBe(404);
+      await expect.poll(() => page.textContent("body")).toMatch(/No such service|Page not found/);
+    }
   });
 });
