@@ -30,3 +30,11 @@ export function isoUtc(date: Date | null): string {
 export function serviceLabel(s: { environment: string; namespace: string; name: string }): string {
   return [s.environment, s.namespace, s.name].filter(Boolean).join(" / ");
 }
+
+// Fixed locale and zone: the server renders it, and the browser must hydrate the same text.
+const CLOCK_UTC = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+
+/** "14:03:07 UTC": a time of day that reads the same on the server and in every browser. */
+export function clockTimeUtc(date: Date): string {
+  return `${CLOCK_UTC.format(date)} UTC`;
+}

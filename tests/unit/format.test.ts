@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatDuration, isoUtc, relativeTime, serviceLabel } from "@/lib/format";
+import { clockTimeUtc, formatDuration, isoUtc, relativeTime, serviceLabel } from "@/lib/format";
 
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const before = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
@@ -74,5 +74,29 @@ describe("formatDuration carries a rounded-up unit into the next", () => {
     [9_960, "10 s"],
   ])("formatDuration(%i) → %s", (ms, expected) => {
     expect(formatDuration(ms)).toBe(expected);
+  });
+});
+
+describe("clockTimeUtc: the same text on the server and in any browser", () => {
+  test.each<[string, string]>([
+    ["2026-11-21T14:03:07.412Z", "14:03:07 UTC"],
+    ["2026-11-21T00:00:00.000Z", "00:00:00 UTC"],
+    ["2026-11-21T23:59:59.999Z", "23:59:59 UTC"],
+    // another zone's midnight is still formatted in UTC
+    ["2026-11-22T00:30:00+02:00", "22:30:00 UTC"],
+  ])("%s → %s", (iso, expected) => {
+    expect(clockTimeUtc(new Date(iso))).toBe(expected);
+  });
+
+  test("it does not follow the process's time zone", () => {
+    const before = process.env.TZ;
+    try {
+      process.env.TZ = "Asia/Kolkata";
+      expect(clockTimeUtc(new Date("2026-11-21T14:03:07Z"))).toBe("14:03:07 UTC");
+      expect(new Date("2026-11-21T14:03:07Z").toLocaleTimeString("en-GB")).not.toBe("14:03:07");
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
   });
 });

@@ -1,17 +1,22 @@
 import type { Metadata } from "next";
+import { EmptyFleet } from "@/components/fleet/empty-fleet";
 import { FleetFiltersForm } from "@/components/fleet/fleet-filters";
 import { FleetStats } from "@/components/fleet/fleet-stats";
 import { LiveRefresh } from "@/components/fleet/live-refresh";
 import { VersionMatrix } from "@/components/fleet/version-matrix";
-import { EmptyFleet } from "@/components/fleet/empty-fleet";
 import { fleetHref, parseFleetFilters } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
+import { getFleetStatus } from "@/lib/fleet/status";
+import { clockTimeUtc } from "@/lib/format";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Fleet" };
 
 export default async function FleetPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const filters = parseFleetFilters(await searchParams);
+  // The latest change is read before the matrix: a change in between then shows as "changed"
+  // (a harmless refresh) instead of being missed.
+  const status = await getFleetStatus();
   const matrix = await getFleetMatrix(filters);
   const filtered = Boolean(filters.env || filters.ns || filters.kind || filters.q || filters.drifting);
 
@@ -22,7 +27,11 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
           <h1>Fleet versions</h1>
           <div className="muted">What every instance of every service runs, per kind of reloadable thing.</div>
         </div>
-        <LiveRefresh loadedAt={matrix.generatedAt.toISOString()} />
+        <LiveRefresh
+          renderedChangeAt={status.latestChangeAt?.toISOString() ?? null}
+          renderedAt={matrix.generatedAt.toISOString()}
+          renderedAtLabel={clockTimeUtc(matrix.generatedAt)}
+        />
       </div>
       <FleetStats totals={matrix.totals} filtered={filtered} driftingHref={fleetHref({ ...filters, drifting: true, page: 1 })} />
       <FleetFiltersForm filters={filters} facets={matrix.facets} />

@@ -1,0 +1,176 @@
+// Pages as a browser sees them (issue 5, finding 10 and 11): no console error or page error
+// (a hydration mismatch is one) on the fleet and a service page, even in a browser whose
+// locale and time zone differ from the server's; real status codes for unknown services and
+// malformed paths; "the fleet changed" decided on server times; an icon.
+import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { launchBrowser } from "../support/browser";
+
+let browser: Browser;
+let context: BrowserContext;
+const baseUrl = inject("baseUrl");
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  // Far from the server's locale and zone (the server renders in en / UTC): anything the
+  // browser formats for itself while hydrating would differ from the server's HTML.
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE", timezoneId: "Pacific/Kiritimati" });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A page that records every console error and uncaught page error. */
+async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("console", (message: ConsoleMessage) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()} (${message.location().url})`);
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  return { page, problems };
+}
+
+/** The live-refresh poll runs only after hydration, so its first answer means the page hydrated. */
+function firstStatusPoll(page: Page) {
+  return page.waitForResponse((r) => r.url().endsWith("/api/v1/fleet/status"), { timeout: 30_000 });
+}
+
+async function post(events: Record<string, unknown>[]) {
+  const response = await fetch(`${baseUrl}/api/v1/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${inject("ingestToken")}`, "content-type": "application/json" },
+    body: JSON.stringify(events),
+  });
+  expect(response.status).toBe(200);
+  expect((await response.json()).rejected ?? []).toEqual([]);
+}
+
+describe("no console errors, no hydration mismatch", () => {
+  test("on /fleet", async () => {
+    const { page, problems } = await watchedPage();
+    const polled = firstStatusPoll(page);
+    const response = await page.goto(`${baseUrl}/fleet`);
+    expect(response?.status()).toBe(200);
+    await page.locator("table.matrix").waitFor();
+    expect((await polled).status()).toBe(200);
+    await page.waitForLoadState("networkidle");
+    // the server formatted the time shown, in UTC
+    expect(await page.locator("text=/as of \\d\\d:\\d\\d:\\d\\d UTC/").count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  test("on a service page reached from the matrix, and loaded directly", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(`${baseUrl}/fleet?env=prod&ns=identity`);
+    await page.click('tr[data-service="auth-gateway"] a');
+    await page.waitForURL(/\/services\/\d+$/);
+    await expect.poll(() => page.locator("h1").textContent()).toBe("auth-gateway");
+    await page.locator("[data-instance]").first().waitFor();
+
+    const direct = await page.goto(page.url());
+    expect(direct?.status()).toBe(200);
+    await page.locator("[data-instance]").first().waitFor();
+    await page.waitForLoadState("networkidle");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  test("on /fleet?q=%00: an ordinary empty result, not an error view", async () => {
+    const { page, problems } = await watchedPage();
+    const response = await page.goto(`${baseUrl}/fleet?q=%00`);
+    expect(response?.status()).toBe(200);
+    await page.locator("table.matrix").waitFor();
+    expect(await page.locator("text=This view could not be loaded").count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("status codes", () => {
+  test.each([
+    ["/services/999999", 404],
+    ["/services/0", 404],
+    ["/services/not-a-number", 404],
+    ["/services/%", 400],
+    ["/services/%E0%A4%A", 400],
+    ["/no-such-page", 404],
+  ])("GET %s answers %i", async (path, status) => {
+    const response = await fetch(`${baseUrl}${path}`, { redirect: "manual" });
+    expect(response.status).toBe(status);
+  });
+
+  test("an unknown service shows its not-found page in the browser, with a 404", async () => {
+    const { page } = await watchedPage();
+    const response = await page.goto(`${baseUrl}/services/999999`);
+    expect(response?.status()).toBe(404);
+    await expect.poll(() => page.textContent("body")).toMatch(/No such service|Page not found/);
+    expect(await page.locator('a[href="/fleet"]').count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  test("a known service is 200", async () => {
+    const fleet = await (await fetch(`${baseUrl}/fleet`)).text();
+    const href = /href="(\/services\/\d+)"/.exec(fleet)?.[1];
+    expect(href).toBeDefined();
+    expect((await fetch(`${baseUrl}${href}`)).status).toBe(200);
+  });
+
+  test("the icon is served", async () => {
+    const ico = await fetch(`${baseUrl}/favicon.ico`);
+    expect(ico.status).toBe(200);
+    const bytes = new Uint8Array(await ico.arrayBuffer());
+    // ICONDIR: reserved 0, type 1 (icon)
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    const svg = await fetch(`${baseUrl}/icon.svg`);
+    expect(svg.status).toBe(200);
+    expect(await svg.text()).toContain("<svg");
+    const html = await (await fetch(`${baseUrl}/fleet`)).text();
+    expect(html).toMatch(/<link[^>]*rel="icon"[^>]*href="\/icon\.svg"/);
+  });
+});
+
+describe("'the fleet changed since this view loaded' compares server times", () => {
+  test("a change reported with a time ahead of the server's clock is not news on a fresh load, and the next change is", async () => {
+    // An instance of staging search-api reports a version two minutes ahead of the server's
+    // clock (a skewed reporter, within the five minutes ingest allows).
+    const { page, problems } = await watchedPage();
+    await page.goto(`${baseUrl}/fleet?env=staging&ns=search`);
+    await page.click('tr[data-service="search-api"] a');
+    await page.waitForURL(/\/services\/\d+$/);
+    const instance = await page.locator("[data-instance]").first().getAttribute("data-instance");
+    expect(instance).toBeTruthy();
+    const report = (version: string, aheadMs: number) => ({
+      id: `e2e-clock-${version}`,
+      environment: "staging",
+      namespace: "search",
+      service: "search-api",
+      instance,
+      kind: "flags",
+      resource: "e2e-clock.json",
+      phase: "heartbeat",
+      toVersion: version,
+      occurredAt: new Date(Date.now() + aheadMs).toISOString(),
+    });
+    await post([report("clock-1", 2 * 60_000)]);
+
+    // Rendered after that change: the page knows it, so the poll has nothing newer. (The
+    // server's clock is two minutes behind that change: a comparison with "now" said changed.)
+    await page.goto(`${baseUrl}/fleet`);
+    const badge = page.locator("[data-live-refresh]");
+    const rendered = await badge.getAttribute("data-rendered-change");
+    expect(Date.parse(rendered!)).toBeGreaterThan(Date.now());
+    // wait until the first poll's answer is rendered, then look
+    await expect.poll(() => badge.getAttribute("data-polled-change"), { timeout: 30_000 }).toBe(rendered);
+    const changed = page.locator("text=the fleet changed since this view loaded");
+    expect(await changed.count()).toBe(0);
+
+    // A later change: the next poll (every 10 s) reports it.
+    await post([report("clock-2", 3 * 60_000)]);
+    await changed.waitFor({ timeout: 30_000 });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
