@@ -27,6 +27,10 @@ const schema = z.object({
   DRIFT_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Instances silent for longer are treated as gone: out of the matrix and drift checks. */
   INSTANCE_STALE_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  /** A reload whose targets have not all finished this long after its last control step expires. */
+  RELOAD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Events older than this are refused, and history older than this is dropped. */
+  RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
 });
 
 export type Env = z.infer<typeof schema>;
