@@ -131,11 +131,11 @@ describe("POST /api/v1/events: refused input writes nothing", () => {
     expect(await countEvents()).toBe(0);
   });
 
-  test("a revoked token → 401", async () => {
-    const { createIngestToken } = await import("@/lib/ingest/tokens");
+  test("a revoked token → 401 (revoked through the app: at once in this process)", async () => {
+    const { createIngestToken, revokeIngestToken } = await import("@/lib/ingest/tokens");
     const { id, token } = await createIngestToken("to revoke");
     expect((await postEvents(event(), { token })).status).toBe(200);
-    await db().ingestToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    expect(await revokeIngestToken(id)).toBe(true);
     expect((await postEvents(event(), { token })).status).toBe(401);
   });
 
