@@ -76,7 +76,7 @@ export interface ServiceDetail {
   service: ServiceHeader;
   /** Every kind/resource the service's instances report, with drift over all its live pairs. */
   columns: ResourceColumn[];
-  /** One page of instances, live ones first, then by instance id. */
+  /** One page of instances, live ones first, then by service.instance.id (instance_key). */
   instances: InstanceRow[];
   instanceCounts: { total: number; live: number };
   page: number;
@@ -265,7 +265,7 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
   };
 }
 
-/** One page of instances (live first, then by instance id) and their states, read side by side. */
+/** One page of instances (live first, then by service.instance.id (instance_key)) and their states, read side by side. */
 async function loadInstancePage(serviceId: number, page: number, cutoff: string) {
   const q = sql();
   const pageSql = `SELECT id, instance_key, labels, first_seen_at, last_seen_at FROM instance WHERE service_id = $1
