@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { DEMO_SERVICES, demoFleetEvents } from "@/lib/demo/demo-fleet";
 import { assessDrift, type VersionCount } from "@/lib/domain/drift";
 import { foldInstanceState, type InstanceState } from "@/lib/domain/instance-state";
@@ -9,24 +9,19 @@ import {
   type ReloadFacts,
 } from "@/lib/domain/reload-status";
 import type { ReloadEventInput, ReloadStatus } from "@/lib/domain/types";
-import { parseEvents } from "@/lib/ingest/parse-events";
+import { DEFAULT_RETENTION_MS, parseEvents } from "@/lib/ingest/parse-events";
 import { countsOf } from "./helpers";
 
 const NOW = new Date("2026-11-21T15:00:00.000Z");
-
-beforeAll(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(NOW);
-});
-afterAll(() => {
-  vi.useRealTimers();
-});
+/** RELOAD_TIMEOUT_SECONDS' default. */
+const TIMEOUT_MS = 900_000;
+const BOUNDS = { now: NOW, retentionMs: DEFAULT_RETENTION_MS };
 
 const wire = demoFleetEvents({ now: NOW });
 const serviceKey = (e: Record<string, unknown> | ReloadEventInput) => `${String(e.environment)}/${String(e.namespace)}/${String(e.service)}`;
 
 function parsedDemo(): ReloadEventInput[] {
-  const parsed = parseEvents(wire, "json", wire.length);
+  const parsed = parseEvents(wire, "json", wire.length, BOUNDS);
   expect(parsed.rejected).toEqual([]);
   return parsed.events.map((p) => p.event);
 }
@@ -44,7 +39,7 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 
 describe("demo fleet: shape", () => {
   test("every demo event passes parseEvents with zero rejections", () => {
-    const parsed = parseEvents(wire, "json", wire.length);
+    const parsed = parseEvents(wire, "json", wire.length, BOUNDS);
     expect(parsed.total).toBe(wire.length);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.events).toHaveLength(wire.length);
@@ -118,9 +113,11 @@ function demoFolded(): Folded {
   const events = parsedDemo();
   const reloads = [...groupBy(events.filter((e) => e.reloadId), (e) => e.reloadId!).entries()].map(([reloadId, list]) => {
     const facts = list.reduce<ReloadFacts | null>(foldReloadFacts, null)!;
-    const counts = countsOf(list);
     const first = list[0]!;
-    return { reloadId, key: `${serviceKey(first)}/${first.kind}/${first.resource}`, facts, status: deriveReloadStatus(facts, counts) };
+    // No demo dispatch names its targets: the scope is the service's instances (all live).
+    const targets = DEMO_SERVICES.find((s) => `${s.environment}/${s.namespace}/${s.name}` === serviceKey(first))!.instances;
+    const counts = countsOf(list, targets);
+    return { reloadId, key: `${serviceKey(first)}/${first.kind}/${first.resource}`, facts, status: deriveReloadStatus(facts, counts, NOW, TIMEOUT_MS) };
   });
   const states = [...groupBy(events.filter((e) => e.instance), (e) => `${serviceKey(e)}/${e.kind}/${e.resource}\u0000${e.instance}`).entries()].map(
     ([key, list]) => ({ cell: key.split("\u0000")[0]!, instance: key.split("\u0000")[1]!, state: foldInstanceState(null, list)! }),
@@ -156,7 +153,8 @@ describe("demo fleet through the domain functions", () => {
   test.each<[string, ReloadStatus]>([
     ["prod/identity/auth-gateway/policy/authz.rego", "failed"],
     ["prod/edge/ingress/routes/routes.yaml", "partially_failed"],
-    ["prod/search/indexer/config/ranking.yaml", "in_progress"],
+    // One indexer instance never finished its last reload, days ago: past the deadline it expired.
+    ["prod/search/indexer/config/ranking.yaml", "expired"],
     ["prod/payments/checkout-api/config/checkout.yaml", "succeeded"],
   ])("the last reload of %s is %s", (cell, status) => {
     expect(reloadsOf(cell).at(-1)!.status).toBe(status);
@@ -165,7 +163,7 @@ describe("demo fleet through the domain functions", () => {
   test("every other reload succeeded", () => {
     const { reloads } = demoFolded();
     const counts = reloads.reduce<Record<string, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {});
-    expect(counts).toEqual({ succeeded: reloads.length - 3, failed: 1, partially_failed: 1, in_progress: 1 });
+    expect(counts).toEqual({ succeeded: reloads.length - 3, failed: 1, partially_failed: 1, expired: 1 });
   });
 
   test("the NACKing ingress proxy still shows the NACK after its later heartbeats, on the old routes", () => {
@@ -185,7 +183,8 @@ describe("demo fleet through the domain functions", () => {
     ["prod/search/indexer/config/ranking.yaml", true, 1],
     ["prod/edge/ingress/routes/routes.yaml", true, 1],
     ["prod/payments/checkout-api/config/checkout.yaml", false, 0],
-    ["prod/identity/auth-gateway/policy/authz.rego", false, 0],
+    // A failed reload keeps its target desired: the six instances left on the old policy drift.
+    ["prod/identity/auth-gateway/policy/authz.rego", true, 6],
     ["staging/edge/ingress/routes/routes.yaml", false, 0],
   ])("%s drifting %s with %i instance(s) off desired", (cell, drifting, offDesired) => {
     const d = drift(cell);

@@ -1,5 +1,5 @@
-import { instancePhaseBucket, type ReloadInstanceCounts } from "@/lib/domain/reload-status";
 // Shared builders for the unit tests: plain objects, no I/O.
+import { instancePhaseBucket, type InstanceBucket, type ReloadInstanceCounts } from "@/lib/domain/reload-status";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 
 export const T0 = Date.parse("2026-11-21T14:00:00.000Z");
@@ -30,6 +30,8 @@ export function domainEvent(overrides: Partial<ReloadEventInput> & { phase: Phas
     traceId: null,
     spanId: null,
     attributes: {},
+    targets: null,
+    targetCount: null,
     ...overrides,
   };
 }
@@ -61,8 +63,12 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-/** The instance counts as the store derives them: each instance's latest bucketed phase. */
-export function countsOf(events: ReloadEventInput[]): ReloadInstanceCounts {
+/**
+ * The instance counts as the store derives them: each instance's latest bucketed phase.
+ * `targets` (M of "N of M") defaults to the instances that reported, as when a reload has
+ * no dispatched scope; it is never below them (reloadScope).
+ */
+export function countsOf(events: ReloadEventInput[], targets?: number): ReloadInstanceCounts {
   const latest = new Map<string, ReloadEventInput>();
   for (const e of events) {
     if (e.instance === null || instancePhaseBucket(e.phase) === null) continue;
@@ -72,13 +78,15 @@ export function countsOf(events: ReloadEventInput[]): ReloadInstanceCounts {
   const rows = [...latest.values()];
   const maxAt = (list: ReloadEventInput[]) =>
     list.length ? new Date(Math.max(...list.map((e) => e.occurredAt.getTime()))) : null;
-  const inBucket = (b: string) => rows.filter((e) => instancePhaseBucket(e.phase) === b);
+  const inBucket = (b: InstanceBucket) => rows.filter((e) => instancePhaseBucket(e.phase) === b);
   return {
+    targets: Math.max(targets ?? rows.length, rows.length),
     reporting: rows.length,
     succeeded: inBucket("succeeded").length,
+    nacked: inBucket("nacked").length,
     failed: inBucket("failed").length,
-    inProgress: inBucket("inProgress").length,
     rolledBack: inBucket("rolledBack").length,
+    inProgress: inBucket("inProgress").length,
     lastSucceededAt: maxAt(inBucket("succeeded")),
     lastFinishedAt: maxAt(rows.filter((e) => instancePhaseBucket(e.phase) !== "inProgress")),
   };

@@ -1,6 +1,7 @@
+import { isDeepStrictEqual } from "node:util";
 import { describe, expect, test } from "vitest";
 import { affectsInstanceState, foldInstanceState, needsWrite, nextInstanceState, type InstanceState } from "@/lib/domain/instance-state";
-import { PHASES, type Phase } from "@/lib/domain/types";
+import { PHASES, type Phase, type ReloadEventInput } from "@/lib/domain/types";
 import fixture from "../fixtures/instance-state-transitions.json";
 import { at, domainEvent, reviveDates, shuffled } from "./helpers";
 
@@ -110,6 +111,32 @@ describe("nextInstanceState: out-of-order events", () => {
     expect(next?.version).toBe("v2");
   });
 
+  test.each<[string, Parameters<typeof domainEvent>[0], Date]>([
+    ["a late applied of the current version, before since", { phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(50) }, at(50)],
+    ["a late heartbeat on the current version, before since", { phase: "heartbeat", toVersion: "v2", occurredAt: at(45) }, at(45)],
+    ["a late received of a reload from the current version", { phase: "received", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: at(40) }, at(40)],
+    ["a late nacked of a reload from the current version", { phase: "nacked", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", error: "x", occurredAt: at(41) }, at(41)],
+    ["a late rolled_back to the current version", { phase: "rolled_back", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: at(42) }, at(42)],
+  ])("%s lowers `since` and nothing else", (_name, event, since) => {
+    const next = nextInstanceState(applied, domainEvent(event));
+    expect(next).toEqual({ ...applied, since });
+    expect(applied.since).toEqual(at(60));
+  });
+
+  test.each<[string, Parameters<typeof domainEvent>[0]]>([
+    ["a late applied of the current version after since", { phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(60.5) }],
+    ["a late heartbeat of the current version exactly at since", { phase: "heartbeat", toVersion: "v2", occurredAt: at(60) }],
+    ["a late received without a fromVersion", { phase: "received", reloadId: "rl-3", fromVersion: null, toVersion: "v3", occurredAt: at(40) }],
+    ["a late applied without a toVersion", { phase: "applied", reloadId: "rl-2", fromVersion: "v2", toVersion: null, occurredAt: at(40) }],
+  ])("%s returns the same object", (_name, event) => {
+    expect(nextInstanceState(applied, domainEvent(event))).toBe(applied);
+  });
+
+  test("a late event cannot set `since` on a state whose version is unknown", () => {
+    const unknown: InstanceState = { ...applied, version: null, since: null };
+    expect(nextInstanceState(unknown, domainEvent({ phase: "received", reloadId: "rl-3", fromVersion: null, occurredAt: at(10) }))).toBe(unknown);
+  });
+
   test("an event at exactly lastPhaseAt is applied (not treated as older)", () => {
     const next = nextInstanceState(applied, domainEvent({ phase: "heartbeat", toVersion: "v2", occurredAt: at(61) }));
     expect(next).not.toBe(applied);
@@ -170,9 +197,19 @@ describe("foldInstanceState", () => {
     expect(mixed.map((e) => e.id)).toEqual(ids);
   });
 
-  test("events older than the starting state are history only", () => {
+  test("events older than the state that do not show its version are history only", () => {
     const start = foldInstanceState(null, history)!;
-    expect(foldInstanceState(start, history.slice(0, 8))).toBe(start);
+    // The NACKed reload to v2 and the heartbeats on v1 say nothing of v3.
+    expect(foldInstanceState(start, history.slice(0, 5))).toBe(start);
+  });
+
+  // lib bug (see the helper's report): v3 ran from 301, v4 from 500, v3 again from 510. The
+  // late applied of v3 at 301 lowers `since` to 301 though v4 ran in between. Remove
+  // `.fails` once lateEvent knows about revisited versions.
+  test.fails("KNOWN BUG: a late event of a revisited version does not move `since` back past the visit", () => {
+    const start = foldInstanceState(null, history)!;
+    expect(start.since).toEqual(at(510));
+    expect(foldInstanceState(start, history.slice(6, 8))).toBe(start);
   });
 
   test("arrival order through nextInstanceState: a late older applied never turns the version back", () => {
@@ -194,6 +231,8 @@ describe("needsWrite", () => {
     lastReloadId: null,
   };
   const later = (seconds: number) => new Date(base.lastPhaseAt.getTime() + seconds * 1000);
+  const applied = { ...base, lastPhase: "applied" as const, lastReloadId: "rl-1" };
+  const progress = { ...base, lastPhase: "validated" as const, outcome: "in_progress" as const, lastReloadId: "rl-1" };
   test.each([
     ["a first state", null, base, true],
     ["a heartbeat that confirms the version 30 s later", base, { ...base, lastPhaseAt: later(30) }, false],
@@ -201,7 +240,86 @@ describe("needsWrite", () => {
     ["a new version", base, { ...base, version: "v2", since: later(5), lastPhaseAt: later(5) }, true],
     ["a new outcome", base, { ...base, outcome: "nacked" as const, lastError: "bad", lastPhaseAt: later(1) }, true],
     ["another phase", base, { ...base, lastPhase: "applied" as const, lastPhaseAt: later(1) }, true],
+    ["a heartbeat that only lowers since (a late event)", base, { ...base, since: new Date("2026-11-21T09:00:00Z") }, true],
+    ["the very same state", base, base, false],
+    ["a heartbeat that confirms the version, 30 s after an applied", applied, { ...applied, lastPhase: "heartbeat" as const, lastPhaseAt: later(30) }, true],
+    ["the same progress phase again 1 s later (not a heartbeat: always written)", progress, { ...progress, lastPhaseAt: later(1) }, true],
+    ["a progress event that only lowers since (a late event)", progress, { ...progress, since: new Date("2026-11-21T09:00:00Z") }, true],
+    ["a progress event unchanged (a late event that implied nothing)", progress, progress, false],
   ])("%s → %s", (_name, current, next, expected) => {
     expect(needsWrite(current, next, 60_000)).toBe(expected);
+  });
+});
+
+// "A reload's events give the same state in any arrival order" (lib/domain/instance-state.ts):
+// ingest folds each event onto the stored state and writes it back only when needsWrite says
+// so. Every arrival order (all of them up to 7 events, seeded shuffles beyond) must end in
+// the state that chronological order gives.
+interface OrderSet {
+  name: string;
+  from: keyof typeof fixture.states | null;
+  events: (Record<string, unknown> & { phase: Phase })[];
+  expect: InstanceState;
+}
+const REFRESH_MS = 60_000;
+const orderIndependent = reviveDates(fixture.orderIndependent) as unknown as OrderSet[];
+const knownOrderDependent = reviveDates(fixture.knownOrderDependent) as unknown as OrderSet[];
+
+/** Storage as ingest does it: fold one event onto the stored row, write only when needsWrite says so. */
+function stored(start: InstanceState | null, arrivals: ReloadEventInput[]): InstanceState | null {
+  let row = start;
+  for (const event of arrivals) {
+    const next = nextInstanceState(row, event);
+    if (next && needsWrite(row, next, REFRESH_MS)) row = next;
+  }
+  return row;
+}
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+function arrivalOrders<T>(items: readonly T[]): T[][] {
+  if (items.length <= 7) return permutations(items);
+  return Array.from({ length: 500 }, (_, seed) => shuffled(items, seed + 1));
+}
+
+/** The arrival orders whose stored state differs from the expected one (by event index). */
+function disagreeing(set: OrderSet): { order: number[]; state: InstanceState | null }[] {
+  const start = set.from === null ? null : { ...states[set.from]! };
+  const events = set.events.map((e) => domainEvent(e));
+  const bad: { order: number[]; state: InstanceState | null }[] = [];
+  for (const order of arrivalOrders(events.map((_, i) => i))) {
+    const state = stored(start, order.map((i) => events[i]!));
+    if (!isDeepStrictEqual(state, set.expect)) bad.push({ order, state });
+  }
+  return bad;
+}
+
+describe("instance state does not depend on arrival order", () => {
+  test("every set has distinct event times, listed oldest first", () => {
+    for (const set of [...orderIndependent, ...knownOrderDependent]) {
+      const times = set.events.map((e) => (e.occurredAt as Date).getTime());
+      expect(times.every((t, i) => i === 0 || times[i - 1]! < t), set.name).toBe(true);
+    }
+  });
+
+  test.each([...orderIndependent, ...knownOrderDependent].map((s) => [s.name, s] as const))("%s: chronological order gives the expected state", (_name, set) => {
+    const start = set.from === null ? null : { ...states[set.from]! };
+    const events = set.events.map((e) => domainEvent(e));
+    expect(foldInstanceState(start, events)).toEqual(set.expect);
+    expect(stored(start, events)).toEqual(set.expect);
+  });
+
+  test.each(orderIndependent.map((s) => [s.name, s] as const))("%s: every arrival order gives it too", (_name, set) => {
+    expect(arrivalOrders(set.events).length).toBeGreaterThan(1);
+    expect(disagreeing(set)).toEqual([]);
+  });
+
+  // lib bugs (see the helper's report): these sets still depend on arrival order. Each
+  // is written as the expectation it should meet; remove `.fails` once it does.
+  test.fails.each(knownOrderDependent.map((s) => [s.name, s] as const))("KNOWN BUG %s: every arrival order gives it too", (_name, set) => {
+    expect(disagreeing(set)).toEqual([]);
   });
 });

@@ -1,20 +1,35 @@
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { IngestError } from "@/lib/ingest/errors";
-import { parseEvents, type BodyFormat } from "@/lib/ingest/parse-events";
+import { DEFAULT_RETENTION_MS, parseEvents, type BodyFormat, type TimeBounds } from "@/lib/ingest/parse-events";
 import fixture from "../fixtures/wire-events.json";
 
 type Wire = Record<string, unknown>;
 const valid = fixture.valid as Wire;
 const NOW = new Date(fixture.now);
+const BOUNDS: TimeBounds = { now: NOW, retentionMs: DEFAULT_RETENTION_MS };
+const MIN = 60_000;
+const DAY = 86_400_000;
 
-beforeAll(() => {
-  // The "future occurredAt" rule reads the clock; pin it.
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(NOW);
-});
-afterAll(() => {
-  vi.useRealTimers();
-});
+/** Puts in the lone surrogates that the fixture spells `{lone:D800}`, in strings and keys. */
+function withLoneSurrogates(value: unknown): unknown {
+  const expand = (text: string) => text.replace(/\{lone:([0-9A-F]{4})\}/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  if (typeof value === "string") return expand(value);
+  if (Array.isArray(value)) return value.map(withLoneSurrogates);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [expand(k), withLoneSurrogates(v)]));
+  }
+  return value;
+}
+
+/** `{ a: { a: … value } }`, `depth` objects deep. */
+function nested(depth: number, value: unknown): Wire {
+  let v: unknown = value;
+  for (let i = 0; i < depth; i++) v = { a: v };
+  return v as Wire;
+}
+
+/** parseEvents with the server's clock pinned at the fixture's `now` and the default retention. */
+const parse = (body: unknown, format: BodyFormat, maxEvents: number) => parseEvents(body, format, maxEvents, BOUNDS);
 
 const event = (patch: Wire = {}, omit: string[] = []): Wire => {
   const e: Wire = { ...valid, ...patch };
@@ -44,7 +59,7 @@ function ingestError(fn: () => unknown): IngestError {
 
 describe("parseEvents: accepted shapes", () => {
   test("a single object", () => {
-    const parsed = parseEvents(event(), "json", 10);
+    const parsed = parse(event(), "json", 10);
     expect(parsed.total).toBe(1);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.events).toHaveLength(1);
@@ -70,12 +85,14 @@ describe("parseEvents: accepted shapes", () => {
         traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
         spanId: "00f067aa0ba902b7",
         attributes: { "config.hash": "sha256:9f86d08" },
+        targets: null,
+        targetCount: null,
       },
     });
   });
 
   test("an array keeps the order and the indexes", () => {
-    const parsed = parseEvents([event({ id: "a" }), event({ id: "b" }), event({ id: "c" })], "json", 10);
+    const parsed = parse([event({ id: "a" }), event({ id: "b" }), event({ id: "c" })], "json", 10);
     expect(parsed.total).toBe(3);
     expect(parsed.events.map((e) => [e.index, e.event.id])).toEqual([
       [0, "a"],
@@ -85,7 +102,7 @@ describe("parseEvents: accepted shapes", () => {
   });
 
   test("a minimal heartbeat is normalised: absent optionals become null/empty", () => {
-    const parsed = parseEvents(
+    const parsed = parse(
       { id: "hb-1", environment: "prod", service: "ledger", instance: "ledger-1", kind: "config", resource: "ledger.toml", phase: "heartbeat", toVersion: "5e1d2c0", occurredAt: "2026-11-21T14:00:00+01:00" },
       "json",
       1,
@@ -111,11 +128,13 @@ describe("parseEvents: accepted shapes", () => {
       traceId: null,
       spanId: null,
       attributes: {},
+      targets: null,
+      targetCount: null,
     });
   });
 
   test("a control-plane event needs no instance", () => {
-    const parsed = parseEvents(event({ phase: "requested", instance: null }), "json", 1);
+    const parsed = parse(event({ phase: "requested", instance: null }), "json", 1);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.events[0]!.event.instance).toBeNull();
   });
@@ -125,10 +144,19 @@ describe("parseEvents: accepted shapes", () => {
     ["trace and span ids are lower-cased", { traceId: "4BF92F3577B34DA6A3CE929D0E0E4736", spanId: "00F067AA0BA902B7" }, { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" }],
     ["names are trimmed", { service: "  checkout-api ", environment: " prod" }, { service: "checkout-api", environment: "prod" }],
     ["a time zone offset is honoured", { occurredAt: "2026-11-21T16:03:07.412+02:00" }, { occurredAt: new Date("2026-11-21T14:03:07.412Z") }],
-    ["an occurredAt a little ahead of the clock is tolerated", { occurredAt: "2026-11-21T15:09:00.000Z" }, { occurredAt: new Date("2026-11-21T15:09:00.000Z") }],
+    ["an occurredAt 4 minutes ahead of the clock is tolerated", { occurredAt: "2026-11-21T15:04:00.000Z" }, { occurredAt: new Date("2026-11-21T15:04:00.000Z") }],
+    ["an occurredAt exactly 5 minutes ahead is tolerated", { occurredAt: "2026-11-21T15:05:00.000Z" }, { occurredAt: new Date("2026-11-21T15:05:00.000Z") }],
+    ["an occurredAt 29 days old is accepted", { occurredAt: "2026-10-23T15:00:00.000Z" }, { occurredAt: new Date("2026-10-23T15:00:00.000Z") }],
+    ["an occurredAt exactly the retention old is accepted", { occurredAt: "2026-10-22T15:00:00.000Z" }, { occurredAt: new Date("2026-10-22T15:00:00.000Z") }],
+    ["a durationMs of 3e9 (beyond 32 bits)", { durationMs: 3e9 }, { durationMs: 3_000_000_000 }],
+    ["a durationMs of Number.MAX_SAFE_INTEGER", { durationMs: Number.MAX_SAFE_INTEGER }, { durationMs: Number.MAX_SAFE_INTEGER }],
+    ["a well-formed astral character (a surrogate pair) in names", { service: "checkout-\u{1F600}", labels: { "\u{1F30D}": "eu-\u{1F600}" } }, { service: "checkout-\u{1F600}", labels: { "\u{1F30D}": "eu-\u{1F600}" } }],
+    ["a dispatched event's targets, counted", { phase: "dispatched", instance: null, targets: ["checkout-api-1", "checkout-api-2"] }, { targets: ["checkout-api-1", "checkout-api-2"], targetCount: 2 }],
+    ["a dispatched event's targets with the same count", { phase: "dispatched", instance: null, targets: ["a", "b", "c"], targetCount: 3 }, { targets: ["a", "b", "c"], targetCount: 3 }],
+    ["a dispatched event's targetCount alone", { phase: "dispatched", instance: null, targetCount: 20 }, { targets: null, targetCount: 20 }],
     ["any lowercase kind is accepted", { kind: "ml.tokenizer_v2" }, { kind: "ml.tokenizer_v2" }],
   ])("%s", (_name, patch, expected) => {
-    const parsed = parseEvents(event(patch), "json", 1);
+    const parsed = parse(event(patch), "json", 1);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.events[0]!.event).toMatchObject(expected);
   });
@@ -136,8 +164,9 @@ describe("parseEvents: accepted shapes", () => {
 
 describe("parseEvents: rejection reasons name the field", () => {
   type Rejection = { name: string; patch: Wire; omit: string[]; reason?: string; reasonMatches?: string };
-  test.each((fixture.rejections as Rejection[]).map((r) => [r.name, r] as const))("%s", (_name, r) => {
-    const parsed = parseEvents([event(), event(r.patch, r.omit)], "json", 10);
+  const rejections = (fixture.rejections as Rejection[]).map((r) => ({ ...r, patch: withLoneSurrogates(r.patch) as Wire }));
+  test.each(rejections.map((r) => [r.name, r] as const))("%s", (_name, r) => {
+    const parsed = parse([event(), event(r.patch, r.omit)], "json", 10);
     expect(parsed.events.map((e) => e.index)).toEqual([0]);
     expect(parsed.rejected).toHaveLength(1);
     expect(parsed.rejected[0]!.index).toBe(1);
@@ -145,8 +174,28 @@ describe("parseEvents: rejection reasons name the field", () => {
     else expect(parsed.rejected[0]!.reason).toMatch(new RegExp(r.reasonMatches!));
   });
 
+  test("the fixture's surrogate cases really hold lone surrogates once expanded", () => {
+    const cases = rejections.filter((r) => r.name.includes("surrogate"));
+    expect(cases.length).toBeGreaterThanOrEqual(6);
+    // JSON.stringify writes a lone surrogate as a \uXXXX escape.
+    for (const r of cases) expect(JSON.stringify(r.patch), r.name).toMatch(/\\ud[89a-f][0-9a-f]{2}/);
+  });
+
+  test.each<[string, Wire, string]>([
+    ["attributes nested 70 levels deep", { attributes: nested(70, "leaf") }, "attributes: is nested too deeply to store"],
+    ["a lone surrogate 40 levels deep in attributes", { attributes: nested(40, "x\uD800") }, "attributes: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+    ["a NUL 40 levels deep in attributes", { attributes: nested(40, "x\u0000") }, "attributes: must not contain NUL characters (\\u0000)"],
+    ["a lone surrogate in a targets entry", { phase: "dispatched", instance: null, targets: ["ok", "i-\uDFFF"] }, "targets: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+    ["a lone surrogate in the initiator", { initiator: "person:\uD83D" }, "initiator: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+    ["a reversed surrogate pair in the resource", { resource: "routes-\uDE00\uD83D.yaml" }, "resource: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+  ])("%s is rejected naming the field", (_name, patch, reason) => {
+    const parsed = parse([event(), event(patch)], "json", 10);
+    expect(parsed.events.map((e) => e.index)).toEqual([0]);
+    expect(parsed.rejected).toEqual([{ index: 1, reason }]);
+  });
+
   test("attributes over 16 KiB of JSON are refused", () => {
-    const parsed = parseEvents(event({ attributes: { blob: "x".repeat(16 * 1024) } }), "json", 1);
+    const parsed = parse(event({ attributes: { blob: "x".repeat(16 * 1024) } }), "json", 1);
     expect(parsed.events).toEqual([]);
     expect(parsed.rejected).toEqual([{ index: 0, reason: "attributes: must be at most 16384 bytes of JSON" }]);
   });
@@ -157,7 +206,7 @@ describe("parseEvents: rejection reasons name the field", () => {
     ["null", null],
     ["a nested array", [event()]],
   ])("an array item that is %s is rejected at its index", (_name, item) => {
-    const parsed = parseEvents([event(), item], "json", 10);
+    const parsed = parse([event(), item], "json", 10);
     expect(parsed.events.map((e) => e.index)).toEqual([0]);
     expect(parsed.rejected.map((r) => r.index)).toEqual([1]);
     expect(parsed.rejected[0]!.reason.length).toBeGreaterThan(0);
@@ -172,7 +221,7 @@ describe("parseEvents: rejection reasons name the field", () => {
       event({ id: "bad-4" }, ["toVersion"]),
       event({ id: "ok-5", phase: "heartbeat", reloadId: null }),
     ];
-    const parsed = parseEvents(body, "json", 10);
+    const parsed = parse(body, "json", 10);
     expect(parsed.total).toBe(6);
     expect(parsed.events.map((e) => [e.index, e.event.id])).toEqual([
       [0, "ok-0"],
@@ -187,11 +236,42 @@ describe("parseEvents: rejection reasons name the field", () => {
   });
 });
 
+describe("parseEvents: time bounds (now and retention are the caller's)", () => {
+  const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
+  test.each<[string, number, TimeBounds, string | null]>([
+    ["4 minutes ahead", 4 * MIN, BOUNDS, null],
+    ["6 minutes ahead", 6 * MIN, BOUNDS, "occurredAt: is more than 5 minutes in the future (check the sender's clock)"],
+    ["9 minutes ahead", 9 * MIN, BOUNDS, "occurredAt: is more than 5 minutes in the future (check the sender's clock)"],
+    ["30 days ago", -30 * DAY, BOUNDS, null],
+    ["31 days ago", -31 * DAY, BOUNDS, "occurredAt: is older than the retention window of 30 days"],
+    ["8 days ago with a 7-day retention", -8 * DAY, { now: NOW, retentionMs: 7 * DAY }, "occurredAt: is older than the retention window of 7 days"],
+    ["6 days ago with a 7-day retention", -6 * DAY, { now: NOW, retentionMs: 7 * DAY }, null],
+    ["6 minutes ahead of a clock an hour later", 6 * MIN, { now: new Date(NOW.getTime() + 60 * MIN), retentionMs: DEFAULT_RETENTION_MS }, null],
+  ])("%s → %s", (_name, offsetMs, bounds, reason) => {
+    const parsed = parseEvents(event({ occurredAt: at(offsetMs) }), "json", 1, bounds);
+    expect(parsed.rejected).toEqual(reason === null ? [] : [{ index: 0, reason }]);
+    expect(parsed.events).toHaveLength(reason === null ? 1 : 0);
+  });
+
+  test("the default retention is 30 days", () => {
+    expect(DEFAULT_RETENTION_MS).toBe(30 * DAY);
+  });
+
+  test("a CloudEvent's envelope time is checked like the event's own", () => {
+    const ce = cloudEvent(event({}, ["occurredAt"]), { time: "0000-01-01T00:00:00Z" });
+    expect(parse(ce, "cloudevent", 1).rejected).toEqual([{ index: 0, reason: "occurredAt: is older than the retention window of 30 days" }]);
+    const future = cloudEvent(event({}, ["occurredAt"]), { time: at(6 * MIN) });
+    expect(parse(future, "cloudevent", 1).rejected).toEqual([
+      { index: 0, reason: "occurredAt: is more than 5 minutes in the future (check the sender's clock)" },
+    ]);
+  });
+});
+
 describe("parseEvents: CloudEvents", () => {
   const bare = event({}, ["id", "occurredAt", "instance"]);
 
   test("structured mode: the envelope's id/time/source fill id/occurredAt/instance", () => {
-    const parsed = parseEvents(cloudEvent(bare), "cloudevent", 1);
+    const parsed = parse(cloudEvent(bare), "cloudevent", 1);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.events).toHaveLength(1);
     expect(parsed.events[0]!.event).toMatchObject({
@@ -205,14 +285,79 @@ describe("parseEvents: CloudEvents", () => {
   });
 
   test("structured mode: the event's own id/occurredAt/instance win over the envelope", () => {
-    const parsed = parseEvents(cloudEvent(event()), "cloudevent", 1);
+    const parsed = parse(cloudEvent(event()), "cloudevent", 1);
     expect(parsed.events[0]!.event).toMatchObject({
       id: "01JD8X4Q2W",
       occurredAt: new Date("2026-11-21T14:03:07.412Z"),
       instance: "checkout-api-7d9f-x2k1",
     });
-    const other = parseEvents(cloudEvent(event({ instance: "checkout-api-other" }), { source: "/some/source" }), "cloudevent", 1);
+    const other = parse(cloudEvent(event({ instance: "checkout-api-other" }), { source: "/some/source" }), "cloudevent", 1);
     expect(other.events[0]!.event.instance).toBe("checkout-api-other");
+  });
+
+  // DESIGN.md: `source` fills `instance` only for instance phases; for control-plane phases it
+  // goes to `initiator` when that is absent.
+  const SOURCE = "checkout-api-7d9f-x2k1";
+  const asInstance = { instance: SOURCE, initiator: null };
+  const asInitiator = { instance: null, initiator: SOURCE };
+  test.each<[string, Wire, { instance: string | null; initiator: string | null }]>([
+    ["received", { phase: "received" }, asInstance],
+    ["parsed", { phase: "parsed" }, asInstance],
+    ["validated", { phase: "validated" }, asInstance],
+    ["staged", { phase: "staged" }, asInstance],
+    ["applied", { phase: "applied" }, asInstance],
+    ["acked", { phase: "acked" }, asInstance],
+    ["nacked", { phase: "nacked", error: "route conflict" }, asInstance],
+    ["heartbeat", { phase: "heartbeat", reloadId: null }, asInstance],
+    ["requested", { phase: "requested" }, asInitiator],
+    ["approved", { phase: "approved" }, asInitiator],
+    ["rejected", { phase: "rejected" }, asInitiator],
+    ["dispatched", { phase: "dispatched", targetCount: 4 }, asInitiator],
+    ["failed (the control plane's)", { phase: "failed", error: "webhook unreachable" }, asInitiator],
+    ["rolled_back (the control plane's)", { phase: "rolled_back" }, asInitiator],
+  ])("source of a %s event without instance or initiator → %o", (_name, patch, who) => {
+    const data = event(patch, ["id", "occurredAt", "instance", "initiator"]);
+    const parsed = parse(cloudEvent(data), "cloudevent", 1);
+    expect(parsed.rejected).toEqual([]);
+    expect(parsed.events[0]!.event).toMatchObject({ phase: patch.phase, ...who });
+  });
+
+  test.each<[string, Wire, { instance: string | null; initiator: string | null }]>([
+    ["an instance phase keeps its own initiator", { phase: "applied" }, { instance: SOURCE, initiator: "pipeline:deploy-v1.2" }],
+    ["a control-plane phase keeps its own initiator", { phase: "dispatched" }, { instance: null, initiator: "pipeline:deploy-v1.2" }],
+    ["an instance's own failure keeps its instance and takes source as initiator", { phase: "failed", error: "disk full", instance: "checkout-api-9" }, { instance: "checkout-api-9", initiator: SOURCE }],
+    ["an instance's own rollback keeps its instance", { phase: "rolled_back", instance: "checkout-api-9", initiator: "agent:sidecar" }, { instance: "checkout-api-9", initiator: "agent:sidecar" }],
+  ])("%s", (_name, patch, who) => {
+    const omit = ["id", "occurredAt", ...(patch.instance === undefined ? ["instance"] : []), ...(patch.phase === "failed" ? ["initiator"] : [])];
+    const parsed = parse(cloudEvent(event(patch, omit)), "cloudevent", 1);
+    expect(parsed.rejected).toEqual([]);
+    expect(parsed.events[0]!.event).toMatchObject(who);
+  });
+
+  test("a control-plane dispatched/failed never gets an instance from source, even in a batch", () => {
+    const batch = (["dispatched", "failed"] as const).map((phase, i) =>
+      cloudEvent(event({ phase, error: phase === "failed" ? "webhook unreachable" : null }, ["id", "occurredAt", "instance", "initiator"]), { id: `ce-${i}`, source: "control-plane-7" }),
+    );
+    const parsed = parse(batch, "cloudevent-batch", 10);
+    expect(parsed.rejected).toEqual([]);
+    expect(parsed.events.map((e) => [e.event.phase, e.event.instance, e.event.initiator])).toEqual([
+      ["dispatched", null, "control-plane-7"],
+      ["failed", null, "control-plane-7"],
+    ]);
+  });
+
+  test('an explicit "instance": null on an instance phase stays null (and is rejected)', () => {
+    const parsed = parse(cloudEvent({ ...event({}, ["id", "occurredAt"]), instance: null }), "cloudevent", 1);
+    expect(parsed.rejected).toEqual([{ index: 0, reason: "instance: is required for phase applied" }]);
+  });
+
+  test.each<[string, Wire, string]>([
+    ["a lone surrogate in source (filling instance)", { source: "checkout-\uD800" }, "instance: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+    ["a NUL in source (filling instance)", { source: "checkout\u0000" }, "instance: must not contain NUL characters (\\u0000)"],
+    ["a lone surrogate in the envelope id", { id: "ce-\uDC00" }, "id: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+  ])("%s is rejected naming the field it fills", (_name, envelope, reason) => {
+    const parsed = parse(cloudEvent(bare, envelope), "cloudevent", 1);
+    expect(parsed.rejected).toEqual([{ index: 0, reason }]);
   });
 
   test.each<[string, Wire, string]>([
@@ -221,7 +366,7 @@ describe("parseEvents: CloudEvents", () => {
     ["data not an object", { data: "applied" }, "data: must be a reload event object"],
     ["id empty", { id: "" }, "id: must not be empty"],
   ])("envelope with %s is rejected", (_name, envelope, reason) => {
-    const parsed = parseEvents(cloudEvent(bare, envelope), "cloudevent", 1);
+    const parsed = parse(cloudEvent(bare, envelope), "cloudevent", 1);
     expect(parsed.events).toEqual([]);
     expect(parsed.rejected).toEqual([{ index: 0, reason }]);
   });
@@ -229,13 +374,13 @@ describe("parseEvents: CloudEvents", () => {
   test("no time in the envelope nor the event: occurredAt is the rejected field", () => {
     const ce = cloudEvent(bare);
     delete ce.time;
-    const parsed = parseEvents(ce, "cloudevent", 1);
+    const parsed = parse(ce, "cloudevent", 1);
     expect(parsed.rejected).toHaveLength(1);
     expect(parsed.rejected[0]!.reason).toMatch(/^occurredAt: /);
   });
 
   test("the data is validated like a plain event", () => {
-    const parsed = parseEvents(cloudEvent({ ...bare, phase: "nacked" }), "cloudevent", 1);
+    const parsed = parse(cloudEvent({ ...bare, phase: "nacked" }), "cloudevent", 1);
     expect(parsed.rejected).toEqual([{ index: 0, reason: "error: is required for phase nacked" }]);
   });
 
@@ -246,7 +391,7 @@ describe("parseEvents: CloudEvents", () => {
       cloudEvent({ ...bare, phase: "heartbeat", reloadId: null }, { id: "ce-3", source: "checkout-api-b", time: "2026-11-21T14:02:00Z" }),
       { not: "a cloudevent" },
     ];
-    const parsed = parseEvents(batch, "cloudevent-batch", 10);
+    const parsed = parse(batch, "cloudevent-batch", 10);
     expect(parsed.total).toBe(4);
     expect(parsed.events.map((e) => [e.index, e.event.id, e.event.instance, e.event.occurredAt.toISOString()])).toEqual([
       [0, "ce-1", "checkout-api-a", "2026-11-21T14:01:00.000Z"],
@@ -269,27 +414,27 @@ describe("parseEvents: whole-body errors", () => {
     ["null", null, "json", 10, 400, "invalid_body"],
     ["a structured CloudEvent that is an array", [cloudEvent(event())], "cloudevent", 10, 400, "invalid_body"],
     ["a CloudEvents batch that is an object", cloudEvent(event()), "cloudevent-batch", 10, 400, "invalid_body"],
-  ])("%s → IngestError %i", (_name, body, format, max, status, code) => {
-    const error = ingestError(() => parseEvents(body, format, max));
+  ])("%s → IngestError", (_name, body, format, max, status, code) => {
+    const error = ingestError(() => parse(body, format, max));
     expect(error.status).toBe(status);
     expect(error.code).toBe(code);
     expect(error.message.length).toBeGreaterThan(0);
   });
 
   test("the over-limit message says how many were sent and how many are allowed", () => {
-    const error = ingestError(() => parseEvents(Array.from({ length: 5 }, (_, i) => event({ id: `e${i}` })), "json", 4));
+    const error = ingestError(() => parse(Array.from({ length: 5 }, (_, i) => event({ id: `e${i}` })), "json", 4));
     expect(error.message).toContain("5");
     expect(error.message).toContain("4");
   });
 
   test("exactly at the limit is accepted", () => {
-    const parsed = parseEvents(Array.from({ length: 4 }, (_, i) => event({ id: `e${i}` })), "json", 4);
+    const parsed = parse(Array.from({ length: 4 }, (_, i) => event({ id: `e${i}` })), "json", 4);
     expect(parsed.events).toHaveLength(4);
     expect(parsed.rejected).toEqual([]);
   });
 
   test("all invalid is still an answer (the route turns it into 400), not a throw", () => {
-    const parsed = parseEvents([event({ phase: "nacked" }), event({ kind: "X" })], "json", 10);
+    const parsed = parse([event({ phase: "nacked" }), event({ kind: "X" })], "json", 10);
     expect(parsed.events).toEqual([]);
     expect(parsed.rejected.map((r) => r.index)).toEqual([0, 1]);
   });

@@ -4,8 +4,11 @@ import {
   convergenceMs,
   deriveReloadStatus,
   desiredVersionFrom,
+  finishedCount,
   foldReloadFacts,
   instancePhaseBucket,
+  OPEN_STATUSES,
+  reloadDeadline,
   TERMINAL_STATUSES,
   type ReloadFacts,
   type ReloadInstanceCounts,
@@ -25,6 +28,9 @@ interface ScenarioEvent {
 }
 interface Scenario {
   name: string;
+  targets: number | null;
+  now: number;
+  set?: { cancelledAt?: number };
   events: ScenarioEvent[];
   expect: {
     status: ReloadStatus;
@@ -37,6 +43,7 @@ interface Scenario {
 }
 
 const scenarios = fixture.scenarios as Scenario[];
+const TIMEOUT_MS = fixture.timeoutSeconds * 1000;
 
 function eventsOf(s: Scenario): ReloadEventInput[] {
   return s.events.map((e) =>
@@ -55,12 +62,20 @@ function eventsOf(s: Scenario): ReloadEventInput[] {
 
 const fold = (events: ReloadEventInput[]) => events.reduce<ReloadFacts | null>(foldReloadFacts, null)!;
 
+/** Facts, counts and status of a scenario as the store derives them (lib/ingest/reload-rows.ts `derive`). */
+function judge(s: Scenario, events: ReloadEventInput[]) {
+  let facts = fold(events);
+  if (s.set?.cancelledAt !== undefined) facts = { ...facts, cancelledAt: at(s.set.cancelledAt) };
+  const counts = countsOf(events, s.targets ?? undefined);
+  const status = deriveReloadStatus(facts, counts, at(s.now), TIMEOUT_MS);
+  // The store stamps expiry (for display) at the deadline when it finds it.
+  if (status === "expired" && !facts.expiredAt) facts = { ...facts, expiredAt: reloadDeadline(facts, TIMEOUT_MS) };
+  return { facts, counts, status };
+}
+
 describe("reload lifecycle (fixture scenarios)", () => {
   test.each(scenarios.map((s) => [s.name, s] as const))("%s", (_name, s) => {
-    const events = eventsOf(s);
-    const facts = fold(events);
-    const counts = countsOf(events);
-    const status = deriveReloadStatus(facts, counts);
+    const { facts, counts, status } = judge(s, eventsOf(s));
     expect(status).toBe(s.expect.status);
     expect(convergenceMs(facts, counts, status)).toBe(s.expect.convergenceMs);
     expect(completedAt(facts, counts, status)).toEqual(s.expect.completedAt === null ? null : at(s.expect.completedAt));
@@ -72,21 +87,29 @@ describe("reload lifecycle (fixture scenarios)", () => {
     expect(facts).toMatchObject({ kind: "config", resource: "routes.yaml", fromVersion: "v1", toVersion: "v2" });
   });
 
-  test("the scenarios cover every status of the lifecycle", () => {
+  test("the scenarios cover every status", () => {
     const covered = new Set(scenarios.map((s) => s.expect.status));
-    for (const status of ["pending_approval", "approved", "dispatching", "in_progress", "succeeded", "partially_failed", "failed", "rolled_back", "rejected"] as const) {
-      expect(covered).toContain(status);
-    }
+    expect([...covered].sort()).toEqual([...RELOAD_STATUSES].sort());
+  });
+
+  test("open and terminal statuses split the statuses between them", () => {
+    expect([...OPEN_STATUSES, ...TERMINAL_STATUSES].sort()).toEqual([...RELOAD_STATUSES].sort());
+    for (const s of OPEN_STATUSES) expect(TERMINAL_STATUSES.has(s)).toBe(false);
   });
 });
 
-describe("foldReloadFacts is order-independent", () => {
+describe("a reload's outcome does not depend on arrival order", () => {
   const seeds = [1, 2, 3, 5, 8, 13, 21, 34];
-  test.each(scenarios.flatMap((s) => seeds.map((seed) => [s.name, seed, s] as const)))("%s (seed %i)", (_name, seed, s) => {
+  const withSeveral = scenarios.filter((s) => s.events.length > 1);
+  test.each(withSeveral.flatMap((s) => seeds.map((seed) => [s.name, seed, s] as const)))("%s (seed %i)", (_name, seed, s) => {
     const events = eventsOf(s);
     const sorted = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-    expect(fold(shuffled(events, seed))).toEqual(fold(sorted));
-    expect(fold([...events].reverse())).toEqual(fold(sorted));
+    const expected = judge(s, sorted);
+    for (const order of [shuffled(events, seed), [...sorted].reverse()]) {
+      expect(fold(order)).toEqual(fold(sorted));
+      expect(judge(s, order)).toEqual(expected);
+    }
+    expect(expected.status).toBe(s.expect.status);
   });
 });
 
@@ -112,8 +135,37 @@ describe("foldReloadFacts", () => {
       domainEvent({ phase: "dispatched", instance: null, occurredAt: at(20) }),
       domainEvent({ phase: "approved", instance: null, occurredAt: at(8) }),
       domainEvent({ phase: "approved", instance: null, occurredAt: at(5) }),
+      domainEvent({ phase: "rejected", instance: null, occurredAt: at(7) }),
+      domainEvent({ phase: "rejected", instance: null, occurredAt: at(6) }),
     ]);
-    expect(facts).toMatchObject({ dispatchedAt: at(10), approvedAt: at(5), firstEventAt: at(5), lastEventAt: at(30) });
+    expect(facts).toMatchObject({ dispatchedAt: at(10), approvedAt: at(5), rejectedAt: at(6), startedAt: at(10), firstEventAt: at(5), lastEventAt: at(30) });
+  });
+
+  // startedAt: the first dispatch or the first event from an instance.
+  test.each<[string, Parameters<typeof domainEvent>[0][], Date | null]>([
+    ["a request does not start it", [{ phase: "requested", instance: null, occurredAt: at(0) }], null],
+    ["an approval does not start it", [{ phase: "requested", instance: null, occurredAt: at(0) }, { phase: "approved", instance: null, occurredAt: at(3) }], null],
+    ["a control-plane failure does not start it", [{ phase: "failed", instance: null, error: "e", occurredAt: at(4) }], null],
+    ["a control-plane rollback does not start it", [{ phase: "rolled_back", instance: null, occurredAt: at(4) }], null],
+    ["the dispatch starts it", [{ phase: "requested", instance: null, occurredAt: at(0) }, { phase: "dispatched", instance: null, occurredAt: at(5) }], at(5)],
+    ["an instance's report starts it", [{ phase: "requested", instance: null, occurredAt: at(0) }, { phase: "received", instance: "i-1", occurredAt: at(6) }], at(6)],
+    ["an instance reporting before the dispatch starts it earlier", [{ phase: "dispatched", instance: null, occurredAt: at(9) }, { phase: "received", instance: "i-1", occurredAt: at(7) }], at(7)],
+    ["an instance's failure starts it", [{ phase: "failed", instance: "i-1", error: "e", occurredAt: at(8) }], at(8)],
+  ])("startedAt: %s", (_name, events, startedAt) => {
+    const list = events.map((e) => domainEvent(e));
+    expect(fold(list).startedAt).toEqual(startedAt);
+    expect(fold([...list].reverse()).startedAt).toEqual(startedAt);
+  });
+
+  // lib bug (see the helper's report): foldReloadFacts starts a reload on any event with an
+  // instance, control phases included, so a request that names an instance skips approval
+  // (in_progress, desired set). Remove `.fails` once startedAt ignores control phases.
+  test.fails.each(["requested", "approved", "rejected"] as const)("KNOWN BUG: a %s event that names an instance does not start the reload", (phase) => {
+    const facts = fold([
+      domainEvent({ phase: "requested", instance: null, occurredAt: at(0) }),
+      domainEvent({ phase, instance: "checkout-api-1", occurredAt: at(1) }),
+    ]);
+    expect(facts.startedAt).toBeNull();
   });
 
   test("only a failure without an instance marks the reload failed as a whole", () => {
@@ -124,11 +176,31 @@ describe("foldReloadFacts", () => {
     expect(controlFailure.failedAt).toEqual(at(1));
   });
 
+  test("only a rollback without an instance rolls the reload back as a whole", () => {
+    expect(fold([domainEvent({ phase: "rolled_back", instance: "i-1", occurredAt: at(1) })]).rolledBackAt).toBeNull();
+    expect(fold([domainEvent({ phase: "rolled_back", instance: null, occurredAt: at(1) })]).rolledBackAt).toEqual(at(1));
+  });
+
+  test("events never set cancelledAt or expiredAt (those are the control plane's and the sweep's)", () => {
+    const facts = fold(PHASES.filter((p) => p !== "heartbeat").map((phase, i) => domainEvent({ phase, error: "e", toVersion: "v2", occurredAt: at(i) })));
+    expect(facts).toMatchObject({ cancelledAt: null, expiredAt: null });
+  });
+
   test("does not mutate the facts it is given", () => {
     const first = fold([domainEvent({ phase: "requested", instance: null, toVersion: "v2", occurredAt: at(0) })]);
     const copy = structuredClone(first);
     foldReloadFacts(first, domainEvent({ phase: "approved", instance: null, occurredAt: at(9) }));
+    foldReloadFacts(first, domainEvent({ phase: "dispatched", instance: null, occurredAt: at(10) }));
     expect(first).toEqual(copy);
+  });
+
+  test("keeps the newest failure's message whatever the arrival order", () => {
+    const a = domainEvent({ phase: "failed", instance: "i-1", error: "error A", occurredAt: at(10) });
+    const b = domainEvent({ phase: "nacked", instance: "i-2", error: "error B", occurredAt: at(15) });
+    const c = domainEvent({ phase: "acked", instance: "i-3", occurredAt: at(20) });
+    for (const order of [[a, b, c], [a, c, b], [c, a, b], [b, a, c], [c, b, a], [b, c, a]]) {
+      expect(fold(order)).toMatchObject({ lastError: "error B", lastErrorAt: at(15) });
+    }
   });
 });
 
@@ -145,12 +217,15 @@ describe("instancePhaseBucket", () => {
     staged: "inProgress",
     applied: "succeeded",
     acked: "succeeded",
-    nacked: "failed",
+    nacked: "nacked",
     failed: "failed",
     rolled_back: "rolledBack",
   };
   test.each(PHASES.map((p) => [p, expected[p]] as const))("%s → %s", (phase, bucket) => {
     expect(instancePhaseBucket(phase)).toBe(bucket);
+  });
+  test("null → null", () => {
+    expect(instancePhaseBucket(null)).toBeNull();
   });
 });
 
@@ -166,45 +241,114 @@ const noFacts: ReloadFacts = {
   dispatchedAt: null,
   rolledBackAt: null,
   failedAt: null,
+  cancelledAt: null,
+  expiredAt: null,
+  startedAt: null,
   firstEventAt: at(0),
   lastEventAt: at(100),
   lastError: null,
   lastErrorAt: null,
 };
 const noCounts: ReloadInstanceCounts = {
+  targets: 0,
   reporting: 0,
   succeeded: 0,
+  nacked: 0,
   failed: 0,
-  inProgress: 0,
   rolledBack: 0,
+  inProgress: 0,
   lastSucceededAt: null,
   lastFinishedAt: null,
 };
 
-describe("deriveReloadStatus precedence", () => {
-  test.each<[string, Partial<ReloadFacts>, Partial<ReloadInstanceCounts>, ReloadStatus]>([
-    ["requested only", { requestedAt: at(0) }, {}, "pending_approval"],
-    ["approved", { requestedAt: at(0), approvedAt: at(1) }, {}, "approved"],
-    ["dispatched", { requestedAt: at(0), approvedAt: at(1), dispatchedAt: at(2) }, {}, "dispatching"],
-    ["an instance on the way", { dispatchedAt: at(2) }, { reporting: 2, succeeded: 1, inProgress: 1 }, "in_progress"],
-    ["in progress wins over a failure", { dispatchedAt: at(2) }, { reporting: 2, failed: 1, inProgress: 1 }, "in_progress"],
-    ["all succeeded", { dispatchedAt: at(2) }, { reporting: 3, succeeded: 3 }, "succeeded"],
-    ["some failed", { dispatchedAt: at(2) }, { reporting: 3, succeeded: 2, failed: 1 }, "partially_failed"],
-    ["all failed", { dispatchedAt: at(2) }, { reporting: 3, failed: 3 }, "failed"],
-    ["control-plane failure before any instance", { dispatchedAt: at(2), failedAt: at(3) }, {}, "failed"],
-    ["control-plane failure with successes", { dispatchedAt: at(2), failedAt: at(3) }, { reporting: 1, succeeded: 1 }, "partially_failed"],
-    ["rejected", { requestedAt: at(0), rejectedAt: at(1) }, {}, "rejected"],
-    ["rolled back by the control plane", { dispatchedAt: at(2), rolledBackAt: at(9) }, { reporting: 2, succeeded: 2 }, "rolled_back"],
-    ["one instance of two rolled back", { dispatchedAt: at(2) }, { reporting: 2, succeeded: 1, rolledBack: 1 }, "partially_failed"],
-    ["every instance rolled back", { dispatchedAt: at(2) }, { reporting: 2, rolledBack: 2 }, "rolled_back"],
-    ["rollback wins over in-progress", { dispatchedAt: at(2), rolledBackAt: at(9) }, { reporting: 2, inProgress: 2 }, "rolled_back"],
-  ])("%s → %s", (_name, facts, counts, status) => {
-    expect(deriveReloadStatus({ ...noFacts, ...facts }, { ...noCounts, ...counts })).toBe(status);
+describe("finishedCount", () => {
+  test.each<[Partial<ReloadInstanceCounts>, number]>([
+    [{}, 0],
+    [{ reporting: 3, inProgress: 3 }, 0],
+    [{ reporting: 1, succeeded: 1 }, 1],
+    [{ reporting: 1, nacked: 1 }, 1],
+    [{ reporting: 1, failed: 1 }, 1],
+    [{ reporting: 1, rolledBack: 1 }, 1],
+    [{ reporting: 9, succeeded: 1, nacked: 2, failed: 3, rolledBack: 4, inProgress: 5 }, 10],
+  ])("%o → %i", (counts, finished) => {
+    expect(finishedCount({ ...noCounts, ...counts })).toBe(finished);
+  });
+});
+
+describe("deriveReloadStatus", () => {
+  const started = { requestedAt: at(0), dispatchedAt: at(2), startedAt: at(2) };
+  // With the default timeout the deadline of `started` is at(902); of a bare request at(900).
+  test.each<[string, Partial<ReloadFacts>, Partial<ReloadInstanceCounts>, number, ReloadStatus]>([
+    // before start
+    ["requested only", { requestedAt: at(0) }, {}, 100, "pending_approval"],
+    ["requested, exactly at its deadline", { requestedAt: at(0) }, {}, 900, "pending_approval"],
+    ["requested, past its deadline", { requestedAt: at(0) }, {}, 901, "expired"],
+    ["approved", { requestedAt: at(0), approvedAt: at(1) }, {}, 100, "approved"],
+    ["approved, past the approval's deadline", { requestedAt: at(0), approvedAt: at(1) }, {}, 902, "expired"],
+    ["rejected", { requestedAt: at(0), rejectedAt: at(1) }, {}, 100, "rejected"],
+    ["rejected stays rejected past the deadline", { requestedAt: at(0), rejectedAt: at(1) }, {}, 5000, "rejected"],
+    ["cancelled", { requestedAt: at(0), approvedAt: at(1), cancelledAt: at(5) }, {}, 100, "cancelled"],
+    ["cancelled stays cancelled past the deadline", { requestedAt: at(0), cancelledAt: at(5) }, {}, 5000, "cancelled"],
+    ["control-plane failure before start", { requestedAt: at(0), approvedAt: at(1), failedAt: at(3) }, {}, 100, "failed"],
+    // started, not finished
+    ["dispatched to 2, none reporting", started, { targets: 2 }, 100, "dispatching"],
+    ["dispatched, no scope known and none reporting", started, {}, 100, "dispatching"],
+    ["1 of 2 on the way", started, { targets: 2, reporting: 2, succeeded: 1, inProgress: 1 }, 100, "in_progress"],
+    ["1 acked of 20 targets", started, { targets: 20, reporting: 1, succeeded: 1 }, 100, "in_progress"],
+    ["1 early NACK of 20 targets", started, { targets: 20, reporting: 1, nacked: 1 }, 100, "in_progress"],
+    ["19 acked of 20 targets", started, { targets: 20, reporting: 19, succeeded: 19 }, 100, "in_progress"],
+    ["a failure while another target is on the way", started, { targets: 2, reporting: 2, failed: 1, inProgress: 1 }, 100, "in_progress"],
+    ["M is never below the reporting instances", started, { targets: 1, reporting: 3, succeeded: 2, inProgress: 1 }, 100, "in_progress"],
+    ["unfinished exactly at the deadline", started, { targets: 2, reporting: 1, succeeded: 1 }, 902, "in_progress"],
+    // finished
+    ["all 3 acked", started, { targets: 3, reporting: 3, succeeded: 3 }, 100, "succeeded"],
+    ["all acked (targets not known: M = reporting)", started, { reporting: 3, succeeded: 3 }, 100, "succeeded"],
+    ["2 acked, 1 NACKed", started, { targets: 3, reporting: 3, succeeded: 2, nacked: 1 }, 100, "partially_failed"],
+    ["2 acked, 1 failed", started, { targets: 3, reporting: 3, succeeded: 2, failed: 1 }, 100, "partially_failed"],
+    ["2 acked, 1 rolled back on its own", started, { targets: 3, reporting: 3, succeeded: 2, rolledBack: 1 }, 100, "partially_failed"],
+    ["all NACKed", started, { targets: 3, reporting: 3, nacked: 3 }, 100, "failed"],
+    ["all failed", started, { targets: 3, reporting: 3, failed: 3 }, 100, "failed"],
+    ["NACKed, failed and rolled back, none acked", started, { targets: 3, reporting: 3, nacked: 1, failed: 1, rolledBack: 1 }, 100, "failed"],
+    ["every target rolled back on its own", started, { targets: 2, reporting: 2, rolledBack: 2 }, 100, "rolled_back"],
+    ["finished before the deadline, judged after it", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(50) }, 5000, "succeeded"],
+    // control plane
+    ["control-plane failure, none reporting", { ...started, failedAt: at(3) }, { targets: 3 }, 100, "failed"],
+    ["control-plane failure with 1 of 3 acked, 2 on the way", { ...started, failedAt: at(3) }, { targets: 3, reporting: 3, succeeded: 1, inProgress: 2 }, 100, "partially_failed"],
+    ["control-plane failure with NACKs only", { ...started, failedAt: at(3) }, { targets: 3, reporting: 1, nacked: 1 }, 100, "failed"],
+    ["control-plane rollback after success", { ...started, rolledBackAt: at(9) }, { targets: 2, reporting: 2, succeeded: 2 }, 100, "rolled_back"],
+    ["control-plane rollback mid-rollout", { ...started, rolledBackAt: at(9) }, { targets: 20, reporting: 2, inProgress: 2 }, 100, "rolled_back"],
+    ["control-plane rollback wins over expiry", { ...started, rolledBackAt: at(9), expiredAt: at(902) }, { targets: 2, reporting: 1, inProgress: 1 }, 5000, "rolled_back"],
+    // expiry
+    ["started, unfinished past the deadline", started, { targets: 3, reporting: 2, succeeded: 1, inProgress: 1 }, 903, "expired"],
+    ["dispatched, none reporting past the deadline", started, { targets: 2 }, 903, "expired"],
+    ["the last target acked after the deadline", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(950) }, 1000, "expired"],
+    ["the last target acked 1 ms after the deadline", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(902.001) }, 1000, "expired"],
+    ["the last target acked exactly at the deadline", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(902) }, 1000, "succeeded"],
+    ["every target NACKed, the last after the deadline", started, { targets: 2, reporting: 2, nacked: 2, lastFinishedAt: at(950) }, 1000, "expired"],
+    ["expiredAt is for display: events that finished in time decide", { ...started, expiredAt: at(902) }, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(50) }, 1000, "succeeded"],
+    ["the deadline counts from the latest step (approval after dispatch)", { ...started, approvedAt: at(500) }, { targets: 2, reporting: 1, inProgress: 1 }, 1300, "in_progress"],
+  ])("%s → %s", (_name, facts, counts, nowSeconds, status) => {
+    expect(deriveReloadStatus({ ...noFacts, ...facts }, { ...noCounts, ...counts }, at(nowSeconds), 900_000)).toBe(status);
+  });
+
+  test.each([1, 5, 19])("%i acked of 20 stays in_progress until the last target finishes", (acked) => {
+    const facts = { ...noFacts, ...started };
+    const counts = { ...noCounts, targets: 20, reporting: acked, succeeded: acked };
+    expect(deriveReloadStatus(facts, counts, at(100), 900_000)).toBe("in_progress");
+    expect(deriveReloadStatus(facts, { ...counts, reporting: 20, succeeded: 20 }, at(100), 900_000)).toBe("succeeded");
+    expect(deriveReloadStatus(facts, { ...counts, reporting: 20, nacked: 20 - acked }, at(100), 900_000)).toBe("partially_failed");
+  });
+
+  test("the timeout is honoured as given", () => {
+    const facts = { ...noFacts, ...started };
+    const counts = { ...noCounts, targets: 2, reporting: 1, inProgress: 1 };
+    expect(deriveReloadStatus(facts, counts, at(62), 60_000)).toBe("in_progress");
+    expect(deriveReloadStatus(facts, counts, at(63), 60_000)).toBe("expired");
   });
 });
 
 describe("convergenceMs", () => {
-  const counts = { ...noCounts, reporting: 2, succeeded: 2, lastSucceededAt: at(50) };
+  const counts = { ...noCounts, targets: 2, reporting: 2, succeeded: 2, lastSucceededAt: at(50) };
   test.each<[string, Partial<ReloadFacts>, ReloadStatus, Partial<ReloadInstanceCounts>, number | null]>([
     ["from the dispatch", { requestedAt: at(0), dispatchedAt: at(20) }, "succeeded", {}, 30_000],
     ["from the request when nothing was dispatched", { requestedAt: at(5) }, "succeeded", {}, 45_000],
@@ -231,8 +375,11 @@ describe("completedAt", () => {
     ["failed", { failedAt: at(45) }, {}, at(45)],
     ["failed", {}, {}, at(100)],
     ["rejected", { rejectedAt: at(7) }, {}, at(7)],
+    ["cancelled", { cancelledAt: at(8) }, { lastFinishedAt: at(40) }, at(8)],
+    ["expired", { expiredAt: at(902) }, { lastFinishedAt: at(40) }, at(902)],
     ["rolled_back", { rolledBackAt: at(80) }, { lastFinishedAt: at(90) }, at(80)],
     ["rolled_back", {}, { lastFinishedAt: at(90) }, at(90)],
+    ["rolled_back", {}, {}, at(100)],
   ])("%s → %s", (status, facts, counts, expected) => {
     expect(completedAt({ ...noFacts, ...facts }, { ...noCounts, ...counts }, status)).toEqual(expected);
   });
@@ -245,49 +392,65 @@ describe("completedAt", () => {
 });
 
 describe("desiredVersionFrom", () => {
-  const facts = { ...noFacts, requestedAt: at(1), approvedAt: at(3), dispatchedAt: at(4), rolledBackAt: at(99) };
-  const expected: Record<ReloadStatus, { version: string; setAt: Date } | null> = {
-    pending_approval: null,
-    approved: { version: "v2", setAt: at(3) },
-    dispatching: { version: "v2", setAt: at(3) },
-    in_progress: { version: "v2", setAt: at(3) },
-    succeeded: { version: "v2", setAt: at(3) },
-    partially_failed: { version: "v2", setAt: at(3) },
-    failed: null,
-    rolled_back: { version: "v1", setAt: at(99) },
-    rejected: null,
-    cancelled: null,
-    expired: null,
-  };
-  test.each(RELOAD_STATUSES.map((s) => [s, expected[s]] as const))("%s → %o", (status, want) => {
-    expect(desiredVersionFrom(facts, status)).toEqual(want);
+  const v2At3 = { version: "v2", setAt: at(3) };
+
+  describe("a reload that started (approved at 3, dispatched at 4, rolled back at 99)", () => {
+    const facts = { ...noFacts, requestedAt: at(1), approvedAt: at(3), dispatchedAt: at(4), startedAt: at(4), rolledBackAt: at(99) };
+    const expected: Record<ReloadStatus, { version: string; setAt: Date } | null> = {
+      pending_approval: null,
+      approved: v2At3,
+      dispatching: v2At3,
+      in_progress: v2At3,
+      succeeded: v2At3,
+      partially_failed: v2At3,
+      failed: v2At3,
+      rolled_back: { version: "v1", setAt: at(99) },
+      rejected: null,
+      cancelled: null,
+      expired: v2At3,
+    };
+    test.each(RELOAD_STATUSES.map((s) => [s, expected[s]] as const))("%s → %o", (status, want) => {
+      expect(desiredVersionFrom(facts, status)).toEqual(want);
+    });
+  });
+
+  describe("a reload approved at 3 that never started", () => {
+    const facts = { ...noFacts, requestedAt: at(1), approvedAt: at(3) };
+    test.each<[ReloadStatus, { version: string; setAt: Date } | null]>([
+      ["approved", v2At3],
+      ["failed", v2At3],
+      ["expired", null],
+      ["cancelled", null],
+      ["rejected", null],
+      ["pending_approval", null],
+    ])("%s → %o", (status, want) => {
+      expect(desiredVersionFrom(facts, status)).toEqual(want);
+    });
+  });
+
+  describe("a request neither approved nor started", () => {
+    const facts = { ...noFacts, requestedAt: at(1) };
+    test.each(RELOAD_STATUSES.filter((s) => s !== "rolled_back").map((s) => [s] as const))("%s → null", (status) => {
+      expect(desiredVersionFrom(facts, status)).toBeNull();
+    });
   });
 
   test.each<[string, Partial<ReloadFacts>, Date]>([
-    ["approval time first", { approvedAt: at(3), dispatchedAt: at(4), requestedAt: at(1) }, at(3)],
-    ["then the dispatch", { dispatchedAt: at(4), requestedAt: at(1) }, at(4)],
-    ["then the request", { requestedAt: at(1) }, at(1)],
-    ["then the first event", {}, at(0)],
+    ["approval time first", { approvedAt: at(3), dispatchedAt: at(4), startedAt: at(4), requestedAt: at(1) }, at(3)],
+    ["then the dispatch", { dispatchedAt: at(4), startedAt: at(2), requestedAt: at(1) }, at(4)],
+    ["then the first instance report", { startedAt: at(6), requestedAt: at(1) }, at(6)],
   ])("setAt: %s", (_name, extra, setAt) => {
     expect(desiredVersionFrom({ ...noFacts, ...extra }, "succeeded")).toEqual({ version: "v2", setAt });
+    expect(desiredVersionFrom({ ...noFacts, ...extra }, "in_progress")).toEqual({ version: "v2", setAt });
   });
 
   test("no target version → no desired version", () => {
-    expect(desiredVersionFrom({ ...noFacts, toVersion: null }, "succeeded")).toBeNull();
+    expect(desiredVersionFrom({ ...noFacts, toVersion: null, startedAt: at(2) }, "succeeded")).toBeNull();
   });
   test("a rollback with no known previous version → no desired version", () => {
     expect(desiredVersionFrom({ ...noFacts, fromVersion: null, rolledBackAt: at(9) }, "rolled_back")).toBeNull();
   });
-  test("a rollback without rolledBackAt is set at the last event", () => {
+  test("a rollback without rolledBackAt (every target rolled back) is set at the last event", () => {
     expect(desiredVersionFrom(noFacts, "rolled_back")).toEqual({ version: "v1", setAt: at(100) });
   });
-});
-
-test("foldReloadFacts keeps the newest failure's message whatever the arrival order", () => {
-  const a = domainEvent({ phase: "failed", instance: "i-1", error: "error A", occurredAt: at(10) });
-  const b = domainEvent({ phase: "nacked", instance: "i-2", error: "error B", occurredAt: at(15) });
-  const c = domainEvent({ phase: "acked", instance: "i-3", occurredAt: at(20) });
-  for (const order of [[a, b, c], [a, c, b], [c, a, b], [b, a, c], [c, b, a]]) {
-    expect(order.reduce<ReloadFacts | null>(foldReloadFacts, null)!.lastError).toBe("error B");
-  }
 });
