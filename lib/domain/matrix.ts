@@ -2,6 +2,7 @@
 // Pure: the query layer hands in rows, this decides cells, drift and ordering; drift itself
 // is assessResourceDrift's, the same call the service page makes.
 import { assessResourceDrift, isLive, type DesiredVersion, type DriftAssessment, type DriftPolicy, type PairGroup } from "./drift";
+import { compositeKey } from "./keys";
 
 /** One service × kind × resource × version group of pairs, all live or all stale (see PairGroup). */
 export interface VersionAggregate extends PairGroup {
@@ -60,7 +61,7 @@ export interface MatrixGroup {
 type CellGroup = Pick<VersionAggregate, "serviceId" | "kind" | "resource">;
 
 function cellKey(c: CellGroup): string {
-  return `${c.serviceId}\u0000${c.kind}\u0000${c.resource}`;
+  return compositeKey(c.serviceId, c.kind, c.resource);
 }
 
 function byCell<T extends CellGroup>(rows: T[]): Map<string, T[]> {

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Sql } from "@/lib/db/client";
 import { liveSince, type DriftPolicy } from "@/lib/domain/drift";
+import { compositeKey } from "@/lib/domain/keys";
 import type { VersionAggregate } from "@/lib/domain/matrix";
 import { env } from "@/lib/env";
 
@@ -117,7 +118,7 @@ export async function loadFleetDriftCandidates(
   const desired = new Map<string, { serviceId: number; kind: string; resource: string; version: string; setAt: Date }>();
   for (const r of rows) {
     if (r.desired_version === null || r.desired_set_at === null) continue;
-    desired.set(`${r.service_id}\u0000${r.kind}\u0000${r.resource}`, {
+    desired.set(compositeKey(r.service_id, r.kind, r.resource), {
       serviceId: r.service_id,
       kind: r.kind,
       resource: r.resource,
