@@ -23,13 +23,13 @@ export function affectsInstanceState(event: Pick<ReloadEventInput, "phase" | "in
 }
 
 /**
- * The instance state after one event. Returns `current` itself when the event changes nothing:
- * events older than the state's last event go into history only, so a late `applied` can
- * never turn an instance's version back.
+ * The instance state after one event, applied in time order. Returns `current` itself when
+ * the event changes nothing; an event older than the state's last one is not applied here
+ * (ingest replays the pair's history in time order instead: see `replayInstanceState`).
  */
 export function nextInstanceState(current: InstanceState | null, event: StateEvent): InstanceState | null {
   if (!affectsInstanceState(event)) return current;
-  if (current && event.occurredAt.getTime() < current.lastPhaseAt.getTime()) return lateEvent(current, event);
+  if (current && event.occurredAt.getTime() < current.lastPhaseAt.getTime()) return current;
 
   const runningBefore = current?.version ?? null;
   const moveTo = (version: string | null): Pick<InstanceState, "version" | "since"> => {
@@ -81,18 +81,6 @@ export function nextInstanceState(current: InstanceState | null, event: StateEve
   };
 }
 
-/**
- * An event older than the state's last one changes nothing but `since`: if it shows the
- * instance already ran its current version earlier, that version has run since then. So a
- * reload's events give the same state in any arrival order (while versions are not revisited).
- */
-function lateEvent(current: InstanceState, event: StateEvent): InstanceState {
-  const implied = SUCCESS_PHASES.has(event.phase) || event.phase === "heartbeat" ? event.toVersion : event.fromVersion;
-  if (implied === null || implied !== current.version || !current.since) return current;
-  if (event.occurredAt.getTime() >= current.since.getTime()) return current;
-  return { ...current, since: event.occurredAt };
-}
-
 /** Folds events (in any arrival order) into the state, oldest first, as ingest does. */
 export function foldInstanceState(current: InstanceState | null, events: StateEvent[]): InstanceState | null {
   const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
@@ -115,7 +103,8 @@ export function needsWrite(current: InstanceState | null, next: InstanceState, r
   return !sameState(current, next) || next.lastPhaseAt.getTime() - current.lastPhaseAt.getTime() >= refreshMs;
 }
 
-function sameState(a: InstanceState, b: InstanceState): boolean {
+/** Whether two states say the same, apart from when the last report came. */
+export function sameState(a: InstanceState, b: InstanceState): boolean {
   return (
     b.version === a.version &&
     b.since?.getTime() === a.since?.getTime() &&
@@ -124,4 +113,25 @@ function sameState(a: InstanceState, b: InstanceState): boolean {
     b.lastError === a.lastError &&
     b.lastReloadId === a.lastReloadId
   );
+}
+
+/**
+ * The state rebuilt from an instance × resource's stored history, in time order: how ingest
+ * applies an event that arrived after a newer one, so the state is the same whatever the
+ * arrival order. `history` is the newest part of it (oldest first); when older events were
+ * left out (`truncated`) and the instance still runs what `previous` says it ran, `previous`
+ * knows better since when.
+ */
+export function replayInstanceState(
+  history: StateEvent[],
+  previous: InstanceState | null,
+  truncated: boolean,
+): InstanceState | null {
+  const replayed = foldInstanceState(null, history);
+  if (!replayed || !truncated || !previous || previous.version !== replayed.version) return replayed;
+  const windowStart = history[0]?.occurredAt.getTime() ?? Infinity;
+  if (previous.since && replayed.since && previous.since.getTime() < replayed.since.getTime() && previous.since.getTime() <= windowStart) {
+    return { ...replayed, since: previous.since };
+  }
+  return replayed;
 }

@@ -97,7 +97,11 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
   if (event.phase === "approved") f.approvedAt = earliest(f.approvedAt, at);
   if (event.phase === "rejected") f.rejectedAt = earliest(f.rejectedAt, at);
   if (event.phase === "dispatched") f.dispatchedAt = earliest(f.dispatchedAt, at);
-  if (event.phase === "dispatched" || event.instance !== null) f.startedAt = earliest(f.startedAt, at);
+  // Started by the control plane's dispatch, or by an instance reporting a step of it (a
+  // request or approval that happens to name an instance does not start anything).
+  if (event.phase === "dispatched" || (event.instance !== null && instancePhaseBucket(event.phase) !== null)) {
+    f.startedAt = earliest(f.startedAt, at);
+  }
   // Only the control plane rolls back a reload as a whole; an instance's rollback is its own failure.
   if (event.phase === "rolled_back" && event.instance === null) f.rolledBackAt = earliest(f.rolledBackAt, at);
   // A failure without an instance is the control plane's: the reload failed as a whole.

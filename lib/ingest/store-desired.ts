@@ -4,7 +4,9 @@ import { desiredVersionFrom } from "@/lib/domain/reload-status";
 import { RELOAD_COLUMNS, recordFromRow, type Derived, type ReloadRow } from "./reload-rows";
 import { iso, type Tx } from "./sql";
 
-// Desired versions (DESIGN.md): set by the newest reload that is approved or under way,
+// Desired versions (DESIGN.md): set by the newest reload that is approved or under way
+// (a reload's own later decision always replaces its earlier one, e.g. when the last of its
+// instances rolls back or a target it waited for acks),
 // kept when it fails, set back to its fromVersion when it is rolled back. A reload that no
 // longer qualifies (rejected, cancelled, expired before it started) gives its place back to
 // the newest reload of the same resource that still does.
@@ -32,7 +34,7 @@ export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise
        SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[])
        ON CONFLICT (service_id, kind, resource) DO UPDATE
          SET version = excluded.version, reload_id = excluded.reload_id, reload_key = excluded.reload_key, set_at = excluded.set_at
-         WHERE desired_version.set_at <= excluded.set_at`,
+         WHERE desired_version.reload_key = excluded.reload_key OR desired_version.set_at <= excluded.set_at`,
       rows.map((x) => x.d.record.serviceId),
       rows.map((x) => x.d.record.facts.kind),
       rows.map((x) => x.d.record.facts.resource),

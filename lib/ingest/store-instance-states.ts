@@ -1,7 +1,7 @@
 import "server-only";
-import { affectsInstanceState, foldInstanceState, needsWrite, type InstanceState } from "@/lib/domain/instance-state";
+import { affectsInstanceState, foldInstanceState, needsWrite, replayInstanceState, sameState, type InstanceState } from "@/lib/domain/instance-state";
 import type { Outcome, Phase, ReloadEventInput } from "@/lib/domain/types";
-import { compositeKey, inLockOrder } from "@/lib/domain/keys";
+import { compareCodePoints, compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { iso, type Tx } from "./sql";
 
 // The instance-state read model, updated inside the ingest transaction (docs/adr/0003).
@@ -64,12 +64,14 @@ export async function updateInstanceStates(
   };
 
   const existing = await lockStates(ordered);
+  const late = await findLate(tx, ordered, existing, accepted);
+  const replayed = late.length > 0 ? await replay(tx, late, existing) : new Map<string, InstanceState | null>();
   const toUpdate: { group: (typeof ordered)[number]; state: InstanceState }[] = [];
   const toInsert: { group: (typeof ordered)[number]; state: InstanceState }[] = [];
   for (const group of ordered) {
     const key = stateKey(group.instanceId, group.kind, group.resource);
     const current = existing.get(key) ?? null;
-    const next = foldInstanceState(current, group.events);
+    const next = replayed.has(key) ? replayed.get(key)! : foldInstanceState(current, group.events);
     if (!next || next === current || !needsWrite(current, next, HEARTBEAT_REFRESH_MS)) continue;
     (current ? toUpdate : toInsert).push({ group, state: next });
   }
@@ -79,15 +81,109 @@ export async function updateInstanceStates(
     // Another transaction created some of these rows meanwhile: fold onto what it wrote.
     const lost = toInsert.filter(({ group }) => !inserted.has(stateKey(group.instanceId, group.kind, group.resource)));
     if (lost.length > 0) {
-      const now = await lockStates(lost.map(({ group }) => group));
-      for (const { group } of lost) {
-        const current = now.get(stateKey(group.instanceId, group.kind, group.resource)) ?? null;
-        const next = foldInstanceState(current, group.events);
+      const lostGroups = lost.map(({ group }) => group);
+      const now = await lockStates(lostGroups);
+      const lateNow = await findLate(tx, lostGroups, now, accepted);
+      const replayedNow = lateNow.length > 0 ? await replay(tx, lateNow, now) : new Map<string, InstanceState | null>();
+      for (const group of lostGroups) {
+        const key = stateKey(group.instanceId, group.kind, group.resource);
+        const current = now.get(key) ?? null;
+        const next = replayedNow.has(key) ? replayedNow.get(key)! : foldInstanceState(current, group.events);
         if (next && next !== current && needsWrite(current, next, HEARTBEAT_REFRESH_MS)) toUpdate.push({ group, state: next });
       }
     }
   }
   if (toUpdate.length > 0) await writeStates(tx, toUpdate, "update");
+}
+
+type Group = { instanceId: number; serviceId: number; kind: string; resource: string; events: ReloadEventInput[] };
+
+/**
+ * Pairs whose events must be applied by replaying history (ADR 0003): an event older than
+ * the stored state, or older than an event the state has not recorded (a heartbeat whose
+ * rewrite was skipped). Only a change of what the state says is checked against history;
+ * a heartbeat that merely confirms it is not.
+ */
+async function findLate(tx: Tx, groups: Group[], existing: Map<string, InstanceState>, batch: ReloadEventInput[]): Promise<Group[]> {
+  const late: Group[] = [];
+  const check: { group: Group; since: Date }[] = [];
+  for (const group of groups) {
+    const current = existing.get(stateKey(group.instanceId, group.kind, group.resource)) ?? null;
+    const oldest = group.events.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), group.events[0]!.occurredAt);
+    if (current && oldest.getTime() < current.lastPhaseAt.getTime()) {
+      late.push(group);
+      continue;
+    }
+    const next = foldInstanceState(current, group.events);
+    if (current && next && next !== current && !sameState(current, next)) check.push({ group, since: oldest });
+  }
+  if (check.length === 0) return late;
+  const newer = await tx.query<{ n: string }[]>(
+    `SELECT k.n::text FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(instance_id, kind, resource, t, n)
+     WHERE EXISTS (
+       SELECT 1 FROM reload_event e
+       WHERE e.instance_id = k.instance_id AND e.occurred_at > k.t AND e.kind = k.kind AND e.resource = k.resource
+         AND NOT e.id = ANY($5::text[])
+     )`,
+    check.map((c) => c.group.instanceId),
+    check.map((c) => c.group.kind),
+    check.map((c) => c.group.resource),
+    check.map((c) => iso(c.since)),
+    batch.map((e) => e.id),
+  );
+  for (const row of newer) late.push(check[Number(row.n) - 1]!.group);
+  return late;
+}
+
+/** How many stored events before the oldest late one a replay starts from. */
+const REPLAY_LOOKBACK = 200;
+
+async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceState>): Promise<Map<string, InstanceState | null>> {
+  const oldest = groups.map((g) => g.events.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), g.events[0]!.occurredAt));
+  const rows = await tx.query<
+    { n: string; phase: Phase; occurred_at: Date; received_at: Date; id: string; from_version: string | null; to_version: string | null; error: string | null; reload_id: string | null; before: boolean }[]
+  >(
+    `SELECT k.n::text, h.* FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(instance_id, kind, resource, t, n)
+     CROSS JOIN LATERAL (
+       (SELECT e.phase, e.occurred_at, e.received_at, e.id, e.from_version, e.to_version, e.error, e.reload_id, true AS before
+        FROM reload_event e
+        WHERE e.instance_id = k.instance_id AND e.kind = k.kind AND e.resource = k.resource AND e.occurred_at < k.t
+        ORDER BY e.occurred_at DESC LIMIT ${REPLAY_LOOKBACK})
+       UNION ALL
+       (SELECT e.phase, e.occurred_at, e.received_at, e.id, e.from_version, e.to_version, e.error, e.reload_id, false
+        FROM reload_event e
+        WHERE e.instance_id = k.instance_id AND e.kind = k.kind AND e.resource = k.resource AND e.occurred_at >= k.t)
+     ) h`,
+    groups.map((g) => g.instanceId),
+    groups.map((g) => g.kind),
+    groups.map((g) => g.resource),
+    oldest.map(iso),
+  );
+  const histories = groups.map(() => [] as typeof rows);
+  for (const row of rows) histories[Number(row.n) - 1]!.push(row);
+  const result = new Map<string, InstanceState | null>();
+  groups.forEach((group, i) => {
+    const history = histories[i]!
+      .sort(
+        (a, b) =>
+          a.occurred_at.getTime() - b.occurred_at.getTime() ||
+          a.received_at.getTime() - b.received_at.getTime() ||
+          compareCodePoints(a.id, b.id),
+      )
+      .map((r) => ({
+        phase: r.phase,
+        occurredAt: r.occurred_at,
+        fromVersion: r.from_version,
+        toVersion: r.to_version,
+        error: r.error,
+        reloadId: r.reload_id,
+        instance: "",
+      }));
+    const truncated = histories[i]!.filter((r) => r.before).length >= REPLAY_LOOKBACK;
+    const key = stateKey(group.instanceId, group.kind, group.resource);
+    result.set(key, replayInstanceState(history, existing.get(key) ?? null, truncated));
+  });
+  return result;
 }
 
 function fromRow(r: StateRow): InstanceState {

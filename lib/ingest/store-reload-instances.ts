@@ -1,5 +1,6 @@
 import "server-only";
 import { compositeKey, inLockOrder } from "@/lib/domain/keys";
+import { FAILURE_PHASES, SUCCESS_PHASES } from "@/lib/domain/phases";
 import { instancePhaseBucket, type InstanceBucket } from "@/lib/domain/reload-status";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 import type { ReloadRecord } from "./reload-rows";
@@ -17,8 +18,14 @@ interface Touched {
   events: ReloadEventInput[];
 }
 
-export async function updateReloadInstances(tx: Tx, touched: Touched[], entities: Entities, settings: ReloadSettings): Promise<void> {
-  await updateScopes(tx, touched, entities, settings);
+export async function updateReloadInstances(
+  tx: Tx,
+  touched: Touched[],
+  entities: Entities,
+  settings: ReloadSettings,
+  lateTargets: Map<string, number[]> = new Map(),
+): Promise<void> {
+  await updateScopes(tx, touched, entities, settings, lateTargets);
   await updatePhases(tx, touched, entities);
 }
 
@@ -27,9 +34,14 @@ export async function updateReloadInstances(tx: Tx, touched: Touched[], entities
  * else the service's live instances reporting the resource when the reload starts.
  * Named targets replace a snapshot taken before the dispatch event arrived.
  */
-async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, settings: ReloadSettings): Promise<void> {
+async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, settings: ReloadSettings, lateTargets: Map<string, number[]>): Promise<void> {
   const switching: ReloadRecord[] = [];
   const named: { record: ReloadRecord; instanceId: number }[] = [];
+  // Live before an implicitly scoped reload started, heard of only now (findLateTargets).
+  for (const { record } of touched) {
+    if (record.scope !== "implicit") continue;
+    for (const instanceId of lateTargets.get(record.key) ?? []) named.push({ record, instanceId });
+  }
   const snapshot: ReloadRecord[] = [];
   for (const { record, events } of touched) {
     const dispatches = events.filter((e) => e.phase === "dispatched" && (e.targets !== null || e.targetCount !== null));
@@ -142,6 +154,7 @@ async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Pro
   const before = new Map(existing.map((r) => [compositeKey(r.reload_key, r.instance_id), { phase: r.phase, phaseAt: r.phase_at, error: r.error }]));
 
   const writes: { pair: (typeof ordered)[number]; row: PhaseRow }[] = [];
+  const recount = new Set<ReloadRecord>();
   for (const pair of ordered) {
     const old = before.get(compositeKey(pair.record.key, pair.instanceId)) ?? null;
     let row: PhaseRow = old ?? { phase: null, phaseAt: null, error: null };
@@ -149,7 +162,7 @@ async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Pro
       if (row.phaseAt === null || e.occurredAt.getTime() >= row.phaseAt.getTime()) row = { phase: e.phase, phaseAt: e.occurredAt, error: e.error };
     }
     if (old && old.phase === row.phase && old.phaseAt?.getTime() === row.phaseAt?.getTime() && old.error === row.error) continue;
-    moveCounters(pair.record, old, row);
+    moveCounters(pair.record, old, row, recount);
     writes.push({ pair, row });
   }
   if (writes.length === 0) return;
@@ -164,6 +177,25 @@ async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Pro
     writes.map((w) => iso(w.row.phaseAt)),
     writes.map((w) => w.row.error),
   );
+  if (recount.size > 0) await recountTimes(tx, [...recount]);
+}
+
+async function recountTimes(tx: Tx, records: ReloadRecord[]): Promise<void> {
+  const rows = await tx.query<{ reload_key: string; last_succeeded_at: Date | null; last_finished_at: Date | null }[]>(
+    `SELECT reload_key::text,
+            max(phase_at) FILTER (WHERE phase = ANY($2::text[])) AS last_succeeded_at,
+            max(phase_at) FILTER (WHERE phase = ANY($3::text[])) AS last_finished_at
+     FROM reload_instance WHERE reload_key = ANY($1::bigint[]) GROUP BY reload_key`,
+    records.map((r) => r.key),
+    [...SUCCESS_PHASES],
+    [...SUCCESS_PHASES, ...FAILURE_PHASES, "rolled_back"],
+  );
+  const byKey = new Map(rows.map((r) => [r.reload_key, r]));
+  for (const record of records) {
+    const row = byKey.get(record.key);
+    record.counts.lastSucceededAt = row?.last_succeeded_at ?? null;
+    record.counts.lastFinishedAt = row?.last_finished_at ?? null;
+  }
 }
 
 const COUNTER: Record<InstanceBucket, "succeeded" | "nacked" | "failed" | "rolledBack" | "inProgress"> = {
@@ -174,9 +206,18 @@ const COUNTER: Record<InstanceBucket, "succeeded" | "nacked" | "failed" | "rolle
   inProgress: "inProgress",
 };
 
-/** Moves the reload's counters by what one instance's change of phase makes of them. */
-function moveCounters(record: ReloadRecord, old: PhaseRow | null, next: PhaseRow): void {
+/**
+ * Moves the reload's counters by what one instance's change of phase makes of them. The
+ * latest success and finish times are maxima over the instances' current phases: when an
+ * instance that held one leaves it (an ack later rolled back), the reload is marked to
+ * have them recounted (`recountTimes`), which is rare.
+ */
+function moveCounters(record: ReloadRecord, old: PhaseRow | null, next: PhaseRow, recount: Set<ReloadRecord>): void {
   const c = record.counts;
+  const oldBucket = instancePhaseBucket(old?.phase ?? null);
+  const oldAt = old?.phaseAt?.getTime();
+  if (oldBucket === "succeeded" && instancePhaseBucket(next.phase) !== "succeeded" && oldAt === c.lastSucceededAt?.getTime()) recount.add(record);
+  if (oldBucket !== null && oldBucket !== "inProgress" && instancePhaseBucket(next.phase) === "inProgress" && oldAt === c.lastFinishedAt?.getTime()) recount.add(record);
   if (!old) record.participants++;
   if (!old || old.phase === null) c.reporting++;
   const was = instancePhaseBucket(old?.phase ?? null);

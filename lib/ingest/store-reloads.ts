@@ -1,6 +1,7 @@
 import "server-only";
 import { compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { foldReloadFacts } from "@/lib/domain/reload-status";
+import { affectsInstanceState } from "@/lib/domain/instance-state";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { derive, RELOAD_COLUMNS, recordFromRow, writeReloads, type ReloadRecord, type ReloadRow } from "./reload-rows";
 import { iso, type Tx } from "./sql";
@@ -77,6 +78,12 @@ export async function updateReloads(tx: Tx, accepted: ReloadEventInput[], entiti
     group.events.push(e);
     byReload.set(key, group);
   }
+  // Implicitly scoped reloads that instances of this batch were live for when they started.
+  const lateTargets = await findLateTargets(tx, accepted, entities, settings.staleMs);
+  for (const t of lateTargets) {
+    const key = reloadKeyOf(t.serviceId, t.reloadId);
+    if (!byReload.has(key)) byReload.set(key, { serviceId: t.serviceId, reloadId: t.reloadId, events: [] });
+  }
   if (byReload.size === 0) return;
   const groups = inLockOrder([...byReload.values()], (g) => [g.serviceId, g.reloadId]);
 
@@ -85,11 +92,65 @@ export async function updateReloads(tx: Tx, accepted: ReloadEventInput[], entiti
     const record = records.get(reloadKeyOf(g.serviceId, g.reloadId))!;
     record.facts = g.events.reduce(foldReloadFacts, record.facts);
   }
-  await updateReloadInstances(tx, groups.map((g) => ({ record: records.get(reloadKeyOf(g.serviceId, g.reloadId))!, events: g.events })), entities, settings);
+  const lateByReload = new Map<string, number[]>();
+  for (const t of lateTargets) {
+    const key = records.get(reloadKeyOf(t.serviceId, t.reloadId))!.key;
+    lateByReload.set(key, [...(lateByReload.get(key) ?? []), t.instanceId]);
+  }
+  await updateReloadInstances(
+    tx,
+    groups.map((g) => ({ record: records.get(reloadKeyOf(g.serviceId, g.reloadId))!, events: g.events })),
+    entities,
+    settings,
+    lateByReload,
+  );
 
   const derived = groups.map((g) => derive(records.get(reloadKeyOf(g.serviceId, g.reloadId))!, settings.now, settings.timeoutMs));
   await writeReloads(tx, derived);
   await updateDesiredVersions(tx, derived);
+}
+
+/**
+ * Implicit scope, whatever the arrival order: an instance that reported the resource within
+ * INSTANCE_STALE_SECONDS before a reload started is one of its targets, also when that
+ * report arrives after the reload's snapshot was taken (ADR 0005).
+ */
+async function findLateTargets(
+  tx: Tx,
+  accepted: ReloadEventInput[],
+  entities: Entities,
+  staleMs: number,
+): Promise<{ serviceId: number; reloadId: string; instanceId: number }[]> {
+  const pairs = new Map<string, { serviceId: number; kind: string; resource: string; instanceId: number; min: Date; max: Date }>();
+  for (const e of accepted) {
+    const instanceId = entities.instanceOf(e);
+    if (instanceId === null || !affectsInstanceState(e)) continue;
+    const key = compositeKey(instanceId, e.kind, e.resource);
+    const pair = pairs.get(key);
+    if (!pair) pairs.set(key, { serviceId: entities.serviceOf(e), kind: e.kind, resource: e.resource, instanceId, min: e.occurredAt, max: e.occurredAt });
+    else {
+      if (e.occurredAt < pair.min) pair.min = e.occurredAt;
+      if (e.occurredAt > pair.max) pair.max = e.occurredAt;
+    }
+  }
+  if (pairs.size === 0) return [];
+  const list = [...pairs.values()];
+  const rows = await tx.query<{ service_id: number; reload_id: string; instance_id: number }[]>(
+    `SELECT DISTINCT r.service_id, r.reload_id, k.instance_id
+     FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[])
+       AS k(service_id, kind, resource, instance_id, t_min, t_max)
+     JOIN reload r ON r.service_id = k.service_id AND r.kind = k.kind AND r.resource = k.resource AND r.scope = 'implicit'
+       AND r.started_at >= k.t_min AND r.started_at <= k.t_max + make_interval(secs => $7::double precision / 1000)
+     WHERE NOT EXISTS (SELECT 1 FROM reload_instance ri WHERE ri.reload_key = r.id AND ri.instance_id = k.instance_id)`,
+    list.map((p) => p.serviceId),
+    list.map((p) => p.kind),
+    list.map((p) => p.resource),
+    list.map((p) => p.instanceId),
+    list.map((p) => iso(p.min)),
+    list.map((p) => iso(p.max)),
+    staleMs,
+  );
+  return rows.map((r) => ({ serviceId: r.service_id, reloadId: r.reload_id, instanceId: r.instance_id }));
 }
 
 /** Locks the batch's reloads in key order; creates the missing ones (locked by creation). */

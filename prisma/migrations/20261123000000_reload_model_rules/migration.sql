@@ -27,6 +27,10 @@ ALTER TABLE "reload" ADD COLUMN "cancelled_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "expired_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "deadline_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "started_at" TIMESTAMPTZ(3);
+-- An instance heard from shortly before an implicitly scoped reload started is one of its
+-- targets, even when its event arrives after the reload's.
+CREATE INDEX "reload_implicit_started_at_idx" ON "reload"("service_id", "kind", "resource", "started_at")
+  WHERE "scope" = 'implicit';
 -- The expiry sweep looks only at reloads still under way.
 CREATE INDEX "reload_deadline_at_open_idx" ON "reload"("deadline_at")
   WHERE "status" IN ('pending_approval', 'approved', 'dispatching', 'in_progress');
