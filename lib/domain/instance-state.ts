@@ -127,8 +127,16 @@ export function replayInstanceState(
   previous: InstanceState | null,
   truncated: boolean,
 ): InstanceState | null {
-  const replayed = foldInstanceState(null, history);
-  if (!replayed || !truncated || !previous || previous.version !== replayed.version) return replayed;
+  // In time order (stable: equal times keep the order given), noting whether the window
+  // ever shows the instance on another version: then the version's run began inside it.
+  const ordered = [...history].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  let replayed: InstanceState | null = null;
+  const versions = new Set<string>();
+  for (const event of ordered) {
+    replayed = nextInstanceState(replayed, event);
+    if (replayed?.version != null) versions.add(replayed.version);
+  }
+  if (!replayed || !truncated || !previous || previous.version !== replayed.version || versions.size > 1) return replayed;
   const windowStart = history[0]?.occurredAt.getTime() ?? Infinity;
   if (previous.since && replayed.since && previous.since.getTime() < replayed.since.getTime() && previous.since.getTime() <= windowStart) {
     return { ...replayed, since: previous.since };

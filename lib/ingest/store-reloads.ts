@@ -135,6 +135,14 @@ async function findLateTargets(
   }
   if (pairs.size === 0) return [];
   const list = [...pairs.values()];
+  // Almost always nothing to find (live reports are newer than every reload's start): one
+  // probe of a small index says so before the per-pair probes.
+  const oldest = list.reduce((a, p) => (p.min < a ? p.min : a), list[0]!.min);
+  const [any] = await tx.query<{ found: boolean }[]>(
+    `SELECT EXISTS (SELECT 1 FROM reload WHERE scope = 'implicit' AND started_at >= $1::timestamptz) AS found`,
+    iso(oldest),
+  );
+  if (!any?.found) return [];
   const rows = await tx.query<{ service_id: number; reload_id: string; instance_id: number }[]>(
     `SELECT DISTINCT r.service_id, r.reload_id, k.instance_id
      FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[])

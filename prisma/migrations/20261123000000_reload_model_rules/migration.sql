@@ -31,6 +31,7 @@ ALTER TABLE "reload" ADD COLUMN "started_at" TIMESTAMPTZ(3);
 -- targets, even when its event arrives after the reload's.
 CREATE INDEX "reload_implicit_started_at_idx" ON "reload"("service_id", "kind", "resource", "started_at")
   WHERE "scope" = 'implicit';
+CREATE INDEX "reload_implicit_started_at_only_idx" ON "reload"("started_at") WHERE "scope" = 'implicit';
 -- The expiry sweep looks only at reloads still under way.
 CREATE INDEX "reload_deadline_at_open_idx" ON "reload"("deadline_at")
   WHERE "status" IN ('pending_approval', 'approved', 'dispatching', 'in_progress');
@@ -60,9 +61,8 @@ ALTER TABLE "reload_event" ALTER COLUMN "duration_ms" TYPE BIGINT;
 
 -- "When did the fleet last change" reads the newest value of two indexes.
 CREATE INDEX "instance_state_since_idx" ON "instance_state"("since");
--- Reloading instances are few; the sweep that ends stale ones reads only them.
-CREATE INDEX "instance_state_in_progress_idx" ON "instance_state"("service_id", "kind", "resource")
-  WHERE "outcome" = 'in_progress';
+-- No index mentions instance_state.outcome or last_phase_at, so the per-event updates that
+-- change only those stay HOT; the sweep that ends stale "in progress" states scans the table.
 
 -- Tokens carry scopes: ingest and/or read.
 ALTER TABLE "ingest_token" ADD COLUMN "scopes" TEXT[] NOT NULL DEFAULT ARRAY['ingest', 'read']::TEXT[];
