@@ -1,0 +1,127 @@
+import "server-only";
+import type { Sql } from "@/lib/db/client";
+import { CONTROL_PHASES } from "@/lib/domain/phases";
+import type { PairEvent, PairState } from "@/lib/domain/replay";
+import type { Outcome, Phase } from "@/lib/domain/types";
+
+// The reads the snapshot job and the replay share: snapshot headers and rows, and the
+// events that change instance state between two instants. Every event read is bounded by an
+// occurred_at range, so the partitioned reload_event (docs/adr/0009) is pruned to the days
+// the range covers.
+
+export interface SnapshotHeader {
+  id: string;
+  at: Date;
+  serviceIds: number[];
+  rowCount: number;
+}
+
+const CONTROL = [...CONTROL_PHASES];
+
+export async function newestSnapshotAtOrBefore(q: Sql, at: Date, strictly = false): Promise<SnapshotHeader | null> {
+  const rows = await q.query<{ id: string; at: Date; service_ids: number[]; row_count: number }[]>(
+    `SELECT id::text, at, service_ids, row_count FROM instance_state_snapshot
+     WHERE at ${strictly ? "<" : "<="} $1::timestamptz ORDER BY at DESC LIMIT 1`,
+    at.toISOString(),
+  );
+  const r = rows[0];
+  return r ? { id: r.id, at: r.at, serviceIds: r.service_ids, rowCount: r.row_count } : null;
+}
+
+interface StateRow {
+  service_id: number;
+  instance_id: number;
+  kind: string;
+  resource: string;
+  version: string | null;
+  since: Date | null;
+  last_phase: Phase;
+  last_phase_at: Date;
+  outcome: Outcome;
+  last_error: string | null;
+  last_reload_id: string | null;
+}
+
+const fromStateRow = (r: StateRow): PairState => ({
+  serviceId: r.service_id,
+  instanceId: r.instance_id,
+  kind: r.kind,
+  resource: r.resource,
+  version: r.version,
+  since: r.since,
+  lastPhase: r.last_phase,
+  lastPhaseAt: r.last_phase_at,
+  outcome: r.outcome,
+  lastError: r.last_error,
+  lastReloadId: r.last_reload_id,
+});
+
+const STATE_COLUMNS = `service_id, instance_id, kind, resource, version, since, last_phase, last_phase_at, outcome, last_error, last_reload_id`;
+
+/** A snapshot's rows, all of them or those of some services (primary-key ranges). */
+export async function readSnapshotRows(q: Sql, snapshotId: string, serviceIds: number[] | null): Promise<PairState[]> {
+  const rows = serviceIds
+    ? await q.query<StateRow[]>(
+        `SELECT ${STATE_COLUMNS} FROM instance_state_snapshot_row WHERE snapshot_id = $1::bigint AND service_id = ANY($2::int[])`,
+        snapshotId,
+        serviceIds,
+      )
+    : await q.query<StateRow[]>(`SELECT ${STATE_COLUMNS} FROM instance_state_snapshot_row WHERE snapshot_id = $1::bigint`, snapshotId);
+  return rows.map(fromStateRow);
+}
+
+/** The live read model's rows (tests compare the replay at "now" with it). */
+export async function readLiveStates(q: Sql): Promise<PairState[]> {
+  return (await q.query<StateRow[]>(`SELECT ${STATE_COLUMNS} FROM instance_state`)).map(fromStateRow);
+}
+
+interface EventRow {
+  service_id: number;
+  instance_id: number;
+  kind: string;
+  resource: string;
+  phase: Phase;
+  occurred_at: Date;
+  from_version: string | null;
+  to_version: string | null;
+  error: string | null;
+  reload_id: string | null;
+}
+
+/**
+ * The events that can change an instance's state with `after < occurred_at <= upTo`, of some
+ * services or all, in the order ingest applies them: occurred_at, then arrival, then id by
+ * code point (ADR 0003).
+ */
+export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds: number[] | null): Promise<PairEvent[]> {
+  const where = `e.occurred_at > $1::timestamptz AND e.occurred_at <= $2::timestamptz
+                 AND e.instance_id IS NOT NULL AND e.phase <> ALL($3::text[])`;
+  const order = `ORDER BY e.occurred_at, e.received_at, e.id COLLATE "C"`;
+  const columns = `e.service_id, e.instance_id, e.kind, e.resource, e.phase, e.occurred_at, e.from_version, e.to_version, e.error, e.reload_id`;
+  const rows = serviceIds
+    ? await q.query<EventRow[]>(
+        `SELECT ${columns} FROM reload_event e WHERE ${where} AND e.service_id = ANY($4::int[]) ${order}`,
+        after.toISOString(),
+        upTo.toISOString(),
+        CONTROL,
+        serviceIds,
+      )
+    : await q.query<EventRow[]>(`SELECT ${columns} FROM reload_event e WHERE ${where} ${order}`, after.toISOString(), upTo.toISOString(), CONTROL);
+  return rows.map((r) => ({
+    serviceId: r.service_id,
+    instanceId: r.instance_id,
+    kind: r.kind,
+    resource: r.resource,
+    phase: r.phase,
+    occurredAt: r.occurred_at,
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    error: r.error,
+    reloadId: r.reload_id,
+  }));
+}
+
+/** The oldest instant the replay folds from when no snapshot precedes T: the retention window's start. */
+export function historyStart(now: Date, retentionDays: number): Date {
+  return new Date(now.getTime() - retentionDays * 86_400_000);
+}
