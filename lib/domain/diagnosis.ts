@@ -124,9 +124,11 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
     const lastEventAt = events.length ? events[events.length - 1]!.at : null;
     const heard = latestOf(t.lastHeardAt, lastEventAt);
     const silentForMs = heard ? input.now.getTime() - heard.getTime() : null;
-    const silent = !finished && reached !== null && silentForMs !== null && silentForMs > input.silentAfterMs;
+    const silent = !finished && events.length > 0 && silentForMs !== null && silentForMs > input.silentAfterMs;
+    // Any report from the instance (a NACK, a failure) shows it received the reload.
+    const reachedOrImplied = reached ?? (events.length ? "received" : null);
     const reason: StopReason =
-      t.phase === "rolled_back" ? "rolled_back" : silent ? "went_silent" : stopReasonForStep(reached);
+      t.phase === "rolled_back" ? "rolled_back" : silent ? "went_silent" : stopReasonForStep(reachedOrImplied);
     const error = [...events].reverse().find((e) => e.error)?.error ?? null;
     targets.push({
       instance: t.instance,

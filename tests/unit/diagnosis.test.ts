@@ -1,0 +1,140 @@
+// The diagnosis table (DESIGN's reload-format troubleshooting): where each target that did not
+// converge stopped, what it usually means, its evidence; errors grouped by normalised message.
+import { describe, expect, test } from "vitest";
+import { diagnoseReload, groupErrors, normaliseErrorMessage, type DiagnosisTarget, type StopReason } from "@/lib/domain/diagnosis";
+import type { Phase } from "@/lib/domain/types";
+import { at } from "./helpers";
+
+const NOW = at(3600);
+const SILENT_MS = 5 * 60_000;
+
+function target(phases: Phase[], overrides: Partial<DiagnosisTarget> = {}): DiagnosisTarget {
+  return {
+    instance: "i-1",
+    converged: false,
+    phase: phases.length ? phases[phases.length - 1]! : null,
+    events: phases.map((phase, i) => ({ phase, at: at(3500 + i), error: phase === "nacked" || phase === "failed" ? "boom" : null })),
+    // heard from a minute ago: alive
+    lastHeardAt: at(3540),
+    spans: [],
+    ...overrides,
+  };
+}
+
+function one(t: DiagnosisTarget, status: "in_progress" | "expired" = "in_progress") {
+  const result = diagnoseReload({ status, expiredAt: status === "expired" ? at(3000) : null, now: NOW, silentAfterMs: SILENT_MS, targets: [t] });
+  return result.targets[0];
+}
+
+describe("where a target stopped and what it usually means", () => {
+  test.each<[string, Phase[], StopReason, string, Phase | null]>([
+    ["never received", [], "never_received", "delivery or propagation", null],
+    ["received, nothing more", ["received"], "not_validated", "schema mismatch or malformed payload", "received"],
+    ["parsed, then NACKed", ["received", "parsed", "nacked"], "not_validated", "schema mismatch or malformed payload", "parsed"],
+    ["validated, nothing more", ["received", "parsed", "validated"], "not_applied", "apply failure", "validated"],
+    ["staged, then failed", ["received", "parsed", "validated", "staged", "failed"], "not_applied", "apply failure", "staged"],
+    ["applied, then failed (no ack)", ["received", "applied", "failed"], "not_acked", "lost ACK", "applied"],
+    ["rolled back", ["received", "applied", "rolled_back"], "rolled_back", "rolled back to the previous version", "applied"],
+  ])("%s → %s", (_name, phases, reason, cause, reached) => {
+    const d = one(target(phases))!;
+    expect(d.reason).toBe(reason);
+    expect(d.cause).toBe(cause);
+    expect(d.reachedPhase).toBe(reached);
+    expect(d.checks.length).toBeGreaterThan(0);
+  });
+
+  test("a target that converged is not diagnosed", () => {
+    expect(one(target(["received", "applied", "acked"], { converged: true }))).toBeUndefined();
+  });
+
+  test("an unfinished target silent for longer than the threshold went silent (crash or unavailable), with how long", () => {
+    const events = [
+      { phase: "received" as const, at: at(2000), error: null },
+      { phase: "parsed" as const, at: at(2001), error: null },
+    ];
+    // the last heartbeat (3000) is later than its last event: silence counts from there
+    const d = one(target([], { phase: "parsed", events, lastHeardAt: at(3000) }))!;
+    expect(d.reason).toBe("went_silent");
+    expect(d.cause).toBe("crash or unavailable");
+    expect(d.evidence.silentForMs).toBe(600_000);
+  });
+
+  test("a NACK with no earlier step reported still counts as received", () => {
+    const d = one(target([], { phase: "nacked", events: [{ phase: "nacked", at: at(3500), error: "bad" }] }))!;
+    expect(d.reason).toBe("not_validated");
+    expect(d.reachedPhase).toBeNull();
+  });
+
+  test.each([
+    ["just under the threshold", 3600 - 299, "not_validated"],
+    ["just over it", 3600 - 301, "went_silent"],
+  ])("silence %s", (_name, lastSeconds, reason) => {
+    const t = target(["received"], { events: [{ phase: "received", at: at(lastSeconds), error: null }], lastHeardAt: null });
+    expect(one(t)!.reason).toBe(reason);
+  });
+
+  test("a target that NACKed is not 'silent' however old its last report", () => {
+    expect(one(target(["received", "nacked"], { lastHeardAt: at(0) }))!.reason).toBe("not_validated");
+  });
+
+  test("a target that never reported stays 'never received' even when silent", () => {
+    expect(one(target([], { lastHeardAt: at(0) }))!.reason).toBe("never_received");
+  });
+
+  test("evidence: the NACK text, the last heartbeat, span errors, the expiry", () => {
+    const d = one(
+      target(["received", "nacked"], {
+        spans: [
+          { name: "reload.parse", error: true, message: "unexpected token" },
+          { name: "reload.fetch", error: false, message: null },
+        ],
+      }),
+      "expired",
+    )!;
+    expect(d.evidence).toMatchObject({ error: "boom", lastHeardAt: at(3540), expiredAt: at(3000), spanErrors: ["reload.parse: unexpected token"] });
+    expect(d.finalPhase).toBe("nacked");
+  });
+});
+
+describe("errors grouped by normalised message", () => {
+  test.each([
+    ["route conflict: host api.example.com port 8443", "route conflict: host api.example.com port ‹n›"],
+    ['key "tenant-42" is not allowed', "key ‹…› is not allowed"],
+    ["config sha 9f86d081884c7d65 rejected after 1.5s", "config sha ‹hex› rejected after ‹n›s"],
+    ["request 123e4567-e89b-12d3-a456-426614174000 failed", "request ‹id› failed"],
+    ["dial tcp 10.0.3.7:8080: connection refused", "dial tcp ‹ip›: connection refused"],
+    ["pointer 0xDEADBEEF   nil", "pointer ‹hex› nil"],
+    ["schema 'v2' expected,  got 'v3'", "schema ‹…› expected, got ‹…›"],
+  ])("%s → %s", (message, pattern) => {
+    expect(normaliseErrorMessage(message)).toBe(pattern);
+  });
+
+  test("forty instances failing for one reason are one line; another reason is another", () => {
+    const errors = [
+      ...Array.from({ length: 40 }, (_, i) => ({ instance: `i-${i}`, error: `line ${i + 1}: unknown field "x${i}"` })),
+      { instance: "j", error: "out of memory" },
+    ];
+    const groups = groupErrors(errors);
+    expect(groups.map((g) => [g.pattern, g.count])).toEqual([
+      ["line ‹n›: unknown field ‹…›", 40],
+      ["out of memory", 1],
+    ]);
+    expect(groups[0]!.example).toBe('line 1: unknown field "x0"');
+    expect(groups[0]!.instances).toHaveLength(40);
+  });
+
+  test("diagnoseReload groups its targets' errors and counts by reason", () => {
+    const targets = [
+      target(["received", "nacked"], { instance: "a", events: [{ phase: "nacked", at: at(3500), error: "bad field 'x' at 3" }] }),
+      target(["received", "nacked"], { instance: "b", events: [{ phase: "nacked", at: at(3500), error: "bad field 'y' at 9" }] }),
+      target([], { instance: "c" }),
+    ];
+    const result = diagnoseReload({ status: "in_progress", expiredAt: null, now: NOW, silentAfterMs: SILENT_MS, targets });
+    expect(result.errorGroups).toHaveLength(1);
+    expect(result.errorGroups[0]).toMatchObject({ count: 2, instances: ["a", "b"] });
+    expect(result.byReason).toEqual([
+      { reason: "not_validated", cause: "schema mismatch or malformed payload", count: 2 },
+      { reason: "never_received", cause: "delivery or propagation", count: 1 },
+    ]);
+  });
+});
