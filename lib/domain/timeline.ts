@@ -50,6 +50,8 @@ export interface TimelineSpanInput {
   attributes: Record<string, unknown>;
   /** The reload a `reload.id` attribute names, resolved to its key, when it is known. */
   reloadKey: string | null;
+  /** Everything else stored with the span (resource, scope, span events, kind), shown in its details. */
+  details?: Record<string, unknown>;
 }
 
 export interface TimelineEvent {
@@ -86,6 +88,7 @@ export interface TimelineSpan {
   statusMessage: string | null;
   attributes: Record<string, unknown>;
   reloadKey: string | null;
+  details: Record<string, unknown>;
 }
 
 /** How a lane ended: the stored phase's bucket; `pending` for a target that never reported. */
@@ -341,6 +344,7 @@ function nestSpans(spans: TimelineSpanInput[], rel: (d: Date) => number): Map<st
         statusMessage: s.statusMessage,
         attributes: s.attributes,
         reloadKey: s.reloadKey,
+        details: s.details ?? {},
       });
       for (const child of (children.get(`${s.traceId}/${s.spanId}`) ?? []).sort(byStart)) visit(child, depth + 1);
     };

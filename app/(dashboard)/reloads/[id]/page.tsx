@@ -1,0 +1,126 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { KindLabel } from "@/components/fleet/kind-label";
+import { DiagnosisPanel } from "@/components/reloads/diagnosis-panel";
+import { LiveTimeline } from "@/components/reloads/live-timeline";
+import { NotAckedList } from "@/components/reloads/not-acked-list";
+import { ReloadWaterfall } from "@/components/reloads/reload-waterfall";
+import { TimeToAckChart } from "@/components/reloads/time-to-ack-chart";
+import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
+import { OPEN_STATUSES } from "@/lib/domain/reload-status";
+import { formatDuration, isoUtc } from "@/lib/format";
+import { buildTimelineModel } from "@/lib/reloads/timeline-model";
+import { getReloadHeader, getReloadTimelineData } from "@/lib/reloads/timeline-queries";
+
+export const dynamic = "force-dynamic";
+
+type Props = {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const header = await getReloadHeader((await params).id);
+  return { title: header ? `${header.reloadId} · ${header.service} (${header.environment})` : "Reload not found" };
+}
+
+export default async function ReloadPage({ params, searchParams }: Props) {
+  const data = await getReloadTimelineData((await params).id);
+  // The layout answered 404 already; this only covers a reload deleted in between.
+  if (!data) notFound();
+  const trace = (await searchParams).trace;
+  const traceId = typeof trace === "string" && /^[0-9a-f]{1,64}$/i.test(trace) ? trace.toLowerCase() : null;
+  const now = new Date();
+  const { reload } = data;
+  const model = buildTimelineModel(data, now);
+  const { timeline, diagnosis, timeToAck } = model;
+  const done = reload.succeeded + reload.nacked + reload.failed + reload.rolledBack;
+
+  return (
+    <main className="page">
+      <div className="crumbs">
+        <Link href="/reloads">Reloads</Link> / <Link href={`/services/${reload.serviceId}`}>{[reload.environment, reload.namespace, reload.service].filter(Boolean).join(" / ")}</Link>
+      </div>
+      <div className="page-head">
+        <h1>
+          <span className="mono" style={{ fontSize: 18 }}>
+            {reload.reloadId}
+          </span>{" "}
+          <ReloadStatusBadge status={reload.status} />
+        </h1>
+        <LiveTimeline reloadKey={reload.key} renderedLastEventAt={reload.lastEventAt.toISOString()} open={OPEN_STATUSES.includes(reload.status)} />
+      </div>
+      <p className="muted" style={{ marginTop: 0 }}>
+        <KindLabel kind={reload.kind} /> · <span className="mono">{reload.resource}</span> ·{" "}
+        <span className="mono">
+          {reload.fromVersion ?? "?"} → {reload.toVersion ?? "?"}
+        </span>{" "}
+        · by {reload.initiator ?? "unknown"} · started <span title={isoUtc(reload.startedAt ?? reload.firstEventAt)}>{isoUtc(reload.startedAt ?? reload.firstEventAt)}</span>
+        {reload.lastError ? <span className="error-text"> · last error: {reload.lastError}</span> : null}
+      </p>
+      <div className="stats">
+        <div className="stat" data-stat="done">
+          <span className="muted">done</span>
+          <b>
+            {done} of {reload.targets}
+          </b>
+        </div>
+        <div className="stat" data-stat="acked">
+          <span className="muted">acked</span>
+          <b>{reload.succeeded}</b>
+        </div>
+        <div className={`stat${reload.nacked + reload.failed ? " bad" : ""}`}>
+          <span className="muted">NACK / failed</span>
+          <b>
+            {reload.nacked} / {reload.failed}
+          </b>
+        </div>
+        <div className="stat" data-stat="convergence">
+          <span className="muted">convergence</span>
+          <b>{formatDuration(reload.convergenceMs)}</b>
+        </div>
+        <div className="stat">
+          <span className="muted">time to ack p50 / p95</span>
+          <b>
+            {formatDuration(timeToAck.p50)} / {formatDuration(timeToAck.p95)}
+          </b>
+        </div>
+        {reload.status === "expired" || (reload.deadlineAt && OPEN_STATUSES.includes(reload.status)) ? (
+          <div className={`stat${reload.status === "expired" ? " warn" : ""}`}>
+            <span className="muted">{reload.status === "expired" ? "expired" : "deadline"}</span>
+            <b style={{ fontSize: 14 }}>{isoUtc(reload.status === "expired" ? reload.expiredAt : reload.deadlineAt)}</b>
+          </div>
+        ) : null}
+      </div>
+      {timeline.traceIds.length ? (
+        <p className="muted" data-traces>
+          Traces:{" "}
+          {timeline.traceIds.slice(0, 20).map((t) => (
+            <span key={t}>
+              <Link href={`/reloads/${reload.key}?trace=${t}`} className="mono" data-trace={t}>
+                {t}
+              </Link>{" "}
+            </span>
+          ))}
+          {traceId ? <Link href={`/reloads/${reload.key}`}>(all spans)</Link> : null}
+          {!data.spansAvailable ? <span> · spans are not stored yet (OTLP ingest), so only the events are drawn</span> : null}
+        </p>
+      ) : null}
+      <div className="grid-2">
+        <section className="panel" aria-label="Time to ack">
+          <h2>
+            Time to ack{" "}
+            <span className="muted" style={{ fontWeight: 400 }}>
+              · {timeToAck.count} instance{timeToAck.count === 1 ? "" : "s"} · slowest {formatDuration(timeToAck.max)}
+            </span>
+          </h2>
+          {timeToAck.count ? <TimeToAckChart bins={timeToAck.bins} /> : <p className="empty">No instance has acked yet.</p>}
+        </section>
+        <NotAckedList notAcked={model.notAcked} expiredAt={reload.expiredAt} status={reload.status} />
+      </div>
+      <DiagnosisPanel diagnosis={diagnosis} />
+      <ReloadWaterfall timeline={timeline} traceId={traceId} />
+    </main>
+  );
+}

@@ -1,0 +1,87 @@
+import type { Metadata } from "next";
+import { ReloadFilters } from "@/components/reloads/reload-filters";
+import { ReloadList } from "@/components/reloads/reload-list";
+import { reloadsHref, parseReloadsPageParams, type PageSearchParams } from "@/lib/reloads/list-params";
+import { listReloads } from "@/lib/reloads/queries";
+import { listEnvironments } from "@/lib/reloads/timeline-queries";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Reloads" };
+
+export default async function ReloadsPage({ searchParams }: { searchParams: Promise<PageSearchParams> }) {
+  const raw = await searchParams;
+  const parsed = parseReloadsPageParams(raw);
+  const text = (name: string) => (typeof raw[name] === "string" && raw[name] ? (raw[name] as string) : undefined);
+  // A date input only takes a date; a longer instant in the URL still filters, it just is not shown in the box.
+  const dateOnly = (value: string | undefined) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
+  const values = {
+    reloadId: text("reloadId"),
+    environment: text("environment"),
+    service: text("service"),
+    kind: text("kind"),
+    status: text("status"),
+    initiator: text("initiator"),
+    from: dateOnly(text("from")),
+    to: dateOnly(text("to")),
+  };
+  const environments = await listEnvironments();
+  const head = (
+    <div className="page-head">
+      <div>
+        <h1>Reloads</h1>
+        <div className="muted">Every reload, newest first: who started it, how far it got, how long it took to converge.</div>
+      </div>
+    </div>
+  );
+  if (!parsed.ok) {
+    return (
+      <main className="page">
+        {head}
+        <ReloadFilters values={values} environments={environments} />
+        <div className="panel empty" role="alert" data-filter-error={parsed.parameter}>
+          <h2 style={{ border: 0 }}>These filters cannot be used</h2>
+          <p className="error-text">{parsed.message}</p>
+          <a href="/reloads">Clear the filters</a>
+        </div>
+      </main>
+    );
+  }
+  const { filters } = parsed;
+  const now = new Date();
+  const page = await listReloads(filters);
+  const filtered = Boolean(filters.reloadId || filters.environment || filters.namespace || filters.service || filters.kind || filters.status || filters.initiator || filters.from || filters.to);
+  const keep = { ...values, namespace: text("namespace"), from: text("from"), to: text("to"), limit: text("limit") };
+  return (
+    <main className="page">
+      {head}
+      <ReloadFilters values={values} environments={environments} />
+      <section className="panel" aria-label="Reload list">
+        {page.items.length === 0 ? (
+          <div className="empty">
+            {filters.cursor ? (
+              <>
+                No more reloads. <a href={reloadsHref({ ...keep, cursor: null })}>Back to the newest</a>
+              </>
+            ) : filtered ? (
+              <>
+                No reload matches these filters. <a href="/reloads">Clear the filters</a>
+              </>
+            ) : (
+              <>No reload has been reported yet. Reloads appear here as soon as a service sends their events.</>
+            )}
+          </div>
+        ) : (
+          <ReloadList reloads={page.items} now={now} />
+        )}
+        <nav className="pager" aria-label="Pages">
+          {filters.cursor ? <a href={reloadsHref({ ...keep, cursor: null })}>⇤ Newest</a> : null}
+          {page.nextCursor ? (
+            <a href={reloadsHref({ ...keep, cursor: page.nextCursor })} rel="next">
+              Older →
+            </a>
+          ) : null}
+        </nav>
+      </section>
+    </main>
+  );
+}

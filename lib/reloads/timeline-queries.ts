@@ -1,0 +1,363 @@
+import "server-only";
+import { cache } from "react";
+import { sql, type Sql } from "@/lib/db/client";
+import { compositeKey } from "@/lib/domain/keys";
+import type { TimelineEventInput, TimelineSpanInput, TimelineTargetInput } from "@/lib/domain/timeline";
+import type { Phase, ReloadStatus } from "@/lib/domain/types";
+import { parseReloadKey } from "./filters";
+
+// Reads behind the reload timeline (/reloads/[id]), its live refresh, and the links from the
+// matrix to a cell's reload. The timeline reads one reload's rows only: its reload_instance
+// rows (every target, also those that never reported), its events through
+// reload_event_reload_id_occurred_at_idx, and the spans of its traces when the span table exists.
+
+export interface TimelineReload {
+  key: string;
+  reloadId: string;
+  serviceId: number;
+  environment: string;
+  namespace: string;
+  service: string;
+  kind: string;
+  resource: string;
+  fromVersion: string | null;
+  toVersion: string | null;
+  initiator: string | null;
+  status: ReloadStatus;
+  requestedAt: Date | null;
+  approvedAt: Date | null;
+  dispatchedAt: Date | null;
+  startedAt: Date | null;
+  firstEventAt: Date;
+  lastEventAt: Date;
+  completedAt: Date | null;
+  expiredAt: Date | null;
+  deadlineAt: Date | null;
+  convergenceMs: number | null;
+  targets: number;
+  succeeded: number;
+  nacked: number;
+  failed: number;
+  rolledBack: number;
+  lastError: string | null;
+}
+
+export interface TimelineTarget extends TimelineTargetInput {
+  phaseAt: Date | null;
+  labels: Record<string, string>;
+  /** The latest of instance.last_seen_at and the instance state's last report for the resource. */
+  lastHeardAt: Date | null;
+}
+
+export interface ReloadTimelineData {
+  reload: TimelineReload;
+  targets: TimelineTarget[];
+  events: TimelineEventInput[];
+  /** Spans of the reload's traces; empty while the span table does not exist (see spansAvailable). */
+  spans: TimelineSpanInput[];
+  spansAvailable: boolean;
+  /** More spans than TIMELINE_SPAN_LIMIT: the latest were left out. */
+  spansTruncated: boolean;
+}
+
+interface ReloadDbRow {
+  key: string;
+  reload_id: string;
+  service_id: number;
+  environment: string;
+  namespace: string;
+  service: string;
+  kind: string;
+  resource: string;
+  from_version: string | null;
+  to_version: string | null;
+  initiator: string | null;
+  status: string;
+  requested_at: Date | null;
+  approved_at: Date | null;
+  dispatched_at: Date | null;
+  started_at: Date | null;
+  first_event_at: Date;
+  last_event_at: Date;
+  completed_at: Date | null;
+  expired_at: Date | null;
+  deadline_at: Date | null;
+  convergence_ms: string | null;
+  instances_targeted: number;
+  instances_succeeded: number;
+  instances_nacked: number;
+  instances_failed: number;
+  instances_rolled_back: number;
+  last_error: string | null;
+}
+
+/** One reload's timeline rows, or null for a key that names no reload (malformed keys included). */
+export async function getReloadTimelineData(keyText: string): Promise<ReloadTimelineData | null> {
+  const key = parseReloadKey(keyText);
+  if (key === null) return null;
+  const q = sql();
+  const [row] = await q.query<ReloadDbRow[]>(
+    `SELECT r.id::text AS key, r.reload_id, r.service_id, s.environment, s.namespace, s.name AS service, r.kind, r.resource,
+            r.from_version, r.to_version, r.initiator, r.status, r.requested_at, r.approved_at, r.dispatched_at, r.started_at,
+            r.first_event_at, r.last_event_at, r.completed_at, r.expired_at, r.deadline_at, r.convergence_ms::text AS convergence_ms,
+            r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back, r.last_error
+     FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
+    key,
+  );
+  if (!row) return null;
+  // Sequential on purpose: the embedded database serves one connection (ADR 0001).
+  const targets = await loadTargets(q, row);
+  const events = await loadEvents(q, row);
+  const laneKeys = new Set([...targets.map((t) => t.instance), ...events.map((e) => e.instance).filter((k): k is string => k !== null)]);
+  const { spans, available, truncated } = await loadSpans(q, row, events, laneKeys);
+  return { reload: toTimelineReload(row), targets, events, spans, spansAvailable: available, spansTruncated: truncated };
+}
+
+function toTimelineReload(row: ReloadDbRow): TimelineReload {
+  return {
+    key: row.key,
+    reloadId: row.reload_id,
+    serviceId: row.service_id,
+    environment: row.environment,
+    namespace: row.namespace,
+    service: row.service,
+    kind: row.kind,
+    resource: row.resource,
+    fromVersion: row.from_version,
+    toVersion: row.to_version,
+    initiator: row.initiator,
+    status: row.status as ReloadStatus,
+    requestedAt: row.requested_at,
+    approvedAt: row.approved_at,
+    dispatchedAt: row.dispatched_at,
+    startedAt: row.started_at,
+    firstEventAt: row.first_event_at,
+    lastEventAt: row.last_event_at,
+    completedAt: row.completed_at,
+    expiredAt: row.expired_at,
+    deadlineAt: row.deadline_at,
+    convergenceMs: row.convergence_ms === null ? null : Number(row.convergence_ms),
+    targets: row.instances_targeted,
+    succeeded: row.instances_succeeded,
+    nacked: row.instances_nacked,
+    failed: row.instances_failed,
+    rolledBack: row.instances_rolled_back,
+    lastError: row.last_error,
+  };
+}
+
+async function loadTargets(q: Sql, reload: ReloadDbRow): Promise<TimelineTarget[]> {
+  const rows = await q.query<
+    {
+      instance_key: string;
+      targeted: boolean;
+      phase: string | null;
+      phase_at: Date | null;
+      error: string | null;
+      labels: Record<string, string> | null;
+      last_heard_at: Date | null;
+    }[]
+  >(
+    `SELECT i.instance_key, ri.targeted, ri.phase, ri.phase_at, ri.error, i.labels,
+            greatest(i.last_seen_at, st.last_phase_at) AS last_heard_at
+     FROM reload_instance ri
+     JOIN instance i ON i.id = ri.instance_id
+     LEFT JOIN instance_state st ON st.instance_id = ri.instance_id AND st.kind = $2 AND st.resource = $3
+     WHERE ri.reload_key = $1::bigint`,
+    reload.key,
+    reload.kind,
+    reload.resource,
+  );
+  return rows.map((r) => ({
+    instance: r.instance_key,
+    targeted: r.targeted,
+    phase: r.phase as Phase | null,
+    phaseAt: r.phase_at,
+    error: r.error,
+    labels: r.labels ?? {},
+    lastHeardAt: r.last_heard_at,
+  }));
+}
+
+async function loadEvents(q: Sql, reload: ReloadDbRow): Promise<TimelineEventInput[]> {
+  const rows = await q.query<
+    {
+      id: string;
+      instance_key: string | null;
+      phase: string;
+      occurred_at: Date;
+      received_at: Date;
+      duration_ms: string | null;
+      error: string | null;
+      trace_id: string | null;
+      span_id: string | null;
+      from_version: string | null;
+      to_version: string | null;
+      initiator: string | null;
+      attributes: Record<string, unknown> | null;
+    }[]
+  >(
+    `SELECT e.id, i.instance_key, e.phase, e.occurred_at, e.received_at, e.duration_ms::text AS duration_ms, e.error,
+            e.trace_id, e.span_id, e.from_version, e.to_version, e.initiator, e.attributes
+     FROM reload_event e LEFT JOIN instance i ON i.id = e.instance_id
+     WHERE e.reload_id = $1 AND e.service_id = $2
+     ORDER BY e.occurred_at, e.received_at, e.id`,
+    reload.reload_id,
+    reload.service_id,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    instance: r.instance_key,
+    phase: r.phase as Phase,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    error: r.error,
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    initiator: r.initiator,
+    attributes: r.attributes ?? {},
+  }));
+}
+
+/** Spans drawn for one reload at most; a trace larger than this is cut (spansTruncated). */
+export const TIMELINE_SPAN_LIMIT = 20_000;
+
+interface SpanDbRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  kind: number;
+  start_time: Date;
+  end_time: Date;
+  status_code: number;
+  status_message: string | null;
+  attributes: Record<string, unknown> | null;
+  events: unknown;
+  resource_attributes: Record<string, unknown> | null;
+  scope_name: string;
+  scope_version: string;
+  service_id: number;
+  instance_key: string | null;
+  reload_id: string | null;
+  reload_key: string | null;
+}
+
+/**
+ * The spans of the reload's traces: the trace ids its events carry, and the traces of spans
+ * whose reload.id names this reload (span_service_id_reload_id partial index); each trace by
+ * the span primary key's leading trace_id. Spans of another service, or of an instance that
+ * is not one of the reload's lanes, sit under the control plane. Before the span table
+ * exists (OTLP ingest not migrated) the result is empty and says so.
+ */
+async function loadSpans(
+  q: Sql,
+  reload: ReloadDbRow,
+  events: TimelineEventInput[],
+  laneKeys: ReadonlySet<string>,
+): Promise<{ spans: TimelineSpanInput[]; available: boolean; truncated: boolean }> {
+  const [exists] = await q.query<{ ok: boolean }[]>(`SELECT to_regclass('span') IS NOT NULL AS ok`);
+  if (!exists?.ok) return { spans: [], available: false, truncated: false };
+  const traceIds = [...new Set(events.map((e) => e.traceId?.toLowerCase()).filter((t): t is string => !!t))];
+  const rows = await q.query<SpanDbRow[]>(
+    `WITH traces AS (
+       SELECT unnest($1::text[]) AS trace_id
+       UNION SELECT DISTINCT trace_id FROM span WHERE service_id = $2 AND reload_id = $3
+     )
+     SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_time, s.end_time, s.status_code, s.status_message,
+            s.attributes, s.events, s.resource_attributes, s.scope_name, s.scope_version, s.service_id, s.instance_key, s.reload_id,
+            r.id::text AS reload_key
+     FROM span s
+     LEFT JOIN reload r ON r.service_id = s.service_id AND r.reload_id = s.reload_id
+     WHERE s.trace_id IN (SELECT trace_id FROM traces)
+     ORDER BY s.start_time, s.trace_id, s.span_id
+     LIMIT $4::int`,
+    traceIds,
+    reload.service_id,
+    reload.reload_id,
+    TIMELINE_SPAN_LIMIT + 1,
+  );
+  const spans = rows.slice(0, TIMELINE_SPAN_LIMIT).map(
+    (r): TimelineSpanInput => ({
+      traceId: r.trace_id,
+      spanId: r.span_id,
+      parentSpanId: r.parent_span_id,
+      name: r.name,
+      instance: r.service_id === reload.service_id && r.instance_key !== null && laneKeys.has(r.instance_key) ? r.instance_key : null,
+      start: r.start_time,
+      end: r.end_time,
+      status: r.status_code === 2 ? "error" : r.status_code === 1 ? "ok" : "unset",
+      statusMessage: r.status_message,
+      attributes: r.attributes ?? {},
+      reloadKey: r.reload_key,
+      details: {
+        kind: SPAN_KINDS[r.kind] ?? r.kind,
+        instance: r.instance_key,
+        scope: r.scope_version ? `${r.scope_name}@${r.scope_version}` : r.scope_name,
+        resource: r.resource_attributes ?? {},
+        events: r.events ?? [],
+      },
+    }),
+  );
+  return { spans, available: true, truncated: rows.length > TIMELINE_SPAN_LIMIT };
+}
+
+const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+/** What a poll of a live timeline needs: whether the reload moved since the page rendered. */
+export async function getReloadProgress(keyText: string): Promise<{ status: ReloadStatus; lastEventAt: string } | null> {
+  const key = parseReloadKey(keyText);
+  if (key === null) return null;
+  const [row] = await sql().query<{ status: string; last_event_at: Date }[]>(`SELECT status, last_event_at FROM reload WHERE id = $1::bigint`, key);
+  return row ? { status: row.status as ReloadStatus, lastEventAt: row.last_event_at.toISOString() } : null;
+}
+
+export interface CellReload {
+  key: string;
+  reloadId: string;
+}
+
+/**
+ * Per (service, kind, resource) of the given services, the newest reload named by an
+ * instance's last_reload_id (the client's reloadId of that service), resolved to its key in
+ * one query: a handful of instance_state index probes per service and one reload probe per
+ * distinct reloadId. Keyed by compositeKey(serviceId, kind, resource).
+ */
+export async function lastReloadsForCells(serviceIds: number[], kind?: string): Promise<Record<string, CellReload>> {
+  if (serviceIds.length === 0) return {};
+  const rows = await sql().query<{ service_id: number; kind: string; resource: string; key: string; reload_id: string }[]>(
+    `WITH named AS (
+       SELECT DISTINCT service_id, kind, resource, last_reload_id FROM instance_state
+       WHERE service_id = ANY($1::int[]) AND last_reload_id IS NOT NULL AND ($2::text IS NULL OR kind = $2)
+     )
+     SELECT DISTINCT ON (n.service_id, n.kind, n.resource) n.service_id, n.kind, n.resource, r.id::text AS key, r.reload_id
+     FROM named n JOIN reload r ON r.service_id = n.service_id AND r.reload_id = n.last_reload_id
+     ORDER BY n.service_id, n.kind, n.resource, r.first_event_at DESC, r.id DESC`,
+    serviceIds,
+    kind ?? null,
+  );
+  const result: Record<string, CellReload> = {};
+  for (const r of rows) result[compositeKey(r.service_id, r.kind, r.resource)] = { key: r.key, reloadId: r.reload_id };
+  return result;
+}
+
+
+/** The environments services live in, for the reloads list's filter (the service table is small). */
+export async function listEnvironments(): Promise<string[]> {
+  const rows = await sql().query<{ environment: string }[]>(`SELECT DISTINCT environment FROM service ORDER BY environment`);
+  return rows.map((r) => r.environment);
+}
+
+/** A reload's name for the layout's 404 check and the page title; cached per request. */
+export const getReloadHeader = cache(async (keyText: string): Promise<{ key: string; reloadId: string; service: string; environment: string } | null> => {
+  const key = parseReloadKey(keyText);
+  if (key === null) return null;
+  const [row] = await sql().query<{ key: string; reload_id: string; service: string; environment: string }[]>(
+    `SELECT r.id::text AS key, r.reload_id, s.name AS service, s.environment FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
+    key,
+  );
+  return row ? { key: row.key, reloadId: row.reload_id, service: row.service, environment: row.environment } : null;
+});
