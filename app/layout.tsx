@@ -20,7 +20,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             Reloadscope
           </Link>
           <nav>
-            <Link href="/fleet">Fleet</Link>
+            <Link href="/fleet">Fleet</Link> <Link href="/reloads">Reloads</Link>
           </nav>
         </header>
         <Providers>{children}</Providers>

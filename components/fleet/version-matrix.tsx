@@ -1,7 +1,9 @@
 import Link from "next/link";
+import { compositeKey } from "@/lib/domain/keys";
 import type { MatrixResourceCell } from "@/lib/domain/matrix";
 import { fleetHref, type FleetFilters } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
+import type { CellReload } from "@/lib/reloads/timeline-queries";
 import { formatDuration, isoUtc, relativeTime } from "@/lib/format";
 import { KindLabel } from "./kind-label";
 
@@ -43,7 +45,7 @@ export function VersionMatrix({ matrix, filters }: { matrix: FleetMatrix; filter
                     <td key={kind}>
                       <div className="cell">
                         {(row.cells[kind] ?? []).map((cell) => (
-                          <ResourceCell key={cell.resource} cell={cell} now={now} />
+                          <ResourceCell key={cell.resource} cell={cell} now={now} lastReload={matrix.lastReloads?.[compositeKey(row.service.id, kind, cell.resource)]} />
                         ))}
                       </div>
                     </td>
@@ -67,7 +69,7 @@ export function VersionMatrix({ matrix, filters }: { matrix: FleetMatrix; filter
   );
 }
 
-function ResourceCell({ cell, now }: { cell: MatrixResourceCell; now: Date }) {
+function ResourceCell({ cell, now, lastReload }: { cell: MatrixResourceCell; now: Date; lastReload?: CellReload }) {
   const problem = cell.failed + cell.nacked > 0;
   const className = `resource${problem ? " problem" : cell.drift.drifting ? " drift" : ""}`;
   const driftTitle = cell.drift.drifting
@@ -105,6 +107,15 @@ function ResourceCell({ cell, now }: { cell: MatrixResourceCell; now: Date }) {
       </div>
       <div className="when" title={isoUtc(cell.lastChangeAt)}>
         changed {relativeTime(cell.lastChangeAt, now)}
+        {lastReload ? (
+          <>
+            {" "}
+            by{" "}
+            <Link href={`/reloads/${lastReload.key}`} title="the reload that last changed this resource" data-cell-reload={lastReload.key}>
+              {lastReload.reloadId}
+            </Link>
+          </>
+        ) : null}
       </div>
     </div>
   );

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { formatDuration, isoUtc, relativeTime } from "@/lib/format";
 import type { ReloadSummary } from "@/lib/services/queries";
 import { ReloadStatusBadge } from "./reload-status-badge";
@@ -27,7 +28,9 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
               {reloads.map((r) => (
                 <tr key={r.key} data-reload={r.reloadId} data-key={r.key}>
                   <td title={isoUtc(r.firstEventAt)}>{relativeTime(r.firstEventAt, now)}</td>
-                  <td className="mono">{r.reloadId}</td>
+                  <td className="mono">
+                    <Link href={`/reloads/${r.key}`}>{r.reloadId}</Link>
+                  </td>
                   <td>
                     {r.kind} · <span className="mono">{r.resource}</span>
                   </td>

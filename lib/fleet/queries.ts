@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
+import { lastReloadsForCells, type CellReload } from "@/lib/reloads/timeline-queries";
 import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixGroup, type ServiceSummary } from "@/lib/domain/matrix";
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
 import { driftPolicy, loadFleetDriftCandidates, loadPairGroups, type ServiceFilterSql } from "./pair-groups";
@@ -13,6 +14,8 @@ export interface FleetMatrix {
   page: number;
   pageCount: number;
   generatedAt: Date;
+  /** Per compositeKey(serviceId, kind, resource) of the page's cells: the newest reload an instance state names (its link). */
+  lastReloads?: Record<string, CellReload>;
 }
 
 interface ServicePageRow {
@@ -69,7 +72,7 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
   const matching = rows[0]?.matching ?? 0;
   const pageIds = rows.map((r) => r.id);
 
-  const [aggregates, desired] = await Promise.all([
+  const [aggregates, desired, lastReloads] = await Promise.all([
     loadPairGroups(q, pageIds, now, policy, filters.kind),
     pageIds.length
       ? q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
@@ -79,6 +82,7 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
           filters.kind ?? null,
         )
       : Promise.resolve([]),
+    lastReloadsForCells(pageIds, filters.kind),
   ]);
 
   const services: ServiceSummary[] = rows.map((s) => ({
@@ -111,6 +115,7 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
     page,
     pageCount: Math.max(1, Math.ceil(matching / FLEET_PAGE_SIZE)),
     generatedAt: now,
+    lastReloads,
   };
 }
 

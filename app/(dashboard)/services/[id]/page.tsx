@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { InstanceTable } from "@/components/services/instance-table";
 import { ReloadHistory } from "@/components/services/reload-history";
+import { RecentReloadsTimeline } from "@/components/services/recent-reloads-timeline";
 import { ReloadsChart } from "@/components/services/reloads-chart";
 import { ResourceSummary } from "@/components/services/resource-summary";
 import { relativeTime } from "@/lib/format";
@@ -63,6 +64,7 @@ export default async function ServicePage({ params, searchParams }: Props) {
         pageSize={detail.pageSize}
         total={detail.instanceCounts.total}
       />
+      <RecentReloadsTimeline reloads={detail.reloads} now={now} />
       <ReloadHistory reloads={detail.reloads} now={now} />
     </main>
   );
