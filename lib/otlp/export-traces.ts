@@ -1,0 +1,65 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { parseEvents } from "@/lib/ingest/parse-events";
+import { storeEvents } from "@/lib/ingest/store-events";
+import type { DecodedTraceRequest } from "./decoded";
+import { reasonInSpanTerms } from "./reload-event";
+import { spanBatch, type SpanRefusal } from "./span-records";
+import { storeSpans } from "./store-spans";
+
+// One OTLP export: spans → reload events through the same parsing and storing as
+// POST /api/v1/events, then the spans. Both are committed before the answer; a retry after
+// a failure between the two finds the events already stored (their ids come from the span
+// ids) and stores the spans.
+
+export interface ExportOutcome {
+  spans: number;
+  storedSpans: number;
+  duplicateSpans: number;
+  reloadEvents: { accepted: number; duplicates: number };
+  /** spans refused, or whose reload event was refused (those spans are stored all the same) */
+  rejected: SpanRefusal[];
+}
+
+export async function exportTraces(request: DecodedTraceRequest, now = new Date()): Promise<ExportOutcome> {
+  const bounds = { now, retentionMs: env().RETENTION_DAYS * 86_400_000 };
+  const batch = spanBatch(request, bounds);
+  const rejected = [...batch.refused];
+  const spanOf = new Map(batch.records.map(({ index, record }) => [index, record]));
+  const refuseEvent = (spanIndex: number, reason: string) => {
+    const span = spanOf.get(spanIndex)!;
+    rejected.push({ index: spanIndex, traceId: span.traceId, spanId: span.spanId, reason: `reload event: ${reasonInSpanTerms(reason)}` });
+  };
+
+  let reloadEvents = { accepted: 0, duplicates: 0 };
+  if (batch.reloadEvents.length > 0) {
+    const parsed = parseEvents(
+      batch.reloadEvents.map((e) => e.event),
+      "json",
+      Number.MAX_SAFE_INTEGER, // the body size bounds a request; OTLP senders batch by span count
+      bounds,
+    );
+    for (const r of parsed.rejected) refuseEvent(batch.reloadEvents[r.index]!.index, r.reason);
+    if (parsed.events.length > 0) {
+      const stored = await storeEvents(parsed.events.map((p) => p.event), { now });
+      for (const r of stored.rejected) refuseEvent(batch.reloadEvents[parsed.events[r.position]!.index]!.index, r.reason);
+      reloadEvents = { accepted: stored.accepted, duplicates: stored.duplicates };
+    }
+  }
+
+  const stored = await storeSpans(batch.records.map((r) => r.record));
+  rejected.sort((a, b) => a.index - b.index);
+  return { spans: batch.total, storedSpans: stored.inserted, duplicateSpans: stored.duplicates, reloadEvents, rejected };
+}
+
+const MAX_REASONS = 10;
+
+/** partialSuccess.errorMessage: the first few refusals, each naming its span. */
+export function rejectionMessage(rejected: SpanRefusal[]): string {
+  const shown = rejected.slice(0, MAX_REASONS).map((r) => {
+    const which = r.spanId ? `span ${r.spanId} of trace ${r.traceId}` : `span #${r.index}`;
+    return `${which} (#${r.index}): ${r.reason}`;
+  });
+  const more = rejected.length - shown.length;
+  return shown.join("; ") + (more > 0 ? `; and ${more} more` : "");
+}
