@@ -21,4 +21,22 @@ export async function register() {
   };
   setInterval(() => void tick(), SWEEP_EVERY_MS).unref();
   setTimeout(() => void tick(), 2_000).unref();
+
+  // Replay snapshots (docs/adr/0010): every process tries each minute under an advisory
+  // try-lock; one builds the missing slots, the others skip. Bounded work per run.
+  const { takeSnapshots } = await import("@/lib/replay/snapshots");
+  let snapshotting = false;
+  const snapshot = async () => {
+    if (snapshotting) return;
+    snapshotting = true;
+    try {
+      await takeSnapshots({ budgetMs: 10_000 });
+    } catch (error) {
+      console.error("[replay] snapshot job failed:", (error as Error).message);
+    } finally {
+      snapshotting = false;
+    }
+  };
+  setInterval(() => void snapshot(), 60_000).unref();
+  setTimeout(() => void snapshot(), 3_000).unref();
 }

@@ -21,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </Link>
           <nav>
             <Link href="/fleet">Fleet</Link> <Link href="/reloads">Reloads</Link>
+            {" "}<Link href="/replay">Replay</Link>
           </nav>
         </header>
         <Providers>{children}</Providers>
