@@ -8,6 +8,7 @@ import { desiredVersionAt, groupPairStates, outcomeAt, replayStates, type PairSt
 import type { Phase } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { FLEET_PAGE_SIZE } from "@/lib/fleet/filters";
+import type { FleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { RELOAD_COLUMNS, recordFromRow, type ReloadRow } from "@/lib/ingest/reload-rows";
 import { historyStart, newestSnapshotAtOrBefore, readPairEvents, readSnapshotRows, type SnapshotHeader } from "./history";
@@ -89,6 +90,7 @@ export async function getFleetAt(at: Date, page: number, now = new Date()): Prom
       page: shownPage,
       pageCount,
       generatedAt: at,
+      lastReloads: lastReloadsAt(states, reloadsByCell),
     },
     basis: { snapshotAt: snapshot?.at ?? null, historyFrom: snapshot ? null : from, eventsFolded },
   };
@@ -120,6 +122,24 @@ export async function getStatesAt(at: Date, now = new Date()): Promise<{ states:
   const from = snapshot?.at ?? historyStart(now, env().RETENTION_DAYS);
   const { states, eventsFolded } = await statesAt(q, snapshot, from, at, null);
   return { states, snapshotAt: snapshot?.at ?? null, eventsFolded };
+}
+
+/** Per cell, the newest reload its instances' states name at T: the link the live matrix gives its cells. */
+function lastReloadsAt(states: PairState[], reloadsByCell: Map<string, ReloadAtRow[]>): FleetMatrix["lastReloads"] {
+  const named = new Map<string, Set<string>>();
+  for (const s of states) {
+    if (!s.lastReloadId) continue;
+    const key = compositeKey(s.serviceId, s.kind, s.resource);
+    (named.get(key) ?? named.set(key, new Set()).get(key)!).add(s.lastReloadId);
+  }
+  const result: FleetMatrix["lastReloads"] = {};
+  for (const [key, ids] of named) {
+    const newest = (reloadsByCell.get(key) ?? [])
+      .filter((r) => ids.has(r.reloadId))
+      .sort((a, b) => b.facts.firstEventAt.getTime() - a.facts.firstEventAt.getTime())[0];
+    if (newest) result[key] = { key: newest.key, reloadId: newest.reloadId };
+  }
+  return result;
 }
 
 /** Per service × kind × resource of the replayed states, its newest reloads heard of by T. */
