@@ -1,8 +1,11 @@
 // Runs once per server process (Next.js): starts the reload sweep, which applies what time
 // alone changes (expiry, superseded requests, instances left "reloading"). Every process
 // may run it; it skips rows another transaction holds (lib/ingest/sweep-reloads.ts).
+// Also starts the hourly storage maintenance: daily partitions ahead, retention drops expired
+// ones (lib/db/retention.ts); processes queue on one advisory lock, so every process may run it.
 
 const SWEEP_EVERY_MS = 15_000;
+const MAINTAIN_STORAGE_EVERY_MS = 3_600_000;
 
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -21,6 +24,28 @@ export async function register() {
   };
   setInterval(() => void tick(), SWEEP_EVERY_MS).unref();
   setTimeout(() => void tick(), 2_000).unref();
+
+  const { maintainStorage } = await import("@/lib/db/retention");
+  let maintaining = false;
+  const maintain = async () => {
+    if (maintaining) return;
+    maintaining = true;
+    try {
+      const { partitions, retention } = await maintainStorage();
+      if (partitions.created.length > 0 || retention.dropped.length > 0) {
+        console.log(`[storage] partitions created: ${partitions.created.length}, rows moved from default: ${partitions.moved}, dropped: ${retention.dropped.join(", ") || "none"}`);
+      }
+      for (const failure of [...partitions.failures, ...retention.failures]) {
+        console.error(`[storage] maintenance of ${failure.table} failed (tried again next hour): ${failure.error}`);
+      }
+    } catch (error) {
+      console.error("[storage] maintenance failed:", (error as Error).message);
+    } finally {
+      maintaining = false;
+    }
+  };
+  setInterval(() => void maintain(), MAINTAIN_STORAGE_EVERY_MS).unref();
+  setTimeout(() => void maintain(), 5_000).unref();
 
   // Replay snapshots (docs/adr/0010): every process tries each minute under an advisory
   // try-lock; one builds the missing slots, the others skip. Bounded work per run.

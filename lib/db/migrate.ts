@@ -6,6 +6,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
+import { env } from "@/lib/env";
+import { ensurePartitions, transactionsOn } from "./partitions";
 
 // The same advisory lock key prisma migrate takes, so the two never run at once.
 const MIGRATION_LOCK_KEY = 72707369;
@@ -31,7 +33,11 @@ export function migrationsDir(): string {
   return path.join(process.cwd(), "prisma", "migrations");
 }
 
-export async function migrate(connectionString: string, dir = migrationsDir()): Promise<MigrationResult> {
+export async function migrate(
+  connectionString: string,
+  dir = migrationsDir(),
+  options: { retentionDays?: number } = {},
+): Promise<MigrationResult> {
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
@@ -73,6 +79,10 @@ export async function migrate(connectionString: string, dir = migrationsDir()): 
       }
       result.applied.push(name);
     }
+    // Daily partitions of the time-partitioned tables for the retention window and the days
+    // ahead (lib/db/partitions.ts); the app's hourly maintenance keeps them coming.
+    const partitions = await ensurePartitions(transactionsOn(client), { retentionDays: options.retentionDays ?? env().RETENTION_DAYS });
+    for (const failure of partitions.failures) console.warn(`[migrate] partitions of ${failure.table}: ${failure.error}`);
     return result;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});

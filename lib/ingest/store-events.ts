@@ -128,7 +128,10 @@ async function storeInTransaction(
 
 /**
  * Inserts the events; an id already stored is a duplicate when the stored event says the
- * same, and a conflict (the indexes returned) when it does not.
+ * same, and a conflict (the indexes returned) when it does not. reload_event is partitioned
+ * by occurred_at, so its primary key is (id, occurred_at); an id is claimed first in
+ * reload_event_id, whose primary key is the id alone, and only events whose id was new are
+ * inserted (docs/adr/0009).
  */
 async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities): Promise<{ inserted: Set<string>; conflicts: number[] }> {
   // In id order (code point order), so concurrent inserts of the same ids wait in one order.
@@ -153,18 +156,27 @@ async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, ins
     rows.map((e) => JSON.stringify(e.attributes)),
   ];
   const inserted = await tx.query<{ id: string }[]>(
-    `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
+    `WITH claimed AS (
+       INSERT INTO reload_event_id (id, occurred_at)
+       SELECT * FROM unnest($1::text[], $11::timestamptz[])
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id
+     )
+     INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
                                initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-                          $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
-     ON CONFLICT (id) DO NOTHING
+     SELECT u.* FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+                            $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
+       AS u(id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version, initiator,
+            occurred_at, duration_ms, error, trace_id, span_id, attributes)
+     WHERE u.id IN (SELECT id FROM claimed)
      RETURNING id`,
     ...columns,
   );
   const insertedIds = new Set(inserted.map((r) => r.id));
   if (insertedIds.size === rows.length) return { inserted: insertedIds, conflicts: [] };
 
-  // Ids already stored: compare what is stored with what came, field by field, in SQL.
+  // Ids already stored: compare what is stored with what came, field by field, in SQL. The
+  // stored event is found through its id's row (id and occurred_at: one partition's index).
   const rowOf = new Map(order.map((eventIndex, row) => [eventIndex, row]));
   const repeated = order.filter((i) => !insertedIds.has(events[i]!.id));
   const pick = (column: unknown[]) => repeated.map((i) => column[rowOf.get(i)!]);
@@ -173,7 +185,8 @@ async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, ins
                              $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
        AS u(id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version, initiator,
             occurred_at, duration_ms, error, trace_id, span_id, attributes)
-     JOIN reload_event e ON e.id = u.id
+     JOIN reload_event_id r ON r.id = u.id
+     JOIN reload_event e ON e.id = r.id AND e.occurred_at = r.occurred_at
      WHERE (e.reload_id, e.service_id, e.instance_id, e.kind, e.resource, e.phase, e.from_version, e.to_version,
             e.initiator, e.occurred_at, e.duration_ms, e.error, e.trace_id, e.span_id, e.attributes)
        IS DISTINCT FROM
