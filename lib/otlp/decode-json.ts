@@ -12,7 +12,8 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 const integer = (min: bigint, max: bigint) =>
   z
-    .union([z.string().regex(/^-?\d+$/, "must be an integer or its decimal text"), z.number().int("must be an integer")], {
+    // Not z.int(): a JSON number beyond 2^53 (a time in nanoseconds) is still an integer.
+    .union([z.string().regex(/^-?\d+$/, "must be an integer or its decimal text"), z.number().refine(Number.isInteger, "must be an integer")], {
       error: "must be an integer or its decimal text",
     })
     .transform((v) => BigInt(v))
