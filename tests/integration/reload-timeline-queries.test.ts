@@ -93,7 +93,8 @@ describe("a reload across 2,000 instances", () => {
 describe("one reload's reads", () => {
   test("an unknown or malformed key is no reload; the header and progress read the reload row", async () => {
     // Two minutes ago: well inside RELOAD_TIMEOUT_SECONDS, so the reload is still in progress.
-    const recent = (ms: number) => new Date(Date.now() - 120_000 + ms).toISOString();
+    const base = Date.now() - 120_000;
+    const recent = (ms: number) => new Date(base + ms).toISOString();
     await send([
       event({ reloadId: "rl-1", instance: null, phase: "dispatched", toVersion: "v2", occurredAt: recent(0) }),
       event({ reloadId: "rl-1", phase: "received", toVersion: "v2", occurredAt: recent(10) }),
