@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
 import { demoFinalHeartbeats, demoHeartbeatTick } from "@/lib/demo/demo-heartbeats";
+import { sendDemoTraces } from "@/lib/demo/demo-traces";
 import { createRunToken } from "@/lib/ingest/tokens";
 import { disconnectDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -51,6 +52,8 @@ export async function serve() {
 
   // The embedded demo keeps reporting, so it stays a living fleet rather than a snapshot.
   const heartbeat = demoToken ? startDemoHeartbeats(`http://${shown === "localhost" ? "127.0.0.1" : shown}:${port}`, demoToken) : null;
+  // And one reload told through OpenTelemetry traces, sent once the app answers.
+  if (demoToken) startDemoTraces(`http://${shown === "localhost" ? "127.0.0.1" : shown}:${port}`, demoToken);
 
   const stop = async (code: number) => {
     if (heartbeat) clearInterval(heartbeat);
@@ -84,4 +87,14 @@ function startDemoHeartbeats(baseUrl: string, token: string): NodeJS.Timeout {
   };
   setTimeout(() => void send(), 5_000);
   return setInterval(() => void send(), 60_000);
+}
+
+/** Sends the demo's traces (lib/demo/demo-traces.ts) a few seconds after start, retrying while the app comes up. */
+function startDemoTraces(baseUrl: string, token: string, attempt = 1): void {
+  setTimeout(() => {
+    sendDemoTraces(baseUrl, token).catch((error: Error) => {
+      if (attempt < 5) startDemoTraces(baseUrl, token, attempt + 1);
+      else console.error(`[reloadscope] demo traces not sent: ${error.message}`);
+    });
+  }, attempt * 5_000).unref();
 }

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { POST } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
 import { ExportTraceServiceResponse } from "@/lib/otlp/proto";
+import { sendDemoTraces } from "@/lib/demo/demo-traces";
 import { event, postEvents } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
@@ -203,4 +204,24 @@ test("an exporter with a wrong token is refused (401) and nothing is stored", as
   expect(seen.map((s) => s.status)).toEqual([401]);
   expect(await db().span.count()).toBe(0);
   await exporter.shutdown();
+});
+
+test("the embedded demo's traces make a reload with a slow instance and a NACK", async () => {
+  const now = new Date();
+  await sendDemoTraces(baseUrl, TEST_TOKEN, now);
+  expect(seen.map((s) => [s.contentType, s.contentEncoding, s.status])).toEqual([["application/x-protobuf", "gzip", 200]]);
+  expect(JSON.stringify(ExportTraceServiceResponse.decode(seen[0]!.body))).toBe("{}");
+  const reload = await db().reload.findFirstOrThrow({ include: { service: true } });
+  expect(reload.service).toMatchObject({ environment: "prod", namespace: "assistant", name: "chat-service" });
+  expect(reload).toMatchObject({ kind: "config", resource: "tools.yaml", status: "partially_failed", instancesSucceeded: 6, instancesNacked: 1 });
+  const applied = await db().span.findMany({ where: { name: "reload.applied" }, orderBy: { durationNs: "desc" } });
+  expect(applied).toHaveLength(6);
+  expect(applied[0]!.durationNs).toBe(9_200_000_000n);
+  expect(applied[1]!.durationNs < 1_000_000_000n).toBe(true);
+  const nack = await db().reloadEvent.findFirstOrThrow({ where: { phase: "nacked" } });
+  expect(nack.error).toMatch(/web_search_v2/);
+  // Every span of the reload is in one trace, under the control plane's dispatch.
+  const spans = await db().span.findMany();
+  expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+  expect(spans.filter((s) => s.parentSpanId === null).map((s) => s.name)).toEqual(["reload.dispatched"]);
 });
