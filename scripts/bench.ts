@@ -7,6 +7,7 @@
 //     3 resources, after the slice and again with the full history (default 2,000,000 events),
 //     so the two p95s show whether the matrix's cost grows with stored events (target ≤ 100 ms);
 //   - GET /fleet end to end (the server's complete HTML) with the full history (target p95 ≤ 100 ms);
+//   - the fleet at a random instant over the full history (snapshot + events since; target p95 ≤ 300 ms);
 //   - the app's peak resident memory (the `next start` process tree, sampled every 200 ms;
 //     target ≤ 500 MB).
 // It talks only to 127.0.0.1, creates its databases and drops them again (also on failure),
@@ -25,6 +26,7 @@ import { generateSlice, measureIngest } from "./bench/phases/ingest";
 import { timeMatrix, timeMatrixAsIs, timeMatrixVacuumed, useAppDatabase } from "./bench/phases/matrix";
 import { measureRawInsert } from "./bench/phases/raw-insert";
 import { printReport } from "./bench/phases/report";
+import { timeReplay } from "./bench/phases/replay";
 import { seedRawFleet } from "./bench/raw";
 import { RssSampler } from "./bench/rss";
 import { cleanup } from "./bench/setup/cleanup";
@@ -116,6 +118,8 @@ async function main(): Promise<number> {
     const largeAsIs = await timeMatrixAsIs(appUrl, "B (full history)");
     const page = await timeFleetPage(port); // the read model as the matrix B figure saw it, before the VACUUM
     const large = await timeMatrixVacuumed(appUrl, "B (full history)", largeAsIs);
+    // The fleet at random instants over the full history (issue 6 §5); it logs its own figures.
+    await timeReplay(appUrl);
     const vacuumStats = state.vacuum ? await state.vacuum.stop() : null;
     const rss = await sampler.stop();
     clearInterval(ticker);
