@@ -1,3 +1,4 @@
+// The list lives in the (list) group so its loading boundary does not wrap /reloads/[id], whose layout must answer a real 404 before anything streams.
 export default function LoadingReloads() {
   return (
     <main className="page" aria-busy="true" aria-label="Loading reloads">
