@@ -8,6 +8,7 @@ import {
   addDays,
   DAYS_AHEAD,
   ensurePartitions,
+  partitionDay,
   partitionName,
   PARTITIONED_TABLES,
   tableLayout,
@@ -41,6 +42,22 @@ async function count(text: string, ...params: unknown[]): Promise<number> {
 }
 
 const bound = (day: Date) => `'${day.toISOString().slice(0, 10)} 00:00:00+00'`;
+
+describe("partition names and the window (no database)", () => {
+  test("a partition is named by its UTC day, and only such names are read back as days", () => {
+    const day = new Date("2026-11-23T00:00:00Z");
+    expect(partitionName("reload_event", day)).toBe("reload_event_p20261123");
+    expect(partitionDay("reload_event", "reload_event_p20261123")).toEqual(day);
+    for (const other of ["reload_event_default", "reload_event_p2026112", "reload_event_p20261131", "span_p20261123", "reload_event_p20261123x"]) {
+      expect(partitionDay("reload_event", other)).toBeNull();
+    }
+  });
+
+  test("the window runs from the day the retention cutoff falls in to two days ahead, in UTC days", () => {
+    const days = windowDays(new Date("2026-11-23T23:30:00-05:00"), 1.5); // 2026-11-24T04:30Z
+    expect(days.map((d) => d.toISOString().slice(0, 10))).toEqual(["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]);
+  });
+});
 
 describe("partitioned reload_event", () => {
   test("after migrating, every day of the retention window and two days ahead has a partition, beside a default one", async () => {
