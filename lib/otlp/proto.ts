@@ -76,6 +76,22 @@ export const ExportTraceServiceRequest = traceService.ExportTraceServiceRequest;
 export const ExportTraceServiceResponse = traceService.ExportTraceServiceResponse;
 
 /**
+ * protobufjs reads fixed64 exactly only when it found long.js; without it, nanosecond times
+ * come back as doubles, 256 ns apart. Checked once here, so that never goes unnoticed.
+ */
+function assertExact64BitReads(): void {
+  // resource_spans { scope_spans { spans { start_time_unix_nano (fixed64, field 7) = 2^53 + 1 } } }
+  const span = [0x39, 1, 0, 0, 0, 0, 0, 0x20, 0];
+  const scopeSpans = [0x12, span.length, ...span];
+  const body = Uint8Array.from([0x0a, scopeSpans.length + 2, 0x12, scopeSpans.length, ...scopeSpans]);
+  const start = ExportTraceServiceRequest.decode(body).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.startTimeUnixNano;
+  if (typeof start !== "object" || start === null || start.high !== 0x200000 || start.low !== 1) {
+    throw new Error("protobufjs was loaded without long.js, so 64-bit span times would lose precision: keep otlp-proto-root in next.config.js serverExternalPackages");
+  }
+}
+assertExact64BitReads();
+
+/**
  * google.rpc.Status, the body of an OTLP/HTTP error answer in protobuf. Only code and
  * message are sent (details stays empty), so the two scalar fields are all it declares.
  */
