@@ -91,9 +91,9 @@ export function foldInstanceState(current: InstanceState | null, events: StateEv
  * Whether `next` must be written over `current`. A heartbeat that only confirms what is
  * known moves nothing but the time of the last report; writing that for every heartbeat
  * would rewrite the read model for most events, so it is written at most every `refreshMs`.
- * Until then an out-of-order event older than the unwritten heartbeat can still apply; the
- * next heartbeat that differs corrects it (docs/adr/0003). Any other event is always
- * written, so a reload's events give the same state in any arrival order.
+ * Ingest checks an event that would change the state against the stored history, and
+ * replays it when an unwritten heartbeat is newer (docs/adr/0003). Any other event is
+ * always written.
  */
 export function needsWrite(current: InstanceState | null, next: InstanceState, refreshMs: number): boolean {
   if (!current) return true;

@@ -14,7 +14,10 @@ export interface ReloadFacts {
   approvedAt: Date | null;
   rejectedAt: Date | null;
   dispatchedAt: Date | null;
+  /** The newest dispatch: a control-plane failure before it was retried away. */
+  lastDispatchedAt: Date | null;
   rolledBackAt: Date | null;
+  /** The newest control-plane failure of the reload as a whole. */
   failedAt: Date | null;
   cancelledAt: Date | null;
   /** When it expired (its deadline), once it is found expired; for display, not for deriving. */
@@ -65,6 +68,7 @@ export function emptyFacts(kind: string, resource: string, at: Date): ReloadFact
     approvedAt: null,
     rejectedAt: null,
     dispatchedAt: null,
+    lastDispatchedAt: null,
     rolledBackAt: null,
     failedAt: null,
     cancelledAt: null,
@@ -96,7 +100,10 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
   }
   if (event.phase === "approved") f.approvedAt = earliest(f.approvedAt, at);
   if (event.phase === "rejected") f.rejectedAt = earliest(f.rejectedAt, at);
-  if (event.phase === "dispatched") f.dispatchedAt = earliest(f.dispatchedAt, at);
+  if (event.phase === "dispatched") {
+    f.dispatchedAt = earliest(f.dispatchedAt, at);
+    f.lastDispatchedAt = latest(f.lastDispatchedAt, at);
+  }
   // Started by the control plane's dispatch, or by an instance reporting a step of it (a
   // request or approval that happens to name an instance does not start anything).
   if (event.phase === "dispatched" || (event.instance !== null && instancePhaseBucket(event.phase) !== null)) {
@@ -105,7 +112,7 @@ export function foldReloadFacts(facts: ReloadFacts | null, event: FactEvent): Re
   // Only the control plane rolls back a reload as a whole; an instance's rollback is its own failure.
   if (event.phase === "rolled_back" && event.instance === null) f.rolledBackAt = earliest(f.rolledBackAt, at);
   // A failure without an instance is the control plane's: the reload failed as a whole.
-  if (event.phase === "failed" && event.instance === null) f.failedAt = earliest(f.failedAt, at);
+  if (event.phase === "failed" && event.instance === null) f.failedAt = latest(f.failedAt, at);
   // Keep the newest failure's message, whatever order the failures arrive in.
   if (FAILURE_PHASES.has(event.phase) && event.error && (!f.lastErrorAt || at.getTime() >= f.lastErrorAt.getTime())) {
     f.lastError = event.error;
@@ -134,6 +141,7 @@ export function finishedCount(c: ReloadInstanceCounts): number {
  * M of "N of M": the instances the dispatch named (a list, or a count), else the live
  * instances reporting the resource when the reload started; an instance that reports
  * without being a target is counted too, so M is never below the instances heard from.
+ * (Ingest keeps one reload_instance row per target or reporting instance: `participants`.)
  */
 export function reloadScope(scope: { targetCount: number | null; targetedInstances: number; reportingOutsideTargets: number }): number {
   return Math.max(scope.targetCount ?? 0, scope.targetedInstances + scope.reportingOutsideTargets);
@@ -156,7 +164,9 @@ export function reloadDeadline(facts: ReloadFacts, timeoutMs: number): Date {
 export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCounts, now: Date, timeoutMs: number): ReloadStatus {
   if (facts.rolledBackAt) return "rolled_back";
   if (facts.rejectedAt) return "rejected";
-  if (facts.cancelledAt) return "cancelled";
+  // Superseded before it started; a reload that had started by then goes on.
+  if (facts.cancelledAt && (!facts.startedAt || facts.startedAt > facts.cancelledAt)) return "cancelled";
+  const failed = controlPlaneFailed(facts);
   const deadline = reloadDeadline(facts, timeoutMs).getTime();
   const pastDeadline = now.getTime() > deadline;
   if (facts.startedAt) {
@@ -165,23 +175,32 @@ export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCou
     const allFinished = targets > 0 && finished >= targets;
     // Finishing after the deadline is still expiry. Judged by event time, not arrival, so
     // history sent late (a backfill, a replay) comes to the same status.
-    if (allFinished && !facts.failedAt && counts.lastFinishedAt && counts.lastFinishedAt.getTime() > deadline) return "expired";
+    if (allFinished && !failed && counts.lastFinishedAt && counts.lastFinishedAt.getTime() > deadline) return "expired";
     // The control plane failing the reload as a whole ends it with what has finished.
-    if (allFinished || facts.failedAt) {
-      if (targets > 0 && counts.rolledBack === targets) return "rolled_back";
+    // Instances rolling back on their own are failures of theirs: none acked → failed.
+    if (allFinished || failed) {
       if (counts.succeeded === 0) return "failed";
-      if (counts.succeeded >= targets && !facts.failedAt) return "succeeded";
+      if (counts.succeeded >= targets && !failed) return "succeeded";
       return "partially_failed";
     }
     if (pastDeadline) return "expired";
     if (counts.reporting === 0) return facts.dispatchedAt ? "dispatching" : "in_progress";
     return "in_progress";
   }
-  if (facts.failedAt) return "failed";
+  if (failed) return "failed";
   if (pastDeadline) return "expired";
   if (facts.approvedAt) return "approved";
   if (facts.requestedAt) return "pending_approval";
   return "in_progress";
+}
+
+/**
+ * The control plane failed the reload as a whole: a failure with no instance, not followed by
+ * a later dispatch (every delivery attempt is a dispatched or failed event, so a failed
+ * attempt that was retried does not end the reload).
+ */
+export function controlPlaneFailed(facts: ReloadFacts): boolean {
+  return facts.failedAt !== null && (facts.lastDispatchedAt === null || facts.failedAt >= facts.lastDispatchedAt);
 }
 
 export const TERMINAL_STATUSES: ReadonlySet<ReloadStatus> = new Set([
@@ -212,7 +231,7 @@ export function completedAt(facts: ReloadFacts, counts: ReloadInstanceCounts, st
   if (status === "cancelled") return facts.cancelledAt;
   if (status === "expired") return facts.expiredAt;
   if (status === "rolled_back") return facts.rolledBackAt ?? counts.lastFinishedAt ?? facts.lastEventAt;
-  return counts.lastFinishedAt ?? facts.failedAt ?? facts.lastEventAt;
+  return counts.lastFinishedAt ?? (controlPlaneFailed(facts) ? facts.failedAt : null) ?? facts.lastEventAt;
 }
 
 /**

@@ -12,7 +12,9 @@ export class IngestError extends Error {
   }
 }
 
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P03", "53300", "53000"]);
+// 40P01/40001: a deadlock or serialization failure still there after ingest's own retries:
+// the database is too contended right now; the caller retries after Retry-After.
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P03", "53300", "53000", "40P01", "40001"]);
 
 /** True for errors that mean the database cannot be reached right now (answer 503). */
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -4,6 +4,7 @@ import {
   convergenceMs,
   deriveReloadStatus,
   reloadDeadline,
+  reloadScope,
   type ReloadFacts,
   type ReloadInstanceCounts,
 } from "@/lib/domain/reload-status";
@@ -27,7 +28,7 @@ export interface ReloadRecord {
 }
 
 export const RELOAD_COLUMNS = `id::text AS id, service_id, reload_id, kind, resource, from_version, to_version, initiator, status,
-  requested_at, approved_at, rejected_at, dispatched_at, rolled_back_at, failed_at, cancelled_at, expired_at, started_at,
+  requested_at, approved_at, rejected_at, dispatched_at, last_dispatched_at, rolled_back_at, failed_at, cancelled_at, expired_at, started_at,
   first_event_at, last_event_at, last_error, last_error_at, scope, target_count, participants, instances_reporting,
   instances_succeeded, instances_nacked, instances_failed, instances_rolled_back, instances_in_progress,
   last_succeeded_at, last_finished_at`;
@@ -46,6 +47,7 @@ export interface ReloadRow {
   approved_at: Date | null;
   rejected_at: Date | null;
   dispatched_at: Date | null;
+  last_dispatched_at: Date | null;
   rolled_back_at: Date | null;
   failed_at: Date | null;
   cancelled_at: Date | null;
@@ -83,6 +85,7 @@ export function recordFromRow(r: ReloadRow): ReloadRecord {
       approvedAt: dateOrNull(r.approved_at),
       rejectedAt: dateOrNull(r.rejected_at),
       dispatchedAt: dateOrNull(r.dispatched_at),
+      lastDispatchedAt: dateOrNull(r.last_dispatched_at),
       rolledBackAt: dateOrNull(r.rolled_back_at),
       failedAt: dateOrNull(r.failed_at),
       cancelledAt: dateOrNull(r.cancelled_at),
@@ -112,7 +115,8 @@ export function recordFromRow(r: ReloadRow): ReloadRecord {
 
 /** M of "N of M": an explicit target count, or every target and reporting instance. */
 export function targetsOf(record: ReloadRecord): number {
-  return Math.max(record.targetCount ?? 0, record.participants);
+  // participants = targeted rows + rows of instances that reported without being targeted
+  return reloadScope({ targetCount: record.targetCount, targetedInstances: record.participants, reportingOutsideTargets: 0 });
 }
 
 export function countsOf(record: ReloadRecord): ReloadInstanceCounts {
@@ -156,17 +160,19 @@ export async function writeReloads(tx: Tx, rows: Derived[]): Promise<void> {
             instances_targeted = u.targeted, instances_reporting = u.reporting, instances_succeeded = u.succeeded,
             instances_nacked = u.nacked, instances_failed = u.failed, instances_rolled_back = u.rolled_back,
             instances_in_progress = u.in_progress, last_succeeded_at = u.last_succeeded_at,
-            last_finished_at = u.last_finished_at, last_error = u.last_error, last_error_at = u.last_error_at
+            last_finished_at = u.last_finished_at, last_error = u.last_error, last_error_at = u.last_error_at,
+            last_dispatched_at = u.last_dispatched_at
      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
                  $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
                  $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[],
                  $18::timestamptz[], $19::bigint[], $20::text[], $21::int[], $22::int[], $23::int[], $24::int[], $25::int[],
                  $26::int[], $27::int[], $28::int[], $29::int[], $30::timestamptz[], $31::timestamptz[], $32::text[],
-                 $33::timestamptz[])
+                 $33::timestamptz[], $34::timestamptz[])
        AS u(id, from_version, to_version, initiator, status, requested_at, approved_at, rejected_at, dispatched_at,
             rolled_back_at, failed_at, cancelled_at, expired_at, started_at, deadline_at, first_event_at, last_event_at,
             completed_at, convergence_ms, scope, target_count, participants, targeted, reporting, succeeded, nacked,
-            failed, rolled_back, in_progress, last_succeeded_at, last_finished_at, last_error, last_error_at)
+            failed, rolled_back, in_progress, last_succeeded_at, last_finished_at, last_error, last_error_at,
+            last_dispatched_at)
      WHERE r.id = u.id`,
     f((d) => d.record.key),
     f((d) => d.record.facts.fromVersion),
@@ -201,5 +207,6 @@ export async function writeReloads(tx: Tx, rows: Derived[]): Promise<void> {
     f((d) => iso(d.record.counts.lastFinishedAt)),
     f((d) => d.record.facts.lastError),
     f((d) => iso(d.record.facts.lastErrorAt)),
+    f((d) => iso(d.record.facts.lastDispatchedAt)),
   );
 }

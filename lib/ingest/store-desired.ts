@@ -27,6 +27,25 @@ export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise
     const prev = setting.get(key);
     if (!prev || prev.setAt <= wanted.setAt) setting.set(key, { d, ...wanted });
   }
+  // Every desired row this batch may write or withdraw, locked in one ordered statement, so a
+  // concurrent batch that sets and withdraws the same resources the other way round queues
+  // instead of deadlocking, and a withdrawal sees a pointer committed while it waited.
+  const touched = inLockOrder(
+    [...new Map(derived.map((d) => [compositeKey(d.record.serviceId, d.record.facts.kind, d.record.facts.resource), d])).values()],
+    (d) => [d.record.serviceId, d.record.facts.kind, d.record.facts.resource],
+  );
+  await tx.query(
+    `SELECT 1 FROM unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY AS k(service_id, kind, resource, n)
+     CROSS JOIN LATERAL (
+       SELECT 1 FROM desired_version d
+       WHERE d.service_id = k.service_id AND d.kind = k.kind AND d.resource = k.resource
+       FOR NO KEY UPDATE
+     ) d
+     ORDER BY k.n`,
+    touched.map((d) => d.record.serviceId),
+    touched.map((d) => d.record.facts.kind),
+    touched.map((d) => d.record.facts.resource),
+  );
   const rows = inLockOrder([...setting.values()], (x) => [x.d.record.serviceId, x.d.record.facts.kind, x.d.record.facts.resource]);
   if (rows.length > 0) {
     await tx.execute(
@@ -34,7 +53,9 @@ export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise
        SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[])
        ON CONFLICT (service_id, kind, resource) DO UPDATE
          SET version = excluded.version, reload_id = excluded.reload_id, reload_key = excluded.reload_key, set_at = excluded.set_at
-         WHERE desired_version.reload_key = excluded.reload_key OR desired_version.set_at <= excluded.set_at`,
+         WHERE (desired_version.reload_key = excluded.reload_key OR desired_version.set_at <= excluded.set_at)
+           AND (desired_version.version, desired_version.reload_key, desired_version.set_at)
+               IS DISTINCT FROM (excluded.version, excluded.reload_key, excluded.set_at)`,
       rows.map((x) => x.d.record.serviceId),
       rows.map((x) => x.d.record.facts.kind),
       rows.map((x) => x.d.record.facts.resource),
@@ -53,7 +74,7 @@ export async function fallBack(tx: Tx, reloadKeys: string[]): Promise<void> {
     `SELECT service_id, kind, resource, reload_key::text FROM desired_version
      WHERE reload_key = ANY($1::bigint[])
      ORDER BY service_id, kind COLLATE "C", resource COLLATE "C"
-     FOR UPDATE`,
+     FOR NO KEY UPDATE`,
     reloadKeys,
   );
   if (freed.length === 0) return;

@@ -137,6 +137,12 @@ async function findLate(tx: Tx, groups: Group[], existing: Map<string, InstanceS
 
 /** How many stored events before the oldest late one a replay starts from. */
 const REPLAY_LOOKBACK = 200;
+/**
+ * A late event with more than this many newer events of its pair is too old to change the
+ * present (a backfill far behind the live stream): it goes into history without a replay,
+ * which keeps a replay's reads bounded.
+ */
+const REPLAY_MAX_AFTER = 2_000;
 
 async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceState>): Promise<Map<string, InstanceState | null>> {
   const oldest = groups.map((g) => g.events.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), g.events[0]!.occurredAt));
@@ -152,7 +158,8 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
        UNION ALL
        (SELECT e.phase, e.occurred_at, e.received_at, e.id, e.from_version, e.to_version, e.error, e.reload_id, false
         FROM reload_event e
-        WHERE e.instance_id = k.instance_id AND e.kind = k.kind AND e.resource = k.resource AND e.occurred_at >= k.t)
+        WHERE e.instance_id = k.instance_id AND e.kind = k.kind AND e.resource = k.resource AND e.occurred_at >= k.t
+        ORDER BY e.occurred_at LIMIT ${REPLAY_MAX_AFTER + 1})
      ) h`,
     groups.map((g) => g.instanceId),
     groups.map((g) => g.kind),
@@ -181,7 +188,9 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
       }));
     const truncated = histories[i]!.filter((r) => r.before).length >= REPLAY_LOOKBACK;
     const key = stateKey(group.instanceId, group.kind, group.resource);
-    result.set(key, replayInstanceState(history, existing.get(key) ?? null, truncated));
+    const current = existing.get(key) ?? null;
+    if (histories[i]!.filter((r) => !r.before).length > REPLAY_MAX_AFTER) result.set(key, foldInstanceState(current, group.events));
+    else result.set(key, replayInstanceState(history, current, truncated));
   });
   return result;
 }

@@ -37,11 +37,6 @@ export async function updateReloadInstances(
 async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, settings: ReloadSettings, lateTargets: Map<string, number[]>): Promise<void> {
   const switching: ReloadRecord[] = [];
   const named: { record: ReloadRecord; instanceId: number }[] = [];
-  // Live before an implicitly scoped reload started, heard of only now (findLateTargets).
-  for (const { record } of touched) {
-    if (record.scope !== "implicit") continue;
-    for (const instanceId of lateTargets.get(record.key) ?? []) named.push({ record, instanceId });
-  }
   const snapshot: ReloadRecord[] = [];
   for (const { record, events } of touched) {
     const dispatches = events.filter((e) => e.phase === "dispatched" && (e.targets !== null || e.targetCount !== null));
@@ -56,6 +51,13 @@ async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, sett
       record.scope = "implicit";
       snapshot.push(record);
     }
+  }
+
+  // Live before an implicitly scoped reload started, heard of only now (findLateTargets); a
+  // reload this batch gave named targets is no longer implicit.
+  for (const { record } of touched) {
+    if (record.scope !== "implicit" || snapshot.includes(record)) continue;
+    for (const instanceId of lateTargets.get(record.key) ?? []) named.push({ record, instanceId });
   }
 
   if (switching.length > 0) {

@@ -6,7 +6,7 @@ import { derive, RELOAD_COLUMNS, recordFromRow, writeReloads, type ReloadRow } f
 import { type Tx } from "./sql";
 import { fallBack } from "./store-desired";
 
-// What time alone changes about reloads, run every few seconds (instrumentation.ts) and
+// What time alone changes about reloads, run every 15 s (instrumentation.ts) and
 // safe to run in every process at once: rows another transaction holds are skipped and
 // picked up by the next run.
 //  - A reload past its deadline with targets unfinished becomes expired.
@@ -71,30 +71,38 @@ async function settle(tx: Tx, rows: ReloadRow[], now: Date, timeoutMs: number): 
   return changed.length;
 }
 
-/** Instance states still "in progress" for a reload that has ended or been overtaken. */
+/**
+ * Instance states still "in progress" for a reload that has ended or been overtaken. Only
+ * the rows to change are locked (SKIP LOCKED), and each is checked again once locked: an
+ * ingest that moved it on meanwhile wins.
+ */
 async function endStaleReloading(tx: Tx): Promise<number> {
   return tx.execute(
-    `UPDATE instance_state st
-     SET outcome = 'expired', updated_at = now(),
-         last_error = CASE WHEN r.id IS NULL OR newer.reload_id IS NOT NULL
-                           THEN 'a newer reload (' || coalesce(newer.reload_id, '?') || ') of this resource started before this instance finished ' || coalesce(st.last_reload_id, 'its reload')
-                           ELSE 'reload ' || r.reload_id || ' ended (' || r.status || ') before this instance finished it' END
-     FROM (
-       SELECT st2.instance_id, st2.kind, st2.resource FROM instance_state st2
-       WHERE st2.outcome = 'in_progress'
-       ORDER BY st2.instance_id, st2.kind COLLATE "C", st2.resource COLLATE "C"
-       FOR NO KEY UPDATE SKIP LOCKED
-     ) locked
-     LEFT JOIN instance_state cur ON cur.instance_id = locked.instance_id AND cur.kind = locked.kind AND cur.resource = locked.resource
-     LEFT JOIN reload r ON r.service_id = cur.service_id AND r.reload_id = cur.last_reload_id
-     LEFT JOIN LATERAL (
-       SELECT n.reload_id FROM reload n
-       WHERE n.service_id = cur.service_id AND n.kind = cur.kind AND n.resource = cur.resource
-         AND n.started_at > coalesce(r.started_at, cur.last_phase_at) AND n.reload_id IS DISTINCT FROM cur.last_reload_id
-       ORDER BY n.started_at DESC LIMIT 1
-     ) newer ON true
-     WHERE st.instance_id = locked.instance_id AND st.kind = locked.kind AND st.resource = locked.resource
-       AND (r.status = ANY($1::text[]) OR newer.reload_id IS NOT NULL)`,
+    `WITH ended AS (
+       SELECT st.instance_id, st.kind, st.resource, st.last_reload_id,
+              CASE WHEN newer.reload_id IS NOT NULL
+                   THEN 'a newer reload (' || newer.reload_id || ') of this resource started before this instance finished ' || coalesce(st.last_reload_id, 'its reload')
+                   ELSE 'reload ' || r.reload_id || ' ended (' || r.status || ') before this instance finished it' END AS reason
+       FROM instance_state st
+       LEFT JOIN reload r ON r.service_id = st.service_id AND r.reload_id = st.last_reload_id
+       LEFT JOIN LATERAL (
+         SELECT n.reload_id FROM reload n
+         WHERE n.service_id = st.service_id AND n.kind = st.kind AND n.resource = st.resource
+           AND n.started_at > coalesce(r.started_at, st.last_phase_at) AND n.reload_id IS DISTINCT FROM st.last_reload_id
+         ORDER BY n.started_at DESC LIMIT 1
+       ) newer ON true
+       WHERE st.outcome = 'in_progress' AND (r.status = ANY($1::text[]) OR newer.reload_id IS NOT NULL)
+     ),
+     locked AS (
+       SELECT st.instance_id, st.kind, st.resource, e.reason
+       FROM instance_state st JOIN ended e USING (instance_id, kind, resource)
+       WHERE st.outcome = 'in_progress' AND st.last_reload_id IS NOT DISTINCT FROM e.last_reload_id
+       ORDER BY st.instance_id, st.kind COLLATE "C", st.resource COLLATE "C"
+       FOR NO KEY UPDATE OF st SKIP LOCKED
+     )
+     UPDATE instance_state st SET outcome = 'expired', last_error = locked.reason, updated_at = now()
+     FROM locked
+     WHERE st.instance_id = locked.instance_id AND st.kind = locked.kind AND st.resource = locked.resource`,
     [...TERMINAL_STATUSES],
   );
 }

@@ -238,6 +238,7 @@ const noFacts: ReloadFacts = {
   approvedAt: null,
   rejectedAt: null,
   dispatchedAt: null,
+  lastDispatchedAt: null,
   rolledBackAt: null,
   failedAt: null,
   cancelledAt: null,
@@ -308,7 +309,7 @@ describe("deriveReloadStatus", () => {
     ["all NACKed", started, { targets: 3, reporting: 3, nacked: 3 }, 100, "failed"],
     ["all failed", started, { targets: 3, reporting: 3, failed: 3 }, 100, "failed"],
     ["NACKed, failed and rolled back, none acked", started, { targets: 3, reporting: 3, nacked: 1, failed: 1, rolledBack: 1 }, 100, "failed"],
-    ["every target rolled back on its own", started, { targets: 2, reporting: 2, rolledBack: 2 }, 100, "rolled_back"],
+    ["every target rolled back on its own", started, { targets: 2, reporting: 2, rolledBack: 2 }, 100, "failed"],
     ["finished before the deadline, judged after it", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(50) }, 5000, "succeeded"],
     // control plane
     ["control-plane failure, none reporting", { ...started, failedAt: at(3) }, { targets: 3 }, 100, "failed"],
@@ -451,5 +452,20 @@ describe("desiredVersionFrom", () => {
   });
   test("a rollback without rolledBackAt (every target rolled back) is set at the last event", () => {
     expect(desiredVersionFrom(noFacts, "rolled_back")).toEqual({ version: "v1", setAt: at(100) });
+  });
+});
+
+describe("control-plane failures and cancellation against what happened after them", () => {
+  const started = { requestedAt: at(0), dispatchedAt: at(2), lastDispatchedAt: at(2), startedAt: at(2) };
+  const acked = { ...noCounts, targets: 2, reporting: 2, succeeded: 2, lastSucceededAt: at(20), lastFinishedAt: at(20) };
+  test.each([
+    ["a failed delivery, retried by a later dispatch, then every target acked", { ...started, failedAt: at(5), lastDispatchedAt: at(8) }, acked, "succeeded"],
+    ["a failure after the last dispatch ends it", { ...started, failedAt: at(9), lastDispatchedAt: at(8) }, { ...acked, targets: 3 }, "partially_failed"],
+    ["a failure with nothing acked after the last dispatch", { ...started, failedAt: at(9) }, { ...noCounts, targets: 2 }, "failed"],
+    ["cancelled before it started", { requestedAt: at(0), approvedAt: at(1), cancelledAt: at(5) }, noCounts, "cancelled"],
+    ["started before the newer request came: not cancelled", { ...started, cancelledAt: at(5) }, acked, "succeeded"],
+    ["started only after it was superseded: cancelled", { ...started, dispatchedAt: at(6), lastDispatchedAt: at(6), startedAt: at(6), cancelledAt: at(5) }, acked, "cancelled"],
+  ] as const)("%s → %s", (_name, facts, counts, status) => {
+    expect(deriveReloadStatus({ ...noFacts, ...facts }, counts, at(60), 900_000)).toBe(status);
   });
 });

@@ -27,6 +27,7 @@ ALTER TABLE "reload" ADD COLUMN "cancelled_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "expired_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "deadline_at" TIMESTAMPTZ(3);
 ALTER TABLE "reload" ADD COLUMN "started_at" TIMESTAMPTZ(3);
+ALTER TABLE "reload" ADD COLUMN "last_dispatched_at" TIMESTAMPTZ(3);
 -- An instance heard from shortly before an implicitly scoped reload started is one of its
 -- targets, even when its event arrives after the reload's.
 CREATE INDEX "reload_implicit_started_at_idx" ON "reload"("service_id", "kind", "resource", "started_at")
@@ -55,6 +56,9 @@ ALTER TABLE "desired_version" ADD COLUMN "reload_key" BIGINT;
 UPDATE "desired_version" d SET "reload_key" = r."id" FROM "reload" r WHERE r."reload_id" = d."reload_id" AND r."service_id" = d."service_id";
 DELETE FROM "desired_version" WHERE "reload_key" IS NULL;
 ALTER TABLE "desired_version" ALTER COLUMN "reload_key" SET NOT NULL;
+
+-- The fallback of a withdrawn reload's desired version finds its rows by key.
+CREATE INDEX "desired_version_reload_key_idx" ON "desired_version"("reload_key");
 
 -- Durations are 64-bit milliseconds.
 ALTER TABLE "reload_event" ALTER COLUMN "duration_ms" TYPE BIGINT;
