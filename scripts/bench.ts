@@ -27,6 +27,7 @@ import { timeMatrix, timeMatrixAsIs, timeMatrixVacuumed, useAppDatabase } from "
 import { measureRawInsert } from "./bench/phases/raw-insert";
 import { printReport } from "./bench/phases/report";
 import { timeReplay } from "./bench/phases/replay";
+import { timeTimeline } from "./bench/phases/timeline";
 import { seedRawFleet } from "./bench/raw";
 import { RssSampler } from "./bench/rss";
 import { cleanup } from "./bench/setup/cleanup";
@@ -120,6 +121,8 @@ async function main(): Promise<number> {
     const large = await timeMatrixVacuumed(appUrl, "B (full history)", largeAsIs);
     // The fleet at random instants over the full history (issue 6 §5); it logs its own figures.
     await timeReplay(appUrl);
+    // A reload across 2,000 instances through the endpoint, then its timeline assembled (issue 6 §4); it logs its own figures.
+    await timeTimeline(async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)));
     const vacuumStats = state.vacuum ? await state.vacuum.stop() : null;
     const rss = await sampler.stop();
     clearInterval(ticker);

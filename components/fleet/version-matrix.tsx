@@ -45,7 +45,7 @@ export function VersionMatrix({ matrix, filters }: { matrix: FleetMatrix; filter
                     <td key={kind}>
                       <div className="cell">
                         {(row.cells[kind] ?? []).map((cell) => (
-                          <ResourceCell key={cell.resource} cell={cell} now={now} lastReload={matrix.lastReloads?.[compositeKey(row.service.id, kind, cell.resource)]} />
+                          <ResourceCell key={cell.resource} cell={cell} now={now} lastReload={matrix.lastReloads[compositeKey(row.service.id, kind, cell.resource)]} />
                         ))}
                       </div>
                     </td>

@@ -15,7 +15,7 @@ export interface FleetMatrix {
   pageCount: number;
   generatedAt: Date;
   /** Per compositeKey(serviceId, kind, resource) of the page's cells: the newest reload an instance state names (its link). */
-  lastReloads?: Record<string, CellReload>;
+  lastReloads: Record<string, CellReload>;
 }
 
 interface ServicePageRow {
