@@ -135,6 +135,9 @@ describe("the fleet at an instant", () => {
     const frame = await getFleetAt(NOW, 1, NOW);
     const liveMatrix = await getFleetMatrix(FILTERS, NOW);
     expect(cells(frame.matrix)).toEqual(cells(liveMatrix));
+    // The cells link to the same reloads as the live ones.
+    expect(frame.matrix.lastReloads).toEqual(liveMatrix.lastReloads);
+    expect(Object.keys(frame.matrix.lastReloads ?? {})).toHaveLength(2);
     expect(Object.keys(cells(frame.matrix))).toHaveLength(2);
   });
 
@@ -181,8 +184,8 @@ describe("the fleet at an instant", () => {
     const again = await takeSnapshots({ now: NOW });
     expect(first.built.length).toBeGreaterThan(0);
     expect(again.built).toEqual([]);
-    const [{ count }] = await sql().query<{ count: number }[]>(`SELECT count(*)::int AS count FROM instance_state_snapshot`);
-    expect(count).toBe(first.built.length);
+    const counted = await sql().query<{ count: number }[]>(`SELECT count(*)::int AS count FROM instance_state_snapshot`);
+    expect(counted[0]?.count).toBe(first.built.length);
     // A day later the dense slots of today-minus-one are thinned to whole days.
     const later = await takeSnapshots({ now: new Date(NOW.getTime() + 26 * 60 * MINUTE), budgetMs: 0 });
     expect(later.dropped).toBeGreaterThan(0);
