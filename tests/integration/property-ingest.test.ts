@@ -16,12 +16,13 @@ useTestDatabase();
 
 // PROPERTY_SEED explores other seeds locally; CI runs the fixed one.
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261123);
-/** Bounds each property's run, shrinking included, so the suite stays within its time. */
-const TIME_LIMIT_MS = 20_000;
-const TEST_TIMEOUT_MS = 120_000;
+const TEST_TIMEOUT_MS = 180_000;
 
+// Every run completes: an interrupted run (interruptAfterTimeLimit) keeps writing in the
+// background while the next test has already emptied the database, which made the suite
+// flaky on a loaded machine. The run counts are sized to finish well within the timeout.
 function settings<T>(numRuns: number): fc.Parameters<T> {
-  return { seed: SEED, numRuns, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false };
+  return { seed: SEED, numRuns };
 }
 
 const sql = <T,>(text: string, ...params: unknown[]) => db().$queryRawUnsafe<T[]>(text, ...params);
