@@ -110,13 +110,17 @@ async function storeInTransaction(
   const kept = all.map((_, i) => i).filter((i) => !problems.has(i));
   const events = kept.map((i) => all[i]!);
   if (events.length === 0) return { acceptedIds: [], conflicts: [], disagreements };
-  const entities = await upsertEntities(tx, events);
-  const { inserted, conflicts: conflictIndexes } = await insertEvents(tx, events, entities);
-  const conflicts = conflictIndexes.map((i) => kept[i]!);
-  const accepted = events.filter((e) => inserted.has(e.id));
+  // Ids are claimed before anything else is written, so an event whose id is taken (a
+  // duplicate, or a conflict) creates no service, instance or label change.
+  const claimed = await claimIds(tx, events);
+  const conflicts = (await findConflicts(tx, events.map((e, i) => ({ e, i })).filter(({ e }) => !claimed.has(e.id)))).map((i) => kept[i]!);
+  const accepted = events.filter((e) => claimed.has(e.id));
   if (accepted.length > 0) {
+    const entities = await upsertEntities(tx, accepted);
+    await insertEvents(tx, accepted, entities);
     const settings = env();
     await updateInstanceStates(tx, accepted, entities.serviceOf, entities.instanceOf);
+    await invalidateSnapshots(tx, accepted);
     await updateReloads(tx, accepted, entities, {
       now,
       timeoutMs: settings.RELOAD_TIMEOUT_SECONDS * 1000,
@@ -127,17 +131,88 @@ async function storeInTransaction(
 }
 
 /**
- * Inserts the events; an id already stored is a duplicate when the stored event says the
- * same, and a conflict (the indexes returned) when it does not. reload_event is partitioned
- * by occurred_at, so its primary key is (id, occurred_at); an id is claimed first in
- * reload_event_id, whose primary key is the id alone, and only events whose id was new are
- * inserted (docs/adr/0009).
+ * Claims the batch's ids in reload_event_id (primary key: the id alone; reload_event is
+ * partitioned by occurred_at, so its key is (id, occurred_at): docs/adr/0009). In id order
+ * (code point order), so concurrent claims of the same ids wait in one order. Returns the
+ * ids that were new.
  */
-async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities): Promise<{ inserted: Set<string>; conflicts: number[] }> {
-  // In id order (code point order), so concurrent inserts of the same ids wait in one order.
-  const order = events.map((_, i) => i).sort((a, b) => compareCodePoints(events[a]!.id, events[b]!.id));
-  const rows = order.map((i) => events[i]!);
-  const columns = [
+async function claimIds(tx: Tx, events: ReloadEventInput[]): Promise<Set<string>> {
+  const rows = [...events].sort((a, b) => compareCodePoints(a.id, b.id));
+  const claimed = await tx.query<{ id: string }[]>(
+    `INSERT INTO reload_event_id (id, occurred_at)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[])
+     ON CONFLICT (id) DO NOTHING
+     RETURNING id`,
+    rows.map((e) => e.id),
+    rows.map((e) => iso(e.occurredAt)),
+  );
+  return new Set(claimed.map((r) => r.id));
+}
+
+/**
+ * Of events whose id was already taken, the ones whose stored event says something else
+ * (their `i`): compared field by field in SQL, services and instances by name, found
+ * through the id's row (id and occurred_at: one partition's index). The others are
+ * duplicates.
+ */
+async function findConflicts(tx: Tx, repeated: { e: ReloadEventInput; i: number }[]): Promise<number[]> {
+  if (repeated.length === 0) return [];
+  const rows = await tx.query<{ n: string }[]>(
+    `SELECT u.n::text
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                 $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[], $15::text[], $16::text[], $17::text[],
+                 $18::jsonb[])
+       WITH ORDINALITY AS u(id, reload_id, environment, namespace, service, instance, kind, resource, phase, from_version,
+                            to_version, initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, n)
+     JOIN reload_event_id r ON r.id = u.id
+     JOIN reload_event e ON e.id = r.id AND e.occurred_at = r.occurred_at
+     JOIN service s ON s.id = e.service_id
+     LEFT JOIN instance ins ON ins.id = e.instance_id
+     WHERE (e.reload_id, s.environment, s.namespace, s.name, ins.instance_key, e.kind, e.resource, e.phase, e.from_version,
+            e.to_version, e.initiator, e.occurred_at, e.duration_ms, e.error, e.trace_id, e.span_id, e.attributes)
+       IS DISTINCT FROM
+           (u.reload_id, u.environment, u.namespace, u.service, u.instance, u.kind, u.resource, u.phase, u.from_version,
+            u.to_version, u.initiator, u.occurred_at, u.duration_ms, u.error, u.trace_id, u.span_id, u.attributes)`,
+    repeated.map(({ e }) => e.id),
+    repeated.map(({ e }) => e.reloadId),
+    repeated.map(({ e }) => e.environment),
+    repeated.map(({ e }) => e.namespace),
+    repeated.map(({ e }) => e.service),
+    repeated.map(({ e }) => e.instance),
+    repeated.map(({ e }) => e.kind),
+    repeated.map(({ e }) => e.resource),
+    repeated.map(({ e }) => e.phase),
+    repeated.map(({ e }) => e.fromVersion),
+    repeated.map(({ e }) => e.toVersion),
+    repeated.map(({ e }) => e.initiator),
+    repeated.map(({ e }) => iso(e.occurredAt)),
+    repeated.map(({ e }) => (e.durationMs === null ? null : String(e.durationMs))),
+    repeated.map(({ e }) => e.error),
+    repeated.map(({ e }) => e.traceId),
+    repeated.map(({ e }) => e.spanId),
+    repeated.map(({ e }) => JSON.stringify(e.attributes)),
+  );
+  return rows.map((r) => repeated[Number(r.n) - 1]!.i);
+}
+
+/**
+ * Replay snapshots (docs/adr/0010) are folds of the events up to their instant: events that
+ * arrive late for an instant a snapshot already covers make it wrong, so it goes (the
+ * snapshot job builds it again).
+ */
+async function invalidateSnapshots(tx: Tx, accepted: ReloadEventInput[]): Promise<void> {
+  const oldest = accepted.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), accepted[0]!.occurredAt);
+  await tx.execute(`DELETE FROM instance_state_snapshot WHERE at >= $1::timestamptz`, iso(oldest));
+}
+
+/** Inserts the events whose ids this transaction claimed. */
+async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities): Promise<void> {
+  const rows = [...events].sort((a, b) => compareCodePoints(a.id, b.id));
+  await tx.execute(
+    `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
+                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+                          $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[])`,
     rows.map((e) => e.id),
     rows.map((e) => e.reloadId),
     rows.map(serviceOf),
@@ -154,46 +229,5 @@ async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, ins
     rows.map((e) => e.traceId),
     rows.map((e) => e.spanId),
     rows.map((e) => JSON.stringify(e.attributes)),
-  ];
-  const inserted = await tx.query<{ id: string }[]>(
-    `WITH claimed AS (
-       INSERT INTO reload_event_id (id, occurred_at)
-       SELECT * FROM unnest($1::text[], $11::timestamptz[])
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id
-     )
-     INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
-                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes)
-     SELECT u.* FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-                            $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
-       AS u(id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version, initiator,
-            occurred_at, duration_ms, error, trace_id, span_id, attributes)
-     WHERE u.id IN (SELECT id FROM claimed)
-     RETURNING id`,
-    ...columns,
   );
-  const insertedIds = new Set(inserted.map((r) => r.id));
-  if (insertedIds.size === rows.length) return { inserted: insertedIds, conflicts: [] };
-
-  // Ids already stored: compare what is stored with what came, field by field, in SQL. The
-  // stored event is found through its id's row (id and occurred_at: one partition's index).
-  const rowOf = new Map(order.map((eventIndex, row) => [eventIndex, row]));
-  const repeated = order.filter((i) => !insertedIds.has(events[i]!.id));
-  const pick = (column: unknown[]) => repeated.map((i) => column[rowOf.get(i)!]);
-  const differing = await tx.query<{ id: string }[]>(
-    `SELECT u.id FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-                             $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
-       AS u(id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version, initiator,
-            occurred_at, duration_ms, error, trace_id, span_id, attributes)
-     JOIN reload_event_id r ON r.id = u.id
-     JOIN reload_event e ON e.id = r.id AND e.occurred_at = r.occurred_at
-     WHERE (e.reload_id, e.service_id, e.instance_id, e.kind, e.resource, e.phase, e.from_version, e.to_version,
-            e.initiator, e.occurred_at, e.duration_ms, e.error, e.trace_id, e.span_id, e.attributes)
-       IS DISTINCT FROM
-           (u.reload_id, u.service_id, u.instance_id, u.kind, u.resource, u.phase, u.from_version, u.to_version,
-            u.initiator, u.occurred_at, u.duration_ms, u.error, u.trace_id, u.span_id, u.attributes)`,
-    ...columns.map(pick),
-  );
-  const differ = new Set(differing.map((r) => r.id));
-  return { inserted: insertedIds, conflicts: repeated.filter((i) => differ.has(events[i]!.id)) };
 }

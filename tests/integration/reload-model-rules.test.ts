@@ -238,6 +238,18 @@ describe("3. a reload belongs to one service; an event id to one event", () => {
     const state = await db().instanceState.findFirstOrThrow({});
     expect(state.version).toBe("a41c9e0");
   });
+
+  test("an id resent with other names or labels changes nothing: no service, instance or label appears", async () => {
+    const original = event({ id: "evt-fixed-3", toVersion: "v1", labels: { region: "eu-west-1" } });
+    await postEvents([original]);
+    const ghost = await postEvents([{ ...original, service: "ghost-svc" }]);
+    expect(ghost.body).toMatchObject({ accepted: 0, duplicates: 0, rejected: [{ index: 0, reason: "id: already used for a different event" }] });
+    // Labels describe the instance, not the event: the same event with other labels is a duplicate, and changes nothing.
+    const relabelled = await postEvents([{ ...original, labels: { region: "evil" } }]);
+    expect(relabelled.body).toMatchObject({ accepted: 0, duplicates: 1, rejected: [] });
+    expect(await db().service.count({ where: { name: "ghost-svc" } })).toBe(0);
+    expect((await db().instance.findFirstOrThrow({})).labels).toEqual({ region: "eu-west-1" });
+  });
 });
 
 describe("4. CloudEvents source", () => {
