@@ -28,6 +28,7 @@ import { measureRawInsert } from "./bench/phases/raw-insert";
 import { printReport } from "./bench/phases/report";
 import { timeReplay } from "./bench/phases/replay";
 import { timeTimeline } from "./bench/phases/timeline";
+import { measureOtlp } from "./bench/phases/otlp";
 import { seedRawFleet } from "./bench/raw";
 import { RssSampler } from "./bench/rss";
 import { cleanup } from "./bench/setup/cleanup";
@@ -123,6 +124,8 @@ async function main(): Promise<number> {
     await timeReplay(appUrl);
     // A reload across 2,000 instances through the endpoint, then its timeline assembled (issue 6 §4); it logs its own figures.
     await timeTimeline(async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)));
+    // Spans through /v1/traces beside the raw insert of the same rows (issue 6 §1); it logs its own figures.
+    await measureOtlp(port, token, appUrl);
     const vacuumStats = state.vacuum ? await state.vacuum.stop() : null;
     const rss = await sampler.stop();
     clearInterval(ticker);
