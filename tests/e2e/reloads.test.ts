@@ -5,6 +5,7 @@
 // browser whose locale and zone differ from the server's.
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { sendDemoTraces } from "@/lib/demo/demo-traces";
 import { launchBrowser } from "../support/browser";
 
 let browser: Browser;
@@ -72,18 +73,32 @@ describe("reloads", () => {
       await expect.poll(() => page.locator('[data-row="lane"]').count()).toBeGreaterThan(before);
     }
 
-    // A span, when the demo sent traces for this reload.
-    const span = page.locator("button[data-span]").first();
-    if ((await span.count()) > 0) {
-      await span.click();
-      await page.locator('[data-details="span"]').waitFor();
-    }
-
     // Zoom in and back out without losing the rows.
     await page.click('button[aria-label="Zoom in"]');
     await page.click("text=Whole reload");
     expect(await page.locator("[data-row]").count()).toBeGreaterThan(1);
 
+    await page.waitForLoadState("networkidle");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  test("a reload told through OTLP spans (the SDK exporter): its timeline shows them, and a span opens its details", async () => {
+    // The embedded demo's trace sender, pointed at the app under test with its token.
+    await sendDemoTraces(baseUrl, inject("ingestToken"));
+    const { page, problems } = await watchedPage();
+    await page.goto(`${baseUrl}/reloads?service=chat-service`);
+    const row = page.locator('tr[data-reload][data-status="partially_failed"]').first();
+    await row.waitFor();
+    await Promise.all([page.waitForURL(/\/reloads\/\d+/), row.locator("a").first().click()]);
+    await page.locator("[data-waterfall]").waitFor();
+    const spans = page.locator("button[data-span]");
+    await spans.first().waitFor();
+    expect(await spans.count()).toBeGreaterThan(1);
+    await spans.first().click();
+    const details = page.locator('[data-details="span"]');
+    await details.waitFor();
+    expect(await details.textContent()).toContain("reload.");
     await page.waitForLoadState("networkidle");
     expect(problems).toEqual([]);
     await page.close();

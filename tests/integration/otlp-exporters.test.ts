@@ -12,6 +12,8 @@ import { POST } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
 import { ExportTraceServiceResponse } from "@/lib/otlp/proto";
 import { sendDemoTraces } from "@/lib/demo/demo-traces";
+import { buildTimelineModel } from "@/lib/reloads/timeline-model";
+import { getReloadTimelineData } from "@/lib/reloads/timeline-queries";
 import { event, postEvents } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
@@ -169,6 +171,14 @@ describe.each(EXPORTERS)("the SDK's $name exporter, compression $compression", (
 
     const reload = await reloadOf(reloadId);
     expect(reload).toMatchObject({ status: "partially_failed", instancesTargeted: 2, instancesSucceeded: 1, instancesNacked: 1 });
+    // …and the spans sit on that reload's timeline, under their instance, parent above child.
+    const timelineData = (await getReloadTimelineData(String(reload.id)))!;
+    const { timeline } = buildTimelineModel(timelineData, new Date());
+    const lane = timeline.instances.find((l) => l.key === "pod-1")!;
+    expect(lane.spans.map((s) => s.spanId)).toContain(applied.spanId);
+    const childOnLane = lane.spans.find((s) => s.spanId === child.spanId)!;
+    expect(childOnLane.depth).toBe(lane.spans.find((s) => s.spanId === applied.spanId)!.depth + 1);
+    expect(timeline.instances.find((l) => l.key === "pod-2")!.spans.some((s) => s.error)).toBe(true);
     const states = await db().instanceState.findMany({ include: { instance: true } });
     expect(Object.fromEntries(states.map((s) => [s.instance.instanceKey, [s.version, s.outcome]]))).toEqual({ "pod-1": ["v2", "ok"], "pod-2": ["v1", "nacked"] });
     expect((await db().instance.findFirstOrThrow({ where: { instanceKey: "pod-1" } })).labels).toEqual({ host: "host-pod-1" });
