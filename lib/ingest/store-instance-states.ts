@@ -1,26 +1,14 @@
 import "server-only";
 import { affectsInstanceState, foldInstanceState, needsWrite, replayInstanceState, sameState, type InstanceState } from "@/lib/domain/instance-state";
-import type { Outcome, Phase, ReloadEventInput } from "@/lib/domain/types";
+import type { ReloadEventInput } from "@/lib/domain/types";
 import { compareCodePoints, compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { iso, type Tx } from "./sql";
+import { stateEventFromRow, stateFromRow, type StateEventRow, type StateRow } from "./state-rows";
 
 // The instance-state read model, updated inside the ingest transaction (docs/adr/0003).
 
 /** How often a heartbeat that changes nothing is written anyway, to record the report time. */
 const HEARTBEAT_REFRESH_MS = 60_000;
-
-interface StateRow {
-  instance_id: number;
-  kind: string;
-  resource: string;
-  version: string | null;
-  since: Date | null;
-  last_phase: Phase;
-  last_phase_at: Date;
-  outcome: Outcome;
-  last_error: string | null;
-  last_reload_id: string | null;
-}
 
 const stateKey = (instanceId: number, kind: string, resource: string) => compositeKey(instanceId, kind, resource);
 
@@ -60,7 +48,7 @@ export async function updateInstanceStates(
       keys.map((g) => g.kind),
       keys.map((g) => g.resource),
     );
-    return new Map(rows.map((r) => [stateKey(r.instance_id, r.kind, r.resource), fromRow(r)]));
+    return new Map(rows.map((r) => [stateKey(r.instance_id, r.kind, r.resource), stateFromRow(r)]));
   };
 
   const existing = await lockStates(ordered);
@@ -147,7 +135,7 @@ const REPLAY_MAX_AFTER = 2_000;
 async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceState>): Promise<Map<string, InstanceState | null>> {
   const oldest = groups.map((g) => g.events.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), g.events[0]!.occurredAt));
   const rows = await tx.query<
-    { n: string; phase: Phase; occurred_at: Date; received_at: Date; id: string; from_version: string | null; to_version: string | null; error: string | null; reload_id: string | null; before: boolean }[]
+    (StateEventRow & { n: string; received_at: Date; id: string; before: boolean })[]
   >(
     `SELECT k.n::text, h.* FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(instance_id, kind, resource, t, n)
      CROSS JOIN LATERAL (
@@ -177,15 +165,7 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
           a.received_at.getTime() - b.received_at.getTime() ||
           compareCodePoints(a.id, b.id),
       )
-      .map((r) => ({
-        phase: r.phase,
-        occurredAt: r.occurred_at,
-        fromVersion: r.from_version,
-        toVersion: r.to_version,
-        error: r.error,
-        reloadId: r.reload_id,
-        instance: "",
-      }));
+      .map((r) => ({ ...stateEventFromRow(r), instance: "" }));
     const truncated = histories[i]!.filter((r) => r.before).length >= REPLAY_LOOKBACK;
     const key = stateKey(group.instanceId, group.kind, group.resource);
     const current = existing.get(key) ?? null;
@@ -193,18 +173,6 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
     else result.set(key, replayInstanceState(history, current, truncated));
   });
   return result;
-}
-
-function fromRow(r: StateRow): InstanceState {
-  return {
-    version: r.version,
-    since: r.since,
-    lastPhase: r.last_phase,
-    lastPhaseAt: r.last_phase_at,
-    outcome: r.outcome,
-    lastError: r.last_error,
-    lastReloadId: r.last_reload_id,
-  };
 }
 
 async function writeStates(

@@ -2,7 +2,7 @@ import "server-only";
 import type { Sql } from "@/lib/db/client";
 import { CONTROL_PHASES } from "@/lib/domain/phases";
 import type { PairEvent, PairState } from "@/lib/domain/replay";
-import type { Outcome, Phase } from "@/lib/domain/types";
+import { stateEventFromRow, stateFromRow, type StateEventRow, type StateRow } from "@/lib/ingest/state-rows";
 
 // The reads the snapshot job and the replay share: snapshot headers and rows, and the
 // events that change instance state between two instants. Every event read is bounded by an
@@ -28,32 +28,14 @@ export async function newestSnapshotAtOrBefore(q: Sql, at: Date, strictly = fals
   return r ? { id: r.id, at: r.at, serviceIds: r.service_ids, rowCount: r.row_count } : null;
 }
 
-interface StateRow {
-  service_id: number;
-  instance_id: number;
-  kind: string;
-  resource: string;
-  version: string | null;
-  since: Date | null;
-  last_phase: Phase;
-  last_phase_at: Date;
-  outcome: Outcome;
-  last_error: string | null;
-  last_reload_id: string | null;
-}
+type SnapshotRow = StateRow & { service_id: number };
 
-const fromStateRow = (r: StateRow): PairState => ({
+const fromStateRow = (r: SnapshotRow): PairState => ({
   serviceId: r.service_id,
   instanceId: r.instance_id,
   kind: r.kind,
   resource: r.resource,
-  version: r.version,
-  since: r.since,
-  lastPhase: r.last_phase,
-  lastPhaseAt: r.last_phase_at,
-  outcome: r.outcome,
-  lastError: r.last_error,
-  lastReloadId: r.last_reload_id,
+  ...stateFromRow(r),
 });
 
 const STATE_COLUMNS = `service_id, instance_id, kind, resource, version, since, last_phase, last_phase_at, outcome, last_error, last_reload_id`;
@@ -61,31 +43,25 @@ const STATE_COLUMNS = `service_id, instance_id, kind, resource, version, since, 
 /** A snapshot's rows, all of them or those of some services (primary-key ranges). */
 export async function readSnapshotRows(q: Sql, snapshotId: string, serviceIds: number[] | null): Promise<PairState[]> {
   const rows = serviceIds
-    ? await q.query<StateRow[]>(
+    ? await q.query<SnapshotRow[]>(
         `SELECT ${STATE_COLUMNS} FROM instance_state_snapshot_row WHERE snapshot_id = $1::bigint AND service_id = ANY($2::int[])`,
         snapshotId,
         serviceIds,
       )
-    : await q.query<StateRow[]>(`SELECT ${STATE_COLUMNS} FROM instance_state_snapshot_row WHERE snapshot_id = $1::bigint`, snapshotId);
+    : await q.query<SnapshotRow[]>(`SELECT ${STATE_COLUMNS} FROM instance_state_snapshot_row WHERE snapshot_id = $1::bigint`, snapshotId);
   return rows.map(fromStateRow);
 }
 
 /** The live read model's rows (tests compare the replay at "now" with it). */
 export async function readLiveStates(q: Sql): Promise<PairState[]> {
-  return (await q.query<StateRow[]>(`SELECT ${STATE_COLUMNS} FROM instance_state`)).map(fromStateRow);
+  return (await q.query<SnapshotRow[]>(`SELECT ${STATE_COLUMNS} FROM instance_state`)).map(fromStateRow);
 }
 
-interface EventRow {
+interface EventRow extends StateEventRow {
   service_id: number;
   instance_id: number;
   kind: string;
   resource: string;
-  phase: Phase;
-  occurred_at: Date;
-  from_version: string | null;
-  to_version: string | null;
-  error: string | null;
-  reload_id: string | null;
 }
 
 /**
@@ -107,18 +83,7 @@ export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds
         serviceIds,
       )
     : await q.query<EventRow[]>(`SELECT ${columns} FROM reload_event e WHERE ${where} ${order}`, after.toISOString(), upTo.toISOString(), CONTROL);
-  return rows.map((r) => ({
-    serviceId: r.service_id,
-    instanceId: r.instance_id,
-    kind: r.kind,
-    resource: r.resource,
-    phase: r.phase,
-    occurredAt: r.occurred_at,
-    fromVersion: r.from_version,
-    toVersion: r.to_version,
-    error: r.error,
-    reloadId: r.reload_id,
-  }));
+  return rows.map((r) => ({ serviceId: r.service_id, instanceId: r.instance_id, kind: r.kind, resource: r.resource, ...stateEventFromRow(r) }));
 }
 
 /** The oldest instant the replay folds from when no snapshot precedes T: the retention window's start. */

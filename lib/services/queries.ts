@@ -2,8 +2,10 @@ import "server-only";
 import { cache } from "react";
 import { db, sql } from "@/lib/db/client";
 import { assessResourceDrift, isLive, liveSince, type DriftAssessment } from "@/lib/domain/drift";
-import type { Outcome, Phase, ReloadStatus } from "@/lib/domain/types";
+import type { InstanceState } from "@/lib/domain/instance-state";
+import type { ReloadStatus } from "@/lib/domain/types";
 import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
+import { stateFromRow, type StateRow } from "@/lib/ingest/state-rows";
 import { INSTANCE_PAGE_SIZE } from "./params";
 
 export interface ServiceHeader {
@@ -27,14 +29,7 @@ export interface InstanceRow {
   states: Record<string, InstanceResourceState>;
 }
 
-export interface InstanceResourceState {
-  version: string | null;
-  since: Date | null;
-  lastPhase: Phase;
-  lastPhaseAt: Date;
-  outcome: Outcome;
-  lastError: string | null;
-  lastReloadId: string | null;
+export interface InstanceResourceState extends InstanceState {
   offDesired: boolean;
   /** Heard from within INSTANCE_STALE_SECONDS: counted by the drift rule. */
   live: boolean;
@@ -104,19 +99,6 @@ interface InstancePageRow {
   labels: Record<string, string> | null;
   first_seen_at: Date;
   last_seen_at: Date;
-}
-
-interface StateRow {
-  instance_id: number;
-  kind: string;
-  resource: string;
-  version: string | null;
-  since: Date | null;
-  last_phase: string;
-  last_phase_at: Date;
-  outcome: string;
-  last_error: string | null;
-  last_reload_id: string | null;
 }
 
 /**
@@ -211,13 +193,7 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
     const wanted = desiredByKey.get(key)?.version ?? null;
     const record = stateByInstance.get(s.instance_id) ?? {};
     record[key] = {
-      version: s.version,
-      since: s.since,
-      lastPhase: s.last_phase as Phase,
-      lastPhaseAt: s.last_phase_at,
-      outcome: s.outcome as Outcome,
-      lastError: s.last_error,
-      lastReloadId: s.last_reload_id,
+      ...stateFromRow(s),
       offDesired: wanted !== null && s.version !== null && s.version !== wanted,
       live: isLive(s.last_phase_at, now, policy.staleMs),
     };
