@@ -1,6 +1,7 @@
 // The demo fleet: a dozen services over two environments with a few days of reload history,
 // produced as wire-format events so they enter through the same ingest path as a real
 // service's. Deterministic for a given clock, so a screenshot or test can rely on its shape.
+import { seededRandom } from "@/lib/random";
 
 interface DemoResource {
   kind: string;
@@ -81,18 +82,6 @@ function svc(environment: string, namespace: string, name: string, instances: nu
 }
 function res(kind: string, resource: string, versions: string[]): DemoResource {
   return { kind, resource, versions };
-}
-
-/** A small deterministic PRNG (mulberry32), so synthetic fleets are the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const hex = (rand: () => number, digits: number) =>

@@ -5,7 +5,7 @@
 // Deterministic (seeded), so two runs send the same rows. Every event is one the ingest's rules
 // accept: occurredAt in the past (the window ends a minute before the run) and inside the
 // retention window, one reloadId per reload, `dispatched` naming its targetCount.
-import { seededRandom } from "@/lib/demo/demo-fleet";
+import { seededRandom } from "@/lib/random";
 
 export const RESOURCES = [
   { kind: "config", resource: "app.yaml", prefix: "cfg-" },

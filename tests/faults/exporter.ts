@@ -3,7 +3,7 @@
 // and 5xx, with exponential backoff and jitter, honouring Retry-After, until it is answered
 // 200. Seeded, so two runs send the same events in the same batches.
 import http from "node:http";
-import { seededRandom } from "../support/random";
+import { seededRandom } from "@/lib/random";
 
 export interface Batch {
   index: number;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
-import { shuffled } from "../support/random";
+import { shuffled } from "@/lib/random";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();

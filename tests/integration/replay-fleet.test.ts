@@ -10,7 +10,7 @@ import { readLiveStates } from "@/lib/replay/history";
 import { getFleetAt, getStatesAt } from "@/lib/replay/queries";
 import { takeSnapshots } from "@/lib/replay/snapshots";
 import { postEvents } from "../support/ingest-client";
-import { shuffled } from "../support/random";
+import { shuffled } from "@/lib/random";
 import { truncateAll, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();

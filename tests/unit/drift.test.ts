@@ -11,6 +11,7 @@ import {
   type PairGroup,
   type VersionCount,
 } from "@/lib/domain/drift";
+import { seededRandom } from "@/lib/random";
 
 const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
@@ -184,16 +185,8 @@ describe("assessResourceDrift", () => {
   });
 });
 
-// Seeded cases (mulberry32), so a failure reproduces: raw pairs, each its own group.
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(20261123);
+// Seeded cases, so a failure reproduces: raw pairs, each its own group.
+const random = seededRandom(20261123);
 const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const AGES = [1, 30_000, 4 * MIN, 5 * MIN, 5 * MIN + 1, 20 * MIN, 3 * HOUR, DAY - 1, DAY, DAY + 1, 3 * DAY];
 const cases = Array.from({ length: 300 }, () => {

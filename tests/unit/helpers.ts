@@ -45,23 +45,8 @@ export function reviveDates<T>(value: T): T {
   ) as T;
 }
 
-/** A deterministic shuffle (mulberry32), so a failure can be reproduced from its seed. */
-export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+/** A deterministic shuffle, so a failure can be reproduced from its seed. */
+export { shuffled } from "@/lib/random";
 
 /**
  * The instance counts as the store derives them: each instance's latest bucketed phase.

@@ -7,6 +7,7 @@
 import http from "node:http";
 import pg from "pg";
 import { ExportTraceServiceRequest, type PbTraceRequest } from "@/lib/otlp/proto";
+import { seededRandom } from "@/lib/random";
 import { cfg } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu, type CpuUse } from "../cpu";
 import { int } from "../format";
@@ -38,22 +39,10 @@ interface SpanRow {
   error: boolean;
 }
 
-/** Seeded, so every run sends the same spans (mulberry32). */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 
 function spanRows(prefix: string, now: number): SpanRow[][] {
-  const random = prng(20261123);
+  const random = seededRandom(20261123);
   const batches: SpanRow[][] = [];
   let trace = 0;
   for (let b = 0; b < BATCHES; b++) {

@@ -5,6 +5,7 @@
 // and the newest third of those instants separately: the cost must not grow with history.
 // Also runnable alone: `BENCH_REPLAY_DB_URL=postgres://… npx tsx --conditions=react-server scripts/bench/phases/replay.ts`.
 import { resetEnvCache } from "@/lib/env";
+import { seededRandom } from "@/lib/random";
 import { getFleetAt } from "@/lib/replay/queries";
 import { takeSnapshots } from "@/lib/replay/snapshots";
 import { int, ms, summarize, verdict, type Timing } from "../format";
@@ -22,18 +23,6 @@ export interface ReplayResult {
   /** How many of the timed instants had a snapshot to start from. */
   fromSnapshot: number;
   eventsFolded: Timing;
-}
-
-/** mulberry32: seeded, so two runs time the same instants. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function timeReplay(url: string, options: { runs?: number; warmup?: number; snapshotBudgetS?: number } = {}): Promise<ReplayResult> {
@@ -57,7 +46,7 @@ export async function timeReplay(url: string, options: { runs?: number; warmup?:
 
   const from = new Date(span.first).getTime();
   const to = new Date(span.last).getTime();
-  const random = seeded(20261123);
+  const random = seededRandom(20261123);
   const instants = Array.from({ length: runs }, () => new Date(from + random() * (to - from)));
   phase(`replay: ${warmup} warm-up + ${runs} timed getFleetAt calls at random instants`, runs);
   for (let i = 0; i < warmup; i++) await getFleetAt(instants[i % instants.length]!, 1);

@@ -1,5 +1,6 @@
-// Seeded randomness for tests, so a failure can be reproduced from its seed: never Math.random.
-// The same mulberry32 as lib/demo/demo-fleet.ts (copied, so tests do not lean on the demo).
+// Seeded randomness (mulberry32), for whatever must come out the same on every run and every
+// machine: the demo fleet, the bench's generated load, and tests whose failures must
+// reproduce from their seed. Never Math.random for these.
 
 /** A deterministic PRNG in [0, 1). */
 export function seededRandom(seed: number): () => number {
