@@ -2,8 +2,7 @@
 // reaches every process it runs, and its output kept in a log file for the report.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import path from "node:path";
+import { nextStartCommand, stopProcessGroup, waitUntilAnswering } from "@/scripts/next-server";
 
 export interface AppOptions {
   port: number;
@@ -12,17 +11,6 @@ export interface AppOptions {
   logFile: string;
   /** the server command, `next start` unless given (a stand-in when developing this test without a build) */
   command?: (port: number) => string[];
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export class App {
@@ -40,7 +28,7 @@ export class App {
     const { port, databaseUrl, ingestToken, logFile } = this.options;
     const out = fs.openSync(logFile, "a");
     fs.writeSync(out, `\n--- next start #${++this.starts} at ${new Date().toISOString()} ---\n`);
-    const [command, ...args] = this.options.command?.(port) ?? [path.join(process.cwd(), "node_modules", ".bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"];
+    const [command, ...args] = this.options.command?.(port) ?? nextStartCommand(port);
     const child = spawn(command!, args, {
       env: {
         ...process.env,
@@ -55,40 +43,14 @@ export class App {
     });
     fs.closeSync(out);
     this.child = child;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`next start exited (code ${child.exitCode}, signal ${child.signalCode}) before answering:\n${this.logTail()}`);
-      }
-      try {
-        const response = await fetch(`${this.baseUrl}/api/v1/fleet/status`, { signal: AbortSignal.timeout(2_000) });
-        await response.arrayBuffer();
-        if (response.status < 500) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`next start did not answer within ${timeoutMs / 1000} s:\n${this.logTail()}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitUntilAnswering(this.baseUrl, child, timeoutMs, () => this.logTail());
   }
 
   /** Sends `signal` to the app's process group and waits for it to exit. */
   async kill(signal: NodeJS.Signals, timeoutMs = 10_000): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    const send = (s: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, s);
-      } catch {
-        child.kill(s);
-      }
-    };
-    send(signal);
-    const timer = setTimeout(() => send("SIGKILL"), timeoutMs);
-    await exited;
-    clearTimeout(timer);
+    if (child) await stopProcessGroup(child, signal, timeoutMs);
   }
 
   logTail(lines = 40): string {

@@ -13,7 +13,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { App, freePort } from "./app";
+import { freePort } from "@/scripts/next-server";
+import { App } from "./app";
 import { cellKey, EventSource, Exporter, sleep } from "./exporter";
 import {
   crashPostgres,

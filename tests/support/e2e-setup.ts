@@ -2,11 +2,11 @@
 // with the demo fleet, for the browser tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { disconnectDb } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
+import { freePort, nextStartCommand, waitUntilAnswering } from "@/scripts/next-server";
 import { prepareDatabase } from "@/scripts/prepare-db";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
@@ -14,17 +14,6 @@ export const E2E_TOKEN = "rs_e2e_token_for_browser_tests_000001";
 
 let database: TestDatabase | undefined;
 let server: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export async function setup(project: TestProject) {
   if (!existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
@@ -41,26 +30,15 @@ export async function setup(project: TestProject) {
 
   const port = await freePort();
   const logs: string[] = [];
-  server = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const [command, ...args] = nextStartCommand(port);
+  server = spawn(command!, args, {
     env: { ...process.env, DATABASE_POOL_SIZE: database.embedded ? "1" : "10", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   server.stdout?.on("data", (d) => logs.push(String(d)));
   server.stderr?.on("data", (d) => logs.push(String(d)));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${baseUrl}/api/v1/fleet/status`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (server.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the app did not start:\n${logs.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitUntilAnswering(baseUrl, server, 60_000, () => logs.join(""));
   project.provide("baseUrl", baseUrl);
   project.provide("ingestToken", E2E_TOKEN);
 }

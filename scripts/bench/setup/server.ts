@@ -2,29 +2,18 @@
 // stopServer() reaches everything it forks; plus which code it runs (provenance).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort, nextStartCommand, stopProcessGroup } from "../../next-server";
 import { cfg } from "../config";
 import type { IngestClient } from "../http";
 import { log } from "../log";
 import { state } from "./state";
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Starts `next start` against `url`; the child is recorded in `state.server`. */
 export function startServer(url: string, port: number, token: string): ChildProcess {
-  const nextBin = path.join(process.cwd(), "node_modules", ".bin", "next");
   if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
     throw new Error("the app is not built (.next/BUILD_ID is missing): run `npm run build` first");
   }
@@ -41,7 +30,8 @@ export function startServer(url: string, port: number, token: string): ChildProc
     INGEST_TOKEN: token,
     PORT: String(port),
   });
-  const child = spawn(nextBin, ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const [command, ...args] = nextStartCommand(port);
+  const child = spawn(command!, args, {
     env,
     detached: true, // its own process group, so stopServer reaches every process it starts
     stdio: ["ignore", out, out],
@@ -57,19 +47,7 @@ export function startServer(url: string, port: number, token: string): ChildProc
 export async function stopServer(): Promise<void> {
   const child = state.server;
   state.server = null;
-  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal); // the whole process group: next and anything it forked
-    } catch {
-      child.kill(signal);
-    }
-  };
-  kill("SIGTERM");
-  const timer = setTimeout(() => kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
+  if (child) await stopProcessGroup(child, "SIGTERM", 5_000);
 }
 
 export function serverLogTail(lines = 30): string {
