@@ -2,19 +2,53 @@
 // rows, no I/O. The counters come from the reload row the ingest keeps up to date.
 import type { ReloadStatus } from "@/lib/domain/types";
 
-export interface ReloadSummary {
-  /** Opaque and stable; the page is /reloads/{key}. */
-  key: string;
-  reloadId: string;
-  environment: string;
-  namespace: string | null;
-  service: string;
+/**
+ * What a reload changes (kind, resource, from → to), who asked, and where it stands: the
+ * fields every view of a reload shows, whatever else it adds.
+ */
+export interface ReloadChange {
   kind: string;
   resource: string;
   fromVersion: string | null;
   toVersion: string | null;
   initiator: string | null;
   status: ReloadStatus;
+}
+
+/** The reload columns behind ReloadChange. */
+export interface ReloadChangeRow {
+  kind: string;
+  resource: string;
+  from_version: string | null;
+  to_version: string | null;
+  initiator: string | null;
+  status: string;
+}
+
+export function toReloadChange(row: ReloadChangeRow): ReloadChange {
+  return {
+    kind: row.kind,
+    resource: row.resource,
+    fromVersion: row.from_version,
+    toVersion: row.to_version,
+    initiator: row.initiator,
+    status: row.status as ReloadStatus,
+  };
+}
+
+/** reload.convergence_ms, a bigint pg hands over as text, as milliseconds. */
+export function convergenceMsFromRow(convergenceMs: string | null): number | null {
+  // Milliseconds fit a double exactly far beyond any real duration (2^53 ms ≈ 285,000 years).
+  return convergenceMs === null ? null : Number(convergenceMs);
+}
+
+export interface ReloadSummary extends ReloadChange {
+  /** Opaque and stable; the page is /reloads/{key}. */
+  key: string;
+  reloadId: string;
+  environment: string;
+  namespace: string | null;
+  service: string;
   /** M of "N of M acked". */
   targets: number;
   acked: number;
@@ -43,18 +77,12 @@ export interface ReloadDetail extends ReloadSummary {
 }
 
 /** A reload row joined to its service, as lib/reloads/queries.ts selects it. */
-export interface ReloadRow {
+export interface ReloadRow extends ReloadChangeRow {
   key: string;
   reload_id: string;
   environment: string;
   namespace: string;
   service: string;
-  kind: string;
-  resource: string;
-  from_version: string | null;
-  to_version: string | null;
-  initiator: string | null;
-  status: string;
   instances_targeted: number;
   instances_succeeded: number;
   instances_nacked: number;
@@ -88,12 +116,7 @@ export function toReloadSummary(row: ReloadRow): ReloadSummary {
     environment: row.environment,
     namespace: row.namespace === "" ? null : row.namespace,
     service: row.service,
-    kind: row.kind,
-    resource: row.resource,
-    fromVersion: row.from_version,
-    toVersion: row.to_version,
-    initiator: row.initiator,
-    status: row.status as ReloadStatus,
+    ...toReloadChange(row),
     targets,
     acked,
     nacked,
@@ -101,8 +124,7 @@ export function toReloadSummary(row: ReloadRow): ReloadSummary {
     pending: Math.max(0, targets - acked - nacked - failed - row.instances_rolled_back),
     startedAt: (row.dispatched_at ?? row.requested_at ?? row.first_event_at).toISOString(),
     completedAt: row.completed_at?.toISOString() ?? null,
-    // Milliseconds fit a double exactly far beyond any real duration (2^53 ms ≈ 285,000 years).
-    convergenceMs: row.convergence_ms === null ? null : Number(row.convergence_ms),
+    convergenceMs: convergenceMsFromRow(row.convergence_ms),
   };
 }
 

@@ -5,25 +5,20 @@ import { compositeKey } from "@/lib/domain/keys";
 import type { TimelineEventInput, TimelineSpanInput, TimelineTargetInput } from "@/lib/domain/timeline";
 import type { Phase, ReloadStatus } from "@/lib/domain/types";
 import { parseReloadKey } from "./filters";
+import { convergenceMsFromRow, toReloadChange, type ReloadChange, type ReloadRow } from "./read-model";
 
 // Reads behind the reload timeline (/reloads/[id]), its live refresh, and the links from the
 // matrix to a cell's reload. The timeline reads one reload's rows only: its reload_instance
 // rows (every target, also those that never reported), its events through
 // reload_event_reload_id_occurred_at_idx, and the spans of its traces when the span table exists.
 
-export interface TimelineReload {
+export interface TimelineReload extends ReloadChange {
   key: string;
   reloadId: string;
   serviceId: number;
   environment: string;
   namespace: string;
   service: string;
-  kind: string;
-  resource: string;
-  fromVersion: string | null;
-  toVersion: string | null;
-  initiator: string | null;
-  status: ReloadStatus;
   requestedAt: Date | null;
   approvedAt: Date | null;
   dispatchedAt: Date | null;
@@ -60,34 +55,14 @@ export interface ReloadTimelineData {
   spansTruncated: boolean;
 }
 
-interface ReloadDbRow {
-  key: string;
-  reload_id: string;
+/** The list's reload row (ReloadRow) and what the timeline reads besides. */
+interface ReloadDbRow extends ReloadRow {
   service_id: number;
-  environment: string;
-  namespace: string;
-  service: string;
-  kind: string;
-  resource: string;
-  from_version: string | null;
-  to_version: string | null;
-  initiator: string | null;
-  status: string;
-  requested_at: Date | null;
   approved_at: Date | null;
-  dispatched_at: Date | null;
   started_at: Date | null;
-  first_event_at: Date;
   last_event_at: Date;
-  completed_at: Date | null;
   expired_at: Date | null;
   deadline_at: Date | null;
-  convergence_ms: string | null;
-  instances_targeted: number;
-  instances_succeeded: number;
-  instances_nacked: number;
-  instances_failed: number;
-  instances_rolled_back: number;
   last_error: string | null;
 }
 
@@ -121,12 +96,7 @@ function toTimelineReload(row: ReloadDbRow): TimelineReload {
     environment: row.environment,
     namespace: row.namespace,
     service: row.service,
-    kind: row.kind,
-    resource: row.resource,
-    fromVersion: row.from_version,
-    toVersion: row.to_version,
-    initiator: row.initiator,
-    status: row.status as ReloadStatus,
+    ...toReloadChange(row),
     requestedAt: row.requested_at,
     approvedAt: row.approved_at,
     dispatchedAt: row.dispatched_at,
@@ -136,7 +106,7 @@ function toTimelineReload(row: ReloadDbRow): TimelineReload {
     completedAt: row.completed_at,
     expiredAt: row.expired_at,
     deadlineAt: row.deadline_at,
-    convergenceMs: row.convergence_ms === null ? null : Number(row.convergence_ms),
+    convergenceMs: convergenceMsFromRow(row.convergence_ms),
     targets: row.instances_targeted,
     succeeded: row.instances_succeeded,
     nacked: row.instances_nacked,

@@ -6,6 +6,7 @@ import type { InstanceState } from "@/lib/domain/instance-state";
 import type { ReloadStatus } from "@/lib/domain/types";
 import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
 import { stateFromRow, type StateRow } from "@/lib/ingest/state-rows";
+import type { ReloadChange } from "@/lib/reloads/read-model";
 import { INSTANCE_PAGE_SIZE } from "./params";
 
 export interface ServiceHeader {
@@ -43,17 +44,11 @@ export interface ResourceColumn {
   drift: DriftAssessment;
 }
 
-export interface ReloadSummary {
+export interface ReloadSummary extends ReloadChange {
   /** The opaque key of the reload (its page and the read API's `key`). */
   key: string;
   /** The client's reloadId. */
   reloadId: string;
-  kind: string;
-  resource: string;
-  fromVersion: string | null;
-  toVersion: string | null;
-  initiator: string | null;
-  status: ReloadStatus;
   firstEventAt: Date;
   completedAt: Date | null;
   convergenceMs: number | null;
