@@ -67,10 +67,10 @@ export function ReloadWaterfall({ timeline, traceId }: Props) {
       </h2>
       <div className={styles.toolbar}>
         <button type="button" className="secondary" onClick={() => setView((v) => zoomView(v, 0.5, 0.5, whole))} aria-label="Zoom in">
-          ＋
+          +
         </button>
         <button type="button" className="secondary" onClick={() => setView((v) => zoomView(v, 2, 0.5, whole))} aria-label="Zoom out" disabled={!zoomed}>
-          －
+          −
         </button>
         <button type="button" className="secondary" onClick={() => setView((v) => panView(v, -0.5, whole))} aria-label="Earlier" disabled={!zoomed}>
           ←

@@ -39,13 +39,17 @@ function demoInstances(now: Date): { name: string; labels: Record<string, string
 /** The spans of one reload that started 90 seconds before `now`. */
 export async function demoReloadSpans(now: Date): Promise<ReadableSpan[]> {
   const t0 = now.getTime() - 90 * SECOND;
-  const version = `tools-${now.toISOString().slice(0, 16).replace(/[-:T]/g, "")}`;
+  const stamp = (d: Date) => `tools-${d.toISOString().slice(0, 16).replace(/[-:T]/g, "")}`;
+  const version = stamp(now);
+  // What the instances ran before: the NACKing one keeps running it.
+  const previous = stamp(new Date(now.getTime() - 86_400_000));
   const reloadId = `rl-demo-trace-${Math.floor(now.getTime() / SECOND).toString(36)}`;
   const reload = (phase: string, extra: Attributes = {}): Attributes => ({
     "reload.id": reloadId,
     "reload.phase": phase,
     "reload.kind": "config",
     "reload.resource": "tools.yaml",
+    "reload.version.from": previous,
     "reload.version.to": version,
     "reload.initiator": "pipeline:deploy",
     ...extra,
