@@ -1,16 +1,5 @@
 // Plain JSON shapes the replay page hands its client components.
-import type { Phase } from "@/lib/domain/types";
+import type { ReplayEvent } from "@/lib/replay/queries";
 
-export interface ReplayEventWire {
-  id: string;
-  occurredAt: string;
-  phase: Phase;
-  service: string;
-  instance: string | null;
-  kind: string;
-  resource: string;
-  fromVersion: string | null;
-  toVersion: string | null;
-  error: string | null;
-  reloadId: string | null;
-}
+/** A replay event as JSON: its time an ISO string. */
+export type ReplayEventWire = Omit<ReplayEvent, "occurredAt"> & { occurredAt: string };

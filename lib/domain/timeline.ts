@@ -10,12 +10,10 @@ import type { Phase } from "./types";
 /** The lane key of the control plane (events without an instance). Instance keys cannot be empty, so this never collides. */
 export const CONTROL_LANE = "";
 
-export interface TimelineEventInput {
+/** What a reload event says, alike as it is read and as the timeline shows it. */
+interface TimelineEventFields {
   id: string;
-  instance: string | null;
   phase: Phase;
-  occurredAt: Date;
-  receivedAt: Date;
   durationMs: number | null;
   error: string | null;
   traceId: string | null;
@@ -24,6 +22,12 @@ export interface TimelineEventInput {
   toVersion: string | null;
   initiator: string | null;
   attributes: Record<string, unknown>;
+}
+
+export interface TimelineEventInput extends TimelineEventFields {
+  instance: string | null;
+  occurredAt: Date;
+  receivedAt: Date;
 }
 
 /** A reload_instance row: a target (or an instance that reported) and its latest phase, as ingest keeps it. */
@@ -54,22 +58,12 @@ export interface TimelineSpanInput {
   details?: Record<string, unknown>;
 }
 
-export interface TimelineEvent {
-  id: string;
-  phase: Phase;
+export interface TimelineEvent extends TimelineEventFields {
   /** ms after the timeline's origin; a bar when the event has a duration, else a mark. */
   startMs: number;
   endMs: number;
   occurredAt: string;
   receivedAt: string;
-  durationMs: number | null;
-  error: string | null;
-  traceId: string | null;
-  spanId: string | null;
-  fromVersion: string | null;
-  toVersion: string | null;
-  initiator: string | null;
-  attributes: Record<string, unknown>;
 }
 
 export interface TimelineSpan {
