@@ -27,6 +27,11 @@ export function isoUtc(date: Date | null): string {
   return date ? date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") : "";
 }
 
+/** "v1 → v2"; "?" stands for a version nobody named. */
+export function versionChange(from: string | null, to: string | null): string {
+  return `${from ?? "?"} → ${to ?? "?"}`;
+}
+
 export function serviceLabel(s: { environment: string; namespace: string; name: string }): string {
   return [s.environment, s.namespace, s.name].filter(Boolean).join(" / ");
 }

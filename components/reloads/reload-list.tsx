@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { KindLabel } from "@/components/fleet/kind-label";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
-import { formatDuration, isoUtc, relativeTime } from "@/lib/format";
+import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
 
 /** "N of M" done: targets with a final phase (acked/applied, nacked, failed, rolled back) of the reload's scope. */
@@ -45,7 +45,7 @@ export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Da
                   <KindLabel kind={r.kind} /> · <span className="mono">{r.resource}</span>
                 </td>
                 <td className="mono">
-                  {r.fromVersion ?? "?"} → {r.toVersion ?? "?"}
+                  {versionChange(r.fromVersion, r.toVersion)}
                 </td>
                 <td>{r.initiator ?? <span className="muted">unknown</span>}</td>
                 <td>

@@ -1,5 +1,5 @@
 import type { ReplayEventWire } from "./types";
-import { clockTimeUtc } from "@/lib/format";
+import { clockTimeUtc, versionChange } from "@/lib/format";
 import styles from "./replay.module.css";
 
 /** The window's events in the order they were folded; those after the instant are dimmed. */
@@ -37,7 +37,7 @@ export function ReplayEvents({
               <span className="mono">{clockTimeUtc(new Date(e.occurredAt))}</span> <b>{e.phase}</b> {e.service}
               {e.instance ? <> · {e.instance}</> : null}
               <div className="muted">
-                {e.kind}/{e.resource} {e.fromVersion ?? "?"} → {e.toVersion ?? "?"}
+                {e.kind}/{e.resource} {versionChange(e.fromVersion, e.toVersion)}
                 {e.reloadId ? <> · {e.reloadId}</> : null}
               </div>
               {e.error ? <div className="error-text">{e.error}</div> : null}

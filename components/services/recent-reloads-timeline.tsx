@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { barPercent } from "@/lib/domain/timeline-view";
-import { formatDuration, isoUtc, relativeTime } from "@/lib/format";
+import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
 import type { ReloadSummary } from "@/lib/services/queries";
 
 const SHOWN = 40;
@@ -41,7 +41,7 @@ export function RecentReloadsTimeline({ reloads, now }: { reloads: ReloadSummary
                     <Link
                       key={r.key}
                       href={`/reloads/${r.key}`}
-                      title={`${r.reloadId}: ${r.fromVersion ?? "?"} → ${r.toVersion ?? "?"}, ${r.status.replace("_", " ")}, ${isoUtc(r.firstEventAt)}${r.convergenceMs !== null ? `, converged in ${formatDuration(r.convergenceMs)}` : ""}`}
+                      title={`${r.reloadId}: ${versionChange(r.fromVersion, r.toVersion)}, ${r.status.replace("_", " ")}, ${isoUtc(r.firstEventAt)}${r.convergenceMs !== null ? `, converged in ${formatDuration(r.convergenceMs)}` : ""}`}
                       aria-label={`reload ${r.reloadId} (${r.status.replace("_", " ")})`}
                       data-reload-key={r.key}
                       style={{ position: "absolute", top: 2, height: 10, left: `${pos.left}%`, width: `${Math.max(pos.width, 0.6)}%`, borderRadius: 2, background: COLOR[r.status] ?? "#2f5fd0" }}

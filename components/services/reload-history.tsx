@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { formatDuration, isoUtc, relativeTime } from "@/lib/format";
+import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
 import type { ReloadSummary } from "@/lib/services/queries";
 import { ReloadStatusBadge } from "./reload-status-badge";
 
@@ -35,7 +35,7 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
                     {r.kind} · <span className="mono">{r.resource}</span>
                   </td>
                   <td className="mono">
-                    {r.fromVersion ?? "?"} → {r.toVersion ?? "?"}
+                    {versionChange(r.fromVersion, r.toVersion)}
                   </td>
                   <td>{r.initiator ?? <span className="muted">unknown</span>}</td>
                   <td>

@@ -7,6 +7,7 @@ import { CONTROL_PHASES } from "@/lib/domain/phases";
 import { desiredVersionAt, groupPairStates, outcomeAt, replayStates, type PairState, type ReloadAtRow } from "@/lib/domain/replay";
 import type { Phase } from "@/lib/domain/types";
 import { env } from "@/lib/env";
+import { serviceLabel } from "@/lib/format";
 import { FLEET_PAGE_SIZE } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
@@ -196,7 +197,7 @@ export async function getReplayReload(key: string): Promise<ReplayReload | null>
     key,
   );
   const r = rows[0];
-  return r ? { ...r, service: [r.environment, r.namespace, r.service].filter(Boolean).join(" / ") } : null;
+  return r ? { ...r, service: serviceLabel({ environment: r.environment, namespace: r.namespace, name: r.service }) } : null;
 }
 
 /** The latest reloads, to pick one to replay. */
@@ -209,7 +210,7 @@ export async function getRecentReloads(limit = 25): Promise<ReplayReload[]> {
      ORDER BY r.first_event_at DESC, r.id DESC LIMIT $1`,
     limit,
   );
-  return rows.map((r) => ({ ...r, service: [r.environment, r.namespace, r.service].filter(Boolean).join(" / ") }));
+  return rows.map((r) => ({ ...r, service: serviceLabel({ environment: r.environment, namespace: r.namespace, name: r.service }) }));
 }
 
 export interface ReplayEvent {
@@ -254,7 +255,7 @@ export async function getReplayEvents(
       id: r.id,
       occurredAt: r.occurred_at,
       phase: r.phase,
-      service: [r.environment, r.namespace, r.name].filter(Boolean).join(" / "),
+      service: serviceLabel(r),
       instance: r.instance_key,
       kind: r.kind,
       resource: r.resource,

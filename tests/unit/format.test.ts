@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { clockTimeUtc, formatDuration, isoUtc, relativeTime, serviceLabel } from "@/lib/format";
+import { clockTimeUtc, formatDuration, isoUtc, relativeTime, serviceLabel, versionChange } from "@/lib/format";
 
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const before = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
@@ -63,6 +63,17 @@ describe("serviceLabel", () => {
     [{ environment: "staging", namespace: "edge", name: "ingress" }, "staging / edge / ingress"],
   ])("%o → %s", (service, expected) => {
     expect(serviceLabel(service)).toBe(expected);
+  });
+});
+
+describe("versionChange", () => {
+  test.each([
+    ["v1", "v2", "v1 → v2"],
+    [null, "v2", "? → v2"],
+    ["v1", null, "v1 → ?"],
+    [null, null, "? → ?"],
+  ])("%s, %s → %s", (from, to, expected) => {
+    expect(versionChange(from, to)).toBe(expected);
   });
 });
 

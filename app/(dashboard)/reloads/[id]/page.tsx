@@ -9,7 +9,7 @@ import { ReloadWaterfall } from "@/components/reloads/reload-waterfall";
 import { TimeToAckChart } from "@/components/reloads/time-to-ack-chart";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
 import { OPEN_STATUSES } from "@/lib/domain/reload-status";
-import { formatDuration, isoUtc } from "@/lib/format";
+import { formatDuration, isoUtc, serviceLabel, versionChange } from "@/lib/format";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadHeader, getReloadTimelineData } from "@/lib/reloads/timeline-queries";
 
@@ -40,7 +40,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
   return (
     <main className="page">
       <div className="crumbs">
-        <Link href="/reloads">Reloads</Link> / <Link href={`/services/${reload.serviceId}`}>{[reload.environment, reload.namespace, reload.service].filter(Boolean).join(" / ")}</Link>
+        <Link href="/reloads">Reloads</Link> / <Link href={`/services/${reload.serviceId}`}>{serviceLabel({ environment: reload.environment, namespace: reload.namespace, name: reload.service })}</Link>
       </div>
       <div className="page-head">
         <h1>
@@ -54,7 +54,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
       <p className="muted" style={{ marginTop: 0 }}>
         <KindLabel kind={reload.kind} /> · <span className="mono">{reload.resource}</span> ·{" "}
         <span className="mono">
-          {reload.fromVersion ?? "?"} → {reload.toVersion ?? "?"}
+          {versionChange(reload.fromVersion, reload.toVersion)}
         </span>{" "}
         · by {reload.initiator ?? "unknown"} · started <span title={isoUtc(reload.startedAt ?? reload.firstEventAt)}>{isoUtc(reload.startedAt ?? reload.firstEventAt)}</span>
         {reload.lastError ? <span className="error-text"> · last error: {reload.lastError}</span> : null}
