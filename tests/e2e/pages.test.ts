@@ -2,9 +2,9 @@
 // (a hydration mismatch is one) on the fleet and a service page, even in a browser whose
 // locale and time zone differ from the server's; real status codes for unknown services and
 // malformed paths; "the fleet changed" decided on server times; an icon.
-import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, watchedPage } from "../support/browser";
 
 let browser: Browser;
 let context: BrowserContext;
@@ -21,16 +21,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A page that records every console error and uncaught page error. */
-async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("console", (message: ConsoleMessage) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()} (${message.location().url})`);
-  });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  return { page, problems };
-}
 
 /** The live-refresh poll runs only after hydration, so its first answer means the page hydrated. */
 function firstStatusPoll(page: Page) {
@@ -49,7 +39,7 @@ async function post(events: Record<string, unknown>[]) {
 
 describe("no console errors, no hydration mismatch", () => {
   test("on /fleet", async () => {
-    const { page, problems } = await watchedPage();
+    const { page, problems } = await watchedPage(context);
     const polled = firstStatusPoll(page);
     const response = await page.goto(`${baseUrl}/fleet`);
     expect(response?.status()).toBe(200);
@@ -63,7 +53,7 @@ describe("no console errors, no hydration mismatch", () => {
   });
 
   test("on a service page reached from the matrix, and loaded directly", async () => {
-    const { page, problems } = await watchedPage();
+    const { page, problems } = await watchedPage(context);
     await page.goto(`${baseUrl}/fleet?env=prod&ns=identity`);
     await page.click('tr[data-service="auth-gateway"] a');
     await page.waitForURL(/\/services\/\d+$/);
@@ -79,7 +69,7 @@ describe("no console errors, no hydration mismatch", () => {
   });
 
   test("on /fleet?q=%00: an ordinary empty result, not an error view", async () => {
-    const { page, problems } = await watchedPage();
+    const { page, problems } = await watchedPage(context);
     const response = await page.goto(`${baseUrl}/fleet?q=%00`);
     expect(response?.status()).toBe(200);
     await page.locator("table.matrix").waitFor();
@@ -103,7 +93,7 @@ describe("status codes", () => {
   });
 
   test("an unknown service shows its not-found page in the browser, with a 404", async () => {
-    const { page } = await watchedPage();
+    const { page } = await watchedPage(context);
     const response = await page.goto(`${baseUrl}/services/999999`);
     expect(response?.status()).toBe(404);
     await expect.poll(() => page.textContent("body")).toMatch(/No such service|Page not found/);
@@ -136,7 +126,7 @@ describe("'the fleet changed since this view loaded' compares server times", () 
   test("a change reported with a time ahead of the server's clock is not news on a fresh load, and the next change is", async () => {
     // An instance of staging search-api reports a version two minutes ahead of the server's
     // clock (a skewed reporter, within the five minutes ingest allows).
-    const { page, problems } = await watchedPage();
+    const { page, problems } = await watchedPage(context);
     await page.goto(`${baseUrl}/fleet?env=staging&ns=search`);
     await page.click('tr[data-service="search-api"] a');
     await page.waitForURL(/\/services\/\d+$/);

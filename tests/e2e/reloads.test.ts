@@ -3,10 +3,10 @@
 // event (and a span, when the demo sent traces) clicked open, alike lanes unfolded; the
 // matrix and the service page link to reloads. No console or page error anywhere, in a
 // browser whose locale and zone differ from the server's.
-import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { sendDemoTraces } from "@/lib/demo/demo-traces";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, watchedPage } from "../support/browser";
 
 let browser: Browser;
 let context: BrowserContext;
@@ -21,19 +21,10 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("console", (message: ConsoleMessage) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()} (${message.location().url})`);
-  });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  return { page, problems };
-}
 
 describe("reloads", () => {
   test("list → filter → a failed reload's timeline → an event's details", async () => {
-    const { page, problems } = await watchedPage();
+    const { page, problems } = await watchedPage(context);
     const response = await page.goto(`${baseUrl}/reloads`);
     expect(response?.status()).toBe(200);
     const rows = page.locator("tr[data-reload]");
@@ -86,7 +77,7 @@ describe("reloads", () => {
   test("a reload told through OTLP spans (the SDK exporter): its timeline shows them, and a span opens its details", async () => {
     // The embedded demo's trace sender, pointed at the app under test with its token.
     await sendDemoTraces(baseUrl, inject("ingestToken"));
-    const { page, problems } = await watchedPage();
+    const { page, problems } = await watchedPage(context);
     await page.goto(`${baseUrl}/reloads?service=chat-service`);
     const row = page.locator('tr[data-reload][data-status="partially_failed"]').first();
     await row.waitFor();
@@ -105,7 +96,7 @@ describe("reloads", () => {
   });
 
   test("a bad filter is explained, an unknown reload is a 404", async () => {
-    const { page } = await watchedPage();
+    const { page } = await watchedPage(context);
     const bad = await page.goto(`${baseUrl}/reloads?status=nope`);
     expect(bad?.status()).toBe(200);
     expect(await page.locator('[data-filter-error="status"]').textContent()).toContain("is not a status");
@@ -117,7 +108,7 @@ describe("reloads", () => {
   });
 
   test("matrix cells and the service page link to reloads", async () => {
-    const { page, problems } = await watchedPage();
+    const { page, problems } = await watchedPage(context);
     await page.goto(`${baseUrl}/fleet?env=prod&ns=edge`);
     const cellLink = page.locator("a[data-cell-reload]").first();
     await cellLink.waitFor();
