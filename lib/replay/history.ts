@@ -74,15 +74,24 @@ export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds
                  AND e.instance_id IS NOT NULL AND e.phase <> ALL($3::text[])`;
   const order = `ORDER BY e.occurred_at, e.received_at, e.id COLLATE "C"`;
   const columns = `e.service_id, e.instance_id, e.kind, e.resource, e.phase, e.occurred_at, e.from_version, e.to_version, e.error, e.reload_id`;
+  // A heartbeat that repeats the version of the heartbeat just before it (same instance ×
+  // resource, in fold order) changes nothing but the time of the last report, which the
+  // pair's last event sets anyway: leaving such heartbeats out of the fold gives the same
+  // states, and most of a live fleet's events are such heartbeats.
+  const pairOrder = `PARTITION BY e.instance_id, e.kind, e.resource ORDER BY e.occurred_at, e.received_at, e.id COLLATE "C"`;
+  const folded = (filter: string) => `
+    SELECT ${columns.replaceAll("e.", "x.")} FROM (
+      SELECT ${columns}, e.received_at, e.id,
+             lag(e.phase) OVER w AS prev_phase, lag(e.to_version) OVER w AS prev_version, lead(e.id) OVER w AS next_id
+      FROM reload_event e WHERE ${where} ${filter}
+      WINDOW w AS (${pairOrder})
+    ) x
+    WHERE NOT (x.phase = 'heartbeat' AND x.prev_phase = 'heartbeat' AND x.prev_version IS NOT DISTINCT FROM x.to_version
+               AND x.next_id IS NOT NULL)
+    ${order.replaceAll("e.", "x.")}`;
   const rows = serviceIds
-    ? await q.query<EventRow[]>(
-        `SELECT ${columns} FROM reload_event e WHERE ${where} AND e.service_id = ANY($4::int[]) ${order}`,
-        after.toISOString(),
-        upTo.toISOString(),
-        CONTROL,
-        serviceIds,
-      )
-    : await q.query<EventRow[]>(`SELECT ${columns} FROM reload_event e WHERE ${where} ${order}`, after.toISOString(), upTo.toISOString(), CONTROL);
+    ? await q.query<EventRow[]>(folded(`AND e.service_id = ANY($4::int[])`), after.toISOString(), upTo.toISOString(), CONTROL, serviceIds)
+    : await q.query<EventRow[]>(folded(""), after.toISOString(), upTo.toISOString(), CONTROL);
   return rows.map((r) => ({ serviceId: r.service_id, instanceId: r.instance_id, kind: r.kind, resource: r.resource, ...stateEventFromRow(r) }));
 }
 
