@@ -56,18 +56,20 @@ async function upsertServices(tx: Tx, records: SpanRecord[]): Promise<Map<string
   return ids;
 }
 
+/** The statement that stores spans, a column per parameter; the bench's raw-insert baseline runs it too. */
+export const INSERT_SPANS = `INSERT INTO span (trace_id, span_id, parent_span_id, trace_state, name, kind, start_time, end_time, duration_ns,
+                   status_code, status_message, attributes, events, links, resource_attributes,
+                   scope_name, scope_version, scope_attributes, service_id, instance_key, reload_id)
+ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
+                      $8::timestamptz[], $9::bigint[], $10::int[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[],
+                      $15::jsonb[], $16::text[], $17::text[], $18::jsonb[], $19::int[], $20::text[], $21::text[])
+ ON CONFLICT (trace_id, span_id, start_time) DO NOTHING`;
+
 async function insertSpans(tx: Tx, records: SpanRecord[], serviceIds: Map<string, number>): Promise<number> {
   // In key order, so concurrent batches holding the same spans wait on each other in one order.
   const rows = inLockOrder(records, (r) => [r.traceId, r.spanId]);
   const inserted = await tx.query<{ span_id: string }[]>(
-    `INSERT INTO span (trace_id, span_id, parent_span_id, trace_state, name, kind, start_time, end_time, duration_ns,
-                       status_code, status_message, attributes, events, links, resource_attributes,
-                       scope_name, scope_version, scope_attributes, service_id, instance_key, reload_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
-                          $8::timestamptz[], $9::bigint[], $10::int[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[],
-                          $15::jsonb[], $16::text[], $17::text[], $18::jsonb[], $19::int[], $20::text[], $21::text[])
-     ON CONFLICT (trace_id, span_id, start_time) DO NOTHING
-     RETURNING span_id`,
+    `${INSERT_SPANS} RETURNING span_id`,
     rows.map((r) => r.traceId),
     rows.map((r) => r.spanId),
     rows.map((r) => r.parentSpanId),

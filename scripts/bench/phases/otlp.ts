@@ -7,6 +7,7 @@
 import http from "node:http";
 import pg from "pg";
 import { ExportTraceServiceRequest, type PbTraceRequest } from "@/lib/otlp/proto";
+import { INSERT_SPANS } from "@/lib/otlp/store-spans";
 import { seededRandom } from "@/lib/random";
 import { cfg } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu, type CpuUse } from "../cpu";
@@ -196,13 +197,7 @@ export async function measureOtlp(port: number, token: string, appUrl: string): 
     const r0 = performance.now();
     await inParallel(raw, cfg.clients, async (rows) => {
       await pool.query(
-        `INSERT INTO span (trace_id, span_id, parent_span_id, trace_state, name, kind, start_time, end_time, duration_ns,
-                           status_code, status_message, attributes, events, links, resource_attributes,
-                           scope_name, scope_version, scope_attributes, service_id, instance_key, reload_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
-                              $8::timestamptz[], $9::bigint[], $10::int[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[],
-                              $15::jsonb[], $16::text[], $17::text[], $18::jsonb[], $19::int[], $20::text[], $21::text[])
-         ON CONFLICT (trace_id, span_id, start_time) DO NOTHING`,
+        INSERT_SPANS,
         [
           rows.map((r) => r.traceId),
           rows.map((r) => r.spanId),
