@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
 import { lastReloadsForCells, type CellReload } from "@/lib/reloads/timeline-queries";
-import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixGroup, type ServiceSummary } from "@/lib/domain/matrix";
+import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixGroup, type ServiceDriftSummary, type ServiceSummary } from "@/lib/domain/matrix";
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
 import { driftPolicy, loadFleetDriftCandidates, loadPairGroups, type ServiceFilterSql } from "./pair-groups";
 
@@ -52,38 +52,36 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
   const driftScan = loadFleetDriftCandidates(q, serviceFilter, filters.kind, now, policy).then(({ groups, desired }) =>
     summarizeFleetDrift(groups, desired, now, policy),
   );
-  // Without "drifting only" the page does not depend on drift, so the reads run at once.
-  const [summaries, facets, firstRows] = await Promise.all([
-    driftScan,
-    getFacets(),
-    filters.drifting ? null : loadServicePage(serviceFilter, filters.kind, null, filters.page, now, policy.staleMs),
-  ]);
-  const driftingIds = [...summaries].filter(([, s]) => s.drifting).map(([id]) => id);
-  const onlyIds = filters.drifting ? driftingIds : null;
-
-  let page = filters.page;
-  let rows = firstRows ?? (await loadServicePage(serviceFilter, filters.kind, onlyIds, page, now, policy.staleMs));
-  if (rows.length === 0 && page > 1) {
-    // Past the end (a stale link, or the fleet shrank): show the last page.
-    const count = await countMatching(serviceFilter, filters.kind, onlyIds);
-    page = Math.max(1, Math.ceil(count / FLEET_PAGE_SIZE));
-    rows = await loadServicePage(serviceFilter, filters.kind, onlyIds, page, now, policy.staleMs);
-  }
+  const onlyIdsScan = filters.drifting ? driftScan.then((summaries) => driftingIdsOf(summaries)) : Promise.resolve(null);
+  // Without "drifting only" the page does not depend on drift: its services and their cells are
+  // read while the fleet-wide drift scan (the slowest read) runs, not after it.
+  const pageRead = onlyIdsScan.then(async (onlyIds) => {
+    let page = filters.page;
+    let rows = await loadServicePage(serviceFilter, filters.kind, onlyIds, page, now, policy.staleMs);
+    if (rows.length === 0 && page > 1) {
+      // Past the end (a stale link, or the fleet shrank): show the last page.
+      const count = await countMatching(serviceFilter, filters.kind, onlyIds);
+      page = Math.max(1, Math.ceil(count / FLEET_PAGE_SIZE));
+      rows = await loadServicePage(serviceFilter, filters.kind, onlyIds, page, now, policy.staleMs);
+    }
+    const pageIds = rows.map((r) => r.id);
+    const [aggregates, desired, lastReloads] = await Promise.all([
+      loadPairGroups(q, pageIds, now, policy, filters.kind),
+      pageIds.length
+        ? q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
+            `SELECT service_id, kind, resource, version, set_at FROM desired_version
+             WHERE service_id = ANY($1::int[]) AND ($2::text IS NULL OR kind = $2)`,
+            pageIds,
+            filters.kind ?? null,
+          )
+        : Promise.resolve([]),
+      lastReloadsForCells(pageIds, filters.kind),
+    ]);
+    return { page, rows, aggregates, desired, lastReloads };
+  });
+  const [summaries, facets, onlyIds, { page, rows, aggregates, desired, lastReloads }] = await Promise.all([driftScan, getFacets(), onlyIdsScan, pageRead]);
+  const driftingIds = driftingIdsOf(summaries);
   const matching = rows[0]?.matching ?? 0;
-  const pageIds = rows.map((r) => r.id);
-
-  const [aggregates, desired, lastReloads] = await Promise.all([
-    loadPairGroups(q, pageIds, now, policy, filters.kind),
-    pageIds.length
-      ? q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
-          `SELECT service_id, kind, resource, version, set_at FROM desired_version
-           WHERE service_id = ANY($1::int[]) AND ($2::text IS NULL OR kind = $2)`,
-          pageIds,
-          filters.kind ?? null,
-        )
-      : Promise.resolve([]),
-    lastReloadsForCells(pageIds, filters.kind),
-  ]);
 
   const services: ServiceSummary[] = rows.map((s) => ({
     id: s.id,
@@ -117,6 +115,10 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
     generatedAt: now,
     lastReloads,
   };
+}
+
+function driftingIdsOf(summaries: Map<number, ServiceDriftSummary>): number[] {
+  return [...summaries].filter(([, s]) => s.drifting).map(([id]) => id);
 }
 
 /** Postgres text cannot hold NUL; filters are stripped of it when parsed (lib/fleet/filters.ts). */
