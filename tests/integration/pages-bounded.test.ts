@@ -9,7 +9,7 @@ import { getFleetMatrix } from "@/lib/fleet/queries";
 import { FLEET_STATUS_SQL, getFleetStatus } from "@/lib/fleet/status";
 import { INSTANCE_PAGE_SIZE } from "@/lib/services/params";
 import { getServiceDetail } from "@/lib/services/queries";
-import { event, minutesAgo, postEvents } from "../support/ingest-client";
+import { acceptEvents, daysAgo, event, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -21,15 +21,7 @@ beforeAll(() => {
 });
 
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
-const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 
-async function accept(events: Record<string, unknown>[]) {
-  for (let i = 0; i < events.length; i += 1000) {
-    const answer = await postEvents(events.slice(i, i + 1000));
-    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    expect(answer.body.rejected ?? []).toEqual([]);
-  }
-}
 
 const pad = (n: number) => String(n).padStart(3, "0");
 
@@ -39,7 +31,7 @@ describe("the matrix pages in SQL", () => {
   const SERVICES = 230;
   const place = (n: number) => ({ environment: n % 4 === 0 ? "staging" : "prod", namespace: ["edge", "payments", "search"][n % 3]! });
   async function buildFleet() {
-    await accept(
+    await acceptEvents(
       Array.from({ length: SERVICES }, (_, n) => [
         event({ ...place(n), service: `svc-${pad(n)}`, instance: `svc-${pad(n)}-a`, toVersion: "v2", occurredAt: minutesAgo(60) }),
         event({ ...place(n), service: `svc-${pad(n)}`, instance: `svc-${pad(n)}-b`, toVersion: n % 2 === 0 ? "v1" : "v2", occurredAt: minutesAgo(61) }),
@@ -114,7 +106,7 @@ describe("the service page pages its instances", () => {
   // 450 instances: 429 live on v2, one live on v1 (for an hour: drift), 20 gone on v0.
   async function buildService() {
     const svc = { environment: "prod", namespace: "big", service: "fleet-of-pods" };
-    await accept([
+    await acceptEvents([
       ...Array.from({ length: 429 }, (_, i) => event({ ...svc, instance: `pod-${pad(i)}`, toVersion: "v2", occurredAt: minutesAgo(60) })),
       event({ ...svc, instance: "pod-999", toVersion: "v1", occurredAt: minutesAgo(61) }),
       ...Array.from({ length: 20 }, (_, i) => event({ ...svc, instance: `old-${pad(i)}`, toVersion: "v0", occurredAt: daysAgo(2) })),
@@ -171,14 +163,14 @@ describe("GET /api/v1/fleet/status", () => {
     expect(await empty.json()).toEqual({ latestChangeAt: null });
 
     const moved = minutesAgo(30);
-    await accept([event({ instance: "a", toVersion: "v1", occurredAt: moved })]);
+    await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: moved })]);
     expect((await getFleetStatus()).latestChangeAt?.toISOString()).toBe(moved);
     // the same version again, later: nothing changed
-    await accept([event({ instance: "a", toVersion: "v1", occurredAt: minutesAgo(20) })]);
+    await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: minutesAgo(20) })]);
     expect((await getFleetStatus()).latestChangeAt?.toISOString()).toBe(moved);
     // another version: a change
     const later = minutesAgo(10);
-    await accept([event({ instance: "a", toVersion: "v2", occurredAt: later })]);
+    await acceptEvents([event({ instance: "a", toVersion: "v2", occurredAt: later })]);
     const answer = await fleetStatus();
     expect(answer.status).toBe(200);
     expect(answer.headers.get("cache-control")).toBe("no-store");

@@ -9,7 +9,7 @@ import { resetEnvCache } from "@/lib/env";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { getServiceDetail } from "@/lib/services/queries";
-import { event, minutesAgo, postEvents } from "../support/ingest-client";
+import { acceptEvents, daysAgo, event, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -22,13 +22,7 @@ beforeAll(() => {
 });
 
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
-const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 
-async function accept(events: Record<string, unknown>[]) {
-  const answer = await postEvents(events);
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  expect(answer.body.rejected ?? []).toEqual([]);
-}
 
 function reload(service: Record<string, unknown>, reloadId: string, kind: string, resource: string, from: string, to: string, startMinutesAgo: number, outcomes: Record<string, "acked" | "nacked">) {
   const start = Date.now() - startMinutesAgo * 60_000;
@@ -54,7 +48,7 @@ const retired = { environment: "prod", namespace: "payments", service: "retired"
 async function buildFleet() {
   const beat = (svc: Record<string, unknown>, instance: string, kind: string, resource: string, version: string, occurredAt: string) =>
     event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
-  await accept([
+  await acceptEvents([
     // checkout-api routes: one instance left on v1 for an hour → mixed, drifting
     ...["c-1", "c-2", "c-3"].map((i) => beat(checkout, i, "routes", "routes.yaml", "r-v2", minutesAgo(60))),
     beat(checkout, "c-4", "routes", "routes.yaml", "r-v1", minutesAgo(61)),
@@ -78,7 +72,7 @@ async function buildFleet() {
     beat(retired, "x-1", "config", "app.yaml", "a-1", daysAgo(3)),
     beat(retired, "x-2", "config", "app.yaml", "a-2", daysAgo(3)),
   ]);
-  await accept(reload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "acked", "l-4": "nacked" }));
+  await acceptEvents(reload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "acked", "l-4": "nacked" }));
 }
 
 type Cell = { service: string; kind: string; resource: string };

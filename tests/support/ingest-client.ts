@@ -1,5 +1,6 @@
 // Drives the real POST /api/v1/events route handler with real Requests.
 import { gzipSync } from "node:zlib";
+import { expect } from "vitest";
 import { POST } from "@/app/api/v1/events/route";
 import { TEST_TOKEN } from "./use-database";
 
@@ -53,3 +54,13 @@ export function event(overrides: Record<string, unknown> = {}): Record<string, u
 }
 
 export const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+export const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+
+/** Posts `events` in batches of at most 1,000 and expects every one accepted. */
+export async function acceptEvents(events: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 1000) {
+    const answer = await postEvents(events.slice(i, i + 1000));
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.rejected ?? []).toEqual([]);
+  }
+}
