@@ -5,6 +5,7 @@ import { decodeJsonRequest } from "@/lib/otlp/decode-json";
 import { decodeProtobufRequest } from "@/lib/otlp/decode-protobuf";
 import { UndecodableBody, type DecodedTraceRequest } from "@/lib/otlp/decoded";
 import { exportTraces, rejectionMessage } from "@/lib/otlp/export-traces";
+import { countIngestedEvents, countIngestedSpans } from "@/lib/metrics/ingest-counters";
 import { badRequestAnswer, exportAnswer, OTLP_CONTENT_TYPES } from "@/lib/otlp/responses";
 
 export const runtime = "nodejs";
@@ -23,5 +24,7 @@ export const POST = withIngest(async ({ body, contentType }) => {
     throw error;
   }
   const outcome = await exportTraces(request);
+  countIngestedSpans({ stored: outcome.storedSpans, duplicates: outcome.duplicateSpans, rejected: outcome.rejected.length });
+  countIngestedEvents("traces", { accepted: outcome.reloadEvents.accepted, duplicates: outcome.reloadEvents.duplicates, rejected: outcome.rejected.filter((r) => r.reason.startsWith("reload event: ")).length });
   return exportAnswer(encoding, outcome.rejected.length, rejectionMessage(outcome.rejected));
 });

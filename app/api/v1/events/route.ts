@@ -4,6 +4,7 @@ import { json, withIngest } from "@/lib/ingest/http";
 import { parseEvents, type BodyFormat } from "@/lib/ingest/parse-events";
 import { storeEvents } from "@/lib/ingest/store-events";
 import { env } from "@/lib/env";
+import { countIngestedEvents } from "@/lib/metrics/ingest-counters";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -29,6 +30,7 @@ export const POST = withIngest(async ({ body, contentType }) => {
   const now = new Date();
   const parsed = parseEvents(decoded, format, settings.INGEST_MAX_EVENTS, { now, retentionMs: settings.RETENTION_DAYS * 86_400_000 });
   if (parsed.events.length === 0) {
+    countIngestedEvents("events", { accepted: 0, duplicates: 0, rejected: parsed.rejected.length });
     return json({ accepted: 0, duplicates: 0, rejected: parsed.rejected }, 400);
   }
   const stored = await storeEvents(parsed.events.map((p) => p.event), { now });
@@ -38,6 +40,7 @@ export const POST = withIngest(async ({ body, contentType }) => {
     ...parsed.rejected,
     ...stored.rejected.map((r) => ({ index: parsed.events[r.position]!.index, reason: r.reason })),
   ].sort((a, b) => a.index - b.index);
+  countIngestedEvents("events", { accepted: stored.accepted, duplicates: stored.duplicates, rejected: rejected.length });
   const status = stored.accepted + stored.duplicates === 0 ? 400 : 200;
   return json({ accepted: stored.accepted, duplicates: stored.duplicates, rejected }, status);
 });
