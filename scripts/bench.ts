@@ -29,6 +29,7 @@ import { printReport } from "./bench/phases/report";
 import { timeReplay } from "./bench/phases/replay";
 import { timeTimeline } from "./bench/phases/timeline";
 import { measureOtlp } from "./bench/phases/otlp";
+import { timeMetrics } from "./bench/phases/metrics";
 import { seedRawFleet } from "./bench/raw";
 import { RssSampler } from "./bench/rss";
 import { cleanup } from "./bench/setup/cleanup";
@@ -126,6 +127,8 @@ async function main(): Promise<number> {
     await timeTimeline(async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)));
     // Spans through /v1/traces beside the raw insert of the same rows (issue 6 §1); it logs its own figures.
     await measureOtlp(port, token, appUrl);
+    // One scrape of GET /api/metrics for the whole fleet (issue 8); it logs its own figures.
+    await timeMetrics(port);
     const vacuumStats = state.vacuum ? await state.vacuum.stop() : null;
     const rss = await sampler.stop();
     clearInterval(ticker);
