@@ -14,7 +14,7 @@ import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { driftingInstances } from "@/lib/metrics/drift-instances";
 import { escapeLabelValue } from "@/lib/metrics/exposition";
 import { RELOAD_SECONDS_BUCKETS } from "@/lib/metrics/queries";
-import { acceptEvents, event, minutesAgo, postEvents } from "../support/ingest-client";
+import { acceptEvents, event, minutesAgo, postEvents, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -77,23 +77,6 @@ const checkout = { environment: "prod", namespace: "payments", service: "checkou
 const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
 const odd = { environment: "prod", namespace: "", service: 'we"ird\\svc' };
 
-/** A reload with its own clock: requested at 0 s, dispatched at 10 s, instance i acks at 21 + i s. */
-function reload(service: Record<string, string>, reloadId: string, kind: string, resource: string, from: string, to: string, startMinutesAgo: number, outcomes: Record<string, "acked" | "nacked">) {
-  const start = Date.now() - startMinutesAgo * 60_000;
-  const at = (s: number) => new Date(start + s * 1000).toISOString();
-  const control = { ...service, reloadId, kind, resource, fromVersion: from, toVersion: to, initiator: "pipeline:deploy", instance: null };
-  return [
-    event({ ...control, phase: "requested", occurredAt: at(0) }),
-    event({ ...control, phase: "dispatched", targets: Object.keys(outcomes), occurredAt: at(10) }),
-    ...Object.entries(outcomes).flatMap(([instance, outcome], i) => {
-      const one = { ...control, instance };
-      return outcome === "acked"
-        ? [event({ ...one, phase: "applied", occurredAt: at(20 + i) }), event({ ...one, phase: "acked", occurredAt: at(21 + i) })]
-        : [event({ ...one, phase: "nacked", error: "refused: schema mismatch", occurredAt: at(20 + i) })];
-    }),
-  ];
-}
-
 const beat = (svc: Record<string, string>, instance: string, kind: string, resource: string, version: string, occurredAt: string) =>
   event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
 
@@ -111,9 +94,9 @@ async function buildFleet() {
     beat(ledger, "l-gone", "cache", "warm", "w-1", new Date(Date.now() - 2 * 86_400_000).toISOString()),
   ]);
   // ledger: a reload to v2 that l-3 NACKs → partially failed, desired v2, l-3 off desired
-  await acceptEvents(reload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "nacked" }));
+  await acceptEvents(scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "nacked" }));
   // the odd service: a reload both instances ack, convergence 12 s (dispatch at 10 s, last ack at 22 s)
-  await acceptEvents(reload(odd, "rl-odd", "flags", "flags.json", 'f"1\\x', "f-2", 20, { "w-1": "acked", "w-2": "acked" }));
+  await acceptEvents(scopedReload(odd, "rl-odd", "flags", "flags.json", 'f"1\\x', "f-2", 20, { "w-1": "acked", "w-2": "acked" }));
 }
 
 describe("GET /api/metrics", () => {

@@ -9,7 +9,7 @@ import { resetEnvCache } from "@/lib/env";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { getServiceDetail } from "@/lib/services/queries";
-import { acceptEvents, daysAgo, event, minutesAgo } from "../support/ingest-client";
+import { acceptEvents, daysAgo, event, minutesAgo, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -22,23 +22,6 @@ beforeAll(() => {
 });
 
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
-
-
-function reload(service: Record<string, unknown>, reloadId: string, kind: string, resource: string, from: string, to: string, startMinutesAgo: number, outcomes: Record<string, "acked" | "nacked">) {
-  const start = Date.now() - startMinutesAgo * 60_000;
-  const at = (s: number) => new Date(start + s * 1000).toISOString();
-  const control = { ...service, reloadId, kind, resource, fromVersion: from, toVersion: to, initiator: "pipeline:deploy", instance: null };
-  return [
-    event({ ...control, phase: "requested", occurredAt: at(0) }),
-    event({ ...control, phase: "dispatched", targets: Object.keys(outcomes), occurredAt: at(10) }),
-    ...Object.entries(outcomes).flatMap(([instance, outcome], i) => {
-      const one = { ...control, instance };
-      return outcome === "acked"
-        ? [event({ ...one, phase: "applied", occurredAt: at(20 + i) }), event({ ...one, phase: "acked", occurredAt: at(21 + i) })]
-        : [event({ ...one, phase: "nacked", error: "refused: schema mismatch", occurredAt: at(20 + i) })];
-    }),
-  ];
-}
 
 const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
 const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
@@ -72,7 +55,7 @@ async function buildFleet() {
     beat(retired, "x-1", "config", "app.yaml", "a-1", daysAgo(3)),
     beat(retired, "x-2", "config", "app.yaml", "a-2", daysAgo(3)),
   ]);
-  await acceptEvents(reload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "acked", "l-4": "nacked" }));
+  await acceptEvents(scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "acked", "l-4": "nacked" }));
 }
 
 type Cell = { service: string; kind: string; resource: string };

@@ -64,3 +64,32 @@ export async function acceptEvents(events: Record<string, unknown>[]): Promise<v
     expect(answer.body.rejected ?? []).toEqual([]);
   }
 }
+
+/**
+ * One reload of a service with its own clock: requested at 0 s, dispatched to the named
+ * targets at 10 s, then each target acks (applied at 20 + i s, acked at 21 + i s) or NACKs.
+ */
+export function scopedReload(
+  service: Record<string, unknown>,
+  reloadId: string,
+  kind: string,
+  resource: string,
+  from: string,
+  to: string,
+  startMinutesAgo: number,
+  outcomes: Record<string, "acked" | "nacked">,
+): Record<string, unknown>[] {
+  const start = Date.now() - startMinutesAgo * 60_000;
+  const at = (s: number) => new Date(start + s * 1000).toISOString();
+  const control = { ...service, reloadId, kind, resource, fromVersion: from, toVersion: to, initiator: "pipeline:deploy", instance: null };
+  return [
+    event({ ...control, phase: "requested", occurredAt: at(0) }),
+    event({ ...control, phase: "dispatched", targets: Object.keys(outcomes), occurredAt: at(10) }),
+    ...Object.entries(outcomes).flatMap(([instance, outcome], i) => {
+      const one = { ...control, instance };
+      return outcome === "acked"
+        ? [event({ ...one, phase: "applied", occurredAt: at(20 + i) }), event({ ...one, phase: "acked", occurredAt: at(21 + i) })]
+        : [event({ ...one, phase: "nacked", error: "refused: schema mismatch", occurredAt: at(20 + i) })];
+    }),
+  ];
+}
