@@ -62,6 +62,19 @@ export class EventSource {
     return this.sequence;
   }
 
+  private readonly waiting: { count: number; resolve: (reached: boolean) => void }[] = [];
+
+  /** Resolves true once `count` events have been made, false if the source ends first (`end`). */
+  whenMade(count: number): Promise<boolean> {
+    if (this.sequence >= count) return Promise.resolve(true);
+    return new Promise((resolve) => this.waiting.push({ count, resolve }));
+  }
+
+  /** Nothing more will be made: releases every wait that was not reached. */
+  end(): void {
+    for (const w of this.waiting.splice(0)) w.resolve(this.sequence >= w.count);
+  }
+
   next(): Batch | null {
     if (this.sequence >= this.total) return null;
     const size = Math.min(this.total - this.sequence, 50 + Math.floor(this.random() * 101));
@@ -73,6 +86,9 @@ export class EventSource {
       else events.push(this.heartbeat(now));
     }
     for (const e of events) this.sent.set(String(e.id), e.instance ? cellKey(e as { service: string; instance: string; kind: string; resource: string }) : null);
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      if (this.sequence >= this.waiting[i]!.count) this.waiting.splice(i, 1)[0]!.resolve(true);
+    }
     return { index: this.batches++, ids: events.map((e) => String(e.id)), body: Buffer.from(JSON.stringify(events)) };
   }
 

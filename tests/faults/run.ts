@@ -36,6 +36,8 @@ const SENDERS = 6;
 const RATE = 430;
 const SEND_DEADLINE_MS = 4 * 60_000;
 const OUTAGE_MS = 5_000;
+/** How long the app stays down after its SIGKILL before it is started again. */
+const APP_DOWN_MS = 2_000;
 const SEED = 20261123;
 const TOKEN = "rs_faults_token_for_the_fault_test_0001";
 
@@ -132,15 +134,12 @@ async function main(): Promise<void> {
     deadline: Date.now() + SEND_DEADLINE_MS,
     seed: SEED,
   });
-  let exporterDone = false;
-  const sending = exporter.run().finally(() => (exporterDone = true));
+  const sending = exporter.run().finally(() => source.end());
 
-  // The faults, each once the run has made a given share of its events, so traffic is flowing.
+  // The faults, each once the run has made a given share of its events, so traffic is flowing
+  // (the source says when; false when sending ended first).
   const faults: string[] = [];
-  const whenMade = async (share: number) => {
-    while (!exporterDone && source.made < share * EVENTS) await sleep(100);
-    return !exporterDone;
-  };
+  const whenMade = (share: number) => source.whenMade(Math.ceil(share * EVENTS));
   const inFlight = () =>
     `${source.made} events made, ${exporter.stats.eventsAcknowledged} acknowledged, ${exporter.stats.retries} retries, ${exporter.stats.networkErrors} network errors`;
   const injecting = (async () => {
@@ -152,7 +151,7 @@ async function main(): Promise<void> {
     if (await whenMade(0.4)) {
       log(`app SIGKILL — ${inFlight()}`);
       await app!.kill("SIGKILL");
-      await sleep(2_000);
+      await sleep(APP_DOWN_MS); // how long the app stays down: the shape of the fault, not a wait for a state
       await app!.start();
       log(`app started again — ${inFlight()}`);
       faults.push("app SIGKILLed and started again");
@@ -160,7 +159,7 @@ async function main(): Promise<void> {
     if (await whenMade(0.65)) {
       log(`PostgreSQL stopped as if crashed (immediate shutdown) for ${OUTAGE_MS / 1000} s — ${inFlight()}`);
       await crashPostgres(cluster!);
-      await sleep(OUTAGE_MS);
+      await sleep(OUTAGE_MS); // how long the database stays down: the shape of the fault
       await startPostgres(cluster!);
       log(`PostgreSQL started again — ${inFlight()}`);
       faults.push("PostgreSQL crashed and started again after 5 s");
