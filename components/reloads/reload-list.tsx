@@ -3,10 +3,12 @@ import { KindLabel } from "@/components/fleet/kind-label";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
 import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
+import { ReloadProgress, type ReloadProgressCounts } from "./reload-progress";
 
-/** "N of M" done: targets with a final phase (acked/applied, nacked, failed, rolled back) of the reload's scope. */
-export function doneCount(r: Pick<ReloadSummary, "targets" | "pending">): number {
-  return Math.max(0, r.targets - r.pending);
+/** The list's counts as the one progress cell reads them (rolled back = the rest of the finished). */
+function progressOf(r: ReloadSummary): ReloadProgressCounts {
+  const finished = Math.max(0, r.targets - r.pending);
+  return { targets: r.targets, acked: r.acked, nacked: r.nacked, failed: r.failed, rolledBack: Math.max(0, finished - r.acked - r.nacked - r.failed) };
 }
 
 export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Date }) {
@@ -52,11 +54,7 @@ export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Da
                   <ReloadStatusBadge status={r.status} />
                 </td>
                 <td>
-                  <span title="targets with a final phase (acked, NACKed, failed, rolled back) of the reload's scope">
-                    {doneCount(r)} of {r.targets}
-                  </span>
-                  {r.nacked ? <span className="badge bad"> {r.nacked} NACK</span> : null}
-                  {r.failed ? <span className="badge bad"> {r.failed} failed</span> : null}
+                  <ReloadProgress counts={progressOf(r)} />
                 </td>
                 <td>{formatDuration(r.convergenceMs)}</td>
               </tr>

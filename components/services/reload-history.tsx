@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { ReloadProgress } from "@/components/reloads/reload-progress";
 import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
 import type { ReloadSummary } from "@/lib/services/queries";
 import { ReloadStatusBadge } from "./reload-status-badge";
@@ -43,12 +44,16 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
                     {r.lastError ? <div className="error-text">{r.lastError}</div> : null}
                   </td>
                   <td>
-                    <span title="instances that acked or applied, of the reload's targets">
-                      {r.instancesSucceeded} of {Math.max(r.instancesTargeted, r.instancesReporting)} acked
-                    </span>
-                    {r.instancesNacked ? <span className="badge bad"> {r.instancesNacked} NACK</span> : null}
-                    {r.instancesFailed ? <span className="badge bad"> {r.instancesFailed} failed</span> : null}
-                    {r.instancesInProgress ? <span className="badge info"> {r.instancesInProgress} in progress</span> : null}
+                    <ReloadProgress
+                      counts={{
+                        targets: r.instancesTargeted,
+                        acked: r.instancesSucceeded,
+                        nacked: r.instancesNacked,
+                        failed: r.instancesFailed,
+                        rolledBack: r.instancesRolledBack,
+                        inProgress: r.instancesInProgress,
+                      }}
+                    />
                   </td>
                   <td>{formatDuration(r.convergenceMs)}</td>
                 </tr>

@@ -58,6 +58,7 @@ export interface ReloadSummary extends ReloadChange {
   instancesSucceeded: number;
   instancesNacked: number;
   instancesFailed: number;
+  instancesRolledBack: number;
   instancesInProgress: number;
   lastError: string | null;
 }
@@ -140,6 +141,7 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
         instancesSucceeded: true,
         instancesNacked: true,
         instancesFailed: true,
+        instancesRolledBack: true,
         instancesInProgress: true,
         lastError: true,
       },
@@ -228,6 +230,7 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
       instancesSucceeded: r.instancesSucceeded,
       instancesNacked: r.instancesNacked,
       instancesFailed: r.instancesFailed,
+      instancesRolledBack: r.instancesRolledBack,
       instancesInProgress: r.instancesInProgress,
       lastError: r.lastError,
     })),
