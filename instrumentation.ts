@@ -3,6 +3,8 @@
 // may run it; it skips rows another transaction holds (lib/ingest/sweep-reloads.ts).
 // Also starts the hourly storage maintenance: daily partitions ahead, retention drops expired
 // ones (lib/db/retention.ts); processes queue on one advisory lock, so every process may run it.
+// And the job worker (lib/worker, docs/adr/0013): control events and reload dispatch; every
+// process may run it (jobs are claimed with SKIP LOCKED); WORKER_ENABLED=0 turns it off here.
 
 const SWEEP_EVERY_MS = 15_000;
 const MAINTAIN_STORAGE_EVERY_MS = 3_600_000;
@@ -10,6 +12,7 @@ const MAINTAIN_STORAGE_EVERY_MS = 3_600_000;
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { sweepReloads } = await import("@/lib/ingest/sweep-reloads");
+  const { expireRequests } = await import("@/lib/approvals/expire-requests");
   let running = false;
   const tick = async () => {
     if (running) return;
@@ -18,6 +21,12 @@ export async function register() {
       await sweepReloads();
     } catch (error) {
       console.error("[sweep] reload sweep failed:", (error as Error).message);
+    }
+    // Requests nobody decided within REQUEST_TTL_MINUTES (SKIP LOCKED, like the sweep).
+    try {
+      await expireRequests();
+    } catch (error) {
+      console.error("[sweep] request expiry failed:", (error as Error).message);
     } finally {
       running = false;
     }
@@ -64,4 +73,28 @@ export async function register() {
   };
   setInterval(() => void snapshot(), 60_000).unref();
   setTimeout(() => void snapshot(), 3_000).unref();
+
+  const { env } = await import("@/lib/env");
+  if (env().WORKER_ENABLED === "1") {
+    const { startWorker } = await import("@/lib/worker/worker");
+    // Retried until the database answers (a deployment may start before it does).
+    const startJobs = () =>
+      startWorker().catch((error: Error) => {
+        console.error("[worker] could not start the job worker (trying again in 10 s):", error.message);
+        setTimeout(() => void startJobs(), 10_000).unref();
+      });
+    void startJobs();
+  }
+
+  // Alert evaluation (lib/alerts/schedule.ts, docs/adr/0014): every process runs the loop, the
+  // holder of the evaluation lease evaluates every ALERT_EVAL_INTERVAL_SECONDS and soon after
+  // ingest; ALERT_EVAL_INTERVAL_SECONDS=0 turns it off in this process.
+  const { startAlertEvaluation } = await import("@/lib/alerts/schedule");
+  startAlertEvaluation();
+
+  // Alert delivery (lib/alerts/deliver.ts, docs/adr/0016): every few seconds and when an
+  // evaluation opens or resolves an alert; one process at a time by a lease. Nothing to do
+  // (no database read) while no channel is configured.
+  const { startAlertDelivery } = await import("@/lib/alerts/deliver");
+  startAlertDelivery();
 }

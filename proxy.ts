@@ -1,16 +1,40 @@
-// Page routes with a dynamic segment: a path that is not valid percent-encoding (`/services/%`)
-// answers 400 here. Next decodes the segment while matching the route, and its decode error
-// surfaced as a 500. Machine endpoints (/api/*, /v1/*) are deliberately outside the matcher.
+// Runs before every page (not the machine endpoints: see the matcher).
+// 1. A path that is not valid percent-encoding (`/services/%`) answers 400 here. Next decodes
+//    dynamic segments while matching the route, and its decode error surfaced as a 500.
+// 2. The sign-in gate, as a courtesy: a page read without a valid session cookie goes to the
+//    sign-in page before any rendering. The check that counts is the dashboard layout's (it
+//    reads the user from the database: a disabled account is out at once) and each action's;
+//    a proxy redirect is not authorization (CONVENTIONS.md).
+import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
+import { signInPath } from "@/lib/auth/callback-url";
+import { gatedRequest, REQUESTED_PATH_HEADER } from "@/lib/auth/gate";
 
-export function proxy(request: NextRequest) {
-  if (!isDecodablePath(request.nextUrl.pathname)) {
+export async function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl;
+  if (!isDecodablePath(pathname)) {
     return new NextResponse("Bad request: the address is not valid percent-encoding.\n", {
       status: 400,
       headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
     });
   }
-  return NextResponse.next();
+  if (gatedRequest(request.method, pathname) && !(await hasSession(request))) {
+    return NextResponse.redirect(new URL(signInPath(`${pathname}${search}`), request.url));
+  }
+  // Tell the layout which page was asked for (overwriting whatever the client sent as this header).
+  const forwarded = new Headers(request.headers);
+  forwarded.set(REQUESTED_PATH_HEADER, `${pathname}${search}`);
+  return NextResponse.next({ request: { headers: forwarded } });
+}
+
+async function hasSession(request: NextRequest): Promise<boolean> {
+  try {
+    // Verifies and decrypts the session JWT with NEXTAUTH_SECRET; a forged or expired cookie is no session.
+    return (await getToken({ req: request, secret: process.env.NEXTAUTH_SECRET })) !== null;
+  } catch (error) {
+    console.error("[proxy] session cookie not readable:", (error as Error).message);
+    return false;
+  }
 }
 
 export function isDecodablePath(pathname: string): boolean {
@@ -23,5 +47,8 @@ export function isDecodablePath(pathname: string): boolean {
 }
 
 export const config = {
-  matcher: ["/services/:path*", "/reloads/:path*"],
+  // Every page; never the machine endpoints (/api/v1/*, /api/metrics, /v1/traces) or
+  // next-auth's (/api/auth/*), whose bodies a proxy would buffer and truncate, nor Next's
+  // own files and the icons.
+  matcher: ["/((?!api/|v1/|_next/|favicon\\.ico|icon\\.svg).*)"],
 };

@@ -1,6 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { AdminNavLink } from "@/components/admin/admin-nav-link";
+import { AlertsNavLink } from "@/components/alerts/alerts-nav-link";
+import { ApprovalsNavLink } from "@/components/approvals/approvals-nav-link";
+import { UserMenu } from "@/components/auth/user-menu";
 import { Providers } from "./providers";
 import "./globals.css";
 
@@ -21,8 +25,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </Link>
           <nav>
             <Link href="/fleet">Fleet</Link> <Link href="/reloads">Reloads</Link>
-            {" "}<Link href="/replay">Replay</Link>
+            {" "}<Link href="/replay">Replay</Link> <AlertsNavLink /> <ApprovalsNavLink /> <Link href="/audit">Audit</Link> <AdminNavLink />
           </nav>
+          <UserMenu />
         </header>
         <Providers>{children}</Providers>
       </body>

@@ -1,5 +1,6 @@
 // Environment variables, validated once; nothing else in the app reads process.env.
 import { z } from "zod";
+import { parseRoleMap } from "@/lib/domain/oidc-roles";
 
 const schema = z.object({
   DATABASE_URL: z.string().url("DATABASE_URL must be a postgres:// URL").optional(),
@@ -26,13 +27,78 @@ const schema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   /** Address `npm start` listens on; unset: 127.0.0.1 for the embedded demo, 0.0.0.0 with DATABASE_URL. */
   HOST: z.string().trim().min(1).optional(),
+  /** HTTP port the app serves on (the demo reload targets point at it). */
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   DRIFT_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Instances silent for longer are treated as gone: out of the matrix and drift checks. */
   INSTANCE_STALE_SECONDS: z.coerce.number().int().min(60).default(86_400),
   /** A reload whose targets have not all finished this long after its last control step expires. */
   RELOAD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
   /** Events older than this are refused, and history older than this is dropped. */
+  /** 32 bytes (hex or base64) that encrypt reload target secrets (lib/crypto/secret-box.ts); the embedded demo makes one in .data/. */
+  SECRETS_KEY: z.string().min(32, "SECRETS_KEY must be 32 bytes as hex or base64").optional(),
   RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  /** Webhook delivery attempts per dispatch stage before the request fails (lib/dispatch). */
+  DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** The first retry's delay; each next one doubles, with jitter (2 s, 4 s, 8 s, …). */
+  DISPATCH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
+  /** A webhook POST not answered within this counts as a failed attempt. */
+  DISPATCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** How often a canary stage checks whether its instances have acked. */
+  CANARY_CHECK_MS: z.coerce.number().int().min(50).max(60_000).default(3_000),
+  /** `0` keeps this process from working jobs (dispatch, control events); others still do. */
+  WORKER_ENABLED: z.enum(["0", "1"]).default("1"),
+  /** Share of demo instances whose simulated reload NACKs (decided by a hash of reloadId + instance). */
+  DEMO_NACK_RATE: z.coerce.number().min(0).max(1).default(0.1),
+  /** `1`: the demo fleet (and its simulated reload endpoint) on a DATABASE_URL database too. */
+  DEMO_FLEET: z.enum(["0", "1"]).default("0"),
+  /** A reload or rollback request not decided within this many minutes expires (never later than RELOAD_TIMEOUT_SECONDS, when its reload expires). */
+  REQUEST_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  /** The dashboard's address as people reach it: links in alert notifications (Alertmanager's generatorURL, Slack, webhooks). */
+  PUBLIC_URL: z.string().url("PUBLIC_URL must be an http(s) URL").optional(),
+  /** Alertmanager to post firing and resolved alerts to (`${ALERTMANAGER_URL}/api/v2/alerts`). */
+  ALERTMANAGER_URL: z.string().url("ALERTMANAGER_URL must be an http(s) URL").optional(),
+  /** Slack incoming webhook for alert notifications (it holds a token: never logged). */
+  ALERT_SLACK_WEBHOOK_URL: z.string().url("ALERT_SLACK_WEBHOOK_URL must be an http(s) URL").optional(),
+  /** Generic JSON webhook for alert notifications. */
+  ALERT_WEBHOOK_URL: z.string().url("ALERT_WEBHOOK_URL must be an http(s) URL").optional(),
+  /** When set, the generic webhook's body is signed: `X-Reloadscope-Signature: sha256=<HMAC-SHA256 hex>`. */
+  ALERT_WEBHOOK_SECRET: z.string().min(16, "ALERT_WEBHOOK_SECRET must be at least 16 characters").optional(),
+  /** How often the alert leader evaluates every rule (ingest also nudges it, debounced); 0 turns evaluation off in this process. */
+  ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  /** Firing alerts are sent to Alertmanager again this often (keep it below its resolve_timeout, default 5m). */
+  ALERT_RESEND_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Signs the session cookies (next-auth JWTs); the embedded demo makes one in .data/. */
+  NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters (openssl rand -base64 32)").optional(),
+  /** The address people open the app at; sign-in redirects and the OIDC callback are built from it. */
+  NEXTAUTH_URL: z.string().url("NEXTAUTH_URL must be the app's public URL, like https://reloadscope.example.com").optional(),
+  /** The demo users' password (viewer, operator, approver, admin); unset, one is generated and printed at the first start. */
+  DEMO_PASSWORD: z.string().min(8, "DEMO_PASSWORD must be at least 8 characters").optional(),
+  /** OIDC sign-in, enabled when issuer, client id and secret are all set. */
+  OIDC_ISSUER: z.string().url("OIDC_ISSUER must be the issuer URL (its /.well-known/openid-configuration is read)").optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The name on the sign-in button: "Sign in with <OIDC_NAME>". */
+  OIDC_NAME: z.string().trim().min(1).default("SSO"),
+  /** The ID token / userinfo claim that lists the user's groups. */
+  OIDC_ROLE_CLAIM: z.string().trim().min(1).default("groups"),
+  /** group=role pairs, comma-separated; a user in several gets the highest role (lib/domain/oidc-roles.ts). */
+  OIDC_ROLE_MAP: z
+    .string()
+    .default("")
+    .superRefine((text, ctx) => {
+      const parsed = parseRoleMap(text);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: `OIDC_ROLE_MAP: ${parsed.error}` });
+    }),
+  /** The role of an OIDC user in no mapped group; "none" refuses them. */
+  OIDC_DEFAULT_ROLE: z.enum(["viewer", "operator", "approver", "admin", "none"]).default("viewer"),
+  /** Extra scopes to ask the issuer for, besides "openid profile email" (some issuers send groups only for a "groups" scope). */
+  OIDC_SCOPES: z.string().trim().default(""),
+}).superRefine((value, ctx) => {
+  const set = [value.OIDC_ISSUER, value.OIDC_CLIENT_ID, value.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
+  if (set !== 0 && set !== 3) {
+    ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together" });
+  }
 });
 
 export type Env = z.infer<typeof schema>;

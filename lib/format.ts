@@ -23,6 +23,29 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
+/**
+ * How long something has lasted, to the minute: "12m", "35h 56m". For durations shown in
+ * stored text (an alert's summary) and beside it, so the two read the same and the text does
+ * not change with every second.
+ */
+export function formatAge(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return "under 1m";
+  if (minutes < 60) return `${minutes}m`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+/**
+ * A long text cut in the middle, keeping its start and its end: versions of one series differ
+ * at the end (tools-202611231216 vs tools-202611221216), so an end-cut made them look alike.
+ * "tools-202611231216" in 14 → "tools-2…231216".
+ */
+export function truncateMiddle(text: string, max: number): string {
+  if (text.length <= max || max < 3) return text;
+  const tail = Math.floor((max - 1) / 2);
+  return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
 export function isoUtc(date: Date | null): string {
   return date ? date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") : "";
 }

@@ -30,6 +30,7 @@ import { timeReplay } from "./bench/phases/replay";
 import { timeTimeline } from "./bench/phases/timeline";
 import { measureOtlp } from "./bench/phases/otlp";
 import { timeMetrics } from "./bench/phases/metrics";
+import { timeAlerts } from "./bench/phases/alerts";
 import { seedRawFleet } from "./bench/raw";
 import { RssSampler } from "./bench/rss";
 import { cleanup } from "./bench/setup/cleanup";
@@ -40,6 +41,19 @@ import { VacuumStandIn } from "./bench/vacuum";
 
 /** Event time stays inside the ingest's retention window (30 days), with the SQL fill's three days before it. */
 const MAX_EVENT_SPAN_MS = 26 * 24 * 3600_000;
+
+/**
+ * `npm run bench -- --phase <name>`: build the fleet as usual (setup, measured slice, fill),
+ * then run only that timed phase and print no report. Names: matrix, fleet-page, replay,
+ * timeline, otlp, metrics, alerts.
+ */
+const ONLY_PHASE = (() => {
+  const i = process.argv.indexOf("--phase");
+  return i >= 0 ? (process.argv[i + 1] ?? "") : null;
+})();
+const PHASES = ["matrix", "fleet-page", "replay", "timeline", "otlp", "metrics", "alerts"];
+if (ONLY_PHASE !== null && !PHASES.includes(ONLY_PHASE)) configErrors.push(`--phase must be one of ${PHASES.join(", ")}, got ${ONLY_PHASE || "nothing"}`);
+const runs = (name: string) => ONLY_PHASE === null || ONLY_PHASE === name;
 
 async function main(): Promise<number> {
   if (configErrors.length > 0) throw new Error(configErrors.join("; "));
@@ -116,6 +130,22 @@ async function main(): Promise<number> {
 
     // --- matrix with a short history, the rest of the history, then matrix and page with all of it
     useAppDatabase(appUrl);
+    if (ONLY_PHASE !== null) {
+      await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
+      if (runs("matrix")) await timeMatrixVacuumed(appUrl, "B (full history)", await timeMatrixAsIs(appUrl, "B (full history)"));
+      if (runs("fleet-page")) await timeFleetPage(port);
+      if (runs("replay")) await timeReplay(appUrl);
+      if (runs("timeline")) await timeTimeline(async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)));
+      if (runs("otlp")) await measureOtlp(port, token, appUrl);
+      if (runs("metrics")) await timeMetrics(port);
+      if (runs("alerts")) await timeAlerts();
+      await sampler.stop();
+      clearInterval(ticker);
+      await stopServer();
+      client.close();
+      clearTimeout(watchdog);
+      return 0;
+    }
     const small = await timeMatrix(appUrl, "A (after the measured slice)");
     const fill = await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
     const largeAsIs = await timeMatrixAsIs(appUrl, "B (full history)");
@@ -129,6 +159,8 @@ async function main(): Promise<number> {
     await measureOtlp(port, token, appUrl);
     // One scrape of GET /api/metrics for the whole fleet (issue 8); it logs its own figures.
     await timeMetrics(port);
+    // One full alert evaluation pass over the fleet (issue 8); it logs its own figures.
+    await timeAlerts();
     const vacuumStats = state.vacuum ? await state.vacuum.stop() : null;
     const rss = await sampler.stop();
     clearInterval(ticker);

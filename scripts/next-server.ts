@@ -1,6 +1,7 @@
 // The built app served by `next start` on 127.0.0.1, as the bench, the browser tests and the
 // fault test run it: a free port, the command, the wait until it answers, and the stop.
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 
@@ -19,6 +20,18 @@ export async function freePort(): Promise<number> {
 /** `next start` on 127.0.0.1:port, as [command, ...args]. */
 export function nextStartCommand(port: number): string[] {
   return [path.join(process.cwd(), "node_modules", ".bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"];
+}
+
+/**
+ * What a server started by a test or the bench needs to sign people in: NEXTAUTH_URL (its own
+ * address, which next-auth's redirects are built from) and the two start secrets. The secrets
+ * are made once per process and put into process.env, so every server this process starts,
+ * and every restart of one (the fault test), signs and seals with the same keys.
+ */
+export function serverAuthEnv(baseUrl: string): Record<"NEXTAUTH_URL" | "NEXTAUTH_SECRET" | "SECRETS_KEY", string> {
+  process.env.NEXTAUTH_SECRET ??= randomBytes(32).toString("base64");
+  process.env.SECRETS_KEY ??= randomBytes(32).toString("base64");
+  return { NEXTAUTH_URL: baseUrl, NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET, SECRETS_KEY: process.env.SECRETS_KEY };
 }
 
 /**

@@ -1,9 +1,13 @@
 // Run before the app serves (by scripts/start.ts, tests and the benchmark): migrate, store
 // INGEST_TOKEN's hash, and on an empty database fill the demo fleet when asked. Prints the
-// first ingest token when it had to make one. The caller disconnects (lib/db/client).
+// first ingest token when it had to make one, and the demo users' password when it made
+// one (DEMO_PASSWORD unset). The caller disconnects (lib/db/client).
+import { ensureDemoUsers } from "@/lib/auth/users";
 import { db } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
+import { ensureDemoReloadTargets } from "@/lib/demo/demo-targets";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
+import { env } from "@/lib/env";
 import { countPersonalTokens, createIngestToken, ensureEnvToken } from "@/lib/ingest/tokens";
 
 export interface PrepareOptions {
@@ -14,7 +18,14 @@ export interface PrepareOptions {
   log?: (line: string) => void;
 }
 
-export async function prepareDatabase(options: PrepareOptions): Promise<{ seeded: boolean; firstToken: string | null }> {
+export interface Prepared {
+  seeded: boolean;
+  firstToken: string | null;
+  /** the password generated for demo users made now (DEMO_PASSWORD unset): print it once */
+  demoPassword: string | null;
+}
+
+export async function prepareDatabase(options: PrepareOptions): Promise<Prepared> {
   const log = options.log ?? ((line: string) => console.log(line));
   const migrated = await migrate(options.databaseUrl);
   if (migrated.applied.length > 0) log(`[reloadscope] applied migrations: ${migrated.applied.join(", ")}`);
@@ -26,9 +37,24 @@ export async function prepareDatabase(options: PrepareOptions): Promise<{ seeded
     log(`[reloadscope] demo fleet ingested: ${events} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     seeded = true;
   }
+  // Demo users go wherever the demo fleet does, also into a database filled before they
+  // existed; users already there are kept (ensureDemoUsers is idempotent).
+  let demoPassword: string | null = null;
+  if (options.demoFleet) {
+    const demo = await ensureDemoUsers(env().DEMO_PASSWORD);
+    if (demo.created.length > 0) log(`[reloadscope] demo users created: ${demo.created.join(", ")}`);
+    demoPassword = demo.generatedPassword;
+    // Demo services dispatch to the app's own simulated endpoint (PUBLIC_URL, else HOST:PORT).
+    try {
+      const added = await ensureDemoReloadTargets();
+      if (added > 0) log(`[reloadscope] demo reload targets: ${added} services send to the simulated endpoint`);
+    } catch (error) {
+      log(`[reloadscope] demo reload targets not set up: ${(error as Error).message}`);
+    }
+  }
   let firstToken: string | null = null;
   if (options.firstToken && (await countPersonalTokens()) === 0) {
     firstToken = (await createIngestToken("first token (made at first start)")).token;
   }
-  return { seeded, firstToken };
+  return { seeded, firstToken, demoPassword };
 }

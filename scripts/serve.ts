@@ -9,9 +9,16 @@ import { createRunToken } from "@/lib/ingest/tokens";
 import { disconnectDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { prepareDatabase } from "./prepare-db";
+import { ensureEmbeddedSecrets, requireStartSecrets } from "./start-secrets";
 
 export async function serve() {
   let embedded: EmbeddedPostgres | null = null;
+  // Secrets first: nothing may read the environment (env() caches it) before they are in it.
+  if (process.env.DATABASE_URL) requireStartSecrets();
+  else {
+    const made = ensureEmbeddedSecrets(path.join(process.cwd(), ".data"));
+    if (made.length > 0) console.log(`[reloadscope] generated ${made.join(" and ")} into .data/secrets.json (mode 0600; kept across restarts)`);
+  }
   if (!process.env.DATABASE_URL) {
     const dataDir = path.join(process.cwd(), ".data", "pglite");
     embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.EMBEDDED_DB_PORT ?? 0) });
@@ -25,7 +32,7 @@ export async function serve() {
     console.log(`[reloadscope] embedded Postgres (PGlite) in ${dataDir}, serving ${embedded.url}`);
   }
 
-  const { firstToken } = await prepareDatabase({
+  const { firstToken, demoPassword } = await prepareDatabase({
     databaseUrl: process.env.DATABASE_URL!,
     demoFleet: embedded !== null || process.env.DEMO_FLEET === "1",
     firstToken: embedded !== null,
@@ -38,16 +45,27 @@ export async function serve() {
     console.log("\n[reloadscope] first ingest token (shown once; only its hash is stored):");
     console.log(`  ${firstToken}\n`);
   }
+  if (demoPassword) {
+    // Shown this once; only its hash is stored. DEMO_PASSWORD chooses it instead.
+    console.log("[reloadscope] demo users viewer, operator, approver and admin (shown once; only its hash is stored):");
+    console.log(`  password: ${demoPassword}\n`);
+  }
 
   const port = process.env.PORT ?? "3000";
   // The embedded demo listens on loopback unless HOST says otherwise: its first token and
   // demo users are for this machine. A deployment on DATABASE_URL serves every interface.
   const hostname = env().HOST ?? (embedded ? "127.0.0.1" : "0.0.0.0");
+  const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  // next-auth builds its redirects (and the OIDC callback) from NEXTAUTH_URL. A deployment
+  // behind a proxy sets it to its public address; otherwise it is where this process listens.
+  if (!process.env.NEXTAUTH_URL) {
+    process.env.NEXTAUTH_URL = `http://${shown}:${port}`;
+    if (!embedded) console.log(`[reloadscope] NEXTAUTH_URL is not set: using ${process.env.NEXTAUTH_URL}; set it to the address people open`);
+  }
   const next = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", port, "-H", hostname], {
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
-  const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
   console.log(`[reloadscope] dashboard on http://${shown}:${port} (listening on ${hostname}; HOST changes it)`);
 
   // The embedded demo keeps reporting, so it stays a living fleet rather than a snapshot.

@@ -10,6 +10,7 @@
 // ~65 → ~42 ms per request. Do not turn it back into a server component.
 import Link from "next/link";
 import type { CellView, MatrixView } from "./matrix-view";
+import { truncateMiddle } from "@/lib/format";
 import { KindLabel } from "./kind-label";
 
 /** Characters of a version that fit its width in a cell (.matrix .version > span). */
@@ -43,6 +44,14 @@ export function MatrixTable({ view }: { view: MatrixView }) {
                       {row.summary}
                     </div>
                     {row.drifting ? <span className="badge drift">drifting</span> : null}
+                    {row.alerts ? (
+                      <>
+                        {" "}
+                        <Link href={row.alerts.href} className={`badge ${row.alerts.tone}`} title={row.alerts.title} data-alert-badge>
+                          {row.alerts.text}
+                        </Link>
+                      </>
+                    ) : null}
                   </td>
                   {row.cells.map((cells, k) => (
                     <td key={view.kinds[k]}>
@@ -86,9 +95,12 @@ function ResourceCell({ cell }: { cell: CellView }) {
       </div>
       <div className="versions" title={cell.desired ? `desired: ${cell.desired}` : undefined}>
         {cell.versions.map((v) => (
-          // A long version is cut off at the cell's width, never its count: the full text is its title.
+          // A long version is cut in the middle to the cell's width (its end tells versions of a
+          // series apart), never its count; the full text is always its title.
           <span key={v.text} className={v.tone ? `version ${v.tone}` : "version"}>
-            <span title={v.text.length > FITS_CHARS ? v.text : undefined}>{v.text}</span>
+            <span title={v.text} data-version={v.text}>
+              {truncateMiddle(v.text, FITS_CHARS)}
+            </span>
             <i>{`×${v.instances}`}</i>
           </span>
         ))}

@@ -3,6 +3,7 @@
 // browser hydrating it prints exactly what the server did. This is what the fleet page sends to
 // the browser for its 100 rows (matrix-table.tsx), so a field that says nothing is left out
 // rather than sent as null or []. Pure; client-safe.
+import type { AlertBadge, ServiceAlertBadges } from "@/lib/alerts/queries";
 import { compositeKey } from "@/lib/domain/keys";
 import type { MatrixResourceCell, MatrixRow } from "@/lib/domain/matrix";
 import { fleetHref, type FleetFilters } from "@/lib/fleet/filters";
@@ -46,6 +47,8 @@ export interface RowView {
   serviceId: number;
   name: string;
   drifting: boolean;
+  /** the service's open alerts, linking to them (absent: none) */
+  alerts?: BadgeView & { href: string };
   /** "20 instances · last event 6m ago" */
   summary: string;
   lastEventAt: string;
@@ -59,13 +62,14 @@ export interface MatrixView {
   pager: { label: string; previous: string | null; next: string | null } | null;
 }
 
-export function matrixView(matrix: FleetMatrix, filters: FleetFilters): MatrixView {
+/** `alerts`: the open alerts of the page's services (the fleet page reads them; the replay shows the past, so none). */
+export function matrixView(matrix: FleetMatrix, filters: FleetFilters, alerts?: ServiceAlertBadges): MatrixView {
   const now = matrix.generatedAt;
   return {
     kinds: matrix.kinds,
     groups: matrix.groups.map((group) => ({
       label: group.namespace ? `${group.environment} / ${group.namespace}` : group.environment,
-      rows: group.rows.map((row) => rowView(row, matrix.kinds, matrix.lastReloads, now)),
+      rows: group.rows.map((row) => rowView(row, matrix.kinds, matrix.lastReloads, now, alerts)),
     })),
     pager:
       matrix.pageCount > 1
@@ -78,19 +82,40 @@ export function matrixView(matrix: FleetMatrix, filters: FleetFilters): MatrixVi
   };
 }
 
-function rowView(row: MatrixRow, kinds: string[], lastReloads: FleetMatrix["lastReloads"], now: Date): RowView {
+function rowView(row: MatrixRow, kinds: string[], lastReloads: FleetMatrix["lastReloads"], now: Date, alerts?: ServiceAlertBadges): RowView {
   const { service } = row;
-  return {
+  const view: RowView = {
     serviceId: service.id,
     name: service.name,
     drifting: row.drifting,
     summary: `${service.instanceCount} instance${service.instanceCount === 1 ? "" : "s"} · last event ${relativeTime(service.lastEventAt, now)}`,
     lastEventAt: isoUtc(service.lastEventAt),
-    cells: kinds.map((kind) => (row.cells[kind] ?? []).map((cell) => cellView(cell, lastReloads[compositeKey(service.id, kind, cell.resource)], now))),
+    cells: kinds.map((kind) =>
+      (row.cells[kind] ?? []).map((cell) =>
+        cellView(cell, lastReloads[compositeKey(service.id, kind, cell.resource)], now, alerts?.byResource.get(`${service.id}/${kind}/${cell.resource}`)),
+      ),
+    ),
+  };
+  const open = alerts?.byService.get(service.id);
+  if (open) {
+    const path = [service.environment, service.namespace, service.name].filter(Boolean).join("/");
+    view.alerts = { ...alertBadge(open), href: `/alerts?service=${encodeURIComponent(path)}${open.firing === 0 ? "&tab=acknowledged" : ""}` };
+  }
+  return view;
+}
+
+/** "2 alerts" in the tone of the worst firing one; acknowledged-only is neutral. */
+export function alertBadge(open: AlertBadge): BadgeView {
+  const tone: BadgeView["tone"] = open.firing === 0 ? "neutral" : open.worst === "critical" ? "bad" : open.worst === "warning" ? "drift" : "info";
+  const acknowledged = open.open - open.firing;
+  return {
+    tone,
+    text: open.firing > 0 ? `${open.firing} alert${open.firing === 1 ? "" : "s"}` : `${acknowledged} ack'd alert${acknowledged === 1 ? "" : "s"}`,
+    title: `open alerts: ${open.firing} firing, ${acknowledged} acknowledged`,
   };
 }
 
-export function cellView(cell: MatrixResourceCell, reload: CellReload | undefined, now: Date): CellView {
+export function cellView(cell: MatrixResourceCell, reload: CellReload | undefined, now: Date, alerts?: AlertBadge): CellView {
   const { drift } = cell;
   const badges: BadgeView[] = [];
   if (drift.drifting) badges.push({ tone: "drift", text: "drift", title: driftTitle(cell) });
@@ -98,6 +123,7 @@ export function cellView(cell: MatrixResourceCell, reload: CellReload | undefine
   if (cell.failed) badges.push({ tone: "bad", text: `${cell.failed} failed` });
   if (cell.inProgress) badges.push({ tone: "info", text: `${cell.inProgress} reloading` });
   if (cell.rolledBack) badges.push({ tone: "neutral", text: `${cell.rolledBack} rolled back` });
+  if (alerts) badges.push(alertBadge(alerts));
   const view: CellView = {
     resource: cell.resource,
     versions: cell.versions.map((v) => {

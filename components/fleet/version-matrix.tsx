@@ -1,3 +1,4 @@
+import type { ServiceAlertBadges } from "@/lib/alerts/queries";
 import type { FleetFilters } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
 import { MatrixTable } from "./matrix-table";
@@ -8,6 +9,6 @@ import { matrixView } from "./matrix-view";
  * page (a server component: only the formatted view reaches the browser, see matrix-table.tsx)
  * and from the replay player (in the browser).
  */
-export function VersionMatrix({ matrix, filters }: { matrix: FleetMatrix; filters: FleetFilters }) {
-  return <MatrixTable view={matrixView(matrix, filters)} />;
+export function VersionMatrix({ matrix, filters, alerts }: { matrix: FleetMatrix; filters: FleetFilters; alerts?: ServiceAlertBadges }) {
+  return <MatrixTable view={matrixView(matrix, filters, alerts)} />;
 }

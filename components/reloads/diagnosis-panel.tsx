@@ -46,7 +46,7 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
           <thead>
             <tr>
               <th>Stopped</th>
-              <th>Usually means</th>
+              <th>Cause</th>
               <th>Evidence</th>
               <th>Check</th>
             </tr>
@@ -57,25 +57,29 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
               return (
                 <tr key={entryKey(t)} data-stop-reason={t.reason}>
                   <td>
-                    {t.reachedPhase ? (
-                      <>
-                        after <b>{t.reachedPhase}</b>
-                      </>
-                    ) : (
-                      <b>never received</b>
-                    )}
+                    <b>{t.stoppedAt}</b>
                     {t.finalPhase ? <span className="badge bad"> {t.finalPhase.replace("_", " ")}</span> : null}
-                    {t.reason === "went_silent" ? <span className="badge neutral"> went silent</span> : null}
                     <div className="when mono">
                       {group.slice(0, SHOWN).map((d) => d.instance).join(", ")}
                       {group.length > SHOWN ? ` and ${group.length - SHOWN} more` : ""}
                     </div>
                   </td>
-                  <td>
-                    <b>{t.cause}</b>
+                  <td data-cause>
+                    {/* A reported error is the cause as the instance saw it; the table's usual
+                        cause for this step is only a guess, shown when nothing was reported. */}
+                    {t.evidence.error ? (
+                      <>
+                        <span className="error-text">{t.cause}</span>
+                        <div className="when">as reported by the instance</div>
+                      </>
+                    ) : (
+                      <>
+                        <b>{t.cause}</b>
+                        <div className="when">usually, when a target stops here</div>
+                      </>
+                    )}
                   </td>
                   <td>
-                    {t.evidence.error ? <div className="error-text">{t.evidence.error}</div> : null}
                     {t.evidence.lastEventAt ? <div className="when">last event {isoUtc(t.evidence.lastEventAt)}</div> : null}
                     <div className="when">last heard from {t.evidence.lastHeardAt ? isoUtc(t.evidence.lastHeardAt) : "never"}</div>
                     {t.evidence.silentForMs !== null ? <div className="when">silent for {formatDuration(t.evidence.silentForMs)}</div> : null}

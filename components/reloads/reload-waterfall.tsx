@@ -24,7 +24,15 @@ interface Props {
  */
 export function ReloadWaterfall({ timeline, traceId }: Props) {
   const whole = useMemo(() => fullView(timeline), [timeline]);
-  const [view, setView] = useState<TimeView>(whole);
+  // null = the whole reload, which grows as live refreshes bring later events; a zoom or pan
+  // pins a range (a view kept from the first render left later events off the axis).
+  const [zoomedView, setZoomedView] = useState<TimeView | null>(null);
+  const view = zoomedView ?? whole;
+  const setView = (next: TimeView | ((v: TimeView) => TimeView)) =>
+    setZoomedView((current) => {
+      const value = typeof next === "function" ? next(current ?? whole) : next;
+      return value.startMs === whole.startMs && value.endMs === whole.endMs ? null : value;
+    });
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [scrollTop, setScrollTop] = useState(0);
   const [selection, setSelection] = useState<Selection | null>(null);

@@ -1,34 +1,56 @@
 "use client";
 
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import Link from "next/link";
+import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { ChartBucket, ChartRange } from "@/lib/services/charts";
 
-interface Day {
-  day: string;
-  succeeded: number;
-  failed: number;
-  other: number;
+export interface ChartProps {
+  buckets: ChartBucket[];
+  unit: "hour" | "day";
+  range: ChartRange;
+  total: number;
+  /** the service page's URL for each range (the range lives in the URL) */
+  rangeHrefs: Record<ChartRange, string>;
 }
 
-/** Reloads per day over the last two weeks, by outcome. */
-export function ReloadsChart({ data }: { data: Day[] }) {
+export function RangeLinks({ range, rangeHrefs }: Pick<ChartProps, "range" | "rangeHrefs">) {
   return (
-    <section className="panel" aria-label="Reloads per day">
-      <h2>Reloads per day</h2>
-      {data.length === 0 ? (
-        <p className="empty">No reloads in the last 14 days.</p>
+    <span className="muted" style={{ fontWeight: 400, fontSize: 12, marginLeft: 8 }}>
+      {(Object.keys(rangeHrefs) as ChartRange[]).map((r, i) => (
+        <span key={r}>
+          {i > 0 ? " · " : ""}
+          {r === range ? <strong>{r === "24h" ? "24 hours" : "14 days"}</strong> : <Link href={rangeHrefs[r]} scroll={false}>{r === "24h" ? "24 hours" : "14 days"}</Link>}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** Reloads per bucket by outcome (bars), and the instances that NACKed or failed (line). Buckets are UTC hours or days. */
+export function ReloadsChart({ buckets, unit, range, total, rangeHrefs }: ChartProps) {
+  const title = unit === "hour" ? "Reloads per hour" : "Reloads per day";
+  return (
+    <section className="panel" aria-label={title} data-chart="reloads">
+      <h2>
+        {title} (UTC) <RangeLinks range={range} rangeHrefs={rangeHrefs} />
+      </h2>
+      {total === 0 ? (
+        <p className="empty">No reloads in the last {range === "24h" ? "24 hours" : "14 days"}.</p>
       ) : (
-        <div style={{ width: "100%", height: 200, padding: "8px 8px 0 0" }}>
+        <div style={{ width: "100%", height: 220, padding: "8px 8px 0 0" }}>
           <ResponsiveContainer>
-            <BarChart data={data}>
+            <ComposedChart data={buckets}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="day" tickFormatter={(d: string) => d.slice(5)} fontSize={11} />
-              <YAxis allowDecimals={false} fontSize={11} width={28} />
-              <Tooltip />
+              <XAxis dataKey="label" fontSize={11} interval="preserveStartEnd" />
+              <YAxis yAxisId="reloads" allowDecimals={false} fontSize={11} width={28} />
+              <YAxis yAxisId="instances" orientation="right" allowDecimals={false} fontSize={11} width={28} />
+              <Tooltip labelFormatter={(_label, payload) => (payload?.[0]?.payload as ChartBucket | undefined)?.start.replace("T", " ").slice(0, 16) + " UTC"} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
-              <Bar dataKey="succeeded" stackId="r" fill="#1f7a3d" name="succeeded" />
-              <Bar dataKey="failed" stackId="r" fill="#b42318" name="failed / rolled back" />
-              <Bar dataKey="other" stackId="r" fill="#2f5fd0" name="in flight / other" />
-            </BarChart>
+              <Bar yAxisId="reloads" dataKey="succeeded" stackId="r" fill="#1f7a3d" name="succeeded" isAnimationActive={false} />
+              <Bar yAxisId="reloads" dataKey="failed" stackId="r" fill="#b42318" name="failed / rolled back / expired" isAnimationActive={false} />
+              <Bar yAxisId="reloads" dataKey="other" stackId="r" fill="#2f5fd0" name="in flight / other" isAnimationActive={false} />
+              <Line yAxisId="instances" dataKey="instanceFailures" stroke="#b45309" dot={false} name="instances NACKed or failed" isAnimationActive={false} />
+            </ComposedChart>
           </ResponsiveContainer>
         </div>
       )}

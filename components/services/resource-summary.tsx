@@ -1,8 +1,11 @@
+import Link from "next/link";
 import { KindLabel } from "@/components/fleet/kind-label";
+import type { BadgeView } from "@/components/fleet/matrix-view";
 import { formatDuration } from "@/lib/format";
 import type { ResourceColumn } from "@/lib/services/queries";
 
-export function ResourceSummary({ columns }: { columns: ResourceColumn[] }) {
+/** `alerts`: the open alerts about each resource (by column key), linking to `alertsHref`. */
+export function ResourceSummary({ columns, alerts, alertsHref }: { columns: ResourceColumn[]; alerts?: ReadonlyMap<string, BadgeView>; alertsHref?: string }) {
   return (
     <section className="panel" aria-label="Resources">
       <h2>Resources</h2>
@@ -49,6 +52,14 @@ export function ResourceSummary({ columns }: { columns: ResourceColumn[] }) {
                   ) : (
                     <span className="badge ok">in sync</span>
                   )}
+                  {alerts?.get(c.key) ? (
+                    <>
+                      {" "}
+                      <Link href={alertsHref ?? "/alerts"} className={`badge ${alerts.get(c.key)!.tone}`} title={alerts.get(c.key)!.title} data-alert-badge>
+                        {alerts.get(c.key)!.text}
+                      </Link>
+                    </>
+                  ) : null}
                 </td>
               </tr>
             ))}

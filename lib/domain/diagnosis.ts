@@ -36,7 +36,15 @@ export interface TargetDiagnosis {
   reachedPhase: Phase | null;
   /** How it ended: its stored phase, or null when it never finished. */
   finalPhase: Phase | null;
+  /**
+   * The cause as the instance put it when it reported an error (it knows better than the
+   * table), else what the table says stopping there usually means.
+   */
   cause: string;
+  /** Where it stopped, without claiming why: "stopped after parsed", "never received". */
+  stoppedAt: string;
+  /** What the table says stopping there usually means (shown as a hint beside a quoted error). */
+  usually: string;
   evidence: {
     error: string | null;
     lastEventAt: Date | null;
@@ -135,7 +143,11 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
       reason,
       reachedPhase: reached,
       finalPhase: finished ? t.phase : null,
-      cause: STOP_REASONS[reason].cause,
+      // A quoted "apply failed: …" next to "schema mismatch" (the table's guess for stopping
+      // after parsed) contradicted itself: the reported error wins as the cause.
+      cause: error ?? STOP_REASONS[reason].cause,
+      stoppedAt: reason === "went_silent" ? `went silent after ${reachedOrImplied ?? "dispatch"}` : reached ? `stopped after ${reached}` : reachedOrImplied ? "stopped on receipt" : "never received",
+      usually: STOP_REASONS[reason].cause,
       evidence: {
         error,
         lastEventAt,

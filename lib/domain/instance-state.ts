@@ -10,6 +10,17 @@ export interface InstanceState {
   outcome: Outcome;
   lastError: string | null;
   lastReloadId: string | null;
+  /**
+   * The version the instance ran before `since` (null: none known, e.g. its first report).
+   * Kept with the state so the out-of-band alert reads it from the row, not from history.
+   */
+  previousVersion: string | null;
+  /**
+   * Whether the last change of version was reported by a heartbeat rather than by a reload's
+   * phase: true from a heartbeat that moves a known version to another, kept while the version
+   * stays, false once a reload phase moves it. A first known version is no change (false).
+   */
+  changedByHeartbeat: boolean;
 }
 
 type StateEvent = Pick<
@@ -30,7 +41,30 @@ export function affectsInstanceState(event: Pick<ReloadEventInput, "phase" | "in
 export function nextInstanceState(current: InstanceState | null, event: StateEvent): InstanceState | null {
   if (!affectsInstanceState(event)) return current;
   if (current && event.occurredAt.getTime() < current.lastPhaseAt.getTime()) return current;
+  const next = applyEvent(current, event);
+  return { ...next, ...changeSource(current, next.version, event.phase === "heartbeat") };
+}
 
+/**
+ * Who moved the version: the facts of a state whose version became `version` by this event.
+ * An unchanged version keeps what the state said (a heartbeat or an applied confirming it
+ * changes nothing about how it got there); a version that replaces a known one records that
+ * one and whether a heartbeat reported the move.
+ */
+function changeSource(
+  current: InstanceState | null,
+  version: string | null,
+  byHeartbeat: boolean,
+): Pick<InstanceState, "previousVersion" | "changedByHeartbeat"> {
+  const before = current?.version ?? null;
+  if (version === before) return { previousVersion: current?.previousVersion ?? null, changedByHeartbeat: current?.changedByHeartbeat ?? false };
+  if (before === null) return { previousVersion: null, changedByHeartbeat: false };
+  return { previousVersion: before, changedByHeartbeat: byHeartbeat };
+}
+
+type StateCore = Omit<InstanceState, "previousVersion" | "changedByHeartbeat">;
+
+function applyEvent(current: InstanceState | null, event: StateEvent): StateCore {
   const runningBefore = current?.version ?? null;
   const moveTo = (version: string | null): Pick<InstanceState, "version" | "since"> => {
     if (version === null) return { version: runningBefore, since: current?.since ?? null };
@@ -111,7 +145,9 @@ export function sameState(a: InstanceState, b: InstanceState): boolean {
     b.lastPhase === a.lastPhase &&
     b.outcome === a.outcome &&
     b.lastError === a.lastError &&
-    b.lastReloadId === a.lastReloadId
+    b.lastReloadId === a.lastReloadId &&
+    b.previousVersion === a.previousVersion &&
+    b.changedByHeartbeat === a.changedByHeartbeat
   );
 }
 
@@ -120,7 +156,7 @@ export function sameState(a: InstanceState, b: InstanceState): boolean {
  * applies an event that arrived after a newer one, so the state is the same whatever the
  * arrival order. `history` is the newest part of it (oldest first); when older events were
  * left out (`truncated`) and the instance still runs what `previous` says it ran, `previous`
- * knows better since when.
+ * knows better since when (and from which version, and by whom, it changed then).
  */
 export function replayInstanceState(
   history: StateEvent[],
@@ -139,7 +175,9 @@ export function replayInstanceState(
   if (!replayed || !truncated || !previous || previous.version !== replayed.version || versions.size > 1) return replayed;
   const windowStart = history[0]?.occurredAt.getTime() ?? Infinity;
   if (previous.since && replayed.since && previous.since.getTime() < replayed.since.getTime() && previous.since.getTime() <= windowStart) {
-    return { ...replayed, since: previous.since };
+    // The version's run began before the window, where `previous` saw it begin: so did the
+    // change that started it (the window, seeing one version, calls it a first report).
+    return { ...replayed, since: previous.since, previousVersion: previous.previousVersion, changedByHeartbeat: previous.changedByHeartbeat };
   }
   return replayed;
 }

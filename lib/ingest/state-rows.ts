@@ -17,6 +17,8 @@ export interface StateRow {
   outcome: Outcome;
   last_error: string | null;
   last_reload_id: string | null;
+  previous_version: string | null;
+  changed_by_heartbeat: boolean;
 }
 
 export function stateFromRow(r: StateRow): InstanceState {
@@ -28,6 +30,8 @@ export function stateFromRow(r: StateRow): InstanceState {
     outcome: r.outcome,
     lastError: r.last_error,
     lastReloadId: r.last_reload_id,
+    previousVersion: r.previous_version,
+    changedByHeartbeat: r.changed_by_heartbeat,
   };
 }
 

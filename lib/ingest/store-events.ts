@@ -1,5 +1,6 @@
 import "server-only";
 import { transaction } from "@/lib/db/client";
+import { nudgeAlertEvaluation } from "@/lib/alerts/nudge";
 import { compareCodePoints } from "@/lib/domain/keys";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
@@ -55,6 +56,8 @@ export async function storeEvents(events: ReloadEventInput[], options: StoreOpti
   for (let attempt = 1; ; attempt++) {
     try {
       const outcome = await transaction((tx) => storeInTransaction(tx, unique, now));
+      // Committed: event-driven alert rules look soon (a function call; the scheduler debounces).
+      if (outcome.acceptedIds.length > 0) nudgeAlertEvaluation();
       const refused = [
         ...outcome.conflicts.map((i) => ({ position: positions[i]!, reason: ID_CONFLICT_REASON })),
         ...outcome.disagreements.map((d) => ({ position: positions[d.index]!, reason: d.reason })),

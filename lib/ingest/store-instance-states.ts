@@ -36,7 +36,7 @@ export async function updateInstanceStates(
     // Probed and locked one key at a time, in the (sorted) order of the keys: the lock order.
     const rows = await tx.query<StateRow[]>(
       `SELECT st.instance_id, st.kind, st.resource, st.version, st.since, st.last_phase, st.last_phase_at,
-              st.outcome, st.last_error, st.last_reload_id
+              st.outcome, st.last_error, st.last_reload_id, st.previous_version, st.changed_by_heartbeat
        FROM unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY AS k(instance_id, kind, resource, n)
        CROSS JOIN LATERAL (
          SELECT * FROM instance_state st
@@ -192,13 +192,15 @@ async function writeStates(
     rows.map((r) => r.state.outcome),
     rows.map((r) => r.state.lastError),
     rows.map((r) => r.state.lastReloadId),
+    rows.map((r) => r.state.previousVersion),
+    rows.map((r) => r.state.changedByHeartbeat),
   ];
   const values = `unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[],
-                         $8::timestamptz[], $9::text[], $10::text[], $11::text[])`;
+                         $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[])`;
   if (mode === "insert") {
     const inserted = await tx.query<{ instance_id: number; kind: string; resource: string }[]>(
       `INSERT INTO instance_state (instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
-                                   outcome, last_error, last_reload_id)
+                                   outcome, last_error, last_reload_id, previous_version, changed_by_heartbeat)
        SELECT * FROM ${values}
        ON CONFLICT (instance_id, kind, resource) DO NOTHING
        RETURNING instance_id, kind, resource`,
@@ -209,9 +211,10 @@ async function writeStates(
   await tx.execute(
     `UPDATE instance_state st SET version = u.version, since = u.since, last_phase = u.last_phase,
             last_phase_at = u.last_phase_at, outcome = u.outcome, last_error = u.last_error,
-            last_reload_id = u.last_reload_id, updated_at = now()
+            last_reload_id = u.last_reload_id, previous_version = u.previous_version,
+            changed_by_heartbeat = u.changed_by_heartbeat, updated_at = now()
      FROM ${values} AS u(instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
-                         outcome, last_error, last_reload_id)
+                         outcome, last_error, last_reload_id, previous_version, changed_by_heartbeat)
      WHERE st.instance_id = u.instance_id AND st.kind = u.kind AND st.resource = u.resource`,
     ...params,
   );

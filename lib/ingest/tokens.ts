@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
-import { sql, transaction } from "@/lib/db/client";
+import { sql, transaction, type Sql } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { FailureLimiter } from "./auth-rate-limit";
 
@@ -39,14 +39,20 @@ export function generateToken(): { token: string; prefix: string } {
   return { token: `${prefix}_${randomBytes(32).toString("base64url")}`, prefix };
 }
 
+/**
+ * Makes and stores a token; the whole token is in the answer and nowhere else. `executor`
+ * is the transaction to write in (an admin action's `tx`: the embedded database has one
+ * connection, so a second one from `sql()` would wait forever); default: the pool.
+ */
 export async function createIngestToken(
   name: string,
   scopes: readonly Scope[] = SCOPES,
+  executor: Sql = sql(),
 ): Promise<{ id: number; token: string; prefix: string; scopes: Scope[] }> {
   const { token, prefix } = generateToken();
   const unique = SCOPES.filter((s) => scopes.includes(s));
   if (unique.length === 0) throw new Error("a token needs at least one scope");
-  const [row] = await sql().query<{ id: number }[]>(
+  const [row] = await executor.query<{ id: number }[]>(
     `INSERT INTO ingest_token (name, token_hash, prefix, scopes) VALUES ($1, $2, $3, $4::text[]) RETURNING id`,
     name,
     hashToken(token),
@@ -58,9 +64,18 @@ export async function createIngestToken(
 
 /** Revokes a token; this process forgets it at once, other processes within the cache time. */
 export async function revokeIngestToken(id: number): Promise<boolean> {
-  const changed = await sql().execute(`UPDATE ingest_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id);
+  const changed = await markTokenRevoked(sql(), id);
   tokenAuth().forgetToken(id);
-  return changed > 0;
+  return changed;
+}
+
+/**
+ * Revokes a token inside the caller's transaction. The caller calls
+ * `tokenAuth().forgetToken(id)` after commit: forgetting earlier would let a request
+ * between the two re-cache the still-live row.
+ */
+export async function markTokenRevoked(tx: Sql, id: number): Promise<boolean> {
+  return (await tx.execute(`UPDATE ingest_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)) > 0;
 }
 
 /**

@@ -1,12 +1,14 @@
 import "server-only";
 import { sql } from "@/lib/db/client";
+import { RULES } from "@/lib/domain/alerts/rules";
+import { RULE_IDS, type Severity } from "@/lib/domain/alerts/types";
 import { assessResourceDrift, liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
 import type { VersionAggregate } from "@/lib/domain/matrix";
 import { TERMINAL_STATUSES } from "@/lib/domain/reload-status";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
 import { driftingInstances } from "./drift-instances";
-import { ExpositionWriter, type Labels } from "./exposition";
+import { ExpositionWriter, HistogramShape, joinLabels, labelPairs } from "./exposition";
 import { ingestCounts } from "./ingest-counters";
 
 // GET /api/metrics's body. Everything comes from aggregates over the reload table and from
@@ -44,14 +46,6 @@ interface ReloadAggregateRow {
   convergence_buckets: number[];
 }
 
-interface LiveStateRow {
-  service_id: number;
-  instance: string;
-  kind: string;
-  resource: string;
-  version: string | null;
-}
-
 const bucketColumns = (expr: string) => `ARRAY[${RELOAD_SECONDS_BUCKETS.map((le) => `count(*) FILTER (WHERE ${expr} <= ${le})`).join(", ")}]::int[]`;
 
 /** Terminal reloads per service × kind × status, with both histograms' buckets, in one pass. */
@@ -72,27 +66,70 @@ function loadReloadAggregates(): Promise<ReloadAggregateRow[]> {
   );
 }
 
-/** Every instance × resource pair heard from within INSTANCE_STALE_SECONDS (the drift rule's liveness). */
-function loadLiveStates(now: Date, staleMs: number): Promise<LiveStateRow[]> {
-  return sql().query<LiveStateRow[]>(
-    `SELECT st.service_id, i.instance_key AS instance, st.kind, st.resource, st.version
-     FROM instance_state st JOIN instance i ON i.id = st.instance_id
-     WHERE st.last_phase_at >= $1::timestamptz`,
+interface LiveCellRow {
+  service_id: number;
+  kind: string;
+  /** this service × kind's config_version_info lines, formatted by PostgreSQL; null when no live pair has a version */
+  lines: string | null;
+}
+
+/**
+ * escapeLabelValue (lib/metrics/exposition.ts) in SQL: backslash first, then double quote and
+ * newline, written with chr() so the statement means the same under any string-literal
+ * setting. tests/integration/metrics.test.ts holds both to the same output.
+ */
+export const sqlEscapeLabel = (expr: string) =>
+  `replace(replace(replace(${expr}, chr(92), chr(92) || chr(92)), chr(34), chr(92) || chr(34)), chr(10), chr(92) || 'n')`;
+
+/**
+ * Every service × kind with a pair heard from within INSTANCE_STALE_SECONDS (the drift rule's
+ * liveness; each gets a drift gauge), with the config_version_info lines of its live pairs
+ * formatted by PostgreSQL: 60,000 lines as ~3,000 text values rather than 60,000 rows for pg
+ * to parse and JS to format, built on PostgreSQL's core while the app formats the histograms.
+ */
+function loadLiveCells(now: Date, staleMs: number): Promise<LiveCellRow[]> {
+  const head = `'config_version_info{environment="' || ${sqlEscapeLabel("s.environment")} || '",namespace="' || ${sqlEscapeLabel("s.namespace")}
+                || '",service="' || ${sqlEscapeLabel("s.name")} || '",instance="'`;
+  return sql().query<LiveCellRow[]>(
+    `WITH svc AS (SELECT s.id, ${head} AS head FROM service s)
+     SELECT st.service_id, st.kind,
+            string_agg(svc.head || ${sqlEscapeLabel("i.instance_key")} || '",kind="' || ${sqlEscapeLabel("st.kind")} || '",resource="' || ${sqlEscapeLabel("st.resource")}
+                       || '",version="' || ${sqlEscapeLabel("st.version")} || '"} 1' || chr(10), '') FILTER (WHERE st.version IS NOT NULL) AS lines
+     FROM instance_state st JOIN instance i ON i.id = st.instance_id JOIN svc ON svc.id = st.service_id
+     WHERE st.last_phase_at >= $1::timestamptz
+     GROUP BY st.service_id, st.kind
+     ORDER BY st.service_id, st.kind`,
     liveSince(now, staleMs).toISOString(),
   );
 }
 
+/** Open alerts per rule × severity from the alert table's open-alert index, with a zero for every quiet rule. */
+async function loadAlertsFiring(): Promise<{ rule: string; severity: string; n: number }[]> {
+  const q = sql();
+  const [rows, configured] = await Promise.all([
+    q.query<{ rule: string; severity: string; n: number }[]>(`SELECT rule, severity, count(*)::int AS n FROM alert WHERE state <> 'resolved' GROUP BY rule, severity`),
+    q.query<{ rule: string; severity: Severity }[]>(`SELECT rule, severity FROM alert_rule`),
+  ]);
+  const severityOf = new Map(configured.map((c) => [c.rule, c.severity]));
+  const out = [...rows];
+  for (const rule of RULE_IDS) {
+    if (!rows.some((r) => r.rule === rule)) out.push({ rule, severity: severityOf.get(rule) ?? RULES[rule].defaultSeverity, n: 0 });
+  }
+  return out.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.severity < b.severity ? -1 : 1));
+}
+
 interface Histogram {
-  labels: Labels;
+  /** the service × kind's labelPairs text */
+  pairs: string;
   buckets: number[];
   sum: number;
   count: number;
 }
 
-function addHistogram(into: Map<string, Histogram>, key: string, labels: Labels, buckets: number[], sum: number, count: number): void {
+function addHistogram(into: Map<string, Histogram>, key: string, pairs: string, buckets: number[], sum: number, count: number): void {
   const h = into.get(key);
   if (!h) {
-    into.set(key, { labels, buckets: [...buckets], sum, count });
+    into.set(key, { pairs, buckets: [...buckets], sum, count });
     return;
   }
   for (let i = 0; i < buckets.length; i++) h.buckets[i]! += buckets[i]!;
@@ -100,42 +137,61 @@ function addHistogram(into: Map<string, Histogram>, key: string, labels: Labels,
   h.count += count;
 }
 
-/** The scrape: Prometheus text, in chunks to stream. */
-export async function renderMetrics(now = new Date()): Promise<string[]> {
+/**
+ * The scrape, Prometheus text in chunks, yielded as they are ready so the route can send the
+ * first bytes while the rest is still being read and written. All reads start at once; the
+ * reload families are formatted (the app's CPU) while PostgreSQL is still grouping the drift
+ * candidates and formatting config_version_info (its CPU).
+ */
+export async function* metricsChunks(now = new Date()): AsyncGenerator<string, void, undefined> {
   const q = sql();
   const policy = driftPolicy();
-  const [services, reloads, states, candidates] = await Promise.all([
-    q.query<ServiceRow[]>(`SELECT id, environment, namespace, name FROM service`),
-    loadReloadAggregates(),
-    loadLiveStates(now, policy.staleMs),
-    loadFleetDriftCandidates(q, null, undefined, now, policy),
-  ]);
-  const serviceLabels = new Map<number, Labels>(services.map((s) => [s.id, { environment: s.environment, namespace: s.namespace, service: s.name }]));
-  const labelsOf = (serviceId: number): Labels => serviceLabels.get(serviceId) ?? { environment: "", namespace: "", service: `#${serviceId}` };
+  const servicesRead = q.query<ServiceRow[]>(`SELECT id, environment, namespace, name FROM service`);
+  const reloadsRead = loadReloadAggregates();
+  const cellsRead = loadLiveCells(now, policy.staleMs);
+  const candidatesRead = loadFleetDriftCandidates(q, null, undefined, now, policy);
+  const alertsRead = loadAlertsFiring();
+  // Every read is awaited below; until then a rejection must not count as unhandled.
+  for (const read of [servicesRead, reloadsRead, cellsRead, candidatesRead, alertsRead]) read.catch(() => {});
+
+  const [services, reloads] = await Promise.all([servicesRead, reloadsRead]);
+  // A service's labels and a service × kind's, escaped once and reused for every line.
+  const servicePairs = new Map<number, string>(services.map((s) => [s.id, labelPairs({ environment: s.environment, namespace: s.namespace, service: s.name })]));
+  const serviceOf = (serviceId: number) => servicePairs.get(serviceId) ?? labelPairs({ environment: "", namespace: "", service: `#${serviceId}` });
+  const kindPairs = new Map<string, string>();
+  const pairsOf = (serviceId: number, kind: string): string => {
+    const key = compositeKey(serviceId, kind);
+    let pairs = kindPairs.get(key);
+    if (pairs === undefined) kindPairs.set(key, (pairs = joinLabels(serviceOf(serviceId), labelPairs({ kind }))));
+    return pairs;
+  };
   const out = new ExpositionWriter();
 
   out.family("reload_total", "counter", "Reloads that reached a terminal status, by that status (outcome); a reload counts once, under its current status.");
-  for (const r of reloads) out.sample("reload_total", { ...labelsOf(r.service_id), kind: r.kind, outcome: r.status }, r.n);
+  for (const r of reloads) out.samplePairs("reload_total", joinLabels(pairsOf(r.service_id, r.kind), labelPairs({ outcome: r.status })), r.n);
 
   const durations = new Map<string, Histogram>();
   const convergences = new Map<string, Histogram>();
   for (const r of reloads) {
     const key = compositeKey(r.service_id, r.kind);
-    const labels = { ...labelsOf(r.service_id), kind: r.kind };
-    if (r.duration_count > 0) addHistogram(durations, key, labels, r.duration_buckets, r.duration_sum, r.duration_count);
-    if (r.convergence_count > 0) addHistogram(convergences, key, labels, r.convergence_buckets, r.convergence_sum, r.convergence_count);
+    const pairs = pairsOf(r.service_id, r.kind);
+    if (r.duration_count > 0) addHistogram(durations, key, pairs, r.duration_buckets, r.duration_sum, r.duration_count);
+    if (r.convergence_count > 0) addHistogram(convergences, key, pairs, r.convergence_buckets, r.convergence_sum, r.convergence_count);
   }
+  const durationShape = new HistogramShape("reload_duration_seconds", RELOAD_SECONDS_BUCKETS);
   out.family("reload_duration_seconds", "histogram", "Terminal reloads that started, from their start to their terminal status (completed_at - started_at).");
-  for (const h of durations.values()) out.histogram("reload_duration_seconds", h.labels, RELOAD_SECONDS_BUCKETS, h.buckets, h.sum, h.count);
+  for (const h of durations.values()) out.histogramPairs(durationShape, h.pairs, h.buckets, h.sum, h.count);
+  yield* out.take();
+  const convergenceShape = new HistogramShape("reload_convergence_seconds", RELOAD_SECONDS_BUCKETS);
   out.family("reload_convergence_seconds", "histogram", "Convergence of succeeded and partially failed reloads: first dispatch (or request) to the last instance's ack.");
-  for (const h of convergences.values()) out.histogram("reload_convergence_seconds", h.labels, RELOAD_SECONDS_BUCKETS, h.buckets, h.sum, h.count);
+  for (const h of convergences.values()) out.histogramPairs(convergenceShape, h.pairs, h.buckets, h.sum, h.count);
+  out.flush();
+  yield* out.take();
 
   // Drift per service × kind: every live service × kind gets a gauge (0 when nothing drifts).
+  const [cells, candidates] = await Promise.all([cellsRead, candidatesRead]);
   const drift = new Map<string, { serviceId: number; kind: string; instances: number }>();
-  for (const s of states) {
-    const key = compositeKey(s.service_id, s.kind);
-    if (!drift.has(key)) drift.set(key, { serviceId: s.service_id, kind: s.kind, instances: 0 });
-  }
+  for (const c of cells) drift.set(compositeKey(c.service_id, c.kind), { serviceId: c.service_id, kind: c.kind, instances: 0 });
   const desiredByCell = new Map(candidates.desired.map((d) => [compositeKey(d.serviceId, d.kind, d.resource), d]));
   const groupsByCell = new Map<string, VersionAggregate[]>();
   for (const g of candidates.groups) {
@@ -156,9 +212,13 @@ export async function renderMetrics(now = new Date()): Promise<string[]> {
     drift.set(cell, entry);
   }
   out.family("reload_drift_instances", "gauge", "Live instances of a drifting resource that run a version other than the desired one (or, with no desired version, than the most common one), summed over the kind's resources.");
-  for (const d of drift.values()) out.sample("reload_drift_instances", { ...labelsOf(d.serviceId), kind: d.kind }, d.instances);
+  for (const d of drift.values()) out.samplePairs("reload_drift_instances", pairsOf(d.serviceId, d.kind), d.instances);
 
-  out.family("alerts_firing", "gauge", "Alerts firing, by rule and severity. No alert rules exist yet, so this family has no samples.");
+  // Every rule gets a sample (0 when quiet) under its configured severity, so a PromQL
+  // absent() or a rate over it does not confuse "nothing firing" with "not scraped".
+  const alertsFiring = await alertsRead;
+  out.family("alerts_firing", "gauge", "Open alerts (firing or acknowledged, not resolved) by rule and severity; silenced ones count too, as they still fire.");
+  for (const a of alertsFiring) out.sample("alerts_firing", { rule: a.rule, severity: a.severity }, a.n);
 
   const ingest = ingestCounts();
   out.family("ingest_events_total", "counter", "Reload events this process received since it started, by endpoint and result (accepted, duplicate, rejected).");
@@ -168,11 +228,18 @@ export async function renderMetrics(now = new Date()): Promise<string[]> {
   out.family("ingest_spans_total", "counter", "OTLP spans this process received on /v1/traces since it started, by result (stored, duplicate, rejected).");
   for (const [result, n] of Object.entries(ingest.spans)) out.sample("ingest_spans_total", { result }, n);
 
-  // Last and largest: one line per live instance × resource with a known version.
+  // Last and largest: one line per live instance × resource with a known version, as
+  // PostgreSQL wrote them (loadLiveCells).
   out.family("config_version_info", "gauge", "The version each live instance runs of each resource (always 1); silent for longer than INSTANCE_STALE_SECONDS is gone.");
-  for (const s of states) {
-    if (s.version === null) continue;
-    out.sample("config_version_info", { ...labelsOf(s.service_id), instance: s.instance, kind: s.kind, resource: s.resource, version: s.version }, 1);
+  for (const c of cells) {
+    if (c.lines !== null) out.raw(c.lines);
   }
-  return out.finish();
+  yield* out.finish();
+}
+
+/** The whole scrape as chunks (tests, scripts); the route streams metricsChunks instead. */
+export async function renderMetrics(now = new Date()): Promise<string[]> {
+  const chunks: string[] = [];
+  for await (const chunk of metricsChunks(now)) chunks.push(chunk);
+  return chunks;
 }

@@ -2,6 +2,16 @@
 // parameter is checked, and a bad one is named in the answer rather than ignored, since a
 // pipeline that mistypes a filter must not wait on the wrong reloads.
 import { RELOAD_STATUSES, type ReloadStatus } from "@/lib/domain/types";
+import {
+  checkParameterNames,
+  checkRange,
+  enumListParameter,
+  InvalidParameter,
+  isBigintKey,
+  limitParameter,
+  parseParameters,
+  textParameter,
+} from "@/lib/query-params";
 
 export const RELOADS_DEFAULT_LIMIT = 50;
 export const RELOADS_MAX_LIMIT = 500;
@@ -33,66 +43,33 @@ export type ParsedReloadList =
   | { ok: false; parameter: string; message: string };
 
 const TEXT_PARAMETERS = ["reloadId", "environment", "namespace", "service", "kind", "initiator"] as const;
-const PARAMETERS = new Set<string>([...TEXT_PARAMETERS, "status", "from", "to", "cursor", "limit"]);
+const PARAMETERS = [...TEXT_PARAMETERS, "status", "from", "to", "cursor", "limit"] as const;
 const MAX_TEXT = 256;
 // A date, or a date and time with Z or an offset (RFC 3339, seconds and fraction optional).
 const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 
-class InvalidParameter extends Error {
-  constructor(readonly parameter: string, message: string) {
-    super(message);
-  }
-}
-
 export function parseReloadListQuery(params: URLSearchParams): ParsedReloadList {
-  try {
-    return { ok: true, filters: parse(params) };
-  } catch (error) {
-    if (error instanceof InvalidParameter) return { ok: false, parameter: error.parameter, message: `${error.parameter}: ${error.message}` };
-    throw error;
-  }
+  return parseParameters(() => parse(params));
 }
 
 function parse(params: URLSearchParams): ReloadListFilters {
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (!PARAMETERS.has(name)) {
-      throw new InvalidParameter(shorten(name), `unknown parameter; use ${[...PARAMETERS].join(", ")}`);
-    }
-    if (seen.has(name)) throw new InvalidParameter(name, "given more than once");
-    seen.add(name);
-  }
+  checkParameterNames(params, PARAMETERS);
   // An empty value means "no filter", as in the page's URLs.
   const value = (name: string) => params.get(name) || undefined;
   const filters: ReloadListFilters = { limit: RELOADS_DEFAULT_LIMIT };
   for (const name of TEXT_PARAMETERS) {
     const text = value(name);
-    if (text === undefined) continue;
-    if (text.length > MAX_TEXT) throw new InvalidParameter(name, `at most ${MAX_TEXT} characters`);
-    if (/[\u0000-\u001f\u007f]/.test(text)) throw new InvalidParameter(name, "control characters are not allowed");
-    filters[name] = text;
+    if (text !== undefined) filters[name] = textParameter(name, text, MAX_TEXT);
   }
   const status = value("status");
-  if (status !== undefined) {
-    const statuses = status.split(",").map((s) => s.trim());
-    const unknown = statuses.find((s) => !(RELOAD_STATUSES as readonly string[]).includes(s));
-    if (unknown !== undefined) {
-      throw new InvalidParameter("status", `"${shorten(unknown)}" is not a status; use one or more (comma-separated) of ${RELOAD_STATUSES.join(", ")}`);
-    }
-    filters.status = [...new Set(statuses)] as ReloadStatus[];
-  }
+  if (status !== undefined) filters.status = enumListParameter("status", status, RELOAD_STATUSES, "a status");
   for (const name of ["from", "to"] as const) {
     const text = value(name);
     if (text !== undefined) filters[name] = parseInstant(name, text);
   }
-  if (filters.from && filters.to && filters.from > filters.to) throw new InvalidParameter("from", "must not be after to");
+  checkRange(filters.from, filters.to);
   const limit = value("limit");
-  if (limit !== undefined) {
-    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > RELOADS_MAX_LIMIT) {
-      throw new InvalidParameter("limit", `a whole number from 1 to ${RELOADS_MAX_LIMIT}`);
-    }
-    filters.limit = Number(limit);
-  }
+  if (limit !== undefined) filters.limit = limitParameter(limit, RELOADS_MAX_LIMIT);
   const cursor = value("cursor");
   if (cursor !== undefined) {
     const decoded = decodeCursor(cursor);
@@ -128,14 +105,7 @@ export function decodeCursor(text: string): ReloadCursor | null {
   }
 }
 
-const MAX_BIGINT = 9223372036854775807n;
-
 /** A reload key as the database holds it (a positive 64-bit integer, in decimal), or null. */
 export function parseReloadKey(text: string): string | null {
-  if (!/^[1-9]\d{0,18}$/.test(text)) return null;
-  return BigInt(text) <= MAX_BIGINT ? text : null;
-}
-
-function shorten(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return isBigintKey(text) ? text : null;
 }

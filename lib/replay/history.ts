@@ -38,7 +38,8 @@ const fromStateRow = (r: SnapshotRow): PairState => ({
   ...stateFromRow(r),
 });
 
-const STATE_COLUMNS = `service_id, instance_id, kind, resource, version, since, last_phase, last_phase_at, outcome, last_error, last_reload_id`;
+const STATE_COLUMNS = `service_id, instance_id, kind, resource, version, since, last_phase, last_phase_at, outcome, last_error, last_reload_id,
+                       previous_version, changed_by_heartbeat`;
 
 /** A snapshot's rows, all of them or those of some services (primary-key ranges). */
 export async function readSnapshotRows(q: Sql, snapshotId: string, serviceIds: number[] | null): Promise<PairState[]> {

@@ -118,9 +118,11 @@ async function writeSnapshot(tx: Sql, at: Date, states: Map<string, PairState>, 
     const chunk = rows.slice(i, i + WRITE_CHUNK);
     await tx.execute(
       `INSERT INTO instance_state_snapshot_row (snapshot_id, service_id, instance_id, kind, resource, version, since,
-                                                last_phase, last_phase_at, outcome, last_error, last_reload_id)
+                                                last_phase, last_phase_at, outcome, last_error, last_reload_id,
+                                                previous_version, changed_by_heartbeat)
        SELECT $1::bigint, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-                                        $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::text[])`,
+                                        $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::text[],
+                                        $13::text[], $14::boolean[])`,
       id,
       chunk.map((r) => r.serviceId),
       chunk.map((r) => r.instanceId),
@@ -133,6 +135,8 @@ async function writeSnapshot(tx: Sql, at: Date, states: Map<string, PairState>, 
       chunk.map((r) => r.outcome),
       chunk.map((r) => r.lastError),
       chunk.map((r) => r.lastReloadId),
+      chunk.map((r) => r.previousVersion),
+      chunk.map((r) => r.changedByHeartbeat),
     );
   }
 }

@@ -74,12 +74,10 @@ export interface ServiceDetail {
   pageCount: number;
   pageSize: number;
   reloads: ReloadSummary[];
-  reloadsByDay: { day: string; succeeded: number; failed: number; other: number }[];
   generatedAt: Date;
 }
 
 const HISTORY_LIMIT = 100;
-const CHART_DAYS = 14;
 
 /** The service itself; cached per request, so the layout's 404 check, the metadata and the page share one read. */
 export const getServiceHeader = cache(async (serviceId: number): Promise<ServiceHeader | null> => {
@@ -111,7 +109,7 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
   const cutoff = liveSince(now, policy.staleMs).toISOString();
 
   const requestedPage = Math.max(1, options.page ?? 1);
-  const [counts, firstPage, groups, desired, reloads, byDay] = await Promise.all([
+  const [counts, firstPage, groups, desired, reloads] = await Promise.all([
     q.query<{ total: number; live: number }[]>(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE last_seen_at >= $2::timestamptz)::int AS live FROM instance WHERE service_id = $1`,
       serviceId,
@@ -146,16 +144,6 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
         lastError: true,
       },
     }),
-    q.query<{ day: string; succeeded: number; failed: number; other: number }[]>(
-      `SELECT to_char(date_trunc('day', first_event_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
-              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-              count(*) FILTER (WHERE status IN ('failed', 'partially_failed', 'rolled_back'))::int AS failed,
-              count(*) FILTER (WHERE status NOT IN ('succeeded', 'failed', 'partially_failed', 'rolled_back'))::int AS other
-       FROM reload WHERE service_id = $1 AND first_event_at >= $2::timestamptz
-       GROUP BY 1 ORDER BY 1`,
-      serviceId,
-      new Date(now.getTime() - CHART_DAYS * 86_400_000).toISOString(),
-    ),
   ]);
 
   const total = counts[0]?.total ?? 0;
@@ -234,7 +222,6 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
       instancesInProgress: r.instancesInProgress,
       lastError: r.lastError,
     })),
-    reloadsByDay: byDay,
     generatedAt: now,
   };
 }
@@ -249,7 +236,7 @@ async function loadInstancePage(serviceId: number, page: number, cutoff: string)
     q.query<InstancePageRow[]>(pageSql, ...params),
     q.query<StateRow[]>(
       `SELECT st.instance_id, st.kind, st.resource, st.version, st.since, st.last_phase, st.last_phase_at, st.outcome,
-              st.last_error, st.last_reload_id
+              st.last_error, st.last_reload_id, st.previous_version, st.changed_by_heartbeat
        FROM instance_state st WHERE st.instance_id IN (SELECT id FROM (${pageSql}) p)`,
       ...params,
     ),

@@ -4,17 +4,22 @@
 // malformed paths; "the fleet changed" decided on server times; an icon.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { launchBrowser, watchedPage } from "../support/browser";
+import { signInWithPassword } from "../support/auth-client";
+import { addSessionCookies, launchBrowser, watchedPage } from "../support/browser";
 
 let browser: Browser;
 let context: BrowserContext;
+/** a viewer's session, for the page requests made with fetch */
+let cookie: string;
 const baseUrl = inject("baseUrl");
 
 beforeAll(async () => {
   browser = await launchBrowser();
+  cookie = await signInWithPassword(baseUrl, "viewer", inject("demoPassword"));
   // Far from the server's locale and zone (the server renders in en / UTC): anything the
   // browser formats for itself while hydrating would differ from the server's HTML.
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE", timezoneId: "Pacific/Kiritimati" });
+  await addSessionCookies(context, baseUrl, cookie);
 });
 
 afterAll(async () => {
@@ -88,7 +93,7 @@ describe("status codes", () => {
     ["/services/%E0%A4%A", 400],
     ["/no-such-page", 404],
   ])("GET %s answers %i", async (path, status) => {
-    const response = await fetch(`${baseUrl}${path}`, { redirect: "manual" });
+    const response = await fetch(`${baseUrl}${path}`, { redirect: "manual", headers: { cookie } });
     expect(response.status).toBe(status);
   });
 
@@ -102,10 +107,10 @@ describe("status codes", () => {
   });
 
   test("a known service is 200", async () => {
-    const fleet = await (await fetch(`${baseUrl}/fleet`)).text();
+    const fleet = await (await fetch(`${baseUrl}/fleet`, { headers: { cookie } })).text();
     const href = /href="(\/services\/\d+)"/.exec(fleet)?.[1];
     expect(href).toBeDefined();
-    expect((await fetch(`${baseUrl}${href}`)).status).toBe(200);
+    expect((await fetch(`${baseUrl}${href}`, { headers: { cookie } })).status).toBe(200);
   });
 
   test("the icon is served", async () => {
@@ -117,7 +122,7 @@ describe("status codes", () => {
     const svg = await fetch(`${baseUrl}/icon.svg`);
     expect(svg.status).toBe(200);
     expect(await svg.text()).toContain("<svg");
-    const html = await (await fetch(`${baseUrl}/fleet`)).text();
+    const html = await (await fetch(`${baseUrl}/fleet`, { headers: { cookie } })).text();
     expect(html).toMatch(/<link[^>]*rel="icon"[^>]*href="\/icon\.svg"/);
   });
 });

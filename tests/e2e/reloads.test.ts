@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { sendDemoTraces } from "@/lib/demo/demo-traces";
-import { launchBrowser, watchedPage } from "../support/browser";
+import { launchBrowser, signedInContext, watchedPage } from "../support/browser";
 
 let browser: Browser;
 let context: BrowserContext;
@@ -14,7 +14,11 @@ const baseUrl = inject("baseUrl");
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: "de-DE", timezoneId: "Pacific/Kiritimati" });
+  context = await signedInContext(browser, baseUrl, "viewer", inject("demoPassword"), {
+    viewport: { width: 1400, height: 1000 },
+    locale: "de-DE",
+    timezoneId: "Pacific/Kiritimati",
+  });
 });
 
 afterAll(async () => {
@@ -25,7 +29,9 @@ afterAll(async () => {
 describe("reloads", () => {
   test("list → filter → a failed reload's timeline → an event's details", async () => {
     const { page, problems } = await watchedPage(context);
-    const response = await page.goto(`${baseUrl}/reloads`);
+    // prod only: other browser tests end reloads in failure elsewhere (requests.test.ts's
+    // services in "e2e" have no reload target), and the newest failed one must be the demo's.
+    const response = await page.goto(`${baseUrl}/reloads?environment=prod`);
     expect(response?.status()).toBe(200);
     const rows = page.locator("tr[data-reload]");
     await rows.first().waitFor();
@@ -78,7 +84,8 @@ describe("reloads", () => {
     // The embedded demo's trace sender, pointed at the app under test with its token.
     await sendDemoTraces(baseUrl, inject("ingestToken"));
     const { page, problems } = await watchedPage(context);
-    await page.goto(`${baseUrl}/reloads?service=chat-service`);
+    // The demo traces' reload is prod's (alerts.test.ts ends a staging chat-service reload partially failed too).
+    await page.goto(`${baseUrl}/reloads?service=chat-service&environment=prod`);
     const row = page.locator('tr[data-reload][data-status="partially_failed"]').first();
     await row.waitFor();
     await Promise.all([page.waitForURL(/\/reloads\/\d+/), row.locator("a").first().click()]);

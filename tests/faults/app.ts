@@ -2,7 +2,7 @@
 // reaches every process it runs, and its output kept in a log file for the report.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import { nextStartCommand, stopProcessGroup, waitUntilAnswering } from "@/scripts/next-server";
+import { nextStartCommand, serverAuthEnv, stopProcessGroup, waitUntilAnswering } from "@/scripts/next-server";
 
 export interface AppOptions {
   port: number;
@@ -37,6 +37,7 @@ export class App {
         DATABASE_POOL_SIZE: "10",
         INGEST_TOKEN: ingestToken,
         NEXT_TELEMETRY_DISABLED: "1",
+        ...serverAuthEnv(this.baseUrl),
       },
       detached: true, // its own process group: kill() reaches next and anything it forked
       stdio: ["ignore", out, out],

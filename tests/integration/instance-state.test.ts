@@ -39,6 +39,27 @@ describe("instance state", () => {
     expect(state).toMatchObject({ version: "v1", outcome: "nacked", lastError: "bad route", lastReloadId: "rl-2" });
   });
 
+  test("ingest records who changed the version, the same whatever the arrival order", async () => {
+    const times = [minutesAgo(30), minutesAgo(20), minutesAgo(10), minutesAgo(5)];
+    const life = (instance: string) => [
+      event({ instance, toVersion: "v1", occurredAt: times[0] }),
+      // the version changes with no reload reporting it
+      event({ instance, toVersion: "v2", occurredAt: times[1] }),
+      event({ instance, toVersion: "v2", occurredAt: times[2] }),
+    ];
+    // in-order, one by one; and newest first, one by one (each a late event: the history replays)
+    for (const e of life("in-order")) expect((await postEvents(e)).status).toBe(200);
+    for (const e of life("reversed").reverse()) expect((await postEvents(e)).status).toBe(200);
+    for (const instance of ["in-order", "reversed"]) {
+      expect(await stateOf(instance), instance).toMatchObject({ version: "v2", since: new Date(times[1]!), previousVersion: "v1", changedByHeartbeat: true });
+    }
+    // a reload acked on both moves them on: no longer a heartbeat's change
+    for (const instance of ["in-order", "reversed"]) {
+      await postEvents(event({ instance, phase: "acked", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: times[3] }));
+      expect(await stateOf(instance), instance).toMatchObject({ version: "v3", previousVersion: "v2", changedByHeartbeat: false });
+    }
+  });
+
   concurrencyTest("concurrent writers to one instance lose no update", async () => {
     // 16 requests at once (the per-process ingest limit), each moving the instance to a later version; the newest must win.
     const base = Date.now() - 60 * 60_000;

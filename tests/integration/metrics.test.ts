@@ -9,11 +9,15 @@ import path from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { GET } from "@/app/api/metrics/route";
 import { resetEnvCache } from "@/lib/env";
+import { seedDemoFleet } from "@/lib/demo/seed-demo";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { driftingInstances } from "@/lib/metrics/drift-instances";
-import { escapeLabelValue } from "@/lib/metrics/exposition";
+import { escapeLabelValue, formatLabels } from "@/lib/metrics/exposition";
 import { RELOAD_SECONDS_BUCKETS } from "@/lib/metrics/queries";
+import { evaluateAlerts } from "@/lib/alerts/evaluate";
+import { RULES } from "@/lib/domain/alerts/rules";
+import { RULE_IDS } from "@/lib/domain/alerts/types";
 import { acceptEvents, event, minutesAgo, postEvents, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
@@ -122,7 +126,10 @@ describe("GET /api/metrics", () => {
     expect(value(samples, "reload_total", { ...ledger, kind: "config", outcome: "partially_failed" })).toBe(1);
     expect(value(samples, "reload_total", { ...odd, kind: "flags", outcome: "succeeded" })).toBe(1);
     expect(find(samples, "reload_total", {})).toHaveLength(2);
-    expect(find(samples, "alerts_firing", {})).toEqual([]);
+    // no alert evaluated yet: every rule is there, at 0, under its default severity
+    expect(find(samples, "alerts_firing", {}).map((s) => [s.labels.rule, s.labels.severity, s.value]).sort()).toEqual(
+      RULE_IDS.map((rule) => [rule, RULES[rule].defaultSeverity, 0]).sort(),
+    );
 
     // one line per live pair: 4 routes + 2 model + 3 ledger config + 2 odd flags; the gone pair is out
     const versions = find(samples, "config_version_info", {});
@@ -134,6 +141,19 @@ describe("GET /api/metrics", () => {
     expect(find(samples, "config_version_info", { instance: "l-gone" })).toEqual([]);
   });
 
+  test("alerts_firing counts the open alerts of each rule, and drops back to 0 when they resolve", async () => {
+    await buildFleet();
+    // ledger's l-3 NACKed its reload 30 minutes ago: one reload-failure alert
+    await evaluateAlerts({ rules: ["reload_failures"] });
+    let samples = parse((await scrape()).text);
+    expect(value(samples, "alerts_firing", { rule: "reload_failures", severity: "critical" })).toBe(1);
+    expect(value(samples, "alerts_firing", { rule: "drift", severity: "warning" })).toBe(0);
+    // a day later the failure is past the rule's lookback: resolved, back to 0
+    await evaluateAlerts({ now: new Date(Date.now() + 86_400_000), rules: ["reload_failures"] });
+    samples = parse((await scrape()).text);
+    expect(value(samples, "alerts_firing", { rule: "reload_failures", severity: "critical" })).toBe(0);
+  });
+
   test("label values escape backslash, double quote and newline", async () => {
     await buildFleet();
     const { text } = await scrape();
@@ -141,6 +161,31 @@ describe("GET /api/metrics", () => {
     expect(text).toContain(`service="we\\"ird\\\\svc"`);
     expect(text).toContain(`config_version_info{environment="prod",namespace="",service="we\\"ird\\\\svc",instance="w-1",kind="flags",resource="flags.json",version="f-2"} 1`);
     expect(text).not.toContain('service="we"ird');
+  });
+
+  test("config_version_info lines, formatted by PostgreSQL, escape every label exactly as escapeLabelValue does", async () => {
+    // Backslash, double quote and newline inside every free-text label (kind is a lowercase
+    // word by the wire schema; ingest trims the ends), a backslash before a quote and a newline,
+    // and text beyond ASCII.
+    const svc = { environment: 'st\\age\n"x"', namespace: 'n"s\n\\x', service: "svc\n\\\"ü€😀" };
+    const pairs = [
+      { instance: 'i"1\\x\ny', resource: 'r\\"\n.yaml', version: 'v\n"2\\' },
+      { instance: "plain-1", resource: "\\\\n", version: '\\"' },
+      { instance: "ä\\n😀", resource: "routes.yaml", version: "1.0 \"beta\"\n" + "trailing\\" },
+    ];
+    await acceptEvents(pairs.map((p) => beat(svc, p.instance, "config", p.resource, p.version, minutesAgo(5))));
+    const { text } = await scrape();
+    const expected = pairs.map(
+      (p) => `config_version_info${formatLabels({ ...svc, instance: p.instance, kind: "config", resource: p.resource, version: p.version })} 1`,
+    );
+    expect(expected[0]).toContain(`instance="i\\"1\\\\x\\ny"`);
+    const lines = text.split("\n").filter((line) => line.startsWith("config_version_info{"));
+    expect(lines.sort()).toEqual(expected.sort());
+    // and the parser reads the original values back
+    const samples = parse(text);
+    for (const p of pairs) expect(find(samples, "config_version_info", { ...svc, ...p })).toHaveLength(1);
+    const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
+    if (existsSync(PROMTOOL)) expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   });
 
   test("histogram buckets are cumulative, end in +Inf equal to _count, and place a 12 s convergence between le=10 and le=30", async () => {
@@ -244,6 +289,20 @@ describe(havePromtool ? "promtool [real Prometheus tooling]" : `promtool — SKI
   test.skipIf(!havePromtool)("promtool check metrics accepts a scrape of the fleet", async () => {
     await buildFleet();
     const { text } = await scrape();
+    const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(`${run.stdout}${run.stderr}`.trim()).toBe("");
+  });
+
+  test.skipIf(!havePromtool)("promtool check metrics accepts a scrape of the demo fleet (what `npm start` serves)", async () => {
+    const { events } = await seedDemoFleet();
+    expect(events).toBeGreaterThan(100);
+    const { status, text } = await scrape();
+    expect(status).toBe(200);
+    // The demo drifts and has failed reloads, so the scrape carries every family with samples.
+    for (const family of ["reload_total", "reload_duration_seconds_bucket", "config_version_info", "reload_drift_instances"]) {
+      expect(text, family).toMatch(new RegExp(`^${family}\\{`, "m"));
+    }
     const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(`${run.stdout}${run.stderr}`.trim()).toBe("");

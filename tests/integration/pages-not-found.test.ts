@@ -1,10 +1,12 @@
 // A real 404 for an unknown service (issue 5, finding 10) and no 500 for a malformed path
 // (finding 11). The status itself is checked against the built app in tests/e2e/pages.test.ts;
-// here, the pieces that decide it.
+// here, the pieces that decide it, and the proxy's sign-in gate.
 import { isHTTPAccessFallbackError, getAccessFallbackHTTPStatus } from "next/dist/client/components/http-access-fallback/http-access-fallback";
+import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
 import { describe, expect, test } from "vitest";
 import ServiceLayout from "@/app/(dashboard)/services/[id]/layout";
+import { REQUESTED_PATH_HEADER } from "@/lib/auth/gate";
 import { db } from "@/lib/db/client";
 import { proxy, config as proxyConfig } from "@/proxy";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
@@ -43,17 +45,71 @@ describe("the service layout settles existence before the page streams", () => {
 
 describe("proxy: malformed percent-encoding is a 400, not a 500", () => {
   test.each(["/services/%", "/services/%E0%A4%A", "/services/%zz", "/services/1/%", "/reloads/%"])("%s → 400", async (path) => {
-    const response = proxy(new NextRequest(`http://127.0.0.1${path}`));
+    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`));
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("percent-encoding");
   });
 
-  test.each(["/services/12", "/services/not-a-number", "/services/%C3%A9", "/services/1?page=%"])("%s passes on", (path) => {
-    const response = proxy(new NextRequest(`http://127.0.0.1${path}`));
+  test.each(["/services/12", "/services/not-a-number", "/services/%C3%A9", "/services/1?page=%"])("%s passes on (signed in)", async (path) => {
+    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`, { headers: { cookie: await sessionCookie() } }));
     expect(response.headers.get("x-middleware-next")).toBe("1");
   });
 
-  test("machine endpoints stay out of the proxy", () => {
-    expect(proxyConfig.matcher.some((m) => m.startsWith("/api") || m.startsWith("/v1"))).toBe(false);
+  test("machine endpoints stay out of the proxy", async () => {
+    // The matcher as Next itself evaluates it (its testing helper needs AsyncLocalStorage on globalThis, as Next's server sets up).
+    (globalThis as { AsyncLocalStorage?: unknown }).AsyncLocalStorage ??= (await import("node:async_hooks")).AsyncLocalStorage;
+    const { unstable_doesMiddlewareMatch } = await import("next/experimental/testing/server");
+    const matches = (url: string) => unstable_doesMiddlewareMatch({ config: proxyConfig, url });
+    for (const url of ["/api/v1/events", "/api/v1/reloads?limit=1", "/v1/traces", "/api/metrics", "/api/auth/csrf", "/api/auth/callback/credentials", "/_next/static/chunk.js"]) {
+      expect(matches(url), url).toBe(false);
+    }
+    for (const url of ["/", "/fleet", "/services/1", "/reloads/abc", "/replay?at=x", "/sign-in", "/audit"]) {
+      expect(matches(url), url).toBe(true);
+    }
   });
 });
+
+describe("proxy: the sign-in gate (a courtesy; the dashboard layout decides)", () => {
+  test.each([
+    ["/fleet", "/sign-in?callbackUrl=%2Ffleet"],
+    ["/services/12?page=2", "/sign-in?callbackUrl=%2Fservices%2F12%3Fpage%3D2"],
+    ["/", "/sign-in?callbackUrl=%2F"],
+  ])("signed out, GET %s goes to %s", async (path, location) => {
+    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`));
+    expect(response.status).toBe(307);
+    const target = new URL(response.headers.get("location")!);
+    expect(`${target.pathname}${target.search}`).toBe(location);
+  });
+
+  test("a forged or foreign session cookie is no session", async () => {
+    const foreign = await encode({ token: { sub: "1", uid: 1 }, secret: "another-secret-another-secret-another-secret" });
+    for (const cookie of ["next-auth.session-token=abc", `next-auth.session-token=${foreign}`]) {
+      const response = await proxy(new NextRequest("http://127.0.0.1/fleet", { headers: { cookie } }));
+      expect(response.status).toBe(307);
+    }
+  });
+
+  test.each([
+    ["GET", "/sign-in?callbackUrl=%2Ffleet"],
+    ["POST", "/fleet"], // a server action answers "sign in first" and audits the attempt itself
+    ["GET", "/reloads/abc/progress"], // answers 401 JSON itself
+  ])("signed out, %s %s passes on", async (method, path) => {
+    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`, { method }));
+    expect(response.headers.get("x-middleware-next")).toBe("1");
+  });
+
+  test("the requested path reaches the layout in a header the client cannot set", async () => {
+    const request = new NextRequest("http://127.0.0.1/reloads?status=failed", {
+      headers: { cookie: await sessionCookie(), [REQUESTED_PATH_HEADER]: "//evil.example" },
+    });
+    const response = await proxy(request);
+    expect(response.headers.get(`x-middleware-request-${REQUESTED_PATH_HEADER}`)).toBe("/reloads?status=failed");
+  });
+});
+
+/** A session cookie signed with the test's NEXTAUTH_SECRET, as next-auth sets it after sign-in. */
+async function sessionCookie(): Promise<string> {
+  process.env.NEXTAUTH_SECRET ??= "integration-test-secret-integration-test-secret";
+  const token = await encode({ token: { sub: "1", uid: 1, role: "viewer" }, secret: process.env.NEXTAUTH_SECRET });
+  return `next-auth.session-token=${token}`;
+}

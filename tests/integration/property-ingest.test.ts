@@ -408,6 +408,8 @@ interface Scenario {
   delays: number[];
   explicitTargets: boolean;
   heartbeats: boolean;
+  /** the first instance's later heartbeat reports a version no reload set (an out-of-band change) */
+  outOfBand: boolean;
 }
 
 const scenario: fc.Arbitrary<Scenario> = fc
@@ -421,6 +423,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
       delays: fc.array(fc.integer({ min: 0, max: 90 }), { minLength: instances, maxLength: instances }),
       explicitTargets: fc.boolean(),
       heartbeats: fc.boolean(),
+      outOfBand: fc.boolean(),
     }),
   );
 
@@ -467,7 +470,7 @@ function scenarioEvents(s: Scenario, now: number, tag: string): Record<string, u
       running = "v1";
     }
     // A later heartbeat, more than a minute after the instance's last reload event.
-    if (s.heartbeats) add({ instance, phase: "heartbeat", toVersion: running }, 300_000 + i * 100);
+    if (s.heartbeats) add({ instance, phase: "heartbeat", toVersion: s.outOfBand && i === 0 ? "v9" : running }, 300_000 + i * 100);
   });
   return events;
 }
@@ -475,7 +478,7 @@ function scenarioEvents(s: Scenario, now: number, tag: string): Record<string, u
 const stateRows = () =>
   sql<Record<string, unknown>>(
     `SELECT i.instance_key, st.kind, st.resource, st.version, to_char(st.since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS since,
-            st.last_phase, st.outcome, st.last_error
+            st.last_phase, st.outcome, st.last_error, st.previous_version, st.changed_by_heartbeat
      FROM instance_state st JOIN instance i ON i.id = st.instance_id
      ORDER BY i.instance_key, st.kind, st.resource`,
   );
@@ -532,7 +535,7 @@ async function bothWays(a: { scenario: Scenario; order: number[]; batchSizes: nu
 
 describe("property: arrival order of one reload's events", () => {
   test(
-    "instance state (version, since, last phase, outcome, last error) is the same in any order and batching",
+    "instance state (version, since, last phase, outcome, last error, how the version came) is the same in any order and batching",
     async () => {
       await fc.assert(
         fc.asyncProperty(arrival, async (a) => {
@@ -540,6 +543,11 @@ describe("property: arrival order of one reload's events", () => {
           // One row per instance that sent anything (targets that never reported have none).
           const reporting = a.scenario.outcomes.filter((o) => o !== "absent" || a.scenario.heartbeats).length;
           expect(inOrder.states).toHaveLength(reporting);
+          // The comparison covers a heartbeat-made change whenever the scenario has one.
+          const first = inOrder.states.find((r) => r.instance_key === "inst-0");
+          // (an instance that never got the reload sends no later heartbeat)
+          const changed = a.scenario.heartbeats && a.scenario.outOfBand && a.scenario.outcomes[0] !== "absent";
+          expect(first?.changed_by_heartbeat).toBe(changed ? true : first ? false : undefined);
           expect(arrived.states, `arrival: ${JSON.stringify(batches)}`).toEqual(inOrder.states);
         }),
         settings(30),

@@ -1,13 +1,19 @@
-// GET /api/replay: the route handler the player fetches each instant from.
+// GET /api/replay: the route handler the player fetches each instant from (the page sends
+// its session; a script sends a read token — here, the suite's INGEST_TOKEN).
 import { describe, expect, test } from "vitest";
 import { GET } from "@/app/api/replay/route";
+import { encode } from "next-auth/jwt";
+import { createLocalUser } from "@/lib/auth/users";
+import { sql } from "@/lib/db/client";
+import { resetEnvCache } from "@/lib/env";
+import { createIngestToken } from "@/lib/ingest/tokens";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
-import { useTestDatabase } from "../support/use-database";
+import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
 
-const get = async (query: string) => {
-  const response = await GET(new Request(`http://127.0.0.1/api/replay${query}`));
+const get = async (query: string, authorization: string | null = `Bearer ${TEST_TOKEN}`) => {
+  const response = await GET(new Request(`http://127.0.0.1/api/replay${query}`, { headers: authorization ? { authorization } : {} }));
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
@@ -33,5 +39,29 @@ describe("GET /api/replay", () => {
     const answer = await get(query);
     expect(answer.status).toBe(400);
     expect(String(answer.body.message)).toContain(message);
+  });
+
+  test("without a session or a read token: 401; a token without the read scope: 403", async () => {
+    const at = `?at=${encodeURIComponent(minutesAgo(1))}`;
+    expect((await get(at, null)).status).toBe(401);
+    expect((await get(at, "Bearer rs_nosuchtoken_0000000000000000000000")).status).toBe(401);
+    const { token } = await createIngestToken("ingest only", ["ingest"]);
+    const refused = await get(at, `Bearer ${token}`);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("insufficient_scope");
+  });
+
+  test("a signed-in user's session cookie reads; a disabled user's, or one signed with another secret, does not", async () => {
+    process.env.NEXTAUTH_SECRET ??= "integration-test-secret-integration-test-secret";
+    resetEnvCache();
+    const id = await createLocalUser({ username: "vera", password: "vera-password-1", role: "viewer" });
+    const cookie = `next-auth.session-token=${await encode({ token: { sub: String(id), uid: id }, secret: process.env.NEXTAUTH_SECRET })}`;
+    const at = `?at=${encodeURIComponent(minutesAgo(1))}`;
+    const withCookie = (c: string) => GET(new Request(`http://127.0.0.1/api/replay${at}`, { headers: { cookie: c } }));
+    expect((await withCookie(cookie)).status).toBe(200);
+    const forged = `next-auth.session-token=${await encode({ token: { sub: String(id), uid: id }, secret: "another-secret-another-secret-another" })}`;
+    expect((await withCookie(forged)).status).toBe(401);
+    await sql().execute(`UPDATE app_user SET disabled_at = now() WHERE id = $1`, id);
+    expect((await withCookie(cookie)).status).toBe(401);
   });
 });

@@ -11,8 +11,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
+/** `serverUrl`: the Postgres server to make it on (default DATABASE_URL); null or unset → an in-memory PGlite. */
+export async function createTestDatabase(label: string, serverUrl: string | null | undefined = process.env.DATABASE_URL): Promise<TestDatabase> {
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: null });
     await migrate(embedded.url);

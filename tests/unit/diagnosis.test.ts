@@ -38,9 +38,28 @@ describe("where a target stopped and what it usually means", () => {
   ])("%s → %s", (_name, phases, reason, cause, reached) => {
     const d = one(target(phases))!;
     expect(d.reason).toBe(reason);
-    expect(d.cause).toBe(cause);
+    expect(d.usually).toBe(cause);
+    // With no error reported, the table's cause is the cause; a reported one is quoted instead.
+    expect(d.cause).toBe(phases.some((p) => p === "nacked" || p === "failed") ? "boom" : cause);
     expect(d.reachedPhase).toBe(reached);
     expect(d.checks.length).toBeGreaterThan(0);
+  });
+
+  test.each<[string, Phase[], string, string]>([
+    ["NACK after parsed quoting an apply error", ["received", "parsed", "nacked"], "apply failed: listener :8443 certificate chain incomplete", "stopped after parsed"],
+    ["failure after validated quoting a schema error", ["received", "parsed", "validated", "failed"], "schema mismatch: field 'a' expects integer", "stopped after validated"],
+    ["NACK with no step before it", ["nacked"], "refused: signature invalid", "stopped on receipt"],
+  ])("%s: the quoted error is the cause, the phase only says where it stopped", (_name, phases, error, stoppedAt) => {
+    const events = phases.map((phase, i) => ({ phase, at: at(3500 + i), error: phase === "nacked" || phase === "failed" ? error : null }));
+    const d = one(target(phases, { events }))!;
+    expect(d.cause).toBe(error);
+    expect(d.stoppedAt).toBe(stoppedAt);
+    expect(d.evidence.error).toBe(error);
+  });
+
+  test("without an error, where it stopped and the table's cause", () => {
+    expect(one(target([]))).toMatchObject({ cause: "delivery or propagation", stoppedAt: "never received" });
+    expect(one(target(["received", "parsed"]))).toMatchObject({ cause: "schema mismatch or malformed payload", stoppedAt: "stopped after parsed" });
   });
 
   test("a target that converged is not diagnosed", () => {

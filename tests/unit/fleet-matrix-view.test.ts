@@ -131,3 +131,31 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
     expect(last.pager).toEqual({ label: "Page 3 of 3", previous: "/fleet?page=2", next: null });
   });
 });
+
+describe("matrixView: alert badges", () => {
+  const alerts = {
+    byService: new Map([
+      [1, { open: 3, firing: 2, worst: "critical" as const }],
+      [2, { open: 1, firing: 0, worst: "warning" as const }],
+    ]),
+    byKind: new Map(),
+    byResource: new Map([["1/routes/routes.yaml", { open: 1, firing: 1, worst: "warning" as const }]]),
+  };
+  const withAlerts = matrixView(fleetMatrix(), NO_FILTERS, alerts);
+  const rowOf = (name: string) => withAlerts.groups.flatMap((g) => g.rows).find((r) => r.name === name)!;
+
+  test.each([
+    ["checkout-api", { tone: "bad", text: "2 alerts", title: "open alerts: 2 firing, 1 acknowledged", href: "/alerts?service=prod%2Fpayments%2Fcheckout-api" }],
+    ["edge-proxy", { tone: "neutral", text: "1 ack'd alert", title: "open alerts: 0 firing, 1 acknowledged", href: "/alerts?service=prod%2Fedge-proxy&tab=acknowledged" }],
+  ])("%s: the service's open alerts, linking to them", (name, expected) => {
+    expect(rowOf(name).alerts).toEqual(expected);
+  });
+
+  test("a cell with an alert about its resource carries the badge; others do not; without alerts nothing is added", () => {
+    const routes = rowOf("checkout-api").cells[withAlerts.kinds.indexOf("routes")]![0]!;
+    expect(routes.badges?.at(-1)).toEqual({ tone: "drift", text: "1 alert", title: "open alerts: 1 firing, 0 acknowledged" });
+    const model = rowOf("checkout-api").cells[withAlerts.kinds.indexOf("model")]![0]!;
+    expect(model.badges?.some((b) => b.text.includes("alert")) ?? false).toBe(false);
+    expect(row("checkout-api").alerts).toBeUndefined();
+  });
+});

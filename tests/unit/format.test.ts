@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { clockTimeUtc, formatDuration, isoUtc, relativeTime, serviceLabel, versionChange } from "@/lib/format";
+import { clockTimeUtc, formatAge, truncateMiddle, formatDuration, isoUtc, relativeTime, serviceLabel, versionChange } from "@/lib/format";
 
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const before = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
@@ -109,5 +109,38 @@ describe("clockTimeUtc: the same text on the server and in any browser", () => {
       if (before === undefined) delete process.env.TZ;
       else process.env.TZ = before;
     }
+  });
+});
+
+describe("formatAge", () => {
+  test.each<[number, string]>([
+    [0, "under 1m"],
+    [59_999, "under 1m"],
+    [60_000, "1m"],
+    [35 * 60_000 + 59_000, "35m"],
+    [60 * 60_000, "1h 0m"],
+    // The review's case: a headline said "2156 min+" while the line below said "35h 56m".
+    [2156 * 60_000, "35h 56m"],
+    [-5_000, "under 1m"],
+  ])("%d ms → %s", (ms, expected) => {
+    expect(formatAge(ms)).toBe(expected);
+  });
+});
+
+describe("truncateMiddle", () => {
+  test.each<[string, number, string]>([
+    ["tools-202611231216", 14, "tools-2…231216"],
+    ["tools-202611221216", 14, "tools-2…221216"],
+    ["v1.2.3", 14, "v1.2.3"],
+    ["exactly-14-chr", 14, "exactly-14-chr"],
+    ["abcdefghijklmnop", 5, "ab…op"],
+  ])("%s in %d → %s", (text, max, expected) => {
+    const out = truncateMiddle(text, max);
+    expect(out).toBe(expected);
+    expect(out.length).toBeLessThanOrEqual(max);
+  });
+
+  test("two versions of a series that differ near the end stay apart", () => {
+    expect(truncateMiddle("tools-202611231216", 14)).not.toBe(truncateMiddle("tools-202611221216", 14));
   });
 });

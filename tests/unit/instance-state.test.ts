@@ -47,6 +47,8 @@ describe("nextInstanceState: progress phases", () => {
         outcome: "nacked",
         lastError: "boom",
         lastReloadId: "rl-1",
+        previousVersion: "v0",
+        changedByHeartbeat: true,
       };
       const next = nextInstanceState(current, domainEvent({ phase, reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(20) }));
       expect(next).toEqual({
@@ -57,6 +59,9 @@ describe("nextInstanceState: progress phases", () => {
         outcome: "in_progress",
         lastError: null,
         lastReloadId: "rl-2",
+        // on the way to v2, still on v1: how v1 came stays as it was
+        previousVersion: "v0",
+        changedByHeartbeat: true,
       });
     },
   );
@@ -71,6 +76,8 @@ describe("nextInstanceState: events that do not touch instance state", () => {
     outcome: "ok",
     lastError: null,
     lastReloadId: null,
+    previousVersion: null,
+    changedByHeartbeat: false,
   };
 
   test.each(["requested", "approved", "rejected"] as const)("control phase %s is ignored (same object back)", (phase) => {
@@ -105,6 +112,8 @@ describe("nextInstanceState: out-of-order events", () => {
     outcome: "ok",
     lastError: null,
     lastReloadId: "rl-2",
+    previousVersion: "v1",
+    changedByHeartbeat: false,
   };
 
   test.each([
@@ -182,6 +191,8 @@ describe("foldInstanceState", () => {
       outcome: "rolled_back",
       lastError: null,
       lastReloadId: "rl-4",
+      previousVersion: "v4",
+      changedByHeartbeat: false,
     });
   });
 
@@ -230,6 +241,45 @@ describe("foldInstanceState", () => {
   });
 });
 
+describe("how the version came: previousVersion and changedByHeartbeat", () => {
+  const hb = (seconds: number, version: string) => domainEvent({ phase: "heartbeat", toVersion: version, occurredAt: at(seconds) });
+  const step = (phase: Phase, seconds: number, reloadId: string, from: string, to: string, error: string | null = null) =>
+    domainEvent({ phase, reloadId, fromVersion: from, toVersion: to, error, occurredAt: at(seconds) });
+  type Facts = Pick<InstanceState, "version" | "previousVersion" | "changedByHeartbeat">;
+
+  test.each<[string, ReloadEventInput[], Facts]>([
+    ["a first heartbeat is a first report, no change", [hb(0, "v1")], { version: "v1", previousVersion: null, changedByHeartbeat: false }],
+    ["a first applied is a first report too", [step("applied", 0, "rl-1", "v0", "v1")], { version: "v1", previousVersion: null, changedByHeartbeat: false }],
+    ["a heartbeat on a new version → changed by heartbeat, from the old one", [hb(0, "v1"), hb(30, "v2")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
+    ["a same-version heartbeat keeps it", [hb(0, "v1"), hb(30, "v2"), hb(60, "v2"), hb(600, "v2")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
+    ["an applied of the same version keeps it (it did not move the version)", [hb(0, "v1"), hb(30, "v2"), step("applied", 40, "rl-2", "v1", "v2")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
+    ["a NACK leaves it (the version stays)", [hb(0, "v1"), hb(30, "v2"), step("nacked", 40, "rl-3", "v2", "v3", "bad")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
+    ["a reload in progress leaves it", [hb(0, "v1"), hb(30, "v2"), step("received", 40, "rl-3", "v2", "v3")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
+    ["an acked reload to another version resets it", [hb(0, "v1"), hb(30, "v2"), step("acked", 40, "rl-3", "v2", "v3")], { version: "v3", previousVersion: "v2", changedByHeartbeat: false }],
+    ["a rollback resets it", [hb(0, "v1"), hb(30, "v2"), step("applied", 40, "rl-3", "v2", "v3"), step("rolled_back", 50, "rl-3", "v2", "v3")], { version: "v2", previousVersion: "v3", changedByHeartbeat: false }],
+    ["a heartbeat after a reload sets it again", [step("acked", 0, "rl-1", "v0", "v1"), hb(30, "v1"), hb(60, "v5")], { version: "v5", previousVersion: "v1", changedByHeartbeat: true }],
+    ["a heartbeat back to the previous version is a change too", [hb(0, "v1"), step("acked", 10, "rl-2", "v1", "v2"), hb(20, "v1")], { version: "v1", previousVersion: "v2", changedByHeartbeat: true }],
+    ["a heartbeat that names the version first known from a reload's progress", [step("received", 0, "rl-1", "v1", "v2"), hb(30, "v9")], { version: "v9", previousVersion: "v1", changedByHeartbeat: true }],
+    ["a heartbeat onto a state whose version is unknown is a first report", [domainEvent({ phase: "parsed", reloadId: "rl-1", occurredAt: at(0) }), hb(30, "v1")], { version: "v1", previousVersion: null, changedByHeartbeat: false }],
+  ])("%s", (_name, events, expected) => {
+    expect(foldInstanceState(null, events)).toMatchObject(expected);
+    // Whatever order the events arrive in, the fold (time order) says the same.
+    for (const seed of [1, 2, 3]) expect(foldInstanceState(null, shuffled(events, seed))).toMatchObject(expected);
+  });
+
+  test("a late heartbeat of the old version does not undo the change nor its source", () => {
+    const state = foldInstanceState(null, [hb(0, "v1"), hb(30, "v2")])!;
+    expect(nextInstanceState(state, hb(20, "v1"))).toBe(state);
+  });
+
+  test("sameState tells states apart by how their version came", () => {
+    const state = foldInstanceState(null, [hb(0, "v1"), hb(30, "v2")])!;
+    expect(sameState(state, { ...state, changedByHeartbeat: false })).toBe(false);
+    expect(sameState(state, { ...state, previousVersion: "v0" })).toBe(false);
+    expect(sameState(state, { ...state })).toBe(true);
+  });
+});
+
 describe("needsWrite", () => {
   const base = {
     version: "v1",
@@ -239,6 +289,8 @@ describe("needsWrite", () => {
     outcome: "ok" as const,
     lastError: null,
     lastReloadId: null,
+    previousVersion: null,
+    changedByHeartbeat: false,
   };
   const later = (seconds: number) => new Date(base.lastPhaseAt.getTime() + seconds * 1000);
   const applied = { ...base, lastPhase: "applied" as const, lastReloadId: "rl-1" };
@@ -252,6 +304,7 @@ describe("needsWrite", () => {
     ["another phase", base, { ...base, lastPhase: "applied" as const, lastPhaseAt: later(1) }, true],
     ["a heartbeat that only lowers since (a replay)", base, { ...base, since: new Date("2026-11-21T09:00:00Z") }, true],
     ["the very same state", base, base, false],
+    ["a replay that learns who changed the version (same version and since)", base, { ...base, previousVersion: "v0", changedByHeartbeat: true }, true],
     ["a heartbeat that confirms the version, 30 s after an applied", applied, { ...applied, lastPhase: "heartbeat" as const, lastPhaseAt: later(30) }, true],
     ["the same progress phase again 1 s later (not a heartbeat: always written)", progress, { ...progress, lastPhaseAt: later(1) }, true],
     ["a progress event that only lowers since (a replay)", progress, { ...progress, since: new Date("2026-11-21T09:00:00Z") }, true],
@@ -277,7 +330,10 @@ describe("replayInstanceState", () => {
     outcome: "rolled_back",
     lastError: null,
     lastReloadId: "rl-2",
+    previousVersion: "v2",
+    changedByHeartbeat: false,
   };
+  // The row as written before: v1 since 50, reported by a heartbeat that replaced v0.
   const previous = (over: Partial<InstanceState>): InstanceState => ({
     version: "v1",
     since: at(50),
@@ -286,6 +342,8 @@ describe("replayInstanceState", () => {
     outcome: "ok",
     lastError: null,
     lastReloadId: "rl-1",
+    previousVersion: "v0",
+    changedByHeartbeat: true,
     ...over,
   });
 
@@ -307,24 +365,29 @@ describe("replayInstanceState", () => {
   const steadyState = foldInstanceState(null, steady)!;
   const unknownFirstState = foldInstanceState(null, unknownFirst)!;
 
-  test.each<[string, typeof history, InstanceState | null, boolean, Date | null]>([
-    ["not truncated: previous is ignored, even with the same version and an earlier since", steady, previous({ since: at(50) }), false, at(100)],
-    ["not truncated: previous is ignored when the window starts before the version is known", unknownFirst, previous({ since: at(50) }), false, at(200)],
-    ["truncated, same version, previous.since before the window start → previous.since", steady, previous({ since: at(50) }), true, at(50)],
-    ["truncated, same version, previous.since exactly at the window start → previous.since", unknownFirst, previous({ since: at(100) }), true, at(100)],
-    ["truncated, same version, previous.since inside the window (earlier than the replay's) → the replay's", unknownFirst, previous({ since: at(150) }), true, at(200)],
-    ["truncated, same version, previous.since later than the replay's → the replay's", steady, previous({ since: at(120) }), true, at(100)],
-    ["truncated, same version, previous.since equal to the replay's → the replay's", steady, previous({ since: at(100) }), true, at(100)],
-    ["truncated, another version → the replay's", steady, previous({ version: "v0", since: at(50) }), true, at(100)],
-    ["truncated, previous without a version → the replay's", steady, previous({ version: null, since: null }), true, at(100)],
-    ["truncated, previous without since → the replay's", steady, previous({ since: null }), true, at(100)],
-    ["truncated, no previous → the replay's", steady, null, true, at(100)],
-  ])("%s", (_name, events, prev, truncated, since) => {
+  // `lent`: the version's run began before the window, so `since` and how the version came
+  // (previousVersion, changedByHeartbeat) are previous's; else all is the replay's.
+  test.each<[string, typeof history, InstanceState | null, boolean, Date | null, boolean]>([
+    ["not truncated: previous is ignored, even with the same version and an earlier since", steady, previous({ since: at(50) }), false, at(100), false],
+    ["not truncated: previous is ignored when the window starts before the version is known", unknownFirst, previous({ since: at(50) }), false, at(200), false],
+    ["truncated, same version, previous.since before the window start → previous.since", steady, previous({ since: at(50) }), true, at(50), true],
+    ["truncated, same version, previous.since exactly at the window start → previous.since", unknownFirst, previous({ since: at(100) }), true, at(100), true],
+    ["truncated, same version, previous.since inside the window (earlier than the replay's) → the replay's", unknownFirst, previous({ since: at(150) }), true, at(200), false],
+    ["truncated, same version, previous.since later than the replay's → the replay's", steady, previous({ since: at(120) }), true, at(100), false],
+    ["truncated, same version, previous.since equal to the replay's → the replay's", steady, previous({ since: at(100) }), true, at(100), false],
+    ["truncated, another version → the replay's", steady, previous({ version: "v0", since: at(50) }), true, at(100), false],
+    ["truncated, previous without a version → the replay's", steady, previous({ version: null, since: null }), true, at(100), false],
+    ["truncated, previous without since → the replay's", steady, previous({ since: null }), true, at(100), false],
+    ["truncated, no previous → the replay's", steady, null, true, at(100), false],
+  ])("%s", (_name, events, prev, truncated, since, lent) => {
     const before = structuredClone(prev);
     const expected = events === steady ? steadyState : unknownFirstState;
     const result = replayInstanceState(events, prev, truncated);
-    // Only `since` may come from previous; everything else is the replay's.
-    expect(result).toEqual({ ...expected, since });
+    // The window alone sees one version and calls it a first report (nothing before it).
+    expect(expected).toMatchObject({ previousVersion: null, changedByHeartbeat: false });
+    // Only `since` and how the version came may come from previous; the rest is the replay's.
+    const source = lent ? { previousVersion: prev!.previousVersion, changedByHeartbeat: prev!.changedByHeartbeat } : {};
+    expect(result).toEqual({ ...expected, since, ...source });
     expect(prev).toEqual(before);
   });
 

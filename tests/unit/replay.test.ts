@@ -77,7 +77,7 @@ describe("replayStates: a snapshot plus the events after it is the fold of every
   });
 
   test("pairs the events do not touch keep their snapshot state, and the base is not changed", () => {
-    const other: PairState = { ...pair, instanceId: 8, version: "v9", since: t(0), lastPhase: "heartbeat", lastPhaseAt: t(0), outcome: "ok", lastError: null, lastReloadId: null };
+    const other: PairState = { ...pair, instanceId: 8, version: "v9", since: t(0), lastPhase: "heartbeat", lastPhaseAt: t(0), outcome: "ok", lastError: null, lastReloadId: null, previousVersion: null, changedByHeartbeat: false };
     const base = [other];
     const out = replayStates(base, HISTORY.slice(0, 2));
     expect(out.get(pairKey(other))).toBe(other);
@@ -111,7 +111,7 @@ describe("desiredVersionAt", () => {
 });
 
 describe("outcomeAt: an instance reloads only while its reload does", () => {
-  const state: PairState = { ...pair, version: "v1", since: t(0), lastPhase: "received", lastPhaseAt: t(10), outcome: "in_progress", lastError: null, lastReloadId: "rl-1" };
+  const state: PairState = { ...pair, version: "v1", since: t(0), lastPhase: "received", lastPhaseAt: t(10), outcome: "in_progress", lastError: null, lastReloadId: "rl-1", previousVersion: null, changedByHeartbeat: false };
   const own = reload("rl-1", "expired", { firstEventAt: t(9), dispatchedAt: t(9), startedAt: t(9), expiredAt: t(24) }, t(24));
   const newer = reload("rl-2", "succeeded", { firstEventAt: t(30), dispatchedAt: t(30), startedAt: t(30) }, t(32));
   test.each([
@@ -139,6 +139,8 @@ describe("groupPairStates groups as the live SQL does", () => {
       outcome,
       lastError: null,
       lastReloadId: null,
+      previousVersion: null,
+      changedByHeartbeat: false,
     });
     const groups = groupPairStates([s(1, "v1", 10, "ok"), s(2, "v1", 20, "nacked"), s(3, "v1", 0, "ok"), s(4, "v2", 15, "in_progress")], t(5));
     const sorted = groups.map((g) => ({ version: g.version, instances: g.instances, last: g.lastReportAt.getTime(), nacked: g.nacked, inProgress: g.inProgress })).sort((a, b) => a.last - b.last);

@@ -4,6 +4,7 @@ import { FleetFiltersForm } from "@/components/fleet/fleet-filters";
 import { FleetStats } from "@/components/fleet/fleet-stats";
 import { LiveRefresh } from "@/components/fleet/live-refresh";
 import { VersionMatrix } from "@/components/fleet/version-matrix";
+import { getAlertBadges } from "@/lib/alerts/queries";
 import { fleetHref, parseFleetFilters } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { getFleetStatus } from "@/lib/fleet/status";
@@ -18,6 +19,8 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   // (a harmless refresh) instead of being missed.
   const status = await getFleetStatus();
   const matrix = await getFleetMatrix(filters);
+  // The open alerts of this page's services: one grouped statement over the open-alert index.
+  const alerts = await getAlertBadges(matrix.groups.flatMap((g) => g.rows.map((r) => r.service.id)));
   const filtered = Boolean(filters.env || filters.ns || filters.kind || filters.q || filters.drifting);
 
   return (
@@ -42,7 +45,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
           No service matches these filters. <a href="/fleet">Clear the filters</a>
         </div>
       ) : (
-        <VersionMatrix matrix={matrix} filters={filters} />
+        <VersionMatrix matrix={matrix} filters={filters} alerts={alerts} />
       )}
     </main>
   );

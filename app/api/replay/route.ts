@@ -1,4 +1,5 @@
-// GET /api/replay?at=<ISO>&page=<n>: the fleet version matrix as it was at `at` (read-only JSON, for the replay player).
+// GET /api/replay?at=<ISO>&page=<n>: the fleet version matrix as it was at `at` (read-only JSON, for the replay player); a session or a read token.
+import { refuseUnlessReader } from "@/lib/auth/route-auth";
 import { env } from "@/lib/env";
 import { parseReplayParams } from "@/lib/replay/params";
 import { getFleetAt } from "@/lib/replay/queries";
@@ -8,6 +9,8 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export async function GET(request: Request) {
+  const refused = await refuseUnlessReader(request);
+  if (refused) return refused;
   const now = new Date();
   const parsed = parseReplayParams(new URL(request.url).searchParams, now, env().RETENTION_DAYS);
   if (!parsed.ok) return Response.json({ error: "invalid_parameters", message: parsed.errors.join("; ") }, { status: 400 });

@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, nextStartCommand, stopProcessGroup } from "../../next-server";
+import { freePort, nextStartCommand, serverAuthEnv, stopProcessGroup } from "../../next-server";
 import { cfg } from "../config";
 import type { IngestClient } from "../http";
 import { log } from "../log";
@@ -29,6 +29,7 @@ export function startServer(url: string, port: number, token: string): ChildProc
     DATABASE_POOL_SIZE: String(cfg.poolSize),
     INGEST_TOKEN: token,
     PORT: String(port),
+    ...serverAuthEnv(`http://127.0.0.1:${port}`),
   });
   const [command, ...args] = nextStartCommand(port);
   const child = spawn(command!, args, {

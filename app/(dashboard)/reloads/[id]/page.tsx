@@ -8,6 +8,9 @@ import { NotAckedList } from "@/components/reloads/not-acked-list";
 import { ReloadWaterfall } from "@/components/reloads/reload-waterfall";
 import { TimeToAckChart } from "@/components/reloads/time-to-ack-chart";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
+import { RequestPanel } from "@/components/requests/request-panel";
+import { currentActor } from "@/lib/auth/actor";
+import { getRequestForReload, getRequestFormData } from "@/lib/requests/queries";
 import { OPEN_STATUSES } from "@/lib/domain/reload-status";
 import { formatDuration, isoUtc, serviceLabel, versionChange } from "@/lib/format";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
@@ -36,6 +39,12 @@ export default async function ReloadPage({ params, searchParams }: Props) {
   const model = buildTimelineModel(data, now);
   const { timeline, diagnosis, timeToAck } = model;
   const done = reload.succeeded + reload.nacked + reload.failed + reload.rolledBack;
+  // Prefilled with this reload's service and resource; a rollback proposes the rule's version for it.
+  const [requestForm, actor, request] = await Promise.all([
+    getRequestFormData(reload.serviceId, { focus: rollbackFocus((await searchParams).rollback) ?? { kind: reload.kind, resource: reload.resource }, now }),
+    currentActor(),
+    getRequestForReload(reload.serviceId, reload.reloadId),
+  ]);
 
   return (
     <main className="page">
@@ -49,7 +58,13 @@ export default async function ReloadPage({ params, searchParams }: Props) {
           </span>{" "}
           <ReloadStatusBadge status={reload.status} />
         </h1>
-        <LiveTimeline reloadKey={reload.key} renderedLastEventAt={reload.lastEventAt.toISOString()} open={OPEN_STATUSES.includes(reload.status)} />
+        <div style={{ display: "flex", gap: 12, alignItems: "baseline" }}>
+          <LiveTimeline reloadKey={reload.key} renderedLastEventAt={reload.lastEventAt.toISOString()} open={OPEN_STATUSES.includes(reload.status)} />
+          {/* A plain link: the route answers a JSON attachment (request, approvals, acks, audit entries). */}
+          <a className="button secondary" href={`/api/reloads/${reload.key}/evidence`} download data-evidence>
+            Evidence bundle
+          </a>
+        </div>
       </div>
       <p className="muted" style={{ marginTop: 0 }}>
         <KindLabel kind={reload.kind} /> · <span className="mono">{reload.resource}</span> ·{" "}
@@ -58,7 +73,14 @@ export default async function ReloadPage({ params, searchParams }: Props) {
         </span>{" "}
         · by {reload.initiator ?? "unknown"} · started <span title={isoUtc(reload.startedAt ?? reload.firstEventAt)}>{isoUtc(reload.startedAt ?? reload.firstEventAt)}</span>
         {reload.lastError ? <span className="error-text"> · last error: {reload.lastError}</span> : null}
+        {request ? (
+          <>
+            {" "}
+            · <Link href={`/approvals/${request.id}`} data-request-link>request #{request.id}</Link> ({request.status.replaceAll("_", " ")})
+          </>
+        ) : null}
       </p>
+      {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={`${reload.kind}/${reload.resource}`} /> : null}
       <div className="stats">
         <div className="stat" data-stat="done">
           <span className="muted">done</span>
@@ -123,4 +145,11 @@ export default async function ReloadPage({ params, searchParams }: Props) {
       <ReloadWaterfall timeline={timeline} traceId={traceId} />
     </main>
   );
+}
+
+/** ?rollback=kind/resource: another resource of the service whose rollback pre-flight the form shows. */
+function rollbackFocus(value: string | string[] | undefined): { kind: string; resource: string } | null {
+  if (typeof value !== "string") return null;
+  const slash = value.indexOf("/");
+  return slash > 0 ? { kind: value.slice(0, slash), resource: value.slice(slash + 1) } : null;
 }

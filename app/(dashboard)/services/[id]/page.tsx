@@ -4,10 +4,17 @@ import { notFound } from "next/navigation";
 import { InstanceTable } from "@/components/services/instance-table";
 import { ReloadHistory } from "@/components/services/reload-history";
 import { RecentReloadsTimeline } from "@/components/services/recent-reloads-timeline";
+import { alertBadge } from "@/components/fleet/matrix-view";
+import { ConvergenceChart } from "@/components/services/convergence-chart";
 import { ReloadsChart } from "@/components/services/reloads-chart";
 import { ResourceSummary } from "@/components/services/resource-summary";
+import { RequestPanel } from "@/components/requests/request-panel";
+import { getAlertBadges } from "@/lib/alerts/queries";
+import { currentActor } from "@/lib/auth/actor";
+import { getRequestFormData } from "@/lib/requests/queries";
 import { relativeTime } from "@/lib/format";
 import { parseInstancePage, parseServiceId } from "@/lib/services/params";
+import { CHART_RANGES, getServiceCharts, parseChartRange, type ChartRange } from "@/lib/services/charts";
 import { getServiceDetail, getServiceHeader } from "@/lib/services/queries";
 
 export const dynamic = "force-dynamic";
@@ -27,9 +34,38 @@ export default async function ServicePage({ params, searchParams }: Props) {
   const id = parseServiceId((await params).id);
   // The layout answered 404 already; this only covers a service deleted in between.
   if (id === null) notFound();
-  const detail = await getServiceDetail(id, { page: parseInstancePage((await searchParams).page) });
+  const query = await searchParams;
+  // ?rollback=kind/resource: the resource whose rollback pre-flight the form shows.
+  const focus = typeof query.rollback === "string" && query.rollback.includes("/") ? query.rollback : null;
+  const range = parseChartRange(query.chart);
+  const renderedAt = new Date();
+  const [detail, requestForm, actor, charts, alerts] = await Promise.all([
+    getServiceDetail(id, { page: parseInstancePage(query.page), now: renderedAt }),
+    getRequestFormData(id, { focus: focus ? { kind: focus.slice(0, focus.indexOf("/")), resource: focus.slice(focus.indexOf("/") + 1) } : null }),
+    currentActor(),
+    getServiceCharts(id, range, renderedAt),
+    // the open alerts of this service, per kind × resource: one grouped statement
+    getAlertBadges([id]),
+  ]);
   if (!detail) notFound();
   const { service, generatedAt: now } = detail;
+  const rangeHrefs = Object.fromEntries(
+    (Object.keys(CHART_RANGES) as ChartRange[]).map((r) => {
+      const params = new URLSearchParams();
+      if (detail.page > 1) params.set("page", String(detail.page));
+      if (r !== "14d") params.set("chart", r);
+      return [r, `/services/${service.id}${params.size ? `?${params}` : ""}`];
+    }),
+  ) as Record<ChartRange, string>;
+  const openAlerts = alerts.byService.get(service.id);
+  const serviceAlerts = openAlerts ? alertBadge(openAlerts) : null;
+  const resourceAlerts = new Map(
+    detail.columns.flatMap((c) => {
+      const badge = alerts.byResource.get(`${service.id}/${c.kind}/${c.resource}`);
+      return badge ? [[c.key, alertBadge(badge)] as const] : [];
+    }),
+  );
+  const alertsHref = `/alerts?service=${encodeURIComponent([service.environment, service.namespace, service.name].filter(Boolean).join("/"))}${openAlerts && openAlerts.firing === 0 ? "&tab=acknowledged" : ""}`;
 
   return (
     <main className="page">
@@ -44,6 +80,11 @@ export default async function ServicePage({ params, searchParams }: Props) {
       </div>
       <div className="page-head">
         <h1>{service.name}</h1>
+        {serviceAlerts ? (
+          <Link href={alertsHref} className={`badge ${serviceAlerts.tone}`} title={serviceAlerts.title} data-alert-badge>
+            {serviceAlerts.text}
+          </Link>
+        ) : null}
         <span className="muted">
           {detail.instanceCounts.live} live instances
           {detail.instanceCounts.total > detail.instanceCounts.live ? ` (${detail.instanceCounts.total - detail.instanceCounts.live} gone)` : ""} ·{" "}
@@ -51,9 +92,13 @@ export default async function ServicePage({ params, searchParams }: Props) {
         </span>
       </div>
       <div className="grid-2">
-        <ResourceSummary columns={detail.columns} />
-        <ReloadsChart data={detail.reloadsByDay} />
+        <ResourceSummary columns={detail.columns} alerts={resourceAlerts} alertsHref={alertsHref} />
+        <ReloadsChart {...charts} rangeHrefs={rangeHrefs} />
       </div>
+      <div className="grid-2">
+        <ConvergenceChart {...charts} rangeHrefs={rangeHrefs} />
+      </div>
+      {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={focus} /> : null}
       <InstanceTable
         serviceId={service.id}
         instances={detail.instances}

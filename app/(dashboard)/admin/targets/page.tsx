@@ -1,0 +1,50 @@
+import type { Metadata } from "next";
+import { AdminsOnly } from "@/components/admin/admins-only";
+import { ReloadTargetForm } from "@/components/admin/reload-target-form";
+import { ReloadTargetTable } from "@/components/admin/reload-target-table";
+import { adminFor, listReloadTargets, listServiceOptions } from "@/lib/admin/queries";
+import { currentActor } from "@/lib/auth/actor";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Reload targets · Admin" };
+
+export default async function AdminTargetsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  if (!(await adminFor("target.manage"))) return <AdminsOnly actor={await currentActor()} />;
+  const [targets, services, params] = await Promise.all([listReloadTargets(), listServiceOptions(), searchParams]);
+  const chosen = Number(typeof params.service === "string" ? params.service : NaN);
+  const now = new Date();
+  return (
+    <main>
+      <div className="page-head">
+        <div>
+          <h1>Reload targets</h1>
+          <div className="muted">
+            Where each service&apos;s approved reloads are sent: a webhook that receives a signed POST (HMAC-SHA256 of the body with
+            the target&apos;s secret, and a <code>traceparent</code>). An approved reload of a service without a target fails with “no reload target configured”.
+          </div>
+        </div>
+      </div>
+      <section className="panel" aria-label="Targets" style={{ marginBottom: 16 }}>
+        <h2>Targets ({targets.total})</h2>
+        {targets.items.length === 0 ? (
+          <div className="empty">No service has a reload target yet. Set one below: until then, approved reloads of a service fail at dispatch.</div>
+        ) : (
+          <ReloadTargetTable targets={targets.items} now={now} />
+        )}
+      </section>
+      <section className="panel" aria-label="Set a reload target" id="set-target">
+        <h2>Set a service&apos;s target</h2>
+        {services.items.length === 0 ? (
+          <div className="empty">No service has reported yet: services appear once they send their first event.</div>
+        ) : (
+          <ReloadTargetForm
+            key={Number.isSafeInteger(chosen) ? chosen : "new"}
+            services={services.items}
+            existing={Object.fromEntries(targets.items.map((t) => [t.service.id, t.url]))}
+            initialServiceId={Number.isSafeInteger(chosen) ? chosen : null}
+          />
+        )}
+      </section>
+    </main>
+  );
+}

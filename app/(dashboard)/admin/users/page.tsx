@@ -1,0 +1,42 @@
+import type { Metadata } from "next";
+import { AdminsOnly } from "@/components/admin/admins-only";
+import { CreateUserForm } from "@/components/admin/create-user-form";
+import { UserTable } from "@/components/admin/user-table";
+import { adminFor, listUsers } from "@/lib/admin/queries";
+import { currentActor } from "@/lib/auth/actor";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Users · Admin" };
+
+export default async function AdminUsersPage() {
+  const admin = await adminFor("user.manage");
+  if (!admin) return <AdminsOnly actor={await currentActor()} />;
+  const users = await listUsers();
+  const now = new Date();
+  return (
+    <main>
+      <div className="page-head">
+        <div>
+          <h1>Users and roles</h1>
+          <div className="muted">
+            Who may sign in, and what each role may do: viewers see, operators request reloads, approvers sign them off,
+            admins manage this section. Changes take effect at the person&apos;s next click.
+          </div>
+        </div>
+      </div>
+      <section className="panel" aria-label="Users" style={{ marginBottom: 16 }}>
+        <h2>Users ({users.total})</h2>
+        {users.items.length === 0 ? (
+          <div className="empty">No users yet. Create the first local user below.</div>
+        ) : (
+          <UserTable users={users.items} selfId={admin.id} now={now} />
+        )}
+        {users.total > users.items.length ? <div className="note">Showing the first {users.items.length} of {users.total}.</div> : null}
+      </section>
+      <section className="panel" aria-label="Create a local user">
+        <h2>Create a local user</h2>
+        <CreateUserForm />
+      </section>
+    </main>
+  );
+}

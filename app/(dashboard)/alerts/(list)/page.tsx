@@ -1,0 +1,120 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { AlertActions } from "@/components/alerts/alert-actions";
+import { AlertSummary, DeliveryStatus } from "@/components/alerts/alert-view";
+import { AlertsLiveRefresh } from "@/components/alerts/alerts-live-refresh";
+import styles from "@/components/alerts/alerts.module.css";
+import { ALERT_TABS, alertsHref, parseAlertFilters, type AlertTab } from "@/lib/alerts/filters";
+import { ALERT_PAGE_LIMIT, getAlertStatus, listAlerts } from "@/lib/alerts/queries";
+import { alertChannelsConfigured } from "@/lib/alerts/deliver";
+import { currentActor } from "@/lib/auth/actor";
+import { RULES } from "@/lib/domain/alerts/rules";
+import { RULE_IDS, SEVERITIES } from "@/lib/domain/alerts/types";
+import { can } from "@/lib/domain/permissions";
+import { clockTimeUtc } from "@/lib/format";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Alerts" };
+
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+const TAB_TITLES: Record<AlertTab, string> = { firing: "Firing", acknowledged: "Acknowledged", resolved: "Resolved" };
+const EMPTY: Record<AlertTab, string> = {
+  firing: "Nothing is firing.",
+  acknowledged: "No alert is acknowledged and still open.",
+  resolved: "No alert has resolved yet.",
+};
+
+export default async function AlertsPage({ searchParams }: Props) {
+  const filters = parseAlertFilters(await searchParams);
+  const now = new Date();
+  const channelsConfigured = alertChannelsConfigured();
+  const [actor, list, status] = await Promise.all([currentActor(), listAlerts(filters, now), getAlertStatus()]);
+  const canAcknowledge = actor ? can(actor.role, "alert.acknowledge") : false;
+  const canSilence = actor ? can(actor.role, "alert.silence") : false;
+  const filtered = Boolean(filters.rule || filters.severity || filters.service || filters.text);
+
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Alerts</h1>
+        <AlertsLiveRefresh renderedVersion={status.version} renderedAtLabel={clockTimeUtc(now)} />
+      </div>
+      <form className="panel filters" method="get" action="/alerts" data-alert-filters>
+        {filters.tab !== "firing" ? <input type="hidden" name="tab" value={filters.tab} /> : null}
+        <label>
+          Rule
+          <select name="rule" defaultValue={filters.rule ?? ""}>
+            <option value="">any</option>
+            {RULE_IDS.map((r) => (
+              <option key={r} value={r}>
+                {RULES[r].title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Severity
+          <select name="severity" defaultValue={filters.severity ?? ""}>
+            <option value="">any</option>
+            {SEVERITIES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Service
+          <input type="search" name="service" defaultValue={filters.service ?? ""} placeholder="prod/payments/checkout" />
+        </label>
+        <label>
+          Text
+          <input type="search" name="q" defaultValue={filters.text ?? ""} placeholder="summary, resource" />
+        </label>
+        <button type="submit">Filter</button>
+        {filtered ? <Link href={alertsHref({ ...filters, rule: null, severity: null, service: null, text: null })}>Clear</Link> : null}
+      </form>
+
+      <nav className={styles.tabs} aria-label="Alert states">
+        {ALERT_TABS.map((tab) => (
+          <Link key={tab} href={alertsHref(filters, { tab })} aria-current={tab === filters.tab ? "page" : undefined} data-alert-tab={tab}>
+            {TAB_TITLES[tab]}{" "}
+            <span className="muted" data-tab-count={list.counts[tab]}>
+              ({list.counts[tab]}
+              {tab === "firing" && !filtered && status.silenced > 0 ? `, ${status.silenced} silenced` : ""})
+            </span>
+          </Link>
+        ))}
+      </nav>
+
+      <section className="panel" aria-label={`${TAB_TITLES[filters.tab]} alerts`}>
+        {list.items.length === 0 ? (
+          <p className="empty" data-alerts-empty>
+            {filtered ? "No alert matches these filters." : EMPTY[filters.tab]}
+          </p>
+        ) : (
+          <ul className={styles.list} data-alert-list={filters.tab}>
+            {list.items.map((alert) => (
+              <li key={alert.id} className={styles.item} data-alert-row={alert.id} data-alert-rule={alert.rule}>
+                <AlertSummary alert={alert} now={now} />
+                <div className={styles.side}>
+                  <DeliveryStatus deliveries={alert.deliveries} now={now} channelsConfigured={channelsConfigured} silenced={alert.silence !== null} />
+                  <AlertActions
+                    alertId={alert.id}
+                    state={alert.state}
+                    canAcknowledge={canAcknowledge}
+                    canSilence={canSilence}
+                    silenced={alert.silence !== null}
+                    hasService={alert.service !== null}
+                  />
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+        {list.truncated ? <p className="muted" style={{ padding: "8px 14px" }}>The newest {ALERT_PAGE_LIMIT} are shown; narrow the filters to see others.</p> : null}
+      </section>
+    </main>
+  );
+}

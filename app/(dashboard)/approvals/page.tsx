@@ -1,0 +1,74 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { ApprovalQueue } from "@/components/approvals/approval-queue";
+import { RequestStatusBadge } from "@/components/approvals/request-status-badge";
+import { currentActor } from "@/lib/auth/actor";
+import { signInPath } from "@/lib/auth/callback-url";
+import { can } from "@/lib/domain/permissions";
+import { relativeTime, serviceLabel, versionChange } from "@/lib/format";
+import { getApprovalQueue, getRecentRequests } from "@/lib/requests/queries";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Approvals" };
+
+export default async function ApprovalsPage() {
+  const actor = await currentActor();
+  if (!actor) redirect(signInPath("/approvals"));
+  const now = new Date();
+  const [queue, recent] = await Promise.all([getApprovalQueue(actor, now), getRecentRequests()]);
+  const deciding = can(actor.role, "request.approve");
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Approvals</h1>
+        <span className="muted">
+          {queue.length} waiting for a decision
+          {deciding ? "" : " · approvers and admins decide; you see where requests stand"}
+        </span>
+      </div>
+      <ApprovalQueue items={queue} now={now} />
+      <section className="panel" style={{ marginTop: 16 }}>
+        <h2>Recently decided or ended</h2>
+        {recent.length === 0 ? (
+          <p className="empty">No request has been decided yet.</p>
+        ) : (
+          <div className="table-wrap">
+            <table data-recent-requests>
+              <thead>
+                <tr>
+                  <th>Request</th>
+                  <th>Service</th>
+                  <th>Change</th>
+                  <th>Status</th>
+                  <th>Why</th>
+                  <th>Asked</th>
+                </tr>
+              </thead>
+              <tbody>
+                {recent.map((r) => (
+                  <tr key={r.id} data-request-row={r.id}>
+                    <td>
+                      <Link href={`/approvals/${r.id}`}>
+                        #{r.id} {r.action} {r.kind}/{r.resource}
+                      </Link>
+                    </td>
+                    <td>{serviceLabel(r.service)}</td>
+                    <td className="mono">{versionChange(r.fromVersion, r.toVersion)}</td>
+                    <td>
+                      <RequestStatusBadge status={r.status} />
+                    </td>
+                    <td className="muted">{r.statusReason ?? ""}</td>
+                    <td className="when">
+                      {relativeTime(r.requestedAt, now)} by {r.requestedBy.username}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,98 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { AuditFilters, type AuditFilterValues } from "@/components/audit/audit-filters";
+import { AuditTable } from "@/components/audit/audit-table";
+import { VerifyChainButton } from "@/components/audit/verify-chain-button";
+import { auditHref, isFiltered, parseAuditFilters, type AuditSearchParams } from "@/lib/audit/filters";
+import { auditFilterOptions, auditHead, listAuditEntries } from "@/lib/audit/queries";
+import { currentActor } from "@/lib/auth/actor";
+import { isoUtc } from "@/lib/format";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Audit log" };
+
+/** What a datetime-local box shows for an instant: UTC, to the second. */
+const boxTime = (date: Date | undefined) => (date ? date.toISOString().slice(0, 19) : undefined);
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<AuditSearchParams> }) {
+  const raw = await searchParams;
+  // Every role may read the log, but only signed in: it names people and their reasons.
+  if (!(await currentActor())) redirect(`/sign-in?callbackUrl=${encodeURIComponent(auditHref(Object.fromEntries(Object.entries(raw).filter(([, v]) => typeof v === "string")) as Record<string, string>))}`);
+  const text = (name: string) => (typeof raw[name] === "string" && raw[name] ? (raw[name] as string) : undefined);
+  const parsed = parseAuditFilters(raw);
+  const [options, head] = await Promise.all([auditFilterOptions(), auditHead()]);
+  const values: AuditFilterValues = {
+    actor: text("actor"),
+    action: text("action"),
+    outcome: text("outcome"),
+    service: text("service"),
+    subject: text("subject"),
+    from: parsed.ok ? boxTime(parsed.filters.from) : undefined,
+    to: parsed.ok ? boxTime(parsed.filters.to) : undefined,
+  };
+  const heading = (
+    <div className="page-head">
+      <div>
+        <h1>Audit log</h1>
+        <div className="muted">
+          Every attempted action, allowed or not, newest first. Entries are append-only and hash-chained: verify finds the first one changed or removed.
+        </div>
+        {head ? (
+          <div className="muted" style={{ fontSize: 12, marginTop: 4 }} data-chain-head={head.id}>
+            Chain head #{head.id} at {isoUtc(head.at)}: <span className="mono">{head.hash}</span> (copy it somewhere outside this database to anchor the chain)
+          </div>
+        ) : null}
+      </div>
+      <VerifyChainButton />
+    </div>
+  );
+  if (!parsed.ok) {
+    return (
+      <main className="page">
+        {heading}
+        <AuditFilters values={values} actions={options.actions} actors={options.actors} />
+        <div className="panel empty" role="alert" data-filter-error={parsed.parameter}>
+          <h2 style={{ border: 0 }}>These filters cannot be used</h2>
+          <p className="error-text">{parsed.message}</p>
+          <a href="/audit">Clear the filters</a>
+        </div>
+      </main>
+    );
+  }
+  const { filters } = parsed;
+  const page = await listAuditEntries(filters);
+  const keep = { ...values, from: text("from"), to: text("to"), limit: text("limit") };
+  return (
+    <main className="page">
+      {heading}
+      <AuditFilters values={values} actions={options.actions} actors={options.actors} />
+      <section className="panel" aria-label="Audit entries">
+        {page.items.length === 0 ? (
+          <div className="empty">
+            {filters.cursor ? (
+              <>
+                No older entries. <a href={auditHref({ ...keep, cursor: null })}>Back to the newest</a>
+              </>
+            ) : isFiltered(filters) ? (
+              <>
+                No entry matches these filters. <a href="/audit">Clear the filters</a>
+              </>
+            ) : (
+              <>Nothing has been recorded yet. Every sign-in, request, approval and admin change appears here, allowed or denied.</>
+            )}
+          </div>
+        ) : (
+          <AuditTable entries={page.items} />
+        )}
+        <nav className="pager" aria-label="Pages">
+          {filters.cursor ? <a href={auditHref({ ...keep, cursor: null })}>⇤ Newest</a> : null}
+          {page.nextCursor ? (
+            <a href={auditHref({ ...keep, cursor: page.nextCursor })} rel="next">
+              Older →
+            </a>
+          ) : null}
+        </nav>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,37 @@
+"use server";
+import { formFields } from "@/lib/admin/form-data";
+import { createTokenInput, type CreateTokenInput } from "@/lib/admin/schemas";
+import { defineAction, type ActionResult } from "@/lib/auth/define-action";
+import { createIngestToken, type Scope } from "@/lib/ingest/tokens";
+
+export interface CreatedToken {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  /** the whole token: in this answer only, never stored or shown again */
+  token: string;
+}
+
+const action = defineAction({
+  permission: "token.manage",
+  input: createTokenInput,
+  run: async ({ tx, input }) => {
+    const created = await createIngestToken(input.name, input.scopes, tx);
+    return {
+      data: { id: created.id, name: input.name, prefix: created.prefix, scopes: created.scopes, token: created.token },
+      // The prefix names the token in lists and logs; the token itself is never audited.
+      audit: { subject: `ingest_token:${created.id}`, details: { prefix: created.prefix } },
+    };
+  },
+  revalidate: ["/admin/tokens"],
+});
+
+/** Makes a token with scopes ingest and/or read; the answer carries the whole token, once. */
+export async function createToken(input: CreateTokenInput): Promise<ActionResult<CreatedToken>> {
+  return action(input);
+}
+
+export async function createTokenForm(_previous: ActionResult<CreatedToken> | null, formData: FormData): Promise<ActionResult<CreatedToken>> {
+  return action(formFields(formData, ["scopes"]));
+}

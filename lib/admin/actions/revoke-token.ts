@@ -1,0 +1,40 @@
+"use server";
+import { formFields } from "@/lib/admin/form-data";
+import { revokeTokenInput, type RevokeTokenInput } from "@/lib/admin/schemas";
+import { tokenSubject } from "@/lib/admin/subjects";
+import { ActionError, defineAction, type ActionResult } from "@/lib/auth/define-action";
+import { markTokenRevoked, tokenAuth } from "@/lib/ingest/tokens";
+
+type Revoked = { id: number; name: string; prefix: string };
+
+const action = defineAction({
+  permission: "token.manage",
+  input: revokeTokenInput,
+  // Locks the row, so two admins revoking at once give one "revoked" and one "already revoked".
+  subject: (tx, input) => tokenSubject(tx, input.tokenId),
+  run: async ({ tx, input }) => {
+    const [token] = await tx.query<{ name: string; prefix: string; revoked_at: Date | null }[]>(
+      `SELECT name, prefix, revoked_at FROM ingest_token WHERE id = $1`,
+      input.tokenId,
+    );
+    if (!token || !(await markTokenRevoked(tx, input.tokenId))) {
+      throw new ActionError("conflict", `Token ${token?.prefix ?? input.tokenId} was already revoked.`);
+    }
+    return {
+      data: { id: input.tokenId, name: token.name, prefix: token.prefix },
+      audit: { details: { name: token.name, prefix: token.prefix } },
+      // After commit: forgetting it earlier would let a request in between re-cache the live row.
+      afterCommit: () => tokenAuth().forgetToken(input.tokenId),
+    };
+  },
+  revalidate: ["/admin/tokens"],
+});
+
+/** Revokes a token: refused at once by this process, by every other within INGEST_TOKEN_CACHE_SECONDS. */
+export async function revokeToken(input: RevokeTokenInput): Promise<ActionResult<Revoked>> {
+  return action(input);
+}
+
+export async function revokeTokenForm(_previous: ActionResult<Revoked> | null, formData: FormData): Promise<ActionResult<Revoked>> {
+  return action(formFields(formData));
+}

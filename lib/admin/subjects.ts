@@ -1,0 +1,21 @@
+import "server-only";
+import type { ActionSubjectInfo } from "@/lib/auth/define-action";
+import type { Sql } from "@/lib/db/client";
+
+// What each admin action acts on, loaded on the server from the id (never trusted from the
+// form) for defineAction's `subject`: null makes the action answer "not found".
+
+export async function serviceSubject(tx: Sql, serviceId: number, table: "reload_target" | "approval_policy"): Promise<ActionSubjectInfo | null> {
+  const [row] = await tx.query<{ id: number }[]>(`SELECT id FROM service WHERE id = $1`, serviceId);
+  return row ? { serviceId: row.id, subject: `${table}:${row.id}` } : null;
+}
+
+export async function userSubject(tx: Sql, userId: number): Promise<ActionSubjectInfo | null> {
+  const [row] = await tx.query<{ id: number }[]>(`SELECT id FROM app_user WHERE id = $1`, userId);
+  return row ? { subject: `user:${row.id}` } : null;
+}
+
+export async function tokenSubject(tx: Sql, tokenId: number): Promise<ActionSubjectInfo | null> {
+  const [row] = await tx.query<{ id: number }[]>(`SELECT id FROM ingest_token WHERE id = $1 FOR UPDATE`, tokenId);
+  return row ? { subject: `ingest_token:${row.id}` } : null;
+}

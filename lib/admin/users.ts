@@ -1,0 +1,122 @@
+import "server-only";
+import { ActionError } from "@/lib/auth/action-error";
+import type { Sql } from "@/lib/db/client";
+import { userChangeProblem, type UserChange } from "@/lib/domain/admin-rules";
+import { isRole, type Role } from "@/lib/domain/permissions";
+
+// Users and roles, inside the admin action's transaction. Every change that can alter who is
+// an enabled admin first takes the roster lock, then reads the enabled admins and checks
+// the last-admin guard (lib/domain/admin-rules.ts): two admins demoting or disabling each
+// other at the same instant then run one after the other, and the second one sees the
+// first one's change and is refused instead of leaving nobody in charge.
+
+/** pg advisory lock key for role and disabled changes ("rsusers" as a number). */
+const USER_ROSTER_LOCK = 0x7273757365727300n;
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  /** signs in through the OIDC issuer (role and groups re-mapped at each sign-in) */
+  oidc: boolean;
+}
+
+export async function lockUserRoster(tx: Sql): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock($1::bigint)`, USER_ROSTER_LOCK.toString());
+}
+
+/** The user as it is now, row-locked for the rest of the transaction; null when there is none. */
+export async function loadUserForUpdate(tx: Sql, userId: number): Promise<UserRecord | null> {
+  const [row] = await tx.query<{ id: number; username: string; role: string; disabled: boolean; oidc: boolean }[]>(
+    `SELECT id, username, role, disabled_at IS NOT NULL AS disabled, oidc_subject IS NOT NULL AS oidc
+     FROM app_user WHERE id = $1 FOR UPDATE`,
+    userId,
+  );
+  if (!row) return null;
+  if (!isRole(row.role)) throw new Error(`app_user ${row.id} has an unknown role`);
+  return { ...row, role: row.role };
+}
+
+async function enabledAdminIds(tx: Sql): Promise<number[]> {
+  const rows = await tx.query<{ id: number }[]>(`SELECT id FROM app_user WHERE role = 'admin' AND disabled_at IS NULL`);
+  return rows.map((r) => r.id);
+}
+
+async function guardedTarget(tx: Sql, actorId: number, userId: number, change: UserChange): Promise<UserRecord> {
+  await lockUserRoster(tx);
+  const target = await loadUserForUpdate(tx, userId);
+  if (!target) throw new ActionError("not_found", "That user no longer exists.");
+  const problem = userChangeProblem({ actorId, target, change, enabledAdminIds: await enabledAdminIds(tx) });
+  if (problem) throw new ActionError("conflict", problem);
+  return target;
+}
+
+export interface NewLocalUser {
+  username: string;
+  displayName: string;
+  role: Role;
+  groups: string[];
+  passwordHash: string;
+}
+
+export async function insertLocalUser(tx: Sql, user: NewLocalUser): Promise<{ id: number }> {
+  const [row] = await tx.query<{ id: number }[]>(
+    `INSERT INTO app_user (username, display_name, role, groups, password_hash)
+     VALUES ($1, $2, $3, $4::text[], $5)
+     ON CONFLICT (username) DO NOTHING RETURNING id`,
+    user.username,
+    user.displayName,
+    user.role,
+    user.groups,
+    user.passwordHash,
+  );
+  if (!row) {
+    throw new ActionError("conflict", `The username “${user.username}” is taken.`, { username: ["This username is taken: choose another."] });
+  }
+  return row;
+}
+
+export interface UserChangeResult {
+  username: string;
+  before: { role: Role; disabled: boolean };
+  after: { role: Role; disabled: boolean };
+}
+
+export async function changeUserRole(tx: Sql, actorId: number, userId: number, role: Role): Promise<UserChangeResult> {
+  const target = await guardedTarget(tx, actorId, userId, { kind: "role", role });
+  await tx.execute(`UPDATE app_user SET role = $2 WHERE id = $1`, userId, role);
+  return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role, disabled: target.disabled } };
+}
+
+export async function setUserDisabled(tx: Sql, actorId: number, userId: number, disabled: boolean): Promise<UserChangeResult> {
+  const target = await guardedTarget(tx, actorId, userId, { kind: disabled ? "disable" : "enable" });
+  // Keep the first disabled_at when disabling twice: it says since when.
+  await tx.execute(
+    `UPDATE app_user SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) ELSE NULL END WHERE id = $1`,
+    userId,
+    disabled,
+  );
+  return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role: target.role, disabled } };
+}
+
+export async function changeUserGroups(tx: Sql, userId: number, groups: string[]): Promise<{ username: string; before: string[]; after: string[] }> {
+  const [row] = await tx.query<{ username: string; groups: string[] }[]>(
+    `SELECT username, groups FROM app_user WHERE id = $1 FOR UPDATE`,
+    userId,
+  );
+  if (!row) throw new ActionError("not_found", "That user no longer exists.");
+  await tx.execute(`UPDATE app_user SET groups = $2::text[] WHERE id = $1`, userId, groups);
+  return { username: row.username, before: row.groups, after: groups };
+}
+
+/** Sets a local user's password hash; users of the OIDC issuer have no password here. */
+export async function setUserPasswordHash(tx: Sql, userId: number, passwordHash: string): Promise<{ username: string }> {
+  const target = await loadUserForUpdate(tx, userId);
+  if (!target) throw new ActionError("not_found", "That user no longer exists.");
+  if (target.oidc) {
+    throw new ActionError("conflict", `${target.username} signs in through the OIDC issuer: their password is kept there, not here.`);
+  }
+  await tx.execute(`UPDATE app_user SET password_hash = $2 WHERE id = $1`, userId, passwordHash);
+  return { username: target.username };
+}

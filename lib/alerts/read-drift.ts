@@ -1,0 +1,55 @@
+import "server-only";
+import type { Sql } from "@/lib/db/client";
+import { driftCondition, driftingCells, type DriftCell, type DriftPair } from "@/lib/domain/alerts/drift";
+import type { RuleParams } from "@/lib/domain/alerts/rules";
+import type { AlertCondition } from "@/lib/domain/alerts/types";
+import { liveSince } from "@/lib/domain/drift";
+import { compositeKey } from "@/lib/domain/keys";
+import type { VersionAggregate } from "@/lib/domain/matrix";
+import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
+import { loadServiceRefs, serviceOr } from "./services";
+
+// Drift alerts read exactly what the matrix reads: the fleet's drift candidates through the
+// matrix's own grouping (lib/fleet/pair-groups.ts), judged by assessResourceDrift. Only the
+// cells it says drift are read again, pair by pair, to name their instances.
+
+export async function readDriftConditions(q: Sql, now: Date, params: RuleParams<"drift">): Promise<AlertCondition[]> {
+  const policy = driftPolicy();
+  const candidates = await loadFleetDriftCandidates(q, null, undefined, now, policy);
+  const desiredByCell = new Map(candidates.desired.map((d) => [compositeKey(d.serviceId, d.kind, d.resource), d]));
+  const groupsByCell = new Map<string, VersionAggregate[]>();
+  for (const g of candidates.groups) {
+    const key = compositeKey(g.serviceId, g.kind, g.resource);
+    const list = groupsByCell.get(key);
+    if (list) list.push(g);
+    else groupsByCell.set(key, [g]);
+  }
+  const services = await loadServiceRefs(q, candidates.groups.map((g) => g.serviceId));
+  const cells: DriftCell[] = [...groupsByCell].map(([key, groups]) => {
+    const first = groups[0]!;
+    const desired = desiredByCell.get(key);
+    return { service: serviceOr(services, first.serviceId), kind: first.kind, resource: first.resource, groups, desired: desired ? { version: desired.version, setAt: desired.setAt } : null };
+  });
+  const drifting = driftingCells(cells, now, policy);
+  if (drifting.length === 0) return [];
+
+  const rows = await q.query<{ service_id: number; kind: string; resource: string; instance: string; version: string | null; last_phase_at: Date }[]>(
+    `SELECT st.service_id, st.kind, st.resource, i.instance_key AS instance, st.version, st.last_phase_at
+     FROM unnest($1::int[], $2::text[], $3::text[]) AS c(service_id, kind, resource)
+     JOIN instance_state st ON st.service_id = c.service_id AND st.kind = c.kind AND st.resource = c.resource
+     JOIN instance i ON i.id = st.instance_id
+     WHERE st.last_phase_at >= $4::timestamptz`,
+    drifting.map((c) => c.service.id),
+    drifting.map((c) => c.kind),
+    drifting.map((c) => c.resource),
+    liveSince(now, policy.staleMs).toISOString(),
+  );
+  const pairsByCell = new Map<string, DriftPair[]>();
+  for (const r of rows) {
+    const key = compositeKey(r.service_id, r.kind, r.resource);
+    const list = pairsByCell.get(key) ?? [];
+    list.push({ instance: r.instance, version: r.version, lastReportAt: r.last_phase_at });
+    pairsByCell.set(key, list);
+  }
+  return drifting.map((cell) => driftCondition(cell, pairsByCell.get(compositeKey(cell.service.id, cell.kind, cell.resource)) ?? [], now, policy.staleMs, params));
+}

@@ -1,0 +1,174 @@
+import "server-only";
+import type { Sql } from "@/lib/db/client";
+import type { InstanceError } from "@/lib/domain/alerts/normalise-error";
+import {
+  failureRatioConditions,
+  OPEN_RELOAD_STATUSES,
+  reloadFailureConditions,
+  stormConditions,
+  stuckConditions,
+  type ReloadRow,
+} from "@/lib/domain/alerts/reloads";
+import type { RuleParams } from "@/lib/domain/alerts/rules";
+import type { AlertCondition } from "@/lib/domain/alerts/types";
+import { loadServiceRefs, serviceOr } from "./services";
+
+// Reads of the reload read model for the failure, stuck and storm rules. Every query is
+// bounded by an index on `reload` (last_event_at, status, first_event_at) and a window, and
+// the per-instance reads only touch the reloads those found.
+
+const MIN = 60_000;
+const FINAL_PHASES = ["acked", "applied", "nacked", "failed", "rolled_back"];
+
+interface ReloadSqlRow {
+  key: string;
+  reload_id: string;
+  service_id: number;
+  kind: string;
+  resource: string;
+  from_version: string | null;
+  to_version: string | null;
+  initiator: string | null;
+  status: string;
+  targets: number;
+  succeeded: number;
+  nacked: number;
+  failed: number;
+  started_at: Date | null;
+  dispatched_at: Date | null;
+  expired_at: Date | null;
+  last_error_at: Date | null;
+  superseded: boolean;
+  superseded_by_success: boolean;
+}
+
+const RELOAD_COLUMNS = `r.id::text AS key, r.reload_id, r.service_id, r.kind, r.resource, r.from_version, r.to_version, r.initiator, r.status,
+  r.instances_targeted AS targets, r.instances_succeeded AS succeeded, r.instances_nacked AS nacked, r.instances_failed AS failed,
+  r.started_at, r.dispatched_at, r.expired_at, r.last_error_at,
+  EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource AND n.first_event_at > r.first_event_at) AS superseded,
+  EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource AND n.first_event_at > r.first_event_at AND n.status = 'succeeded') AS superseded_by_success`;
+
+async function toReloadRows(q: Sql, rows: ReloadSqlRow[]): Promise<ReloadRow[]> {
+  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
+  return rows.map((r) => ({
+    key: r.key,
+    reloadId: r.reload_id,
+    service: serviceOr(services, r.service_id),
+    kind: r.kind,
+    resource: r.resource,
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    initiator: r.initiator,
+    status: r.status,
+    targets: r.targets,
+    succeeded: r.succeeded,
+    nacked: r.nacked,
+    failed: r.failed,
+    startedAt: r.started_at,
+    dispatchedAt: r.dispatched_at,
+    expiredAt: r.expired_at,
+    lastErrorAt: r.last_error_at,
+    superseded: r.superseded,
+    supersededBySuccess: r.superseded_by_success,
+  }));
+}
+
+export async function readFailureConditions(q: Sql, now: Date, params: RuleParams<"reload_failures">): Promise<AlertCondition[]> {
+  const since = new Date(now.getTime() - params.lookbackMinutes * MIN).toISOString();
+  const ratioSince = new Date(now.getTime() - params.ratioWindowMinutes * MIN).toISOString();
+  const [failing, ratios] = await Promise.all([
+    q.query<ReloadSqlRow[]>(
+      `SELECT ${RELOAD_COLUMNS} FROM reload r
+       WHERE r.last_event_at >= $1::timestamptz AND r.instances_nacked + r.instances_failed > 0 AND r.last_error_at >= $1::timestamptz`,
+      since,
+    ),
+    // completed_at ≤ last_event_at, so the indexed bound keeps every reload finished in the window
+    q.query<{ service_id: number; finished: number; failed: number }[]>(
+      `SELECT service_id, count(*)::int AS finished,
+              count(*) FILTER (WHERE status IN ('failed', 'partially_failed', 'rolled_back'))::int AS failed
+       FROM reload
+       WHERE last_event_at >= $1::timestamptz AND completed_at >= $1::timestamptz AND completed_at <= $2::timestamptz
+         AND status IN ('succeeded', 'failed', 'partially_failed', 'rolled_back')
+       GROUP BY service_id HAVING count(*) >= $3`,
+      ratioSince,
+      now.toISOString(),
+      params.ratioMinReloads,
+    ),
+  ]);
+  const reloads = await toReloadRows(q, failing);
+  const errorsByReload = new Map<string, InstanceError[]>();
+  if (reloads.length > 0) {
+    const errors = await q.query<{ key: string; instance: string; error: string | null }[]>(
+      `SELECT ri.reload_key::text AS key, i.instance_key AS instance, ri.error
+       FROM reload_instance ri JOIN instance i ON i.id = ri.instance_id
+       WHERE ri.reload_key = ANY($1::bigint[]) AND ri.phase IN ('nacked', 'failed')
+       -- The first instance to fail gives each group's example message; a fixed order keeps the
+       -- alert's summary the same from one evaluation to the next.
+       ORDER BY ri.phase_at, i.instance_key`,
+      reloads.map((r) => r.key),
+    );
+    for (const e of errors) errorsByReload.set(e.key, [...(errorsByReload.get(e.key) ?? []), { instance: e.instance, error: e.error }]);
+  }
+  const ratioServices = await loadServiceRefs(q, ratios.map((r) => r.service_id));
+  return [
+    ...reloadFailureConditions(reloads, errorsByReload, now, params),
+    ...failureRatioConditions(ratios.map((r) => ({ service: serviceOr(ratioServices, r.service_id), finished: r.finished, failed: r.failed })), params),
+  ];
+}
+
+export async function readStuckConditions(q: Sql, now: Date, params: RuleParams<"reload_stuck">): Promise<AlertCondition[]> {
+  const waitingSince = new Date(now.getTime() - params.ackWithinMinutes * MIN).toISOString();
+  const expiredSince = new Date(now.getTime() - params.lookbackMinutes * MIN).toISOString();
+  const rows = await q.query<ReloadSqlRow[]>(
+    `SELECT ${RELOAD_COLUMNS} FROM reload r
+     WHERE r.status = ANY($1::text[]) AND coalesce(r.dispatched_at, r.started_at) <= $2::timestamptz
+     UNION ALL
+     SELECT ${RELOAD_COLUMNS} FROM reload r
+     WHERE r.status = 'expired' AND r.expired_at >= $3::timestamptz`,
+    [...OPEN_RELOAD_STATUSES],
+    waitingSince,
+    expiredSince,
+  );
+  const reloads = await toReloadRows(q, rows);
+  const silentByReload = new Map<string, string[]>();
+  if (reloads.length > 0) {
+    const silent = await q.query<{ key: string; instance: string }[]>(
+      `SELECT ri.reload_key::text AS key, i.instance_key AS instance
+       FROM reload_instance ri JOIN instance i ON i.id = ri.instance_id
+       WHERE ri.reload_key = ANY($1::bigint[]) AND ri.targeted AND (ri.phase IS NULL OR ri.phase <> ALL($2::text[]))
+       ORDER BY ri.reload_key, i.instance_key`,
+      reloads.map((r) => r.key),
+      FINAL_PHASES,
+    );
+    for (const s of silent) {
+      const list = silentByReload.get(s.key) ?? [];
+      if (list.length < 100) list.push(s.instance);
+      silentByReload.set(s.key, list);
+    }
+  }
+  return stuckConditions(reloads, silentByReload, now, params);
+}
+
+export async function readStormConditions(q: Sql, now: Date, params: RuleParams<"reload_storm">): Promise<AlertCondition[]> {
+  const rows = await q.query<{ service_id: number; kind: string; resource: string; reloads: number; recent: { key: string; reloadId: string; status: string; at: string }[] }[]>(
+    `SELECT service_id, kind, resource, count(*)::int AS reloads,
+            (array_agg(json_build_object('key', id::text, 'reloadId', reload_id, 'status', status, 'at', first_event_at) ORDER BY first_event_at DESC))[1:5] AS recent
+     FROM reload
+     WHERE first_event_at >= $1::timestamptz AND first_event_at <= $2::timestamptz
+     GROUP BY service_id, kind, resource HAVING count(*) > $3`,
+    new Date(now.getTime() - params.windowMinutes * MIN).toISOString(),
+    now.toISOString(),
+    params.maxReloads,
+  );
+  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
+  return stormConditions(
+    rows.map((r) => ({
+      service: serviceOr(services, r.service_id),
+      kind: r.kind,
+      resource: r.resource,
+      reloads: r.reloads,
+      recent: r.recent.map((x) => ({ key: x.key, reloadId: x.reloadId, status: x.status, at: new Date(x.at) })),
+    })),
+    params,
+  );
+}

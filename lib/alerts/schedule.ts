@@ -1,0 +1,79 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { evaluateAlerts, type EvaluationResult } from "./evaluate";
+import { PROCESS_OWNER, takeLease } from "./lease";
+import { onAlertNudge } from "./nudge";
+
+// Who evaluates, and when (docs/adr/0014-alerts.md). Every process runs this loop; one of
+// them holds the evaluation lease (a row in alert_cursor, taken and renewed with one
+// statement on the database's clock) and evaluates every ALERT_EVAL_INTERVAL_SECONDS, and
+// soon after ingest nudges it. A lease rather than a session advisory lock: holding a lock
+// means holding a connection, and the embedded database has only one. A leader that dies
+// is replaced once its lease runs out (three intervals). evaluateAlerts' own write lock
+// keeps a pass that overlaps a lease hand-over harmless.
+
+const LEASE = "evaluation-lease";
+/** Ingest's nudges within this window make one evaluation. */
+const NUDGE_DEBOUNCE_MS = 1_000;
+
+/** Takes or renews the lease for `leaseMs`; true when this process holds it now. */
+export async function takeEvaluationLease(leaseMs: number, owner = PROCESS_OWNER): Promise<boolean> {
+  return takeLease(LEASE, leaseMs, owner);
+}
+
+export interface AlertSchedule {
+  stop(): void;
+}
+
+export function startAlertEvaluation(options: { intervalMs?: number; onResult?: (r: EvaluationResult) => void } = {}): AlertSchedule {
+  const intervalMs = options.intervalMs ?? env().ALERT_EVAL_INTERVAL_SECONDS * 1000;
+  if (intervalMs <= 0) return { stop() {} };
+  const leaseMs = 3 * intervalMs;
+  let leader = false;
+  let running = false;
+  let again = false;
+  let nudged: NodeJS.Timeout | null = null;
+
+  const tick = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        leader = await takeEvaluationLease(leaseMs);
+        if (!leader) break;
+        const result = await evaluateAlerts();
+        options.onResult?.(result);
+        if (result.errors.length > 0) console.error(`[alerts] evaluation finished with problems: ${result.errors.join("; ")}`);
+      } while (again);
+    } catch (error) {
+      console.error("[alerts] evaluation failed (tried again next interval):", (error as Error).message);
+    } finally {
+      running = false;
+    }
+  };
+
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  const first = setTimeout(() => void tick(), Math.min(intervalMs, 4_000));
+  first.unref();
+  const unregister = onAlertNudge(() => {
+    if (!leader || nudged) return;
+    nudged = setTimeout(() => {
+      nudged = null;
+      void tick();
+    }, NUDGE_DEBOUNCE_MS);
+    nudged.unref();
+  });
+  return {
+    stop() {
+      clearInterval(timer);
+      clearTimeout(first);
+      if (nudged) clearTimeout(nudged);
+      unregister();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// The audit log's filters, as the /audit page's URL and the CSV export take them: every
+// parameter is checked and a bad one is named (an auditor who mistypes a filter must see
+// that, not a quietly unfiltered log). Pure: no I/O.
+import {
+  checkParameterNames,
+  checkRange,
+  enumListParameter,
+  InvalidParameter,
+  isBigintKey,
+  limitParameter,
+  parseParameters,
+  textParameter,
+} from "@/lib/query-params";
+import type { AuditOutcome } from "./audit-log";
+
+export const AUDIT_OUTCOMES = ["allowed", "denied", "invalid", "failed"] as const satisfies readonly AuditOutcome[];
+export const AUDIT_DEFAULT_LIMIT = 50;
+export const AUDIT_MAX_LIMIT = 200;
+
+export interface AuditFilters {
+  /** the actor's username, exactly ("system" for entries the app writes itself) */
+  actor?: string;
+  /** an action name, exactly: "request.approve" */
+  action?: string;
+  outcome?: AuditOutcome[];
+  /** a service's name, in any environment */
+  service?: string;
+  /** what was acted on, exactly: "reload_request:12" */
+  subject?: string;
+  /** entries at or after this instant */
+  from?: Date;
+  /** entries before this instant */
+  to?: Date;
+  /** entries older than this id (the last one of the previous page) */
+  cursor?: string;
+  limit: number;
+}
+
+export type AuditSearchParams = Record<string, string | string[] | undefined>;
+
+export type ParsedAuditFilters = { ok: true; filters: AuditFilters } | { ok: false; parameter: string; message: string };
+
+const TEXT_PARAMETERS = ["actor", "action", "service", "subject"] as const;
+export const AUDIT_PARAMETERS = [...TEXT_PARAMETERS, "outcome", "from", "to", "cursor", "limit"] as const;
+const MAX_TEXT = 256;
+// A date (UTC), or a date and time with Z or an offset; the page's datetime-local boxes send
+// "2026-11-21T14:03" without a zone, which is read as UTC, as the boxes say.
+const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+export function parseAuditFilters(searchParams: AuditSearchParams | URLSearchParams): ParsedAuditFilters {
+  const params = searchParams instanceof URLSearchParams ? searchParams : toParams(searchParams);
+  return parseParameters(() => parse(params));
+}
+
+function toParams(searchParams: AuditSearchParams): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(searchParams)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) params.append(name, v);
+  }
+  return params;
+}
+
+function parse(params: URLSearchParams): AuditFilters {
+  checkParameterNames(params, AUDIT_PARAMETERS);
+  // An empty value means "no filter": a GET form sends its empty boxes.
+  const value = (name: string) => params.get(name)?.trim() || undefined;
+  const filters: AuditFilters = { limit: AUDIT_DEFAULT_LIMIT };
+  for (const name of TEXT_PARAMETERS) {
+    const text = value(name);
+    if (text !== undefined) filters[name] = textParameter(name, text, MAX_TEXT);
+  }
+  const outcome = value("outcome");
+  if (outcome !== undefined) filters.outcome = enumListParameter("outcome", outcome, AUDIT_OUTCOMES, "an outcome");
+  for (const name of ["from", "to"] as const) {
+    const text = value(name);
+    if (text !== undefined) filters[name] = parseInstant(name, text);
+  }
+  checkRange(filters.from, filters.to);
+  const limit = value("limit");
+  if (limit !== undefined) filters.limit = limitParameter(limit, AUDIT_MAX_LIMIT);
+  const cursor = value("cursor");
+  if (cursor !== undefined) {
+    if (!isEntryId(cursor)) throw new InvalidParameter("cursor", "an entry id (a positive whole number); start again without it");
+    filters.cursor = cursor;
+  }
+  return filters;
+}
+
+/** An audit entry id as the database holds it (a positive 64-bit integer, in decimal). */
+export function isEntryId(text: string): boolean {
+  return isBigintKey(text);
+}
+
+function parseInstant(name: string, text: string): Date {
+  let normalised = text;
+  if (text.length === 10) normalised = `${text}T00:00:00Z`;
+  else if (!/(?:Z|[+-]\d{2}:?\d{2})$/i.test(text)) normalised = `${text}Z`;
+  const instant = INSTANT.test(text) ? new Date(normalised) : null;
+  if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1 || instant.getUTCFullYear() > 9999) {
+    throw new InvalidParameter(name, "a date (2026-11-21, UTC) or a time (2026-11-21T14:03:07Z; without a zone it is UTC)");
+  }
+  return instant;
+}
+
+/** The URL of /audit (or the export) with these parameters, empty ones left out, in a stable order. */
+export function auditHref(params: Partial<Record<(typeof AUDIT_PARAMETERS)[number], string | null | undefined>>, base = "/audit"): string {
+  const query = new URLSearchParams();
+  for (const name of AUDIT_PARAMETERS) {
+    const value = params[name];
+    if (value) query.set(name, value);
+  }
+  const text = query.toString();
+  return text ? `${base}?${text}` : base;
+}
+
+/** True when any filter narrows the log (paging does not). */
+export function isFiltered(filters: AuditFilters): boolean {
+  return Boolean(filters.actor || filters.action || filters.outcome?.length || filters.service || filters.subject || filters.from || filters.to);
+}

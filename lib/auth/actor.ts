@@ -1,0 +1,34 @@
+import "server-only";
+import { getServerSession } from "next-auth";
+import { sql } from "@/lib/db/client";
+import { isRole, type Role } from "@/lib/domain/permissions";
+import { authOptions } from "./options";
+
+// The signed-in person, as the database says now: the session names the user, and the role,
+// groups and disabled flag are read from app_user on every action, so a role change or a
+// disabled account takes effect at once rather than when the session expires.
+
+export interface Actor {
+  id: number;
+  username: string;
+  displayName: string;
+  role: Role;
+  groups: string[];
+}
+
+export async function actorById(id: number): Promise<Actor | null> {
+  const [row] = await sql().query<{ id: number; username: string; display_name: string; role: string; groups: string[] }[]>(
+    `SELECT id, username, display_name, role, groups FROM app_user WHERE id = $1 AND disabled_at IS NULL`,
+    id,
+  );
+  if (!row || !isRole(row.role)) return null;
+  return { id: row.id, username: row.username, displayName: row.display_name || row.username, role: row.role, groups: row.groups };
+}
+
+/** The caller of the current server action or page request; null when signed out or disabled. */
+export async function currentActor(): Promise<Actor | null> {
+  const session = await getServerSession(authOptions);
+  const id = Number((session?.user as { id?: unknown } | undefined)?.id);
+  if (!Number.isSafeInteger(id) || id <= 0) return null;
+  return actorById(id);
+}

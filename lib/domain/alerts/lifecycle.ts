@@ -1,0 +1,64 @@
+// An alert's lifecycle (issue 8 §2): firing → acknowledged → resolved. One evaluation's
+// conditions are diffed against the open alerts by fingerprint: a new fingerprint opens an
+// alert, a known one updates it (an acknowledged alert stays acknowledged while it fires),
+// and an open alert whose condition is gone resolves. Only rules evaluated in this pass may
+// resolve alerts, so a rule whose read failed does not resolve everything it had open. Pure.
+import type { AlertCondition, AlertState, RuleId, Severity, StoredAlert } from "./types";
+
+export interface AlertPlan {
+  toOpen: AlertCondition[];
+  /** open alerts still seen; `changed` when what they say (summary, details, labels, link, severity) moved */
+  toUpdate: { alert: StoredAlert; condition: AlertCondition; changed: boolean }[];
+  toResolve: StoredAlert[];
+}
+
+export function planAlertChanges(
+  open: StoredAlert[],
+  conditions: AlertCondition[],
+  evaluated: ReadonlySet<RuleId>,
+  severityOf: (rule: RuleId) => Severity,
+): AlertPlan {
+  const seen = new Map<string, AlertCondition>();
+  for (const c of conditions) if (!seen.has(c.fingerprint)) seen.set(c.fingerprint, c);
+  const openByFingerprint = new Map(open.map((a) => [a.fingerprint, a]));
+  const plan: AlertPlan = { toOpen: [], toUpdate: [], toResolve: [] };
+  for (const [fp, condition] of seen) {
+    const alert = openByFingerprint.get(fp);
+    if (!alert) plan.toOpen.push(condition);
+    else plan.toUpdate.push({ alert, condition, changed: saysSomethingNew(alert, condition, severityOf(condition.rule)) });
+  }
+  for (const alert of open) {
+    if (!seen.has(alert.fingerprint) && evaluated.has(alert.rule)) plan.toResolve.push(alert);
+  }
+  return plan;
+}
+
+function saysSomethingNew(alert: StoredAlert, c: AlertCondition, severity: Severity): boolean {
+  return (
+    alert.summary !== c.summary ||
+    alert.link !== c.link ||
+    alert.severity !== severity ||
+    canonical(alert.details) !== canonical(c.details) ||
+    canonical(alert.labels) !== canonical(c.labels)
+  );
+}
+
+/** JSON with object keys sorted, as jsonb stores them (its key order is not insertion order). */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+export type AcknowledgeDecision = { ok: true; changed: boolean } | { ok: false; reason: string };
+
+/** Acknowledging: a firing alert becomes acknowledged; acknowledging again changes nothing; a resolved one is over. */
+export function acknowledge(state: AlertState): AcknowledgeDecision {
+  if (state === "firing") return { ok: true, changed: true };
+  if (state === "acknowledged") return { ok: true, changed: false };
+  return { ok: false, reason: "This alert has already resolved." };
+}

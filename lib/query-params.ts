@@ -1,0 +1,72 @@
+// Parsing a list page's URL filters (the reloads list and read API, the audit log): the same
+// refusals everywhere, each naming the parameter, so a bad link gets a 400 that says what to fix.
+
+export class InvalidParameter extends Error {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type ParsedParameters<T> = { ok: true; filters: T } | { ok: false; parameter: string; message: string };
+
+/** Runs a parser that throws InvalidParameter, and turns the refusal into a result. */
+export function parseParameters<T>(parse: () => T): ParsedParameters<T> {
+  try {
+    return { ok: true, filters: parse() };
+  } catch (error) {
+    if (error instanceof InvalidParameter) return { ok: false, parameter: error.parameter, message: `${error.parameter}: ${error.message}` };
+    throw error;
+  }
+}
+
+/** Refuses unknown parameters and repeated ones. */
+export function checkParameterNames(params: URLSearchParams, known: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    if (!known.includes(name)) throw new InvalidParameter(shorten(name), `unknown parameter; use ${known.join(", ")}`);
+    if (seen.has(name)) throw new InvalidParameter(name, "given more than once");
+    seen.add(name);
+  }
+}
+
+/** A free-text filter: bounded, no control characters. */
+export function textParameter(name: string, text: string, maxLength: number): string {
+  if (text.length > maxLength) throw new InvalidParameter(name, `at most ${maxLength} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new InvalidParameter(name, "control characters are not allowed");
+  return text;
+}
+
+/** A comma-separated list of known values, deduplicated; `noun` names one value in the refusal ("a status"). */
+export function enumListParameter<T extends string>(name: string, text: string, allowed: readonly T[], noun: string): T[] {
+  const values = text.split(",").map((v) => v.trim());
+  const unknown = values.find((v) => !(allowed as readonly string[]).includes(v));
+  if (unknown !== undefined) {
+    throw new InvalidParameter(name, `"${shorten(unknown)}" is not ${noun}; use one or more (comma-separated) of ${allowed.join(", ")}`);
+  }
+  return [...new Set(values)] as T[];
+}
+
+/** A page size from 1 to `max`. */
+export function limitParameter(text: string, max: number): number {
+  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new InvalidParameter("limit", `a whole number from 1 to ${max}`);
+  return Number(text);
+}
+
+/** from ≤ to, when both are given. */
+export function checkRange(from: Date | undefined, to: Date | undefined): void {
+  if (from && to && from > to) throw new InvalidParameter("from", "must not be after to");
+}
+
+const MAX_BIGINT = 9223372036854775807n;
+
+/** A positive 64-bit integer in decimal, as bigserial keys are written. */
+export function isBigintKey(text: string): boolean {
+  return /^[1-9]\d{0,18}$/.test(text) && BigInt(text) <= MAX_BIGINT;
+}
+
+export function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

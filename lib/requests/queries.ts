@@ -1,0 +1,315 @@
+import "server-only";
+import { loadResourceNow } from "@/lib/approvals/change";
+import { sql } from "@/lib/db/client";
+import { approverRefusal, DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-state";
+import type { RequestScope } from "@/lib/domain/canary";
+import { fromVersionOf } from "@/lib/domain/change-hash";
+import { assessResourceDrift, type DriftAssessment } from "@/lib/domain/drift";
+import { authorize, type Caller } from "@/lib/domain/permissions";
+import { proposeRollback, rollbackPreflight, type Preflight, type ReloadHistoryEntry, type RollbackProposal } from "@/lib/domain/rollback";
+import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
+
+// Reads for requesting reloads and rollbacks and for the approvals queue (issue 7 §3, §4).
+// What the form offers (resources, versions, live instances, drift, the rollback proposal
+// and its pre-flight) is read as the fleet is now; the server checks it all again on submit.
+
+export interface RequestableResource {
+  key: string;
+  kind: string;
+  resource: string;
+  desired: string | null;
+  /** the version a request would move from (desired, else what most live instances run) */
+  from: string | null;
+  liveInstances: number;
+  /** versions known for it, newest first (targets and sources of its reloads, versions running) */
+  versions: string[];
+  drift: Pick<DriftAssessment, "drifting" | "reasons" | "offDesired" | "versionCount">;
+  rollback: RollbackProposal;
+  /** a request for it still waiting or on its way */
+  openRequest: { id: string; status: string } | null;
+}
+
+export interface RequestFormData {
+  service: { id: number; environment: string; namespace: string; name: string };
+  resources: RequestableResource[];
+  policy: ApprovalPolicyRule;
+  /** the pre-flight of the rollback proposal for the focused resource */
+  preflight: { key: string; preflight: Preflight; shown: number; total: number } | null;
+}
+
+const VERSIONS_PER_RESOURCE = 20;
+const HISTORY_LIMIT = 1000;
+const PREFLIGHT_ROWS = 200;
+
+export async function getRequestFormData(serviceId: number, options: { focus?: { kind: string; resource: string } | null; now?: Date } = {}): Promise<RequestFormData | null> {
+  const now = options.now ?? new Date();
+  const q = sql();
+  const [service] = await q.query<RequestFormData["service"][]>(`SELECT id, environment, namespace, name FROM service WHERE id = $1`, serviceId);
+  if (!service) return null;
+  const policy = driftPolicy();
+  const [groups, desiredRows, versions, history, open, policyRows] = await Promise.all([
+    loadPairGroups(q, [serviceId], now, policy),
+    q.query<{ kind: string; resource: string; version: string; reload_id: string; set_at: Date }[]>(
+      `SELECT kind, resource, version, reload_id, set_at FROM desired_version WHERE service_id = $1`,
+      serviceId,
+    ),
+    q.query<{ kind: string; resource: string; version: string }[]>(
+      `SELECT kind, resource, version FROM (
+         SELECT kind, resource, to_version AS version, first_event_at AS at FROM reload WHERE service_id = $1 AND to_version IS NOT NULL
+         UNION ALL SELECT kind, resource, from_version, first_event_at FROM reload WHERE service_id = $1 AND from_version IS NOT NULL
+         UNION ALL SELECT kind, resource, version, since FROM instance_state WHERE service_id = $1 AND version IS NOT NULL
+       ) v GROUP BY kind, resource, version ORDER BY max(at) DESC NULLS LAST`,
+      serviceId,
+    ),
+    q.query<{ kind: string; resource: string; reload_id: string; from_version: string | null; to_version: string | null; instances_succeeded: number; first_event_at: Date }[]>(
+      `SELECT kind, resource, reload_id, from_version, to_version, instances_succeeded, first_event_at FROM reload
+       WHERE service_id = $1 ORDER BY first_event_at DESC LIMIT ${HISTORY_LIMIT}`,
+      serviceId,
+    ),
+    q.query<{ id: string; kind: string; resource: string; status: string }[]>(
+      `SELECT id::text, kind, resource, status FROM reload_request
+       WHERE service_id = $1 AND status IN ('pending_approval', 'approved', 'dispatching', 'canary') ORDER BY id DESC`,
+      serviceId,
+    ),
+    q.query<{ required_approvals: number; required_group: string | null }[]>(`SELECT required_approvals, required_group FROM approval_policy WHERE service_id = $1`, serviceId),
+  ]);
+
+  const keyOf = (r: { kind: string; resource: string }) => `${r.kind}/${r.resource}`;
+  const byKey = new Map<string, typeof groups>();
+  for (const g of groups) (byKey.get(keyOf(g)) ?? byKey.set(keyOf(g), []).get(keyOf(g))!).push(g);
+  const desiredByKey = new Map(desiredRows.map((d) => [keyOf(d), d]));
+  const versionsByKey = new Map<string, string[]>();
+  for (const v of versions) {
+    const list = versionsByKey.get(keyOf(v)) ?? versionsByKey.set(keyOf(v), []).get(keyOf(v))!;
+    if (list.length < VERSIONS_PER_RESOURCE) list.push(v.version);
+  }
+  const historyByKey = new Map<string, ReloadHistoryEntry[]>();
+  for (const h of history) {
+    const list = historyByKey.get(keyOf(h)) ?? historyByKey.set(keyOf(h), []).get(keyOf(h))!;
+    list.push({ reloadId: h.reload_id, fromVersion: h.from_version, toVersion: h.to_version, acked: h.instances_succeeded, at: h.first_event_at });
+  }
+  const openByKey = new Map<string, { id: string; status: string }>();
+  for (const o of open) if (!openByKey.has(keyOf(o))) openByKey.set(keyOf(o), { id: o.id, status: o.status });
+
+  const resources: RequestableResource[] = [...byKey.keys()].sort().map((key) => {
+    const cell = byKey.get(key)!;
+    const d = desiredByKey.get(key) ?? null;
+    const drift = assessResourceDrift(cell, d ? { version: d.version, setAt: d.set_at } : null, now, policy);
+    const live = cell.filter((g) => g.lastReportAt.getTime() >= now.getTime() - policy.staleMs);
+    // The rule the request itself uses, over the live groups' instances.
+    const from = fromVersionOf(d?.version ?? null, live.flatMap((g) => Array<string | null>(g.instances).fill(g.version)));
+    return {
+      key,
+      kind: cell[0]!.kind,
+      resource: cell[0]!.resource,
+      desired: d?.version ?? null,
+      from,
+      liveInstances: live.reduce((n, g) => n + g.instances, 0),
+      versions: versionsByKey.get(key) ?? [],
+      drift: { drifting: drift.drifting, reasons: drift.reasons, offDesired: drift.offDesired, versionCount: drift.versionCount },
+      rollback: proposeRollback(d ? { version: d.version, reloadId: d.reload_id, setAt: d.set_at } : null, historyByKey.get(key) ?? []),
+      openRequest: openByKey.get(key) ?? null,
+    };
+  });
+
+  const focusKey = options.focus ? keyOf(options.focus) : resources.find((r) => r.rollback)?.key;
+  const focused = resources.find((r) => r.key === focusKey);
+  let preflight: RequestFormData["preflight"] = null;
+  if (focused?.rollback) {
+    const fleet = await loadResourceNow(q, { serviceId, kind: focused.kind, resource: focused.resource }, { now });
+    const acked = await q.query<{ instance_key: string }[]>(
+      `SELECT DISTINCT i.instance_key FROM reload_event e JOIN instance i ON i.id = e.instance_id
+       WHERE e.service_id = $1 AND e.kind = $2 AND e.resource = $3 AND e.phase IN ('acked', 'applied') AND e.to_version = $4`,
+      serviceId,
+      focused.kind,
+      focused.resource,
+      focused.rollback.version,
+    );
+    const full = rollbackPreflight(focused.rollback.version, fleet.instances, new Set(acked.map((a) => a.instance_key)));
+    preflight = { key: focused.key, preflight: { ...full, rows: full.rows.slice(0, PREFLIGHT_ROWS) }, shown: Math.min(PREFLIGHT_ROWS, full.rows.length), total: full.rows.length };
+  }
+  const p = policyRows[0];
+  return { service, resources, policy: p ? { required: p.required_approvals, group: p.required_group } : DEFAULT_POLICY, preflight };
+}
+
+export interface RequestSummary {
+  id: string;
+  reloadId: string;
+  action: "reload" | "rollback";
+  service: { id: number; environment: string; namespace: string; name: string };
+  kind: string;
+  resource: string;
+  fromVersion: string | null;
+  toVersion: string;
+  scope: RequestScope;
+  targets: number;
+  canary: string[];
+  reason: string;
+  requestedBy: { id: number; username: string };
+  requestedAt: Date;
+  expiresAt: Date;
+  status: string;
+  statusReason: string | null;
+  policy: ApprovalPolicyRule;
+  decisions: { approver: string; approverId: number; decision: "approved" | "rejected"; comment: string; decidedAt: Date }[];
+}
+
+interface RequestRow {
+  id: string;
+  reload_id: string;
+  action: "reload" | "rollback";
+  service_id: number;
+  environment: string;
+  namespace: string;
+  name: string;
+  kind: string;
+  resource: string;
+  from_version: string | null;
+  to_version: string;
+  scope: RequestScope;
+  target_count: number;
+  canary: string[];
+  reason: string;
+  requested_by: number;
+  requester: string;
+  requested_at: Date;
+  expires_at: Date;
+  status: string;
+  status_reason: string | null;
+  required_approvals: number;
+  required_group: string | null;
+}
+
+const REQUEST_SELECT = `SELECT r.id::text, r.reload_id, r.action, r.service_id, s.environment, s.namespace, s.name, r.kind, r.resource,
+       r.from_version, r.to_version, r.scope, cardinality(r.targets) AS target_count, r.canary, r.reason, r.requested_by,
+       u.username AS requester, r.requested_at, r.expires_at, r.status, r.status_reason, r.required_approvals, r.required_group
+  FROM reload_request r JOIN service s ON s.id = r.service_id JOIN app_user u ON u.id = r.requested_by`;
+
+async function withDecisions(rows: RequestRow[]): Promise<RequestSummary[]> {
+  if (rows.length === 0) return [];
+  const decisions = await sql().query<{ request_id: string; approver_id: number; username: string; decision: "approved" | "rejected"; comment: string; decided_at: Date }[]>(
+    `SELECT a.request_id::text, a.approver_id, u.username, a.decision, a.comment, a.decided_at
+     FROM approval a JOIN app_user u ON u.id = a.approver_id WHERE a.request_id = ANY($1::bigint[]) ORDER BY a.decided_at`,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    reloadId: r.reload_id,
+    action: r.action,
+    service: { id: r.service_id, environment: r.environment, namespace: r.namespace, name: r.name },
+    kind: r.kind,
+    resource: r.resource,
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    scope: r.scope,
+    targets: r.target_count,
+    canary: r.canary,
+    reason: r.reason,
+    requestedBy: { id: r.requested_by, username: r.requester },
+    requestedAt: r.requested_at,
+    expiresAt: r.expires_at,
+    status: r.status,
+    statusReason: r.status_reason,
+    policy: { required: r.required_approvals, group: r.required_group },
+    decisions: decisions
+      .filter((d) => d.request_id === r.id)
+      .map((d) => ({ approver: d.username, approverId: d.approver_id, decision: d.decision, comment: d.comment, decidedAt: d.decided_at })),
+  }));
+}
+
+export interface QueueItem extends RequestSummary {
+  /** the resource's drift now, by the one drift rule */
+  drift: Pick<DriftAssessment, "drifting" | "reasons" | "offDesired" | "versionCount" | "livePairs">;
+  /** whether this person may decide it, and if not, why (their own, their role, the group) */
+  decidable: { allowed: true } | { allowed: false; reason: string; own: boolean };
+}
+
+const QUEUE_LIMIT = 200;
+
+/** Pending requests, oldest first (they expire first), with what each changes and where the fleet stands. */
+export async function getApprovalQueue(viewer: Caller & { groups: readonly string[] }, now = new Date()): Promise<QueueItem[]> {
+  const rows = await sql().query<RequestRow[]>(`${REQUEST_SELECT} WHERE r.status = 'pending_approval' ORDER BY r.requested_at, r.id LIMIT ${QUEUE_LIMIT}`);
+  const requests = await withDecisions(rows);
+  const serviceIds = [...new Set(requests.map((r) => r.service.id))];
+  const policy = driftPolicy();
+  const q = sql();
+  const [groups, desired] = await Promise.all([
+    loadPairGroups(q, serviceIds, now, policy),
+    q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
+      `SELECT service_id, kind, resource, version, set_at FROM desired_version WHERE service_id = ANY($1::int[])`,
+      serviceIds,
+    ),
+  ]);
+  return requests.map((r) => {
+    const cell = groups.filter((g) => g.serviceId === r.service.id && g.kind === r.kind && g.resource === r.resource);
+    const d = desired.find((x) => x.service_id === r.service.id && x.kind === r.kind && x.resource === r.resource);
+    const drift = assessResourceDrift(cell, d ? { version: d.version, setAt: d.set_at } : null, now, policy);
+    const role = authorize(viewer, "request.approve", { requestedBy: r.requestedBy.id });
+    const group = role.allowed ? approverRefusal(r.policy, r.requestedBy.id, { id: viewer.id, groups: viewer.groups }) : null;
+    const decidable: QueueItem["decidable"] = !role.allowed
+      ? { allowed: false, reason: role.reason, own: r.requestedBy.id === viewer.id }
+      : group
+        ? { allowed: false, reason: group, own: false }
+        : { allowed: true };
+    return {
+      ...r,
+      drift: { drifting: drift.drifting, reasons: drift.reasons, offDesired: drift.offDesired, versionCount: drift.versionCount, livePairs: drift.livePairs },
+      decidable,
+    };
+  });
+}
+
+/** Requests decided or ended lately, for the queue page's "recently" list. */
+export async function getRecentRequests(limit = 20): Promise<RequestSummary[]> {
+  const rows = await sql().query<RequestRow[]>(`${REQUEST_SELECT} WHERE r.status <> 'pending_approval' ORDER BY r.updated_at DESC, r.id DESC LIMIT $1`, limit);
+  return withDecisions(rows);
+}
+
+export interface RequestDetail extends RequestSummary {
+  targetKeys: string[];
+  changeHash: string;
+  /** the reload's page, once its events are on the timeline */
+  reloadKey: string | null;
+  dispatchAttempts: { stage: string; attempt: number; outcome: string; httpStatus: number | null; error: string | null; startedAt: Date }[];
+}
+
+export async function getRequestDetail(requestId: string): Promise<RequestDetail | null> {
+  if (!/^\d{1,18}$/.test(requestId)) return null;
+  const q = sql();
+  const rows = await q.query<(RequestRow & { targets: string[]; change_hash: string })[]>(
+    `${REQUEST_SELECT.replace("SELECT r.id::text,", "SELECT r.id::text, r.targets, r.change_hash,")} WHERE r.id = $1::bigint`,
+    requestId,
+  );
+  const [summary] = await withDecisions(rows);
+  if (!summary) return null;
+  const [reload, attempts] = await Promise.all([
+    q.query<{ id: string }[]>(`SELECT id::text FROM reload WHERE service_id = $1 AND reload_id = $2`, summary.service.id, summary.reloadId),
+    q.query<{ stage: string; attempt: number; outcome: string; http_status: number | null; error: string | null; started_at: Date }[]>(
+      `SELECT stage, attempt, outcome, http_status, error, started_at FROM dispatch_attempt WHERE request_id = $1::bigint ORDER BY id`,
+      requestId,
+    ),
+  ]);
+  return {
+    ...summary,
+    targetKeys: rows[0]!.targets,
+    changeHash: rows[0]!.change_hash,
+    reloadKey: reload[0]?.id ?? null,
+    dispatchAttempts: attempts.map((a) => ({ stage: a.stage, attempt: a.attempt, outcome: a.outcome, httpStatus: a.http_status, error: a.error, startedAt: a.started_at })),
+  };
+}
+
+/** Requests waiting for a decision, for the header's badge. */
+export async function countPendingRequests(): Promise<number> {
+  const [row] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM reload_request WHERE status = 'pending_approval'`);
+  return row?.n ?? 0;
+}
+
+/** The request behind a reload (its page links to it), if the reload was asked for in the app. */
+export async function getRequestForReload(serviceId: number, reloadId: string): Promise<{ id: string; status: string } | null> {
+  const [row] = await sql().query<{ id: string; status: string }[]>(
+    `SELECT id::text, status FROM reload_request WHERE service_id = $1 AND reload_id = $2`,
+    serviceId,
+    reloadId,
+  );
+  return row ?? null;
+}

@@ -1,0 +1,66 @@
+import "server-only";
+import type PgBoss from "pg-boss";
+import { advanceDispatch } from "@/lib/dispatch/advance";
+import { boss, resetBoss } from "./boss";
+import { ingestControlEvents } from "./control-events";
+import { onWake } from "./queue";
+
+// The job worker (docs/adr/0013-job-queue.md): once per process, from instrumentation.ts (or
+// scripts/worker.ts). pg-boss polls each queue every second and fetches with FOR UPDATE SKIP
+// LOCKED, so every process may run it and no job runs twice at once; wakeWorker() makes it
+// poll now. pg-boss's own maintenance (expiring jobs whose worker died, deleting old ones)
+// runs in one process at a time under its advisory lock.
+
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+const globalForWorker = globalThis as unknown as { reloadscopeWorker?: Promise<Worker> };
+
+export interface WorkerOptions {
+  pollingIntervalSeconds?: number;
+}
+
+export function startWorker(options: WorkerOptions = {}): Promise<Worker> {
+  globalForWorker.reloadscopeWorker ??= start(options).catch((error) => {
+    globalForWorker.reloadscopeWorker = undefined;
+    throw error;
+  });
+  return globalForWorker.reloadscopeWorker;
+}
+
+async function start(options: WorkerOptions): Promise<Worker> {
+  const queue = boss();
+  queue.on("error", (error: Error) => console.error("[worker] job queue error:", error.message));
+  await queue.start();
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
+  const ids: string[] = [];
+  ids.push(
+    await queue.work<{ events?: unknown }>("control-events", { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
+      await ingestControlEvents(job!.data);
+    }),
+  );
+  ids.push(
+    await queue.work<{ requestId: string }>("dispatch", { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
+      await advanceDispatch(String(job!.data.requestId));
+    }),
+  );
+  const unregister = onWake(() => {
+    for (const id of ids) queue.notifyWorker(id);
+  });
+  return {
+    async stop() {
+      unregister();
+      await stopBoss(queue);
+      globalForWorker.reloadscopeWorker = undefined;
+      resetBoss();
+    },
+  };
+}
+
+async function stopBoss(queue: PgBoss): Promise<void> {
+  // Graceful: jobs under way finish first (a delivery is not cut off mid-POST).
+  await queue.stop({ graceful: true, wait: true, timeout: 20_000 }).catch((error: Error) => {
+    console.error("[worker] stopping the job queue:", error.message);
+  });
+}

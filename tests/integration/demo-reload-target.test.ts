@@ -1,0 +1,100 @@
+// The demo's simulated reload endpoint: only with the demo fleet, only signed deliveries, and
+// a delivery becomes received … acked per instance through the ingest path, in its trace.
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, test } from "vitest";
+import { POST } from "@/app/api/demo/reload-target/route";
+import { sql } from "@/lib/db/client";
+import { nackDraw } from "@/lib/demo/simulated-target";
+import { signBody, traceparent, type WebhookBody } from "@/lib/dispatch/webhook";
+import { resetEnvCache } from "@/lib/env";
+import { setTarget, TARGET_SECRET, waitFor } from "../support/dispatch-fixtures";
+import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
+import { useTestDatabase } from "../support/use-database";
+
+process.env.SECRETS_KEY ??= randomBytes(32).toString("base64");
+
+useTestDatabase();
+
+const INSTANCES = ["checkout-api-1", "checkout-api-2"];
+
+function body(reloadId: string): WebhookBody {
+  return {
+    reloadId,
+    service: { environment: "prod", namespace: "payments", name: "checkout-api" },
+    kind: "config",
+    resource: "routes.yaml",
+    fromVersion: "v1",
+    toVersion: "v2",
+    scope: { mode: "all", stage: "all", instances: INSTANCES },
+    requestedBy: "olga",
+    approvedBy: ["abe"],
+  };
+}
+
+function post(text: string, headers: Record<string, string>) {
+  return POST(new Request("http://127.0.0.1/api/demo/reload-target", { method: "POST", body: text, headers: { "content-type": "application/json", ...headers } }));
+}
+
+function withDemo(values: Record<string, string>) {
+  Object.assign(process.env, values);
+  resetEnvCache();
+}
+
+afterEach(() => {
+  withDemo({ DEMO_FLEET: "0", DEMO_NACK_RATE: "0.1" });
+});
+
+describe("the simulated reload endpoint", () => {
+  test("answers 404 without the demo fleet", async () => {
+    withDemo({ DEMO_FLEET: "0" });
+    const text = JSON.stringify(body("rl-demo-0"));
+    expect((await post(text, { "x-reloadscope-signature": signBody(text, TARGET_SECRET) })).status).toBe(404);
+  });
+
+  test("refuses a delivery whose signature does not match (401), and bad JSON (400)", async () => {
+    withDemo({ DEMO_FLEET: "1" });
+    await acceptEvents(INSTANCES.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(1) })));
+    await setTarget("http://127.0.0.1:1/api/demo/reload-target");
+    const text = JSON.stringify(body("rl-demo-1"));
+    expect((await post(text, { "x-reloadscope-signature": signBody(text, "another secret") })).status).toBe(401);
+    expect((await post(text, {})).status).toBe(401);
+    expect((await post("{not json", { "x-reloadscope-signature": signBody("{not json", TARGET_SECRET) })).status).toBe(400);
+  });
+
+  test("a signed delivery: 202, then received … acked per instance in the delivery's trace; the NACK rate picks by hash", async () => {
+    withDemo({ DEMO_FLEET: "1", DEMO_NACK_RATE: "0" });
+    await acceptEvents(INSTANCES.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(1) })));
+    await setTarget("http://127.0.0.1:1/api/demo/reload-target");
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const text = JSON.stringify(body("rl-demo-2"));
+    const response = await post(text, { "x-reloadscope-signature": signBody(text, TARGET_SECRET), traceparent: traceparent(traceId, "00f067aa0ba902b7") });
+    expect(response.status).toBe(202);
+    const rows = await waitFor("both instances to ack", async () => {
+      const r = await sql().query<{ instance_key: string; phase: string; trace_id: string | null }[]>(
+        `SELECT i.instance_key, e.phase, e.trace_id FROM reload_event e JOIN instance i ON i.id = e.instance_id
+         WHERE e.reload_id = 'rl-demo-2' ORDER BY e.occurred_at, e.id`,
+      );
+      return r.filter((x) => x.phase === "acked").length === INSTANCES.length ? r : null;
+    });
+    for (const instance of INSTANCES) {
+      expect(rows.filter((r) => r.instance_key === instance).map((r) => r.phase)).toEqual(["received", "parsed", "validated", "applied", "acked"]);
+    }
+    expect(new Set(rows.map((r) => r.trace_id))).toEqual(new Set([traceId]));
+    // Reproducible: the draw is a pure function of reloadId + instance.
+    expect(nackDraw("rl-demo-2", INSTANCES[0]!)).toBe(nackDraw("rl-demo-2", INSTANCES[0]!));
+    expect(nackDraw("rl-demo-2", INSTANCES[0]!)).not.toBe(nackDraw("rl-demo-2", INSTANCES[1]!));
+  });
+
+  test("with DEMO_NACK_RATE=1 every instance refuses with a realistic error", async () => {
+    withDemo({ DEMO_FLEET: "1", DEMO_NACK_RATE: "1" });
+    await acceptEvents(INSTANCES.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(1) })));
+    await setTarget("http://127.0.0.1:1/api/demo/reload-target");
+    const text = JSON.stringify(body("rl-demo-3"));
+    expect((await post(text, { "x-reloadscope-signature": signBody(text, TARGET_SECRET) })).status).toBe(202);
+    const nacks = await waitFor("both instances to NACK", async () => {
+      const r = await sql().query<{ error: string }[]>(`SELECT error FROM reload_event WHERE reload_id = 'rl-demo-3' AND phase = 'nacked'`);
+      return r.length === INSTANCES.length ? r : null;
+    });
+    expect(nacks.every((n) => n.error.length > 10)).toBe(true);
+  });
+});

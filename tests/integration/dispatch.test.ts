@@ -1,0 +1,244 @@
+// Dispatch through the real job worker (pg-boss over the app's pool) to a local webhook
+// receiver: signatures and trace context, retries with backoff as rows and timeline events,
+// canary then rest, a canary NACK that stops the rest, and a service without a target.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { sql, transaction } from "@/lib/db/client";
+import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
+import { parseTraceparent } from "@/lib/dispatch/webhook";
+import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
+import { startWorker, type Worker } from "@/lib/worker/worker";
+import {
+  approvedRequest,
+  requestStatus,
+  seedUsers,
+  setTarget,
+  startWebhookReceiver,
+  waitFor,
+  type WebhookReceiver,
+} from "../support/dispatch-fixtures";
+import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
+import { useTestDatabase } from "../support/use-database";
+
+process.env.SECRETS_KEY = randomBytes(32).toString("base64");
+// Short enough that three attempts take well under a second; the schedule's shape is what is checked.
+process.env.DISPATCH_RETRY_BASE_MS = "40";
+process.env.CANARY_CHECK_MS = "100";
+process.env.DISPATCH_TIMEOUT_MS = "3000";
+
+useTestDatabase();
+
+const INSTANCES = ["checkout-api-1", "checkout-api-2", "checkout-api-3", "checkout-api-4"];
+let worker: Worker;
+let receiver: WebhookReceiver | undefined;
+
+beforeAll(async () => {
+  worker = await startWorker({ pollingIntervalSeconds: 0.5 });
+});
+afterAll(async () => {
+  await worker?.stop();
+});
+beforeEach(async () => {
+  // Jobs of the previous test would act on rows that are gone (or ingest their events anew).
+  await sql().execute(`DELETE FROM pgboss.job`);
+  await acceptEvents(INSTANCES.map((instance) => event({ instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));
+});
+
+async function dispatch(requestId: string) {
+  await transaction((tx) => enqueueJob(tx, "dispatch", { requestId }));
+  wakeWorker();
+}
+
+async function attempts(requestId: string) {
+  return sql().query<{ id: string; stage: string; attempt: number; outcome: string; http_status: number | null; started_at: Date; next_attempt_at: Date | null; traceparent: string }[]>(
+    `SELECT id::text, stage, attempt, outcome, http_status, started_at, next_attempt_at, traceparent FROM dispatch_attempt WHERE request_id = $1 ORDER BY id`,
+    requestId,
+  );
+}
+
+async function timeline(reloadId: string) {
+  return sql().query<{ id: string; phase: string; error: string | null; trace_id: string | null; attributes: Record<string, unknown> }[]>(
+    `SELECT id, phase, error, trace_id, attributes FROM reload_event WHERE reload_id = $1 AND instance_id IS NULL ORDER BY occurred_at, id`,
+    reloadId,
+  );
+}
+
+/** A service's answer: 202, then its instances report (NACKing the ones `nack` names). */
+function reportAs(nack: (stage: string) => number) {
+  return (_n: number, body: Parameters<typeof simulatedEvents>[0]) => ({
+    status: 202,
+    after: () => reportSimulatedReload(simulatedEvents(body, null, new Date(Date.now() - 5_000), nack(body.scope.stage))),
+  });
+}
+
+describe("dispatch", () => {
+  test("a failing target is retried with backoff; every attempt is a row and a timeline event, signed, in one trace", async () => {
+    const users = await seedUsers();
+    const acks = reportAs(() => 0);
+    receiver = await startWebhookReceiver((n, body) => (n <= 2 ? { status: 503 } : acks(n, body)));
+    try {
+      await setTarget(receiver.url);
+      const request = await approvedRequest(users, { targets: INSTANCES, from: "v1", to: "v2" });
+      await dispatch(request.id);
+      await waitFor("the request to succeed", async () => (await requestStatus(request.id)).status === "succeeded");
+
+      const rows = await attempts(request.id);
+      expect(rows.map((r) => [r.stage, r.attempt, r.outcome, r.http_status])).toEqual([
+        ["all", 1, "failed", 503],
+        ["all", 2, "failed", 503],
+        ["all", 3, "delivered", 202],
+      ]);
+      // Backoff doubles (with ±25 % jitter): the second retry waits longer than the first could.
+      const gap1 = rows[0]!.next_attempt_at!.getTime() - rows[0]!.started_at.getTime();
+      const gap2 = rows[1]!.next_attempt_at!.getTime() - rows[1]!.started_at.getTime();
+      expect(gap1).toBeGreaterThanOrEqual(30);
+      expect(gap2).toBeGreaterThanOrEqual(60);
+      expect(rows[1]!.started_at.getTime()).toBeGreaterThanOrEqual(rows[0]!.next_attempt_at!.getTime());
+
+      expect(receiver.deliveries).toHaveLength(3);
+      expect(receiver.deliveries.every((d) => d.signatureValid)).toBe(true);
+      const traces = receiver.deliveries.map((d) => parseTraceparent(d.traceparent));
+      expect(traces.every((t) => t !== null)).toBe(true);
+      expect(new Set(traces.map((t) => t!.traceId)).size).toBe(1);
+      expect(new Set(traces.map((t) => t!.spanId)).size).toBe(3);
+      expect(receiver.deliveries.map((d) => d.deliveryId)).toEqual(rows.map((r) => r.id));
+      const body = receiver.deliveries[2]!.body;
+      expect(body).toMatchObject({
+        reloadId: request.reloadId,
+        service: { environment: "prod", namespace: "payments", name: "checkout-api" },
+        kind: "config",
+        resource: "routes.yaml",
+        fromVersion: "v1",
+        toVersion: "v2",
+        scope: { mode: "all", stage: "all", instances: INSTANCES },
+        requestedBy: "olga",
+        approvedBy: ["abe"],
+      });
+
+      const events = await waitFor("the three attempts on the timeline", async () => {
+        const e = await timeline(request.reloadId);
+        return e.length >= 3 ? e : null;
+      });
+      expect(events.map((e) => e.id)).toEqual([
+        `rsreq-${request.id}-dispatch-all-1-failed`,
+        `rsreq-${request.id}-dispatch-all-2-failed`,
+        `rsreq-${request.id}-dispatch-all-3`,
+      ]);
+      expect(events[0]!.error).toContain("HTTP 503");
+      expect(events[2]!.phase).toBe("dispatched");
+      expect(events[2]!.attributes).toMatchObject({ "dispatch.attempt": 3, "http.status_code": 202 });
+      expect(new Set(events.map((e) => e.trace_id))).toEqual(new Set([traces[0]!.traceId]));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test("canary: the rest is sent only after the canary acked, and the request follows the reload to succeeded", async () => {
+    const users = await seedUsers();
+    receiver = await startWebhookReceiver(reportAs(() => 0));
+    try {
+      await setTarget(receiver.url);
+      const request = await approvedRequest(users, { targets: INSTANCES, canary: [INSTANCES[0]!], from: "v1", to: "v2" });
+      await dispatch(request.id);
+      await waitFor("the request to succeed", async () => (await requestStatus(request.id)).status === "succeeded");
+
+      expect(receiver.deliveries.map((d) => [d.body.scope.stage, d.body.scope.instances])).toEqual([
+        ["canary", [INSTANCES[0]]],
+        ["rest", INSTANCES.slice(1)],
+      ]);
+      const [canaryAck] = await sql().query<{ received_at: Date }[]>(
+        `SELECT e.received_at FROM reload_event e JOIN instance i ON i.id = e.instance_id
+         WHERE e.reload_id = $1 AND i.instance_key = $2 AND e.phase = 'acked'`,
+        request.reloadId,
+        INSTANCES[0],
+      );
+      const rows = await attempts(request.id);
+      expect(rows.map((r) => [r.stage, r.outcome])).toEqual([
+        ["canary", "delivered"],
+        ["rest", "delivered"],
+      ]);
+      // The rest went out after the canary's ack was stored, not merely after the canary's POST.
+      expect(rows[1]!.started_at.getTime()).toBeGreaterThanOrEqual(canaryAck!.received_at.getTime());
+      const [reload] = await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId);
+      expect(reload!.status).toBe("succeeded");
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test("one instance of four refuses: the reload partially failed, and so does its request (not plain failed)", async () => {
+    const users = await seedUsers();
+    receiver = await startWebhookReceiver((_n, body) => ({
+      status: 202,
+      after: async () => {
+        const start = new Date(Date.now() - 5_000);
+        const [first, ...others] = body.scope.instances;
+        // The first instance refuses (rate 1), the others ack (rate 0).
+        await reportSimulatedReload([
+          ...simulatedEvents({ ...body, scope: { ...body.scope, instances: [first!] } }, null, start, 1),
+          ...simulatedEvents({ ...body, scope: { ...body.scope, instances: others } }, null, start, 0),
+        ]);
+      },
+    }));
+    try {
+      await setTarget(receiver.url);
+      const request = await approvedRequest(users, { targets: INSTANCES, from: "v1", to: "v2" });
+      await dispatch(request.id);
+      const final = await waitFor("the request to end", async () => {
+        const s = await requestStatus(request.id);
+        return ["succeeded", "partially_failed", "failed", "rolled_back", "expired"].includes(s.status) ? s : null;
+      });
+      const [reload] = await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId);
+      expect(reload!.status).toBe("partially_failed");
+      expect(final).toMatchObject({ status: "partially_failed", status_reason: "the reload ended partially failed" });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test("canary NACK: the request fails with the canary's error and the rest is never sent", async () => {
+    const users = await seedUsers();
+    receiver = await startWebhookReceiver(reportAs((stage) => (stage === "canary" ? 1 : 0)));
+    try {
+      await setTarget(receiver.url);
+      const request = await approvedRequest(users, { targets: INSTANCES, canary: [INSTANCES[0]!], from: "v1", to: "v2" });
+      await dispatch(request.id);
+      const final = await waitFor("the request to fail", async () => {
+        const s = await requestStatus(request.id);
+        return s.status === "failed" ? s : null;
+      });
+      expect(final.status_reason).toMatch(/^canary failed: checkout-api-1 refused: /);
+      const events = await waitFor("the canary failure on the timeline", async () => {
+        const e = await timeline(request.reloadId);
+        return e.some((x) => x.id === `rsreq-${request.id}-canary-failed`) ? e : null;
+      });
+      expect(events.find((e) => e.id === `rsreq-${request.id}-canary-failed`)!.error).toMatch(/^canary failed: checkout-api-1 refused/);
+      // Nothing is left to run that could send the rest, and it was not sent.
+      const [pending] = await sql().query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'dispatch' AND state < 'completed'`,
+      );
+      expect(pending!.n).toBe(0);
+      expect(receiver.deliveries.map((d) => d.body.scope.stage)).toEqual(["canary"]);
+      expect((await attempts(request.id)).map((r) => r.stage)).toEqual(["canary"]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test("a service without a reload target: the request fails and says so, nothing is sent", async () => {
+    const users = await seedUsers();
+    const request = await approvedRequest(users, { targets: INSTANCES, from: "v1", to: "v2" });
+    await dispatch(request.id);
+    const final = await waitFor("the request to fail", async () => {
+      const s = await requestStatus(request.id);
+      return s.status === "failed" ? s : null;
+    });
+    expect(final.status_reason).toBe("no reload target configured for this service");
+    expect(await attempts(request.id)).toEqual([]);
+    const events = await waitFor("the failure on the timeline", async () => {
+      const e = await timeline(request.reloadId);
+      return e.length > 0 ? e : null;
+    });
+    expect(events.map((e) => [e.phase, e.error])).toEqual([["failed", "no reload target configured for this service"]]);
+  });
+});

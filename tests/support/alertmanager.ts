@@ -1,0 +1,128 @@
+// Debian's Alertmanager (`prometheus-alertmanager`, installed by .ci/run) for the delivery
+// tests: one process on a free 127.0.0.1 port with a temporary config whose one route sends
+// every alert to a webhook receiver the test runs, clustering off, storage in a temp dir.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { freePort, stopProcessGroup } from "@/scripts/next-server";
+
+export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_PATH ?? "/usr/bin/prometheus-alertmanager";
+
+/** An alert as Alertmanager's own API (`GET /api/v2/alerts`) lists it. */
+export interface AlertmanagerAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL?: string;
+  fingerprint: string;
+  status: { state: "active" | "suppressed" | "unprocessed"; silencedBy: string[]; inhibitedBy: string[] };
+}
+
+export interface RunningAlertmanager {
+  url: string;
+  /** `GET /api/v2/alerts`: the unresolved alerts it holds (silenced and inhibited ones too). */
+  alerts(): Promise<AlertmanagerAlert[]>;
+  /** Polls `alerts()` until `holds` is true of the list; Alertmanager takes posts in asynchronously. */
+  waitUntil(holds: (alerts: AlertmanagerAlert[]) => boolean, timeoutMs?: number): Promise<AlertmanagerAlert[]>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Alertmanager routing every alert to `webhookUrl` (with send_resolved), grouped per
+ * alert (by fingerprint) and without group waits, so a notification follows a post at once.
+ */
+export async function startAlertmanager(webhookUrl: string): Promise<RunningAlertmanager> {
+  if (!existsSync(ALERTMANAGER_BINARY)) {
+    throw new Error(
+      `Alertmanager not found at ${ALERTMANAGER_BINARY}: install it with \`apt-get update && apt-get install -y prometheus-alertmanager\` (.ci/run does this)`,
+    );
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), "rs-alertmanager-"));
+  const config = [
+    "route:",
+    "  receiver: test-webhook",
+    "  group_by: ['alertname', 'fingerprint']",
+    "  group_wait: 0s",
+    "  group_interval: 1s",
+    "  repeat_interval: 1h",
+    "receivers:",
+    "  - name: test-webhook",
+    "    webhook_configs:",
+    `      - url: ${JSON.stringify(webhookUrl)}`,
+    "        send_resolved: true",
+    "",
+  ].join("\n");
+  await writeFile(path.join(dir, "alertmanager.yml"), config);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+
+  let log = "";
+  const child: ChildProcess = spawn(
+    ALERTMANAGER_BINARY,
+    [
+      `--config.file=${path.join(dir, "alertmanager.yml")}`,
+      `--storage.path=${path.join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // An empty address turns gossip clustering off (no port of its own, no peers to wait for).
+      "--cluster.listen-address=",
+      `--web.external-url=${url}`,
+      "--log.level=warn",
+    ],
+    { detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString("utf8")).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+
+  const stop = async () => {
+    await stopProcessGroup(child, "SIGTERM", 5_000);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Alertmanager exited (code ${child.exitCode}) before it was ready:\n${log}`);
+      const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })
+        .then(async (r) => (await r.arrayBuffer(), r.ok))
+        .catch(() => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`Alertmanager was not ready within 30 s:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  // The v2 API lists the alerts Alertmanager holds unresolved: one whose endsAt has passed
+  // (a resolution) drops out of it, and the receiver gets a "resolved" notification.
+  const alerts = async () => {
+    const query = new URLSearchParams({ active: "true", silenced: "true", inhibited: "true", unprocessed: "true" });
+    const response = await fetch(`${url}/api/v2/alerts?${query}`);
+    if (!response.ok) throw new Error(`GET /api/v2/alerts answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as AlertmanagerAlert[];
+  };
+
+  return {
+    url,
+    alerts,
+    async waitUntil(holds, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const list = await alerts();
+        if (holds(list)) return list;
+        if (Date.now() > deadline) throw new Error(`Alertmanager's alerts never met the condition; it holds: ${JSON.stringify(list, null, 1)}\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    output: () => log,
+    stop,
+  };
+}
