@@ -55,7 +55,6 @@ describe("two worker processes", () => {
   concurrencyTest(
     "each stage of each approved request is delivered exactly once",
     async () => {
-      await sql().execute(`DELETE FROM pgboss.job`);
       // One resource per request: requests for one resource would invalidate each other (the
       // first to land moves the version the others were approved against).
       const resources = Array.from({ length: REQUESTS }, (_, i) => `routes-${i}.yaml`);

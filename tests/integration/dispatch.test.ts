@@ -2,7 +2,7 @@
 // receiver: signatures and trace context, retries with backoff as rows and timeline events,
 // canary then rest, a canary NACK that stops the rest, and a service without a target.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { sql, transaction } from "@/lib/db/client";
 import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
 import { parseTraceparent } from "@/lib/dispatch/webhook";
@@ -32,16 +32,15 @@ const INSTANCES = ["checkout-api-1", "checkout-api-2", "checkout-api-3", "checko
 let worker: Worker;
 let receiver: WebhookReceiver | undefined;
 
-beforeAll(async () => {
+// One worker per test, started after the database was emptied (useTestDatabase empties the
+// job queue too) and stopped before the next test empties it: a handler still running from
+// one test (a retry, a canary check) would otherwise write into tables being truncated.
+beforeEach(async () => {
+  await acceptEvents(INSTANCES.map((instance) => event({ instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));
   worker = await startWorker({ pollingIntervalSeconds: 0.5 });
 });
-afterAll(async () => {
+afterEach(async () => {
   await worker?.stop();
-});
-beforeEach(async () => {
-  // Jobs of the previous test would act on rows that are gone (or ingest their events anew).
-  await sql().execute(`DELETE FROM pgboss.job`);
-  await acceptEvents(INSTANCES.map((instance) => event({ instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));
 });
 
 async function dispatch(requestId: string) {

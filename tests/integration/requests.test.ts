@@ -26,7 +26,6 @@ let serviceId: number;
 const people: Record<"olga" | "oscar" | "abe" | "ada" | "sam", Actor> = {} as never;
 
 beforeEach(async () => {
-  await sql().execute(`DELETE FROM pgboss.job`);
   // v1 acked everywhere by a pipeline's reload: the desired version is v1.
   await acceptEvents(scopedReload(SERVICE, "rl-v1", "config", "routes.yaml", "v0", "v1", 30, Object.fromEntries(PODS.map((p) => [p, "acked"]))));
   await acceptEvents(PODS.map((instance) => event({ ...SERVICE, instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));

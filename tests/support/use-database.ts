@@ -28,6 +28,9 @@ export async function truncateAll(): Promise<void> {
   await transaction(async (tx) => {
     await tx.execute(`SET LOCAL session_replication_role = replica`);
     await tx.execute(`TRUNCATE ${tables.join(", ")} RESTART IDENTITY CASCADE`);
+    // The job queue's jobs too (its queues and schema version stay): a job a previous test or
+    // file left would act on rows that are gone, or on new rows that reuse its ids.
+    await tx.execute(`TRUNCATE pgboss.job, pgboss.archive`);
   });
 }
 
