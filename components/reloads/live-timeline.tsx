@@ -3,8 +3,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useTransition } from "react";
-import { OPEN_STATUSES } from "@/lib/domain/reload-status";
-import type { ReloadStatus } from "@/lib/domain/types";
 import { reloadKeys } from "@/lib/reloads/query-keys";
 
 const POLL_MS = 5_000;
@@ -12,12 +10,14 @@ const POLL_MS = 5_000;
 interface Progress {
   status: string;
   lastEventAt: string;
+  live: boolean;
 }
 
 /**
- * While a reload is open (in progress, dispatching…), polls its progress and re-renders the
- * page on the server when a newer event arrived. Compares two server times, never the
- * browser's clock; stops polling once the reload has ended.
+ * While a reload is live (open, or ended less than LIVE_SETTLE_MS after its last event
+ * arrived: timelineLive), polls its progress and re-renders the page on the server when a
+ * newer event arrived. Compares two server times, never the browser's clock; stops polling
+ * once the page is rendered as no longer live.
  */
 export function LiveTimeline({ reloadKey, renderedLastEventAt, open }: { reloadKey: string; renderedLastEventAt: string; open: boolean }) {
   const router = useRouter();
@@ -29,21 +29,20 @@ export function LiveTimeline({ reloadKey, renderedLastEventAt, open }: { reloadK
       if (!response.ok) throw new Error(`status ${response.status}`);
       return response.json();
     },
+    // Polls while the rendered page is live; the render that says it no longer is stops it.
     enabled: open,
-    refetchInterval: (query) => (query.state.data && !isOpen(query.state.data.status) ? false : POLL_MS),
+    refetchInterval: POLL_MS,
   });
-  const moved = progress.data !== undefined && progress.data.lastEventAt !== renderedLastEventAt;
+  // Re-render when a newer event arrived, and once more when the reload stopped being live
+  // (that render drops this badge and the polling with it).
+  const moved = progress.data !== undefined && (progress.data.lastEventAt !== renderedLastEventAt || progress.data.live !== open);
   useEffect(() => {
     if (moved) startTransition(() => router.refresh());
-  }, [moved, progress.data?.lastEventAt, router]);
+  }, [moved, progress.data?.lastEventAt, progress.data?.live, router]);
   if (!open) return null;
   return (
     <span className="muted" aria-live="polite" data-live-timeline>
       {progress.isError ? <span className="badge bad">live updates unavailable</span> : <span className="badge info">{refreshing ? "updating…" : "live"}</span>}
     </span>
   );
-}
-
-function isOpen(status: string): boolean {
-  return OPEN_STATUSES.includes(status as ReloadStatus);
 }

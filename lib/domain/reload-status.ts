@@ -216,6 +216,22 @@ export const TERMINAL_STATUSES: ReadonlySet<ReloadStatus> = new Set([
 /** Statuses whose reload is still under way (the expiry sweep reads only these). */
 export const OPEN_STATUSES: readonly ReloadStatus[] = ["pending_approval", "approved", "dispatching", "in_progress"];
 
+/**
+ * How long a reload's page keeps refreshing after the last event arrived once the reload
+ * ended: the event that ends a reload is often not its last (an instance's `applied` ends it,
+ * its `acked` follows a moment later; a slow instance's report comes after the deadline).
+ */
+export const LIVE_SETTLE_MS = 15_000;
+
+/**
+ * Whether a reload's timeline still refreshes itself: while the reload is open, and for
+ * LIVE_SETTLE_MS after its last event arrived. `msSinceLastArrival` is measured between two
+ * server times (now and the newest event's received_at), never the browser's clock.
+ */
+export function timelineLive(status: ReloadStatus, msSinceLastArrival: number | null): boolean {
+  return OPEN_STATUSES.includes(status) || (msSinceLastArrival !== null && msSinceLastArrival < LIVE_SETTLE_MS);
+}
+
 /** From the first dispatch (or the request) to the last instance's success; null until it is done. */
 export function convergenceMs(facts: ReloadFacts, counts: ReloadInstanceCounts, status: ReloadStatus): number | null {
   if (status !== "succeeded" && status !== "partially_failed") return null;

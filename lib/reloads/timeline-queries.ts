@@ -2,6 +2,7 @@ import "server-only";
 import { cache } from "react";
 import { sql, type Sql } from "@/lib/db/client";
 import { compositeKey } from "@/lib/domain/keys";
+import { timelineLive } from "@/lib/domain/reload-status";
 import type { TimelineEventInput, TimelineSpanInput, TimelineTargetInput } from "@/lib/domain/timeline";
 import type { Phase, ReloadStatus } from "@/lib/domain/types";
 import { parseReloadKey } from "./filters";
@@ -35,6 +36,8 @@ export interface TimelineReload extends ReloadChange {
   failed: number;
   rolledBack: number;
   lastError: string | null;
+  /** timelineLive: the page refreshes itself while this is true. */
+  live: boolean;
 }
 
 export interface TimelineTarget extends TimelineTargetInput {
@@ -64,6 +67,7 @@ interface ReloadDbRow extends ReloadRow {
   expired_at: Date | null;
   deadline_at: Date | null;
   last_error: string | null;
+  ms_since_last_arrival: number | null;
 }
 
 /** One reload's timeline rows, or null for a key that names no reload (malformed keys included). */
@@ -75,7 +79,8 @@ export async function getReloadTimelineData(keyText: string): Promise<ReloadTime
     `SELECT r.id::text AS key, r.reload_id, r.service_id, s.environment, s.namespace, s.name AS service, r.kind, r.resource,
             r.from_version, r.to_version, r.initiator, r.status, r.requested_at, r.approved_at, r.dispatched_at, r.started_at,
             r.first_event_at, r.last_event_at, r.completed_at, r.expired_at, r.deadline_at, r.convergence_ms::text AS convergence_ms,
-            r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back, r.last_error
+            r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back, r.last_error,
+            ${MS_SINCE_LAST_ARRIVAL} AS ms_since_last_arrival
      FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
     key,
   );
@@ -113,8 +118,13 @@ function toTimelineReload(row: ReloadDbRow): TimelineReload {
     failed: row.instances_failed,
     rolledBack: row.instances_rolled_back,
     lastError: row.last_error,
+    live: timelineLive(row.status as ReloadStatus, row.ms_since_last_arrival),
   };
 }
+
+// Milliseconds since the reload's newest event arrived, both times the database's own (for timelineLive).
+const MS_SINCE_LAST_ARRIVAL = `(SELECT (extract(epoch from now() - max(e.received_at)) * 1000)::float8
+   FROM reload_event e WHERE e.reload_id = r.reload_id AND e.service_id = r.service_id)`;
 
 // Times come as epoch milliseconds (float8): parsing thousands of timestamptz texts into Dates
 // was most of the read's cost for a 2,000-target reload; a number becomes a Date for free.
@@ -286,11 +296,23 @@ async function loadSpans(
 const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
 
 /** What a poll of a live timeline needs: whether the reload moved since the page rendered. */
-export async function getReloadProgress(keyText: string): Promise<{ status: ReloadStatus; lastEventAt: string } | null> {
+export interface ReloadProgress {
+  status: ReloadStatus;
+  lastEventAt: string;
+  /** timelineLive: the page keeps refreshing while this is true. */
+  live: boolean;
+}
+
+export async function getReloadProgress(keyText: string): Promise<ReloadProgress | null> {
   const key = parseReloadKey(keyText);
   if (key === null) return null;
-  const [row] = await sql().query<{ status: string; last_event_at: Date }[]>(`SELECT status, last_event_at FROM reload WHERE id = $1::bigint`, key);
-  return row ? { status: row.status as ReloadStatus, lastEventAt: row.last_event_at.toISOString() } : null;
+  const [row] = await sql().query<{ status: string; last_event_at: Date; ms_since_last_arrival: number | null }[]>(
+    `SELECT r.status, r.last_event_at, ${MS_SINCE_LAST_ARRIVAL} AS ms_since_last_arrival FROM reload r WHERE r.id = $1::bigint`,
+    key,
+  );
+  if (!row) return null;
+  const status = row.status as ReloadStatus;
+  return { status, lastEventAt: row.last_event_at.toISOString(), live: timelineLive(status, row.ms_since_last_arrival) };
 }
 
 export interface CellReload {

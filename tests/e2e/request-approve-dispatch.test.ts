@@ -13,6 +13,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { launchBrowser, signedInContext, signIn, watchedPage } from "../support/browser";
+import { LIVE_SETTLE_MS } from "@/lib/domain/reload-status";
 
 let browser: Browser;
 let operator: BrowserContext;
@@ -171,7 +172,9 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     // The page refreshes itself while the reload is open (LiveTimeline); no reload by the test.
     const status = page.locator("h1 .badge");
     await expect.poll(() => status.innerText(), { timeout: 120_000, interval: 500 }).toBe("succeeded");
-    await expect.poll(() => page.locator("[data-live-timeline]").count()).toBe(0);
+    // The last instance's `applied` ends the reload; its `acked` arrives after. The page keeps
+    // refreshing until LIVE_SETTLE_MS after the last event arrived, then stops by itself.
+    await expect.poll(() => page.locator("[data-live-timeline]").count(), { timeout: LIVE_SETTLE_MS + 30_000, interval: 500 }).toBe(0);
     expect(await page.locator('[data-stat="done"] b').innerText()).toBe("3 of 3");
     expect(await page.locator('[data-stat="acked"] b').innerText()).toBe("3");
     expect(await page.locator("[data-request-link]").innerText()).toBe(`request #${requestId}`);

@@ -104,8 +104,25 @@ describe("one reload's reads", () => {
     expect(await getReloadTimelineData("abc")).toBeNull();
     expect(await getReloadTimelineData("-1")).toBeNull();
     expect(await getReloadHeader(key)).toEqual({ key, reloadId: "rl-1", service: "checkout-api", environment: "prod" });
-    expect(await getReloadProgress(key)).toEqual({ status: "in_progress", lastEventAt: recent(10) });
+    expect(await getReloadProgress(key)).toEqual({ status: "in_progress", lastEventAt: recent(10), live: true });
     expect(await getReloadProgress("0")).toBeNull();
+  });
+
+  test("an ended reload stays live while its last event arrived less than LIVE_SETTLE_MS ago (arrival, not event, time)", async () => {
+    // The events happened two minutes ago but arrive now: the page must keep refreshing for
+    // the events that follow the one that ended the reload.
+    const base = Date.now() - 120_000;
+    await send([
+      event({ reloadId: "rl-done", instance: null, phase: "dispatched", toVersion: "v2", targets: ["a-1"], occurredAt: new Date(base).toISOString() }),
+      event({ reloadId: "rl-done", instance: "a-1", phase: "applied", toVersion: "v2", occurredAt: new Date(base + 10).toISOString() }),
+    ]);
+    const key = await keyOf("rl-done");
+    expect(await getReloadProgress(key)).toMatchObject({ status: "succeeded", live: true });
+    expect((await getReloadTimelineData(key))!.reload.live).toBe(true);
+    // The same events, arrived long ago: no longer live.
+    await sql().execute(`UPDATE reload_event SET received_at = received_at - interval '1 minute' WHERE reload_id = 'rl-done'`);
+    expect(await getReloadProgress(key)).toMatchObject({ status: "succeeded", live: false });
+    expect((await getReloadTimelineData(key))!.reload.live).toBe(false);
   });
 
   test("the same reloadId in another service is another reload: its events stay off this timeline", async () => {

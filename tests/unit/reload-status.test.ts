@@ -7,9 +7,11 @@ import {
   finishedCount,
   foldReloadFacts,
   instancePhaseBucket,
+  LIVE_SETTLE_MS,
   OPEN_STATUSES,
   reloadDeadline,
   TERMINAL_STATUSES,
+  timelineLive,
   type ReloadFacts,
   type ReloadInstanceCounts,
 } from "@/lib/domain/reload-status";
@@ -95,6 +97,20 @@ describe("reload lifecycle (fixture scenarios)", () => {
   test("open and terminal statuses split the statuses between them", () => {
     expect([...OPEN_STATUSES, ...TERMINAL_STATUSES].sort()).toEqual([...RELOAD_STATUSES].sort());
     for (const s of OPEN_STATUSES) expect(TERMINAL_STATUSES.has(s)).toBe(false);
+  });
+});
+
+describe("timelineLive: the reload page refreshes while the reload is open, and a while after its last event arrived", () => {
+  test.each<[string, ReloadStatus, number | null, boolean]>([
+    ["open, no event yet", "pending_approval", null, true],
+    ["open, last event long ago", "in_progress", 3_600_000, true],
+    ["ended, the ending event just arrived (an ack may follow its applied)", "succeeded", 0, true],
+    ["ended, last event just inside the settle time", "partially_failed", LIVE_SETTLE_MS - 1, true],
+    ["ended, last event exactly the settle time ago", "failed", LIVE_SETTLE_MS, false],
+    ["ended long ago", "succeeded", 3_600_000, false],
+    ["ended without any event (rejected request)", "rejected", null, false],
+  ])("%s", (_name, status, msSinceLastArrival, live) => {
+    expect(timelineLive(status, msSinceLastArrival)).toBe(live);
   });
 });
 
