@@ -1,5 +1,5 @@
 import "server-only";
-import { ActionError } from "@/lib/auth/action-error";
+import { ActionDenied, ActionError } from "@/lib/auth/action-error";
 import type { ActionOutcome } from "@/lib/auth/define-action";
 import type { Actor } from "@/lib/auth/actor";
 import type { Sql } from "@/lib/db/client";
@@ -70,7 +70,7 @@ export async function decideRequest(
   }
   const policy = { required: request.required_approvals, group: request.required_group };
   const refusal = approverRefusal(policy, request.requested_by, actor);
-  if (refusal) throw new ActionError("conflict", `Your decision cannot count: ${refusal}.`);
+  if (refusal) throw new ActionDenied(refusal);
   if (now.getTime() >= request.expires_at.getTime()) {
     throw new ActionError("conflict", "This request expired before it was decided; ask for it again if it is still wanted.", undefined, async (after) => {
       await expireRequest(after, requestId, now);

@@ -23,3 +23,15 @@ export class ActionError extends Error {
     this.name = "ActionError";
   }
 }
+
+/**
+ * A refusal on permission grounds found inside the action, once the subject is loaded and
+ * locked (an approver outside the group a service's policy names): rolled back and audited as
+ * denied, the unauthorized-attempt signal, exactly like a refusal by authorize().
+ */
+export class ActionDenied extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "ActionDenied";
+  }
+}

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { appendAudit, type AuditOutcome } from "@/lib/audit/audit-log";
 import { transaction, type Sql } from "@/lib/db/client";
 import { authorize, type Action, type ActionSubject } from "@/lib/domain/permissions";
-import { ActionError, type ActionErrorCode } from "./action-error";
+import { ActionDenied, ActionError, type ActionErrorCode } from "./action-error";
 import { currentActor, type Actor } from "./actor";
 
 export { ActionError, type ActionErrorCode };
@@ -20,8 +20,6 @@ export { ActionError, type ActionErrorCode };
 export type ActionResult<T> =
   | { ok: true; data: T }
   | { ok: false; code: ActionErrorCode; error: string; fieldErrors?: Record<string, string[]> };
-
-class Denied extends Error {}
 
 export interface ActionSubjectInfo extends ActionSubject {
   serviceId?: number | null;
@@ -84,7 +82,7 @@ export function defineAction<Schema extends z.ZodType, T>(spec: ActionSpec<Schem
         transaction(async (tx) => {
           subject = (spec.subject ? await spec.subject(tx, input) : {}) ?? notFound();
           const check = authorize(actor, spec.permission, subject);
-          if (!check.allowed) throw new Denied(check.reason);
+          if (!check.allowed) throw new ActionDenied(check.reason);
           const result = await spec.run({ tx, actor, input, subject });
           await appendAudit(tx, {
             ...auditIdentity(actor, spec.permission, "allowed"),
@@ -99,7 +97,7 @@ export function defineAction<Schema extends z.ZodType, T>(spec: ActionSpec<Schem
       for (const path of spec.revalidate ?? []) revalidate(path);
       return { ok: true, data: outcome.data };
     } catch (error) {
-      if (error instanceof Denied) {
+      if (error instanceof ActionDenied) {
         await auditAlone(actor, spec.permission, "denied", subject, { reason: error.message, input: auditInput(input) });
         return { ok: false, code: "forbidden", error: `Not allowed: ${error.message}.` };
       }

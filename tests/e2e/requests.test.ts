@@ -233,6 +233,22 @@ describe("deciding", () => {
     expect(item.slice(0, item.indexOf("</article>"))).toContain("data-own-request");
   });
 
+  test("an approver outside the group a service's policy names is refused and audited as denied (the unauthorized-attempt signal)", async () => {
+    const svc = await makeService("group");
+    // The demo users belong to no group.
+    expect(await act("admin", SAVE_POLICY, { serviceId: svc.id, requiredApprovals: 1, requiredGroup: "sre-e2e" }, "/admin/policies")).toMatchObject({ ok: true });
+    const requestId = await requestAs("operator", svc.id, "v2");
+    const before = await newestAuditId();
+    const result = await act("approver", APPROVE, { requestId, comment: "" }, "/approvals");
+    expect(result).toEqual({
+      ok: false,
+      code: "forbidden",
+      error: `Not allowed: this service's requests are decided by members of the group "sre-e2e", and you are not one.`,
+    });
+    const entry = await lastAudit("approver", "request.approve", before);
+    expect(entry).toMatchObject({ outcome: "denied", subject: `reload_request:${requestId}` });
+  });
+
   test.each([1, 2])("the approve race, policy %i: concurrent clicks give one decision per person and one approval", async (required) => {
     const svc = await makeService(`race${required}`);
     await setPolicy(svc.id, required);

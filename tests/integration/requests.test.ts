@@ -8,7 +8,7 @@ import { currentChange } from "@/lib/approvals/change";
 import { decideRequest } from "@/lib/approvals/decide-request";
 import { expireRequests } from "@/lib/approvals/expire-requests";
 import { loadRequestSubject } from "@/lib/requests/subject";
-import { ActionError } from "@/lib/auth/action-error";
+import { ActionDenied, ActionError } from "@/lib/auth/action-error";
 import type { Actor } from "@/lib/auth/actor";
 import { sql, transaction, type Sql } from "@/lib/db/client";
 import { authorize } from "@/lib/domain/permissions";
@@ -186,9 +186,10 @@ describe("deciding", () => {
   test("a group policy refuses those outside it; a rejection by a member rejects", async () => {
     await sql().execute(`INSERT INTO approval_policy (service_id, required_approvals, required_group) VALUES ($1, 1, 'sre')`, serviceId);
     const { requestId } = await made(people.olga);
-    const outsider = await decide(people.abe, requestId, "approved");
-    expect(outsider.ok).toBe(false);
-    if (!outsider.ok) expect(outsider.error.message).toBe(`Your decision cannot count: this service's requests are decided by members of the group "sre", and you are not one.`);
+    // A refusal on permission grounds (denied, the unauthorized-attempt signal), not a conflict.
+    const outsider = decide(people.abe, requestId, "approved");
+    await expect(outsider).rejects.toThrow(ActionDenied);
+    await expect(outsider).rejects.toThrow(`this service's requests are decided by members of the group "sre", and you are not one`);
     expect(await sql().query(`SELECT 1 FROM approval`)).toEqual([]);
     expect(await decide(people.sam, requestId, "rejected", "freeze week")).toMatchObject({ ok: true, value: { data: { status: "rejected", statusReason: "rejected by sam: freeze week" } } });
     expect(await jobs("dispatch")).toEqual([]);
