@@ -60,6 +60,53 @@ export function checkRange(from: Date | undefined, to: Date | undefined): void {
   if (from && to && from > to) throw new InvalidParameter("from", "must not be after to");
 }
 
+/** What a list page's URL takes: free-text filters, one comma-separated list of known values, a time range, a page size and a cursor. */
+export interface ListFilterSpec<E extends string, C> {
+  /** every parameter the list knows (others are refused) */
+  known: readonly string[];
+  text: { names: readonly string[]; maxLength: number };
+  list: { name: string; allowed: readonly E[]; noun: string };
+  /** "from" and "to", each read by the list's own instant rule */
+  instant: (name: "from" | "to", text: string) => Date;
+  limit: { default: number; max: number };
+  /** the cursor as given out by the list; throws InvalidParameter for any other text */
+  cursor: (text: string) => C;
+  /** drop white space around each value (a GET form's boxes send it as typed) */
+  trim?: boolean;
+}
+
+export interface ListFilterValues<E extends string, C> {
+  text: Record<string, string>;
+  list?: E[];
+  from?: Date;
+  to?: Date;
+  cursor?: C;
+  limit: number;
+}
+
+/** Reads a list page's URL by `spec`; an empty value means "no filter", as a GET form sends its empty boxes. Throws InvalidParameter. */
+export function parseListFilters<E extends string, C>(params: URLSearchParams, spec: ListFilterSpec<E, C>): ListFilterValues<E, C> {
+  checkParameterNames(params, spec.known);
+  const value = (name: string) => (spec.trim ? params.get(name)?.trim() : params.get(name)) || undefined;
+  const values: ListFilterValues<E, C> = { text: {}, limit: spec.limit.default };
+  for (const name of spec.text.names) {
+    const text = value(name);
+    if (text !== undefined) values.text[name] = textParameter(name, text, spec.text.maxLength);
+  }
+  const list = value(spec.list.name);
+  if (list !== undefined) values.list = enumListParameter(spec.list.name, list, spec.list.allowed, spec.list.noun);
+  for (const name of ["from", "to"] as const) {
+    const text = value(name);
+    if (text !== undefined) values[name] = spec.instant(name, text);
+  }
+  checkRange(values.from, values.to);
+  const limit = value("limit");
+  if (limit !== undefined) values.limit = limitParameter(limit, spec.limit.max);
+  const cursor = value("cursor");
+  if (cursor !== undefined) values.cursor = spec.cursor(cursor);
+  return values;
+}
+
 const MAX_BIGINT = 9223372036854775807n;
 
 /** A positive 64-bit integer in decimal, as bigserial keys are written. */

@@ -1,16 +1,7 @@
 // The audit log's filters, as the /audit page's URL and the CSV export take them: every
 // parameter is checked and a bad one is named (an auditor who mistypes a filter must see
 // that, not a quietly unfiltered log). Pure: no I/O.
-import {
-  checkParameterNames,
-  checkRange,
-  enumListParameter,
-  InvalidParameter,
-  isBigintKey,
-  limitParameter,
-  parseParameters,
-  textParameter,
-} from "@/lib/query-params";
+import { InvalidParameter, isBigintKey, parseListFilters, parseParameters } from "@/lib/query-params";
 import type { AuditOutcome } from "./audit-log";
 
 export const AUDIT_OUTCOMES = ["allowed", "denied", "invalid", "failed"] as const satisfies readonly AuditOutcome[];
@@ -62,29 +53,19 @@ function toParams(searchParams: AuditSearchParams): URLSearchParams {
 }
 
 function parse(params: URLSearchParams): AuditFilters {
-  checkParameterNames(params, AUDIT_PARAMETERS);
-  // An empty value means "no filter": a GET form sends its empty boxes.
-  const value = (name: string) => params.get(name)?.trim() || undefined;
-  const filters: AuditFilters = { limit: AUDIT_DEFAULT_LIMIT };
-  for (const name of TEXT_PARAMETERS) {
-    const text = value(name);
-    if (text !== undefined) filters[name] = textParameter(name, text, MAX_TEXT);
-  }
-  const outcome = value("outcome");
-  if (outcome !== undefined) filters.outcome = enumListParameter("outcome", outcome, AUDIT_OUTCOMES, "an outcome");
-  for (const name of ["from", "to"] as const) {
-    const text = value(name);
-    if (text !== undefined) filters[name] = parseInstant(name, text);
-  }
-  checkRange(filters.from, filters.to);
-  const limit = value("limit");
-  if (limit !== undefined) filters.limit = limitParameter(limit, AUDIT_MAX_LIMIT);
-  const cursor = value("cursor");
-  if (cursor !== undefined) {
-    if (!isEntryId(cursor)) throw new InvalidParameter("cursor", "an entry id (a positive whole number); start again without it");
-    filters.cursor = cursor;
-  }
-  return filters;
+  const { text, list, from, to, cursor, limit } = parseListFilters(params, {
+    known: AUDIT_PARAMETERS,
+    text: { names: TEXT_PARAMETERS, maxLength: MAX_TEXT },
+    list: { name: "outcome", allowed: AUDIT_OUTCOMES, noun: "an outcome" },
+    instant: parseInstant,
+    limit: { default: AUDIT_DEFAULT_LIMIT, max: AUDIT_MAX_LIMIT },
+    cursor: (value) => {
+      if (!isEntryId(value)) throw new InvalidParameter("cursor", "an entry id (a positive whole number); start again without it");
+      return value;
+    },
+    trim: true,
+  });
+  return { ...text, ...(list ? { outcome: list } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(cursor ? { cursor } : {}), limit };
 }
 
 /** An audit entry id as the database holds it (a positive 64-bit integer, in decimal). */

@@ -2,16 +2,7 @@
 // parameter is checked, and a bad one is named in the answer rather than ignored, since a
 // pipeline that mistypes a filter must not wait on the wrong reloads.
 import { RELOAD_STATUSES, type ReloadStatus } from "@/lib/domain/types";
-import {
-  checkParameterNames,
-  checkRange,
-  enumListParameter,
-  InvalidParameter,
-  isBigintKey,
-  limitParameter,
-  parseParameters,
-  textParameter,
-} from "@/lib/query-params";
+import { InvalidParameter, isBigintKey, parseListFilters, parseParameters } from "@/lib/query-params";
 
 export const RELOADS_DEFAULT_LIMIT = 50;
 export const RELOADS_MAX_LIMIT = 500;
@@ -53,30 +44,19 @@ export function parseReloadListQuery(params: URLSearchParams): ParsedReloadList 
 }
 
 function parse(params: URLSearchParams): ReloadListFilters {
-  checkParameterNames(params, PARAMETERS);
-  // An empty value means "no filter", as in the page's URLs.
-  const value = (name: string) => params.get(name) || undefined;
-  const filters: ReloadListFilters = { limit: RELOADS_DEFAULT_LIMIT };
-  for (const name of TEXT_PARAMETERS) {
-    const text = value(name);
-    if (text !== undefined) filters[name] = textParameter(name, text, MAX_TEXT);
-  }
-  const status = value("status");
-  if (status !== undefined) filters.status = enumListParameter("status", status, RELOAD_STATUSES, "a status");
-  for (const name of ["from", "to"] as const) {
-    const text = value(name);
-    if (text !== undefined) filters[name] = parseInstant(name, text);
-  }
-  checkRange(filters.from, filters.to);
-  const limit = value("limit");
-  if (limit !== undefined) filters.limit = limitParameter(limit, RELOADS_MAX_LIMIT);
-  const cursor = value("cursor");
-  if (cursor !== undefined) {
-    const decoded = decodeCursor(cursor);
-    if (!decoded) throw new InvalidParameter("cursor", "not a cursor this API gave out; start again without it");
-    filters.cursor = decoded;
-  }
-  return filters;
+  const { text, list, from, to, cursor, limit } = parseListFilters(params, {
+    known: PARAMETERS,
+    text: { names: TEXT_PARAMETERS, maxLength: MAX_TEXT },
+    list: { name: "status", allowed: RELOAD_STATUSES, noun: "a status" },
+    instant: parseInstant,
+    limit: { default: RELOADS_DEFAULT_LIMIT, max: RELOADS_MAX_LIMIT },
+    cursor: (value) => {
+      const decoded = decodeCursor(value);
+      if (!decoded) throw new InvalidParameter("cursor", "not a cursor this API gave out; start again without it");
+      return decoded;
+    },
+  });
+  return { ...text, ...(list ? { status: list } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(cursor ? { cursor } : {}), limit };
 }
 
 function parseInstant(name: string, text: string): Date {
