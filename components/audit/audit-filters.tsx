@@ -1,3 +1,4 @@
+import { plainOptions, SelectFilter, TextFilter } from "@/components/filters/filter-fields";
 import { AUDIT_OUTCOMES, auditHref } from "@/lib/audit/filters";
 
 export interface AuditFilterValues {
@@ -18,44 +19,11 @@ export function AuditFilters({ values, actions, actors }: { values: AuditFilterV
   const exportHref = auditHref(values, "/api/audit/export");
   return (
     <form className="panel filters" method="get" action="/audit" aria-label="Filter audit entries">
-      <label>
-        Actor
-        <input type="search" name="actor" list="audit-actors" defaultValue={values.actor ?? ""} placeholder="username" />
-        <datalist id="audit-actors">
-          {actors.map((a) => (
-            <option key={a} value={a} />
-          ))}
-        </datalist>
-      </label>
-      <label>
-        Action
-        <input type="search" name="action" list="audit-actions" defaultValue={values.action ?? ""} placeholder="request.approve" />
-        <datalist id="audit-actions">
-          {actions.map((a) => (
-            <option key={a} value={a} />
-          ))}
-        </datalist>
-      </label>
-      <label>
-        Outcome
-        <select name="outcome" defaultValue={values.outcome ?? ""}>
-          <option value="">All</option>
-          {AUDIT_OUTCOMES.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-          <option value="denied,invalid,failed">not allowed</option>
-        </select>
-      </label>
-      <label>
-        Service
-        <input type="search" name="service" defaultValue={values.service ?? ""} placeholder="exact name" />
-      </label>
-      <label>
-        Subject
-        <input type="search" name="subject" defaultValue={values.subject ?? ""} placeholder="reload_request:12" />
-      </label>
+      <TextFilter label="Actor" name="actor" value={values.actor} placeholder="username" suggestions={actors} />
+      <TextFilter label="Action" name="action" value={values.action} placeholder="request.approve" suggestions={actions} />
+      <SelectFilter label="Outcome" name="outcome" value={values.outcome} options={[...plainOptions(AUDIT_OUTCOMES), { value: "denied,invalid,failed", label: "not allowed" }]} />
+      <TextFilter label="Service" name="service" value={values.service} placeholder="exact name" />
+      <TextFilter label="Subject" name="subject" value={values.subject} placeholder="reload_request:12" />
       <label>
         From (UTC)
         <input type="datetime-local" name="from" defaultValue={values.from ?? ""} step={1} />

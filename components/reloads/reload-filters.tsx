@@ -1,5 +1,5 @@
-import { RELOAD_STATUSES } from "@/lib/domain/types";
-import { KNOWN_KINDS } from "@/lib/domain/types";
+import { plainOptions, SelectFilter, spaced, TextFilter } from "@/components/filters/filter-fields";
+import { KNOWN_KINDS, RELOAD_STATUSES } from "@/lib/domain/types";
 
 export interface ReloadFilterValues {
   reloadId?: string;
@@ -17,49 +17,12 @@ export function ReloadFilters({ values, environments }: { values: ReloadFilterVa
   const envs = values.environment && !environments.includes(values.environment) ? [...environments, values.environment] : environments;
   return (
     <form className="panel filters" method="get" action="/reloads" aria-label="Filter reloads">
-      <label>
-        Service
-        <input type="search" name="service" defaultValue={values.service ?? ""} placeholder="exact name" />
-      </label>
-      <label>
-        Environment
-        <select name="environment" defaultValue={values.environment ?? ""}>
-          <option value="">All</option>
-          {envs.map((e) => (
-            <option key={e} value={e}>
-              {e}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Status
-        <select name="status" defaultValue={values.status ?? ""}>
-          <option value="">All</option>
-          {RELOAD_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s.replace("_", " ")}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Kind
-        <input type="search" name="kind" list="reload-kinds" defaultValue={values.kind ?? ""} placeholder="any" />
-        <datalist id="reload-kinds">
-          {KNOWN_KINDS.map((k) => (
-            <option key={k} value={k} />
-          ))}
-        </datalist>
-      </label>
-      <label>
-        Initiator
-        <input type="search" name="initiator" defaultValue={values.initiator ?? ""} placeholder="pipeline:deploy" />
-      </label>
-      <label>
-        reloadId
-        <input type="search" name="reloadId" defaultValue={values.reloadId ?? ""} placeholder="rl-7f3a" />
-      </label>
+      <TextFilter label="Service" name="service" value={values.service} placeholder="exact name" />
+      <SelectFilter label="Environment" name="environment" value={values.environment} options={plainOptions(envs)} />
+      <SelectFilter label="Status" name="status" value={values.status} options={plainOptions(RELOAD_STATUSES, spaced)} />
+      <TextFilter label="Kind" name="kind" value={values.kind} placeholder="any" suggestions={KNOWN_KINDS} />
+      <TextFilter label="Initiator" name="initiator" value={values.initiator} placeholder="pipeline:deploy" />
+      <TextFilter label="reloadId" name="reloadId" value={values.reloadId} placeholder="rl-7f3a" />
       <label>
         From (UTC)
         <input type="date" name="from" defaultValue={values.from ?? ""} />

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { AlertActions } from "@/components/alerts/alert-actions";
 import { AlertSummary, DeliveryStatus } from "@/components/alerts/alert-view";
 import { AlertsLiveRefresh } from "@/components/alerts/alerts-live-refresh";
+import { plainOptions, SelectFilter, TextFilter } from "@/components/filters/filter-fields";
 import styles from "@/components/alerts/alerts.module.css";
 import { ALERT_TABS, alertsHref, parseAlertFilters, type AlertTab } from "@/lib/alerts/filters";
 import { ALERT_PAGE_LIMIT, getAlertStatus, listAlerts } from "@/lib/alerts/queries";
@@ -42,36 +43,10 @@ export default async function AlertsPage({ searchParams }: Props) {
       </div>
       <form className="panel filters" method="get" action="/alerts" data-alert-filters>
         {filters.tab !== "firing" ? <input type="hidden" name="tab" value={filters.tab} /> : null}
-        <label>
-          Rule
-          <select name="rule" defaultValue={filters.rule ?? ""}>
-            <option value="">any</option>
-            {RULE_IDS.map((r) => (
-              <option key={r} value={r}>
-                {RULES[r].title}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select name="severity" defaultValue={filters.severity ?? ""}>
-            <option value="">any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Service
-          <input type="search" name="service" defaultValue={filters.service ?? ""} placeholder="prod/payments/checkout" />
-        </label>
-        <label>
-          Text
-          <input type="search" name="q" defaultValue={filters.text ?? ""} placeholder="summary, resource" />
-        </label>
+        <SelectFilter label="Rule" name="rule" value={filters.rule} options={RULE_IDS.map((r) => ({ value: r, label: RULES[r].title }))} anyLabel="any" />
+        <SelectFilter label="Severity" name="severity" value={filters.severity} options={plainOptions(SEVERITIES)} anyLabel="any" />
+        <TextFilter label="Service" name="service" value={filters.service} placeholder="prod/payments/checkout" />
+        <TextFilter label="Text" name="q" value={filters.text} placeholder="summary, resource" />
         <button type="submit">Filter</button>
         {filtered ? <Link href={alertsHref({ ...filters, rule: null, severity: null, service: null, text: null })}>Clear</Link> : null}
       </form>
