@@ -18,6 +18,7 @@ import {
 import { activeSilenceFor, type Silence } from "@/lib/domain/alerts/silences";
 import { env } from "@/lib/env";
 import { PROCESS_OWNER, takeLease } from "./lease";
+import { ALERT_VIEW_COLUMNS, ALERT_VIEW_FROM, toAlertView, type AlertViewRow } from "./alert-view";
 import { alertmanagerAlert, slackMessage, webhookBody, webhookSignature, type DeliverableAlert } from "./payloads";
 
 // Alert delivery (issue 8 §3; docs/adr/0016-alert-delivery.md). What is due is derived
@@ -186,26 +187,6 @@ interface RecordedAttempt {
 }
 
 
-interface CandidateRow {
-  id: string;
-  fingerprint: string;
-  rule: string;
-  severity: string;
-  state: DeliverableAlert["state"];
-  service_id: number | null;
-  environment: string | null;
-  namespace: string | null;
-  service_name: string | null;
-  kind: string | null;
-  resource: string | null;
-  reload_key: string | null;
-  summary: string;
-  details: Record<string, unknown> | null;
-  labels: Record<string, string> | null;
-  link: string | null;
-  started_at: Date;
-  resolved_at: Date | null;
-}
 
 interface HistoryRow {
   id: string;
@@ -226,10 +207,9 @@ interface HistoryRow {
  */
 async function loadCandidates(now: Date) {
   const q = sql();
-  const rows = await q.query<CandidateRow[]>(
-    `SELECT a.id::text AS id, a.fingerprint, a.rule, a.severity, a.state, a.service_id, s.environment, s.namespace, s.name AS service_name,
-            a.kind, a.resource, a.reload_key::text AS reload_key, a.summary, a.details, a.labels, a.link, a.started_at, a.resolved_at
-     FROM alert a LEFT JOIN service s ON s.id = a.service_id
+  const rows = await q.query<AlertViewRow[]>(
+    `SELECT ${ALERT_VIEW_COLUMNS}
+     ${ALERT_VIEW_FROM}
      WHERE a.state <> 'resolved'
         OR (a.resolved_at >= $1::timestamptz
             AND (SELECT count(DISTINCT d.channel) FROM alert_delivery d WHERE d.alert_id = a.id AND d.event = 'firing' AND d.outcome = 'delivered')
@@ -274,27 +254,7 @@ async function loadCandidates(now: Date) {
     expiresAt: s.expires_at,
     endedAt: s.ended_at,
   }));
-  const alerts: DeliverableAlert[] = rows.map((r) => ({
-    id: r.id,
-    fingerprint: r.fingerprint,
-    rule: r.rule,
-    severity: r.severity,
-    state: r.state,
-    service:
-      r.service_id !== null && r.service_name !== null
-        ? { id: r.service_id, environment: r.environment ?? "", namespace: r.namespace ?? "", name: r.service_name }
-        : null,
-    kind: r.kind,
-    resource: r.resource,
-    reloadKey: r.reload_key,
-    summary: r.summary,
-    details: r.details ?? {},
-    labels: r.labels ?? {},
-    link: r.link,
-    startedAt: r.started_at,
-    resolvedAt: r.resolved_at,
-    silenced: false,
-  }));
+  const alerts: DeliverableAlert[] = rows.map((r) => ({ ...toAlertView(r), silenced: false }));
   return { alerts, history, activeSilences };
 }
 

@@ -3,7 +3,8 @@ import { sql, transaction, type Sql } from "@/lib/db/client";
 import { planAlertChanges } from "@/lib/domain/alerts/lifecycle";
 import { resolveRuleConfigs, type RuleConfigs, type RuleOverride } from "@/lib/domain/alerts/rules";
 import { activeSilenceFor, type Silence } from "@/lib/domain/alerts/silences";
-import { RULE_IDS, type AlertChange, type AlertCondition, type AlertState, type RuleId, type Severity, type StoredAlert } from "@/lib/domain/alerts/types";
+import { RULE_IDS, type AlertChange, type AlertCondition, type RuleId, type Severity, type StoredAlert } from "@/lib/domain/alerts/types";
+import type { AlertViewRow } from "./alert-view";
 import { notifyAlertChanges } from "./deliver";
 import { readUnauthorizedConditions } from "./read-audit";
 import { readDriftConditions } from "./read-drift";
@@ -96,24 +97,10 @@ export async function evaluateAlerts(options: { now?: Date; rules?: readonly Rul
   return result;
 }
 
-interface AlertSqlRow {
-  id: string;
-  fingerprint: string;
-  rule: RuleId;
-  severity: Severity;
-  state: AlertState;
-  service_id: number | null;
-  kind: string | null;
-  resource: string | null;
-  summary: string;
-  details: Record<string, unknown>;
-  labels: Record<string, string>;
-  link: string | null;
-  started_at: Date;
-  resolved_at: Date | null;
-}
+/** The alert row alone (no service join). */
+type AlertSqlRow = Omit<AlertViewRow, "environment" | "namespace" | "service_name">;
 
-const ALERT_COLUMNS = `id::text, fingerprint, rule, severity, state, service_id, kind, resource, summary, details, labels, link, started_at, resolved_at`;
+const ALERT_COLUMNS = `id::text, fingerprint, rule, severity, state, service_id, kind, resource, reload_key::text, summary, details, labels, link, started_at, resolved_at`;
 
 const toStored = (r: AlertSqlRow): StoredAlert => ({
   id: r.id,
@@ -121,12 +108,16 @@ const toStored = (r: AlertSqlRow): StoredAlert => ({
   rule: r.rule,
   severity: r.severity,
   state: r.state,
-  summary: r.summary,
-  details: r.details,
-  labels: r.labels,
-  link: r.link,
   serviceId: r.service_id,
+  kind: r.kind,
+  resource: r.resource,
+  reloadKey: r.reload_key,
+  summary: r.summary,
+  details: r.details ?? {},
+  labels: r.labels ?? {},
+  link: r.link,
   startedAt: r.started_at,
+  resolvedAt: r.resolved_at,
 });
 
 async function writeAlerts(
@@ -186,21 +177,8 @@ async function writeAlerts(
 
   const silences = openedRows.length + resolvedRows.length > 0 ? await loadActiveSilences(tx, now) : [];
   const change = (r: AlertSqlRow, event: AlertChange["event"]): AlertChange => ({
-    id: r.id,
+    ...toStored(r),
     event,
-    fingerprint: r.fingerprint,
-    rule: r.rule,
-    severity: r.severity,
-    state: r.state,
-    serviceId: r.service_id,
-    kind: r.kind,
-    resource: r.resource,
-    summary: r.summary,
-    details: r.details,
-    labels: r.labels,
-    link: r.link,
-    startedAt: r.started_at,
-    resolvedAt: r.resolved_at,
     silenced: activeSilenceFor(silences, { rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint }, now) !== null,
   });
   return {

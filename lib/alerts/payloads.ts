@@ -3,24 +3,10 @@
 import { createHmac } from "node:crypto";
 import { firingValidUntil, labelName, type AlertEventName, type DeliveryPolicy } from "@/lib/domain/alert-delivery";
 import { errorGroupText } from "@/lib/domain/alerts/normalise-error";
+import type { AlertView } from "@/lib/domain/alerts/types";
 
 /** An alert as delivery reads it (lib/alerts/deliver.ts). */
-export interface DeliverableAlert {
-  id: string;
-  fingerprint: string;
-  rule: string;
-  severity: string;
-  state: "firing" | "acknowledged" | "resolved";
-  service: { id: number; environment: string; namespace: string; name: string } | null;
-  kind: string | null;
-  resource: string | null;
-  reloadKey: string | null;
-  summary: string;
-  details: Record<string, unknown>;
-  labels: Record<string, string>;
-  link: string | null;
-  startedAt: Date;
-  resolvedAt: Date | null;
+export interface DeliverableAlert extends AlertView {
   silenced: boolean;
 }
 

@@ -2,7 +2,8 @@ import "server-only";
 import { sql } from "@/lib/db/client";
 import type { AlertChannel, AlertEventName, DeliveryOutcome } from "@/lib/domain/alert-delivery";
 import { activeSilenceFor } from "@/lib/domain/alerts/silences";
-import type { AlertState, RuleId, Severity } from "@/lib/domain/alerts/types";
+import type { AlertView, Severity } from "@/lib/domain/alerts/types";
+import { ALERT_VIEW_COLUMNS, ALERT_VIEW_FROM, toAlertView, type AlertViewRow } from "./alert-view";
 import type { AlertFilters, AlertTab } from "./filters";
 
 // Reads for the alert pages, the nav link and the badges: bounded, one statement each.
@@ -10,25 +11,10 @@ import type { AlertFilters, AlertTab } from "./filters";
 export const ALERT_PAGE_LIMIT = 100;
 const DELIVERIES_ON_DETAIL = 200;
 
-export interface AlertListItem {
-  id: string;
-  fingerprint: string;
-  rule: RuleId;
-  severity: Severity;
-  state: AlertState;
-  service: { id: number; environment: string; namespace: string; name: string } | null;
-  kind: string | null;
-  resource: string | null;
-  reloadKey: string | null;
-  summary: string;
-  details: Record<string, unknown>;
-  labels: Record<string, string>;
-  link: string | null;
-  startedAt: Date;
+export interface AlertListItem extends AlertView {
   lastSeenAt: Date;
   acknowledgedAt: Date | null;
   acknowledgedBy: string | null;
-  resolvedAt: Date | null;
   /** The active silence that covers it (its state is kept; it is not delivered). */
   silence: { id: string; expiresAt: Date; comment: string; createdBy: string | null } | null;
   /** The newest attempt per channel, with how many attempts that channel has had. */
@@ -59,36 +45,15 @@ export interface DeliveryAttempt {
   nextAttemptAt: Date | null;
 }
 
-interface AlertSqlRow {
-  id: string;
-  fingerprint: string;
-  rule: RuleId;
-  severity: Severity;
-  state: AlertState;
-  service_id: number | null;
-  environment: string | null;
-  namespace: string | null;
-  service_name: string | null;
-  kind: string | null;
-  resource: string | null;
-  reload_key: string | null;
-  summary: string;
-  details: Record<string, unknown> | null;
-  labels: Record<string, string> | null;
-  link: string | null;
-  started_at: Date;
+interface AlertSqlRow extends AlertViewRow {
   last_seen_at: Date;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
-  resolved_at: Date | null;
 }
 
 const SELECT_ALERT = `
-  SELECT a.id::text AS id, a.fingerprint, a.rule, a.severity, a.state, a.service_id, s.environment, s.namespace, s.name AS service_name,
-         a.kind, a.resource, a.reload_key::text AS reload_key, a.summary, a.details, a.labels, a.link, a.started_at, a.last_seen_at,
-         a.acknowledged_at, u.username AS acknowledged_by, a.resolved_at
-  FROM alert a
-  LEFT JOIN service s ON s.id = a.service_id
+  SELECT ${ALERT_VIEW_COLUMNS}, a.last_seen_at, a.acknowledged_at, u.username AS acknowledged_by
+  ${ALERT_VIEW_FROM}
   LEFT JOIN app_user u ON u.id = a.acknowledged_by`;
 
 /** `%`, `_` and `\` of someone's search text match themselves in ILIKE. */
@@ -130,24 +95,10 @@ async function activeSilences(now: Date) {
 function toItem(r: AlertSqlRow, silences: Awaited<ReturnType<typeof activeSilences>>, now: Date, deliveries: DeliverySummary[]): AlertListItem {
   const silence = r.state === "resolved" ? null : activeSilenceFor(silences, { rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint }, now);
   return {
-    id: r.id,
-    fingerprint: r.fingerprint,
-    rule: r.rule,
-    severity: r.severity,
-    state: r.state,
-    service: r.service_id !== null && r.service_name !== null ? { id: r.service_id, environment: r.environment ?? "", namespace: r.namespace ?? "", name: r.service_name } : null,
-    kind: r.kind,
-    resource: r.resource,
-    reloadKey: r.reload_key,
-    summary: r.summary,
-    details: r.details ?? {},
-    labels: r.labels ?? {},
-    link: r.link,
-    startedAt: r.started_at,
+    ...toAlertView(r),
     lastSeenAt: r.last_seen_at,
     acknowledgedAt: r.acknowledged_at,
     acknowledgedBy: r.acknowledged_by,
-    resolvedAt: r.resolved_at,
     silence: silence ? { id: silence.id, expiresAt: silence.expiresAt, comment: silence.comment, createdBy: silence.createdBy } : null,
     deliveries,
   };

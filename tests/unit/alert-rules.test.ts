@@ -192,7 +192,7 @@ describe("lifecycle", () => {
     rule, fingerprint: fp, serviceId: 7, kind: null, resource: null, reloadKey: null, summary, details: { b: 1, a: [1, { y: 2, x: 1 }] }, labels: {}, link: null,
   });
   const stored = (id: string, fp: string, over: Partial<StoredAlert> = {}): StoredAlert => ({
-    id, fingerprint: fp, rule: "drift", severity: "warning", state: "firing", summary: "s", details: { a: [1, { x: 1, y: 2 }], b: 1 }, labels: {}, link: null, serviceId: 7, startedAt: NOW, ...over,
+    id, fingerprint: fp, rule: "drift", severity: "warning", state: "firing", summary: "s", details: { a: [1, { x: 1, y: 2 }], b: 1 }, labels: {}, link: null, serviceId: 7, kind: null, resource: null, reloadKey: null, startedAt: NOW, resolvedAt: null, ...over,
   });
   test("new fingerprints open, known ones update (changed only when they say something new), gone ones resolve", () => {
     const plan = planAlertChanges(

@@ -51,40 +51,25 @@ export interface AlertCondition {
   link: string | null;
 }
 
-/** An alert as stored, as the lifecycle needs it. */
-export interface StoredAlert {
+/** An alert as stored: a condition that fired, with its severity, state and times. */
+export interface StoredAlert extends AlertCondition {
   id: string;
-  fingerprint: string;
-  rule: RuleId;
   severity: Severity;
   state: AlertState;
-  summary: string;
-  details: Record<string, unknown>;
-  labels: Record<string, string>;
-  link: string | null;
-  serviceId: number | null;
   startedAt: Date;
+  resolvedAt: Date | null;
 }
 
 /** An alert that opened or resolved in one evaluation: what delivery sends. */
-export interface AlertChange {
-  id: string;
+export interface AlertChange extends StoredAlert {
   event: "firing" | "resolved";
-  fingerprint: string;
-  rule: RuleId;
-  severity: Severity;
-  state: AlertState;
-  serviceId: number | null;
-  kind: string | null;
-  resource: string | null;
-  summary: string;
-  details: Record<string, unknown>;
-  labels: Record<string, string>;
-  link: string | null;
-  startedAt: Date;
-  resolvedAt: Date | null;
   /** an active silence matches it: keep the state, do not deliver */
   silenced: boolean;
+}
+
+/** An alert as the pages and delivery show it: the stored alert with its service's names. */
+export interface AlertView extends Omit<StoredAlert, "serviceId"> {
+  service: ServiceRef | null;
 }
 
 /**
