@@ -5,7 +5,7 @@ import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
 import { liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
-import type { VersionAggregate } from "@/lib/domain/matrix";
+import { byCell, desiredIndex } from "@/lib/domain/matrix";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
 import { loadServiceRefs, serviceOr } from "./services";
 
@@ -16,14 +16,8 @@ import { loadServiceRefs, serviceOr } from "./services";
 export async function readDriftConditions(q: Sql, now: Date, params: RuleParams<"drift">): Promise<AlertCondition[]> {
   const policy = driftPolicy();
   const candidates = await loadFleetDriftCandidates(q, null, undefined, now, policy);
-  const desiredByCell = new Map(candidates.desired.map((d) => [compositeKey(d.serviceId, d.kind, d.resource), d]));
-  const groupsByCell = new Map<string, VersionAggregate[]>();
-  for (const g of candidates.groups) {
-    const key = compositeKey(g.serviceId, g.kind, g.resource);
-    const list = groupsByCell.get(key);
-    if (list) list.push(g);
-    else groupsByCell.set(key, [g]);
-  }
+  const desiredByCell = desiredIndex(candidates.desired);
+  const groupsByCell = byCell(candidates.groups);
   const services = await loadServiceRefs(q, candidates.groups.map((g) => g.serviceId));
   const cells: DriftCell[] = [...groupsByCell].map(([key, groups]) => {
     const first = groups[0]!;

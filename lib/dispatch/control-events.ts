@@ -1,5 +1,6 @@
 import "server-only";
 import type { ReloadEventWire } from "@/lib/ingest/wire-schema";
+import type { RequestForEvents } from "@/lib/requests/control-events";
 import type { DispatchStage } from "./webhook";
 
 // The control events dispatch puts on a reload's timeline, in the wire format of
@@ -8,16 +9,9 @@ import type { DispatchStage } from "./webhook";
 
 export const DISPATCH_INITIATOR = "reloadscope:dispatch";
 
-export interface RequestFacts {
+/** The request as its decisions' events name it (lib/requests/control-events.ts), with dispatch's trace. */
+export interface RequestFacts extends Omit<RequestForEvents, "id" | "action"> {
   requestId: string;
-  reloadId: string;
-  environment: string;
-  namespace: string;
-  service: string;
-  kind: string;
-  resource: string;
-  fromVersion: string | null;
-  toVersion: string;
   traceId: string;
 }
 

@@ -64,7 +64,8 @@ function cellKey(c: CellGroup): string {
   return compositeKey(c.serviceId, c.kind, c.resource);
 }
 
-function byCell<T extends CellGroup>(rows: T[]): Map<string, T[]> {
+/** Version groups per service × kind × resource, keyed by compositeKey(serviceId, kind, resource). */
+export function byCell<T extends CellGroup>(rows: T[]): Map<string, T[]> {
   const cells = new Map<string, T[]>();
   for (const row of rows) {
     const key = cellKey(row);
@@ -75,7 +76,8 @@ function byCell<T extends CellGroup>(rows: T[]): Map<string, T[]> {
   return cells;
 }
 
-function desiredIndex(desired: DesiredRow[]): Map<string, DesiredRow> {
+/** Desired versions keyed as byCell keys their cells. */
+export function desiredIndex<T extends CellGroup>(desired: T[]): Map<string, T> {
   return new Map(desired.map((d) => [cellKey(d), d]));
 }
 

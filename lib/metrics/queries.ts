@@ -4,7 +4,7 @@ import { RULES } from "@/lib/domain/alerts/rules";
 import { RULE_IDS, type Severity } from "@/lib/domain/alerts/types";
 import { assessResourceDrift, liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
-import type { VersionAggregate } from "@/lib/domain/matrix";
+import { byCell, desiredIndex } from "@/lib/domain/matrix";
 import { TERMINAL_STATUSES } from "@/lib/domain/reload-status";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
 import { driftingInstances } from "./drift-instances";
@@ -192,14 +192,8 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
   const [cells, candidates] = await Promise.all([cellsRead, candidatesRead]);
   const drift = new Map<string, { serviceId: number; kind: string; instances: number }>();
   for (const c of cells) drift.set(compositeKey(c.service_id, c.kind), { serviceId: c.service_id, kind: c.kind, instances: 0 });
-  const desiredByCell = new Map(candidates.desired.map((d) => [compositeKey(d.serviceId, d.kind, d.resource), d]));
-  const groupsByCell = new Map<string, VersionAggregate[]>();
-  for (const g of candidates.groups) {
-    const key = compositeKey(g.serviceId, g.kind, g.resource);
-    const list = groupsByCell.get(key);
-    if (list) list.push(g);
-    else groupsByCell.set(key, [g]);
-  }
+  const desiredByCell = desiredIndex(candidates.desired);
+  const groupsByCell = byCell(candidates.groups);
   for (const [key, groups] of groupsByCell) {
     const first = groups[0]!;
     const desired = desiredByCell.get(key) ?? null;
