@@ -1,8 +1,7 @@
 "use client";
 import { changeUserGroupsForm } from "@/lib/admin/actions/change-user-groups";
 import { changeUserRoleForm } from "@/lib/admin/actions/change-user-role";
-import { disableUser } from "@/lib/admin/actions/disable-user";
-import { enableUser } from "@/lib/admin/actions/enable-user";
+import { disableUser, enableUser } from "@/lib/admin/actions/set-user-disabled";
 import { resetUserPasswordForm } from "@/lib/admin/actions/reset-user-password";
 import type { UserRow } from "@/lib/admin/queries";
 import { PASSWORD_MIN } from "@/lib/domain/admin-rules";
