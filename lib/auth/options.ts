@@ -7,7 +7,7 @@ import { transaction } from "@/lib/db/client";
 import { groupsFromClaim, parseRoleMap, roleForGroups } from "@/lib/domain/oidc-roles";
 import { isRole, type Role } from "@/lib/domain/permissions";
 import { env } from "@/lib/env";
-import { actorById } from "./actor";
+import { actorById, signedInAtOf } from "./actor";
 import { SIGN_IN_ERRORS, type SignInError } from "./sign-in-errors";
 import { checkPassword } from "./users";
 import { upsertOidcUser } from "./oidc-users";
@@ -22,6 +22,8 @@ export const OIDC_PROVIDER_ID = "oidc";
 /** Who a session names (the JWT's claims beyond next-auth's own). */
 interface SessionClaims {
   uid?: number;
+  /** epoch ms at sign-in; kept when next-auth re-encodes the cookie (signedInAtOf in actor.ts) */
+  signedInAt?: number;
   role?: Role;
   username?: string;
 }
@@ -144,6 +146,7 @@ export function buildAuthOptions(): NextAuthOptions {
           const person = user as SignedInUser;
           const claims = token as typeof token & SessionClaims;
           claims.uid = Number(person.id);
+          claims.signedInAt = Date.now();
           claims.sub = person.id;
           if (person.role) claims.role = person.role;
           if (person.username) claims.username = person.username;
@@ -153,7 +156,7 @@ export function buildAuthOptions(): NextAuthOptions {
       async session({ session, token }) {
         // The database decides the role (and whether the account still may sign in), not the cookie.
         const uid = (token as SessionClaims).uid;
-        const actor = typeof uid === "number" && Number.isSafeInteger(uid) ? await actorById(uid) : null;
+        const actor = typeof uid === "number" && Number.isSafeInteger(uid) ? await actorById(uid, signedInAtOf(token as SessionClaims)) : null;
         if (!actor) return { expires: session.expires } as typeof session;
         session.user = { id: actor.id, username: actor.username, name: actor.displayName, role: actor.role, email: session.user?.email ?? null } as typeof session.user;
         return session;

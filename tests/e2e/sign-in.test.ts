@@ -6,6 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { mergeCookies, postCredentials, sessionOf, signInWithPassword } from "../support/auth-client";
 import { launchBrowser, signIn, watchedPage } from "../support/browser";
+import { callAction } from "../support/server-actions";
 
 const baseUrl = inject("baseUrl");
 const password = inject("demoPassword");
@@ -94,6 +95,42 @@ describe("the gate", () => {
       expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status, url).toBe(200);
       expect((await fetch(url, { headers: { authorization: "Bearer rs_not_a_real_token_0000000000" } })).status, url).toBe(401);
     }
+  });
+});
+
+describe("ending sessions", () => {
+  const CREATE_USER = { file: "lib/admin/actions/create-user.ts", exportedName: "createUser" };
+  const RESET_PASSWORD = { file: "lib/admin/actions/reset-user-password.ts", exportedName: "resetUserPassword" };
+  const DISABLE_USER = { file: "lib/admin/actions/set-user-disabled.ts", exportedName: "disableUser" };
+  const ENABLE_USER = { file: "lib/admin/actions/set-user-disabled.ts", exportedName: "enableUser" };
+
+  test("a password reset ends the sessions signed in before it, and disabling ends them for good (enabling does not revive them)", async () => {
+    const admin = await signInWithPassword(baseUrl, "admin", password);
+    const asAdmin = <T>(action: { file: string; exportedName: string }, input: Record<string, unknown>) =>
+      callAction<T>({ baseUrl, page: "/admin/users", cookie: admin, ...action, args: [input] });
+    const username = `e2e-session-${Date.now().toString(36)}`;
+    const first = "first-password-0123";
+    const created = await asAdmin<{ id: number }>(CREATE_USER, { username, displayName: "", role: "viewer", password: first, groups: "" });
+    expect(created).toMatchObject({ ok: true });
+    const userId = created.ok ? created.data.id : 0;
+
+    const before = await signInWithPassword(baseUrl, username, first);
+    expect((await sessionOf(baseUrl, before)).user).toMatchObject({ username });
+    expect(await asAdmin(RESET_PASSWORD, { userId, password: "second-password-0123" })).toMatchObject({ ok: true });
+    // The session signed in before the reset is over: no user in it, the pages send it to sign in.
+    expect((await sessionOf(baseUrl, before)).user).toBeUndefined();
+    const page = await fetch(`${baseUrl}/fleet`, { headers: { cookie: before }, redirect: "manual" });
+    expect([302, 303, 307, 308]).toContain(page.status);
+    expect(new URL(page.headers.get("location")!, baseUrl).pathname).toBe("/sign-in");
+    expect(await postCredentials(baseUrl, username, first)).toMatchObject({ error: "CredentialsSignin" });
+
+    const after = await signInWithPassword(baseUrl, username, "second-password-0123");
+    expect((await sessionOf(baseUrl, after)).user).toMatchObject({ username });
+    expect(await asAdmin(DISABLE_USER, { userId })).toMatchObject({ ok: true });
+    expect((await sessionOf(baseUrl, after)).user).toBeUndefined();
+    expect(await asAdmin(ENABLE_USER, { userId })).toMatchObject({ ok: true });
+    expect((await sessionOf(baseUrl, after)).user).toBeUndefined();
+    expect((await sessionOf(baseUrl, await signInWithPassword(baseUrl, username, "second-password-0123"))).user).toMatchObject({ username });
   });
 });
 

@@ -10,6 +10,7 @@ import { changeUserRoleInput, createTokenInput, createUserInput, saveApprovalPol
 import { removeReloadTarget, saveReloadTarget } from "@/lib/admin/targets";
 import { changeUserGroups, changeUserRole, insertLocalUser, setUserDisabled, setUserPasswordHash } from "@/lib/admin/users";
 import { ActionError } from "@/lib/auth/action-error";
+import { actorById } from "@/lib/auth/actor";
 import { generateSecretsKey, openSecret } from "@/lib/crypto/secret-box";
 import { sql, transaction, type Sql } from "@/lib/db/client";
 import type { Role } from "@/lib/domain/permissions";
@@ -153,6 +154,24 @@ describe("users and the last-admin guard", () => {
     expect((await sql().query<{ password_hash: string }[]>(`SELECT password_hash FROM app_user WHERE id = $1`, lin))[0]!.password_hash).toBe("new-hash");
     const refused = await refusal((tx) => setUserPasswordHash(tx, oidc, "new-hash"));
     expect(refused?.message).toContain("OIDC issuer");
+  });
+
+  test("a password reset and disabling end the sessions signed in before them; enabling does not revive those", async () => {
+    const lin = await user("lin", "approver");
+    const admin = await user("root", "admin");
+    const t0 = Date.parse("2026-11-23T10:00:00.000Z");
+    // No cut-off yet: any session counts.
+    expect(await actorById(lin, 0)).toMatchObject({ username: "lin" });
+    await transaction((tx) => setUserPasswordHash(tx, lin, "new-hash", new Date(t0)));
+    expect(await actorById(lin, t0 - 1)).toBeNull();
+    expect(await actorById(lin, t0)).toMatchObject({ username: "lin" });
+    // Without a session time (a caller that already checked the session): the cut-off does not apply.
+    expect(await actorById(lin, null)).toMatchObject({ username: "lin" });
+    await transaction((tx) => setUserDisabled(tx, admin, lin, true, new Date(t0 + 5_000)));
+    expect(await actorById(lin, t0 + 4_999)).toBeNull();
+    await transaction((tx) => setUserDisabled(tx, admin, lin, false, new Date(t0 + 9_000)));
+    expect(await actorById(lin, t0 + 4_999)).toBeNull();
+    expect(await actorById(lin, t0 + 5_000)).toMatchObject({ username: "lin" });
   });
 });
 
