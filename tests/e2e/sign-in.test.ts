@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { mergeCookies, postCredentials, sessionOf, signInWithPassword } from "../support/auth-client";
 import { launchBrowser, signIn, watchedPage } from "../support/browser";
-import { callAction } from "../support/server-actions";
+import { callAction, formOf } from "../support/server-actions";
 
 const baseUrl = inject("baseUrl");
 const password = inject("demoPassword");
@@ -99,15 +99,16 @@ describe("the gate", () => {
 });
 
 describe("ending sessions", () => {
-  const CREATE_USER = { file: "lib/admin/actions/create-user.ts", exportedName: "createUser" };
-  const RESET_PASSWORD = { file: "lib/admin/actions/reset-user-password.ts", exportedName: "resetUserPassword" };
+  // The forms' adapters (previous state, FormData), as the admin page calls them; the buttons' plain actions.
+  const CREATE_USER = { file: "lib/admin/actions/create-user.ts", exportedName: "createUserForm" };
+  const RESET_PASSWORD = { file: "lib/admin/actions/reset-user-password.ts", exportedName: "resetUserPasswordForm" };
   const DISABLE_USER = { file: "lib/admin/actions/set-user-disabled.ts", exportedName: "disableUser" };
   const ENABLE_USER = { file: "lib/admin/actions/set-user-disabled.ts", exportedName: "enableUser" };
 
   test("a password reset ends the sessions signed in before it, and disabling ends them for good (enabling does not revive them)", async () => {
     const admin = await signInWithPassword(baseUrl, "admin", password);
-    const asAdmin = <T>(action: { file: string; exportedName: string }, input: Record<string, unknown>) =>
-      callAction<T>({ baseUrl, page: "/admin/users", cookie: admin, ...action, args: [input] });
+    const asAdmin = <T>(action: { file: string; exportedName: string }, input: Record<string, string | number>) =>
+      callAction<T>({ baseUrl, page: "/admin/users", cookie: admin, ...action, args: /Form$/.test(action.exportedName) ? [null, formOf(input)] : [input] });
     const username = `e2e-session-${Date.now().toString(36)}`;
     const first = "first-password-0123";
     const created = await asAdmin<{ id: number }>(CREATE_USER, { username, displayName: "", role: "viewer", password: first, groups: "" });
