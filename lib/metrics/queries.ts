@@ -8,13 +8,13 @@ import { byCell, desiredIndex } from "@/lib/domain/matrix";
 import { TERMINAL_STATUSES } from "@/lib/domain/reload-status";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
 import { driftingInstances } from "./drift-instances";
-import { ExpositionWriter, HistogramShape, joinLabels, labelPairs } from "./exposition";
+import { escapeLabelValue, ExpositionWriter, HistogramShape, joinLabels, labelPairs } from "./exposition";
 import { ingestCounts } from "./ingest-counters";
 
 // GET /api/metrics's body. Everything comes from aggregates over the reload table and from
 // the instance-state read model, never from event history: one scan of `reload` (counts and
-// both histograms, grouped in SQL), one read of the live instance states (config_version_info
-// and the service × kind pairs that get a drift gauge), and the fleet's drift candidates
+// both histograms, grouped in SQL), one grouped read of the live instance states
+// (config_version_info and the service × kind pairs that get a drift gauge), and the fleet's drift candidates
 // through the same grouping the matrix uses, decided by the same assessResourceDrift.
 //
 // A service is three labels, environment, namespace and service, as OpenTelemetry names them
@@ -66,39 +66,28 @@ function loadReloadAggregates(): Promise<ReloadAggregateRow[]> {
   );
 }
 
-interface LiveCellRow {
+interface LiveGroupRow {
   service_id: number;
   kind: string;
-  /** this service × kind's config_version_info lines, formatted by PostgreSQL; null when no live pair has a version */
-  lines: string | null;
+  resource: string;
+  /** null: live pairs whose version is not known yet (they still make the service × kind live) */
+  version: string | null;
+  /** the instances running it, as a JSON array (parsed by pg) */
+  instances: string[];
 }
 
 /**
- * escapeLabelValue (lib/metrics/exposition.ts) in SQL: backslash first, then double quote and
- * newline, written with chr() so the statement means the same under any string-literal
- * setting. tests/integration/metrics.test.ts holds both to the same output.
+ * The live pairs (heard from within INSTANCE_STALE_SECONDS, the drift rule's liveness)
+ * grouped per service × kind × resource × version with their instance keys: ~3,000 rows for
+ * 60,000 pairs. PostgreSQL only groups; the app writes the config_version_info lines, escaping
+ * each group's labels once (docs/benchmark.md has the figures of the alternatives).
  */
-export const sqlEscapeLabel = (expr: string) =>
-  `replace(replace(replace(${expr}, chr(92), chr(92) || chr(92)), chr(34), chr(92) || chr(34)), chr(10), chr(92) || 'n')`;
-
-/**
- * Every service × kind with a pair heard from within INSTANCE_STALE_SECONDS (the drift rule's
- * liveness; each gets a drift gauge), with the config_version_info lines of its live pairs
- * formatted by PostgreSQL: 60,000 lines as ~3,000 text values rather than 60,000 rows for pg
- * to parse and JS to format, built on PostgreSQL's core while the app formats the histograms.
- */
-function loadLiveCells(now: Date, staleMs: number): Promise<LiveCellRow[]> {
-  const head = `'config_version_info{environment="' || ${sqlEscapeLabel("s.environment")} || '",namespace="' || ${sqlEscapeLabel("s.namespace")}
-                || '",service="' || ${sqlEscapeLabel("s.name")} || '",instance="'`;
-  return sql().query<LiveCellRow[]>(
-    `WITH svc AS (SELECT s.id, ${head} AS head FROM service s)
-     SELECT st.service_id, st.kind,
-            string_agg(svc.head || ${sqlEscapeLabel("i.instance_key")} || '",kind="' || ${sqlEscapeLabel("st.kind")} || '",resource="' || ${sqlEscapeLabel("st.resource")}
-                       || '",version="' || ${sqlEscapeLabel("st.version")} || '"} 1' || chr(10), '') FILTER (WHERE st.version IS NOT NULL) AS lines
-     FROM instance_state st JOIN instance i ON i.id = st.instance_id JOIN svc ON svc.id = st.service_id
+function loadLiveGroups(now: Date, staleMs: number): Promise<LiveGroupRow[]> {
+  return sql().query<LiveGroupRow[]>(
+    `SELECT st.service_id, st.kind, st.resource, st.version, json_agg(i.instance_key) AS instances
+     FROM instance_state st JOIN instance i ON i.id = st.instance_id
      WHERE st.last_phase_at >= $1::timestamptz
-     GROUP BY st.service_id, st.kind
-     ORDER BY st.service_id, st.kind`,
+     GROUP BY st.service_id, st.kind, st.resource, st.version`,
     liveSince(now, staleMs).toISOString(),
   );
 }
@@ -141,18 +130,18 @@ function addHistogram(into: Map<string, Histogram>, key: string, pairs: string, 
  * The scrape, Prometheus text in chunks, yielded as they are ready so the route can send the
  * first bytes while the rest is still being read and written. All reads start at once; the
  * reload families are formatted (the app's CPU) while PostgreSQL is still grouping the drift
- * candidates and formatting config_version_info (its CPU).
+ * candidates and the live pairs (its CPU).
  */
 export async function* metricsChunks(now = new Date()): AsyncGenerator<string, void, undefined> {
   const q = sql();
   const policy = driftPolicy();
   const servicesRead = q.query<ServiceRow[]>(`SELECT id, environment, namespace, name FROM service`);
   const reloadsRead = loadReloadAggregates();
-  const cellsRead = loadLiveCells(now, policy.staleMs);
+  const liveRead = loadLiveGroups(now, policy.staleMs);
   const candidatesRead = loadFleetDriftCandidates(q, null, undefined, now, policy);
   const alertsRead = loadAlertsFiring();
   // Every read is awaited below; until then a rejection must not count as unhandled.
-  for (const read of [servicesRead, reloadsRead, cellsRead, candidatesRead, alertsRead]) read.catch(() => {});
+  for (const read of [servicesRead, reloadsRead, liveRead, candidatesRead, alertsRead]) read.catch(() => {});
 
   const [services, reloads] = await Promise.all([servicesRead, reloadsRead]);
   // A service's labels and a service × kind's, escaped once and reused for every line.
@@ -189,9 +178,12 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
   yield* out.take();
 
   // Drift per service × kind: every live service × kind gets a gauge (0 when nothing drifts).
-  const [cells, candidates] = await Promise.all([cellsRead, candidatesRead]);
+  const [live, candidates] = await Promise.all([liveRead, candidatesRead]);
   const drift = new Map<string, { serviceId: number; kind: string; instances: number }>();
-  for (const c of cells) drift.set(compositeKey(c.service_id, c.kind), { serviceId: c.service_id, kind: c.kind, instances: 0 });
+  for (const g of live) {
+    const key = compositeKey(g.service_id, g.kind);
+    if (!drift.has(key)) drift.set(key, { serviceId: g.service_id, kind: g.kind, instances: 0 });
+  }
   const desiredByCell = desiredIndex(candidates.desired);
   const groupsByCell = byCell(candidates.groups);
   for (const [key, groups] of groupsByCell) {
@@ -222,11 +214,16 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
   out.family("ingest_spans_total", "counter", "OTLP spans this process received on /v1/traces since it started, by result (stored, duplicate, rejected).");
   for (const [result, n] of Object.entries(ingest.spans)) out.sample("ingest_spans_total", { result }, n);
 
-  // Last and largest: one line per live instance × resource with a known version, as
-  // PostgreSQL wrote them (loadLiveCells).
+  // Last and largest: one line per live instance × resource with a known version. A group's
+  // labels are escaped once; only the instance label differs from line to line.
   out.family("config_version_info", "gauge", "The version each live instance runs of each resource (always 1); silent for longer than INSTANCE_STALE_SECONDS is gone.");
-  for (const c of cells) {
-    if (c.lines !== null) out.raw(c.lines);
+  for (const g of live) {
+    if (g.version === null) continue;
+    const head = `config_version_info{${serviceOf(g.service_id)},instance="`;
+    const tail = `",${labelPairs({ kind: g.kind, resource: g.resource, version: g.version })}} 1\n`;
+    let lines = "";
+    for (const instance of g.instances) lines += head + escapeLabelValue(instance) + tail;
+    out.raw(lines);
   }
   yield* out.finish();
 }

@@ -163,7 +163,7 @@ describe("GET /api/metrics", () => {
     expect(text).not.toContain('service="we"ird');
   });
 
-  test("config_version_info lines, formatted by PostgreSQL, escape every label exactly as escapeLabelValue does", async () => {
+  test("config_version_info lines escape every label exactly as escapeLabelValue does (PostgreSQL groups, the app writes)", async () => {
     // Backslash, double quote and newline inside every free-text label (kind is a lowercase
     // word by the wire schema; ingest trims the ends), a backslash before a quote and a newline,
     // and text beyond ASCII.
