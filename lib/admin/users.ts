@@ -89,21 +89,16 @@ export async function changeUserRole(tx: Sql, actorId: number, userId: number, r
   return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role, disabled: target.disabled } };
 }
 
-/**
- * Disables (ending their sessions) or enables a user. Sessions signed in before `now` end
- * (sessions_valid_after): the app's clock, as the session's signedInAt, so the two compare
- * whatever the database server's clock says.
- */
-export async function setUserDisabled(tx: Sql, actorId: number, userId: number, disabled: boolean, now = new Date()): Promise<UserChangeResult> {
+/** Disables (moving their session epoch on, which ends every session they have) or enables a user. */
+export async function setUserDisabled(tx: Sql, actorId: number, userId: number, disabled: boolean): Promise<UserChangeResult> {
   const target = await guardedTarget(tx, actorId, userId, { kind: disabled ? "disable" : "enable" });
   // Keep the first disabled_at when disabling twice: it says since when.
   await tx.execute(
     `UPDATE app_user SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) ELSE NULL END,
-                         sessions_valid_after = CASE WHEN $2 THEN $3::timestamptz ELSE sessions_valid_after END
+                         session_epoch = session_epoch + CASE WHEN $2 THEN 1 ELSE 0 END
      WHERE id = $1`,
     userId,
     disabled,
-    now,
   );
   return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role: target.role, disabled } };
 }
@@ -118,13 +113,13 @@ export async function changeUserGroups(tx: Sql, userId: number, groups: string[]
   return { username: row.username, before: row.groups, after: groups };
 }
 
-/** Sets a local user's password hash and ends their sessions signed in before `now`; users of the OIDC issuer have no password here. */
-export async function setUserPasswordHash(tx: Sql, userId: number, passwordHash: string, now = new Date()): Promise<{ username: string }> {
+/** Sets a local user's password hash and ends their sessions (the session epoch moves on); users of the OIDC issuer have no password here. */
+export async function setUserPasswordHash(tx: Sql, userId: number, passwordHash: string): Promise<{ username: string }> {
   const target = await loadUserForUpdate(tx, userId);
   if (!target) throw new ActionError("not_found", "That user no longer exists.");
   if (target.oidc) {
     throw new ActionError("conflict", `${target.username} signs in through the OIDC issuer: their password is kept there, not here.`);
   }
-  await tx.execute(`UPDATE app_user SET password_hash = $2, sessions_valid_after = $3::timestamptz WHERE id = $1`, userId, passwordHash, now);
+  await tx.execute(`UPDATE app_user SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userId, passwordHash);
   return { username: target.username };
 }

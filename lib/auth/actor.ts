@@ -17,30 +17,30 @@ export interface Actor {
 }
 
 /**
- * The user with this id, if they may act: not disabled, and when `signedInAtMs` (a
- * session's sign-in time, signedInAtOf()) is given, the session not signed in before their
- * sessions_valid_after (set by a password reset or by disabling them).
+ * The user with this id, if they may act: not disabled, and when `sessionEpoch` (the epoch a
+ * session signed in at, sessionEpochOf()) is given, still at that epoch: a password reset or
+ * disabling the user moves it on, which ends every session signed in before.
  */
-export async function actorById(id: number, signedInAtMs: number | null = null): Promise<Actor | null> {
+export async function actorById(id: number, sessionEpoch: number | null = null): Promise<Actor | null> {
   const [row] = await sql().query<{ id: number; username: string; display_name: string; role: string; groups: string[] }[]>(
     `SELECT id, username, display_name, role, groups FROM app_user
-     WHERE id = $1 AND disabled_at IS NULL
-       AND ($2::float8 IS NULL OR sessions_valid_after IS NULL OR sessions_valid_after <= to_timestamp($2::float8 / 1000))`,
+     WHERE id = $1 AND disabled_at IS NULL AND ($2::int IS NULL OR session_epoch = $2::int)`,
     id,
-    signedInAtMs,
+    sessionEpoch,
   );
   if (!row || !isRole(row.role)) return null;
   return { id: row.id, username: row.username, displayName: row.display_name || row.username, role: row.role, groups: row.groups };
 }
 
 /**
- * When a session token's holder signed in (epoch ms), from the `signedInAt` claim the jwt
- * callback sets at sign-in; not `iat`, which next-auth renews whenever it re-encodes the
- * cookie. 0 without the claim, so a cut-off always ends such a session.
+ * The session epoch a token was signed in at: the `sessionEpoch` claim the jwt callback sets
+ * from the row read at sign-in (in the same statement as the password hash, so a reset that
+ * commits after that read always ends the session). 0 without the claim: the epoch every user
+ * starts at, so such a session ends at the first reset.
  */
-export function signedInAtOf(token: { signedInAt?: unknown } | null | undefined): number {
-  const at = token?.signedInAt;
-  return typeof at === "number" && Number.isFinite(at) ? at : 0;
+export function sessionEpochOf(token: { sessionEpoch?: unknown } | null | undefined): number {
+  const epoch = token?.sessionEpoch;
+  return typeof epoch === "number" && Number.isSafeInteger(epoch) ? epoch : 0;
 }
 
 /** The caller of the current server action or page request; null when signed out or disabled. */

@@ -16,13 +16,13 @@ export interface OidcSignIn {
   role: Role;
 }
 
-export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; username: string; disabled: boolean }> {
+export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
   // The username is kept from the first sign-in. When it is taken by another user (a local
   // "admin", or a second issuer's "alice"), the row gets "<username>@<issuer host>", and a
   // short piece of the subject if even that is taken: never someone else's row.
   const host = hostOf(person.subject);
   const candidates = [person.username, `${person.username}@${host}`, `${person.username}@${host}#${shortHash(person.subject)}`];
-  const [row] = await sql().query<{ id: number; username: string; disabled: boolean }[]>(
+  const [row] = await sql().query<{ id: number; username: string; disabled: boolean; session_epoch: number }[]>(
     `INSERT INTO app_user (username, display_name, email, oidc_subject, groups, role, last_sign_in_at)
      SELECT COALESCE(
               (SELECT c FROM unnest($1::text[]) WITH ORDINALITY AS u(c, n)
@@ -32,7 +32,7 @@ export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; 
      ON CONFLICT (oidc_subject) DO UPDATE
        SET display_name = EXCLUDED.display_name, email = EXCLUDED.email, groups = EXCLUDED.groups,
            role = EXCLUDED.role, last_sign_in_at = now()
-     RETURNING id, username, disabled_at IS NOT NULL AS disabled`,
+     RETURNING id, username, disabled_at IS NOT NULL AS disabled, session_epoch`,
     candidates,
     person.displayName,
     person.email,
@@ -40,7 +40,7 @@ export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; 
     person.groups,
     person.role,
   );
-  return row!;
+  return { id: row!.id, username: row!.username, disabled: row!.disabled, sessionEpoch: row!.session_epoch };
 }
 
 function hostOf(subject: string): string {

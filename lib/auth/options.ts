@@ -7,7 +7,7 @@ import { transaction } from "@/lib/db/client";
 import { groupsFromClaim, parseRoleMap, roleForGroups } from "@/lib/domain/oidc-roles";
 import { isRole, type Role } from "@/lib/domain/permissions";
 import { env } from "@/lib/env";
-import { actorById, signedInAtOf } from "./actor";
+import { actorById, sessionEpochOf } from "./actor";
 import { SIGN_IN_ERRORS, type SignInError } from "./sign-in-errors";
 import { checkPassword } from "./users";
 import { upsertOidcUser } from "./oidc-users";
@@ -22,8 +22,8 @@ export const OIDC_PROVIDER_ID = "oidc";
 /** Who a session names (the JWT's claims beyond next-auth's own). */
 interface SessionClaims {
   uid?: number;
-  /** epoch ms at sign-in; kept when next-auth re-encodes the cookie (signedInAtOf in actor.ts) */
-  signedInAt?: number;
+  /** app_user.session_epoch at sign-in (sessionEpochOf in actor.ts) */
+  sessionEpoch?: number;
   role?: Role;
   username?: string;
 }
@@ -32,6 +32,8 @@ interface SessionClaims {
 interface SignedInUser extends User {
   role?: Role | null;
   username?: string;
+  /** app_user.session_epoch as read at sign-in */
+  sessionEpoch?: number;
   /** OIDC only: what the upsert needs, carried from profile() to the signIn callback */
   oidc?: { subject: string; username: string; groups: string[] };
 }
@@ -53,7 +55,7 @@ function credentialsProvider() {
         return null;
       }
       await auditSignIn(check.user.id, check.user.username, check.user.role, "allowed", { method: "password" });
-      return { id: String(check.user.id), name: check.user.displayName, role: check.user.role, username: check.user.username };
+      return { id: String(check.user.id), name: check.user.displayName, role: check.user.role, username: check.user.username, sessionEpoch: check.user.sessionEpoch };
     },
   });
 }
@@ -139,6 +141,7 @@ export function buildAuthOptions(): NextAuthOptions {
         // next-auth hands this same object to the jwt callback: from here on it names the app_user row.
         person.id = String(stored.id);
         person.username = stored.username;
+        person.sessionEpoch = stored.sessionEpoch;
         return true;
       },
       async jwt({ token, user }) {
@@ -146,7 +149,7 @@ export function buildAuthOptions(): NextAuthOptions {
           const person = user as SignedInUser;
           const claims = token as typeof token & SessionClaims;
           claims.uid = Number(person.id);
-          claims.signedInAt = Date.now();
+          claims.sessionEpoch = person.sessionEpoch ?? 0;
           claims.sub = person.id;
           if (person.role) claims.role = person.role;
           if (person.username) claims.username = person.username;
@@ -156,7 +159,7 @@ export function buildAuthOptions(): NextAuthOptions {
       async session({ session, token }) {
         // The database decides the role (and whether the account still may sign in), not the cookie.
         const uid = (token as SessionClaims).uid;
-        const actor = typeof uid === "number" && Number.isSafeInteger(uid) ? await actorById(uid, signedInAtOf(token as SessionClaims)) : null;
+        const actor = typeof uid === "number" && Number.isSafeInteger(uid) ? await actorById(uid, sessionEpochOf(token as SessionClaims)) : null;
         if (!actor) return { expires: session.expires } as typeof session;
         session.user = { id: actor.id, username: actor.username, name: actor.displayName, role: actor.role, email: session.user?.email ?? null } as typeof session.user;
         return session;

@@ -1,7 +1,7 @@
 import "server-only";
 import { getToken } from "next-auth/jwt";
 import { env } from "@/lib/env";
-import { actorById, signedInAtOf, type Actor } from "./actor";
+import { actorById, sessionEpochOf, type Actor } from "./actor";
 
 // The signed-in user of a route handler's Request, read from the request itself rather than
 // from next/headers (currentActor): the same cookie and the same database check, but usable
@@ -18,5 +18,5 @@ export async function actorFromRequest(request: Request): Promise<Actor | null> 
   // No headers passed on: getToken would otherwise take an Authorization bearer as a session JWT.
   const token = await getToken({ req: { cookies, headers: {} } as unknown as Parameters<typeof getToken>[0]["req"], secret: env().NEXTAUTH_SECRET });
   const uid = (token as { uid?: unknown } | null)?.uid;
-  return typeof uid === "number" && Number.isSafeInteger(uid) && uid > 0 ? actorById(uid, signedInAtOf(token as { signedInAt?: unknown })) : null;
+  return typeof uid === "number" && Number.isSafeInteger(uid) && uid > 0 ? actorById(uid, sessionEpochOf(token as { sessionEpoch?: unknown })) : null;
 }

@@ -34,7 +34,7 @@ function decoyHash(): Promise<string> {
 }
 
 export type PasswordCheck =
-  | { ok: true; user: { id: number; username: string; displayName: string; role: Role } }
+  | { ok: true; user: { id: number; username: string; displayName: string; role: Role; sessionEpoch: number } }
   | { ok: false; reason: "wrong_credentials" | "disabled"; userId: number | null };
 
 /**
@@ -42,8 +42,10 @@ export type PasswordCheck =
  * password was right, so the message gives nothing away to someone guessing.
  */
 export async function checkPassword(username: string, password: string): Promise<PasswordCheck> {
-  const [row] = await sql().query<{ id: number; username: string; display_name: string; role: Role; password_hash: string | null; disabled: boolean }[]>(
-    `SELECT id, username, display_name, role, password_hash, disabled_at IS NOT NULL AS disabled FROM app_user WHERE username = $1`,
+  // The session epoch is read with the hash: a reset that commits after this read moves the
+  // epoch on, so the session made from it ends however the two interleave.
+  const [row] = await sql().query<{ id: number; username: string; display_name: string; role: Role; password_hash: string | null; disabled: boolean; session_epoch: number }[]>(
+    `SELECT id, username, display_name, role, password_hash, disabled_at IS NOT NULL AS disabled, session_epoch FROM app_user WHERE username = $1`,
     username,
   );
   if (!row || row.password_hash === null) {
@@ -53,7 +55,7 @@ export async function checkPassword(username: string, password: string): Promise
   if (!(await verifyPassword(row.password_hash, password))) return { ok: false, reason: "wrong_credentials", userId: row.id };
   if (row.disabled) return { ok: false, reason: "disabled", userId: row.id };
   await sql().execute(`UPDATE app_user SET last_sign_in_at = now() WHERE id = $1`, row.id);
-  return { ok: true, user: { id: row.id, username: row.username, displayName: row.display_name || row.username, role: row.role } };
+  return { ok: true, user: { id: row.id, username: row.username, displayName: row.display_name || row.username, role: row.role, sessionEpoch: row.session_epoch } };
 }
 
 export interface NewLocalUser {
@@ -115,7 +117,8 @@ export async function ensureDemoUsers(password?: string): Promise<DemoUsers> {
   if (password !== undefined) {
     for (const row of existing) {
       if (row.password_hash !== null && (await verifyPassword(row.password_hash, password))) continue;
-      await sql().execute(`UPDATE app_user SET password_hash = $2 WHERE username = $1`, row.username, await hashPassword(password));
+      // A new password ends the sessions signed in with the old one (ADR 0012).
+      await sql().execute(`UPDATE app_user SET password_hash = $2, session_epoch = session_epoch + 1 WHERE username = $1`, row.username, await hashPassword(password));
     }
   }
   return { created, generatedPassword: created.length > 0 ? generatedPassword : null };

@@ -38,7 +38,7 @@ describe("passwords", () => {
     expect((await userRow("dana"))!.password_hash).not.toContain("s3cret");
 
     const right = await checkPassword("dana", "s3cret-enough-pw");
-    expect(right).toEqual({ ok: true, user: { id, username: "dana", displayName: "Dana", role: "operator" } });
+    expect(right).toEqual({ ok: true, user: { id, username: "dana", displayName: "Dana", role: "operator", sessionEpoch: 0 } });
     expect((await userRow("dana"))!.last_sign_in_at).toBeInstanceOf(Date);
 
     expect(await checkPassword("dana", "wrong-password")).toEqual({ ok: false, reason: "wrong_credentials", userId: id });
@@ -79,7 +79,13 @@ describe("demo users", () => {
     await ensureDemoUsers();
     const given = await ensureDemoUsers("demo-password-given");
     expect(given).toEqual({ created: [], generatedPassword: null });
-    for (const role of ["viewer", "operator", "approver", "admin"]) expect((await checkPassword(role, "demo-password-given")).ok).toBe(true);
+    for (const role of ["viewer", "operator", "approver", "admin"]) {
+      // The password changed: the sessions signed in with the printed one end (their epoch moved on).
+      expect(await checkPassword(role, "demo-password-given")).toMatchObject({ ok: true, user: { sessionEpoch: 1 } });
+    }
+    // The same DEMO_PASSWORD at the next start changes nothing, and ends nothing.
+    await ensureDemoUsers("demo-password-given");
+    expect(await checkPassword("admin", "demo-password-given")).toMatchObject({ ok: true, user: { sessionEpoch: 1 } });
   });
 
   test("only the missing ones are made; an existing user keeps its role", async () => {
