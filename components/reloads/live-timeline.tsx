@@ -9,17 +9,18 @@ const POLL_MS = 5_000;
 
 interface Progress {
   status: string;
-  lastEventAt: string;
+  lastArrivalAt: string | null;
   live: boolean;
 }
 
 /**
  * While a reload is live (open, or ended less than LIVE_SETTLE_MS after its last event
  * arrived: timelineLive), polls its progress and re-renders the page on the server when a
- * newer event arrived. Compares two server times, never the browser's clock; stops polling
- * once the page is rendered as no longer live.
+ * newer event arrived (by arrival, so a late event with an earlier time counts too).
+ * Compares two server times, never the browser's clock; stops polling once the page is
+ * rendered as no longer live.
  */
-export function LiveTimeline({ reloadKey, renderedLastEventAt, open }: { reloadKey: string; renderedLastEventAt: string; open: boolean }) {
+export function LiveTimeline({ reloadKey, renderedLastArrivalAt, open }: { reloadKey: string; renderedLastArrivalAt: string | null; open: boolean }) {
   const router = useRouter();
   const [refreshing, startTransition] = useTransition();
   const progress = useQuery({
@@ -35,10 +36,10 @@ export function LiveTimeline({ reloadKey, renderedLastEventAt, open }: { reloadK
   });
   // Re-render when a newer event arrived, and once more when the reload stopped being live
   // (that render drops this badge and the polling with it).
-  const moved = progress.data !== undefined && (progress.data.lastEventAt !== renderedLastEventAt || progress.data.live !== open);
+  const moved = progress.data !== undefined && (progress.data.lastArrivalAt !== renderedLastArrivalAt || progress.data.live !== open);
   useEffect(() => {
     if (moved) startTransition(() => router.refresh());
-  }, [moved, progress.data?.lastEventAt, progress.data?.live, router]);
+  }, [moved, progress.data?.lastArrivalAt, progress.data?.live, router]);
   if (!open) return null;
   return (
     <span className="muted" aria-live="polite" data-live-timeline>

@@ -36,6 +36,8 @@ export interface TimelineReload extends ReloadChange {
   failed: number;
   rolledBack: number;
   lastError: string | null;
+  /** When the reload's newest event arrived (server time), as ISO text; null before any. */
+  lastArrivalAt: string | null;
   /** timelineLive: the page refreshes itself while this is true. */
   live: boolean;
 }
@@ -67,6 +69,7 @@ interface ReloadDbRow extends ReloadRow {
   expired_at: Date | null;
   deadline_at: Date | null;
   last_error: string | null;
+  last_arrival_at: Date | null;
   ms_since_last_arrival: number | null;
 }
 
@@ -80,8 +83,8 @@ export async function getReloadTimelineData(keyText: string): Promise<ReloadTime
             r.from_version, r.to_version, r.initiator, r.status, r.requested_at, r.approved_at, r.dispatched_at, r.started_at,
             r.first_event_at, r.last_event_at, r.completed_at, r.expired_at, r.deadline_at, r.convergence_ms::text AS convergence_ms,
             r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back, r.last_error,
-            ${MS_SINCE_LAST_ARRIVAL} AS ms_since_last_arrival
-     FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
+            ${ARRIVAL_COLUMNS}
+     FROM reload r JOIN service s ON s.id = r.service_id ${ARRIVAL_JOIN} WHERE r.id = $1::bigint`,
     key,
   );
   if (!row) return null;
@@ -118,13 +121,16 @@ function toTimelineReload(row: ReloadDbRow): TimelineReload {
     failed: row.instances_failed,
     rolledBack: row.instances_rolled_back,
     lastError: row.last_error,
+    lastArrivalAt: row.last_arrival_at?.toISOString() ?? null,
     live: timelineLive(row.status as ReloadStatus, row.ms_since_last_arrival),
   };
 }
 
-// Milliseconds since the reload's newest event arrived, both times the database's own (for timelineLive).
-const MS_SINCE_LAST_ARRIVAL = `(SELECT (extract(epoch from now() - max(e.received_at)) * 1000)::float8
-   FROM reload_event e WHERE e.reload_id = r.reload_id AND e.service_id = r.service_id)`;
+// When the reload's newest event arrived, and how long ago, both the database's own times
+// (for timelineLive, and for the live refresh: an event that arrives late with an earlier
+// occurredAt does not move last_event_at, but it moves this).
+const ARRIVAL_JOIN = `LEFT JOIN LATERAL (SELECT max(e.received_at) AS at FROM reload_event e WHERE e.reload_id = r.reload_id AND e.service_id = r.service_id) arrival ON true`;
+const ARRIVAL_COLUMNS = `arrival.at AS last_arrival_at, (extract(epoch from now() - arrival.at) * 1000)::float8 AS ms_since_last_arrival`;
 
 // Times come as epoch milliseconds (float8): parsing thousands of timestamptz texts into Dates
 // was most of the read's cost for a 2,000-target reload; a number becomes a Date for free.
@@ -299,6 +305,8 @@ const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "
 export interface ReloadProgress {
   status: ReloadStatus;
   lastEventAt: string;
+  /** when the newest event arrived (server time); the live refresh compares this */
+  lastArrivalAt: string | null;
   /** timelineLive: the page keeps refreshing while this is true. */
   live: boolean;
 }
@@ -306,13 +314,18 @@ export interface ReloadProgress {
 export async function getReloadProgress(keyText: string): Promise<ReloadProgress | null> {
   const key = parseReloadKey(keyText);
   if (key === null) return null;
-  const [row] = await sql().query<{ status: string; last_event_at: Date; ms_since_last_arrival: number | null }[]>(
-    `SELECT r.status, r.last_event_at, ${MS_SINCE_LAST_ARRIVAL} AS ms_since_last_arrival FROM reload r WHERE r.id = $1::bigint`,
+  const [row] = await sql().query<{ status: string; last_event_at: Date; last_arrival_at: Date | null; ms_since_last_arrival: number | null }[]>(
+    `SELECT r.status, r.last_event_at, ${ARRIVAL_COLUMNS} FROM reload r ${ARRIVAL_JOIN} WHERE r.id = $1::bigint`,
     key,
   );
   if (!row) return null;
   const status = row.status as ReloadStatus;
-  return { status, lastEventAt: row.last_event_at.toISOString(), live: timelineLive(status, row.ms_since_last_arrival) };
+  return {
+    status,
+    lastEventAt: row.last_event_at.toISOString(),
+    lastArrivalAt: row.last_arrival_at?.toISOString() ?? null,
+    live: timelineLive(status, row.ms_since_last_arrival),
+  };
 }
 
 export interface CellReload {

@@ -104,7 +104,7 @@ describe("one reload's reads", () => {
     expect(await getReloadTimelineData("abc")).toBeNull();
     expect(await getReloadTimelineData("-1")).toBeNull();
     expect(await getReloadHeader(key)).toEqual({ key, reloadId: "rl-1", service: "checkout-api", environment: "prod" });
-    expect(await getReloadProgress(key)).toEqual({ status: "in_progress", lastEventAt: recent(10), live: true });
+    expect(await getReloadProgress(key)).toEqual({ status: "in_progress", lastEventAt: recent(10), lastArrivalAt: expect.any(String), live: true });
     expect(await getReloadProgress("0")).toBeNull();
   });
 
@@ -121,8 +121,16 @@ describe("one reload's reads", () => {
     expect((await getReloadTimelineData(key))!.reload.live).toBe(true);
     // The same events, arrived long ago: no longer live.
     await sql().execute(`UPDATE reload_event SET received_at = received_at - interval '1 minute' WHERE reload_id = 'rl-done'`);
-    expect(await getReloadProgress(key)).toMatchObject({ status: "succeeded", live: false });
+    const settled = (await getReloadProgress(key))!;
+    expect(settled).toMatchObject({ status: "succeeded", live: false });
     expect((await getReloadTimelineData(key))!.reload.live).toBe(false);
+    // A late report with an earlier time does not move lastEventAt, but it moves the arrival
+    // the live refresh compares, and makes the reload live again for the settle time.
+    await send([event({ reloadId: "rl-done", instance: "a-1", phase: "received", toVersion: "v2", occurredAt: new Date(base + 5).toISOString() })]);
+    const late = (await getReloadProgress(key))!;
+    expect(late.lastEventAt).toBe(settled.lastEventAt);
+    expect(late.lastArrivalAt).not.toBe(settled.lastArrivalAt);
+    expect(late.live).toBe(true);
   });
 
   test("the same reloadId in another service is another reload: its events stay off this timeline", async () => {

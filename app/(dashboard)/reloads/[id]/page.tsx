@@ -59,7 +59,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
           <ReloadStatusBadge status={reload.status} />
         </h1>
         <div style={{ display: "flex", gap: 12, alignItems: "baseline" }}>
-          <LiveTimeline reloadKey={reload.key} renderedLastEventAt={reload.lastEventAt.toISOString()} open={reload.live} />
+          <LiveTimeline reloadKey={reload.key} renderedLastArrivalAt={reload.lastArrivalAt} open={reload.live} />
           {/* A plain link: the route answers a JSON attachment (request, approvals, acks, audit entries). */}
           <a className="button secondary" href={`/api/reloads/${reload.key}/evidence`} download data-evidence>
             Evidence bundle
