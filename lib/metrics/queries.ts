@@ -87,7 +87,8 @@ function loadLiveGroups(now: Date, staleMs: number): Promise<LiveGroupRow[]> {
     `SELECT st.service_id, st.kind, st.resource, st.version, json_agg(i.instance_key) AS instances
      FROM instance_state st JOIN instance i ON i.id = st.instance_id
      WHERE st.last_phase_at >= $1::timestamptz
-     GROUP BY st.service_id, st.kind, st.resource, st.version`,
+     GROUP BY st.service_id, st.kind, st.resource, st.version
+     ORDER BY st.service_id, st.kind, st.resource, st.version`,
     liveSince(now, staleMs).toISOString(),
   );
 }

@@ -93,6 +93,9 @@ export async function startWebhookReceiver(
   answer: (n: number, body: WebhookBody) => { status: number; after?: () => Promise<void> },
 ): Promise<WebhookReceiver> {
   const deliveries: Delivery[] = [];
+  // The reports a delivery set off (a service's instances reporting their phases): close()
+  // waits for them, so none is still writing when the next test empties the database.
+  const reports = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -110,7 +113,11 @@ export async function startWebhookReceiver(
         status,
       });
       res.writeHead(status, { "content-type": "application/json" }).end("{}");
-      if (after) void after().catch((error) => console.error("[receiver] report failed:", error));
+      if (after) {
+        const report = after().catch((error) => console.error("[receiver] report failed:", error));
+        reports.add(report);
+        void report.finally(() => reports.delete(report));
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -118,7 +125,10 @@ export async function startWebhookReceiver(
   return {
     url: `http://127.0.0.1:${port}/reload`,
     deliveries,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...reports]);
+    },
   };
 }
 
