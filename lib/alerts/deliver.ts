@@ -20,6 +20,7 @@ import { env } from "@/lib/env";
 import { PROCESS_OWNER, takeLease } from "./lease";
 import { ALERT_VIEW_COLUMNS, ALERT_VIEW_FROM, toAlertView, type AlertViewRow } from "./alert-view";
 import { alertmanagerAlert, slackMessage, webhookBody, webhookSignature, type DeliverableAlert } from "./payloads";
+import { coalescedRun } from "@/lib/coalesced-run";
 
 // Alert delivery (issue 8 §3; docs/adr/0016-alert-delivery.md). What is due is derived
 // from the alert and alert_delivery tables on every run (lib/domain/alert-delivery.ts), so
@@ -339,25 +340,12 @@ export function notifyAlertChanges(changes: readonly unknown[]): void {
 
 /** Starts delivering every `everyMs`, and on notifyAlertChanges; returns the stop function. */
 export function startAlertDelivery(options: { everyMs?: number } = {}): () => void {
-  let running = false;
-  let again = false;
-  const tick = async () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        await deliverAlerts();
-      } while (again);
-    } catch (error) {
-      console.error("[alerts] delivery run failed:", (error as Error).message);
-    } finally {
-      running = false;
-    }
-  };
+  const tick = coalescedRun(
+    async () => {
+      await deliverAlerts();
+    },
+    (error) => console.error("[alerts] delivery run failed:", error.message),
+  );
   const timer = setInterval(() => void tick(), options.everyMs ?? 5_000);
   timer.unref();
   globalForDelivery.reloadscopeAlertWake = () => void tick();

@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { evaluateAlerts, type EvaluationResult } from "./evaluate";
 import { PROCESS_OWNER, takeLease } from "./lease";
 import { onAlertNudge } from "./nudge";
+import { coalescedRun } from "@/lib/coalesced-run";
 
 // Who evaluates, and when (docs/adr/0014-alerts.md). Every process runs this loop; one of
 // them holds the evaluation lease (a row in alert_cursor, taken and renewed with one
@@ -30,31 +31,18 @@ export function startAlertEvaluation(options: { intervalMs?: number; onResult?: 
   if (intervalMs <= 0) return { stop() {} };
   const leaseMs = 3 * intervalMs;
   let leader = false;
-  let running = false;
-  let again = false;
   let nudged: NodeJS.Timeout | null = null;
 
-  const tick = async () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        leader = await takeEvaluationLease(leaseMs);
-        if (!leader) break;
-        const result = await evaluateAlerts();
-        options.onResult?.(result);
-        if (result.errors.length > 0) console.error(`[alerts] evaluation finished with problems: ${result.errors.join("; ")}`);
-      } while (again);
-    } catch (error) {
-      console.error("[alerts] evaluation failed (tried again next interval):", (error as Error).message);
-    } finally {
-      running = false;
-    }
-  };
+  const tick = coalescedRun(
+    async () => {
+      leader = await takeEvaluationLease(leaseMs);
+      if (!leader) return false;
+      const result = await evaluateAlerts();
+      options.onResult?.(result);
+      if (result.errors.length > 0) console.error(`[alerts] evaluation finished with problems: ${result.errors.join("; ")}`);
+    },
+    (error) => console.error("[alerts] evaluation failed (tried again next interval):", error.message),
+  );
 
   const timer = setInterval(() => void tick(), intervalMs);
   timer.unref();
