@@ -1,5 +1,5 @@
 import "server-only";
-import type { AlertState, AlertView, RuleId, Severity } from "@/lib/domain/alerts/types";
+import type { AlertState, AlertView, RuleId, Severity, StoredAlert } from "@/lib/domain/alerts/types";
 
 // One read of an alert with its service's names, for the alert pages (lib/alerts/queries.ts)
 // and delivery (lib/alerts/deliver.ts): the columns, the join and the mapping to AlertView.
@@ -31,14 +31,17 @@ export const ALERT_VIEW_COLUMNS = `a.id::text AS id, a.fingerprint, a.rule, a.se
 
 export const ALERT_VIEW_FROM = `FROM alert a LEFT JOIN service s ON s.id = a.service_id`;
 
-export function toAlertView(r: AlertViewRow): AlertView {
+/** The alert row alone, as the lifecycle keeps it (lib/alerts/evaluate.ts reads no service join). */
+export type StoredAlertRow = Omit<AlertViewRow, "environment" | "namespace" | "service_name">;
+
+export function toStoredAlert(r: StoredAlertRow): StoredAlert {
   return {
     id: r.id,
     fingerprint: r.fingerprint,
     rule: r.rule,
     severity: r.severity,
     state: r.state,
-    service: r.service_id !== null && r.service_name !== null ? { id: r.service_id, environment: r.environment ?? "", namespace: r.namespace ?? "", name: r.service_name } : null,
+    serviceId: r.service_id,
     kind: r.kind,
     resource: r.resource,
     reloadKey: r.reload_key,
@@ -48,5 +51,13 @@ export function toAlertView(r: AlertViewRow): AlertView {
     link: r.link,
     startedAt: r.started_at,
     resolvedAt: r.resolved_at,
+  };
+}
+
+export function toAlertView(r: AlertViewRow): AlertView {
+  const { serviceId, ...alert } = toStoredAlert(r);
+  return {
+    ...alert,
+    service: serviceId !== null && r.service_name !== null ? { id: serviceId, environment: r.environment ?? "", namespace: r.namespace ?? "", name: r.service_name } : null,
   };
 }

@@ -4,7 +4,7 @@ import { planAlertChanges } from "@/lib/domain/alerts/lifecycle";
 import { resolveRuleConfigs, type RuleConfigs, type RuleOverride } from "@/lib/domain/alerts/rules";
 import { activeSilenceFor, type Silence } from "@/lib/domain/alerts/silences";
 import { RULE_IDS, type AlertChange, type AlertCondition, type RuleId, type Severity, type StoredAlert } from "@/lib/domain/alerts/types";
-import type { AlertViewRow } from "./alert-view";
+import { toStoredAlert, type StoredAlertRow } from "./alert-view";
 import { notifyAlertChanges } from "./deliver";
 import { readUnauthorizedConditions } from "./read-audit";
 import { readDriftConditions } from "./read-drift";
@@ -97,28 +97,7 @@ export async function evaluateAlerts(options: { now?: Date; rules?: readonly Rul
   return result;
 }
 
-/** The alert row alone (no service join). */
-type AlertSqlRow = Omit<AlertViewRow, "environment" | "namespace" | "service_name">;
-
 const ALERT_COLUMNS = `id::text, fingerprint, rule, severity, state, service_id, kind, resource, reload_key::text, summary, details, labels, link, started_at, resolved_at`;
-
-const toStored = (r: AlertSqlRow): StoredAlert => ({
-  id: r.id,
-  fingerprint: r.fingerprint,
-  rule: r.rule,
-  severity: r.severity,
-  state: r.state,
-  serviceId: r.service_id,
-  kind: r.kind,
-  resource: r.resource,
-  reloadKey: r.reload_key,
-  summary: r.summary,
-  details: r.details ?? {},
-  labels: r.labels ?? {},
-  link: r.link,
-  startedAt: r.started_at,
-  resolvedAt: r.resolved_at,
-});
 
 async function writeAlerts(
   tx: Sql,
@@ -128,14 +107,14 @@ async function writeAlerts(
   now: Date,
 ): Promise<{ opened: AlertChange[]; resolved: AlertChange[]; updated: number }> {
   await tx.query(`SELECT pg_advisory_xact_lock($1)`, ALERT_WRITE_LOCK_KEY);
-  const open = (await tx.query<AlertSqlRow[]>(`SELECT ${ALERT_COLUMNS} FROM alert WHERE state <> 'resolved'`)).map(toStored);
+  const open = (await tx.query<StoredAlertRow[]>(`SELECT ${ALERT_COLUMNS} FROM alert WHERE state <> 'resolved'`)).map(toStoredAlert);
   const severityOf = (rule: RuleId) => configs[rule].severity;
   const plan = planAlertChanges(open, conditions, evaluated, severityOf);
   const at = now.toISOString();
 
-  let openedRows: AlertSqlRow[] = [];
+  let openedRows: StoredAlertRow[] = [];
   if (plan.toOpen.length > 0) {
-    openedRows = await tx.query<AlertSqlRow[]>(
+    openedRows = await tx.query<StoredAlertRow[]>(
       `INSERT INTO alert (fingerprint, rule, severity, state, service_id, kind, resource, reload_key, summary, details, labels, link,
                           started_at, last_seen_at, updated_at)
        SELECT x.fingerprint, x.rule, x.severity, 'firing', x.service_id, x.kind, x.resource, x.reload_key::bigint, x.summary,
@@ -164,9 +143,9 @@ async function writeAlerts(
     );
   }
 
-  let resolvedRows: AlertSqlRow[] = [];
+  let resolvedRows: StoredAlertRow[] = [];
   if (plan.toResolve.length > 0) {
-    resolvedRows = await tx.query<AlertSqlRow[]>(
+    resolvedRows = await tx.query<StoredAlertRow[]>(
       `UPDATE alert SET state = 'resolved', resolved_at = $2::timestamptz, updated_at = $2::timestamptz
        WHERE id = ANY($1::bigint[]) AND state <> 'resolved'
        RETURNING ${ALERT_COLUMNS}`,
@@ -176,8 +155,8 @@ async function writeAlerts(
   }
 
   const silences = openedRows.length + resolvedRows.length > 0 ? await loadActiveSilences(tx, now) : [];
-  const change = (r: AlertSqlRow, event: AlertChange["event"]): AlertChange => ({
-    ...toStored(r),
+  const change = (r: StoredAlertRow, event: AlertChange["event"]): AlertChange => ({
+    ...toStoredAlert(r),
     event,
     silenced: activeSilenceFor(silences, { rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint }, now) !== null,
   });
