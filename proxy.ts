@@ -1,14 +1,15 @@
 // Runs before every page (not the machine endpoints: see the matcher).
 // 1. A path that is not valid percent-encoding (`/services/%`) answers 400 here. Next decodes
 //    dynamic segments while matching the route, and its decode error surfaced as a 500.
-// 2. The sign-in gate, as a courtesy: a page read without a valid session cookie goes to the
-//    sign-in page before any rendering. The check that counts is the dashboard layout's (it
-//    reads the user from the database: a disabled account is out at once) and each action's;
-//    a proxy redirect is not authorization (CONVENTIONS.md).
+// 2. The sign-in gate: a page asked for with any method and no valid session cookie goes to
+//    the sign-in page with an empty body, before any rendering (gatedRequest). It only checks
+//    that the cookie is a valid JWT; the check that counts is requireReader() in every query
+//    module, which reads the user from the database (a disabled, reset or signed-out session
+//    is out at once), and each action's: a proxy redirect is not authorization (docs/adr/0017).
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 import { signInPath } from "@/lib/auth/callback-url";
-import { gatedRequest, REQUESTED_PATH_HEADER } from "@/lib/auth/gate";
+import { gatedRequest, gateRedirectStatus, REQUESTED_PATH_HEADER, SERVER_ACTION_HEADER } from "@/lib/auth/gate";
 
 export async function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
@@ -18,8 +19,12 @@ export async function proxy(request: NextRequest) {
       headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
     });
   }
-  if (gatedRequest(request.method, pathname) && !(await hasSession(request))) {
-    return NextResponse.redirect(new URL(signInPath(`${pathname}${search}`), request.url));
+  const serverAction = request.headers.has(SERVER_ACTION_HEADER);
+  if (gatedRequest(request.method, pathname, serverAction) && !(await hasSession(request))) {
+    return new NextResponse(null, {
+      status: gateRedirectStatus(request.method),
+      headers: { location: new URL(signInPath(`${pathname}${search}`), request.url).toString(), "cache-control": "no-store" },
+    });
   }
   // Tell the layout which page was asked for (overwriting whatever the client sent as this header).
   const forwarded = new Headers(request.headers);

@@ -38,6 +38,7 @@ import { assertLocal, createDatabase, serverSettings } from "./bench/setup/datab
 import { freePort, provenance, serverLogTail, startServer, stopServer, waitForServer } from "./bench/setup/server";
 import { state } from "./bench/setup/state";
 import { VacuumStandIn } from "./bench/vacuum";
+import { runAsReader } from "@/lib/auth/require-actor";
 
 /** Event time stays inside the ingest's retention window (30 days), with the SQL fill's three days before it. */
 const MAX_EVENT_SPAN_MS = 26 * 24 * 3600_000;
@@ -188,7 +189,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-main()
+// The bench reads the query modules directly, as the pages do, under a reader of its own (docs/adr/0017).
+runAsReader({ kind: "system", purpose: "bench" }, main)
   .then((code) => process.exit(code))
   .catch(async (error) => {
     console.error(`[bench] the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -1,5 +1,6 @@
 import "server-only";
-import { currentActor, type Actor } from "@/lib/auth/actor";
+import { requireActor, requireActorWith, requireReader } from "@/lib/auth/require-actor";
+import type { Actor } from "@/lib/auth/actor";
 import { sql } from "@/lib/db/client";
 import { can, isRole, type Action, type Role } from "@/lib/domain/permissions";
 
@@ -8,8 +9,8 @@ import { can, isRole, type Action, type Role } from "@/lib/domain/permissions";
 
 /** The signed-in person when they may do `action`; null shows the "admins only" page. */
 export async function adminFor(action: Action): Promise<Actor | null> {
-  const actor = await currentActor();
-  return actor && can(actor.role, action) ? actor : null;
+  const actor = await requireActor();
+  return can(actor.role, action) ? actor : null;
 }
 
 // Lists are bounded: a page of thousands of rows helps nobody, and the count says when
@@ -34,6 +35,7 @@ export interface UserRow {
 }
 
 export async function listUsers(): Promise<Bounded<UserRow>> {
+  await requireActorWith("user.manage");
   const rows = await sql().query<
     {
       id: number;
@@ -82,6 +84,7 @@ export interface TokenRow {
 }
 
 export async function listTokens(): Promise<Bounded<TokenRow>> {
+  await requireActorWith("token.manage");
   const rows = await sql().query<
     { id: number; name: string; prefix: string; scopes: string[]; created_at: Date; last_used_at: Date | null; revoked_at: Date | null; total: number }[]
   >(
@@ -116,6 +119,7 @@ export interface ServiceOption {
 const SERVICE_OPTIONS_LIMIT = 2000;
 
 export async function listServiceOptions(): Promise<Bounded<ServiceOption>> {
+  await requireReader();
   const rows = await sql().query<(ServiceOption & { total: number })[]>(
     `SELECT id, environment, namespace, name, count(*) OVER ()::int AS total
      FROM service ORDER BY environment, namespace, name LIMIT $1`,
@@ -133,6 +137,7 @@ export interface ReloadTargetRow {
 }
 
 export async function listReloadTargets(): Promise<Bounded<ReloadTargetRow>> {
+  await requireActorWith("target.manage");
   const rows = await sql().query<
     { id: number; environment: string; namespace: string; name: string; url: string; updated_at: Date; updated_by: string | null; total: number }[]
   >(
@@ -163,6 +168,7 @@ export interface ApprovalPolicyRow {
 }
 
 export async function listApprovalPolicies(): Promise<Bounded<ApprovalPolicyRow>> {
+  await requireActorWith("policy.manage");
   const rows = await sql().query<
     {
       id: number;
@@ -202,6 +208,7 @@ export async function listApprovalPolicies(): Promise<Bounded<ApprovalPolicyRow>
 
 /** Groups already in use (users' groups), offered as suggestions in the policy form. */
 export async function knownGroups(): Promise<string[]> {
+  await requireActorWith("policy.manage");
   const rows = await sql().query<{ group: string }[]>(
     `SELECT DISTINCT g AS "group" FROM app_user, unnest(groups) AS g ORDER BY 1 LIMIT 200`,
   );

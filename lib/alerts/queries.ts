@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import type { AlertChannel, AlertEventName, DeliveryOutcome } from "@/lib/domain/alert-delivery";
 import { activeSilenceFor } from "@/lib/domain/alerts/silences";
@@ -115,6 +116,7 @@ export interface AlertList {
 
 /** One tab of /alerts: newest first (resolved ones by when they resolved), at most ALERT_PAGE_LIMIT. */
 export async function listAlerts(filters: AlertFilters, now = new Date()): Promise<AlertList> {
+  await requireReader();
   const q = sql();
   const { where, params } = filterSql(filters);
   const order = filters.tab === "resolved" ? "a.resolved_at DESC, a.id DESC" : "a.started_at DESC, a.id DESC";
@@ -171,6 +173,7 @@ export interface AlertDetail {
 }
 
 export async function getAlert(id: string, now = new Date()): Promise<AlertDetail | null> {
+  await requireReader();
   if (!/^[1-9]\d{0,18}$/.test(id)) return null;
   const q = sql();
   const [rows, silences, attempts, summaries] = await Promise.all([
@@ -204,6 +207,7 @@ export interface AlertStatus {
 
 /** For the nav link and the page's live refresh: open counts and a change marker, one statement. */
 export async function getAlertStatus(): Promise<AlertStatus> {
+  await requireReader();
   const [row] = await sql().query<{ firing: number; silenced: number; acknowledged: number; updated: Date | null; delivery: string | null; total: string }[]>(
     // "silenced" matches as silenceMatches/isSilenceActive do (lib/domain/alerts/silences.ts):
     // every field a silence sets must match, and one that sets none matches nothing.
@@ -257,6 +261,7 @@ function add(map: Map<string, AlertBadge> | Map<number, AlertBadge>, key: string
 
 /** The open alerts of these services, grouped by service and by kind × resource: one grouped statement over the open-alert index. */
 export async function getAlertBadges(serviceIds: number[]): Promise<ServiceAlertBadges> {
+  await requireReader();
   const badges: ServiceAlertBadges = { byService: new Map(), byKind: new Map(), byResource: new Map() };
   if (serviceIds.length === 0) return badges;
   const rows = await sql().query<{ service_id: number; kind: string | null; resource: string | null; open: number; firing: number; worst: Severity }[]>(
@@ -276,6 +281,7 @@ export async function getAlertBadges(serviceIds: number[]): Promise<ServiceAlert
 
 /** Whether an alert with this id exists (the detail page's 404 check). */
 export async function alertExists(id: string): Promise<boolean> {
+  await requireReader();
   if (!/^[1-9]\d{0,18}$/.test(id)) return false;
   const rows = await sql().query<object[]>(`SELECT 1 FROM alert WHERE id = $1::bigint`, id);
   return rows.length > 0;

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
 import { parseReloadKey } from "@/lib/reloads/filters";
 import { getReload } from "@/lib/reloads/queries";
@@ -96,6 +97,7 @@ type EventRow = {
 
 /** The bundle of the reload with this key, or null when there is none. */
 export async function getEvidenceBundle(keyText: string, generatedBy: { username: string; role: string }, now = new Date()): Promise<EvidenceBundle | null> {
+  await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
   const q = sql();

@@ -1,4 +1,5 @@
 import "server-only";
+import { runAsReader, type Reader } from "@/lib/auth/require-actor";
 import { serviceLabel } from "@/lib/format";
 import { canonicalJson } from "./audit-log";
 import { csvRow } from "./csv";
@@ -13,7 +14,8 @@ import { exportAuditPage } from "./queries";
 export const AUDIT_CSV_HEADER = ["id", "at_utc", "actor", "actor_role", "action", "outcome", "service", "subject", "details", "prev_hash", "hash"] as const;
 const EXPORT_PAGE = 1_000;
 
-export function auditCsvStream(filters: AuditFilters, pageSize = EXPORT_PAGE): ReadableStream<Uint8Array> {
+/** `reader` is who asked: the stream's pages are read later, when the client pulls, outside the route's own call. */
+export function auditCsvStream(filters: AuditFilters, reader: Reader, pageSize = EXPORT_PAGE): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   // The whole filtered log: a page's cursor is not a filter.
   let cursor: string | undefined;
@@ -29,7 +31,7 @@ export function auditCsvStream(filters: AuditFilters, pageSize = EXPORT_PAGE): R
           return;
         }
         if (done) return;
-        const rows = await exportAuditPage(filters, cursor, pageSize);
+        const rows = await runAsReader(reader, () => exportAuditPage(filters, cursor, pageSize));
         let text = "";
         for (const e of rows) {
           text += csvRow([e.id, e.at.toISOString(), e.actor, e.actorRole, e.action, e.outcome, e.service ? serviceLabel(e.service) : "", e.subject, canonicalJson(e.details), e.prevHash, e.hash]);

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
 import { ACTIONS } from "@/lib/domain/permissions";
 import { AUDIT_COLUMNS, entryFromRow, type AuditEntry, type AuditRow } from "./audit-log";
@@ -25,6 +26,7 @@ type ListRow = AuditRow & { environment: string | null; namespace: string | null
 
 /** A page of entries matching `filters`, newest first; `nextCursor` is the id to continue below. */
 export async function listAuditEntries(filters: AuditFilters, q: Sql = sql()): Promise<{ items: AuditListEntry[]; nextCursor: string | null }> {
+  await requireReader();
   const rows = await selectEntries(q, filters, filters.limit + 1);
   const page = rows.slice(0, filters.limit);
   const reloadKeys = await reloadKeysOf(q, page);
@@ -40,6 +42,7 @@ export async function listAuditEntries(filters: AuditFilters, q: Sql = sql()): P
 
 /** Rows for the export, in the list's order, `limit` at a time below `cursor`. */
 export async function exportAuditPage(filters: AuditFilters, cursor: string | undefined, limit: number, q: Sql = sql()): Promise<(AuditEntry & { service: AuditServiceName | null })[]> {
+  await requireReader();
   const rows = await selectEntries(q, { ...filters, cursor }, limit);
   return rows.map((row) => ({ ...entryFromRow(row), service: serviceOf(row) }));
 }
@@ -105,6 +108,7 @@ async function reloadKeysOf(q: Sql, rows: { subject: string | null }[]): Promise
 
 /** What the filter boxes offer: the actions in the log (plus the known ones) and the people. */
 export async function auditFilterOptions(q: Sql = sql()): Promise<{ actions: string[]; actors: string[] }> {
+  await requireReader();
   // Distinct actions by skipping along audit_log_action_idx (a loose index scan), so the
   // cost follows the number of actions, not of entries.
   const actions = await q.query<{ action: string }[]>(
@@ -124,6 +128,7 @@ export async function auditFilterOptions(q: Sql = sql()): Promise<{ actions: str
 
 /** The newest entry: the chain's head, which an operator copies somewhere else to anchor it. */
 export async function auditHead(q: Sql = sql()): Promise<{ id: string; hash: string; at: Date } | null> {
+  await requireReader();
   const [row] = await q.query<{ id: string; hash: string; at: Date }[]>(`SELECT id::text AS id, hash, at FROM audit_log ORDER BY audit_log.id DESC LIMIT 1`);
   return row ?? null;
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
 import { lastReloadsForCells, type CellReload } from "@/lib/reloads/timeline-queries";
@@ -45,6 +46,7 @@ interface ServicePageRow {
  *   that by its last report, for the rows and the totals alike.
  */
 export async function getFleetMatrix(filters: FleetFilters, now = new Date()): Promise<FleetMatrix> {
+  await requireReader();
   const q = sql();
   const policy = driftPolicy();
   const serviceFilter = serviceFilterSql(filters);

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 
 /** Exported for the test that checks its plan (tests/integration/pages-bounded.test.ts). */
@@ -12,6 +13,7 @@ export const FLEET_STATUS_SQL = `SELECT greatest((SELECT max(since) FROM instanc
  * however large the tables: every open tab asks every 10 s.
  */
 export async function getFleetStatus(): Promise<{ latestChangeAt: Date | null }> {
+  await requireReader();
   const rows = await sql().query<{ latest: Date | null }[]>(FLEET_STATUS_SQL);
   return { latestChangeAt: rows[0]?.latest ?? null };
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { encodeCursor, parseReloadKey, type ReloadListFilters } from "./filters";
 import { toReloadInstanceView, toReloadSummary, type ReloadDetail, type ReloadInstanceRow, type ReloadRow, type ReloadSummary } from "./read-model";
@@ -17,6 +18,7 @@ const RELOAD_COLUMNS = `
   r.requested_at, r.dispatched_at, r.first_event_at, r.completed_at, r.convergence_ms::text AS convergence_ms`;
 
 export async function listReloads(filters: ReloadListFilters): Promise<{ items: ReloadSummary[]; nextCursor: string | null }> {
+  await requireReader();
   const params: unknown[] = [];
   const where: string[] = [];
   const param = (value: unknown, cast: string) => {
@@ -53,6 +55,7 @@ export async function listReloads(filters: ReloadListFilters): Promise<{ items: 
 
 /** One reload with its instances, or null for a key that names none (malformed keys included). */
 export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANCES_LIMIT): Promise<ReloadDetail | null> {
+  await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
   const q = sql();

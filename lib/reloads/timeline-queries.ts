@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { cache } from "react";
 import { sql, type Sql } from "@/lib/db/client";
 import { compositeKey } from "@/lib/domain/keys";
@@ -75,6 +76,7 @@ interface ReloadDbRow extends ReloadRow {
 
 /** One reload's timeline rows, or null for a key that names no reload (malformed keys included). */
 export async function getReloadTimelineData(keyText: string): Promise<ReloadTimelineData | null> {
+  await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
   const q = sql();
@@ -312,6 +314,7 @@ export interface ReloadProgress {
 }
 
 export async function getReloadProgress(keyText: string): Promise<ReloadProgress | null> {
+  await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
   const [row] = await sql().query<{ status: string; last_event_at: Date; last_arrival_at: Date | null; ms_since_last_arrival: number | null }[]>(
@@ -340,6 +343,7 @@ export interface CellReload {
  * distinct reloadId. Keyed by compositeKey(serviceId, kind, resource).
  */
 export async function lastReloadsForCells(serviceIds: number[], kind?: string): Promise<Record<string, CellReload>> {
+  await requireReader();
   if (serviceIds.length === 0) return {};
   const rows = await sql().query<{ service_id: number; kind: string; resource: string; key: string; reload_id: string }[]>(
     `WITH named AS (
@@ -360,12 +364,14 @@ export async function lastReloadsForCells(serviceIds: number[], kind?: string): 
 
 /** The environments services live in, for the reloads list's filter (the service table is small). */
 export async function listEnvironments(): Promise<string[]> {
+  await requireReader();
   const rows = await sql().query<{ environment: string }[]>(`SELECT DISTINCT environment FROM service ORDER BY environment`);
   return rows.map((r) => r.environment);
 }
 
 /** A reload's name for the layout's 404 check and the page title; cached per request. */
 export const getReloadHeader = cache(async (keyText: string): Promise<{ key: string; reloadId: string; service: string; environment: string } | null> => {
+  await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
   const [row] = await sql().query<{ key: string; reload_id: string; service: string; environment: string }[]>(

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
@@ -26,6 +27,7 @@ const RELOAD_CANDIDATES = 50;
 const CONTROL = [...CONTROL_PHASES];
 
 export async function getFleetAt(at: Date, page: number, now = new Date()): Promise<ReplayFrame> {
+  await requireReader();
   const q = sql();
   const policy = driftPolicy();
   const snapshot = await newestSnapshotAtOrBefore(q, at);
@@ -118,6 +120,7 @@ async function statesAt(q: Sql, snapshot: SnapshotHeader | null, from: Date, at:
 
 /** Every instance state at `at` and how it was reached (tests compare it with the live read model). */
 export async function getStatesAt(at: Date, now = new Date()): Promise<{ states: PairState[]; snapshotAt: Date | null; eventsFolded: number }> {
+  await requireReader();
   const q = sql();
   const snapshot = await newestSnapshotAtOrBefore(q, at);
   const from = snapshot?.at ?? historyStart(now, env().RETENTION_DAYS);
@@ -189,6 +192,7 @@ export interface ReplayReload {
 }
 
 export async function getReplayReload(key: string): Promise<ReplayReload | null> {
+  await requireReader();
   const rows = await sql().query<(ReplayReload & { environment: string; namespace: string })[]>(
     `SELECT r.id::text AS key, r.reload_id AS "reloadId", s.environment, s.namespace, s.name AS service, r.kind, r.resource,
             r.from_version AS "fromVersion", r.to_version AS "toVersion", r.status, r.first_event_at AS "firstEventAt",
@@ -202,6 +206,7 @@ export async function getReplayReload(key: string): Promise<ReplayReload | null>
 
 /** The latest reloads, to pick one to replay. */
 export async function getRecentReloads(limit = 25): Promise<ReplayReload[]> {
+  await requireReader();
   const rows = await sql().query<(ReplayReload & { environment: string; namespace: string })[]>(
     `SELECT r.id::text AS key, r.reload_id AS "reloadId", s.environment, s.namespace, s.name AS service, r.kind, r.resource,
             r.from_version AS "fromVersion", r.to_version AS "toVersion", r.status, r.first_event_at AS "firstEventAt",
@@ -235,6 +240,7 @@ export async function getReplayEvents(
   window: { from: Date; to: Date },
   reload: { reloadId: string; key: string } | null,
 ): Promise<{ events: ReplayEvent[]; truncated: boolean }> {
+  await requireReader();
   const params: unknown[] = [window.from.toISOString(), window.to.toISOString(), REPLAY_EVENT_LIMIT + 1];
   const reloadFilter = reload
     ? `AND e.reload_id = $${params.push(reload.reloadId)} AND e.service_id = (SELECT service_id FROM reload WHERE id = $${params.push(reload.key)}::bigint)`

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { loadResourceNow } from "@/lib/approvals/change";
 import { sql } from "@/lib/db/client";
 import { approverRefusal, DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-state";
@@ -42,6 +43,7 @@ const HISTORY_LIMIT = 1000;
 const PREFLIGHT_ROWS = 200;
 
 export async function getRequestFormData(serviceId: number, options: { focus?: { kind: string; resource: string } | null; now?: Date } = {}): Promise<RequestFormData | null> {
+  await requireReader();
   const now = options.now ?? new Date();
   const q = sql();
   const [service] = await q.query<RequestFormData["service"][]>(`SELECT id, environment, namespace, name FROM service WHERE id = $1`, serviceId);
@@ -228,6 +230,7 @@ const QUEUE_LIMIT = 200;
 
 /** Pending requests, oldest first (they expire first), with what each changes and where the fleet stands. */
 export async function getApprovalQueue(viewer: Caller & { groups: readonly string[] }, now = new Date()): Promise<QueueItem[]> {
+  await requireReader();
   const rows = await sql().query<RequestRow[]>(`${REQUEST_SELECT} WHERE r.status = 'pending_approval' ORDER BY r.requested_at, r.id LIMIT ${QUEUE_LIMIT}`);
   const requests = await withDecisions(rows);
   const serviceIds = [...new Set(requests.map((r) => r.service.id))];
@@ -261,6 +264,7 @@ export async function getApprovalQueue(viewer: Caller & { groups: readonly strin
 
 /** Requests decided or ended lately, for the queue page's "recently" list. */
 export async function getRecentRequests(limit = 20): Promise<RequestSummary[]> {
+  await requireReader();
   const rows = await sql().query<RequestRow[]>(`${REQUEST_SELECT} WHERE r.status <> 'pending_approval' ORDER BY r.updated_at DESC, r.id DESC LIMIT $1`, limit);
   return withDecisions(rows);
 }
@@ -274,6 +278,7 @@ export interface RequestDetail extends RequestSummary {
 }
 
 export async function getRequestDetail(requestId: string): Promise<RequestDetail | null> {
+  await requireReader();
   if (!/^\d{1,18}$/.test(requestId)) return null;
   const q = sql();
   const rows = await q.query<(RequestRow & { targets: string[]; change_hash: string })[]>(
@@ -300,12 +305,14 @@ export async function getRequestDetail(requestId: string): Promise<RequestDetail
 
 /** Requests waiting for a decision, for the header's badge. */
 export async function countPendingRequests(): Promise<number> {
+  await requireReader();
   const [row] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM reload_request WHERE status = 'pending_approval'`);
   return row?.n ?? 0;
 }
 
 /** The request behind a reload (its page links to it), if the reload was asked for in the app. */
 export async function getRequestForReload(serviceId: number, reloadId: string): Promise<{ id: string; status: string } | null> {
+  await requireReader();
   const [row] = await sql().query<{ id: string; status: string }[]>(
     `SELECT id::text, status FROM reload_request WHERE service_id = $1 AND reload_id = $2`,
     serviceId,

@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { bucketLabel, bucketStarts, fillBuckets, type BucketUnit } from "@/lib/domain/time-buckets";
 
@@ -50,6 +51,7 @@ interface Row {
 }
 
 export async function getServiceCharts(serviceId: number, range: ChartRange, now = new Date()): Promise<ServiceCharts> {
+  await requireReader();
   const { unit, count } = CHART_RANGES[range];
   const starts = bucketStarts(now, unit, count);
   const rows = await sql().query<Row[]>(

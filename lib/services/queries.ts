@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { cache } from "react";
 import { db, sql } from "@/lib/db/client";
 import { assessResourceDrift, isLive, liveSince, type DriftAssessment } from "@/lib/domain/drift";
@@ -81,6 +82,7 @@ const HISTORY_LIMIT = 100;
 
 /** The service itself; cached per request, so the layout's 404 check, the metadata and the page share one read. */
 export const getServiceHeader = cache(async (serviceId: number): Promise<ServiceHeader | null> => {
+  await requireReader();
   return db().service.findUnique({
     where: { id: serviceId },
     select: { id: true, environment: true, namespace: true, name: true, createdAt: true, lastEventAt: true },
@@ -101,6 +103,7 @@ interface InstancePageRow {
  * live first) with their states. Nothing here loads every instance.
  */
 export async function getServiceDetail(serviceId: number, options: { page?: number; now?: Date } = {}): Promise<ServiceDetail | null> {
+  await requireReader();
   const now = options.now ?? new Date();
   const service = await getServiceHeader(serviceId);
   if (!service) return null;

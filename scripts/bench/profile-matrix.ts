@@ -9,6 +9,7 @@ import { disconnectDb } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { markdownTable, summarize } from "./format";
+import { runAsReader } from "@/lib/auth/require-actor";
 
 const url = process.env.PROFILE_DATABASE_URL;
 if (!url) {
@@ -45,6 +46,10 @@ wrap(pg.Pool.prototype as unknown as { query: (...args: unknown[]) => unknown })
 const filters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
 
 async function profile(label: string) {
+  return runAsReader({ kind: "system", purpose: "profile" }, () => profileAsReader(label));
+}
+
+async function profileAsReader(label: string) {
   resetEnvCache();
   for (let i = 0; i < 5; i++) await getFleetMatrix(filters);
   const bucket = new Map<string, number[]>();

@@ -17,6 +17,7 @@ import type { Role } from "@/lib/domain/permissions";
 import { resetEnvCache } from "@/lib/env";
 import { createIngestToken, hashToken, lookupToken, markTokenRevoked } from "@/lib/ingest/tokens";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
+import { asAdmin } from "../support/readers";
 
 useTestDatabase();
 
@@ -131,13 +132,13 @@ describe("users and the last-admin guard", () => {
     const refused = await refusal((tx) => insertLocalUser(tx, { username: "ada", displayName: "", role: "admin", groups: [], passwordHash: "x" }));
     expect(refused?.code).toBe("conflict");
     expect(refused?.fieldErrors).toEqual({ username: ["This username is taken: choose another."] });
-    expect((await listUsers()).items.map((u) => [u.username, u.role])).toEqual([["ada", "viewer"]]);
+    expect((await asAdmin(() => listUsers())).items.map((u) => [u.username, u.role])).toEqual([["ada", "viewer"]]);
   });
 
   test("a new local user is listed with role, source and groups, and the list carries no password hash", async () => {
     await transaction((tx) => insertLocalUser(tx, { username: "lin", displayName: "Lin", role: "approver", groups: ["payments"], passwordHash: "hash" }));
     await user("oidc-person", "viewer", { oidc: true });
-    const { items, total } = await listUsers();
+    const { items, total } = await asAdmin(() => listUsers());
     expect(total).toBe(2);
     const lin = items.find((u) => u.username === "lin")!;
     expect(lin).toMatchObject({ displayName: "Lin", role: "approver", source: "local", groups: ["payments"], lastSignInAt: null, disabledAt: null });
@@ -255,10 +256,10 @@ describe("ingest tokens inside the action's transaction", () => {
     expect(await transaction((tx) => markTokenRevoked(tx, created.id))).toBe(true);
     expect(await transaction((tx) => markTokenRevoked(tx, created.id))).toBe(false);
     expect(await lookupToken(hashToken(created.token))).toMatchObject({ revoked: true });
-    const listed = (await listTokens()).items.find((t) => t.id === created.id)!;
+    const listed = (await asAdmin(() => listTokens())).items.find((t) => t.id === created.id)!;
     expect(listed).toMatchObject({ name: "deploy waiter", prefix: created.prefix, scopes: ["read"], configured: false, lastUsedAt: null });
     expect(listed.revokedAt).toBeInstanceOf(Date);
-    const text = JSON.stringify(await listTokens());
+    const text = JSON.stringify(await asAdmin(() => listTokens()));
     expect(text).not.toContain(created.token);
     expect(text).not.toContain(hashToken(created.token));
   });
@@ -275,7 +276,7 @@ describe("reload targets", () => {
     expect(row!.secret_ciphertext).not.toContain(saved.generatedSecret!);
     expect(openSecret(row!.secret_ciphertext)).toBe(saved.generatedSecret);
     expect(row!.updated_by).toBe(me);
-    const list = await listReloadTargets();
+    const list = await asAdmin(() => listReloadTargets());
     expect(list.items).toEqual([
       { service: { id: checkout, environment: "prod", namespace: "", name: "checkout" }, url: "https://checkout.internal/reload", updatedAt: expect.any(Date), updatedBy: "ada" },
     ]);
@@ -311,7 +312,7 @@ describe("reload targets", () => {
       process.env.SECRETS_KEY = key;
       resetEnvCache();
     }
-    expect((await listReloadTargets()).total).toBe(0);
+    expect((await asAdmin(() => listReloadTargets())).total).toBe(0);
   });
 
   test("removing a target; removing it again is not found", async () => {
@@ -333,13 +334,13 @@ describe("approval policies", () => {
     const checkout = await service("checkout");
     expect(await transaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: null }))).toEqual({ before: null });
     // Any enabled approver or admin: ada, lin, sam.
-    expect((await listApprovalPolicies()).items[0]).toMatchObject({ requiredApprovals: 2, requiredGroup: null, eligibleApprovers: 3, updatedBy: "ada" });
+    expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({ requiredApprovals: 2, requiredGroup: null, eligibleApprovers: 3, updatedBy: "ada" });
     const changed = await transaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: "payments" }));
     expect(changed).toEqual({ before: { requiredApprovals: 2, requiredGroup: null } });
     // Only lin carries the group and is enabled: fewer than the two needed.
-    expect((await listApprovalPolicies()).items[0]).toMatchObject({ requiredGroup: "payments", eligibleApprovers: 1 });
+    expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({ requiredGroup: "payments", eligibleApprovers: 1 });
     expect(await transaction((tx) => removeApprovalPolicy(tx, checkout))).toEqual({ before: { requiredApprovals: 2, requiredGroup: "payments" } });
-    expect((await listApprovalPolicies()).total).toBe(0);
+    expect((await asAdmin(() => listApprovalPolicies())).total).toBe(0);
     expect((await refusal((tx) => removeApprovalPolicy(tx, checkout)))?.code).toBe("not_found");
   });
 

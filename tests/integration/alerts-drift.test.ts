@@ -9,6 +9,7 @@ import { getFleetMatrix } from "@/lib/fleet/queries";
 import { alertsOf, later } from "../support/alerts";
 import { acceptEvents, daysAgo, event, minutesAgo, scopedReload } from "../support/ingest-client";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -88,7 +89,7 @@ describe("drift alerts", () => {
     await acceptEvents(scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "acked", "l-4": "nacked" }));
     const now = new Date();
     await evaluateAlerts({ now, rules: DRIFT });
-    const matrix = await getFleetMatrix(noFilters, now);
+    const matrix = await asViewer(() => getFleetMatrix(noFilters, now));
     const drifted = new Set<string>();
     for (const row of matrix.groups.flatMap((g) => g.rows)) {
       for (const [kind, cells] of Object.entries(row.cells)) for (const c of cells) if (c.drift.drifting) drifted.add(driftFingerprint(row.service.id, kind, c.resource));

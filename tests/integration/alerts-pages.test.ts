@@ -11,6 +11,7 @@ import { getServiceCharts } from "@/lib/services/charts";
 import { alertsOf } from "../support/alerts";
 import { acceptEvents, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -39,19 +40,19 @@ describe("alert pages' reads", () => {
     expect(alerts).toHaveLength(2);
     const checkoutAlert = alerts.find((a) => a.details.reloadId === "rl-a")!;
     const searchAlert = alerts.find((a) => a.details.reloadId === "rl-b")!;
-    const before = await getAlertStatus();
+    const before = await asViewer(() => getAlertStatus());
     expect(before).toMatchObject({ firing: 2, acknowledged: 0 });
 
-    const firing = await listAlerts(parseAlertFilters({}), now);
+    const firing = await asViewer(() => listAlerts(parseAlertFilters({}), now));
     expect(firing.counts).toEqual({ firing: 2, acknowledged: 0, resolved: 0 });
     expect(firing.items.map((a) => a.id).sort()).toEqual([checkoutAlert.id, searchAlert.id].sort());
 
     // filters: service text, free text, severity, rule; % matches itself, not everything
-    expect((await listAlerts(parseAlertFilters({ service: "payments/checkout" }), now)).items.map((a) => a.id)).toEqual([checkoutAlert.id]);
-    expect((await listAlerts(parseAlertFilters({ q: "ranker" }), now)).items.map((a) => a.id)).toEqual([searchAlert.id]);
-    expect((await listAlerts(parseAlertFilters({ q: "%" }), now)).items).toEqual([]);
-    expect((await listAlerts(parseAlertFilters({ severity: "info" }), now)).counts.firing).toBe(0);
-    expect((await listAlerts(parseAlertFilters({ rule: "drift" }), now)).items).toEqual([]);
+    expect((await asViewer(() => listAlerts(parseAlertFilters({ service: "payments/checkout" }), now))).items.map((a) => a.id)).toEqual([checkoutAlert.id]);
+    expect((await asViewer(() => listAlerts(parseAlertFilters({ q: "ranker" }), now))).items.map((a) => a.id)).toEqual([searchAlert.id]);
+    expect((await asViewer(() => listAlerts(parseAlertFilters({ q: "%" }), now))).items).toEqual([]);
+    expect((await asViewer(() => listAlerts(parseAlertFilters({ severity: "info" }), now))).counts.firing).toBe(0);
+    expect((await asViewer(() => listAlerts(parseAlertFilters({ rule: "drift" }), now))).items).toEqual([]);
 
     // acknowledged moves tabs; a silence marks it; a delivery attempt shows in the summary
     await sql().execute(`UPDATE alert SET state = 'acknowledged', acknowledged_at = $2::timestamptz, updated_at = $2::timestamptz WHERE id = $1::bigint`, checkoutAlert.id, now.toISOString());
@@ -68,28 +69,28 @@ describe("alert pages' reads", () => {
       now.toISOString(),
       new Date(now.getTime() + 5_000).toISOString(),
     );
-    const acknowledged = await listAlerts(parseAlertFilters({ tab: "acknowledged" }), now);
+    const acknowledged = await asViewer(() => listAlerts(parseAlertFilters({ tab: "acknowledged" }), now));
     expect(acknowledged.counts).toEqual({ firing: 1, acknowledged: 1, resolved: 0 });
     const [item] = acknowledged.items;
     expect(item).toMatchObject({ id: checkoutAlert.id, state: "acknowledged", silence: { comment: "fix rolling out" } });
     expect(item!.deliveries).toEqual([expect.objectContaining({ channel: "webhook", outcome: "delivered", attempt: 2, attempts: 2 })]);
-    const detail = await getAlert(checkoutAlert.id, now);
+    const detail = await asViewer(() => getAlert(checkoutAlert.id, now));
     expect(detail!.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
       [2, "delivered"],
       [1, "failed"],
     ]);
-    expect(await getAlert("999999", now)).toBeNull();
-    expect(await getAlert("not-a-number", now)).toBeNull();
-    expect((await getAlertStatus()).version).not.toBe(before.version);
+    expect(await asViewer(() => getAlert("999999", now))).toBeNull();
+    expect(await asViewer(() => getAlert("not-a-number", now))).toBeNull();
+    expect((await asViewer(() => getAlertStatus())).version).not.toBe(before.version);
 
     // badges: per service and per kind × resource, firing vs acknowledged
     const checkoutId = await serviceId("checkout-api");
     const searchId = await serviceId("search");
-    const badges = await getAlertBadges([checkoutId, searchId]);
+    const badges = await asViewer(() => getAlertBadges([checkoutId, searchId]));
     expect(badges.byService.get(checkoutId)).toEqual({ open: 1, firing: 0, worst: "critical" });
     expect(badges.byService.get(searchId)).toEqual({ open: 1, firing: 1, worst: "critical" });
     expect(badges.byResource.get(`${searchId}/model/ranker`)).toEqual({ open: 1, firing: 1, worst: "critical" });
-    expect((await getAlertBadges([searchId])).byService.has(checkoutId)).toBe(false);
+    expect((await asViewer(() => getAlertBadges([searchId]))).byService.has(checkoutId)).toBe(false);
   });
 });
 
@@ -101,10 +102,10 @@ describe("silenced firing alerts", () => {
     ]);
     const now = new Date();
     await evaluateAlerts({ now, rules: ["reload_failures"] });
-    const before = await listAlerts(parseAlertFilters({}), now);
+    const before = await asViewer(() => listAlerts(parseAlertFilters({}), now));
     expect(before.items).toHaveLength(2);
     const [top, second] = before.items;
-    expect(await getAlertStatus()).toMatchObject({ firing: 2, silenced: 0 });
+    expect(await asViewer(() => getAlertStatus())).toMatchObject({ firing: 2, silenced: 0 });
 
     // Silence the one listed first: it moves below the other, still in Firing.
     await sql().execute(
@@ -112,18 +113,18 @@ describe("silenced firing alerts", () => {
       top!.fingerprint,
       new Date(now.getTime() + 3_600_000).toISOString(),
     );
-    const after = await listAlerts(parseAlertFilters({}), now);
+    const after = await asViewer(() => listAlerts(parseAlertFilters({}), now));
     expect(after.items.map((a) => [a.id, a.silence !== null])).toEqual([
       [second!.id, false],
       [top!.id, true],
     ]);
     expect(after.counts.firing).toBe(2);
-    const status = await getAlertStatus();
+    const status = await asViewer(() => getAlertStatus());
     expect(status).toMatchObject({ firing: 2, silenced: 1 });
 
     // An expired silence no longer counts.
     await sql().execute(`UPDATE alert_silence SET expires_at = $1::timestamptz`, new Date(Date.now() - 1000).toISOString());
-    expect(await getAlertStatus()).toMatchObject({ firing: 2, silenced: 0 });
+    expect(await asViewer(() => getAlertStatus())).toMatchObject({ firing: 2, silenced: 0 });
   });
 });
 
@@ -139,7 +140,7 @@ describe("service charts", () => {
     const id = await serviceId("checkout-api");
     const [reloads] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM reload WHERE service_id = $1`, id);
     expect(reloads!.n).toBe(3);
-    const charts = await getServiceCharts(id, "24h", now);
+    const charts = await asViewer(() => getServiceCharts(id, "24h", now));
     expect(charts.buckets).toHaveLength(24);
     expect(charts.total).toBe(3);
     const withReloads = charts.buckets.filter((b) => b.succeeded + b.failed + b.other > 0);
@@ -155,7 +156,7 @@ describe("service charts", () => {
       expect(withReloads[0]!.p95Seconds).toBe(Math.round(percentile(values, 0.95)) / 1000);
     }
     expect(charts.buckets.filter((b) => b.succeeded + b.failed + b.other === 0).every((b) => b.p50Seconds === null && b.instanceFailures === 0)).toBe(true);
-    const days = await getServiceCharts(id, "14d", now);
+    const days = await asViewer(() => getServiceCharts(id, "14d", now));
     expect(days.buckets).toHaveLength(14);
     expect(days.buckets.at(-1)!.succeeded + days.buckets.at(-2)!.succeeded).toBe(2);
   });

@@ -11,6 +11,7 @@ import { listAuditEntries } from "@/lib/audit/queries";
 import { sql, transaction } from "@/lib/db/client";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
+import { asViewer, testActor } from "../support/readers";
 
 useTestDatabase();
 
@@ -234,7 +235,7 @@ describe("reading the log", () => {
     const denied = await append(entry({ actor: "vera", actorRole: "viewer", action: "request.approve", outcome: "denied", serviceId: seeded.serviceId, subject }));
     const other = await append(entry({ actor: "adam", actorRole: "admin", action: "user.manage", subject: "user:9" }));
 
-    const all = await listAuditEntries(filters());
+    const all = await asViewer(() => listAuditEntries(filters()));
     expect(all.items.map((e) => e.id)).toEqual([other.id, denied.id, approved.id, requested.id]);
     expect(all.nextCursor).toBeNull();
     expect(all.items[1]!.service).toEqual({ environment: "prod", namespace: "payments", name: "checkout-api" });
@@ -242,7 +243,7 @@ describe("reading the log", () => {
     expect(all.items[0]!.service).toBeNull();
     expect(all.items[0]!.reloadKey).toBeNull();
 
-    const ids = async (params: Record<string, string>) => (await listAuditEntries(filters(params))).items.map((e) => e.id);
+    const ids = async (params: Record<string, string>) => (await asViewer(() => listAuditEntries(filters(params)))).items.map((e) => e.id);
     expect(await ids({ actor: "arne" })).toEqual([approved.id]);
     expect(await ids({ action: "request.approve" })).toEqual([denied.id, approved.id]);
     expect(await ids({ outcome: "denied" })).toEqual([denied.id]);
@@ -260,7 +261,7 @@ describe("reading the log", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let pages = 0; pages < 10; pages++) {
-      const page: Awaited<ReturnType<typeof listAuditEntries>> = await listAuditEntries(filters({ limit: "3", ...(cursor ? { cursor } : {}) }));
+      const page: Awaited<ReturnType<typeof listAuditEntries>> = await asViewer(() => listAuditEntries(filters({ limit: "3", ...(cursor ? { cursor } : {}) })));
       seen.push(...page.items.map((e) => e.id));
       cursor = page.nextCursor;
       if (!cursor) break;
@@ -272,7 +273,7 @@ describe("reading the log", () => {
     await append(entry({ actor: "=HYPERLINK(\"http://evil\")", details: { reason: 'said "yes", then\nleft' } }));
     for (let i = 0; i < 6; i++) await append(entry({ details: { i } }));
     await append(entry({ outcome: "denied" }));
-    const bytes = new Uint8Array(await new Response(auditCsvStream(filters({ outcome: "allowed", cursor: "999999" }), 3)).arrayBuffer());
+    const bytes = new Uint8Array(await new Response(auditCsvStream(filters({ outcome: "allowed", cursor: "999999" }), { kind: "user", actor: testActor("viewer") }, 3)).arrayBuffer());
     // A UTF-8 byte-order mark first, which the decoder below drops.
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const records = parseCsv(new TextDecoder().decode(bytes));
@@ -292,7 +293,7 @@ describe("reading the log", () => {
     await append(entry({ actor: "someone", subject: "user:1" }));
     const approved = await append(entry({ actor: "arne", action: "request.approve", serviceId: seeded.serviceId, subject }));
 
-    const bundle = await getEvidenceBundle(seeded.reloadKey, { username: "vera", role: "viewer" });
+    const bundle = await asViewer(() => getEvidenceBundle(seeded.reloadKey, { username: "vera", role: "viewer" }));
     expect(bundle).not.toBeNull();
     expect(bundle!.reload).toMatchObject({ key: seeded.reloadKey, reloadId: "rl-audit", status: "partially_failed" });
     expect(bundle!.request).toMatchObject({ id: seeded.requestId, requestedBy: "olga", reason: "new routes", toVersion: "v2" });
@@ -309,7 +310,7 @@ describe("reading the log", () => {
     expect(bundle!.audit).toMatchObject({ entriesHold: true, entriesInSoundChain: true, chain: { intact: true, entries: 3 } });
 
     await tamper(`UPDATE audit_log SET actor = 'nobody' WHERE id = $1::bigint`, approved.id);
-    const after = await getEvidenceBundle(seeded.reloadKey, { username: "vera", role: "viewer" });
+    const after = await asViewer(() => getEvidenceBundle(seeded.reloadKey, { username: "vera", role: "viewer" }));
     expect(after!.audit.entries.map((e) => e.hashHolds)).toEqual([true, false]);
     expect(after!.audit).toMatchObject({ entriesHold: false, entriesInSoundChain: false, chain: { intact: false, brokenAt: approved.id } });
   });
@@ -317,11 +318,11 @@ describe("reading the log", () => {
   test("the evidence bundle of a reload nobody requested in the app has no request and no entries; an unknown key has none", async () => {
     await acceptEvents([event({ id: "ev-solo", reloadId: "rl-solo", phase: "acked", toVersion: "v9", occurredAt: minutesAgo(3) })]);
     const [reload] = await sql().query<{ key: string }[]>(`SELECT id::text AS key FROM reload WHERE reload_id = 'rl-solo'`);
-    const bundle = await getEvidenceBundle(reload!.key, { username: "vera", role: "viewer" });
+    const bundle = await asViewer(() => getEvidenceBundle(reload!.key, { username: "vera", role: "viewer" }));
     expect(bundle).toMatchObject({ request: null, approvals: [], dispatchAttempts: [], audit: { entries: [], subjects: [`reload:${reload!.key}`] } });
     expect(bundle!.instances.map((i) => i.events.length)).toEqual([1]);
-    expect(await getEvidenceBundle("999999", { username: "vera", role: "viewer" })).toBeNull();
-    expect(await getEvidenceBundle("not-a-key", { username: "vera", role: "viewer" })).toBeNull();
+    expect(await asViewer(() => getEvidenceBundle("999999", { username: "vera", role: "viewer" }))).toBeNull();
+    expect(await asViewer(() => getEvidenceBundle("not-a-key", { username: "vera", role: "viewer" }))).toBeNull();
   });
 });
 

@@ -20,6 +20,7 @@ import { RULES } from "@/lib/domain/alerts/rules";
 import { RULE_IDS } from "@/lib/domain/alerts/types";
 import { acceptEvents, event, minutesAgo, postEvents, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -215,7 +216,7 @@ describe("GET /api/metrics", () => {
     await buildFleet();
     const now = new Date();
     const samples = parse((await scrape()).text);
-    const matrix = await getFleetMatrix({ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 }, now);
+    const matrix = await asViewer(() => getFleetMatrix({ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 }, now));
     const policy = driftPolicy();
     const expected = new Map<string, number>();
     for (const group of matrix.groups) {

@@ -16,6 +16,7 @@ import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadTimelineData } from "@/lib/reloads/timeline-queries";
 import { event, postEvents } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -172,7 +173,7 @@ describe.each(EXPORTERS)("the SDK's $name exporter, compression $compression", (
     const reload = await reloadOf(reloadId);
     expect(reload).toMatchObject({ status: "partially_failed", instancesTargeted: 2, instancesSucceeded: 1, instancesNacked: 1 });
     // …and the spans sit on that reload's timeline, under their instance, parent above child.
-    const timelineData = (await getReloadTimelineData(String(reload.id)))!;
+    const timelineData = (await asViewer(() => getReloadTimelineData(String(reload.id))))!;
     const { timeline } = buildTimelineModel(timelineData, new Date());
     const lane = timeline.instances.find((l) => l.key === "pod-1")!;
     expect(lane.spans.map((s) => s.spanId)).toContain(applied.spanId);

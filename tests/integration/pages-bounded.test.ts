@@ -10,7 +10,8 @@ import { FLEET_STATUS_SQL, getFleetStatus } from "@/lib/fleet/status";
 import { INSTANCE_PAGE_SIZE } from "@/lib/services/params";
 import { getServiceDetail } from "@/lib/services/queries";
 import { acceptEvents, daysAgo, event, minutesAgo } from "../support/ingest-client";
-import { useTestDatabase } from "../support/use-database";
+import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -49,7 +50,7 @@ describe("the matrix pages in SQL", () => {
   test("pages of 100 in environment, namespace, name order; the totals cover every page", async () => {
     await buildFleet();
     const now = new Date();
-    const pages = await Promise.all([1, 2, 3].map((page) => getFleetMatrix({ ...noFilters, page }, now)));
+    const pages = await Promise.all([1, 2, 3].map((page) => asViewer(() => getFleetMatrix({ ...noFilters, page }, now))));
     expect(pages.map((p) => names(p).length)).toEqual([FLEET_PAGE_SIZE, FLEET_PAGE_SIZE, SERVICES - 2 * FLEET_PAGE_SIZE]);
     expect(pages.flatMap(names)).toEqual(expectedOrder(() => true));
     for (const p of pages) {
@@ -64,7 +65,7 @@ describe("the matrix pages in SQL", () => {
 
   test("a page past the end shows the last page", async () => {
     await buildFleet();
-    const past = await getFleetMatrix({ ...noFilters, page: 40 });
+    const past = await asViewer(() => getFleetMatrix({ ...noFilters, page: 40 }));
     expect(past.page).toBe(3);
     expect(names(past)).toEqual(expectedOrder(() => true).slice(2 * FLEET_PAGE_SIZE));
   });
@@ -72,8 +73,8 @@ describe("the matrix pages in SQL", () => {
   test("'drifting only' pages the drifting services, in the same order", async () => {
     await buildFleet();
     const now = new Date();
-    const first = await getFleetMatrix({ ...noFilters, drifting: true, page: 1 }, now);
-    const second = await getFleetMatrix({ ...noFilters, drifting: true, page: 2 }, now);
+    const first = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true, page: 1 }, now));
+    const second = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true, page: 2 }, now));
     expect(first.pageCount).toBe(2);
     expect([...names(first), ...names(second)]).toEqual(expectedOrder((n) => n % 2 === 0));
     expect([...first.groups, ...second.groups].flatMap((g) => g.rows).every((r) => r.drifting)).toBe(true);
@@ -82,14 +83,14 @@ describe("the matrix pages in SQL", () => {
 
   test("filters and pages combine", async () => {
     await buildFleet();
-    const staging = await getFleetMatrix({ ...noFilters, env: "staging", ns: "edge" });
+    const staging = await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging", ns: "edge" }));
     expect(names(staging)).toEqual(expectedOrder((n) => place(n).environment === "staging" && place(n).namespace === "edge"));
-    const all = await getFleetMatrix({ ...noFilters, q: "SVC-", page: 3 });
+    const all = await asViewer(() => getFleetMatrix({ ...noFilters, q: "SVC-", page: 3 }));
     expect(all.totals.matching).toBe(SERVICES);
     expect(names(all)).toEqual(expectedOrder(() => true).slice(2 * FLEET_PAGE_SIZE));
     // "_" and "%" are searched for, not wildcards
-    expect((await getFleetMatrix({ ...noFilters, q: "svc_" })).totals.matching).toBe(0);
-    expect((await getFleetMatrix({ ...noFilters, q: "c-2" })).totals.matching).toBe(30);
+    expect((await asViewer(() => getFleetMatrix({ ...noFilters, q: "svc_" }))).totals.matching).toBe(0);
+    expect((await asViewer(() => getFleetMatrix({ ...noFilters, q: "c-2" }))).totals.matching).toBe(30);
   });
 
   test("a filter with NUL in it is no filter, not an error", async () => {
@@ -97,7 +98,7 @@ describe("the matrix pages in SQL", () => {
     const { parseFleetFilters } = await import("@/lib/fleet/filters");
     const filters = parseFleetFilters(Object.fromEntries(new URLSearchParams("q=%00&env=%00prod")));
     expect(filters).toMatchObject({ q: undefined, env: "prod" });
-    const matrix = await getFleetMatrix(filters);
+    const matrix = await asViewer(() => getFleetMatrix(filters));
     expect(matrix.totals.matching).toBe(expectedOrder((n) => place(n).environment === "prod").length);
   });
 });
@@ -117,7 +118,7 @@ describe("the service page pages its instances", () => {
   test("200 per page, live first; drift and counts over every live pair", async () => {
     const id = await buildService();
     const now = new Date();
-    const pages = await Promise.all([1, 2, 3].map((page) => getServiceDetail(id, { page, now })));
+    const pages = await Promise.all([1, 2, 3].map((page) => asViewer(() => getServiceDetail(id, { page, now }))));
     expect(pages.map((p) => p!.instances.length)).toEqual([INSTANCE_PAGE_SIZE, INSTANCE_PAGE_SIZE, 50]);
     expect(pages.map((p) => [p!.page, p!.pageCount])).toEqual([
       [1, 3],
@@ -144,10 +145,10 @@ describe("the service page pages its instances", () => {
   test("a page past the end shows the last one; the matrix agrees on the cell", async () => {
     const id = await buildService();
     const now = new Date();
-    const past = await getServiceDetail(id, { page: 9, now });
+    const past = await asViewer(() => getServiceDetail(id, { page: 9, now }));
     expect(past!.page).toBe(3);
     expect(past!.instances).toHaveLength(50);
-    const matrix = await getFleetMatrix(noFilters, now);
+    const matrix = await asViewer(() => getFleetMatrix(noFilters, now));
     const cell = matrix.groups[0]!.rows[0]!.cells.config![0]!;
     expect(cell.drift).toEqual(past!.columns[0]!.drift);
     expect(cell.versions).toEqual([
@@ -158,20 +159,31 @@ describe("the service page pages its instances", () => {
 });
 
 describe("GET /api/v1/fleet/status", () => {
+  const fleetStatusAs = (authorization: string | null) =>
+    fleetStatus(new Request("http://127.0.0.1/api/v1/fleet/status", { headers: authorization ? { authorization } : {} }), undefined);
+
+  test("answers nobody who is neither signed in nor holds a read token", async () => {
+    await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: minutesAgo(5) })]);
+    const answer = await fleetStatusAs(null);
+    expect(answer.status).toBe(401);
+    expect(JSON.stringify(await answer.json())).not.toContain("latestChangeAt");
+    expect((await fleetStatusAs("Bearer rs_nosuchtoken_0000000000000000000000")).status).toBe(401);
+  });
+
   test("answers the latest change: a version move or reload progress, not a heartbeat that confirms", async () => {
-    const empty = await fleetStatus();
+    const empty = await fleetStatusAs(`Bearer ${TEST_TOKEN}`);
     expect(await empty.json()).toEqual({ latestChangeAt: null });
 
     const moved = minutesAgo(30);
     await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: moved })]);
-    expect((await getFleetStatus()).latestChangeAt?.toISOString()).toBe(moved);
+    expect((await asViewer(() => getFleetStatus())).latestChangeAt?.toISOString()).toBe(moved);
     // the same version again, later: nothing changed
     await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: minutesAgo(20) })]);
-    expect((await getFleetStatus()).latestChangeAt?.toISOString()).toBe(moved);
+    expect((await asViewer(() => getFleetStatus())).latestChangeAt?.toISOString()).toBe(moved);
     // another version: a change
     const later = minutesAgo(10);
     await acceptEvents([event({ instance: "a", toVersion: "v2", occurredAt: later })]);
-    const answer = await fleetStatus();
+    const answer = await fleetStatusAs(`Bearer ${TEST_TOKEN}`);
     expect(answer.status).toBe(200);
     expect(answer.headers.get("cache-control")).toBe("no-store");
     expect(await answer.json()).toEqual({ latestChangeAt: later });

@@ -11,6 +11,7 @@ import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { getServiceDetail } from "@/lib/services/queries";
 import { acceptEvents, daysAgo, event, minutesAgo, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -86,7 +87,7 @@ describe("the matrix and the service page agree on drift", () => {
     await buildFleet();
     const now = new Date();
     const reference = await referenceDrift(now);
-    const matrix = await getFleetMatrix(noFilters, now);
+    const matrix = await asViewer(() => getFleetMatrix(noFilters, now));
     expect(matrix.pageCount).toBe(1);
 
     const fromMatrix = new Map<string, DriftAssessment>();
@@ -95,7 +96,7 @@ describe("the matrix and the service page agree on drift", () => {
       for (const [kind, cells] of Object.entries(row.cells)) {
         for (const c of cells) fromMatrix.set(cellName({ service: row.service.name, kind, resource: c.resource }), c.drift);
       }
-      const detail = await getServiceDetail(row.service.id, { now });
+      const detail = await asViewer(() => getServiceDetail(row.service.id, { now }));
       expect(detail).not.toBeNull();
       for (const column of detail!.columns) fromPages.set(cellName({ service: row.service.name, kind: column.kind, resource: column.resource }), column.drift);
     }
@@ -130,7 +131,7 @@ describe("the matrix and the service page agree on drift", () => {
     const driftingServices = [...new Set([...reference].filter(([, d]) => d.drifting).map(([name]) => name.split(" ")[0]!))].sort();
     expect(driftingServices).toEqual(["checkout-api", "ledger"]);
 
-    const all = await getFleetMatrix(noFilters, now);
+    const all = await asViewer(() => getFleetMatrix(noFilters, now));
     const rows = all.groups.flatMap((g) => g.rows);
     expect(rows.filter((r) => r.drifting).map((r) => r.service.name).sort()).toEqual(driftingServices);
     expect(all.totals.drifting).toBe(driftingServices.length);
@@ -141,25 +142,25 @@ describe("the matrix and the service page agree on drift", () => {
     // live instances: checkout 4 + ledger 4 + search 2 (c-5, l-old and retired's are gone)
     expect(all.totals.instances).toBe(10);
 
-    const drifting = await getFleetMatrix({ ...noFilters, drifting: true }, now);
+    const drifting = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true }, now));
     const driftingRows = drifting.groups.flatMap((g) => g.rows);
     expect(driftingRows.map((r) => r.service.name).sort()).toEqual(driftingServices);
     expect(driftingRows.every((r) => r.drifting)).toBe(true);
     expect(drifting.totals).toMatchObject({ matching: 2, drifting: 2, problems: 3, instances: 8 });
 
     // The rule is the same with a filter on: only staging → no drift.
-    const staging = await getFleetMatrix({ ...noFilters, env: "staging" }, now);
+    const staging = await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging" }, now));
     expect(staging.totals).toMatchObject({ matching: 1, drifting: 0, problems: 0, instances: 2 });
   });
 
   test("the same cell later: the rollout inside the threshold becomes drift on both pages", async () => {
     await buildFleet();
     const later = new Date(Date.now() + 10 * 60_000);
-    const matrix = await getFleetMatrix(noFilters, later);
+    const matrix = await asViewer(() => getFleetMatrix(noFilters, later));
     const checkoutRow = matrix.groups.flatMap((g) => g.rows).find((r) => r.service.name === "checkout-api")!;
     const ranker = checkoutRow.cells.model!.find((c) => c.resource === "ranker")!;
     expect(ranker.drift).toMatchObject({ drifting: true, reasons: ["mixed_versions"] });
-    const detail = await getServiceDetail(checkoutRow.service.id, { now: later });
+    const detail = await asViewer(() => getServiceDetail(checkoutRow.service.id, { now: later }));
     expect(detail!.columns.find((c) => c.key === "model/ranker")!.drift).toEqual(ranker.drift);
   });
 });

@@ -4,6 +4,7 @@ import { getFleetMatrix } from "@/lib/fleet/queries";
 import { getServiceDetail } from "@/lib/services/queries";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -55,7 +56,7 @@ describe("reload lifecycle", () => {
     const reload = await reloadNamed("rl-nack");
     expect(reload).toMatchObject({ status: "partially_failed", instancesTargeted: 4, instancesSucceeded: 3, instancesNacked: 1, instancesFailed: 0, lastError: "refused: schema mismatch" });
 
-    const matrix = await getFleetMatrix(noFilters);
+    const matrix = await asViewer(() => getFleetMatrix(noFilters));
     const row = matrix.groups[0]!.rows[0]!;
     const cell = row.cells.config![0]!;
     expect(cell.versions).toEqual([
@@ -67,7 +68,7 @@ describe("reload lifecycle", () => {
     expect(cell.drift.reasons).toEqual(["mixed_versions", "off_desired"]);
     expect(row.drifting).toBe(true);
 
-    const drifting = await getFleetMatrix({ ...noFilters, drifting: true });
+    const drifting = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true }));
     expect(drifting.totals.matching).toBe(1);
   });
 
@@ -78,7 +79,7 @@ describe("reload lifecycle", () => {
     expect(reload.status).toBe("failed");
     // DESIGN.md: the desired version is kept when a reload fails; the instances left behind are drift.
     expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v2");
-    const detail = await getServiceDetail(reload.serviceId);
+    const detail = await asViewer(() => getServiceDetail(reload.serviceId));
     expect(detail!.reloads[0]!.status).toBe("failed");
     expect(Object.values(detail!.instances[0]!.states)[0]!.outcome).toBe("failed");
   });
@@ -109,9 +110,9 @@ describe("reload lifecycle", () => {
       event({ environment: "staging", namespace: "a", service: "s1", kind: "model", resource: "m" }),
       event({ environment: "prod", namespace: "b", service: "s2", kind: "model", resource: "m" }),
     ]);
-    expect((await getFleetMatrix({ ...noFilters, env: "staging" })).totals.matching).toBe(1);
-    expect((await getFleetMatrix({ ...noFilters, ns: "b" })).totals.matching).toBe(1);
-    const models = await getFleetMatrix({ ...noFilters, kind: "model" });
+    expect((await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging" }))).totals.matching).toBe(1);
+    expect((await asViewer(() => getFleetMatrix({ ...noFilters, ns: "b" }))).totals.matching).toBe(1);
+    const models = await asViewer(() => getFleetMatrix({ ...noFilters, kind: "model" }));
     expect(models.totals.matching).toBe(2);
     expect(models.kinds).toEqual(["model"]);
     expect(models.facets.environments).toEqual(["prod", "staging"]);
@@ -141,7 +142,7 @@ describe("desired version after a reload was under way", () => {
     await postEvents(instances.map((instance) => event({ ...control, instance, phase: "nacked", error: "bad config", occurredAt: at(30) })));
     expect((await reloadNamed("rl-second")).status).toBe("failed");
     expect(await db().desiredVersion.findFirstOrThrow({})).toMatchObject({ version: "v3", reloadId: "rl-second" });
-    const matrix = await getFleetMatrix(noFilters);
+    const matrix = await asViewer(() => getFleetMatrix(noFilters));
     expect(matrix.totals.drifting).toBe(1);
   });
 
@@ -178,11 +179,11 @@ test("instances silent for longer than INSTANCE_STALE_SECONDS leave the matrix a
     event({ instance: "pod-replaced", toVersion: "v1", occurredAt: new Date(Date.now() - 2 * 86_400_000).toISOString() }),
     event({ instance: "pod-current", toVersion: "v2", occurredAt: minutesAgo(30) }),
   ]);
-  const matrix = await getFleetMatrix(noFilters);
+  const matrix = await asViewer(() => getFleetMatrix(noFilters));
   const row = matrix.groups[0]!.rows[0]!;
   expect(row.service.instanceCount).toBe(1);
   expect(row.cells.config![0]!.versions).toEqual([{ version: "v2", instances: 1, isDesired: false }]);
   expect(row.drifting).toBe(false);
-  const detail = await getServiceDetail(row.service.id);
+  const detail = await asViewer(() => getServiceDetail(row.service.id));
   expect(detail!.instances.find((i) => i.instanceKey === "pod-replaced")!.stale).toBe(true);
 });

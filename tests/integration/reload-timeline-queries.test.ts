@@ -11,6 +11,7 @@ import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadHeader, getReloadProgress, getReloadTimelineData, lastReloadsForCells } from "@/lib/reloads/timeline-queries";
 import { event, postEvents } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -60,7 +61,7 @@ describe("a reload across 2,000 instances", () => {
     await send(events);
 
     const key = await keyOf("rl-big");
-    const data = (await getReloadTimelineData(key))!;
+    const data = (await asViewer(() => getReloadTimelineData(key)))!;
     expect(data.targets).toHaveLength(2000);
     expect(data.events).toHaveLength(events.length);
     // events come in time order
@@ -100,12 +101,12 @@ describe("one reload's reads", () => {
       event({ reloadId: "rl-1", phase: "received", toVersion: "v2", occurredAt: recent(10) }),
     ]);
     const key = await keyOf("rl-1");
-    expect(await getReloadTimelineData("999999")).toBeNull();
-    expect(await getReloadTimelineData("abc")).toBeNull();
-    expect(await getReloadTimelineData("-1")).toBeNull();
-    expect(await getReloadHeader(key)).toEqual({ key, reloadId: "rl-1", service: "checkout-api", environment: "prod" });
-    expect(await getReloadProgress(key)).toEqual({ status: "in_progress", lastEventAt: recent(10), lastArrivalAt: expect.any(String), live: true });
-    expect(await getReloadProgress("0")).toBeNull();
+    expect(await asViewer(() => getReloadTimelineData("999999"))).toBeNull();
+    expect(await asViewer(() => getReloadTimelineData("abc"))).toBeNull();
+    expect(await asViewer(() => getReloadTimelineData("-1"))).toBeNull();
+    expect(await asViewer(() => getReloadHeader(key))).toEqual({ key, reloadId: "rl-1", service: "checkout-api", environment: "prod" });
+    expect(await asViewer(() => getReloadProgress(key))).toEqual({ status: "in_progress", lastEventAt: recent(10), lastArrivalAt: expect.any(String), live: true });
+    expect(await asViewer(() => getReloadProgress("0"))).toBeNull();
   });
 
   test("an ended reload stays live while its last event arrived less than LIVE_SETTLE_MS ago (arrival, not event, time)", async () => {
@@ -117,17 +118,17 @@ describe("one reload's reads", () => {
       event({ reloadId: "rl-done", instance: "a-1", phase: "applied", toVersion: "v2", occurredAt: new Date(base + 10).toISOString() }),
     ]);
     const key = await keyOf("rl-done");
-    expect(await getReloadProgress(key)).toMatchObject({ status: "succeeded", live: true });
-    expect((await getReloadTimelineData(key))!.reload.live).toBe(true);
+    expect(await asViewer(() => getReloadProgress(key))).toMatchObject({ status: "succeeded", live: true });
+    expect((await asViewer(() => getReloadTimelineData(key)))!.reload.live).toBe(true);
     // The same events, arrived long ago: no longer live.
     await sql().execute(`UPDATE reload_event SET received_at = received_at - interval '1 minute' WHERE reload_id = 'rl-done'`);
-    const settled = (await getReloadProgress(key))!;
+    const settled = (await asViewer(() => getReloadProgress(key)))!;
     expect(settled).toMatchObject({ status: "succeeded", live: false });
-    expect((await getReloadTimelineData(key))!.reload.live).toBe(false);
+    expect((await asViewer(() => getReloadTimelineData(key)))!.reload.live).toBe(false);
     // A late report with an earlier time does not move lastEventAt, but it moves the arrival
     // the live refresh compares, and makes the reload live again for the settle time.
     await send([event({ reloadId: "rl-done", instance: "a-1", phase: "received", toVersion: "v2", occurredAt: new Date(base + 5).toISOString() })]);
-    const late = (await getReloadProgress(key))!;
+    const late = (await asViewer(() => getReloadProgress(key)))!;
     expect(late.lastEventAt).toBe(settled.lastEventAt);
     expect(late.lastArrivalAt).not.toBe(settled.lastArrivalAt);
     expect(late.live).toBe(true);
@@ -138,7 +139,7 @@ describe("one reload's reads", () => {
       event({ reloadId: "rl-shared", instance: "a-1", phase: "received", toVersion: "v2", occurredAt: at(0) }),
       event({ reloadId: "rl-shared", service: "ledger", instance: "l-1", phase: "received", toVersion: "v2", occurredAt: at(0) }),
     ]);
-    const data = (await getReloadTimelineData(await keyOf("rl-shared")))!;
+    const data = (await asViewer(async () => getReloadTimelineData(await keyOf("rl-shared"))))!;
     expect(data.targets.map((t) => t.instance)).toEqual(["a-1"]);
     expect(data.events.map((e) => e.instance)).toEqual(["a-1"]);
   });
@@ -146,7 +147,7 @@ describe("one reload's reads", () => {
   test("spans of the reload's traces sit under their instance; a span naming another reload links to it", async (ctx) => {
     const [exists] = await sql().query<{ ok: boolean }[]>(`SELECT to_regclass('span') IS NOT NULL AS ok`);
     if (!exists?.ok) {
-      const data = (await getReloadTimelineData(await keyOfAfter("rl-nospan")))!;
+      const data = (await asViewer(async () => getReloadTimelineData(await keyOfAfter("rl-nospan"))))!;
       expect(data).toMatchObject({ spans: [], spansAvailable: false });
       ctx.skip();
     }
@@ -178,7 +179,7 @@ describe("one reload's reads", () => {
     await span("aaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaa1", "a-1", 20, 40, 2, "rl-other");
     await span("aaaaaaaaaaaaaaa3", null, "not-a-target", 5, 6, 0, null);
     const key = await keyOf("rl-span");
-    const data = (await getReloadTimelineData(key))!;
+    const data = (await asViewer(() => getReloadTimelineData(key)))!;
     expect(data.spansAvailable).toBe(true);
     const { timeline } = buildTimelineModel(data, new Date());
     const lane = timeline.instances.find((l) => l.key === "a-1")!;
@@ -212,7 +213,7 @@ describe("the /reloads page's list", () => {
   const page = async (query: string) => {
     const parsed = parseReloadsPageParams(Object.fromEntries(new URLSearchParams(query)));
     if (!parsed.ok) throw new Error(parsed.message);
-    return listReloads(parsed.filters);
+    return asViewer(() => listReloads(parsed.filters));
   };
 
   test("pages newest first with a cursor, every reload once", async () => {
@@ -271,12 +272,12 @@ describe("matrix cells link to the reload that last changed them", () => {
     ]);
     const ids = await sql().query<{ id: number; name: string }[]>(`SELECT id, name FROM service ORDER BY name`);
     const byName = Object.fromEntries(ids.map((r) => [r.name, r.id]));
-    const links = await lastReloadsForCells(ids.map((r) => r.id));
+    const links = await asViewer(() => lastReloadsForCells(ids.map((r) => r.id)));
     expect(links).toEqual({
       [`${byName["checkout-api"]}\u0000config\u0000routes.yaml`]: { key: await keyOf("rl-new"), reloadId: "rl-new" },
       [`${byName.ledger}\u0000config\u0000routes.yaml`]: { key: await keyOf("rl-new", "ledger"), reloadId: "rl-new" },
     });
-    expect(await lastReloadsForCells(ids.map((r) => r.id), "flags")).toEqual({});
-    expect(await lastReloadsForCells([])).toEqual({});
+    expect(await asViewer(() => lastReloadsForCells(ids.map((r) => r.id), "flags"))).toEqual({});
+    expect(await asViewer(() => lastReloadsForCells([]))).toEqual({});
   });
 });

@@ -13,7 +13,7 @@ import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 useTestDatabase();
 
 const get = async (query: string, authorization: string | null = `Bearer ${TEST_TOKEN}`) => {
-  const response = await GET(new Request(`http://127.0.0.1/api/replay${query}`, { headers: authorization ? { authorization } : {} }));
+  const response = await GET(new Request(`http://127.0.0.1/api/replay${query}`, { headers: authorization ? { authorization } : {} }), undefined);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
@@ -57,7 +57,7 @@ describe("GET /api/replay", () => {
     const id = await createLocalUser({ username: "vera", password: "vera-password-1", role: "viewer" });
     const cookie = `next-auth.session-token=${await encode({ token: { sub: String(id), uid: id }, secret: process.env.NEXTAUTH_SECRET })}`;
     const at = `?at=${encodeURIComponent(minutesAgo(1))}`;
-    const withCookie = (c: string) => GET(new Request(`http://127.0.0.1/api/replay${at}`, { headers: { cookie: c } }));
+    const withCookie = (c: string) => GET(new Request(`http://127.0.0.1/api/replay${at}`, { headers: { cookie: c } }), undefined);
     expect((await withCookie(cookie)).status).toBe(200);
     const forged = `next-auth.session-token=${await encode({ token: { sub: String(id), uid: id }, secret: "another-secret-another-secret-another" })}`;
     expect((await withCookie(forged)).status).toBe(401);

@@ -12,6 +12,7 @@ import { takeSnapshots } from "@/lib/replay/snapshots";
 import { postEvents } from "../support/ingest-client";
 import { shuffled } from "@/lib/random";
 import { truncateAll, useTestDatabase } from "../support/use-database";
+import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
@@ -123,7 +124,7 @@ describe("the fleet at an instant", () => {
     const run = await takeSnapshots({ now: NOW });
     expect(run.built.length).toBeGreaterThan(5);
 
-    const replayed = await getStatesAt(NOW, NOW);
+    const replayed = await asViewer(() => getStatesAt(NOW, NOW));
     expect(replayed.snapshotAt).not.toBeNull();
     expect(await named(replayed.states)).toEqual(await named(await readLiveStates(sql())));
     // Sanity: the history did what it says, so the comparison compares something.
@@ -132,8 +133,8 @@ describe("the fleet at an instant", () => {
     expect(live["api/api-1/config/app.yaml"]).toMatchObject({ version: "v2", outcome: "rolled_back", lastReloadId: "rl-3" });
     expect(live["edge/edge-2/routes/routes.yaml"]).toMatchObject({ version: "r1", outcome: "expired" });
 
-    const frame = await getFleetAt(NOW, 1, NOW);
-    const liveMatrix = await getFleetMatrix(FILTERS, NOW);
+    const frame = await asViewer(() => getFleetAt(NOW, 1, NOW));
+    const liveMatrix = await asViewer(() => getFleetMatrix(FILTERS, NOW));
     expect(cells(frame.matrix)).toEqual(cells(liveMatrix));
     // The cells link to the same reloads as the live ones.
     expect(frame.matrix.lastReloads).toEqual(liveMatrix.lastReloads);
@@ -151,14 +152,14 @@ describe("the fleet at an instant", () => {
     await ingest(EVENTS);
     await sweepReloads(NOW);
     await takeSnapshots({ now: NOW });
-    const withSnapshots = await getStatesAt(T, NOW);
-    const frame = await getFleetAt(T, 1, NOW);
+    const withSnapshots = await asViewer(() => getStatesAt(T, NOW));
+    const frame = await asViewer(() => getFleetAt(T, 1, NOW));
     const replayed = await named(withSnapshots.states);
     const replayedCells = cells(frame.matrix);
     // Snapshots reduce the events folded: without them the same state takes more.
     expect(withSnapshots.snapshotAt).not.toBeNull();
     await sql().execute(`DELETE FROM instance_state_snapshot`);
-    const fromHistory = await getStatesAt(T, NOW);
+    const fromHistory = await asViewer(() => getStatesAt(T, NOW));
     expect(fromHistory.snapshotAt).toBeNull();
     expect(await named(fromHistory.states)).toEqual(replayed);
     expect(withSnapshots.eventsFolded).toBeLessThan(fromHistory.eventsFolded);
@@ -174,7 +175,7 @@ describe("the fleet at an instant", () => {
       vi.useRealTimers();
     }
     expect(replayed).toEqual(await named(await readLiveStates(sql())));
-    expect(replayedCells).toEqual(cells(await getFleetMatrix(FILTERS, T)));
+    expect(replayedCells).toEqual(cells(await asViewer(() => getFleetMatrix(FILTERS, T))));
     expect(Object.keys(replayedCells).length).toBeGreaterThan(0);
   });
 

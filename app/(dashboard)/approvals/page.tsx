@@ -3,7 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { ApprovalQueue } from "@/components/approvals/approval-queue";
 import { RequestStatusBadge } from "@/components/approvals/request-status-badge";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { signInPath } from "@/lib/auth/callback-url";
 import { can } from "@/lib/domain/permissions";
 import { relativeTime, serviceLabel, versionChange } from "@/lib/format";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Approvals" };
 
 export default async function ApprovalsPage() {
-  const actor = await currentActor();
+  const actor = await requireActor();
   if (!actor) redirect(signInPath("/approvals"));
   const now = new Date();
   const [queue, recent] = await Promise.all([getApprovalQueue(actor, now), getRecentRequests()]);

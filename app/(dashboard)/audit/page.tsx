@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { AuditFilters, type AuditFilterValues } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
 import { VerifyChainButton } from "@/components/audit/verify-chain-button";
 import { auditHref, isFiltered, parseAuditFilters, type AuditSearchParams } from "@/lib/audit/filters";
 import { auditFilterOptions, auditHead, listAuditEntries } from "@/lib/audit/queries";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { isoUtc } from "@/lib/format";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +16,7 @@ const boxTime = (date: Date | undefined) => (date ? date.toISOString().slice(0, 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<AuditSearchParams> }) {
   const raw = await searchParams;
   // Every role may read the log, but only signed in: it names people and their reasons.
-  if (!(await currentActor())) redirect(`/sign-in?callbackUrl=${encodeURIComponent(auditHref(Object.fromEntries(Object.entries(raw).filter(([, v]) => typeof v === "string")) as Record<string, string>))}`);
+  await requireActor();
   const text = (name: string) => (typeof raw[name] === "string" && raw[name] ? (raw[name] as string) : undefined);
   const parsed = parseAuditFilters(raw);
   const [options, head] = await Promise.all([auditFilterOptions(), auditHead()]);

@@ -3,14 +3,14 @@ import { AdminsOnly } from "@/components/admin/admins-only";
 import { ApprovalPolicyForm } from "@/components/admin/approval-policy-form";
 import { ApprovalPolicyTable } from "@/components/admin/approval-policy-table";
 import { adminFor, knownGroups, listApprovalPolicies, listServiceOptions } from "@/lib/admin/queries";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { DEFAULT_REQUIRED_APPROVALS } from "@/lib/domain/admin-rules";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Approval policies · Admin" };
 
 export default async function AdminPoliciesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  if (!(await adminFor("policy.manage"))) return <AdminsOnly actor={await currentActor()} />;
+  if (!(await adminFor("policy.manage"))) return <AdminsOnly actor={await requireActor()} />;
   const [policies, services, groups, params] = await Promise.all([listApprovalPolicies(), listServiceOptions(), knownGroups(), searchParams]);
   const chosen = Number(typeof params.service === "string" ? params.service : NaN);
   const initialServiceId = Number.isSafeInteger(chosen) ? chosen : null;

@@ -3,13 +3,13 @@ import { AdminsOnly } from "@/components/admin/admins-only";
 import { ReloadTargetForm } from "@/components/admin/reload-target-form";
 import { ReloadTargetTable } from "@/components/admin/reload-target-table";
 import { adminFor, listReloadTargets, listServiceOptions } from "@/lib/admin/queries";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Reload targets · Admin" };
 
 export default async function AdminTargetsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  if (!(await adminFor("target.manage"))) return <AdminsOnly actor={await currentActor()} />;
+  if (!(await adminFor("target.manage"))) return <AdminsOnly actor={await requireActor()} />;
   const [targets, services, params] = await Promise.all([listReloadTargets(), listServiceOptions(), searchParams]);
   const chosen = Number(typeof params.service === "string" ? params.service : NaN);
   const now = new Date();

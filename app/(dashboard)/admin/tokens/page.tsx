@@ -3,14 +3,14 @@ import { AdminsOnly } from "@/components/admin/admins-only";
 import { CreateTokenForm } from "@/components/admin/create-token-form";
 import { TokenTable } from "@/components/admin/token-table";
 import { adminFor, listTokens } from "@/lib/admin/queries";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { env } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Ingest tokens · Admin" };
 
 export default async function AdminTokensPage() {
-  if (!(await adminFor("token.manage"))) return <AdminsOnly actor={await currentActor()} />;
+  if (!(await adminFor("token.manage"))) return <AdminsOnly actor={await requireActor()} />;
   const tokens = await listTokens();
   const now = new Date();
   return (

@@ -3,14 +3,14 @@ import { AdminsOnly } from "@/components/admin/admins-only";
 import { CreateUserForm } from "@/components/admin/create-user-form";
 import { UserTable } from "@/components/admin/user-table";
 import { adminFor, listUsers } from "@/lib/admin/queries";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Users · Admin" };
 
 export default async function AdminUsersPage() {
   const admin = await adminFor("user.manage");
-  if (!admin) return <AdminsOnly actor={await currentActor()} />;
+  if (!admin) return <AdminsOnly actor={await requireActor()} />;
   const users = await listUsers();
   const now = new Date();
   return (

@@ -8,7 +8,7 @@ import styles from "@/components/alerts/alerts.module.css";
 import { ALERT_TABS, alertsHref, parseAlertFilters, type AlertTab } from "@/lib/alerts/filters";
 import { ALERT_PAGE_LIMIT, getAlertStatus, listAlerts } from "@/lib/alerts/queries";
 import { alertChannelsConfigured } from "@/lib/alerts/deliver";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { RULES } from "@/lib/domain/alerts/rules";
 import { RULE_IDS, SEVERITIES } from "@/lib/domain/alerts/types";
 import { can } from "@/lib/domain/permissions";
@@ -30,7 +30,7 @@ export default async function AlertsPage({ searchParams }: Props) {
   const filters = parseAlertFilters(await searchParams);
   const now = new Date();
   const channelsConfigured = alertChannelsConfigured();
-  const [actor, list, status] = await Promise.all([currentActor(), listAlerts(filters, now), getAlertStatus()]);
+  const [actor, list, status] = await Promise.all([requireActor(), listAlerts(filters, now), getAlertStatus()]);
   const canAcknowledge = actor ? can(actor.role, "alert.acknowledge") : false;
   const canSilence = actor ? can(actor.role, "alert.silence") : false;
   const filtered = Boolean(filters.rule || filters.severity || filters.service || filters.text);

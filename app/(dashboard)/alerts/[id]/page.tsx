@@ -7,7 +7,7 @@ import { AlertsLiveRefresh } from "@/components/alerts/alerts-live-refresh";
 import styles from "@/components/alerts/alerts.module.css";
 import { getAlert, getAlertStatus } from "@/lib/alerts/queries";
 import { alertChannelsConfigured } from "@/lib/alerts/deliver";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { can } from "@/lib/domain/permissions";
 import { clockTimeUtc, isoUtc, relativeTime } from "@/lib/format";
 
@@ -23,7 +23,7 @@ export default async function AlertPage({ params }: Props) {
   const id = (await params).id;
   const now = new Date();
   const channelsConfigured = alertChannelsConfigured();
-  const [actor, detail, status] = await Promise.all([currentActor(), getAlert(id, now), getAlertStatus()]);
+  const [actor, detail, status] = await Promise.all([requireActor(), getAlert(id, now), getAlertStatus()]);
   // The layout answered 404 already; this covers an alert deleted in between.
   if (!detail) notFound();
   const { alert, attempts } = detail;

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RequestFacts, RequestHeader } from "@/components/approvals/approval-queue";
 import { DecisionForm } from "@/components/approvals/decision-form";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { approverRefusal } from "@/lib/domain/approval-state";
 import { authorize } from "@/lib/domain/permissions";
 import { isoUtc } from "@/lib/format";
@@ -21,7 +21,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 // underneath, rejected with the approver's comment, expired), its decisions, its dispatch
 // attempts, and the reload's timeline once its events are there.
 export default async function RequestPage({ params }: Props) {
-  const [request, actor] = await Promise.all([getRequestDetail((await params).id), currentActor()]);
+  const [request, actor] = await Promise.all([getRequestDetail((await params).id), requireActor()]);
   if (!request) notFound();
   const now = new Date();
   const may = actor && request.status === "pending_approval" ? authorize(actor, "request.approve", { requestedBy: request.requestedBy.id }) : null;

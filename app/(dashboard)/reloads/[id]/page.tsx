@@ -9,7 +9,7 @@ import { ReloadWaterfall } from "@/components/reloads/reload-waterfall";
 import { TimeToAckChart } from "@/components/reloads/time-to-ack-chart";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
 import { RequestPanel } from "@/components/requests/request-panel";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestForReload, getRequestFormData } from "@/lib/requests/queries";
 import { OPEN_STATUSES } from "@/lib/domain/reload-status";
 import { formatDuration, isoUtc, serviceLabel, versionChange } from "@/lib/format";
@@ -42,7 +42,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
   // Prefilled with this reload's service and resource; a rollback proposes the rule's version for it.
   const [requestForm, actor, request] = await Promise.all([
     getRequestFormData(reload.serviceId, { focus: rollbackFocus((await searchParams).rollback) ?? { kind: reload.kind, resource: reload.resource }, now }),
-    currentActor(),
+    requireActor(),
     getRequestForReload(reload.serviceId, reload.reloadId),
   ]);
 

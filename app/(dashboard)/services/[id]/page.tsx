@@ -10,7 +10,7 @@ import { ReloadsChart } from "@/components/services/reloads-chart";
 import { ResourceSummary } from "@/components/services/resource-summary";
 import { RequestPanel } from "@/components/requests/request-panel";
 import { getAlertBadges } from "@/lib/alerts/queries";
-import { currentActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestFormData } from "@/lib/requests/queries";
 import { relativeTime } from "@/lib/format";
 import { parseInstancePage, parseServiceId } from "@/lib/services/params";
@@ -42,7 +42,7 @@ export default async function ServicePage({ params, searchParams }: Props) {
   const [detail, requestForm, actor, charts, alerts] = await Promise.all([
     getServiceDetail(id, { page: parseInstancePage(query.page), now: renderedAt }),
     getRequestFormData(id, { focus: focus ? { kind: focus.slice(0, focus.indexOf("/")), resource: focus.slice(focus.indexOf("/") + 1) } : null }),
-    currentActor(),
+    requireActor(),
     getServiceCharts(id, range, renderedAt),
     // the open alerts of this service, per kind × resource: one grouped statement
     getAlertBadges([id]),
