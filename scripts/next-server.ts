@@ -35,7 +35,7 @@ export function serverAuthEnv(baseUrl: string): Record<"NEXTAUTH_URL" | "NEXTAUT
 }
 
 /**
- * Polls the app's fleet status until it answers 200 (it answers 503 while the database is
+ * Polls GET /api/health until it answers 200 (it answers 503 while the database is
  * unreachable). Throws with `output()` when the server exits first or `timeoutMs` passes.
  */
 export async function waitUntilAnswering(baseUrl: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
@@ -45,7 +45,7 @@ export async function waitUntilAnswering(baseUrl: string, child: ChildProcess, t
       throw new Error(`next start exited (code ${child.exitCode}, signal ${child.signalCode}) before answering:\n${output()}`);
     }
     try {
-      const response = await fetch(`${baseUrl}/api/v1/fleet/status`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2_000) });
       await response.arrayBuffer();
       if (response.ok) return;
     } catch {

@@ -56,7 +56,7 @@ export function serverLogTail(lines = 30): string {
   return fs.readFileSync(state.serverLog, "utf8").split("\n").slice(-lines).join("\n");
 }
 
-/** Waits until GET /api/v1/fleet/status answers 200; returns ms waited. */
+/** Waits until GET /api/health answers 200 (the database is reachable); returns ms waited. */
 export async function waitForServer(client: IngestClient, child: ChildProcess, timeoutMs = 90_000): Promise<number> {
   const t0 = performance.now();
   for (;;) {
@@ -64,7 +64,7 @@ export async function waitForServer(client: IngestClient, child: ChildProcess, t
       throw new Error(`next start exited before answering:\n${serverLogTail()}`);
     }
     try {
-      const res = await client.request("GET", "/api/v1/fleet/status");
+      const res = await client.request("GET", "/api/health");
       if (res.status === 200) return performance.now() - t0;
     } catch {
       // not listening yet
