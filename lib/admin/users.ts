@@ -38,7 +38,8 @@ export async function loadUserForUpdate(tx: Sql, userId: number): Promise<UserRe
   return { ...row, role: row.role };
 }
 
-async function enabledAdminIds(tx: Sql): Promise<number[]> {
+/** Read under the roster lock (lockUserRoster), as the last-admin guard needs. */
+export async function enabledAdminIds(tx: Sql): Promise<number[]> {
   const rows = await tx.query<{ id: number }[]>(`SELECT id FROM app_user WHERE role = 'admin' AND disabled_at IS NULL`);
   return rows.map((r) => r.id);
 }

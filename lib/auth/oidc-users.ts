@@ -1,10 +1,25 @@
 import "server-only";
-import { sql } from "@/lib/db/client";
+import { enabledAdminIds, lockUserRoster } from "@/lib/admin/users";
+import { transaction, type Sql } from "@/lib/db/client";
+import { isReservedUsername, leavesNoEnabledAdmin } from "@/lib/domain/admin-rules";
 import type { Role } from "@/lib/domain/permissions";
+import { signInNameProblem } from "@/lib/domain/sign-in";
 
 // OIDC users are app_user rows keyed by "<issuer>|<sub>" (the only identity an issuer
 // promises to keep). Each sign-in stores the groups and the role they map to now, so the
-// issuer decides OIDC users' roles; an admin can still disable the row.
+// issuer decides OIDC users' roles; an admin can still disable the row. Only the last-admin
+// guard of the admin pages overrides the issuer: see LastEnabledAdminError.
+
+/**
+ * The issuer no longer maps the last enabled admin to admin. The sign-in is refused and the
+ * row keeps its role, rather than leaving nobody who can manage users: putting the person
+ * back in the admin group, or making another admin first, ends it.
+ */
+export class LastEnabledAdminError extends Error {
+  constructor(readonly userId: number, readonly username: string) {
+    super("the last enabled admin cannot lose the admin role");
+  }
+}
 
 export interface OidcSignIn {
   subject: string;
@@ -18,15 +33,39 @@ export interface OidcSignIn {
 
 export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
   // The username is kept from the first sign-in. When it is taken by another user (a local
-  // "admin", or a second issuer's "alice"), the row gets "<username>@<issuer host>", and a
-  // short piece of the subject if even that is taken: never someone else's row.
+  // "admin", or a second issuer's "alice"), or reserved for the app's own audit entries
+  // ("system"), the row gets "<username>@<issuer host>", and a short piece of the subject if
+  // even that is taken: never someone else's row, never a name the audit log uses for itself.
+  // A name no one could type at sign-in (control characters, no letters) is replaced whole.
   const host = hostOf(person.subject);
-  const candidates = [person.username, `${person.username}@${host}`, `${person.username}@${host}#${shortHash(person.subject)}`];
-  const [row] = await sql().query<{ id: number; username: string; disabled: boolean; session_epoch: number }[]>(
+  const base = signInNameProblem(person.username) === null ? person.username : `user-${shortHash(person.subject)}`;
+  const candidates = [isReservedUsername(base) ? null : base, `${base}@${host}`, `${base}@${host}#${shortHash(person.subject)}`];
+  // The roster lock and guard of the admin pages (lib/admin/users.ts): two sign-ins, or a
+  // sign-in and an admin's change, cannot together leave no enabled admin.
+  return transaction(async (tx) => {
+    await lockUserRoster(tx);
+    const [existing] = await tx.query<{ id: number; username: string; role: string; disabled: boolean }[]>(
+      `SELECT id, username, role, disabled_at IS NOT NULL AS disabled FROM app_user WHERE oidc_subject = $1 FOR UPDATE`,
+      person.subject,
+    );
+    // Only a demotion of an enabled admin can empty the roster (a fleet with no admin at all
+    // must still let its OIDC users in, so the guard asks nothing of anyone else).
+    if (existing && existing.role === "admin" && !existing.disabled && person.role !== "admin") {
+      const target = { id: existing.id, role: "admin" as const, disabled: false };
+      if (leavesNoEnabledAdmin({ target, change: { kind: "role", role: person.role }, enabledAdminIds: await enabledAdminIds(tx) })) {
+        throw new LastEnabledAdminError(existing.id, existing.username);
+      }
+    }
+    return upsertIn(tx, person, candidates);
+  });
+}
+
+async function upsertIn(tx: Sql, person: OidcSignIn, candidates: (string | null)[]): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
+  const [row] = await tx.query<{ id: number; username: string; disabled: boolean; session_epoch: number }[]>(
     `INSERT INTO app_user (username, display_name, email, oidc_subject, groups, role, last_sign_in_at)
      SELECT COALESCE(
               (SELECT c FROM unnest($1::text[]) WITH ORDINALITY AS u(c, n)
-                WHERE NOT EXISTS (SELECT 1 FROM app_user WHERE username = u.c) ORDER BY n LIMIT 1),
+                WHERE u.c IS NOT NULL AND NOT EXISTS (SELECT 1 FROM app_user WHERE username = u.c) ORDER BY n LIMIT 1),
               $1[3]),
             $2, $3, $4, $5::text[], $6, now()
      ON CONFLICT (oidc_subject) DO UPDATE

@@ -15,7 +15,12 @@ export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
 
 /** Names the app itself writes into the audit log's `actor` column; a person named so would be ambiguous there. */
-export const RESERVED_USERNAMES: readonly string[] = ["system", "anonymous", "worker", "root"];
+export const RESERVED_USERNAMES: readonly string[] = ["system", "anonymous", "worker", "root", "unknown user"];
+
+/** Whether a name (as an OIDC issuer may send it, in any case or padding) reads as one the app writes itself. */
+export function isReservedUsername(username: string): boolean {
+  return RESERVED_USERNAMES.includes(username.trim().toLowerCase());
+}
 
 export const USERNAME_RULE = `${USERNAME_MIN}–${USERNAME_MAX} characters: lowercase letters, digits, ".", "_" or "-", starting with a letter`;
 
@@ -96,15 +101,21 @@ export function userChangeProblem(args: {
   }
   if (self && change.kind === "disable") return "You cannot disable your own account: ask another admin to do it.";
 
+  if (leavesNoEnabledAdmin({ target, change, enabledAdminIds })) {
+    return "This would leave no enabled admin, and nobody could manage users any more. Make someone else an admin first.";
+  }
+  return null;
+}
+
+/** Whether the change leaves zero enabled admins; also guards the role an OIDC sign-in maps (lib/auth/oidc-users.ts). */
+export function leavesNoEnabledAdmin(args: { target: UserBeforeChange; change: UserChange; enabledAdminIds: readonly number[] }): boolean {
+  const { target, change, enabledAdminIds } = args;
   const adminAfter =
     change.kind === "role" ? change.role === "admin" && !target.disabled
     : change.kind === "disable" ? false
     : target.role === "admin";
   const others = enabledAdminIds.filter((id) => id !== target.id).length;
-  if (others + (adminAfter ? 1 : 0) === 0) {
-    return "This would leave no enabled admin, and nobody could manage users any more. Make someone else an admin first.";
-  }
-  return null;
+  return others + (adminAfter ? 1 : 0) === 0;
 }
 
 // ---------------------------------------------------------------------------------------
