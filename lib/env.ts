@@ -23,6 +23,9 @@ const schema = z.object({
   /** Failed token lookups one client address may cause per window before it gets 429 without a lookup. */
   INGEST_AUTH_MAX_FAILURES: z.coerce.number().int().min(1).default(30),
   INGEST_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Wrong passwords for one user name from one client address per window before sign-in from there is refused without a check; one address may fail 4×, one name over all addresses 20× as often (docs/adr/0018). */
+  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Proxies in front of the app that append to X-Forwarded-For; 0 = trust no forwarding header (docs/adr/0006). */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   /** Address `npm start` listens on; unset: 127.0.0.1 for the embedded demo, 0.0.0.0 with DATABASE_URL. */
@@ -90,8 +93,8 @@ const schema = z.object({
       const parsed = parseRoleMap(text);
       if (!parsed.ok) ctx.addIssue({ code: "custom", message: `OIDC_ROLE_MAP: ${parsed.error}` });
     }),
-  /** The role of an OIDC user in no mapped group; "none" refuses them. */
-  OIDC_DEFAULT_ROLE: z.enum(["viewer", "operator", "approver", "admin", "none"]).default("viewer"),
+  /** The role of an OIDC user in no mapped group; "none" (the default) refuses them, since anyone who can sign in at the issuer would otherwise get in. */
+  OIDC_DEFAULT_ROLE: z.enum(["viewer", "operator", "approver", "admin", "none"]).default("none"),
   /** Extra scopes to ask the issuer for, besides "openid profile email" (some issuers send groups only for a "groups" scope). */
   OIDC_SCOPES: z.string().trim().default(""),
 }).superRefine((value, ctx) => {

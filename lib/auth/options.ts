@@ -2,15 +2,13 @@ import "server-only";
 import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { OAuthConfig } from "next-auth/providers/oauth";
-import { appendAudit } from "@/lib/audit/audit-log";
-import { transaction } from "@/lib/db/client";
 import { groupsFromClaim, parseRoleMap, roleForGroups } from "@/lib/domain/oidc-roles";
-import { isRole, type Role } from "@/lib/domain/permissions";
+import type { Role } from "@/lib/domain/permissions";
 import { env } from "@/lib/env";
 import { actorById, sessionEpochOf } from "./actor";
 import { SIGN_IN_ERRORS, type SignInError } from "./sign-in-errors";
-import { checkPassword } from "./users";
-import { upsertOidcUser } from "./oidc-users";
+import { auditSignIn, authorizePassword } from "./sign-in";
+import { LastEnabledAdminError, upsertOidcUser } from "./oidc-users";
 
 // next-auth 4 (docs/adr/0012). Sessions are JWTs in a cookie: nothing to store, and every
 // replica can read them. The JWT only names the user; the role shown in the session JSON and
@@ -43,20 +41,9 @@ function credentialsProvider() {
     id: "credentials",
     name: "Username and password",
     credentials: { username: { label: "Username", type: "text" }, password: { label: "Password", type: "password" } },
-    async authorize(credentials): Promise<SignedInUser | null> {
-      const username = String(credentials?.username ?? "").trim();
-      const password = String(credentials?.password ?? "");
-      if (username === "" || password === "" || username.length > 200 || password.length > 1024) return null;
-      const check = await checkPassword(username, password);
-      if (!check.ok) {
-        await auditSignIn(check.userId, username, null, "denied", { method: "password", reason: check.reason });
-        // next-auth sends a thrown error's message as ?error=…; null becomes "CredentialsSignin".
-        if (check.reason === "disabled") throw new Error("AccountDisabled" satisfies SignInError);
-        return null;
-      }
-      await auditSignIn(check.user.id, check.user.username, check.user.role, "allowed", { method: "password" });
-      return { id: String(check.user.id), name: check.user.displayName, role: check.user.role, username: check.user.username, sessionEpoch: check.user.sessionEpoch };
-    },
+    // Limits, refusals and their audit entries: lib/auth/sign-in.ts. next-auth passes the request's headers as a plain object.
+    authorize: (credentials, request): Promise<SignedInUser | null> =>
+      authorizePassword(credentials, new Headers((request?.headers ?? {}) as Record<string, string>)),
   });
 }
 
@@ -125,14 +112,21 @@ export function buildAuthOptions(): NextAuthOptions {
           });
           return refused("NoRole");
         }
-        const stored = await upsertOidcUser({
-          subject: person.oidc.subject,
-          username: person.oidc.username,
-          displayName: person.name ?? "",
-          email: person.email ?? null,
-          groups: person.oidc.groups,
-          role: person.role,
-        });
+        let stored: Awaited<ReturnType<typeof upsertOidcUser>>;
+        try {
+          stored = await upsertOidcUser({
+            subject: person.oidc.subject,
+            username: person.oidc.username,
+            displayName: person.name ?? "",
+            email: person.email ?? null,
+            groups: person.oidc.groups,
+            role: person.role,
+          });
+        } catch (error) {
+          if (!(error instanceof LastEnabledAdminError)) throw error;
+          await auditSignIn(error.userId, error.username, "admin", "denied", { method: "oidc", reason: "last_enabled_admin", mappedRole: person.role, groups: person.oidc.groups });
+          return refused("LastAdmin");
+        }
         if (stored.disabled) {
           await auditSignIn(stored.id, stored.username, person.role, "denied", { method: "oidc", reason: "disabled" });
           return refused("AccountDisabled");
@@ -213,25 +207,3 @@ export function oidcSignIn(): { id: string; name: string } | null {
 }
 
 export { SIGN_IN_ERRORS };
-
-async function auditSignIn(
-  actorId: number | null,
-  username: string,
-  role: Role | null,
-  outcome: "allowed" | "denied",
-  details: Record<string, unknown>,
-): Promise<void> {
-  // A denied sign-in is an "unauthorized attempt" entry like any refused action; the username
-  // is what was typed (an unknown one included), never the password.
-  await transaction((tx) =>
-    appendAudit(tx, {
-      actorId,
-      actor: username.slice(0, 200) || "anonymous",
-      actorRole: role && isRole(role) ? role : null,
-      action: "session.sign_in",
-      outcome,
-      subject: actorId !== null ? `user:${actorId}` : null,
-      details,
-    }),
-  );
-}
