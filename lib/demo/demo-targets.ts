@@ -8,6 +8,9 @@ import { env } from "@/lib/env";
 // (app/api/demo/reload-target), with a generated secret, so the request → approve → dispatch
 // buttons work end to end on the first start. A target the demo made is pointed at the
 // app's current address on every start (the port may change); one an admin set is kept.
+// Only the services the demo fleet created (demo_service) get one: with DEMO_FLEET=1 on a
+// real database, a real service without a target must fail at dispatch, not be "acked" by
+// the simulation.
 
 export const DEMO_TARGET_PATH = "/api/demo/reload-target";
 
@@ -24,13 +27,14 @@ export function demoTargetsActive(): boolean {
   return settings.RELOADSCOPE_EMBEDDED === "1" || settings.DEMO_FLEET === "1";
 }
 
-/** Adds the demo target to services without one; re-points demo targets at this address. Returns how many it added. */
+/** Adds the demo target to demo services without one; re-points demo targets at this address. Returns how many it added. */
 export async function ensureDemoReloadTargets(baseUrl = appBaseUrl()): Promise<number> {
   const url = `${baseUrl}${DEMO_TARGET_PATH}`;
   const db = sql();
   await db.execute(`UPDATE reload_target SET url = $1, updated_at = CURRENT_TIMESTAMP WHERE url LIKE $2 AND url <> $1`, url, `%${DEMO_TARGET_PATH}`);
   const missing = await db.query<{ id: number }[]>(
-    `SELECT s.id FROM service s WHERE NOT EXISTS (SELECT 1 FROM reload_target t WHERE t.service_id = s.id) ORDER BY s.id`,
+    `SELECT d.service_id AS id FROM demo_service d
+     WHERE NOT EXISTS (SELECT 1 FROM reload_target t WHERE t.service_id = d.service_id) ORDER BY d.service_id`,
   );
   for (const { id } of missing) {
     await db.execute(

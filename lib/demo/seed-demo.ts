@@ -1,7 +1,8 @@
 import "server-only";
+import { sql } from "@/lib/db/client";
 import { parseEvents } from "@/lib/ingest/parse-events";
 import { storeEvents } from "@/lib/ingest/store-events";
-import { demoFleetEvents } from "./demo-fleet";
+import { DEMO_SERVICES, demoFleetEvents } from "./demo-fleet";
 
 const BATCH = 500;
 
@@ -17,5 +18,24 @@ export async function seedDemoFleet(now = new Date()): Promise<{ events: number 
     const result = await storeEvents(parsed.events.map((p) => p.event));
     stored += result.accepted;
   }
+  await recordDemoServices();
   return { events: stored };
+}
+
+/**
+ * Marks the services just seeded as the demo's (demo_service): the simulated reload target
+ * attaches to these alone. Called only after filling an empty database, so a service of the
+ * same name that a real fleet reported first is never taken for a demo one.
+ */
+async function recordDemoServices(): Promise<void> {
+  await sql().execute(
+    `INSERT INTO demo_service (service_id)
+     SELECT s.id FROM service s
+     JOIN unnest($1::text[], $2::text[], $3::text[]) AS d(environment, namespace, name)
+       ON s.environment = d.environment AND s.namespace = d.namespace AND s.name = d.name
+     ON CONFLICT (service_id) DO NOTHING`,
+    DEMO_SERVICES.map((d) => d.environment),
+    DEMO_SERVICES.map((d) => d.namespace),
+    DEMO_SERVICES.map((d) => d.name),
+  );
 }

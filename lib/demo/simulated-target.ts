@@ -1,21 +1,14 @@
 import "server-only";
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { storeEvents } from "@/lib/ingest/store-events";
-import { newSpanId, signBody, type WebhookBody } from "@/lib/dispatch/webhook";
+import { newSpanId, type WebhookBody } from "@/lib/dispatch/webhook";
 
 // The demo fleet's reload endpoint, simulated (issue 7 §5 "Demo"): for each instance of a
 // delivered stage it reports received → parsed → validated → applied → acked through the
 // ingest path, in the delivery's trace, with short gaps; now and then one instance refuses
 // (NACK) with a realistic error that fits where it stopped and the resource's kind. Who
 // refuses is a hash of reloadId + instance, so a demo run reproduces.
-
-export function signatureValid(body: string, secret: string, header: string | null): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(signBody(body, secret));
-  const given = Buffer.from(header.trim());
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
 
 /** A number in [0, 1) from reloadId + instance: the same on every run and machine. */
 export function nackDraw(reloadId: string, instance: string): number {

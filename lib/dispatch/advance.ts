@@ -14,7 +14,7 @@ import {
   type RequestFacts,
 } from "./control-events";
 import { canaryVerdict, requestOutcome, retryDelayMs } from "./policy";
-import { deliverWebhook, newSpanId, newTraceId, traceparent, type DeliveryOutcome, type DispatchStage, type WebhookBody } from "./webhook";
+import { deliverWebhook, deliveryIdOf, newSpanId, newTraceId, traceparent, type DeliveryOutcome, type DispatchStage, type WebhookBody } from "./webhook";
 
 // Moves one approved reload request along (issue 7 §5): send the first stage (canary or
 // all), wait for the canary's acks, send the rest, then follow the reload to its end. Each
@@ -87,7 +87,7 @@ export async function advanceDispatch(requestId: string, options: AdvanceOptions
     url: plan.url,
     body: plan.body,
     secret: plan.secret,
-    deliveryId: plan.attemptId,
+    deliveryId: plan.deliveryId,
     traceparent: plan.traceparent,
     timeoutMs: settings.DISPATCH_TIMEOUT_MS,
   });
@@ -103,6 +103,8 @@ interface SendPlan {
   stage: DispatchStage;
   attempt: number;
   attemptId: string;
+  /** the same on every retry of the stage (the attempt's row id is not) */
+  deliveryId: string;
   startedAt: Date;
   spanId: string;
   traceparent: string;
@@ -220,7 +222,9 @@ async function planStep(tx: Sql, requestId: string, now: Date): Promise<Plan> {
     WORKER_ID,
   );
   const sentTo = stageInstances(request, stage);
+  const deliveryId = deliveryIdOf(request.reload_id, stage);
   const body: WebhookBody = {
+    deliveryId,
     reloadId: request.reload_id,
     service: { environment: request.environment, namespace: request.namespace, name: request.service },
     kind: request.kind,
@@ -238,6 +242,7 @@ async function planStep(tx: Sql, requestId: string, now: Date): Promise<Plan> {
     stage,
     attempt,
     attemptId: row!.id,
+    deliveryId,
     startedAt: now,
     spanId,
     traceparent: parent,

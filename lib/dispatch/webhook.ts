@@ -1,13 +1,23 @@
 import "server-only";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import http from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
+import { parseAllowedHosts, targetAddressVerdict, targetHostVerdict, type TargetAddressRules } from "@/lib/domain/target-address";
+import { env } from "@/lib/env";
+import { signatureHeader } from "./signature";
 
-// One webhook delivery (DESIGN.md "Dispatch"): a JSON POST signed with the target's secret,
-// carrying the W3C traceparent of the request's trace so the service's spans join it.
+// One webhook delivery (DESIGN.md "Dispatch"): a JSON POST signed with the target's secret
+// (t=…,v1=…, lib/dispatch/signature.ts), carrying the W3C traceparent of the request's trace
+// so the service's spans join it, sent only to an address the target rules allow.
 
 export type DispatchStage = "all" | "canary" | "rest";
 
 /** The body a reload target receives. */
 export interface WebhookBody {
+  /** The X-Reloadscope-Delivery id, inside the signed body so a capture cannot be passed off as another delivery. */
+  deliveryId: string;
   reloadId: string;
   service: { environment: string; namespace: string; name: string };
   kind: string;
@@ -22,9 +32,9 @@ export interface WebhookBody {
 export const SIGNATURE_HEADER = "x-reloadscope-signature";
 export const DELIVERY_HEADER = "x-reloadscope-delivery";
 
-/** `sha256=<hex HMAC-SHA256 of the exact body>`. */
-export function signBody(body: string, secret: string): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+/** One id per stage of a request, the same on every retry of it, so a service can deduplicate. */
+export function deliveryIdOf(reloadId: string, stage: DispatchStage): string {
+  return `${reloadId}/${stage}`;
 }
 
 export function newTraceId(): string {
@@ -59,36 +69,111 @@ export interface Delivery {
 
 export type DeliveryOutcome = { delivered: true; httpStatus: number } | { delivered: false; httpStatus: number | null; error: string };
 
-export async function deliverWebhook(delivery: Delivery): Promise<DeliveryOutcome> {
-  try {
-    const response = await fetch(delivery.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        traceparent: delivery.traceparent,
-        "X-Reloadscope-Signature": signBody(delivery.body, delivery.secret),
-        "X-Reloadscope-Delivery": delivery.deliveryId,
-        "user-agent": "reloadscope-dispatch",
+export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
+
+export interface DeliveryOptions {
+  rules?: TargetAddressRules;
+  /** How host names resolve (node:dns lookup, every address); tests give their own. */
+  resolve?: Resolve;
+}
+
+export function targetAddressRules(): TargetAddressRules {
+  const settings = env();
+  return { allowedHosts: parseAllowedHosts(settings.TARGET_ALLOWED_HOSTS), privateAddresses: settings.TARGET_PRIVATE_ADDRESSES };
+}
+
+const systemResolve: Resolve = (hostname) =>
+  new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+
+/** A refused address, told apart from network errors so the timeline gives its reason. */
+class AddressRefused extends Error {
+  readonly code = "ERR_TARGET_ADDRESS_REFUSED";
+}
+
+/**
+ * The lookup the connection itself uses: every address the name resolves to is checked, and
+ * only checked addresses are handed to the socket, so a DNS answer that changes between a
+ * check and the connect (rebinding) cannot slip an unchecked address through.
+ */
+function checkedLookup(rules: TargetAddressRules, resolve: Resolve): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (found) => {
+        const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
+        for (const a of wanted) {
+          const verdict = targetAddressVerdict(hostname, a.address, rules);
+          if (!verdict.allowed) return callback(new AddressRefused(verdict.reason), "", 0);
+        }
+        if (wanted.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0);
+        if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, wanted);
+        callback(null, wanted[0]!.address, wanted[0]!.family);
       },
-      body: delivery.body,
-      // A signed delivery goes where it was configured to go, not where a redirect points.
-      redirect: "manual",
-      signal: AbortSignal.timeout(delivery.timeoutMs),
-    });
-    // Read (and drop) the body so the connection is freed.
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) return { delivered: true, httpStatus: response.status };
-    return { delivered: false, httpStatus: response.status, error: `the target answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}` };
+      (error: NodeJS.ErrnoException) => callback(error, "", 0),
+    );
+  };
+}
+
+export async function deliverWebhook(delivery: Delivery, options: DeliveryOptions = {}): Promise<DeliveryOutcome> {
+  const rules = options.rules ?? targetAddressRules();
+  let url: URL;
+  try {
+    url = new URL(delivery.url);
+  } catch {
+    return { delivered: false, httpStatus: null, error: "the target URL is not valid" };
+  }
+  // An address literal never reaches the lookup (the socket connects to it as written).
+  const literal = targetHostVerdict(url.hostname, rules);
+  if (!literal.allowed) return { delivered: false, httpStatus: null, error: literal.reason };
+  const timestamp = Math.floor(Date.now() / 1000);
+  try {
+    const status = await post(url, delivery, {
+      "content-type": "application/json",
+      traceparent: delivery.traceparent,
+      "X-Reloadscope-Signature": signatureHeader(delivery.body, delivery.secret, timestamp),
+      "X-Reloadscope-Delivery": delivery.deliveryId,
+      "user-agent": "reloadscope-dispatch",
+    }, checkedLookup(rules, options.resolve ?? systemResolve));
+    if (status.code >= 200 && status.code < 300) return { delivered: true, httpStatus: status.code };
+    return { delivered: false, httpStatus: status.code, error: `the target answered HTTP ${status.code}${status.text ? ` ${status.text}` : ""}` };
   } catch (error) {
-    return { delivered: false, httpStatus: null, error: describeFetchError(error, delivery.timeoutMs) };
+    if (error instanceof AddressRefused) return { delivered: false, httpStatus: null, error: error.message };
+    return { delivered: false, httpStatus: null, error: describeNetworkError(error, delivery.timeoutMs) };
   }
 }
 
-/** What went wrong, for the timeline: the cause's code (ECONNREFUSED…), never the URL's credentials. */
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return `no answer within ${timeoutMs} ms`;
-  const code = e.cause?.code;
-  if (code) return `could not reach the target (${code})`;
+/**
+ * The POST over node:http(s), whose `lookup` option (unlike fetch's) decides the address the
+ * socket connects to. Redirects are not followed: a signed delivery goes where it was
+ * configured to go. The answer's body is read and dropped, within the same timeout.
+ */
+function post(url: URL, delivery: Delivery, headers: Record<string, string>, lookup: LookupFunction): Promise<{ code: number; text: string }> {
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(delivery.body)) },
+        lookup,
+        signal: AbortSignal.timeout(delivery.timeoutMs),
+        // One connection per delivery: a pooled socket would skip the lookup, and its check.
+        agent: false,
+      },
+      (response) => {
+        response.on("data", () => undefined);
+        response.on("end", () => resolve({ code: response.statusCode ?? 0, text: response.statusMessage ?? "" }));
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(delivery.body);
+  });
+}
+
+/** What went wrong, for the timeline: the cause's code (ECONNREFUSED…), never the URL or its credentials. */
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+  const e = error as { name?: string; code?: string };
+  if (e.name === "TimeoutError" || e.name === "AbortError" || e.code === "ABORT_ERR") return `no answer within ${timeoutMs} ms`;
+  if (e.code) return `could not reach the target (${e.code})`;
   return "could not reach the target";
 }

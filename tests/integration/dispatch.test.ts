@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { sql, transaction } from "@/lib/db/client";
 import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
-import { parseTraceparent } from "@/lib/dispatch/webhook";
+import { deliverWebhook, parseTraceparent } from "@/lib/dispatch/webhook";
+import { resetEnvCache } from "@/lib/env";
 import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
 import { startWorker, type Worker } from "@/lib/worker/worker";
 import {
@@ -41,7 +42,15 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await worker?.stop();
+  delete process.env.TARGET_ALLOWED_HOSTS;
+  delete process.env.TARGET_PRIVATE_ADDRESSES;
+  resetEnvCache();
 });
+
+function setEnv(values: Record<string, string>) {
+  Object.assign(process.env, values);
+  resetEnvCache();
+}
 
 async function dispatch(requestId: string) {
   await transaction((tx) => enqueueJob(tx, "dispatch", { requestId }));
@@ -100,7 +109,9 @@ describe("dispatch", () => {
       expect(traces.every((t) => t !== null)).toBe(true);
       expect(new Set(traces.map((t) => t!.traceId)).size).toBe(1);
       expect(new Set(traces.map((t) => t!.spanId)).size).toBe(3);
-      expect(receiver.deliveries.map((d) => d.deliveryId)).toEqual(rows.map((r) => r.id));
+      // One delivery id per stage, the same on every retry, so the service can deduplicate.
+      expect(receiver.deliveries.map((d) => d.deliveryId)).toEqual([1, 2, 3].map(() => `${request.reloadId}/all`));
+      expect(receiver.deliveries.map((d) => d.body.deliveryId)).toEqual([1, 2, 3].map(() => `${request.reloadId}/all`));
       const body = receiver.deliveries[2]!.body;
       expect(body).toMatchObject({
         reloadId: request.reloadId,
@@ -145,6 +156,8 @@ describe("dispatch", () => {
         ["canary", [INSTANCES[0]]],
         ["rest", INSTANCES.slice(1)],
       ]);
+      expect(receiver.deliveries.map((d) => d.deliveryId)).toEqual([`${request.reloadId}/canary`, `${request.reloadId}/rest`]);
+      expect(receiver.deliveries.every((d) => d.signatureValid)).toBe(true);
       const [canaryAck] = await sql().query<{ received_at: Date }[]>(
         `SELECT e.received_at FROM reload_event e JOIN instance i ON i.id = e.instance_id
          WHERE e.reload_id = $1 AND i.instance_key = $2 AND e.phase = 'acked'`,
@@ -239,5 +252,85 @@ describe("dispatch", () => {
       return e.length > 0 ? e : null;
     });
     expect(events.map((e) => [e.phase, e.error])).toEqual([["failed", "no reload target configured for this service"]]);
+  });
+});
+
+describe("target address rules, on the resolved address at each attempt", () => {
+  async function failedAttempts(requestId: string) {
+    return sql().query<{ attempt: number; outcome: string; http_status: number | null; error: string | null }[]>(
+      `SELECT attempt, outcome, http_status, error FROM dispatch_attempt WHERE request_id = $1 ORDER BY id`,
+      requestId,
+    );
+  }
+
+  test("a cloud-metadata target is a failed attempt on the timeline that says no more than why, and nothing is sent", async () => {
+    const users = await seedUsers();
+    await setTarget("http://169.254.169.254/latest/meta-data/iam/security-credentials/");
+    const request = await approvedRequest(users, { targets: INSTANCES, from: "v1", to: "v2" });
+    await dispatch(request.id);
+    const events = await waitFor("the refused attempt on the timeline", async () => {
+      const e = await timeline(request.reloadId);
+      return e.length > 0 ? e : null;
+    });
+    expect(events[0]!.phase).toBe("failed");
+    expect(events[0]!.error).toMatch(/^delivery attempt 1 of \d+ \(all\) failed: target address not allowed \(cloud-metadata\); retrying$/);
+    expect(events[0]!.attributes).not.toHaveProperty("http.status_code");
+    const [first] = await failedAttempts(request.id);
+    expect(first).toMatchObject({ attempt: 1, outcome: "failed", http_status: null, error: "target address not allowed (cloud-metadata)" });
+  });
+
+  test("TARGET_PRIVATE_ADDRESSES=deny refuses loopback; listing the address in TARGET_ALLOWED_HOSTS lets the next attempt through", async () => {
+    const users = await seedUsers();
+    receiver = await startWebhookReceiver(() => ({ status: 202 }));
+    try {
+      setEnv({ TARGET_PRIVATE_ADDRESSES: "deny" });
+      await setTarget(receiver.url);
+      const request = await approvedRequest(users, { targets: INSTANCES, from: "v1", to: "v2" });
+      await dispatch(request.id);
+      await waitFor("a refused attempt", async () => (await failedAttempts(request.id)).length > 0);
+      expect(receiver.deliveries).toHaveLength(0);
+      setEnv({ TARGET_ALLOWED_HOSTS: "127.0.0.1" });
+      const rows = await waitFor("a delivered attempt", async () => {
+        const r = await failedAttempts(request.id);
+        return r.some((a) => a.outcome === "delivered") ? r : null;
+      });
+      const refused = rows.filter((r) => r.outcome !== "delivered");
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((r) => r.error === "target address not allowed (loopback)")).toBe(true);
+      expect(rows.at(-1)!.outcome).toBe("delivered");
+      expect(receiver.deliveries).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test("a host name is judged by every address it resolves to, and the connection goes to the address that was checked", async () => {
+    receiver = await startWebhookReceiver(() => ({ status: 200 }));
+    try {
+      const port = new URL(receiver.url).port;
+      const delivery = {
+        url: `http://reload.checkout.test:${port}/reload`,
+        body: JSON.stringify({ deliveryId: "d-1", reloadId: "r-1" }),
+        secret: "whsec-test-0123456789abcdef",
+        deliveryId: "d-1",
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        timeoutMs: 3000,
+      };
+      // A name no real DNS knows: only the checked lookup can have given the address connected to.
+      const pinned = await deliverWebhook(delivery, { resolve: async () => [{ address: "127.0.0.1", family: 4 }] });
+      expect(pinned).toEqual({ delivered: true, httpStatus: 200 });
+      expect(receiver.deliveries).toHaveLength(1);
+
+      const mixed = await deliverWebhook(delivery, {
+        resolve: async () => [
+          { address: "127.0.0.1", family: 4 },
+          { address: "169.254.169.254", family: 4 },
+        ],
+      });
+      expect(mixed).toEqual({ delivered: false, httpStatus: null, error: "target address not allowed (cloud-metadata)" });
+      expect(receiver.deliveries).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 });

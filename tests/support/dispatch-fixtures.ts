@@ -3,10 +3,10 @@
 // Reloadscope signs and can answer like a service would.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createHmac } from "node:crypto";
 import { sealSecret } from "@/lib/crypto/secret-box";
 import { sql, transaction } from "@/lib/db/client";
 import { changeHash, fromVersionOf, type RequestScope } from "@/lib/domain/change-hash";
+import { verifyDelivery } from "@/lib/dispatch/signature";
 import type { WebhookBody } from "@/lib/dispatch/webhook";
 
 export const SERVICE = { environment: "prod", namespace: "payments", service: "checkout-api" };
@@ -73,6 +73,7 @@ export async function approvedRequest(
 export interface Delivery {
   body: WebhookBody;
   raw: string;
+  /** verified as a service would (lib/dispatch/signature.ts): t=…,v1=…, within 5 minutes, the header's delivery id signed in the body */
   signatureValid: boolean;
   traceparent: string | null;
   deliveryId: string | null;
@@ -102,12 +103,17 @@ export async function startWebhookReceiver(
     req.on("end", () => {
       const raw = Buffer.concat(chunks).toString("utf8");
       const body = JSON.parse(raw) as WebhookBody;
-      const expected = `sha256=${createHmac("sha256", TARGET_SECRET).update(raw).digest("hex")}`;
+      const verified = verifyDelivery({
+        body: raw,
+        signature: req.headers["x-reloadscope-signature"] as string | undefined,
+        delivery: req.headers["x-reloadscope-delivery"] as string | undefined,
+        secret: TARGET_SECRET,
+      });
       const { status, after } = answer(deliveries.length + 1, body);
       deliveries.push({
         body,
         raw,
-        signatureValid: req.headers["x-reloadscope-signature"] === expected,
+        signatureValid: verified.ok,
         traceparent: (req.headers["traceparent"] as string | undefined) ?? null,
         deliveryId: (req.headers["x-reloadscope-delivery"] as string | undefined) ?? null,
         status,

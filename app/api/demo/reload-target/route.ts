@@ -5,8 +5,9 @@ import { after } from "next/server";
 import { openSecret } from "@/lib/crypto/secret-box";
 import { sql } from "@/lib/db/client";
 import { demoTargetsActive } from "@/lib/demo/demo-targets";
-import { reportSimulatedReload, signatureValid, simulatedEvents } from "@/lib/demo/simulated-target";
-import { parseTraceparent, SIGNATURE_HEADER, type WebhookBody } from "@/lib/dispatch/webhook";
+import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
+import { verifyDelivery } from "@/lib/dispatch/signature";
+import { DELIVERY_HEADER, parseTraceparent, SIGNATURE_HEADER, type WebhookBody } from "@/lib/dispatch/webhook";
 import { env } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
@@ -42,8 +43,13 @@ export async function POST(request: Request): Promise<Response> {
   } catch {
     secret = null;
   }
-  if (!secret || !signatureValid(text, secret, request.headers.get(SIGNATURE_HEADER))) {
-    return answer(401, { error: "bad_signature", message: "X-Reloadscope-Signature does not match the body signed with this service's target secret" });
+  // As a real receiver does (README "Receiving reload requests"): signed with this service's
+  // secret, within 5 minutes, and the delivery id the one signed in the body.
+  const verified = secret
+    ? verifyDelivery({ body: text, signature: request.headers.get(SIGNATURE_HEADER), delivery: request.headers.get(DELIVERY_HEADER), secret })
+    : { ok: false as const, reason: "this service has no reload target secret" };
+  if (!verified.ok) {
+    return answer(401, { error: "bad_signature", message: `X-Reloadscope-Signature refused: ${verified.reason}` });
   }
   const trace = parseTraceparent(request.headers.get("traceparent"));
   const instances = simulatedEvents(body, trace, new Date(), env().DEMO_NACK_RATE);
