@@ -1,6 +1,7 @@
 // Environment variables, validated once; nothing else in the app reads process.env.
 import { z } from "zod";
 import { parseRoleMap } from "@/lib/domain/oidc-roles";
+import { parseAllowedHosts } from "@/lib/domain/target-address";
 
 const schema = z.object({
   DATABASE_URL: z.string().url("DATABASE_URL must be a postgres:// URL").optional(),
@@ -47,6 +48,19 @@ const schema = z.object({
   DISPATCH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
   /** A webhook POST not answered within this counts as a failed attempt. */
   DISPATCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Reload target hosts, addresses or CIDR ranges reached whatever they are: link-local and cloud-metadata addresses are refused unless listed here (lib/domain/target-address.ts). */
+  TARGET_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .superRefine((text, ctx) => {
+      try {
+        parseAllowedHosts(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
+  /** `deny`: reload targets may not be at private (10/8, 172.16/12, 192.168/16, fc00::/7) or loopback addresses unless TARGET_ALLOWED_HOSTS lists them. */
+  TARGET_PRIVATE_ADDRESSES: z.enum(["allow", "deny"]).default("allow"),
   /** How often a canary stage checks whether its instances have acked. */
   CANARY_CHECK_MS: z.coerce.number().int().min(50).max(60_000).default(3_000),
   /** `0` keeps this process from working jobs (dispatch, control events); others still do. */
