@@ -1,6 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
+import { runAsReader } from "@/lib/auth/require-actor";
 import { env } from "@/lib/env";
 import { clientAddress } from "./auth-rate-limit";
 import { IngestError, isDatabaseUnavailable } from "./errors";
@@ -12,6 +13,8 @@ import { tokenAuth, type AuthResult, type Scope } from "./tokens";
 
 export interface TokenRequest {
   tokenId: number;
+  /** the token's environment/service patterns; null = every service */
+  restrictions: string[] | null;
 }
 
 export interface IngestRequest extends TokenRequest {
@@ -19,15 +22,19 @@ export interface IngestRequest extends TokenRequest {
   contentType: string;
 }
 
-/** Wraps a route handler in token auth for `scope` and the shared error mapping. */
+/**
+ * Wraps a route handler in token auth for `scope` and the shared error mapping. The handler
+ * runs as the token's reader, so the query modules' requireReader() sees the token and its
+ * restrictions (lib/auth/require-actor.ts).
+ */
 export function withToken<Context = unknown>(
   scope: Scope,
   handle: (request: Request, auth: TokenRequest, context: Context) => Promise<Response>,
 ) {
   return async (request: Request, context: Context): Promise<Response> => {
     try {
-      const tokenId = await authenticate(request, scope);
-      return await handle(request, { tokenId }, context);
+      const auth = await authenticate(request, scope);
+      return await runAsReader({ kind: "token", ...auth }, () => handle(request, auth, context));
     } catch (error) {
       return problem(error);
     }
@@ -39,7 +46,7 @@ const slots = globalThis as unknown as { reloadscopeIngestInFlight?: number };
 
 export function withIngest(handle: (request: IngestRequest) => Promise<Response>): (request: Request) => Promise<Response> {
   // Authenticate first, so requests without a valid token cannot take the slots below.
-  const route = withToken("ingest", async (request, { tokenId }) => {
+  const route = withToken("ingest", async (request, { tokenId, restrictions }) => {
     if ((slots.reloadscopeIngestInFlight ?? 0) >= env().INGEST_MAX_CONCURRENT) {
       throw new IngestError(429, "overloaded", "too many ingest requests at once; retry shortly", { "Retry-After": "1" });
     }
@@ -47,7 +54,7 @@ export function withIngest(handle: (request: IngestRequest) => Promise<Response>
     try {
       const body = await readBody(request);
       const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-      return await handle({ body, contentType, tokenId });
+      return await handle({ body, contentType, tokenId, restrictions });
     } finally {
       slots.reloadscopeIngestInFlight!--;
     }
@@ -55,10 +62,10 @@ export function withIngest(handle: (request: IngestRequest) => Promise<Response>
   return (request) => route(request, undefined);
 }
 
-async function authenticate(request: Request, scope: Scope): Promise<number> {
+async function authenticate(request: Request, scope: Scope): Promise<TokenRequest> {
   const address = clientAddress(request.headers, env().TRUST_PROXY);
   const result = await tokenAuth().authenticate(request.headers.get("authorization"), scope, address);
-  if (result.ok) return result.tokenId;
+  if (result.ok) return { tokenId: result.tokenId, restrictions: result.restrictions };
   throw authError(result);
 }
 

@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { sql, transaction, type Sql } from "@/lib/db/client";
+import { parseRestrictionList } from "@/lib/domain/token-restrictions";
 import { env } from "@/lib/env";
 import { FailureLimiter } from "./auth-rate-limit";
 
@@ -43,23 +44,28 @@ export function generateToken(): { token: string; prefix: string } {
  * Makes and stores a token; the whole token is in the answer and nowhere else. `executor`
  * is the transaction to write in (an admin action's `tx`: the embedded database has one
  * connection, so a second one from `sql()` would wait forever); default: the pool.
+ * `restrictions`: the environment/service patterns it may write and read (null: all).
  */
 export async function createIngestToken(
   name: string,
   scopes: readonly Scope[] = SCOPES,
   executor: Sql = sql(),
-): Promise<{ id: number; token: string; prefix: string; scopes: Scope[] }> {
+  restrictions: readonly string[] | null = null,
+): Promise<{ id: number; token: string; prefix: string; scopes: Scope[]; restrictions: string[] | null }> {
   const { token, prefix } = generateToken();
   const unique = SCOPES.filter((s) => scopes.includes(s));
   if (unique.length === 0) throw new Error("a token needs at least one scope");
+  const patterns = parseRestrictionList(restrictions ?? []);
+  if (!patterns.ok) throw new Error(`restrictions: ${patterns.problem}`);
   const [row] = await executor.query<{ id: number }[]>(
-    `INSERT INTO ingest_token (name, token_hash, prefix, scopes) VALUES ($1, $2, $3, $4::text[]) RETURNING id`,
+    `INSERT INTO ingest_token (name, token_hash, prefix, scopes, restrictions) VALUES ($1, $2, $3, $4::text[], $5::text[]) RETURNING id`,
     name,
     hashToken(token),
     prefix,
     unique,
+    patterns.patterns,
   );
-  return { id: row!.id, token, prefix, scopes: unique };
+  return { id: row!.id, token, prefix, scopes: unique, restrictions: patterns.patterns };
 }
 
 /** Revokes a token; this process forgets it at once, other processes within the cache time. */
@@ -140,30 +146,32 @@ export async function countPersonalTokens(): Promise<number> {
 
 // ---------------------------------------------------------------------------------------
 // Authentication: an in-memory cache in front of the lookup, and a failure limiter in
-// front of the database.
+// front of the database that never refuses a live token (docs/adr/0006).
 
 export interface TokenRecord {
   id: number;
   scopes: string[];
   revoked: boolean;
+  /** environment/service patterns; null = every service */
+  restrictions: string[] | null;
 }
 
 export type TokenLookup = (tokenHash: string) => Promise<TokenRecord | null>;
 
-/** Hashes of live tokens used lately (by any process), newest first. */
-export async function recentlyUsedTokenHashes(sinceMs: number, limit: number): Promise<string[]> {
-  const rows = await sql().query<{ token_hash: string }[]>(
-    `SELECT token_hash FROM ingest_token
-     WHERE revoked_at IS NULL AND last_used_at >= $1::timestamptz
-     ORDER BY last_used_at DESC LIMIT $2::int`,
-    new Date(sinceMs),
+/** Live tokens with an id above `afterId`, in id order: what a process may learn of the tokens that exist. */
+export type LiveTokenLoader = (afterId: number, limit: number) => Promise<{ id: number; tokenHash: string }[]>;
+
+export async function liveTokensAfter(afterId: number, limit: number): Promise<{ id: number; tokenHash: string }[]> {
+  return sql().query<{ id: number; tokenHash: string }[]>(
+    `SELECT id, token_hash AS "tokenHash" FROM ingest_token
+     WHERE id > $1::int AND revoked_at IS NULL ORDER BY id LIMIT $2::int`,
+    afterId,
     limit,
   );
-  return rows.map((r) => r.token_hash);
 }
 
 export type AuthResult =
-  | { ok: true; tokenId: number }
+  | { ok: true; tokenId: number; restrictions: string[] | null }
   | { ok: false; reason: "missing" | "malformed" | "unknown" | "revoked" }
   | { ok: false; reason: "insufficient_scope"; scope: Scope }
   | { ok: false; reason: "rate_limited"; retryAfterSeconds: number };
@@ -177,7 +185,7 @@ export async function lookupToken(tokenHash: string): Promise<TokenRecord | null
   });
   await state.envTokenStored;
   const [row] = await sql().query<TokenRecord[]>(
-    `SELECT id, scopes, revoked_at IS NOT NULL AS revoked FROM ingest_token WHERE token_hash = $1`,
+    `SELECT id, scopes, revoked_at IS NOT NULL AS revoked, restrictions FROM ingest_token WHERE token_hash = $1`,
     tokenHash,
   );
   return row ?? null;
@@ -186,14 +194,20 @@ export async function lookupToken(tokenHash: string): Promise<TokenRecord | null
 // Visible ASCII of a plausible length: anything else cannot be a token and costs no lookup.
 const BEARER = /^Bearer +([\x21-\x7e]{16,512}) *$/i;
 const CACHE_ENTRIES = 10_000;
-/** How long a token that was valid skips the failure limiter (it is still looked up when its cache entry expires). */
-const KNOWN_GOOD_MS = 60 * 60_000;
+/** Live tokens a process keeps the hash of; past it, the newest are not learnt (they still work from addresses under the limit). */
+const LIVE_ENTRIES = 100_000;
+const LIVE_PAGE = 10_000;
+/** The least time between two reads of the live tokens, however many refused requests ask. */
+const LIVE_REFRESH_MS = 1000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface TokenAuthOptions {
   now?: () => number;
   lookup?: TokenLookup;
-  recentlyUsed?: typeof recentlyUsedTokenHashes;
+  liveTokens?: LiveTokenLoader;
+  /** records that a token was used (default: its last_used_at, off the request's path) */
+  recordUse?: (id: number, at: Date) => Promise<unknown>;
+  liveRefreshMs?: number;
 }
 
 interface CacheEntry {
@@ -204,23 +218,33 @@ interface CacheEntry {
 export class TokenAuthenticator {
   private readonly now: () => number;
   private readonly lookup: TokenLookup;
+  private readonly loadLive: LiveTokenLoader;
+  private readonly recordUse: (id: number, at: Date) => Promise<unknown>;
   private readonly ttlMs: number;
+  private readonly liveRefreshMs: number;
   private readonly limiter: FailureLimiter;
   // Valid and failed lookups live apart, so a flood of bad tokens cannot push good ones out.
   private readonly valid = new Map<string, CacheEntry>();
   private readonly failed = new Map<string, CacheEntry>();
-  private readonly knownGood = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<TokenRecord | null>>();
   private readonly lastUseWritten = new Map<number, number>();
-  private readonly recentlyUsed: typeof recentlyUsedTokenHashes;
-  private learning: { at: number; failed: boolean; done: Promise<void> } | undefined;
+  // The hashes of the tokens that exist and are live (token hash → id), learnt from the
+  // database in id order and from valid lookups: what lets a limited address still be
+  // served a live token at the cost of a set lookup, and refused anything else for free.
+  private readonly live = new Map<string, number>();
+  private liveAfterId = 0;
+  private lastLiveRefreshAt = -Infinity;
+  private liveRefreshRunning: Promise<void> = Promise.resolve();
+  private liveRefreshScheduled: Promise<void> | null = null;
 
   constructor(options: TokenAuthOptions = {}) {
     const config = env();
     this.now = options.now ?? Date.now;
     this.lookup = options.lookup ?? lookupToken;
-    this.recentlyUsed = options.recentlyUsed ?? recentlyUsedTokenHashes;
+    this.loadLive = options.liveTokens ?? liveTokensAfter;
+    this.recordUse = options.recordUse ?? ((id, at) => sql().execute(`UPDATE ingest_token SET last_used_at = $2 WHERE id = $1`, id, at));
     this.ttlMs = config.INGEST_TOKEN_CACHE_SECONDS * 1000;
+    this.liveRefreshMs = options.liveRefreshMs ?? LIVE_REFRESH_MS;
     this.limiter = new FailureLimiter({
       maxFailures: config.INGEST_AUTH_MAX_FAILURES,
       windowMs: config.INGEST_AUTH_FAILURE_WINDOW_SECONDS * 1000,
@@ -242,19 +266,22 @@ export class TokenAuthenticator {
     let lookup = this.inFlight.get(tokenHash);
     let ticket: string | null = null;
     if (!lookup) {
-      if (!this.isKnownGood(tokenHash)) {
-        const retryAfterSeconds = this.limiter.retryAfterSeconds(address);
-        if (retryAfterSeconds !== null) {
-          // A process that starts during a flood has seen no token valid yet: before it
-          // refuses anyone, it learns (once) which tokens are in use, so those keep working.
-          await this.learnRecentlyUsed();
-          if (!this.isKnownGood(tokenHash)) return { ok: false, reason: "rate_limited", retryAfterSeconds };
-        } else {
-          ticket = this.limiter.charge(address);
-        }
+      const retryAfterSeconds = this.limiter.retryAfterSeconds(address);
+      // An address past its failures is refused only tokens that cannot be live: one the
+      // process knows exists is looked up as usual (a client's good token is never held
+      // back by another's bad ones behind the same address), anything else costs no lookup.
+      if (retryAfterSeconds !== null && !(await this.mayBeLive(tokenHash))) {
+        return { ok: false, reason: "rate_limited", retryAfterSeconds };
       }
-      lookup = this.lookup(tokenHash).finally(() => this.inFlight.delete(tokenHash));
-      this.inFlight.set(tokenHash, lookup);
+      // Re-checked: while this request learnt, another may have looked the token up.
+      const settled = this.fresh(this.valid, tokenHash) ?? this.fresh(this.failed, tokenHash);
+      if (settled) return this.decide(settled.record, scope);
+      lookup = this.inFlight.get(tokenHash);
+      if (!lookup) {
+        ticket = this.limiter.charge(address);
+        lookup = this.lookup(tokenHash).finally(() => this.inFlight.delete(tokenHash));
+        this.inFlight.set(tokenHash, lookup);
+      }
     }
     let record: TokenRecord | null;
     try {
@@ -268,41 +295,61 @@ export class TokenAuthenticator {
     const expiresAt = this.now() + this.ttlMs;
     if (!record || record.revoked) {
       this.valid.delete(tokenHash);
-      this.knownGood.delete(tokenHash);
+      this.live.delete(tokenHash);
       remember(this.failed, tokenHash, { record, expiresAt });
     } else {
       this.failed.delete(tokenHash);
       remember(this.valid, tokenHash, { record, expiresAt });
-      remember(this.knownGood, tokenHash, this.now());
+      if (this.live.has(tokenHash) || this.live.size < LIVE_ENTRIES) this.live.set(tokenHash, record.id);
       this.touchLastUsed(record.id);
     }
     return this.decide(record, scope);
   }
 
-  /** Marks tokens used within KNOWN_GOOD_MS as known-good; one query per process (retried after a minute if it failed). */
-  private learnRecentlyUsed(): Promise<void> {
-    const now = this.now();
-    if (this.learning && (this.learning.at > now - 60_000 || !this.learning.failed)) return this.learning.done;
-    const learning: { at: number; failed: boolean; done: Promise<void> } = { at: now, failed: false, done: Promise.resolve() };
-    learning.done = this.recentlyUsed(now - KNOWN_GOOD_MS, CACHE_ENTRIES).then(
-      (hashes) => {
-        for (const tokenHash of hashes.reverse()) if (!this.knownGood.has(tokenHash)) remember(this.knownGood, tokenHash, now);
-      },
-      () => {
-        learning.failed = true;
-      },
-    );
-    this.learning = learning;
-    return learning.done;
+  /**
+   * Whether the token may exist: known live, or found so after a read of the tokens made
+   * since the last one. That read begins after this call (so a token made a moment ago,
+   * by any process or script, is found), runs at most once per liveRefreshMs, and serves
+   * every request waiting at the time: a flood costs the database one indexed read a
+   * second at most, never a lookup per request.
+   */
+  private async mayBeLive(tokenHash: string): Promise<boolean> {
+    if (this.live.has(tokenHash)) return true;
+    await this.refreshLive();
+    return this.live.has(tokenHash);
+  }
+
+  private refreshLive(): Promise<void> {
+    if (this.liveRefreshScheduled) return this.liveRefreshScheduled;
+    const scheduled = this.liveRefreshRunning.then(async () => {
+      const wait = this.lastLiveRefreshAt + this.liveRefreshMs - this.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, this.liveRefreshMs)));
+      // Started: a request arriving from now on may miss what this read finds, so it waits for the next.
+      this.liveRefreshScheduled = null;
+      this.lastLiveRefreshAt = this.now();
+      try {
+        for (;;) {
+          const rows = await this.loadLive(this.liveAfterId, LIVE_PAGE);
+          for (const { id, tokenHash } of rows) if (this.live.size < LIVE_ENTRIES) this.live.set(tokenHash, id);
+          if (rows.length > 0) this.liveAfterId = rows[rows.length - 1]!.id;
+          if (rows.length < LIVE_PAGE || this.live.size >= LIVE_ENTRIES) break;
+        }
+      } catch {
+        // The database is unreachable: what the process knew stays; lookups would fail too.
+      }
+    });
+    this.liveRefreshScheduled = scheduled;
+    this.liveRefreshRunning = scheduled;
+    return scheduled;
   }
 
   /** Drops a token from this process's cache (after revoking it here). */
   forgetToken(id: number): void {
     for (const [tokenHash, entry] of this.valid) {
-      if (entry.record?.id === id) {
-        this.valid.delete(tokenHash);
-        this.knownGood.delete(tokenHash);
-      }
+      if (entry.record?.id === id) this.valid.delete(tokenHash);
+    }
+    for (const [tokenHash, liveId] of this.live) {
+      if (liveId === id) this.live.delete(tokenHash);
     }
   }
 
@@ -310,7 +357,7 @@ export class TokenAuthenticator {
     if (!record) return { ok: false, reason: "unknown" };
     if (record.revoked) return { ok: false, reason: "revoked" };
     if (!record.scopes.includes(scope)) return { ok: false, reason: "insufficient_scope", scope };
-    return { ok: true, tokenId: record.id };
+    return { ok: true, tokenId: record.id, restrictions: record.restrictions ?? null };
   }
 
   private fresh(cache: Map<string, CacheEntry>, tokenHash: string): CacheEntry | undefined {
@@ -321,19 +368,12 @@ export class TokenAuthenticator {
     return undefined;
   }
 
-  private isKnownGood(tokenHash: string): boolean {
-    const validAt = this.knownGood.get(tokenHash);
-    return validAt !== undefined && this.now() - validAt < KNOWN_GOOD_MS;
-  }
-
   /** Records use at most once a minute per token, off the request's critical path. */
   private touchLastUsed(id: number): void {
     const now = this.now();
     if (now - (this.lastUseWritten.get(id) ?? -Infinity) < LAST_USED_RESOLUTION_MS) return;
     remember(this.lastUseWritten, id, now);
-    void sql()
-      .execute(`UPDATE ingest_token SET last_used_at = $2 WHERE id = $1`, id, new Date(now))
-      .catch(() => {});
+    void this.recordUse(id, new Date(now)).catch(() => {});
   }
 }
 

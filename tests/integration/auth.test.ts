@@ -15,8 +15,8 @@ import {
   ENV_TOKEN_NAME,
   generateToken,
   hashToken,
+  liveTokensAfter,
   lookupToken,
-  recentlyUsedTokenHashes,
   resetTokenAuth,
   revokeIngestToken,
   type TokenLookup,
@@ -270,33 +270,39 @@ describe("failed authentication is limited per client address, before the databa
     expect(lookups).toBe(before + 1);
   });
 
-  test("a token this process has not seen valid waits like any other from a limited address", async () => {
+  test("a token made during a flood is served from the limited address; the next bad token is not looked up", async () => {
     for (let n = 0; n < 3; n++) await read(unknownToken(), from("203.0.113.7"));
     const { token } = await createIngestToken("new during a flood");
-    expect((await read(token, from("203.0.113.7"))).status).toBe(429);
-    expect((await read(token, from("203.0.113.9"))).status).toBe(200);
+    expect((await read(token, from("203.0.113.7"))).status).toBe(200);
+    const before = lookups;
+    expect((await read(unknownToken(), from("203.0.113.7"))).status).toBe(429);
+    expect(lookups).toBe(before);
   });
 
-  test("a process that starts during a flood still serves the tokens in recent use", async () => {
-    let learned = 0;
+  test("a process that starts during a flood serves every live token, and reads the live tokens only when limited", async () => {
+    let reads = 0;
     resetTokenAuth({
       now: () => now,
       lookup: countingLookup,
-      recentlyUsed: (sinceMs, limit) => {
-        learned++;
-        return recentlyUsedTokenHashes(sinceMs, limit);
+      liveTokens: (afterId, limit) => {
+        reads++;
+        return liveTokensAfter(afterId, limit);
       },
     });
     const inUse = await createIngestToken("in use elsewhere");
-    await sql().execute(`UPDATE ingest_token SET last_used_at = $2 WHERE id = $1`, inUse.id, new Date(now - 10 * 60_000));
     const unused = await createIngestToken("never used");
+    const revoked = await createIngestToken("revoked");
+    await revokeIngestToken(revoked.id);
     for (let n = 0; n < 3; n++) expect((await read(unknownToken(), from("203.0.113.7"))).status).toBe(401);
-    expect(learned).toBe(0);
+    expect(reads).toBe(0);
 
     expect((await read(inUse.token, from("203.0.113.7"))).status).toBe(200);
-    expect((await read(unused.token, from("203.0.113.7"))).status).toBe(429);
+    expect((await read(unused.token, from("203.0.113.7"))).status).toBe(200);
+    const before = lookups;
+    expect((await read(revoked.token, from("203.0.113.7"))).status).toBe(429);
     expect((await read(unknownToken(), from("203.0.113.7"))).status).toBe(429);
-    expect(learned).toBe(1);
+    expect(lookups).toBe(before);
+    expect(reads).toBeGreaterThanOrEqual(1);
   });
 
   test("a concurrent flood of bad tokens costs a bounded number of lookups and starves no good request", async () => {
@@ -328,21 +334,43 @@ describe("failed authentication is limited per client address, before the databa
     expect((await read(unknownToken(), from("203.0.113.7"))).status).toBe(429);
   });
 
-  test("a burst of new tokens past the allowance waits a second, not the window", async () => {
+  test("a burst of new tokens past the allowance is served whole; a burst of unknown ones waits a second, not the window", async () => {
     const tokens = await Promise.all(Array.from({ length: 5 }, (_, n) => createIngestToken(`burst ${n}`)));
     // Four requests per token, all at once: each token's first request looks it up, and the
     // others wait for that lookup at no cost.
     const answers = await Promise.all(tokens.flatMap(({ token }) => Array.from({ length: 4 }, () => read(token, from("203.0.113.7")))));
-    expect(lookups).toBe(3);
-    expect(answers.slice(0, 12).map((a) => a.status)).toEqual(Array(12).fill(200));
-    expect(answers.slice(12).map((a) => [a.status, a.headers.get("retry-after")])).toEqual(Array(8).fill([429, "1"]));
-    // Nothing failed, so the allowance is whole again.
-    for (const { token } of tokens.slice(3)) expect((await read(token, from("203.0.113.7"))).status).toBe(200);
+    expect(lookups).toBe(5);
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+
+    const unknown = await Promise.all(Array.from({ length: 5 }, () => read(unknownToken(), from("203.0.113.7"))));
+    expect(unknown.slice(0, 3).map((a) => a.status)).toEqual([401, 401, 401]);
+    expect(unknown.slice(3).map((a) => [a.status, a.headers.get("retry-after")])).toEqual(Array(2).fill([429, "1"]));
   });
 
   test("X-Forwarded-For is read from the right: entries the client added itself do not pick a new bucket", async () => {
     for (let n = 0; n < 3; n++) await read(unknownToken(), from(`10.0.0.${n}, 203.0.113.7`));
     expect((await read(unknownToken(), from("192.0.2.99, 203.0.113.7"))).status).toBe(429);
+  });
+
+  test("without TRUST_PROXY, 32 random bad tokens leave a token made next working (issue 12, finding 5)", async () => {
+    const variables = { TRUST_PROXY: "0", INGEST_AUTH_MAX_FAILURES: "30" };
+    for (const [name, value] of Object.entries(variables)) process.env[name] = value;
+    resetEnvCache();
+    try {
+      resetTokenAuth({ now: () => now, lookup: countingLookup });
+      const statuses = [];
+      for (let n = 0; n < 32; n++) statuses.push((await read(unknownToken(), from(`198.51.100.${n}`))).status);
+      expect(statuses).toEqual([...Array(30).fill(401), 429, 429]);
+      const { token } = await createIngestToken("made after the flood", ["read"]);
+      expect((await read(token, from("192.0.2.1"))).status).toBe(200);
+      const refused = await read(unknownToken(), from("192.0.2.1"));
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(1);
+    } finally {
+      process.env.TRUST_PROXY = AUTH_VARIABLES.TRUST_PROXY;
+      process.env.INGEST_AUTH_MAX_FAILURES = AUTH_VARIABLES.INGEST_AUTH_MAX_FAILURES;
+      resetEnvCache();
+    }
   });
 
   test("without TRUST_PROXY every caller shares one bucket, whatever it claims", async () => {
