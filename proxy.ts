@@ -6,9 +6,9 @@
 //    that the cookie is a valid JWT; the check that counts is requireReader() in every query
 //    module, which reads the user from the database (a disabled, reset or signed-out session
 //    is out at once), and each action's: a proxy redirect is not authorization (docs/adr/0017).
-import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 import { signInPath } from "@/lib/auth/callback-url";
+import { liveSessionClaims } from "@/lib/auth/session-cookie";
 import { gatedRequest, gateRedirectStatus, REQUESTED_PATH_HEADER, SERVER_ACTION_HEADER } from "@/lib/auth/gate";
 
 export async function proxy(request: NextRequest) {
@@ -33,13 +33,11 @@ export async function proxy(request: NextRequest) {
 }
 
 async function hasSession(request: NextRequest): Promise<boolean> {
-  try {
-    // Verifies and decrypts the session JWT with NEXTAUTH_SECRET; a forged or expired cookie is no session.
-    return (await getToken({ req: request, secret: process.env.NEXTAUTH_SECRET })) !== null;
-  } catch (error) {
-    console.error("[proxy] session cookie not readable:", (error as Error).message);
-    return false;
-  }
+  // Verifies and decrypts the session JWT with NEXTAUTH_SECRET, under the name this request's
+  // scheme gives it; a forged, expired or past-its-lifetime cookie is no session. Whether it
+  // was signed out is the database's to say, in the reads (requireReader).
+  const cookies = new Map(request.cookies.getAll().map((c) => [c.name, c.value]));
+  return (await liveSessionClaims(cookies, request.headers)) !== null;
 }
 
 export function isDecodablePath(pathname: string): boolean {

@@ -87,6 +87,8 @@ const schema = z.object({
   ALERT_RESEND_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   /** Signs the session cookies (next-auth JWTs); the embedded demo makes one in .data/. */
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters (openssl rand -base64 32)").optional(),
+  /** A session ends this many hours after its sign-in, however often it was used (renewals do not extend it). */
+  SESSION_MAX_AGE_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
   /** The address people open the app at; sign-in redirects and the OIDC callback are built from it. */
   NEXTAUTH_URL: z.string().url("NEXTAUTH_URL must be the app's public URL, like https://reloadscope.example.com").optional(),
   /** The demo users' password (viewer, operator, approver, admin); unset, one is generated and printed at the first start. */

@@ -5,7 +5,9 @@ import type { OAuthConfig } from "next-auth/providers/oauth";
 import { groupsFromClaim, parseRoleMap, roleForGroups } from "@/lib/domain/oidc-roles";
 import type { Role } from "@/lib/domain/permissions";
 import { env } from "@/lib/env";
-import { actorById, sessionEpochOf } from "./actor";
+import { actorOfSession } from "./actor";
+import { reachedOverHttps, type SessionClaims as LiveSessionClaims } from "./session-cookie";
+import { endUserSession, startUserSession } from "./user-sessions";
 import { SIGN_IN_ERRORS, type SignInError } from "./sign-in-errors";
 import { auditSignIn, authorizePassword } from "./sign-in";
 import { LastEnabledAdminError, upsertOidcUser } from "./oidc-users";
@@ -17,11 +19,8 @@ import { LastEnabledAdminError, upsertOidcUser } from "./oidc-users";
 
 export const OIDC_PROVIDER_ID = "oidc";
 
-/** Who a session names (the JWT's claims beyond next-auth's own). */
-interface SessionClaims {
-  uid?: number;
-  /** app_user.session_epoch at sign-in (sessionEpochOf in actor.ts) */
-  sessionEpoch?: number;
+/** Who a session names (the JWT's claims beyond next-auth's own): uid, sid, sessionEpoch, signedInAt (session-cookie.ts), and for show: */
+interface SessionClaims extends LiveSessionClaims {
   role?: Role;
   username?: string;
 }
@@ -95,7 +94,9 @@ export function buildAuthOptions(): NextAuthOptions {
   const oidc = oidcProvider();
   return {
     secret: env().NEXTAUTH_SECRET,
-    session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    // next-auth renews the cookie's expiry at every session read; the absolute lifetime is the
+    // signedInAt claim's (actorOfSession), this only keeps the cookie from outliving it by much.
+    session: { strategy: "jwt", maxAge: Math.round(env().SESSION_MAX_AGE_HOURS * 3600) },
     pages: { signIn: "/sign-in", error: "/sign-in" },
     providers: [credentialsProvider(), ...(oidc ? [oidc] : [])],
     callbacks: {
@@ -144,6 +145,11 @@ export function buildAuthOptions(): NextAuthOptions {
           const claims = token as typeof token & SessionClaims;
           claims.uid = Number(person.id);
           claims.sessionEpoch = person.sessionEpoch ?? 0;
+          // Only here, at sign-in: renewals keep both, so sign-out can end this session and
+          // its lifetime counts from now (ADR 0012).
+          const started = await startUserSession(claims.uid);
+          claims.sid = started.sid;
+          claims.signedInAt = started.signedInAt;
           claims.sub = person.id;
           if (person.role) claims.role = person.role;
           if (person.username) claims.username = person.username;
@@ -152,16 +158,26 @@ export function buildAuthOptions(): NextAuthOptions {
       },
       async session({ session, token }) {
         // The database decides the role (and whether the account still may sign in), not the cookie.
-        const uid = (token as SessionClaims).uid;
-        const actor = typeof uid === "number" && Number.isSafeInteger(uid) ? await actorById(uid, sessionEpochOf(token as SessionClaims)) : null;
-        if (!actor) return { expires: session.expires } as typeof session;
+        const actor = await actorOfSession(token as SessionClaims);
+        // Thrown, not answered: next-auth then answers {} and clears the cookie instead of
+        // renewing it, so an ended, disabled or expired session is not kept alive by polling.
+        if (!actor) throw new SessionEnded();
         session.user = { id: actor.id, username: actor.username, name: actor.displayName, role: actor.role, email: session.user?.email ?? null } as typeof session.user;
         return session;
+      },
+    },
+    events: {
+      async signOut({ token }) {
+        // Ends this session in the database, so the cookie, replayed, is no session anywhere.
+        // Its claims were verified by next-auth (decoded with NEXTAUTH_SECRET) before this runs.
+        const sid = (token as SessionClaims | null)?.sid;
+        if (typeof sid === "string" && /^[0-9a-f-]{36}$/i.test(sid)) await endUserSession(sid);
       },
     },
     logger: {
       // next-auth logs the whole error object for some codes; keep it to the code and message (no tokens, no profiles).
       error(code, metadata) {
+        if (metadata instanceof SessionEnded) return; // an ended session asking again: expected, not an error
         const message = metadata instanceof Error ? metadata.message : (metadata as { error?: Error })?.error?.message;
         console.error(`[auth] ${code}${message ? `: ${message}` : ""}`);
       },
@@ -181,7 +197,7 @@ let cached: { key: string; options: NextAuthOptions } | undefined;
  */
 function options(): NextAuthOptions {
   const e = env();
-  const key = [e.NEXTAUTH_SECRET, e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_ROLE_MAP, e.OIDC_DEFAULT_ROLE, e.OIDC_ROLE_CLAIM, e.OIDC_NAME].join("\u0001");
+  const key = [e.NEXTAUTH_SECRET, e.SESSION_MAX_AGE_HOURS, e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_ROLE_MAP, e.OIDC_DEFAULT_ROLE, e.OIDC_ROLE_CLAIM, e.OIDC_NAME].join("\u0001");
   if (cached?.key !== key) cached = { key, options: buildAuthOptions() };
   return cached.options;
 }
@@ -199,6 +215,24 @@ export const authOptions: NextAuthOptions = new Proxy({} as NextAuthOptions, {
     return descriptor ? { ...descriptor, configurable: true } : undefined;
   },
 });
+
+/**
+ * next-auth's options for one request: cookies Secure (and named __Secure-/__Host-) whenever
+ * the request came over https, also behind a TLS-terminating proxy with an http NEXTAUTH_URL
+ * (reachedOverHttps). The route handler builds them per request; every reader of the session
+ * cookie picks its name by the same rule (session-cookie.ts).
+ */
+export function authOptionsFor(headers: { get(name: string): string | null }): NextAuthOptions {
+  return { ...options(), useSecureCookies: reachedOverHttps(headers) };
+}
+
+/** The session read found the session over (signed out, disabled, reset or past its lifetime). */
+class SessionEnded extends Error {
+  constructor() {
+    super("session ended");
+    this.name = "SessionEnded";
+  }
+}
 
 /** Whether the sign-in page offers the OIDC button, and its name. */
 export function oidcSignIn(): { id: string; name: string } | null {

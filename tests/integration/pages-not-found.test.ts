@@ -110,6 +110,8 @@ describe("proxy: the sign-in gate (a courtesy; the dashboard layout decides)", (
 /** A session cookie signed with the test's NEXTAUTH_SECRET, as next-auth sets it after sign-in. */
 async function sessionCookie(): Promise<string> {
   process.env.NEXTAUTH_SECRET ??= "integration-test-secret-integration-test-secret";
-  const token = await encode({ token: { sub: "1", uid: 1, role: "viewer" }, secret: process.env.NEXTAUTH_SECRET });
+  // The proxy reads only the JWT (no database): a session id and a sign-in time within the lifetime.
+  const session = { sid: "00000000-0000-4000-8000-000000000001", signedInAt: Math.floor(Date.now() / 1000) };
+  const token = await encode({ token: { sub: "1", uid: 1, role: "viewer", ...session }, secret: process.env.NEXTAUTH_SECRET });
   return `next-auth.session-token=${token}`;
 }

@@ -8,6 +8,7 @@ import { sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { createIngestToken } from "@/lib/ingest/tokens";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
+import { sessionCookieFor } from "../support/session-cookie";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -55,7 +56,7 @@ describe("GET /api/replay", () => {
     process.env.NEXTAUTH_SECRET ??= "integration-test-secret-integration-test-secret";
     resetEnvCache();
     const id = await createLocalUser({ username: "vera", password: "vera-password-1", role: "viewer" });
-    const cookie = `next-auth.session-token=${await encode({ token: { sub: String(id), uid: id }, secret: process.env.NEXTAUTH_SECRET })}`;
+    const cookie = await sessionCookieFor(id);
     const at = `?at=${encodeURIComponent(minutesAgo(1))}`;
     const withCookie = (c: string) => GET(new Request(`http://127.0.0.1/api/replay${at}`, { headers: { cookie: c } }), undefined);
     expect((await withCookie(cookie)).status).toBe(200);
