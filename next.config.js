@@ -7,6 +7,22 @@ const nextConfig = {
   // span times would be read as doubles; lib/otlp/proto.ts refuses to run that way).
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "@electric-sql/pglite", "@electric-sql/pglite-socket", "otlp-proto-root", "pg-boss"],
   typescript: { tsconfigPath: "tsconfig.json" },
+  // On every page and route, API included (issue 12 §10). The policy forbids framing
+  // (clickjacking the approve button), <base> and plugins; it restricts no scripts, styles or
+  // form targets: Next's pages run inline scripts, and the OIDC sign-in posts to the issuer.
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; object-src 'none'" },
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;
