@@ -174,24 +174,42 @@ describe("out-of-band changes", () => {
 });
 
 describe("unauthorized attempts", () => {
-  test("denied attempts in the audit log alert per actor over the window, and resolve when it has passed", async () => {
-    const deny = (actor: string, role: string, action: string) =>
-      transaction((tx) => appendAudit(tx, { actorId: null, actor, actorRole: role, action, outcome: "denied", details: { reason: `role ${role} may not ${action}` } }));
-    await deny("vic", "viewer", "request.approve");
-    await deny("vic", "viewer", "request.approve");
-    await deny("vic", "viewer", "reload.request");
-    await deny("ann", "operator", "user.manage");
-    await transaction((tx) => appendAudit(tx, { actorId: null, actor: "ann", actorRole: "operator", action: "reload.request", outcome: "allowed" }));
+  test("a signed-in user's denials alert per user once there are several (5 by default) in the window, and resolve when it has passed", async () => {
+    const vic = await createUser("vic", "viewer");
+    const ann = await createUser("ann", "operator");
+    const deny = (actorId: number, actor: string, role: string, action: string) =>
+      transaction((tx) => appendAudit(tx, { actorId, actor, actorRole: role, action, outcome: "denied", details: { reason: `role ${role} may not ${action}` } }));
+    for (let i = 0; i < 4; i++) await deny(vic, "vic", "viewer", "request.approve");
+    await deny(vic, "vic", "viewer", "reload.request");
+    await deny(ann, "ann", "operator", "user.manage");
+    await transaction((tx) => appendAudit(tx, { actorId: ann, actor: "ann", actorRole: "operator", action: "reload.request", outcome: "allowed" }));
     const now = new Date();
-    const opened = (await only("unauthorized_attempt", now)).opened.sort((a, b) => (a.summary < b.summary ? -1 : 1));
-    expect(opened.map((a) => a.summary)).toEqual([
-      "ann (operator) was denied once in 15 min: user.manage",
-      "vic (viewer) was denied 3 times in 15 min: request.approve ×2, reload.request",
-    ]);
-    expect(opened[1]!.labels).toEqual({ actor: "vic", actor_role: "viewer" });
-    // seen again: the same two alerts
+    const opened = (await only("unauthorized_attempt", now)).opened;
+    expect(opened.map((a) => a.summary)).toEqual(["vic (viewer) was denied 5 times in 15 min: request.approve ×4, reload.request"]);
+    expect(opened[0]!.labels).toEqual({ source: `user:${vic}`, actor: "vic", actor_role: "viewer" });
+    // seen again: the same alert
     expect((await only("unauthorized_attempt", later(now, 1))).opened).toEqual([]);
-    expect((await only("unauthorized_attempt", later(now, 16))).resolved).toHaveLength(2);
+    expect((await only("unauthorized_attempt", later(now, 16))).resolved).toHaveLength(1);
+  });
+
+  test("failed sign-ins count by client address, not by the names typed, and the alert carries none of them", async () => {
+    const signInDenied = (typed: string, address: string) =>
+      transaction((tx) =>
+        appendAudit(tx, { actorId: null, actor: "unknown user", actorRole: null, action: "session.sign_in", outcome: "denied", details: { method: "password", reason: "unknown_user", clientAddress: address, echo: typed } }),
+      );
+    // Rows written before names were kept out of the log still hold the typed text as actor: it must not reach the alert either.
+    for (let i = 0; i < 5; i++) {
+      await transaction((tx) =>
+        appendAudit(tx, { actorId: null, actor: `hunter2-typed-${i}`, actorRole: null, action: "session.sign_in", outcome: "denied", details: { method: "password", reason: "wrong_credentials", clientAddress: "203.0.113.7" } }),
+      );
+    }
+    for (let i = 0; i < 4; i++) await signInDenied(`other-${i}`, "198.51.100.1");
+    const opened = (await only("unauthorized_attempt", new Date())).opened;
+    expect(opened.map((a) => a.summary)).toEqual(["Unauthenticated requests from 203.0.113.7 were denied 5 times in 15 min: session.sign_in ×5"]);
+    const [alert] = await alertsOf("unauthorized_attempt");
+    expect(JSON.stringify(alert)).not.toContain("hunter2");
+    expect(alert!.labels).toEqual({ source: "address:203.0.113.7" });
+    expect(alert!.link).toBe("/audit?outcome=denied&action=session.sign_in");
   });
 });
 

@@ -162,14 +162,41 @@ describe("instance rules", () => {
 });
 
 describe("unauthorized attempts", () => {
-  const denied = (actor: string, minutes: number, action = "request.approve"): DeniedAttempt => ({ id: String(minutes), at: ago(minutes), actor, actorRole: "viewer", action, serviceId: null, subject: null, reason: null });
-  test.each<[string, DeniedAttempt[], number, string[]]>([
-    ["one denial alerts by default", [denied("vic", 1)], 1, ["unauthorized_attempt:vic"]],
+  // A signed-in actor is its user id; an unauthenticated request is its client address, never the text it typed.
+  const denied = (actor: string, minutes: number, action = "request.approve", actorId: number | null = actor.length): DeniedAttempt => ({
+    id: String(minutes), at: ago(minutes), actorId, actor, actorRole: "viewer", action, serviceId: null, subject: null, reason: null, clientAddress: null,
+  });
+  const stranger = (typed: string, address: string | null, minutes: number): DeniedAttempt => ({
+    id: String(minutes), at: ago(minutes), actorId: null, actor: typed, actorRole: null, action: "session.sign_in", serviceId: null, subject: null, reason: "unknown_user", clientAddress: address,
+  });
+  const fp = (...parts: (string | number)[]) => fingerprint("unauthorized_attempt", ...parts);
+  const five = (make: (i: number) => DeniedAttempt) => Array.from({ length: 5 }, (_, i) => make(i + 1));
+  test.each<[string, DeniedAttempt[], number | undefined, string[]]>([
+    ["one denial does not alert by default", [denied("vic", 1)], undefined, []],
+    ["five in the window alert by default", five((i) => denied("vic", i)), undefined, [fp("user", 3)]],
     ["outside the window", [denied("vic", 16)], 1, []],
-    ["per actor", [denied("vic", 1), denied("ann", 2)], 1, ["unauthorized_attempt:vic", "unauthorized_attempt:ann"]],
+    ["per signed-in actor", [denied("vic", 1), denied("anne", 2)], 1, [fp("user", 3), fp("user", 4)]],
     ["below minAttempts", [denied("vic", 1), denied("vic", 2)], 3, []],
+    ["a stranger typing five names is one source", five((i) => stranger(`name-${i}`, "203.0.113.7", i)), undefined, [fp("address", "203.0.113.7")]],
+    ["two addresses are two sources", [stranger("a", "203.0.113.7", 1), stranger("a", "2001:db8:1:2::/64", 2)], 1, [fp("address", "203.0.113.7"), fp("address", "2001:db8:1:2::/64")]],
+    ["no address (no trusted proxy, or a refused action without a session) is one source", [stranger("a", "unknown", 1), stranger("b", null, 2)], 1, [fp("unauthenticated")]],
   ])("%s", (_, attempts, minAttempts, fingerprints) => {
-    expect(unauthorizedConditions(attempts, NOW, { windowMinutes: 15, minAttempts }).map((c) => c.fingerprint)).toEqual(fingerprints);
+    const params = minAttempts === undefined ? defaults("unauthorized_attempt") : { windowMinutes: 15, minAttempts };
+    expect(unauthorizedConditions(attempts, NOW, params).map((c) => c.fingerprint)).toEqual(fingerprints);
+  });
+  test("an unauthenticated source's alert carries none of the text the sender chose", () => {
+    const typed = "hunter2-<b>@here</b>";
+    const attempts = five((i) => stranger(`${typed}-${i}`, "203.0.113.7", i));
+    attempts.push(stranger(typed, "<script>", 6));
+    const conditions = unauthorizedConditions(attempts, NOW, { windowMinutes: 15, minAttempts: 1 });
+    expect(conditions.map((c) => c.fingerprint)).toEqual([fp("address", "203.0.113.7"), fp("unauthenticated")]);
+    for (const condition of conditions) {
+      const text = JSON.stringify(condition);
+      expect(text).not.toContain("hunter2");
+      expect(text).not.toContain("script");
+    }
+    expect(conditions[0]!.summary).toBe("Unauthenticated requests from 203.0.113.7 were denied 5 times in 15 min: session.sign_in ×5");
+    expect(conditions[0]!.labels).toEqual({ source: "address:203.0.113.7" });
   });
 });
 

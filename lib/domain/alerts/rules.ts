@@ -40,8 +40,8 @@ export const RULE_PARAMS = {
   }),
   unauthorized_attempt: z.object({
     windowMinutes: minutes(24 * 60).default(15),
-    /** denied attempts of one actor in the window before it alerts */
-    minAttempts: z.number().int().min(1).max(1000).default(1),
+    /** denied attempts of one source (a signed-in user, or an unauthenticated client address) in the window before it alerts; one is a typo, several are a pattern */
+    minAttempts: z.number().int().min(1).max(1000).default(5),
   }),
   reload_storm: z.object({
     windowMinutes: minutes(24 * 60).default(10),
@@ -103,7 +103,7 @@ export const RULES: Record<RuleId, RuleInfo> = {
   unauthorized_attempt: {
     id: "unauthorized_attempt",
     title: "Unauthorized attempt",
-    description: "Someone was denied an action (a request, an approval, a change of settings), from the audit log.",
+    description: "Several denied attempts from one source, from the audit log: a signed-in user denied an action (a request, an approval, a change of settings), or failed sign-ins from one client address.",
     defaultSeverity: "warning",
   },
   reload_storm: {
