@@ -11,7 +11,7 @@ const schema = z.object({
   RELOADSCOPE_EMBEDDED: z.enum(["0", "1"]).default("0"),
   /** Accepted as an ingest token (stored hashed), so automated deployments need no manual step. */
   INGEST_TOKEN: z.string().min(16, "INGEST_TOKEN must be at least 16 characters").optional(),
-  /** When set, GET /api/metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+  /** A bearer token GET /api/metrics accepts besides read tokens; beyond loopback one is always required, on loopback only once this is set (lib/metrics/auth.ts). */
   METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   INGEST_MAX_EVENTS: z.coerce.number().int().min(1).default(5000),

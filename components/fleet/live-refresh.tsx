@@ -32,7 +32,7 @@ export function LiveRefresh({ renderedChangeAt, renderedAt, renderedAtLabel }: P
   const status = useQuery({
     queryKey: fleetKeys.status(),
     queryFn: async (): Promise<FleetStatus> => {
-      const response = await fetch("/api/v1/fleet/status", { cache: "no-store" });
+      const response = await fetch("/api/fleet/status", { cache: "no-store" });
       if (!response.ok) throw new Error(`status ${response.status}`);
       return response.json();
     },

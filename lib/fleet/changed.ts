@@ -2,7 +2,7 @@
 
 /**
  * `renderedChangeAt` is the latest change the server saw when it rendered the view, and
- * `polledChangeAt` the latest change GET /api/v1/fleet/status reports now; both are ISO
+ * `polledChangeAt` the latest change GET /api/fleet/status reports now; both are ISO
  * strings from the database (or null when nothing has changed yet).
  */
 export function fleetChangedSince(renderedChangeAt: string | null, polledChangeAt: string | null): boolean {

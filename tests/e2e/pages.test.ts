@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** The live-refresh poll runs only after hydration, so its first answer means the page hydrated. */
 function firstStatusPoll(page: Page) {
-  return page.waitForResponse((r) => r.url().endsWith("/api/v1/fleet/status"), { timeout: 30_000 });
+  return page.waitForResponse((r) => r.url().endsWith("/api/fleet/status"), { timeout: 30_000 });
 }
 
 async function post(events: Record<string, unknown>[]) {

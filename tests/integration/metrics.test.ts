@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { GET } from "@/app/api/metrics/route";
 import { resetEnvCache } from "@/lib/env";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
@@ -31,6 +31,14 @@ beforeAll(() => {
   process.env.DRIFT_THRESHOLD_SECONDS = "300";
   process.env.INSTANCE_STALE_SECONDS = "86400";
   delete process.env.METRICS_TOKEN;
+  // On loopback, as the demo serves: the scrape is open until METRICS_TOKEN is set (beyond
+  // loopback it always needs a token: tests/integration/machine-endpoints.test.ts).
+  process.env.HOST = "127.0.0.1";
+  resetEnvCache();
+});
+
+afterAll(() => {
+  delete process.env.HOST;
   resetEnvCache();
 });
 

@@ -1,20 +1,24 @@
-// GET /api/metrics: Prometheus text exposition of reloads, drift, versions and ingest counters (bearer METRICS_TOKEN when set).
+// GET /api/metrics: Prometheus text exposition of reloads, drift, versions and ingest counters; METRICS_TOKEN or a read token, open only on loopback without METRICS_TOKEN.
 import { env } from "@/lib/env";
-import { problem } from "@/lib/ingest/http";
-import { scrapeAuthorized } from "@/lib/metrics/auth";
+import { problem, withToken } from "@/lib/ingest/http";
+import { presentsMetricsToken, scrapeIsOpen } from "@/lib/metrics/auth";
 import { METRICS_CONTENT_TYPE } from "@/lib/metrics/exposition";
 import { metricsChunks } from "@/lib/metrics/queries";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
+// Any other caller goes through the machine endpoints' token check: a read token scrapes, and
+// a missing, unknown or revoked one is the same 401 (with WWW-Authenticate) as on /api/v1/*.
+const withReadToken = withToken("read", async () => scrape());
+
 export async function GET(request: Request): Promise<Response> {
-  if (!scrapeAuthorized(request.headers.get("authorization"), env().METRICS_TOKEN)) {
-    return new Response("unauthorized: send Authorization: Bearer <METRICS_TOKEN>\n", {
-      status: 401,
-      headers: { "content-type": "text/plain; charset=utf-8", "www-authenticate": 'Bearer realm="metrics"', "cache-control": "no-store" },
-    });
-  }
+  const config = env();
+  if (scrapeIsOpen(config) || presentsMetricsToken(request.headers.get("authorization"), config.METRICS_TOKEN)) return scrape();
+  return withReadToken(request, undefined);
+}
+
+async function scrape(): Promise<Response> {
   // The first chunk is awaited before answering, so a database that is down is a proper
   // error response; after that the body streams while the rest is produced, and a failure
   // midway aborts the body (a failed scrape to Prometheus, never a silently partial one).

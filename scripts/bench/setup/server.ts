@@ -27,6 +27,8 @@ export function startServer(url: string, port: number, token: string): ChildProc
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: url,
     DATABASE_POOL_SIZE: String(cfg.poolSize),
+    // next start binds 127.0.0.1 (nextStartCommand): say so, so the metrics phase scrapes without a token.
+    HOST: "127.0.0.1",
     INGEST_TOKEN: token,
     PORT: String(port),
     ...serverAuthEnv(`http://127.0.0.1:${port}`),
