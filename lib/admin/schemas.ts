@@ -4,6 +4,8 @@
 // functions of lib/domain/admin-rules.ts; these schemas only attach them to fields, so each
 // error lands beside the field it is about.
 import { z } from "zod";
+import { targetAddressRules } from "@/lib/dispatch/webhook";
+import { targetHostVerdict } from "@/lib/domain/target-address";
 import {
   checkTargetUrl,
   groupProblem,
@@ -106,6 +108,16 @@ export const saveReloadTargetInput = z
   .transform((input, ctx) => {
     const checked = checkTargetUrl(input.url);
     if (!checked.ok) ctx.addIssue({ code: "custom", path: ["url"], message: checked.problem });
+    // The host as typed (here, not in admin-rules: the form's client bundle imports that, and
+    // this rule needs node:net); a name is judged again by what it resolves to at each attempt.
+    const host = checked.ok ? targetHostVerdict(new URL(checked.url).hostname, targetAddressRules()) : null;
+    if (host && !host.allowed) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message: `Reload targets may not be at a ${host.category} address. Use the service's own address, or ask an operator to list this host in TARGET_ALLOWED_HOSTS.`,
+      });
+    }
     if (input.secretMode === "enter") {
       const length = input.secret?.length ?? 0;
       if (length < TARGET_SECRET_MIN || length > TARGET_SECRET_MAX) {

@@ -227,6 +227,29 @@ describe("schemas: each problem beside its field", () => {
     expect(parsed.error?.issues.map((i) => i.path.join("."))).toEqual(["url", "secret"]);
   });
 
+  test("a reload target at a link-local, cloud-metadata or (when denied) private address is refused at save, beside the URL field", () => {
+    const urlError = (url: string) =>
+      saveReloadTargetInput.safeParse({ serviceId: 3, url, secretMode: "generate" }).error?.issues.find((i) => i.path.join(".") === "url")?.message ?? null;
+    try {
+      expect(urlError("https://169.254.169.254/latest/meta-data/")).toMatch(/^Reload targets may not be at a cloud-metadata address/);
+      expect(urlError("https://metadata.google.internal/computeMetadata/v1/")).toMatch(/cloud-metadata/);
+      expect(urlError("https://[fe80::1]/reload")).toMatch(/^Reload targets may not be at a link-local address/);
+      expect(urlError("https://10.0.0.1/reload")).toBeNull();
+      process.env.TARGET_PRIVATE_ADDRESSES = "deny";
+      resetEnvCache();
+      expect(urlError("https://10.0.0.1/reload")).toMatch(/^Reload targets may not be at a private address/);
+      expect(urlError("http://127.0.0.1:3000/api/demo/reload-target")).toMatch(/loopback/);
+      expect(urlError("https://checkout.internal/reload")).toBeNull();
+      process.env.TARGET_ALLOWED_HOSTS = "10.0.0.0/8";
+      resetEnvCache();
+      expect(urlError("https://10.0.0.1/reload")).toBeNull();
+    } finally {
+      delete process.env.TARGET_PRIVATE_ADDRESSES;
+      delete process.env.TARGET_ALLOWED_HOSTS;
+      resetEnvCache();
+    }
+  });
+
   test("a policy: 0–2 approvals, and a group only with approvals", () => {
     expect(saveApprovalPolicyInput.parse({ serviceId: "1", requiredApprovals: "2", requiredGroup: " payments " })).toEqual({
       serviceId: 1,
