@@ -104,6 +104,26 @@ function signInLimits(): SignInLimits {
  * that the page explains otherwise is thrown as its `?error=` code (never a database's text).
  */
 export async function authorizePassword(credentials: Record<string, unknown> | undefined, headers: Headers): Promise<PasswordUser | null> {
+  try {
+    return await decide(credentials, headers);
+  } catch (error) {
+    // next-auth puts a thrown message in the redirect URL: only our own codes may get there,
+    // never a database's or driver's text (issue 13 §8).
+    if (error instanceof SignInRefusal) throw new Error(error.code);
+    const id = randomBytes(4).toString("hex");
+    console.error(`[auth] sign-in failed (${id}): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error("Default" satisfies SignInError);
+  }
+}
+
+/** A refusal the sign-in page explains: its `?error=` code. */
+class SignInRefusal extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+async function decide(credentials: Record<string, unknown> | undefined, headers: Headers): Promise<PasswordUser | null> {
   const e = env();
   const address = clientAddress(headers, e.TRUST_PROXY);
   const username = String(credentials?.username ?? "").trim();
@@ -128,14 +148,14 @@ export async function authorizePassword(credentials: Record<string, unknown> | u
         retryAfterSeconds: refusal.retryAfterSeconds,
       });
     }
-    throw new Error(tooManyAttemptsCode(refusal.retryAfterSeconds));
+    throw new SignInRefusal(tooManyAttemptsCode(refusal.retryAfterSeconds));
   }
 
   if (nameProblem) {
     // Charged to the address like any failure; the name itself is neither queried nor stored.
     limits.settle(limits.charge(plan), true);
     await auditSignIn(null, UNKNOWN_USER_ACTOR, null, "denied", { ...base, reason: "malformed_username", problem: nameProblem });
-    throw new Error("InvalidUsername" satisfies SignInError);
+    throw new SignInRefusal("InvalidUsername" satisfies SignInError);
   }
 
   // The per-name bucket counts failures against users that exist only: guesses at names nobody
@@ -164,7 +184,7 @@ export async function authorizePassword(credentials: Record<string, unknown> | u
     }
     await auditSignIn(check.userId, username, null, "denied", { ...base, reason: check.reason });
     // next-auth sends a thrown error's message as ?error=…; null becomes "CredentialsSignin".
-    if (check.reason === "disabled") throw new Error("AccountDisabled" satisfies SignInError);
+    if (check.reason === "disabled") throw new SignInRefusal("AccountDisabled" satisfies SignInError);
     return null;
   } finally {
     limits.settle(charged, failed);

@@ -148,6 +148,17 @@ describe("what a failed sign-in stores", () => {
   });
 });
 
+test("a database error during sign-in reaches the page as the default message, never as its own text", async () => {
+  vi.mocked(users.checkPassword).mockRejectedValueOnce(new Error('invalid byte sequence for encoding "UTF8": 0x00'));
+  const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    expect(await signIn("db-error-name", "whatever", "203.0.113.20")).toEqual({ ok: false, error: "Default" });
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining("invalid byte sequence"));
+  } finally {
+    logged.mockRestore();
+  }
+});
+
 describe("OIDC", () => {
   const oidcSignIn = (person: { sub: string; username: string; role: "admin" | "viewer" | null }) =>
     buildAuthOptions().callbacks!.signIn!({
