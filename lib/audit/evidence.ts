@@ -1,6 +1,7 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
+import { targetUrlShownTo } from "@/lib/domain/target-address";
 import { parseReloadKey } from "@/lib/reloads/filters";
 import { getReload } from "@/lib/reloads/queries";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
@@ -171,6 +172,8 @@ export async function getEvidenceBundle(keyText: string, generatedBy: { username
   });
   const chain = await verifyAuditChain(q);
   const soundUpTo = chain.intact ? chain.lastId : chain.previousId;
+  // A target URL may hold the service's token: whole for admins, its host for anyone else.
+  for (const attempt of dispatchAttempts) attempt.url = targetUrlShownTo(generatedBy.role, String(attempt.url));
   return {
     format: EVIDENCE_FORMAT,
     generatedAt: now,

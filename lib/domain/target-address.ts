@@ -163,3 +163,20 @@ export function parseAllowedHosts(text: string): string[] {
   }
   return entries;
 }
+
+/** A reload target's host (and port), or "configured": what anyone but an admin may see of it. */
+export function targetHostOf(url: string): string {
+  try {
+    return new URL(url).host || "configured";
+  } catch {
+    return "configured";
+  }
+}
+
+/**
+ * A reload target's URL as `role` may see it: whole for admins (who manage targets), else
+ * only its host — the URL's path or query may hold the service's token.
+ */
+export function targetUrlShownTo(role: string, url: string): string {
+  return role === "admin" ? url : targetHostOf(url);
+}

@@ -221,7 +221,7 @@ describe("reading the log", () => {
     await sql().execute(`INSERT INTO approval (request_id, approver_id, decision, comment, change_hash) VALUES ($1::bigint, $2, 'approved', 'looks right', 'h1')`, request!.id, ap!.id);
     await sql().execute(
       `INSERT INTO dispatch_attempt (request_id, stage, attempt, url, traceparent, started_at, finished_at, http_status, outcome)
-       VALUES ($1::bigint, 'all', 1, 'https://checkout.example/reload', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', now(), now(), 202, 'delivered')`,
+       VALUES ($1::bigint, 'all', 1, 'https://checkout.example/reload?token=s3cr3t', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', now(), now(), 202, 'delivered')`,
       request!.id,
     );
     return { reloadKey: reload!.key, serviceId: reload!.service_id, requestId: request!.id, operatorId: op!.id, approverId: ap!.id };
@@ -299,6 +299,11 @@ describe("reading the log", () => {
     expect(bundle!.request).toMatchObject({ id: seeded.requestId, requestedBy: "olga", reason: "new routes", toVersion: "v2" });
     expect(bundle!.approvals).toEqual([expect.objectContaining({ approver: "arne", decision: "approved", comment: "looks right", matchesRequest: true })]);
     expect(bundle!.dispatchAttempts).toEqual([expect.objectContaining({ stage: "all", attempt: 1, httpStatus: 202, outcome: "delivered" })]);
+    // The target URL may hold the service's token: a viewer's bundle names its host, an admin's the whole URL.
+    expect(bundle!.dispatchAttempts[0]!.url).toBe("checkout.example");
+    expect(JSON.stringify(bundle)).not.toContain("s3cr3t");
+    const adminBundle = await asViewer(() => getEvidenceBundle(seeded.reloadKey, { username: "ada", role: "admin" }));
+    expect(adminBundle!.dispatchAttempts[0]!.url).toBe("https://checkout.example/reload?token=s3cr3t");
     expect(bundle!.controlPlaneEvents.map((e) => e.phase)).toEqual(["requested", "dispatched"]);
     expect(bundle!.instances.map((i) => [i.instance, i.phase, i.error, i.events.map((e) => e.phase)])).toEqual([
       ["pod-a", "acked", null, ["received", "acked"]],

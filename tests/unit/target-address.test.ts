@@ -2,7 +2,7 @@
 // cloud-metadata never unless TARGET_ALLOWED_HOSTS lists them; private and loopback allowed
 // unless TARGET_PRIVATE_ADDRESSES=deny.
 import { describe, expect, test } from "vitest";
-import { parseAllowedHosts, targetAddressVerdict, targetHostVerdict, type TargetAddressRules } from "@/lib/domain/target-address";
+import { parseAllowedHosts, targetAddressVerdict, targetHostVerdict, targetUrlShownTo, type TargetAddressRules } from "@/lib/domain/target-address";
 
 const ALLOW: TargetAddressRules = { allowedHosts: [], privateAddresses: "allow" };
 const DENY: TargetAddressRules = { allowedHosts: [], privateAddresses: "deny" };
@@ -100,4 +100,17 @@ test("parseAllowedHosts: comma or space separated, lowercased, brackets and trai
   expect(parseAllowedHosts(" Metadata.Google.Internal., [fd00:ec2::254] 10.0.0.0/8 ,")).toEqual(["metadata.google.internal", "fd00:ec2::254", "10.0.0.0/8"]);
   expect(parseAllowedHosts("")).toEqual([]);
   expect(() => parseAllowedHosts("10.0.0.0/99")).toThrow(/10\.0\.0\.0\/99/);
+});
+
+describe("targetUrlShownTo: a target URL may hold a token, so only admins see it whole", () => {
+  test.each([
+    ["admin", "https://hooks.example.com/reload?token=s3cr3t", "https://hooks.example.com/reload?token=s3cr3t"],
+    ["approver", "https://hooks.example.com/reload?token=s3cr3t", "hooks.example.com"],
+    ["operator", "https://hooks.example.com:8443/T000/B000/XXXX", "hooks.example.com:8443"],
+    ["viewer", "http://[::1]:3000/api/demo/reload-target", "[::1]:3000"],
+    ["viewer", "not a url", "configured"],
+    ["nobody-knows", "https://hooks.example.com/reload", "hooks.example.com"],
+  ])("%s sees %s as %s", (role, url, shown) => {
+    expect(targetUrlShownTo(role, url)).toBe(shown);
+  });
 });

@@ -4,6 +4,7 @@ import { serviceIdInput, type ServiceIdInput } from "@/lib/admin/schemas";
 import { serviceSubject } from "@/lib/admin/subjects";
 import { removeReloadTarget as remove } from "@/lib/admin/targets";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
+import { targetHostOf } from "@/lib/domain/target-address";
 
 const action = defineAction({
   permission: "target.manage",
@@ -11,7 +12,7 @@ const action = defineAction({
   subject: (tx, input) => serviceSubject(tx, input.serviceId, "reload_target"),
   run: async ({ tx, input }) => {
     const removed = await remove(tx, input.serviceId);
-    return { data: { serviceId: input.serviceId }, audit: { details: { url: removed.url } } };
+    return { data: { serviceId: input.serviceId }, audit: { details: { host: targetHostOf(removed.url) } } };
   },
   revalidate: ["/admin/targets"],
 });

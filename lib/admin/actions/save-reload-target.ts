@@ -4,6 +4,7 @@ import { saveReloadTargetInput, type SaveReloadTargetInput } from "@/lib/admin/s
 import { serviceSubject } from "@/lib/admin/subjects";
 import { saveReloadTarget as save } from "@/lib/admin/targets";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
+import { targetHostOf } from "@/lib/domain/target-address";
 
 export interface SavedTarget {
   serviceId: number;
@@ -21,11 +22,12 @@ const action = defineAction({
     const saved = await save(tx, actor.id, input);
     return {
       data: { serviceId: input.serviceId, url: input.url, created: saved.created, generatedSecret: saved.generatedSecret },
-      audit: { details: { created: saved.created, previousUrl: saved.previousUrl } },
+      audit: { details: { created: saved.created, previousHost: saved.previousUrl === null ? null : targetHostOf(saved.previousUrl) } },
     };
   },
-  // The URL and how the secret was set, never the secret.
-  auditInput: ({ serviceId, url, secretMode }) => ({ serviceId, url, secretMode }),
+  // The host and how the secret was set: never the secret, nor the whole URL, which may hold
+  // a token and the audit log is read by every role (the admin page shows it whole).
+  auditInput: ({ serviceId, url, secretMode }) => ({ serviceId, host: targetHostOf(String(url)), secretMode }),
   revalidate: ["/admin/targets"],
 });
 
