@@ -59,6 +59,9 @@ export async function setup(project: TestProject) {
       // instance acks, so a browser test's dispatch ends the same way on every run.
       DEMO_FLEET: "1",
       DEMO_NACK_RATE: "0",
+      // /api/metrics is open on a loopback-only server without it; the route sweep
+      // (tests/e2e/route-sweep.test.ts) asks every route as an outsider, so this one needs a token too.
+      METRICS_TOKEN: "e2e-metrics-token-0000000001",
       // This process works the jobs (dispatch, control events); a canary is checked twice a
       // second and a failed delivery retried after 200 ms, so the flow takes seconds.
       WORKER_ENABLED: "1",
