@@ -5,6 +5,10 @@ import { parseAllowedHosts } from "@/lib/domain/target-address";
 
 const schema = z.object({
   DATABASE_URL: z.string().url("DATABASE_URL must be a postgres:// URL").optional(),
+  /** Migrations run as this role when set, which keeps audit_log and hands DATABASE_URL's role the rest (lib/db/app-role.ts, ADR 0020). */
+  DATABASE_MIGRATION_URL: z.string().url("DATABASE_MIGRATION_URL must be a postgres:// URL").optional(),
+  /** Append-only file the audit log's head (id, hash) is written to after each append (lib/audit/anchor.ts); default .data/audit-anchor in the embedded mode, else none. */
+  AUDIT_ANCHOR_FILE: z.string().trim().min(1).optional(),
   /** Connections the app's pool may open. The embedded database serves a few at most. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).optional(),
   /** Set by scripts/start when the database is the embedded PGlite. */

@@ -3,8 +3,9 @@
 // first ingest token when it had to make one, and the demo users' password when it made
 // one (DEMO_PASSWORD unset). The caller disconnects (lib/db/client).
 import { ensureDemoUsers } from "@/lib/auth/users";
-import { db } from "@/lib/db/client";
-import { migrate } from "@/lib/db/migrate";
+import { auditRoleWarning } from "@/lib/audit/audit-role";
+import { db, sql } from "@/lib/db/client";
+import { migrateDatabase } from "@/lib/db/migrate";
 import { ensureDemoReloadTargets } from "@/lib/demo/demo-targets";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
 import { env } from "@/lib/env";
@@ -12,6 +13,8 @@ import { countPersonalTokens, createIngestToken, ensureEnvToken } from "@/lib/in
 
 export interface PrepareOptions {
   databaseUrl: string;
+  /** Run migrations as this role instead (DATABASE_MIGRATION_URL; lib/db/app-role.ts). */
+  migrationUrl?: string;
   demoFleet: boolean;
   /** Make and print a first token when the database has none. */
   firstToken: boolean;
@@ -27,8 +30,10 @@ export interface Prepared {
 
 export async function prepareDatabase(options: PrepareOptions): Promise<Prepared> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const migrated = await migrate(options.databaseUrl);
+  const migrated = await migrateDatabase(options.databaseUrl, options.migrationUrl);
   if (migrated.applied.length > 0) log(`[reloadscope] applied migrations: ${migrated.applied.join(", ")}`);
+  const roleWarning = await auditRoleWarning(sql());
+  if (roleWarning) log(roleWarning);
   await ensureEnvToken();
   let seeded = false;
   if (options.demoFleet && (await db().service.count()) === 0) {

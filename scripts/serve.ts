@@ -34,6 +34,8 @@ export async function serve() {
 
   const { firstToken, demoPassword } = await prepareDatabase({
     databaseUrl: process.env.DATABASE_URL!,
+    // The embedded PGlite has one role: nothing to migrate as instead.
+    migrationUrl: embedded ? undefined : env().DATABASE_MIGRATION_URL,
     demoFleet: embedded !== null || process.env.DEMO_FLEET === "1",
     firstToken: embedded !== null,
   });

@@ -7,6 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { env } from "@/lib/env";
+import { grantAppRole, roleOf } from "./app-role";
 import { ensurePartitions, transactionsOn } from "./partitions";
 
 // The same advisory lock key prisma migrate takes, so the two never run at once.
@@ -36,7 +37,11 @@ export function migrationsDir(): string {
 export async function migrate(
   connectionString: string,
   dir = migrationsDir(),
-  options: { retentionDays?: number } = {},
+  options: {
+    retentionDays?: number;
+    /** The app's own DATABASE_URL, when migrations run as another role: that role is handed the app's tables (lib/db/app-role.ts). */
+    appUrl?: string;
+  } = {},
 ): Promise<MigrationResult> {
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((d) => d.isDirectory())
@@ -83,9 +88,38 @@ export async function migrate(
     // ahead (lib/db/partitions.ts); the app's hourly maintenance keeps them coming.
     const partitions = await ensurePartitions(transactionsOn(client), { retentionDays: options.retentionDays ?? env().RETENTION_DAYS });
     for (const failure of partitions.failures) console.warn(`[migrate] partitions of ${failure.table}: ${failure.error}`);
+    if (options.appUrl) await handOver(client, options.appUrl);
     return result;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
     await client.end();
   }
+}
+
+/**
+ * Migrates the app's database: as DATABASE_MIGRATION_URL's role when one is given, then hands
+ * the app's role (DATABASE_URL's user) its tables and only SELECT, INSERT on audit_log
+ * (docs/adr/0020); without one, as the app's own role, which then owns audit_log too.
+ */
+export async function migrateDatabase(databaseUrl: string, migrationUrl: string | undefined = env().DATABASE_MIGRATION_URL): Promise<MigrationResult> {
+  if (!migrationUrl) return migrate(databaseUrl);
+  return migrate(migrationUrl, migrationsDir(), { appUrl: databaseUrl });
+}
+
+async function handOver(migrator: pg.Client, appUrl: string): Promise<void> {
+  const app = new pg.Client({ connectionString: appUrl });
+  await app.connect();
+  let appSide: { role: string; database: string };
+  try {
+    appSide = await roleOf(app);
+  } finally {
+    await app.end();
+  }
+  const migrationSide = await roleOf(migrator);
+  if (appSide.database !== migrationSide.database) {
+    throw new Error(`DATABASE_MIGRATION_URL names database "${migrationSide.database}" but DATABASE_URL names "${appSide.database}": they must be the same database`);
+  }
+  // One role for both: nothing to withhold (the start-up warning says so).
+  if (appSide.role === migrationSide.role) return;
+  await grantAppRole(migrator, appSide.role);
 }
