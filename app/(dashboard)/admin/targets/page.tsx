@@ -19,8 +19,8 @@ export default async function AdminTargetsPage({ searchParams }: { searchParams:
         <div>
           <h1>Reload targets</h1>
           <div className="muted">
-            Where each service&apos;s approved reloads are sent: a webhook that receives a signed POST (HMAC-SHA256 of the body with
-            the target&apos;s secret, and a <code>traceparent</code>). An approved reload of a service without a target fails with “no reload target configured”.
+            Where each service&apos;s approved reloads are sent: a webhook that receives a signed POST (<code>X-Reloadscope-Signature: t=…,v1=…</code>, an HMAC-SHA256 of the
+            time and the body with the target&apos;s secret; a delivery id; a <code>traceparent</code>). Link-local and cloud-metadata addresses are refused. An approved reload of a service without a target fails with “no reload target configured”.
           </div>
         </div>
       </div>
