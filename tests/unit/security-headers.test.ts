@@ -1,7 +1,11 @@
 // Issue 12 §10: the response headers next.config.js sets on every page and route. Whether a
 // built server sends them (a page, an API route, /sign-in) is tests/e2e/sessions.test.ts.
+import type { NextConfig } from "next";
 import { describe, expect, test } from "vitest";
-import nextConfig from "@/next.config.js";
+// @ts-expect-error next.config.js is plain JS (typed by JSDoc for Next), with no declaration for tsc
+import config from "@/next.config.js";
+
+const nextConfig = config as NextConfig;
 
 async function headersFor(path: string): Promise<Map<string, string>> {
   const rules = (await nextConfig.headers?.()) ?? [];
