@@ -14,6 +14,7 @@ export function TokenTable({ tokens, now }: { tokens: TokenRow[]; now: Date }) {
             <th>Name</th>
             <th>Prefix</th>
             <th>Scopes</th>
+            <th>Services</th>
             <th>Created</th>
             <th>Last used</th>
             <th>Status</th>
@@ -31,6 +32,17 @@ export function TokenTable({ tokens, now }: { tokens: TokenRow[]; now: Date }) {
                 <code>{token.prefix}</code>
               </td>
               <td>{token.scopes.join(", ")}</td>
+              <td data-restrictions>
+                {token.restrictions ? (
+                  token.restrictions.map((pattern) => (
+                    <div key={pattern}>
+                      <code>{pattern}</code>
+                    </div>
+                  ))
+                ) : (
+                  <span className="muted">all</span>
+                )}
+              </td>
               <td title={isoUtc(token.createdAt)}>{relativeTime(token.createdAt, now)}</td>
               <td title={token.lastUsedAt ? isoUtc(token.lastUsedAt) : undefined}>{token.lastUsedAt ? relativeTime(token.lastUsedAt, now) : "never"}</td>
               <td>

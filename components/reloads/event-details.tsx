@@ -26,6 +26,7 @@ export function EventDetails({ selection, reloadStartMs, onClose }: { selection:
           ["fromVersion", <code key="f">{selection.event.fromVersion ?? "—"}</code>],
           ["toVersion", <code key="t">{selection.event.toVersion ?? "—"}</code>],
           ["initiator", selection.event.initiator ?? "—"],
+          ["sent by", selection.event.sentBy ?? "—"],
           ["error", selection.event.error ? <span className="error-text">{selection.event.error}</span> : "—"],
           ["traceId", selection.event.traceId ? <TraceLink traceId={selection.event.traceId} /> : "—"],
           ["spanId", <code key="s">{selection.event.spanId ?? "—"}</code>],

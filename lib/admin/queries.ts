@@ -76,6 +76,8 @@ export interface TokenRow {
   name: string;
   prefix: string;
   scopes: string[];
+  /** environment/service patterns; null = every service */
+  restrictions: string[] | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -86,9 +88,19 @@ export interface TokenRow {
 export async function listTokens(): Promise<Bounded<TokenRow>> {
   await requireActorWith("token.manage");
   const rows = await sql().query<
-    { id: number; name: string; prefix: string; scopes: string[]; created_at: Date; last_used_at: Date | null; revoked_at: Date | null; total: number }[]
+    {
+      id: number;
+      name: string;
+      prefix: string;
+      scopes: string[];
+      restrictions: string[] | null;
+      created_at: Date;
+      last_used_at: Date | null;
+      revoked_at: Date | null;
+      total: number;
+    }[]
   >(
-    `SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at, count(*) OVER ()::int AS total
+    `SELECT id, name, prefix, scopes, restrictions, created_at, last_used_at, revoked_at, count(*) OVER ()::int AS total
      FROM ingest_token ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC LIMIT $1`,
     LIST_LIMIT,
   );
@@ -99,6 +111,7 @@ export async function listTokens(): Promise<Bounded<TokenRow>> {
       name: r.name,
       prefix: r.prefix,
       scopes: r.scopes,
+      restrictions: r.restrictions,
       createdAt: r.created_at,
       lastUsedAt: r.last_used_at,
       revokedAt: r.revoked_at,

@@ -18,6 +18,7 @@ import {
   usernameProblem,
 } from "@/lib/domain/admin-rules";
 import { ROLES } from "@/lib/domain/permissions";
+import { parseRestrictionList } from "@/lib/domain/token-restrictions";
 import { SCOPES } from "@/lib/ingest/tokens";
 
 function rule<T>(check: (value: T) => string | null) {
@@ -90,6 +91,19 @@ export const createTokenInput = z.object({
       .array(z.enum(SCOPES, { error: `A scope is one of: ${SCOPES.join(", ")}.` }))
       .min(1, { error: "Pick at least one scope: a token that may do nothing is of no use." }),
   ),
+  // Patterns one a line or comma-separated (the form), or a list; none: every service.
+  restrictions: z
+    .union([z.string(), z.array(z.string())], { error: "List patterns such as prod/* or staging/payments/*, one a line." })
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const parsed = parseRestrictionList(value);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: "custom", message: `${parsed.problem}.` });
+        return z.NEVER;
+      }
+      return parsed.patterns ?? undefined;
+    }),
 });
 export type CreateTokenInput = z.input<typeof createTokenInput>;
 

@@ -1,6 +1,7 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
+import { eventSender } from "@/lib/domain/event-sender";
 import { targetUrlShownTo } from "@/lib/domain/target-address";
 import { parseReloadKey } from "@/lib/reloads/filters";
 import { getReload } from "@/lib/reloads/queries";
@@ -25,6 +26,8 @@ export interface EvidenceEvent {
   fromVersion: string | null;
   toVersion: string | null;
   initiator: string | null;
+  /** the ingest token that sent it, by name and prefix, or "Reloadscope" */
+  sentBy: string;
   durationMs: number | null;
   error: string | null;
   traceId: string | null;
@@ -94,6 +97,9 @@ type EventRow = {
   error: string | null;
   trace_id: string | null;
   span_id: string | null;
+  token_id: number | null;
+  token_name: string | null;
+  token_prefix: string | null;
 };
 
 /** The bundle of the reload with this key, or null when there is none. */
@@ -128,10 +134,11 @@ export async function getEvidenceBundle(keyText: string, generatedBy: { username
     : [];
 
   const events = await q.query<EventRow[]>(
-    `SELECT id, instance_id, phase, occurred_at, received_at, from_version, to_version, initiator,
-            duration_ms::text AS duration_ms, error, trace_id, span_id
-     FROM reload_event WHERE reload_id = $1 AND service_id = $2
-     ORDER BY occurred_at, received_at, id
+    `SELECT e.id, e.instance_id, e.phase, e.occurred_at, e.received_at, e.from_version, e.to_version, e.initiator,
+            e.duration_ms::text AS duration_ms, e.error, e.trace_id, e.span_id, e.token_id, t.name AS token_name, t.prefix AS token_prefix
+     FROM reload_event e LEFT JOIN ingest_token t ON t.id = e.token_id
+     WHERE e.reload_id = $1 AND e.service_id = $2
+     ORDER BY e.occurred_at, e.received_at, e.id
      LIMIT $3::int`,
     row.reload_id,
     row.service_id,
@@ -229,6 +236,7 @@ function toEvidenceEvent(e: EventRow): EvidenceEvent {
     fromVersion: e.from_version,
     toVersion: e.to_version,
     initiator: e.initiator,
+    sentBy: eventSender(e.token_id === null ? null : { id: e.token_id, name: e.token_name, prefix: e.token_prefix }),
     durationMs: e.duration_ms === null ? null : Number(e.duration_ms),
     error: e.error,
     traceId: e.trace_id,

@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "@/lib/db/client";
 import { parseEvents } from "@/lib/ingest/parse-events";
-import { storeEvents } from "@/lib/ingest/store-events";
+import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 import { DEMO_SERVICES, demoFleetEvents } from "./demo-fleet";
 
 const BATCH = 500;
@@ -15,7 +15,7 @@ export async function seedDemoFleet(now = new Date()): Promise<{ events: number 
     if (parsed.rejected.length > 0) {
       throw new Error(`demo event ${i + parsed.rejected[0]!.index} is invalid: ${parsed.rejected[0]!.reason}`);
     }
-    const result = await storeEvents(parsed.events.map((p) => p.event));
+    const result = await storeEvents(parsed.events.map((p) => p.event), { writer: RELOADSCOPE_WRITER });
     stored += result.accepted;
   }
   await recordDemoServices();

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import type { ReloadEventInput } from "@/lib/domain/types";
-import { storeEvents } from "@/lib/ingest/store-events";
+import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 import { newSpanId, type WebhookBody } from "@/lib/dispatch/webhook";
 
 // The demo fleet's reload endpoint, simulated (issue 7 §5 "Demo"): for each instance of a
@@ -115,6 +115,6 @@ export async function reportSimulatedReload(instances: SimulatedInstanceEvents[]
     const wait = event.occurredAt.getTime() - Date.now();
     // Pacing for people watching the demo, not ordering: each event carries its own time.
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    await storeEvents([event]);
+    await storeEvents([event], { writer: RELOADSCOPE_WRITER });
   }
 }

@@ -22,6 +22,8 @@ interface TimelineEventFields {
   toVersion: string | null;
   initiator: string | null;
   attributes: Record<string, unknown>;
+  /** the ingest token that sent it ("token “name” (rs_…)"), or "Reloadscope" (lib/domain/event-sender.ts) */
+  sentBy?: string;
 }
 
 export interface TimelineEventInput extends TimelineEventFields {
@@ -178,6 +180,7 @@ export function assembleTimeline(input: TimelineInput): ReloadTimeline {
       toVersion: e.toVersion,
       initiator: e.initiator,
       attributes: e.attributes,
+      sentBy: e.sentBy,
     };
     pushTo(eventsByLane, e.instance ?? CONTROL_LANE, view);
   }

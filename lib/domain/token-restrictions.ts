@@ -86,11 +86,17 @@ function matches(r: Restriction, target: ServiceName): boolean {
 
 /** Whether a token with these patterns (null: unrestricted) may write and read the service. Stored patterns that no longer parse allow nothing. */
 export function restrictionAllows(patterns: readonly string[] | null, target: ServiceName): boolean {
-  if (patterns === null) return true;
-  return patterns.some((pattern) => {
+  return restrictionMatcher(patterns)(target);
+}
+
+/** restrictionAllows with the patterns read once, for checking a batch. */
+export function restrictionMatcher(patterns: readonly string[] | null): (target: ServiceName) => boolean {
+  if (patterns === null) return () => true;
+  const rules = patterns.flatMap((pattern) => {
     const parsed = parseRestriction(pattern);
-    return parsed.ok && matches(parsed.restriction, target);
+    return parsed.ok ? [parsed.restriction] : [];
   });
+  return (target) => rules.some((r) => matches(r, target));
 }
 
 /**
@@ -113,4 +119,19 @@ export function serviceLabel(target: ServiceName): string {
 /** The refusal of an event or span outside the token's patterns. */
 export function restrictionRefusal(target: ServiceName): string {
   return `service: this token may not write ${serviceLabel(target)}`;
+}
+
+/**
+ * Phases of a reload that Reloadscope requested which only Reloadscope writes: the decisions
+ * (requested, approved, rejected) and its dispatcher's dispatched and failed, which name no
+ * instance. An instance's own failed, and every other instance phase, stay open to the
+ * service's tokens.
+ */
+export function writtenByReloadscopeOnly(phase: string, instance: string | null): boolean {
+  return phase === "requested" || phase === "approved" || phase === "rejected" || ((phase === "dispatched" || phase === "failed") && instance === null);
+}
+
+/** The refusal of such an event from an ingest token. */
+export function reloadscopeOnlyRefusal(phase: string): string {
+  return `phase: ${phase} events of a reload requested in Reloadscope are written by Reloadscope only`;
 }

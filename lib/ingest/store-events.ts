@@ -2,6 +2,7 @@ import "server-only";
 import { transaction } from "@/lib/db/client";
 import { nudgeAlertEvaluation } from "@/lib/alerts/nudge";
 import { compareCodePoints } from "@/lib/domain/keys";
+import { reloadscopeOnlyRefusal, restrictionMatcher, restrictionRefusal, writtenByReloadscopeOnly } from "@/lib/domain/token-restrictions";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { iso, type Tx } from "./sql";
@@ -26,18 +27,35 @@ export const ID_CONFLICT_REASON = "id: already used for a different event";
 
 const MAX_ATTEMPTS = 5;
 
+/**
+ * Who writes the events. An ingest token writes within its restrictions, and never the
+ * control-plane phases of a reload Reloadscope requested; Reloadscope itself (its requests,
+ * dispatcher, demo) writes anything, and its events carry no token.
+ */
+export type EventWriter = { kind: "token"; tokenId: number; restrictions: string[] | null } | { kind: "reloadscope" };
+
+export const RELOADSCOPE_WRITER: EventWriter = { kind: "reloadscope" };
+
 export interface StoreOptions {
   now?: Date;
+  writer: EventWriter;
 }
 
-export async function storeEvents(events: ReloadEventInput[], options: StoreOptions = {}): Promise<StoreResult> {
+export async function storeEvents(events: ReloadEventInput[], options: StoreOptions): Promise<StoreResult> {
+  const { writer } = options;
   // A repeat inside one request: the same content is a duplicate, other content a conflict.
   const first = new Map<string, { position: number; content: string | null }>();
   const unique: ReloadEventInput[] = [];
   const positions: number[] = [];
   const rejected: StoreResult["rejected"] = [];
   let inBatchDuplicates = 0;
+  const allowed = writer.kind === "token" && writer.restrictions !== null ? restrictionMatcher(writer.restrictions) : null;
   events.forEach((e, position) => {
+    // Outside the token's services: refused before anything is claimed or written.
+    if (allowed !== null && !allowed(e)) {
+      rejected.push({ position, reason: restrictionRefusal(e) });
+      return;
+    }
     const seen = first.get(e.id);
     if (!seen) {
       first.set(e.id, { position, content: null });
@@ -50,12 +68,12 @@ export async function storeEvents(events: ReloadEventInput[], options: StoreOpti
     if (seen.content === eventContent(e)) inBatchDuplicates++;
     else rejected.push({ position, reason: ID_CONFLICT_REASON });
   });
-  if (unique.length === 0) return { accepted: 0, duplicates: inBatchDuplicates, acceptedIds: [], rejected };
+  if (unique.length === 0) return { accepted: 0, duplicates: inBatchDuplicates, acceptedIds: [], rejected: rejected.sort((a, b) => a.position - b.position) };
 
   const now = options.now ?? new Date();
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = await transaction((tx) => storeInTransaction(tx, unique, now));
+      const outcome = await transaction((tx) => storeInTransaction(tx, unique, now, writer));
       // Committed: event-driven alert rules look soon (a function call; the scheduler debounces).
       if (outcome.acceptedIds.length > 0) nudgeAlertEvaluation();
       const refused = [
@@ -107,8 +125,14 @@ async function storeInTransaction(
   tx: Tx,
   all: ReloadEventInput[],
   now: Date,
+  writer: EventWriter,
 ): Promise<{ acceptedIds: string[]; conflicts: number[]; disagreements: { index: number; reason: string }[] }> {
-  const problems = await findDisagreements(tx, all);
+  // Refused first, so a refused event neither claims its id nor sets a reload's identity.
+  const reserved = writer.kind === "token" ? await findReloadscopeOnly(tx, all) : new Map<number, string>();
+  const candidates = all.map((_, i) => i).filter((i) => !reserved.has(i));
+  const found = await findDisagreements(tx, candidates.map((i) => all[i]!));
+  const problems = new Map(reserved);
+  for (const [at, reason] of found) problems.set(candidates[at]!, reason);
   const disagreements = [...problems].map(([index, reason]) => ({ index, reason }));
   const kept = all.map((_, i) => i).filter((i) => !problems.has(i));
   const events = kept.map((i) => all[i]!);
@@ -120,7 +144,7 @@ async function storeInTransaction(
   const accepted = events.filter((e) => claimed.has(e.id));
   if (accepted.length > 0) {
     const entities = await upsertEntities(tx, accepted);
-    await insertEvents(tx, accepted, entities);
+    await insertEvents(tx, accepted, entities, writer.kind === "token" ? writer.tokenId : null);
     const settings = env();
     await updateInstanceStates(tx, accepted, entities.serviceOf, entities.instanceOf);
     await invalidateSnapshots(tx, accepted);
@@ -131,6 +155,22 @@ async function storeInTransaction(
     });
   }
   return { acceptedIds: accepted.map((e) => e.id), conflicts, disagreements };
+}
+
+/**
+ * Events (their index) whose phase only Reloadscope writes for a reload it requested
+ * (reload_request holds every reloadId it issued). One query, and only for batches that hold
+ * such phases: instance reports, the bulk of ingest, cost nothing here.
+ */
+async function findReloadscopeOnly(tx: Tx, events: ReloadEventInput[]): Promise<Map<number, string>> {
+  const claims = events.flatMap((e, index) => (e.reloadId !== null && writtenByReloadscopeOnly(e.phase, e.instance) ? [{ index, reloadId: e.reloadId }] : []));
+  if (claims.length === 0) return new Map();
+  const requested = await tx.query<{ reload_id: string }[]>(
+    `SELECT reload_id FROM reload_request WHERE reload_id = ANY($1::text[])`,
+    [...new Set(claims.map((c) => c.reloadId))],
+  );
+  const ours = new Set(requested.map((r) => r.reload_id));
+  return new Map(claims.filter((c) => ours.has(c.reloadId)).map((c) => [c.index, reloadscopeOnlyRefusal(events[c.index]!.phase)]));
 }
 
 /**
@@ -208,14 +248,14 @@ async function invalidateSnapshots(tx: Tx, accepted: ReloadEventInput[]): Promis
   await tx.execute(`DELETE FROM instance_state_snapshot WHERE at >= $1::timestamptz`, iso(oldest));
 }
 
-/** Inserts the events whose ids this transaction claimed. */
-async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities): Promise<void> {
+/** Inserts the events whose ids this transaction claimed; `tokenId` (one parameter for the batch) is who sent them, null for the app. */
+async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities, tokenId: number | null): Promise<void> {
   const rows = [...events].sort((a, b) => compareCodePoints(a.id, b.id));
   await tx.execute(
     `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
-                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-                          $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[])`,
+                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, token_id)
+     SELECT u.*, $17::int FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+                          $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[]) AS u`,
     rows.map((e) => e.id),
     rows.map((e) => e.reloadId),
     rows.map(serviceOf),
@@ -232,5 +272,6 @@ async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, ins
     rows.map((e) => e.traceId),
     rows.map((e) => e.spanId),
     rows.map((e) => JSON.stringify(e.attributes)),
+    tokenId,
   );
 }

@@ -1,10 +1,11 @@
 import "server-only";
 import { env } from "@/lib/env";
+import { restrictionMatcher, restrictionRefusal } from "@/lib/domain/token-restrictions";
 import { parseEvents } from "@/lib/ingest/parse-events";
-import { storeEvents } from "@/lib/ingest/store-events";
+import { storeEvents, type EventWriter } from "@/lib/ingest/store-events";
 import type { DecodedTraceRequest } from "./decoded";
 import { reasonInSpanTerms } from "./reload-event";
-import { spanBatch, type SpanRefusal } from "./span-records";
+import { spanBatch, type SpanBatch, type SpanRefusal } from "./span-records";
 import { storeSpans } from "./store-spans";
 
 // One OTLP export: spans → reload events through the same parsing and storing as
@@ -21,9 +22,9 @@ export interface ExportOutcome {
   rejected: SpanRefusal[];
 }
 
-export async function exportTraces(request: DecodedTraceRequest, now = new Date()): Promise<ExportOutcome> {
+export async function exportTraces(request: DecodedTraceRequest, writer: EventWriter, now = new Date()): Promise<ExportOutcome> {
   const bounds = { now, retentionMs: env().RETENTION_DAYS * 86_400_000 };
-  const batch = spanBatch(request, bounds);
+  const batch = withinRestrictions(spanBatch(request, bounds), writer);
   const rejected = [...batch.refused];
   const spanOf = new Map(batch.records.map(({ index, record }) => [index, record]));
   const refuseEvent = (spanIndex: number, reason: string) => {
@@ -41,7 +42,7 @@ export async function exportTraces(request: DecodedTraceRequest, now = new Date(
     );
     for (const r of parsed.rejected) refuseEvent(batch.reloadEvents[r.index]!.index, r.reason);
     if (parsed.events.length > 0) {
-      const stored = await storeEvents(parsed.events.map((p) => p.event), { now });
+      const stored = await storeEvents(parsed.events.map((p) => p.event), { now, writer });
       for (const r of stored.rejected) refuseEvent(batch.reloadEvents[parsed.events[r.position]!.index]!.index, r.reason);
       reloadEvents = { accepted: stored.accepted, duplicates: stored.duplicates };
     }
@@ -50,6 +51,21 @@ export async function exportTraces(request: DecodedTraceRequest, now = new Date(
   const stored = await storeSpans(batch.records.map((r) => r.record));
   rejected.sort((a, b) => a.index - b.index);
   return { spans: batch.total, storedSpans: stored.inserted, duplicateSpans: stored.duplicates, reloadEvents, rejected };
+}
+
+/** A span from a service outside the token's restrictions is refused whole: neither it nor its reload event is stored. */
+function withinRestrictions(batch: SpanBatch, writer: EventWriter): SpanBatch {
+  if (writer.kind !== "token" || writer.restrictions === null) return batch;
+  const allowed = restrictionMatcher(writer.restrictions);
+  const refused = [...batch.refused];
+  const outside = new Set<number>();
+  const records = batch.records.filter(({ index, record }) => {
+    if (allowed(record.origin)) return true;
+    outside.add(index);
+    refused.push({ index, traceId: record.traceId, spanId: record.spanId, reason: restrictionRefusal(record.origin) });
+    return false;
+  });
+  return { ...batch, records, reloadEvents: batch.reloadEvents.filter((e) => !outside.has(e.index)), refused };
 }
 
 const MAX_REASONS = 10;

@@ -1,5 +1,6 @@
 import "server-only";
-import { requireReader } from "@/lib/auth/require-actor";
+import { requireReader, type Reader } from "@/lib/auth/require-actor";
+import { restrictionColumns } from "@/lib/domain/token-restrictions";
 import { sql } from "@/lib/db/client";
 import { encodeCursor, parseReloadKey, type ReloadListFilters } from "./filters";
 import { toReloadInstanceView, toReloadSummary, type ReloadDetail, type ReloadInstanceRow, type ReloadRow, type ReloadSummary } from "./read-model";
@@ -17,14 +18,35 @@ const RELOAD_COLUMNS = `
   r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back,
   r.requested_at, r.dispatched_at, r.first_event_at, r.completed_at, r.convergence_ms::text AS convergence_ms`;
 
-export async function listReloads(filters: ReloadListFilters): Promise<{ items: ReloadSummary[]; nextCursor: string | null }> {
-  await requireReader();
+/**
+ * The condition on `s` (service) that keeps a restricted token's reads to its services, the
+ * same comparison as restrictionAllows, the patterns passed as parameters; null when the
+ * reader sees every service.
+ */
+function visibleServices(reader: Reader, param: (value: unknown, cast: string) => string): string | null {
+  if (reader.kind !== "token" || reader.restrictions === null) return null;
+  const { environments, namespaces, services } = restrictionColumns(reader.restrictions);
+  return `EXISTS (SELECT 1 FROM unnest(${param(environments, "text[]")}, ${param(namespaces, "text[]")}, ${param(services, "text[]")}) AS p(environment, namespace, name)
+                  WHERE p.environment = s.environment AND (p.namespace IS NULL OR p.namespace = s.namespace) AND (p.name IS NULL OR p.name = s.name))`;
+}
+
+function parameters(): { params: unknown[]; param: (value: unknown, cast: string) => string } {
   const params: unknown[] = [];
-  const where: string[] = [];
-  const param = (value: unknown, cast: string) => {
-    params.push(value);
-    return `$${params.length}::${cast}`;
+  return {
+    params,
+    param: (value, cast) => {
+      params.push(value);
+      return `$${params.length}::${cast}`;
+    },
   };
+}
+
+export async function listReloads(filters: ReloadListFilters): Promise<{ items: ReloadSummary[]; nextCursor: string | null }> {
+  const reader = await requireReader();
+  const { params, param } = parameters();
+  const where: string[] = [];
+  const visible = visibleServices(reader, param);
+  if (visible) where.push(visible);
   if (filters.reloadId) where.push(`r.reload_id = ${param(filters.reloadId, "text")}`);
   if (filters.environment) where.push(`s.environment = ${param(filters.environment, "text")}`);
   if (filters.namespace) where.push(`s.namespace = ${param(filters.namespace, "text")}`);
@@ -55,14 +77,16 @@ export async function listReloads(filters: ReloadListFilters): Promise<{ items: 
 
 /** One reload with its instances, or null for a key that names none (malformed keys included). */
 export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANCES_LIMIT): Promise<ReloadDetail | null> {
-  await requireReader();
+  const reader = await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
   const q = sql();
-  const [reload] = await q.query<ReloadRow[]>(
-    `SELECT ${RELOAD_COLUMNS} FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
-    key,
-  );
+  // A reload outside a restricted token's services is not found, as if it did not exist.
+  const { params, param } = parameters();
+  const where = [`r.id = ${param(key, "bigint")}`];
+  const visible = visibleServices(reader, param);
+  if (visible) where.push(visible);
+  const [reload] = await q.query<ReloadRow[]>(`SELECT ${RELOAD_COLUMNS} FROM reload r JOIN service s ON s.id = r.service_id WHERE ${where.join(" AND ")}`, ...params);
   if (!reload) return null;
   // Instances that have not succeeded come first, so a capped list keeps the ones a
   // pipeline is waiting on or should look at.

@@ -1,5 +1,6 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
+import { eventSender } from "@/lib/domain/event-sender";
 import { cache } from "react";
 import { sql, type Sql } from "@/lib/db/client";
 import { compositeKey } from "@/lib/domain/keys";
@@ -188,12 +189,15 @@ async function loadEvents(q: Sql, reload: ReloadDbRow): Promise<TimelineEventInp
       to_version: string | null;
       initiator: string | null;
       attributes: Record<string, unknown> | null;
+      token_id: number | null;
+      token_name: string | null;
+      token_prefix: string | null;
     }[]
   >(
     `SELECT e.id, i.instance_key, e.phase, ${EPOCH_MS("e.occurred_at")} AS occurred_at, ${EPOCH_MS("e.received_at")} AS received_at,
             e.duration_ms::text AS duration_ms, e.error, e.trace_id, e.span_id, e.from_version, e.to_version, e.initiator,
-            nullif(e.attributes, '{}'::jsonb) AS attributes
-     FROM reload_event e LEFT JOIN instance i ON i.id = e.instance_id
+            nullif(e.attributes, '{}'::jsonb) AS attributes, e.token_id, t.name AS token_name, t.prefix AS token_prefix
+     FROM reload_event e LEFT JOIN instance i ON i.id = e.instance_id LEFT JOIN ingest_token t ON t.id = e.token_id
      WHERE e.reload_id = $1 AND e.service_id = $2
      ORDER BY e.occurred_at, e.received_at, e.id`,
     reload.reload_id,
@@ -213,6 +217,7 @@ async function loadEvents(q: Sql, reload: ReloadDbRow): Promise<TimelineEventInp
     toVersion: r.to_version,
     initiator: r.initiator,
     attributes: r.attributes ?? {},
+    sentBy: eventSender(r.token_id === null ? null : { id: r.token_id, name: r.token_name, prefix: r.token_prefix }),
   }));
 }
 

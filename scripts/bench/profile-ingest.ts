@@ -10,7 +10,7 @@ import { disconnectDb } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
 import { resetEnvCache } from "@/lib/env";
 import { parseEvents } from "@/lib/ingest/parse-events";
-import { storeEvents } from "@/lib/ingest/store-events";
+import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 import { EventStream, liveWindow, RESOURCES } from "./generator";
 import { markdownTable } from "./format";
 
@@ -100,7 +100,7 @@ async function main() {
       const parsed = parseEvents(decoded, "json", 5000);
       add(current, "app: parseEvents (zod validation)", performance.now() - t);
       t = performance.now();
-      const stored = await storeEvents(parsed.events.map((p) => p.event));
+      const stored = await storeEvents(parsed.events.map((p) => p.event), { writer: RELOADSCOPE_WRITER });
       add(current, "storeEvents total (transaction)", performance.now() - t);
       current = null;
       if (stored.accepted !== events.length) throw new Error(`stored ${stored.accepted} of ${events.length}`);

@@ -12,7 +12,7 @@ import { migrate } from "@/lib/db/migrate";
 import { disconnectDb } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { parseEvents } from "@/lib/ingest/parse-events";
-import { storeEvents } from "@/lib/ingest/store-events";
+import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 import { metricsChunks, renderMetrics } from "@/lib/metrics/queries";
 import { summarize } from "./format";
 import { EventStream, liveWindow } from "./generator";
@@ -45,7 +45,7 @@ async function fillDatabase(events: number): Promise<void> {
         const now = new Date();
         const parsed = parseEvents(JSON.parse(JSON.stringify(batch.map((e) => e.wire))), "json", 10_000, { now, retentionMs: 30 * 86_400_000 });
         if (parsed.rejected.length) throw new Error(`rejected: ${JSON.stringify(parsed.rejected.slice(0, 3))}`);
-        await storeEvents(parsed.events.map((p) => p.event), { now });
+        await storeEvents(parsed.events.map((p) => p.event), { now, writer: RELOADSCOPE_WRITER });
         sent += batch.length;
         if (sent % 100_000 < 500) console.log(`${sent} events, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       }

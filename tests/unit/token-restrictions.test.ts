@@ -6,6 +6,7 @@ import {
   restrictionAllows,
   restrictionColumns,
   serviceLabel,
+  writtenByReloadscopeOnly,
 } from "@/lib/domain/token-restrictions";
 
 // The grammar of a token's environment/service restrictions (lib/domain/token-restrictions.ts).
@@ -120,4 +121,18 @@ test.each([
   [{ environment: "prod", namespace: "", service: "edge" }, "prod//edge"],
 ])("serviceLabel %j", (target, label) => {
   expect(serviceLabel(target)).toBe(label);
+});
+
+test.each([
+  ["requested", null, true],
+  ["approved", null, true],
+  ["rejected", null, true],
+  ["dispatched", null, true],
+  ["failed", null, true],
+  ["failed", "pod-1", false],
+  ["applied", "pod-1", false],
+  ["acked", "pod-1", false],
+  ["rolled_back", null, false],
+] as const)("writtenByReloadscopeOnly(%s, %s): %s", (phase, instance, only) => {
+  expect(writtenByReloadscopeOnly(phase, instance)).toBe(only);
 });

@@ -11,7 +11,7 @@ import { badRequestAnswer, exportAnswer, OTLP_CONTENT_TYPES } from "@/lib/otlp/r
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = withIngest(async ({ body, contentType }) => {
+export const POST = withIngest(async ({ body, contentType, tokenId, restrictions }) => {
   const encoding = OTLP_CONTENT_TYPES[contentType];
   if (!encoding) {
     throw new IngestError(415, "unsupported_media_type", `Content-Type must be one of ${Object.keys(OTLP_CONTENT_TYPES).join(", ")}`);
@@ -23,7 +23,7 @@ export const POST = withIngest(async ({ body, contentType }) => {
     if (error instanceof UndecodableBody) return badRequestAnswer(encoding, error.message);
     throw error;
   }
-  const outcome = await exportTraces(request);
+  const outcome = await exportTraces(request, { kind: "token", tokenId, restrictions });
   countIngestedSpans({ stored: outcome.storedSpans, duplicates: outcome.duplicateSpans, rejected: outcome.rejected.length });
   countIngestedEvents("traces", { accepted: outcome.reloadEvents.accepted, duplicates: outcome.reloadEvents.duplicates, rejected: outcome.rejected.filter((r) => r.reason.startsWith("reload event: ")).length });
   return exportAnswer(encoding, outcome.rejected.length, rejectionMessage(outcome.rejected));

@@ -9,6 +9,8 @@ export interface CreatedToken {
   name: string;
   prefix: string;
   scopes: Scope[];
+  /** environment/service patterns; null = every service */
+  restrictions: string[] | null;
   /** the whole token: in this answer only, never stored or shown again */
   token: string;
 }
@@ -17,17 +19,17 @@ const action = defineAction({
   permission: "token.manage",
   input: createTokenInput,
   run: async ({ tx, input }) => {
-    const created = await createIngestToken(input.name, input.scopes, tx);
+    const created = await createIngestToken(input.name, input.scopes, tx, input.restrictions ?? null);
     return {
-      data: { id: created.id, name: input.name, prefix: created.prefix, scopes: created.scopes, token: created.token },
+      data: { id: created.id, name: input.name, prefix: created.prefix, scopes: created.scopes, restrictions: created.restrictions, token: created.token },
       // The prefix names the token in lists and logs; the token itself is never audited.
-      audit: { subject: `ingest_token:${created.id}`, details: { prefix: created.prefix } },
+      audit: { subject: `ingest_token:${created.id}`, details: { prefix: created.prefix, restrictions: created.restrictions } },
     };
   },
   revalidate: ["/admin/tokens"],
 });
 
-/** Makes a token with scopes ingest and/or read; the answer carries the whole token, once. */
+/** Makes a token with scopes ingest and/or read, optionally restricted to some services; the answer carries the whole token, once. */
 export async function createToken(input: CreateTokenInput): Promise<ActionResult<CreatedToken>> {
   return action(input);
 }

@@ -15,7 +15,7 @@ const FORMATS: Record<string, BodyFormat> = {
   "application/cloudevents-batch+json": "cloudevent-batch",
 };
 
-export const POST = withIngest(async ({ body, contentType }) => {
+export const POST = withIngest(async ({ body, contentType, tokenId, restrictions }) => {
   const format = FORMATS[contentType];
   if (!format) {
     throw new IngestError(415, "unsupported_media_type", `Content-Type must be one of ${Object.keys(FORMATS).join(", ")}`);
@@ -33,7 +33,7 @@ export const POST = withIngest(async ({ body, contentType }) => {
     countIngestedEvents("events", { accepted: 0, duplicates: 0, rejected: parsed.rejected.length });
     return json({ accepted: 0, duplicates: 0, rejected: parsed.rejected }, 400);
   }
-  const stored = await storeEvents(parsed.events.map((p) => p.event), { now });
+  const stored = await storeEvents(parsed.events.map((p) => p.event), { now, writer: { kind: "token", tokenId, restrictions } });
   // Events refused while storing (an id used for other content, a reload they disagree
   // with) join the parser's rejections under their index in the request.
   const rejected = [
