@@ -39,10 +39,9 @@ async function readerOf(request: Request, options: ReaderRouteOptions): Promise<
   if (authorization && options.tokens) {
     const result = await tokenAuth().authenticate(authorization, "read", clientAddress(request.headers, env().TRUST_PROXY));
     if (result.ok) {
-      const restrictions = (result as { restrictions?: string[] | null }).restrictions ?? null;
       // These routes answer about the whole fleet: a token restricted to some services may not use them.
-      if (restrictions && restrictions.length > 0) {
-        return json({ error: "forbidden", message: `this token is restricted to ${restrictions.join(", ")}; this endpoint answers for the whole fleet` }, 403);
+      if (result.restrictions && result.restrictions.length > 0) {
+        return json({ error: "forbidden", message: `this token is restricted to ${result.restrictions.join(", ")}; this endpoint answers for the whole fleet` }, 403);
       }
       return { kind: "token", tokenId: result.tokenId, restrictions: null };
     }

@@ -52,6 +52,15 @@ describe("GET /api/replay", () => {
     expect(refused.body.error).toBe("insufficient_scope");
   });
 
+  test("a token restricted to some services may not read the whole fleet's replay: 403 naming its restriction", async () => {
+    await postEvents([event({ toVersion: "v1", occurredAt: minutesAgo(10) })]);
+    const { token } = await createIngestToken("payments only", ["read"], undefined, ["prod/payments/*"]);
+    const refused = await get(`?at=${encodeURIComponent(minutesAgo(1))}`, `Bearer ${token}`);
+    expect(refused.status).toBe(403);
+    expect(String(refused.body.message)).toContain("prod/payments/*");
+    expect(JSON.stringify(refused.body)).not.toContain("matrix");
+  });
+
   test("a signed-in user's session cookie reads; a disabled user's, or one signed with another secret, does not", async () => {
     process.env.NEXTAUTH_SECRET ??= "integration-test-secret-integration-test-secret";
     resetEnvCache();
