@@ -10,13 +10,14 @@ import { REQUESTED_PATH_HEADER } from "@/lib/auth/gate";
 import { db } from "@/lib/db/client";
 import { proxy, config as proxyConfig } from "@/proxy";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
+import { asViewer } from "../support/readers";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
 
 async function statusOf(id: string): Promise<number> {
   try {
-    await ServiceLayout({ params: Promise.resolve({ id }), children: "the page" });
+    await asViewer(() => ServiceLayout({ params: Promise.resolve({ id }), children: "the page" }));
     return 200;
   } catch (error) {
     if (isHTTPAccessFallbackError(error)) return getAccessFallbackHTTPStatus(error);
@@ -28,7 +29,7 @@ describe("the service layout settles existence before the page streams", () => {
   test("a known service renders its page", async () => {
     expect((await postEvents([event({ occurredAt: minutesAgo(5) })])).status).toBe(200);
     const { id } = await db().service.findFirstOrThrow({});
-    expect(await ServiceLayout({ params: Promise.resolve({ id: String(id) }), children: "the page" })).toBe("the page");
+    expect(await asViewer(() => ServiceLayout({ params: Promise.resolve({ id: String(id) }), children: "the page" }))).toBe("the page");
   });
 
   test.each(["999999", "0", "not-a-number", "1.5", "-1", "2147483648", "99999999999999999999", "%"])("%j is not found (404)", async (id) => {
@@ -69,7 +70,7 @@ describe("proxy: malformed percent-encoding is a 400, not a 500", () => {
   });
 });
 
-describe("proxy: the sign-in gate (a courtesy; the dashboard layout decides)", () => {
+describe("proxy: the sign-in gate (a courtesy; requireReader() in the query modules decides, docs/adr/0017)", () => {
   test.each([
     ["/fleet", "/sign-in?callbackUrl=%2Ffleet"],
     ["/services/12?page=2", "/sign-in?callbackUrl=%2Fservices%2F12%3Fpage%3D2"],
@@ -90,12 +91,26 @@ describe("proxy: the sign-in gate (a courtesy; the dashboard layout decides)", (
   });
 
   test.each([
-    ["GET", "/sign-in?callbackUrl=%2Ffleet"],
-    ["POST", "/fleet"], // a server action answers "sign in first" and audits the attempt itself
-    ["GET", "/reloads/abc/progress"], // answers 401 JSON itself
-  ])("signed out, %s %s passes on", async (method, path) => {
-    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`, { method }));
+    ["GET", "/sign-in?callbackUrl=%2Ffleet", {}],
+    ["POST", "/fleet", { "next-action": "0123abcd" }], // a server action answers "sign in first" and audits the attempt itself
+    ["GET", "/reloads/abc/progress", {}], // answers 401 JSON itself
+  ])("signed out, %s %s passes on", async (method, path, headers) => {
+    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`, { method, headers }));
     expect(response.headers.get("x-middleware-next")).toBe("1");
+  });
+
+  // Next renders a page for any method: a gate on GET alone sent the matrix in the body of the redirect.
+  test.each(["POST", "PUT", "PATCH", "DELETE"])("signed out, %s /fleet (no action header) is a 303 to sign-in with an empty body", async (method) => {
+    const response = await proxy(new NextRequest("http://127.0.0.1/fleet", { method, body: "{}", headers: { "content-type": "application/json" } }));
+    expect(response.status).toBe(303);
+    expect(new URL(response.headers.get("location")!).pathname).toBe("/sign-in");
+    expect(await response.text()).toBe("");
+  });
+
+  test("signed out, an RSC request for a page is sent to sign-in too", async () => {
+    const response = await proxy(new NextRequest("http://127.0.0.1/reloads/12", { headers: { rsc: "1" } }));
+    expect(response.status).toBe(307);
+    expect(await response.text()).toBe("");
   });
 
   test("the requested path reaches the layout in a header the client cannot set", async () => {
