@@ -37,6 +37,15 @@ function Verdict({ result }: { result: ActionResult<VerifyChainResult> }) {
   }
   const v = result.data;
   const at = v.verifiedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const cut = v.anchor.configured && v.anchor.problems.length > 0;
+  if (v.intact && cut) {
+    return (
+      <div className={`${styles.verdict} ${styles.broken}`} role="alert" data-verdict="anchor-mismatch">
+        <b>The log does not match its anchor:</b> {v.anchor.message}. The chain itself holds ({v.entries} {v.entries === 1 ? "entry" : "entries"}), so
+        entries were removed from its end or rewritten with every hash after them.
+      </div>
+    );
+  }
   if (v.intact) {
     return (
       <div className={`${styles.verdict} ${styles.intact}`} role="status" data-verdict="intact" data-entries={v.entries}>
@@ -47,6 +56,7 @@ function Verdict({ result }: { result: ActionResult<VerifyChainResult> }) {
             head #{v.lastId} {v.lastHash}
           </div>
         ) : null}
+        <div data-anchor={v.anchor.configured ? "checked" : "none"}>{v.anchor.message}.</div>
       </div>
     );
   }
@@ -58,6 +68,7 @@ function Verdict({ result }: { result: ActionResult<VerifyChainResult> }) {
       <Link href={`/audit?cursor=${(BigInt(v.brokenAt) + 1n).toString()}`}>Show it</Link>
       <div className={styles.hash}>expected {v.expected}</div>
       <div className={styles.hash}>found {v.found}</div>
+      <div>{v.anchor.message}.</div>
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import type { Sql } from "@/lib/db/client";
+import { anchorAuditHead } from "./anchor";
+import { AUDIT_LOCK_KEY } from "./append-lock";
 
 // The audit log (docs/adr/0011): append-only (triggers refuse UPDATE and DELETE) and
 // hash-chained. Each entry's hash is sha256 of the previous entry's hash and the entry's
@@ -9,8 +11,6 @@ import type { Sql } from "@/lib/db/client";
 // advisory lock, so two transactions never chain onto the same previous entry.
 
 export const AUDIT_GENESIS = "0".repeat(64);
-/** The advisory lock key that serialises appends ("rsaudit" as a number). */
-const AUDIT_LOCK_KEY = 0x7273617564697400n;
 
 export type AuditOutcome = "allowed" | "denied" | "invalid" | "failed";
 
@@ -116,6 +116,8 @@ export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<Audi
     prevHash,
     hash,
   );
+  // Written once this transaction has ended (lib/audit/anchor.ts), so never awaited here.
+  void anchorAuditHead();
   return { ...entry, prevHash, hash } as AuditEntry;
 }
 

@@ -1,5 +1,6 @@
 "use server";
 import { z } from "zod";
+import { checkAuditAnchorFile, type AnchorVerdict } from "@/lib/audit/anchor";
 import { verifyAuditChain, type ChainVerdict } from "@/lib/audit/audit-log";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 
@@ -7,11 +8,15 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 // link. It is an action like any other, so the verification itself is an audit entry, appended
 // after the walk: the verdict covers the entries up to `lastCoveredId`, read when it started,
 // and never the entry that records it (which appending after the verdict could not include).
+// The chain cannot show that its newest entries were cut off, so the log is also checked
+// against this process's anchor file (lib/audit/anchor.ts, docs/adr/0020).
 
 export type VerifyChainResult = ChainVerdict & {
   /** the newest entry when the walk started: the verdict covers every entry up to it */
   lastCoveredId: string | null;
   verifiedAt: string;
+  /** the log against the audit anchor: entries cut off the end, or rewritten with every hash after them */
+  anchor: AnchorVerdict;
 };
 
 const action = defineAction({
@@ -23,14 +28,16 @@ const action = defineAction({
     const [head] = await tx.query<{ id: string | null }[]>(`SELECT max(id)::text AS id FROM audit_log`);
     const lastCoveredId = head?.id ?? null;
     const verdict = await verifyAuditChain(tx, { upToId: lastCoveredId ?? "0" });
-    const data: VerifyChainResult = { ...verdict, lastCoveredId, verifiedAt };
+    const anchor = await checkAuditAnchorFile(tx);
+    const data: VerifyChainResult = { ...verdict, lastCoveredId, verifiedAt, anchor };
+    const anchored = anchor.configured ? { anchorLines: anchor.anchors, anchorProblems: anchor.problems.map((p) => p.message) } : { anchored: false };
     return {
       data,
       audit: {
         subject: "audit_log",
         details: verdict.intact
-          ? { verdict: "intact", entries: verdict.entries, upToId: lastCoveredId, headHash: verdict.lastHash }
-          : { verdict: "broken", entriesSound: verdict.entries, brokenAt: verdict.brokenAt, problem: verdict.problem, upToId: lastCoveredId },
+          ? { verdict: "intact", entries: verdict.entries, upToId: lastCoveredId, headHash: verdict.lastHash, ...anchored }
+          : { verdict: "broken", entriesSound: verdict.entries, brokenAt: verdict.brokenAt, problem: verdict.problem, upToId: lastCoveredId, ...anchored },
       },
     };
   },
