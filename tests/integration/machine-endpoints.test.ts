@@ -90,6 +90,18 @@ describe("GET /api/metrics beyond loopback", () => {
   });
 });
 
+test("a read token restricted to some services cannot read these whole-fleet answers (403), beyond loopback or not", async () => {
+  await acceptEvents([event({ instance: "a", toVersion: "secret-ish-v1", occurredAt: minutesAgo(5) })]);
+  listen({ HOST: "0.0.0.0" });
+  const restricted = (await createIngestToken("staging reader", ["read"], undefined, ["staging/*"])).token;
+  const scraped = await scrape({ authorization: `Bearer ${restricted}` });
+  expect(scraped.status).toBe(403);
+  expect(scraped.text).not.toContain("secret-ish-v1");
+  const status = await fleetStatus(new Request("http://reloadscope.internal/api/v1/fleet/status", { headers: { authorization: `Bearer ${restricted}` } }), undefined);
+  expect(status.status).toBe(403);
+  expect((await status.json()).message).toContain("staging/*");
+});
+
 describe("GET /api/metrics on loopback", () => {
   test.each([
     ["HOST=127.0.0.1", { HOST: "127.0.0.1" }],

@@ -1,6 +1,7 @@
 // GET /api/metrics: Prometheus text exposition of reloads, drift, versions and ingest counters; METRICS_TOKEN or a read token, open only on loopback without METRICS_TOKEN.
 import { env } from "@/lib/env";
 import { problem, withToken } from "@/lib/ingest/http";
+import { requireWholeFleet } from "@/lib/ingest/whole-fleet";
 import { presentsMetricsToken, scrapeIsOpen } from "@/lib/metrics/auth";
 import { METRICS_CONTENT_TYPE } from "@/lib/metrics/exposition";
 import { metricsChunks } from "@/lib/metrics/queries";
@@ -10,7 +11,10 @@ export const dynamic = "force-dynamic";
 
 // Any other caller goes through the machine endpoints' token check: a read token scrapes, and
 // a missing, unknown or revoked one is the same 401 (with WWW-Authenticate) as on /api/v1/*.
-const withReadToken = withToken("read", async () => scrape());
+const withReadToken = withToken("read", async (_request, { restrictions }) => {
+  requireWholeFleet(restrictions, "/api/metrics");
+  return scrape();
+});
 
 export async function GET(request: Request): Promise<Response> {
   const config = env();

@@ -1,11 +1,13 @@
 // GET /api/v1/fleet/status: when the fleet last changed, for scripts that poll for changes; a bearer token with the read scope, never a session cookie (the fleet page polls /api/fleet/status).
 import { getFleetStatus } from "@/lib/fleet/status";
 import { json, withToken } from "@/lib/ingest/http";
+import { requireWholeFleet } from "@/lib/ingest/whole-fleet";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = withToken("read", async () => {
+export const GET = withToken("read", async (_request, { restrictions }) => {
+  requireWholeFleet(restrictions, "/api/v1/fleet/status");
   const status = await getFleetStatus();
   return json({ latestChangeAt: status.latestChangeAt?.toISOString() ?? null });
 });
