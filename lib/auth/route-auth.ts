@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { clientAddress } from "@/lib/ingest/auth-rate-limit";
 import { json, problem } from "@/lib/ingest/http";
 import { tokenAuth } from "@/lib/ingest/tokens";
+import { requireWholeFleet } from "@/lib/ingest/whole-fleet";
 import { actorFromRequest } from "./request-session";
 import { runAsReader, type Reader } from "./require-actor";
 
@@ -40,9 +41,7 @@ async function readerOf(request: Request, options: ReaderRouteOptions): Promise<
     const result = await tokenAuth().authenticate(authorization, "read", clientAddress(request.headers, env().TRUST_PROXY));
     if (result.ok) {
       // These routes answer about the whole fleet: a token restricted to some services may not use them.
-      if (result.restrictions && result.restrictions.length > 0) {
-        return json({ error: "forbidden", message: `this token is restricted to ${result.restrictions.join(", ")}; this endpoint answers for the whole fleet` }, 403);
-      }
+      requireWholeFleet(result.restrictions, new URL(request.url).pathname);
       return { kind: "token", tokenId: result.tokenId, restrictions: null };
     }
     if (result.reason === "insufficient_scope") return json({ error: "insufficient_scope", message: 'this token lacks the "read" scope' }, 403);

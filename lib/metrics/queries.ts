@@ -1,4 +1,5 @@
 import "server-only";
+import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { RULES } from "@/lib/domain/alerts/rules";
 import { RULE_IDS, type Severity } from "@/lib/domain/alerts/types";
@@ -134,6 +135,8 @@ function addHistogram(into: Map<string, Histogram>, key: string, pairs: string, 
  * candidates and the live pairs (its CPU).
  */
 export async function* metricsChunks(now = new Date()): AsyncGenerator<string, void, undefined> {
+  // Checked when the first chunk is asked for, inside the route's reader (later chunks are pulled by the response stream).
+  await requireReader();
   const q = sql();
   const policy = driftPolicy();
   const servicesRead = q.query<ServiceRow[]>(`SELECT id, environment, namespace, name FROM service`);

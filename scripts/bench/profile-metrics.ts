@@ -16,6 +16,7 @@ import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 import { metricsChunks, renderMetrics } from "@/lib/metrics/queries";
 import { summarize } from "./format";
 import { EventStream, liveWindow } from "./generator";
+import { runAsReader } from "@/lib/auth/require-actor";
 
 const url = process.env.PROFILE_DATABASE_URL;
 if (!url) {
@@ -82,7 +83,7 @@ async function main() {
   await disconnectDb();
 }
 
-main().catch((error) => {
+runAsReader({ kind: "system", purpose: "profile" }, main).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 // GET /api/metrics: Prometheus text exposition of reloads, drift, versions and ingest counters; METRICS_TOKEN or a read token, open only on loopback without METRICS_TOKEN.
+import { runAsReader } from "@/lib/auth/require-actor";
 import { env } from "@/lib/env";
 import { problem, withToken } from "@/lib/ingest/http";
 import { requireWholeFleet } from "@/lib/ingest/whole-fleet";
@@ -18,7 +19,11 @@ const withReadToken = withToken("read", async (_request, { restrictions }) => {
 
 export async function GET(request: Request): Promise<Response> {
   const config = env();
-  if (scrapeIsOpen(config) || presentsMetricsToken(request.headers.get("authorization"), config.METRICS_TOKEN)) return scrape();
+  // Not a token of ingest_token's: the reader the queries see names which door let the scrape in.
+  if (presentsMetricsToken(request.headers.get("authorization"), config.METRICS_TOKEN)) {
+    return runAsReader({ kind: "system", purpose: "metrics scrape with METRICS_TOKEN" }, scrape);
+  }
+  if (scrapeIsOpen(config)) return runAsReader({ kind: "system", purpose: "metrics scrape, open on a loopback-only server" }, scrape);
   return withReadToken(request, undefined);
 }
 
