@@ -1,6 +1,7 @@
 // Turns a decoded request body (plain events or CloudEvents) into validated domain events,
 // keeping the index and reason of every event it rejects.
 import { INSTANCE_ONLY_PHASES } from "@/lib/domain/phases";
+import { nestingProblem, textProblem } from "@/lib/domain/text-input";
 import { occurredAtProblem } from "@/lib/domain/time-bounds";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 import { IngestError } from "./errors";
@@ -106,33 +107,29 @@ function unwrapCloudEvent(item: unknown): { ok: true; value: unknown } | { ok: f
 
 /**
  * Postgres cannot store NUL characters in text or jsonb, text must be valid Unicode (a lone
- * UTF-16 surrogate would be stored as U+FFFD, so the stored id or name would differ from
- * the one sent), and JSON nested beyond reason cannot be serialised; such an event is
- * rejected alone instead of failing its batch.
+ * UTF-16 surrogate, or invalid UTF-8, which the route decodes to lone surrogates, would be
+ * stored as U+FFFD, so the stored id or name would differ from the one sent, and two ids
+ * could become one), and JSON nested beyond reason cannot be serialised; such an event is
+ * rejected alone instead of failing its batch. The nesting is checked first, without
+ * recursion: unstorableIn and zod recurse.
  */
 function findUnstorable(value: unknown): string | null {
   if (!isObject(value)) return null;
   for (const [field, fieldValue] of Object.entries(value)) {
-    const problem = textProblem(field) ?? unstorableIn(fieldValue, 0);
-    if (problem) return `${field.isWellFormed() ? field : "a field name"}: ${problem}`;
+    const name = field.isWellFormed() ? field : "a field name";
+    const tooDeep = nestingProblem(fieldValue, { path: name });
+    if (tooDeep) return tooDeep;
+    const problem = textProblem(field) ?? unstorableIn(fieldValue);
+    if (problem) return `${name}: ${problem}`;
   }
   return null;
 }
 
-const MAX_DEPTH = 64;
-
-function textProblem(text: string): string | null {
-  if (text.includes("\u0000")) return "must not contain NUL characters (\\u0000)";
-  if (!text.isWellFormed()) return "must be valid Unicode (it holds a lone UTF-16 surrogate)";
-  return null;
-}
-
-function unstorableIn(value: unknown, depth: number): string | null {
+function unstorableIn(value: unknown): string | null {
   if (typeof value === "string") return textProblem(value);
   if (typeof value !== "object" || value === null) return null;
-  if (depth > MAX_DEPTH) return "is nested too deeply to store";
   for (const [key, child] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-    const problem = (typeof key === "string" ? textProblem(key) : null) ?? unstorableIn(child, depth + 1);
+    const problem = (typeof key === "string" ? textProblem(key) : null) ?? unstorableIn(child);
     if (problem) return problem;
   }
   return null;

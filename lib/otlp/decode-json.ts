@@ -4,7 +4,8 @@
 // A malformed envelope fails the request (400); a malformed span fails only itself.
 import { z } from "zod";
 import { describeIssues } from "@/lib/ingest/wire-schema";
-import { doubleJson, int64Json, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedSpan, type DecodedTraceRequest, type UnreadableSpan } from "./decoded";
+import { decodeUtf8, nestingProblem } from "@/lib/domain/text-input";
+import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedSpan, type DecodedTraceRequest, type UnreadableSpan } from "./decoded";
 
 const UINT64_MAX = 2n ** 64n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -140,10 +141,13 @@ const requestSchema = z.object(
 export function decodeJsonRequest(body: Buffer): DecodedTraceRequest {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString("utf8"));
+    parsed = JSON.parse(decodeUtf8(body));
   } catch (error) {
     throw new UndecodableBody(`the body is not valid JSON: ${(error as Error).message}`);
   }
+  // anyValue recurses, in zod and in our own checks: the depth is bounded before either runs.
+  const tooDeep = nestingProblem(parsed, { counts: isAnyValueNesting });
+  if (tooDeep) throw new UndecodableBody(tooDeep);
   const request = requestSchema.safeParse(parsed);
   if (!request.success) throw new UndecodableBody(describeIssues(request.error));
   return {

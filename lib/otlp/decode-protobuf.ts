@@ -1,15 +1,19 @@
 // application/x-protobuf → DecodedTraceRequest. protobufjs reads the wire (unknown fields
 // are skipped by the generated decoder); this only turns its messages into plain values.
-import { doubleJson, int64Json, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedTraceRequest } from "./decoded";
+import { decodeUtf8, nestingProblem } from "@/lib/domain/text-input";
+import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedTraceRequest } from "./decoded";
 import { ExportTraceServiceRequest, type PbAnyValue, type PbInt64, type PbKeyValue } from "./proto";
 
 export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
   let message;
   try {
-    message = ExportTraceServiceRequest.decode(body);
+    message = ExportTraceServiceRequest.decode(strictStrings(body));
   } catch (error) {
     throw new UndecodableBody(`the body is not a protobuf ExportTraceServiceRequest: ${(error as Error).message}`);
   }
+  // anyValue below recurses: the depth is bounded first, by the rule JSON bodies follow.
+  const tooDeep = nestingProblem(message, { counts: isAnyValueNesting });
+  if (tooDeep) throw new UndecodableBody(tooDeep);
   return {
     resourceSpans: message.resourceSpans.map((rs) => ({
       resource: attributesOf(rs.resource?.attributes ?? []),
@@ -33,6 +37,29 @@ export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
     })),
   };
 }
+
+/**
+ * The body as a Buffer whose strings protobufjs reads through decodeUtf8: its BufferReader
+ * reads every string field with buf.utf8Slice, which (like Buffer.toString) puts U+FFFD
+ * in place of invalid bytes. Decoded this way, invalid bytes stay visible to the text
+ * checks, which refuse the span naming the field. checkStrictStrings guards the hook.
+ */
+function strictStrings(body: Uint8Array): Buffer {
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  Object.defineProperty(buffer, "utf8Slice", { value: (start: number, end: number) => decodeUtf8(buffer, start, end) });
+  return buffer;
+}
+
+/** Fails at load if protobufjs stopped reading strings through utf8Slice (then invalid UTF-8 would be stored as U+FFFD). */
+function checkStrictStrings(): void {
+  // resource_spans { scope_spans { spans { name (field 5) = "\xff" } } }
+  const span = [0x2a, 1, 0xff];
+  const scopeSpans = [0x12, span.length, ...span];
+  const body = Uint8Array.from([0x0a, scopeSpans.length + 2, 0x12, scopeSpans.length, ...scopeSpans]);
+  const name = ExportTraceServiceRequest.decode(strictStrings(body)).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.name;
+  if (name !== "\udcff") throw new Error("protobufjs no longer reads strings through Buffer#utf8Slice: lib/otlp/decode-protobuf.ts cannot refuse invalid UTF-8");
+}
+checkStrictStrings();
 
 const hex = (bytes: Uint8Array | null): string => (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex") : "");
 

@@ -65,6 +65,9 @@ export class UndecodableBody extends Error {
   }
 }
 
+/** The steps that nest one AnyValue in another, in both encodings (protobufjs uses the JSON names). */
+export const isAnyValueNesting = (key: string | number) => key === "arrayValue" || key === "kvlistValue";
+
 export const SPAN_KIND_MAX = 5;
 export const STATUS_CODE_ERROR = 2;
 

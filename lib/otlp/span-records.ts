@@ -1,5 +1,6 @@
 // A decoded OTLP request → the span rows to store and the reload events they stand for,
 // with the reason for every span refused. Pure: the clock and retention come in as bounds.
+import { textProblem } from "@/lib/domain/text-input";
 import { occurredAtProblem } from "@/lib/domain/time-bounds";
 import type { Attributes, AttributeValue, DecodedSpan, DecodedTraceRequest, DecodedScope, DecodedSpanEvent, DecodedSpanLink } from "./decoded";
 import { reloadEventOf, type SpanOrigin } from "./reload-event";
@@ -168,14 +169,14 @@ const ATTRIBUTE_OF: Record<string, string> = {
 const MAX_DEPTH = 64;
 
 /**
- * Postgres stores no NUL in text or jsonb and text must be valid Unicode; JSON nested
- * beyond reason cannot be serialised. Such a span is refused alone, not its batch.
+ * Postgres stores no NUL in text or jsonb and text must be valid Unicode (invalid UTF-8
+ * arrives here as lone surrogates: decodeUtf8); JSON nested beyond reason cannot be
+ * serialised (the decoders bound AnyValue nesting first). Such a span is refused alone.
  */
 function unstorable(value: AttributeValue | undefined, field: string, depth = 0): string | null {
   if (typeof value === "string") {
-    if (value.includes("\u0000")) return `${field}: must not contain NUL characters (\\u0000)`;
-    if (!value.isWellFormed()) return `${field}: must be valid Unicode (it holds a lone UTF-16 surrogate)`;
-    return null;
+    const problem = textProblem(value);
+    return problem && `${field}: ${problem}`;
   }
   if (typeof value !== "object" || value === null) return null;
   if (depth > MAX_DEPTH) return `${field}: is nested too deeply to store`;

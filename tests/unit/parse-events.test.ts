@@ -182,9 +182,9 @@ describe("parseEvents: rejection reasons name the field", () => {
   });
 
   test.each<[string, Wire, string]>([
-    ["attributes nested 70 levels deep", { attributes: nested(70, "leaf") }, "attributes: is nested too deeply to store"],
-    ["a lone surrogate 40 levels deep in attributes", { attributes: nested(40, "x\uD800") }, "attributes: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
-    ["a NUL 40 levels deep in attributes", { attributes: nested(40, "x\u0000") }, "attributes: must not contain NUL characters (\\u0000)"],
+    ["attributes nested 70 levels deep", { attributes: nested(70, "leaf") }, "attributes: nested deeper than 32 levels"],
+    ["a lone surrogate 20 levels deep in attributes", { attributes: nested(20, "x\uD800") }, "attributes: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+    ["a NUL 20 levels deep in attributes", { attributes: nested(20, "x\u0000") }, "attributes: must not contain NUL characters (\\u0000)"],
     ["a lone surrogate in a targets entry", { phase: "dispatched", instance: null, targets: ["ok", "i-\uDFFF"] }, "targets: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
     ["a lone surrogate in the initiator", { initiator: "person:\uD83D" }, "initiator: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
     ["a reversed surrogate pair in the resource", { resource: "routes-\uDE00\uD83D.yaml" }, "resource: must be valid Unicode (it holds a lone UTF-16 surrogate)"],

@@ -1,4 +1,5 @@
 // POST /api/v1/events: reload events (one, an array, or CloudEvents) in; {accepted, duplicates, rejected} out.
+import { decodeUtf8 } from "@/lib/domain/text-input";
 import { IngestError } from "@/lib/ingest/errors";
 import { json, withIngest } from "@/lib/ingest/http";
 import { parseEvents, type BodyFormat } from "@/lib/ingest/parse-events";
@@ -22,7 +23,7 @@ export const POST = withIngest(async ({ body, contentType, tokenId, restrictions
   }
   let decoded: unknown;
   try {
-    decoded = JSON.parse(body.toString("utf8"));
+    decoded = JSON.parse(decodeUtf8(body));
   } catch (error) {
     throw new IngestError(400, "invalid_json", `the body is not valid JSON: ${(error as Error).message}`);
   }
