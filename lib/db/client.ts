@@ -23,8 +23,16 @@ function createDatabase() {
     // JIT compilation costs more than it saves on the matrix's short aggregates.
     ...(embedded ? {} : { options: "-c jit=off" }),
   });
-  // An idle connection dropped by the server must not crash the process; the next query reconnects.
-  pool.on("error", (error) => console.error("[db] idle connection error:", error.message));
+  // A dropped connection must not crash the process. pg-pool listens for errors only on idle
+  // clients; one checked out by a transaction emits its lost connection (a terminated backend,
+  // a restart) on itself, an uncaughtException without a listener. So every client gets one
+  // when it connects. The statement under way, or the next, fails with the loss, the route
+  // answers 503 (lib/ingest/errors.ts), and the pool drops the dead client on release.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => console.error("[db] connection lost:", error.message));
+  });
+  // pg-pool also re-emits an idle client's error here: already logged by the client's own listener.
+  pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), omit: { ingestToken: { tokenHash: true } } });
   return { pool, prisma };
 }
