@@ -87,6 +87,8 @@ const schema = z.object({
   ALERT_WEBHOOK_SECRET: z.string().min(16, "ALERT_WEBHOOK_SECRET must be at least 16 characters").optional(),
   /** How often the alert leader evaluates every rule (ingest also nudges it, debounced); 0 turns evaluation off in this process. */
   ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  /** Ingest's nudges start a pass at most this often: under steady ingest, one pass per this many seconds, not one per second. */
+  ALERT_NUDGE_MIN_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   /** Firing alerts are sent to Alertmanager again this often (keep it below its resolve_timeout, default 5m). */
   ALERT_RESEND_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   /** Signs the session cookies (next-auth JWTs); the embedded demo makes one in .data/. */

@@ -28,6 +28,9 @@ export function formatDuration(ms: number | null): string {
  * stored text (an alert's summary) and beside it, so the two read the same and the text does
  * not change with every second.
  */
+/** Any text formatAge writes, to compare two texts that differ only by how old something is. */
+export const AGE_TEXT = /\bunder 1m\b|\b\d+h \d+m\b|\b\d+m\b/g;
+
 export function formatAge(ms: number): string {
   const minutes = Math.floor(Math.max(0, ms) / 60_000);
   if (minutes < 1) return "under 1m";

@@ -8,6 +8,7 @@ import { RULES } from "@/lib/domain/alerts/rules";
 import { notSentText } from "@/lib/domain/alert-delivery";
 import { errorGroupText } from "@/lib/domain/alerts/normalise-error";
 import { formatAge, formatDuration, isoUtc, relativeTime, serviceLabel } from "@/lib/format";
+import { replayLinkFor } from "@/lib/replay/params";
 import styles from "./alerts.module.css";
 
 const INSTANCES_SHOWN = 8;
@@ -90,7 +91,10 @@ export function AlertSummary({ alert, now, detailLink = true }: { alert: AlertLi
   const { names, total } = affectedInstances(alert.details);
   const errors = groupedErrors(alert.details);
   const regression = alert.rule === "regression" ? regressionLine(alert.details) : null;
-  const driftingFor = typeof alert.details.driftingForMs === "number" ? alert.details.driftingForMs : null;
+  // From driftingSince, against the server's now: the stored driftingForMs is as old as the
+  // row's last change (evaluation does not rewrite an alert for its age alone).
+  const since = typeof alert.details.driftingSince === "string" ? Date.parse(alert.details.driftingSince) : NaN;
+  const driftingFor = Number.isFinite(since) ? now.getTime() - since : typeof alert.details.driftingForMs === "number" ? alert.details.driftingForMs : null;
   return (
     <div className={styles.summary}>
       <div className={styles.headline}>
@@ -129,6 +133,10 @@ export function AlertSummary({ alert, now, detailLink = true }: { alert: AlertLi
             </Link>
           </>
         ) : null}
+        {" · "}
+        <Link href={replayLinkFor({ reloadKey: alert.reloadKey, instant: alert.startedAt })} data-replay-link>
+          {alert.reloadKey ? "replay the reload, from just before" : "replay the fleet just before"}
+        </Link>
       </p>
       {names.length > 0 ? (
         <p data-instances={total}>

@@ -39,8 +39,10 @@ const READERS: Record<RuleId, Reader> = {
 export interface EvaluationResult {
   opened: AlertChange[];
   resolved: AlertChange[];
-  /** open alerts whose summary, details, labels, link or severity changed */
+  /** open alerts whose summary, details, labels, link or severity changed (ages ticking with the clock aside) */
   updated: number;
+  /** alert rows this pass wrote: opened + updated + resolved; 0 over a fleet where nothing changed */
+  writes: number;
   ms: number;
   /** rules whose read failed this pass (their alerts stay as they were), and stored thresholds ignored */
   errors: string[];
@@ -91,7 +93,8 @@ export async function evaluateAlerts(options: { now?: Date; rules?: readonly Rul
   const writeStarted = performance.now();
   const { opened, resolved, updated } = await transaction((tx) => writeAlerts(tx, conditions, evaluated, configs, now));
   const writeMs = Math.round(performance.now() - writeStarted);
-  const result: EvaluationResult = { opened, resolved, updated, ms: Math.round(performance.now() - started), errors, ruleMs, writeMs };
+  const writes = opened.length + updated + resolved.length;
+  const result: EvaluationResult = { opened, resolved, updated, writes, ms: Math.round(performance.now() - started), errors, ruleMs, writeMs };
   // Delivery reads what to send from the tables; this only wakes it (lib/alerts/deliver.ts).
   notifyAlertChanges([...opened, ...resolved]);
   return result;
@@ -128,17 +131,25 @@ async function writeAlerts(
     );
   }
 
-  if (plan.toUpdate.length > 0) {
-    await tx.execute(
+  // Only alerts that say something new are written (issue 13 §6: rewriting every open alert
+  // on every pass made millions of dead rows). last_seen_at moves with them: an open alert is
+  // seen at every pass, so the page says so rather than the row being rewritten to say it.
+  // The IS DISTINCT FROM keeps a row that already holds these values (a pass that raced
+  // another) from being rewritten all the same.
+  const changed = plan.toUpdate.filter((u) => u.changed);
+  let updated = 0;
+  if (changed.length > 0) {
+    updated = await tx.execute(
       `UPDATE alert a
-       SET last_seen_at = $2::timestamptz,
+       SET last_seen_at = $2::timestamptz, updated_at = $2::timestamptz,
            summary = x.summary, details = x.details, labels = x.labels, link = x.link, severity = x.severity,
-           service_id = x.service_id, kind = x.kind, resource = x.resource, reload_key = x.reload_key::bigint,
-           updated_at = CASE WHEN x.changed THEN $2::timestamptz ELSE a.updated_at END
-       FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, changed boolean, severity text, service_id int, kind text, resource text,
+           service_id = x.service_id, kind = x.kind, resource = x.resource, reload_key = x.reload_key::bigint
+       FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, severity text, service_id int, kind text, resource text,
                                                reload_key text, summary text, details jsonb, labels jsonb, link text)
-       WHERE a.id = x.id AND a.state <> 'resolved'`,
-      JSON.stringify(plan.toUpdate.map(({ alert, condition, changed }) => ({ id: alert.id, changed, ...rowOf(condition), severity: severityOf(condition.rule) }))),
+       WHERE a.id = x.id AND a.state <> 'resolved'
+         AND (a.summary, a.details, a.labels, a.link, a.severity, a.service_id, a.kind, a.resource, a.reload_key)
+             IS DISTINCT FROM (x.summary, x.details, x.labels, x.link, x.severity, x.service_id, x.kind, x.resource, x.reload_key::bigint)`,
+      JSON.stringify(changed.map(({ alert, condition }) => ({ id: alert.id, ...rowOf(condition), severity: severityOf(condition.rule) }))),
       at,
     );
   }
@@ -163,7 +174,7 @@ async function writeAlerts(
   return {
     opened: openedRows.map((r) => change(r, "firing")),
     resolved: resolvedRows.map((r) => change(r, "resolved")),
-    updated: plan.toUpdate.filter((u) => u.changed).length,
+    updated,
   };
 }
 

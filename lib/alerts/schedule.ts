@@ -17,6 +17,16 @@ const LEASE = "evaluation-lease";
 /** Ingest's nudges within this window make one evaluation. */
 const NUDGE_DEBOUNCE_MS = 1_000;
 
+/**
+ * How long after a nudge the pass it asks for starts: the debounce, and no sooner than
+ * ALERT_NUDGE_MIN_SECONDS after the last pass began. Steady ingest nudged a pass about
+ * every second, which cost ~40 % of ingest throughput (issue 13 §6). Pure, for the test.
+ */
+export function nudgeDelayMs(nowMs: number, lastPassStartedMs: number | null, minGapMs: number): number {
+  const earliest = lastPassStartedMs === null ? nowMs : lastPassStartedMs + minGapMs;
+  return Math.max(NUDGE_DEBOUNCE_MS, earliest - nowMs);
+}
+
 /** Takes or renews the lease for `leaseMs`; true when this process holds it now. */
 export async function takeEvaluationLease(leaseMs: number, owner = PROCESS_OWNER): Promise<boolean> {
   return takeLease(LEASE, leaseMs, owner);
@@ -26,17 +36,20 @@ export interface AlertSchedule {
   stop(): void;
 }
 
-export function startAlertEvaluation(options: { intervalMs?: number; onResult?: (r: EvaluationResult) => void } = {}): AlertSchedule {
+export function startAlertEvaluation(options: { intervalMs?: number; nudgeMinMs?: number; onResult?: (r: EvaluationResult) => void } = {}): AlertSchedule {
   const intervalMs = options.intervalMs ?? env().ALERT_EVAL_INTERVAL_SECONDS * 1000;
+  const nudgeMinMs = options.nudgeMinMs ?? env().ALERT_NUDGE_MIN_SECONDS * 1000;
   if (intervalMs <= 0) return { stop() {} };
   const leaseMs = 3 * intervalMs;
   let leader = false;
   let nudged: NodeJS.Timeout | null = null;
+  let lastPassStartedMs: number | null = null;
 
   const tick = coalescedRun(
     async () => {
       leader = await takeEvaluationLease(leaseMs);
       if (!leader) return false;
+      lastPassStartedMs = Date.now();
       const result = await evaluateAlerts();
       options.onResult?.(result);
       if (result.errors.length > 0) console.error(`[alerts] evaluation finished with problems: ${result.errors.join("; ")}`);
@@ -53,7 +66,7 @@ export function startAlertEvaluation(options: { intervalMs?: number; onResult?: 
     nudged = setTimeout(() => {
       nudged = null;
       void tick();
-    }, NUDGE_DEBOUNCE_MS);
+    }, nudgeDelayMs(Date.now(), lastPassStartedMs, nudgeMinMs));
     nudged.unref();
   });
   return {

@@ -3,6 +3,7 @@
 // alert, a known one updates it (an acknowledged alert stays acknowledged while it fires),
 // and an open alert whose condition is gone resolves. Only rules evaluated in this pass may
 // resolve alerts, so a rule whose read failed does not resolve everything it had open. Pure.
+import { AGE_TEXT } from "@/lib/format";
 import type { AlertCondition, AlertState, RuleId, Severity, StoredAlert } from "./types";
 
 export interface AlertPlan {
@@ -33,23 +34,33 @@ export function planAlertChanges(
   return plan;
 }
 
+/**
+ * Whether an alert's row must be rewritten: its severity, instances or text moved. Ages
+ * that only tick with the clock do not count: a pass every few seconds would otherwise
+ * rewrite every open alert every time (issue 13 §6). Each ticking detail has a stable twin
+ * stored beside it (driftingSince, lastSeenAt) from which a view recomputes it, and ages
+ * in a summary (formatAge's "2h 5m") are compared masked.
+ */
 function saysSomethingNew(alert: StoredAlert, c: AlertCondition, severity: Severity): boolean {
   return (
-    alert.summary !== c.summary ||
+    alert.summary.replace(AGE_TEXT, "…") !== c.summary.replace(AGE_TEXT, "…") ||
     alert.link !== c.link ||
     alert.severity !== severity ||
-    canonical(alert.details) !== canonical(c.details) ||
+    canonical(alert.details, CLOCK_DETAILS) !== canonical(c.details, CLOCK_DETAILS) ||
     canonical(alert.labels) !== canonical(c.labels)
   );
 }
 
+/** Detail fields that are `now` minus a stored time. */
+const CLOCK_DETAILS: ReadonlySet<string> = new Set(["driftingForMs", "silentForMs"]);
+
 /** JSON with object keys sorted, as jsonb stores them (its key order is not insertion order). */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+export function canonical(value: unknown, omit?: ReadonlySet<string>): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, omit)).join(",")}]`;
   if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    const entries = Object.entries(value as Record<string, unknown>).filter(([k, v]) => v !== undefined && !omit?.has(k));
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v, omit)}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }

@@ -62,8 +62,17 @@ export default async function AlertPage({ params }: Props) {
           </dd>
           <dt>Last seen</dt>
           <dd>
-            {isoUtc(alert.lastSeenAt)} ({relativeTime(alert.lastSeenAt, now)})
+            {/* An open alert is seen at every evaluation; its row is written only when it changes. */}
+            {alert.resolvedAt ? `${isoUtc(alert.lastSeenAt)} (${relativeTime(alert.lastSeenAt, now)})` : "at the last evaluation (still firing)"}
           </dd>
+          {alert.resolvedAt ? null : (
+            <>
+              <dt>Last changed</dt>
+              <dd>
+                {isoUtc(alert.lastSeenAt)} ({relativeTime(alert.lastSeenAt, now)})
+              </dd>
+            </>
+          )}
           {alert.resolvedAt ? (
             <>
               <dt>Resolved</dt>
