@@ -1,6 +1,6 @@
 import Link from "next/link";
 import type { AuditListEntry } from "@/lib/audit/queries";
-import { auditHref } from "@/lib/audit/filters";
+import { auditEntryNotes, auditHref } from "@/lib/audit/filters";
 import styles from "./audit.module.css";
 import { OutcomeBadge } from "./outcome-badge";
 
@@ -84,6 +84,11 @@ export function AuditTable({ entries }: { entries: AuditListEntry[] }) {
                 )}
               </td>
               <td>
+                {auditEntryNotes(e.details).map((note) => (
+                  <p key={note.label} className={styles.note} data-note={note.label.toLowerCase()}>
+                    <span className="muted">{note.label}:</span> {note.text}
+                  </p>
+                ))}
                 <details className={styles.details}>
                   <summary>details</summary>
                   <pre>{JSON.stringify(e.details, null, 2)}</pre>

@@ -24,7 +24,21 @@ export interface AuditFilters {
   to?: Date;
   /** entries older than this id (the last one of the previous page) */
   cursor?: string;
+  /** sign-ins are left out unless asked for (showsSignIns) */
+  signins?: true;
   limit: number;
+}
+
+/** The action a sign-in is audited as (lib/auth/sign-in.ts). */
+export const SIGN_IN_ACTION = "session.sign_in";
+
+/**
+ * Sign-ins are most of the log and rarely what is looked for, so a view leaves them out
+ * unless asked for: the "include sign-ins" box, an action filter naming them (the sign-in
+ * alert links there), or one subject's entries (a user's own story is short).
+ */
+export function showsSignIns(filters: AuditFilters): boolean {
+  return Boolean(filters.signins || filters.action === SIGN_IN_ACTION || filters.subject);
 }
 
 export type AuditSearchParams = Record<string, string | string[] | undefined>;
@@ -32,7 +46,7 @@ export type AuditSearchParams = Record<string, string | string[] | undefined>;
 export type ParsedAuditFilters = { ok: true; filters: AuditFilters } | { ok: false; parameter: string; message: string };
 
 const TEXT_PARAMETERS = ["actor", "action", "service", "subject"] as const;
-export const AUDIT_PARAMETERS = [...TEXT_PARAMETERS, "outcome", "from", "to", "cursor", "limit"] as const;
+export const AUDIT_PARAMETERS = [...TEXT_PARAMETERS, "outcome", "signins", "from", "to", "cursor", "limit"] as const;
 const MAX_TEXT = 256;
 // A date (UTC), or a date and time with Z or an offset; the page's datetime-local boxes send
 // "2026-11-21T14:03" without a zone, which is read as UTC, as the boxes say.
@@ -65,7 +79,17 @@ function parse(params: URLSearchParams): AuditFilters {
     },
     trim: true,
   });
-  return { ...text, ...(list ? { outcome: list } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(cursor ? { cursor } : {}), limit };
+  const signins = params.get("signins")?.trim();
+  if (signins && signins !== "include") throw new InvalidParameter("signins", '"include" to show sign-ins, or leave it out');
+  return {
+    ...text,
+    ...(list ? { outcome: list } : {}),
+    ...(signins ? { signins: true as const } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(cursor ? { cursor } : {}),
+    limit,
+  };
 }
 
 /** An audit entry id as the database holds it (a positive 64-bit integer, in decimal). */
@@ -93,6 +117,27 @@ export function auditHref(params: Partial<Record<(typeof AUDIT_PARAMETERS)[numbe
   }
   const text = query.toString();
   return text ? `${base}?${text}` : base;
+}
+
+export interface AuditNote {
+  label: string;
+  text: string;
+}
+
+/**
+ * The words people typed into an action, as text: a decision's comment and a request's reason
+ * (define-action stores the input under details.input). A refusal's reason is not one of
+ * them: it is shown beside the outcome.
+ */
+export function auditEntryNotes(details: Record<string, unknown>): AuditNote[] {
+  const input = details.input !== null && typeof details.input === "object" ? (details.input as Record<string, unknown>) : {};
+  const notes: AuditNote[] = [];
+  const add = (label: string, value: unknown) => {
+    if (typeof value === "string" && value.trim()) notes.push({ label, text: value.trim() });
+  };
+  add("Comment", input.comment);
+  add("Reason", input.reason);
+  return notes;
 }
 
 /** True when any filter narrows the log (paging does not). */

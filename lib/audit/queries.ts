@@ -3,7 +3,7 @@ import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
 import { ACTIONS } from "@/lib/domain/permissions";
 import { AUDIT_COLUMNS, entryFromRow, type AuditEntry, type AuditRow } from "./audit-log";
-import type { AuditFilters } from "./filters";
+import { showsSignIns, SIGN_IN_ACTION, type AuditFilters } from "./filters";
 
 // Reads of the audit log for /audit and the CSV export: newest first, paged by id (ids are
 // taken under the append lock, so id order is chain order), with the service's name joined
@@ -57,6 +57,7 @@ async function selectEntries(q: Sql, filters: AuditFilters, limit: number): Prom
   if (filters.actor) where.push(`a.actor = ${param(filters.actor, "text")}`);
   if (filters.action) where.push(`a.action = ${param(filters.action, "text")}`);
   if (filters.outcome?.length) where.push(`a.outcome = ANY(${param(filters.outcome, "text[]")})`);
+  if (!showsSignIns(filters)) where.push(`a.action <> ${param(SIGN_IN_ACTION, "text")}`);
   if (filters.subject) where.push(`a.subject = ${param(filters.subject, "text")}`);
   if (filters.service) where.push(`a.service_id IN (SELECT id FROM service WHERE name = ${param(filters.service, "text")})`);
   if (filters.from) where.push(`a.at >= ${param(filters.from, "timestamptz")}`);

@@ -1,5 +1,6 @@
-// The auditor's path: /audit needs a session; a viewer sees sign-ins (a refused one marked
-// denied), filters through the form into the URL, verifies the chain with the button and
+// The auditor's path: /audit needs a session; a viewer sees the log without sign-ins, picks
+// an outcome from the list and includes sign-ins to find a refused one (marked denied), the
+// filters in the URL, verifies the chain with the button and
 // then finds that verification recorded; the CSV export and a reload's evidence bundle answer
 // 401 without a session and download with one.
 import type { Browser, BrowserContext } from "playwright-core";
@@ -52,17 +53,26 @@ describe("audit log", () => {
     expect((await page.goto(`${baseUrl}/audit`))?.status()).toBe(200);
     const rows = page.locator("tr[data-entry]");
     await rows.first().waitFor();
-    const denied = page.locator('tr[data-outcome="denied"]');
-    expect(await denied.count()).toBeGreaterThan(0);
-    expect(await denied.first().textContent()).toContain("operator");
     expect(await rows.first().textContent()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC/);
+    // Sign-ins are most of the log: left out until asked for.
+    expect(await rows.evaluateAll((trs) => trs.filter((tr) => tr.textContent?.includes("session.sign_in")).length)).toBe(0);
 
-    // Filter through the form: the outcome lands in the URL, only denied entries remain, and the export link carries it.
-    await page.selectOption('select[name="outcome"]', "denied");
-    await Promise.all([page.waitForURL(/outcome=denied/), page.click('form[aria-label="Filter audit entries"] button[type="submit"]')]);
+    // Filter through the form (the action and outcome are lists to pick from): the refused
+    // sign-in appears once sign-ins are included, the filters land in the URL, and the export link carries them.
+    const form = page.locator('form[aria-label="Filter audit entries"]');
+    expect(await form.locator('select[name="action"] option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(
+      expect.arrayContaining(["", "session.sign_in", "request.approve", "request.reject"]),
+    );
+    await form.locator('select[name="outcome"]').selectOption("denied");
+    await form.getByLabel("Include sign-ins").check();
+    await Promise.all([page.waitForURL(/outcome=denied/), form.locator('button[type="submit"]').click()]);
+    expect(new URL(page.url()).searchParams.get("signins")).toBe("include");
     await rows.first().waitFor();
     expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-outcome"))))).toEqual(new Set(["denied"]));
-    expect(await page.locator("a[data-export]").getAttribute("href")).toBe("/api/audit/export?outcome=denied");
+    const refusedSignIn = rows.filter({ hasText: "session.sign_in" }).filter({ hasText: "operator" });
+    expect(await refusedSignIn.count()).toBeGreaterThan(0);
+    expect(await page.locator("a[data-export]").getAttribute("href")).toBe("/api/audit/export?outcome=denied&signins=include");
+    expect(await form.getByLabel("Include sign-ins").isChecked()).toBe(true);
 
     await page.goto(`${baseUrl}/audit`);
     await page.getByRole("button", { name: "Verify chain" }).click();

@@ -7,7 +7,7 @@ import { AUDIT_GENESIS, appendAudit, auditHash, verifyAuditChain, type AuditEntr
 import { getEvidenceBundle } from "@/lib/audit/evidence";
 import { auditCsvStream, AUDIT_CSV_HEADER } from "@/lib/audit/export";
 import { parseAuditFilters, type AuditFilters } from "@/lib/audit/filters";
-import { listAuditEntries } from "@/lib/audit/queries";
+import { auditFilterOptions, listAuditEntries } from "@/lib/audit/queries";
 import { sql, transaction } from "@/lib/db/client";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
@@ -253,6 +253,29 @@ describe("reading the log", () => {
     expect(await ids({ subject })).toEqual([denied.id, approved.id, requested.id]);
     expect(await ids({ from: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
     expect(await ids({ to: new Date(Date.now() + 60_000).toISOString(), from: "2020-01-01" })).toHaveLength(4);
+  });
+
+  test("sign-ins are left out unless asked for, in the list and the export; the action list offers what the log holds", async () => {
+    const signedIn = await append(entry({ actor: "olga", action: "session.sign_in", subject: "user:3", details: { method: "password" } }));
+    const refused = await append(entry({ actor: "unknown user", action: "session.sign_in", outcome: "denied", details: { reason: "unknown_user" } }));
+    const approved = await append(entry({ actor: "arne", action: "request.approve", details: { input: { requestId: 1, comment: "fine" } } }));
+    const custom = await append(entry({ actor: "system", action: "request.expire" }));
+    const ids = async (params: Record<string, string>) => (await asViewer(() => listAuditEntries(filters(params)))).items.map((e) => e.id);
+    expect(await ids({})).toEqual([custom.id, approved.id]);
+    expect(await ids({ outcome: "denied" })).toEqual([]);
+    expect(await ids({ signins: "include" })).toEqual([custom.id, approved.id, refused.id, signedIn.id]);
+    expect(await ids({ signins: "include", outcome: "denied" })).toEqual([refused.id]);
+    expect(await ids({ action: "session.sign_in" })).toEqual([refused.id, signedIn.id]);
+    expect(await ids({ subject: "user:3" })).toEqual([signedIn.id]);
+    const exported = async (params: Record<string, string>) =>
+      parseCsv(new TextDecoder().decode(new Uint8Array(await new Response(auditCsvStream(filters(params), { kind: "user", actor: testActor("viewer") }, 2)).arrayBuffer())))
+        .slice(1)
+        .map((r) => r[0]);
+    expect(await exported({})).toEqual([custom.id, approved.id]);
+    expect(await exported({ signins: "include" })).toEqual([custom.id, approved.id, refused.id, signedIn.id]);
+    const options = await asViewer(() => auditFilterOptions());
+    expect(options.actions).toEqual(expect.arrayContaining(["request.approve", "request.expire", "session.sign_in", "reload.request"]));
+    expect(options.actions).toEqual([...options.actions].sort());
   });
 
   test("pages go down by id without overlap or gaps", async () => {

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { AuditFilters, type AuditFilterValues } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
 import { VerifyChainButton } from "@/components/audit/verify-chain-button";
-import { auditHref, isFiltered, parseAuditFilters, type AuditSearchParams } from "@/lib/audit/filters";
+import { auditHref, isFiltered, parseAuditFilters, showsSignIns, type AuditSearchParams } from "@/lib/audit/filters";
 import { auditFilterOptions, auditHead, listAuditEntries } from "@/lib/audit/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { isoUtc } from "@/lib/format";
@@ -26,6 +26,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     outcome: text("outcome"),
     service: text("service"),
     subject: text("subject"),
+    signins: text("signins"),
     from: parsed.ok ? boxTime(parsed.filters.from) : undefined,
     to: parsed.ok ? boxTime(parsed.filters.to) : undefined,
   };
@@ -76,8 +77,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               <>
                 No entry matches these filters. <a href="/audit">Clear the filters</a>
               </>
-            ) : (
+            ) : showsSignIns(filters) ? (
               <>Nothing has been recorded yet. Every sign-in, request, approval and admin change appears here, allowed or denied.</>
+            ) : (
+              <>
+                Nothing but sign-ins has been recorded yet. <a href={auditHref({ ...keep, signins: "include" })}>Include sign-ins</a>
+              </>
             )}
           </div>
         ) : (
