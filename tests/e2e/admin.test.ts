@@ -86,7 +86,7 @@ describe("admin pages", () => {
   test("a token is shown once, works at once, and is refused at once when revoked", async () => {
     const { page, problems } = await adminPage("/admin/tokens");
     const form = page.getByRole("form", { name: "Create a token" });
-    await form.getByLabel("Name").fill("e2e deploy waiter");
+    await form.getByRole("textbox", { name: /^Name/ }).fill("e2e deploy waiter");
     await form.getByRole("checkbox", { name: /ingest/ }).uncheck();
     await form.getByRole("button", { name: "Create token" }).click();
     const shown = form.locator("[data-show-once]");
@@ -170,7 +170,7 @@ describe("admin pages", () => {
     for (const action of ["user.manage", "token.manage", "target.manage", "policy.manage"]) {
       const { page } = await adminPage(`/audit?action=${action}`);
       await page.locator("tr[data-entry]").first().waitFor();
-      const text = await page.locator("table").innerText();
+      const text = await page.getByRole("table", { name: "Audit entries" }).innerText();
       expect(text).toContain(action);
       expect(text).toContain("admin");
       const html = await page.content();

@@ -68,7 +68,8 @@ async function ingest(events: Record<string, unknown>[]): Promise<void> {
 
 async function plant(viewer: string): Promise<Planted> {
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-  const base = { environment: "prod", namespace: "sweep", service: "sweep-svc", kind: "config", resource: "sweep.yaml" };
+  // Namespace "e2e": the fleet test counts the demo's own services apart from those the browser tests add.
+  const base = { environment: "prod", namespace: "e2e", service: "sweep-svc", kind: "config", resource: "sweep.yaml" };
   await ingest([
     { ...base, id: `${MARKER}-hb-1`, instance: "sweep-1", labels: { region: `${MARKER}-region` }, phase: "heartbeat", toVersion: `${MARKER}-v1`, occurredAt: minutesAgo(3) },
     { ...base, id: `${MARKER}-hb-2`, instance: "sweep-2", labels: { region: `${MARKER}-region` }, phase: "heartbeat", toVersion: `${MARKER}-v1`, occurredAt: minutesAgo(3) },
