@@ -5,6 +5,9 @@ import { AdminNavLink } from "@/components/admin/admin-nav-link";
 import { AlertsNavLink } from "@/components/alerts/alerts-nav-link";
 import { ApprovalsNavLink } from "@/components/approvals/approvals-nav-link";
 import { UserMenu } from "@/components/auth/user-menu";
+import { SiteNav } from "@/components/nav/site-nav";
+import { THEME_SCRIPT, ThemeToggle } from "@/components/theme/theme-toggle";
+import { TimeZoneToggle } from "@/components/time/time-zone-toggle";
 import { Providers } from "./providers";
 import "./globals.css";
 
@@ -17,16 +20,24 @@ export const metadata: Metadata = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    // data-theme is set before hydration by THEME_SCRIPT when the viewer chose a theme.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+      </head>
       <body>
         <header className="topbar">
           <Link href="/fleet" className="brand">
             Reloadscope
           </Link>
-          <nav>
+          <SiteNav>
             <Link href="/fleet">Fleet</Link> <Link href="/reloads">Reloads</Link>
             {" "}<Link href="/replay">Replay</Link> <AlertsNavLink /> <ApprovalsNavLink /> <Link href="/audit">Audit</Link> <AdminNavLink />
-          </nav>
+          </SiteNav>
+          <div className="topbar-prefs">
+            <TimeZoneToggle />
+            <ThemeToggle />
+          </div>
           <UserMenu />
         </header>
         <Providers>{children}</Providers>

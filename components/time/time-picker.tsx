@@ -14,6 +14,7 @@
 // UTC or local time (remembered, components/time/time-zone.ts) and written to the URL in UTC.
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import { describeTimeRange, formatTimeInput, isRelativeTime, normalizeTimeInput, parseTimeExpression, TIME_PRESETS } from "@/lib/domain/time-range";
+import { ClockIcon } from "@/components/icons";
 import { useTimeZoneChoice, zoneName } from "./time-zone";
 
 interface Props {
@@ -145,11 +146,3 @@ export function TimePicker({ from, to, action, keep, label = "Time range" }: Pro
   );
 }
 
-function ClockIcon() {
-  return (
-    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false" style={{ verticalAlign: "-2px" }}>
-      <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" strokeWidth="1.5" />
-      <path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" />
-    </svg>
-  );
-}
