@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { VersionMatrix } from "@/components/fleet/version-matrix";
 import { stepIndex } from "@/lib/domain/replay";
 import { isoUtc } from "@/lib/format";
@@ -22,6 +22,8 @@ interface Props {
   truncated: boolean;
   reload: string | null;
   page: number;
+  /** the page's "or a reload" form, shown beside the instant box */
+  reloadPicker?: ReactNode;
 }
 
 async function fetchFrame(at: string, page: number): Promise<ReplayFrameWire> {
@@ -38,10 +40,13 @@ async function fetchFrame(at: string, page: number): Promise<ReplayFrameWire> {
  * is kept in the URL (replaceState, no navigation), so the address bar is always a link to
  * what is on screen; each instant's matrix comes from GET /api/replay through react-query.
  */
-export function ReplayPlayer({ initialFrame, window: range, events, truncated, reload, page }: Props) {
+export function ReplayPlayer({ initialFrame, window: range, events, truncated, reload, page, reloadPicker }: Props) {
   const initialAt = initialFrame.at;
   const [at, setAt] = useState(() => Date.parse(initialAt));
   const [playing, setPlaying] = useState(false);
+  // What the person is typing in the instant box; null = the box shows the player's instant,
+  // so it follows the slider, the steps and playback.
+  const [typed, setTyped] = useState<string | null>(null);
   const from = Date.parse(range.from);
   const to = Date.parse(range.to);
   const atIso = new Date(at).toISOString();
@@ -60,9 +65,13 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
     if (href !== `${location.pathname}${location.search}`) history.replaceState(history.state, "", href);
   }, [atIso, reload, page]);
 
+  const moveTo = (ms: number) => {
+    setTyped(null);
+    setAt(ms);
+  };
   const step = (direction: 1 | -1) => {
     const i = stepIndex(eventTimes, new Date(at), direction);
-    if (i !== null) setAt(eventTimes[i]!.getTime());
+    if (i !== null) moveTo(eventTimes[i]!.getTime());
     return i;
   };
 
@@ -81,6 +90,18 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
   const basis = shown?.basis;
   return (
     <>
+      <div className={`panel ${styles.picker}`}>
+        {/* A plain GET form: typing an instant and pressing Go loads its window (a new page). */}
+        <form action="/replay" method="get" className={styles.pickInstant} aria-label="Replay an instant">
+          <label>
+            Instant (RFC 3339, UTC)
+            <input name="at" type="text" value={typed ?? atIso} onChange={(e) => setTyped(e.target.value)} spellCheck={false} data-instant-box />
+          </label>
+          {reload ? <input type="hidden" name="reload" value={reload} /> : null}
+          <button type="submit">Go</button>
+        </form>
+        {reloadPicker}
+      </div>
       <div className={`panel ${styles.controls}`} role="group" aria-label="Playback">
         <button type="button" className="secondary" onClick={() => (setPlaying(false), step(-1))} aria-label="Step back one event">
           ◀ Step
@@ -101,7 +122,7 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
           value={Math.min(Math.max(at, from), to)}
           onChange={(e) => {
             setPlaying(false);
-            setAt(Math.round(Number(e.target.value)));
+            moveTo(Math.round(Number(e.target.value)));
           }}
         />
         <span className={styles.instant} data-replay-instant={atIso}>
@@ -144,7 +165,7 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
           at={at}
           onPick={(i) => {
             setPlaying(false);
-            setAt(eventTimes[i]!.getTime());
+            moveTo(eventTimes[i]!.getTime());
           }}
         />
       </div>

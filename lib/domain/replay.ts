@@ -227,10 +227,45 @@ export interface ReplayWindow {
 /** Around a plain instant: half an hour either side (never past `now`). */
 export const INSTANT_WINDOW_MS = 30 * 60_000;
 
-/** The window a replay plays through: a reload's first to last event (a minute of margin), else around the instant. */
-export function replayWindow(at: Date, reload: { firstEventAt: Date; lastEventAt: Date } | null, now: Date): ReplayWindow {
+/** How far "just before" and "just after" a reload reach: enough to see the fleet settled on either side. */
+export const REPLAY_MARGIN_MS = 60_000;
+
+/** A reload's times as the reload row keeps them. */
+export interface ReloadReplayTimes {
+  firstEventAt: Date;
+  /** when it touched the fleet (its dispatch); null for one that was never dispatched */
+  startedAt?: Date | null;
+  lastEventAt: Date;
+}
+
+/**
+ * The replay of a reload, "just before → just after": from a margin before it touched the
+ * fleet (its dispatch, else its first event) to a margin after its last event, never past
+ * `now`. A request that waited an hour for approval would otherwise open the replay an hour
+ * before anything moved. It opens at `from`: the fleet just before.
+ */
+export function reloadReplayWindow(reload: ReloadReplayTimes, now: Date): ReplayWindow & { at: Date } {
+  const start = Math.max(reload.firstEventAt.getTime(), reload.startedAt?.getTime() ?? -Infinity);
+  const from = Math.min(start - REPLAY_MARGIN_MS, now.getTime());
+  const to = Math.max(from, Math.min(now.getTime(), reload.lastEventAt.getTime() + REPLAY_MARGIN_MS));
+  return { from: new Date(from), to: new Date(to), at: new Date(from) };
+}
+
+/** Whether an instant falls inside a window (ends included). */
+export function withinWindow(at: Date, window: ReplayWindow): boolean {
+  return at.getTime() >= window.from.getTime() && at.getTime() <= window.to.getTime();
+}
+
+/** The instant to replay "just before" something that happened at `instant` (an alert firing). */
+export function justBefore(instant: Date): Date {
+  return new Date(instant.getTime() - REPLAY_MARGIN_MS);
+}
+
+/** The window a replay plays through: a reload's (reloadReplayWindow), else half an hour around the instant. */
+export function replayWindow(at: Date, reload: ReloadReplayTimes | null, now: Date): ReplayWindow {
   if (reload) {
-    return { from: new Date(reload.firstEventAt.getTime() - 60_000), to: new Date(Math.min(now.getTime(), reload.lastEventAt.getTime() + 60_000)) };
+    const { from, to } = reloadReplayWindow(reload, now);
+    return { from, to };
   }
   const to = Math.min(now.getTime(), at.getTime() + INSTANT_WINDOW_MS);
   return { from: new Date(Math.min(at.getTime(), to) - INSTANT_WINDOW_MS), to: new Date(Math.max(to, at.getTime())) };

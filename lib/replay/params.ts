@@ -1,6 +1,7 @@
 // The replay's URL (?at=<ISO>&reload=<key>&page=<n>): parsed once, for the page and the API
 // alike, so a pasted link and a fetch mean the same thing. Client-safe (no I/O).
 import { z } from "zod";
+import { justBefore } from "@/lib/domain/replay";
 
 /** Instants later than this past the server's clock are refused, as ingest refuses such events. */
 export const FUTURE_LIMIT_MS = 5 * 60_000;
@@ -59,4 +60,14 @@ export function replayHref(p: { at?: Date | string | null; reload?: string | nul
   if (p.page && p.page > 1) params.set("page", String(p.page));
   const query = params.toString();
   return query ? `/replay?${query}` : "/replay";
+}
+
+/**
+ * The replay a reload page, an alert or a matrix cell links to: a reload's "just before →
+ * just after" (the page derives the window from the reload's times with reloadReplayWindow,
+ * so the link stays short and right as late events arrive), else just before an instant.
+ */
+export function replayLinkFor(subject: { reloadKey: string | null; instant?: Date | null }): string {
+  if (subject.reloadKey) return replayHref({ reload: subject.reloadKey });
+  return replayHref({ at: subject.instant ? justBefore(subject.instant) : null });
 }

@@ -188,6 +188,8 @@ export interface ReplayReload {
   toVersion: string | null;
   status: string;
   firstEventAt: Date;
+  /** when it touched the fleet: its dispatch, else its start */
+  startedAt: Date | null;
   lastEventAt: Date;
 }
 
@@ -196,7 +198,7 @@ export async function getReplayReload(key: string): Promise<ReplayReload | null>
   const rows = await sql().query<(ReplayReload & { environment: string; namespace: string })[]>(
     `SELECT r.id::text AS key, r.reload_id AS "reloadId", s.environment, s.namespace, s.name AS service, r.kind, r.resource,
             r.from_version AS "fromVersion", r.to_version AS "toVersion", r.status, r.first_event_at AS "firstEventAt",
-            r.last_event_at AS "lastEventAt"
+            coalesce(r.dispatched_at, r.started_at) AS "startedAt", r.last_event_at AS "lastEventAt"
      FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
     key,
   );
@@ -210,7 +212,7 @@ export async function getRecentReloads(limit = 25): Promise<ReplayReload[]> {
   const rows = await sql().query<(ReplayReload & { environment: string; namespace: string })[]>(
     `SELECT r.id::text AS key, r.reload_id AS "reloadId", s.environment, s.namespace, s.name AS service, r.kind, r.resource,
             r.from_version AS "fromVersion", r.to_version AS "toVersion", r.status, r.first_event_at AS "firstEventAt",
-            r.last_event_at AS "lastEventAt"
+            coalesce(r.dispatched_at, r.started_at) AS "startedAt", r.last_event_at AS "lastEventAt"
      FROM reload r JOIN service s ON s.id = r.service_id
      ORDER BY r.first_event_at DESC, r.id DESC LIMIT $1`,
     limit,

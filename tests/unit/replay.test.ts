@@ -8,7 +8,10 @@ import {
   outcomeAt,
   pairKey,
   replayStates,
+  reloadReplayWindow,
   replayWindow,
+  justBefore,
+  withinWindow,
   snapshotSlots,
   stepIndex,
   type PairEvent,
@@ -17,7 +20,7 @@ import {
   type SnapshotPolicy,
 } from "@/lib/domain/replay";
 import type { ReloadStatus } from "@/lib/domain/types";
-import { parseReplayParams, replayHref } from "@/lib/replay/params";
+import { parseReplayParams, replayHref, replayLinkFor } from "@/lib/replay/params";
 
 const T0 = Date.parse("2026-11-20T10:00:00.000Z");
 const t = (minutes: number) => new Date(T0 + minutes * 60_000);
@@ -197,9 +200,32 @@ describe("playback", () => {
     expect(replayWindow(t(60), null, t(200))).toEqual({ from: t(30), to: t(90) });
     expect(replayWindow(t(60), null, t(70))).toEqual({ from: t(30), to: t(70) });
   });
+  // "just before → just after": the replay a reload page, an alert and a matrix cell link to.
+  test.each([
+    ["dispatched: from a minute before the dispatch", { firstEventAt: t(0), startedAt: t(60), lastEventAt: t(62) }, t(100), { from: t(59), to: t(63), at: t(59) }],
+    ["never dispatched (pending approval): from its request", { firstEventAt: t(5), startedAt: null, lastEventAt: t(5) }, t(100), { from: t(4), to: t(6), at: t(4) }],
+    ["no start known: its first event", { firstEventAt: t(5), lastEventAt: t(9) }, t(100), { from: t(4), to: t(10), at: t(4) }],
+    ["still running: never past now", { firstEventAt: t(5), startedAt: t(5), lastEventAt: t(9) }, t(9.5), { from: t(4), to: t(9.5), at: t(4) }],
+    ["a start recorded before the first event (clock skew): the first event", { firstEventAt: t(5), startedAt: t(3), lastEventAt: t(9) }, t(100), { from: t(4), to: t(10), at: t(4) }],
+  ] as const)("a reload's replay window, %s", (_label, reload, now, expected) => {
+    expect(reloadReplayWindow(reload, now)).toEqual(expected);
+    expect(replayWindow(t(50), reload, now)).toEqual({ from: expected.from, to: expected.to });
+  });
+  test("just before an instant, and whether an instant is inside a window", () => {
+    expect(justBefore(t(10))).toEqual(t(9));
+    expect(withinWindow(t(4), { from: t(4), to: t(6) })).toBe(true);
+    expect(withinWindow(t(6.01), { from: t(4), to: t(6) })).toBe(false);
+  });
 });
 
 describe("replay URL", () => {
+  test.each([
+    ["a reload: its own window", { reloadKey: "26", instant: t(5) }, "/replay?reload=26"],
+    ["an alert without a reload: a minute before it fired", { reloadKey: null, instant: t(5) }, `/replay?at=${encodeURIComponent(t(4).toISOString())}`],
+    ["nothing known: the last half hour", { reloadKey: null }, "/replay"],
+  ])("the replay link of %s", (_label, subject, href) => {
+    expect(replayLinkFor(subject)).toBe(href);
+  });
   const now = new Date("2026-11-20T10:00:00.000Z");
   test.each([
     [{ at: "2026-11-20T09:00:00.000Z" }, { at: new Date("2026-11-20T09:00:00.000Z"), reload: null, page: 1 }],

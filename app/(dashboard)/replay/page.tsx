@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { ReplayPlayer } from "@/components/replay/replay-player";
-import { replayWindow } from "@/lib/domain/replay";
+import { reloadReplayWindow, replayWindow, withinWindow } from "@/lib/domain/replay";
 import { env } from "@/lib/env";
 import { isoUtc } from "@/lib/format";
-import { parseReplayParams, replayHref } from "@/lib/replay/params";
+import { parseReplayParams } from "@/lib/replay/params";
 import { getFleetAt, getRecentReloads, getReplayEvents, getReplayReload } from "@/lib/replay/queries";
 import { frameToWire } from "@/lib/replay/wire";
 import styles from "@/components/replay/replay.module.css";
@@ -36,9 +36,10 @@ export default async function ReplayPage({ searchParams }: { searchParams: Promi
   const { params } = parsed;
   const reload = params.reload ? await getReplayReload(params.reload) : null;
   if (params.reload && !reload) notFound();
-  // No instant: a reload plays from its start; otherwise the last half hour, up to now.
-  const at = params.at ?? (reload ? new Date(reload.firstEventAt.getTime() - 60_000) : new Date(Math.floor(now.getTime() / 1000) * 1000));
-  const reloadWindow = reload && at >= new Date(reload.firstEventAt.getTime() - 60_000) && at <= new Date(reload.lastEventAt.getTime() + 60_000) ? reload : null;
+  // A reload opens just before it touched the fleet; otherwise the instant given, else now.
+  const ofReload = reload ? reloadReplayWindow(reload, now) : null;
+  const at = params.at ?? ofReload?.at ?? new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const reloadWindow = reload && ofReload && withinWindow(at, ofReload) ? reload : null;
   const window = replayWindow(at, reloadWindow, now);
   const [frame, { events, truncated }, recent] = await Promise.all([
     getFleetAt(at, params.page, now),
@@ -57,29 +58,6 @@ export default async function ReplayPage({ searchParams }: { searchParams: Promi
           </div>
         </div>
       </div>
-      <form className={`panel ${styles.picker}`} action="/replay" method="get">
-        <label>
-          Instant (RFC 3339, UTC)
-          <input name="at" type="text" defaultValue={at.toISOString()} spellCheck={false} />
-        </label>
-        <button type="submit">Go</button>
-        <label>
-          Or a reload
-          <select name="reload" defaultValue={reload?.key ?? ""}>
-            <option value="">—</option>
-            {recent.map((r) => (
-              <option key={r.key} value={r.key}>
-                {r.reloadId} · {r.service} · {r.kind}/{r.resource} → {r.toVersion ?? "?"} ({r.status})
-              </option>
-            ))}
-          </select>
-        </label>
-        {recent.length ? (
-          <span className="muted">
-            e.g. <a href={replayHref({ reload: recent[0]!.key })}>replay {recent[0]!.reloadId}</a>
-          </span>
-        ) : null}
-      </form>
       <ReplayPlayer
         // A new window (another reload or instant) starts a new player.
         key={`${window.from.toISOString()}|${params.page}`}
@@ -89,6 +67,26 @@ export default async function ReplayPage({ searchParams }: { searchParams: Promi
         truncated={truncated}
         reload={reloadWindow?.key ?? null}
         page={params.page}
+        reloadPicker={
+          // Its own form: sent with the instant box, the instant (outside the reload) won and the
+          // chosen reload was ignored. Choosing a reload opens just before it.
+          <form className={styles.pickReload} action="/replay" method="get" aria-label="Replay a reload">
+            <label>
+              Or a reload
+              <select name="reload" defaultValue={reloadWindow?.key ?? ""} required>
+                <option value="" disabled>
+                  Choose a reload…
+                </option>
+                {(reload && !recent.some((r) => r.key === reload.key) ? [reload, ...recent] : recent).map((r) => (
+                  <option key={r.key} value={r.key}>
+                    {r.reloadId} · {r.service} · {r.kind}/{r.resource} → {r.toVersion ?? "?"} ({r.status.replaceAll("_", " ")})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit">Replay it</button>
+          </form>
+        }
       />
     </main>
   );
