@@ -7,6 +7,7 @@ import { demoFinalHeartbeats, demoHeartbeatTick } from "@/lib/demo/demo-heartbea
 import { sendDemoTraces } from "@/lib/demo/demo-traces";
 import { createRunToken } from "@/lib/ingest/tokens";
 import { disconnectDb } from "@/lib/db/client";
+import { waitForDatabase } from "@/lib/db/wait";
 import { env } from "@/lib/env";
 import { prepareDatabase } from "./prepare-db";
 import { ensureEmbeddedSecrets, requireStartSecrets } from "./start-secrets";
@@ -31,6 +32,10 @@ export async function serve() {
     process.env.DATABASE_POOL_SIZE = "1";
     console.log(`[reloadscope] embedded Postgres (PGlite) in ${dataDir}, serving ${embedded.url}`);
   }
+
+  // A deployment's database may come up after the app (a reboot, containers started together):
+  // wait for it, saying why, rather than exit.
+  if (!embedded) await waitForDatabase(env().DATABASE_MIGRATION_URL ?? process.env.DATABASE_URL!);
 
   const { firstToken, demoPassword } = await prepareDatabase({
     databaseUrl: process.env.DATABASE_URL!,
