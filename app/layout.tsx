@@ -11,6 +11,13 @@ import { TimeZoneToggle } from "@/components/time/time-zone-toggle";
 import { Providers } from "./providers";
 import "./globals.css";
 
+// Every page is rendered per request, never prerendered at build time: the header and the
+// dashboard's layouts read the session, which needs the server's secrets (NEXTAUTH_SECRET)
+// and the database, and a page with nothing dynamic of its own (/admin only redirects) was
+// otherwise prerendered by `next build` with them (issue 13, finding 10). Set here, once, so a
+// new page cannot forget it.
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: { default: "Reloadscope", template: "%s · Reloadscope" },
   description: "Reload observability: which version of every reloadable thing runs where, and how it got there.",

@@ -133,12 +133,42 @@ let cached: Env | undefined;
 export function env(): Env {
   if (cached) return cached;
   const parsed = schema.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`Invalid environment: ${problems}`);
-  }
+  if (!parsed.success) throw new Error(`Invalid environment: ${parsed.error.issues.map(problemLine).join("; ")}`);
   cached = parsed.data;
   return cached;
+}
+
+/**
+ * One line per bad variable, `NAME: what is wrong`, never its value (it may be a secret):
+ * what `npm start` prints before it builds (scripts/start.ts).
+ */
+export function environmentProblems(environment: Record<string, string | undefined>): string[] {
+  const parsed = schema.safeParse(environment);
+  return parsed.success ? [] : parsed.error.issues.map(problemLine);
+}
+
+function problemLine(issue: z.core.$ZodIssue): string {
+  const name = issue.path.join(".");
+  return `${name}: ${problemText(name, issue)}`;
+}
+
+function problemText(name: string, issue: z.core.$ZodIssue): string {
+  // Our own messages name the variable already ("NEXTAUTH_SECRET must be at least …").
+  for (const prefix of [`${name}: `, `${name} `]) {
+    if (issue.message.startsWith(prefix)) return issue.message.slice(prefix.length);
+  }
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "too_small":
+      return `must be at least ${issue.minimum}${issue.origin === "string" ? " characters" : ""}`;
+    case "too_big":
+      return `must be at most ${issue.maximum}${issue.origin === "string" ? " characters" : ""}`;
+    case "invalid_type":
+      return `must be a ${issue.expected === "int" ? "whole number" : issue.expected}`;
+    default:
+      return issue.message;
+  }
 }
 
 /** Tests change the environment between suites. */

@@ -30,6 +30,12 @@ export function requireStartSecrets(environment: Env = process.env): void {
   );
 }
 
+/** The same check as lines, `NAME: is not set: …`, for `npm start` to print before it builds; none for the embedded demo, which makes its own. */
+export function startSecretProblems(environment: Env): string[] {
+  if (!environment.DATABASE_URL) return [];
+  return START_SECRETS.filter((name) => !environment[name]).map((name) => `${name}: is not set: ${HOW_TO_MAKE[name]}`);
+}
+
 /**
  * The embedded demo's secrets: the environment's when set, else the ones kept in
  * `<dataDir>/secrets.json`, else new ones written there (mode 0600). Sets process.env.
