@@ -6,6 +6,7 @@ import styles from "@/components/admin/admin.module.css";
 import { FieldError, FormMessage, invalid, SubmitButton, useActionForm } from "@/components/admin/form-kit";
 import type { ApprovalPolicyRule } from "@/lib/domain/approval-state";
 import { canarySize, type RequestScope } from "@/lib/domain/canary";
+import { plural } from "@/lib/domain/progress-words";
 import { requestReloadFromForm } from "@/lib/requests/actions/request-reload";
 import { requestRollbackFromForm } from "@/lib/requests/actions/request-rollback";
 import type { RequestableResource, RequestFormData } from "@/lib/requests/queries";
@@ -82,7 +83,7 @@ export function RequestForm({ action, serviceId, resources, initialKey, policy, 
           <span className={styles.hint} data-resource-now>
             Now {chosen.desired ? <>desired <b className="mono">{chosen.desired}</b></> : <>no desired version; most run <b className="mono">{chosen.from ?? "nothing known"}</b></>} on{" "}
             {chosen.liveInstances} live instance{chosen.liveInstances === 1 ? "" : "s"}
-            {chosen.drift.drifting ? <span className="error-text"> · drifting: {chosen.drift.offDesired} off desired, {chosen.drift.versionCount} versions</span> : null}
+            {chosen.drift.drifting ? <span className="error-text"> · drifting: {chosen.drift.offDesired} off desired, {plural(chosen.drift.versionCount, "version")}</span> : null}
           </span>
         ) : null}
         {chosen?.openRequest ? (
@@ -216,7 +217,7 @@ function PreflightTable({ preflight }: { preflight: RequestFormData["preflight"]
     <div data-preflight={p.version}>
       <p className={styles.hint} style={{ margin: 0 }}>
         Pre-flight: {p.moving} instance{p.moving === 1 ? "" : "s"} would move to <b className="mono">{p.version}</b>
-        {p.movingUnconfirmed > 0 ? <span className="error-text">; {p.movingUnconfirmed} of them never acked it</span> : "; every one of them acked it before"}.
+        {p.movingUnconfirmed > 0 ? <span className="error-text">; {p.movingUnconfirmed} of them never ran it</span> : "; every one of them ran it before"}.
       </p>
       <div className="table-wrap" style={{ maxHeight: 240, overflowY: "auto" }}>
         <table>
@@ -225,7 +226,7 @@ function PreflightTable({ preflight }: { preflight: RequestFormData["preflight"]
               <th>Instance</th>
               <th>Runs now</th>
               <th>Would move</th>
-              <th>Ever acked {p.version}</th>
+              <th title="acked or applied it, or reported running it in a heartbeat">Ever ran {p.version}</th>
             </tr>
           </thead>
           <tbody>

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { KindLabel } from "@/components/fleet/kind-label";
 import type { BadgeView } from "@/components/fleet/matrix-view";
 import { formatDuration } from "@/lib/format";
+import { plural } from "@/lib/domain/progress-words";
 import type { ResourceColumn } from "@/lib/services/queries";
 
 /** `alerts`: the open alerts about each resource (by column key), linking to `alertsHref`. */
@@ -42,7 +43,7 @@ export function ResourceSummary({ columns, alerts, alertsHref }: { columns: Reso
                 <td>
                   {c.drift.drifting ? (
                     <span className="badge drift">
-                      drift: {c.drift.versionCount} versions{c.drift.offDesired ? `, ${c.drift.offDesired} off desired` : ""} for{" "}
+                      drift: {plural(c.drift.versionCount, "version")}{c.drift.offDesired ? `, ${c.drift.offDesired} off desired` : ""} for{" "}
                       {formatDuration(c.drift.driftingForMs)}+
                     </span>
                   ) : c.drift.livePairs === 0 ? (

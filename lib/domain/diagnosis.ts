@@ -2,6 +2,7 @@
 // means, the evidence beside it and the steps to check (the reload-format article's
 // troubleshooting table), and NACK/failure texts grouped by their normalised message so forty
 // instances failing for one reason read as one line. Pure: no I/O, no clock of its own.
+import { classifyError, ERROR_CLASS_CHECKS, type ErrorClass } from "./error-class";
 import type { Phase, ReloadStatus } from "./types";
 
 export type StopReason = "never_received" | "not_validated" | "not_applied" | "not_acked" | "went_silent" | "rolled_back";
@@ -41,8 +42,13 @@ export interface TargetDiagnosis {
    * table), else what the table says stopping there usually means.
    */
   cause: string;
-  /** Where it stopped, without claiming why: "stopped after parsed", "never received". */
+  /**
+   * Where it stopped, without claiming why: "stopped after parsed", "never received"; "stopped
+   * at validated" when an error span names the step that failed (reload.validated).
+   */
   stoppedAt: string;
+  /** The class of the reported error (null: none reported); the checks fit it. */
+  errorClass: ErrorClass | null;
   /** What the table says stopping there usually means (shown as a hint beside a quoted error). */
   usually: string;
   evidence: {
@@ -135,9 +141,14 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
     const silent = !finished && events.length > 0 && silentForMs !== null && silentForMs > input.silentAfterMs;
     // Any report from the instance (a NACK, a failure) shows it received the reload.
     const reachedOrImplied = reached ?? (events.length ? "received" : null);
+    // A failing span named for a step (reload.validated) says where it broke better than the
+    // last step reported: the instance may never report the step it failed in.
+    const failedStep = errorSpanStep(t.spans);
     const reason: StopReason =
-      t.phase === "rolled_back" ? "rolled_back" : silent ? "went_silent" : stopReasonForStep(reachedOrImplied);
-    const error = [...events].reverse().find((e) => e.error)?.error ?? null;
+      t.phase === "rolled_back" ? "rolled_back" : silent ? "went_silent" : failedStep ? stopReasonAtStep(failedStep) : stopReasonForStep(reachedOrImplied);
+    const error = [...events].reverse().find((e) => e.error)?.error ?? t.spans.find((s) => s.error && s.message)?.message ?? null;
+    const errorClass = classifyError(error);
+    const classChecks = errorClass && errorClass !== "other" ? ERROR_CLASS_CHECKS[errorClass] : null;
     targets.push({
       instance: t.instance,
       reason,
@@ -146,8 +157,18 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
       // A quoted "apply failed: …" next to "schema mismatch" (the table's guess for stopping
       // after parsed) contradicted itself: the reported error wins as the cause.
       cause: error ?? STOP_REASONS[reason].cause,
-      stoppedAt: reason === "went_silent" ? `went silent after ${reachedOrImplied ?? "dispatch"}` : reached ? `stopped after ${reached}` : reachedOrImplied ? "stopped on receipt" : "never received",
-      usually: STOP_REASONS[reason].cause,
+      stoppedAt:
+        reason === "went_silent"
+          ? `went silent after ${reachedOrImplied ?? "dispatch"}`
+          : failedStep
+              ? `stopped at ${failedStep}`
+              : reached
+                ? `stopped after ${reached}`
+                : reachedOrImplied
+                  ? "stopped on receipt"
+                  : "never received",
+      usually: classChecks?.cause ?? STOP_REASONS[reason].cause,
+      errorClass,
       evidence: {
         error,
         lastEventAt,
@@ -156,7 +177,7 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
         expiredAt: input.status === "expired" ? input.expiredAt : null,
         spanErrors: t.spans.filter((s) => s.error).map((s) => (s.message ? `${s.name}: ${s.message}` : s.name)),
       },
-      checks: STOP_REASONS[reason].checks,
+      checks: reason === "rolled_back" || reason === "went_silent" || !classChecks ? STOP_REASONS[reason].checks : classChecks.checks,
     });
   }
   const counts = new Map<StopReason, number>();
@@ -182,6 +203,32 @@ export function stopReasonForStep(reached: Phase | null): StopReason {
     default:
       return "not_acked";
   }
+}
+
+/** Where the table puts an instance that failed during `step` (an error span named for it). */
+export function stopReasonAtStep(step: Phase): StopReason {
+  switch (step) {
+    case "received":
+    case "parsed":
+    case "validated":
+      return "not_validated";
+    case "staged":
+    case "applied":
+      return "not_applied";
+    default:
+      return "not_acked";
+  }
+}
+
+/** The step named by the latest failing span called reload.<step> (spans come in start order), if any. */
+export function errorSpanStep(spans: readonly { name: string; error: boolean }[]): Phase | null {
+  let step: Phase | null = null;
+  for (const s of spans) {
+    if (!s.error || !s.name.startsWith("reload.")) continue;
+    const name = s.name.slice("reload.".length) as Phase;
+    if (STEP_ORDER.includes(name)) step = name;
+  }
+  return step;
 }
 
 function furthestStep(phases: Phase[]): Phase | null {

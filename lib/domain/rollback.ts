@@ -70,7 +70,10 @@ export interface PreflightTarget {
 export interface PreflightRow extends PreflightTarget {
   /** it runs something other than the rollback version, so the rollback would change it */
   moves: boolean;
-  /** it acked (or applied) the rollback version at some point */
+  /**
+   * it ran the rollback version at some point: acked or applied it, or reported running it in
+   * a heartbeat (the version it ran that morning, before any reload, counts)
+   */
   everAcked: boolean;
 }
 
@@ -78,13 +81,13 @@ export interface Preflight {
   version: string;
   rows: PreflightRow[];
   moving: number;
-  /** instances that would move to a version they never acked */
+  /** instances that would move to a version they never ran */
   movingUnconfirmed: number;
 }
 
-/** Which targets would move to `version`, and whether each ever acked it; movers first, then by instance. */
-export function rollbackPreflight(version: string, targets: readonly PreflightTarget[], ackedOn: ReadonlySet<string>): Preflight {
-  const rows = targets.map((t) => ({ ...t, moves: t.version !== version, everAcked: ackedOn.has(t.instance) }));
+/** Which targets would move to `version`, and whether each ever ran it (`ranOn`); movers first, then by instance. */
+export function rollbackPreflight(version: string, targets: readonly PreflightTarget[], ranOn: ReadonlySet<string>): Preflight {
+  const rows = targets.map((t) => ({ ...t, moves: t.version !== version, everAcked: ranOn.has(t.instance) }));
   rows.sort((a, b) => Number(b.moves) - Number(a.moves) || (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
   const moving = rows.filter((r) => r.moves);
   return { version, rows, moving: moving.length, movingUnconfirmed: moving.filter((r) => !r.everAcked).length };

@@ -1,7 +1,8 @@
 // The diagnosis table (DESIGN's reload-format troubleshooting): where each target that did not
 // converge stopped, what it usually means, its evidence; errors grouped by normalised message.
 import { describe, expect, test } from "vitest";
-import { diagnoseReload, groupErrors, normaliseErrorMessage, type DiagnosisTarget, type StopReason } from "@/lib/domain/diagnosis";
+import { diagnoseReload, errorSpanStep, groupErrors, normaliseErrorMessage, type DiagnosisTarget, type StopReason } from "@/lib/domain/diagnosis";
+import { classifyError, type ErrorClass } from "@/lib/domain/error-class";
 import type { Phase } from "@/lib/domain/types";
 import { at } from "./helpers";
 
@@ -155,5 +156,67 @@ describe("errors grouped by normalised message", () => {
       { reason: "not_validated", cause: "schema mismatch or malformed payload", count: 2 },
       { reason: "never_received", cause: "delivery or propagation", count: 1 },
     ]);
+  });
+});
+
+describe("checks chosen by the error's class (issue 17 §8)", () => {
+  test.each<[string, ErrorClass | null]>([
+    ["fetch routes.yaml: 401 Unauthorized", "credentials"],
+    ["permission denied reading /etc/app/secret", "credentials"],
+    ["vault: token expired", "credentials"],
+    ["x509: certificate signed by unknown authority", "credentials"],
+    ["context deadline exceeded", "timeout"],
+    ["apply timed out after 30s", "timeout"],
+    ["dial tcp 10.0.3.7:8080: connection refused", "connection"],
+    ["out of memory while staging model", "resources"],
+    ["schema mismatch: field 'a' expects integer", "schema"],
+    ['unknown field "retries" in route', "schema"],
+    ["yaml: line 3: mapping values are not allowed in this context", "parse"],
+    ["unexpected token } in JSON at position 41", "parse"],
+    ["SyntaxError: invalid token", "parse"],
+    ["unexpected EOF", "parse"],
+    ["boom", "other"],
+    ["", null],
+  ])("%s → %s", (message, errorClass) => {
+    expect(classifyError(message || null)).toBe(errorClass);
+  });
+
+  test("a credentials error after parsed is not advised to check the schema", () => {
+    const events = [
+      { phase: "received" as const, at: at(3500), error: null },
+      { phase: "parsed" as const, at: at(3501), error: null },
+      { phase: "nacked" as const, at: at(3502), error: "fetch secret: 403 Forbidden (invalid bearer token)" },
+    ];
+    const d = one(target([], { phase: "nacked", events }))!;
+    expect(d.errorClass).toBe("credentials");
+    expect(d.usually).toBe("credentials or access");
+    expect(d.checks.join(" ")).not.toMatch(/schema/i);
+    expect(d.checks.join(" ")).toMatch(/credential/i);
+  });
+
+  test("a schema error keeps the schema checks", () => {
+    const events = [{ phase: "nacked" as const, at: at(3500), error: "schema mismatch: field 'a' expects integer" }];
+    expect(one(target([], { phase: "nacked", events }))!.checks.join(" ")).toMatch(/schema version/);
+  });
+
+  test("the stage is where the error span is: stopped at validated, not after parsed", () => {
+    const events = [
+      { phase: "received" as const, at: at(3500), error: null },
+      { phase: "parsed" as const, at: at(3501), error: null },
+      { phase: "nacked" as const, at: at(3502), error: "field 'port' must be below 65536" },
+    ];
+    const spans = [
+      { name: "reload.parsed", error: false, message: null },
+      { name: "reload.validated", error: true, message: "field 'port' must be below 65536" },
+    ];
+    const d = one(target([], { phase: "nacked", events, spans }))!;
+    expect(d.stoppedAt).toBe("stopped at validated");
+    expect(d.reason).toBe("not_validated");
+    expect(errorSpanStep(spans)).toBe("validated");
+  });
+
+  test("an error span not named for a step leaves the stage to the events", () => {
+    expect(errorSpanStep([{ name: "GET /config", error: true }])).toBeNull();
+    expect(errorSpanStep([{ name: "reload.validated", error: false }])).toBeNull();
   });
 });
