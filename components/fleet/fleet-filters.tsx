@@ -19,7 +19,7 @@ export function FleetFiltersForm({ filters, facets }: Props) {
     if (!form.current) return;
     const data = new FormData(form.current);
     const text = (name: string) => (data.get(name) as string | null) || undefined;
-    const href = fleetHref({ env: text("env"), ns: text("ns"), kind: text("kind"), q: text("q"), drifting: data.get("drifting") === "1" });
+    const href = fleetHref({ env: text("env"), ns: text("ns"), kind: text("kind"), q: text("q"), drifting: data.get("drifting") === "1", failing: data.get("failing") === "1" });
     startTransition(() => router.push(href));
   };
 
@@ -45,6 +45,10 @@ export function FleetFiltersForm({ filters, facets }: Props) {
       <label className="check">
         <input type="checkbox" name="drifting" value="1" defaultChecked={filters.drifting} onChange={apply} />
         Drifting only
+      </label>
+      <label className="check">
+        <input type="checkbox" name="failing" value="1" defaultChecked={filters.failing} onChange={apply} />
+        Failed or NACKed only
       </label>
       <button type="submit">Apply</button>
       <a className="button secondary" href="/fleet">

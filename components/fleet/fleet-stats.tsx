@@ -1,6 +1,18 @@
 import type { FleetMatrix } from "@/lib/fleet/queries";
+import { CrossIcon, WarnIcon } from "@/components/icons";
 
-export function FleetStats({ totals, filtered, driftingHref }: { totals: FleetMatrix["totals"]; filtered: boolean; driftingHref: string }) {
+interface Links {
+  drifting: string;
+  failing: string;
+  failedReloads: string;
+}
+
+/**
+ * The fleet's counts, each saying what it counts and linking to the list behind it (the
+ * single "failures, NACKs & drifts" sum said neither). Failing counts instance × resource
+ * pairs whose last reload failed or was NACKed; drift counts resources, not instances.
+ */
+export function FleetStats({ totals, filtered, links }: { totals: FleetMatrix["totals"]; filtered: boolean; links: Links }) {
   return (
     <div className="stats" aria-label="Fleet totals">
       <div className="stat">
@@ -11,13 +23,26 @@ export function FleetStats({ totals, filtered, driftingHref }: { totals: FleetMa
         <b>{totals.instances}</b>
         <span className="muted">instances</span>
       </div>
-      <div className={`stat ${totals.drifting ? "warn" : ""}`}>
+      <div className={`stat ${totals.drifting ? "warn" : ""}`} data-stat="drifting">
         <b>{totals.drifting}</b>
-        {totals.drifting ? <a href={driftingHref}>drifting services</a> : <span className="muted">drifting services</span>}
+        <a href={links.drifting}>
+          {totals.drifting ? <WarnIcon /> : null} drifting service{totals.drifting === 1 ? "" : "s"}
+        </a>
+        <span className="stat-why">
+          {totals.driftingResources} resource{totals.driftingResources === 1 ? "" : "s"} off the desired version or on mixed versions
+        </span>
       </div>
-      <div className={`stat ${totals.problems ? "bad" : ""}`}>
-        <b>{totals.problems}</b>
-        <span className="muted">failures, NACKs &amp; drifts</span>
+      <div className={`stat ${totals.failing ? "bad" : ""}`} data-stat="failing">
+        <b>{totals.failing}</b>
+        <a href={links.failing}>
+          {totals.failing ? <CrossIcon /> : null} failed or NACKed
+        </a>
+        <span className="stat-why">instances × resources whose last reload failed or was refused</span>
+      </div>
+      <div className="stat" data-stat="failed-reloads">
+        <b aria-hidden="true">→</b>
+        <a href={links.failedReloads}>failed reloads</a>
+        <span className="stat-why">failed, partly failed or expired, newest first</span>
       </div>
     </div>
   );

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useTransition } from "react";
+import { useEffect, useRef, useTransition } from "react";
 import { fleetChangedSince } from "@/lib/fleet/changed";
 import { fleetKeys } from "@/lib/fleet/query-keys";
 
@@ -21,8 +21,10 @@ interface Props {
 }
 
 /**
- * Tells the viewer when the fleet changed after this view was rendered, and refreshes on
- * request. "Changed" compares two server times — the latest change the page was rendered
+ * Keeps the fleet view live, as the alerts page is: when the poll reports a change newer than
+ * the one this view was rendered with, the page re-renders on the server (router.refresh()),
+ * once per change seen. It used to only say "changed" and wait for a click, so a wall screen
+ * never moved. "Changed" compares two server times — the latest change the page was rendered
  * with and the latest change the poll reports — never the browser's clock, and every time
  * shown was formatted by the server, so hydration sees the same text.
  */
@@ -38,7 +40,15 @@ export function LiveRefresh({ renderedChangeAt, renderedAt, renderedAtLabel }: P
     },
     refetchInterval: POLL_MS,
   });
-  const changed = fleetChangedSince(renderedChangeAt, status.data?.latestChangeAt ?? null);
+  const polled = status.data?.latestChangeAt ?? null;
+  const changed = fleetChangedSince(renderedChangeAt, polled);
+  const refreshedFor = useRef<string | null>(null);
+  useEffect(() => {
+    if (changed && polled !== null && polled !== refreshedFor.current) {
+      refreshedFor.current = polled;
+      startTransition(() => router.refresh());
+    }
+  }, [changed, polled, router]);
   return (
     <div
       className="muted"
@@ -49,8 +59,10 @@ export function LiveRefresh({ renderedChangeAt, renderedAt, renderedAtLabel }: P
       data-polled-change={status.data ? (status.data.latestChangeAt ?? "none") : ""}
     >
       {status.isError ? <span className="badge bad">live updates unavailable</span> : null}
-      {changed ? <span className="badge info">the fleet changed since this view loaded</span> : null}
-      <span title={renderedAt}>as of {renderedAtLabel}</span>
+      {changed ? <span className="badge info">updating…</span> : null}
+      <span title={renderedAt}>
+        as of {renderedAtLabel}, updates every {POLL_MS / 1000} s
+      </span>
       <button className="secondary" disabled={refreshing} onClick={() => startTransition(() => router.refresh())}>
         {refreshing ? "Refreshing…" : "Refresh"}
       </button>

@@ -10,9 +10,10 @@
 // ~65 → ~42 ms per request. Do not turn it back into a server component.
 import Link from "next/link";
 import { replayLinkFor } from "@/lib/replay/params";
-import type { CellView, MatrixView } from "./matrix-view";
+import type { BadgeView, CellView, MatrixView } from "./matrix-view";
 import { truncateMiddle } from "@/lib/format";
 import { KindLabel } from "./kind-label";
+import { CheckIcon, CrossIcon, ProgressIcon, WarnIcon } from "@/components/icons";
 
 /** Characters of a version that fit its width in a cell (.matrix .version > span). */
 const FITS_CHARS = 14;
@@ -20,6 +21,24 @@ const FITS_CHARS = 14;
 export function MatrixTable({ view }: { view: MatrixView }) {
   return (
     <div className="panel">
+      <p className="matrix-legend when" data-matrix-legend>
+        <span className="version desired">
+          <CheckIcon /> desired
+        </span>{" "}
+        the version reloads target ·{" "}
+        <span className="version off">
+          <WarnIcon /> off desired
+        </span>{" "}
+        another version while one is desired · <span className="version">no desired yet</span> · ×N instances running it ·{" "}
+        <span className="badge drift">
+          <WarnIcon /> drift
+        </span>{" "}
+        off desired or mixed for longer than the threshold ·{" "}
+        <span className="badge bad">
+          <CrossIcon /> NACK / failed
+        </span>{" "}
+        instances that refused or failed the reload. Times in UTC.
+      </p>
       <div className="table-wrap">
         <table className="matrix" aria-label="Fleet version matrix">
           <thead>
@@ -44,7 +63,11 @@ export function MatrixTable({ view }: { view: MatrixView }) {
                     <div className="when" title={`last event ${row.lastEventAt}`}>
                       {row.summary}
                     </div>
-                    {row.drifting ? <span className="badge drift">drifting</span> : null}
+                    {row.drifting ? (
+                      <span className="badge drift">
+                        <WarnIcon /> drifting
+                      </span>
+                    ) : null}
                     {row.alerts ? (
                       <>
                         {" "}
@@ -67,11 +90,6 @@ export function MatrixTable({ view }: { view: MatrixView }) {
           </tbody>
         </table>
       </div>
-      <p className="matrix-legend when">
-        Versions: <span className="version desired">desired</span> <span className="version off">off the desired</span>{" "}
-        <span className="version">no desired version</span>, each with the number of instances running it (×N). Hover a time
-        for its exact value in UTC.
-      </p>
       {view.pager ? (
         <nav className="pager" aria-label="Pages">
           {view.pager.previous ? <a href={view.pager.previous}>← Previous</a> : null}
@@ -90,15 +108,16 @@ function ResourceCell({ cell }: { cell: CellView }) {
         {cell.resource}
         {cell.badges?.map((badge) => (
           <span key={badge.text} className={`badge ${badge.tone}`} title={badge.title}>
-            {badge.text}
+            <BadgeIcon tone={badge.tone} /> {badge.text}
           </span>
         ))}
       </div>
-      <div className="versions" title={cell.desired ? `desired: ${cell.desired}` : undefined}>
+      <div className="versions">
         {cell.versions.map((v) => (
           // A long version is cut in the middle to the cell's width (its end tells versions of a
           // series apart), never its count; the full text is always its title.
           <span key={v.text} className={v.tone ? `version ${v.tone}` : "version"}>
+            {v.tone === "desired" ? <CheckIcon /> : v.tone === "off" ? <WarnIcon /> : null}
             <span title={v.text} data-version={v.text}>
               {truncateMiddle(v.text, FITS_CHARS)}
             </span>
@@ -106,6 +125,13 @@ function ResourceCell({ cell }: { cell: CellView }) {
           </span>
         ))}
       </div>
+      {cell.desired || cell.driftAge ? (
+        <div className="cell-drift" data-cell-desired={cell.desired ?? ""}>
+          {cell.desired ? <>desired <span className="mono">{truncateMiddle(cell.desired, FITS_CHARS)}</span></> : null}
+          {cell.desired && cell.driftAge ? " · " : null}
+          {cell.driftAge ? <b data-cell-drift-age>{cell.driftAge}</b> : null}
+        </div>
+      ) : null}
       <div className="when" title={cell.changedAt}>
         {`changed ${cell.changed}${cell.reload ? " by " : ""}`}
         {cell.reload ? (
@@ -121,4 +147,11 @@ function ResourceCell({ cell }: { cell: CellView }) {
       </div>
     </div>
   );
+}
+
+function BadgeIcon({ tone }: { tone: BadgeView["tone"] }) {
+  if (tone === "drift") return <WarnIcon />;
+  if (tone === "bad") return <CrossIcon />;
+  if (tone === "info") return <ProgressIcon />;
+  return null;
 }

@@ -9,7 +9,7 @@ import type { MatrixResourceCell, MatrixRow } from "@/lib/domain/matrix";
 import { fleetHref, type FleetFilters } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
 import type { CellReload } from "@/lib/reloads/timeline-queries";
-import { formatDuration, isoUtc, relativeTime } from "@/lib/format";
+import { formatAge, formatDuration, isoUtc, relativeTime } from "@/lib/format";
 
 export interface VersionView {
   /** the version, or "unknown" for pairs that reported progress but no version yet */
@@ -35,6 +35,8 @@ export interface CellView {
   versions: VersionView[];
   /** the desired version when some instance runs another one (it may run on none) */
   desired?: string;
+  /** "drifting 12m": how long the resource has drifted, shown on the cell itself (absent: not drifting) */
+  driftAge?: string;
   /** "7m ago": the latest move of a live instance to the version it runs */
   changed: string;
   /** the same instant, exact, in UTC */
@@ -139,6 +141,7 @@ export function cellView(cell: MatrixResourceCell, reload: CellReload | undefine
   else if (drift.drifting) view.state = "drift";
   if (badges.length) view.badges = badges;
   if (cell.desired !== null && cell.versions.some((v) => !v.isDesired)) view.desired = cell.desired;
+  if (drift.drifting && drift.driftingForMs !== null) view.driftAge = `drifting ${formatAge(drift.driftingForMs)}`;
   if (reload) view.reload = reload;
   return view;
 }

@@ -131,6 +131,10 @@ export interface ServiceDriftSummary {
   drifting: boolean;
   /** Live failed + NACKed pairs + drifting resources: the same sum as MatrixRow.problems. */
   problems: number;
+  /** Of those, the live failed or NACKed instance × resource pairs (the fleet's "failing" filter). */
+  failing: number;
+  /** Of those, the drifting resources. */
+  driftingResources: number;
 }
 
 /**
@@ -150,11 +154,13 @@ export function summarizeFleetDrift(
     const live = cellGroups.filter((g) => g.instances > 0 && isLive(g.lastReportAt, now, policy.staleMs));
     if (live.length === 0) continue;
     const drift = assessResourceDrift(cellGroups, desiredByKey.get(key) ?? null, now, policy);
-    const problems = live.reduce((n, g) => n + g.failed + g.nacked, 0) + (drift.drifting ? 1 : 0);
+    const failing = live.reduce((n, g) => n + g.failed + g.nacked, 0);
     const serviceId = cellGroups[0]!.serviceId;
-    const summary = summaries.get(serviceId) ?? { drifting: false, problems: 0 };
+    const summary = summaries.get(serviceId) ?? { drifting: false, problems: 0, failing: 0, driftingResources: 0 };
     summary.drifting ||= drift.drifting;
-    summary.problems += problems;
+    summary.failing += failing;
+    summary.driftingResources += drift.drifting ? 1 : 0;
+    summary.problems += failing + (drift.drifting ? 1 : 0);
     summaries.set(serviceId, summary);
   }
   return summaries;

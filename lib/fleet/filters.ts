@@ -1,4 +1,4 @@
-// Fleet filters live in the URL (?env=&ns=&kind=&drifting=1&q=&page=), so a link reproduces a view.
+// Fleet filters live in the URL (?env=&ns=&kind=&drifting=1&failing=1&q=&page=), so a link reproduces a view.
 import { z } from "zod";
 
 export const FLEET_PAGE_SIZE = 100;
@@ -22,6 +22,8 @@ export const fleetFiltersSchema = z.object({
   kind: text,
   q: text,
   drifting: z.enum(["1", "0", "true", "false"]).optional().catch(undefined).transform((v) => v === "1" || v === "true"),
+  /** Only services with a failed or NACKed instance × resource. */
+  failing: z.enum(["1", "0", "true", "false"]).optional().catch(undefined).transform((v) => v === "1" || v === "true"),
   page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined).transform((v) => v ?? 1),
 });
 
@@ -30,7 +32,7 @@ export type FleetFilters = z.infer<typeof fleetFiltersSchema>;
 export function parseFleetFilters(searchParams: Record<string, string | string[] | undefined>): FleetFilters {
   const flat = Object.fromEntries(Object.entries(searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const parsed = fleetFiltersSchema.safeParse(flat);
-  return parsed.success ? parsed.data : { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+  return parsed.success ? parsed.data : { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
 }
 
 export function fleetHref(filters: Partial<FleetFilters>): string {
@@ -40,6 +42,7 @@ export function fleetHref(filters: Partial<FleetFilters>): string {
   if (filters.kind) params.set("kind", filters.kind);
   if (filters.q) params.set("q", filters.q);
   if (filters.drifting) params.set("drifting", "1");
+  if (filters.failing) params.set("failing", "1");
   if (filters.page && filters.page > 1) params.set("page", String(filters.page));
   const qs = params.toString();
   return qs ? `/fleet?${qs}` : "/fleet";

@@ -11,7 +11,8 @@ export interface FleetMatrix {
   groups: MatrixGroup[];
   kinds: string[];
   facets: { environments: string[]; namespaces: string[]; kinds: string[] };
-  totals: { services: number; matching: number; drifting: number; instances: number; problems: number };
+  /** problems = failing + driftingResources: failed or NACKed instance × resource pairs, and drifting resources. */
+  totals: { services: number; matching: number; drifting: number; instances: number; problems: number; failing: number; driftingResources: number };
   page: number;
   pageCount: number;
   generatedAt: Date;
@@ -54,7 +55,10 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
   const driftScan = loadFleetDriftCandidates(q, serviceFilter, filters.kind, now, policy).then(({ groups, desired }) =>
     summarizeFleetDrift(groups, desired, now, policy),
   );
-  const onlyIdsScan = filters.drifting ? driftScan.then((summaries) => driftingIdsOf(summaries)) : Promise.resolve(null);
+  const onlyIdsScan =
+    filters.drifting || filters.failing
+      ? driftScan.then((summaries) => [...summaries].filter(([, s]) => (!filters.drifting || s.drifting) && (!filters.failing || s.failing > 0)).map(([id]) => id))
+      : Promise.resolve(null);
   // Without "drifting only" the page does not depend on drift: its services and their cells are
   // read while the fleet-wide drift scan (the slowest read) runs, not after it.
   const pageRead = onlyIdsScan.then(async (onlyIds) => {
@@ -96,9 +100,17 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
   const desiredRows: DesiredRow[] = desired.map((d) => ({ serviceId: d.service_id, kind: d.kind, resource: d.resource, version: d.version, setAt: d.set_at }));
   const matrix = buildMatrix(services, aggregates, desiredRows, now, policy);
 
-  // Problems over the matching services: with "drifting only", the drifting ones.
+  // Problems over the matching services: with "drifting only" or "failing only", those shown.
+  const shown = onlyIds ? new Set(onlyIds) : null;
   let problems = 0;
-  for (const s of summaries.values()) if (!onlyIds || s.drifting) problems += s.problems;
+  let failing = 0;
+  let driftingResources = 0;
+  for (const [id, s] of summaries) {
+    if (shown && !shown.has(id)) continue;
+    problems += s.problems;
+    failing += s.failing;
+    driftingResources += s.driftingResources;
+  }
 
   return {
     groups: groupRows(matrix.rows),
@@ -111,6 +123,8 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
       drifting: driftingIds.length,
       instances: rows[0]?.instances ?? 0,
       problems,
+      failing,
+      driftingResources,
     },
     page,
     pageCount: Math.max(1, Math.ceil(matching / FLEET_PAGE_SIZE)),

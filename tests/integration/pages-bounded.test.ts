@@ -55,7 +55,7 @@ describe("the matrix pages in SQL", () => {
     expect(pages.flatMap(names)).toEqual(expectedOrder(() => true));
     for (const p of pages) {
       expect(p.pageCount).toBe(3);
-      expect(p.totals).toEqual({ services: SERVICES, matching: SERVICES, drifting: SERVICES / 2, instances: 2 * SERVICES, problems: SERVICES / 2 });
+      expect(p.totals).toEqual({ services: SERVICES, matching: SERVICES, drifting: SERVICES / 2, instances: 2 * SERVICES, problems: SERVICES / 2, failing: 0, driftingResources: SERVICES / 2 });
       // each page's rows carry their cells, and only the page's kinds head the columns
       expect(p.groups.flatMap((g) => g.rows).every((r) => r.cells.config?.length === 1)).toBe(true);
       expect(p.kinds).toEqual(["config"]);

@@ -22,7 +22,7 @@ beforeAll(() => {
   resetEnvCache();
 });
 
-const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
 
 const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
 const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
@@ -147,6 +147,13 @@ describe("the matrix and the service page agree on drift", () => {
     expect(driftingRows.map((r) => r.service.name).sort()).toEqual(driftingServices);
     expect(driftingRows.every((r) => r.drifting)).toBe(true);
     expect(drifting.totals).toMatchObject({ matching: 2, drifting: 2, problems: 3, instances: 8 });
+
+    // The counts behind "problems", each a link on the page (issue 17 §6): 1 NACKed pair, 2 drifting resources;
+    // "failing only" shows the services with a failed or NACKed pair.
+    expect(all.totals).toMatchObject({ failing: 1, driftingResources: 2 });
+    const failing = await asViewer(() => getFleetMatrix({ ...noFilters, failing: true }, now));
+    expect(failing.groups.flatMap((g) => g.rows).map((r) => r.service.name)).toEqual(["ledger"]);
+    expect(failing.totals).toMatchObject({ matching: 1, failing: 1 });
 
     // The rule is the same with a filter on: only staging → no drift.
     const staging = await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging" }, now));

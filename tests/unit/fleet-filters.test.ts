@@ -1,12 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { fleetHref, parseFleetFilters, type FleetFilters } from "@/lib/fleet/filters";
 
-const defaults: FleetFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+const defaults: FleetFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
 
 describe("parseFleetFilters", () => {
   test.each<[string, Record<string, string | string[] | undefined>, Partial<FleetFilters>]>([
     ["nothing", {}, {}],
-    ["every filter", { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: "1", page: "3" }, { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: true, page: 3 }],
+    ["every filter", { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: "1", failing: "1", page: "3" }, { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: true, failing: true, page: 3 }],
+    ["failing=1 (the failed-or-NACKed count's link)", { failing: "1" }, { failing: true }],
     ["repeated params take the first", { env: ["prod", "staging"], kind: ["routes"] }, { env: "prod", kind: "routes" }],
     ["values are trimmed", { env: "  prod ", q: " checkout api " }, { env: "prod", q: "checkout api" }],
     ["blank values are absent", { env: "", ns: "   ", q: "" }, {}],
@@ -32,6 +33,7 @@ describe("fleetHref", () => {
     [{ page: 1, drifting: false }, "/fleet"],
     [{ env: "prod" }, "/fleet?env=prod"],
     [{ drifting: true }, "/fleet?drifting=1"],
+    [{ failing: true }, "/fleet?failing=1"],
     [{ page: 2 }, "/fleet?page=2"],
     [{ env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: true, page: 4 }, "/fleet?env=prod&ns=payments&kind=config&q=checkout&drifting=1&page=4"],
     [{ q: "a b&c=d" }, "/fleet?q=a+b%26c%3Dd"],
@@ -52,9 +54,10 @@ describe("fleetHref ↔ parseFleetFilters round trip", () => {
   test.each<[string, FleetFilters]>([
     ["defaults", defaults],
     ["environment only", { ...defaults, env: "staging" }],
-    ["everything", { env: "prod", ns: "payments", kind: "certificate", q: "ledger", drifting: true, page: 12 }],
+    ["everything", { env: "prod", ns: "payments", kind: "certificate", q: "ledger", drifting: true, failing: true, page: 12 }],
     ["search text with spaces and symbols", { ...defaults, q: "fraud model & 100% / café?", page: 2 }],
     ["drifting only", { ...defaults, drifting: true }],
+    ["failing only", { ...defaults, failing: true }],
     ["last page", { ...defaults, kind: "model", page: 10_000 }],
   ])("%s", (_name, filters) => {
     expect(parseHref(fleetHref(filters))).toEqual(filters);

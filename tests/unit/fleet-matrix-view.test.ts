@@ -10,7 +10,7 @@ const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const POLICY: DriftPolicy = { thresholdMs: 5 * MIN, staleMs: 24 * 60 * MIN };
-const NO_FILTERS: FleetFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+const NO_FILTERS: FleetFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
 
 const service = (id: number, namespace: string, name: string, instanceCount: number): ServiceSummary => ({
   id,
@@ -52,7 +52,7 @@ function fleetMatrix(overrides: Partial<FleetMatrix> = {}): FleetMatrix {
     groups: groupRows(built.rows),
     kinds: built.kinds,
     facets: { environments: ["prod"], namespaces: ["payments"], kinds: built.kinds },
-    totals: { services: 2, matching: 2, drifting: 1, instances: 5, problems: 3 },
+    totals: { services: 2, matching: 2, drifting: 1, instances: 5, problems: 3, failing: 1, driftingResources: 2 },
     page: 1,
     pageCount: 1,
     generatedAt: NOW,
@@ -81,7 +81,7 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
     expect(row("checkout-api").cells.map((cells) => cells.map((c) => c.resource))).toEqual([[], ["fraud-model-2026-11-01-long-name"], ["routes.yaml"]]);
   });
 
-  test("a drifting, NACKed cell: problem state, the drift's reasons, the desired version named, versions toned, its reload", () => {
+  test("a drifting, NACKed cell: problem state, the drift's reasons, the desired version named, its drift age on the cell, versions toned, its reload", () => {
     expect(cellOf("checkout-api", "routes")).toEqual({
       resource: "routes.yaml",
       state: "problem",
@@ -94,6 +94,7 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
         { text: "r-2201", instances: 1, tone: "off" },
       ],
       desired: "r-2202",
+      driftAge: "drifting 20m",
       changed: "20m ago",
       changedAt: "2026-11-21 14:40:00 UTC",
       reload: { key: "41", reloadId: "rl-7f3a" },

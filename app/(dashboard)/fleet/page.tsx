@@ -9,6 +9,7 @@ import { fleetHref, parseFleetFilters } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { getFleetStatus } from "@/lib/fleet/status";
 import { clockTimeUtc } from "@/lib/format";
+import { reloadsHref } from "@/lib/reloads/list-params";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Fleet" };
@@ -21,7 +22,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const matrix = await getFleetMatrix(filters);
   // The open alerts of this page's services: one grouped statement over the open-alert index.
   const alerts = await getAlertBadges(matrix.groups.flatMap((g) => g.rows.map((r) => r.service.id)));
-  const filtered = Boolean(filters.env || filters.ns || filters.kind || filters.q || filters.drifting);
+  const filtered = Boolean(filters.env || filters.ns || filters.kind || filters.q || filters.drifting || filters.failing);
 
   return (
     <main className="page">
@@ -36,8 +37,17 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
           renderedAtLabel={clockTimeUtc(matrix.generatedAt)}
         />
       </div>
-      <FleetStats totals={matrix.totals} filtered={filtered} driftingHref={fleetHref({ ...filters, drifting: true, page: 1 })} />
-      <FleetFiltersForm filters={filters} facets={matrix.facets} />
+      <FleetStats
+        totals={matrix.totals}
+        filtered={filtered}
+        links={{
+          drifting: fleetHref({ ...filters, drifting: true, failing: false, page: 1 }),
+          failing: fleetHref({ ...filters, failing: true, drifting: false, page: 1 }),
+          failedReloads: reloadsHref({ status: "failed,partially_failed,expired", environment: filters.env }),
+        }}
+      />
+      {/* keyed by the URL: a count's link changes the filters, and the form's boxes follow */}
+      <FleetFiltersForm key={fleetHref(filters)} filters={filters} facets={matrix.facets} />
       {matrix.totals.services === 0 ? (
         <EmptyFleet />
       ) : matrix.totals.matching === 0 ? (
