@@ -8,7 +8,9 @@ import { fromVersionOf } from "@/lib/domain/change-hash";
 import { assessResourceDrift, type DriftAssessment } from "@/lib/domain/drift";
 import { authorize, type Caller } from "@/lib/domain/permissions";
 import { proposeRollback, rollbackPreflight, type Preflight, type ReloadHistoryEntry, type RollbackProposal } from "@/lib/domain/rollback";
+import { changePreview, type ChangePreview } from "@/lib/domain/change-preview";
 import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
+import { serviceLabel } from "@/lib/format";
 
 // Reads for requesting reloads and rollbacks and for the approvals queue (issue 7 §3, §4).
 // What the form offers (resources, versions, live instances, drift, the rollback proposal
@@ -39,6 +41,8 @@ export interface RequestFormData {
 }
 
 const VERSIONS_PER_RESOURCE = 20;
+// An instance "ran" a version when it acked or applied it, or reported running it by heartbeat.
+const RAN_PHASES = `'acked', 'applied', 'heartbeat'`;
 const HISTORY_LIMIT = 1000;
 const PREFLIGHT_ROWS = 200;
 
@@ -121,7 +125,7 @@ export async function getRequestFormData(serviceId: number, options: { focus?: {
     const fleet = await loadResourceNow(q, { serviceId, kind: focused.kind, resource: focused.resource }, { now });
     const acked = await q.query<{ instance_key: string }[]>(
       `SELECT DISTINCT i.instance_key FROM reload_event e JOIN instance i ON i.id = e.instance_id
-       WHERE e.service_id = $1 AND e.kind = $2 AND e.resource = $3 AND e.phase IN ('acked', 'applied') AND e.to_version = $4`,
+       WHERE e.service_id = $1 AND e.kind = $2 AND e.resource = $3 AND e.phase IN (${RAN_PHASES}) AND e.to_version = $4`,
       serviceId,
       focused.kind,
       focused.resource,
@@ -145,6 +149,8 @@ export interface RequestSummary {
   toVersion: string;
   scope: RequestScope;
   targets: number;
+  /** the instances the request is bound to (its scope when it was made) */
+  targetKeys: string[];
   canary: string[];
   reason: string;
   requestedBy: { id: number; username: string };
@@ -180,10 +186,11 @@ interface RequestRow {
   status_reason: string | null;
   required_approvals: number;
   required_group: string | null;
+  targets: string[];
 }
 
 const REQUEST_SELECT = `SELECT r.id::text, r.reload_id, r.action, r.service_id, s.environment, s.namespace, s.name, r.kind, r.resource,
-       r.from_version, r.to_version, r.scope, cardinality(r.targets) AS target_count, r.canary, r.reason, r.requested_by,
+       r.from_version, r.to_version, r.scope, cardinality(r.targets) AS target_count, r.targets, r.canary, r.reason, r.requested_by,
        u.username AS requester, r.requested_at, r.expires_at, r.status, r.status_reason, r.required_approvals, r.required_group
   FROM reload_request r JOIN service s ON s.id = r.service_id JOIN app_user u ON u.id = r.requested_by`;
 
@@ -205,6 +212,7 @@ async function withDecisions(rows: RequestRow[]): Promise<RequestSummary[]> {
     toVersion: r.to_version,
     scope: r.scope,
     targets: r.target_count,
+    targetKeys: r.targets,
     canary: r.canary,
     reason: r.reason,
     requestedBy: { id: r.requested_by, username: r.requester },
@@ -219,34 +227,30 @@ async function withDecisions(rows: RequestRow[]): Promise<RequestSummary[]> {
   }));
 }
 
-export interface QueueItem extends RequestSummary {
+/** The resource as it stands now, beside a request: what an approver judges the change by. */
+export interface FleetNow {
   /** the resource's drift now, by the one drift rule */
   drift: Pick<DriftAssessment, "drifting" | "reasons" | "offDesired" | "versionCount" | "livePairs">;
+  /** the operator's pre-flight, read again now: who would move, from what, who never ran the target */
+  preview: ChangePreview;
+}
+
+export interface QueueItem extends RequestSummary, FleetNow {
   /** whether this person may decide it, and if not, why (their own, their role, the group) */
   decidable: { allowed: true } | { allowed: false; reason: string; own: boolean };
 }
 
 const QUEUE_LIMIT = 200;
+/** Instance rows per card in the queue; the request's page shows up to PREFLIGHT_ROWS. */
+const QUEUE_PREFLIGHT_ROWS = 25;
 
 /** Pending requests, oldest first (they expire first), with what each changes and where the fleet stands. */
 export async function getApprovalQueue(viewer: Caller & { groups: readonly string[] }, now = new Date()): Promise<QueueItem[]> {
   await requireReader();
   const rows = await sql().query<RequestRow[]>(`${REQUEST_SELECT} WHERE r.status = 'pending_approval' ORDER BY r.requested_at, r.id LIMIT ${QUEUE_LIMIT}`);
   const requests = await withDecisions(rows);
-  const serviceIds = [...new Set(requests.map((r) => r.service.id))];
-  const policy = driftPolicy();
-  const q = sql();
-  const [groups, desired] = await Promise.all([
-    loadPairGroups(q, serviceIds, now, policy),
-    q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
-      `SELECT service_id, kind, resource, version, set_at FROM desired_version WHERE service_id = ANY($1::int[])`,
-      serviceIds,
-    ),
-  ]);
+  const fleet = await fleetNowOf(requests, now, QUEUE_PREFLIGHT_ROWS);
   return requests.map((r) => {
-    const cell = groups.filter((g) => g.serviceId === r.service.id && g.kind === r.kind && g.resource === r.resource);
-    const d = desired.find((x) => x.service_id === r.service.id && x.kind === r.kind && x.resource === r.resource);
-    const drift = assessResourceDrift(cell, d ? { version: d.version, setAt: d.set_at } : null, now, policy);
     const role = authorize(viewer, "request.approve", { requestedBy: r.requestedBy.id });
     const group = role.allowed ? approverRefusal(r.policy, r.requestedBy.id, { id: viewer.id, groups: viewer.groups }) : null;
     const decidable: QueueItem["decidable"] = !role.allowed
@@ -254,12 +258,88 @@ export async function getApprovalQueue(viewer: Caller & { groups: readonly strin
       : group
         ? { allowed: false, reason: group, own: false }
         : { allowed: true };
-    return {
-      ...r,
-      drift: { drifting: drift.drifting, reasons: drift.reasons, offDesired: drift.offDesired, versionCount: drift.versionCount, livePairs: drift.livePairs },
-      decidable,
-    };
+    return { ...r, ...fleet.get(r.id)!, decidable };
   });
+}
+
+/**
+ * Drift and pre-flight for each request, in four statements whatever their number: the
+ * resources' instance groups and desired versions (the drift rule's input), the versions the
+ * requests' instances run now, which of them ever ran each target, and where each target
+ * version was ever reported (running now, or acked by a reload other than the request's own).
+ */
+async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: number): Promise<Map<string, FleetNow>> {
+  const views = new Map<string, FleetNow>();
+  if (requests.length === 0) return views;
+  const q = sql();
+  const policy = driftPolicy();
+  const serviceIds = [...new Set(requests.map((r) => r.service.id))];
+  const keys = {
+    service: requests.map((r) => r.service.id),
+    kind: requests.map((r) => r.kind),
+    resource: requests.map((r) => r.resource),
+    version: requests.map((r) => r.toVersion),
+    reload: requests.map((r) => r.reloadId),
+  };
+  const [groups, desired, states, ran, reported] = await Promise.all([
+    loadPairGroups(q, serviceIds, now, policy),
+    q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
+      `SELECT service_id, kind, resource, version, set_at FROM desired_version WHERE service_id = ANY($1::int[])`,
+      serviceIds,
+    ),
+    q.query<{ service_id: number; kind: string; resource: string; instance_key: string; version: string | null }[]>(
+      `SELECT DISTINCT st.service_id, st.kind, st.resource, i.instance_key, st.version
+       FROM unnest($1::int[], $2::text[], $3::text[]) AS k(service_id, kind, resource)
+       JOIN instance_state st ON st.service_id = k.service_id AND st.kind = k.kind AND st.resource = k.resource
+       JOIN instance i ON i.id = st.instance_id`,
+      keys.service,
+      keys.kind,
+      keys.resource,
+    ),
+    q.query<{ service_id: number; kind: string; resource: string; version: string; instance_key: string }[]>(
+      `SELECT DISTINCT k.service_id, k.kind, k.resource, k.version, i.instance_key
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS k(service_id, kind, resource, version)
+       JOIN reload_event e ON e.service_id = k.service_id AND e.kind = k.kind AND e.resource = k.resource AND e.to_version = k.version
+       JOIN instance i ON i.id = e.instance_id
+       WHERE e.phase IN (${RAN_PHASES})`,
+      keys.service,
+      keys.kind,
+      keys.resource,
+      keys.version,
+    ),
+    q.query<{ kind: string; resource: string; version: string; reload_id: string; service_id: number; environment: string; namespace: string; name: string }[]>(
+      `SELECT DISTINCT k.kind, k.resource, k.version, k.reload_id, s.id AS service_id, s.environment, s.namespace, s.name
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(kind, resource, version, reload_id)
+       JOIN LATERAL (
+         (SELECT st.service_id FROM instance_state st WHERE st.kind = k.kind AND st.resource = k.resource AND st.version = k.version LIMIT 20)
+         UNION
+         (SELECT r.service_id FROM reload r
+          WHERE r.kind = k.kind AND r.resource = k.resource AND r.to_version = k.version AND r.instances_succeeded > 0 AND r.reload_id <> k.reload_id LIMIT 20)
+       ) f ON true
+       JOIN service s ON s.id = f.service_id
+       ORDER BY s.environment, s.namespace, s.name`,
+      keys.kind,
+      keys.resource,
+      keys.version,
+      keys.reload,
+    ),
+  ]);
+  for (const r of requests) {
+    const same = (x: { kind: string; resource: string }) => x.kind === r.kind && x.resource === r.resource;
+    const cell = groups.filter((g) => g.serviceId === r.service.id && same(g));
+    const d = desired.find((x) => x.service_id === r.service.id && same(x));
+    const drift = assessResourceDrift(cell, d ? { version: d.version, setAt: d.set_at } : null, now, policy);
+    const versionNow = new Map(states.filter((x) => x.service_id === r.service.id && same(x)).map((x) => [x.instance_key, x.version]));
+    const ranOn = new Set(ran.filter((x) => x.service_id === r.service.id && same(x) && x.version === r.toVersion).map((x) => x.instance_key));
+    const reportedOn = reported
+      .filter((x) => same(x) && x.version === r.toVersion && x.reload_id === r.reloadId)
+      .map((x) => ({ service: serviceLabel(x), serviceId: x.service_id }));
+    views.set(r.id, {
+      drift: { drifting: drift.drifting, reasons: drift.reasons, offDesired: drift.offDesired, versionCount: drift.versionCount, livePairs: drift.livePairs },
+      preview: changePreview(r.toVersion, r.targetKeys.map((instance) => ({ instance, version: versionNow.get(instance) ?? null })), ranOn, reportedOn, rowLimit),
+    });
+  }
+  return views;
 }
 
 /** Requests decided or ended lately, for the queue page's "recently" list. */
@@ -269,34 +349,34 @@ export async function getRecentRequests(limit = 20): Promise<RequestSummary[]> {
   return withDecisions(rows);
 }
 
-export interface RequestDetail extends RequestSummary {
-  targetKeys: string[];
+export interface RequestDetail extends RequestSummary, FleetNow {
   changeHash: string;
   /** the reload's page, once its events are on the timeline */
   reloadKey: string | null;
   dispatchAttempts: { stage: string; attempt: number; outcome: string; httpStatus: number | null; error: string | null; startedAt: Date }[];
 }
 
-export async function getRequestDetail(requestId: string): Promise<RequestDetail | null> {
+export async function getRequestDetail(requestId: string, now = new Date()): Promise<RequestDetail | null> {
   await requireReader();
   if (!/^\d{1,18}$/.test(requestId)) return null;
   const q = sql();
-  const rows = await q.query<(RequestRow & { targets: string[]; change_hash: string })[]>(
-    `${REQUEST_SELECT.replace("SELECT r.id::text,", "SELECT r.id::text, r.targets, r.change_hash,")} WHERE r.id = $1::bigint`,
+  const rows = await q.query<(RequestRow & { change_hash: string })[]>(
+    `${REQUEST_SELECT.replace("SELECT r.id::text,", "SELECT r.id::text, r.change_hash,")} WHERE r.id = $1::bigint`,
     requestId,
   );
   const [summary] = await withDecisions(rows);
   if (!summary) return null;
-  const [reload, attempts] = await Promise.all([
+  const [reload, attempts, fleet] = await Promise.all([
     q.query<{ id: string }[]>(`SELECT id::text FROM reload WHERE service_id = $1 AND reload_id = $2`, summary.service.id, summary.reloadId),
     q.query<{ stage: string; attempt: number; outcome: string; http_status: number | null; error: string | null; started_at: Date }[]>(
       `SELECT stage, attempt, outcome, http_status, error, started_at FROM dispatch_attempt WHERE request_id = $1::bigint ORDER BY id`,
       requestId,
     ),
+    fleetNowOf([summary], now, PREFLIGHT_ROWS),
   ]);
   return {
     ...summary,
-    targetKeys: rows[0]!.targets,
+    ...fleet.get(summary.id)!,
     changeHash: rows[0]!.change_hash,
     reloadKey: reload[0]?.id ?? null,
     dispatchAttempts: attempts.map((a) => ({ stage: a.stage, attempt: a.attempt, outcome: a.outcome, httpStatus: a.http_status, error: a.error, startedAt: a.started_at })),

@@ -42,6 +42,7 @@ export default async function ApprovalsPage() {
                   <th>Change</th>
                   <th>Status</th>
                   <th>Why</th>
+                  <th>Decided by</th>
                   <th>Asked</th>
                 </tr>
               </thead>
@@ -59,6 +60,18 @@ export default async function ApprovalsPage() {
                       <RequestStatusBadge status={r.status} />
                     </td>
                     <td className="muted">{r.statusReason ?? ""}</td>
+                    <td data-recent-decisions>
+                      {r.decisions.length === 0 ? (
+                        <span className="muted">—</span>
+                      ) : (
+                        r.decisions.map((d) => (
+                          <div key={`${d.approverId}-${d.decidedAt.toISOString()}`} data-decision={d.decision}>
+                            <b>{d.approver}</b> {d.decision}
+                            {d.comment ? <>: “{d.comment}”</> : null}
+                          </div>
+                        ))
+                      )}
+                    </td>
                     <td className="when">
                       {relativeTime(r.requestedAt, now)} by {r.requestedBy.username}
                     </td>
