@@ -2,7 +2,25 @@
 // critical path, slowest instance, groups, span nesting) and the view (rows, zoom, window).
 import { describe, expect, test } from "vitest";
 import { assembleTimeline, CONTROL_LANE, histogram, percentile, type TimelineEventInput, type TimelineSpanInput, type TimelineTargetInput } from "@/lib/domain/timeline";
-import { barPercent, fullView, panView, rowWindow, timeToFraction, visibleRows, zoomView } from "@/lib/domain/timeline-view";
+import {
+  attributeRows,
+  axisTicks,
+  barPercent,
+  dragView,
+  formatOffset,
+  fullView,
+  laneLabel,
+  panView,
+  prefixOf,
+  rowWindow,
+  timeToFraction,
+  viewFromParams,
+  viewToParams,
+  visibleRows,
+  wholeView,
+  workView,
+  zoomView,
+} from "@/lib/domain/timeline-view";
 import type { Phase } from "@/lib/domain/types";
 import { at } from "./helpers";
 
@@ -166,22 +184,24 @@ describe("spans", () => {
 describe("visible rows", () => {
   const timeline = sample();
 
-  test("a group of three or more alike lanes folds into one row, at its first member's place", () => {
+  test("a group of three or more alike lanes folds into one row, at its first member's place; failed lanes come first", () => {
     const rows = visibleRows(timeline, { expandedGroups: new Set() });
-    expect(rows.map((r) => (r.type === "lane" ? r.lane.key || "control" : r.type === "group" ? `group(${r.lanes.length})` : "span"))).toEqual(["control", "group(3)", "d", "e"]);
+    expect(rows.map((r) => (r.type === "lane" ? r.lane.key || "control" : r.type === "group" ? `group(${r.lanes.length})` : "span"))).toEqual(["control", "d", "group(3)", "e"]);
   });
 
-  test("an expanded group shows its lanes", () => {
+  test("an expanded group shows its lanes, and the NACKed lane keeps its row (expanding never pushes it down)", () => {
     const signature = timeline.instances[0]!.signature;
     const rows = visibleRows(timeline, { expandedGroups: new Set([signature]) });
-    expect(rows.filter((r) => r.type === "lane").map((r) => (r.type === "lane" ? r.lane.key : ""))).toEqual(["", "a", "d", "b", "c", "e"]);
+    expect(rows.filter((r) => r.type === "lane").map((r) => (r.type === "lane" ? r.lane.key : ""))).toEqual(["", "d", "a", "b", "c", "e"]);
+    const row = (list: typeof rows) => list.findIndex((r) => r.type === "lane" && r.lane.key === "d");
+    expect(row(rows)).toBe(row(visibleRows(timeline, { expandedGroups: new Set() })));
   });
 
   test("pinned lanes (critical, slowest) stay out of their group; a group left below the minimum shows lane by lane", () => {
     const rows = visibleRows(timeline, { expandedGroups: new Set(), pinned: new Set(["c"]) });
     expect(rows.filter((r) => r.type === "group")).toHaveLength(0);
     const two = visibleRows(timeline, { expandedGroups: new Set(), pinned: new Set(["c"]), minGroupSize: 2 });
-    expect(two.map((r) => r.type)).toEqual(["lane", "group", "lane", "lane", "lane"]);
+    expect(two.map((r) => r.type)).toEqual(["lane", "lane", "group", "lane", "lane"]);
   });
 
   test("2,000 alike instances are a handful of rows", () => {
@@ -274,5 +294,98 @@ describe("histogram and percentile", () => {
     [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95, 10],
   ])("percentile(%o, %s) = %s", (values, p, expected) => {
     expect(percentile(values, p)).toBe(expected);
+  });
+});
+
+describe("the window fitted to the work (issue 17 §2)", () => {
+  // requested at 0, dispatched at 300 s (five minutes waiting for approval), acks by 304 s
+  const approved = assembleTimeline({
+    reloadStart: at(300),
+    targets: [target("a", "acked"), target("b", "acked")],
+    events: [ev(null, "requested", 0), ev(null, "approved", 290), ev(null, "dispatched", 300), ...steps("a", 301, ["received", "applied", "acked"]), ...steps("b", 302, ["received", "applied"])],
+    spans: [],
+  });
+
+  test("the default view is dispatch → last report; request and approval are the prefix", () => {
+    expect(workView(approved)).toEqual({ startMs: 300_000, endMs: 303_000 });
+    expect(prefixOf(approved)).toEqual({ startMs: 0, endMs: 300_000, phases: ["requested", "approved"] });
+    expect(wholeView(approved)).toEqual({ startMs: 0, endMs: 303_000 });
+  });
+
+  test("a reload pending approval: no prefix, a view that is not zero wide, and ticks that differ", () => {
+    const pending = assembleTimeline({ reloadStart: at(0), targets: [], events: [ev(null, "requested", 0)], spans: [] });
+    const view = workView(pending);
+    expect(prefixOf(pending)).toBeNull();
+    expect(view.endMs - view.startMs).toBeGreaterThan(0);
+    const labels = axisTicks(view, pending.reloadStartMs).map((t) => t.label);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).not.toContain("+1 ms");
+  });
+
+  test("an instance report before the dispatch (clock skew) is inside the default view", () => {
+    const skewed = assembleTimeline({ reloadStart: at(10), targets: [target("a", "acked")], events: [ev(null, "dispatched", 10), ...steps("a", 9, ["received", "acked"])], spans: [] });
+    expect(workView(skewed).startMs).toBe(skewed.instances[0]!.startMs);
+  });
+
+  test.each([
+    ["a 4 s window", { startMs: 300_000, endMs: 304_000 }, 300_000, ["+0 s", "+1 s", "+2 s", "+3 s", "+4 s"]],
+    ["a 25 ms window", { startMs: 0, endMs: 25 }, 0, ["+0 ms", "+10 ms", "+20 ms"]],
+    ["the whole of a 5-minute wait", { startMs: 0, endMs: 304_000 }, 300_000, ["−4m", "−2m", "+0 s"]],
+    ["1.2 s with an offset origin", { startMs: 1_000, endMs: 2_200 }, 1_000, ["+0 ms", "+500 ms", "+1.0 s"]],
+  ])("axis ticks of %s", (_label, view, start, labels) => {
+    const ticks = axisTicks(view, start);
+    expect(ticks.map((t) => t.label)).toEqual(labels);
+    for (const t of ticks) expect(t.fraction).toBeGreaterThanOrEqual(0);
+    for (const t of ticks) expect(t.fraction).toBeLessThanOrEqual(1);
+  });
+
+  test.each([
+    [1_250, 250, "+1.25 s"],
+    [-300_000, 60_000, "−5m"],
+    [90_000, 30_000, "+1m 30s"],
+    [7, 1, "+7 ms"],
+  ])("formatOffset(%i, step %i) = %s", (ms, step, text) => {
+    expect(formatOffset(ms, step)).toBe(text);
+  });
+
+  test.each([
+    ["a drag left to right", 0.25, 0.75, { startMs: 301_000, endMs: 303_000 }],
+    ["a drag right to left is the same range", 0.75, 0.25, { startMs: 301_000, endMs: 303_000 }],
+    ["a click is not a zoom", 0.5, 0.502, null],
+    ["past the track's end is clipped", 0.5, 1.4, { startMs: 302_000, endMs: 304_000 }],
+  ])("drag to zoom: %s", (_label, a, b, expected) => {
+    expect(dragView({ startMs: 300_000, endMs: 304_000 }, a, b, { startMs: 0, endMs: 304_000 })).toEqual(expected);
+  });
+
+  test("the zoom goes into the URL as epoch ms and comes back; bad or outside values are ignored", () => {
+    const origin = approved.originEpochMs;
+    const whole = wholeView(approved);
+    const view = { startMs: 300_500, endMs: 302_000 };
+    const params = viewToParams(view, origin);
+    expect(params).toEqual({ from: origin + 300_500, to: origin + 302_000 });
+    expect(viewFromParams(String(params.from), String(params.to), origin, whole)).toEqual(view);
+    expect(viewFromParams(String(origin - 5_000), String(origin + 1_000_000), origin, whole)).toEqual(whole);
+    expect(viewFromParams("12x", String(params.to), origin, whole)).toBeNull();
+    expect(viewFromParams(String(params.to), String(params.from), origin, whole)).toBeNull();
+    expect(viewFromParams(null, null, origin, whole)).toBeNull();
+  });
+
+  test.each([
+    ["checkout-api-7d9f5c8b6-x2k1q", 20, "checko…9f5c8b6-x2k1q"],
+    ["chat-7d9f5c8b6-x2k1q-worker-000017", 24, "chat-7d9…q-worker-000017"],
+    ["short-id", 20, "short-id"],
+  ])("a lane name keeps the unique tail: %s", (key, max, label) => {
+    expect(laneLabel(key, max)).toBe(label);
+    expect(laneLabel(key, max).length).toBeLessThanOrEqual(Math.max(max, key.length));
+  });
+
+  test("attributes read as key/value rows, nested keys dotted", () => {
+    expect(attributeRows({ "config.hash": "sha256:ab", retry: { count: 2, last: true }, hosts: ["a", "b"], empty: null })).toEqual([
+      ["config.hash", "sha256:ab"],
+      ["empty", "—"],
+      ["hosts", "a, b"],
+      ["retry.count", "2"],
+      ["retry.last", "true"],
+    ]);
   });
 });
