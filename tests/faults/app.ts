@@ -54,6 +54,12 @@ export class App {
     if (child) await stopProcessGroup(child, signal, timeoutMs);
   }
 
+  /** The server's log lines (every start of this run) that match `pattern`. */
+  logLines(pattern: RegExp): string[] {
+    if (!fs.existsSync(this.options.logFile)) return [];
+    return fs.readFileSync(this.options.logFile, "utf8").split("\n").filter((line) => pattern.test(line));
+  }
+
   logTail(lines = 40): string {
     if (!fs.existsSync(this.options.logFile)) return "";
     return fs.readFileSync(this.options.logFile, "utf8").split("\n").slice(-lines).join("\n");

@@ -121,6 +121,20 @@ export async function createMigratedDatabase(serverUrl: URL, name: string): Prom
   return url;
 }
 
+/**
+ * Terminates every backend of the database at `url` but this one (pg_terminate_backend): the
+ * app's connections die mid-statement or mid-transaction, the server stays up. Returns how many.
+ */
+export async function terminateBackends(url: string): Promise<number> {
+  return withClient(new URL(url), async (client) => {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    return Number(rows[0]!.n);
+  });
+}
+
 export async function dropDatabase(serverUrl: URL, name: string): Promise<void> {
   await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }

@@ -4,8 +4,10 @@
 // (default postgresql://postgres@127.0.0.1:5432/postgres): a fresh database, migrated;
 // `next start` on a free 127.0.0.1 port; a retrying exporter (6 senders, batches of 50–150
 // events with unique ids) sends 30,000 events while PostgreSQL is restarted, the app is
-// SIGKILLed and started again, and PostgreSQL is stopped as if it crashed and started 5 s
-// later. Then it counts rows: every event answered 200 is stored exactly once.
+// SIGKILLed and started again, PostgreSQL is stopped as if it crashed and started 5 s later,
+// and the app's backends are terminated (pg_terminate_backend) six times. Then it counts rows:
+// every event answered 200 is stored exactly once, no answer was a 500, and the server logged
+// no uncaughtException or unhandledRejection.
 //
 // It restarts the PostgreSQL server, so it runs alone, after `npm test`, never inside it. It
 // needs root or the cluster's owner and Debian's pg_ctlcluster, and says so rather than
@@ -25,6 +27,7 @@ import {
   localServerUrl,
   restartPostgres,
   startPostgres,
+  terminateBackends,
   waitUntilAccepting,
   withClient,
   type Cluster,
@@ -39,6 +42,8 @@ const OUTAGE_MS = 5_000;
 /** How long the app stays down after its SIGKILL before it is started again. */
 const APP_DOWN_MS = 2_000;
 const SEED = 20261123;
+/** Shares of the run at which the app's backends are terminated (after the crash, so traffic is steady again). */
+const TERMINATE_AT = [0.72, 0.76, 0.8, 0.84, 0.88, 0.92];
 const TOKEN = "rs_faults_token_for_the_fault_test_0001";
 
 interface Check {
@@ -164,15 +169,25 @@ async function main(): Promise<void> {
       log(`PostgreSQL started again — ${inFlight()}`);
       faults.push("PostgreSQL crashed and started again after 5 s");
     }
+    // The app's connections killed under load, the server staying up (issue 13, finding 2):
+    // each lost connection must answer 503 (the contract check below), never 500.
+    let terminated = 0;
+    for (const share of TERMINATE_AT) {
+      if (!(await whenMade(share))) break;
+      const count = await terminateBackends(dbUrl);
+      log(`pg_terminate_backend: ${count} app backends terminated — ${inFlight()}`);
+      if (count > 0) terminated++;
+    }
+    if (terminated === TERMINATE_AT.length) faults.push(`the app's backends terminated ${terminated} times`);
   })();
   await Promise.all([sending, injecting]);
   const { stats } = exporter;
   log(`sending done: ${inFlight()}; ${stats.attempts} requests, answers ${JSON.stringify(Object.fromEntries(stats.statuses))}`);
 
   check(
-    "faults injected while events were in flight: PostgreSQL restart, app SIGKILL, PostgreSQL crash with 5 s down",
-    faults.length === 3,
-    faults.length === 3 ? undefined : `only: ${faults.join("; ") || "none"} (the exporter finished first)`,
+    `faults injected while events were in flight: PostgreSQL restart, app SIGKILL, PostgreSQL crash with 5 s down, ${TERMINATE_AT.length} × pg_terminate_backend`,
+    faults.length === 4,
+    faults.length === 4 ? undefined : `only: ${faults.join("; ") || "none"} (the exporter finished first)`,
   );
   check(
     `every batch answered 200 before the deadline (${stats.batchesAcknowledged} batches, ${stats.retries} retries)`,
@@ -190,6 +205,15 @@ async function main(): Promise<void> {
     "outages answered 503 or 429 with Retry-After (or no connection), never another 5xx",
     stats.contractViolations.length === 0,
     stats.contractViolations.length ? `${stats.contractViolations.length} answers, e.g.:\n${stats.contractViolations.slice(0, 3).join("\n")}` : undefined,
+  );
+
+  // A lost connection is an error of a request, never of the process (issue 13, finding 2):
+  // Next logs both as "⨯ uncaughtException: …" / "⨯ unhandledRejection: …".
+  const uncaught = app.logLines(/\b(uncaughtException|unhandledRejection)\b/);
+  check(
+    "0 uncaughtException / unhandledRejection lines in the server log",
+    uncaught.length === 0,
+    uncaught.length ? `${uncaught.length}, e.g.:\n${uncaught.slice(0, 3).join("\n")}` : undefined,
   );
 
   // Count what the database kept.
