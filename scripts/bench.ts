@@ -39,6 +39,9 @@ import { freePort, provenance, serverLogTail, startServer, stopServer, waitForSe
 import { state } from "./bench/setup/state";
 import { VacuumStandIn } from "./bench/vacuum";
 import { runAsReader } from "@/lib/auth/require-actor";
+import { countChecks, failedChecks } from "./bench/checks";
+import { checkCounts } from "./bench/phases/counts";
+import { benchSession, BENCH_USER } from "./bench/setup/session";
 
 /** Event time stays inside the ingest's retention window (30 days), with the SQL fill's three days before it. */
 const MAX_EVENT_SPAN_MS = 26 * 24 * 3600_000;
@@ -84,6 +87,8 @@ async function main(): Promise<number> {
     const appUrl = await createDatabase(appName);
     const rawUrl = await createDatabase(rawName);
     log(`databases ${appName} (through the app) and ${rawName} (raw inserts) created and migrated`);
+    // lib/ in this process (the matrix, replay, timeline and alert phases, the bench's user) reads the app's database.
+    useAppDatabase(appUrl);
     if (standIn) {
       state.vacuum = new VacuumStandIn(appUrl, cfg.vacuumIntervalS * 1000, log);
       state.vacuum.start();
@@ -118,6 +123,9 @@ async function main(): Promise<number> {
     const readyMs = await waitForServer(client, server);
     const warm = await client.request("POST", "/api/v1/events", Buffer.from("[]"));
     if (warm.status !== 400) throw new Error(`warm-up POST [] answered ${warm.status} (expected 400 empty_batch): ${warm.text}`);
+    // Pages need a signed-in caller (docs/adr/0017): a viewer of the bench's own, signed in as a browser does.
+    const cookie = await benchSession(port);
+    log(`signed in as ${BENCH_USER} (viewer) through /api/auth/callback/credentials`);
     const code = provenance();
     log(`code under test: ${code}`);
     log(`next start (pid ${server.pid}) answers on 127.0.0.1:${port} after ${(readyMs / 1000).toFixed(1)} s; log: ${state.serverLog}`);
@@ -130,11 +138,11 @@ async function main(): Promise<number> {
     slice.batches.length = 0;
 
     // --- matrix with a short history, the rest of the history, then matrix and page with all of it
-    useAppDatabase(appUrl);
     if (ONLY_PHASE !== null) {
-      await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
+      const onlyFill = await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
+      await checkCounts(appUrl, { stream, client, fill: onlyFill, triples, small: null, large: null });
       if (runs("matrix")) await timeMatrixVacuumed(appUrl, "B (full history)", await timeMatrixAsIs(appUrl, "B (full history)"));
-      if (runs("fleet-page")) await timeFleetPage(port);
+      if (runs("fleet-page")) await timeFleetPage(port, cookie);
       if (runs("replay")) await timeReplay(appUrl);
       if (runs("timeline")) await timeTimeline(async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)));
       if (runs("otlp")) await measureOtlp(port, token, appUrl);
@@ -145,13 +153,15 @@ async function main(): Promise<number> {
       await stopServer();
       client.close();
       clearTimeout(watchdog);
-      return 0;
+      return reportFailedChecks();
     }
     const small = await timeMatrix(appUrl, "A (after the measured slice)");
     const fill = await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
     const largeAsIs = await timeMatrixAsIs(appUrl, "B (full history)");
-    const page = await timeFleetPage(port); // the read model as the matrix B figure saw it, before the VACUUM
+    const page = await timeFleetPage(port, cookie); // the read model as the matrix B figure saw it, before the VACUUM
     const large = await timeMatrixVacuumed(appUrl, "B (full history)", largeAsIs);
+    // Before the phases below add events of their own.
+    await checkCounts(appUrl, { stream, client, fill, triples, small, large });
     // The fleet at random instants over the full history (issue 6 §5); it logs its own figures.
     await timeReplay(appUrl);
     // A reload across 2,000 instances through the endpoint, then its timeline assembled (issue 6 §4); it logs its own figures.
@@ -173,13 +183,21 @@ async function main(): Promise<number> {
     });
     client.close();
     clearTimeout(watchdog);
-    return 0;
+    return reportFailedChecks();
   } finally {
     clearInterval(ticker);
     clearTimeout(watchdog);
     if (state.sampler) await state.sampler.stop().catch(() => {});
     await cleanup();
   }
+}
+
+/** Exit code: 1 when any count did not add up (checks.ts), else 0. */
+function reportFailedChecks(): number {
+  const failed = failedChecks();
+  log(`count checks: ${countChecks.length - failed.length} passed, ${failed.length} failed`);
+  for (const c of failed) console.error(`[bench] count check failed: ${c.name}: ${c.detail}`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

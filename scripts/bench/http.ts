@@ -12,6 +12,9 @@ export class IngestClient {
   private readonly agent: http.Agent;
   /** 429/503 answers that were retried */
   retries = 0;
+  /** events posted and events the answers counted as accepted, over the whole run */
+  posted = 0;
+  accepted = 0;
 
   constructor(
     private readonly port: number,
@@ -33,6 +36,8 @@ export class IngestClient {
       }
       if (res.status !== 200) throw new Error(`POST /api/v1/events answered ${res.status}: ${res.text.slice(0, 500)}`);
       const answer = JSON.parse(res.text) as IngestAnswer;
+      this.posted += expected;
+      this.accepted += answer.accepted;
       if (answer.accepted !== expected || answer.rejected.length > 0) {
         throw new Error(
           `POST /api/v1/events accepted ${answer.accepted} of ${expected} (duplicates ${answer.duplicates}); ` +

@@ -5,13 +5,14 @@
 // are the steady state, as the leader runs it every ALERT_EVAL_INTERVAL_SECONDS. The running
 // app's own evaluation loop keeps running meanwhile, as in production.
 import { evaluateAlerts, type EvaluationResult } from "@/lib/alerts/evaluate";
+import { numberEnv } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu } from "../cpu";
 import { int, ms, summarize } from "../format";
 import { log, phase } from "../log";
 import { state } from "../setup/state";
 
 const WARMUP = 2;
-const RUNS = 10;
+const RUNS = Math.max(1, Math.floor(numberEnv("BENCH_ALERT_RUNS", 10)));
 
 export async function timeAlerts(): Promise<void> {
   phase(`alert evaluation: ${WARMUP} warm-up + ${RUNS} timed full passes (every rule), one at a time`);

@@ -25,10 +25,10 @@ export interface PageResult {
   serviceLinks: number;
 }
 
-function getPage(agent: http.Agent, port: number, path: string): Promise<{ status: number; contentType: string; html: Buffer }> {
+function getPage(agent: http.Agent, port: number, path: string, cookie: string): Promise<{ status: number; contentType: string; html: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, method: "GET", path, agent, headers: { accept: "text/html" }, timeout: 120_000 },
+      { host: "127.0.0.1", port, method: "GET", path, agent, headers: { accept: "text/html", cookie }, timeout: 120_000 },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -42,27 +42,27 @@ function getPage(agent: http.Agent, port: number, path: string): Promise<{ statu
   });
 }
 
-/** Fetches the page once and checks that it is a complete HTML page; returns its HTML. */
-async function fetchComplete(agent: http.Agent, port: number, path: string): Promise<Buffer> {
-  const res = await getPage(agent, port, path);
+/** Fetches the page once, signed in (`cookie`), and checks that it is a complete HTML page; returns its HTML. */
+export async function fetchComplete(agent: http.Agent, port: number, path: string, cookie: string): Promise<Buffer> {
+  const res = await getPage(agent, port, path, cookie);
   if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status} (expected 200): ${res.html.toString("utf8").slice(0, 300)}`);
   if (!res.contentType.startsWith("text/html")) throw new Error(`GET ${path} answered ${res.contentType || "no content type"}, expected text/html`);
   if (!res.html.includes("</html>")) throw new Error(`GET ${path} answered an incomplete page (${res.html.length} bytes, no </html>)`);
   return res.html;
 }
 
-export async function timeFleetPage(port: number): Promise<PageResult> {
+export async function timeFleetPage(port: number, cookie: string): Promise<PageResult> {
   const path = FLEET_PATH;
   phase(`GET ${path}: ${cfg.pageWarmup} warm-up + ${cfg.pageRuns} timed requests, one at a time, whole HTML read`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    for (let i = 0; i < cfg.pageWarmup; i++) await fetchComplete(agent, port, path);
+    for (let i = 0; i < cfg.pageWarmup; i++) await fetchComplete(agent, port, path, cookie);
     const cpu0 = cpuSnapshot(state.server?.pid);
     const samples: number[] = [];
     let html: Buffer = Buffer.alloc(0);
     for (let i = 0; i < cfg.pageRuns; i++) {
       const t0 = performance.now();
-      html = await fetchComplete(agent, port, path);
+      html = await fetchComplete(agent, port, path, cookie);
       samples.push(performance.now() - t0);
       progress.done = i + 1;
     }

@@ -3,13 +3,14 @@
 // body read, one scrape at a time after warm-up ones; it logs its own figures, with the
 // body's size and series count and the CPU split.
 import http from "node:http";
+import { numberEnv } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu } from "../cpu";
 import { int, kb, ms, summarize } from "../format";
 import { log, phase } from "../log";
 import { state } from "../setup/state";
 
 const WARMUP = 3;
-const RUNS = 20;
+const RUNS = Math.max(1, Math.floor(numberEnv("BENCH_METRICS_RUNS", 20)));
 
 function scrape(agent: http.Agent, port: number): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {

@@ -9,14 +9,14 @@ import pg from "pg";
 import { ExportTraceServiceRequest, type PbTraceRequest } from "@/lib/otlp/proto";
 import { INSERT_SPANS } from "@/lib/otlp/store-spans";
 import { seededRandom } from "@/lib/random";
-import { cfg } from "../config";
+import { cfg, numberEnv } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu, type CpuUse } from "../cpu";
 import { int } from "../format";
 import { log, phase, progress } from "../log";
 import { state } from "../setup/state";
 
 const SPANS_PER_BATCH = 512;
-const BATCHES = Number(process.env.BENCH_OTLP_BATCHES ?? 100);
+const BATCHES = Math.max(1, Math.floor(numberEnv("BENCH_OTLP_BATCHES", 100)));
 const SERVICES = 50;
 
 export interface OtlpResult {

@@ -8,6 +8,7 @@ import { resetEnvCache } from "@/lib/env";
 import { seededRandom } from "@/lib/random";
 import { getFleetAt } from "@/lib/replay/queries";
 import { takeSnapshots } from "@/lib/replay/snapshots";
+import { numberEnv } from "../config";
 import { int, ms, summarize, verdict, type Timing } from "../format";
 import { log, phase, progress } from "../log";
 import { withDb } from "../setup/databases";
@@ -26,9 +27,9 @@ export interface ReplayResult {
 }
 
 export async function timeReplay(url: string, options: { runs?: number; warmup?: number; snapshotBudgetS?: number } = {}): Promise<ReplayResult> {
-  const runs = options.runs ?? Number(process.env.BENCH_REPLAY_RUNS ?? 60);
+  const runs = options.runs ?? Math.max(1, Math.floor(numberEnv("BENCH_REPLAY_RUNS", 60)));
   const warmup = options.warmup ?? 5;
-  const budgetS = options.snapshotBudgetS ?? Number(process.env.BENCH_REPLAY_SNAPSHOT_BUDGET_S ?? 600);
+  const budgetS = options.snapshotBudgetS ?? numberEnv("BENCH_REPLAY_SNAPSHOT_BUDGET_S", 600);
   const span = await withDb(url, async (c) => {
     const r = await c.query<{ first: Date; last: Date; events: string }>(`SELECT min(occurred_at) AS first, max(occurred_at) AS last, count(*)::text AS events FROM reload_event`);
     return r.rows[0]!;

@@ -10,12 +10,13 @@
 import { pathToFileURL } from "node:url";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadTimelineData } from "@/lib/reloads/timeline-queries";
+import { numberEnv } from "../config";
 import { ms, summarize, type Timing } from "../format";
 import { log, phase } from "../log";
 
 export const TIMELINE_INSTANCES = 2000;
 const WARMUP = 5;
-const RUNS = 40;
+const RUNS = Math.max(1, Math.floor(numberEnv("BENCH_TIMELINE_RUNS", 40)));
 
 export interface TimelineResult {
   timing: Timing;

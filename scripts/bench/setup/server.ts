@@ -22,6 +22,8 @@ export function startServer(url: string, port: number, token: string): ChildProc
   // The child gets a clean environment: no tsx loader or react-server condition via NODE_OPTIONS.
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_OPTIONS;
+  // The metrics phase scrapes as the loopback-only server's own operator: no METRICS_TOKEN.
+  delete env.METRICS_TOKEN;
   Object.assign(env, {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
