@@ -1,10 +1,10 @@
 import "server-only";
-import { hostname } from "node:os";
 import { currentChange } from "@/lib/approvals/change";
 import { openSecret } from "@/lib/crypto/secret-box";
 import { transaction, type Sql } from "@/lib/db/client";
 import type { Phase } from "@/lib/domain/types";
 import { env } from "@/lib/env";
+import { isDatabaseUnavailable } from "@/lib/ingest/errors";
 import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
 import {
   controlFailedEvent,
@@ -14,6 +14,8 @@ import {
   type RequestFacts,
 } from "./control-events";
 import { canaryVerdict, requestOutcome, retryDelayMs } from "./policy";
+import { declareUnknown, holdLease, legacyLeaseMs, NEW_LEASE_SQL, WORKER_ID } from "./recover";
+import { attemptsOf, factsOf, lockRequest, setStatus, type AttemptRow, type RequestRow } from "./request-row";
 import { deliverWebhook, deliveryIdOf, newSpanId, newTraceId, traceparent, type DeliveryOutcome, type DispatchStage, type WebhookBody } from "./webhook";
 
 // Moves one approved reload request along (issue 7 §5): send the first stage (canary or
@@ -25,42 +27,11 @@ import { deliverWebhook, deliveryIdOf, newSpanId, newTraceId, traceparent, type 
 // recorded as `sending` before its POST, so another worker that gets the lock meanwhile sees
 // it and sends nothing; a stage with a delivered attempt is never sent again. The POST itself
 // runs outside any transaction: the embedded database has one connection, and a webhook may
-// take seconds.
+// take seconds. While it is out the sender renews a lease on the attempt; a sender that dies
+// (or loses the database) lets it lapse, and the attempt becomes unknown (recover.ts).
 
-const WORKER_ID = `${hostname()}:${process.pid}`;
-/** A `sending` attempt older than this belongs to a worker that stopped mid-delivery. */
-const SENDING_LEASE_MARGIN_MS = 30_000;
-
-interface RequestRow {
-  id: string;
-  reload_id: string;
-  service_id: number;
-  environment: string;
-  namespace: string;
-  service: string;
-  kind: string;
-  resource: string;
-  from_version: string | null;
-  to_version: string;
-  scope: { mode: "all" | "canary" };
-  targets: string[];
-  canary: string[];
-  status: string;
-  trace_id: string | null;
-  requested_by: string;
-  approved_by: string[];
-}
-
-interface AttemptRow {
-  id: string;
-  stage: DispatchStage;
-  attempt: number;
-  outcome: "sending" | "delivered" | "failed" | "gave_up";
-  started_at: Date;
-  finished_at: Date | null;
-  next_attempt_at: Date | null;
-  traceparent: string;
-}
+/** How long the sender keeps trying to record an answer while the database is unreachable. */
+const RECORD_RETRY_MS = 60_000;
 
 export interface AdvanceOptions {
   now?: () => Date;
@@ -70,6 +41,8 @@ export interface AdvanceOptions {
 export type AdvanceResult =
   | { step: "nothing"; status: string }
   | { step: "sent"; stage: DispatchStage; attempt: number; delivered: boolean }
+  /** the answer came after the attempt had been declared unknown (its lease lapsed): dropped, the stage goes again */
+  | { step: "late"; stage: DispatchStage; attempt: number }
   | { step: "waiting"; until: Date }
   | { step: "finished"; status: string };
 
@@ -82,18 +55,40 @@ export async function advanceDispatch(requestId: string, options: AdvanceOptions
     if (plan.wake) wakeWorker();
     return plan.result;
   }
-  // Outside the transaction: the POST.
-  const outcome = await deliverWebhook({
-    url: plan.url,
-    body: plan.body,
-    secret: plan.secret,
-    deliveryId: plan.deliveryId,
-    traceparent: plan.traceparent,
-    timeoutMs: settings.DISPATCH_TIMEOUT_MS,
-  });
-  const result = await transaction((tx) => recordOutcome(tx, plan, outcome, now(), options.random ?? Math.random));
-  wakeWorker();
-  return result;
+  // Outside the transaction: the POST, under a lease renewed until its answer is recorded.
+  const lease = holdLease(plan.attemptId);
+  try {
+    const outcome = await deliverWebhook({
+      url: plan.url,
+      body: plan.body,
+      secret: plan.secret,
+      deliveryId: plan.deliveryId,
+      traceparent: plan.traceparent,
+      timeoutMs: settings.DISPATCH_TIMEOUT_MS,
+    });
+    const result = await recordWhileReachable(() => transaction((tx) => recordOutcome(tx, plan, outcome, now(), options.random ?? Math.random)));
+    wakeWorker();
+    return result;
+  } finally {
+    lease.stop();
+  }
+}
+
+/**
+ * The answer is known only to this process: if the database went away during the POST, keep
+ * trying to record it (a database back within the lease keeps the delivery one delivery).
+ * Past the lease a sweep may declare the attempt unknown first; recordOutcome then drops it.
+ */
+async function recordWhileReachable<T>(record: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + RECORD_RETRY_MS;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4_000)) {
+    try {
+      return await record();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() + wait > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 interface SendPlan {
@@ -119,11 +114,7 @@ type Plan = SendPlan | { kind: "done"; result: AdvanceResult; wake: boolean };
 async function planStep(tx: Sql, requestId: string, now: Date): Promise<Plan> {
   const request = await lockRequest(tx, requestId);
   if (!request) return { kind: "done", result: { step: "nothing", status: "missing" }, wake: false };
-  const attempts = await tx.query<AttemptRow[]>(
-    `SELECT id::text, stage, attempt, outcome, started_at, finished_at, next_attempt_at, traceparent
-     FROM dispatch_attempt WHERE request_id = $1 ORDER BY id`,
-    requestId,
-  );
+  const attempts = await attemptsOf(tx, requestId, legacyLeaseMs());
   const settings = env();
 
   switch (request.status) {
@@ -148,20 +139,16 @@ async function planStep(tx: Sql, requestId: string, now: Date): Promise<Plan> {
   }
   const facts = factsOf(request, request.trace_id ?? newTraceId());
 
-  // A delivery under way (another worker holds it), or one a stopped worker left behind.
+  // A delivery under way (its sender holds the lease; its answer moves the request on), or
+  // one whose sender died: unknown, on the timeline, and the stage goes again right here.
   const sending = attempts.find((a) => a.outcome === "sending");
   if (sending) {
-    const leaseMs = settings.DISPATCH_TIMEOUT_MS + SENDING_LEASE_MARGIN_MS;
-    if (now.getTime() - sending.started_at.getTime() < leaseMs) {
-      return { kind: "done", result: { step: "waiting", until: new Date(sending.started_at.getTime() + leaseMs) }, wake: false };
+    if (!sending.lease_lapsed) {
+      const until = sending.lease_until ?? new Date(sending.started_at.getTime() + legacyLeaseMs());
+      return { kind: "done", result: { step: "waiting", until }, wake: false };
     }
-    await tx.execute(
-      `UPDATE dispatch_attempt SET outcome = 'failed', finished_at = $2, error = 'the worker stopped during this delivery; its outcome is unknown'
-       WHERE id = $1`,
-      sending.id,
-      now,
-    );
-    sending.outcome = "failed";
+    const { gaveUp } = await declareUnknown(tx, request, sending);
+    if (gaveUp) return { kind: "done", result: { step: "finished", status: "failed" }, wake: true };
   }
 
   // Too early for the next retry (a job that ran ahead of its schedule, or a second one).
@@ -211,8 +198,8 @@ async function planStep(tx: Sql, requestId: string, now: Date): Promise<Plan> {
   const spanId = newSpanId();
   const parent = traceparent(facts.traceId, spanId);
   const [row] = await tx.query<{ id: string }[]>(
-    `INSERT INTO dispatch_attempt (request_id, stage, attempt, url, traceparent, started_at, outcome, worker)
-     VALUES ($1, $2, $3, $4, $5, $6, 'sending', $7) RETURNING id::text`,
+    `INSERT INTO dispatch_attempt (request_id, stage, attempt, url, traceparent, started_at, outcome, worker, lease_until)
+     VALUES ($1, $2, $3, $4, $5, $6, 'sending', $7, ${NEW_LEASE_SQL}) RETURNING id::text`,
     request.id,
     stage,
     attempt,
@@ -257,6 +244,16 @@ async function recordOutcome(tx: Sql, plan: SendPlan, outcome: DeliveryOutcome, 
   const settings = env();
   const request = await lockRequest(tx, plan.request.id);
   const { facts, stage, attempt } = plan;
+  const [row] = await tx.query<{ outcome: string }[]>(`SELECT outcome FROM dispatch_attempt WHERE id = $1`, plan.attemptId);
+  if (row?.outcome !== "sending") {
+    // Declared unknown while this process could not renew its lease (the database was away),
+    // and perhaps already sent again: that attempt decides now; this answer is only logged.
+    console.error(
+      `[dispatch] the answer to attempt ${attempt} (${stage}) of request ${plan.request.id} came after it was declared unknown ` +
+        `(${outcome.delivered ? `delivered, HTTP ${outcome.httpStatus}` : outcome.error}); the stage is sent again with the same delivery id`,
+    );
+    return { step: "late", stage, attempt };
+  }
   if (outcome.delivered) {
     await tx.execute(
       `UPDATE dispatch_attempt SET outcome = 'delivered', finished_at = $2, http_status = $3 WHERE id = $1`,
@@ -387,40 +384,4 @@ function stageInstances(request: RequestRow, stage: DispatchStage): string[] {
   if (stage === "canary") return request.canary;
   const canary = new Set(request.canary);
   return request.targets.filter((t) => !canary.has(t));
-}
-
-async function lockRequest(tx: Sql, requestId: string): Promise<RequestRow | null> {
-  const [row] = await tx.query<RequestRow[]>(
-    `SELECT rr.id::text, rr.reload_id, rr.service_id, s.environment, s.namespace, s.name AS service, rr.kind, rr.resource,
-            rr.from_version, rr.to_version, rr.scope, rr.targets, rr.canary, rr.status, rr.trace_id,
-            u.username AS requested_by,
-            ARRAY(SELECT au.username FROM approval a JOIN app_user au ON au.id = a.approver_id
-                  WHERE a.request_id = rr.id AND a.decision = 'approved' ORDER BY a.decided_at, au.username) AS approved_by
-     FROM reload_request rr
-     JOIN service s ON s.id = rr.service_id
-     JOIN app_user u ON u.id = rr.requested_by
-     WHERE rr.id = $1
-     FOR UPDATE OF rr`,
-    requestId,
-  );
-  return row ?? null;
-}
-
-async function setStatus(tx: Sql, requestId: string, status: string, reason: string | null): Promise<void> {
-  await tx.execute(`UPDATE reload_request SET status = $2, status_reason = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, requestId, status, reason);
-}
-
-function factsOf(request: RequestRow, traceId: string): RequestFacts {
-  return {
-    requestId: request.id,
-    reloadId: request.reload_id,
-    environment: request.environment,
-    namespace: request.namespace,
-    service: request.service,
-    kind: request.kind,
-    resource: request.resource,
-    fromVersion: request.from_version,
-    toVersion: request.to_version,
-    traceId,
-  };
 }

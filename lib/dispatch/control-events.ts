@@ -71,6 +71,28 @@ export function failedAttemptEvent(
   };
 }
 
+/** Why an attempt's outcome is unknown, in the timeline's words and the request's reason. */
+export const UNKNOWN_OUTCOME = "outcome unknown, the app or its database stopped during the delivery";
+
+/**
+ * An attempt whose sender died (or lost the database) with the POST out: it may or may not
+ * have reached the target. At the attempt's start, under the span it was sent with; no
+ * duration, since nobody saw it end. The retry carries the same delivery id.
+ */
+export function unknownAttemptEvent(
+  r: RequestFacts,
+  a: { stage: DispatchStage; attempt: number; maxAttempts: number; spanId: string | null; startedAt: Date },
+): WireEvent {
+  const last = a.attempt >= a.maxAttempts;
+  return {
+    ...base(r, a.startedAt, a.spanId),
+    id: `rsreq-${r.requestId}-dispatch-${a.stage}-${a.attempt}-unknown`,
+    phase: "failed",
+    error: `delivery attempt ${a.attempt} of ${a.maxAttempts} (${a.stage}): ${UNKNOWN_OUTCOME}${last ? "; giving up" : "; sending it again with the same delivery id"}`,
+    attributes: { "dispatch.stage": a.stage, "dispatch.attempt": a.attempt, "dispatch.outcome": "unknown" },
+  };
+}
+
 /** The control plane ends the reload: no target, a failed canary. `key` names why, for the id. */
 export function controlFailedEvent(r: RequestFacts, key: string, at: Date, error: string): WireEvent {
   return { ...base(r, at, null), id: `rsreq-${r.requestId}-${key}`, phase: "failed", error };

@@ -1,6 +1,7 @@
 import "server-only";
 import type PgBoss from "pg-boss";
 import { advanceDispatch } from "@/lib/dispatch/advance";
+import { startRecoverySweep } from "@/lib/dispatch/recover";
 import { boss, resetBoss } from "./boss";
 import { ingestControlEvents } from "./control-events";
 import { onWake } from "./queue";
@@ -48,8 +49,12 @@ async function start(options: WorkerOptions): Promise<Worker> {
   const unregister = onWake(() => {
     for (const id of ids) queue.notifyWorker(id);
   });
+  // Deliveries a stopped process left `sending` are found now and every few seconds, not when
+  // pg-boss expires that process's job (lib/dispatch/recover.ts).
+  const recovery = startRecoverySweep();
   return {
     async stop() {
+      await recovery.stop();
       unregister();
       await stopBoss(queue);
       globalForWorker.reloadscopeWorker = undefined;
