@@ -4,6 +4,7 @@
 // functions of lib/domain/admin-rules.ts; these schemas only attach them to fields, so each
 // error lands beside the field it is about.
 import { z } from "zod";
+import { rowId, storable } from "@/lib/auth/input-fields";
 import { targetAddressRules } from "@/lib/dispatch/webhook";
 import { targetHostVerdict } from "@/lib/domain/target-address";
 import {
@@ -28,8 +29,7 @@ function rule<T>(check: (value: T) => string | null) {
   };
 }
 
-const id = (what: string) =>
-  z.coerce.number({ error: `Choose a ${what}.` }).int({ error: `Choose a ${what}.` }).positive({ error: `Choose a ${what}.` });
+const id = (what: string) => rowId(`Choose a ${what}.`);
 
 const role = z.enum(ROLES, { error: `Choose a role: ${ROLES.join(", ")}.` });
 
@@ -50,7 +50,7 @@ const username = z.string({ error: "Enter a username." }).trim().superRefine(rul
 export const createUserInput = z
   .object({
     username,
-    displayName: z.string().trim().max(100, { error: "Use at most 100 characters." }).optional().default(""),
+    displayName: storable(z.string().trim().max(100, { error: "Use at most 100 characters." })).optional().default(""),
     role,
     groups,
     // Checked on its own first, so a short password is named even while other fields are wrong…
@@ -80,11 +80,13 @@ export const resetPasswordInput = z.object({
 export type ResetPasswordInput = z.input<typeof resetPasswordInput>;
 
 export const createTokenInput = z.object({
-  name: z
-    .string({ error: "Name the token after who will use it." })
-    .trim()
-    .min(1, { error: "Name the token after who will use it, such as “payments pipeline”." })
-    .max(100, { error: "Use at most 100 characters." }),
+  name: storable(
+    z
+      .string({ error: "Name the token after who will use it." })
+      .trim()
+      .min(1, { error: "Name the token after who will use it, such as “payments pipeline”." })
+      .max(100, { error: "Use at most 100 characters." }),
+  ),
   scopes: z.preprocess(
     (value) => (value === undefined || value === null ? [] : typeof value === "string" ? [value] : value),
     z

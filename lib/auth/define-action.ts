@@ -105,12 +105,34 @@ export function defineAction<Schema extends z.ZodType, T>(spec: ActionSpec<Schem
         await auditAlone(actor, spec.permission, "failed", subject, { reason: error.message, input: auditInput(input) }, error.alsoCommit);
         return { ok: false, code: error.code, error: error.message, ...(error.fieldErrors ? { fieldErrors: error.fieldErrors } : {}) };
       }
+      const refusal = postgresRefusal(error);
+      if (refusal) {
+        await auditAlone(actor, spec.permission, "invalid", subject, { problems: { _form: [refusal.message] }, postgresCode: refusal.code, input: auditInput(input) });
+        return { ok: false, code: "invalid", error: refusal.message };
+      }
       const errorId = randomUUID();
       console.error(`[action] ${spec.permission} failed (error id ${errorId}):`, error);
       await auditAlone(actor, spec.permission, "failed", subject, { reason: `internal error ${errorId}`, input: auditInput(input) }).catch(() => {});
       return { ok: false, code: "failed", error: `Something went wrong (error id ${errorId}); nothing was changed.` };
     }
   };
+}
+
+/**
+ * Postgres's refusals of a value as such (not of the request): input the schema let through
+ * but a column cannot hold. The caller's to fix, so `invalid` rather than "Something went
+ * wrong"; Postgres's own text stays out of the answer (it quotes the value and the types).
+ */
+const VALUE_REFUSALS: Record<string, string> = {
+  "22021": "A value holds a character that cannot be stored (such as NUL, \\u0000); nothing was changed.",
+  "22P05": "A value holds a character that cannot be stored (such as NUL, \\u0000); nothing was changed.",
+  "22003": "A number is out of range; nothing was changed.",
+  "22P02": "A value is not in the form expected (a number or an id, say); nothing was changed.",
+};
+
+function postgresRefusal(error: unknown): { code: string; message: string } | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code in VALUE_REFUSALS ? { code, message: VALUE_REFUSALS[code]! } : null;
 }
 
 function notFound(): never {
@@ -153,7 +175,9 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const issue of error.issues) {
     const key = issue.path.length > 0 ? issue.path.join(".") : "_form";
-    (out[key] ??= []).push(issue.message);
+    const messages = (out[key] ??= []);
+    // One check can fail twice for one value (an id neither an integer nor in range): say it once.
+    if (!messages.includes(issue.message)) messages.push(issue.message);
   }
   return out;
 }

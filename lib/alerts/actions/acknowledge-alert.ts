@@ -2,10 +2,11 @@
 // Acknowledge an alert (operator, approver, admin): it stays acknowledged while its condition
 // lasts and resolves when it clears.
 import { z } from "zod";
+import { bigRowIdText } from "@/lib/auth/input-fields";
 import { acknowledgeAlertIn, lockAlert } from "@/lib/alerts/commands";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 
-const input = z.object({ alertId: z.string().regex(/^[1-9]\d{0,18}$/, "must be an alert id") });
+const input = z.object({ alertId: bigRowIdText("must be an alert id") });
 
 const action = defineAction({
   permission: "alert.acknowledge",

@@ -3,15 +3,16 @@
 // alert, its rule on its service, or its rule everywhere. Silenced alerts keep their state
 // and are not delivered until the silence expires or is ended.
 import { z } from "zod";
+import { bigRowIdText, storable } from "@/lib/auth/input-fields";
 import { lockAlert, silenceAlertIn } from "@/lib/alerts/commands";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 import { SILENCE_PRESETS, type SilencePreset } from "@/lib/domain/alerts/silences";
 
 const input = z.object({
-  alertId: z.string().regex(/^[1-9]\d{0,18}$/, "must be an alert id"),
+  alertId: bigRowIdText("must be an alert id"),
   scope: z.enum(["alert", "rule_service", "rule"]).default("alert"),
   duration: z.enum(Object.keys(SILENCE_PRESETS) as [SilencePreset, ...SilencePreset[]], { message: "choose 1h, 4h, 24h or 7d" }),
-  comment: z.string().trim().min(3, "say why (at least 3 characters)").max(500, "at most 500 characters"),
+  comment: storable(z.string().trim().min(3, "say why (at least 3 characters)").max(500, "at most 500 characters")),
 });
 
 const action = defineAction({

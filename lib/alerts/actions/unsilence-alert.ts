@@ -1,10 +1,11 @@
 "use server";
 // End a silence before it expires (operator, approver, admin): matching alerts are delivered again.
 import { z } from "zod";
+import { bigRowIdText } from "@/lib/auth/input-fields";
 import { endSilenceIn, lockSilence } from "@/lib/alerts/commands";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 
-const input = z.object({ silenceId: z.string().regex(/^[1-9]\d{0,18}$/, "must be a silence id") });
+const input = z.object({ silenceId: bigRowIdText("must be a silence id") });
 
 const action = defineAction({
   permission: "alert.silence",
