@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import styles from "@/components/admin/admin.module.css";
 import { FieldError, FormMessage, invalid, SubmitButton, useActionForm } from "@/components/admin/form-kit";
 import type { ApprovalPolicyRule } from "@/lib/domain/approval-state";
@@ -22,12 +22,15 @@ type Props = {
   serviceId: number;
   resources: RequestableResource[];
   initialKey: string | null;
+  /** a rollback's starting version other than the proposal ("roll back to this" on a history row) */
+  initialVersion?: string | null;
   policy: ApprovalPolicyRule;
   preflight: RequestFormData["preflight"];
 };
 
-export function RequestForm({ action, serviceId, resources, initialKey, policy, preflight }: Props) {
-  const { state, pending, onSubmit } = useActionForm(action === "reload" ? requestReloadFromForm : requestRollbackFromForm);
+export function RequestForm({ action, serviceId, resources, initialKey, initialVersion = null, policy, preflight }: Props) {
+  const { state, pending, onSubmit, formRef } = useActionForm(action === "reload" ? requestReloadFromForm : requestRollbackFromForm);
+  const doneRef = useRef<HTMLDivElement>(null);
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
@@ -38,6 +41,17 @@ export function RequestForm({ action, serviceId, resources, initialKey, policy, 
   const [percent, setPercent] = useState("10");
   const chosen = choices.find((r) => r.key === key) ?? null;
   const id = (name: string) => `${action}-${name}`;
+  // After a request is made: the form starts over (useActionForm resets the fields), the
+  // page is read again so the resource shows its request waiting, and the confirmation, at
+  // the top of the form, takes the focus.
+  useEffect(() => {
+    if (!state?.ok) return;
+    setScope("all");
+    setCount("1");
+    setPercent("10");
+    router.refresh();
+    doneRef.current?.focus();
+  }, [state, router]);
 
   if (choices.length === 0) {
     return (
@@ -66,7 +80,20 @@ export function RequestForm({ action, serviceId, resources, initialKey, policy, 
   const suggestions = chosen ? chosen.versions.filter((v) => v !== chosen.from) : [];
 
   return (
-    <form className={styles.form} onSubmit={onSubmit} aria-label={action === "reload" ? "Request a reload" : "Request a rollback"} data-request-form={action} noValidate>
+    <form ref={formRef} className={styles.form} onSubmit={onSubmit} aria-label={action === "reload" ? "Request a reload" : "Request a rollback"} data-request-form={action} noValidate>
+      {state?.ok ? (
+        <div ref={doneRef} tabIndex={-1}>
+          <FormMessage
+            state={state}
+            success={(r) => (
+              <span data-request-made={r.requestId}>
+                <Link href={`/approvals/${r.requestId}`}>Request #{r.requestId}</Link>{" "}
+                {r.status === "approved" ? "is approved and on its way." : `waits for ${r.requiredApprovals} approval${r.requiredApprovals === 1 ? "" : "s"}.`}
+              </span>
+            )}
+          />
+        </div>
+      ) : null}
       <input type="hidden" name="serviceId" value={serviceId} />
       <input type="hidden" name="kind" value={chosen?.kind ?? ""} />
       <input type="hidden" name="resource" value={chosen?.resource ?? ""} />
@@ -105,7 +132,7 @@ export function RequestForm({ action, serviceId, resources, initialKey, policy, 
           name="toVersion"
           id={id("toVersion")}
           list={id("versions")}
-          defaultValue={action === "rollback" ? (chosen?.rollback?.version ?? "") : ""}
+          defaultValue={action === "rollback" ? ((key === initialKey ? initialVersion : null) ?? chosen?.rollback?.version ?? "") : ""}
           placeholder={action === "rollback" ? "" : "a version, hash or model id"}
           autoComplete="off"
           className="mono"
@@ -192,15 +219,7 @@ export function RequestForm({ action, serviceId, resources, initialKey, policy, 
           ? "This service's policy needs no approval: it is sent as soon as it is requested."
           : `Needs ${policy.required} approval${policy.required === 1 ? "" : "s"}${policy.group ? ` from the group ${policy.group}` : ""} before it is sent; never your own.`}
       </span>
-      <FormMessage
-        state={state}
-        success={(r) => (
-          <span data-request-made={r.requestId}>
-            <Link href={`/approvals/${r.requestId}`}>Request #{r.requestId}</Link>{" "}
-            {r.status === "approved" ? "is approved and on its way." : `waits for ${r.requiredApprovals} approval${r.requiredApprovals === 1 ? "" : "s"}.`}
-          </span>
-        )}
-      />
+      {state && !state.ok ? <FormMessage state={state} /> : null}
       <div className={styles.actions}>
         <SubmitButton pending={pending} pendingText="Requesting…">
           {action === "reload" ? "Request reload" : "Request rollback"}

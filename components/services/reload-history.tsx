@@ -4,7 +4,8 @@ import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/forma
 import type { ReloadSummary } from "@/lib/services/queries";
 import { ReloadStatusBadge } from "./reload-status-badge";
 
-export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now: Date }) {
+/** `rollbackHref`: the "roll back to this" link of a row, for those who may request one (null: none for that row). */
+export function ReloadHistory({ reloads, now, rollbackHref }: { reloads: ReloadSummary[]; now: Date; rollbackHref?: (reload: ReloadSummary) => string | null }) {
   return (
     <section className="panel" aria-label="Reload history">
       <h2>Reload history</h2>
@@ -23,6 +24,7 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
                 <th>Status</th>
                 <th>Instances</th>
                 <th>Convergence</th>
+                {rollbackHref ? <th>Action</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -56,6 +58,7 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
                     />
                   </td>
                   <td>{formatDuration(r.convergenceMs)}</td>
+                  {rollbackHref ? <td>{rollbackCell(rollbackHref(r), r)}</td> : null}
                 </tr>
               ))}
             </tbody>
@@ -63,5 +66,14 @@ export function ReloadHistory({ reloads, now }: { reloads: ReloadSummary[]; now:
         </div>
       )}
     </section>
+  );
+}
+
+function rollbackCell(href: string | null, r: ReloadSummary) {
+  if (!href) return null;
+  return (
+    <Link href={href} data-rollback-to={r.toVersion} aria-label={`Roll back ${r.kind}/${r.resource} to ${r.toVersion}`}>
+      Roll back to this
+    </Link>
   );
 }

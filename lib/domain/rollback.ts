@@ -92,3 +92,12 @@ export function rollbackPreflight(version: string, targets: readonly PreflightTa
   const moving = rows.filter((r) => r.moves);
   return { version, rows, moving: moving.length, movingUnconfirmed: moving.filter((r) => !r.everAcked).length };
 }
+
+/**
+ * Whether a past reload offers "roll back to this": it moved the resource to a version some
+ * instance acked, and that version is not the desired one now (there is nothing to go back
+ * to). The rollback action checks the version again on submit.
+ */
+export function offersRollbackTo(reload: { toVersion: string | null; acked: number }, desired: string | null): reload is { toVersion: string; acked: number } {
+  return reload.toVersion !== null && reload.acked > 0 && desired !== null && reload.toVersion !== desired;
+}

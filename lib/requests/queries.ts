@@ -46,7 +46,14 @@ const RAN_PHASES = `'acked', 'applied', 'heartbeat'`;
 const HISTORY_LIMIT = 1000;
 const PREFLIGHT_ROWS = 200;
 
-export async function getRequestFormData(serviceId: number, options: { focus?: { kind: string; resource: string } | null; now?: Date } = {}): Promise<RequestFormData | null> {
+/**
+ * `focus`: the resource whose rollback pre-flight to read; `rollbackTo`: the version to read it
+ * for ("roll back to this" on a history row), when the resource ever had it; else its proposal.
+ */
+export async function getRequestFormData(
+  serviceId: number,
+  options: { focus?: { kind: string; resource: string } | null; rollbackTo?: string | null; now?: Date } = {},
+): Promise<RequestFormData | null> {
   await requireReader();
   const now = options.now ?? new Date();
   const q = sql();
@@ -121,7 +128,9 @@ export async function getRequestFormData(serviceId: number, options: { focus?: {
   const focusKey = options.focus ? keyOf(options.focus) : resources.find((r) => r.rollback)?.key;
   const focused = resources.find((r) => r.key === focusKey);
   let preflight: RequestFormData["preflight"] = null;
-  if (focused?.rollback) {
+  const rollbackTo = focused && options.rollbackTo && focused.versions.includes(options.rollbackTo) && options.rollbackTo !== focused.desired ? options.rollbackTo : null;
+  const preflightVersion = rollbackTo ?? focused?.rollback?.version ?? null;
+  if (focused && preflightVersion) {
     const fleet = await loadResourceNow(q, { serviceId, kind: focused.kind, resource: focused.resource }, { now });
     const acked = await q.query<{ instance_key: string }[]>(
       `SELECT DISTINCT i.instance_key FROM reload_event e JOIN instance i ON i.id = e.instance_id
@@ -129,9 +138,9 @@ export async function getRequestFormData(serviceId: number, options: { focus?: {
       serviceId,
       focused.kind,
       focused.resource,
-      focused.rollback.version,
+      preflightVersion,
     );
-    const full = rollbackPreflight(focused.rollback.version, fleet.instances, new Set(acked.map((a) => a.instance_key)));
+    const full = rollbackPreflight(preflightVersion, fleet.instances, new Set(acked.map((a) => a.instance_key)));
     preflight = { key: focused.key, preflight: { ...full, rows: full.rows.slice(0, PREFLIGHT_ROWS) }, shown: Math.min(PREFLIGHT_ROWS, full.rows.length), total: full.rows.length };
   }
   const p = policyRows[0];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { proposeRollback, rollbackPreflight, type ReloadHistoryEntry } from "@/lib/domain/rollback";
+import { offersRollbackTo, proposeRollback, rollbackPreflight, type ReloadHistoryEntry } from "@/lib/domain/rollback";
 
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 20, 12, minute));
 const r = (reloadId: string, minute: number, fromVersion: string | null, toVersion: string | null, acked: number): ReloadHistoryEntry => ({
@@ -56,5 +56,17 @@ describe("rollbackPreflight", () => {
     ]);
     expect(preflight.moving).toBe(3);
     expect(preflight.movingUnconfirmed).toBe(2);
+  });
+});
+
+describe("offersRollbackTo", () => {
+  test.each<[string, { toVersion: string | null; acked: number }, string | null, boolean]>([
+    ["an acked earlier version", { toVersion: "v1", acked: 3 }, "v2", true],
+    ["the desired version itself", { toVersion: "v2", acked: 3 }, "v2", false],
+    ["a version nobody acked", { toVersion: "v1", acked: 0 }, "v2", false],
+    ["a reload without a target", { toVersion: null, acked: 3 }, "v2", false],
+    ["a resource without a desired version", { toVersion: "v1", acked: 3 }, null, false],
+  ])("%s: %s", (_, reload, desired, offered) => {
+    expect(offersRollbackTo(reload, desired)).toBe(offered);
   });
 });

@@ -8,7 +8,9 @@ import { alertBadge } from "@/components/fleet/matrix-view";
 import { ConvergenceChart } from "@/components/services/convergence-chart";
 import { ReloadsChart } from "@/components/services/reloads-chart";
 import { ResourceSummary } from "@/components/services/resource-summary";
-import { RequestPanel } from "@/components/requests/request-panel";
+import { RequestHeaderActions, RequestPanel } from "@/components/requests/request-panel";
+import { rollbackHrefFor } from "@/components/requests/rollback-link";
+import { can } from "@/lib/domain/permissions";
 import { getAlertBadges } from "@/lib/alerts/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestFormData } from "@/lib/requests/queries";
@@ -37,11 +39,14 @@ export default async function ServicePage({ params, searchParams }: Props) {
   const query = await searchParams;
   // ?rollback=kind/resource: the resource whose rollback pre-flight the form shows.
   const focus = typeof query.rollback === "string" && query.rollback.includes("/") ? query.rollback : null;
+  // ?request=reload|rollback opens that form (the header's buttons, "roll back to this" with ?to=<version>).
+  const openForm = query.request === "reload" || query.request === "rollback" ? query.request : null;
+  const rollbackTo = typeof query.to === "string" && query.to ? query.to : null;
   const range = parseChartRange(query.chart);
   const renderedAt = new Date();
   const [detail, requestForm, actor, charts, alerts] = await Promise.all([
     getServiceDetail(id, { page: parseInstancePage(query.page), now: renderedAt }),
-    getRequestFormData(id, { focus: focus ? { kind: focus.slice(0, focus.indexOf("/")), resource: focus.slice(focus.indexOf("/") + 1) } : null }),
+    getRequestFormData(id, { focus: focus ? { kind: focus.slice(0, focus.indexOf("/")), resource: focus.slice(focus.indexOf("/") + 1) } : null, rollbackTo }),
     requireActor(),
     getServiceCharts(id, range, renderedAt),
     // the open alerts of this service, per kind × resource: one grouped statement
@@ -90,7 +95,9 @@ export default async function ServicePage({ params, searchParams }: Props) {
           {detail.instanceCounts.total > detail.instanceCounts.live ? ` (${detail.instanceCounts.total - detail.instanceCounts.live} gone)` : ""} ·{" "}
           {detail.columns.length} reloadable resources · last event {relativeTime(service.lastEventAt, now)}
         </span>
+        {requestForm ? <RequestHeaderActions data={requestForm} role={actor?.role ?? null} /> : null}
       </div>
+      {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={focus} open={openForm} rollbackTo={rollbackTo} /> : null}
       <div className="grid-2">
         <ResourceSummary columns={detail.columns} alerts={resourceAlerts} alertsHref={alertsHref} />
         <ReloadsChart {...charts} rangeHrefs={rangeHrefs} />
@@ -98,7 +105,6 @@ export default async function ServicePage({ params, searchParams }: Props) {
       <div className="grid-2">
         <ConvergenceChart {...charts} rangeHrefs={rangeHrefs} />
       </div>
-      {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={focus} /> : null}
       <InstanceTable
         serviceId={service.id}
         instances={detail.instances}
@@ -110,7 +116,7 @@ export default async function ServicePage({ params, searchParams }: Props) {
         total={detail.instanceCounts.total}
       />
       <RecentReloadsTimeline reloads={detail.reloads} now={now} />
-      <ReloadHistory reloads={detail.reloads} now={now} />
+      <ReloadHistory reloads={detail.reloads} now={now} rollbackHref={requestForm && can(actor?.role, "rollback.request") ? rollbackHrefFor(requestForm) : undefined} />
     </main>
   );
 }
