@@ -108,7 +108,8 @@ function ResourceCell({ cell }: { cell: CellView }) {
         {cell.resource}
         {cell.badges?.map((badge) => (
           <span key={badge.text} className={`badge ${badge.tone}`} title={badge.title}>
-            <BadgeIcon tone={badge.tone} /> {badge.text}
+            <BadgeIcon tone={badge.tone} />
+            {badge.text}
           </span>
         ))}
       </div>

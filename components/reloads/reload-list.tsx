@@ -2,6 +2,7 @@ import Link from "next/link";
 import { KindLabel } from "@/components/fleet/kind-label";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
 import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
+import { reloadsHref } from "@/lib/reloads/list-params";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
 import { ReloadProgress, type ReloadProgressCounts } from "./reload-progress";
 
@@ -18,13 +19,13 @@ export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Da
         <thead>
           <tr>
             <th>Started</th>
+            <th>Status</th>
             <th>Service</th>
             <th>Kind · resource</th>
-            <th>From → to</th>
-            <th>Initiator</th>
-            <th>Status</th>
+            <th className="wide-only">From → to</th>
+            <th className="wide-only">Initiator</th>
             <th>Done</th>
-            <th>Convergence</th>
+            <th className="wide-only">Convergence</th>
           </tr>
         </thead>
         <tbody>
@@ -37,6 +38,9 @@ export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Da
                   <div className="when mono">{r.reloadId}</div>
                 </td>
                 <td>
+                  <ReloadStatusBadge status={r.status} />
+                </td>
+                <td>
                   {r.service}
                   <div className="when">
                     {r.environment}
@@ -44,19 +48,18 @@ export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Da
                   </div>
                 </td>
                 <td>
-                  <KindLabel kind={r.kind} /> · <span className="mono">{r.resource}</span>
+                  <KindLabel kind={r.kind} /> ·{" "}
+                  {/* the resource's story: every reload of it in this service */}
+                  <Link className="mono" href={reloadsHref({ environment: r.environment, namespace: r.namespace || null, service: r.service, resource: r.resource })} title={`every reload of ${r.resource} in ${r.service}`}>
+                    {r.resource}
+                  </Link>
                 </td>
-                <td className="mono">
-                  {versionChange(r.fromVersion, r.toVersion)}
-                </td>
-                <td>{r.initiator ?? <span className="muted">unknown</span>}</td>
-                <td>
-                  <ReloadStatusBadge status={r.status} />
-                </td>
+                <td className="mono wide-only">{versionChange(r.fromVersion, r.toVersion)}</td>
+                <td className="wide-only">{r.initiator ?? <span className="muted">unknown</span>}</td>
                 <td>
                   <ReloadProgress counts={progressOf(r)} />
                 </td>
-                <td>{formatDuration(r.convergenceMs)}</td>
+                <td className="wide-only">{formatDuration(r.convergenceMs)}</td>
               </tr>
             );
           })}

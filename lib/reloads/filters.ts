@@ -1,6 +1,7 @@
 // The reloads list's filters as the read API takes them (GET /api/v1/reloads?…): every
 // parameter is checked, and a bad one is named in the answer rather than ignored, since a
 // pipeline that mistypes a filter must not wait on the wrong reloads.
+import { parseTimeExpression, TIME_EXPRESSION_HELP } from "@/lib/domain/time-range";
 import { RELOAD_STATUSES, type ReloadStatus } from "@/lib/domain/types";
 import { InvalidParameter, isBigintKey, parseListFilters, parseParameters } from "@/lib/query-params";
 
@@ -18,7 +19,11 @@ export interface ReloadListFilters {
   environment?: string;
   namespace?: string;
   service?: string;
+  /** part of the service's name (case-insensitive), the page's Service box */
+  q?: string;
   kind?: string;
+  /** one resource (routes.yaml): its story across reloads */
+  resource?: string;
   status?: ReloadStatus[];
   initiator?: string;
   /** Reloads first heard of at or after this instant. */
@@ -33,11 +38,9 @@ export type ParsedReloadList =
   | { ok: true; filters: ReloadListFilters }
   | { ok: false; parameter: string; message: string };
 
-const TEXT_PARAMETERS = ["reloadId", "environment", "namespace", "service", "kind", "initiator"] as const;
+const TEXT_PARAMETERS = ["reloadId", "environment", "namespace", "service", "q", "kind", "resource", "initiator"] as const;
 const PARAMETERS = [...TEXT_PARAMETERS, "status", "from", "to", "cursor", "limit"] as const;
 const MAX_TEXT = 256;
-// A date, or a date and time with Z or an offset (RFC 3339, seconds and fraction optional).
-const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 
 export function parseReloadListQuery(params: URLSearchParams): ParsedReloadList {
   return parseParameters(() => parse(params));
@@ -59,11 +62,12 @@ function parse(params: URLSearchParams): ReloadListFilters {
   return { ...text, ...(list ? { status: list } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(cursor ? { cursor } : {}), limit };
 }
 
+// The time picker's values (lib/domain/time-range.ts): now-1h, an RFC 3339 time, or a date (UTC).
 function parseInstant(name: string, text: string): Date {
-  const instant = INSTANT.test(text) ? new Date(text.length === 10 ? `${text}T00:00:00Z` : text) : null;
-  if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1 || instant.getUTCFullYear() > 9999) {
-    throw new InvalidParameter(name, "an RFC 3339 time with Z or an offset (2026-11-21T14:03:07Z), or a date (2026-11-21, UTC)");
-  }
+  // A time of day must say its zone here: a pipeline's clock is not the reader's.
+  const zoneless = /\d[T ]\d{2}:\d{2}/.test(text) && !/(?:Z|[+-]\d{2}:?\d{2})$/i.test(text);
+  const instant = zoneless ? null : parseTimeExpression(text, new Date());
+  if (!instant) throw new InvalidParameter(name, `${TIME_EXPRESSION_HELP} (a date alone is UTC midnight; a time of day needs Z or an offset)`);
   return instant;
 }
 

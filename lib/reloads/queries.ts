@@ -51,6 +51,9 @@ export async function listReloads(filters: ReloadListFilters): Promise<{ items: 
   if (filters.environment) where.push(`s.environment = ${param(filters.environment, "text")}`);
   if (filters.namespace) where.push(`s.namespace = ${param(filters.namespace, "text")}`);
   if (filters.service) where.push(`s.name = ${param(filters.service, "text")}`);
+  // "contains", as the fleet's Service box: the page's box, where a part of a name is typed.
+  if (filters.q) where.push(`strpos(lower(s.name), lower(${param(filters.q, "text")})) > 0`);
+  if (filters.resource) where.push(`r.resource = ${param(filters.resource, "text")}`);
   if (filters.kind) where.push(`r.kind = ${param(filters.kind, "text")}`);
   if (filters.initiator) where.push(`r.initiator = ${param(filters.initiator, "text")}`);
   if (filters.status?.length) where.push(`r.status = ANY(${param(filters.status, "text[]")})`);

@@ -360,6 +360,13 @@ describe("GET /api/v1/reloads", () => {
       ["from=2026-11-21&to=2026-11-22", ["checkoutRun", "cartRun", "staging", "model"]],
       [`from=${encodeURIComponent("2026-11-21T15:15:00+01:00")}`, ["staging", "model"]],
       ["environment=&service=", ["checkoutRun", "cartRun", "staging", "model"]],
+      // issue 17 §5, §7: the page's Service box is "contains" (q), one resource's reloads, and the time picker's relative times
+      ["q=CHECKOUT", ["checkoutRun", "staging", "model"]],
+      ["q=art", ["cartRun"]],
+      ["resource=fraud-model", ["model"]],
+      ["resource=flags.json&q=cart", ["cartRun"]],
+      ["from=now-100000w", ["checkoutRun", "cartRun", "staging", "model"]],
+      ["to=now-100000w", []],
       ["service=nothing-by-this-name", []],
     ])("%s", async (query, expected) => {
       const answer = await list(`?${query}`);
@@ -386,6 +393,9 @@ describe("GET /api/v1/reloads", () => {
     ["from=yesterday", "from"],
     ["from=2026-13-45T99:00:00Z", "from"],
     ["to=2026-11-21T14:00:00", "to"],
+    ["to=2026-11-21 14:00", "to"],
+    ["from=now-1y", "from"],
+    ["from=72026-11-21", "from"],
     [`from=${T(30)}&to=${T(10)}`, "from"],
     ["cursor=not-a-cursor", "cursor"],
     [`cursor=${Buffer.from(JSON.stringify({ a: 1 })).toString("base64url")}`, "cursor"],

@@ -12,17 +12,17 @@ export default async function ReloadsPage({ searchParams }: { searchParams: Prom
   const raw = await searchParams;
   const parsed = parseReloadsPageParams(raw);
   const text = (name: string) => (typeof raw[name] === "string" && raw[name] ? (raw[name] as string) : undefined);
-  // A date input only takes a date; a longer instant in the URL still filters, it just is not shown in the box.
-  const dateOnly = (value: string | undefined) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
   const values = {
     reloadId: text("reloadId"),
     environment: text("environment"),
     service: text("service"),
+    q: text("q"),
     kind: text("kind"),
+    resource: text("resource"),
     status: text("status"),
     initiator: text("initiator"),
-    from: dateOnly(text("from")),
-    to: dateOnly(text("to")),
+    from: text("from"),
+    to: text("to"),
   };
   const environments = await listEnvironments();
   const head = (
@@ -49,8 +49,8 @@ export default async function ReloadsPage({ searchParams }: { searchParams: Prom
   const { filters } = parsed;
   const now = new Date();
   const page = await listReloads(filters);
-  const filtered = Boolean(filters.reloadId || filters.environment || filters.namespace || filters.service || filters.kind || filters.status || filters.initiator || filters.from || filters.to);
-  const keep = { ...values, namespace: text("namespace"), from: text("from"), to: text("to"), limit: text("limit") };
+  const filtered = Boolean(filters.reloadId || filters.environment || filters.namespace || filters.service || filters.q || filters.resource || filters.kind || filters.status || filters.initiator || filters.from || filters.to);
+  const keep = { ...values, namespace: text("namespace"), limit: text("limit") };
   return (
     <main className="page">
       {head}
