@@ -1,7 +1,9 @@
 // Issue 7's "Done when", in Chromium against the built app: an operator signs in and requests
-// a canary reload from a demo service's page; an approver signs in (a browser context of
-// their own), finds it in /approvals with from → to, who asked and why, and approves it with
-// a comment; the worker sends the canary to the demo's simulated endpoint, which acks through
+// a canary reload from a demo service's page (from the header, in 7 steps; the form starts
+// over and the resource is marked pending); an approver signs in (a browser context of
+// their own), finds it in /approvals with from → to, who asked and why, the pre-flight and
+// the never-reported warning (issue 17 §3), approves it with a comment and a confirmation
+// (3 steps), sees the comment under "Recently decided" and finds the decision in the audit; the worker sends the canary to the demo's simulated endpoint, which acks through
 // the ingest path; only then is the rest sent, and the reload's timeline reaches `succeeded`.
 // A viewer sees no request button on the same page. (A viewer's forged server-action call is
 // refused and audited in tests/e2e/requests.test.ts, through the real action.)
@@ -83,21 +85,29 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     await signIn(page, baseUrl, "operator", password);
     servicePath = await openIngressService(page);
 
-    await page.locator("details#request-reload > summary").click();
+    // Every click and every field the operator fills is a step; the job is counted from the service page.
+    let steps = 0;
+    const step = <T>(action: Promise<T>) => {
+      steps++;
+      return action;
+    };
+    // The action sits in the page's header, above the charts.
+    await Promise.all([page.waitForURL(/\?request=reload/), step(page.locator("[data-request-actions] a[data-open-request=\"reload\"]").click())]);
     const form = page.locator('form[data-request-form="reload"]');
     await form.waitFor();
-    await form.getByLabel("Kind and resource").selectOption({ label: "routes · routes.yaml" });
+    expect(await page.locator("details#request-reload").getAttribute("open")).not.toBeNull();
+    await step(form.getByLabel("Kind and resource").selectOption({ label: "routes · routes.yaml" }));
     const now = form.locator("[data-resource-now]");
     await expect.poll(() => now.innerText()).toMatch(/on 3 live instances/);
     fromVersion = (await now.locator("b.mono").first().innerText()).trim();
     expect(fromVersion).toMatch(/^rt-\d+$/);
 
-    await form.locator('input[name="toVersion"]').fill(TO_VERSION);
-    await form.locator('input[name="scope"][value="count"]').check();
-    await form.getByLabel("Canary instances").fill("1");
+    await step(form.locator('input[name="toVersion"]').fill(TO_VERSION));
+    await step(form.locator('input[name="scope"][value="count"]').check());
+    await step(form.getByLabel("Canary instances").fill("1"));
     await expect.poll(() => form.locator("[data-scope-preview]").innerText()).toBe("1 instance first (the first by instance id); the other 2 once they have acked.");
-    await form.locator('textarea[name="reason"]').fill(REASON);
-    await form.getByRole("button", { name: "Request reload", exact: true }).click();
+    await step(form.locator('textarea[name="reason"]').fill(REASON));
+    await step(form.getByRole("button", { name: "Request reload", exact: true }).click());
 
     const made = form.locator("[data-request-made]");
     await made.waitFor({ timeout: 30_000 });
@@ -105,6 +115,14 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     expect(requestId).toMatch(/^\d+$/);
     expect(await made.innerText()).toContain(`Request #${requestId} waits for 1 approval.`);
     expect(await form.locator("[data-field-error]").count()).toBe(0);
+    expect(steps).toBe(7);
+    // The form starts over, and the page marks the resource as waiting for approval.
+    expect(await form.locator('input[name="toVersion"]').inputValue()).toBe("");
+    expect(await form.locator('textarea[name="reason"]').inputValue()).toBe("");
+    expect(await form.locator('input[name="scope"][value="all"]').isChecked()).toBe(true);
+    const pendingMark = page.locator('[data-request-actions] [data-pending-request="routes/routes.yaml"]');
+    await pendingMark.waitFor();
+    expect(await pendingMark.innerText()).toContain(`request #${requestId} pending approval`);
 
     // Its own page: waiting for an approval, and the requester cannot decide it.
     await Promise.all([page.waitForURL(`${baseUrl}/approvals/${requestId}`), made.getByRole("link", { name: `Request #${requestId}` }).click()]);
@@ -130,21 +148,64 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     expect(await item.innerText()).toMatch(/3 — canary of 1, then the rest \(canary: ingress-[0-9a-f]{4}-[0-9a-f]{4}\)/);
     expect(await item.innerText()).toContain(`operator: ${REASON}`);
     expect(await item.locator("[data-approvals]").innerText()).toBe("0 of 1");
+    // What the operator saw in pre-flight: every instance in scope with its version now, and
+    // a warning in words, since this run's version was never reported anywhere.
+    expect(await item.locator("[data-change-warning]").getAttribute("data-change-warning")).toBe("never-reported");
+    expect(await item.locator("[data-change-warning]").innerText()).toContain(`${TO_VERSION} was never reported by any instance of any service`);
+    expect(await item.locator("[data-preflight-row]").count()).toBe(3);
+    // (folded under its summary line in the queue: read as text)
+    expect(await item.locator("[data-preflight-row] td:nth-child(2)").evaluateAll((tds) => tds.map((td) => td.textContent))).toEqual([fromVersion, fromVersion, fromVersion]);
+    expect(await item.locator("[data-preflight-fold] summary").innerText()).toBe(`Pre-flight: 3 of 3 instances in scope would move to ${TO_VERSION} · 3 of the movers never ran it`);
+    expect(await item.locator("[data-policy]").innerText()).toBe("1 approval from approvers or admins, never the requester; one rejection ends it");
 
+    // The request's page shows at least as much, with the change's binding in words.
+    const detailPage = await approver.newPage();
+    await detailPage.goto(`${baseUrl}/approvals/${requestId}`);
+    const detailPanel = detailPage.locator(`[data-request-detail="${requestId}"]`);
+    expect(await detailPanel.locator("[data-change-warning]").count()).toBe(1);
+    expect(await detailPanel.locator("[data-preflight-row]").count()).toBe(3);
+    expect(await detailPanel.locator("[data-drift]").count()).toBe(1);
+    expect(await detailPanel.locator("[data-bound-to]").innerText()).toContain("If the fleet moves to another version or those instances change before it is sent, the request is invalidated");
+    await detailPage.close();
+
+    // The decision from the queue, counted: the comment, Approve…, then the confirmation.
+    let steps = 0;
     await item.getByLabel("Comment").fill(COMMENT);
+    steps++;
     await item.locator(`button[data-approve="${requestId}"]`).click();
+    steps++;
+    const confirm = item.locator('[data-confirm="approve"]');
+    await confirm.waitFor();
+    expect(await confirm.innerText()).toContain(`Approve request #${requestId}: reload routes/routes.yaml on staging / edge / ingress: ${fromVersion} → ${TO_VERSION}, 3 instances would move (3 never ran it)`);
+    expect(await confirm.innerText()).toContain(`with the comment “${COMMENT}”`);
+    await confirm.locator('button[data-confirm-decision="approve"]').click();
+    steps++;
+    expect(steps).toBe(3);
     // The queue refreshes after the decision: the request leaves it for the decided ones.
     const decided = page.locator(`tr[data-request-row="${requestId}"]`);
     await decided.waitFor({ timeout: 30_000 });
     await item.waitFor({ state: "detached" });
     expect(await decided.locator("[data-request-status]").getAttribute("data-request-status")).not.toMatch(/^(pending_approval|rejected|invalidated|failed)$/);
     expect(await page.locator("[data-action-error]").count()).toBe(0);
+    // The comment under "Recently decided".
+    expect(await decided.locator("[data-recent-decisions]").innerText()).toBe(`approver approved: “${COMMENT}”`);
 
     // Its page records the decision, with the comment, bound to the change.
     await page.goto(`${baseUrl}/approvals/${requestId}`);
     const approvals = page.locator(`[data-request-detail="${requestId}"] [data-approvals]`);
     expect(await approvals.getAttribute("data-approvals")).toBe("1");
-    expect(await approvals.innerText()).toBe(`1 of 1 — approver approved (“${COMMENT}”)`);
+    expect(await approvals.innerText()).toBe("1 of 1");
+    expect(await page.locator(`[data-request-detail="${requestId}"] [data-decisions] li`).innerText()).toMatch(new RegExp(`^approver approved .+: “${COMMENT}”$`));
+
+    // Found again in the audit: the action picked from the list, the comment as text. Two steps from /audit.
+    await page.goto(`${baseUrl}/audit`);
+    const auditForm = page.locator('form[aria-label="Filter audit entries"]');
+    await auditForm.locator('select[name="action"]').selectOption("request.approve");
+    await Promise.all([page.waitForURL(/action=request\.approve/), auditForm.locator('button[type="submit"]').click()]);
+    const entry = page.locator("tr[data-entry]", { hasText: `reload_request:${requestId}` }).filter({ hasText: "approver" });
+    await entry.first().waitFor();
+    expect(await entry.first().locator('[data-note="comment"]').innerText()).toBe(`Comment: ${COMMENT}`);
+    expect(await entry.first().getAttribute("data-outcome")).toBe("allowed");
     await page.waitForLoadState("networkidle");
     expect(problems).toEqual([]);
     await page.close();
