@@ -7,6 +7,9 @@ const nextConfig = {
   // span times would be read as doubles; lib/otlp/proto.ts refuses to run that way).
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "@electric-sql/pglite", "@electric-sql/pglite-socket", "otlp-proto-root", "pg-boss"],
   typescript: { tsconfigPath: "tsconfig.json" },
+  // The proxy refuses a larger body with 413 first (lib/auth/action-body.ts, which keeps the
+  // same number): past this limit Next itself answers a fetch action with a 500.
+  experimental: { serverActions: { bodySizeLimit: "1mb" } },
   // On every page and route, API included (issue 12 §10). The policy forbids framing
   // (clickjacking the approve button), <base> and plugins; it restricts no scripts, styles or
   // form targets: Next's pages run inline scripts, and the OIDC sign-in posts to the issuer.

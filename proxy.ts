@@ -6,7 +6,11 @@
 //    that the cookie is a valid JWT; the check that counts is requireReader() in every query
 //    module, which reads the user from the database (a disabled, reset or signed-out session
 //    is out at once), and each action's: a proxy redirect is not authorization (docs/adr/0017).
+// 3. A POST whose body Next would answer with a 500 (over the server actions' body limit, a
+//    multipart of thousands of fields, a fetch action's body that is not React's encoding)
+//    answers 413 or 400 here (lib/auth/action-body.ts).
 import { NextResponse, type NextRequest } from "next/server";
+import { actionBodyProblem } from "@/lib/auth/action-body";
 import { signInPath } from "@/lib/auth/callback-url";
 import { liveSessionClaims } from "@/lib/auth/session-cookie";
 import { gatedRequest, gateRedirectStatus, REQUESTED_PATH_HEADER, SERVER_ACTION_HEADER } from "@/lib/auth/gate";
@@ -16,6 +20,13 @@ export async function proxy(request: NextRequest) {
   if (!isDecodablePath(pathname)) {
     return new NextResponse("Bad request: the address is not valid percent-encoding.\n", {
       status: 400,
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+    });
+  }
+  const bodyProblem = await actionBodyProblem(request);
+  if (bodyProblem) {
+    return new NextResponse(`${bodyProblem.message}\n`, {
+      status: bodyProblem.status,
       headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
     });
   }
