@@ -7,11 +7,12 @@
 // server-reference-manifest, found by the action's exported name and its file, so a test
 // names `approveRequest` in lib/approvals/actions/approve-request.ts, never an opaque hash.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { ActionResult } from "@/lib/auth/define-action";
 // React's client-side reply encoder, as bundled with Next (the browser uses the same code).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { encodeReply } = require("next/dist/compiled/react-server-dom-webpack/client.node") as {
+// createRequire: scripts run as ES modules under tsx (tests/replicas) have no `require`.
+const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-webpack/client.node") as {
   encodeReply: (value: unknown) => Promise<string | FormData>;
 };
 

@@ -1,5 +1,5 @@
-// `tsx --conditions=react-server --import ./scripts/bench/rsc-loader.mjs …`: the bench imports
-// lib/ as a server component does. `--conditions=react-server` makes `server-only` a no-op and
+// `tsx --conditions=react-server --import ./scripts/rsc-loader.mjs …`: a script (the bench,
+// the replica test) imports lib/ as a server component does. `--conditions=react-server` makes `server-only` a no-op and
 // gives React's server build; Next's bundler also sends `next/navigation` to its server
 // variant there (the client one needs React's createContext, which the server build lacks),
 // and this hook does the same for Node.
