@@ -70,7 +70,9 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
                     {t.evidence.error ? (
                       <>
                         <span className="error-text">{t.cause}</span>
-                        <div className="when">as reported by the instance</div>
+                        <div className="when" data-error-class={t.errorClass ?? ""}>
+                          as reported by the instance{t.errorClass && t.errorClass !== "other" ? ` · ${t.usually}` : ""}
+                        </div>
                       </>
                     ) : (
                       <>

@@ -2,12 +2,13 @@
 
 import Link from "next/link";
 import type { TimelineEvent, TimelineSpan } from "@/lib/domain/timeline";
+import { attributeRows } from "@/lib/domain/timeline-view";
 import { formatDuration } from "@/lib/format";
 import styles from "./waterfall.module.css";
 
 export type Selection = { type: "event"; event: TimelineEvent; lane: string } | { type: "span"; span: TimelineSpan; lane: string };
 
-/** Every field and attribute of the event or span clicked in the waterfall. */
+/** Every field and attribute of the event or span clicked in the waterfall, as key/value tables; Esc or Close shuts it. */
 export function EventDetails({ selection, reloadStartMs, onClose }: { selection: Selection; reloadStartMs: number; onClose: () => void }) {
   const at = (ms: number) => {
     const d = ms - reloadStartMs;
@@ -47,39 +48,50 @@ export function EventDetails({ selection, reloadStartMs, onClose }: { selection:
             selection.span.reloadKey ? <Link href={`/reloads/${selection.span.reloadKey}`}>open the reload this span names</Link> : "—",
           ],
         ];
-  const attributes = selection.type === "event" ? selection.event.attributes : selection.span.attributes;
+  const attributes = attributeRows(selection.type === "event" ? selection.event.attributes : selection.span.attributes);
+  // Resource, scope, span events and links: each its own small table, keys dotted.
   const more = selection.type === "span" ? Object.entries(selection.span.details) : [];
   return (
     <aside className={styles.details} aria-label="Details" data-details={selection.type}>
       <h3>
         {selection.type === "event" ? `Event · ${selection.event.phase}` : `Span · ${selection.span.name}`}
-        <button type="button" className="secondary" style={{ marginLeft: "auto" }} onClick={onClose}>
+        <button type="button" className="secondary" style={{ marginLeft: "auto" }} onClick={onClose} aria-keyshortcuts="Escape">
           Close
         </button>
       </h3>
-      <table>
-        <tbody>
-          {fields.map(([name, value]) => (
-            <tr key={name}>
-              <th scope="row" style={{ width: 140 }}>
-                {name}
-              </th>
-              <td>{value}</td>
-            </tr>
-          ))}
-          {more.map(([name, value]) => (
+      <KeyValues caption="Fields" rows={fields} />
+      <KeyValues caption="Attributes" rows={attributes} empty="none" />
+      {more.map(([name, value]) => (
+        <KeyValues
+          key={name}
+          caption={name}
+          rows={value !== null && typeof value === "object" ? attributeRows(Array.isArray(value) ? Object.fromEntries(value.map((v, i) => [String(i), v])) : (value as Record<string, unknown>)) : [[name, String(value)]]}
+          empty="none"
+        />
+      ))}
+    </aside>
+  );
+}
+
+function KeyValues({ caption, rows, empty }: { caption: string; rows: [string, React.ReactNode][]; empty?: string }) {
+  return (
+    <table className={styles.keyValues}>
+      <caption>{caption}</caption>
+      <tbody>
+        {rows.length === 0 ? (
+          <tr>
+            <td className="muted">{empty ?? "—"}</td>
+          </tr>
+        ) : (
+          rows.map(([name, value]) => (
             <tr key={name}>
               <th scope="row">{name}</th>
-              <td>{typeof value === "string" || typeof value === "number" ? String(value) : <pre>{JSON.stringify(value, null, 2)}</pre>}</td>
+              <td>{value}</td>
             </tr>
-          ))}
-          <tr>
-            <th scope="row">attributes</th>
-            <td>{Object.keys(attributes).length ? <pre>{JSON.stringify(attributes, null, 2)}</pre> : <span className="muted">none</span>}</td>
-          </tr>
-        </tbody>
-      </table>
-    </aside>
+          ))
+        )}
+      </tbody>
+    </table>
   );
 }
 

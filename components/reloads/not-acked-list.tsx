@@ -1,10 +1,12 @@
+import { notAckedEmptyText } from "@/lib/domain/progress-words";
+import type { ReloadStatus } from "@/lib/domain/types";
 import { isoUtc } from "@/lib/format";
 import type { ReloadTimelineModel } from "@/lib/reloads/timeline-model";
 
 const SHOWN = 100;
 
 /** The targets that never acked (or applied), with their last phase, and the expiry if it came. */
-export function NotAckedList({ notAcked, expiredAt, status }: { notAcked: ReloadTimelineModel["notAcked"]; expiredAt: Date | null; status: string }) {
+export function NotAckedList({ notAcked, expiredAt, status, targets }: { notAcked: ReloadTimelineModel["notAcked"]; expiredAt: Date | null; status: ReloadStatus; targets: number }) {
   return (
     <section className="panel" aria-label="Instances that never acked" data-not-acked={notAcked.length}>
       <h2>
@@ -19,8 +21,8 @@ export function NotAckedList({ notAcked, expiredAt, status }: { notAcked: Reload
         </p>
       ) : null}
       {notAcked.length === 0 ? (
-        <p className="empty" style={{ padding: 20 }}>
-          Every target acked or applied.
+        <p className="empty" style={{ padding: 20 }} data-not-acked-empty>
+          {notAckedEmptyText(status, targets)}
         </p>
       ) : (
         <div className="table-wrap" style={{ maxHeight: 220, overflowY: "auto" }}>

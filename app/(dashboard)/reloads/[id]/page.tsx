@@ -6,15 +6,19 @@ import { DiagnosisPanel } from "@/components/reloads/diagnosis-panel";
 import { LiveTimeline } from "@/components/reloads/live-timeline";
 import { NotAckedList } from "@/components/reloads/not-acked-list";
 import { ReloadWaterfall } from "@/components/reloads/reload-waterfall";
+import { ReloadHealth } from "@/components/reloads/reload-health";
 import { TimeToAckChart } from "@/components/reloads/time-to-ack-chart";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
 import { RequestPanel } from "@/components/requests/request-panel";
 import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestForReload, getRequestFormData } from "@/lib/requests/queries";
+import { progressWords } from "@/lib/domain/progress-words";
 import { OPEN_STATUSES } from "@/lib/domain/reload-status";
 import { formatDuration, isoUtc, serviceLabel, versionChange } from "@/lib/format";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
+import { getReloadHealth } from "@/lib/reloads/health-queries";
 import { getReloadHeader, getReloadTimelineData } from "@/lib/reloads/timeline-queries";
+import { replayLinkFor } from "@/lib/replay/params";
 
 export const dynamic = "force-dynamic";
 
@@ -32,19 +36,26 @@ export default async function ReloadPage({ params, searchParams }: Props) {
   const data = await getReloadTimelineData((await params).id);
   // The layout answered 404 already; this only covers a reload deleted in between.
   if (!data) notFound();
-  const trace = (await searchParams).trace;
+  const query = await searchParams;
+  const trace = query.trace;
   const traceId = typeof trace === "string" && /^[0-9a-f]{1,64}$/i.test(trace) ? trace.toLowerCase() : null;
   const now = new Date();
   const { reload } = data;
   const model = buildTimelineModel(data, now);
   const { timeline, diagnosis, timeToAck } = model;
-  const done = reload.succeeded + reload.nacked + reload.failed + reload.rolledBack;
+  const inProgress = data.targets.filter((t) => t.phase !== null && !["acked", "applied", "nacked", "failed", "rolled_back"].includes(t.phase)).length;
+  const progress = progressWords(
+    { targets: reload.targets, acked: reload.succeeded, nacked: reload.nacked, failed: reload.failed, rolledBack: reload.rolledBack, inProgress },
+    reload.status,
+  );
   // Prefilled with this reload's service and resource; a rollback proposes the rule's version for it.
-  const [requestForm, actor, request] = await Promise.all([
-    getRequestFormData(reload.serviceId, { focus: rollbackFocus((await searchParams).rollback) ?? { kind: reload.kind, resource: reload.resource }, now }),
+  const [requestForm, actor, request, health] = await Promise.all([
+    getRequestFormData(reload.serviceId, { focus: rollbackFocus(query.rollback) ?? { kind: reload.kind, resource: reload.resource }, now }),
     requireActor(),
     getRequestForReload(reload.serviceId, reload.reloadId),
+    getReloadHealth(reload.key, now),
   ]);
+  const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : null);
 
   return (
     <main className="page">
@@ -60,6 +71,9 @@ export default async function ReloadPage({ params, searchParams }: Props) {
         </h1>
         <div style={{ display: "flex", gap: 12, alignItems: "baseline" }}>
           <LiveTimeline reloadKey={reload.key} renderedLastArrivalAt={reload.lastArrivalAt} open={reload.live} />
+          <Link className="button secondary" href={replayLinkFor({ reloadKey: reload.key })} data-replay-link>
+            Replay: the fleet just before → just after
+          </Link>
           {/* A plain link: the route answers a JSON attachment (request, approvals, acks, audit entries). */}
           <a className="button secondary" href={`/api/reloads/${reload.key}/evidence`} download data-evidence>
             Evidence bundle
@@ -82,11 +96,10 @@ export default async function ReloadPage({ params, searchParams }: Props) {
       </p>
       {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={`${reload.kind}/${reload.resource}`} /> : null}
       <div className="stats">
-        <div className="stat" data-stat="done">
-          <span className="muted">done</span>
-          <b>
-            {done} of {reload.targets}
-          </b>
+        <div className={`stat${progress.notes.some((n) => n.tone === "bad") ? " bad" : ""}`} data-stat="done">
+          <span className="muted">progress</span>
+          <b style={progress.sent ? undefined : { fontSize: 14 }}>{progress.headline}</b>
+          {progress.notes.length ? <span className="muted">{progress.notes.map((n) => n.text).join(" · ")}</span> : null}
         </div>
         <div className="stat" data-stat="acked">
           <span className="muted">acked</span>
@@ -139,10 +152,20 @@ export default async function ReloadPage({ params, searchParams }: Props) {
           </h2>
           {timeToAck.count ? <TimeToAckChart bins={timeToAck.bins} /> : <p className="empty">No instance has acked yet.</p>}
         </section>
-        <NotAckedList notAcked={model.notAcked} expiredAt={reload.expiredAt} status={reload.status} />
+        <NotAckedList notAcked={model.notAcked} expiredAt={reload.expiredAt} status={reload.status} targets={reload.targets} />
       </div>
       <DiagnosisPanel diagnosis={diagnosis} />
-      <ReloadWaterfall timeline={timeline} traceId={traceId} />
+      {health ? (
+        <ReloadHealth
+          comparison={health.comparison}
+          buckets={health.buckets}
+          before={{ from: health.windows.before.from.toISOString(), to: health.windows.before.to.toISOString() }}
+          after={health.windows.after ? { from: health.windows.after.from.toISOString(), to: health.windows.after.to.toISOString() } : null}
+          afterPartial={health.windows.afterPartial}
+          bucketMs={health.windows.chart.bucketMs}
+        />
+      ) : null}
+      <ReloadWaterfall timeline={timeline} traceId={traceId} initial={{ from: one(query.from), to: one(query.to), span: one(query.span), event: one(query.event) }} />
     </main>
   );
 }
