@@ -161,11 +161,9 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
         <button type="button" className="secondary" onClick={() => setZoomedView(null)} disabled={!zoomed} data-fit-work>
           Fit to the work
         </button>
-        {prefix ? (
-          <button type="button" className="secondary" onClick={() => setView(whole)} disabled={view.startMs <= whole.startMs && view.endMs >= whole.endMs}>
-            Whole reload, request included
-          </button>
-        ) : null}
+        <button type="button" className="secondary" onClick={() => setView(whole)} disabled={view.startMs <= whole.startMs && view.endMs >= whole.endMs}>
+          {prefix ? "Whole reload, request included" : "Whole reload"}
+        </button>
         <span className="muted" style={{ fontSize: 12 }} data-view-range>
           {ticks.length ? `${ticks[0]!.label} … ${ticks[ticks.length - 1]!.label}` : ""} from the {timeline.reloadStartMs > 0 ? "dispatch" : "reload's start"} · drag on the axis to zoom
         </span>
