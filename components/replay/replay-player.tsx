@@ -146,7 +146,7 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
               <div className="panel empty">No instance had reported anything by this instant.</div>
             ) : (
               // The replay pages by its own links (below): the matrix's pager points at /fleet.
-              <VersionMatrix matrix={{ ...shown.matrix, pageCount: 1 }} filters={{ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 }} />
+              <VersionMatrix matrix={{ ...shown.matrix, pageCount: 1 }} filters={{ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 }} />
             )
           ) : null}
           {shown && shown.matrix.pageCount > 1 ? (

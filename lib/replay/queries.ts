@@ -89,6 +89,7 @@ export async function getFleetAt(at: Date, page: number, now = new Date()): Prom
         drifting: matrix.rows.filter((r) => r.drifting).length,
         instances: summaries.reduce((n, s) => n + s.instanceCount, 0),
         problems: matrix.rows.reduce((n, r) => n + r.problems, 0),
+        ...problemSplit(matrix.rows),
       },
       page: shownPage,
       pageCount,
@@ -97,6 +98,21 @@ export async function getFleetAt(at: Date, page: number, now = new Date()): Prom
     },
     basis: { snapshotAt: snapshot?.at ?? null, historyFrom: snapshot ? null : from, eventsFolded },
   };
+}
+
+/** The problems split as the live fleet splits them: failed or NACKed pairs, and drifting resources. */
+function problemSplit(rows: { cells: Record<string, { failed: number; nacked: number; drift: { drifting: boolean } }[]> }[]) {
+  let failing = 0;
+  let driftingResources = 0;
+  for (const row of rows) {
+    for (const cells of Object.values(row.cells)) {
+      for (const cell of cells) {
+        failing += cell.failed + cell.nacked;
+        if (cell.drift.drifting) driftingResources++;
+      }
+    }
+  }
+  return { failing, driftingResources };
 }
 
 /**
