@@ -13,6 +13,8 @@ interface Links {
  * pairs whose last reload failed or was NACKed; drift counts resources, not instances.
  */
 export function FleetStats({ totals, filtered, links }: { totals: FleetMatrix["totals"]; filtered: boolean; links: Links }) {
+  const failing = totals.failing ?? 0;
+  const driftingResources = totals.driftingResources ?? 0;
   return (
     <div className="stats" aria-label="Fleet totals">
       <div className="stat">
@@ -29,13 +31,13 @@ export function FleetStats({ totals, filtered, links }: { totals: FleetMatrix["t
           {totals.drifting ? <WarnIcon /> : null} drifting service{totals.drifting === 1 ? "" : "s"}
         </a>
         <span className="stat-why">
-          {totals.driftingResources} resource{totals.driftingResources === 1 ? "" : "s"} off the desired version or on mixed versions
+          {driftingResources} resource{driftingResources === 1 ? "" : "s"} off the desired version or on mixed versions
         </span>
       </div>
-      <div className={`stat ${totals.failing ? "bad" : ""}`} data-stat="failing">
-        <b>{totals.failing}</b>
+      <div className={`stat ${failing ? "bad" : ""}`} data-stat="failing">
+        <b>{failing}</b>
         <a href={links.failing}>
-          {totals.failing ? <CrossIcon /> : null} failed or NACKed
+          {failing ? <CrossIcon /> : null} failed or NACKed
         </a>
         <span className="stat-why">instances × resources whose last reload failed or was refused</span>
       </div>

@@ -42,7 +42,7 @@ export function parseTimeExpression(text: string, now: Date, zone: TimeZoneChoic
   const relative = RELATIVE.exec(value);
   if (relative) {
     const [, amount, unit] = relative;
-    return amount && unit ? new Date(now.getTime() - Number(amount) * UNIT_MS[unit]) : new Date(now.getTime());
+    return amount && unit ? new Date(now.getTime() - Number(amount) * (UNIT_MS[unit] ?? 0)) : new Date(now.getTime());
   }
   if (ZONED.test(value)) return checked(new Date(value));
   const plain = PLAIN.exec(value);

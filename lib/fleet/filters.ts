@@ -27,7 +27,8 @@ export const fleetFiltersSchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined).transform((v) => v ?? 1),
 });
 
-export type FleetFilters = z.infer<typeof fleetFiltersSchema>;
+// "failing" came later than the others: a caller that builds filters by hand may leave it out.
+export type FleetFilters = Omit<z.infer<typeof fleetFiltersSchema>, "failing"> & { failing?: boolean };
 
 export function parseFleetFilters(searchParams: Record<string, string | string[] | undefined>): FleetFilters {
   const flat = Object.fromEntries(Object.entries(searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));

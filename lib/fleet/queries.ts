@@ -12,7 +12,8 @@ export interface FleetMatrix {
   kinds: string[];
   facets: { environments: string[]; namespaces: string[]; kinds: string[] };
   /** problems = failing + driftingResources: failed or NACKed instance × resource pairs, and drifting resources. */
-  totals: { services: number; matching: number; drifting: number; instances: number; problems: number; failing: number; driftingResources: number };
+  // failing and driftingResources are absent where no one counted them (the replay's past fleet).
+  totals: { services: number; matching: number; drifting: number; instances: number; problems: number; failing?: number; driftingResources?: number };
   page: number;
   pageCount: number;
   generatedAt: Date;
