@@ -32,7 +32,11 @@ import { measureOtlp } from "./bench/phases/otlp";
 import { timeMetrics } from "./bench/phases/metrics";
 import { timeAlerts } from "./bench/phases/alerts";
 import { seedRawFleet } from "./bench/raw";
-import { RssSampler } from "./bench/rss";
+import { mergeReports, RssSampler, type RssReport } from "./bench/rss";
+import { historyBytes } from "./bench/history";
+import { measureAlertsIngest, type AlertsIngestResult } from "./bench/phases/alerts-ingest";
+import { measureHistoryDay } from "./bench/phases/history-day";
+import { measureSustained } from "./bench/phases/sustained";
 import { cleanup } from "./bench/setup/cleanup";
 import { assertLocal, createDatabase, serverSettings } from "./bench/setup/databases";
 import { freePort, provenance, serverLogTail, startServer, stopServer, waitForServer } from "./bench/setup/server";
@@ -49,13 +53,13 @@ const MAX_EVENT_SPAN_MS = 26 * 24 * 3600_000;
 /**
  * `npm run bench -- --phase <name>`: build the fleet as usual (setup, measured slice, fill),
  * then run only that timed phase and print no report. Names: matrix, fleet-page, replay,
- * timeline, otlp, metrics, alerts.
+ * timeline, otlp, metrics, alerts, alerts-ingest, history, sustained.
  */
 const ONLY_PHASE = (() => {
   const i = process.argv.indexOf("--phase");
   return i >= 0 ? (process.argv[i + 1] ?? "") : null;
 })();
-const PHASES = ["matrix", "fleet-page", "replay", "timeline", "otlp", "metrics", "alerts"];
+const PHASES = ["matrix", "fleet-page", "replay", "timeline", "otlp", "metrics", "alerts", "alerts-ingest", "history", "sustained"];
 if (ONLY_PHASE !== null && !PHASES.includes(ONLY_PHASE)) configErrors.push(`--phase must be one of ${PHASES.join(", ")}, got ${ONLY_PHASE || "nothing"}`);
 const runs = (name: string) => ONLY_PHASE === null || ONLY_PHASE === name;
 
@@ -118,9 +122,20 @@ async function main(): Promise<number> {
     const token = `bench-${randomBytes(16).toString("hex")}`;
     const port = await freePort();
     const server = startServer(appUrl, port, token);
-    const sampler = (state.sampler = new RssSampler(server.pid!, 200));
+    state.sampler = new RssSampler(server.pid!, 200);
     const client = new IngestClient(port, token, cfg.clients);
     const readyMs = await waitForServer(client, server);
+    // The server is restarted by the alert evaluation phase; memory is sampled across every process it ran as.
+    const rssParts: RssReport[] = [];
+    const restart = async (extraEnv: Record<string, string>) => {
+      rssParts.push(await state.sampler!.stop());
+      await stopServer();
+      const again = startServer(appUrl, port, token, extraEnv);
+      state.sampler = new RssSampler(again.pid!, 200);
+      const ms = await waitForServer(client, again);
+      log(`next start restarted (pid ${again.pid}${Object.keys(extraEnv).length ? `, ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}) in ${(ms / 1000).toFixed(1)} s`);
+    };
+    const stopSampling = async () => mergeReports([...rssParts, await state.sampler!.stop()]);
     const warm = await client.request("POST", "/api/v1/events", Buffer.from("[]"));
     if (warm.status !== 400) throw new Error(`warm-up POST [] answered ${warm.status} (expected 400 empty_batch): ${warm.text}`);
     // Pages need a signed-in caller (docs/adr/0017): a viewer of the bench's own, signed in as a browser does.
@@ -136,9 +151,12 @@ async function main(): Promise<number> {
     const ingest = await measureIngest(client, slice, { url: appUrl, name: appName }, measure, raw.rate);
     slice.bodies.length = 0;
     slice.batches.length = 0;
+    // History bytes per accepted event: everything stored so far came through the endpoint.
+    const historyA = { bytes: await historyBytes(appUrl), events: client.accepted };
 
     // --- matrix with a short history, the rest of the history, then matrix and page with all of it
     if (ONLY_PHASE !== null) {
+      if (runs("alerts-ingest")) await measureAlertsIngest(client, stream, restart);
       const onlyFill = await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
       await checkCounts(appUrl, { stream, client, fill: onlyFill, triples, small: null, large: null });
       if (runs("matrix")) await timeMatrixVacuumed(appUrl, "B (full history)", await timeMatrixAsIs(appUrl, "B (full history)"));
@@ -148,7 +166,9 @@ async function main(): Promise<number> {
       if (runs("otlp")) await measureOtlp(port, token, appUrl);
       if (runs("metrics")) await timeMetrics(port);
       if (runs("alerts")) await timeAlerts();
-      await sampler.stop();
+      if (runs("history")) await measureHistoryDay(client, appUrl, triples);
+      if (runs("sustained")) await measureSustained(client, port, cookie);
+      await stopSampling();
       clearInterval(ticker);
       await stopServer();
       client.close();
@@ -156,12 +176,15 @@ async function main(): Promise<number> {
       return reportFailedChecks();
     }
     const small = await timeMatrix(appUrl, "A (after the measured slice)");
+    // Ingest with alert evaluation off, then on (two slices of the stream, the server restarted for each).
+    const alertsIngest: AlertsIngestResult | null = await measureAlertsIngest(client, stream, restart);
     const fill = await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
     const largeAsIs = await timeMatrixAsIs(appUrl, "B (full history)");
     const page = await timeFleetPage(port, cookie); // the read model as the matrix B figure saw it, before the VACUUM
     const large = await timeMatrixVacuumed(appUrl, "B (full history)", largeAsIs);
     // Before the phases below add events of their own.
     await checkCounts(appUrl, { stream, client, fill, triples, small, large });
+    const historyB = { bytes: await historyBytes(appUrl), events: client.accepted };
     // The fleet at random instants over the full history (issue 6 §5); it logs its own figures.
     await timeReplay(appUrl);
     // A reload across 2,000 instances through the endpoint, then its timeline assembled (issue 6 §4); it logs its own figures.
@@ -172,14 +195,17 @@ async function main(): Promise<number> {
     await timeMetrics(port);
     // One full alert evaluation pass over the fleet (issue 8); it logs its own figures.
     await timeAlerts();
+    // History a day of heartbeats adds, on a fleet of its own (issue 14); then the largest fleet the live stream keeps up with.
+    const historyDay = await measureHistoryDay(client, appUrl, triples);
+    const sustained = await measureSustained(client, port, cookie);
     const vacuumStats = state.vacuum ? await state.vacuum.stop() : null;
-    const rss = await sampler.stop();
+    const rss = await stopSampling();
     clearInterval(ticker);
     await stopServer();
 
     printReport({
       measure, triples, pgVersion, autovacuumOn, code, stream, raw, ingest, small, fill, large, page, vacuumStats, rss,
-      retries: client.retries, totalMs: elapsed(),
+      alertsIngest, historyA, historyB, historyDay, sustained, retries: client.retries, totalMs: elapsed(),
     });
     client.close();
     clearTimeout(watchdog);

@@ -32,6 +32,9 @@ const SMOKE_DEFAULTS: Record<string, number> = {
   BENCH_SUSTAINED_STEP_S: 15,
   BENCH_SUSTAINED_BUDGET_S: 60,
   BENCH_ALERTS_SLICE: 5_000,
+  // A CHECKPOINT before each measured phase evens out the figures; on a busy machine it can
+  // take minutes, and the smoke measures nothing.
+  BENCH_CHECKPOINT: 0,
 };
 /** BENCH_SUSTAINED_STEPS in the smoke: two small steps */
 const SMOKE_STEPS = "1000,2000";
@@ -81,6 +84,8 @@ export const cfg = {
   sustainedSteps: listEnv("BENCH_SUSTAINED_STEPS", SMOKE ? SMOKE_STEPS : "20000,40000,70000,100000,140000"),
   sustainedStepS: numberEnv("BENCH_SUSTAINED_STEP_S", 120),
   sustainedBudgetS: numberEnv("BENCH_SUSTAINED_BUDGET_S", 1200),
+  /** 1: CHECKPOINT before each measured phase (no dirty buffers left from the one before); 0: skip */
+  checkpoints: numberEnv("BENCH_CHECKPOINT", 1) !== 0,
   /** events of the stream sent with alert evaluation off, then as many with it on */
   alertsSlice: Math.floor(numberEnv("BENCH_ALERTS_SLICE", 100_000)),
 };

@@ -139,3 +139,17 @@ export class RssSampler {
 function emptyReport(): RssReport {
   return { peakRssBytes: 0, peakHwmBytes: 0, lastRssBytes: 0, samples: 0, processes: 0 };
 }
+
+/** One report over several processes run one after another (the server restarted between phases). */
+export function mergeReports(reports: RssReport[]): RssReport {
+  return reports.reduce(
+    (a, b) => ({
+      peakRssBytes: Math.max(a.peakRssBytes, b.peakRssBytes),
+      peakHwmBytes: Math.max(a.peakHwmBytes, b.peakHwmBytes),
+      lastRssBytes: b.lastRssBytes,
+      samples: a.samples + b.samples,
+      processes: Math.max(a.processes, b.processes),
+    }),
+    emptyReport(),
+  );
+}

@@ -16,6 +16,11 @@ import type { PageResult } from "./fleet-page";
 import type { IngestResult } from "./ingest";
 import type { MatrixPoint } from "./matrix";
 import type { RawResult } from "./raw-insert";
+import { countChecks } from "../checks";
+import { describeHistory, type HistoryBytes } from "../history";
+import type { AlertsIngestResult } from "./alerts-ingest";
+import { gb, type HistoryDayResult } from "./history-day";
+import { MAX_LAG_S, PAGE_P95_TARGET_MS, RELOAD_EVERY_S, type SustainedResult } from "./sustained";
 
 export interface RunResults {
   /** events in the measured slice */
@@ -38,20 +43,27 @@ export interface RunResults {
   page: PageResult;
   vacuumStats: VacuumStats | null;
   rss: RssReport;
+  /** ingest with alert evaluation off, then on; null when skipped */
+  alertsIngest: AlertsIngestResult | null;
+  /** history tables after the measured slice (A) and with the full history (B), with the events accepted by then */
+  historyA: { bytes: HistoryBytes; events: number };
+  historyB: { bytes: HistoryBytes; events: number };
+  historyDay: HistoryDayResult;
+  sustained: SustainedResult;
   /** 429/503 answers the ingest client retried */
   retries: number;
   totalMs: number;
 }
 
 export function printReport(r: RunResults): void {
-  const { measure, triples, raw, ingest, small, large, page, fill, rss, vacuumStats, autovacuumOn, stream } = r;
+  const { measure, triples, raw, ingest, small, large, page, fill, rss, vacuumStats, autovacuumOn, stream, alertsIngest, historyA, historyB, historyDay, sustained } = r;
   const final = large.db;
   const ratio = ingest.rate / raw.rate;
   const growthLimit = Math.max(small.timing.p95 * TARGETS.growth, small.timing.p95 + TARGETS.growthSlackMs);
   const vacuumedGrowthLimit = Math.max(small.vacuumed.timing.p95 * TARGETS.growth, small.vacuumed.timing.p95 + TARGETS.growthSlackMs);
   const peakMb = rss.peakRssBytes / 1024 / 1024;
   const fullRun = cfg.events >= 2_000_000;
-  const endpointTotal = measure + fill.viaEndpoint;
+  const endpointTotal = measure + fill.viaEndpoint + (alertsIngest ? alertsIngest.off.events + alertsIngest.on.events : 0);
   const rows: string[][] = [
     [`ingest: POST /api/v1/events, ${cfg.clients} clients × ${cfg.batch}/batch (first ${int(measure)} events)`, `${int(ingest.rate)} events/s`, "", ""],
     [`raw: INSERT … unnest via pg, same rows, ${cfg.clients} clients × ${cfg.batch}/batch`, `${int(raw.rate)} events/s`, "", ""],
@@ -63,7 +75,18 @@ export function printReport(r: RunResults): void {
     [`matrix p50 / p95 / max right after VACUUM (ANALYZE) of the read model, B`, `${ms(large.vacuumed.timing.p50)} / ${ms(large.vacuumed.timing.p95)} / ${ms(large.vacuumed.timing.max)}`, `p95 ≤ ${TARGETS.matrixP95Ms} ms`, verdict(large.vacuumed.timing.p95 <= TARGETS.matrixP95Ms)],
     [`matrix growth after VACUUM: p95 B / p95 A (no dead rows at either point)`, `${(large.vacuumed.timing.p95 / small.vacuumed.timing.p95).toFixed(2)}×`, `≤ ${TARGETS.growth}× (or +${TARGETS.growthSlackMs} ms)`, verdict(large.vacuumed.timing.p95 <= vacuumedGrowthLimit)],
     [`GET ${page.path} p50 / p95 / max, whole HTML (${kb(page.htmlBytes)}), ${int(cfg.services)} services, at B`, `${ms(page.timing.p50)} / ${ms(page.timing.p95)} / ${ms(page.timing.max)}`, `p95 ≤ ${TARGETS.pageP95Ms} ms`, verdict(page.timing.p95 <= TARGETS.pageP95Ms)],
-    ["stored events (reload_event rows)", `${int(final.events)} (${int(endpointTotal)} via endpoint, ${int(fill.viaSql)} via SQL fill)`, `${int(cfg.events)}${fullRun ? "" : " (reduced run)"}`, verdict(final.events === cfg.events)],
+    ...(alertsIngest
+      ? [[`ingest with alert evaluation off / on (${int(alertsIngest.off.events)} events each, server restarted for each)`,
+          `${int(alertsIngest.off.rate)} / ${int(alertsIngest.on.rate)} events/s (on = ${(alertsIngest.on.rate / alertsIngest.off.rate).toFixed(2)}× off)`, "", ""]]
+      : []),
+    [`history bytes per accepted event, A (${int(historyA.events)} events)`, `${int(historyA.bytes.total / Math.max(1, historyA.events))} B`, "", ""],
+    [`history bytes per accepted event, B (${int(historyB.events)} events${fill.viaSql ? `, + ${int(fill.viaSql)} SQL-fill rows` : ""})`, `${int(historyB.bytes.total / Math.max(1, historyB.events + fill.viaSql))} B`, "", ""],
+    [`history added by a day of the bench fleet's heartbeats (${int(historyDay.benchPairs)} pairs every ${cfg.heartbeatS} s; measured on ${int(historyDay.pairs)} over ${historyDay.eventTimeS} s)`,
+      gb(historyDay.perDayBenchFleet), "≤ 1 GB", verdict(historyDay.perDayBenchFleet <= 1024 ** 3)],
+    [`fleet sustained: largest fleet whose live stream is kept up with for ${cfg.sustainedStepS} s, GET /fleet p95 ≤ ${PAGE_P95_TARGET_MS} ms (tried ${sustained.steps.map((s) => int(s.instances)).join(", ")})`,
+      sustained.largest ? `${int(sustained.largest)} instances` : "none", "≥ 100,000 instances", verdict(sustained.largest >= 100_000)],
+    ["stored events (reload_event rows)", `${int(final.events)} (${int(endpointTotal)} via endpoint, ${int(fill.viaSql)} via SQL fill)`, `${int(cfg.events)}${fullRun ? "" : " (reduced run)"}`, final.events === cfg.events ? "PASS" : "(see the count checks)"],
+    ["count checks (every count adds up)", `${countChecks.filter((c) => c.ok).length} of ${countChecks.length}`, `${countChecks.length}`, verdict(countChecks.every((c) => c.ok))],
     ["instance_state rows", int(final.instanceStates), int(triples), verdict(final.instanceStates === triples)],
     ["matrix content (services / live instances at A and at B)", `${int(small.services)} / ${int(small.instances)} and ${int(large.services)} / ${int(large.instances)}`,
       `${int(cfg.services)} / ${int(cfg.services * cfg.instances)}`, verdict([small, large].every((p) => p.services === cfg.services && p.instances === cfg.services * cfg.instances))],
@@ -88,7 +111,20 @@ export function printReport(r: RunResults): void {
     `uncompressed (no Accept-Encoding): ${kb(page.htmlBytes)} of HTML, ${kb(page.gzipBytes)} gzipped, ${int(page.serviceLinks)} service links on the page; measured at B before the VACUUM`);
   console.log(`- CPU while timing GET ${page.path}: ${describeCpu(page.cpu)}; per request: app ${perRequest(page.cpu.appS)}, postgres ${perRequest(page.cpu.postgresS)}`);
   console.log(`- read model when the matrix was timed: A ${describeTables(small.db)}; B ${describeTables(large.db)}; after VACUUM at B: ${describeTables(large.vacuumedDb)}`);
-  console.log(`- instance_state ${mb(final.instanceStateBytes)} and reload_event ${mb(final.reloadEventBytes)} (with indexes) at B`);
+  console.log(`- instance_state ${mb(final.instanceStateBytes)} (with indexes) at B; history tables (with indexes, all partitions) at A: ${describeHistory(historyA.bytes)}; at B: ${describeHistory(historyB.bytes)}`);
+  console.log(`- a day of heartbeats: ${int(historyDay.pairs)} pairs (environment bench-history) sent ${int(historyDay.events)} heartbeats, ${historyDay.rounds} rounds ${cfg.heartbeatS} s apart in event time; ` +
+    `history after the first round ${describeHistory(historyDay.before)}, after the last ${describeHistory(historyDay.after)}; ${gb(historyDay.perDayMeasured)} a day for these pairs, scaled to ${int(historyDay.benchPairs)}; ${describeCpu(historyDay.cpu)}`);
+  for (const step of sustained.steps) {
+    console.log(`- fleet sustained, ${int(step.instances)} instances (${int(step.pairs)} pairs, a reload per service every ${RELOAD_EVERY_S / 60} min on average): offered ${int(step.offeredRate)} events/s, ` +
+      `answered ${int(step.achievedRate)} events/s over ${step.windowS.toFixed(0)} s, at most ${step.maxLagS.toFixed(1)} s of events unanswered (limit ${MAX_LAG_S} s), ${step.reloads} reloads; ` +
+      `GET /fleet p50 ${step.page ? ms(step.page.p50) : "—"} / p95 ${step.page ? ms(step.page.p95) : "—"} (${step.page?.runs ?? 0} requests${step.pageErrors ? `, ${step.pageErrors} failed` : ""}); ` +
+      `first heartbeats of the new instances ${step.openingS.toFixed(1)} s; ${step.keptUp ? "kept up" : step.why}; ${describeCpu(step.cpu)}`);
+  }
+  if (sustained.skipped.length) console.log(`- fleet sustained: not tried ${sustained.skipped.map(int).join(", ")} (a smaller fleet did not keep up, or BENCH_SUSTAINED_BUDGET_S)`);
+  if (alertsIngest) {
+    console.log(`- ingest with alert evaluation off: ${describeCpu(alertsIngest.off.cpu)}; on: ${describeCpu(alertsIngest.on.cpu)}`);
+  }
+  for (const c of countChecks.filter((x) => !x.ok)) console.log(`- COUNT CHECK FAILED: ${c.name}: ${c.detail}`);
   const perK = (use: CpuUse, events: number) =>
     `app ${((1000 * use.appS) / events).toFixed(3)}, postgres ${((1000 * use.postgresS) / events).toFixed(3)}, bench client ${((1000 * use.benchS) / events).toFixed(3)}`;
   console.log(`- raw insert runs: ${raw.runs.map((x) => int(x.rate)).join(", ")} events/s (the median counts)`);
@@ -113,7 +149,7 @@ export function printReport(r: RunResults): void {
     fs.writeFileSync(cfg.jsonOut, JSON.stringify({
       cfg, ingestRate: ingest.rate, rawRate: raw.rate, rawRuns: raw.runs, ratio, rawCpu: raw.cpu, ingestCpu: ingest.cpu, fillCpu: fill.cpu,
       ingestActivity: ingest.activity, vacuumStats, autovacuumOn, small, large, page, rss, viaEndpointFill: fill.viaEndpoint, viaSql: fill.viaSql,
-      totalMs: r.totalMs, counts: stream.counts,
+      totalMs: r.totalMs, counts: stream.counts, alertsIngest, historyA, historyB, historyDay, sustained, countChecks,
     }, null, 2));
   }
 }

@@ -13,7 +13,8 @@ import { state } from "./state";
 export { freePort };
 
 /** Starts `next start` against `url`; the child is recorded in `state.server`. */
-export function startServer(url: string, port: number, token: string): ChildProcess {
+/** `extraEnv` overrides the app's settings for this start (the alert phase turns evaluation off). */
+export function startServer(url: string, port: number, token: string, extraEnv: Record<string, string> = {}): ChildProcess {
   if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
     throw new Error("the app is not built (.next/BUILD_ID is missing): run `npm run build` first");
   }
@@ -34,6 +35,7 @@ export function startServer(url: string, port: number, token: string): ChildProc
     INGEST_TOKEN: token,
     PORT: String(port),
     ...serverAuthEnv(`http://127.0.0.1:${port}`),
+    ...extraEnv,
   });
   const [command, ...args] = nextStartCommand(port);
   const child = spawn(command!, args, {
