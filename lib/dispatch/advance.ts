@@ -9,6 +9,7 @@ import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
 import {
   controlFailedEvent,
   dispatchedEvent,
+  dispatchedEventId,
   failedAttemptEvent,
   invalidatedEvent,
   type RequestFacts,
@@ -350,12 +351,16 @@ async function afterCanary(tx: Sql, request: RequestRow, attempts: AttemptRow[],
 /** All sent: the request ends as its reload does (the read model's status). */
 async function followReload(tx: Sql, request: RequestRow, attempts: AttemptRow[], now: Date): Promise<Plan> {
   const settings = env();
-  const [reload] = await tx.query<{ status: string }[]>(
-    `SELECT status FROM reload WHERE service_id = $1 AND reload_id = $2`,
+  const [reload] = await tx.query<{ status: string; last_dispatch_stored: boolean }[]>(
+    `SELECT status, EXISTS (SELECT 1 FROM reload_event e WHERE e.reload_id = r.reload_id AND e.id = $3) AS last_dispatch_stored
+     FROM reload r WHERE service_id = $1 AND reload_id = $2`,
     request.service_id,
     request.reload_id,
+    lastDispatchedEventId(request, attempts),
   );
-  const outcome = reload ? requestOutcome(reload.status) : null;
+  // The control events go through their own job: until the last delivery's `dispatched` is
+  // stored, a failed or unknown attempt stored before it makes the reload read failed.
+  const outcome = reload?.last_dispatch_stored ? requestOutcome(reload.status) : null;
   if (outcome) {
     await setStatus(tx, request.id, outcome.status, outcome.reason);
     return { kind: "done", result: { step: "finished", status: outcome.status }, wake: false };
@@ -370,6 +375,11 @@ async function followReload(tx: Sql, request: RequestRow, attempts: AttemptRow[]
   const until = new Date(now.getTime() + settings.CANARY_CHECK_MS);
   await enqueueJob(tx, "dispatch", { requestId: request.id }, { runAt: until });
   return { kind: "done", result: { step: "waiting", until }, wake: false };
+}
+
+function lastDispatchedEventId(request: RequestRow, attempts: AttemptRow[]): string {
+  const last = attempts.filter((a) => a.outcome === "delivered").at(-1);
+  return last ? dispatchedEventId(request.id, last.stage, last.attempt) : "";
 }
 
 /** The first stage not yet delivered: canary then rest, or all; null when every stage is. */

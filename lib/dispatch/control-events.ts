@@ -35,6 +35,11 @@ function base(r: RequestFacts, at: Date, spanId: string | null): Omit<WireEvent,
   };
 }
 
+/** The id of a delivered attempt's `dispatched` event. */
+export function dispatchedEventId(requestId: string, stage: DispatchStage, attempt: number): string {
+  return `rsreq-${requestId}-dispatch-${stage}-${attempt}`;
+}
+
 /** A delivered attempt: the reload's dispatch to the stage's instances. */
 export function dispatchedEvent(
   r: RequestFacts,
@@ -42,7 +47,7 @@ export function dispatchedEvent(
 ): WireEvent {
   return {
     ...base(r, a.startedAt, a.spanId),
-    id: `rsreq-${r.requestId}-dispatch-${a.stage}-${a.attempt}`,
+    id: dispatchedEventId(r.requestId, a.stage, a.attempt),
     phase: "dispatched",
     durationMs: Math.max(0, a.finishedAt.getTime() - a.startedAt.getTime()),
     ...(a.targets.length > 0 ? { targets: a.targets } : {}),

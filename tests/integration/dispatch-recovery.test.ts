@@ -12,6 +12,7 @@ import { advanceDispatch } from "@/lib/dispatch/advance";
 import { recoverStalledDeliveries } from "@/lib/dispatch/recover";
 import type { WebhookBody } from "@/lib/dispatch/webhook";
 import { env, resetEnvCache } from "@/lib/env";
+import { ingestControlEvents } from "@/lib/worker/control-events";
 import { enqueueJob } from "@/lib/worker/queue";
 import { startWorker, type Worker } from "@/lib/worker/worker";
 import { HoldingTarget, type Arrival } from "../faults/target";
@@ -219,5 +220,34 @@ describe("a delivery whose sender died", () => {
       [2, "delivered"],
     ]);
     expect(target.arrivals.map((a) => a.deliveryId)).toEqual([`${request.reloadId}/all`, `${request.reloadId}/all`]);
+  });
+
+  test("the unknown attempt's failed event, stored before the retry's dispatched event, does not end the request as failed", async () => {
+    const users = await seedUsers();
+    target = await new HoldingTarget(TARGET_SECRET, () => ({ status: 202 })).start();
+    await setTarget(target.url);
+    const request = await approvedRequest(users, { targets: INSTANCES, from: "v1", to: "v2" });
+    await leftSending(request.id, { lease: "now() - interval '1 second'" });
+    expect(await recoverStalledDeliveries()).toBe(1);
+    // No worker: the control events are stored here, in the order that loses the race.
+    const storeQueuedControlEvents = async () => {
+      const jobs = await sql().query<{ id: string; data: { events: unknown[] } }[]>(
+        `DELETE FROM pgboss.job WHERE name = 'control-events' RETURNING id::text, data`,
+      );
+      for (const job of jobs) await ingestControlEvents(job.data);
+    };
+    await storeQueuedControlEvents();
+    const reloadStatus = async () => (await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId))[0]!.status;
+    expect(await reloadStatus()).toBe("failed");
+
+    expect(await advanceDispatch(request.id)).toMatchObject({ step: "sent", attempt: 2, delivered: true });
+    // The retry's `dispatched` event is still queued: the reload still reads failed, which is not the request's end.
+    expect(await advanceDispatch(request.id)).toMatchObject({ step: "waiting" });
+    expect((await requestStatus(request.id)).status).toBe("dispatched");
+
+    await storeQueuedControlEvents();
+    expect(await reloadStatus()).not.toBe("failed");
+    expect(await advanceDispatch(request.id)).toMatchObject({ step: "waiting" });
+    expect((await requestStatus(request.id)).status).toBe("dispatched");
   });
 });
