@@ -7,7 +7,9 @@
 // SIGKILLed and started again, PostgreSQL is stopped as if it crashed and started 5 s later,
 // and the app's backends are terminated (pg_terminate_backend) six times. Then it counts rows:
 // every event answered 200 is stored exactly once, no answer was a 500, and the server logged
-// no uncaughtException or unhandledRejection.
+// no uncaughtException or unhandledRejection. Then the dispatch rounds (tests/faults/dispatch.ts):
+// the app SIGKILLed, PostgreSQL stopped immediately, and the postmaster SIGKILLed, each while a
+// local reload target holds a delivery's POST.
 //
 // It restarts the PostgreSQL server, so it runs alone, after `npm test`, never inside it. It
 // needs root or the cluster's owner and Debian's pg_ctlcluster, and says so rather than
@@ -17,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "@/scripts/next-server";
 import { App } from "./app";
+import { dispatchCrashRounds } from "./dispatch";
 import { cellKey, EventSource, Exporter, sleep } from "./exporter";
 import {
   crashPostgres,
@@ -257,6 +260,9 @@ async function main(): Promise<void> {
     missingCells.length === 0,
     missingCells.length ? `${missingCells.length} missing, e.g. ${missingCells.slice(0, 3).map((c) => c.split("\u0000").join(" / ")).join(", ")}` : undefined,
   );
+
+  // Dispatch while the app or PostgreSQL dies during a delivery (issue 13, finding 1).
+  await dispatchCrashRounds({ app, cluster, serverUrl, dbUrl, token: TOKEN, check, log });
 }
 
 main()
