@@ -53,7 +53,9 @@ export async function main(argv, io) {
   }
 }
 
-function report(error, options, io) {
+function report(failure, options, io) {
+  // Still busy or unreachable where no retry was left (a failed reload's details, the fleet).
+  const error = failure instanceof TransientError ? new CliError(failure.message) : failure;
   if (!(error instanceof CliError)) throw error;
   io.stderr(`reloadscope: ${error.message}\n`);
   if (options.json) io.stdout(`${JSON.stringify({ error: error.message, exitCode: error.exitCode })}\n`);
@@ -120,7 +122,8 @@ async function waitCommand(options, client, io, sleep) {
   let saidUnknown = false;
   let reloads = [];
   for (;;) {
-    const remaining = Math.max(1, deadline - Date.now());
+    // The poll at the deadline still gets a second to answer: a last look, not an abort.
+    const remaining = Math.max(1000, deadline - Date.now());
     let pauseMs = options.intervalMs;
     try {
       reloads = await listAll(client, query, Math.min(REQUEST_TIMEOUT_MS, remaining));
@@ -141,9 +144,10 @@ async function waitCommand(options, client, io, sleep) {
       if (outcome.done) return await finishWait(options, client, io, reloads, outcome, Date.now() - started);
     } catch (error) {
       if (!(error instanceof TransientError)) throw error;
+      if (Date.now() >= deadline) return timedOut(options, io, reloads);
       // A server never reached is a wrong URL or a server down: say so now. Once it answered,
       // a busy or briefly unreachable server is waited out until the timeout.
-      if (!reachedServer && error.unreachable && Date.now() < deadline) throw new CliError(error.message, EXIT.USAGE);
+      if (!reachedServer && error.unreachable) throw new CliError(error.message, EXIT.USAGE);
       if (!reportedTrouble) io.stderr(`reloadscope: ${error.message}; still waiting\n`);
       reportedTrouble = true;
       pauseMs = Math.max(pauseMs, retryDelayMs(error.retryAfter, 1, new Date()));
@@ -264,7 +268,7 @@ async function statusCommand(options, client, io) {
   let first = null;
   for (let page = 1; page <= MAX_PAGES; page++) {
     query.set("page", String(page));
-    const body = await readFully(client, `/api/v1/fleet?${query}`);
+    const body = await readJson(client, `/api/v1/fleet?${query}`, "read the fleet", REQUEST_TIMEOUT_MS);
     first ??= body;
     // Past the last page the API answers the last page again; stop at pageCount.
     services.push(...body.services);
@@ -279,13 +283,4 @@ async function statusCommand(options, client, io) {
   lines.push("", `${matching} service${matching === 1 ? "" : "s"}, ${drifting} drifting, ${problems} problem${problems === 1 ? "" : "s"}`);
   io.stdout(`${lines.join("\n")}\n`);
   return EXIT.OK;
-}
-
-async function readFully(client, path) {
-  try {
-    return await readJson(client, path, "read the fleet", REQUEST_TIMEOUT_MS);
-  } catch (error) {
-    if (error instanceof TransientError) throw new CliError(error.message);
-    throw error;
-  }
 }
