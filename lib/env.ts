@@ -93,6 +93,8 @@ const schema = z.object({
   ALERT_RESEND_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   /** Signs the session cookies (next-auth JWTs); the embedded demo makes one in .data/. */
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters (openssl rand -base64 32)").optional(),
+  /** How often the worker queries each Prometheus source (lib/sources); 0 turns source polling off in this process. */
+  SOURCE_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   /** A session ends this many hours after its sign-in, however often it was used (renewals do not extend it). */
   SESSION_MAX_AGE_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
   /** The address people open the app at; sign-in redirects and the OIDC callback are built from it. */

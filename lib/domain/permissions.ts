@@ -18,6 +18,7 @@ export const ACTIONS = [
   "token.manage",
   "target.manage",
   "policy.manage",
+  "source.manage",
   "audit.verify",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -35,6 +36,7 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   "token.manage": ["admin"],
   "target.manage": ["admin"],
   "policy.manage": ["admin"],
+  "source.manage": ["admin"],
   // Verifying the chain only reads, but it is an action an auditor runs: everyone who may
   // see the audit log may run it, and it is recorded like the rest.
   "audit.verify": ["viewer", "operator", "approver", "admin"],
@@ -84,6 +86,7 @@ const DESCRIPTIONS: Record<Action, string> = {
   "token.manage": "manage ingest tokens",
   "target.manage": "manage reload targets",
   "policy.manage": "manage approval policies",
+  "source.manage": "manage Prometheus sources",
   "audit.verify": "verify the audit chain",
 };
 

@@ -2,6 +2,7 @@ import "server-only";
 import type PgBoss from "pg-boss";
 import { advanceDispatch } from "@/lib/dispatch/advance";
 import { startRecoverySweep } from "@/lib/dispatch/recover";
+import { startSourcePolling } from "@/lib/sources/schedule";
 import { boss, resetBoss } from "./boss";
 import { ingestControlEvents } from "./control-events";
 import { onWake } from "./queue";
@@ -20,6 +21,8 @@ const globalForWorker = globalThis as unknown as { reloadscopeWorker?: Promise<W
 
 export interface WorkerOptions {
   pollingIntervalSeconds?: number;
+  /** how often sources are queried (default SOURCE_INTERVAL_SECONDS; 0: not in this process) */
+  sourceIntervalMs?: number;
 }
 
 export function startWorker(options: WorkerOptions = {}): Promise<Worker> {
@@ -52,8 +55,11 @@ async function start(options: WorkerOptions): Promise<Worker> {
   // Deliveries a stopped process left `sending` are found now and every few seconds, not when
   // pg-boss expires that process's job (lib/dispatch/recover.ts).
   const recovery = startRecoverySweep();
+  // Prometheus sources (lib/sources): the lease holder queries each every SOURCE_INTERVAL_SECONDS.
+  const sources = startSourcePolling({ intervalMs: options.sourceIntervalMs });
   return {
     async stop() {
+      sources.stop();
       await recovery.stop();
       unregister();
       await stopBoss(queue);

@@ -23,6 +23,10 @@ export interface AlertmanagerAlert {
 
 export interface RunningAlertmanager {
   url: string;
+  /** its configuration file: rewrite it and call reload() (the source tests) */
+  configFile: string;
+  /** `POST /-/reload`: its status (200 loaded, 500 refused) and body */
+  reload(): Promise<{ status: number; body: string }>;
   /** `GET /api/v2/alerts`: the unresolved alerts it holds (silenced and inhibited ones too). */
   alerts(): Promise<AlertmanagerAlert[]>;
   /** Polls `alerts()` until `holds` is true of the list; Alertmanager takes posts in asynchronously. */
@@ -112,6 +116,11 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
 
   return {
     url,
+    configFile: path.join(dir, "alertmanager.yml"),
+    async reload() {
+      const response = await fetch(`${url}/-/reload`, { method: "POST" });
+      return { status: response.status, body: await response.text() };
+    },
     alerts,
     async waitUntil(holds, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

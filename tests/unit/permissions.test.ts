@@ -10,6 +10,8 @@ const DESIGN_TABLE: [string, Action[], Role[]][] = [
   ["manage users, roles, ingest tokens, reload targets, approval policies", ["user.manage", "token.manage", "target.manage", "policy.manage"], ["admin"]],
   // configuration, like approval policies (DESIGN.md: only admin manages config)
   ["configure alert rules (thresholds, severity, on/off)", ["alert.configure"], ["admin"]],
+  // a source is where the worker reads reloads from, with a token of its own: configuration too
+  ["manage Prometheus sources", ["source.manage"], ["admin"]],
   ["see (and verify) the audit log", ["audit.verify"], ["viewer", "operator", "approver", "admin"]],
 ];
 
