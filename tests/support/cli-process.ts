@@ -10,12 +10,16 @@ export interface CliRun {
   stderr: string;
 }
 
+/** Only what the CLI reads: a RELOADSCOPE_* of the test runner must not leak in. */
+function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv;
+}
+
 export function runCli(args: string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      // Only what the CLI reads: a RELOADSCOPE_* of the test runner must not leak in.
-      env: { PATH: process.env.PATH ?? "", ...options.env },
+      env: childEnv(options.env),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -32,7 +36,7 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 export function startCli(args: string[], options: { env?: Record<string, string> } = {}): { done: Promise<CliRun>; stdout: () => string } {
   let stdout = "";
   let stderr = "";
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (d) => (stdout += String(d)));
   child.stderr.on("data", (d) => (stderr += String(d)));
   const done = new Promise<CliRun>((resolve, reject) => {
