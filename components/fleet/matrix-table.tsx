@@ -127,10 +127,15 @@ function ResourceCell({ cell }: { cell: CellView }) {
         ))}
       </div>
       {cell.desired || cell.driftAge ? (
-        <div className="cell-drift" data-cell-desired={cell.desired ?? ""}>
+        <div className="cell-drift" data-cell-desired={cell.desired ?? ""} title={cell.driftWhy}>
           {cell.desired ? <>desired <span className="mono">{truncateMiddle(cell.desired, FITS_CHARS)}</span></> : null}
           {cell.desired && cell.driftAge ? " · " : null}
-          {cell.driftAge ? <b data-cell-drift-age>{cell.driftAge}</b> : null}
+          {cell.driftAge ? (
+            <b data-cell-drift-age>
+              <WarnIcon /> {cell.driftAge}
+            </b>
+          ) : null}
+          {cell.driftWhy ? <span className="sr-only">{` (${cell.driftWhy})`}</span> : null}
         </div>
       ) : null}
       <div className="when" title={cell.changedAt}>

@@ -37,6 +37,8 @@ export interface CellView {
   desired?: string;
   /** "drifting 12m": how long the resource has drifted, shown on the cell itself (absent: not drifting) */
   driftAge?: string;
+  /** why it drifts: "2 versions running; 1 off the desired r-2202 for 20m 0s+" */
+  driftWhy?: string;
   /** "7m ago": the latest move of a live instance to the version it runs */
   changed: string;
   /** the same instant, exact, in UTC */
@@ -120,7 +122,7 @@ export function alertBadge(open: AlertBadge): BadgeView {
 export function cellView(cell: MatrixResourceCell, reload: CellReload | undefined, now: Date, alerts?: AlertBadge): CellView {
   const { drift } = cell;
   const badges: BadgeView[] = [];
-  if (drift.drifting) badges.push({ tone: "drift", text: "drift", title: driftTitle(cell) });
+  // Drift is not a badge: the cell's own drift line says it, with its age and why (driftWhy).
   if (cell.nacked) badges.push({ tone: "bad", text: `${cell.nacked} NACK` });
   if (cell.failed) badges.push({ tone: "bad", text: `${cell.failed} failed` });
   if (cell.inProgress) badges.push({ tone: "info", text: `${cell.inProgress} reloading` });
@@ -141,7 +143,10 @@ export function cellView(cell: MatrixResourceCell, reload: CellReload | undefine
   else if (drift.drifting) view.state = "drift";
   if (badges.length) view.badges = badges;
   if (cell.desired !== null && cell.versions.some((v) => !v.isDesired)) view.desired = cell.desired;
-  if (drift.drifting && drift.driftingForMs !== null) view.driftAge = `drifting ${formatAge(drift.driftingForMs)}`;
+  if (drift.drifting) {
+    view.driftAge = `drifting ${formatAge(drift.driftingForMs ?? 0)}`;
+    view.driftWhy = driftTitle(cell);
+  }
   if (reload) view.reload = reload;
   return view;
 }

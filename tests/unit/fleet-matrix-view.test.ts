@@ -85,16 +85,14 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
     expect(cellOf("checkout-api", "routes")).toEqual({
       resource: "routes.yaml",
       state: "problem",
-      badges: [
-        { tone: "drift", text: "drift", title: "2 versions running; 1 off the desired r-2202 for 20m 0s+" },
-        { tone: "bad", text: "1 NACK" },
-      ],
+      badges: [{ tone: "bad", text: "1 NACK" }],
       versions: [
         { text: "r-2202", instances: 3, tone: "desired" },
         { text: "r-2201", instances: 1, tone: "off" },
       ],
       desired: "r-2202",
       driftAge: "drifting 20m",
+      driftWhy: "2 versions running; 1 off the desired r-2202 for 20m 0s+",
       changed: "20m ago",
       changedAt: "2026-11-21 14:40:00 UTC",
       reload: { key: "41", reloadId: "rl-7f3a" },
