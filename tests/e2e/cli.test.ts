@@ -70,6 +70,9 @@ describe("reloadscope wait against the running app", () => {
     const send = await runCli(["send", "-"], { env: bad, stdin: JSON.stringify({ ...SERVICE, kind: "config", resource: "x", phase: "heartbeat", instance: "pod-x", toVersion: "v1" }) });
     expect(send.code).toBe(3);
     expect(send.stderr).toContain("(401)");
+    const status = await runCli(["status"], { env: bad });
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain("(401)");
   });
 });
 
