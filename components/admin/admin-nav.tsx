@@ -8,6 +8,7 @@ export const ADMIN_SECTIONS = [
   { href: "/admin/tokens", label: "Ingest tokens" },
   { href: "/admin/targets", label: "Reload targets" },
   { href: "/admin/policies", label: "Approval policies" },
+  { href: "/admin/sources", label: "Sources" },
 ] as const;
 
 export function AdminNav() {

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { Initiator } from "./initiator";
 import type { TimelineEvent, TimelineSpan } from "@/lib/domain/timeline";
 import { attributeRows } from "@/lib/domain/timeline-view";
 import { formatDuration } from "@/lib/format";
@@ -26,7 +27,7 @@ export function EventDetails({ selection, reloadStartMs, onClose }: { selection:
           ["durationMs", selection.event.durationMs ?? "—"],
           ["fromVersion", <code key="f">{selection.event.fromVersion ?? "—"}</code>],
           ["toVersion", <code key="t">{selection.event.toVersion ?? "—"}</code>],
-          ["initiator", selection.event.initiator ?? "—"],
+          ["initiator", <Initiator key="i" initiator={selection.event.initiator} fallback="—" />],
           ["sent by", selection.event.sentBy ?? "—"],
           ["error", selection.event.error ? <span className="error-text">{selection.event.error}</span> : "—"],
           ["traceId", selection.event.traceId ? <TraceLink traceId={selection.event.traceId} /> : "—"],

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Initiator } from "./initiator";
 import { KindLabel } from "@/components/fleet/kind-label";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
 import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
@@ -55,7 +56,7 @@ export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Da
                   </Link>
                 </td>
                 <td className="mono wide-only">{versionChange(r.fromVersion, r.toVersion)}</td>
-                <td className="wide-only">{r.initiator ?? <span className="muted">unknown</span>}</td>
+                <td className="wide-only"><Initiator initiator={r.initiator} /></td>
                 <td>
                   <ReloadProgress counts={progressOf(r)} />
                 </td>

@@ -15,6 +15,7 @@
 import { createHash } from "node:crypto";
 import { compositeKey, compareCodePoints } from "./keys";
 import { matchRow, resourceOf, rowsFor, type SignalRole, type SourceRule } from "./source-catalogue";
+import { sourceInitiator } from "./source-initiator";
 
 export interface SourceSettings {
   id: number;
@@ -86,14 +87,6 @@ export function seriesName(metric: string, labels: Record<string, string>): stri
   return entries.length === 0 ? metric : `${metric}{${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
 }
 
-export function sourceInitiator(name: string): string {
-  return `source:${name}`;
-}
-
-/** The source's name in an initiator written by a source, else null. */
-export function sourceOfInitiator(initiator: string | null): string | null {
-  return initiator?.startsWith("source:") ? initiator.slice("source:".length) : null;
-}
 
 interface Tracked {
   key: string;

@@ -12,7 +12,7 @@ import type { SourceRule } from "@/lib/domain/source-catalogue";
 export interface NewSource {
   name: string;
   url: string;
-  token: string | null | undefined;
+  token?: string | null;
   environmentLabels: string[];
   defaultEnvironment: string;
   serviceLabel: string;

@@ -63,7 +63,19 @@ export const addSourceInput = z.object({
       return rules;
     }),
 });
-export type AddSourceInput = z.input<typeof addSourceInput>;
+/** What a caller passes: name and URL, the rest optional with the defaults of DESIGN.md. */
+export interface AddSourceInput {
+  name: string;
+  url: string;
+  token?: string | null;
+  /** comma-separated, or a list */
+  environmentLabels?: string | string[];
+  defaultEnvironment?: string;
+  serviceLabel?: string;
+  instanceLabel?: string;
+  /** one rule a line: metric kind resource [versionLabel] */
+  rules?: string;
+}
 
 export const sourceIdInput = z.object({ sourceId: rowId("Choose a source.") });
 export type SourceIdInput = z.input<typeof sourceIdInput>;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { catalogueQuery, matchRow, parseSourceRules, rowsFor, SOURCE_CATALOGUE } from "@/lib/domain/source-catalogue";
+import { sourceHref, sourceInitiator, sourceOfInitiator } from "@/lib/domain/source-initiator";
 import { mapSourceSamples, type MappedSeries, type SeriesState, type SourceEvent, type SourceSettings } from "@/lib/domain/source-mapping";
 import { parseEvents } from "@/lib/ingest/parse-events";
 import { scrapes } from "@/tests/support/exposition";
@@ -240,5 +241,21 @@ coredns_reload_failed_total ${failed}
     expect(two.events.map((e) => e.phase)).toEqual(["dispatched", "nacked", "dispatched", "applied"]);
     const parsed = parseEvents(two.events, "json", 100, { now: new Date(T + 10_000), retentionMs: 86_400_000 });
     expect(parsed.rejected).toEqual([]);
+  });
+});
+
+describe("the initiator of what a source saw", () => {
+  test.each([
+    ["source:prom-eu", "prom-eu"],
+    ["source:", null],
+    ["pipeline:deploy", null],
+    [null, null],
+  ])("%j names source %j", (initiator, source) => {
+    expect(sourceOfInitiator(initiator)).toBe(source);
+  });
+
+  test("round trip, and the link to its card", () => {
+    expect(sourceOfInitiator(sourceInitiator("a.b_c"))).toBe("a.b_c");
+    expect(sourceHref("prom eu")).toBe("/admin/sources#source-prom%20eu");
   });
 });

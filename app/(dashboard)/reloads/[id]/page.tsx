@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { Initiator } from "@/components/reloads/initiator";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { KindLabel } from "@/components/fleet/kind-label";
@@ -85,7 +86,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
         <span className="mono">
           {versionChange(reload.fromVersion, reload.toVersion)}
         </span>{" "}
-        · by {reload.initiator ?? "unknown"} · started <span title={isoUtc(reload.startedAt ?? reload.firstEventAt)}>{isoUtc(reload.startedAt ?? reload.firstEventAt)}</span>
+        · by <Initiator initiator={reload.initiator} /> · started <span title={isoUtc(reload.startedAt ?? reload.firstEventAt)}>{isoUtc(reload.startedAt ?? reload.firstEventAt)}</span>
         {reload.lastError ? <span className="error-text"> · last error: {reload.lastError}</span> : null}
         {request ? (
           <>
