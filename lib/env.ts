@@ -40,6 +40,8 @@ const schema = z.object({
   DRIFT_THRESHOLD_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Instances silent for longer are treated as gone: out of the matrix and drift checks. */
   INSTANCE_STALE_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  /** A pair silent for longer starts a new presence interval, so history shows it went quiet (docs/adr/0021). More than the heartbeat period plus the 60 s precision; used as at most INSTANCE_STALE_SECONDS. */
+  PRESENCE_GAP_SECONDS: z.coerce.number().int().min(61, "PRESENCE_GAP_SECONDS must exceed the 60 s presence precision").max(86_400).default(120),
   /** A reload whose targets have not all finished this long after its last control step expires. */
   RELOAD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
   /** Events older than this are refused, and history older than this is dropped. */

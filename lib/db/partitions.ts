@@ -25,6 +25,9 @@ export interface PartitionedTable {
 export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   { table: "reload_event", column: "occurred_at", idTable: "reload_event_id" },
   { table: "span", column: "start_time" },
+  // Presence intervals never cross a UTC midnight (docs/adr/0021), so a day's partition holds
+  // only intervals last heard that day and goes whole, as events do.
+  { table: "presence_interval", column: "first_heard_at" },
 ];
 
 /** Days ahead of today that always have a partition. */

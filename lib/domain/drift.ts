@@ -5,6 +5,8 @@
 // not drift forever). The matrix, the service page, and later alerts and metrics all decide
 // through assessResourceDrift; SQL only groups pairs for it (see PairGroup).
 
+import { isLive, liveSince } from "./presence";
+
 export interface DriftPolicy {
   /** Mixed or off desired for longer than this is drift (DRIFT_THRESHOLD_SECONDS). */
   thresholdMs: number;
@@ -51,14 +53,8 @@ export interface DriftAssessment {
 
 export const DEFAULT_DRIFT_THRESHOLD_MS = 5 * 60_000;
 
-/** The oldest report time that still counts as live at `now`; a report at exactly this time is live. */
-export function liveSince(now: Date, staleMs: number): Date {
-  return new Date(now.getTime() - staleMs);
-}
-
-export function isLive(lastReportAt: Date, now: Date, staleMs: number): boolean {
-  return lastReportAt.getTime() >= now.getTime() - staleMs;
-}
+// Liveness is its own rule (lib/domain/presence.ts); re-exported for the drift rule's callers.
+export { isLive, liveSince };
 
 /**
  * The time-free part of the rule: a resource can drift only when its live pairs run more

@@ -7,6 +7,7 @@ import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { iso, type Tx } from "./sql";
 import { upsertEntities, type Entities } from "./store-entities";
+import { absorbPresence, presencePolicy } from "./store-presence";
 import { updateInstanceStates } from "./store-instance-states";
 import { findDisagreements, updateReloads } from "./store-reloads";
 
@@ -15,9 +16,12 @@ import { findDisagreements, updateReloads } from "./store-reloads";
 // in one order (lib/domain/keys.ts, docs/adr/0005), table by table in the order below.
 
 export interface StoreResult {
+  /** events stored, and heartbeats absorbed into presence intervals */
   accepted: number;
+  /** of `accepted`, the heartbeats that changed nothing: no event row, no id claimed (docs/adr/0021) */
+  absorbed: number;
   duplicates: number;
-  /** ids of the events written by this call, in input order */
+  /** ids of the events written by this call as history, in input order */
   acceptedIds: string[];
   /** events refused while storing: their position in the input and why */
   rejected: { position: number; reason: string }[];
@@ -68,21 +72,23 @@ export async function storeEvents(events: ReloadEventInput[], options: StoreOpti
     if (seen.content === eventContent(e)) inBatchDuplicates++;
     else rejected.push({ position, reason: ID_CONFLICT_REASON });
   });
-  if (unique.length === 0) return { accepted: 0, duplicates: inBatchDuplicates, acceptedIds: [], rejected: rejected.sort((a, b) => a.position - b.position) };
+  if (unique.length === 0) return { accepted: 0, absorbed: 0, duplicates: inBatchDuplicates, acceptedIds: [], rejected: rejected.sort((a, b) => a.position - b.position) };
 
   const now = options.now ?? new Date();
   for (let attempt = 1; ; attempt++) {
     try {
       const outcome = await transaction((tx) => storeInTransaction(tx, unique, now, writer));
       // Committed: event-driven alert rules look soon (a function call; the scheduler debounces).
-      if (outcome.acceptedIds.length > 0) nudgeAlertEvaluation();
+      if (outcome.acceptedIds.length + outcome.absorbed > 0) nudgeAlertEvaluation();
       const refused = [
         ...outcome.conflicts.map((i) => ({ position: positions[i]!, reason: ID_CONFLICT_REASON })),
         ...outcome.disagreements.map((d) => ({ position: positions[d.index]!, reason: d.reason })),
       ];
+      const accepted = outcome.acceptedIds.length + outcome.absorbed;
       return {
-        accepted: outcome.acceptedIds.length,
-        duplicates: inBatchDuplicates + unique.length - outcome.acceptedIds.length - refused.length,
+        accepted,
+        absorbed: outcome.absorbed,
+        duplicates: inBatchDuplicates + unique.length - accepted - refused.length,
         acceptedIds: outcome.acceptedIds,
         rejected: [...rejected, ...refused].sort((a, b) => a.position - b.position),
       };
@@ -126,7 +132,7 @@ async function storeInTransaction(
   all: ReloadEventInput[],
   now: Date,
   writer: EventWriter,
-): Promise<{ acceptedIds: string[]; conflicts: number[]; disagreements: { index: number; reason: string }[] }> {
+): Promise<{ acceptedIds: string[]; absorbed: number; conflicts: number[]; disagreements: { index: number; reason: string }[] }> {
   // Refused first, so a refused event neither claims its id nor sets a reload's identity.
   const reserved = writer.kind === "token" ? await findReloadscopeOnly(tx, all) : new Map<number, string>();
   const candidates = all.map((_, i) => i).filter((i) => !reserved.has(i));
@@ -136,12 +142,18 @@ async function storeInTransaction(
   const disagreements = [...problems].map(([index, reason]) => ({ index, reason }));
   const kept = all.map((_, i) => i).filter((i) => !problems.has(i));
   const events = kept.map((i) => all[i]!);
-  if (events.length === 0) return { acceptedIds: [], conflicts: [], disagreements };
+  if (events.length === 0) return { acceptedIds: [], absorbed: 0, conflicts: [], disagreements };
+  // Heartbeats that only confirm what their pair runs extend its presence interval: no id
+  // claimed, no event row (docs/adr/0021). Everything else is history.
+  const absorbed = await absorbPresence(tx, events, presencePolicy());
+  const historyAt = kept.filter((_, k) => !absorbed.has(k));
+  const history = events.filter((_, k) => !absorbed.has(k));
+  if (history.length === 0) return { acceptedIds: [], absorbed: absorbed.size, conflicts: [], disagreements };
   // Ids are claimed before anything else is written, so an event whose id is taken (a
   // duplicate, or a conflict) creates no service, instance or label change.
-  const claimed = await claimIds(tx, events);
-  const conflicts = (await findConflicts(tx, events.map((e, i) => ({ e, i })).filter(({ e }) => !claimed.has(e.id)))).map((i) => kept[i]!);
-  const accepted = events.filter((e) => claimed.has(e.id));
+  const claimed = await claimIds(tx, history);
+  const conflicts = (await findConflicts(tx, history.map((e, i) => ({ e, i })).filter(({ e }) => !claimed.has(e.id)))).map((i) => historyAt[i]!);
+  const accepted = history.filter((e) => claimed.has(e.id));
   if (accepted.length > 0) {
     const entities = await upsertEntities(tx, accepted);
     await insertEvents(tx, accepted, entities, writer.kind === "token" ? writer.tokenId : null);
@@ -154,7 +166,7 @@ async function storeInTransaction(
       staleMs: settings.INSTANCE_STALE_SECONDS * 1000,
     });
   }
-  return { acceptedIds: accepted.map((e) => e.id), conflicts, disagreements };
+  return { acceptedIds: accepted.map((e) => e.id), absorbed: absorbed.size, conflicts, disagreements };
 }
 
 /**

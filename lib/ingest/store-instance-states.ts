@@ -2,6 +2,8 @@ import "server-only";
 import { affectsInstanceState, foldInstanceState, needsWrite, replayInstanceState, sameState, type InstanceState } from "@/lib/domain/instance-state";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { compareCodePoints, compositeKey, inLockOrder } from "@/lib/domain/keys";
+import { intervalHeartbeats } from "@/lib/domain/presence";
+import { utcDay } from "@/lib/db/partitions";
 import { iso, type Tx } from "./sql";
 import { stateEventFromRow, stateFromRow, type StateEventRow, type StateRow } from "./state-rows";
 
@@ -123,6 +125,9 @@ async function findLate(tx: Tx, groups: Group[], existing: Map<string, InstanceS
   return late;
 }
 
+/** Heartbeats absorbed into an interval have no arrival time: at equal instants they fold after stored events. */
+const ABSORBED_ARRIVAL = new Date(8.64e15);
+
 /** How many stored events before the oldest late one a replay starts from. */
 const REPLAY_LOOKBACK = 200;
 /**
@@ -156,6 +161,29 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
   );
   const histories = groups.map(() => [] as typeof rows);
   for (const row of rows) histories[Number(row.n) - 1]!.push(row);
+  // Heartbeats absorbed into presence intervals are history too (docs/adr/0021): each
+  // interval overlapping the window read stands for its bounding heartbeats.
+  const windowStart = histories.map((h, i) => h.reduce((a, r) => (r.occurred_at < a ? r.occurred_at : a), oldest[i]!));
+  const intervals = await tx.query<{ n: string; version: string; first_heard_at: Date; last_heard_at: Date }[]>(
+    `SELECT k.n::text, p.version, p.first_heard_at, p.last_heard_at
+     FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY AS k(instance_id, kind, resource, t, day, n)
+     JOIN presence_interval p ON p.instance_id = k.instance_id AND p.kind = k.kind AND p.resource = k.resource
+       AND p.first_heard_at >= k.day AND p.last_heard_at >= k.t`,
+    groups.map((g) => g.instanceId),
+    groups.map((g) => g.kind),
+    groups.map((g) => g.resource),
+    windowStart.map(iso),
+    windowStart.map((t) => iso(utcDay(t))),
+  );
+  for (const row of intervals) {
+    const interval = { version: row.version, firstHeardAt: row.first_heard_at, lastHeardAt: row.last_heard_at };
+    for (const { at } of intervalHeartbeats([interval], null, new Date(8.64e15))) {
+      histories[Number(row.n) - 1]!.push({
+        n: row.n, phase: "heartbeat", occurred_at: at, received_at: ABSORBED_ARRIVAL, id: "", from_version: null, to_version: row.version,
+        error: null, reload_id: null, before: at < oldest[Number(row.n) - 1]!,
+      });
+    }
+  }
   const result = new Map<string, InstanceState | null>();
   groups.forEach((group, i) => {
     const history = histories[i]!
@@ -166,10 +194,11 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
           compareCodePoints(a.id, b.id),
       )
       .map((r) => ({ ...stateEventFromRow(r), instance: "" }));
-    const truncated = histories[i]!.filter((r) => r.before).length >= REPLAY_LOOKBACK;
+    // Counted over stored events only (an interval's heartbeats have no id).
+    const truncated = histories[i]!.filter((r) => r.before && r.id !== "").length >= REPLAY_LOOKBACK;
     const key = stateKey(group.instanceId, group.kind, group.resource);
     const current = existing.get(key) ?? null;
-    if (histories[i]!.filter((r) => !r.before).length > REPLAY_MAX_AFTER) result.set(key, foldInstanceState(current, group.events));
+    if (histories[i]!.filter((r) => !r.before && r.id !== "").length > REPLAY_MAX_AFTER) result.set(key, foldInstanceState(current, group.events));
     else result.set(key, replayInstanceState(history, current, truncated));
   });
   return result;
@@ -212,7 +241,9 @@ async function writeStates(
     `UPDATE instance_state st SET version = u.version, since = u.since, last_phase = u.last_phase,
             last_phase_at = u.last_phase_at, outcome = u.outcome, last_error = u.last_error,
             last_reload_id = u.last_reload_id, previous_version = u.previous_version,
-            changed_by_heartbeat = u.changed_by_heartbeat, updated_at = now()
+            changed_by_heartbeat = u.changed_by_heartbeat, updated_at = now(),
+            -- the open presence interval is of the version it ran: another version closes it
+            presence_from = CASE WHEN st.version IS NOT DISTINCT FROM u.version THEN st.presence_from END
      FROM ${values} AS u(instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
                          outcome, last_error, last_reload_id, previous_version, changed_by_heartbeat)
      WHERE st.instance_id = u.instance_id AND st.kind = u.kind AND st.resource = u.resource`,

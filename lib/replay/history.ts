@@ -1,6 +1,8 @@
 import "server-only";
 import type { Sql } from "@/lib/db/client";
+import { utcDay } from "@/lib/db/partitions";
 import { CONTROL_PHASES } from "@/lib/domain/phases";
+import { intervalHeartbeats } from "@/lib/domain/presence";
 import type { PairEvent, PairState } from "@/lib/domain/replay";
 import { stateEventFromRow, stateFromRow, type StateEventRow, type StateRow } from "@/lib/ingest/state-rows";
 
@@ -68,7 +70,8 @@ interface EventRow extends StateEventRow {
 /**
  * The events that can change an instance's state with `after < occurred_at <= upTo`, of some
  * services or all, in the order ingest applies them: occurred_at, then arrival, then id by
- * code point (ADR 0003).
+ * code point (ADR 0003); with the heartbeats presence intervals absorbed (docs/adr/0021),
+ * never individual heartbeats beyond those stored as history.
  */
 export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds: number[] | null): Promise<PairEvent[]> {
   const where = `e.occurred_at > $1::timestamptz AND e.occurred_at <= $2::timestamptz
@@ -90,10 +93,56 @@ export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds
     WHERE NOT (x.phase = 'heartbeat' AND x.prev_phase = 'heartbeat' AND x.prev_version IS NOT DISTINCT FROM x.to_version
                AND x.next_id IS NOT NULL)
     ${order.replaceAll("e.", "x.")}`;
-  const rows = serviceIds
-    ? await q.query<EventRow[]>(folded(`AND e.service_id = ANY($4::int[])`), after.toISOString(), upTo.toISOString(), CONTROL, serviceIds)
-    : await q.query<EventRow[]>(folded(""), after.toISOString(), upTo.toISOString(), CONTROL);
-  return rows.map((r) => ({ serviceId: r.service_id, instanceId: r.instance_id, kind: r.kind, resource: r.resource, ...stateEventFromRow(r) }));
+  const [rows, absorbed] = await Promise.all([
+    serviceIds
+      ? q.query<EventRow[]>(folded(`AND e.service_id = ANY($4::int[])`), after.toISOString(), upTo.toISOString(), CONTROL, serviceIds)
+      : q.query<EventRow[]>(folded(""), after.toISOString(), upTo.toISOString(), CONTROL),
+    readIntervalHeartbeats(q, after, upTo, serviceIds),
+  ]);
+  const stored = rows.map((r) => ({ serviceId: r.service_id, instanceId: r.instance_id, kind: r.kind, resource: r.resource, ...stateEventFromRow(r) }));
+  if (absorbed.length === 0) return stored;
+  // Merged in time order; at equal instants an interval's heartbeat folds after stored events
+  // (it has no arrival time of its own).
+  const merged: PairEvent[] = [];
+  let k = 0;
+  for (const e of stored) {
+    while (k < absorbed.length && absorbed[k]!.occurredAt < e.occurredAt) merged.push(absorbed[k++]!);
+    merged.push(e);
+  }
+  while (k < absorbed.length) merged.push(absorbed[k++]!);
+  return merged;
+}
+
+/**
+ * The heartbeats presence intervals stand for in `after < t <= upTo` (docs/adr/0021,
+ * intervalHeartbeats), oldest first. An interval lies within one UTC day, so one that reaches
+ * past `after` started no earlier than that day: the read is pruned to the range's partitions.
+ */
+async function readIntervalHeartbeats(q: Sql, after: Date, upTo: Date, serviceIds: number[] | null): Promise<PairEvent[]> {
+  const rows = await q.query<{ service_id: number; instance_id: number; kind: string; resource: string; version: string; first_heard_at: Date; last_heard_at: Date }[]>(
+    `SELECT service_id, instance_id, kind, resource, version, first_heard_at, last_heard_at FROM presence_interval
+     WHERE first_heard_at >= $1::timestamptz AND first_heard_at <= $3::timestamptz AND last_heard_at > $2::timestamptz
+       AND ($4::int[] IS NULL OR service_id = ANY($4::int[]))`,
+    utcDay(after).toISOString(),
+    after.toISOString(),
+    upTo.toISOString(),
+    serviceIds,
+  );
+  const intervals = rows.map((r) => ({ ...r, version: r.version, firstHeardAt: r.first_heard_at, lastHeardAt: r.last_heard_at }));
+  return intervalHeartbeats(intervals, after, upTo)
+    .map(({ interval: r, at }) => ({
+      serviceId: r.service_id,
+      instanceId: r.instance_id,
+      kind: r.kind,
+      resource: r.resource,
+      phase: "heartbeat" as const,
+      occurredAt: at,
+      fromVersion: null,
+      toVersion: r.version,
+      error: null,
+      reloadId: null,
+    }))
+    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
 }
 
 /** The oldest instant the replay folds from when no snapshot precedes T: the retention window's start. */

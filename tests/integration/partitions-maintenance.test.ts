@@ -84,7 +84,8 @@ describe("partitioned reload_event", () => {
   });
 
   test("an id sent again with another day's occurredAt is refused, though it would go to another partition", async () => {
-    const first = event({ id: "moved-day", occurredAt: new Date(Date.now() - 2 * DAY_MS).toISOString() });
+    // A reload's event: a heartbeat that changes nothing is no event at all (its id is not claimed, ADR 0021).
+    const first = event({ id: "moved-day", reloadId: "rl-moved", phase: "applied", fromVersion: "v0", toVersion: "v1", occurredAt: new Date(Date.now() - 2 * DAY_MS).toISOString() });
     expect((await postEvents(first)).body).toMatchObject({ accepted: 1 });
     const answer = await postEvents({ ...first, occurredAt: new Date(Date.now() - 3_600_000).toISOString() });
     expect(answer.status).toBe(400);

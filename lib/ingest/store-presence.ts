@@ -1,0 +1,135 @@
+import "server-only";
+import { PRESENCE_PRECISION_MS, presenceRuns, type PresencePolicy } from "@/lib/domain/presence";
+import type { ReloadEventInput } from "@/lib/domain/types";
+import { env } from "@/lib/env";
+import { iso, type Tx } from "./sql";
+
+// Heartbeats that change nothing (DESIGN.md "History rules", docs/adr/0021): one statement per
+// batch decides, under each pair's instance_state row lock, which of a batch's plain
+// heartbeats only confirm what their pair runs, and extends (or opens) the pairs' presence
+// intervals for those, refreshes the read model's last report, and touches the instances'
+// and services' last-seen times. No id is claimed and no event row written for them; the
+// rest of the batch is history, stored as before (lib/ingest/store-events.ts).
+
+/** Last-seen times of instances and services are kept to the minute, as upsertEntities keeps them. */
+const TOUCH_AFTER_MS = 60_000;
+/** Reload statuses in which instances are being sent or apply a version: their heartbeats are history. */
+const UNDER_WAY = ["dispatching", "in_progress"];
+
+export function presencePolicy(): PresencePolicy {
+  const settings = env();
+  // Inside an interval a pair counts as heard (lib/domain/presence.ts, lastHeardAt), so its
+  // silences must stay shorter than the stale window for liveness to stay exact.
+  return { gapMs: Math.min(settings.PRESENCE_GAP_SECONDS, settings.INSTANCE_STALE_SECONDS) * 1000, precisionMs: PRESENCE_PRECISION_MS };
+}
+
+/**
+ * The positions (in `events`) of the heartbeats absorbed into presence intervals. A pair's
+ * heartbeats are absorbed together or not at all, and only when its state says it runs that
+ * version since no later than the first of them, last heard before it (so the stored event a
+ * client sends again is still a duplicate, and a late report is history), with no reload of
+ * the resource under way on the service, no implicitly scoped one started since the first of
+ * them (it could make the instance a late target, ADR 0005), and labels the instance already
+ * has. The check runs after the row is locked, so a concurrent batch that changes the pair
+ * first is seen.
+ */
+export async function absorbPresence(tx: Tx, events: readonly ReloadEventInput[], policy: PresencePolicy): Promise<Set<number>> {
+  const runs = presenceRuns(events, policy.gapMs);
+  if (runs.length === 0) return new Set();
+  const labels = runs.map((run) => {
+    // Merged oldest first, so the newest report's value wins, as upsertInstances merges them.
+    const reports = run.positions.map((p) => events[p]!).sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+    return JSON.stringify(Object.assign({}, ...reports.map((e) => e.labels)));
+  });
+  const rows = await tx.query<{ n: string }[]>(
+    `WITH r AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
+         WITH ORDINALITY AS r(environment, namespace, service, instance, kind, resource, version, t_from, t_to, labels, n)
+     ), candidate AS (
+       SELECT r.n, r.version, r.t_from, r.t_to, r.kind, r.resource, s.id AS service_id, i.id AS instance_id
+       FROM r
+       JOIN service s ON s.environment = r.environment AND s.namespace = r.namespace AND s.name = r.service
+       JOIN instance i ON i.service_id = s.id AND i.instance_key = r.instance AND i.labels @> r.labels
+       WHERE NOT EXISTS (
+         SELECT 1 FROM reload rl
+         WHERE rl.service_id = s.id AND rl.kind = r.kind AND rl.resource = r.resource
+           AND (rl.status = ANY($11::text[]) OR (rl.scope = 'implicit' AND rl.started_at >= r.t_from)))
+     ), locked AS (
+       -- Locked in primary-key order (code point order for text), the order every ingest
+       -- transaction locks instance_state rows in (ADR 0005); re-checked once locked.
+       SELECT c.*, st.last_phase, st.last_phase_at, st.presence_from
+       FROM candidate c
+       JOIN instance_state st ON st.instance_id = c.instance_id AND st.kind = c.kind AND st.resource = c.resource
+       WHERE st.version = c.version AND st.outcome <> 'in_progress' AND st.since <= c.t_from AND st.last_phase_at < c.t_from
+       ORDER BY st.instance_id, st.kind COLLATE "C", st.resource COLLATE "C"
+       FOR NO KEY UPDATE OF st
+     ), decided AS (
+       SELECT l.*,
+              -- The open interval goes on while the pair was not silent (by anything it reported)
+              -- for longer than the gap, and on the same UTC day (an interval lives in one day's partition).
+              l.presence_from IS NOT NULL
+                AND l.t_from - l.last_phase_at <= make_interval(secs => $12::double precision / 1000)
+                AND date_trunc('day', l.presence_from AT TIME ZONE 'UTC') = date_trunc('day', l.t_to AT TIME ZONE 'UTC') AS continues,
+              -- Written only once it moves the last report by the precision (or follows another phase).
+              l.last_phase <> 'heartbeat' OR l.t_to - l.last_phase_at >= make_interval(secs => $13::double precision / 1000) AS due
+       FROM locked l
+     ), opened AS (
+       INSERT INTO presence_interval (instance_id, kind, resource, first_heard_at, last_heard_at, service_id, version)
+       SELECT instance_id, kind, resource, t_from, t_to, service_id, version FROM decided WHERE NOT continues
+       ORDER BY instance_id, kind COLLATE "C", resource COLLATE "C"
+       ON CONFLICT (instance_id, kind, resource, first_heard_at)
+         DO UPDATE SET last_heard_at = greatest(presence_interval.last_heard_at, excluded.last_heard_at), version = excluded.version
+       RETURNING 1
+     ), extended AS (
+       UPDATE presence_interval p SET last_heard_at = d.t_to
+       FROM decided d
+       WHERE d.continues AND d.due
+         AND p.instance_id = d.instance_id AND p.kind = d.kind AND p.resource = d.resource AND p.first_heard_at = d.presence_from
+       RETURNING 1
+     ), state AS (
+       UPDATE instance_state st SET last_phase = 'heartbeat', last_phase_at = d.t_to,
+              presence_from = CASE WHEN d.continues THEN st.presence_from ELSE d.t_from END, updated_at = now()
+       FROM decided d
+       WHERE (d.due OR NOT d.continues) AND st.instance_id = d.instance_id AND st.kind = d.kind AND st.resource = d.resource
+       RETURNING 1
+     ), seen AS (
+       SELECT instance_id, service_id, max(t_to) AS t_to FROM decided GROUP BY instance_id, service_id
+     ), instances AS (
+       -- Rows another transaction is touching are skipped: it brings them up to date anyway.
+       UPDATE instance i SET last_seen_at = x.t_to
+       FROM seen x
+       WHERE i.id = x.instance_id AND x.t_to - i.last_seen_at > make_interval(secs => $14::double precision / 1000)
+         AND i.id IN (SELECT id FROM instance WHERE id IN (SELECT instance_id FROM seen) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)
+       RETURNING 1
+     ), services AS (
+       UPDATE service s SET last_event_at = x.t_to
+       FROM (SELECT service_id, max(t_to) AS t_to FROM seen GROUP BY service_id) x
+       WHERE s.id = x.service_id AND x.t_to - s.last_event_at > make_interval(secs => $14::double precision / 1000)
+         AND s.id IN (SELECT id FROM service WHERE id IN (SELECT service_id FROM seen) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)
+       RETURNING 1
+     ), snapshots AS (
+       -- A replay snapshot that covers a report heard after it was built is wrong (ADR 0010).
+       DELETE FROM instance_state_snapshot WHERE at >= (SELECT min(t_from) FROM decided)
+       RETURNING 1
+     )
+     SELECT n::text FROM decided`,
+    runs.map((r) => r.environment),
+    runs.map((r) => r.namespace),
+    runs.map((r) => r.service),
+    runs.map((r) => r.instance),
+    runs.map((r) => r.kind),
+    runs.map((r) => r.resource),
+    runs.map((r) => r.version),
+    runs.map((r) => iso(r.from)),
+    runs.map((r) => iso(r.to)),
+    labels,
+    UNDER_WAY,
+    policy.gapMs,
+    policy.precisionMs,
+    TOUCH_AFTER_MS,
+  );
+  const absorbed = new Set<number>();
+  for (const row of rows) for (const p of runs[Number(row.n) - 1]!.positions) absorbed.add(p);
+  return absorbed;
+}
