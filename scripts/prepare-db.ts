@@ -6,6 +6,7 @@ import { ensureDemoUsers } from "@/lib/auth/users";
 import { auditRoleWarning } from "@/lib/audit/audit-role";
 import { db, sql } from "@/lib/db/client";
 import { migrateDatabase } from "@/lib/db/migrate";
+import { ensureDemoSource } from "@/lib/demo/demo-source";
 import { ensureDemoReloadTargets } from "@/lib/demo/demo-targets";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
 import { env } from "@/lib/env";
@@ -55,6 +56,13 @@ export async function prepareDatabase(options: PrepareOptions): Promise<Prepared
       if (added > 0) log(`[reloadscope] demo reload targets: ${added} services send to the simulated endpoint`);
     } catch (error) {
       log(`[reloadscope] demo reload targets not set up: ${(error as Error).message}`);
+    }
+    // A source of recorded samples (no Prometheus runs in the demo), labelled as such.
+    try {
+      const source = await ensureDemoSource();
+      if (source) log(`[reloadscope] demo source of recorded samples: ${source.events} events`);
+    } catch (error) {
+      log(`[reloadscope] demo source not set up: ${(error as Error).message}`);
     }
   }
   let firstToken: string | null = null;

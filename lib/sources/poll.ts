@@ -2,7 +2,7 @@ import "server-only";
 import { openSecret } from "@/lib/crypto/secret-box";
 import { sql, transaction, type Sql } from "@/lib/db/client";
 import { catalogueQuery, rowsFor, type SourceRule } from "@/lib/domain/source-catalogue";
-import { mapSourceSamples, type MappedSeries, type SeriesSamples, type SeriesState, type SourceSettings } from "@/lib/domain/source-mapping";
+import { mapSourceSamples, type MappedSeries, type SeriesSamples, type SeriesState, type SourceEvent, type SourceSettings } from "@/lib/domain/source-mapping";
 import { env } from "@/lib/env";
 import { parseEvents } from "@/lib/ingest/parse-events";
 import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
@@ -81,25 +81,22 @@ export async function pollSource(row: SourceRow, now = new Date()): Promise<Poll
   }
   const previous = await loadState(row.id);
   const mapped = mapSourceSamples(settingsOf(row), previous, samples);
-  const settings = env();
-  const problems: string[] = [];
-  let accepted = 0;
-  let duplicates = 0;
-  if (mapped.events.length > 0) {
-    const parsed = parseEvents(mapped.events, "json", Math.max(settings.INGEST_MAX_EVENTS, mapped.events.length), {
-      now,
-      retentionMs: settings.RETENTION_DAYS * 86_400_000,
-    });
-    for (const r of parsed.rejected) problems.push(`event ${mapped.events[r.index]?.id ?? r.index} refused: ${r.reason}`);
-    if (parsed.events.length > 0) {
-      const stored = await storeEvents(parsed.events.map((p) => p.event), { now, writer: RELOADSCOPE_WRITER });
-      accepted = stored.accepted;
-      duplicates = stored.duplicates;
-      for (const r of stored.rejected) problems.push(`event ${parsed.events[r.position]?.event.id ?? r.position} refused: ${r.reason}`);
-    }
-  }
+  const { accepted, duplicates, problems } = await ingestSourceEvents(mapped.events, now);
   await saveState(row.id, mapped.series, now, problems.length > 0 ? problems.slice(0, 5).join("; ") : null, accepted);
   return { ok: true, error: problems[0] ?? null, series: mapped.series.length, mapped: mapped.series.filter((s) => s.mapping !== null).length, accepted, duplicates };
+}
+
+/** Writes a source's events through the ingest path (validated as POST /api/v1/events validates); refusals come back as problems. */
+export async function ingestSourceEvents(events: SourceEvent[], now: Date): Promise<{ accepted: number; duplicates: number; problems: string[] }> {
+  const problems: string[] = [];
+  if (events.length === 0) return { accepted: 0, duplicates: 0, problems };
+  const settings = env();
+  const parsed = parseEvents(events, "json", Math.max(settings.INGEST_MAX_EVENTS, events.length), { now, retentionMs: settings.RETENTION_DAYS * 86_400_000 });
+  for (const r of parsed.rejected) problems.push(`event ${events[r.index]?.id ?? r.index} refused: ${r.reason}`);
+  if (parsed.events.length === 0) return { accepted: 0, duplicates: 0, problems };
+  const stored = await storeEvents(parsed.events.map((p) => p.event), { now, writer: RELOADSCOPE_WRITER });
+  for (const r of stored.rejected) problems.push(`event ${parsed.events[r.position]?.event.id ?? r.position} refused: ${r.reason}`);
+  return { accepted: stored.accepted, duplicates: stored.duplicates, problems };
 }
 
 /** Every source, one after another (the leader's pass). A source that fails does not stop the others. */
@@ -121,7 +118,7 @@ async function loadState(sourceId: number): Promise<SeriesState[]> {
 /** How long a series no query has answered is kept (its target down, or gone). */
 const FORGET_AFTER_MS = 86_400_000;
 
-async function saveState(sourceId: number, series: MappedSeries[], now: Date, error: string | null, events: number): Promise<void> {
+export async function saveState(sourceId: number, series: MappedSeries[], now: Date, error: string | null, events: number): Promise<void> {
   await transaction(async (tx) => {
     // The source may have been removed while it was queried: then nothing is kept.
     const [source] = await tx.query<{ id: number }[]>(`SELECT id FROM prometheus_source WHERE id = $1 FOR UPDATE`, sourceId);
