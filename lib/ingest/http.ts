@@ -20,6 +20,8 @@ export interface TokenRequest {
 export interface IngestRequest extends TokenRequest {
   body: Buffer;
   contentType: string;
+  /** the request's headers (CloudEvents binary mode carries its envelope in them) */
+  headers: Headers;
 }
 
 /**
@@ -54,7 +56,7 @@ export function withIngest(handle: (request: IngestRequest) => Promise<Response>
     try {
       const body = await readBody(request);
       const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-      return await handle({ body, contentType, tokenId, restrictions });
+      return await handle({ body, contentType, headers: request.headers, tokenId, restrictions });
     } finally {
       slots.reloadscopeIngestInFlight!--;
     }

@@ -4,10 +4,15 @@ import { INSTANCE_ONLY_PHASES } from "@/lib/domain/phases";
 import { nestingProblem, textProblem } from "@/lib/domain/text-input";
 import { occurredAtProblem } from "@/lib/domain/time-bounds";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
+import type { CloudEventContext } from "./cloudevents-binary";
 import { IngestError } from "./errors";
 import { cloudEventSchema, describeIssues, reloadEventSchema, type ReloadEventWire } from "./wire-schema";
 
-export type BodyFormat = "json" | "cloudevent" | "cloudevent-batch";
+/**
+ * "json": one event or an array; "cloudevent(-batch)": structured mode, envelopes whose data
+ * are events; { binary }: binary mode, one event or an array under the ce-* headers' envelope.
+ */
+export type BodyFormat = "json" | "cloudevent" | "cloudevent-batch" | { binary: CloudEventContext };
 
 export interface Rejection {
   index: number;
@@ -42,7 +47,12 @@ export function parseEvents(
   }
   const parsed: ParsedEvents = { events: [], rejected: [], total: items.length };
   items.forEach((item, index) => {
-    const unwrapped = format === "json" ? { ok: true as const, value: item } : unwrapCloudEvent(item);
+    const unwrapped =
+      format === "json"
+        ? { ok: true as const, value: item }
+        : typeof format === "object"
+          ? { ok: true as const, value: fromBinary(item, format.binary, Array.isArray(body) ? index : null) }
+          : unwrapCloudEvent(item);
     if (!unwrapped.ok) {
       parsed.rejected.push({ index, reason: unwrapped.reason });
       return;
@@ -90,19 +100,34 @@ function itemsOf(body: unknown, format: BodyFormat): unknown[] {
 function unwrapCloudEvent(item: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
   const envelope = cloudEventSchema.safeParse(item);
   if (!envelope.success) return { ok: false, reason: describeIssues(envelope.error) };
-  const ce = envelope.data;
-  // The envelope fills what the event leaves out: id, occurredAt, and who reported it. The
-  // source is the instance only for phases an instance reports (received…acked, nacked,
-  // heartbeat); for the control plane's phases it is the initiator (DESIGN.md). An explicit
-  // `"instance": null` stays null.
-  const instancePhase = typeof ce.data.phase === "string" && INSTANCE_ONLY_PHASES.has(ce.data.phase as Phase);
-  const value: Record<string, unknown> = { ...ce.data, id: ce.data.id ?? ce.id, occurredAt: ce.data.occurredAt ?? ce.time };
+  return { ok: true, value: filledFromEnvelope(envelope.data.data, envelope.data) };
+}
+
+/**
+ * One event of a binary-mode body. In an array, one ce-id stands for every event, so an
+ * event without its own id gets `<ce-id>#<index>`: distinct within the body, and the same
+ * again when the emitter resends it (a duplicate, stored once).
+ */
+function fromBinary(item: unknown, context: CloudEventContext, index: number | null): unknown {
+  if (!isObject(item)) return item; // the event schema names what is wrong with it
+  return filledFromEnvelope(item, { ...context, id: index === null ? context.id : `${context.id}#${index}` });
+}
+
+/**
+ * The envelope fills what the event leaves out: id, occurredAt, and who reported it. The
+ * source is the instance only for phases an instance reports (received…acked, nacked,
+ * heartbeat); for the control plane's phases it is the initiator (DESIGN.md). An explicit
+ * `"instance": null` stays null.
+ */
+function filledFromEnvelope(data: Record<string, unknown>, ce: CloudEventContext): Record<string, unknown> {
+  const instancePhase = typeof data.phase === "string" && INSTANCE_ONLY_PHASES.has(data.phase as Phase);
+  const value: Record<string, unknown> = { ...data, id: data.id ?? ce.id, occurredAt: data.occurredAt ?? ce.time };
   if (instancePhase) {
-    if (!("instance" in ce.data)) value.instance = ce.source;
-  } else if (ce.data.initiator == null) {
+    if (!("instance" in data)) value.instance = ce.source;
+  } else if (data.initiator == null) {
     value.initiator = ce.source;
   }
-  return { ok: true, value };
+  return value;
 }
 
 /**

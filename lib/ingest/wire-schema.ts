@@ -9,7 +9,10 @@ import { PHASES } from "@/lib/domain/types";
 /** Instances one dispatched event may name as its targets. */
 export const MAX_TARGETS = 10_000;
 
-const name = (max: number) => z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+/** "is required" for a field left out (or null), rather than zod's "expected string, received undefined". */
+const required = (otherwise: string) => (issue: { input?: unknown }) => (issue.input == null ? "is required" : otherwise);
+
+const name = (max: number) => z.string({ error: required("must be a string") }).trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
 const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullish();
 const version = z.string().trim().min(1, "must not be empty").max(256, "must be at most 256 characters").nullish();
 
@@ -34,7 +37,7 @@ export const reloadEventSchema = z
     fromVersion: version,
     toVersion: version,
     initiator: optionalText(256),
-    occurredAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 timestamp with a time zone" }),
+    occurredAt: z.iso.datetime({ offset: true, error: required("must be an ISO 8601 timestamp with a time zone") }),
     durationMs: z
       .number()
       .int("must be a whole number")
@@ -84,7 +87,7 @@ export const cloudEventSchema = z.object({
   type: z.literal(CLOUDEVENT_TYPE, { error: `must be "${CLOUDEVENT_TYPE}"` }),
   id: name(200),
   source: name(300),
-  time: z.string().optional(),
+  time: z.iso.datetime({ offset: true, error: "must be an RFC 3339 timestamp" }).optional(),
   datacontenttype: z.string().optional(),
   data: z.record(z.string(), z.unknown(), { error: "must be a reload event object" }),
 });

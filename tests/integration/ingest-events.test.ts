@@ -92,6 +92,8 @@ describe("POST /api/v1/events: refused input writes nothing", () => {
     ["a kind that is not a word", { kind: "Config Files" }, "kind: must be a lowercase word"],
     ["a NACK without its error", { phase: "nacked", reloadId: "rl-1", error: null }, "error: is required for phase nacked"],
     ["a time without a zone", { occurredAt: "2026-11-21 14:03:07" }, "occurredAt: must be an ISO 8601 timestamp"],
+    ["no occurredAt", { occurredAt: undefined }, "occurredAt: is required"],
+    ["no id", { id: undefined }, "id: is required"],
     ["a time in the future", { occurredAt: new Date(Date.now() + 3_600_000).toISOString() }, "occurredAt: is more than 5 minutes in the future"],
     ["a reload phase without reloadId", { phase: "applied", reloadId: undefined }, "reloadId: is required for phase applied"],
     ["a malformed trace id", { traceId: "xyz" }, "traceId: must be 32 hex digits"],

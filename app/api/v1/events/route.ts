@@ -1,5 +1,6 @@
-// POST /api/v1/events: reload events (one, an array, or CloudEvents) in; {accepted, duplicates, rejected} out.
+// POST /api/v1/events: reload events (one, an array, or CloudEvents structured or binary) in; {accepted, duplicates, rejected} out.
 import { decodeUtf8 } from "@/lib/domain/text-input";
+import { binaryContext } from "@/lib/ingest/cloudevents-binary";
 import { IngestError } from "@/lib/ingest/errors";
 import { json, withIngest } from "@/lib/ingest/http";
 import { parseEvents, type BodyFormat } from "@/lib/ingest/parse-events";
@@ -16,10 +17,16 @@ const FORMATS: Record<string, BodyFormat> = {
   "application/cloudevents-batch+json": "cloudevent-batch",
 };
 
-export const POST = withIngest(async ({ body, contentType, tokenId, restrictions }) => {
-  const format = FORMATS[contentType];
+export const POST = withIngest(async ({ body, contentType, headers, tokenId, restrictions }) => {
+  let format: BodyFormat | undefined = FORMATS[contentType];
   if (!format) {
     throw new IngestError(415, "unsupported_media_type", `Content-Type must be one of ${Object.keys(FORMATS).join(", ")}`);
+  }
+  // Binary mode: ce-* headers around a plain JSON body. A structured body's content type
+  // says it carries its own envelope, so ce-* headers beside it are not read (the binding's rule).
+  if (format === "json") {
+    const binary = binaryContext(headers);
+    if (binary) format = { binary };
   }
   let decoded: unknown;
   try {
