@@ -129,3 +129,10 @@ export function parseSourceRules(text: string): { rules: SourceRule[]; problems:
 export function formatSourceRules(rules: readonly SourceRule[]): string {
   return rules.map((r) => [r.metric, r.kind, r.resource, r.versionLabel].filter(Boolean).join(" ")).join("\n");
 }
+
+/** The catalogue by family, as the page and the README list it. */
+export function catalogueFamilies(): { family: string; rows: CatalogueRow[] }[] {
+  const families = new Map<string, CatalogueRow[]>();
+  for (const row of SOURCE_CATALOGUE) families.set(row.family, [...(families.get(row.family) ?? []), row]);
+  return [...families].map(([family, rows]) => ({ family, rows }));
+}
