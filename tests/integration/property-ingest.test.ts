@@ -9,6 +9,8 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
+import { getStatesAt } from "@/lib/replay/queries";
+import { asViewer } from "../support/readers";
 import { postEvents, type IngestAnswer } from "../support/ingest-client";
 import { truncateAll, useTestDatabase } from "../support/use-database";
 
@@ -469,8 +471,14 @@ function scenarioEvents(s: Scenario, now: number, tag: string): Record<string, u
       add({ ...reload, instance, phase: "rolled_back", error: null }, start + 3_000);
       running = "v1";
     }
-    // A later heartbeat, more than a minute after the instance's last reload event.
-    if (s.heartbeats) add({ instance, phase: "heartbeat", toVersion: s.outOfBand && i === 0 ? "v9" : running }, 300_000 + i * 100);
+    // Later heartbeats, more than a minute after the instance's last reload event: the second
+    // confirms the first (a presence interval when they arrive in order, ADR 0021), a precision
+    // step (60 s) after it and within PRESENCE_GAP_SECONDS.
+    if (s.heartbeats) {
+      const version = s.outOfBand && i === 0 ? "v9" : running;
+      add({ instance, phase: "heartbeat", toVersion: version }, 300_000 + i * 100);
+      add({ instance, phase: "heartbeat", toVersion: version }, 400_000 + i * 100);
+    }
   });
   return events;
 }
@@ -490,6 +498,17 @@ const reloadRows = () =>
      FROM reload ORDER BY reload_id`,
   );
 const desiredRows = () => sql<Record<string, unknown>>(`SELECT kind, resource, version, reload_id FROM desired_version ORDER BY kind, resource`);
+/**
+ * The fleet at `at` as the replay folds it from stored events and presence intervals (ADR 0021),
+ * with each pair's last heard time: liveness, whichever heartbeats became rows.
+ */
+async function replayedRows(at: Date) {
+  const keys = new Map((await sql<{ id: number; instance_key: string }>(`SELECT id, instance_key FROM instance`)).map((r) => [r.id, r.instance_key]));
+  const { states } = await asViewer(() => getStatesAt(at, at));
+  return states
+    .map((st) => ({ instance: keys.get(st.instanceId), kind: st.kind, resource: st.resource, version: st.version, since: st.since?.toISOString(), lastPhase: st.lastPhase, lastHeardAt: st.lastPhaseAt.toISOString(), outcome: st.outcome }))
+    .sort((a, b) => `${a.instance}/${a.resource}`.localeCompare(`${b.instance}/${b.resource}`));
+}
 
 /** A permutation of the scenario's events, and how they are cut into requests. */
 const arrival = scenario.chain((s) => {
@@ -522,14 +541,16 @@ async function bothWays(a: { scenario: Scenario; order: number[]; batchSizes: nu
     batches.push(permuted.slice(at, at + size));
     at += size;
   }
+  // After every event, before any deadline: the replay's instant, the same for both.
+  const replayAt = new Date(now - 60_000);
   await truncateAll();
   await postAll(batches);
-  const arrived = { states: await stateRows(), reloads: await reloadRows(), desired: await desiredRows() };
+  const arrived = { states: await stateRows(), reloads: await reloadRows(), desired: await desiredRows(), replayed: await replayedRows(replayAt) };
 
   await truncateAll();
   const chronological = [...events].sort((x, y) => Date.parse(String(x.occurredAt)) - Date.parse(String(y.occurredAt)));
   await postAll(chronological.map((e) => [e]));
-  const inOrder = { states: await stateRows(), reloads: await reloadRows(), desired: await desiredRows() };
+  const inOrder = { states: await stateRows(), reloads: await reloadRows(), desired: await desiredRows(), replayed: await replayedRows(replayAt) };
   return { arrived, inOrder, batches: batches.map((b) => b.map((e) => `${e.phase}@${e.instance ?? "control"}`)) };
 }
 
@@ -549,6 +570,12 @@ describe("property: arrival order of one reload's events", () => {
           const changed = a.scenario.heartbeats && a.scenario.outOfBand && a.scenario.outcomes[0] !== "absent";
           expect(first?.changed_by_heartbeat).toBe(changed ? true : first ? false : undefined);
           expect(arrived.states, `arrival: ${JSON.stringify(batches)}`).toEqual(inOrder.states);
+          // Liveness too: the replay over events and presence intervals hears each pair last at the same instant.
+          expect(arrived.replayed, `arrival: ${JSON.stringify(batches)}`).toEqual(inOrder.replayed);
+          if (a.scenario.heartbeats && !["in_progress", "dispatching"].includes(String(inOrder.reloads[0]?.status))) {
+            // In time order, once the reload is over, the confirming heartbeat is no event: it extended an interval.
+            expect(await countOf(`SELECT count(*)::int AS n FROM presence_interval`)).toBeGreaterThan(0);
+          }
         }),
         settings(30),
       );
