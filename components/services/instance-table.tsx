@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { isoUtc, relativeTime } from "@/lib/format";
-import { serviceHref } from "@/lib/services/params";
+import { resourceHref, serviceHref } from "@/lib/services/params";
 import type { InstanceResourceState, InstanceRow, ResourceColumn } from "@/lib/services/queries";
 
 const OUTCOME_BADGE: Record<string, string> = {
@@ -20,9 +20,12 @@ interface Props {
   pageCount: number;
   pageSize: number;
   total: number;
+  /** the "behind only" view of this page, and how many live pairs it would list */
+  behindHref?: string;
+  behindCount?: number;
 }
 
-export function InstanceTable({ serviceId, instances, columns, now, page, pageCount, pageSize, total }: Props) {
+export function InstanceTable({ serviceId, instances, columns, now, page, pageCount, pageSize, total, behindHref, behindCount = 0 }: Props) {
   const first = (page - 1) * pageSize + 1;
   return (
     <section className="panel" style={{ marginBottom: 16 }} aria-label="Instances">
@@ -32,6 +35,15 @@ export function InstanceTable({ serviceId, instances, columns, now, page, pageCo
           <span className="muted" style={{ fontWeight: 400 }}>
             {" "}
             · {first}–{first + instances.length - 1} of {total}, live first
+          </span>
+        ) : null}
+        {behindHref ? (
+          <span className="muted" style={{ fontWeight: 400 }}>
+            {" "}
+            ·{" "}
+            <Link href={behindHref} scroll={false} data-behind-link={behindCount}>
+              Behind only ({behindCount})
+            </Link>
           </span>
         ) : null}
       </h2>
@@ -45,7 +57,10 @@ export function InstanceTable({ serviceId, instances, columns, now, page, pageCo
                 <th>Instance</th>
                 {columns.map((c) => (
                   <th key={c.key}>
-                    {c.kind} · <span className="mono">{c.resource}</span>
+                    {c.kind} ·{" "}
+                    <Link className="mono" href={resourceHref(serviceId, c.kind, c.resource)}>
+                      {c.resource}
+                    </Link>
                   </th>
                 ))}
               </tr>

@@ -1,58 +1,75 @@
 "use client";
 
-import Link from "next/link";
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ChartBucket, ChartRange } from "@/lib/services/charts";
+import { Bar, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { ChartBucket, ReloadMarker } from "@/lib/services/charts";
 
 export interface ChartProps {
   buckets: ChartBucket[];
-  unit: "hour" | "day";
-  range: ChartRange;
+  /** "hour", "15 minutes": one bucket */
+  bucketWords: string;
+  markers: ReloadMarker[];
   total: number;
-  /** the service page's URL for each range (the range lives in the URL) */
-  rangeHrefs: Record<ChartRange, string>;
 }
 
-export function RangeLinks({ range, rangeHrefs }: Pick<ChartProps, "range" | "rangeHrefs">) {
+const tooltipLabel = (_label: unknown, payload: readonly { payload?: unknown }[] | undefined) =>
+  `${((payload?.[0]?.payload as ChartBucket | undefined)?.start ?? "").replace("T", " ").slice(0, 16)} UTC`;
+
+/**
+ * Vertical markers where reloads started: dashed for a bucket whose reloads all went through,
+ * solid and labelled "failed" where one failed, so the line's style says what its colour does.
+ */
+export function reloadMarkerLines(markers: ReloadMarker[], yAxisId?: string) {
+  return markers.map((m) => (
+    <ReferenceLine
+      key={m.label}
+      x={m.label}
+      {...(yAxisId ? { yAxisId } : {})}
+      stroke={m.failed ? "#b42318" : "#667085"}
+      strokeDasharray={m.failed ? undefined : "2 3"}
+      ifOverflow="extendDomain"
+      label={m.failed ? { value: "failed", position: "insideTop", fontSize: 10, fill: "#b42318" } : undefined}
+    />
+  ));
+}
+
+export function MarkerNote({ markers }: { markers: ReloadMarker[] }) {
+  if (markers.length === 0) return null;
   return (
-    <span className="muted" style={{ fontWeight: 400, fontSize: 12, marginLeft: 8 }}>
-      {(Object.keys(rangeHrefs) as ChartRange[]).map((r, i) => (
-        <span key={r}>
-          {i > 0 ? " · " : ""}
-          {r === range ? <strong>{r === "24h" ? "24 hours" : "14 days"}</strong> : <Link href={rangeHrefs[r]} scroll={false}>{r === "24h" ? "24 hours" : "14 days"}</Link>}
-        </span>
-      ))}
-    </span>
+    <p className="when chart-note" data-reload-markers={markers.length}>
+      Vertical lines mark reloads: dashed where they went through, solid “failed” where one failed.
+    </p>
   );
 }
 
-/** Reloads per bucket by outcome (bars), and the instances that NACKed or failed (line). Buckets are UTC hours or days. */
-export function ReloadsChart({ buckets, unit, range, total, rangeHrefs }: ChartProps) {
-  const title = unit === "hour" ? "Reloads per hour" : "Reloads per day";
+/** Reloads per bucket by outcome (bars), and the instances that NACKed or failed (line). Buckets are UTC-aligned. */
+export function ReloadsChart({ buckets, bucketWords, markers, total }: ChartProps) {
+  const title = `Reloads per ${bucketWords}`;
   return (
     <section className="panel" aria-label={title} data-chart="reloads">
-      <h2>
-        {title} (UTC) <RangeLinks range={range} rangeHrefs={rangeHrefs} />
-      </h2>
+      <h2>{title} (UTC)</h2>
       {total === 0 ? (
-        <p className="empty">No reloads in the last {range === "24h" ? "24 hours" : "14 days"}.</p>
+        <p className="empty">No reloads in this time range.</p>
       ) : (
-        <div style={{ width: "100%", height: 220, padding: "8px 8px 0 0" }}>
-          <ResponsiveContainer>
-            <ComposedChart data={buckets}>
-              <CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="label" fontSize={11} interval="preserveStartEnd" />
-              <YAxis yAxisId="reloads" allowDecimals={false} fontSize={11} width={28} />
-              <YAxis yAxisId="instances" orientation="right" allowDecimals={false} fontSize={11} width={28} />
-              <Tooltip labelFormatter={(_label, payload) => (payload?.[0]?.payload as ChartBucket | undefined)?.start.replace("T", " ").slice(0, 16) + " UTC"} />
-              <Legend wrapperStyle={{ fontSize: 12 }} />
-              <Bar yAxisId="reloads" dataKey="succeeded" stackId="r" fill="#1f7a3d" name="succeeded" isAnimationActive={false} />
-              <Bar yAxisId="reloads" dataKey="failed" stackId="r" fill="#b42318" name="failed / rolled back / expired" isAnimationActive={false} />
-              <Bar yAxisId="reloads" dataKey="other" stackId="r" fill="#2f5fd0" name="in flight / other" isAnimationActive={false} />
-              <Line yAxisId="instances" dataKey="instanceFailures" stroke="#b45309" dot={false} name="instances NACKed or failed" isAnimationActive={false} />
-            </ComposedChart>
-          </ResponsiveContainer>
-        </div>
+        <>
+          <div style={{ width: "100%", height: 220, padding: "8px 8px 0 0" }}>
+            <ResponsiveContainer>
+              <ComposedChart data={buckets}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                <XAxis dataKey="label" fontSize={11} interval="preserveStartEnd" />
+                <YAxis yAxisId="reloads" allowDecimals={false} fontSize={11} width={28} />
+                <YAxis yAxisId="instances" orientation="right" allowDecimals={false} fontSize={11} width={28} />
+                <Tooltip labelFormatter={tooltipLabel} />
+                <Legend wrapperStyle={{ fontSize: 12 }} />
+                {reloadMarkerLines(markers, "reloads")}
+                <Bar yAxisId="reloads" dataKey="succeeded" stackId="r" fill="#1f7a3d" name="succeeded" isAnimationActive={false} />
+                <Bar yAxisId="reloads" dataKey="failed" stackId="r" fill="#b42318" name="failed / rolled back / expired" isAnimationActive={false} />
+                <Bar yAxisId="reloads" dataKey="other" stackId="r" fill="#2f5fd0" name="in flight / other" isAnimationActive={false} />
+                <Line yAxisId="instances" dataKey="instanceFailures" stroke="#b45309" dot={false} name="instances NACKed or failed" isAnimationActive={false} />
+              </ComposedChart>
+            </ResponsiveContainer>
+          </div>
+          <MarkerNote markers={markers} />
+        </>
       )}
     </section>
   );

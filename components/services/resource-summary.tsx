@@ -3,10 +3,11 @@ import { KindLabel } from "@/components/fleet/kind-label";
 import type { BadgeView } from "@/components/fleet/matrix-view";
 import { formatDuration } from "@/lib/format";
 import { plural } from "@/lib/domain/progress-words";
+import { resourceHref } from "@/lib/services/params";
 import type { ResourceColumn } from "@/lib/services/queries";
 
 /** `alerts`: the open alerts about each resource (by column key), linking to `alertsHref`. */
-export function ResourceSummary({ columns, alerts, alertsHref }: { columns: ResourceColumn[]; alerts?: ReadonlyMap<string, BadgeView>; alertsHref?: string }) {
+export function ResourceSummary({ serviceId, columns, alerts, alertsHref }: { serviceId: number; columns: ResourceColumn[]; alerts?: ReadonlyMap<string, BadgeView>; alertsHref?: string }) {
   return (
     <section className="panel" aria-label="Resources">
       <h2>Resources</h2>
@@ -29,7 +30,12 @@ export function ResourceSummary({ columns, alerts, alertsHref }: { columns: Reso
                 <td>
                   <KindLabel kind={c.kind} />
                 </td>
-                <td className="mono">{c.resource}</td>
+                <td>
+                  {/* the resource's story: its reloads, alerts, requests and version changes */}
+                  <Link className="mono" href={resourceHref(serviceId, c.kind, c.resource)} data-resource-link>
+                    {c.resource}
+                  </Link>
+                </td>
                 <td className="mono">{c.desired ?? <span className="muted">none yet</span>}</td>
                 <td>
                   {c.drift.livePairs}

@@ -2,6 +2,7 @@ import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { cache } from "react";
 import { db, sql } from "@/lib/db/client";
+import { behindRows, type BehindRow, type BehindSort } from "@/lib/domain/behind";
 import { assessResourceDrift, isLive, liveSince, type DriftAssessment } from "@/lib/domain/drift";
 import type { InstanceState } from "@/lib/domain/instance-state";
 import type { ReloadStatus } from "@/lib/domain/types";
@@ -245,4 +246,60 @@ async function loadInstancePage(serviceId: number, page: number, cutoff: string)
     ),
   ]);
   return { instances, states };
+}
+
+/** More pairs than a page shows: the view says how many it left out. */
+export const BEHIND_LIMIT = 500;
+
+export interface BehindView {
+  rows: BehindRow[];
+  /** every live pair off its desired version, shown or not */
+  total: number;
+}
+
+interface BehindRowSql {
+  instance_key: string;
+  kind: string;
+  resource: string;
+  version: string;
+  desired: string;
+  since: Date | null;
+  desired_set_at: Date;
+  last_report_at: Date;
+  total: number;
+}
+
+/**
+ * "Behind only": the service's live instance × resource pairs whose known version is not the
+ * desired one, in the chosen order (lib/domain/behind.ts). Reads only the pairs that are off,
+ * through the desired_version join, never the whole instance table; the longest behind are
+ * kept when there are more than BEHIND_LIMIT.
+ */
+export async function getBehindPairs(serviceId: number, options: { sort: BehindSort; now: Date }): Promise<BehindView> {
+  await requireReader();
+  const cutoff = liveSince(options.now, driftPolicy().staleMs).toISOString();
+  const rows = await sql().query<BehindRowSql[]>(
+    `SELECT i.instance_key, st.kind, st.resource, st.version, d.version AS desired, st.since, d.set_at AS desired_set_at,
+            st.last_phase_at AS last_report_at, count(*) OVER ()::int AS total
+     FROM instance_state st
+     JOIN desired_version d ON d.service_id = st.service_id AND d.kind = st.kind AND d.resource = st.resource
+     JOIN instance i ON i.id = st.instance_id
+     WHERE st.service_id = $1 AND st.version IS NOT NULL AND st.version <> d.version AND st.last_phase_at >= $2::timestamptz
+     ORDER BY greatest(st.since, d.set_at), i.instance_key
+     LIMIT $3`,
+    serviceId,
+    cutoff,
+    BEHIND_LIMIT,
+  );
+  const pairs = rows.map((r) => ({
+    instanceKey: r.instance_key,
+    kind: r.kind,
+    resource: r.resource,
+    version: r.version,
+    desired: r.desired,
+    since: r.since,
+    desiredSetAt: r.desired_set_at,
+    lastReportAt: r.last_report_at,
+  }));
+  return { rows: behindRows(pairs, options.sort, options.now), total: rows[0]?.total ?? 0 };
 }

@@ -8,6 +8,7 @@ import { getAlert, getAlertBadges, getAlertStatus, listAlerts } from "@/lib/aler
 import { sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { getServiceCharts } from "@/lib/services/charts";
+import { planBuckets } from "@/lib/domain/time-buckets";
 import { alertsOf } from "../support/alerts";
 import { acceptEvents, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
@@ -140,8 +141,12 @@ describe("service charts", () => {
     const id = await serviceId("checkout-api");
     const [reloads] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM reload WHERE service_id = $1`, id);
     expect(reloads!.n).toBe(3);
-    const charts = await asViewer(() => getServiceCharts(id, "24h", now));
-    expect(charts.buckets).toHaveLength(24);
+    const day = { from: new Date(now.getTime() - 24 * 3_600_000), to: now };
+    const charts = await asViewer(() => getServiceCharts(id, day));
+    // The time picker's "last 24 hours" in UTC hours: the partial hour at each end included.
+    expect(charts.bucketWords).toBe("hour");
+    expect(charts.buckets).toHaveLength(planBuckets(day.from, day.to).starts.length);
+    expect(charts.buckets.length).toBeGreaterThanOrEqual(24);
     expect(charts.total).toBe(3);
     const withReloads = charts.buckets.filter((b) => b.succeeded + b.failed + b.other > 0);
     const sum = (f: (b: (typeof withReloads)[number]) => number) => withReloads.reduce((n, b) => n + f(b), 0);
@@ -156,8 +161,17 @@ describe("service charts", () => {
       expect(withReloads[0]!.p95Seconds).toBe(Math.round(percentile(values, 0.95)) / 1000);
     }
     expect(charts.buckets.filter((b) => b.succeeded + b.failed + b.other === 0).every((b) => b.p50Seconds === null && b.instanceFailures === 0)).toBe(true);
-    const days = await asViewer(() => getServiceCharts(id, "14d", now));
-    expect(days.buckets).toHaveLength(14);
+    // A marker where reloads started, the failed one's bucket marked so.
+    expect(charts.markers.reduce((n, m) => n + m.count, 0)).toBe(3);
+    expect(charts.markers.some((m) => m.failed)).toBe(true);
+    expect(charts.markers.every((m) => charts.buckets.some((b) => b.label === m.label))).toBe(true);
+    // The last hour in 5-minute buckets, the three reloads of the last half hour among them.
+    const hour = await asViewer(() => getServiceCharts(id, { from: new Date(now.getTime() - 3_600_000), to: now }));
+    expect(hour.bucketWords).toBe("5 minutes");
+    expect(hour.total).toBe(3);
+    const days = await asViewer(() => getServiceCharts(id, { from: new Date(now.getTime() - 14 * 86_400_000), to: now }));
+    expect(days.bucketWords).toBe("day");
+    expect(days.buckets).toHaveLength(15);
     expect(days.buckets.at(-1)!.succeeded + days.buckets.at(-2)!.succeeded).toBe(2);
   });
 });

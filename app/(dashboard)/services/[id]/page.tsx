@@ -8,6 +8,8 @@ import { alertBadge } from "@/components/fleet/matrix-view";
 import { ConvergenceChart } from "@/components/services/convergence-chart";
 import { ReloadsChart } from "@/components/services/reloads-chart";
 import { ResourceSummary } from "@/components/services/resource-summary";
+import { BehindTable } from "@/components/services/behind-table";
+import { TimePicker } from "@/components/time/time-picker";
 import { RequestHeaderActions, RequestPanel } from "@/components/requests/request-panel";
 import { rollbackHrefFor } from "@/components/requests/rollback-link";
 import { can } from "@/lib/domain/permissions";
@@ -15,9 +17,9 @@ import { getAlertBadges } from "@/lib/alerts/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestFormData } from "@/lib/requests/queries";
 import { relativeTime } from "@/lib/format";
-import { parseInstancePage, parseServiceId } from "@/lib/services/params";
-import { CHART_RANGES, getServiceCharts, parseChartRange, type ChartRange } from "@/lib/services/charts";
-import { getServiceDetail, getServiceHeader } from "@/lib/services/queries";
+import { parseBehindView, parseChartRange, parseInstancePage, parseServiceId, serviceViewHref } from "@/lib/services/params";
+import { getServiceCharts } from "@/lib/services/charts";
+import { getBehindPairs, getServiceDetail, getServiceHeader } from "@/lib/services/queries";
 
 export const dynamic = "force-dynamic";
 
@@ -42,26 +44,24 @@ export default async function ServicePage({ params, searchParams }: Props) {
   // ?request=reload|rollback opens that form (the header's buttons, "roll back to this" with ?to=<version>).
   const openForm = query.request === "reload" || query.request === "rollback" ? query.request : null;
   const rollbackTo = typeof query.to === "string" && query.to ? query.to : null;
-  const range = parseChartRange(query.chart);
   const renderedAt = new Date();
-  const [detail, requestForm, actor, charts, alerts] = await Promise.all([
+  // ?from=&to=: the charts' range, from the one time picker (default the last 7 days).
+  const range = parseChartRange(query.from, query.to, renderedAt);
+  // ?behind=1&sort=: only the instance × resource pairs off the desired version.
+  const behindView = parseBehindView(query.behind, query.sort);
+  const [detail, requestForm, actor, charts, alerts, behind] = await Promise.all([
     getServiceDetail(id, { page: parseInstancePage(query.page), now: renderedAt }),
     getRequestFormData(id, { focus: focus ? { kind: focus.slice(0, focus.indexOf("/")), resource: focus.slice(focus.indexOf("/") + 1) } : null, rollbackTo }),
     requireActor(),
-    getServiceCharts(id, range, renderedAt),
+    getServiceCharts(id, range),
     // the open alerts of this service, per kind × resource: one grouped statement
     getAlertBadges([id]),
+    behindView.behind ? getBehindPairs(id, { sort: behindView.sort, now: renderedAt }) : null,
   ]);
   if (!detail) notFound();
   const { service, generatedAt: now } = detail;
-  const rangeHrefs = Object.fromEntries(
-    (Object.keys(CHART_RANGES) as ChartRange[]).map((r) => {
-      const params = new URLSearchParams();
-      if (detail.page > 1) params.set("page", String(detail.page));
-      if (r !== "14d") params.set("chart", r);
-      return [r, `/services/${service.id}${params.size ? `?${params}` : ""}`];
-    }),
-  ) as Record<ChartRange, string>;
+  const rangeParams = { from: typeof query.from === "string" ? query.from : null, to: typeof query.to === "string" ? query.to : null };
+  const behindCount = detail.columns.reduce((sum, c) => sum + c.drift.offDesired, 0);
   const openAlerts = alerts.byService.get(service.id);
   const serviceAlerts = openAlerts ? alertBadge(openAlerts) : null;
   const resourceAlerts = new Map(
@@ -98,23 +98,43 @@ export default async function ServicePage({ params, searchParams }: Props) {
         {requestForm ? <RequestHeaderActions data={requestForm} role={actor?.role ?? null} /> : null}
       </div>
       {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={focus} open={openForm} rollbackTo={rollbackTo} /> : null}
-      <div className="grid-2">
-        <ResourceSummary columns={detail.columns} alerts={resourceAlerts} alertsHref={alertsHref} />
-        <ReloadsChart {...charts} rangeHrefs={rangeHrefs} />
+      <div className="chart-range" data-chart-range>
+        <TimePicker
+          from={range.fromText}
+          to={range.toText}
+          action={`/services/${service.id}`}
+          keep={{ page: detail.page > 1 ? String(detail.page) : null, behind: behindView.behind ? "1" : null, sort: behindView.behind && behindView.sort !== "behind" ? behindView.sort : null }}
+          label="Charts"
+        />
+        {range.problem ? (
+          <span className="error-text" role="alert" data-filter-error="from">
+            {range.problem}; showing the last 7 days
+          </span>
+        ) : null}
       </div>
       <div className="grid-2">
-        <ConvergenceChart {...charts} rangeHrefs={rangeHrefs} />
+        <ResourceSummary serviceId={service.id} columns={detail.columns} alerts={resourceAlerts} alertsHref={alertsHref} />
+        <ReloadsChart {...charts} />
       </div>
-      <InstanceTable
-        serviceId={service.id}
-        instances={detail.instances}
-        columns={detail.columns}
-        now={now}
-        page={detail.page}
-        pageCount={detail.pageCount}
-        pageSize={detail.pageSize}
-        total={detail.instanceCounts.total}
-      />
+      <div className="grid-2">
+        <ConvergenceChart {...charts} />
+      </div>
+      {behind ? (
+        <BehindTable serviceId={service.id} view={behind} sort={behindView.sort} keep={rangeParams} />
+      ) : (
+        <InstanceTable
+          serviceId={service.id}
+          instances={detail.instances}
+          columns={detail.columns}
+          now={now}
+          page={detail.page}
+          pageCount={detail.pageCount}
+          pageSize={detail.pageSize}
+          total={detail.instanceCounts.total}
+          behindHref={serviceViewHref(service.id, { ...rangeParams, behind: "1" })}
+          behindCount={behindCount}
+        />
+      )}
       <RecentReloadsTimeline reloads={detail.reloads} now={now} />
       <ReloadHistory reloads={detail.reloads} now={now} rollbackHref={requestForm && can(actor?.role, "rollback.request") ? rollbackHrefFor(requestForm) : undefined} />
     </main>
