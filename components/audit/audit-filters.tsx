@@ -1,4 +1,5 @@
 import { plainOptions, SelectFilter, TextFilter } from "@/components/filters/filter-fields";
+import { TimePicker } from "@/components/time/time-picker";
 import { AUDIT_OUTCOMES, auditHref } from "@/lib/audit/filters";
 
 /** A value from the URL that the list does not hold (an action no longer logged) stays choosable, so the select shows the filter in force. */
@@ -38,14 +39,8 @@ export function AuditFilters({ values, actions, actors }: { values: AuditFilterV
       />
       <TextFilter label="Service" name="service" value={values.service} placeholder="exact name" />
       <TextFilter label="Subject" name="subject" value={values.subject} placeholder="reload_request:12" />
-      <label>
-        From (UTC)
-        <input type="datetime-local" name="from" defaultValue={values.from ?? ""} step={1} />
-      </label>
-      <label>
-        Before (UTC)
-        <input type="datetime-local" name="to" defaultValue={values.to ?? ""} step={1} />
-      </label>
+      {/* from/to as the URL holds them (now-1h, or UTC …Z): the export below carries the same text. */}
+      <TimePicker from={values.from} to={values.to} />
       <label className="check">
         <input type="checkbox" name="signins" value="include" defaultChecked={values.signins === "include"} data-include-signins />
         Include sign-ins

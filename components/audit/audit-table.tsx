@@ -3,9 +3,11 @@ import type { AuditListEntry } from "@/lib/audit/queries";
 import { auditEntryNotes, auditHref } from "@/lib/audit/filters";
 import styles from "./audit.module.css";
 import { OutcomeBadge } from "./outcome-badge";
+import { LocalTime } from "@/components/time/local-time";
 
 // Rendered on the server: times are formatted here, in UTC with the zone written out, so
-// every reader of a link sees the same instant.
+// every reader of a link sees the same instant; <LocalTime> shows the reader's zone after
+// hydration when they chose local time.
 const TIME_UTC = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC",
   year: "numeric",
@@ -30,7 +32,7 @@ export function AuditTable({ entries }: { entries: AuditListEntry[] }) {
         <thead>
           <tr>
             <th>#</th>
-            <th>Time (UTC)</th>
+            <th>Time</th>
             <th>Actor</th>
             <th>Action</th>
             <th>Outcome</th>
@@ -44,7 +46,7 @@ export function AuditTable({ entries }: { entries: AuditListEntry[] }) {
             <tr key={e.id} className={e.outcome === "denied" ? styles.denied : undefined} data-entry={e.id} data-outcome={e.outcome}>
               <td className="mono">{e.id}</td>
               <td className="mono" style={{ whiteSpace: "nowrap" }}>
-                {timeUtc(e.at)}
+                <LocalTime iso={e.at.toISOString()} utcText={timeUtc(e.at)} />
               </td>
               <td>
                 <Link href={auditHref({ actor: e.actor })}>{e.actor}</Link>

@@ -2,6 +2,7 @@
 // parameter is checked and a bad one is named (an auditor who mistypes a filter must see
 // that, not a quietly unfiltered log). Pure: no I/O.
 import { InvalidParameter, isBigintKey, parseListFilters, parseParameters } from "@/lib/query-params";
+import { isRelativeTime, parseTimeExpression } from "@/lib/domain/time-range";
 import type { AuditOutcome } from "./audit-log";
 
 export const AUDIT_OUTCOMES = ["allowed", "denied", "invalid", "failed"] as const satisfies readonly AuditOutcome[];
@@ -98,12 +99,15 @@ export function isEntryId(text: string): boolean {
 }
 
 function parseInstant(name: string, text: string): Date {
+  // The time picker's relative values (now-1h), read at the moment of the request, so a linked
+  // or exported "last hour" is always the last hour.
+  if (isRelativeTime(text)) return parseTimeExpression(text, new Date())!;
   let normalised = text;
   if (text.length === 10) normalised = `${text}T00:00:00Z`;
   else if (!/(?:Z|[+-]\d{2}:?\d{2})$/i.test(text)) normalised = `${text}Z`;
   const instant = INSTANT.test(text) ? new Date(normalised) : null;
   if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1 || instant.getUTCFullYear() > 9999) {
-    throw new InvalidParameter(name, "a date (2026-11-21, UTC) or a time (2026-11-21T14:03:07Z; without a zone it is UTC)");
+    throw new InvalidParameter(name, "now-1h (s, m, h, d, w), a date (2026-11-21, UTC) or a time (2026-11-21T14:03:07Z; without a zone it is UTC)");
   }
   return instant;
 }

@@ -63,6 +63,20 @@ describe("parseAuditFilters", () => {
     });
   });
 
+  test("the time picker's relative range is read at the request (now-1h → the last hour), and kept as text in the export link", () => {
+    const before = Date.now();
+    const parsed = parseAuditFilters({ from: "now-1h", to: "now" });
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) {
+      expect(parsed.filters.from!.getTime()).toBeGreaterThanOrEqual(before - 3_600_000);
+      expect(parsed.filters.from!.getTime()).toBeLessThanOrEqual(Date.now() - 3_600_000);
+      expect(parsed.filters.to!.getTime()).toBeGreaterThanOrEqual(before);
+    }
+    expect(auditHref({ action: "request.approve", from: "now-1h" }, "/api/audit/export")).toBe("/api/audit/export?action=request.approve&from=now-1h");
+    // the picker's absolute times (UTC, …Z) and the old datetime-local boxes' links alike
+    expect(parseAuditFilters({ from: "2026-11-21T14:00:00Z", to: "2026-11-21T15:00" })).toMatchObject({ ok: true, filters: { from: new Date("2026-11-21T14:00:00Z"), to: new Date("2026-11-21T15:00:00Z") } });
+  });
+
   test("empty boxes of a GET form are no filter", () => {
     expect(parseAuditFilters({ actor: "", outcome: "", from: "  " })).toEqual({ ok: true, filters: { limit: 50 } });
   });
@@ -70,6 +84,7 @@ describe("parseAuditFilters", () => {
   test.each([
     [{ outcome: "ok" }, "outcome"],
     [{ from: "yesterday" }, "from"],
+    [{ from: "now-1y" }, "from"],
     [{ to: "2026-13-45" }, "to"],
     [{ from: "2026-11-02", to: "2026-11-01" }, "from"],
     [{ limit: "0" }, "limit"],

@@ -10,9 +10,6 @@ import { isoUtc } from "@/lib/format";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit log" };
 
-/** What a datetime-local box shows for an instant: UTC, to the second. */
-const boxTime = (date: Date | undefined) => (date ? date.toISOString().slice(0, 19) : undefined);
-
 export default async function AuditPage({ searchParams }: { searchParams: Promise<AuditSearchParams> }) {
   const raw = await searchParams;
   // Every role may read the log, but only signed in: it names people and their reasons.
@@ -27,8 +24,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     service: text("service"),
     subject: text("subject"),
     signins: text("signins"),
-    from: parsed.ok ? boxTime(parsed.filters.from) : undefined,
-    to: parsed.ok ? boxTime(parsed.filters.to) : undefined,
+    // As typed in the URL (now-1h stays relative in the picker and the export link).
+    from: text("from"),
+    to: text("to"),
   };
   const heading = (
     <div className="page-head">
@@ -61,7 +59,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   }
   const { filters } = parsed;
   const page = await listAuditEntries(filters);
-  const keep = { ...values, from: text("from"), to: text("to"), limit: text("limit") };
+  const keep = { ...values, limit: text("limit") };
   return (
     <main className="page">
       {heading}
