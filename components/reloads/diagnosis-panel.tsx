@@ -1,5 +1,9 @@
 import { normaliseErrorMessage, type ReloadDiagnosis, type TargetDiagnosis } from "@/lib/domain/diagnosis";
 import { formatDuration, isoUtc } from "@/lib/format";
+import { LocalTime } from "@/components/time/local-time";
+
+/** A time in the reader's choice of zone; the server's text is UTC. */
+const at = (date: Date) => <LocalTime iso={date.toISOString()} utcText={isoUtc(date)} />;
 
 const SHOWN = 50;
 
@@ -14,7 +18,7 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
     entries.set(key, [...(entries.get(key) ?? []), t]);
   }
   return (
-    <section className="panel" aria-label="Diagnosis" style={{ marginBottom: 16 }} data-diagnosis>
+    <section className="panel diagnosis" aria-label="Diagnosis" style={{ marginBottom: 16 }} data-diagnosis>
       <h2>
         Diagnosis{" "}
         <span className="muted" style={{ fontWeight: 400 }}>
@@ -82,10 +86,10 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
                     )}
                   </td>
                   <td>
-                    {t.evidence.lastEventAt ? <div className="when">last event {isoUtc(t.evidence.lastEventAt)}</div> : null}
-                    <div className="when">last heard from {t.evidence.lastHeardAt ? isoUtc(t.evidence.lastHeardAt) : "never"}</div>
+                    {t.evidence.lastEventAt ? <div className="when">last event {at(t.evidence.lastEventAt)}</div> : null}
+                    <div className="when">last heard from {t.evidence.lastHeardAt ? at(t.evidence.lastHeardAt) : "never"}</div>
                     {t.evidence.silentForMs !== null ? <div className="when">silent for {formatDuration(t.evidence.silentForMs)}</div> : null}
-                    {t.evidence.expiredAt ? <div className="when">reload expired {isoUtc(t.evidence.expiredAt)}</div> : null}
+                    {t.evidence.expiredAt ? <div className="when">reload expired {at(t.evidence.expiredAt)}</div> : null}
                     {t.evidence.spanErrors.map((s) => (
                       <div key={s} className="error-text">
                         span {s}

@@ -1,6 +1,7 @@
 import { notAckedEmptyText } from "@/lib/domain/progress-words";
 import type { ReloadStatus } from "@/lib/domain/types";
 import { isoUtc } from "@/lib/format";
+import { LocalTime } from "@/components/time/local-time";
 import type { ReloadTimelineModel } from "@/lib/reloads/timeline-model";
 
 const SHOWN = 100;
@@ -35,7 +36,7 @@ export function NotAckedList({ notAcked, expiredAt, status, targets }: { notAcke
                     <span className={`badge ${t.phase === "nacked" || t.phase === "failed" ? "bad" : "neutral"}`}>{t.phase.replace("_", " ")}</span>
                     {t.error ? <div className="error-text">{t.error}</div> : null}
                   </td>
-                  <td className="when">{t.at ? isoUtc(t.at) : "never reported"}</td>
+                  <td className="when">{t.at ? <LocalTime iso={t.at.toISOString()} utcText={isoUtc(t.at)} /> : "never reported"}</td>
                 </tr>
               ))}
             </tbody>

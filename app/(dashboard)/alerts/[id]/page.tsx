@@ -10,6 +10,7 @@ import { alertChannelsConfigured } from "@/lib/alerts/deliver";
 import { requireActor } from "@/lib/auth/require-actor";
 import { can } from "@/lib/domain/permissions";
 import { clockTimeUtc, isoUtc, relativeTime } from "@/lib/format";
+import { LocalTime } from "@/components/time/local-time";
 
 export const dynamic = "force-dynamic";
 
@@ -58,25 +59,33 @@ export default async function AlertPage({ params }: Props) {
         <dl className={styles.facts}>
           <dt>Started</dt>
           <dd>
-            {isoUtc(alert.startedAt)} ({relativeTime(alert.startedAt, now)})
+            <LocalTime iso={alert.startedAt.toISOString()} utcText={isoUtc(alert.startedAt)} /> ({relativeTime(alert.startedAt, now)})
           </dd>
           <dt>Last seen</dt>
           <dd>
             {/* An open alert is seen at every evaluation; its row is written only when it changes. */}
-            {alert.resolvedAt ? `${isoUtc(alert.lastSeenAt)} (${relativeTime(alert.lastSeenAt, now)})` : "at the last evaluation (still firing)"}
+            {alert.resolvedAt ? (
+              <>
+                <LocalTime iso={alert.lastSeenAt.toISOString()} utcText={isoUtc(alert.lastSeenAt)} /> ({relativeTime(alert.lastSeenAt, now)})
+              </>
+            ) : (
+              "at the last evaluation (still firing)"
+            )}
           </dd>
           {alert.resolvedAt ? null : (
             <>
               <dt>Last changed</dt>
               <dd>
-                {isoUtc(alert.lastSeenAt)} ({relativeTime(alert.lastSeenAt, now)})
+                <LocalTime iso={alert.lastSeenAt.toISOString()} utcText={isoUtc(alert.lastSeenAt)} /> ({relativeTime(alert.lastSeenAt, now)})
               </dd>
             </>
           )}
           {alert.resolvedAt ? (
             <>
               <dt>Resolved</dt>
-              <dd>{isoUtc(alert.resolvedAt)}</dd>
+              <dd>
+                <LocalTime iso={alert.resolvedAt.toISOString()} utcText={isoUtc(alert.resolvedAt)} />
+              </dd>
             </>
           ) : null}
           {alert.silence ? (

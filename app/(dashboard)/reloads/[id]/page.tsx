@@ -10,6 +10,8 @@ import { ReloadWaterfall } from "@/components/reloads/reload-waterfall";
 import { ReloadHealth } from "@/components/reloads/reload-health";
 import { TimeToAckChart } from "@/components/reloads/time-to-ack-chart";
 import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
+import { resourceHref } from "@/lib/services/params";
+import { LocalTime } from "@/components/time/local-time";
 import { RequestPanel } from "@/components/requests/request-panel";
 import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestForReload, getRequestFormData } from "@/lib/requests/queries";
@@ -82,11 +84,15 @@ export default async function ReloadPage({ params, searchParams }: Props) {
         </div>
       </div>
       <p className="muted" style={{ marginTop: 0 }}>
-        <KindLabel kind={reload.kind} /> · <span className="mono">{reload.resource}</span> ·{" "}
+        <KindLabel kind={reload.kind} /> ·{" "}
+        <Link className="mono" href={resourceHref(reload.serviceId, reload.kind, reload.resource)} title={`${reload.resource}'s story: its reloads, alerts, requests and version changes`}>
+          {reload.resource}
+        </Link>{" "}
+        ·{" "}
         <span className="mono">
           {versionChange(reload.fromVersion, reload.toVersion)}
         </span>{" "}
-        · by <Initiator initiator={reload.initiator} /> · started <span title={isoUtc(reload.startedAt ?? reload.firstEventAt)}>{isoUtc(reload.startedAt ?? reload.firstEventAt)}</span>
+        · by <Initiator initiator={reload.initiator} /> · started <LocalTime iso={(reload.startedAt ?? reload.firstEventAt).toISOString()} utcText={isoUtc(reload.startedAt ?? reload.firstEventAt)} />
         {reload.lastError ? <span className="error-text"> · last error: {reload.lastError}</span> : null}
         {request ? (
           <>
@@ -125,7 +131,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
         {reload.status === "expired" || (reload.deadlineAt && OPEN_STATUSES.includes(reload.status)) ? (
           <div className={`stat${reload.status === "expired" ? " warn" : ""}`}>
             <span className="muted">{reload.status === "expired" ? "expired" : "deadline"}</span>
-            <b style={{ fontSize: 14 }}>{isoUtc(reload.status === "expired" ? reload.expiredAt : reload.deadlineAt)}</b>
+            <b style={{ fontSize: 14 }}>{timeOrNothing(reload.status === "expired" ? reload.expiredAt : reload.deadlineAt)}</b>
           </div>
         ) : null}
       </div>
@@ -176,4 +182,9 @@ function rollbackFocus(value: string | string[] | undefined): { kind: string; re
   if (typeof value !== "string") return null;
   const slash = value.indexOf("/");
   return slash > 0 ? { kind: value.slice(0, slash), resource: value.slice(slash + 1) } : null;
+}
+
+/** A time in the reader's choice of zone (UTC as rendered), or nothing. */
+function timeOrNothing(date: Date | null | undefined) {
+  return date ? <LocalTime iso={date.toISOString()} utcText={isoUtc(date)} /> : null;
 }
