@@ -5,6 +5,7 @@ import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
 import { liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
+import { heardSinceSql } from "@/lib/domain/presence";
 import { byCell, desiredIndex } from "@/lib/domain/matrix";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
 import { loadServiceRefs, serviceOr } from "./services";
@@ -32,7 +33,7 @@ export async function readDriftConditions(q: Sql, now: Date, params: RuleParams<
      FROM unnest($1::int[], $2::text[], $3::text[]) AS c(service_id, kind, resource)
      JOIN instance_state st ON st.service_id = c.service_id AND st.kind = c.kind AND st.resource = c.resource
      JOIN instance i ON i.id = st.instance_id
-     WHERE st.last_phase_at >= $4::timestamptz`,
+     WHERE ${heardSinceSql("st.last_phase_at", "$4::timestamptz")}`,
     drifting.map((c) => c.service.id),
     drifting.map((c) => c.kind),
     drifting.map((c) => c.resource),

@@ -4,6 +4,7 @@ import { outOfBandConditions, staleConditions } from "@/lib/domain/alerts/instan
 import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
 import { liveSince } from "@/lib/domain/drift";
+import { heardSinceSql } from "@/lib/domain/presence";
 import { env } from "@/lib/env";
 import { loadServiceRefs, serviceOr } from "./services";
 
@@ -18,7 +19,7 @@ export async function readStaleConditions(q: Sql, now: Date, params: RuleParams<
   const staleMs = env().INSTANCE_STALE_SECONDS * 1000;
   const rows = await q.query<{ service_id: number; instance: string; last_seen_at: Date }[]>(
     `SELECT service_id, instance_key AS instance, last_seen_at FROM instance
-     WHERE last_seen_at < $1::timestamptz AND last_seen_at >= $2::timestamptz`,
+     WHERE last_seen_at < $1::timestamptz AND ${heardSinceSql("last_seen_at", "$2::timestamptz")}`,
     new Date(now.getTime() - params.silentMinutes * MIN).toISOString(),
     liveSince(now, staleMs).toISOString(),
   );
@@ -49,7 +50,7 @@ export async function readOutOfBandConditions(q: Sql, now: Date, params: RulePar
      LEFT JOIN reload lr ON lr.service_id = st.service_id AND lr.reload_id = st.last_reload_id
      WHERE st.changed_by_heartbeat AND st.since >= $1::timestamptz AND st.since <= $2::timestamptz
        AND st.version IS NOT NULL AND st.previous_version IS NOT NULL AND st.previous_version <> st.version
-       AND st.last_phase_at >= $3::timestamptz AND st.since > i.first_seen_at`,
+       AND ${heardSinceSql("st.last_phase_at", "$3::timestamptz")} AND st.since > i.first_seen_at`,
     new Date(now.getTime() - params.lookbackMinutes * MIN).toISOString(),
     now.toISOString(),
     liveSince(now, staleMs).toISOString(),

@@ -4,6 +4,7 @@ import { canonicalJson } from "@/lib/audit/audit-log";
 import type { RequestScope } from "@/lib/domain/canary";
 import { changeHash, describeChangeMove, fromVersionOf, type ChangeSpec } from "@/lib/domain/change-hash";
 import { liveSince } from "@/lib/domain/drift";
+import { heardSinceSql } from "@/lib/domain/presence";
 import { desiredVersionFrom } from "@/lib/domain/reload-status";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { RELOAD_COLUMNS, recordFromRow, type ReloadRow } from "@/lib/ingest/reload-rows";
@@ -37,7 +38,7 @@ export async function loadResourceNow(
   const cutoff = liveSince(now, driftPolicy().staleMs).toISOString();
   // Live, as the drift rule counts pairs: the instance × resource heard from within the stale window.
   const states = await tx.query<{ instance_key: string; version: string | null; last_reload_id: string | null; live: boolean }[]>(
-    `SELECT i.instance_key, st.version, st.last_reload_id, st.last_phase_at >= $4::timestamptz AS live
+    `SELECT i.instance_key, st.version, st.last_reload_id, ${heardSinceSql("st.last_phase_at", "$4::timestamptz")} AS live
      FROM instance_state st JOIN instance i ON i.id = st.instance_id
      WHERE st.service_id = $1 AND st.kind = $2 AND st.resource = $3`,
     target.serviceId,

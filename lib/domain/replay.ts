@@ -5,6 +5,7 @@
 import { foldInstanceState, type InstanceState } from "./instance-state";
 import { compositeKey } from "./keys";
 import type { VersionAggregate } from "./matrix";
+import { isLive } from "./presence";
 import { desiredVersionFrom, TERMINAL_STATUSES, type ReloadFacts } from "./reload-status";
 import type { Outcome, Phase, ReloadStatus } from "./types";
 
@@ -151,12 +152,13 @@ export function outcomeAt(state: PairState, reloads: ReloadAtRow[], at: Date): P
 
 /**
  * The replayed states grouped as the matrix reads the live ones (lib/fleet/pair-groups.ts):
- * per service × kind × resource × version, split at the live cutoff, with outcome counts.
+ * per service × kind × resource × version, split by liveness at `at`, with outcome counts.
  */
-export function groupPairStates(states: Iterable<PairState>, liveSince: Date): VersionAggregate[] {
+export function groupPairStates(states: Iterable<PairState>, at: Date, staleMs: number): VersionAggregate[] {
   const groups = new Map<string, VersionAggregate>();
   for (const s of states) {
-    const live = s.lastPhaseAt.getTime() >= liveSince.getTime();
+    // A replayed state's last report is the pair's last heard time at `at` (intervals included).
+    const live = isLive(s.lastPhaseAt, at, staleMs);
     const key = compositeKey(s.serviceId, s.kind, s.resource, s.version ?? "\u0001null", live ? 1 : 0);
     let g = groups.get(key);
     if (!g) {

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Sql } from "@/lib/db/client";
 import { liveSince, type DriftPolicy } from "@/lib/domain/drift";
+import { heardSinceSql } from "@/lib/domain/presence";
 import { compositeKey } from "@/lib/domain/keys";
 import type { VersionAggregate } from "@/lib/domain/matrix";
 import { env } from "@/lib/env";
@@ -29,7 +30,7 @@ interface PairGroupRow {
   rolled_back: number;
 }
 
-const GROUP_BY = (cutoff: string) => `GROUP BY st.service_id, st.kind, st.resource, st.version, (st.last_phase_at >= ${cutoff}::timestamptz)`;
+const GROUP_BY = (cutoff: string) => `GROUP BY st.service_id, st.kind, st.resource, st.version, ${heardSinceSql("st.last_phase_at", `${cutoff}::timestamptz`)}`;
 const GROUP_COLUMNS = `st.service_id, st.kind, st.resource, st.version, count(*)::int AS instances,
        max(st.since) AS newest_since, max(st.last_phase_at) AS last_report_at,
        count(*) FILTER (WHERE st.outcome = 'failed')::int AS failed,
@@ -100,7 +101,7 @@ export async function loadFleetDriftCandidates(
        WHERE (${kindParam}::text IS NULL OR st.kind = ${kindParam})
        ${GROUP_BY(cutoff)}
      ), live AS (
-       SELECT g.*, g.last_report_at >= ${cutoff}::timestamptz AS live FROM g
+       SELECT g.*, ${heardSinceSql("g.last_report_at", `${cutoff}::timestamptz`)} AS live FROM g
      ), cell AS (
        -- hash aggregates and joins only: sorting 10^4 text keys for a window cost more than the scan
        SELECT l.service_id, l.kind, l.resource, min(d.version) AS desired_version, min(d.set_at) AS desired_set_at,

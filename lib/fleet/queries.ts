@@ -2,6 +2,7 @@ import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
+import { heardSinceSql } from "@/lib/domain/presence";
 import { lastReloadsForCells, type CellReload } from "@/lib/reloads/timeline-queries";
 import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixGroup, type ServiceDriftSummary, type ServiceSummary } from "@/lib/domain/matrix";
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
@@ -179,7 +180,7 @@ async function loadServicePage(
     `WITH matching AS (${matching.text}),
      live AS (
        SELECT i.service_id, count(*)::int AS n FROM instance i
-       WHERE i.last_seen_at >= ${cutoff} AND i.service_id IN (SELECT id FROM matching)
+       WHERE ${heardSinceSql("i.last_seen_at", cutoff)} AND i.service_id IN (SELECT id FROM matching)
        GROUP BY i.service_id
      )
      SELECT m.id, m.environment, m.namespace, m.name, m.last_event_at, coalesce(live.n, 0)::int AS instance_count,

@@ -1,6 +1,7 @@
 import "server-only";
 import { compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { FAILURE_PHASES, SUCCESS_PHASES } from "@/lib/domain/phases";
+import { heardSinceSql, liveCutoffSql } from "@/lib/domain/presence";
 import { instancePhaseBucket, type InstanceBucket } from "@/lib/domain/reload-status";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 import type { ReloadRecord } from "./reload-rows";
@@ -96,7 +97,7 @@ async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, sett
        FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS s(k, service_id, kind, resource, started_at)
        JOIN instance_state st ON st.service_id = s.service_id AND st.kind = s.kind AND st.resource = s.resource
        JOIN instance i ON i.id = st.instance_id
-       WHERE st.last_phase_at >= s.started_at - make_interval(secs => $6::double precision / 1000)
+       WHERE ${heardSinceSql("st.last_phase_at", liveCutoffSql("s.started_at", "$6"))}
          AND i.first_seen_at <= s.started_at
        ORDER BY s.k, st.instance_id
        ON CONFLICT (reload_key, instance_id) DO NOTHING

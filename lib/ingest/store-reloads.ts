@@ -2,6 +2,7 @@ import "server-only";
 import { compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { foldReloadFacts } from "@/lib/domain/reload-status";
 import { affectsInstanceState } from "@/lib/domain/instance-state";
+import { heardSinceSql, liveCutoffSql } from "@/lib/domain/presence";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { derive, RELOAD_COLUMNS, recordFromRow, writeReloads, type ReloadRecord, type ReloadRow } from "./reload-rows";
 import { iso, type Tx } from "./sql";
@@ -148,7 +149,7 @@ async function findLateTargets(
      FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[])
        AS k(service_id, kind, resource, instance_id, t_min, t_max)
      JOIN reload r ON r.service_id = k.service_id AND r.kind = k.kind AND r.resource = k.resource AND r.scope = 'implicit'
-       AND r.started_at >= k.t_min AND r.started_at <= k.t_max + make_interval(secs => $7::double precision / 1000)
+       AND r.started_at >= k.t_min AND ${heardSinceSql("k.t_max", liveCutoffSql("r.started_at", "$7"))}
      WHERE NOT EXISTS (SELECT 1 FROM reload_instance ri WHERE ri.reload_key = r.id AND ri.instance_id = k.instance_id)`,
     list.map((p) => p.serviceId),
     list.map((p) => p.kind),

@@ -6,6 +6,7 @@ import { RULE_IDS, type Severity } from "@/lib/domain/alerts/types";
 import { assessResourceDrift, liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
 import { byCell, desiredIndex } from "@/lib/domain/matrix";
+import { heardSinceSql } from "@/lib/domain/presence";
 import { TERMINAL_STATUSES } from "@/lib/domain/reload-status";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
 import { driftingInstances } from "./drift-instances";
@@ -87,7 +88,7 @@ function loadLiveGroups(now: Date, staleMs: number): Promise<LiveGroupRow[]> {
   return sql().query<LiveGroupRow[]>(
     `SELECT st.service_id, st.kind, st.resource, st.version, json_agg(i.instance_key) AS instances
      FROM instance_state st JOIN instance i ON i.id = st.instance_id
-     WHERE st.last_phase_at >= $1::timestamptz
+     WHERE ${heardSinceSql("st.last_phase_at", "$1::timestamptz")}
      GROUP BY st.service_id, st.kind, st.resource, st.version
      ORDER BY st.service_id, st.kind, st.resource, st.version`,
     liveSince(now, staleMs).toISOString(),

@@ -1,7 +1,7 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
-import { liveSince } from "@/lib/domain/drift";
+import { isLive } from "@/lib/domain/presence";
 import { compositeKey } from "@/lib/domain/keys";
 import { buildMatrix, groupRows, type DesiredRow, type ServiceSummary } from "@/lib/domain/matrix";
 import { CONTROL_PHASES } from "@/lib/domain/phases";
@@ -67,14 +67,13 @@ export async function getFleetAt(at: Date, page: number, now = new Date()): Prom
     desired.push({ serviceId: Number(serviceId), kind: kind!, resource: resource!, version: wanted.version, setAt: wanted.setAt });
   }
 
-  const cutoff = liveSince(at, policy.staleMs);
   const summaries: ServiceSummary[] = services.map((s) => {
     const own = states.filter((st) => st.serviceId === s.id);
-    const liveInstances = new Set(own.filter((st) => st.lastPhaseAt >= cutoff).map((st) => st.instanceId));
+    const liveInstances = new Set(own.filter((st) => isLive(st.lastPhaseAt, at, policy.staleMs)).map((st) => st.instanceId));
     const last = own.reduce((t, st) => Math.max(t, st.lastPhaseAt.getTime()), 0);
     return { ...s, instanceCount: liveInstances.size, lastEventAt: new Date(last || at.getTime()) };
   });
-  const matrix = buildMatrix(summaries, groupPairStates(states, cutoff), desired, at, policy);
+  const matrix = buildMatrix(summaries, groupPairStates(states, at, policy.staleMs), desired, at, policy);
 
   return {
     at,

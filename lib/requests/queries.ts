@@ -5,7 +5,7 @@ import { sql } from "@/lib/db/client";
 import { approverRefusal, DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-state";
 import type { RequestScope } from "@/lib/domain/canary";
 import { fromVersionOf } from "@/lib/domain/change-hash";
-import { assessResourceDrift, type DriftAssessment } from "@/lib/domain/drift";
+import { assessResourceDrift, isLive, type DriftAssessment } from "@/lib/domain/drift";
 import { authorize, type Caller } from "@/lib/domain/permissions";
 import { proposeRollback, rollbackPreflight, type Preflight, type ReloadHistoryEntry, type RollbackProposal } from "@/lib/domain/rollback";
 import { changePreview, type ChangePreview } from "@/lib/domain/change-preview";
@@ -108,7 +108,7 @@ export async function getRequestFormData(
     const cell = byKey.get(key)!;
     const d = desiredByKey.get(key) ?? null;
     const drift = assessResourceDrift(cell, d ? { version: d.version, setAt: d.set_at } : null, now, policy);
-    const live = cell.filter((g) => g.lastReportAt.getTime() >= now.getTime() - policy.staleMs);
+    const live = cell.filter((g) => isLive(g.lastReportAt, now, policy.staleMs));
     // The rule the request itself uses, over the live groups' instances.
     const from = fromVersionOf(d?.version ?? null, live.flatMap((g) => Array<string | null>(g.instances).fill(g.version)));
     return {

@@ -5,6 +5,7 @@ import { db, sql } from "@/lib/db/client";
 import { behindRows, type BehindRow, type BehindSort } from "@/lib/domain/behind";
 import { assessResourceDrift, isLive, liveSince, type DriftAssessment } from "@/lib/domain/drift";
 import type { InstanceState } from "@/lib/domain/instance-state";
+import { heardSinceSql } from "@/lib/domain/presence";
 import type { ReloadStatus } from "@/lib/domain/types";
 import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
 import { stateFromRow, type StateRow } from "@/lib/ingest/state-rows";
@@ -115,7 +116,7 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
   const requestedPage = Math.max(1, options.page ?? 1);
   const [counts, firstPage, groups, desired, reloads] = await Promise.all([
     q.query<{ total: number; live: number }[]>(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE last_seen_at >= $2::timestamptz)::int AS live FROM instance WHERE service_id = $1`,
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE ${heardSinceSql("last_seen_at", "$2::timestamptz")})::int AS live FROM instance WHERE service_id = $1`,
       serviceId,
       cutoff,
     ),
@@ -234,7 +235,7 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
 async function loadInstancePage(serviceId: number, page: number, cutoff: string) {
   const q = sql();
   const pageSql = `SELECT id, instance_key, labels, first_seen_at, last_seen_at FROM instance WHERE service_id = $1
-                   ORDER BY (last_seen_at >= $2::timestamptz) DESC, instance_key LIMIT $3 OFFSET $4`;
+                   ORDER BY ${heardSinceSql("last_seen_at", "$2::timestamptz")} DESC, instance_key LIMIT $3 OFFSET $4`;
   const params = [serviceId, cutoff, INSTANCE_PAGE_SIZE, (page - 1) * INSTANCE_PAGE_SIZE];
   const [instances, states] = await Promise.all([
     q.query<InstancePageRow[]>(pageSql, ...params),

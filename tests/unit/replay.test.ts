@@ -145,7 +145,7 @@ describe("groupPairStates groups as the live SQL does", () => {
       previousVersion: null,
       changedByHeartbeat: false,
     });
-    const groups = groupPairStates([s(1, "v1", 10, "ok"), s(2, "v1", 20, "nacked"), s(3, "v1", 0, "ok"), s(4, "v2", 15, "in_progress")], t(5));
+    const groups = groupPairStates([s(1, "v1", 10, "ok"), s(2, "v1", 20, "nacked"), s(3, "v1", 0, "ok"), s(4, "v2", 15, "in_progress")], t(5), 0);
     const sorted = groups.map((g) => ({ version: g.version, instances: g.instances, last: g.lastReportAt.getTime(), nacked: g.nacked, inProgress: g.inProgress })).sort((a, b) => a.last - b.last);
     expect(sorted).toEqual([
       { version: "v1", instances: 1, last: t(0).getTime(), nacked: 0, inProgress: 0 },

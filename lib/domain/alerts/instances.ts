@@ -3,6 +3,7 @@
 // changes (a version that changed by heartbeat with no reload targeting the instance: the
 // security signal). Pure.
 import { formatAge } from "@/lib/format";
+import { isLive } from "../presence";
 import type { RuleParams } from "./rules";
 import { fingerprint, serviceLabels, serviceName, type AlertCondition, type ServiceRef } from "./types";
 
@@ -23,11 +24,9 @@ export const staleFingerprint = (serviceId: number) => fingerprint("instance_sta
  */
 export function staleConditions(instances: InstanceSeen[], now: Date, staleMs: number, params: RuleParams<"instance_stale">): AlertCondition[] {
   const silentBefore = now.getTime() - params.silentMinutes * MIN;
-  const goneBefore = now.getTime() - staleMs;
   const byService = new Map<number, { service: ServiceRef; silent: InstanceSeen[] }>();
   for (const i of instances) {
-    const t = i.lastSeenAt.getTime();
-    if (t >= silentBefore || t < goneBefore) continue;
+    if (i.lastSeenAt.getTime() >= silentBefore || !isLive(i.lastSeenAt, now, staleMs)) continue;
     const entry = byService.get(i.service.id) ?? { service: i.service, silent: [] };
     entry.silent.push(i);
     byService.set(i.service.id, entry);
