@@ -61,7 +61,7 @@ export function isDecodablePath(pathname: string): boolean {
 }
 
 export const config = {
-  // Every page; never the machine endpoints (/api/v1/*, /api/metrics, /v1/traces) or
+  // Every page; never the machine endpoints (/api/v1/*, /api/metrics, /v1/traces, /v1/logs) or
   // next-auth's (/api/auth/*), whose bodies a proxy would buffer and truncate, nor Next's
   // own files and the icons.
   matcher: ["/((?!api/|v1/|_next/|favicon\\.ico|icon\\.svg).*)"],

@@ -218,6 +218,8 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
   }
   out.family("ingest_spans_total", "counter", "OTLP spans this process received on /v1/traces since it started, by result (stored, duplicate, rejected).");
   for (const [result, n] of Object.entries(ingest.spans)) out.sample("ingest_spans_total", { result }, n);
+  out.family("ingest_log_records_total", "counter", "OTLP log records this process received on /v1/logs since it started, by result (reload: a reload event, accepted or duplicate; dropped: not a reload event; rejected).");
+  for (const [result, n] of Object.entries(ingest.logRecords)) out.sample("ingest_log_records_total", { result }, n);
 
   // Last and largest: one line per live instance × resource with a known version. A group's
   // labels are escaped once; only the instance label differs from line to line.

@@ -1,11 +1,11 @@
-// application/json → DecodedTraceRequest, by the OTLP/JSON rules: lowerCamelCase field
+// application/json → DecodedTraceRequest or DecodedLogsRequest, by the OTLP/JSON rules: lowerCamelCase field
 // names (others are ignored, as unknown fields must be), trace and span ids as hex, 64-bit
 // integers as numbers or decimal strings, enums as integers, AnyValue in its JSON shapes.
-// A malformed envelope fails the request (400); a malformed span fails only itself.
+// A malformed envelope fails the request (400); a malformed span or log record fails only itself.
 import { z } from "zod";
 import { describeIssues } from "@/lib/ingest/wire-schema";
 import { decodeUtf8, nestingProblem } from "@/lib/domain/text-input";
-import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedSpan, type DecodedTraceRequest, type UnreadableSpan } from "./decoded";
+import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedLogRecord, type DecodedLogsRequest, type DecodedSpan, type DecodedTraceRequest, type UnreadableSpan } from "./decoded";
 
 const UINT64_MAX = 2n ** 64n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -138,17 +138,21 @@ const requestSchema = z.object(
   { error: "the body must be an ExportTraceServiceRequest object" },
 );
 
-export function decodeJsonRequest(body: Buffer): DecodedTraceRequest {
+/** The body as JSON, its AnyValue nesting bounded: anyValue recurses, in zod and in our own checks, so the depth is bounded before either runs. */
+function parseBody(body: Buffer): unknown {
   let parsed: unknown;
   try {
     parsed = JSON.parse(decodeUtf8(body));
   } catch (error) {
     throw new UndecodableBody(`the body is not valid JSON: ${(error as Error).message}`);
   }
-  // anyValue recurses, in zod and in our own checks: the depth is bounded before either runs.
   const tooDeep = nestingProblem(parsed, { counts: isAnyValueNesting });
   if (tooDeep) throw new UndecodableBody(tooDeep);
-  const request = requestSchema.safeParse(parsed);
+  return parsed;
+}
+
+export function decodeJsonRequest(body: Buffer): DecodedTraceRequest {
+  const request = requestSchema.safeParse(parseBody(body));
   if (!request.success) throw new UndecodableBody(describeIssues(request.error));
   return {
     resourceSpans: (request.data.resourceSpans ?? []).map((rs) => ({
@@ -164,4 +168,60 @@ export function decodeJsonRequest(body: Buffer): DecodedTraceRequest {
 function readSpan(value: unknown): DecodedSpan | UnreadableSpan {
   const span = spanSchema.safeParse(value);
   return span.success ? span.data : { unreadable: describeIssues(span.error) };
+}
+
+const logRecordSchema = z.object(
+  {
+    timeUnixNano: uint64.nullish().transform((t) => t ?? 0n),
+    observedTimeUnixNano: uint64.nullish().transform((t) => t ?? 0n),
+    severityNumber: enumInt.nullish().transform((n) => n ?? 0),
+    severityText: text.nullish().transform((s) => s ?? ""),
+    eventName: text.nullish().transform((s) => s ?? ""),
+    body: anyValue.nullish().transform((b) => b ?? null),
+    attributes,
+    traceId: hexId.nullish().transform((s) => s ?? ""),
+    spanId: hexId.nullish().transform((s) => s ?? ""),
+  },
+  { error: "must be a LogRecord object" },
+);
+
+const logsRequestSchema = z.object(
+  {
+    resourceLogs: z
+      .array(
+        z.object({
+          resource: z.object({ attributes }).nullish(),
+          scopeLogs: z
+            .array(
+              z.object({
+                scope: z.object({ name: text.nullish(), version: text.nullish(), attributes }).nullish(),
+                logRecords: z.array(z.unknown(), { error: "must be an array of log records" }).nullish(),
+              }),
+            )
+            .nullish(),
+        }),
+        { error: "must be an array" },
+      )
+      .nullish(),
+  },
+  { error: "the body must be an ExportLogsServiceRequest object" },
+);
+
+export function decodeJsonLogsRequest(body: Buffer): DecodedLogsRequest {
+  const request = logsRequestSchema.safeParse(parseBody(body));
+  if (!request.success) throw new UndecodableBody(describeIssues(request.error));
+  return {
+    resourceLogs: (request.data.resourceLogs ?? []).map((rl) => ({
+      resource: rl.resource?.attributes ?? {},
+      scopeLogs: (rl.scopeLogs ?? []).map((sl) => ({
+        scope: { name: sl.scope?.name ?? "", version: sl.scope?.version ?? "", attributes: sl.scope?.attributes ?? {} },
+        logRecords: (sl.logRecords ?? []).map(readLogRecord),
+      })),
+    })),
+  };
+}
+
+function readLogRecord(value: unknown): DecodedLogRecord | UnreadableSpan {
+  const record = logRecordSchema.safeParse(value);
+  return record.success ? record.data : { unreadable: describeIssues(record.error) };
 }

@@ -1,7 +1,8 @@
-// application/x-protobuf → DecodedTraceRequest. protobufjs reads the wire (unknown fields
-// are skipped by the generated decoder); this only turns its messages into plain values.
+// application/x-protobuf → DecodedTraceRequest or DecodedLogsRequest. protobufjs reads the
+// wire (unknown fields are skipped by its decoders); this only turns messages into plain values.
 import { decodeUtf8, nestingProblem } from "@/lib/domain/text-input";
-import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedTraceRequest } from "./decoded";
+import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedLogsRequest, type DecodedTraceRequest } from "./decoded";
+import { ExportLogsServiceRequest } from "./logs-proto";
 import { ExportTraceServiceRequest, type PbAnyValue, type PbInt64, type PbKeyValue } from "./proto";
 
 export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
@@ -38,6 +39,36 @@ export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
   };
 }
 
+export function decodeProtobufLogsRequest(body: Uint8Array): DecodedLogsRequest {
+  let message;
+  try {
+    message = ExportLogsServiceRequest.decode(strictStrings(body));
+  } catch (error) {
+    throw new UndecodableBody(`the body is not a protobuf ExportLogsServiceRequest: ${(error as Error).message}`);
+  }
+  const tooDeep = nestingProblem(message, { counts: isAnyValueNesting });
+  if (tooDeep) throw new UndecodableBody(tooDeep);
+  return {
+    resourceLogs: message.resourceLogs.map((rl) => ({
+      resource: attributesOf(rl.resource?.attributes ?? []),
+      scopeLogs: rl.scopeLogs.map((sl) => ({
+        scope: { name: sl.scope?.name ?? "", version: sl.scope?.version ?? "", attributes: attributesOf(sl.scope?.attributes ?? []) },
+        logRecords: sl.logRecords.map((r) => ({
+          timeUnixNano: uint64(r.timeUnixNano),
+          observedTimeUnixNano: uint64(r.observedTimeUnixNano),
+          severityNumber: r.severityNumber ?? 0,
+          severityText: r.severityText ?? "",
+          eventName: r.eventName ?? "",
+          body: r.body ? anyValue(r.body) : null,
+          attributes: attributesOf(r.attributes),
+          traceId: hex(r.traceId),
+          spanId: hex(r.spanId),
+        })),
+      })),
+    })),
+  };
+}
+
 /**
  * The body as a Buffer whose strings protobufjs reads through decodeUtf8: its BufferReader
  * reads every string field with buf.utf8Slice, which (like Buffer.toString) puts U+FFFD
@@ -58,10 +89,17 @@ function checkStrictStrings(): void {
   const body = Uint8Array.from([0x0a, scopeSpans.length + 2, 0x12, scopeSpans.length, ...scopeSpans]);
   const name = ExportTraceServiceRequest.decode(strictStrings(body)).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.name;
   if (name !== "\udcff") throw new Error("protobufjs no longer reads strings through Buffer#utf8Slice: lib/otlp/decode-protobuf.ts cannot refuse invalid UTF-8");
+  // resource_logs { scope_logs { log_records { event_name (field 12) = "\xff" } } }
+  const record = [0x62, 1, 0xff];
+  const scopeLogs = [0x12, record.length, ...record];
+  const logs = Uint8Array.from([0x0a, scopeLogs.length + 2, 0x12, scopeLogs.length, ...scopeLogs]);
+  const eventName = ExportLogsServiceRequest.decode(strictStrings(logs)).resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.eventName;
+  if (eventName !== "\udcff") throw new Error("protobufjs no longer reads log record strings through Buffer#utf8Slice: invalid UTF-8 would fail or be replaced");
 }
 checkStrictStrings();
 
-const hex = (bytes: Uint8Array | null): string => (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex") : "");
+// An unset bytes field is null in the generated trace code and a shared empty array in the logs types protobufjs builds at run time.
+const hex = (bytes: Uint8Array | null): string => (bytes && bytes.length > 0 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex") : "");
 
 /** A 64-bit value from protobufjs (Long, or a number when long.js is absent) as a bigint. */
 function int64(value: PbInt64, unsigned: boolean): bigint {

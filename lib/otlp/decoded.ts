@@ -57,6 +57,32 @@ export interface DecodedTraceRequest {
   resourceSpans: DecodedResourceSpans[];
 }
 
+export interface DecodedLogRecord {
+  /** 0 when unknown */
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  /** "" when the record is not an event (older SDKs put it in the event.name attribute instead) */
+  eventName: string;
+  /** null when the record has no body */
+  body: AttributeValue;
+  attributes: Attributes;
+  /** "" when absent */
+  traceId: string;
+  spanId: string;
+}
+
+export interface DecodedResourceLogs {
+  resource: Attributes;
+  scopeLogs: { scope: DecodedScope; logRecords: (DecodedLogRecord | UnreadableSpan)[] }[];
+}
+
+/** ExportLogsServiceRequest. A record the JSON decoder could not read is an UnreadableSpan too (the same shape). */
+export interface DecodedLogsRequest {
+  resourceLogs: DecodedResourceLogs[];
+}
+
 /** Thrown for a body that cannot be decoded at all: 400, nothing written. */
 export class UndecodableBody extends Error {
   constructor(message: string) {

@@ -62,7 +62,7 @@ export function reloadEventOf(span: DecodedSpan, origin: SpanOrigin, occurredAt:
 }
 
 /** Numbers and booleans are accepted as their text (a reload.id of 42 is "42"). */
-function textOf(value: AttributeValue | undefined): string | null {
+export function textOf(value: AttributeValue | undefined): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return null;
@@ -94,13 +94,26 @@ const SOURCE_OF: Record<string, string> = {
   durationMs: "endTimeUnixNano",
 };
 
-export function reasonInSpanTerms(reason: string): string {
+export const reasonInSpanTerms = (reason: string) => renamed(reason, SOURCE_OF);
+
+/** The same for a log record's event: the error is reload.error (else the body), the time the record's. */
+const LOG_SOURCE_OF: Record<string, string> = {
+  ...SOURCE_OF,
+  error: "reload.error",
+  occurredAt: "timeUnixNano",
+  traceId: "traceId",
+  spanId: "spanId",
+};
+
+export const reasonInLogTerms = (reason: string) => renamed(reason, LOG_SOURCE_OF);
+
+function renamed(reason: string, sourceOf: Record<string, string>): string {
   return reason
     .split("; ")
     .map((part) => {
       const colon = part.indexOf(":");
       const field = colon > 0 ? part.slice(0, colon) : "";
-      const source = SOURCE_OF[field.split(".")[0]!];
+      const source = sourceOf[field.split(".")[0]!];
       return source ? `${source}${part.slice(colon)}` : part;
     })
     .join("; ");

@@ -136,7 +136,7 @@ const LIMITS = { environment: 100, namespace: 200, service: 200, instance: 300 }
 const LABELS: Record<string, string> = { "host.name": "host", "cloud.region": "region", "cloud.availability_zone": "zone", "k8s.pod.name": "pod" };
 
 /** Service and instance from the resource, as the OpenTelemetry resource attributes name them. */
-function originOf(resource: Attributes): SpanOrigin | { problem: string } {
+export function originOf(resource: Attributes): SpanOrigin | { problem: string } {
   const text = (key: string) => {
     const value = resource[key];
     return typeof value === "string" ? value.trim() : typeof value === "number" || typeof value === "boolean" ? String(value) : "";

@@ -148,6 +148,8 @@ describe("machine endpoints take bearer tokens, never a session cookie alone", (
     expect(ingest.status).toBe(401);
     const traces = await fetch(`${baseUrl}/v1/traces`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: "{}" });
     expect(traces.status).toBe(401);
+    const logs = await fetch(`${baseUrl}/v1/logs`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: "{}" });
+    expect(logs.status).toBe(401);
     expect((await fetch(`${baseUrl}/api/v1/reloads?limit=1`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 });

@@ -127,6 +127,7 @@ describe("GET /api/metrics", () => {
       ["alerts_firing", "gauge"],
       ["ingest_events_total", "counter"],
       ["ingest_spans_total", "counter"],
+      ["ingest_log_records_total", "counter"],
     ]) {
       expect(answer.text).toMatch(new RegExp(`^# HELP ${family} \\S`, "m"));
       expect(answer.text).toContain(`\n# TYPE ${family} ${type}\n`);
