@@ -75,7 +75,7 @@ describe("bodies Next would answer with 500 are refused with a 4xx", () => {
 describe("what Postgres would refuse is a field error over HTTP too", () => {
   test("NUL in toVersion, a serviceId of 2^31, a 100 KB reason", async () => {
     const call = (fields: Record<string, string>) =>
-      callAction({ baseUrl, page: "/approvals", cookie: operator, ...REQUEST_RELOAD, args: [null, form({ serviceId: "1", kind: "config", resource: "routes.yaml", toVersion: "v2", scope: "all", reason: "r", ...fields })] });
+      callAction({ baseUrl, page: "/services/1", cookie: operator, ...REQUEST_RELOAD, args: [null, form({ serviceId: "1", kind: "config", resource: "routes.yaml", toVersion: "v2", scope: "all", reason: "r", ...fields })] });
     expect(await call({ toVersion: "v2\u0000" })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { toVersion: ["must not contain NUL characters (\\u0000)"] } });
     expect(await call({ serviceId: String(2 ** 31) })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { serviceId: ["pick a service"] } });
     expect(await call({ reason: "x".repeat(100_000) })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { reason: ["must be at most 2000 characters"] } });

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { DEMO_SERVICES } from "@/lib/demo/demo-fleet";
 import { launchBrowser, signedInContext } from "../support/browser";
 
 let browser: Browser;
@@ -23,18 +24,23 @@ describe("fleet version matrix", () => {
   test("shows the demo fleet grouped by environment and namespace", async () => {
     await page.goto(`${baseUrl}/fleet`);
     await page.locator("table.matrix").waitFor();
-    // The demo's twelve: other browser tests add services of their own (environment or
-    // namespace "e2e"), before or after this file runs.
-    const demoRows = await page.locator("table.matrix tbody tr").evaluateAll((rows) => {
+    // The demo fleet's services, each once, in its own groups: other browser tests add
+    // services of their own (environment or namespace "e2e"), and the demo's recorded
+    // Prometheus source reports services of its own (alertmanager, coredns…).
+    const rows = await page.locator("table.matrix tbody tr").evaluateAll((trs) => {
       let group = "";
-      let count = 0;
-      for (const row of rows) {
+      const seen: { group: string; service: string }[] = [];
+      for (const row of trs) {
         if (row.classList.contains("group")) group = row.textContent ?? "";
-        else if (row.hasAttribute("data-service") && /^(prod|staging) \/ (?!e2e$)/.test(group)) count++;
+        else if (row.hasAttribute("data-service")) seen.push({ group, service: row.getAttribute("data-service")! });
       }
-      return count;
+      return seen;
     });
-    expect(demoRows).toBe(12);
+    for (const demo of DEMO_SERVICES) {
+      const found = rows.filter((r) => r.service === demo.name && r.group.startsWith(`${demo.environment} / ${demo.namespace}`));
+      expect(found, `${demo.environment}/${demo.namespace}/${demo.name}`).toHaveLength(1);
+    }
+    expect(DEMO_SERVICES).toHaveLength(12);
     const groups = await page.locator("table.matrix tr.group").allTextContents();
     expect(groups).toContain("prod / payments");
     expect(groups).toContain("staging / edge");

@@ -48,7 +48,7 @@ describe("reloads", () => {
     expect(new Set(statuses)).toEqual(new Set(["failed"]));
 
     // The auth-gateway policy that compiles nowhere.
-    await Promise.all([page.waitForURL(/\/reloads\/\d+/), rows.first().locator("a").first().click()]);
+    await Promise.all([page.waitForURL(/\/reloads\/\d+/), rows.filter({ hasText: "auth-gateway" }).first().locator("a").first().click()]);
     await page.locator("[data-waterfall]").waitFor();
     await expect.poll(() => page.locator("[data-diagnosis]").count()).toBe(1);
     expect(await page.locator("[data-diagnosis]").textContent()).toContain("policy compile error");

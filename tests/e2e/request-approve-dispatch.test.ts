@@ -236,7 +236,7 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     // The last instance's `applied` ends the reload; its `acked` arrives after. The page keeps
     // refreshing until LIVE_SETTLE_MS after the last event arrived, then stops by itself.
     await expect.poll(() => page.locator("[data-live-timeline]").count(), { timeout: LIVE_SETTLE_MS + 30_000, interval: 500 }).toBe(0);
-    expect(await page.locator('[data-stat="done"] b').innerText()).toBe("3 of 3");
+    expect(await page.locator('[data-stat="done"] b').innerText()).toBe("3 of 3 finished");
     expect(await page.locator('[data-stat="acked"] b').innerText()).toBe("3");
     expect(await page.locator("[data-request-link]").innerText()).toBe(`request #${requestId}`);
 

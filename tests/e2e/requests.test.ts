@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, test } from "vitest";
 import { ACTIONS, can, ROLES, type Action, type Role } from "@/lib/domain/permissions";
 import type { ActionResult } from "@/lib/auth/define-action";
 import { signInWithPassword } from "../support/auth-client";
-import { actionsIn, callAction, formOf } from "../support/server-actions";
+import { actionsIn, pageOf, callAction, formOf } from "../support/server-actions";
 
 const baseUrl = inject("baseUrl");
 const token = inject("ingestToken");
@@ -204,7 +204,7 @@ describe("the role × action matrix, through the real server actions", () => {
       expect(ACTIONS).toContain(permission);
       for (const role of ROLES) {
         const before = await newestAuditId();
-        const result = await act(role, { file, exportedName }, {}, "/fleet");
+        const result = await act(role, { file, exportedName }, {}, pageOf(file, exportedName));
         const entry = await lastAudit(role, permission, before);
         if (can(role, permission)) {
           expect(result.ok ? "ok" : result.code, `${role} ${exportedName}`).not.toBe("forbidden");

@@ -42,12 +42,13 @@ function clicker(page: Page) {
 describe("the responder: what failed, where, why, and the fleet just before", () => {
   test("reloads list → the failed reload (what, where, why) → the failing event beside its row → the replay just before: 3 clicks", async () => {
     const { page, problems } = await watchedPage(context);
-    await page.goto(`${baseUrl}/reloads?environment=prod&status=failed`);
+    // The auth-gateway's failed policy reload (the demo's recorded Prometheus source has failed reloads of its own).
+    await page.goto(`${baseUrl}/reloads?environment=prod&status=failed&q=auth-gateway`);
     const row = page.locator("tr[data-reload]").first();
     await row.waitFor();
     const user = clicker(page);
 
-    // 1. The newest failed reload.
+    // 1. The newest failed reload of that service.
     await user.click("tr[data-reload] a", /\/reloads\/\d+$/);
     const reloadUrl = new URL(page.url());
     const reloadKey = reloadUrl.pathname.split("/").pop()!;

@@ -47,6 +47,20 @@ export function formOf(fields: Record<string, string | number>): FormData {
   return form;
 }
 
+/**
+ * A page that renders `exportedName` of `file`, as a browser posts it: Next runs an action
+ * only for a page whose bundle has it (posted elsewhere, it answers 200 with an empty JSON
+ * body and runs nothing). The first page of the build's manifest without a dynamic segment.
+ */
+export function pageOf(file: string, exportedName: string): string {
+  const entry = entries()[actionId(file, exportedName)]!;
+  const pages = Object.keys(entry.workers)
+    .map((worker) => worker.replace(/^app/, "").replace(/\/\([^)]+\)/g, "").replace(/\/page$/, "") || "/")
+    .filter((page) => !page.includes("["));
+  if (pages.length === 0) throw new Error(`${exportedName} in ${file} is only on dynamic pages (${Object.keys(entry.workers).join(", ")}): name the page`);
+  return pages[0]!;
+}
+
 /** The action id of `exportedName` exported by `file` (relative to the repository, e.g. "lib/requests/actions/request-reload.ts"). */
 export function actionId(file: string, exportedName: string): string {
   const want = file.replace(/\\/g, "/");
