@@ -108,12 +108,18 @@ export function retryDelayMs(attempt: number, random = Math.random): number {
   return Math.floor(random() * 10 * 2 ** (attempt - 1));
 }
 
-/** What makes two events with one id the same event (labels describe the instance, not the event). */
+/** What makes two events with one id the same event (labels describe the instance, not the event; a dispatch's targets are its content). */
 function eventContent(e: ReloadEventInput): string {
   return JSON.stringify([
     e.reloadId, e.environment, e.namespace, e.service, e.instance, e.kind, e.resource, e.phase, e.fromVersion, e.toVersion,
     e.initiator, e.occurredAt.getTime(), e.durationMs, e.error, e.traceId, e.spanId, canonicalJson(e.attributes),
+    targetsJson(e), e.targetCount,
   ]);
+}
+
+/** A dispatch's named targets as stored: a set, so a JSON array sorted and without repeats; else null. */
+function targetsJson(e: ReloadEventInput): string | null {
+  return e.targets ? JSON.stringify([...new Set(e.targets)].sort(compareCodePoints)) : null;
 }
 
 /** JSON with object keys sorted, as jsonb compares. */
@@ -216,18 +222,21 @@ async function findConflicts(tx: Tx, repeated: { e: ReloadEventInput; i: number 
     `SELECT u.n::text
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                  $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[], $15::text[], $16::text[], $17::text[],
-                 $18::jsonb[])
+                 $18::jsonb[], $19::jsonb[], $20::int[])
        WITH ORDINALITY AS u(id, reload_id, environment, namespace, service, instance, kind, resource, phase, from_version,
-                            to_version, initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, n)
+                            to_version, initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, targets,
+                            target_count, n)
      JOIN reload_event_id r ON r.id = u.id
      JOIN reload_event e ON e.id = r.id AND e.occurred_at = r.occurred_at
      JOIN service s ON s.id = e.service_id
      LEFT JOIN instance ins ON ins.id = e.instance_id
      WHERE (e.reload_id, s.environment, s.namespace, s.name, ins.instance_key, e.kind, e.resource, e.phase, e.from_version,
-            e.to_version, e.initiator, e.occurred_at, e.duration_ms, e.error, e.trace_id, e.span_id, e.attributes)
+            e.to_version, e.initiator, e.occurred_at, e.duration_ms, e.error, e.trace_id, e.span_id, e.attributes, e.targets,
+            e.target_count)
        IS DISTINCT FROM
            (u.reload_id, u.environment, u.namespace, u.service, u.instance, u.kind, u.resource, u.phase, u.from_version,
-            u.to_version, u.initiator, u.occurred_at, u.duration_ms, u.error, u.trace_id, u.span_id, u.attributes)`,
+            u.to_version, u.initiator, u.occurred_at, u.duration_ms, u.error, u.trace_id, u.span_id, u.attributes, u.targets,
+            u.target_count)`,
     repeated.map(({ e }) => e.id),
     repeated.map(({ e }) => e.reloadId),
     repeated.map(({ e }) => e.environment),
@@ -246,6 +255,8 @@ async function findConflicts(tx: Tx, repeated: { e: ReloadEventInput; i: number 
     repeated.map(({ e }) => e.traceId),
     repeated.map(({ e }) => e.spanId),
     repeated.map(({ e }) => JSON.stringify(e.attributes)),
+    repeated.map(({ e }) => targetsJson(e)),
+    repeated.map(({ e }) => e.targetCount),
   );
   return rows.map((r) => repeated[Number(r.n) - 1]!.i);
 }
@@ -265,9 +276,11 @@ async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, ins
   const rows = [...events].sort((a, b) => compareCodePoints(a.id, b.id));
   await tx.execute(
     `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
-                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, token_id)
-     SELECT u.*, $17::int FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-                          $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[]) AS u`,
+                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, targets, target_count,
+                               token_id)
+     SELECT u.*, $19::int FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+                          $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[],
+                          $17::jsonb[], $18::int[]) AS u`,
     rows.map((e) => e.id),
     rows.map((e) => e.reloadId),
     rows.map(serviceOf),
@@ -284,6 +297,8 @@ async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, ins
     rows.map((e) => e.traceId),
     rows.map((e) => e.spanId),
     rows.map((e) => JSON.stringify(e.attributes)),
+    rows.map(targetsJson),
+    rows.map((e) => e.targetCount),
     tokenId,
   );
 }

@@ -239,6 +239,30 @@ describe("3. a reload belongs to one service; an event id to one event", () => {
     expect(state.version).toBe("a41c9e0");
   });
 
+  test("a dispatched event's targets and targetCount are its content: resent with others, it is refused and the scope stays", async () => {
+    const at = minutesAgo(10);
+    const dispatched = (over: Record<string, unknown>) =>
+      event({ id: "evt-dispatch-1", reloadId: "rl-scope", instance: null, phase: "dispatched", toVersion: "v2", occurredAt: at, ...over });
+    expect((await postEvents([dispatched({ targets: ["pod-a", "pod-b"] })])).body.accepted).toBe(1);
+    // The same targets in another order: the same set, a duplicate.
+    expect((await postEvents([dispatched({ targets: ["pod-b", "pod-a"] })])).body).toMatchObject({ accepted: 0, duplicates: 1, rejected: [] });
+    for (const other of [{ targets: ["pod-a", "pod-c"] }, { targets: ["pod-a"] }, { targets: undefined, targetCount: 5 }]) {
+      const answer = await postEvents([dispatched(other)]);
+      expect(answer.body, JSON.stringify(other)).toMatchObject({ accepted: 0, duplicates: 0, rejected: [{ index: 0, reason: "id: already used for a different event" }] });
+    }
+    // …also inside one batch, and for a count alone.
+    const counted = (targetCount: number) =>
+      event({ id: "evt-dispatch-2", reloadId: "rl-count", instance: null, phase: "dispatched", toVersion: "v2", occurredAt: at, targetCount });
+    const inBatch = await postEvents([counted(20), counted(21)]);
+    expect(inBatch.body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, reason: "id: already used for a different event" }] });
+    expect((await postEvents([counted(20)])).body).toMatchObject({ accepted: 0, duplicates: 1 });
+    // Stored where a recount sees them, and the reload keeps the first scope.
+    const stored = await db().reloadEvent.findMany({ where: { id: { in: ["evt-dispatch-1", "evt-dispatch-2"] } }, orderBy: { id: "asc" } });
+    expect(stored.map((e) => [e.targets, e.targetCount])).toEqual([[["pod-a", "pod-b"], 2], [null, 20]]);
+    const reload = await db().reload.findFirstOrThrow({ where: { reloadId: "rl-scope" } });
+    expect(reload.targetCount).toBe(2);
+  });
+
   test("an id resent with other names or labels changes nothing: no service, instance or label appears", async () => {
     const original = event({ id: "evt-fixed-3", toVersion: "v1", labels: { region: "eu-west-1" } });
     await postEvents([original]);
