@@ -8,6 +8,7 @@ import { env } from "@/lib/env";
 import { iso, type Tx } from "./sql";
 import { upsertEntities, type Entities } from "./store-entities";
 import { absorbPresence, presencePolicy } from "./store-presence";
+import { presenceRuns } from "@/lib/domain/presence";
 import { updateInstanceStates } from "./store-instance-states";
 import { findDisagreements, updateReloads } from "./store-reloads";
 
@@ -150,14 +151,22 @@ async function storeInTransaction(
   const events = kept.map((i) => all[i]!);
   if (events.length === 0) return { acceptedIds: [], absorbed: 0, conflicts: [], disagreements };
   // Heartbeats that only confirm what their pair runs extend its presence interval: no id
-  // claimed, no event row (docs/adr/0021). Everything else is history.
-  const absorbed = await absorbPresence(tx, events, presencePolicy());
+  // claimed, no event row (docs/adr/0021). Everything else is history. Ids are claimed before
+  // anything else is written, so an event whose id is taken (a duplicate, or a conflict)
+  // creates no service, instance or label change: first the events that cannot be presence,
+  // then (after the presence statement, which locks the batch's state rows in one pass) the
+  // heartbeats it found to be news after all.
+  const policy = presencePolicy();
+  const runs = presenceRuns(events, policy.gapMs);
+  const maybePresence = new Set(runs.flatMap((r) => r.positions));
+  const definite = events.filter((_, k) => !maybePresence.has(k));
+  const claimed = definite.length > 0 ? await claimIds(tx, definite) : new Set<string>();
+  const absorbed = await absorbPresence(tx, events, runs, definite.filter((e) => claimed.has(e.id)), policy);
+  const news = events.filter((_, k) => maybePresence.has(k) && !absorbed.has(k));
+  if (news.length > 0) for (const id of await claimIds(tx, news)) claimed.add(id);
   const historyAt = kept.filter((_, k) => !absorbed.has(k));
   const history = events.filter((_, k) => !absorbed.has(k));
   if (history.length === 0) return { acceptedIds: [], absorbed: absorbed.size, conflicts: [], disagreements };
-  // Ids are claimed before anything else is written, so an event whose id is taken (a
-  // duplicate, or a conflict) creates no service, instance or label change.
-  const claimed = await claimIds(tx, history);
   const conflicts = (await findConflicts(tx, history.map((e, i) => ({ e, i })).filter(({ e }) => !claimed.has(e.id)))).map((i) => historyAt[i]!);
   const accepted = history.filter((e) => claimed.has(e.id));
   if (accepted.length > 0) {

@@ -1,5 +1,7 @@
 import "server-only";
-import { PRESENCE_PRECISION_MS, presenceRuns, type PresencePolicy } from "@/lib/domain/presence";
+import { affectsInstanceState } from "@/lib/domain/instance-state";
+import { compositeKey } from "@/lib/domain/keys";
+import { PRESENCE_PRECISION_MS, type PresencePolicy, type PresenceRun } from "@/lib/domain/presence";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { iso, type Tx } from "./sql";
@@ -25,55 +27,68 @@ export function presencePolicy(): PresencePolicy {
 
 /**
  * The positions (in `events`) of the heartbeats absorbed into presence intervals. A pair's
- * heartbeats are absorbed together or not at all, and only when its state says it runs that
- * version since no later than the first of them, last heard before it (so the stored event a
- * client sends again is still a duplicate, and a late report is history), with no reload of
- * the resource under way on the service, no implicitly scoped one started since the first of
- * them (it could make the instance a late target, ADR 0005), and labels the instance already
- * has. The check runs after the row is locked, so a concurrent batch that changes the pair
- * first is seen.
+ * heartbeats (a run, presenceRuns) are absorbed together or not at all, and only when its
+ * state says it runs that version since no later than the first of them, last heard before
+ * it (so the stored event a client sends again is still a duplicate, and a late report is
+ * history), with no reload of the resource under way on the service, no implicitly scoped one
+ * started since the first of them (it could make the instance a late target, ADR 0005), and
+ * labels the instance already has.
+ *
+ * The statement also locks the state rows of `historyPairs` (the pairs of the batch's other
+ * events, whose ids are claimed): every existing instance_state row the batch will write is
+ * locked here, in one pass in primary-key order, so the ingest transaction takes those locks
+ * in the one order of ADR 0005 however the batch divides into presence and history. A row is
+ * judged as it is once locked, so a concurrent batch that changed the pair first is seen.
  */
-export async function absorbPresence(tx: Tx, events: readonly ReloadEventInput[], policy: PresencePolicy): Promise<Set<number>> {
-  const runs = presenceRuns(events, policy.gapMs);
+export async function absorbPresence(
+  tx: Tx,
+  events: readonly ReloadEventInput[],
+  runs: readonly PresenceRun[],
+  historyPairs: readonly ReloadEventInput[],
+  policy: PresencePolicy,
+): Promise<Set<number>> {
   if (runs.length === 0) return new Set();
   const labels = runs.map((run) => {
     // Merged oldest first, so the newest report's value wins, as upsertInstances merges them.
     const reports = run.positions.map((p) => events[p]!).sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     return JSON.stringify(Object.assign({}, ...reports.map((e) => e.labels)));
   });
+  const lockOnly = [...new Map(historyPairs.filter(affectsInstanceState).map((e) => [compositeKey(e.environment, e.namespace, e.service, e.instance!, e.kind, e.resource), e])).values()];
   const rows = await tx.query<{ n: string }[]>(
     `WITH r AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                             $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
          WITH ORDINALITY AS r(environment, namespace, service, instance, kind, resource, version, t_from, t_to, labels, n)
-     ), candidate AS (
-       SELECT r.n, r.version, r.t_from, r.t_to, r.kind, r.resource, s.id AS service_id, i.id AS instance_id
+     ), locked AS MATERIALIZED (
+       -- One pass in primary-key order (code point order for text), the order every ingest
+       -- transaction locks instance_state rows in (ADR 0005). A row's columns are read as
+       -- locked: the newest committed version. Rows of history pairs (no version) are only locked.
+       SELECT r.n, r.version, r.t_from, r.t_to, r.kind, r.resource, r.labels, s.id AS service_id, i.id AS instance_id, i.labels AS known_labels,
+              st.version AS running, st.outcome, st.since, st.last_phase, st.last_phase_at, st.presence_from
        FROM r
        JOIN service s ON s.environment = r.environment AND s.namespace = r.namespace AND s.name = r.service
-       JOIN instance i ON i.service_id = s.id AND i.instance_key = r.instance AND i.labels @> r.labels
-       WHERE NOT EXISTS (
-         SELECT 1 FROM reload rl
-         WHERE rl.service_id = s.id AND rl.kind = r.kind AND rl.resource = r.resource
-           AND (rl.status = ANY($11::text[]) OR (rl.scope = 'implicit' AND rl.started_at >= r.t_from)))
-     ), locked AS (
-       -- Locked in primary-key order (code point order for text), the order every ingest
-       -- transaction locks instance_state rows in (ADR 0005); re-checked once locked.
-       SELECT c.*, st.last_phase, st.last_phase_at, st.presence_from
-       FROM candidate c
-       JOIN instance_state st ON st.instance_id = c.instance_id AND st.kind = c.kind AND st.resource = c.resource
-       WHERE st.version = c.version AND st.outcome <> 'in_progress' AND st.since <= c.t_from AND st.last_phase_at < c.t_from
+       JOIN instance i ON i.service_id = s.id AND i.instance_key = r.instance
+       JOIN instance_state st ON st.instance_id = i.id AND st.kind = r.kind AND st.resource = r.resource
        ORDER BY st.instance_id, st.kind COLLATE "C", st.resource COLLATE "C"
        FOR NO KEY UPDATE OF st
+     ), confirming AS (
+       SELECT l.* FROM locked l
+       WHERE l.version IS NOT NULL AND l.known_labels @> l.labels
+         AND l.running = l.version AND l.outcome <> 'in_progress' AND l.since <= l.t_from AND l.last_phase_at < l.t_from
+         AND NOT EXISTS (
+           SELECT 1 FROM reload rl
+           WHERE rl.service_id = l.service_id AND rl.kind = l.kind AND rl.resource = l.resource
+             AND (rl.status = ANY($11::text[]) OR (rl.scope = 'implicit' AND rl.started_at >= l.t_from)))
      ), decided AS (
-       SELECT l.*,
+       SELECT c.*,
               -- The open interval goes on while the pair was not silent (by anything it reported)
               -- for longer than the gap, and on the same UTC day (an interval lives in one day's partition).
-              l.presence_from IS NOT NULL
-                AND l.t_from - l.last_phase_at <= make_interval(secs => $12::double precision / 1000)
-                AND date_trunc('day', l.presence_from AT TIME ZONE 'UTC') = date_trunc('day', l.t_to AT TIME ZONE 'UTC') AS continues,
+              c.presence_from IS NOT NULL
+                AND c.t_from - c.last_phase_at <= make_interval(secs => $12::double precision / 1000)
+                AND date_trunc('day', c.presence_from AT TIME ZONE 'UTC') = date_trunc('day', c.t_to AT TIME ZONE 'UTC') AS continues,
               -- Written only once it moves the last report by the precision (or follows another phase).
-              l.last_phase <> 'heartbeat' OR l.t_to - l.last_phase_at >= make_interval(secs => $13::double precision / 1000) AS due
-       FROM locked l
+              c.last_phase <> 'heartbeat' OR c.t_to - c.last_phase_at >= make_interval(secs => $13::double precision / 1000) AS due
+       FROM confirming c
      ), opened AS (
        INSERT INTO presence_interval (instance_id, kind, resource, first_heard_at, last_heard_at, service_id, version)
        SELECT instance_id, kind, resource, t_from, t_to, service_id, version FROM decided WHERE NOT continues
@@ -114,16 +129,16 @@ export async function absorbPresence(tx: Tx, events: readonly ReloadEventInput[]
        RETURNING 1
      )
      SELECT n::text FROM decided`,
-    runs.map((r) => r.environment),
-    runs.map((r) => r.namespace),
-    runs.map((r) => r.service),
-    runs.map((r) => r.instance),
-    runs.map((r) => r.kind),
-    runs.map((r) => r.resource),
-    runs.map((r) => r.version),
-    runs.map((r) => iso(r.from)),
-    runs.map((r) => iso(r.to)),
-    labels,
+    [...runs.map((r) => r.environment), ...lockOnly.map((e) => e.environment)],
+    [...runs.map((r) => r.namespace), ...lockOnly.map((e) => e.namespace)],
+    [...runs.map((r) => r.service), ...lockOnly.map((e) => e.service)],
+    [...runs.map((r) => r.instance), ...lockOnly.map((e) => e.instance)],
+    [...runs.map((r) => r.kind), ...lockOnly.map((e) => e.kind)],
+    [...runs.map((r) => r.resource), ...lockOnly.map((e) => e.resource)],
+    [...runs.map((r) => r.version), ...lockOnly.map(() => null)],
+    [...runs.map((r) => iso(r.from)), ...lockOnly.map(() => null)],
+    [...runs.map((r) => iso(r.to)), ...lockOnly.map(() => null)],
+    [...labels, ...lockOnly.map(() => null)],
     UNDER_WAY,
     policy.gapMs,
     policy.precisionMs,
