@@ -117,12 +117,12 @@ describe("the read model's last report is the rule's last heard time", () => {
       expect([r.instance_key, r.last_phase_at.toISOString()]).toEqual([r.instance_key, heard!.toISOString()]);
       // At the instant the pair leaves the window, and a millisecond after.
       for (const t of [new Date(heard!.getTime() + STALE_MS), new Date(heard!.getTime() + STALE_MS + 1)]) {
-        const [{ live }] = await sql().query<{ live: boolean }[]>(
+        const [{ live }] = (await sql().query<{ live: boolean }[]>(
           `SELECT ${heardSinceSql("st.last_phase_at", liveCutoffSql("$2::timestamptz", "$3"))} AS live FROM instance_state st WHERE st.instance_id = $1`,
           r.instance_id,
           t.toISOString(),
           STALE_MS,
-        );
+        )) as [{ live: boolean }];
         expect([r.instance_key, t.getTime() - heard!.getTime(), live]).toEqual([r.instance_key, t.getTime() - heard!.getTime(), heardWithin([], [heard!], t, STALE_MS)]);
       }
     }

@@ -216,7 +216,9 @@ describe("retention", () => {
     const oldDay = addDays(utcDay(now), -(retentionDays + 2));
     await ensurePartitions(appTransactions, { now: addDays(oldDay, 1), retentionDays: 1 });
     await accept([hb(0)]);
-    const [{ id: instanceId, service_id: serviceId }] = await sql().query<{ id: number; service_id: number }[]>(`SELECT id, service_id FROM instance`);
+    const [{ id: instanceId, service_id: serviceId }] = (await sql().query<{ id: number; service_id: number }[]>(`SELECT id, service_id FROM instance`)) as [
+      { id: number; service_id: number },
+    ];
     await sql().execute(
       `INSERT INTO presence_interval (instance_id, kind, resource, first_heard_at, last_heard_at, service_id, version)
        VALUES ($1, 'config', 'routes.yaml', $2, $3, $4, 'v0'), ($1, 'config', 'routes.yaml', $5, $5, $4, 'v1')`,
