@@ -18,6 +18,8 @@ import { CheckIcon, CrossIcon, ProgressIcon, WarnIcon } from "@/components/icons
 
 /** Characters of a version that fit its width in a cell (.matrix .version > span). */
 const FITS_CHARS = 14;
+/** The desired version on the drift line, short enough to leave "· drifting 13m" room on it. */
+const DESIRED_FITS_CHARS = 10;
 
 export function MatrixTable({ view }: { view: MatrixView }) {
   return (
@@ -132,7 +134,7 @@ function ResourceCell({ cell, href }: { cell: CellView; href: string }) {
       </div>
       {cell.desired || cell.driftAge ? (
         <div className="cell-drift" data-cell-desired={cell.desired ?? ""} title={cell.driftWhy}>
-          {cell.desired ? <>desired <span className="mono">{truncateMiddle(cell.desired, FITS_CHARS)}</span></> : null}
+          {cell.desired ? <>desired <span className="mono" title={cell.desired}>{truncateMiddle(cell.desired, DESIRED_FITS_CHARS)}</span></> : null}
           {cell.desired && cell.driftAge ? " · " : null}
           {cell.driftAge ? (
             <b data-cell-drift-age>
@@ -143,7 +145,8 @@ function ResourceCell({ cell, href }: { cell: CellView; href: string }) {
         </div>
       ) : null}
       <div className="when" title={cell.changedAt}>
-        {`changed ${cell.changed}${cell.reload ? " by " : ""}`}
+        {/* One line in a narrow column: "35m ago by rl-7f…", the reload's id cut by CSS (.when a[data-cell-reload]). */}
+        {cell.reload ? `${cell.changed} by ` : `changed ${cell.changed}`}
         {cell.reload ? (
           <>
             <Link href={`/reloads/${cell.reload.key}`} data-cell-reload={cell.reload.key}>

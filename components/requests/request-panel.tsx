@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { ClockIcon } from "@/components/icons";
 import { can, type Role } from "@/lib/domain/permissions";
 import type { RequestFormData } from "@/lib/requests/queries";
 import { RequestForm } from "./request-form";
@@ -83,7 +84,7 @@ export function RequestHeaderActions({ data, role }: { data: RequestFormData; ro
     <div className={styles.headActions} data-request-actions>
       {waiting.map((r) => (
         <Link key={r.key} href={`/approvals/${r.openRequest!.id}`} className="badge drift" data-pending-request={r.key}>
-          <span aria-hidden="true">⏳ </span>
+          <ClockIcon />
           {r.kind}/{r.resource}: request #{r.openRequest!.id} {r.openRequest!.status.replaceAll("_", " ")}
         </Link>
       ))}

@@ -16,7 +16,8 @@ const tooltipLabel = (_label: unknown, payload: readonly { payload?: unknown }[]
 
 /**
  * Vertical markers where reloads started: dashed for a bucket whose reloads all went through,
- * solid and labelled "failed" where one failed, so the line's style says what its colour does.
+ * solid and thicker where one failed, so the line's style says what its colour does (a text
+ * label on the line was cut off at the chart's edges).
  */
 export function reloadMarkerLines(markers: ReloadMarker[], yAxisId?: string) {
   return markers.map((m) => (
@@ -26,8 +27,8 @@ export function reloadMarkerLines(markers: ReloadMarker[], yAxisId?: string) {
       {...(yAxisId ? { yAxisId } : {})}
       stroke={m.failed ? "#b42318" : "#667085"}
       strokeDasharray={m.failed ? undefined : "2 3"}
+      strokeWidth={m.failed ? 2 : 1}
       ifOverflow="extendDomain"
-      label={m.failed ? { value: "failed", position: "insideTop", fontSize: 10, fill: "#b42318" } : undefined}
     />
   ));
 }
@@ -36,7 +37,7 @@ export function MarkerNote({ markers }: { markers: ReloadMarker[] }) {
   if (markers.length === 0) return null;
   return (
     <p className="when chart-note" data-reload-markers={markers.length}>
-      Vertical lines mark reloads: dashed where they went through, solid “failed” where one failed.
+      Vertical lines mark reloads: dashed where they went through, solid where one failed.
     </p>
   );
 }
