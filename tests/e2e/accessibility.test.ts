@@ -98,6 +98,8 @@ beforeAll(async () => {
   pages.push(
     ["/fleet", "fleet"],
     [service, "service"],
+    [`${service}?behind=1`, "service, behind only"],
+    [`${service}/resources/config/routes.yaml`, "resource"],
     [reload, "reload"],
     ["/reloads", "reloads"],
     ["/alerts", "alerts"],

@@ -44,7 +44,8 @@ interface Planted {
 /** A concrete path for a route: dynamic segments filled with the planted data's ids, so the sweep asks for the pages that show it. */
 function concretePath(route: string, planted: Planted): string {
   const filled = route.replace(/\[(\.\.\.)?([^\]]+)\]/g, (_, _rest: string | undefined, name: string) => {
-    if (route.startsWith("/services/")) return planted.serviceId;
+    // the resource page: /services/[id]/resources/[kind]/[resource], the planted one's own
+    if (route.startsWith("/services/")) return name === "kind" ? "config" : name === "resource" ? "sweep.yaml" : planted.serviceId;
     if (route.startsWith("/reloads/") || route.startsWith("/api/reloads/") || route.startsWith("/api/v1/reloads/")) return planted.reloadKey;
     if (route.startsWith("/alerts/")) return planted.alertId;
     if (route.startsWith("/approvals/")) return "1";
