@@ -114,6 +114,7 @@ beforeAll(async () => {
     ["/admin/tokens", "admin tokens"],
     ["/admin/targets", "admin targets"],
     ["/admin/policies", "admin policies"],
+    ["/admin/sources", "admin sources"],
   );
 }, 180_000);
 
