@@ -49,6 +49,8 @@ export class EventSource {
   private readonly versions = new Map<string, number>();
   /** ids sent, and the cells (instance × resource) they touch */
   readonly sent = new Map<string, Cell | null>();
+  /** heartbeats sent: a confirming one is kept as presence, not as a row (docs/adr/0021) */
+  readonly heartbeats = new Map<string, { cell: Cell; version: string; at: number }>();
 
   constructor(
     private readonly runTag: string,
@@ -86,6 +88,9 @@ export class EventSource {
       else events.push(this.heartbeat(now));
     }
     for (const e of events) this.sent.set(String(e.id), e.instance ? cellKey(e as { service: string; instance: string; kind: string; resource: string }) : null);
+    for (const e of events) {
+      if (e.phase === "heartbeat") this.heartbeats.set(String(e.id), { cell: this.sent.get(String(e.id))!, version: String(e.toVersion), at: Date.parse(String(e.occurredAt)) });
+    }
     for (let i = this.waiting.length - 1; i >= 0; i--) {
       if (this.sequence >= this.waiting[i]!.count) this.waiting.splice(i, 1)[0]!.resolve(true);
     }
