@@ -285,7 +285,7 @@ export async function getBehindPairs(serviceId: number, options: { sort: BehindS
      FROM instance_state st
      JOIN desired_version d ON d.service_id = st.service_id AND d.kind = st.kind AND d.resource = st.resource
      JOIN instance i ON i.id = st.instance_id
-     WHERE st.service_id = $1 AND st.version IS NOT NULL AND st.version <> d.version AND st.last_phase_at >= $2::timestamptz
+     WHERE st.service_id = $1 AND st.version IS NOT NULL AND st.version <> d.version AND ${heardSinceSql("st.last_phase_at", "$2::timestamptz")}
      ORDER BY greatest(st.since, d.set_at), i.instance_key
      LIMIT $3`,
     serviceId,

@@ -2,6 +2,7 @@ import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
+import { heardSinceSql } from "@/lib/domain/presence";
 import { mergeStory, outOfBandChanges, type StoryItem } from "@/lib/domain/resource-story";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { getServiceHeader, type ServiceHeader } from "./queries";
@@ -59,7 +60,7 @@ export async function getResourceStory(serviceId: number, kind: string, resource
     ),
     q.query<{ version: string | null; instances: number }[]>(
       `SELECT version, count(*)::int AS instances FROM instance_state
-       WHERE service_id = $1 AND kind = $2 AND resource = $3 AND last_phase_at >= $4::timestamptz
+       WHERE service_id = $1 AND kind = $2 AND resource = $3 AND ${heardSinceSql("last_phase_at", "$4::timestamptz")}
        GROUP BY version ORDER BY count(*) DESC, version`,
       ...key,
       cutoff,
