@@ -235,11 +235,22 @@ async function main(): Promise<void> {
          FROM presence_interval p JOIN instance i ON i.id = p.instance_id JOIN service s ON s.id = p.service_id`,
       )
     ).rows;
-    return { ids, cells: new Set(cells), intervals };
+    // Stored reports name a version at an instant too (a heartbeat stored while a reload of its
+    // resource was under way, say): liveness is judged from intervals and stored events alike.
+    const reports = (
+      await client.query<{ service: string; instance: string; kind: string; resource: string; version: string; first: Date; last: Date }>(
+        `SELECT s.name AS service, i.instance_key AS instance, e.kind, e.resource, e.to_version AS version, e.occurred_at AS first, e.occurred_at AS last
+         FROM reload_event e JOIN instance i ON i.id = e.instance_id JOIN service s ON s.id = e.service_id
+         WHERE e.to_version IS NOT NULL AND e.phase IN ('heartbeat', 'applied', 'acked')`,
+      )
+    ).rows;
+    return { ids, cells: new Set(cells), intervals: [...intervals, ...reports] };
   });
   const storedIds = new Set(stored.ids);
   // A heartbeat that changed nothing is kept as its pair's presence, not as a row (docs/adr/0021):
-  // an interval of its version that holds its time (the last heard time is kept to 60 s).
+  // an interval of its version, or a stored report of that version, holds its time (the last
+  // heard time is kept to 60 s, so a confirming heartbeat within 60 s of the pair's last
+  // report, stored or presence, writes nothing).
   const presence = new Map<string, { version: string; first: number; last: number }[]>();
   for (const p of stored.intervals) {
     const key = cellKey(p);
