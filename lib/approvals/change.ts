@@ -1,6 +1,6 @@
 import "server-only";
 import type { Sql } from "@/lib/db/client";
-import { canonicalJson } from "@/lib/audit/audit-log";
+import { canonicalJson } from "@/lib/domain/canonical-json";
 import type { RequestScope } from "@/lib/domain/canary";
 import { changeHash, describeChangeMove, fromVersionOf, type ChangeSpec } from "@/lib/domain/change-hash";
 import { liveSince } from "@/lib/domain/drift";

@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import type { Sql } from "@/lib/db/client";
+import { canonicalJson } from "@/lib/domain/canonical-json";
 import { anchorAuditHead } from "./anchor";
 import { AUDIT_LOCK_KEY } from "./append-lock";
 
@@ -33,16 +34,6 @@ export interface AuditEntry extends Required<AuditEntryInput> {
   details: Record<string, unknown>;
   prevHash: string;
   hash: string;
-}
-
-/** JSON with object keys sorted at every depth: the same value always gives the same text. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
 /** The hash of one entry given the previous one's; every stored column but `hash` is in it. */

@@ -1,7 +1,7 @@
 import "server-only";
 import { runAsReader, type Reader } from "@/lib/auth/require-actor";
 import { serviceLabel } from "@/lib/format";
-import { canonicalJson } from "./audit-log";
+import { canonicalJson } from "@/lib/domain/canonical-json";
 import { csvRow } from "./csv";
 import type { AuditFilters } from "./filters";
 import { exportAuditPage } from "./queries";

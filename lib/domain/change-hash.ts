@@ -4,7 +4,7 @@
 // now equals the hash stored with the request; anything that moves underneath (a newer
 // reload, an instance gone or added) changes the hash and the request says why.
 import { createHash } from "node:crypto";
-import { canonicalJson } from "@/lib/audit/audit-log";
+import { canonicalJson } from "./canonical-json";
 import { sortInstanceKeys, type RequestScope } from "./canary";
 export type { RequestScope } from "./canary";
 import { compareCodePoints } from "./keys";

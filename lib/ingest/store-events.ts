@@ -1,6 +1,7 @@
 import "server-only";
 import { transaction } from "@/lib/db/client";
 import { nudgeAlertEvaluation } from "@/lib/alerts/nudge";
+import { canonicalJson } from "@/lib/domain/canonical-json";
 import { compareCodePoints } from "@/lib/domain/keys";
 import { reloadscopeOnlyRefusal, restrictionMatcher, restrictionRefusal, writtenByReloadscopeOnly } from "@/lib/domain/token-restrictions";
 import type { ReloadEventInput } from "@/lib/domain/types";
@@ -121,17 +122,6 @@ function eventContent(e: ReloadEventInput): string {
 /** A dispatch's named targets as stored: a set, so a JSON array sorted and without repeats; else null. */
 function targetsJson(e: ReloadEventInput): string | null {
   return e.targets ? JSON.stringify([...new Set(e.targets)].sort(compareCodePoints)) : null;
-}
-
-/** JSON with object keys sorted, as jsonb compares. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 async function storeInTransaction(

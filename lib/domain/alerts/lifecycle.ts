@@ -4,6 +4,7 @@
 // and an open alert whose condition is gone resolves. Only rules evaluated in this pass may
 // resolve alerts, so a rule whose read failed does not resolve everything it had open. Pure.
 import { AGE_TEXT } from "@/lib/format";
+import { canonicalJson } from "../canonical-json";
 import type { AlertCondition, AlertState, RuleId, Severity, StoredAlert } from "./types";
 
 export interface AlertPlan {
@@ -46,24 +47,13 @@ function saysSomethingNew(alert: StoredAlert, c: AlertCondition, severity: Sever
     alert.summary.replace(AGE_TEXT, "…") !== c.summary.replace(AGE_TEXT, "…") ||
     alert.link !== c.link ||
     alert.severity !== severity ||
-    canonical(alert.details, CLOCK_DETAILS) !== canonical(c.details, CLOCK_DETAILS) ||
-    canonical(alert.labels) !== canonical(c.labels)
+    canonicalJson(alert.details, CLOCK_DETAILS) !== canonicalJson(c.details, CLOCK_DETAILS) ||
+    canonicalJson(alert.labels) !== canonicalJson(c.labels)
   );
 }
 
 /** Detail fields that are `now` minus a stored time. */
 const CLOCK_DETAILS: ReadonlySet<string> = new Set(["driftingForMs", "silentForMs"]);
-
-/** JSON with object keys sorted, as jsonb stores them (its key order is not insertion order). */
-export function canonical(value: unknown, omit?: ReadonlySet<string>): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, omit)).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([k, v]) => v !== undefined && !omit?.has(k));
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v, omit)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
 
 export type AcknowledgeDecision = { ok: true; changed: boolean } | { ok: false; reason: string };
 
