@@ -1,6 +1,5 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { loadResourceNow } from "@/lib/approvals/change";
 import { ActionError, type ActionOutcome } from "@/lib/auth/define-action";
 import type { Actor } from "@/lib/auth/actor";
 import type { Sql } from "@/lib/db/client";
@@ -10,6 +9,7 @@ import { changeHash } from "@/lib/domain/change-hash";
 import { env } from "@/lib/env";
 import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
 import { enqueueControlEvents, type RequestForEvents } from "./control-events";
+import { loadResourceNow } from "./resource-now";
 import type { RequestInput } from "./request-input";
 
 // Making a reload or rollback request (issue 7 §3), inside the action's transaction: check

@@ -1,6 +1,5 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
-import { loadResourceNow } from "@/lib/approvals/change";
 import { sql } from "@/lib/db/client";
 import { approverRefusal, DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-state";
 import type { RequestScope } from "@/lib/domain/canary";
@@ -11,6 +10,7 @@ import { proposeRollback, rollbackPreflight, type Preflight, type ReloadHistoryE
 import { changePreview, type ChangePreview } from "@/lib/domain/change-preview";
 import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
 import { serviceLabel } from "@/lib/format";
+import { loadResourceNow } from "./resource-now";
 
 // Reads for requesting reloads and rollbacks and for the approvals queue (issue 7 §3, §4).
 // What the form offers (resources, versions, live instances, drift, the rollback proposal
