@@ -1,5 +1,5 @@
 import { CheckIcon, CrossIcon, DotIcon, WarnIcon } from "@/components/icons";
-import type { AuditOutcome } from "@/lib/audit/audit-log";
+import type { AuditOutcome } from "@/lib/audit-chain/audit-log";
 
 const STYLE: Record<AuditOutcome, string> = { allowed: "ok", denied: "bad", invalid: "drift", failed: "neutral" };
 // An inline SVG beside the word: the "⛔" glyph rendered as an empty box where fonts lack it.

@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAudit } from "@/lib/audit/audit-log";
+import { appendAudit } from "@/lib/audit-chain/audit-log";
 import type { Sql } from "@/lib/db/client";
 import { enqueueControlEvents, requestForEvents } from "@/lib/requests/control-events";
 

@@ -6,13 +6,13 @@ import { targetUrlShownTo } from "@/lib/domain/target-address";
 import { parseReloadKey } from "@/lib/reloads/filters";
 import { getReload } from "@/lib/reloads/queries";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
-import { AUDIT_COLUMNS, entryFromRow, entryHashHolds, verifyAuditChain, type AuditEntry, type AuditRow, type ChainVerdict } from "./audit-log";
+import { AUDIT_COLUMNS, entryFromRow, entryHashHolds, verifyAuditChain, type AuditEntry, type AuditRow, type ChainVerdict } from "@/lib/audit-chain/audit-log";
 
 // The evidence bundle of one reload (issue 7 §6): what was asked, who signed it off, what was
 // sent, what every instance answered, how it ended, and the audit entries that record the
 // people's part, each with its hashes, checked on their own and against the whole chain.
 // One JSON document an incident review can keep: a later reader re-checks an entry's hash
-// with sha256(prev_hash + "\n" + canonical entry) (lib/audit/audit-log.ts, docs/adr/0011).
+// with sha256(prev_hash + "\n" + canonical entry) (lib/audit-chain/audit-log.ts, docs/adr/0011).
 
 export const EVIDENCE_FORMAT = "reloadscope.evidence/1";
 /** Events bundled at most; a reload with more says so (`eventsTruncated`). */

@@ -3,7 +3,7 @@
 // that, not a quietly unfiltered log). Pure: no I/O.
 import { InvalidParameter, isBigintKey, parseListFilters, parseParameters } from "@/lib/query-params";
 import { isRelativeTime, parseTimeExpression } from "@/lib/domain/time-range";
-import type { AuditOutcome } from "./audit-log";
+import type { AuditOutcome } from "@/lib/audit-chain/audit-log";
 
 export const AUDIT_OUTCOMES = ["allowed", "denied", "invalid", "failed"] as const satisfies readonly AuditOutcome[];
 export const AUDIT_DEFAULT_LIMIT = 50;

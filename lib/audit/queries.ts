@@ -2,7 +2,7 @@ import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
 import { ACTIONS } from "@/lib/domain/permissions";
-import { AUDIT_COLUMNS, entryFromRow, type AuditEntry, type AuditRow } from "./audit-log";
+import { AUDIT_COLUMNS, entryFromRow, type AuditEntry, type AuditRow } from "@/lib/audit-chain/audit-log";
 import { showsSignIns, SIGN_IN_ACTION, type AuditFilters } from "./filters";
 
 // Reads of the audit log for /audit and the CSV export: newest first, paged by id (ids are

@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { revalidatePath } from "next/cache";
 import type { z } from "zod";
-import { appendAudit, type AuditOutcome } from "@/lib/audit/audit-log";
+import { appendAudit, type AuditOutcome } from "@/lib/audit-chain/audit-log";
 import { transaction, type Sql } from "@/lib/db/client";
 import { authorize, type Action, type ActionSubject } from "@/lib/domain/permissions";
 import { ActionDenied, ActionError, type ActionErrorCode } from "./action-error";

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHmac, randomBytes } from "node:crypto";
-import { appendAudit } from "@/lib/audit/audit-log";
+import { appendAudit } from "@/lib/audit-chain/audit-log";
 import { sql, transaction } from "@/lib/db/client";
 import { isRole, type Role } from "@/lib/domain/permissions";
 import {

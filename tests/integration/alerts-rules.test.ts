@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { acknowledgeAlertIn, lockAlert } from "@/lib/alerts/commands";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
-import { appendAudit } from "@/lib/audit/audit-log";
+import { appendAudit } from "@/lib/audit-chain/audit-log";
 import { transaction } from "@/lib/db/client";
 import type { RuleId } from "@/lib/domain/alerts/types";
 import { resetEnvCache } from "@/lib/env";

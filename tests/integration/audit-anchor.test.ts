@@ -15,8 +15,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { anchorAuditHead, auditAnchorSettled, checkAuditAnchorFile, checkAuditAnchors, resetAuditAnchor } from "@/lib/audit/anchor";
-import { appendAudit, auditHash, verifyAuditChain, type AuditEntryInput } from "@/lib/audit/audit-log";
+import { anchorAuditHead, auditAnchorSettled, checkAuditAnchorFile, checkAuditAnchors, resetAuditAnchor } from "@/lib/audit-chain/anchor";
+import { appendAudit, auditHash, verifyAuditChain, type AuditEntryInput } from "@/lib/audit-chain/audit-log";
 import { sql, transaction } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { useTestDatabase } from "../support/use-database";
@@ -110,7 +110,7 @@ describe("the anchor file", () => {
   });
 
   test("the embedded demo anchors to .data/audit-anchor unless AUDIT_ANCHOR_FILE says otherwise", async () => {
-    const { auditAnchorFile } = await import("@/lib/audit/anchor");
+    const { auditAnchorFile } = await import("@/lib/audit-chain/anchor");
     process.env.RELOADSCOPE_EMBEDDED = "1";
     resetEnvCache();
     expect(auditAnchorFile()).toBe(path.join(process.cwd(), ".data", "audit-anchor"));

@@ -6,7 +6,7 @@
 // Needs a server with more than one role: the embedded PGlite has one (a superuser).
 import pg from "pg";
 import { describe, expect, inject, test } from "vitest";
-import { appendAudit, verifyAuditChain } from "@/lib/audit/audit-log";
+import { appendAudit, verifyAuditChain } from "@/lib/audit-chain/audit-log";
 import { auditRoleWarning } from "@/lib/audit/audit-role";
 import type { Sql } from "@/lib/db/client";
 import { migrateDatabase } from "@/lib/db/migrate";

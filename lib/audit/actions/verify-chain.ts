@@ -1,7 +1,7 @@
 "use server";
 import { z } from "zod";
-import { checkAuditAnchorFile, type AnchorVerdict } from "@/lib/audit/anchor";
-import { verifyAuditChain, type ChainVerdict } from "@/lib/audit/audit-log";
+import { checkAuditAnchorFile, type AnchorVerdict } from "@/lib/audit-chain/anchor";
+import { verifyAuditChain, type ChainVerdict } from "@/lib/audit-chain/audit-log";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 
 // "Verify chain" on /audit (issue 7 §6): walks the whole chain and reports the first broken
@@ -9,7 +9,7 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 // after the walk: the verdict covers the entries up to `lastCoveredId`, read when it started,
 // and never the entry that records it (which appending after the verdict could not include).
 // The chain cannot show that its newest entries were cut off, so the log is also checked
-// against this process's anchor file (lib/audit/anchor.ts, docs/adr/0020).
+// against this process's anchor file (lib/audit-chain/anchor.ts, docs/adr/0020).
 
 export type VerifyChainResult = ChainVerdict & {
   /** the newest entry when the walk started: the verdict covers every entry up to it */

@@ -107,7 +107,7 @@ export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<Audi
     prevHash,
     hash,
   );
-  // Written once this transaction has ended (lib/audit/anchor.ts), so never awaited here.
+  // Written once this transaction has ended (./anchor.ts), so never awaited here.
   void anchorAuditHead();
   return { ...entry, prevHash, hash } as AuditEntry;
 }
