@@ -9,7 +9,8 @@ const schema = z.object({
   DATABASE_MIGRATION_URL: z.string().url("DATABASE_MIGRATION_URL must be a postgres:// URL").optional(),
   /** Append-only file the audit log's head (id, hash) is written to after each append (lib/audit/anchor.ts); default .data/audit-anchor in the embedded mode, else none. */
   AUDIT_ANCHOR_FILE: z.string().trim().min(1).optional(),
-  /** Connections the app's pool may open. The embedded database serves a few at most. */
+  /** Connections the app's pool may open; unset: 10, or 1 on the embedded PGlite, which serves one connection
+   * (lib/db/client.ts). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).optional(),
   /** Set by scripts/start when the database is the embedded PGlite. */
   RELOADSCOPE_EMBEDDED: z.enum(["0", "1"]).default("0"),
@@ -44,9 +45,9 @@ const schema = z.object({
   PRESENCE_GAP_SECONDS: z.coerce.number().int().min(61, "PRESENCE_GAP_SECONDS must exceed the 60 s presence precision").max(86_400).default(120),
   /** A reload whose targets have not all finished this long after its last control step expires. */
   RELOAD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
-  /** Events older than this are refused, and history older than this is dropped. */
   /** 32 bytes (hex or base64) that encrypt reload target secrets (lib/crypto/secret-box.ts); the embedded demo makes one in .data/. */
   SECRETS_KEY: z.string().min(32, "SECRETS_KEY must be 32 bytes as hex or base64").optional(),
+  /** Events older than this are refused, and history older than this is dropped. */
   RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
   /** Webhook delivery attempts per dispatch stage before the request fails (lib/dispatch). */
   DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
@@ -77,7 +78,9 @@ const schema = z.object({
   DEMO_FLEET: z.enum(["0", "1"]).default("0"),
   /** A reload or rollback request not decided within this many minutes expires (never later than RELOAD_TIMEOUT_SECONDS, when its reload expires). */
   REQUEST_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
-  /** The dashboard's address as people reach it: links in alert notifications (Alertmanager's generatorURL, Slack, webhooks). */
+  /** The dashboard's address as people and the app itself reach it: links in alert notifications
+   * (Alertmanager's generatorURL, Slack, webhooks; else NEXTAUTH_URL) and the demo reload targets
+   * (lib/demo/demo-targets.ts; else HOST:PORT). */
   PUBLIC_URL: z.string().url("PUBLIC_URL must be an http(s) URL").optional(),
   /** Alertmanager to post firing and resolved alerts to (`${ALERTMANAGER_URL}/api/v2/alerts`). */
   ALERTMANAGER_URL: z.string().url("ALERTMANAGER_URL must be an http(s) URL").optional(),
