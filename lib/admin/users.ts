@@ -3,15 +3,13 @@ import { ActionError } from "@/lib/auth/action-error";
 import type { Sql } from "@/lib/db/client";
 import { userChangeProblem, type UserChange } from "@/lib/domain/admin-rules";
 import { isRole, type Role } from "@/lib/domain/permissions";
+import { enabledAdminIds, lockUserRoster } from "@/lib/auth/user-roster";
 
 // Users and roles, inside the admin action's transaction. Every change that can alter who is
-// an enabled admin first takes the roster lock, then reads the enabled admins and checks
-// the last-admin guard (lib/domain/admin-rules.ts): two admins demoting or disabling each
-// other at the same instant then run one after the other, and the second one sees the
-// first one's change and is refused instead of leaving nobody in charge.
-
-/** pg advisory lock key for role and disabled changes ("rsusers" as a number). */
-const USER_ROSTER_LOCK = 0x7273757365727300n;
+// an enabled admin first takes the roster lock (lib/auth/user-roster.ts), then reads the
+// enabled admins and checks the last-admin guard (lib/domain/admin-rules.ts): two admins
+// demoting or disabling each other at the same instant then run one after the other, and the
+// second one sees the first one's change and is refused instead of leaving nobody in charge.
 
 export interface UserRecord {
   id: number;
@@ -20,10 +18,6 @@ export interface UserRecord {
   disabled: boolean;
   /** signs in through the OIDC issuer (role and groups re-mapped at each sign-in) */
   oidc: boolean;
-}
-
-export async function lockUserRoster(tx: Sql): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock($1::bigint)`, USER_ROSTER_LOCK.toString());
 }
 
 /** The user as it is now, row-locked for the rest of the transaction; null when there is none. */
@@ -36,12 +30,6 @@ export async function loadUserForUpdate(tx: Sql, userId: number): Promise<UserRe
   if (!row) return null;
   if (!isRole(row.role)) throw new Error(`app_user ${row.id} has an unknown role`);
   return { ...row, role: row.role };
-}
-
-/** Read under the roster lock (lockUserRoster), as the last-admin guard needs. */
-export async function enabledAdminIds(tx: Sql): Promise<number[]> {
-  const rows = await tx.query<{ id: number }[]>(`SELECT id FROM app_user WHERE role = 'admin' AND disabled_at IS NULL`);
-  return rows.map((r) => r.id);
 }
 
 async function guardedTarget(tx: Sql, actorId: number, userId: number, change: UserChange): Promise<UserRecord> {

@@ -1,9 +1,9 @@
 import "server-only";
-import { enabledAdminIds, lockUserRoster } from "@/lib/admin/users";
 import { transaction, type Sql } from "@/lib/db/client";
 import { isReservedUsername, leavesNoEnabledAdmin } from "@/lib/domain/admin-rules";
 import type { Role } from "@/lib/domain/permissions";
 import { signInNameProblem } from "@/lib/domain/sign-in";
+import { enabledAdminIds, lockUserRoster } from "./user-roster";
 
 // OIDC users are app_user rows keyed by "<issuer>|<sub>" (the only identity an issuer
 // promises to keep). Each sign-in stores the groups and the role they map to now, so the
@@ -40,7 +40,7 @@ export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; 
   const host = hostOf(person.subject);
   const base = signInNameProblem(person.username) === null ? person.username : `user-${shortHash(person.subject)}`;
   const candidates = [isReservedUsername(base) ? null : base, `${base}@${host}`, `${base}@${host}#${shortHash(person.subject)}`];
-  // The roster lock and guard of the admin pages (lib/admin/users.ts): two sign-ins, or a
+  // The roster lock and guard of the admin pages (./user-roster.ts): two sign-ins, or a
   // sign-in and an admin's change, cannot together leave no enabled admin.
   return transaction(async (tx) => {
     await lockUserRoster(tx);
