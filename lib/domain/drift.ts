@@ -2,8 +2,8 @@
 // instances run more than one version, or a version other than the desired one, for longer
 // than DRIFT_THRESHOLD_SECONDS (so a rollout in progress is not an alarm), counting only the
 // instance × resource pairs heard from within INSTANCE_STALE_SECONDS (so a replaced pod does
-// not drift forever). The matrix, the service page, and later alerts and metrics all decide
-// through assessResourceDrift; SQL only groups pairs for it (see PairGroup).
+// not drift forever). The matrix, the service page, the drift alert and the drift metric all
+// decide through assessResourceDrift; SQL only groups pairs for it (see PairGroup).
 
 import { isLive, liveSince } from "./presence";
 

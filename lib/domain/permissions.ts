@@ -1,7 +1,8 @@
 // Who may do what: exactly the roles table of DESIGN.md ("Roles"). One pure function,
-// `authorize`, decides every mutation; server actions and route handlers call it first
-// through lib/actions/define-action.ts, and pages use `can` only to hide what a role
-// cannot do (a courtesy: the server decides).
+// `authorize`, decides every mutation; server actions call it first through
+// lib/auth/define-action.ts (the routes that write are machine endpoints, which check a
+// token's scope instead), and pages use `can` only to hide what a role cannot do (a
+// courtesy: the server decides).
 
 export const ROLES = ["viewer", "operator", "approver", "admin"] as const;
 export type Role = (typeof ROLES)[number];
