@@ -13,7 +13,7 @@ import { convergenceMsFromRow, toReloadChange, type ReloadChange, type ReloadRow
 // Reads behind the reload timeline (/reloads/[id]), its live refresh, and the links from the
 // matrix to a cell's reload. The timeline reads one reload's rows only: its reload_instance
 // rows (every target, also those that never reported), its events through
-// reload_event_reload_id_occurred_at_idx, and the spans of its traces when the span table exists.
+// reload_event_reload_id_occurred_at_idx, and the spans of its traces.
 
 export interface TimelineReload extends ReloadChange {
   key: string;
@@ -55,9 +55,8 @@ export interface ReloadTimelineData {
   reload: TimelineReload;
   targets: TimelineTarget[];
   events: TimelineEventInput[];
-  /** Spans of the reload's traces; empty while the span table does not exist (see spansAvailable). */
+  /** Spans of the reload's traces (at most TIMELINE_SPAN_LIMIT). */
   spans: TimelineSpanInput[];
-  spansAvailable: boolean;
   /** More spans than TIMELINE_SPAN_LIMIT: the latest were left out. */
   spansTruncated: boolean;
 }
@@ -95,8 +94,8 @@ export async function getReloadTimelineData(keyText: string): Promise<ReloadTime
   const targets = await loadTargets(q, row);
   const events = await loadEvents(q, row);
   const laneKeys = new Set([...targets.map((t) => t.instance), ...events.map((e) => e.instance).filter((k): k is string => k !== null)]);
-  const { spans, available, truncated } = await loadSpans(q, row, events, laneKeys);
-  return { reload: toTimelineReload(row), targets, events, spans, spansAvailable: available, spansTruncated: truncated };
+  const { spans, truncated } = await loadSpans(q, row, events, laneKeys);
+  return { reload: toTimelineReload(row), targets, events, spans, spansTruncated: truncated };
 }
 
 function toTimelineReload(row: ReloadDbRow): TimelineReload {
@@ -249,17 +248,14 @@ interface SpanDbRow {
  * The spans of the reload's traces: the trace ids its events carry, and the traces of spans
  * whose reload.id names this reload (span_service_id_reload_id partial index); each trace by
  * the span primary key's leading trace_id. Spans of another service, or of an instance that
- * is not one of the reload's lanes, sit under the control plane. Before the span table
- * exists (OTLP ingest not migrated) the result is empty and says so.
+ * is not one of the reload's lanes, sit under the control plane.
  */
 async function loadSpans(
   q: Sql,
   reload: ReloadDbRow,
   events: TimelineEventInput[],
   laneKeys: ReadonlySet<string>,
-): Promise<{ spans: TimelineSpanInput[]; available: boolean; truncated: boolean }> {
-  const [exists] = await q.query<{ ok: boolean }[]>(`SELECT to_regclass('span') IS NOT NULL AS ok`);
-  if (!exists?.ok) return { spans: [], available: false, truncated: false };
+): Promise<{ spans: TimelineSpanInput[]; truncated: boolean }> {
   // Two steps, so each trace is an index probe on span's primary key (trace_id leads it) in
   // every partition, whatever the planner guesses about a subquery's size.
   const named = await q.query<{ trace_id: string }[]>(
@@ -268,7 +264,7 @@ async function loadSpans(
     reload.reload_id,
   );
   const traceIds = [...new Set([...events.map((e) => e.traceId?.toLowerCase()), ...named.map((r) => r.trace_id)].filter((t): t is string => !!t))];
-  if (traceIds.length === 0) return { spans: [], available: true, truncated: false };
+  if (traceIds.length === 0) return { spans: [], truncated: false };
   const rows = await q.query<SpanDbRow[]>(
     `SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_time, s.end_time, s.status_code, s.status_message,
             s.attributes, s.events, s.resource_attributes, s.scope_name, s.scope_version, s.service_id, s.instance_key, s.reload_id,
@@ -303,7 +299,7 @@ async function loadSpans(
       },
     }),
   );
-  return { spans, available: true, truncated: rows.length > TIMELINE_SPAN_LIMIT };
+  return { spans, truncated: rows.length > TIMELINE_SPAN_LIMIT };
 }
 
 const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];

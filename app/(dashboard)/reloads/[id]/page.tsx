@@ -146,7 +146,6 @@ export default async function ReloadPage({ params, searchParams }: Props) {
             </span>
           ))}
           {traceId ? <Link href={`/reloads/${reload.key}`}>(all spans)</Link> : null}
-          {!data.spansAvailable ? <span> · spans are not stored yet (OTLP ingest), so only the events are drawn</span> : null}
         </p>
       ) : null}
       <div className="grid-2">
