@@ -1,13 +1,13 @@
 // Environment variables, validated once; nothing else in the app reads process.env.
 import { z } from "zod";
 import { parseRoleMap } from "@/lib/domain/oidc-roles";
-import { parseAllowedHosts } from "@/lib/domain/target-address";
+import { parseAllowedHosts, type TargetAddressRules } from "@/lib/domain/target-address";
 
 const schema = z.object({
   DATABASE_URL: z.string().url("DATABASE_URL must be a postgres:// URL").optional(),
   /** Migrations run as this role when set, which keeps audit_log and hands DATABASE_URL's role the rest (lib/db/app-role.ts, ADR 0020). */
   DATABASE_MIGRATION_URL: z.string().url("DATABASE_MIGRATION_URL must be a postgres:// URL").optional(),
-  /** Append-only file the audit log's head (id, hash) is written to after each append (lib/audit/anchor.ts); default .data/audit-anchor in the embedded mode, else none. */
+  /** Append-only file the audit log's head (id, hash) is written to after each append (lib/audit-chain/anchor.ts); default .data/audit-anchor in the embedded mode, else none. */
   AUDIT_ANCHOR_FILE: z.string().trim().min(1).optional(),
   /** Connections the app's pool may open; unset: 10, or 1 on the embedded PGlite, which serves one connection
    * (lib/db/client.ts). */
@@ -143,6 +143,12 @@ export function env(): Env {
   if (!parsed.success) throw new Error(`Invalid environment: ${parsed.error.issues.map(problemLine).join("; ")}`);
   cached = parsed.data;
   return cached;
+}
+
+/** The address rules reload targets and Prometheus sources are held to (lib/domain/target-address.ts). */
+export function targetAddressRules(): TargetAddressRules {
+  const settings = env();
+  return { allowedHosts: parseAllowedHosts(settings.TARGET_ALLOWED_HOSTS), privateAddresses: settings.TARGET_PRIVATE_ADDRESSES };
 }
 
 /**

@@ -5,7 +5,7 @@
 // error lands beside the field it is about.
 import { z } from "zod";
 import { rowId, storable } from "@/lib/auth/input-fields";
-import { targetAddressRules } from "@/lib/dispatch/webhook";
+import { targetAddressRules } from "@/lib/env";
 import { targetHostVerdict } from "@/lib/domain/target-address";
 import {
   checkTargetUrl,

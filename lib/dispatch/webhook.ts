@@ -4,8 +4,8 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { parseAllowedHosts, targetAddressVerdict, targetHostVerdict, type TargetAddressRules } from "@/lib/domain/target-address";
-import { env } from "@/lib/env";
+import { targetAddressVerdict, targetHostVerdict, type TargetAddressRules } from "@/lib/domain/target-address";
+import { targetAddressRules } from "@/lib/env";
 import { signatureHeader } from "./signature";
 
 // One webhook delivery (DESIGN.md "Dispatch"): a JSON POST signed with the target's secret
@@ -75,11 +75,6 @@ export interface DeliveryOptions {
   rules?: TargetAddressRules;
   /** How host names resolve (node:dns lookup, every address); tests give their own. */
   resolve?: Resolve;
-}
-
-export function targetAddressRules(): TargetAddressRules {
-  const settings = env();
-  return { allowedHosts: parseAllowedHosts(settings.TARGET_ALLOWED_HOSTS), privateAddresses: settings.TARGET_PRIVATE_ADDRESSES };
 }
 
 const systemResolve: Resolve = (hostname) =>

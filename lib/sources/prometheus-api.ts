@@ -1,7 +1,7 @@
 import "server-only";
 import type { SeriesSamples } from "@/lib/domain/source-mapping";
 import { targetHostVerdict } from "@/lib/domain/target-address";
-import { targetAddressRules } from "@/lib/dispatch/webhook";
+import { targetAddressRules } from "@/lib/env";
 
 // One instant query of a Prometheus-compatible HTTP API (`GET <url>/api/v1/query`): Prometheus,
 // Thanos, Mimir, VictoriaMetrics. The query is a range selector, so the answer is a matrix of

@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { changeUserGroupsInput, type ChangeUserGroupsInput } from "@/lib/admin/schemas";
 import { userSubject } from "@/lib/admin/subjects";
 import { changeUserGroups as change } from "@/lib/admin/users";

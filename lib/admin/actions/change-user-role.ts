@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { changeUserRoleInput, type ChangeUserRoleInput } from "@/lib/admin/schemas";
 import { userSubject } from "@/lib/admin/subjects";
 import { changeUserRole as change, type UserChangeResult } from "@/lib/admin/users";

@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { createTokenInput, type CreateTokenInput } from "@/lib/admin/schemas";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 import { createIngestToken, type Scope } from "@/lib/ingest/tokens";

@@ -1,6 +1,6 @@
 "use server";
 import { insertLocalUser } from "@/lib/admin/users";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { createUserInput, type CreateUserInput } from "@/lib/admin/schemas";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 import { hashPassword } from "@/lib/auth/users";

@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { removeApprovalPolicy as remove } from "@/lib/admin/policies";
 import { serviceIdInput, type ServiceIdInput } from "@/lib/admin/schemas";
 import { serviceSubject } from "@/lib/admin/subjects";

@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { revokeTokenInput, type RevokeTokenInput } from "@/lib/admin/schemas";
 import { tokenSubject } from "@/lib/admin/subjects";
 import { ActionError, defineAction, type ActionResult } from "@/lib/auth/define-action";

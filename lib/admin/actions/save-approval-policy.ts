@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { saveApprovalPolicy as save, type PolicyValues } from "@/lib/admin/policies";
 import { saveApprovalPolicyInput, type SaveApprovalPolicyInput } from "@/lib/admin/schemas";
 import { serviceSubject } from "@/lib/admin/subjects";

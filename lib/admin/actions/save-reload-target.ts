@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { saveReloadTargetInput, type SaveReloadTargetInput } from "@/lib/admin/schemas";
 import { serviceSubject } from "@/lib/admin/subjects";
 import { saveReloadTarget as save } from "@/lib/admin/targets";

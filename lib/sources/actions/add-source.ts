@@ -1,5 +1,5 @@
 "use server";
-import { formFields } from "@/lib/admin/form-data";
+import { formFields } from "@/lib/auth/form-data";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 import { targetHostOf } from "@/lib/domain/target-address";
 import { addSource as add } from "@/lib/sources/admin";

@@ -1,4 +1,4 @@
-// Form submissions into the plain objects the admin actions take. A field repeated in the
+// Form submissions into the plain objects the actions take. A field repeated in the
 // form (checkboxes sharing a name) stays a list when it is named in `lists`; React's and
 // Next's own hidden fields ($ACTION_…) and files are left out.
 export function formFields(formData: FormData, lists: readonly string[] = []): Record<string, unknown> {
