@@ -1,7 +1,8 @@
 // A job worker on its own, without the web app: `tsx --conditions=react-server scripts/worker.ts`
-// against DATABASE_URL. The app runs the same worker in every process (instrumentation.ts);
+// against DATABASE_URL. The app runs the same worker in every process (lib/worker/start.ts);
 // this is for a dedicated worker, and for the test that runs two worker processes on one
-// database. Stops on SIGTERM/SIGINT after the jobs under way finish.
+// database. It runs the worker's periodic jobs (dispatch recovery, source polling), not the
+// app's (sweeps, alerts: lib/worker/periodic-jobs.ts). Stops on SIGTERM/SIGINT after the jobs under way finish.
 import { disconnectDb } from "@/lib/db/client";
 import { startWorker } from "@/lib/worker/worker";
 

@@ -17,17 +17,16 @@ import {
 } from "@/lib/domain/alert-delivery";
 import { activeSilenceFor, type Silence } from "@/lib/domain/alerts/silences";
 import { env } from "@/lib/env";
-import { PROCESS_OWNER, takeLease } from "./lease";
 import { ALERT_VIEW_COLUMNS, ALERT_VIEW_FROM, toAlertView, type AlertViewRow } from "./alert-view";
 import { alertmanagerAlert, slackMessage, webhookBody, webhookSignature, type DeliverableAlert } from "./payloads";
-import { coalescedRun } from "@/lib/coalesced-run";
 
 // Alert delivery (issue 8 §3; docs/adr/0016-alert-delivery.md). What is due is derived
 // from the alert and alert_delivery tables on every run (lib/domain/alert-delivery.ts), so
 // the tables are the queue: evaluation never waits on a receiver, a crash loses nothing,
 // and Alertmanager's re-send every ALERT_RESEND_SECONDS needs no job of its own. One
-// process delivers at a time, by a lease row in alert_cursor; no transaction is held while
-// a receiver answers (the embedded database has one connection).
+// process delivers at a time: the schedule runs this under the delivery lease
+// (lib/worker/periodic-jobs.ts). No transaction is held while a receiver answers (the
+// embedded database has one connection).
 
 export interface DeliveryConfig {
   alertmanagerUrl: string | null;
@@ -58,13 +57,11 @@ function configuredChannels(config: DeliveryConfig): AlertChannel[] {
 }
 
 /** Whether any channel (ALERTMANAGER_URL, ALERT_SLACK_WEBHOOK_URL, ALERT_WEBHOOK_URL) is set: the pages say so when none is. */
-export function alertChannelsConfigured(): boolean {
-  return configuredChannels(deliveryConfig()).length > 0;
+export function alertChannelsConfigured(config: DeliveryConfig = deliveryConfig()): boolean {
+  return configuredChannels(config).length > 0;
 }
 
 export interface DeliveryRun {
-  /** Another process holds the delivery lease: this run sent nothing. */
-  busy: boolean;
   /** Attempts made, by outcome. */
   delivered: number;
   failed: number;
@@ -72,8 +69,6 @@ export interface DeliveryRun {
   ms: number;
 }
 
-const LEASE = "delivery-lease";
-const LEASE_MS = 30_000;
 /** Open alerts considered per run, oldest first; more wait for the next run. */
 const MAX_ALERTS = 5_000;
 /** Slack and webhook posts per channel per run (one post per alert). */
@@ -85,26 +80,23 @@ const POST_TIMEOUT_MS = 10_000;
 const RESOLVED_LOOKBACK_MS = 86_400_000;
 
 /**
- * One delivery run: takes the lease, derives what is due, posts it, records every attempt.
- * `now` is the server time every decision and recorded time uses (tests pass it to step
- * through retries and re-sends without waiting).
+ * One delivery run: derives what is due, posts it, records every attempt. The caller makes
+ * it the only one (the schedule holds the delivery lease). `now` is the server time every
+ * decision and recorded time uses (tests pass it to step through retries and re-sends
+ * without waiting).
  */
 export async function deliverAlerts(
-  options: { now?: Date; config?: DeliveryConfig; random?: () => number; owner?: string } = {},
+  options: { now?: Date; config?: DeliveryConfig; random?: () => number } = {},
 ): Promise<DeliveryRun> {
   const started = performance.now();
   const now = options.now ?? new Date();
   const config = options.config ?? deliveryConfig();
   const random = options.random ?? Math.random;
-  const run: DeliveryRun = { busy: false, delivered: 0, failed: 0, gaveUp: 0, ms: 0 };
+  const run: DeliveryRun = { delivered: 0, failed: 0, gaveUp: 0, ms: 0 };
   const channels = configuredChannels(config);
   if (channels.length === 0) return run;
 
   const q = sql();
-  if (!(await takeLease(LEASE, LEASE_MS, options.owner ?? PROCESS_OWNER))) {
-    run.busy = true;
-    return run;
-  }
 
   const { alerts, history, activeSilences } = await loadCandidates(now);
   const due: { alert: DeliverableAlert; channel: AlertChannel; notification: DueNotification }[] = [];
@@ -323,34 +315,4 @@ async function post(url: string, body: string, headers: Record<string, string>, 
     const what = e.name === "TimeoutError" ? `no answer within ${POST_TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.name ?? "network error");
     return { ok: false, status: null, error: redact(what) };
   }
-}
-
-// The in-process loop: a run every few seconds (Alertmanager re-sends, retries coming due)
-// and one at once when evaluation reports a change.
-type Wake = () => void;
-const globalForDelivery = globalThis as unknown as { reloadscopeAlertWake?: Wake };
-
-/**
- * Evaluation's hook: an alert opened or resolved. It only wakes the delivery loop (when
- * this process runs one) and returns at once; the tables say what to send.
- */
-export function notifyAlertChanges(changes: readonly unknown[]): void {
-  if (changes.length > 0) globalForDelivery.reloadscopeAlertWake?.();
-}
-
-/** Starts delivering every `everyMs`, and on notifyAlertChanges; returns the stop function. */
-export function startAlertDelivery(options: { everyMs?: number } = {}): () => void {
-  const tick = coalescedRun(
-    async () => {
-      await deliverAlerts();
-    },
-    (error) => console.error("[alerts] delivery run failed:", error.message),
-  );
-  const timer = setInterval(() => void tick(), options.everyMs ?? 5_000);
-  timer.unref();
-  globalForDelivery.reloadscopeAlertWake = () => void tick();
-  return () => {
-    clearInterval(timer);
-    globalForDelivery.reloadscopeAlertWake = undefined;
-  };
 }

@@ -5,7 +5,7 @@ import { resolveRuleConfigs, type RuleConfigs, type RuleOverride } from "@/lib/d
 import { activeSilenceFor, type Silence } from "@/lib/domain/alerts/silences";
 import { RULE_IDS, type AlertChange, type AlertCondition, type RuleId, type Severity, type StoredAlert } from "@/lib/domain/alerts/types";
 import { toStoredAlert, type StoredAlertRow } from "./alert-view";
-import { notifyAlertChanges } from "./deliver";
+import { notifyAlertChanges } from "./nudge";
 import { readUnauthorizedConditions } from "./read-audit";
 import { readDriftConditions } from "./read-drift";
 import { readOutOfBandConditions, readStaleConditions } from "./read-instances";

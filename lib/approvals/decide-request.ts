@@ -6,7 +6,7 @@ import type { Sql } from "@/lib/db/client";
 import { approvalState, approverRefusal, type ApprovalDecision } from "@/lib/domain/approval-state";
 import { enqueueControlEvents, requestForEvents } from "@/lib/requests/control-events";
 import type { DecisionInput } from "@/lib/requests/request-input";
-import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
+import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import { currentChange } from "./change";
 import { expireRequest, invalidateRequest } from "./request-outcomes";
 

@@ -2,7 +2,7 @@
 // makes sure a partition exists for every UTC day from the start of the retention window to
 // two days ahead, and moves rows that landed in a table's DEFAULT partition into their day's
 // partition (a default partition holding rows of a day blocks creating that day's partition).
-// Runs after migrating (lib/db/migrate.ts) and hourly in every app process (instrumentation.ts);
+// Runs after migrating (lib/db/migrate.ts) and hourly in every app process (lib/worker/periodic-jobs.ts);
 // concurrent runs queue on one advisory lock, taken per transaction, so it also works on the
 // embedded database's single connection. No `server-only`: the migration runner imports it.
 import type pg from "pg";

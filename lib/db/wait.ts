@@ -1,10 +1,10 @@
 // Before `npm start` migrates: wait for the database instead of exiting, so a start that races
 // the database (a reboot, a container started first) comes up once it answers. Only
-// unavailability is waited out (lib/ingest/errors.ts); an answer that waiting cannot change
+// unavailability is waited out (unavailable.ts); an answer that waiting cannot change
 // (a wrong password, a database that does not exist) is thrown at once. No signal handler is
 // installed: Ctrl-C stops the wait as it stops the rest of `npm start`.
 import pg from "pg";
-import { isDatabaseUnavailable } from "@/lib/ingest/errors";
+import { isDatabaseUnavailable } from "./unavailable";
 
 const MAX_DELAY_SECONDS = 30;
 

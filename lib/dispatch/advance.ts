@@ -5,7 +5,7 @@ import { transaction, type Sql } from "@/lib/db/client";
 import type { Phase } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { isDatabaseUnavailable } from "@/lib/ingest/errors";
-import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
+import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import {
   controlFailedEvent,
   dispatchedEvent,

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, transaction, type Sql } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
+import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import { UNKNOWN_OUTCOME, unknownAttemptEvent } from "./control-events";
 import { attemptsOf, factsOf, LEGACY_SENDING_MARGIN_MS, lockRequest, setStatus, type AttemptRow, type RequestRow } from "./request-row";
 import { parseTraceparent } from "./webhook";
@@ -26,7 +26,7 @@ import { parseTraceparent } from "./webhook";
 export const SENDING_LEASE_MS = 10_000;
 /** Renewed this often while the POST is out, so a few missed renewals (a busy event loop) are harmless. */
 const LEASE_RENEW_MS = 2_500;
-/** How often each worker sweeps for lapsed leases. */
+/** How often each worker sweeps for lapsed leases (the schedule's dispatch recovery, lib/worker/periodic-jobs.ts). */
 export const RECOVERY_SWEEP_MS = 2_000;
 
 /** This process, for the attempt row: host, pid and a per-start nonce (a restarted container keeps its pid). */
@@ -122,31 +122,4 @@ export async function recoverStalledDeliveries(): Promise<number> {
   }
   if (declared > 0) wakeWorker();
   return declared;
-}
-
-/** The worker's sweep: now, then every RECOVERY_SWEEP_MS; one at a time; one log line per outage. */
-export function startRecoverySweep(): { stop(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  let failing = false;
-  const sweep = () => (running ??= once().finally(() => (running = null)));
-  const once = async () => {
-    try {
-      const declared = await recoverStalledDeliveries();
-      if (declared > 0) console.log(`[dispatch] ${declared} delivery attempt(s) left by a stopped process: outcome unknown, sending again`);
-      failing = false;
-    } catch (error) {
-      if (!failing) console.error(`[dispatch] recovery sweep failed (trying again every ${RECOVERY_SWEEP_MS / 1000} s): ${(error as Error).message}`);
-      failing = true;
-    }
-  };
-  void sweep();
-  const timer = setInterval(() => void sweep(), RECOVERY_SWEEP_MS);
-  timer.unref();
-  return {
-    // A sweep under way finishes first, so nothing writes after the worker stopped.
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -4,7 +4,7 @@ import { DEFAULT_SNAPSHOT_POLICY, keepsSnapshot, pairKey, replayStates, snapshot
 import { env } from "@/lib/env";
 import { historyStart, newestSnapshotAtOrBefore, readPairEvents, readSnapshotRows } from "./history";
 
-// The snapshot job (docs/adr/0010). Each process runs it (instrumentation.ts); no leader:
+// The snapshot job (docs/adr/0010). Each process runs it (lib/worker/periodic-jobs.ts); no leader:
 // every slot is built in its own transaction under one advisory lock, taken with try, so a
 // process that finds it held skips this round, and a slot that exists already is skipped.
 // A slot's snapshot is the previous snapshot (or retained history) plus the events up to the

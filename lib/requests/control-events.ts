@@ -1,6 +1,6 @@
 import "server-only";
 import type { Sql } from "@/lib/db/client";
-import { enqueueJob } from "@/lib/worker/queue";
+import { enqueueJob } from "@/lib/jobs/queue";
 
 // The control-plane events a request's decisions put on its reload's timeline (requested,
 // approved, rejected, cancelled), queued as a `control-events` job in the decision's own

@@ -7,7 +7,7 @@ import { DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-s
 import { chooseCanary, scopeProblem, type RequestScope } from "@/lib/domain/canary";
 import { changeHash } from "@/lib/domain/change-hash";
 import { env } from "@/lib/env";
-import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
+import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import { enqueueControlEvents, type RequestForEvents } from "./control-events";
 import { loadResourceNow } from "./resource-now";
 import type { RequestInput } from "./request-input";

@@ -1,17 +1,18 @@
 import "server-only";
 import type PgBoss from "pg-boss";
 import { advanceDispatch } from "@/lib/dispatch/advance";
-import { startRecoverySweep } from "@/lib/dispatch/recover";
-import { startSourcePolling } from "@/lib/sources/schedule";
-import { boss, resetBoss } from "./boss";
+import { boss, resetBoss } from "@/lib/jobs/boss";
+import { onWake } from "@/lib/jobs/queue";
 import { ingestControlEvents } from "./control-events";
-import { onWake } from "./queue";
+import { workerJobs } from "./periodic-jobs";
+import { startSchedule } from "./schedule";
 
-// The job worker (docs/adr/0013-job-queue.md): once per process, from instrumentation.ts (or
+// The job worker (docs/adr/0013-job-queue.md): once per process, from start.ts (or
 // scripts/worker.ts). pg-boss polls each queue every second and fetches with FOR UPDATE SKIP
 // LOCKED, so every process may run it and no job runs twice at once; wakeWorker() makes it
 // poll now. pg-boss's own maintenance (expiring jobs whose worker died, deleting old ones)
-// runs in one process at a time under its advisory lock.
+// runs in one process at a time under its advisory lock. With it run the worker's periodic
+// jobs (periodic-jobs.ts: dispatch recovery, source polling).
 
 export interface Worker {
   stop(): Promise<void>;
@@ -52,15 +53,11 @@ async function start(options: WorkerOptions): Promise<Worker> {
   const unregister = onWake(() => {
     for (const id of ids) queue.notifyWorker(id);
   });
-  // Deliveries a stopped process left `sending` are found now and every few seconds, not when
-  // pg-boss expires that process's job (lib/dispatch/recover.ts).
-  const recovery = startRecoverySweep();
-  // Prometheus sources (lib/sources): the lease holder queries each every SOURCE_INTERVAL_SECONDS.
-  const sources = startSourcePolling({ intervalMs: options.sourceIntervalMs });
+  const schedule = startSchedule(workerJobs({ sourceIntervalMs: options.sourceIntervalMs }));
   return {
     async stop() {
-      sources.stop();
-      await recovery.stop();
+      // Runs under way finish first (a recovery sweep), so nothing writes after the worker stopped.
+      await schedule.stop();
       unregister();
       await stopBoss(queue);
       globalForWorker.reloadscopeWorker = undefined;

@@ -8,7 +8,7 @@
 //   target <url>                        the service's reload target (secret: TARGET_SECRET)
 //   enqueue <requestId>                 the request's dispatch job
 import { disconnectDb, transaction } from "@/lib/db/client";
-import { enqueueJob } from "@/lib/worker/queue";
+import { enqueueJob } from "@/lib/jobs/queue";
 import { approvedRequest, seedUsers, setTarget, TARGET_SECRET } from "../support/dispatch-fixtures";
 
 async function main(): Promise<unknown> {

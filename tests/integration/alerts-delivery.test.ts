@@ -11,6 +11,8 @@ import { evaluateAlerts } from "@/lib/alerts/evaluate";
 import { sql } from "@/lib/db/client";
 import { DEFAULT_DELIVERY_POLICY } from "@/lib/domain/alert-delivery";
 import { resetEnvCache } from "@/lib/env";
+import { alertDelivery, LEASES } from "@/lib/worker/periodic-jobs";
+import { runOnce } from "@/lib/worker/schedule";
 import { freePort } from "@/scripts/next-server";
 import { alertsOf, type AlertRow } from "../support/alerts";
 import { startAlertmanager, type RunningAlertmanager } from "../support/alertmanager";
@@ -95,7 +97,7 @@ describe("alert delivery", () => {
     const now = new Date();
 
     const first = await deliverAlerts({ now, config: channels, random: midJitter });
-    expect(first).toMatchObject({ busy: false, delivered: 3, failed: 0, gaveUp: 0 });
+    expect(first).toMatchObject({ delivered: 3, failed: 0, gaveUp: 0 });
 
     // Alertmanager's own API lists it, with the labels a route can match and a link back.
     const [held] = await alertmanager.waitUntil((list) => list.some((a) => a.labels.fingerprint === alert.fingerprint));
@@ -252,12 +254,20 @@ describe("alert delivery", () => {
     expect(JSON.stringify(row)).not.toContain(token);
   });
 
-  test("one process delivers at a time: while another holds the lease, a run sends nothing", async () => {
+  test("one process delivers at a time: while another holds the lease, the schedule's run sends nothing", async () => {
     await openFailureAlert("rl-lease");
-    const channels = config({ webhookUrl: `${webhook.url}/lease` });
+    const job = alertDelivery({ config: config({ webhookUrl: `${webhook.url}/lease` }) });
     const before = webhook.requests.length;
-    expect(await deliverAlerts({ config: channels, owner: "other-process" })).toMatchObject({ busy: false, delivered: 1 });
-    expect(await deliverAlerts({ config: channels, owner: "this-process" })).toMatchObject({ busy: true, delivered: 0 });
+    expect(await runOnce(job, "other-process")).toBe(true);
     expect(webhook.requests.length).toBe(before + 1);
+    expect(await runOnce(job, "this-process")).toBe(false);
+    expect(webhook.requests.length).toBe(before + 1);
+  });
+
+  test("with no channel configured, the delivery job reads nothing and takes no lease", async () => {
+    await openFailureAlert("rl-no-channel");
+    expect(await runOnce(alertDelivery({ config: config({}) }), "this-process")).toBe(false);
+    const leases = await sql().query<object[]>(`SELECT 1 FROM alert_cursor WHERE name = $1`, LEASES.delivery);
+    expect(leases).toEqual([]);
   });
 });

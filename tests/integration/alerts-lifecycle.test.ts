@@ -3,9 +3,10 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { endSilenceIn, lockAlert, silenceAlertIn, updateAlertRuleIn } from "@/lib/alerts/commands";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
-import { takeEvaluationLease } from "@/lib/alerts/schedule";
 import { sql, transaction } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
+import { takeLease } from "@/lib/worker/lease";
+import { LEASES } from "@/lib/worker/periodic-jobs";
 import { alertsOf, createUser, later } from "../support/alerts";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
@@ -99,12 +100,12 @@ describe("rule settings", () => {
 
 describe("the evaluation lease", () => {
   test("one process holds it and renews it; another takes it only once it has run out", async () => {
-    expect(await takeEvaluationLease(60_000, "proc-a")).toBe(true);
-    expect(await takeEvaluationLease(60_000, "proc-b")).toBe(false);
-    expect(await takeEvaluationLease(60_000, "proc-a")).toBe(true);
+    expect(await takeLease(LEASES.evaluation, 60_000, "proc-a")).toBe(true);
+    expect(await takeLease(LEASES.evaluation, 60_000, "proc-b")).toBe(false);
+    expect(await takeLease(LEASES.evaluation, 60_000, "proc-a")).toBe(true);
     // proc-a's lease made to have run out (as if it died a minute ago)
     await sql().execute(`UPDATE alert_cursor SET value = 'proc-a ' || (now() - interval '1 minute')::text WHERE name = 'evaluation-lease'`);
-    expect(await takeEvaluationLease(60_000, "proc-b")).toBe(true);
-    expect(await takeEvaluationLease(60_000, "proc-a")).toBe(false);
+    expect(await takeLease(LEASES.evaluation, 60_000, "proc-b")).toBe(true);
+    expect(await takeLease(LEASES.evaluation, 60_000, "proc-a")).toBe(false);
   });
 });

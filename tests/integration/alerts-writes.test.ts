@@ -65,7 +65,7 @@ describe("ingest nudges a pass at most every ALERT_NUDGE_MIN_SECONDS", () => {
     ["a pass began 4.5 s ago: the debounce", 100_000, 95_500, 1_000],
     ["a pass began a minute ago: the debounce", 100_000, 40_000, 1_000],
   ])("%s", async (_name, now, lastPass, delay) => {
-    const { nudgeDelayMs } = await import("@/lib/alerts/schedule");
+    const { nudgeDelayMs } = await import("@/lib/worker/periodic-jobs");
     expect(nudgeDelayMs(now, lastPass, 5_000)).toBe(delay);
   });
 });

@@ -13,7 +13,7 @@ import { recoverStalledDeliveries } from "@/lib/dispatch/recover";
 import type { WebhookBody } from "@/lib/dispatch/webhook";
 import { env, resetEnvCache } from "@/lib/env";
 import { ingestControlEvents } from "@/lib/worker/control-events";
-import { enqueueJob } from "@/lib/worker/queue";
+import { enqueueJob } from "@/lib/jobs/queue";
 import { startWorker, type Worker } from "@/lib/worker/worker";
 import { HoldingTarget, type Arrival } from "../faults/target";
 import { approvedRequest, requestStatus, seedUsers, setTarget, TARGET_SECRET, waitFor } from "../support/dispatch-fixtures";

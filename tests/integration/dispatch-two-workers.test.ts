@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, describe, expect, inject } from "vitest";
 import { sql, transaction } from "@/lib/db/client";
 import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
-import { enqueueJob } from "@/lib/worker/queue";
+import { enqueueJob } from "@/lib/jobs/queue";
 import { approvedRequest, seedUsers, setTarget, startWebhookReceiver, waitFor } from "../support/dispatch-fixtures";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";

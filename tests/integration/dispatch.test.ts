@@ -7,7 +7,7 @@ import { sql, transaction } from "@/lib/db/client";
 import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
 import { deliverWebhook, parseTraceparent } from "@/lib/dispatch/webhook";
 import { resetEnvCache } from "@/lib/env";
-import { enqueueJob, wakeWorker } from "@/lib/worker/queue";
+import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import { startWorker, type Worker } from "@/lib/worker/worker";
 import {
   approvedRequest,

@@ -23,7 +23,8 @@ const { testSource } = await import("@/lib/sources/actions/test-source");
 const { removeSource } = await import("@/lib/sources/actions/remove-source");
 const { listSources } = await import("@/lib/sources/queries");
 const { pollSources } = await import("@/lib/sources/poll");
-const { startSourcePolling } = await import("@/lib/sources/schedule");
+const { sourcePolling } = await import("@/lib/worker/periodic-jobs");
+const { startSchedule } = await import("@/lib/worker/schedule");
 const { listReloads, getReload } = await import("@/lib/reloads/queries");
 const { getFleetMatrix } = await import("@/lib/fleet/queries");
 
@@ -89,13 +90,13 @@ afterAll(async () => {
   resetEnvCache();
 });
 
-let polling: { stop(): void } | null = null;
+let polling: { stop(): Promise<void> } | null = null;
 beforeEach(async () => {
   const [row] = await sql().query<{ id: number }[]>(`INSERT INTO app_user (username, role) VALUES ('ada', 'admin') RETURNING id`);
   vi.mocked(currentActor).mockResolvedValue({ id: row!.id, username: "ada", displayName: "ada", role: "admin", groups: [] } satisfies Actor);
 });
-afterEach(() => {
-  polling?.stop();
+afterEach(async () => {
+  await polling?.stop();
   polling = null;
 });
 
@@ -113,7 +114,7 @@ async function waitFor<T>(what: string, read: () => Promise<T>, holds: (value: T
 async function addAndPoll(input: Record<string, unknown>): Promise<number> {
   const added = await addSource({ name: "prom-test", url: prometheus.url, ...input });
   expect(added).toMatchObject({ ok: true });
-  polling = startSourcePolling({ intervalMs: 500 });
+  polling = startSchedule([sourcePolling({ intervalMs: 500 })]);
   return (added as { data: { sourceId: number } }).data.sourceId;
 }
 

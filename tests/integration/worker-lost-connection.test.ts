@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, describe, expect, inject, test } from "vitest";
-import { boss, resetBoss } from "@/lib/worker/boss";
+import { boss, resetBoss } from "@/lib/jobs/boss";
 import { onEmbeddedDatabase, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();

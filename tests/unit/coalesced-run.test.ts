@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { coalescedRun } from "@/lib/coalesced-run";
+import { coalescedRun } from "@/lib/worker/coalesced-run";
 
 /** A run whose every call waits until the test releases it. */
 function gatedRun(results: (boolean | void | Error)[] = []) {

@@ -1,5 +1,5 @@
-// A background run that never overlaps itself (the alert evaluation and delivery loops): a call
-// while it runs makes it run once more when the current run ends, however many calls came
+// A background run that never overlaps itself (every periodic job of the schedule, schedule.ts):
+// a call while it runs makes it run once more when the current run ends, however many calls came
 // meanwhile, so a nudge is never lost and never queues work twice.
 
 /**

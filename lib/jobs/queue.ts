@@ -2,7 +2,9 @@ import "server-only";
 import type { Sql } from "@/lib/db/client";
 import { boss, bossDb } from "./boss";
 
-// The job queue's producer side (docs/adr/0013-job-queue.md). Jobs are pg-boss jobs, inserted
+// The job queue's producer side (docs/adr/0013-job-queue.md), in lib/jobs so the rooms that
+// decide (requests, approvals, dispatch) can enqueue without importing lib/worker, which calls
+// into them (docs/adr/0022-one-schedule.md). Jobs are pg-boss jobs, inserted
 // with the caller's transaction, so a decision and the work it causes commit or roll back
 // together. Workers (lib/worker/worker.ts) fetch with FOR UPDATE SKIP LOCKED, so two
 // processes never run one job at once.

@@ -3,10 +3,11 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { sql } from "@/lib/db/client";
 
-// One process at a time for a loop (alert evaluation, alert delivery): a lease row in
-// alert_cursor ("<owner> <expiry>"), taken or renewed by one statement on the database's
-// clock, with no transaction or connection held between runs — a session advisory lock would
-// hold the embedded database's only connection (docs/adr/0014, 0016).
+// One process at a time for a periodic job (alert evaluation, alert delivery, source polling;
+// the schedule takes it before each run, schedule.ts): a lease row in alert_cursor
+// ("<owner> <expiry>"), taken or renewed by one statement on the database's clock, with no
+// transaction or connection held between runs — a session advisory lock would hold the
+// embedded database's only connection (docs/adr/0014, 0016, 0022).
 
 /** This process, as a lease owner. */
 export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;

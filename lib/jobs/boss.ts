@@ -1,7 +1,7 @@
 import "server-only";
 import PgBoss from "pg-boss";
 import { sql, type Sql } from "@/lib/db/client";
-import { isDatabaseUnavailable } from "@/lib/ingest/errors";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 
 // pg-boss runs over the app's own pool (docs/adr/0013-job-queue.md): its constructor takes a
 // `db` that executes SQL, so it opens no connections of its own, which the embedded PGlite
