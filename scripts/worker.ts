@@ -2,7 +2,8 @@
 // against DATABASE_URL. The app runs the same worker in every process (lib/worker/start.ts);
 // this is for a dedicated worker, and for the test that runs two worker processes on one
 // database. It runs the worker's periodic jobs (dispatch recovery, source polling), not the
-// app's (sweeps, alerts: lib/worker/periodic-jobs.ts). Stops on SIGTERM/SIGINT after the jobs under way finish.
+// app's (sweeps, alerts: lib/worker/periodic-jobs.ts). Stops on SIGTERM/SIGINT after the jobs
+// under way finish.
 import { disconnectDb } from "@/lib/db/client";
 import { startWorker } from "@/lib/worker/worker";
 
