@@ -2,7 +2,8 @@
 
 import Link from "next/link";
 import { Initiator } from "./initiator";
-import type { TimelineEvent, TimelineSpan } from "@/lib/domain/timeline";
+import type { TimelineEvent } from "@/lib/domain/timeline";
+import type { TimelineSpan } from "@/lib/domain/timeline-spans";
 import { attributeRows } from "@/lib/domain/timeline-view";
 import { formatDuration } from "@/lib/format";
 import styles from "./waterfall.module.css";

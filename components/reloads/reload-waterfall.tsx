@@ -1,7 +1,8 @@
 "use client";
 
 import { useEffect, useMemo, useRef, useState, type CSSProperties, type PointerEvent as ReactPointerEvent } from "react";
-import { CONTROL_LANE, type ReloadTimeline, type TimelineEvent, type TimelineLane, type TimelineSpan } from "@/lib/domain/timeline";
+import { CONTROL_LANE, type ReloadTimeline, type TimelineEvent, type TimelineLane } from "@/lib/domain/timeline";
+import type { TimelineSpan } from "@/lib/domain/timeline-spans";
 import {
   axisTicks,
   barPercent,

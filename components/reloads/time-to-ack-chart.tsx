@@ -1,7 +1,7 @@
 "use client";
 
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { HistogramBin } from "@/lib/domain/timeline";
+import type { HistogramBin } from "@/lib/domain/distribution";
 import { formatDuration } from "@/lib/format";
 
 /** How many instances acked within each slice of time after the reload's start. */

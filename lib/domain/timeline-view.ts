@@ -1,7 +1,8 @@
 // What of a ReloadTimeline is on screen: the visible rows (groups collapsed or open, span
 // rows under their lane), the one time → 0..1 mapping that knows the zoom, and the window of
 // rows a scrolled list draws. Pure, so the waterfall component only renders what these say.
-import { CONTROL_LANE, type LaneGroup, type ReloadTimeline, type TimelineLane, type TimelineSpan } from "./timeline";
+import { CONTROL_LANE, type LaneGroup, type ReloadTimeline, type TimelineLane } from "./timeline";
+import type { TimelineSpan } from "./timeline-spans";
 
 /** The visible slice of time, in ms after the timeline's origin. */
 export interface TimeView {

@@ -2,9 +2,11 @@
 // chart"): one lane per target plus the control plane's, every time relative to one origin,
 // spans nested under their instance, the critical path and the slowest instance marked, and
 // lanes that behaved alike grouped. Pure: the query layer hands in rows, the page draws this.
-// Which rows are visible and where a time falls on screen are ./timeline-view.ts.
+// Spans nest into trees in ./timeline-spans.ts; which rows are visible and where a time falls
+// on screen are ./timeline-view.ts.
 import { SUCCESS_PHASES } from "./phases";
 import { instancePhaseBucket } from "./reload-status";
+import { nestSpans, type TimelineSpan, type TimelineSpanInput } from "./timeline-spans";
 import type { Phase } from "./types";
 
 /** The lane key of the control plane (events without an instance). Instance keys cannot be empty, so this never collides. */
@@ -40,51 +42,12 @@ export interface TimelineTargetInput {
   error: string | null;
 }
 
-export type SpanStatus = "unset" | "ok" | "error";
-
-export interface TimelineSpanInput {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  /** service.instance.id of the span's resource; null puts it under the control plane. */
-  instance: string | null;
-  start: Date;
-  end: Date;
-  status: SpanStatus;
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-  /** The reload a `reload.id` attribute names, resolved to its key, when it is known. */
-  reloadKey: string | null;
-  /** Everything else stored with the span (resource, scope, span events, kind), shown in its details. */
-  details?: Record<string, unknown>;
-}
-
 export interface TimelineEvent extends TimelineEventFields {
   /** ms after the timeline's origin; a bar when the event has a duration, else a mark. */
   startMs: number;
   endMs: number;
   occurredAt: string;
   receivedAt: string;
-}
-
-export interface TimelineSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  startMs: number;
-  endMs: number;
-  durationMs: number;
-  start: string;
-  end: string;
-  /** 0 for a root within the lane; children one deeper than their parent. */
-  depth: number;
-  error: boolean;
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-  reloadKey: string | null;
-  details: Record<string, unknown>;
 }
 
 /** How a lane ended: the stored phase's bucket; `pending` for a target that never reported. */
@@ -182,9 +145,12 @@ export function assembleTimeline(input: TimelineInput): ReloadTimeline {
       attributes: e.attributes,
       sentBy: e.sentBy,
     };
-    pushTo(eventsByLane, e.instance ?? CONTROL_LANE, view);
+    const laneKey = e.instance ?? CONTROL_LANE;
+    const laneEvents = eventsByLane.get(laneKey);
+    if (laneEvents) laneEvents.push(view);
+    else eventsByLane.set(laneKey, [view]);
   }
-  const spansByLane = nestSpans(input.spans, rel);
+  const spansByLane = nestSpans(input.spans, rel, (span) => span.instance ?? CONTROL_LANE);
 
   const targets = new Map(input.targets.map((t) => [t.instance, t]));
   // An instance that reported without a reload_instance row (should not happen) still gets a lane.
@@ -301,94 +267,8 @@ export function groupLanes(lanes: TimelineLane[]): LaneGroup[] {
   return [...groups.values()];
 }
 
-/**
- * Spans per lane, nested: a span's parent is looked up among the reload's spans (a parent in
- * another lane or missing makes it a root of its own lane). Cycles cannot recurse forever:
- * depth stops at the number of spans.
- */
-function nestSpans(spans: TimelineSpanInput[], rel: (d: Date) => number): Map<string, TimelineSpan[]> {
-  const laneOf = (s: TimelineSpanInput) => s.instance ?? CONTROL_LANE;
-  const byId = new Map(spans.map((s) => [`${s.traceId}/${s.spanId}`, s]));
-  const children = new Map<string, TimelineSpanInput[]>();
-  const roots = new Map<string, TimelineSpanInput[]>();
-  for (const s of spans) {
-    const parent = s.parentSpanId ? byId.get(`${s.traceId}/${s.parentSpanId}`) : undefined;
-    if (parent && parent !== s && laneOf(parent) === laneOf(s)) pushTo(children, `${s.traceId}/${parent.spanId}`, s);
-    else pushTo(roots, laneOf(s), s);
-  }
-  const byStart = (a: TimelineSpanInput, b: TimelineSpanInput) => a.start.getTime() - b.start.getTime() || (a.spanId < b.spanId ? -1 : 1);
-  const result = new Map<string, TimelineSpan[]>();
-  for (const [laneKey, laneRoots] of roots) {
-    const out: TimelineSpan[] = [];
-    const seen = new Set<TimelineSpanInput>();
-    const visit = (s: TimelineSpanInput, depth: number) => {
-      if (seen.has(s)) return;
-      seen.add(s);
-      const startMs = rel(s.start);
-      const endMs = Math.max(startMs, rel(s.end));
-      out.push({
-        traceId: s.traceId,
-        spanId: s.spanId,
-        parentSpanId: s.parentSpanId,
-        name: s.name,
-        startMs,
-        endMs,
-        durationMs: endMs - startMs,
-        start: s.start.toISOString(),
-        end: s.end.toISOString(),
-        depth,
-        error: s.status === "error",
-        statusMessage: s.statusMessage,
-        attributes: s.attributes,
-        reloadKey: s.reloadKey,
-        details: s.details ?? {},
-      });
-      for (const child of (children.get(`${s.traceId}/${s.spanId}`) ?? []).sort(byStart)) visit(child, depth + 1);
-    };
-    for (const root of laneRoots.sort(byStart)) visit(root, 0);
-    result.set(laneKey, out);
-  }
-  return result;
-}
-
-export interface HistogramBin {
-  fromMs: number;
-  toMs: number;
-  count: number;
-}
-
-/** Equal-width bins over [0, max] with a width rounded to 1/2/5 × 10^n ms, so axis labels read cleanly. */
-export function histogram(valuesMs: number[], targetBins = 20): HistogramBin[] {
-  if (valuesMs.length === 0) return [];
-  const max = Math.max(...valuesMs);
-  const width = niceWidth(Math.max(1, max) / Math.max(1, targetBins));
-  const count = Math.max(1, Math.floor(max / width) + 1);
-  const bins = Array.from({ length: count }, (_, i) => ({ fromMs: i * width, toMs: (i + 1) * width, count: 0 }));
-  for (const v of valuesMs) bins[Math.min(count - 1, Math.max(0, Math.floor(v / width)))]!.count++;
-  return bins;
-}
-
-function niceWidth(raw: number): number {
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const step of [1, 2, 5, 10]) if (raw <= step * power) return step * power;
-  return 10 * power;
-}
-
-/** The p-th percentile (0–100) by nearest rank; null for no values. */
-export function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 function collapseRepeats(phases: Phase[]): Phase[] {
   return phases.filter((p, i) => i === 0 || phases[i - 1] !== p);
-}
-
-function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 /** [min] of the values, or [] for none (spread into Math.min without a 10k-argument call). */

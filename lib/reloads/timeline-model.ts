@@ -3,7 +3,8 @@
 // the page and the benchmark both call it after the read.
 import { diagnoseReload, type ReloadDiagnosis } from "@/lib/domain/diagnosis";
 import { SUCCESS_PHASES } from "@/lib/domain/phases";
-import { assembleTimeline, histogram, percentile, type HistogramBin, type ReloadTimeline } from "@/lib/domain/timeline";
+import { histogram, percentile, type HistogramBin } from "@/lib/domain/distribution";
+import { assembleTimeline, type ReloadTimeline } from "@/lib/domain/timeline";
 import type { ReloadTimelineData } from "./timeline-queries";
 
 export interface ReloadTimelineModel {

@@ -1,7 +1,9 @@
 // The timeline pipeline: assembly (lanes, outcome from the stored phase, time to ack,
 // critical path, slowest instance, groups, span nesting) and the view (rows, zoom, window).
 import { describe, expect, test } from "vitest";
-import { assembleTimeline, CONTROL_LANE, histogram, percentile, type TimelineEventInput, type TimelineSpanInput, type TimelineTargetInput } from "@/lib/domain/timeline";
+import { histogram, percentile } from "@/lib/domain/distribution";
+import { assembleTimeline, CONTROL_LANE, type TimelineEventInput, type TimelineTargetInput } from "@/lib/domain/timeline";
+import type { TimelineSpanInput } from "@/lib/domain/timeline-spans";
 import {
   attributeRows,
   axisTicks,
