@@ -8,7 +8,7 @@ import { compositeKey } from "@/lib/domain/keys";
 import type { MatrixResourceCell, MatrixRow } from "@/lib/domain/matrix";
 import { fleetHref, type FleetFilters } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
-import type { CellReload } from "@/lib/reloads/timeline-queries";
+import type { CellReload } from "@/lib/fleet/cell-reloads";
 import { formatAge, formatDuration, isoUtc, relativeTime } from "@/lib/format";
 
 export interface VersionView {

@@ -3,7 +3,7 @@ import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
 import { heardSinceSql } from "@/lib/domain/presence";
-import { lastReloadsForCells, type CellReload } from "@/lib/reloads/timeline-queries";
+import { lastReloadsForCells, type CellReload } from "./cell-reloads";
 import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixGroup, type ServiceDriftSummary, type ServiceSummary } from "@/lib/domain/matrix";
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
 import { driftPolicy, loadFleetDriftCandidates, loadPairGroups, type ServiceFilterSql } from "./pair-groups";

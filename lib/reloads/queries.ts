@@ -112,3 +112,10 @@ export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANC
     instancesTruncated: instances.length > instancesLimit,
   };
 }
+
+/** The environments services live in, for the reloads list's filter (the service table is small). */
+export async function listEnvironments(): Promise<string[]> {
+  await requireReader();
+  const rows = await sql().query<{ environment: string }[]>(`SELECT DISTINCT environment FROM service ORDER BY environment`);
+  return rows.map((r) => r.environment);
+}

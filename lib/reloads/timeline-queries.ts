@@ -3,18 +3,18 @@ import { requireReader } from "@/lib/auth/require-actor";
 import { eventSender } from "@/lib/domain/event-sender";
 import { cache } from "react";
 import { sql, type Sql } from "@/lib/db/client";
-import { compositeKey } from "@/lib/domain/keys";
 import { timelineLive } from "@/lib/domain/reload-status";
 import type { TimelineEventInput, TimelineTargetInput } from "@/lib/domain/timeline";
 import type { TimelineSpanInput } from "@/lib/domain/timeline-spans";
 import type { Phase, ReloadStatus } from "@/lib/domain/types";
 import { parseReloadKey } from "./filters";
 import { convergenceMsFromRow, toReloadChange, type ReloadChange, type ReloadRow } from "./read-model";
+import { loadReloadSpans } from "./span-queries";
 
-// Reads behind the reload timeline (/reloads/[id]), its live refresh, and the links from the
-// matrix to a cell's reload. The timeline reads one reload's rows only: its reload_instance
-// rows (every target, also those that never reported), its events through
-// reload_event_reload_id_occurred_at_idx, and the spans of its traces.
+// Reads behind the reload timeline (/reloads/[id]) and its live refresh. The timeline reads
+// one reload's rows only: its reload_instance rows (every target, also those that never
+// reported), its events through reload_event_reload_id_occurred_at_idx, and the spans of its
+// traces (./span-queries.ts).
 
 export interface TimelineReload extends ReloadChange {
   key: string;
@@ -56,7 +56,7 @@ export interface ReloadTimelineData {
   reload: TimelineReload;
   targets: TimelineTarget[];
   events: TimelineEventInput[];
-  /** Spans of the reload's traces (at most TIMELINE_SPAN_LIMIT). */
+  /** Spans of the reload's traces (at most TIMELINE_SPAN_LIMIT, ./span-queries.ts). */
   spans: TimelineSpanInput[];
   /** More spans than TIMELINE_SPAN_LIMIT: the latest were left out. */
   spansTruncated: boolean;
@@ -95,7 +95,7 @@ export async function getReloadTimelineData(keyText: string): Promise<ReloadTime
   const targets = await loadTargets(q, row);
   const events = await loadEvents(q, row);
   const laneKeys = new Set([...targets.map((t) => t.instance), ...events.map((e) => e.instance).filter((k): k is string => k !== null)]);
-  const { spans, truncated } = await loadSpans(q, row, events, laneKeys);
+  const { spans, truncated } = await loadReloadSpans(q, row, events, laneKeys);
   return { reload: toTimelineReload(row), targets, events, spans, spansTruncated: truncated };
 }
 
@@ -221,90 +221,6 @@ async function loadEvents(q: Sql, reload: ReloadDbRow): Promise<TimelineEventInp
   }));
 }
 
-/** Spans drawn for one reload at most; a trace larger than this is cut (spansTruncated). */
-export const TIMELINE_SPAN_LIMIT = 20_000;
-
-interface SpanDbRow {
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  kind: number;
-  start_time: Date;
-  end_time: Date;
-  status_code: number;
-  status_message: string | null;
-  attributes: Record<string, unknown> | null;
-  events: unknown;
-  resource_attributes: Record<string, unknown> | null;
-  scope_name: string;
-  scope_version: string;
-  service_id: number;
-  instance_key: string | null;
-  reload_id: string | null;
-  reload_key: string | null;
-}
-
-/**
- * The spans of the reload's traces: the trace ids its events carry, and the traces of spans
- * whose reload.id names this reload (span_service_id_reload_id partial index); each trace by
- * the span primary key's leading trace_id. Spans of another service, or of an instance that
- * is not one of the reload's lanes, sit under the control plane.
- */
-async function loadSpans(
-  q: Sql,
-  reload: ReloadDbRow,
-  events: TimelineEventInput[],
-  laneKeys: ReadonlySet<string>,
-): Promise<{ spans: TimelineSpanInput[]; truncated: boolean }> {
-  // Two steps, so each trace is an index probe on span's primary key (trace_id leads it) in
-  // every partition, whatever the planner guesses about a subquery's size.
-  const named = await q.query<{ trace_id: string }[]>(
-    `SELECT DISTINCT trace_id FROM span WHERE service_id = $1 AND reload_id = $2 LIMIT 1000`,
-    reload.service_id,
-    reload.reload_id,
-  );
-  const traceIds = [...new Set([...events.map((e) => e.traceId?.toLowerCase()), ...named.map((r) => r.trace_id)].filter((t): t is string => !!t))];
-  if (traceIds.length === 0) return { spans: [], truncated: false };
-  const rows = await q.query<SpanDbRow[]>(
-    `SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_time, s.end_time, s.status_code, s.status_message,
-            s.attributes, s.events, s.resource_attributes, s.scope_name, s.scope_version, s.service_id, s.instance_key, s.reload_id,
-            r.id::text AS reload_key
-     FROM span s
-     LEFT JOIN reload r ON r.service_id = s.service_id AND r.reload_id = s.reload_id
-     WHERE s.trace_id = ANY($1::text[])
-     ORDER BY s.start_time, s.trace_id, s.span_id
-     LIMIT $2::int`,
-    traceIds,
-    TIMELINE_SPAN_LIMIT + 1,
-  );
-  const spans = rows.slice(0, TIMELINE_SPAN_LIMIT).map(
-    (r): TimelineSpanInput => ({
-      traceId: r.trace_id,
-      spanId: r.span_id,
-      parentSpanId: r.parent_span_id,
-      name: r.name,
-      instance: r.service_id === reload.service_id && r.instance_key !== null && laneKeys.has(r.instance_key) ? r.instance_key : null,
-      start: r.start_time,
-      end: r.end_time,
-      status: r.status_code === 2 ? "error" : r.status_code === 1 ? "ok" : "unset",
-      statusMessage: r.status_message,
-      attributes: r.attributes ?? {},
-      reloadKey: r.reload_key,
-      details: {
-        kind: SPAN_KINDS[r.kind] ?? r.kind,
-        instance: r.instance_key,
-        scope: r.scope_version ? `${r.scope_name}@${r.scope_version}` : r.scope_name,
-        resource: r.resource_attributes ?? {},
-        events: r.events ?? [],
-      },
-    }),
-  );
-  return { spans, truncated: rows.length > TIMELINE_SPAN_LIMIT };
-}
-
-const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
-
 /** What a poll of a live timeline needs: whether the reload moved since the page rendered. */
 export interface ReloadProgress {
   status: ReloadStatus;
@@ -331,44 +247,6 @@ export async function getReloadProgress(keyText: string): Promise<ReloadProgress
     lastArrivalAt: row.last_arrival_at?.toISOString() ?? null,
     live: timelineLive(status, row.ms_since_last_arrival),
   };
-}
-
-export interface CellReload {
-  key: string;
-  reloadId: string;
-}
-
-/**
- * Per (service, kind, resource) of the given services, the newest reload named by an
- * instance's last_reload_id (the client's reloadId of that service), resolved to its key in
- * one query: a handful of instance_state index probes per service and one reload probe per
- * distinct reloadId. Keyed by compositeKey(serviceId, kind, resource).
- */
-export async function lastReloadsForCells(serviceIds: number[], kind?: string): Promise<Record<string, CellReload>> {
-  await requireReader();
-  if (serviceIds.length === 0) return {};
-  const rows = await sql().query<{ service_id: number; kind: string; resource: string; key: string; reload_id: string }[]>(
-    `WITH named AS (
-       SELECT DISTINCT service_id, kind, resource, last_reload_id FROM instance_state
-       WHERE service_id = ANY($1::int[]) AND last_reload_id IS NOT NULL AND ($2::text IS NULL OR kind = $2)
-     )
-     SELECT DISTINCT ON (n.service_id, n.kind, n.resource) n.service_id, n.kind, n.resource, r.id::text AS key, r.reload_id
-     FROM named n JOIN reload r ON r.service_id = n.service_id AND r.reload_id = n.last_reload_id
-     ORDER BY n.service_id, n.kind, n.resource, r.first_event_at DESC, r.id DESC`,
-    serviceIds,
-    kind ?? null,
-  );
-  const result: Record<string, CellReload> = {};
-  for (const r of rows) result[compositeKey(r.service_id, r.kind, r.resource)] = { key: r.key, reloadId: r.reload_id };
-  return result;
-}
-
-
-/** The environments services live in, for the reloads list's filter (the service table is small). */
-export async function listEnvironments(): Promise<string[]> {
-  await requireReader();
-  const rows = await sql().query<{ environment: string }[]>(`SELECT DISTINCT environment FROM service ORDER BY environment`);
-  return rows.map((r) => r.environment);
 }
 
 /** A reload's name for the layout's 404 check and the page title; cached per request. */

@@ -2,8 +2,7 @@ import type { Metadata } from "next";
 import { ReloadFilters } from "@/components/reloads/reload-filters";
 import { ReloadList } from "@/components/reloads/reload-list";
 import { reloadsHref, parseReloadsPageParams, type PageSearchParams } from "@/lib/reloads/list-params";
-import { listReloads } from "@/lib/reloads/queries";
-import { listEnvironments } from "@/lib/reloads/timeline-queries";
+import { listEnvironments, listReloads } from "@/lib/reloads/queries";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Reloads" };
