@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 
 export const EXIT = Object.freeze({ OK: 0, FAILED: 1, TIMEOUT: 2, USAGE: 3 });
 
-/** Ends a reload can reach (lib/domain/reload-status.ts TERMINAL_STATUSES; a unit test keeps them equal). */
+/** Ends a reload can reach (lib/domain/types.ts TERMINAL_STATUSES; a unit test keeps them equal). */
 export const TERMINAL_STATUSES = Object.freeze(["succeeded", "partially_failed", "failed", "rolled_back", "rejected", "cancelled", "expired"]);
 
 export const DEFAULT_URL = "http://localhost:3000";

@@ -1,5 +1,7 @@
 // A request's status (reload_request.status), in the same badge colours as a reload's.
-const STYLE: Record<string, string> = {
+import type { RequestStatus } from "@/lib/domain/request-status";
+
+const STYLE: Record<RequestStatus, string> = {
   pending_approval: "neutral",
   approved: "info",
   dispatching: "info",
@@ -15,7 +17,7 @@ const STYLE: Record<string, string> = {
   cancelled: "neutral",
 };
 
-export function RequestStatusBadge({ status }: { status: string }) {
+export function RequestStatusBadge({ status }: { status: RequestStatus }) {
   return (
     <span className={`badge ${STYLE[status] ?? "neutral"}`} data-request-status={status}>
       {status.replaceAll("_", " ")}

@@ -44,7 +44,7 @@ export function FleetStats({ totals, filtered, links }: { totals: FleetMatrix["t
       <div className="stat" data-stat="failed-reloads">
         <b aria-hidden="true">→</b>
         <a href={links.failedReloads}>failed reloads</a>
-        <span className="stat-why">failed, partly failed or expired, newest first</span>
+        <span className="stat-why">failed, partly failed or rolled back, newest first</span>
       </div>
     </div>
   );

@@ -5,12 +5,18 @@ import { ReloadStatusBadge } from "@/components/services/reload-status-badge";
 import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/format";
 import { reloadsHref } from "@/lib/reloads/list-params";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
-import { ReloadProgress, type ReloadProgressCounts } from "./reload-progress";
+import type { ProgressCounts } from "@/lib/domain/progress-words";
+import { ReloadProgress } from "./reload-progress";
 
-/** The list's counts as the one progress cell reads them (rolled back = the rest of the finished). */
-function progressOf(r: ReloadSummary): ReloadProgressCounts {
+/**
+ * The list's counts as the one progress cell reads them. The read API's summary has no
+ * rolled-back count: those are the finished targets (M − pending) that neither acked, NACKed
+ * nor failed.
+ */
+function progressOf(r: ReloadSummary): ProgressCounts {
   const finished = Math.max(0, r.targets - r.pending);
-  return { targets: r.targets, acked: r.acked, nacked: r.nacked, failed: r.failed, rolledBack: Math.max(0, finished - r.acked - r.nacked - r.failed) };
+  const rolledBack = Math.max(0, finished - r.acked - r.nacked - r.failed);
+  return { targets: r.targets, succeeded: r.acked, nacked: r.nacked, failed: r.failed, rolledBack };
 }
 
 export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Date }) {

@@ -21,6 +21,7 @@ import {
   type TimeView,
   type TimelineRow,
 } from "@/lib/domain/timeline-view";
+import { FAILURE_PHASES, SUCCESS_PHASES } from "@/lib/domain/phases";
 import { formatDuration } from "@/lib/format";
 import { EventDetails, type Selection } from "./event-details";
 import styles from "./waterfall.module.css";
@@ -411,8 +412,8 @@ function OutcomeBadge({ outcome }: { outcome: TimelineLane["outcome"] }) {
 }
 
 function phaseClass(e: TimelineEvent, control: boolean): string {
-  if (e.phase === "nacked" || e.phase === "failed" || e.phase === "rejected") return styles.failure!;
-  if (e.phase === "acked" || e.phase === "applied") return styles.success!;
+  if (FAILURE_PHASES.has(e.phase) || e.phase === "rejected") return styles.failure!;
+  if (SUCCESS_PHASES.has(e.phase)) return styles.success!;
   if (e.phase === "rolled_back") return styles.rollback!;
   return control ? styles.control! : styles.progress!;
 }

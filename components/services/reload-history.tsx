@@ -49,7 +49,7 @@ export function ReloadHistory({ reloads, now, rollbackHref }: { reloads: ReloadS
                     <ReloadProgress
                       counts={{
                         targets: r.instancesTargeted,
-                        acked: r.instancesSucceeded,
+                        succeeded: r.instancesSucceeded,
                         nacked: r.instancesNacked,
                         failed: r.instancesFailed,
                         rolledBack: r.instancesRolledBack,

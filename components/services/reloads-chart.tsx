@@ -63,7 +63,8 @@ export function ReloadsChart({ buckets, bucketWords, markers, total }: ChartProp
                 <Legend wrapperStyle={{ fontSize: 12 }} />
                 {reloadMarkerLines(markers, "reloads")}
                 <Bar yAxisId="reloads" dataKey="succeeded" stackId="r" fill="#1f7a3d" name="succeeded" isAnimationActive={false} />
-                <Bar yAxisId="reloads" dataKey="failed" stackId="r" fill="#b42318" name="failed / rolled back / expired" isAnimationActive={false} />
+                <Bar yAxisId="reloads" dataKey="failed" stackId="r" fill="#b42318" name="failed / rolled back"
+                  isAnimationActive={false} />
                 <Bar yAxisId="reloads" dataKey="other" stackId="r" fill="#2f5fd0" name="in flight / other" isAnimationActive={false} />
                 <Line yAxisId="instances" dataKey="instanceFailures" stroke="#b45309" dot={false} name="instances NACKed or failed" isAnimationActive={false} />
               </ComposedChart>

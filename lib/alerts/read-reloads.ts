@@ -2,8 +2,8 @@ import "server-only";
 import type { Sql } from "@/lib/db/client";
 import type { InstanceError } from "@/lib/domain/alerts/normalise-error";
 import {
+  AWAITING_TARGETS_STATUSES,
   failureRatioConditions,
-  OPEN_RELOAD_STATUSES,
   reloadFailureConditions,
   stormConditions,
   stuckConditions,
@@ -11,6 +11,8 @@ import {
 } from "@/lib/domain/alerts/reloads";
 import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
+import { FAILURE_PHASES, FINAL_PHASES } from "@/lib/domain/phases";
+import { FAILED_STATUSES, OUTCOME_STATUSES } from "@/lib/domain/types";
 import { loadServiceRefs, serviceOr } from "./services";
 
 // Reads of the reload read model for the failure, stuck and storm rules. Every query is
@@ -18,59 +20,23 @@ import { loadServiceRefs, serviceOr } from "./services";
 // the per-instance reads only touch the reloads those found.
 
 const MIN = 60_000;
-const FINAL_PHASES = ["acked", "applied", "nacked", "failed", "rolled_back"];
 
-interface ReloadSqlRow {
-  key: string;
-  reload_id: string;
-  service_id: number;
-  kind: string;
-  resource: string;
-  from_version: string | null;
-  to_version: string | null;
-  initiator: string | null;
-  status: string;
-  targets: number;
-  succeeded: number;
-  nacked: number;
-  failed: number;
-  started_at: Date | null;
-  dispatched_at: Date | null;
-  expired_at: Date | null;
-  last_error_at: Date | null;
-  superseded: boolean;
-  superseded_by_success: boolean;
-}
+/** The rules' ReloadRow as selected: named as the domain names it, the service still an id. */
+type ReloadSqlRow = Omit<ReloadRow, "service"> & { serviceId: number };
 
-const RELOAD_COLUMNS = `r.id::text AS key, r.reload_id, r.service_id, r.kind, r.resource, r.from_version, r.to_version, r.initiator, r.status,
+const RELOAD_COLUMNS = `r.id::text AS key, r.reload_id AS "reloadId", r.service_id AS "serviceId", r.kind, r.resource,
+  r.from_version AS "fromVersion", r.to_version AS "toVersion", r.initiator, r.status,
   r.instances_targeted AS targets, r.instances_succeeded AS succeeded, r.instances_nacked AS nacked, r.instances_failed AS failed,
-  r.started_at, r.dispatched_at, r.expired_at, r.last_error_at,
-  EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource AND n.first_event_at > r.first_event_at) AS superseded,
-  EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource AND n.first_event_at > r.first_event_at AND n.status = 'succeeded') AS superseded_by_success`;
+  r.instances_rolled_back AS "rolledBack", r.started_at AS "startedAt", r.dispatched_at AS "dispatchedAt",
+  r.expired_at AS "expiredAt", r.last_error_at AS "lastErrorAt",
+  EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource
+          AND n.first_event_at > r.first_event_at) AS superseded,
+  EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource
+          AND n.first_event_at > r.first_event_at AND n.status = 'succeeded') AS "supersededBySuccess"`;
 
 async function toReloadRows(q: Sql, rows: ReloadSqlRow[]): Promise<ReloadRow[]> {
-  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
-  return rows.map((r) => ({
-    key: r.key,
-    reloadId: r.reload_id,
-    service: serviceOr(services, r.service_id),
-    kind: r.kind,
-    resource: r.resource,
-    fromVersion: r.from_version,
-    toVersion: r.to_version,
-    initiator: r.initiator,
-    status: r.status,
-    targets: r.targets,
-    succeeded: r.succeeded,
-    nacked: r.nacked,
-    failed: r.failed,
-    startedAt: r.started_at,
-    dispatchedAt: r.dispatched_at,
-    expiredAt: r.expired_at,
-    lastErrorAt: r.last_error_at,
-    superseded: r.superseded,
-    supersededBySuccess: r.superseded_by_success,
-  }));
+  const services = await loadServiceRefs(q, rows.map((r) => r.serviceId));
+  return rows.map(({ serviceId, ...r }) => ({ ...r, service: serviceOr(services, serviceId) }));
 }
 
 export async function readFailureConditions(q: Sql, now: Date, params: RuleParams<"reload_failures">): Promise<AlertCondition[]> {
@@ -85,14 +51,16 @@ export async function readFailureConditions(q: Sql, now: Date, params: RuleParam
     // completed_at ≤ last_event_at, so the indexed bound keeps every reload finished in the window
     q.query<{ service_id: number; finished: number; failed: number }[]>(
       `SELECT service_id, count(*)::int AS finished,
-              count(*) FILTER (WHERE status IN ('failed', 'partially_failed', 'rolled_back'))::int AS failed
+              count(*) FILTER (WHERE status = ANY($5::text[]))::int AS failed
        FROM reload
        WHERE last_event_at >= $1::timestamptz AND completed_at >= $1::timestamptz AND completed_at <= $2::timestamptz
-         AND status IN ('succeeded', 'failed', 'partially_failed', 'rolled_back')
+         AND status = ANY($4::text[])
        GROUP BY service_id HAVING count(*) >= $3`,
       ratioSince,
       now.toISOString(),
       params.ratioMinReloads,
+      [...OUTCOME_STATUSES],
+      [...FAILED_STATUSES],
     ),
   ]);
   const reloads = await toReloadRows(q, failing);
@@ -101,11 +69,12 @@ export async function readFailureConditions(q: Sql, now: Date, params: RuleParam
     const errors = await q.query<{ key: string; instance: string; error: string | null }[]>(
       `SELECT ri.reload_key::text AS key, i.instance_key AS instance, ri.error
        FROM reload_instance ri JOIN instance i ON i.id = ri.instance_id
-       WHERE ri.reload_key = ANY($1::bigint[]) AND ri.phase IN ('nacked', 'failed')
+       WHERE ri.reload_key = ANY($1::bigint[]) AND ri.phase = ANY($2::text[])
        -- The first instance to fail gives each group's example message; a fixed order keeps the
        -- alert's summary the same from one evaluation to the next.
        ORDER BY ri.phase_at, i.instance_key`,
       reloads.map((r) => r.key),
+      [...FAILURE_PHASES],
     );
     for (const e of errors) errorsByReload.set(e.key, [...(errorsByReload.get(e.key) ?? []), { instance: e.instance, error: e.error }]);
   }
@@ -125,7 +94,7 @@ export async function readStuckConditions(q: Sql, now: Date, params: RuleParams<
      UNION ALL
      SELECT ${RELOAD_COLUMNS} FROM reload r
      WHERE r.status = 'expired' AND r.expired_at >= $3::timestamptz`,
-    [...OPEN_RELOAD_STATUSES],
+    [...AWAITING_TARGETS_STATUSES],
     waitingSince,
     expiredSince,
   );
@@ -138,7 +107,7 @@ export async function readStuckConditions(q: Sql, now: Date, params: RuleParams<
        WHERE ri.reload_key = ANY($1::bigint[]) AND ri.targeted AND (ri.phase IS NULL OR ri.phase <> ALL($2::text[]))
        ORDER BY ri.reload_key, i.instance_key`,
       reloads.map((r) => r.key),
-      FINAL_PHASES,
+      [...FINAL_PHASES],
     );
     for (const s of silent) {
       const list = silentByReload.get(s.key) ?? [];

@@ -1,15 +1,11 @@
 // How a reload's progress reads, in one place for the reload page, its lists and the waterfall:
 // "7 of 7 finished · 1 NACK", never "done 7 of 7" beside a NACK (done read as "all went
 // well"), and a reload nobody has sent yet says so instead of "Every target acked". Pure.
+import { finishedTargets, type TargetCounts } from "./reload-status";
 import type { ReloadStatus } from "./types";
 
-export interface ProgressCounts {
-  /** M: the reload's scope */
-  targets: number;
-  acked: number;
-  nacked: number;
-  failed: number;
-  rolledBack: number;
+/** The reload's targets (M, its scope) and their final phases, with those still on the way. */
+export interface ProgressCounts extends TargetCounts {
   inProgress?: number;
 }
 
@@ -40,7 +36,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 export function progressWords(c: ProgressCounts, status: ReloadStatus): ProgressWords {
-  const finished = Math.min(c.targets, c.acked + c.nacked + c.failed + c.rolledBack);
+  const finished = finishedTargets(c);
   const notSent = NOT_SENT[status];
   if (notSent && c.targets === 0) return { headline: `${notSent.yet ? "not sent yet" : "never sent"}: ${notSent.why}`, notes: [], finished: 0, sent: false, why: notSent.why };
   const notes: ProgressWords["notes"] = [];
@@ -53,7 +49,7 @@ export function progressWords(c: ProgressCounts, status: ReloadStatus): Progress
 
 /** What the "never acked" list says when it is empty: only a reload that was sent can have been acked everywhere. */
 export function notAckedEmptyText(status: ReloadStatus, targets: number): string {
-  const words = progressWords({ targets, acked: 0, nacked: 0, failed: 0, rolledBack: 0 }, status);
+  const words = progressWords({ targets, succeeded: 0, nacked: 0, failed: 0, rolledBack: 0 }, status);
   if (!words.sent) return `Not sent to any instance (${words.why}), so none could ack yet.`;
   if (targets === 0) return "No target: no instance was named or heard from.";
   return "Every target acked or applied.";

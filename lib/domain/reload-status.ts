@@ -1,7 +1,7 @@
 // A reload's facts, status, convergence and completion (DESIGN.md "Reload model rules").
 // Pure: the ingest transaction and the expiry sweep fold events and counts into these.
 import { FAILURE_PHASES, PROGRESS_PHASES, SUCCESS_PHASES } from "./phases";
-import type { Phase, ReloadEventInput, ReloadStatus } from "./types";
+import { TERMINAL_STATUSES, type Phase, type ReloadEventInput, type ReloadStatus, type TerminalStatus } from "./types";
 
 /** The control-plane facts of one reload, folded from its events. */
 export interface ReloadFacts {
@@ -132,9 +132,22 @@ export function instancePhaseBucket(phase: Phase | null): InstanceBucket | null 
   return null;
 }
 
-/** Targets that reached a final phase (acked/applied, nacked, failed, rolled back). */
-export function finishedCount(c: ReloadInstanceCounts): number {
-  return c.succeeded + c.nacked + c.failed + c.rolledBack;
+/** M of "N of M", and how many instances reached each final phase (FINAL_PHASES). */
+export type TargetCounts = Pick<ReloadInstanceCounts, "targets" | "succeeded" | "nacked" | "failed" | "rolledBack">;
+
+/**
+ * N of "N of M finished": the targets with a final phase (acked/applied, nacked, failed,
+ * rolled_back; DESIGN.md "Reload model rules", Status), never above M, the scope. The status,
+ * the reload page, the lists' progress, the read API's `pending` and the stuck alert all
+ * count with this.
+ */
+export function finishedTargets(c: TargetCounts): number {
+  return Math.min(c.targets, c.succeeded + c.nacked + c.failed + c.rolledBack);
+}
+
+/** M − N: the targets without a final phase yet (the read API's `pending`). */
+export function unfinishedTargets(c: TargetCounts): number {
+  return c.targets - finishedTargets(c);
 }
 
 /**
@@ -171,8 +184,7 @@ export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCou
   const pastDeadline = now.getTime() > deadline;
   if (facts.startedAt) {
     const targets = Math.max(counts.targets, counts.reporting);
-    const finished = finishedCount(counts);
-    const allFinished = targets > 0 && finished >= targets;
+    const allFinished = targets > 0 && finishedTargets({ ...counts, targets }) >= targets;
     // Finishing after the deadline is still expiry. Judged by event time, not arrival, so
     // history sent late (a backfill, a replay) comes to the same status.
     if (allFinished && !failed && counts.lastFinishedAt && counts.lastFinishedAt.getTime() > deadline) return "expired";
@@ -203,18 +215,12 @@ export function controlPlaneFailed(facts: ReloadFacts): boolean {
   return facts.failedAt !== null && (facts.lastDispatchedAt === null || facts.failedAt >= facts.lastDispatchedAt);
 }
 
-export const TERMINAL_STATUSES: ReadonlySet<ReloadStatus> = new Set([
-  "succeeded",
-  "partially_failed",
-  "failed",
-  "rolled_back",
-  "rejected",
-  "cancelled",
-  "expired",
-]);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
 
-/** Statuses whose reload is still under way (the expiry sweep reads only these). */
-export const OPEN_STATUSES: readonly ReloadStatus[] = ["pending_approval", "approved", "dispatching", "in_progress"];
+/** Whether a reload in this status has ended (TERMINAL_STATUSES); false for any other text. */
+export function isTerminal(status: string): status is TerminalStatus {
+  return TERMINAL.has(status);
+}
 
 /**
  * How long a reload's page keeps refreshing after the last event arrived once the reload
@@ -229,7 +235,7 @@ export const LIVE_SETTLE_MS = 15_000;
  * server times (now and the newest event's received_at), never the browser's clock.
  */
 export function timelineLive(status: ReloadStatus, msSinceLastArrival: number | null): boolean {
-  return OPEN_STATUSES.includes(status) || (msSinceLastArrival !== null && msSinceLastArrival < LIVE_SETTLE_MS);
+  return !isTerminal(status) || (msSinceLastArrival !== null && msSinceLastArrival < LIVE_SETTLE_MS);
 }
 
 /** From the first dispatch (or the request) to the last instance's success; null until it is done. */
@@ -242,7 +248,7 @@ export function convergenceMs(facts: ReloadFacts, counts: ReloadInstanceCounts, 
 
 /** When the reload reached its terminal status, or null while it has not. */
 export function completedAt(facts: ReloadFacts, counts: ReloadInstanceCounts, status: ReloadStatus): Date | null {
-  if (!TERMINAL_STATUSES.has(status)) return null;
+  if (!isTerminal(status)) return null;
   if (status === "rejected") return facts.rejectedAt;
   if (status === "cancelled") return facts.cancelledAt;
   if (status === "expired") return facts.expiredAt;

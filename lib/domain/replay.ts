@@ -6,7 +6,7 @@ import { foldInstanceState, type InstanceState } from "./instance-state";
 import { compositeKey } from "./keys";
 import type { VersionAggregate } from "./matrix";
 import { isLive } from "./presence";
-import { desiredVersionFrom, TERMINAL_STATUSES, type ReloadFacts } from "./reload-status";
+import { desiredVersionFrom, isTerminal, type ReloadFacts } from "./reload-status";
 import type { Outcome, Phase, ReloadStatus } from "./types";
 
 /** One instance × kind × resource and its state (a snapshot row, or a replayed one). */
@@ -97,7 +97,8 @@ export function reloadFactsAt(facts: ReloadFacts, at: Date): ReloadFacts {
  * status once it completed by then; before that, what its control steps so far make it.
  */
 export function reloadStatusAt(reload: ReloadAtRow, at: Date): ReloadStatus {
-  if (TERMINAL_STATUSES.has(reload.status) && reload.completedAt && reload.completedAt.getTime() <= at.getTime()) return reload.status;
+  const ended = isTerminal(reload.status) && reload.completedAt && reload.completedAt.getTime() <= at.getTime();
+  if (ended) return reload.status;
   const f = reloadFactsAt(reload.facts, at);
   if (f.rolledBackAt) return "rolled_back";
   if (f.rejectedAt) return "rejected";
@@ -145,7 +146,7 @@ export function outcomeAt(state: PairState, reloads: ReloadAtRow[], at: Date): P
   }
   if (own) {
     const status = reloadStatusAt(own, at);
-    if (TERMINAL_STATUSES.has(status)) return { outcome: expired, lastError: `reload ${own.reloadId} ended (${status}) before this instance finished it` };
+    if (isTerminal(status)) return { outcome: expired, lastError: `reload ${own.reloadId} ended (${status}) before this instance finished it` };
   }
   return { outcome: state.outcome, lastError: state.lastError };
 }

@@ -1,11 +1,22 @@
 // One resource's story (issue 17 §5): its reloads, alerts, requests and out-of-band version
 // changes, which otherwise live on three pages, merged into one list, newest first. Pure: the
 // query reads each kind of item, this orders and cuts them.
+import type { RequestStatus } from "./request-status";
 
 export type StoryItem =
   | { type: "reload"; at: Date; key: string; reloadId: string; status: string; fromVersion: string | null; toVersion: string | null; initiator: string | null; failedInstances: number; lastError: string | null }
   | { type: "alert"; at: Date; id: string; rule: string; severity: string; state: string; summary: string; resolvedAt: Date | null }
-  | { type: "request"; at: Date; id: string; action: string; status: string; fromVersion: string | null; toVersion: string; reason: string; requestedBy: string }
+  | {
+      type: "request";
+      at: Date;
+      id: string;
+      action: string;
+      status: RequestStatus;
+      fromVersion: string | null;
+      toVersion: string;
+      reason: string;
+      requestedBy: string;
+    }
   | { type: "version"; at: Date; instanceKey: string; fromVersion: string; toVersion: string };
 
 export type StoryType = StoryItem["type"];

@@ -4,7 +4,7 @@
 // lanes that behaved alike grouped. Pure: the query layer hands in rows, the page draws this.
 // Spans nest into trees in ./timeline-spans.ts; which rows are visible and where a time falls
 // on screen are ./timeline-view.ts.
-import { SUCCESS_PHASES } from "./phases";
+import { FINAL_PHASES, SUCCESS_PHASES } from "./phases";
 import { instancePhaseBucket } from "./reload-status";
 import { nestSpans, type TimelineSpan, type TimelineSpanInput } from "./timeline-spans";
 import type { Phase } from "./types";
@@ -109,8 +109,6 @@ export interface TimelineInput {
   events: TimelineEventInput[];
   spans: TimelineSpanInput[];
 }
-
-const FINAL_PHASES: ReadonlySet<Phase> = new Set(["acked", "applied", "nacked", "failed", "rolled_back"]);
 
 export function assembleTimeline(input: TimelineInput): ReloadTimeline {
   const originEpochMs = Math.min(

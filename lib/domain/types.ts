@@ -32,20 +32,28 @@ export const KNOWN_KINDS = [
   "code",
 ] as const;
 
-export const RELOAD_STATUSES = [
-  "pending_approval",
-  "approved",
-  "dispatching",
-  "in_progress",
-  "succeeded",
-  "partially_failed",
-  "failed",
-  "rolled_back",
-  "rejected",
-  "cancelled",
-  "expired",
-] as const;
+/** A reload that has not ended: waiting for approval, for its dispatch, or for its targets. */
+export const NON_TERMINAL_STATUSES = ["pending_approval", "approved", "dispatching", "in_progress"] as const;
+
+/**
+ * "Failed" wherever reloads are counted or listed as failures (the service page's chart, the
+ * failure-ratio alert, the fleet's "failed reloads" link): every target finished and not all
+ * acked, or the control plane rolled the reload back (DESIGN.md "Reload model rules",
+ * Status). `expired` is not one: DESIGN.md names it beside rejected and cancelled, ends
+ * without that outcome (a request nobody approved in time expires too), and the stuck rule
+ * alerts on it.
+ */
+export const FAILED_STATUSES = ["partially_failed", "failed", "rolled_back"] as const;
+
+/** What a reload that ran came to once every target finished (DESIGN.md "Status"). */
+export const OUTCOME_STATUSES = ["succeeded", ...FAILED_STATUSES] as const;
+
+/** A reload that ended: with an outcome, or without one (rejected, cancelled, expired). */
+export const TERMINAL_STATUSES = [...OUTCOME_STATUSES, "rejected", "cancelled", "expired"] as const;
+
+export const RELOAD_STATUSES = [...NON_TERMINAL_STATUSES, ...TERMINAL_STATUSES] as const;
 export type ReloadStatus = (typeof RELOAD_STATUSES)[number];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 /**
  * What an instance's last reload step came to, per kind/resource. `expired`: its reload

@@ -1,6 +1,6 @@
 import "server-only";
 import { transaction } from "@/lib/db/client";
-import { OPEN_STATUSES, TERMINAL_STATUSES } from "@/lib/domain/reload-status";
+import { NON_TERMINAL_STATUSES, TERMINAL_STATUSES } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { derive, RELOAD_COLUMNS, recordFromRow, writeReloads, type ReloadRow } from "./reload-rows";
 import { type Tx } from "./sql";
@@ -36,7 +36,7 @@ async function expireReloads(tx: Tx, now: Date, timeoutMs: number): Promise<numb
      WHERE id IN (SELECT id FROM reload WHERE status = ANY($1::text[]) AND deadline_at < $2::timestamptz LIMIT ${BATCH})
      ORDER BY service_id, reload_id COLLATE "C"
      FOR NO KEY UPDATE SKIP LOCKED`,
-    [...OPEN_STATUSES],
+    [...NON_TERMINAL_STATUSES],
     now.toISOString(),
   );
   return settle(tx, rows, now, timeoutMs);

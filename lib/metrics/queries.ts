@@ -7,7 +7,7 @@ import { assessResourceDrift, liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
 import { byCell, desiredIndex } from "@/lib/domain/matrix";
 import { heardSinceSql } from "@/lib/domain/presence";
-import { TERMINAL_STATUSES } from "@/lib/domain/reload-status";
+import { TERMINAL_STATUSES } from "@/lib/domain/types";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
 import { driftingInstances } from "./drift-instances";
 import { escapeLabelValue, ExpositionWriter, HistogramShape, joinLabels, labelPairs } from "./exposition";

@@ -1,5 +1,6 @@
 import "server-only";
 import { requireReader, type Reader } from "@/lib/auth/require-actor";
+import { SUCCESS_PHASES } from "@/lib/domain/phases";
 import { restrictionColumns } from "@/lib/domain/token-restrictions";
 import { sql } from "@/lib/db/client";
 import { encodeCursor, parseReloadKey, type ReloadListFilters } from "./filters";
@@ -99,12 +100,13 @@ export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANC
      JOIN instance i ON i.id = ri.instance_id
      LEFT JOIN instance_state st ON st.instance_id = ri.instance_id AND st.kind = $2 AND st.resource = $3
      WHERE ri.reload_key = $1::bigint
-     ORDER BY coalesce(ri.phase IN ('acked', 'applied'), false), i.instance_key
+     ORDER BY coalesce(ri.phase = ANY($5::text[]), false), i.instance_key
      LIMIT $4::int`,
     key,
     reload.kind,
     reload.resource,
     instancesLimit + 1,
+    [...SUCCESS_PHASES],
   );
   return {
     ...toReloadSummary(reload),

@@ -1,6 +1,8 @@
 // How a stored reload reads in the read API (DESIGN.md, "Read API"): plain functions over
 // rows, no I/O. The counters come from the reload row the ingest keeps up to date.
-import type { ReloadStatus } from "@/lib/domain/types";
+import { SUCCESS_PHASES } from "@/lib/domain/phases";
+import { unfinishedTargets } from "@/lib/domain/reload-status";
+import type { Phase, ReloadStatus } from "@/lib/domain/types";
 
 /**
  * What a reload changes (kind, resource, from → to), who asked, and where it stands: the
@@ -98,7 +100,7 @@ export interface ReloadRow extends ReloadChangeRow {
 
 export interface ReloadInstanceRow {
   instance_key: string;
-  phase: string | null;
+  phase: Phase | null;
   phase_at: Date | null;
   error: string | null;
   /** What the instance last reported running for the reload's resource (instance state). */
@@ -121,7 +123,7 @@ export function toReloadSummary(row: ReloadRow): ReloadSummary {
     acked,
     nacked,
     failed,
-    pending: Math.max(0, targets - acked - nacked - failed - row.instances_rolled_back),
+    pending: unfinishedTargets({ targets, succeeded: acked, nacked, failed, rolledBack: row.instances_rolled_back }),
     startedAt: (row.dispatched_at ?? row.requested_at ?? row.first_event_at).toISOString(),
     completedAt: row.completed_at?.toISOString() ?? null,
     convergenceMs: convergenceMsFromRow(row.convergence_ms),
@@ -136,6 +138,10 @@ export function toReloadSummary(row: ReloadRow): ReloadSummary {
 export function toReloadInstanceView(row: ReloadInstanceRow, reload: Pick<ReloadRow, "from_version" | "to_version">): ReloadInstanceView {
   const phase = row.phase ?? "pending";
   const version =
-    phase === "acked" || phase === "applied" ? reload.to_version : phase === "rolled_back" ? (reload.from_version ?? row.current_version) : row.current_version;
+    row.phase !== null && SUCCESS_PHASES.has(row.phase)
+      ? reload.to_version
+      : phase === "rolled_back"
+        ? (reload.from_version ?? row.current_version)
+        : row.current_version;
   return { instance: row.instance_key, phase, version, error: row.error, at: row.phase_at?.toISOString() ?? null };
 }

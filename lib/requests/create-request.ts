@@ -6,6 +6,7 @@ import type { Sql } from "@/lib/db/client";
 import { DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-state";
 import { chooseCanary, scopeProblem, type RequestScope } from "@/lib/domain/canary";
 import { changeHash } from "@/lib/domain/change-hash";
+import { IN_FLIGHT_REQUEST_STATUSES, OPEN_REQUEST_STATUSES } from "@/lib/domain/request-status";
 import { env } from "@/lib/env";
 import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import { enqueueControlEvents, type RequestForEvents } from "./control-events";
@@ -16,9 +17,6 @@ import type { RequestInput } from "./request-input";
 // it against the fleet as it is now, snapshot its targets and canary, bind it to its change
 // (hash), store the policy's requirements and the expiry, and queue its `requested` event.
 // With a policy that needs no approval it is approved at once and its dispatch queued.
-
-/** Requests past pending whose reload may already be on its way: a second one must wait. */
-const IN_FLIGHT = ["approved", "dispatching", "canary"];
 
 export interface CreatedRequest {
   requestId: string;
@@ -100,9 +98,9 @@ export async function createRequest(
     serviceId,
     kind,
     resource,
-    ["pending_approval", ...IN_FLIGHT],
+    [...OPEN_REQUEST_STATUSES],
   );
-  const inFlight = open.find((r) => IN_FLIGHT.includes(r.status));
+  const inFlight = open.find((r) => (IN_FLIGHT_REQUEST_STATUSES as readonly string[]).includes(r.status));
   if (inFlight) {
     throw new ActionError("conflict", `Request #${inFlight.id} for ${kind}/${resource} is ${inFlight.status.replace("_", " ")}; wait until its reload is under way before asking for another.`);
   }

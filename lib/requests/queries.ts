@@ -8,6 +8,8 @@ import { assessResourceDrift, isLive, type DriftAssessment } from "@/lib/domain/
 import { authorize, type Caller } from "@/lib/domain/permissions";
 import { proposeRollback, rollbackPreflight, type Preflight, type ReloadHistoryEntry, type RollbackProposal } from "@/lib/domain/rollback";
 import { changePreview, type ChangePreview } from "@/lib/domain/change-preview";
+import { RAN_VERSION_PHASES } from "@/lib/domain/phases";
+import { OPEN_REQUEST_STATUSES, type RequestStatus } from "@/lib/domain/request-status";
 import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
 import { serviceLabel } from "@/lib/format";
 import { loadResourceNow } from "./resource-now";
@@ -29,7 +31,7 @@ export interface RequestableResource {
   drift: Pick<DriftAssessment, "drifting" | "reasons" | "offDesired" | "versionCount">;
   rollback: RollbackProposal;
   /** a request for it still waiting or on its way */
-  openRequest: { id: string; status: string } | null;
+  openRequest: { id: string; status: RequestStatus } | null;
 }
 
 export interface RequestFormData {
@@ -41,8 +43,6 @@ export interface RequestFormData {
 }
 
 const VERSIONS_PER_RESOURCE = 20;
-// An instance "ran" a version when it acked or applied it, or reported running it by heartbeat.
-const RAN_PHASES = `'acked', 'applied', 'heartbeat'`;
 const HISTORY_LIMIT = 1000;
 const PREFLIGHT_ROWS = 200;
 
@@ -79,10 +79,11 @@ export async function getRequestFormData(
        WHERE service_id = $1 ORDER BY first_event_at DESC LIMIT ${HISTORY_LIMIT}`,
       serviceId,
     ),
-    q.query<{ id: string; kind: string; resource: string; status: string }[]>(
+    q.query<{ id: string; kind: string; resource: string; status: RequestStatus }[]>(
       `SELECT id::text, kind, resource, status FROM reload_request
-       WHERE service_id = $1 AND status IN ('pending_approval', 'approved', 'dispatching', 'canary') ORDER BY id DESC`,
+       WHERE service_id = $1 AND status = ANY($2::text[]) ORDER BY id DESC`,
       serviceId,
+      [...OPEN_REQUEST_STATUSES],
     ),
     q.query<{ required_approvals: number; required_group: string | null }[]>(`SELECT required_approvals, required_group FROM approval_policy WHERE service_id = $1`, serviceId),
   ]);
@@ -101,7 +102,7 @@ export async function getRequestFormData(
     const list = historyByKey.get(keyOf(h)) ?? historyByKey.set(keyOf(h), []).get(keyOf(h))!;
     list.push({ reloadId: h.reload_id, fromVersion: h.from_version, toVersion: h.to_version, acked: h.instances_succeeded, at: h.first_event_at });
   }
-  const openByKey = new Map<string, { id: string; status: string }>();
+  const openByKey = new Map<string, { id: string; status: RequestStatus }>();
   for (const o of open) if (!openByKey.has(keyOf(o))) openByKey.set(keyOf(o), { id: o.id, status: o.status });
 
   const resources: RequestableResource[] = [...byKey.keys()].sort().map((key) => {
@@ -134,11 +135,12 @@ export async function getRequestFormData(
     const fleet = await loadResourceNow(q, { serviceId, kind: focused.kind, resource: focused.resource }, { now });
     const acked = await q.query<{ instance_key: string }[]>(
       `SELECT DISTINCT i.instance_key FROM reload_event e JOIN instance i ON i.id = e.instance_id
-       WHERE e.service_id = $1 AND e.kind = $2 AND e.resource = $3 AND e.phase IN (${RAN_PHASES}) AND e.to_version = $4`,
+       WHERE e.service_id = $1 AND e.kind = $2 AND e.resource = $3 AND e.phase = ANY($5::text[]) AND e.to_version = $4`,
       serviceId,
       focused.kind,
       focused.resource,
       preflightVersion,
+      [...RAN_VERSION_PHASES],
     );
     const full = rollbackPreflight(preflightVersion, fleet.instances, new Set(acked.map((a) => a.instance_key)));
     preflight = { key: focused.key, preflight: { ...full, rows: full.rows.slice(0, PREFLIGHT_ROWS) }, shown: Math.min(PREFLIGHT_ROWS, full.rows.length), total: full.rows.length };
@@ -165,7 +167,7 @@ export interface RequestSummary {
   requestedBy: { id: number; username: string };
   requestedAt: Date;
   expiresAt: Date;
-  status: string;
+  status: RequestStatus;
   statusReason: string | null;
   policy: ApprovalPolicyRule;
   decisions: { approver: string; approverId: number; decision: "approved" | "rejected"; comment: string; decidedAt: Date }[];
@@ -191,7 +193,7 @@ interface RequestRow {
   requester: string;
   requested_at: Date;
   expires_at: Date;
-  status: string;
+  status: RequestStatus;
   status_reason: string | null;
   required_approvals: number;
   required_group: string | null;
@@ -310,11 +312,12 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS k(service_id, kind, resource, version)
        JOIN reload_event e ON e.service_id = k.service_id AND e.kind = k.kind AND e.resource = k.resource AND e.to_version = k.version
        JOIN instance i ON i.id = e.instance_id
-       WHERE e.phase IN (${RAN_PHASES})`,
+       WHERE e.phase = ANY($5::text[])`,
       keys.service,
       keys.kind,
       keys.resource,
       keys.version,
+      [...RAN_VERSION_PHASES],
     ),
     q.query<{ kind: string; resource: string; version: string; reload_id: string; service_id: number; environment: string; namespace: string; name: string }[]>(
       `SELECT DISTINCT k.kind, k.resource, k.version, k.reload_id, s.id AS service_id, s.environment, s.namespace, s.name
@@ -400,9 +403,12 @@ export async function countPendingRequests(): Promise<number> {
 }
 
 /** The request behind a reload (its page links to it), if the reload was asked for in the app. */
-export async function getRequestForReload(serviceId: number, reloadId: string): Promise<{ id: string; status: string } | null> {
+export async function getRequestForReload(
+  serviceId: number,
+  reloadId: string,
+): Promise<{ id: string; status: RequestStatus } | null> {
   await requireReader();
-  const [row] = await sql().query<{ id: string; status: string }[]>(
+  const [row] = await sql().query<{ id: string; status: RequestStatus }[]>(
     `SELECT id::text, status FROM reload_request WHERE service_id = $1 AND reload_id = $2`,
     serviceId,
     reloadId,

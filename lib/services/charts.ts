@@ -2,6 +2,7 @@ import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { fillBuckets, planBuckets, planLabel } from "@/lib/domain/time-buckets";
+import { FAILED_STATUSES } from "@/lib/domain/types";
 import type { ChartRange } from "./params";
 
 // The service page's charts: reloads and failures per bucket, and convergence time (p50 and
@@ -15,9 +16,9 @@ export interface ChartBucket {
   /** the bucket's start, ISO, for the tooltip */
   start: string;
   succeeded: number;
-  /** failed, partially failed, rolled back or expired */
+  /** failed (FAILED_STATUSES: partially failed, failed, rolled back) */
   failed: number;
-  /** in progress, pending, cancelled, rejected */
+  /** the rest: under way, rejected, cancelled, expired */
   other: number;
   /** instances that NACKed or failed, over the bucket's reloads */
   instanceFailures: number;
@@ -32,7 +33,7 @@ export interface ReloadMarker {
   reloadId: string;
   /** reloads that started in the bucket */
   count: number;
-  /** one of them failed, partially failed, rolled back or expired */
+  /** one of them failed (FAILED_STATUSES) */
   failed: boolean;
 }
 
@@ -56,8 +57,6 @@ interface Row {
   newest_reload_id: string;
 }
 
-const FAILED = `('failed', 'partially_failed', 'rolled_back', 'expired')`;
-
 export async function getServiceCharts(serviceId: number, range: Pick<ChartRange, "from" | "to">): Promise<ServiceCharts> {
   await requireReader();
   const plan = planBuckets(range.from, range.to);
@@ -67,8 +66,8 @@ export async function getServiceCharts(serviceId: number, range: Pick<ChartRange
   const rows = await sql().query<Row[]>(
     `SELECT floor(extract(epoch FROM first_event_at) * 1000 / $2::bigint)::bigint AS bucket,
             count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-            count(*) FILTER (WHERE status IN ${FAILED})::int AS failed,
-            count(*) FILTER (WHERE status <> 'succeeded' AND status NOT IN ${FAILED})::int AS other,
+            count(*) FILTER (WHERE status = ANY($5::text[]))::int AS failed,
+            count(*) FILTER (WHERE status <> 'succeeded' AND status <> ALL($5::text[]))::int AS other,
             coalesce(sum(instances_nacked + instances_failed), 0)::int AS instance_failures,
             (percentile_cont(0.5) WITHIN GROUP (ORDER BY convergence_ms) FILTER (WHERE convergence_ms IS NOT NULL))::float8 AS p50,
             (percentile_cont(0.95) WITHIN GROUP (ORDER BY convergence_ms) FILTER (WHERE convergence_ms IS NOT NULL))::float8 AS p95,
@@ -80,6 +79,7 @@ export async function getServiceCharts(serviceId: number, range: Pick<ChartRange
     plan.sizeMs,
     plan.starts[0]!.toISOString(),
     end.toISOString(),
+    [...FAILED_STATUSES],
   );
   const byStart = new Map(rows.map((r) => [Number(r.bucket) * plan.sizeMs, r]));
   let total = 0;

@@ -3,6 +3,8 @@ import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
 import { heardSinceSql } from "@/lib/domain/presence";
+import { RAN_VERSION_PHASES } from "@/lib/domain/phases";
+import type { RequestStatus } from "@/lib/domain/request-status";
 import { mergeStory, outOfBandChanges, type StoryItem } from "@/lib/domain/resource-story";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { getServiceHeader, type ServiceHeader } from "./queries";
@@ -85,7 +87,10 @@ export async function getResourceStory(serviceId: number, kind: string, resource
       to,
       PER_KIND_LIMIT,
     ),
-    q.query<{ id: string; action: string; status: string; from_version: string | null; to_version: string; reason: string; requester: string; requested_at: Date }[]>(
+    q.query<{
+      id: string; action: string; status: RequestStatus; from_version: string | null; to_version: string;
+      reason: string; requester: string; requested_at: Date;
+    }[]>(
       `SELECT r.id::text, r.action, r.status, r.from_version, r.to_version, r.reason, u.username AS requester, r.requested_at
        FROM reload_request r JOIN app_user u ON u.id = r.requested_by
        WHERE r.service_id = $1 AND r.kind = $2 AND r.resource = $3 AND r.requested_at >= $4::timestamptz AND r.requested_at < $5::timestamptz
@@ -103,7 +108,7 @@ export async function getResourceStory(serviceId: number, kind: string, resource
          SELECT e.instance_id, i.instance_key, e.to_version AS version, e.occurred_at AS at, e.reload_id,
                 lag(e.to_version) OVER w AS previous, row_number() OVER w AS n
          FROM reload_event e JOIN instance i ON i.id = e.instance_id
-         WHERE e.service_id = $1 AND e.kind = $2 AND e.resource = $3 AND e.phase IN ('heartbeat', 'applied', 'acked')
+         WHERE e.service_id = $1 AND e.kind = $2 AND e.resource = $3 AND e.phase = ANY($7::text[])
            AND e.to_version IS NOT NULL AND e.occurred_at >= $4::timestamptz AND e.occurred_at < $5::timestamptz
          WINDOW w AS (PARTITION BY e.instance_id ORDER BY e.occurred_at, e.received_at)
        )
@@ -112,7 +117,7 @@ export async function getResourceStory(serviceId: number, kind: string, resource
        LEFT JOIN LATERAL (
          SELECT p.to_version AS version FROM reload_event p
          WHERE r.n = 1 AND p.instance_id = r.instance_id AND p.kind = $2 AND p.resource = $3
-           AND p.phase IN ('heartbeat', 'applied', 'acked') AND p.to_version IS NOT NULL AND p.occurred_at < $4::timestamptz
+           AND p.phase = ANY($7::text[]) AND p.to_version IS NOT NULL AND p.occurred_at < $4::timestamptz
          ORDER BY p.occurred_at DESC, p.received_at DESC LIMIT 1
        ) before ON true
        WHERE coalesce(r.previous, before.version) IS DISTINCT FROM r.version
@@ -121,6 +126,7 @@ export async function getResourceStory(serviceId: number, kind: string, resource
       from,
       to,
       REPORT_LIMIT,
+      [...RAN_VERSION_PHASES],
     ),
   ]);
 

@@ -93,7 +93,7 @@ describe("the SRE's three questions, from /fleet", () => {
     const rows = page.locator("tr[data-status]");
     await expect.poll(() => rows.count()).toBeGreaterThan(0);
     const statuses = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-status")));
-    expect(statuses.every((status) => ["failed", "partially_failed", "expired"].includes(status!))).toBe(true);
+    expect(statuses.every((status) => ["failed", "partially_failed", "rolled_back"].includes(status!))).toBe(true);
     expect(s.steps).toBe(1);
     expect(problems).toEqual([]);
     await page.close();

@@ -98,7 +98,7 @@ describe("drift alerts use the one drift function", () => {
 const reload = (over: Partial<ReloadRow> = {}): ReloadRow => ({
   key: "11", reloadId: "rl-1", service: svc, kind: "config", resource: "routes.yaml", fromVersion: "v1", toVersion: "v2", initiator: null,
   status: "partially_failed", targets: 10, succeeded: 8, nacked: 2, failed: 0, startedAt: ago(20), dispatchedAt: ago(20), expiredAt: null,
-  lastErrorAt: ago(15), superseded: false, supersededBySuccess: false, ...over,
+  lastErrorAt: ago(15), superseded: false, supersededBySuccess: false, rolledBack: 0, ...over,
 });
 
 describe("reload rules", () => {
@@ -129,6 +129,17 @@ describe("reload rules", () => {
     ["succeeded", { status: "succeeded" }, false],
   ])("stuck: %s", (_, over, fires) => {
     expect(stuckConditions([reload(over)], new Map(), NOW, defaults("reload_stuck"))).toHaveLength(fires ? 1 : 0);
+  });
+
+  test.each<[string, Partial<ReloadRow>, string, number]>([
+    ["waiting", { status: "in_progress" }, "has 8 of 10 instances finished after 20 min", 8],
+    ["expired", { status: "expired", expiredAt: ago(30) }, "expired with 2 of 10 instances silent", 8],
+    ["beyond the scope", { status: "expired", expiredAt: ago(30), targets: 3 }, "expired with 0 of 3 instances", 3],
+  ])("stuck, %s: rolled-back instances are finished (finishedTargets)", (_, over, words, finished) => {
+    const counts = { targets: 10, succeeded: 4, nacked: 1, failed: 1, rolledBack: 2, ...over };
+    const [c] = stuckConditions([reload(counts)], new Map(), NOW, defaults("reload_stuck"));
+    expect(c!.summary).toContain(words);
+    expect(c!.details.finished).toBe(finished);
   });
 
   test.each<[number, boolean]>([[5, false], [6, true]])("storm: %i reloads in the window", (reloads, fires) => {

@@ -19,8 +19,8 @@ import {
   TERMINAL_STATUSES,
   type ReloadSummaryLike,
 } from "@/bin/cli/core.mjs";
-import { TERMINAL_STATUSES as DOMAIN_TERMINAL } from "@/lib/domain/reload-status";
-import { RELOAD_STATUSES } from "@/lib/domain/types";
+import { isTerminal } from "@/lib/domain/reload-status";
+import { RELOAD_STATUSES, TERMINAL_STATUSES as DOMAIN_TERMINAL } from "@/lib/domain/types";
 
 const env = { RELOADSCOPE_URL: "http://reloadscope.internal:3000/", RELOADSCOPE_TOKEN: "rs_x_y" };
 
@@ -193,7 +193,7 @@ describe("progress and how a wait ends", () => {
 
   test("nothing reported yet, or anything still moving: keep waiting", () => {
     expect(assessWait([])).toEqual({ done: false });
-    for (const status of RELOAD_STATUSES.filter((s) => !DOMAIN_TERMINAL.has(s))) {
+    for (const status of RELOAD_STATUSES.filter((s) => !isTerminal(s))) {
       expect(assessWait([reload({ key: "1", status: "succeeded" }), reload({ key: "2", status })])).toEqual({ done: false });
     }
   });

@@ -4,18 +4,26 @@ import { describe, expect, test } from "vitest";
 import { notAckedEmptyText, plural, progressWords, type ProgressCounts } from "@/lib/domain/progress-words";
 import type { ReloadStatus } from "@/lib/domain/types";
 
-const counts = (c: Partial<ProgressCounts>): ProgressCounts => ({ targets: 0, acked: 0, nacked: 0, failed: 0, rolledBack: 0, ...c });
+const none: ProgressCounts = { targets: 0, succeeded: 0, nacked: 0, failed: 0, rolledBack: 0 };
+const counts = (c: Partial<ProgressCounts>): ProgressCounts => ({ ...none, ...c });
 
 describe("progressWords", () => {
   test.each<[string, Partial<ProgressCounts>, ReloadStatus, string, string[]]>([
-    ["all acked", { targets: 7, acked: 7 }, "succeeded", "7 of 7 finished", []],
-    ["one NACK among seven finished", { targets: 7, acked: 6, nacked: 1 }, "partially_failed", "7 of 7 finished", ["1 NACK"]],
-    ["failures, rollbacks, on the way", { targets: 9, acked: 3, failed: 2, rolledBack: 1, inProgress: 3 }, "in_progress", "6 of 9 finished", ["2 failed", "1 rolled back", "3 in progress"]],
+    ["all acked", { targets: 7, succeeded: 7 }, "succeeded", "7 of 7 finished", []],
+    ["one NACK of seven", { targets: 7, succeeded: 6, nacked: 1 }, "partially_failed", "7 of 7 finished", ["1 NACK"]],
+    [
+      "failures, rollbacks, on the way",
+      { targets: 9, succeeded: 3, failed: 2, rolledBack: 1, inProgress: 3 },
+      "in_progress",
+      "6 of 9 finished",
+      ["2 failed", "1 rolled back", "3 in progress"],
+    ],
+    ["rollbacks finish", { targets: 4, rolledBack: 4 }, "failed", "4 of 4 finished", ["4 rolled back"]],
     ["pending approval", {}, "pending_approval", "not sent yet: waiting for approval", []],
     ["approved, not dispatched", {}, "approved", "not sent yet: approved, waiting for dispatch", []],
     ["rejected", {}, "rejected", "never sent: rejected", []],
     ["expired before dispatch", {}, "expired", "never sent: expired", []],
-    ["more reports than the scope never reads above it", { targets: 2, acked: 3 }, "succeeded", "2 of 2 finished", []],
+    ["reports beyond the scope never read above it", { targets: 2, succeeded: 3 }, "succeeded", "2 of 2 finished", []],
   ])("%s", (_label, c, status, headline, notes) => {
     const words = progressWords(counts(c), status);
     expect(words.headline).toBe(headline);

@@ -4,18 +4,29 @@ import {
   convergenceMs,
   deriveReloadStatus,
   desiredVersionFrom,
-  finishedCount,
+  finishedTargets,
   foldReloadFacts,
   instancePhaseBucket,
+  isTerminal,
   LIVE_SETTLE_MS,
-  OPEN_STATUSES,
   reloadDeadline,
-  TERMINAL_STATUSES,
   timelineLive,
+  unfinishedTargets,
   type ReloadFacts,
   type ReloadInstanceCounts,
 } from "@/lib/domain/reload-status";
-import { PHASES, RELOAD_STATUSES, type Phase, type ReloadEventInput, type ReloadStatus } from "@/lib/domain/types";
+import { FINAL_PHASES, UNSUCCESSFUL_PHASES } from "@/lib/domain/phases";
+import {
+  FAILED_STATUSES,
+  NON_TERMINAL_STATUSES,
+  OUTCOME_STATUSES,
+  PHASES,
+  RELOAD_STATUSES,
+  TERMINAL_STATUSES,
+  type Phase,
+  type ReloadEventInput,
+  type ReloadStatus,
+} from "@/lib/domain/types";
 import fixture from "../fixtures/reload-lifecycle.json";
 import { at, countsOf, domainEvent, shuffled } from "./helpers";
 
@@ -94,9 +105,17 @@ describe("reload lifecycle (fixture scenarios)", () => {
     expect([...covered].sort()).toEqual([...RELOAD_STATUSES].sort());
   });
 
-  test("open and terminal statuses split the statuses between them", () => {
-    expect([...OPEN_STATUSES, ...TERMINAL_STATUSES].sort()).toEqual([...RELOAD_STATUSES].sort());
-    for (const s of OPEN_STATUSES) expect(TERMINAL_STATUSES.has(s)).toBe(false);
+  test("non-terminal and terminal statuses split the statuses between them", () => {
+    expect([...NON_TERMINAL_STATUSES, ...TERMINAL_STATUSES].sort()).toEqual([...RELOAD_STATUSES].sort());
+    for (const s of RELOAD_STATUSES) expect(isTerminal(s)).toBe((TERMINAL_STATUSES as readonly string[]).includes(s));
+    expect(isTerminal("no such status")).toBe(false);
+  });
+
+  test("failed is what a run came to short of success; expired is not among them (DESIGN.md Status)", () => {
+    expect([...OUTCOME_STATUSES].sort()).toEqual(["failed", "partially_failed", "rolled_back", "succeeded"]);
+    expect([...FAILED_STATUSES].sort()).toEqual(["failed", "partially_failed", "rolled_back"]);
+    expect(FAILED_STATUSES.every((s) => isTerminal(s))).toBe(true);
+    expect(FAILED_STATUSES as readonly string[]).not.toContain("expired");
   });
 });
 
@@ -277,17 +296,32 @@ const noCounts: ReloadInstanceCounts = {
   lastFinishedAt: null,
 };
 
-describe("finishedCount", () => {
+describe("finishedTargets: N of 'N of M finished'", () => {
   test.each<[Partial<ReloadInstanceCounts>, number]>([
     [{}, 0],
-    [{ reporting: 3, inProgress: 3 }, 0],
-    [{ reporting: 1, succeeded: 1 }, 1],
-    [{ reporting: 1, nacked: 1 }, 1],
-    [{ reporting: 1, failed: 1 }, 1],
-    [{ reporting: 1, rolledBack: 1 }, 1],
-    [{ reporting: 9, succeeded: 1, nacked: 2, failed: 3, rolledBack: 4, inProgress: 5 }, 10],
+    [{ targets: 3, reporting: 3, inProgress: 3 }, 0],
+    [{ targets: 2, reporting: 1, succeeded: 1 }, 1],
+    [{ targets: 2, reporting: 1, nacked: 1 }, 1],
+    [{ targets: 2, reporting: 1, failed: 1 }, 1],
+    [{ targets: 2, reporting: 1, rolledBack: 1 }, 1],
+    [{ targets: 20, reporting: 15, succeeded: 1, nacked: 2, failed: 3, rolledBack: 4, inProgress: 5 }, 10],
+    // more finished reports than the scope never read above it
+    [{ targets: 2, reporting: 3, succeeded: 3 }, 2],
+    [{ targets: 0, reporting: 1, rolledBack: 1 }, 0],
   ])("%o → %i", (counts, finished) => {
-    expect(finishedCount({ ...noCounts, ...counts })).toBe(finished);
+    const c = { ...noCounts, ...counts };
+    expect(finishedTargets(c)).toBe(finished);
+    expect(unfinishedTargets(c)).toBe(c.targets - finished);
+    expect(unfinishedTargets(c)).toBeGreaterThanOrEqual(0);
+  });
+
+  test("a final phase is one whose bucket is neither in progress nor none: the phases and the counts agree", () => {
+    for (const phase of PHASES) {
+      const bucket = instancePhaseBucket(phase);
+      expect(FINAL_PHASES.has(phase), phase).toBe(bucket !== null && bucket !== "inProgress");
+      const unsuccessful = bucket === "nacked" || bucket === "failed" || bucket === "rolledBack";
+      expect(UNSUCCESSFUL_PHASES.has(phase), phase).toBe(unsuccessful);
+    }
   });
 });
 

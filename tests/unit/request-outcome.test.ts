@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { requestOutcome } from "@/lib/dispatch/policy";
+import { isTerminal } from "@/lib/domain/reload-status";
 import { RELOAD_STATUSES } from "@/lib/domain/types";
-import { TERMINAL_STATUSES } from "@/lib/domain/reload-status";
 
 // A dispatched request ends exactly as its reload does: the reload page's header and
 // /approvals must not say "failed" of a reload that partially failed or rolled back.
@@ -24,7 +24,7 @@ describe("requestOutcome", () => {
 
   test("every terminal reload status ends the request with that same status; no other does", () => {
     for (const status of RELOAD_STATUSES) {
-      expect(requestOutcome(status)?.status ?? null).toBe(TERMINAL_STATUSES.has(status) ? status : null);
+      expect(requestOutcome(status)?.status ?? null).toBe(isTerminal(status) ? status : null);
     }
   });
 });

@@ -9,6 +9,7 @@ import { fleetHref, parseFleetFilters } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { getFleetStatus } from "@/lib/fleet/status";
 import { clockTimeUtc } from "@/lib/format";
+import { FAILED_STATUSES } from "@/lib/domain/types";
 import { reloadsHref } from "@/lib/reloads/list-params";
 
 export const dynamic = "force-dynamic";
@@ -43,7 +44,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
         links={{
           drifting: fleetHref({ ...filters, drifting: true, failing: false, page: 1 }),
           failing: fleetHref({ ...filters, failing: true, drifting: false, page: 1 }),
-          failedReloads: reloadsHref({ status: "failed,partially_failed,expired", environment: filters.env }),
+          failedReloads: reloadsHref({ status: FAILED_STATUSES.join(","), environment: filters.env }),
         }}
       />
       {/* keyed by the URL: a count's link changes the filters, and the form's boxes follow */}

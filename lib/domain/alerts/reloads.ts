@@ -1,6 +1,7 @@
 // The rules about reloads: failures (per reload, errors grouped; and a service's failure
 // ratio), stuck or expired reloads, and reload storms. Inputs are rows of the reload read
 // model (counters kept by ingest), so no rule reads event history. Pure.
+import { finishedTargets, unfinishedTargets } from "../reload-status";
 import { errorGroupText, groupErrors, type InstanceError } from "./normalise-error";
 import type { RuleParams } from "./rules";
 import { fingerprint, serviceLabels, serviceName, type AlertCondition, type ServiceRef } from "./types";
@@ -21,6 +22,7 @@ export interface ReloadRow {
   succeeded: number;
   nacked: number;
   failed: number;
+  rolledBack: number;
   startedAt: Date | null;
   dispatchedAt: Date | null;
   expiredAt: Date | null;
@@ -34,6 +36,8 @@ export interface ReloadRow {
 const reloadLabels = (r: ReloadRow) => ({ ...serviceLabels(r.service), kind: r.kind, resource: r.resource, reload_id: r.reloadId });
 const reloadLink = (r: ReloadRow) => `/reloads/${r.key}`;
 const versionText = (r: ReloadRow) => (r.toVersion ? ` ${r.toVersion}` : "");
+const reloadText = (r: ReloadRow) =>
+  `${serviceName(r.service)} ${r.kind}/${r.resource}${versionText(r)}: reload ${r.reloadId}`;
 
 /** The reloads list filtered to one service (and kind): the /reloads page's own query parameters. */
 export function reloadsListLink(s: ServiceRef, kind?: string): string {
@@ -90,9 +94,9 @@ export function reloadFailureConditions(
 
 export interface ServiceFailureRatio {
   service: ServiceRef;
-  /** reloads that reached a terminal status in the window */
+  /** reloads that came to an outcome in the window (OUTCOME_STATUSES) */
   finished: number;
-  /** of them: failed, partially failed or rolled back */
+  /** of them: failed (FAILED_STATUSES: partially failed, failed, rolled back) */
   failed: number;
 }
 
@@ -119,8 +123,8 @@ export function failureRatioConditions(rows: ServiceFailureRatio[], params: Rule
 
 export const stuckFingerprint = (reloadKey: string) => fingerprint("reload_stuck", reloadKey);
 
-/** Statuses in which a reload still waits for its targets. */
-export const OPEN_RELOAD_STATUSES = ["dispatching", "in_progress"] as const;
+/** Statuses in which a reload was sent and still waits for its targets to finish. */
+export const AWAITING_TARGETS_STATUSES = ["dispatching", "in_progress"] as const;
 
 /**
  * A reload that expired (its deadline passed with targets unfinished; alerting for the
@@ -136,16 +140,17 @@ export function stuckConditions(
   const out: AlertCondition[] = [];
   for (const r of reloads) {
     const silent = silentByReload.get(r.key) ?? [];
-    const finished = r.succeeded + r.nacked + r.failed;
+    const finished = finishedTargets(r);
     let summary: string | null = null;
     if (r.status === "expired") {
       if (r.superseded || !r.expiredAt || r.expiredAt.getTime() < now.getTime() - params.lookbackMinutes * MIN) continue;
-      summary = `${serviceName(r.service)} ${r.kind}/${r.resource}${versionText(r)}: reload ${r.reloadId} expired with ${Math.max(r.targets - finished, silent.length)} of ${r.targets} instances silent`;
-    } else if ((OPEN_RELOAD_STATUSES as readonly string[]).includes(r.status)) {
+      const silentCount = Math.max(unfinishedTargets(r), silent.length);
+      summary = `${reloadText(r)} expired with ${silentCount} of ${r.targets} instances silent`;
+    } else if ((AWAITING_TARGETS_STATUSES as readonly string[]).includes(r.status)) {
       const from = r.dispatchedAt ?? r.startedAt;
       if (!from || now.getTime() - from.getTime() < params.ackWithinMinutes * MIN) continue;
       const waited = Math.floor((now.getTime() - from.getTime()) / MIN);
-      summary = `${serviceName(r.service)} ${r.kind}/${r.resource}${versionText(r)}: reload ${r.reloadId} has ${finished} of ${r.targets} instances finished after ${waited} min`;
+      summary = `${reloadText(r)} has ${finished} of ${r.targets} instances finished after ${waited} min`;
     } else continue;
     out.push({
       rule: "reload_stuck",

@@ -15,8 +15,9 @@ import { LocalTime } from "@/components/time/local-time";
 import { RequestPanel } from "@/components/requests/request-panel";
 import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestForReload, getRequestFormData } from "@/lib/requests/queries";
+import { FINAL_PHASES } from "@/lib/domain/phases";
 import { progressWords } from "@/lib/domain/progress-words";
-import { OPEN_STATUSES } from "@/lib/domain/reload-status";
+import { isTerminal } from "@/lib/domain/reload-status";
 import { formatDuration, isoUtc, serviceLabel, versionChange } from "@/lib/format";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadHealth } from "@/lib/reloads/health-queries";
@@ -46,11 +47,9 @@ export default async function ReloadPage({ params, searchParams }: Props) {
   const { reload } = data;
   const model = buildTimelineModel(data, now);
   const { timeline, diagnosis, timeToAck } = model;
-  const inProgress = data.targets.filter((t) => t.phase !== null && !["acked", "applied", "nacked", "failed", "rolled_back"].includes(t.phase)).length;
-  const progress = progressWords(
-    { targets: reload.targets, acked: reload.succeeded, nacked: reload.nacked, failed: reload.failed, rolledBack: reload.rolledBack, inProgress },
-    reload.status,
-  );
+  const inProgress = data.targets.filter((t) => t.phase !== null && !FINAL_PHASES.has(t.phase)).length;
+  const { targets, succeeded, nacked, failed, rolledBack } = reload;
+  const progress = progressWords({ targets, succeeded, nacked, failed, rolledBack, inProgress }, reload.status);
   // Prefilled with this reload's service and resource; a rollback proposes the rule's version for it.
   const [requestForm, actor, request, health] = await Promise.all([
     getRequestFormData(reload.serviceId, { focus: rollbackFocus(query.rollback) ?? { kind: reload.kind, resource: reload.resource }, now }),
@@ -128,7 +127,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
             {formatDuration(timeToAck.p50)} / {formatDuration(timeToAck.p95)}
           </b>
         </div>
-        {reload.status === "expired" || (reload.deadlineAt && OPEN_STATUSES.includes(reload.status)) ? (
+        {reload.status === "expired" || (reload.deadlineAt && !isTerminal(reload.status)) ? (
           <div className={`stat${reload.status === "expired" ? " warn" : ""}`}>
             <span className="muted">{reload.status === "expired" ? "expired" : "deadline"}</span>
             <b style={{ fontSize: 14 }}>{timeOrNothing(reload.status === "expired" ? reload.expiredAt : reload.deadlineAt)}</b>
