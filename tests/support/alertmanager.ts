@@ -1,12 +1,12 @@
 // Debian's Alertmanager (`prometheus-alertmanager`, installed by .ci/run) for the delivery
 // tests: one process on a free 127.0.0.1 port with a temporary config whose one route sends
 // every alert to a webhook receiver the test runs, clustering off, storage in a temp dir.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { freePort, stopProcessGroup } from "@/scripts/next-server";
+import { freePort } from "@/scripts/next-server";
+import { startDaemon } from "./daemon";
 
 export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_PATH ?? "/usr/bin/prometheus-alertmanager";
 
@@ -64,8 +64,8 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
 
-  let log = "";
-  const child: ChildProcess = spawn(
+  const daemon = await startDaemon(
+    "Alertmanager",
     ALERTMANAGER_BINARY,
     [
       `--config.file=${path.join(dir, "alertmanager.yml")}`,
@@ -76,34 +76,9 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
       `--web.external-url=${url}`,
       "--log.level=warn",
     ],
-    { detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    url,
+    dir,
   );
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString("utf8")).slice(-20_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-
-  const stop = async () => {
-    await stopProcessGroup(child, "SIGTERM", 5_000);
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Alertmanager exited (code ${child.exitCode}) before it was ready:\n${log}`);
-      const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })
-        .then(async (r) => (await r.arrayBuffer(), r.ok))
-        .catch(() => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`Alertmanager was not ready within 30 s:\n${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 
   // The v2 API lists the alerts Alertmanager holds unresolved: one whose endsAt has passed
   // (a resolution) drops out of it, and the receiver gets a "resolved" notification.
@@ -127,11 +102,14 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
       for (;;) {
         const list = await alerts();
         if (holds(list)) return list;
-        if (Date.now() > deadline) throw new Error(`Alertmanager's alerts never met the condition; it holds: ${JSON.stringify(list, null, 1)}\n${log}`);
+        if (Date.now() > deadline) {
+          const holding = JSON.stringify(list, null, 1);
+          throw new Error(`Alertmanager's alerts never met the condition; it holds: ${holding}\n${daemon.output()}`);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    output: () => log,
-    stop,
+    output: daemon.output,
+    stop: daemon.stop,
   };
 }

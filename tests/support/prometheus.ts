@@ -3,14 +3,14 @@
 // lifecycle API on (POST /-/reload) and its storage in a temp dir. Also a static exposition
 // server (what Envoy, Traefik or CoreDNS would expose, set by the test) and a bearer-token
 // gate in front of a query API, since Prometheus itself does not check bearer tokens.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { freePort, stopProcessGroup } from "@/scripts/next-server";
+import { freePort } from "@/scripts/next-server";
+import { startDaemon } from "./daemon";
 
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_PATH ?? "/usr/bin/prometheus";
 
@@ -57,8 +57,8 @@ export async function startPrometheus(targets: ScrapeTarget[], labels: Record<st
   };
   await writeConfig();
 
-  let log = "";
-  const child: ChildProcess = spawn(
+  const daemon = await startDaemon(
+    "Prometheus",
     PROMETHEUS_BINARY,
     [
       `--config.file=${configFile}`,
@@ -67,33 +67,9 @@ export async function startPrometheus(targets: ScrapeTarget[], labels: Record<st
       "--web.enable-lifecycle",
       "--log.level=warn",
     ],
-    { detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    url,
+    dir,
   );
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString("utf8")).slice(-20_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const stop = async () => {
-    await stopProcessGroup(child, "SIGTERM", 5_000);
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Prometheus exited (code ${child.exitCode}) before it was ready:\n${log}`);
-      const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })
-        .then(async (r) => (await r.arrayBuffer(), r.ok))
-        .catch(() => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`Prometheus was not ready within 30 s:\n${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 
   return {
     url,
@@ -109,8 +85,8 @@ export async function startPrometheus(targets: ScrapeTarget[], labels: Record<st
       const body = (await response.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
       return body.data.result.map((r) => ({ metric: r.metric, value: r.value[1] }));
     },
-    output: () => log,
-    stop,
+    output: daemon.output,
+    stop: daemon.stop,
   };
 }
 
