@@ -16,6 +16,12 @@ export interface PartitionedTable {
    * rows go when the partition holding the same (id, <column>) is dropped (lib/db/retention.ts).
    */
   idTable?: string;
+  /**
+   * Storage parameters of each day partition (`fillfactor = 50`): a table whose rows are
+   * updated in place keeps room on every page, so an update stays on its page (HOT) and the
+   * dead version is pruned there, instead of growing the table until a vacuum (ADR 0021).
+   */
+  storage?: string;
 }
 
 /**
@@ -27,7 +33,7 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   { table: "span", column: "start_time" },
   // Presence intervals never cross a UTC midnight (docs/adr/0021), so a day's partition holds
   // only intervals last heard that day and goes whole, as events do.
-  { table: "presence_interval", column: "first_heard_at" },
+  { table: "presence_interval", column: "first_heard_at", storage: "fillfactor = 50" },
 ];
 
 /** Days ahead of today that always have a partition. */
@@ -212,8 +218,9 @@ async function createDayPartition(tx: Connection, spec: PartitionedTable, day: D
   if (!layout) return { created: false, moved: 0 };
   const table = quoteIdent(spec.table);
   const bounds = `FOR VALUES FROM (${boundLiteral(day)}) TO (${boundLiteral(addDays(day, 1))})`;
+  const storage = spec.storage ? ` WITH (${spec.storage})` : "";
   if (!layout.defaultPartition) {
-    await tx.query(`CREATE TABLE ${quoteIdent(name)} PARTITION OF ${table} ${bounds}`);
+    await tx.query(`CREATE TABLE ${quoteIdent(name)} PARTITION OF ${table} ${bounds}${storage}`);
     return { created: true, moved: 0 };
   }
   // Rows for this day may sit in the default partition, and would make CREATE … PARTITION OF
@@ -225,7 +232,7 @@ async function createDayPartition(tx: Connection, spec: PartitionedTable, day: D
   const range = `${column} >= ${boundLiteral(day)} AND ${column} < ${boundLiteral(addDays(day, 1))}`;
   const { waiting } = one(await tx.query<{ waiting: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${fallback} WHERE ${range}) AS waiting`));
   if (!waiting) {
-    await tx.query(`CREATE TABLE ${quoteIdent(name)} PARTITION OF ${table} ${bounds}`);
+    await tx.query(`CREATE TABLE ${quoteIdent(name)} PARTITION OF ${table} ${bounds}${storage}`);
     return { created: true, moved: 0 };
   }
   const { columns } = one(
@@ -235,7 +242,8 @@ async function createDayPartition(tx: Connection, spec: PartitionedTable, day: D
       [spec.table],
     ),
   );
-  await tx.query(`CREATE TABLE ${quoteIdent(name)} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+  const like = `LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS`;
+  await tx.query(`CREATE TABLE ${quoteIdent(name)} (${like})${storage}`);
   const { moved } = one(
     await tx.query<{ moved: number }>(
       `WITH moved AS (DELETE FROM ${fallback} WHERE ${range} RETURNING ${columns}),

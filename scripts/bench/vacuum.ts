@@ -38,6 +38,18 @@ export class VacuumStandIn {
     return this.stats;
   }
 
+  /** One pass now, on a connection of its own (the history phase's compressed event time). */
+  async passNow(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      await this.pass(client);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
   private async run(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on("error", () => {});
