@@ -1,7 +1,7 @@
 import "server-only";
+import { UNKNOWN_OUTCOME, type DispatchStage } from "@/lib/domain/dispatch-step";
 import type { ReloadEventWire } from "@/lib/ingest/wire-schema";
 import type { RequestForEvents } from "@/lib/requests/control-events";
-import type { DispatchStage } from "./webhook";
 
 // The control events dispatch puts on a reload's timeline, in the wire format of
 // POST /api/v1/events, with ids made from the request, stage and attempt so a job that runs
@@ -75,9 +75,6 @@ export function failedAttemptEvent(
     },
   };
 }
-
-/** Why an attempt's outcome is unknown, in the timeline's words and the request's reason. */
-export const UNKNOWN_OUTCOME = "outcome unknown, the app or its database stopped during the delivery";
 
 /**
  * An attempt whose sender died (or lost the database) with the POST out: it may or may not

@@ -2,9 +2,10 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, transaction, type Sql } from "@/lib/db/client";
+import { afterUnknownAttempt, UNKNOWN_OUTCOME } from "@/lib/domain/dispatch-step";
 import { env } from "@/lib/env";
 import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
-import { UNKNOWN_OUTCOME, unknownAttemptEvent } from "./control-events";
+import { unknownAttemptEvent } from "./control-events";
 import { attemptsOf, factsOf, LEGACY_SENDING_MARGIN_MS, lockRequest, setStatus, type AttemptRow, type RequestRow } from "./request-row";
 import { parseTraceparent } from "./webhook";
 
@@ -66,13 +67,12 @@ export function holdLease(attemptId: string): { stop(): void } {
 }
 
 /**
- * Declares one `sending` attempt unknown, under its request's lock: the row, its timeline
- * event, and at the last allowed attempt the request's failure. The caller sends the stage
- * again (advance.ts goes on at once; the sweep queues a dispatch job).
+ * Declares one `sending` attempt unknown, under its request's lock: its row and its timeline
+ * event. What follows is afterUnknownAttempt's (lib/domain/dispatch-step.ts): the stage goes
+ * again (a dispatch run goes on at once, the sweep queues one), or the request fails.
  */
-export async function declareUnknown(tx: Sql, request: RequestRow, attempt: AttemptRow): Promise<{ gaveUp: boolean }> {
+export async function recordUnknown(tx: Sql, request: RequestRow, attempt: AttemptRow): Promise<void> {
   const max = env().DISPATCH_MAX_ATTEMPTS;
-  const gaveUp = attempt.attempt >= max;
   await tx.execute(
     `UPDATE dispatch_attempt SET outcome = 'unknown', finished_at = now(), error = $2, next_attempt_at = NULL
      WHERE id = $1 AND outcome = 'sending'`,
@@ -89,11 +89,6 @@ export async function declareUnknown(tx: Sql, request: RequestRow, attempt: Atte
     startedAt: attempt.started_at,
   });
   await enqueueJob(tx, "control-events", { events: [event] });
-  // A request cancelled or invalidated meanwhile keeps that status.
-  if (gaveUp && (request.status === "dispatching" || request.status === "approved")) {
-    await setStatus(tx, request.id, "failed", `delivery failed after ${max} attempts: ${UNKNOWN_OUTCOME}`);
-  }
-  return { gaveUp };
 }
 
 /**
@@ -114,8 +109,14 @@ export async function recoverStalledDeliveries(): Promise<number> {
       const request = await lockRequest(tx, requestId);
       if (!request) return 0;
       const lapsed = (await attemptsOf(tx, requestId, legacy)).filter((a) => a.outcome === "sending" && a.lease_lapsed);
+      const policy = { maxAttempts: env().DISPATCH_MAX_ATTEMPTS };
       let gaveUp = false;
-      for (const attempt of lapsed) gaveUp = (await declareUnknown(tx, request, attempt)).gaveUp || gaveUp;
+      for (const attempt of lapsed) {
+        await recordUnknown(tx, request, attempt);
+        const after = afterUnknownAttempt(request.status, attempt.attempt, policy);
+        if (after.setStatus) await setStatus(tx, request.id, after.setStatus.status, after.setStatus.reason);
+        gaveUp = after.gaveUp || gaveUp;
+      }
       if (lapsed.length > 0 && !gaveUp) await enqueueJob(tx, "dispatch", { requestId });
       return lapsed.length;
     });

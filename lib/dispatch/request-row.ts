@@ -1,11 +1,13 @@
 import "server-only";
 import type { Sql } from "@/lib/db/client";
+import type { AttemptOutcome, DispatchAttempt, DispatchStage } from "@/lib/domain/dispatch-step";
 import type { RequestFacts } from "./control-events";
-import type { DispatchStage } from "./webhook";
 
 // A request as dispatch works on it, read under its row lock: every step of a request's
-// dispatch (advance.ts) and the crash recovery (recover.ts) hold this lock, so they see one
-// another's writes and never act on the same attempt twice.
+// dispatch (plan-step.ts, record-answer.ts) and the crash recovery (recover.ts) hold this
+// lock, so they see one another's writes and never act on the same attempt twice. A row
+// serves as the request nextDispatchStep judges (lib/domain/dispatch-step.ts); attemptOf
+// gives it an attempt.
 
 export interface RequestRow {
   id: string;
@@ -31,7 +33,7 @@ export interface AttemptRow {
   id: string;
   stage: DispatchStage;
   attempt: number;
-  outcome: "sending" | "delivered" | "failed" | "gave_up" | "unknown";
+  outcome: AttemptOutcome;
   started_at: Date;
   finished_at: Date | null;
   next_attempt_at: Date | null;
@@ -79,6 +81,21 @@ export async function attemptsOf(tx: Sql, requestId: string, legacyLeaseMs: numb
 
 export async function setStatus(tx: Sql, requestId: string, status: string, reason: string | null): Promise<void> {
   await tx.execute(`UPDATE reload_request SET status = $2, status_reason = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, requestId, status, reason);
+}
+
+/** An attempt row as nextDispatchStep reads it. */
+export function attemptOf(row: AttemptRow): DispatchAttempt {
+  return {
+    id: row.id,
+    stage: row.stage,
+    attempt: row.attempt,
+    outcome: row.outcome,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    nextAttemptAt: row.next_attempt_at,
+    leaseUntil: row.lease_until,
+    leaseLapsed: row.lease_lapsed,
+  };
 }
 
 export function factsOf(request: RequestRow, traceId: string): RequestFacts {

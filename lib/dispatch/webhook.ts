@@ -4,6 +4,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
+import type { DispatchStage } from "@/lib/domain/dispatch-step";
 import { targetAddressVerdict, targetHostVerdict, type TargetAddressRules } from "@/lib/domain/target-address";
 import { targetAddressRules } from "@/lib/env";
 import { signatureHeader } from "./signature";
@@ -11,8 +12,6 @@ import { signatureHeader } from "./signature";
 // One webhook delivery (DESIGN.md "Dispatch"): a JSON POST signed with the target's secret
 // (t=…,v1=…, lib/dispatch/signature.ts), carrying the W3C traceparent of the request's trace
 // so the service's spans join it, sent only to an address the target rules allow.
-
-export type DispatchStage = "all" | "canary" | "rest";
 
 /** The body a reload target receives. */
 export interface WebhookBody {

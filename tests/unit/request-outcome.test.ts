@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { requestOutcome } from "@/lib/dispatch/policy";
+import { requestOutcome } from "@/lib/domain/dispatch-policy";
 import { isTerminal } from "@/lib/domain/reload-status";
 import { RELOAD_STATUSES } from "@/lib/domain/types";
 
