@@ -1,7 +1,8 @@
 // `npm run token:create -- <name> [--scopes ingest,read] [--restrict "prod/*" …]`: make a token for DATABASE_URL and print it once.
+import { createIngestToken } from "@/lib/api/tokens";
 import { disconnectDb } from "@/lib/db/client";
 import { parseRestrictionList } from "@/lib/domain/token-restrictions";
-import { createIngestToken, isScope, SCOPES, type Scope } from "@/lib/ingest/tokens";
+import { isScope, SCOPES, type Scope } from "@/lib/domain/token-scopes";
 
 if (!process.env.DATABASE_URL) {
   console.error("DATABASE_URL is not set (the embedded database prints a first token at its first start)");

@@ -2,6 +2,7 @@
 // INGEST_TOKEN's hash, and on an empty database fill the demo fleet when asked. Prints the
 // first ingest token when it had to make one, and the demo users' password when it made
 // one (DEMO_PASSWORD unset). The caller disconnects (lib/db/client).
+import { countPersonalTokens, createIngestToken, ensureEnvToken } from "@/lib/api/tokens";
 import { ensureDemoUsers } from "@/lib/auth/users";
 import { auditRoleWarning } from "@/lib/audit/audit-role";
 import { db, sql } from "@/lib/db/client";
@@ -10,7 +11,6 @@ import { ensureDemoSource } from "@/lib/demo/demo-source";
 import { ensureDemoReloadTargets } from "@/lib/demo/demo-targets";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
 import { env } from "@/lib/env";
-import { countPersonalTokens, createIngestToken, ensureEnvToken } from "@/lib/ingest/tokens";
 
 export interface PrepareOptions {
   databaseUrl: string;

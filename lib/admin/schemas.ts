@@ -20,7 +20,7 @@ import {
 } from "@/lib/domain/admin-rules";
 import { ROLES } from "@/lib/domain/permissions";
 import { parseRestrictionList } from "@/lib/domain/token-restrictions";
-import { SCOPES } from "@/lib/ingest/tokens";
+import { SCOPES } from "@/lib/domain/token-scopes";
 
 function rule<T>(check: (value: T) => string | null) {
   return (value: T, ctx: z.RefinementCtx) => {

@@ -13,7 +13,7 @@ import {
   type SignInBucketPlan,
 } from "@/lib/domain/sign-in";
 import { env } from "@/lib/env";
-import { clientAddress, FailureLimiter, UNKNOWN_ADDRESS } from "@/lib/ingest/auth-rate-limit";
+import { clientAddress, FailureLimiter, UNKNOWN_ADDRESS } from "./failure-limiter";
 import type { SignInError } from "./sign-in-errors";
 import { checkPassword } from "./users";
 

@@ -1,5 +1,5 @@
 // Whether an error means the database cannot be reached right now: the one mapping behind every
-// 503 with Retry-After (routes, lib/ingest/http.ts), `npm start`'s wait (wait.ts) and the job
+// 503 with Retry-After (routes, lib/api/errors.ts), `npm start`'s wait (wait.ts) and the job
 // queue's unawaited outcomes (lib/jobs/boss.ts). In lib/db so the rooms below ingest can use it.
 
 // Socket errors of the driver's connection (connect, read, write, DNS of the database host).

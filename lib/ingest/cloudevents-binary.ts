@@ -58,4 +58,4 @@ function headerValue(raw: string): string {
   return decodeUtf8(Uint8Array.from(decoded));
 }
 
-const refused = (message: string) => new IngestError(400, "invalid_cloudevent", message);
+const refused = (message: string) => new IngestError("invalid_cloudevent", message);

@@ -1,16 +1,17 @@
-// Expected ingest failures carry an HTTP status and a message meant for the caller.
+// Ingest's refusals of a whole body: a typed code and a message meant for the caller. How each
+// code is answered over HTTP is the route's business: lib/api/errors.ts's one table.
+
+export type IngestErrorCode = "empty_batch" | "too_many_events" | "invalid_body" | "invalid_cloudevent";
 
 export class IngestError extends Error {
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: IngestErrorCode,
     message: string,
-    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "IngestError";
   }
 }
 
-// The classifier lives with the database (lib/db/unavailable.ts); ingest's routes map it to 503.
+// Until lib/dispatch/advance.ts imports it from its home (lib/db/unavailable.ts).
 export { isDatabaseUnavailable } from "@/lib/db/unavailable";

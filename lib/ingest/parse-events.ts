@@ -41,9 +41,10 @@ export function parseEvents(
   bounds: TimeBounds = { now: new Date(), retentionMs: DEFAULT_RETENTION_MS },
 ): ParsedEvents {
   const items = itemsOf(body, format);
-  if (items.length === 0) throw new IngestError(400, "empty_batch", "the body holds no events");
+  if (items.length === 0) throw new IngestError("empty_batch", "the body holds no events");
   if (items.length > maxEvents) {
-    throw new IngestError(413, "too_many_events", `the body holds ${items.length} events; at most ${maxEvents} are accepted per request`);
+    const message = `the body holds ${items.length} events; at most ${maxEvents} are accepted per request`;
+    throw new IngestError("too_many_events", message);
   }
   const parsed: ParsedEvents = { events: [], rejected: [], total: items.length };
   items.forEach((item, index) => {
@@ -85,16 +86,16 @@ export function parseEvents(
 
 function itemsOf(body: unknown, format: BodyFormat): unknown[] {
   if (format === "cloudevent") {
-    if (!isObject(body)) throw new IngestError(400, "invalid_body", "a CloudEvent must be a JSON object");
+    if (!isObject(body)) throw new IngestError("invalid_body", "a CloudEvent must be a JSON object");
     return [body];
   }
   if (format === "cloudevent-batch") {
-    if (!Array.isArray(body)) throw new IngestError(400, "invalid_body", "a CloudEvents batch must be a JSON array");
+    if (!Array.isArray(body)) throw new IngestError("invalid_body", "a CloudEvents batch must be a JSON array");
     return body;
   }
   if (Array.isArray(body)) return body;
   if (isObject(body)) return [body];
-  throw new IngestError(400, "invalid_body", "the body must be a reload event object or an array of them");
+  throw new IngestError("invalid_body", "the body must be a reload event object or an array of them");
 }
 
 function unwrapCloudEvent(item: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {

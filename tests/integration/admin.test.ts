@@ -9,13 +9,13 @@ import { removeApprovalPolicy, saveApprovalPolicy } from "@/lib/admin/policies";
 import { changeUserRoleInput, createTokenInput, createUserInput, saveApprovalPolicyInput, saveReloadTargetInput } from "@/lib/admin/schemas";
 import { removeReloadTarget, saveReloadTarget } from "@/lib/admin/targets";
 import { changeUserGroups, changeUserRole, insertLocalUser, setUserDisabled, setUserPasswordHash } from "@/lib/admin/users";
+import { createIngestToken, hashToken, lookupToken, markTokenRevoked } from "@/lib/api/tokens";
 import { ActionError } from "@/lib/auth/action-error";
 import { actorById } from "@/lib/auth/actor";
 import { generateSecretsKey, openSecret } from "@/lib/crypto/secret-box";
-import { sql, transaction, type Sql } from "@/lib/db/client";
+import { dbTransaction, sql, transaction, type DbTransaction } from "@/lib/db/client";
 import type { Role } from "@/lib/domain/permissions";
 import { resetEnvCache } from "@/lib/env";
-import { createIngestToken, hashToken, lookupToken, markTokenRevoked } from "@/lib/ingest/tokens";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
 import { asAdmin } from "../support/readers";
 
@@ -57,10 +57,10 @@ async function enabledAdmins(): Promise<string[]> {
   return rows.map((r) => r.username);
 }
 
-/** Runs `work` in a transaction and gives the ActionError it was refused with (rolled back), or null. */
-async function refusal(work: (tx: Sql) => Promise<unknown>): Promise<ActionError | null> {
+/** Runs `work` in a transaction as the actions do and gives the ActionError it was refused with (rolled back), or null. */
+async function refusal(work: (tx: DbTransaction) => Promise<unknown>): Promise<ActionError | null> {
   try {
-    await transaction(work);
+    await dbTransaction(work);
     return null;
   } catch (error) {
     if (error instanceof ActionError) return error;
@@ -83,13 +83,13 @@ describe("users and the last-admin guard", () => {
   test("another admin can be demoted and disabled, and enabled again", async () => {
     const me = await user("ada", "admin");
     const grace = await user("grace", "admin");
-    const changed = await transaction((tx) => changeUserRole(tx, me, grace, "approver"));
+    const changed = await dbTransaction((tx) => changeUserRole(tx, me, grace, "approver"));
     expect(changed).toEqual({ username: "grace", before: { role: "admin", disabled: false }, after: { role: "approver", disabled: false } });
-    await transaction((tx) => setUserDisabled(tx, me, grace, true));
+    await dbTransaction((tx) => setUserDisabled(tx, me, grace, true));
     const [row] = await sql().query<{ role: string; disabled_at: Date | null }[]>(`SELECT role, disabled_at FROM app_user WHERE id = $1`, grace);
     expect(row!.role).toBe("approver");
     expect(row!.disabled_at).toBeInstanceOf(Date);
-    await transaction((tx) => setUserDisabled(tx, me, grace, false));
+    await dbTransaction((tx) => setUserDisabled(tx, me, grace, false));
     expect((await sql().query<{ d: boolean }[]>(`SELECT disabled_at IS NULL AS d FROM app_user WHERE id = $1`, grace))[0]!.d).toBe(true);
   });
 
@@ -116,8 +116,8 @@ describe("users and the last-admin guard", () => {
       const a = await user(`admin-a${round}`, "admin");
       const b = await user(`admin-b${round}`, "admin");
       const results = await Promise.allSettled([
-        transaction((tx) => setUserDisabled(tx, a, b, true)),
-        transaction((tx) => setUserDisabled(tx, b, a, true)),
+        dbTransaction((tx) => setUserDisabled(tx, a, b, true)),
+        dbTransaction((tx) => setUserDisabled(tx, b, a, true)),
       ]);
       const refused = results.filter((r) => r.status === "rejected");
       expect(refused).toHaveLength(1);
@@ -136,7 +136,7 @@ describe("users and the last-admin guard", () => {
   });
 
   test("a new local user is listed with role, source and groups, and the list carries no password hash", async () => {
-    await transaction((tx) => insertLocalUser(tx, { username: "lin", displayName: "Lin", role: "approver", groups: ["payments"], passwordHash: "hash" }));
+    await dbTransaction((tx) => insertLocalUser(tx, { username: "lin", displayName: "Lin", role: "approver", groups: ["payments"], passwordHash: "hash" }));
     await user("oidc-person", "viewer", { oidc: true });
     const { items, total } = await asAdmin(() => listUsers());
     expect(total).toBe(2);
@@ -149,9 +149,9 @@ describe("users and the last-admin guard", () => {
   test("groups are replaced; a password is set only for local users", async () => {
     const lin = await user("lin", "approver");
     const oidc = await user("oidc-person", "approver", { oidc: true });
-    const groups = await transaction((tx) => changeUserGroups(tx, lin, ["payments", "sre"]));
+    const groups = await dbTransaction((tx) => changeUserGroups(tx, lin, ["payments", "sre"]));
     expect(groups).toEqual({ username: "lin", before: [], after: ["payments", "sre"] });
-    await transaction((tx) => setUserPasswordHash(tx, lin, "new-hash"));
+    await dbTransaction((tx) => setUserPasswordHash(tx, lin, "new-hash"));
     expect((await sql().query<{ password_hash: string }[]>(`SELECT password_hash FROM app_user WHERE id = $1`, lin))[0]!.password_hash).toBe("new-hash");
     const refused = await refusal((tx) => setUserPasswordHash(tx, oidc, "new-hash"));
     expect(refused?.message).toContain("OIDC issuer");
@@ -164,16 +164,16 @@ describe("users and the last-admin guard", () => {
     // A session signed in now (the epoch it read at sign-in).
     const first = await epoch();
     expect(await actorById(lin, first)).toMatchObject({ username: "lin" });
-    await transaction((tx) => setUserPasswordHash(tx, lin, "new-hash"));
+    await dbTransaction((tx) => setUserPasswordHash(tx, lin, "new-hash"));
     expect(await actorById(lin, first)).toBeNull();
     const second = await epoch();
     expect(second).toBe(first + 1);
     expect(await actorById(lin, second)).toMatchObject({ username: "lin" });
     // Without a session (a caller that already checked it): the epoch does not apply.
     expect(await actorById(lin, null)).toMatchObject({ username: "lin" });
-    await transaction((tx) => setUserDisabled(tx, admin, lin, true));
+    await dbTransaction((tx) => setUserDisabled(tx, admin, lin, true));
     expect(await actorById(lin, second)).toBeNull();
-    await transaction((tx) => setUserDisabled(tx, admin, lin, false));
+    await dbTransaction((tx) => setUserDisabled(tx, admin, lin, false));
     expect(await actorById(lin, second)).toBeNull();
     expect(await actorById(lin, await epoch())).toMatchObject({ username: "lin" });
   });

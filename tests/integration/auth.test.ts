@@ -4,9 +4,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { POST } from "@/app/api/v1/events/route";
 import { GET as listReloadsRoute } from "@/app/api/v1/reloads/route";
-import { sql } from "@/lib/db/client";
-import { resetEnvCache } from "@/lib/env";
-import { clientAddress, FailureLimiter, normaliseAddress, UNKNOWN_ADDRESS } from "@/lib/ingest/auth-rate-limit";
 import {
   countPersonalTokens,
   createIngestToken,
@@ -20,7 +17,10 @@ import {
   resetTokenAuth,
   revokeIngestToken,
   type TokenLookup,
-} from "@/lib/ingest/tokens";
+} from "@/lib/api/tokens";
+import { clientAddress, FailureLimiter, normaliseAddress, UNKNOWN_ADDRESS } from "@/lib/auth/failure-limiter";
+import { sql } from "@/lib/db/client";
+import { resetEnvCache } from "@/lib/env";
 import { event, postEvents } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 

@@ -2,8 +2,8 @@
 // The drift in its answer is the matrix's (getFleetMatrix → assessResourceDrift), not a copy.
 import { beforeEach, describe, expect, test } from "vitest";
 import { GET as fleetRoute } from "@/app/api/v1/fleet/route";
+import { createIngestToken, resetTokenAuth } from "@/lib/api/tokens";
 import { sql } from "@/lib/db/client";
-import { createIngestToken, resetTokenAuth } from "@/lib/ingest/tokens";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 

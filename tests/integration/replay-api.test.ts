@@ -3,10 +3,10 @@
 import { describe, expect, test } from "vitest";
 import { GET } from "@/app/api/replay/route";
 import { encode } from "next-auth/jwt";
+import { createIngestToken } from "@/lib/api/tokens";
 import { createLocalUser } from "@/lib/auth/users";
 import { sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
-import { createIngestToken } from "@/lib/ingest/tokens";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
 import { sessionCookieFor } from "../support/session-cookie";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, test } from "vitest";
-import { isDatabaseUnavailable } from "@/lib/ingest/errors";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 
 // The one classifier behind every 503 (issue 13, finding 2): the errors are built the way pg,
 // pg-pool, Node's net module, Prisma's adapter and pg-boss build them, messages and codes

@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
+import { generateToken, hashToken, TokenAuthenticator, type TokenRecord } from "@/lib/api/tokens";
 import { resetEnvCache } from "@/lib/env";
-import { generateToken, hashToken, TokenAuthenticator, type TokenRecord } from "@/lib/ingest/tokens";
 
 // The failure limiter never refuses a live token (issue 12, finding 5), on a controlled clock
 // with an in-memory token table: the lookup and the live-token read are counted, never a database.

@@ -1,6 +1,6 @@
 // GET /api/health: no caller needed, no data out: 200 {"status":"ok"} when this process can reach its database, 503 when it cannot (for load balancers, supervisors and the scripts that wait for a started server).
 import { sql } from "@/lib/db/client";
-import { isDatabaseUnavailable } from "@/lib/ingest/errors";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,8 +1,9 @@
 // GET /api/metrics: Prometheus text exposition of reloads, drift, versions and ingest counters; METRICS_TOKEN or a read token, open only on loopback without METRICS_TOKEN.
+import { problem } from "@/lib/api/errors";
+import { requireWholeFleet } from "@/lib/api/whole-fleet";
+import { withToken } from "@/lib/api/with-token";
 import { runAsReader } from "@/lib/auth/require-actor";
 import { env } from "@/lib/env";
-import { problem, withToken } from "@/lib/ingest/http";
-import { requireWholeFleet } from "@/lib/ingest/whole-fleet";
 import { presentsMetricsToken, scrapeIsOpen } from "@/lib/metrics/auth";
 import { METRICS_CONTENT_TYPE } from "@/lib/metrics/exposition";
 import { metricsChunks } from "@/lib/metrics/queries";

@@ -1,10 +1,10 @@
 // POST /v1/logs: OTLP/HTTP ExportLogsServiceRequest (protobuf or JSON, gzip or not) in; ExportLogsServiceResponse out.
 // Records that are reload events (event name reload.<phase>, or reload.phase) are stored as such; the rest are counted and dropped.
+import { withOtlpIngest } from "@/lib/api/with-otlp-ingest";
 import { countIngestedEvents, countIngestedLogRecords } from "@/lib/metrics/ingest-counters";
 import { decodeJsonLogsRequest } from "@/lib/otlp/decode-json";
 import { decodeProtobufLogsRequest } from "@/lib/otlp/decode-protobuf";
 import { exportLogs, logRejectionMessage } from "@/lib/otlp/export-logs";
-import { withOtlpIngest } from "@/lib/otlp/otlp-route";
 import { logsExportAnswer } from "@/lib/otlp/responses";
 
 export const runtime = "nodejs";

@@ -1,9 +1,9 @@
 // POST /v1/traces: OTLP/HTTP ExportTraceServiceRequest (protobuf or JSON, gzip or not) in; ExportTraceServiceResponse out.
+import { withOtlpIngest } from "@/lib/api/with-otlp-ingest";
 import { countIngestedEvents, countIngestedSpans } from "@/lib/metrics/ingest-counters";
 import { decodeJsonRequest } from "@/lib/otlp/decode-json";
 import { decodeProtobufRequest } from "@/lib/otlp/decode-protobuf";
 import { exportTraces, rejectionMessage } from "@/lib/otlp/export-traces";
-import { withOtlpIngest } from "@/lib/otlp/otlp-route";
 import { exportAnswer } from "@/lib/otlp/responses";
 
 export const runtime = "nodejs";

@@ -1,8 +1,9 @@
 "use server";
 import { formFields } from "@/lib/auth/form-data";
 import { createTokenInput, type CreateTokenInput } from "@/lib/admin/schemas";
+import { createIngestToken } from "@/lib/api/tokens";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
-import { createIngestToken, type Scope } from "@/lib/ingest/tokens";
+import type { Scope } from "@/lib/domain/token-scopes";
 
 export interface CreatedToken {
   id: number;

@@ -2,8 +2,8 @@
 import { formFields } from "@/lib/auth/form-data";
 import { revokeTokenInput, type RevokeTokenInput } from "@/lib/admin/schemas";
 import { tokenSubject } from "@/lib/admin/subjects";
+import { markTokenRevoked, tokenAuth } from "@/lib/api/tokens";
 import { ActionError, defineAction, type ActionResult } from "@/lib/auth/define-action";
-import { markTokenRevoked, tokenAuth } from "@/lib/ingest/tokens";
 
 type Revoked = { id: number; name: string; prefix: string };
 

@@ -1,7 +1,7 @@
 // GET /api/alerts/status: open alert counts and a change marker, for the alerts page's live refresh and the nav badge; a session or a read token.
 import { getAlertStatus } from "@/lib/alerts/queries";
-import { withReader } from "@/lib/auth/route-auth";
-import { json } from "@/lib/ingest/http";
+import { json } from "@/lib/api/json";
+import { withReader } from "@/lib/api/with-reader";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 // GET /api/fleet/status: when the fleet last changed, for the fleet page's live refresh; a signed-in session only (scripts use /api/v1/fleet/status with a token).
-import { withReader } from "@/lib/auth/route-auth";
+import { json } from "@/lib/api/json";
+import { withReader } from "@/lib/api/with-reader";
 import { getFleetStatus } from "@/lib/fleet/status";
-import { json } from "@/lib/ingest/http";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

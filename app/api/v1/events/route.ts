@@ -1,8 +1,9 @@
 // POST /api/v1/events: reload events (one, an array, or CloudEvents structured or binary) in; {accepted, duplicates, rejected} out.
+import { ApiError } from "@/lib/api/errors";
+import { json } from "@/lib/api/json";
+import { withIngest } from "@/lib/api/with-ingest";
 import { decodeUtf8 } from "@/lib/domain/text-input";
 import { binaryContext } from "@/lib/ingest/cloudevents-binary";
-import { IngestError } from "@/lib/ingest/errors";
-import { json, withIngest } from "@/lib/ingest/http";
 import { parseEvents, type BodyFormat } from "@/lib/ingest/parse-events";
 import { storeEvents } from "@/lib/ingest/store-events";
 import { env } from "@/lib/env";
@@ -20,7 +21,7 @@ const FORMATS: Record<string, BodyFormat> = {
 export const POST = withIngest(async ({ body, contentType, headers, tokenId, restrictions }) => {
   let format: BodyFormat | undefined = FORMATS[contentType];
   if (!format) {
-    throw new IngestError(415, "unsupported_media_type", `Content-Type must be one of ${Object.keys(FORMATS).join(", ")}`);
+    throw new ApiError("unsupported_media_type", `Content-Type must be one of ${Object.keys(FORMATS).join(", ")}`);
   }
   // Binary mode: ce-* headers around a plain JSON body. A structured body's content type
   // says it carries its own envelope, so ce-* headers beside it are not read (the binding's rule).
@@ -32,7 +33,7 @@ export const POST = withIngest(async ({ body, contentType, headers, tokenId, res
   try {
     decoded = JSON.parse(decodeUtf8(body));
   } catch (error) {
-    throw new IngestError(400, "invalid_json", `the body is not valid JSON: ${(error as Error).message}`);
+    throw new ApiError("invalid_json", `the body is not valid JSON: ${(error as Error).message}`);
   }
   const settings = env();
   const now = new Date();

@@ -1,7 +1,8 @@
 // GET /api/v1/fleet/status: when the fleet last changed, for scripts that poll for changes; a bearer token with the read scope, never a session cookie (the fleet page polls /api/fleet/status).
+import { json } from "@/lib/api/json";
+import { requireWholeFleet } from "@/lib/api/whole-fleet";
+import { withToken } from "@/lib/api/with-token";
 import { getFleetStatus } from "@/lib/fleet/status";
-import { json, withToken } from "@/lib/ingest/http";
-import { requireWholeFleet } from "@/lib/ingest/whole-fleet";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

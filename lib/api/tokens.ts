@@ -1,18 +1,17 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
+import { FailureLimiter } from "@/lib/auth/failure-limiter";
 import { sql, transaction, type Sql } from "@/lib/db/client";
 import { parseRestrictionList } from "@/lib/domain/token-restrictions";
+import { SCOPES, type Scope } from "@/lib/domain/token-scopes";
 import { env } from "@/lib/env";
-import { FailureLimiter } from "./auth-rate-limit";
 
 // Machine tokens (docs/adr/0006). A token is `rs_<public id>_<secret>`: the 8-character
 // public id names it in lists and logs, the 43-character secret carries 256 random bits,
 // and only the SHA-256 of the whole token is stored (a fast hash is right for high-entropy
 // tokens, unlike passwords). Tokens made before this format (`rs_<secret>`) and configured
-// ones (INGEST_TOKEN) are found by the same hash. Scopes say what a token may do.
-
-export const SCOPES = ["ingest", "read"] as const;
-export type Scope = (typeof SCOPES)[number];
+// ones (INGEST_TOKEN) are found by the same hash. Scopes say what a token may do
+// (lib/domain/token-scopes.ts).
 
 /** Tokens stored by a process rather than made by a person carry this in `prefix`. */
 const CONFIGURED_PREFIX = "(configured)";
@@ -22,10 +21,6 @@ const PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-export function isScope(value: string): value is Scope {
-  return (SCOPES as readonly string[]).includes(value);
 }
 
 /** A new token and the part of it that may be stored and shown (`rs_<public id>`). */

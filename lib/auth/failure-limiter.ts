@@ -2,10 +2,11 @@ import { isIP } from "node:net";
 
 // Failed token lookups are limited per client address in memory, so a flood of bad tokens
 // costs the database at most `maxFailures` lookups per window per address, and then gets
-// 429 without any lookup (docs/adr/0006). Lookups still under way count against the
-// allowance too, so a concurrent burst cannot outrun it; one that finds a valid token gives
-// its share back. Only failures use the allowance up, and tokens already known to be valid
-// skip the limiter altogether.
+// 429 without any lookup (docs/adr/0006; lib/api/tokens.ts). Lookups still under way count
+// against the allowance too, so a concurrent burst cannot outrun it; one that finds a valid
+// token gives its share back. Only failures use the allowance up, and tokens already known
+// to be valid skip the limiter altogether. Sign-in keeps its buckets with the same limiter
+// (docs/adr/0018).
 
 export const UNKNOWN_ADDRESS = "unknown";
 const OVERFLOW_ADDRESS = "overflow";

@@ -1,9 +1,9 @@
 import "server-only";
-import { IngestError } from "@/lib/ingest/errors";
-import { withIngest } from "@/lib/ingest/http";
 import type { EventWriter } from "@/lib/ingest/store-events";
-import { UndecodableBody } from "./decoded";
-import { badRequestAnswer, OTLP_CONTENT_TYPES, type OtlpEncoding } from "./responses";
+import { UndecodableBody } from "@/lib/otlp/decoded";
+import { badRequestAnswer, OTLP_CONTENT_TYPES, type OtlpEncoding } from "@/lib/otlp/responses";
+import { ApiError } from "./errors";
+import { withIngest } from "./with-ingest";
 
 // The one shape of the OTLP/HTTP receivers (/v1/traces, /v1/logs): the ingest wrapper (token,
 // limits, body) → the content type picks the encoding (415 otherwise) → decode (400 with a
@@ -16,7 +16,8 @@ export function withOtlpIngest<Decoded>(
   return withIngest(async ({ body, contentType, tokenId, restrictions }) => {
     const encoding = OTLP_CONTENT_TYPES[contentType];
     if (!encoding) {
-      throw new IngestError(415, "unsupported_media_type", `Content-Type must be one of ${Object.keys(OTLP_CONTENT_TYPES).join(", ")}`);
+      const message = `Content-Type must be one of ${Object.keys(OTLP_CONTENT_TYPES).join(", ")}`;
+      throw new ApiError("unsupported_media_type", message);
     }
     let request: Decoded;
     try {

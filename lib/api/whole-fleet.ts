@@ -1,4 +1,4 @@
-import { IngestError } from "./errors";
+import { ApiError } from "./errors";
 
 // A token restricted to some environments or services reads only those (DESIGN.md "Roles").
 // Endpoints whose answer covers the whole fleet (the metrics scrape, the fleet's last change)
@@ -7,6 +7,7 @@ import { IngestError } from "./errors";
 /** Throws 403 when `restrictions` limit the token to part of the fleet. */
 export function requireWholeFleet(restrictions: readonly string[] | null, endpoint: string): void {
   if (restrictions && restrictions.length > 0) {
-    throw new IngestError(403, "forbidden", `this token is restricted to ${restrictions.join(", ")}; ${endpoint} answers for the whole fleet`);
+    const message = `this token is restricted to ${restrictions.join(", ")}; ${endpoint} answers for the whole fleet`;
+    throw new ApiError("forbidden", message);
   }
 }
