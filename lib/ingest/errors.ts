@@ -12,6 +12,3 @@ export class IngestError extends Error {
     this.name = "IngestError";
   }
 }
-
-// Until lib/dispatch/advance.ts imports it from its home (lib/db/unavailable.ts).
-export { isDatabaseUnavailable } from "@/lib/db/unavailable";
