@@ -2,10 +2,8 @@
 // as OpenTelemetry log records"), in the wire format of POST /api/v1/events so they are
 // validated and stored by the same code; every other record is only counted. Pure.
 import { createHash } from "node:crypto";
-import { CONTROL_PHASES } from "@/lib/domain/phases";
-import type { Phase } from "@/lib/domain/types";
 import type { Attributes, AttributeValue, DecodedLogRecord, DecodedLogsRequest, DecodedScope } from "./decoded";
-import { textOf, type SpanOrigin } from "./reload-event";
+import { otherAttributes, reloadFieldsOf, textOf, type SpanOrigin } from "./reload-event";
 import { originOf } from "./span-records";
 
 export interface LogRefusal {
@@ -26,6 +24,8 @@ export interface LogBatch {
 
 const RELOAD_PREFIX = "reload.";
 const NS_PER_MS = 1_000_000n;
+/** The attribute older SDKs name an event with: the record's name, not one of its attributes. */
+const EVENT_NAME: ReadonlySet<string> = new Set(["event.name"]);
 
 export function logBatch(request: DecodedLogsRequest): LogBatch {
   const batch: LogBatch = { total: 0, reloadEvents: [], refused: [], dropped: 0 };
@@ -73,33 +73,17 @@ function reloadPhaseOf(record: DecodedLogRecord): string | null {
 
 function reloadEventOf(record: DecodedLogRecord, phase: string, origin: SpanOrigin, occurredNs: bigint, resource: Attributes, scope: DecodedScope): Record<string, unknown> {
   const a = record.attributes;
-  const attributes: Attributes = {};
-  for (const [key, value] of Object.entries(a)) {
-    if (!key.startsWith(RELOAD_PREFIX) && key !== "event.name") Object.defineProperty(attributes, key, { value, enumerable: true });
-  }
   // A failure's error is reload.error, else the body (the event's message).
   const failure = phase === "nacked" || phase === "failed";
   const error = textOf(a["reload.error"]) ?? (failure ? bodyText(record.body) : null);
   return {
     id: reloadEventId(record, resource, scope),
-    reloadId: textOf(a["reload.id"]) ?? a["reload.id"],
-    environment: origin.environment,
-    namespace: origin.namespace,
-    service: origin.service,
-    // Requests and approvals are about the reload as a whole, whoever reports them.
-    instance: CONTROL_PHASES.has(phase as Phase) ? null : origin.instance,
-    labels: origin.labels,
-    kind: a["reload.kind"],
-    resource: a["reload.resource"],
-    phase,
-    fromVersion: a["reload.version.from"],
-    toVersion: a["reload.version.to"],
-    initiator: a["reload.initiator"],
+    ...reloadFieldsOf(a, phase, origin),
     occurredAt: new Date(Number(occurredNs / NS_PER_MS)).toISOString(),
     error,
     traceId: validId(record.traceId, 32),
     spanId: validId(record.spanId, 16),
-    attributes,
+    attributes: otherAttributes(a, EVENT_NAME),
   };
 }
 

@@ -33,12 +33,24 @@ export function reloadEventOf(span: DecodedSpan, origin: SpanOrigin, occurredAt:
   // Status ERROR makes the step a failure; reload.phase "nacked" says it was a refusal.
   const phase = failed ? (declared === "nacked" ? "nacked" : "failed") : declared;
   const error = failed ? span.status.message.trim() || exceptionMessage(span) || "the span ended with status ERROR" : textOf(a["reload.error"]);
-  const attributes: Attributes = {};
-  for (const [key, value] of Object.entries(a)) {
-    if (!key.startsWith(RELOAD_PREFIX)) Object.defineProperty(attributes, key, { value, enumerable: true });
-  }
   return {
     id: reloadEventId(span.traceId, span.spanId),
+    ...reloadFieldsOf(a, phase, origin),
+    occurredAt: occurredAt.toISOString(),
+    durationMs,
+    error,
+    traceId: span.traceId,
+    spanId: span.spanId,
+    attributes: otherAttributes(a),
+  };
+}
+
+/**
+ * The event fields the reload.* attributes and the resource give, alike for a span and a log
+ * record (DESIGN.md's "Traces" table); values are passed on as they came.
+ */
+export function reloadFieldsOf(a: Attributes, phase: string, origin: SpanOrigin): Record<string, unknown> {
+  return {
     reloadId: textOf(a["reload.id"]) ?? a["reload.id"],
     environment: origin.environment,
     namespace: origin.namespace,
@@ -52,13 +64,18 @@ export function reloadEventOf(span: DecodedSpan, origin: SpanOrigin, occurredAt:
     fromVersion: a["reload.version.from"],
     toVersion: a["reload.version.to"],
     initiator: a["reload.initiator"],
-    occurredAt: occurredAt.toISOString(),
-    durationMs,
-    error,
-    traceId: span.traceId,
-    spanId: span.spanId,
-    attributes,
   };
+}
+
+/** The attributes an event keeps: all but the reload.* ones it was made of, and `also`. */
+export function otherAttributes(a: Attributes, also: ReadonlySet<string> = new Set()): Attributes {
+  const attributes: Attributes = {};
+  for (const [key, value] of Object.entries(a)) {
+    // defineProperty, not assignment: an attribute named __proto__ stays an attribute.
+    if (key.startsWith(RELOAD_PREFIX) || also.has(key)) continue;
+    Object.defineProperty(attributes, key, { value, enumerable: true });
+  }
+  return attributes;
 }
 
 /** Numbers and booleans are accepted as their text (a reload.id of 42 is "42"). */
