@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@/scripts/next-server";
+import { checkRun } from "../support/check-run";
 import { App } from "./app";
 import { dispatchCrashRounds } from "./dispatch";
 import { cellKey, EventSource, Exporter, sleep } from "./exporter";
@@ -49,14 +50,8 @@ const SEED = 20261123;
 const TERMINATE_AT = [0.72, 0.76, 0.8, 0.84, 0.88, 0.92];
 const TOKEN = "rs_faults_token_for_the_fault_test_0001";
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail?: string;
-}
-const checks: Check[] = [];
-const check = (name: string, ok: boolean, detail?: string) => checks.push({ name, ok, detail });
-const log = (message: string) => console.log(`[faults] ${new Date().toISOString().slice(11, 19)} ${message}`);
+const run = checkRun("faults");
+const { check, log } = run;
 
 const runTag = `flt${process.pid}${Date.now().toString(36)}`;
 const databaseName = `reloadscope_faults_${process.pid}_${Date.now().toString(36)}`;
@@ -90,21 +85,7 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 
-function finish(code: number): never {
-  const passed = checks.filter((c) => c.ok).length;
-  const failed = checks.length - passed;
-  for (const c of checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}${c.detail ? `\n         ${c.detail.split("\n").join("\n         ")}` : ""}`);
-  console.log(`faults: ${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 || code !== 0 ? Math.max(code, 1) : 0);
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    check("the run was not interrupted", false, signal);
-    void cleanup().finally(() => finish(130));
-  });
-}
+run.finishOnSignals(cleanup);
 
 async function main(): Promise<void> {
   // Preconditions: a build, a local PostgreSQL this process may restart.
@@ -302,8 +283,7 @@ main()
   })
   .then(cleanup)
   .then(() => {
-    const failed = checks.some((c) => !c.ok);
-    if (failed && app) console.log(`[faults] app log: ${logFile}`);
+    if (run.failed() && app) console.log(`[faults] app log: ${logFile}`);
     else fs.rmSync(logFile, { force: true });
-    finish(0);
+    run.finish(0);
   });

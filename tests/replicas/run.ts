@@ -27,6 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort, serverAuthEnv, stopProcessGroup, waitUntilAnswering } from "@/scripts/next-server";
 import { mergeCookies, sessionOf, signInWithPassword } from "../support/auth-client";
+import { checkRun } from "../support/check-run";
 import { actionsIn, callAction, formOf } from "../support/server-actions";
 import { App } from "../faults/app";
 import { createMigratedDatabase, dropDatabase, localServerUrl, withClient } from "../faults/postgres";
@@ -41,17 +42,8 @@ const SERVICE = { environment: "replicas", namespace: "payments", service: "chec
 const PODS = ["checkout-pod-1", "checkout-pod-2", "checkout-pod-3", "checkout-pod-4"];
 const TARGET_SECRET = `whsec-${randomBytes(12).toString("hex")}`;
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail?: string;
-}
-const checks: Check[] = [];
-const check = (name: string, ok: boolean, detail?: string) => {
-  checks.push({ name, ok, detail });
-  return ok;
-};
-const log = (message: string) => console.log(`[replicas] ${new Date().toISOString().slice(11, 19)} ${message}`);
+const run = checkRun("replicas");
+const { check, log } = run;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const databaseName = `reloadscope_replicas_${process.pid}_${Date.now().toString(36)}`;
@@ -82,22 +74,13 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 
-function finish(code: number): never {
-  const passed = checks.filter((c) => c.ok).length;
-  const failed = checks.length - passed;
-  for (const c of checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}${c.detail ? `\n         ${c.detail.split("\n").join("\n         ")}` : ""}`);
-  if (failed > 0 || code !== 0) console.log(`logs: ${logDir}`);
+/** The replicas' logs stay for a failed run and are removed after a good one. */
+function keepLogsIfFailed(failed: boolean): void {
+  if (failed) console.log(`logs: ${logDir}`);
   else fs.rmSync(logDir, { recursive: true, force: true });
-  console.log(`replicas: ${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 || code !== 0 ? Math.max(code, 1) : 0);
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    check("the run was not interrupted", false, signal);
-    void cleanup().finally(() => finish(130));
-  });
-}
+run.finishOnSignals(cleanup, keepLogsIfFailed);
 
 // ——— HAProxy ———————————————————————————————————————————————————————————————
 
@@ -445,5 +428,5 @@ main()
   .then(async (code) => {
     await cleanup();
     log(`took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    finish(code);
+    run.finish(code, keepLogsIfFailed);
   });
