@@ -12,6 +12,12 @@ export class InvalidParameter extends Error {
 
 export type ParsedParameters<T> = { ok: true; filters: T } | { ok: false; parameter: string; message: string };
 
+/** A search parameter as a filter form shows it again: its text, or undefined when absent, empty or repeated. */
+export function formValue(raw: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = raw[name];
+  return typeof value === "string" && value ? value : undefined;
+}
+
 /** Runs a parser that throws InvalidParameter, and turns the refusal into a result. */
 export function parseParameters<T>(parse: () => T): ParsedParameters<T> {
   try {

@@ -2,10 +2,12 @@ import type { Metadata } from "next";
 import { AuditFilters, type AuditFilterValues } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
 import { VerifyChainButton } from "@/components/audit/verify-chain-button";
+import { CursorPager, FilterError } from "@/components/filters/list-page";
 import { auditHref, isFiltered, parseAuditFilters, showsSignIns, type AuditSearchParams } from "@/lib/audit/filters";
 import { auditFilterOptions, auditHead, listAuditEntries } from "@/lib/audit/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { isoUtc } from "@/lib/format";
+import { formValue } from "@/lib/query-params";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit log" };
@@ -14,7 +16,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const raw = await searchParams;
   // Every role may read the log, but only signed in: it names people and their reasons.
   await requireActor();
-  const text = (name: string) => (typeof raw[name] === "string" && raw[name] ? (raw[name] as string) : undefined);
+  const text = (name: string) => formValue(raw, name);
   const parsed = parseAuditFilters(raw);
   const [options, head] = await Promise.all([auditFilterOptions(), auditHead()]);
   const values: AuditFilterValues = {
@@ -49,11 +51,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <main className="page">
         {heading}
         <AuditFilters values={values} actions={options.actions} actors={options.actors} />
-        <div className="panel empty" role="alert" data-filter-error={parsed.parameter}>
-          <h2 style={{ border: 0 }}>These filters cannot be used</h2>
-          <p className="error-text">{parsed.message}</p>
-          <a href="/audit">Clear the filters</a>
-        </div>
+        <FilterError parameter={parsed.parameter} message={parsed.message} clearHref="/audit" />
       </main>
     );
   }
@@ -86,14 +84,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         ) : (
           <AuditTable entries={page.items} />
         )}
-        <nav className="pager" aria-label="Pages">
-          {filters.cursor ? <a href={auditHref({ ...keep, cursor: null })}>⇤ Newest</a> : null}
-          {page.nextCursor ? (
-            <a href={auditHref({ ...keep, cursor: page.nextCursor })} rel="next">
-              Older →
-            </a>
-          ) : null}
-        </nav>
+        <CursorPager
+          newestHref={filters.cursor ? auditHref({ ...keep, cursor: null }) : null}
+          olderHref={page.nextCursor ? auditHref({ ...keep, cursor: page.nextCursor }) : null}
+        />
       </section>
     </main>
   );

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
+import { CursorPager, FilterError } from "@/components/filters/list-page";
 import { ReloadFilters } from "@/components/reloads/reload-filters";
 import { ReloadList } from "@/components/reloads/reload-list";
 import { reloadsHref, parseReloadsPageParams, type PageSearchParams } from "@/lib/reloads/list-params";
+import { formValue } from "@/lib/query-params";
 import { listEnvironments, listReloads } from "@/lib/reloads/queries";
 
 export const dynamic = "force-dynamic";
@@ -10,7 +12,7 @@ export const metadata: Metadata = { title: "Reloads" };
 export default async function ReloadsPage({ searchParams }: { searchParams: Promise<PageSearchParams> }) {
   const raw = await searchParams;
   const parsed = parseReloadsPageParams(raw);
-  const text = (name: string) => (typeof raw[name] === "string" && raw[name] ? (raw[name] as string) : undefined);
+  const text = (name: string) => formValue(raw, name);
   const values = {
     reloadId: text("reloadId"),
     environment: text("environment"),
@@ -37,11 +39,7 @@ export default async function ReloadsPage({ searchParams }: { searchParams: Prom
       <main className="page">
         {head}
         <ReloadFilters values={values} environments={environments} />
-        <div className="panel empty" role="alert" data-filter-error={parsed.parameter}>
-          <h2 style={{ border: 0 }}>These filters cannot be used</h2>
-          <p className="error-text">{parsed.message}</p>
-          <a href="/reloads">Clear the filters</a>
-        </div>
+        <FilterError parameter={parsed.parameter} message={parsed.message} clearHref="/reloads" />
       </main>
     );
   }
@@ -72,14 +70,10 @@ export default async function ReloadsPage({ searchParams }: { searchParams: Prom
         ) : (
           <ReloadList reloads={page.items} now={now} />
         )}
-        <nav className="pager" aria-label="Pages">
-          {filters.cursor ? <a href={reloadsHref({ ...keep, cursor: null })}>⇤ Newest</a> : null}
-          {page.nextCursor ? (
-            <a href={reloadsHref({ ...keep, cursor: page.nextCursor })} rel="next">
-              Older →
-            </a>
-          ) : null}
-        </nav>
+        <CursorPager
+          newestHref={filters.cursor ? reloadsHref({ ...keep, cursor: null }) : null}
+          olderHref={page.nextCursor ? reloadsHref({ ...keep, cursor: page.nextCursor }) : null}
+        />
       </section>
     </main>
   );
