@@ -1,3 +1,4 @@
+import { DataTable } from "@/components/data-table";
 import { normaliseErrorMessage, type ReloadDiagnosis, type TargetDiagnosis } from "@/lib/domain/diagnosis";
 import { formatDuration, isoUtc } from "@/lib/format";
 import { LocalTime } from "@/components/time/local-time";
@@ -45,70 +46,58 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
           </ul>
         </div>
       ) : null}
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Stopped</th>
-              <th>Cause</th>
-              <th>Evidence</th>
-              <th>Check</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...entries.values()].map((group) => {
-              const t = group[0]!;
-              return (
-                <tr key={entryKey(t)} data-stop-reason={t.reason}>
-                  <td>
-                    <b>{t.stoppedAt}</b>
-                    {t.finalPhase ? <span className="badge bad"> {t.finalPhase.replace("_", " ")}</span> : null}
-                    <div className="when mono">
-                      {group.slice(0, SHOWN).map((d) => d.instance).join(", ")}
-                      {group.length > SHOWN ? ` and ${group.length - SHOWN} more` : ""}
+      <DataTable columns={["Stopped", "Cause", "Evidence", "Check"]}>
+        {[...entries.values()].map((group) => {
+          const t = group[0]!;
+          return (
+            <tr key={entryKey(t)} data-stop-reason={t.reason}>
+              <td>
+                <b>{t.stoppedAt}</b>
+                {t.finalPhase ? <span className="badge bad"> {t.finalPhase.replace("_", " ")}</span> : null}
+                <div className="when mono">
+                  {group.slice(0, SHOWN).map((d) => d.instance).join(", ")}
+                  {group.length > SHOWN ? ` and ${group.length - SHOWN} more` : ""}
+                </div>
+              </td>
+              <td data-cause>
+                {/* A reported error is the cause as the instance saw it; the table's usual
+                    cause for this step is only a guess, shown when nothing was reported. */}
+                {t.evidence.error ? (
+                  <>
+                    <span className="error-text">{t.cause}</span>
+                    <div className="when" data-error-class={t.errorClass ?? ""}>
+                      as reported by the instance{t.errorClass && t.errorClass !== "other" ? ` · ${t.usually}` : ""}
                     </div>
-                  </td>
-                  <td data-cause>
-                    {/* A reported error is the cause as the instance saw it; the table's usual
-                        cause for this step is only a guess, shown when nothing was reported. */}
-                    {t.evidence.error ? (
-                      <>
-                        <span className="error-text">{t.cause}</span>
-                        <div className="when" data-error-class={t.errorClass ?? ""}>
-                          as reported by the instance{t.errorClass && t.errorClass !== "other" ? ` · ${t.usually}` : ""}
-                        </div>
-                      </>
-                    ) : (
-                      <>
-                        <b>{t.cause}</b>
-                        <div className="when">usually, when a target stops here</div>
-                      </>
-                    )}
-                  </td>
-                  <td>
-                    {t.evidence.lastEventAt ? <div className="when">last event {at(t.evidence.lastEventAt)}</div> : null}
-                    <div className="when">last heard from {t.evidence.lastHeardAt ? at(t.evidence.lastHeardAt) : "never"}</div>
-                    {t.evidence.silentForMs !== null ? <div className="when">silent for {formatDuration(t.evidence.silentForMs)}</div> : null}
-                    {t.evidence.expiredAt ? <div className="when">reload expired {at(t.evidence.expiredAt)}</div> : null}
-                    {t.evidence.spanErrors.map((s) => (
-                      <div key={s} className="error-text">
-                        span {s}
-                      </div>
-                    ))}
-                  </td>
-                  <td>
-                    <ul style={{ margin: 0, paddingLeft: 16, fontSize: 12 }}>
-                      {t.checks.map((c) => (
-                        <li key={c}>{c}</li>
-                      ))}
-                    </ul>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                  </>
+                ) : (
+                  <>
+                    <b>{t.cause}</b>
+                    <div className="when">usually, when a target stops here</div>
+                  </>
+                )}
+              </td>
+              <td>
+                {t.evidence.lastEventAt ? <div className="when">last event {at(t.evidence.lastEventAt)}</div> : null}
+                <div className="when">last heard from {t.evidence.lastHeardAt ? at(t.evidence.lastHeardAt) : "never"}</div>
+                {t.evidence.silentForMs !== null ? <div className="when">silent for {formatDuration(t.evidence.silentForMs)}</div> : null}
+                {t.evidence.expiredAt ? <div className="when">reload expired {at(t.evidence.expiredAt)}</div> : null}
+                {t.evidence.spanErrors.map((s) => (
+                  <div key={s} className="error-text">
+                    span {s}
+                  </div>
+                ))}
+              </td>
+              <td>
+                <ul style={{ margin: 0, paddingLeft: 16, fontSize: 12 }}>
+                  {t.checks.map((c) => (
+                    <li key={c}>{c}</li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { DataTable } from "@/components/data-table";
 import { WarnIcon } from "@/components/icons";
 import { LocalTime } from "@/components/time/local-time";
 import { formatAge, isoUtc, truncateMiddle } from "@/lib/format";
@@ -40,46 +41,41 @@ export function BehindTable({ serviceId, view, sort, keep }: { serviceId: number
       {view.total === 0 ? (
         <p className="empty">Every live instance runs the desired version of each resource that has one.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                {header("instance", "Instance")}
-                <th>Resource</th>
-                {header("version", "Runs")}
-                <th>Desired</th>
-                {header("behind", "Behind for")}
-              </tr>
-            </thead>
-            <tbody>
-              {view.rows.map((r) => (
-                <tr key={`${r.instanceKey}/${r.kind}/${r.resource}`} data-behind-instance={r.instanceKey}>
-                  <td className="mono">{r.instanceKey}</td>
-                  <td>
-                    {r.kind} ·{" "}
-                    <Link className="mono" href={resourceHref(serviceId, r.kind, r.resource)}>
-                      {r.resource}
-                    </Link>
-                  </td>
-                  <td>
-                    <span className="version off" title={r.version}>
-                      <WarnIcon /> {truncateMiddle(r.version, 24)}
-                    </span>
-                  </td>
-                  <td className="mono" title={r.desired}>
-                    {truncateMiddle(r.desired, 24)}
-                  </td>
-                  <td data-behind-ms={r.behindMs}>
-                    <b>{formatAge(r.behindMs)}</b>{" "}
-                    <span className="when">
-                      since <LocalTime iso={r.behindSince.toISOString()} utcText={isoUtc(r.behindSince)} />
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={[
+            header("instance", "Instance"),
+            "Resource",
+            header("version", "Runs"),
+            "Desired",
+            header("behind", "Behind for"),
+          ]}
+        >
+          {view.rows.map((r) => (
+            <tr key={`${r.instanceKey}/${r.kind}/${r.resource}`} data-behind-instance={r.instanceKey}>
+              <td className="mono">{r.instanceKey}</td>
+              <td>
+                {r.kind} ·{" "}
+                <Link className="mono" href={resourceHref(serviceId, r.kind, r.resource)}>
+                  {r.resource}
+                </Link>
+              </td>
+              <td>
+                <span className="version off" title={r.version}>
+                  <WarnIcon /> {truncateMiddle(r.version, 24)}
+                </span>
+              </td>
+              <td className="mono" title={r.desired}>
+                {truncateMiddle(r.desired, 24)}
+              </td>
+              <td data-behind-ms={r.behindMs}>
+                <b>{formatAge(r.behindMs)}</b>{" "}
+                <span className="when">
+                  since <LocalTime iso={r.behindSince.toISOString()} utcText={isoUtc(r.behindSince)} />
+                </span>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

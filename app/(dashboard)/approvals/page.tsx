@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { ApprovalQueue } from "@/components/approvals/approval-queue";
 import { RequestStatusBadge } from "@/components/approvals/request-status-badge";
+import { DataTable } from "@/components/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
 import { signInPath } from "@/lib/auth/callback-url";
 import { can } from "@/lib/domain/permissions";
@@ -33,53 +34,41 @@ export default async function ApprovalsPage() {
         {recent.length === 0 ? (
           <p className="empty">No request has been decided yet.</p>
         ) : (
-          <div className="table-wrap">
-            <table data-recent-requests>
-              <thead>
-                <tr>
-                  <th>Request</th>
-                  <th>Service</th>
-                  <th>Change</th>
-                  <th>Status</th>
-                  <th>Why</th>
-                  <th>Decided by</th>
-                  <th>Asked</th>
-                </tr>
-              </thead>
-              <tbody>
-                {recent.map((r) => (
-                  <tr key={r.id} data-request-row={r.id}>
-                    <td>
-                      <Link href={`/approvals/${r.id}`}>
-                        #{r.id} {r.action} {r.kind}/{r.resource}
-                      </Link>
-                    </td>
-                    <td>{serviceLabel(r.service)}</td>
-                    <td className="mono">{versionChange(r.fromVersion, r.toVersion)}</td>
-                    <td>
-                      <RequestStatusBadge status={r.status} />
-                    </td>
-                    <td className="muted">{r.statusReason ?? ""}</td>
-                    <td data-recent-decisions>
-                      {r.decisions.length === 0 ? (
-                        <span className="muted">—</span>
-                      ) : (
-                        r.decisions.map((d) => (
-                          <div key={`${d.approverId}-${d.decidedAt.toISOString()}`} data-decision={d.decision}>
-                            <b>{d.approver}</b> {d.decision}
-                            {d.comment ? <>: “{d.comment}”</> : null}
-                          </div>
-                        ))
-                      )}
-                    </td>
-                    <td className="when">
-                      {relativeTime(r.requestedAt, now)} by {r.requestedBy.username}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            data-recent-requests
+            columns={["Request", "Service", "Change", "Status", "Why", "Decided by", "Asked"]}
+          >
+            {recent.map((r) => (
+              <tr key={r.id} data-request-row={r.id}>
+                <td>
+                  <Link href={`/approvals/${r.id}`}>
+                    #{r.id} {r.action} {r.kind}/{r.resource}
+                  </Link>
+                </td>
+                <td>{serviceLabel(r.service)}</td>
+                <td className="mono">{versionChange(r.fromVersion, r.toVersion)}</td>
+                <td>
+                  <RequestStatusBadge status={r.status} />
+                </td>
+                <td className="muted">{r.statusReason ?? ""}</td>
+                <td data-recent-decisions>
+                  {r.decisions.length === 0 ? (
+                    <span className="muted">—</span>
+                  ) : (
+                    r.decisions.map((d) => (
+                      <div key={`${d.approverId}-${d.decidedAt.toISOString()}`} data-decision={d.decision}>
+                        <b>{d.approver}</b> {d.decision}
+                        {d.comment ? <>: “{d.comment}”</> : null}
+                      </div>
+                    ))
+                  )}
+                </td>
+                <td className="when">
+                  {relativeTime(r.requestedAt, now)} by {r.requestedBy.username}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
     </main>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { AdminsOnly } from "@/components/admin/admins-only";
 import { SourceForm } from "@/components/admin/source-form";
 import { SourceTable } from "@/components/admin/source-table";
+import { DataTable } from "@/components/data-table";
 import { adminFor } from "@/lib/admin/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { catalogueFamilies } from "@/lib/domain/source-catalogue";
@@ -36,35 +37,23 @@ export default async function AdminSourcesPage() {
       </section>
       <section className="panel" aria-label="Known families">
         <h2>Known families</h2>
-        <div className="table-wrap">
-          <table aria-label="Known reload-metric families">
-            <thead>
-              <tr>
-                <th>Family</th>
-                <th>Metric</th>
-                <th>Says</th>
-                <th>Kind · resource</th>
+        <DataTable aria-label="Known reload-metric families" columns={["Family", "Metric", "Says", "Kind · resource"]}>
+          {catalogueFamilies().flatMap(({ family, rows }) =>
+            rows.map((row, i) => (
+              <tr key={`${family}-${row.metric}`}>
+                <td>{i === 0 ? family : ""}</td>
+                <td>
+                  <code>{row.metric}</code>
+                  {row.versionLabel ? <span className="muted"> (label {row.versionLabel})</span> : null}
+                </td>
+                <td>{row.role.replace("_", " ")}</td>
+                <td>
+                  {row.kind} · {row.resource}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {catalogueFamilies().flatMap(({ family, rows }) =>
-                rows.map((row, i) => (
-                  <tr key={`${family}-${row.metric}`}>
-                    <td>{i === 0 ? family : ""}</td>
-                    <td>
-                      <code>{row.metric}</code>
-                      {row.versionLabel ? <span className="muted"> (label {row.versionLabel})</span> : null}
-                    </td>
-                    <td>{row.role.replace("_", " ")}</td>
-                    <td>
-                      {row.kind} · {row.resource}
-                    </td>
-                  </tr>
-                )),
-              )}
-            </tbody>
-          </table>
-        </div>
+            )),
+          )}
+        </DataTable>
       </section>
     </main>
   );

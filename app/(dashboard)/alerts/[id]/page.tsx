@@ -5,6 +5,7 @@ import { AlertActions } from "@/components/alerts/alert-actions";
 import { AlertSummary, DeliveryStatus, StateBadge } from "@/components/alerts/alert-view";
 import { AlertsLiveRefresh } from "@/components/alerts/alerts-live-refresh";
 import styles from "@/components/alerts/alerts.module.css";
+import { DataTable } from "@/components/data-table";
 import { getAlert, getAlertStatus } from "@/lib/alerts/queries";
 import { alertChannelsConfigured } from "@/lib/alerts/deliver";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -110,40 +111,27 @@ export default async function AlertPage({ params }: Props) {
             {alert.silence ? "Silenced: not delivered while the silence lasts." : "No delivery attempt yet (none is configured, or the next run has not come)."}
           </p>
         ) : (
-          <div className="table-wrap">
-            <table data-attempts={attempts.length}>
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Channel</th>
-                  <th>Event</th>
-                  <th>Attempt</th>
-                  <th>Outcome</th>
-                  <th>HTTP</th>
-                  <th>Error</th>
-                  <th>Next attempt</th>
-                </tr>
-              </thead>
-              <tbody>
-                {attempts.map((a) => (
-                  <tr key={a.id} data-attempt={`${a.channel}:${a.event}:${a.attempt}:${a.outcome}`}>
-                    <td className="when" title={isoUtc(a.at)}>
-                      {relativeTime(a.at, now)}
-                    </td>
-                    <td>{a.channel}</td>
-                    <td>{a.event}</td>
-                    <td>{a.attempt}</td>
-                    <td>
-                      <span className={`badge ${a.outcome === "delivered" ? "ok" : a.outcome === "failed" ? "drift" : "bad"}`}>{a.outcome}</span>
-                    </td>
-                    <td>{a.httpStatus ?? "—"}</td>
-                    <td className="muted">{a.error ?? ""}</td>
-                    <td className="when">{a.nextAttemptAt ? relativeTime(a.nextAttemptAt, now) : ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            data-attempts={attempts.length}
+            columns={["When", "Channel", "Event", "Attempt", "Outcome", "HTTP", "Error", "Next attempt"]}
+          >
+            {attempts.map((a) => (
+              <tr key={a.id} data-attempt={`${a.channel}:${a.event}:${a.attempt}:${a.outcome}`}>
+                <td className="when" title={isoUtc(a.at)}>
+                  {relativeTime(a.at, now)}
+                </td>
+                <td>{a.channel}</td>
+                <td>{a.event}</td>
+                <td>{a.attempt}</td>
+                <td>
+                  <span className={`badge ${a.outcome === "delivered" ? "ok" : a.outcome === "failed" ? "drift" : "bad"}`}>{a.outcome}</span>
+                </td>
+                <td>{a.httpStatus ?? "—"}</td>
+                <td className="muted">{a.error ?? ""}</td>
+                <td className="when">{a.nextAttemptAt ? relativeTime(a.nextAttemptAt, now) : ""}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
     </main>

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { decisionSummary, RequestFacts, RequestHeader } from "@/components/approvals/approval-queue";
 import { ChangeWarning, PreflightRows, PreflightSummary } from "@/components/approvals/change-preflight";
+import { DataTable } from "@/components/data-table";
 import styles from "@/components/requests/requests.module.css";
 import { DecisionForm } from "@/components/approvals/decision-form";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -82,32 +83,18 @@ export default async function RequestPage({ params }: Props) {
       {request.dispatchAttempts.length > 0 ? (
         <section className="panel" style={{ marginTop: 16 }}>
           <h2>Dispatch attempts</h2>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Stage</th>
-                  <th>Attempt</th>
-                  <th>Outcome</th>
-                  <th>HTTP</th>
-                  <th>At</th>
-                  <th>Error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {request.dispatchAttempts.map((a) => (
-                  <tr key={`${a.stage}-${a.attempt}`}>
-                    <td>{a.stage}</td>
-                    <td>{a.attempt}</td>
-                    <td>{a.outcome}</td>
-                    <td>{a.httpStatus ?? "—"}</td>
-                    <td className="when">{isoUtc(a.startedAt)}</td>
-                    <td className="error-text">{a.error ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={["Stage", "Attempt", "Outcome", "HTTP", "At", "Error"]}>
+            {request.dispatchAttempts.map((a) => (
+              <tr key={`${a.stage}-${a.attempt}`}>
+                <td>{a.stage}</td>
+                <td>{a.attempt}</td>
+                <td>{a.outcome}</td>
+                <td>{a.httpStatus ?? "—"}</td>
+                <td className="when">{isoUtc(a.startedAt)}</td>
+                <td className="error-text">{a.error ?? ""}</td>
+              </tr>
+            ))}
+          </DataTable>
         </section>
       ) : null}
     </main>
