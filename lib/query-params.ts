@@ -18,6 +18,12 @@ export function formValue(raw: Record<string, string | string[] | undefined>, na
   return typeof value === "string" && value ? value : undefined;
 }
 
+/** The service an admin form starts on (`?service=<id>`, as the service page links to it), or null. */
+export function chosenServiceId(raw: Record<string, string | string[] | undefined>): number | null {
+  const chosen = Number(typeof raw.service === "string" ? raw.service : NaN);
+  return Number.isSafeInteger(chosen) ? chosen : null;
+}
+
 /** Runs a parser that throws InvalidParameter, and turns the refusal into a result. */
 export function parseParameters<T>(parse: () => T): ParsedParameters<T> {
   try {

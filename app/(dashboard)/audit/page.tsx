@@ -3,6 +3,7 @@ import { AuditFilters, type AuditFilterValues } from "@/components/audit/audit-f
 import { AuditTable } from "@/components/audit/audit-table";
 import { VerifyChainButton } from "@/components/audit/verify-chain-button";
 import { CursorPager, FilterError } from "@/components/filters/list-page";
+import { PageHead } from "@/components/page-head";
 import { auditHref, isFiltered, parseAuditFilters, showsSignIns, type AuditSearchParams } from "@/lib/audit/filters";
 import { auditFilterOptions, auditHead, listAuditEntries } from "@/lib/audit/queries";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -30,21 +31,15 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     from: text("from"),
     to: text("to"),
   };
-  const heading = (
-    <div className="page-head">
-      <div>
-        <h1>Audit log</h1>
-        <div className="muted">
-          Every attempted action, allowed or not, newest first. Entries are append-only and hash-chained: verify finds the first one changed or removed.
-        </div>
-        {head ? (
-          <div className="muted" style={{ fontSize: 12, marginTop: 4 }} data-chain-head={head.id}>
-            Chain head #{head.id} at {isoUtc(head.at)}: <span className="mono">{head.hash}</span> (copy it somewhere outside this database to anchor the chain)
-          </div>
-        ) : null}
-      </div>
-      <VerifyChainButton />
+  const chainHead = head ? (
+    <div className="muted" style={{ fontSize: 12, marginTop: 4 }} data-chain-head={head.id}>
+      Chain head #{head.id} at {isoUtc(head.at)}: <span className="mono">{head.hash}</span> (copy it somewhere outside this database to anchor the chain)
     </div>
+  ) : null;
+  const heading = (
+    <PageHead title="Audit log" below={chainHead} aside={<VerifyChainButton />}>
+      Every attempted action, allowed or not, newest first. Entries are append-only and hash-chained: verify finds the first one changed or removed.
+    </PageHead>
   );
   if (!parsed.ok) {
     return (

@@ -3,6 +3,7 @@ import { AdminsOnly } from "@/components/admin/admins-only";
 import { SourceForm } from "@/components/admin/source-form";
 import { SourceTable } from "@/components/admin/source-table";
 import { DataTable } from "@/components/data-table";
+import { PageHead } from "@/components/page-head";
 import { adminFor } from "@/lib/admin/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { catalogueFamilies } from "@/lib/domain/source-catalogue";
@@ -17,16 +18,11 @@ export default async function AdminSourcesPage() {
   const now = new Date();
   return (
     <main>
-      <div className="page-head">
-        <div>
-          <h1>Sources</h1>
-          <div className="muted">
-            Reloads already visible in the metrics you collect: the worker queries each source&apos;s Prometheus-compatible API for the reload metrics of the families below and
-            writes what changed as reload events, initiated by <code>source:&lt;name&gt;</code>. A new hash or success time is <code>applied</code>, a failed reload{" "}
-            <code>nacked</code>, an unchanged series a heartbeat.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Sources">
+        Reloads already visible in the metrics you collect: the worker queries each source&apos;s Prometheus-compatible API for the reload metrics of the families below and
+        writes what changed as reload events, initiated by <code>source:&lt;name&gt;</code>. A new hash or success time is <code>applied</code>, a failed reload{" "}
+        <code>nacked</code>, an unchanged series a heartbeat.
+      </PageHead>
       <section className="panel" aria-label="Sources" style={{ marginBottom: 16, padding: 12 }}>
         <h2>Sources ({sources.length})</h2>
         {sources.length === 0 ? <div className="empty">No source yet. Add your Prometheus below.</div> : <SourceTable sources={sources} now={now} />}

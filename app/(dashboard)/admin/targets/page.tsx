@@ -2,8 +2,11 @@ import type { Metadata } from "next";
 import { AdminsOnly } from "@/components/admin/admins-only";
 import { ReloadTargetForm } from "@/components/admin/reload-target-form";
 import { ReloadTargetTable } from "@/components/admin/reload-target-table";
+import { ServiceFormPanel } from "@/components/admin/service-form-panel";
+import { PageHead } from "@/components/page-head";
 import { adminFor, listReloadTargets, listServiceOptions } from "@/lib/admin/queries";
 import { requireActor } from "@/lib/auth/require-actor";
+import { chosenServiceId } from "@/lib/query-params";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Reload targets · Admin" };
@@ -11,19 +14,14 @@ export const metadata: Metadata = { title: "Reload targets · Admin" };
 export default async function AdminTargetsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   if (!(await adminFor("target.manage"))) return <AdminsOnly actor={await requireActor()} />;
   const [targets, services, params] = await Promise.all([listReloadTargets(), listServiceOptions(), searchParams]);
-  const chosen = Number(typeof params.service === "string" ? params.service : NaN);
+  const initialServiceId = chosenServiceId(params);
   const now = new Date();
   return (
     <main>
-      <div className="page-head">
-        <div>
-          <h1>Reload targets</h1>
-          <div className="muted">
-            Where each service&apos;s approved reloads are sent: a webhook that receives a signed POST (<code>X-Reloadscope-Signature: t=…,v1=…</code>, an HMAC-SHA256 of the
-            time and the body with the target&apos;s secret; a delivery id; a <code>traceparent</code>). Link-local and cloud-metadata addresses are refused. An approved reload of a service without a target fails with “no reload target configured”.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Reload targets">
+        Where each service&apos;s approved reloads are sent: a webhook that receives a signed POST (<code>X-Reloadscope-Signature: t=…,v1=…</code>, an HMAC-SHA256 of the
+        time and the body with the target&apos;s secret; a delivery id; a <code>traceparent</code>). Link-local and cloud-metadata addresses are refused. An approved reload of a service without a target fails with “no reload target configured”.
+      </PageHead>
       <section className="panel" aria-label="Targets" style={{ marginBottom: 16 }}>
         <h2>Targets ({targets.total})</h2>
         {targets.items.length === 0 ? (
@@ -32,19 +30,19 @@ export default async function AdminTargetsPage({ searchParams }: { searchParams:
           <ReloadTargetTable targets={targets.items} now={now} />
         )}
       </section>
-      <section className="panel" aria-label="Set a reload target" id="set-target">
-        <h2>Set a service&apos;s target</h2>
-        {services.items.length === 0 ? (
-          <div className="empty">No service has reported yet: services appear once they send their first event.</div>
-        ) : (
-          <ReloadTargetForm
-            key={Number.isSafeInteger(chosen) ? chosen : "new"}
-            services={services.items}
-            existing={Object.fromEntries(targets.items.map((t) => [t.service.id, t.url]))}
-            initialServiceId={Number.isSafeInteger(chosen) ? chosen : null}
-          />
-        )}
-      </section>
+      <ServiceFormPanel
+        label="Set a reload target"
+        id="set-target"
+        heading="Set a service's target"
+        hasServices={services.items.length > 0}
+      >
+        <ReloadTargetForm
+          key={initialServiceId ?? "new"}
+          services={services.items}
+          existing={Object.fromEntries(targets.items.map((t) => [t.service.id, t.url]))}
+          initialServiceId={initialServiceId}
+        />
+      </ServiceFormPanel>
     </main>
   );
 }

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { AdminsOnly } from "@/components/admin/admins-only";
 import { CreateTokenForm } from "@/components/admin/create-token-form";
 import { TokenTable } from "@/components/admin/token-table";
+import { PageHead } from "@/components/page-head";
 import { adminFor, listTokens } from "@/lib/admin/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { env } from "@/lib/env";
@@ -15,15 +16,10 @@ export default async function AdminTokensPage() {
   const now = new Date();
   return (
     <main>
-      <div className="page-head">
-        <div>
-          <h1>Ingest tokens</h1>
-          <div className="muted">
-            Bearer tokens for machines: <code>ingest</code> sends events and traces, <code>read</code> reads the reload API. Only a
-            hash is stored; a revoked token is refused within {env().INGEST_TOKEN_CACHE_SECONDS} s by every app process.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Ingest tokens">
+        Bearer tokens for machines: <code>ingest</code> sends events and traces, <code>read</code> reads the reload API. Only a
+        hash is stored; a revoked token is refused within {env().INGEST_TOKEN_CACHE_SECONDS} s by every app process.
+      </PageHead>
       <section className="panel" aria-label="Create a token" style={{ marginBottom: 16 }}>
         <h2>Create a token</h2>
         <CreateTokenForm />

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { AdminsOnly } from "@/components/admin/admins-only";
 import { CreateUserForm } from "@/components/admin/create-user-form";
 import { UserTable } from "@/components/admin/user-table";
+import { PageHead } from "@/components/page-head";
 import { adminFor, listUsers } from "@/lib/admin/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 
@@ -15,15 +16,10 @@ export default async function AdminUsersPage() {
   const now = new Date();
   return (
     <main>
-      <div className="page-head">
-        <div>
-          <h1>Users and roles</h1>
-          <div className="muted">
-            Who may sign in, and what each role may do: viewers see, operators request reloads, approvers sign them off,
-            admins manage this section. Changes take effect at the person&apos;s next click.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Users and roles">
+        Who may sign in, and what each role may do: viewers see, operators request reloads, approvers sign them off,
+        admins manage this section. Changes take effect at the person&apos;s next click.
+      </PageHead>
       <section className="panel" aria-label="Users" style={{ marginBottom: 16 }}>
         <h2>Users ({users.total})</h2>
         {users.items.length === 0 ? (

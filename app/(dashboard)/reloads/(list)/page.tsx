@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { CursorPager, FilterError } from "@/components/filters/list-page";
+import { PageHead } from "@/components/page-head";
 import { ReloadFilters } from "@/components/reloads/reload-filters";
 import { ReloadList } from "@/components/reloads/reload-list";
 import { reloadsHref, parseReloadsPageParams, type PageSearchParams } from "@/lib/reloads/list-params";
@@ -27,12 +28,9 @@ export default async function ReloadsPage({ searchParams }: { searchParams: Prom
   };
   const environments = await listEnvironments();
   const head = (
-    <div className="page-head">
-      <div>
-        <h1>Reloads</h1>
-        <div className="muted">Every reload, newest first: who started it, how far it got, how long it took to converge.</div>
-      </div>
-    </div>
+    <PageHead title="Reloads">
+      Every reload, newest first: who started it, how far it got, how long it took to converge.
+    </PageHead>
   );
   if (!parsed.ok) {
     return (
