@@ -1,8 +1,9 @@
 // Pure rules of dispatch (DESIGN.md "Dispatch"): the retry schedule, what a canary's
 // instances say, and how a request ends once its reload is over. nextDispatchStep
 // (dispatch-step.ts) applies them; lib/dispatch does the I/O.
-import { SUCCESS_PHASES } from "./phases";
-import type { Phase } from "./types";
+import { SUCCESS_PHASES, UNSUCCESSFUL_PHASES } from "./phases";
+import { isTerminal } from "./reload-status";
+import type { Phase, TerminalStatus } from "./types";
 
 /**
  * Exponential backoff with jitter before attempt `attempt + 1`: base, 2·base, 4·base, … each
@@ -21,14 +22,16 @@ export interface CanaryInstance {
 
 export type CanaryVerdict = { kind: "acked" } | { kind: "failed"; reason: string } | { kind: "waiting"; pending: string[] };
 
-/** All canary instances acked → go on; any refused or failed → stop; else wait. */
+/** All canary instances acked → go on; any refused, failed or rolled back (UNSUCCESSFUL_PHASES) → stop; else wait. */
 export function canaryVerdict(canary: readonly string[], reported: readonly CanaryInstance[]): CanaryVerdict {
   const byInstance = new Map(reported.map((r) => [r.instance, r]));
   const failed = canary
     .map((instance) => byInstance.get(instance))
-    .filter((r): r is CanaryInstance => !!r && (r.phase === "nacked" || r.phase === "failed" || r.phase === "rolled_back"));
+    .filter((r): r is CanaryInstance => !!r && r.phase !== null && UNSUCCESSFUL_PHASES.has(r.phase));
   if (failed.length > 0) {
-    const described = failed.map((r) => `${r.instance} ${r.phase === "nacked" ? "refused" : r.phase === "rolled_back" ? "rolled back" : "failed"}${r.error ? `: ${r.error}` : ""}`);
+    const words = (phase: Phase | null) =>
+      phase === "nacked" ? "refused" : phase === "rolled_back" ? "rolled back" : "failed";
+    const described = failed.map((r) => `${r.instance} ${words(r.phase)}${r.error ? `: ${r.error}` : ""}`);
     return { kind: "failed", reason: `canary failed: ${described.join("; ")}` };
   }
   const pending = canary.filter((instance) => {
@@ -38,17 +41,13 @@ export function canaryVerdict(canary: readonly string[], reported: readonly Cana
   return pending.length === 0 ? { kind: "acked" } : { kind: "waiting", pending };
 }
 
-/** A request's end once its reload is over: the reload's own terminal status. */
-export type RequestOutcomeStatus = "succeeded" | "partially_failed" | "failed" | "rolled_back" | "expired" | "cancelled" | "rejected";
-const REQUEST_OUTCOMES: ReadonlySet<string> = new Set<RequestOutcomeStatus>(["succeeded", "partially_failed", "failed", "rolled_back", "expired", "cancelled", "rejected"]);
-
 /**
  * The request's status once its reload is over: exactly the reload's terminal status, so the
  * request (/approvals, the reload page's header) never says "failed" of a reload that
  * partially failed or rolled back. Null while the reload is still going.
  */
-export function requestOutcome(reloadStatus: string): { status: RequestOutcomeStatus; reason: string | null } | null {
-  if (!REQUEST_OUTCOMES.has(reloadStatus)) return null;
-  const status = reloadStatus as RequestOutcomeStatus;
-  return { status, reason: status === "succeeded" ? null : `the reload ended ${status.replaceAll("_", " ")}` };
+export function requestOutcome(reloadStatus: string): { status: TerminalStatus; reason: string | null } | null {
+  if (!isTerminal(reloadStatus)) return null;
+  const reason = reloadStatus === "succeeded" ? null : `the reload ended ${reloadStatus.replaceAll("_", " ")}`;
+  return { status: reloadStatus, reason };
 }
