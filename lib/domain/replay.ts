@@ -5,9 +5,11 @@
 import { foldInstanceState, type InstanceState } from "./instance-state";
 import { compositeKey } from "./keys";
 import type { VersionAggregate } from "./matrix";
+import { newestDesired } from "./desired-version";
 import { isLive } from "./presence";
-import { desiredVersionFrom, isTerminal, type ReloadFacts } from "./reload-status";
-import type { Outcome, Phase, ReloadStatus } from "./types";
+import { reloadingEnded } from "./reloading";
+import { isTerminal, type ReloadFacts } from "./reload-status";
+import type { Phase, ReloadStatus } from "./types";
 
 /** One instance × kind × resource and its state (a snapshot row, or a replayed one). */
 export interface PairState extends InstanceState {
@@ -111,44 +113,34 @@ export function reloadStatusAt(reload: ReloadAtRow, at: Date): ReloadStatus {
 
 /**
  * The desired version of one service × kind × resource at `at`: among its reloads heard of by
- * then, the one setting it most recently (desiredVersionFrom, the rule ingest applies).
+ * then, each as it stood at `at`, the one setting it most recently (newestDesired, the rule
+ * ingest applies).
  */
 export function desiredVersionAt(reloads: ReloadAtRow[], at: Date): { version: string; setAt: Date; reloadKey: string } | null {
-  let best: { version: string; setAt: Date; reloadKey: string } | null = null;
-  for (const r of reloads) {
-    if (r.facts.firstEventAt.getTime() > at.getTime()) continue;
-    const wanted = desiredVersionFrom(reloadFactsAt(r.facts, at), reloadStatusAt(r, at));
-    if (!wanted || wanted.setAt.getTime() > at.getTime()) continue;
-    if (!best || best.setAt.getTime() <= wanted.setAt.getTime()) best = { ...wanted, reloadKey: r.key };
-  }
-  return best;
+  const heard = reloads
+    .filter((r) => r.facts.firstEventAt.getTime() <= at.getTime())
+    .map((r) => ({ key: r.key, facts: reloadFactsAt(r.facts, at), status: reloadStatusAt(r, at) }));
+  const best = newestDesired(heard);
+  return best && { version: best.version, setAt: best.setAt, reloadKey: best.reload.key };
 }
 
 /**
- * An instance shows as reloading only while its reload is under way (DESIGN.md, Status): a
- * state still "in progress" at `at` whose reload had ended by then, or been overtaken by a
- * newer reload of the resource, is `expired` — what the sweep writes into the live state.
- * `reloads` are the resource's reloads (any order).
+ * A state at `at` by the rule the sweep applies to the live one (reloadingEnded): still "in
+ * progress" at `at` though its reload had ended by then, or been overtaken by a newer reload
+ * of the resource, it is `expired`. Each reload counts as it stood at `at` (started by then,
+ * its status then). `reloads` are the resource's reloads (any order).
  */
 export function outcomeAt(state: PairState, reloads: ReloadAtRow[], at: Date): Pick<InstanceState, "outcome" | "lastError"> {
   if (state.outcome !== "in_progress") return { outcome: state.outcome, lastError: state.lastError };
-  const own = reloads.find((r) => r.reloadId === state.lastReloadId) ?? null;
-  const ownStart = own?.facts.startedAt ?? state.lastPhaseAt;
-  const newer = reloads
-    .filter((r) => r.reloadId !== state.lastReloadId && r.facts.startedAt && r.facts.startedAt > ownStart && r.facts.startedAt.getTime() <= at.getTime())
-    .sort((a, b) => b.facts.startedAt!.getTime() - a.facts.startedAt!.getTime())[0];
-  const expired: Outcome = "expired";
-  if (newer) {
-    return {
-      outcome: expired,
-      lastError: `a newer reload (${newer.reloadId}) of this resource started before this instance finished ${state.lastReloadId ?? "its reload"}`,
-    };
-  }
-  if (own) {
-    const status = reloadStatusAt(own, at);
-    if (isTerminal(status)) return { outcome: expired, lastError: `reload ${own.reloadId} ended (${status}) before this instance finished it` };
-  }
-  return { outcome: state.outcome, lastError: state.lastError };
+  const asAt = reloads.map((r) => ({
+    key: r.key,
+    reloadId: r.reloadId,
+    startedAt: atOrBefore(r.facts.startedAt, at),
+    status: reloadStatusAt(r, at),
+  }));
+  const reason = reloadingEnded(state, asAt);
+  if (reason === null) return { outcome: state.outcome, lastError: state.lastError };
+  return { outcome: "expired", lastError: reason };
 }
 
 /**

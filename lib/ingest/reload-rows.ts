@@ -5,113 +5,15 @@ import {
   deriveReloadStatus,
   reloadDeadline,
   reloadScope,
-  type ReloadFacts,
   type ReloadInstanceCounts,
 } from "@/lib/domain/reload-status";
+import type { ReloadRecord } from "@/lib/domain/reload-row";
 import type { ReloadStatus } from "@/lib/domain/types";
-import { dateOrNull, iso, type Tx } from "./sql";
+import { iso, type Tx } from "./sql";
 
-// A reload row as the ingest transaction and the expiry sweep read and write it: its facts,
-// its scope and its instance counters, and the one statement that writes them back.
-
-export interface ReloadRecord {
-  /** reload.id, the opaque key (bigint, kept as text) */
-  key: string;
-  serviceId: number;
-  reloadId: string;
-  facts: ReloadFacts;
-  scope: "explicit" | "implicit" | null;
-  targetCount: number | null;
-  participants: number;
-  counts: Omit<ReloadInstanceCounts, "targets">;
-  status: ReloadStatus;
-}
-
-export const RELOAD_COLUMNS = `id::text AS id, service_id, reload_id, kind, resource, from_version, to_version, initiator, status,
-  requested_at, approved_at, rejected_at, dispatched_at, last_dispatched_at, rolled_back_at, failed_at, cancelled_at, expired_at, started_at,
-  first_event_at, last_event_at, last_error, last_error_at, scope, target_count, participants, instances_reporting,
-  instances_succeeded, instances_nacked, instances_failed, instances_rolled_back, instances_in_progress,
-  last_succeeded_at, last_finished_at`;
-
-export interface ReloadRow {
-  id: string;
-  service_id: number;
-  reload_id: string;
-  kind: string;
-  resource: string;
-  from_version: string | null;
-  to_version: string | null;
-  initiator: string | null;
-  status: ReloadStatus;
-  requested_at: Date | null;
-  approved_at: Date | null;
-  rejected_at: Date | null;
-  dispatched_at: Date | null;
-  last_dispatched_at: Date | null;
-  rolled_back_at: Date | null;
-  failed_at: Date | null;
-  cancelled_at: Date | null;
-  expired_at: Date | null;
-  started_at: Date | null;
-  first_event_at: Date;
-  last_event_at: Date;
-  last_error: string | null;
-  last_error_at: Date | null;
-  scope: string | null;
-  target_count: number | null;
-  participants: number;
-  instances_reporting: number;
-  instances_succeeded: number;
-  instances_nacked: number;
-  instances_failed: number;
-  instances_rolled_back: number;
-  instances_in_progress: number;
-  last_succeeded_at: Date | null;
-  last_finished_at: Date | null;
-}
-
-export function recordFromRow(r: ReloadRow): ReloadRecord {
-  return {
-    key: r.id,
-    serviceId: r.service_id,
-    reloadId: r.reload_id,
-    facts: {
-      kind: r.kind,
-      resource: r.resource,
-      fromVersion: r.from_version,
-      toVersion: r.to_version,
-      initiator: r.initiator,
-      requestedAt: dateOrNull(r.requested_at),
-      approvedAt: dateOrNull(r.approved_at),
-      rejectedAt: dateOrNull(r.rejected_at),
-      dispatchedAt: dateOrNull(r.dispatched_at),
-      lastDispatchedAt: dateOrNull(r.last_dispatched_at),
-      rolledBackAt: dateOrNull(r.rolled_back_at),
-      failedAt: dateOrNull(r.failed_at),
-      cancelledAt: dateOrNull(r.cancelled_at),
-      expiredAt: dateOrNull(r.expired_at),
-      startedAt: dateOrNull(r.started_at),
-      firstEventAt: dateOrNull(r.first_event_at)!,
-      lastEventAt: dateOrNull(r.last_event_at)!,
-      lastError: r.last_error,
-      lastErrorAt: dateOrNull(r.last_error_at),
-    },
-    scope: r.scope === "explicit" || r.scope === "implicit" ? r.scope : null,
-    targetCount: r.target_count,
-    participants: r.participants,
-    counts: {
-      reporting: r.instances_reporting,
-      succeeded: r.instances_succeeded,
-      nacked: r.instances_nacked,
-      failed: r.instances_failed,
-      rolledBack: r.instances_rolled_back,
-      inProgress: r.instances_in_progress,
-      lastSucceededAt: dateOrNull(r.last_succeeded_at),
-      lastFinishedAt: dateOrNull(r.last_finished_at),
-    },
-    status: r.status,
-  };
-}
+// A reload row as the ingest transaction and the expiry sweep write it: its scope, status and
+// derived fields, and the one statement that writes them back. Rows are read with
+// reloadColumns and reloadFromRow (lib/domain/reload-row.ts), as every other read of a reload.
 
 /** M of "N of M": an explicit target count, or every target and reporting instance. */
 export function targetsOf(record: ReloadRecord): number {

@@ -1,7 +1,9 @@
 import "server-only";
+import { DESIRED_CANDIDATES, newestDesired, type DesiredPick } from "@/lib/domain/desired-version";
 import { compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { desiredVersionFrom } from "@/lib/domain/reload-status";
-import { RELOAD_COLUMNS, recordFromRow, type Derived, type ReloadRow } from "./reload-rows";
+import { reloadColumns, reloadFromRow, type ReloadRow, type StoredReload } from "@/lib/domain/reload-row";
+import type { Derived } from "./reload-rows";
 import { iso, type Tx } from "./sql";
 
 // Desired versions (DESIGN.md): set by the newest reload that is approved or under way
@@ -9,10 +11,7 @@ import { iso, type Tx } from "./sql";
 // instances rolls back or a target it waited for acks),
 // kept when it fails, set back to its fromVersion when it is rolled back. A reload that no
 // longer qualifies (rejected, cancelled, expired before it started) gives its place back to
-// the newest reload of the same resource that still does.
-
-/** How many earlier reloads of a resource are looked at for the one to fall back to. */
-const FALLBACK_CANDIDATES = 50;
+// the newest reload of the same resource that still does (newestDesired, lib/domain/desired-version.ts).
 
 export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise<void> {
   const setting = new Map<string, { d: Derived; version: string; setAt: Date }>();
@@ -79,21 +78,8 @@ export async function fallBack(tx: Tx, reloadKeys: string[]): Promise<void> {
   );
   if (freed.length === 0) return;
   for (const f of freed) {
-    // Bounded by the index on (service_id, kind, resource, first_event_at desc).
-    const candidates = await tx.query<ReloadRow[]>(
-      `SELECT ${RELOAD_COLUMNS} FROM reload
-       WHERE service_id = $1 AND kind = $2 AND resource = $3 AND id <> $4::bigint
-       ORDER BY first_event_at DESC LIMIT ${FALLBACK_CANDIDATES}`,
-      f.service_id,
-      f.kind,
-      f.resource,
-      f.reload_key,
-    );
-    let best: { row: ReloadRow; version: string; setAt: Date } | null = null;
-    for (const row of candidates) {
-      const wanted = desiredVersionFrom(recordFromRow(row).facts, row.status);
-      if (wanted && (!best || best.setAt <= wanted.setAt)) best = { row, ...wanted };
-    }
+    const cell = { serviceId: f.service_id, kind: f.kind, resource: f.resource };
+    const best = await desiredWithout(tx, cell, f.reload_key);
     if (best) {
       await tx.execute(
         `UPDATE desired_version SET version = $4, reload_id = $5, reload_key = $6::bigint, set_at = $7::timestamptz
@@ -102,12 +88,35 @@ export async function fallBack(tx: Tx, reloadKeys: string[]): Promise<void> {
         f.kind,
         f.resource,
         best.version,
-        best.row.reload_id,
-        best.row.id,
+        best.reload.reloadId,
+        best.reload.key,
         iso(best.setAt),
       );
     } else {
       await tx.execute(`DELETE FROM desired_version WHERE service_id = $1 AND kind = $2 AND resource = $3`, f.service_id, f.kind, f.resource);
     }
   }
+}
+
+/**
+ * The desired version of a resource without one of its reloads (`excludeKey`): newestDesired
+ * over its DESIRED_CANDIDATES newest other reloads. What fallBack moves the pointer to, and a
+ * request's desired version without its own reload (lib/requests/resource-now.ts).
+ */
+export async function desiredWithout(
+  tx: Tx,
+  cell: { serviceId: number; kind: string; resource: string },
+  excludeKey: string,
+): Promise<DesiredPick<StoredReload> | null> {
+  // Bounded by the index on (service_id, kind, resource, first_event_at desc).
+  const candidates = await tx.query<ReloadRow[]>(
+    `SELECT ${reloadColumns("r")} FROM reload r
+     WHERE r.service_id = $1 AND r.kind = $2 AND r.resource = $3 AND r.id <> $4::bigint
+     ORDER BY r.first_event_at DESC, r.id DESC LIMIT ${DESIRED_CANDIDATES}`,
+    cell.serviceId,
+    cell.kind,
+    cell.resource,
+    excludeKey,
+  );
+  return newestDesired(candidates.map(reloadFromRow));
 }

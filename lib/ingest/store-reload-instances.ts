@@ -4,7 +4,7 @@ import { FAILURE_PHASES, SUCCESS_PHASES } from "@/lib/domain/phases";
 import { heardSinceSql, liveCutoffSql } from "@/lib/domain/presence";
 import { instancePhaseBucket, type InstanceBucket } from "@/lib/domain/reload-status";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
-import type { ReloadRecord } from "./reload-rows";
+import type { ReloadRecord } from "@/lib/domain/reload-row";
 import { iso, type Tx } from "./sql";
 import type { Entities } from "./store-entities";
 import type { ReloadSettings } from "./store-reloads";

@@ -3,8 +3,9 @@ import { compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { foldReloadFacts } from "@/lib/domain/reload-status";
 import { affectsInstanceState } from "@/lib/domain/instance-state";
 import { heardSinceSql, liveCutoffSql } from "@/lib/domain/presence";
+import { reloadColumns, reloadFromRow, type ReloadRecord, type ReloadRow } from "@/lib/domain/reload-row";
 import type { ReloadEventInput } from "@/lib/domain/types";
-import { derive, RELOAD_COLUMNS, recordFromRow, writeReloads, type ReloadRecord, type ReloadRow } from "./reload-rows";
+import { derive, writeReloads } from "./reload-rows";
 import { iso, type Tx } from "./sql";
 import type { Entities } from "./store-entities";
 import { updateDesiredVersions } from "./store-desired";
@@ -167,32 +168,32 @@ async function lockOrCreate(tx: Tx, groups: { serviceId: number; reloadId: strin
   const records = new Map<string, ReloadRecord>();
   const lock = async (keys: typeof groups) => {
     const rows = await tx.query<ReloadRow[]>(
-      `SELECT ${RELOAD_COLUMNS} FROM reload
-       WHERE (service_id, reload_id) IN (SELECT * FROM unnest($1::int[], $2::text[]))
-       ORDER BY service_id, reload_id COLLATE "C"
+      `SELECT ${reloadColumns("r")} FROM reload r
+       WHERE (r.service_id, r.reload_id) IN (SELECT * FROM unnest($1::int[], $2::text[]))
+       ORDER BY r.service_id, r.reload_id COLLATE "C"
        FOR NO KEY UPDATE`,
       keys.map((g) => g.serviceId),
       keys.map((g) => g.reloadId),
     );
-    for (const r of rows) records.set(reloadKeyOf(r.service_id, r.reload_id), recordFromRow(r));
+    for (const r of rows) records.set(reloadKeyOf(r.service_id, r.reload_id), reloadFromRow(r));
   };
   await lock(groups);
   const missing = groups.filter((g) => !records.has(reloadKeyOf(g.serviceId, g.reloadId)));
   if (missing.length === 0) return records;
   const firsts = missing.map((g) => g.events.reduce((a, e) => (e.occurredAt < a.occurredAt ? e : a)));
   const created = await tx.query<ReloadRow[]>(
-    `INSERT INTO reload (service_id, reload_id, kind, resource, status, first_event_at, last_event_at)
+    `INSERT INTO reload AS r (service_id, reload_id, kind, resource, status, first_event_at, last_event_at)
      SELECT u.service_id, u.reload_id, u.kind, u.resource, 'in_progress', u.at, u.at
      FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u(service_id, reload_id, kind, resource, at)
      ON CONFLICT (service_id, reload_id) DO NOTHING
-     RETURNING ${RELOAD_COLUMNS}`,
+     RETURNING ${reloadColumns("r")}`,
     missing.map((g) => g.serviceId),
     missing.map((g) => g.reloadId),
     firsts.map((e) => e.kind),
     firsts.map((e) => e.resource),
     firsts.map((e) => iso(e.occurredAt)),
   );
-  for (const r of created) records.set(reloadKeyOf(r.service_id, r.reload_id), recordFromRow(r));
+  for (const r of created) records.set(reloadKeyOf(r.service_id, r.reload_id), reloadFromRow(r));
   // Created by a concurrent transaction since we looked: lock it and fold onto it.
   const raced = missing.filter((g) => !records.has(reloadKeyOf(g.serviceId, g.reloadId)));
   if (raced.length > 0) await lock(raced);

@@ -1,8 +1,10 @@
 import "server-only";
 import { transaction } from "@/lib/db/client";
-import { NON_TERMINAL_STATUSES, TERMINAL_STATUSES } from "@/lib/domain/types";
+import { reloadingEndedSql } from "@/lib/domain/reloading";
+import { NON_TERMINAL_STATUSES } from "@/lib/domain/types";
+import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reload-row";
 import { env } from "@/lib/env";
-import { derive, RELOAD_COLUMNS, recordFromRow, writeReloads, type ReloadRow } from "./reload-rows";
+import { derive, writeReloads } from "./reload-rows";
 import { type Tx } from "./sql";
 import { fallBack } from "./store-desired";
 
@@ -12,7 +14,7 @@ import { fallBack } from "./store-desired";
 //  - A reload past its deadline with targets unfinished becomes expired.
 //  - A request not yet started is cancelled when a newer request for the same resource comes.
 //  - An instance shows as reloading only while its reload is: expiry, the end of its reload,
-//    or a newer reload of the same resource ends it.
+//    or a newer reload of the same resource ends it (lib/domain/reloading.ts).
 
 const BATCH = 500;
 
@@ -32,9 +34,10 @@ export async function sweepReloads(now = new Date()): Promise<SweepResult> {
 
 async function expireReloads(tx: Tx, now: Date, timeoutMs: number): Promise<number> {
   const rows = await tx.query<ReloadRow[]>(
-    `SELECT ${RELOAD_COLUMNS} FROM reload
-     WHERE id IN (SELECT id FROM reload WHERE status = ANY($1::text[]) AND deadline_at < $2::timestamptz LIMIT ${BATCH})
-     ORDER BY service_id, reload_id COLLATE "C"
+    `SELECT ${reloadColumns("r")} FROM reload r
+     WHERE r.id IN (
+       SELECT id FROM reload WHERE status = ANY($1::text[]) AND deadline_at < $2::timestamptz LIMIT ${BATCH})
+     ORDER BY r.service_id, r.reload_id COLLATE "C"
      FOR NO KEY UPDATE SKIP LOCKED`,
     [...NON_TERMINAL_STATUSES],
     now.toISOString(),
@@ -44,7 +47,7 @@ async function expireReloads(tx: Tx, now: Date, timeoutMs: number): Promise<numb
 
 async function cancelSuperseded(tx: Tx, now: Date, timeoutMs: number): Promise<number> {
   const rows = await tx.query<(ReloadRow & { superseded_at: Date })[]>(
-    `SELECT ${RELOAD_COLUMNS.split(",").map((c) => `r.${c.trim()}`).join(", ")}, n.requested_at AS superseded_at
+    `SELECT ${reloadColumns("r")}, n.requested_at AS superseded_at
      FROM reload r
      JOIN LATERAL (
        SELECT min(n.requested_at) AS requested_at FROM reload n
@@ -63,7 +66,7 @@ async function cancelSuperseded(tx: Tx, now: Date, timeoutMs: number): Promise<n
 /** Re-derives locked reload rows, writes them, and moves desired versions they no longer set. */
 async function settle(tx: Tx, rows: ReloadRow[], now: Date, timeoutMs: number): Promise<number> {
   if (rows.length === 0) return 0;
-  const derived = rows.map((r) => derive(recordFromRow(r), now, timeoutMs));
+  const derived = rows.map((r) => derive(reloadFromRow(r), now, timeoutMs));
   const changed = derived.filter((d, i) => d.status !== rows[i]!.status);
   await writeReloads(tx, changed);
   const withdrawn = changed.filter((d) => d.status === "cancelled" || d.status === "rejected" || (d.status === "expired" && !d.record.facts.startedAt));
@@ -72,26 +75,15 @@ async function settle(tx: Tx, rows: ReloadRow[], now: Date, timeoutMs: number): 
 }
 
 /**
- * Instance states still "in progress" for a reload that has ended or been overtaken. Only
- * the rows to change are locked (SKIP LOCKED), and each is checked again once locked: an
- * ingest that moved it on meanwhile wins.
+ * Instance states still "in progress" for a reload that has ended or been overtaken
+ * (reloadingEndedSql, the twin of the domain's rule). Only the rows to change are locked
+ * (SKIP LOCKED), and each is checked again once locked: an ingest that moved it on meanwhile wins.
  */
 async function endStaleReloading(tx: Tx): Promise<number> {
+  const ended = reloadingEndedSql(1);
   return tx.execute(
     `WITH ended AS (
-       SELECT st.instance_id, st.kind, st.resource, st.last_reload_id,
-              CASE WHEN newer.reload_id IS NOT NULL
-                   THEN 'a newer reload (' || newer.reload_id || ') of this resource started before this instance finished ' || coalesce(st.last_reload_id, 'its reload')
-                   ELSE 'reload ' || r.reload_id || ' ended (' || r.status || ') before this instance finished it' END AS reason
-       FROM instance_state st
-       LEFT JOIN reload r ON r.service_id = st.service_id AND r.reload_id = st.last_reload_id
-       LEFT JOIN LATERAL (
-         SELECT n.reload_id FROM reload n
-         WHERE n.service_id = st.service_id AND n.kind = st.kind AND n.resource = st.resource
-           AND n.started_at > coalesce(r.started_at, st.last_phase_at) AND n.reload_id IS DISTINCT FROM st.last_reload_id
-         ORDER BY n.started_at DESC LIMIT 1
-       ) newer ON true
-       WHERE st.outcome = 'in_progress' AND (r.status = ANY($1::text[]) OR newer.reload_id IS NOT NULL)
+       ${ended.sql}
      ),
      locked AS (
        SELECT st.instance_id, st.kind, st.resource, e.reason
@@ -103,6 +95,6 @@ async function endStaleReloading(tx: Tx): Promise<number> {
      UPDATE instance_state st SET outcome = 'expired', last_error = locked.reason, updated_at = now()
      FROM locked
      WHERE st.instance_id = locked.instance_id AND st.kind = locked.kind AND st.resource = locked.resource`,
-    [...TERMINAL_STATUSES],
+    ...ended.params,
   );
 }

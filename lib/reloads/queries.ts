@@ -1,10 +1,19 @@
 import "server-only";
 import { requireReader, type Reader } from "@/lib/auth/require-actor";
 import { SUCCESS_PHASES } from "@/lib/domain/phases";
+import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reload-row";
 import { restrictionColumns } from "@/lib/domain/token-restrictions";
 import { sql } from "@/lib/db/client";
 import { encodeCursor, parseReloadKey, type ReloadListFilters } from "./filters";
-import { toReloadInstanceView, toReloadSummary, type ReloadDetail, type ReloadInstanceRow, type ReloadRow, type ReloadSummary } from "./read-model";
+import {
+  SERVICE_NAME_COLUMNS,
+  toReloadInstanceView,
+  toReloadSummary,
+  type ReloadDetail,
+  type ReloadInstanceRow,
+  type ReloadSummary,
+  type ServiceNames,
+} from "./read-model";
 
 // Reads for the reloads list and one reload (the read API and the pages). Both read the
 // reload row the ingest maintains, never the event history, so their cost follows the page
@@ -13,11 +22,10 @@ import { toReloadInstanceView, toReloadSummary, type ReloadDetail, type ReloadIn
 /** Instances listed for one reload at most; past it the answer says it is truncated. */
 export const RELOAD_INSTANCES_LIMIT = 5000;
 
-const RELOAD_COLUMNS = `
-  r.id::text AS key, r.reload_id, s.environment, s.namespace, s.name AS service, r.kind, r.resource,
-  r.from_version, r.to_version, r.initiator, r.status,
-  r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back,
-  r.requested_at, r.dispatched_at, r.first_event_at, r.completed_at, r.convergence_ms::text AS convergence_ms`;
+/** A reload and its service's names, as the list and one reload read it. */
+const COLUMNS = `${reloadColumns("r")}, ${SERVICE_NAME_COLUMNS}`;
+type ListRow = ReloadRow & ServiceNames;
+const toSummary = (row: ListRow) => toReloadSummary(reloadFromRow(row), row);
 
 /**
  * The condition on `s` (service) that keeps a restricted token's reads to its services, the
@@ -63,8 +71,8 @@ export async function listReloads(filters: ReloadListFilters): Promise<{ items: 
   if (filters.cursor) {
     where.push(`(r.first_event_at, r.id) < (${param(filters.cursor.firstEventAt, "timestamptz")}, ${param(filters.cursor.key, "bigint")})`);
   }
-  const rows = await sql().query<(ReloadRow & { first_event_at: Date })[]>(
-    `SELECT ${RELOAD_COLUMNS}
+  const rows = await sql().query<ListRow[]>(
+    `SELECT ${COLUMNS}
      FROM reload r JOIN service s ON s.id = r.service_id
      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
      ORDER BY r.first_event_at DESC, r.id DESC
@@ -74,7 +82,7 @@ export async function listReloads(filters: ReloadListFilters): Promise<{ items: 
   const page = rows.slice(0, filters.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(toReloadSummary),
+    items: page.map(toSummary),
     nextCursor: rows.length > filters.limit && last ? encodeCursor({ firstEventAt: last.first_event_at, key: last.key }) : null,
   };
 }
@@ -90,8 +98,12 @@ export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANC
   const where = [`r.id = ${param(key, "bigint")}`];
   const visible = visibleServices(reader, param);
   if (visible) where.push(visible);
-  const [reload] = await q.query<ReloadRow[]>(`SELECT ${RELOAD_COLUMNS} FROM reload r JOIN service s ON s.id = r.service_id WHERE ${where.join(" AND ")}`, ...params);
-  if (!reload) return null;
+  const [row] = await q.query<ListRow[]>(
+    `SELECT ${COLUMNS} FROM reload r JOIN service s ON s.id = r.service_id WHERE ${where.join(" AND ")}`,
+    ...params,
+  );
+  if (!row) return null;
+  const reload = reloadFromRow(row);
   // Instances that have not succeeded come first, so a capped list keeps the ones a
   // pipeline is waiting on or should look at.
   const instances = await q.query<ReloadInstanceRow[]>(
@@ -103,14 +115,14 @@ export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANC
      ORDER BY coalesce(ri.phase = ANY($5::text[]), false), i.instance_key
      LIMIT $4::int`,
     key,
-    reload.kind,
-    reload.resource,
+    reload.facts.kind,
+    reload.facts.resource,
     instancesLimit + 1,
     [...SUCCESS_PHASES],
   );
   return {
-    ...toReloadSummary(reload),
-    instances: instances.slice(0, instancesLimit).map((row) => toReloadInstanceView(row, reload)),
+    ...toReloadSummary(reload, row),
+    instances: instances.slice(0, instancesLimit).map((instance) => toReloadInstanceView(instance, reload.facts)),
     instancesTruncated: instances.length > instancesLimit,
   };
 }

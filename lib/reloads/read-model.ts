@@ -1,7 +1,9 @@
 // How a stored reload reads in the read API (DESIGN.md, "Read API"): plain functions over
-// rows, no I/O. The counters come from the reload row the ingest keeps up to date.
+// the domain's reload (read with reloadColumns and reloadFromRow, lib/domain/reload-row.ts),
+// no I/O. The counters come from the reload row the ingest keeps up to date.
+import { unfinishedTargets, type ReloadFacts } from "@/lib/domain/reload-status";
+import type { StoredReload } from "@/lib/domain/reload-row";
 import { SUCCESS_PHASES } from "@/lib/domain/phases";
-import { unfinishedTargets } from "@/lib/domain/reload-status";
 import type { Phase, ReloadStatus } from "@/lib/domain/types";
 
 /**
@@ -17,32 +19,25 @@ export interface ReloadChange {
   status: ReloadStatus;
 }
 
-/** The reload columns behind ReloadChange. */
-export interface ReloadChangeRow {
-  kind: string;
-  resource: string;
-  from_version: string | null;
-  to_version: string | null;
-  initiator: string | null;
-  status: string;
-}
-
-export function toReloadChange(row: ReloadChangeRow): ReloadChange {
+export function toReloadChange(reload: Pick<StoredReload, "facts" | "status">): ReloadChange {
   return {
-    kind: row.kind,
-    resource: row.resource,
-    fromVersion: row.from_version,
-    toVersion: row.to_version,
-    initiator: row.initiator,
-    status: row.status as ReloadStatus,
+    kind: reload.facts.kind,
+    resource: reload.facts.resource,
+    fromVersion: reload.facts.fromVersion,
+    toVersion: reload.facts.toVersion,
+    initiator: reload.facts.initiator,
+    status: reload.status,
   };
 }
 
-/** reload.convergence_ms, a bigint pg hands over as text, as milliseconds. */
-export function convergenceMsFromRow(convergenceMs: string | null): number | null {
-  // Milliseconds fit a double exactly far beyond any real duration (2^53 ms ≈ 285,000 years).
-  return convergenceMs === null ? null : Number(convergenceMs);
+/** The service of a reload by name: the columns SERVICE_NAME_COLUMNS joins from `service s`. */
+export interface ServiceNames {
+  environment: string;
+  namespace: string;
+  service: string;
 }
+
+export const SERVICE_NAME_COLUMNS = `s.environment, s.namespace, s.name AS service`;
 
 export interface ReloadSummary extends ReloadChange {
   /** Opaque and stable; the page is /reloads/{key}. */
@@ -78,26 +73,6 @@ export interface ReloadDetail extends ReloadSummary {
   instancesTruncated: boolean;
 }
 
-/** A reload row joined to its service, as lib/reloads/queries.ts selects it. */
-export interface ReloadRow extends ReloadChangeRow {
-  key: string;
-  reload_id: string;
-  environment: string;
-  namespace: string;
-  service: string;
-  instances_targeted: number;
-  instances_succeeded: number;
-  instances_nacked: number;
-  instances_failed: number;
-  instances_rolled_back: number;
-  requested_at: Date | null;
-  dispatched_at: Date | null;
-  first_event_at: Date;
-  completed_at: Date | null;
-  /** bigint, which pg hands over as a string */
-  convergence_ms: string | null;
-}
-
 export interface ReloadInstanceRow {
   instance_key: string;
   phase: Phase | null;
@@ -107,26 +82,27 @@ export interface ReloadInstanceRow {
   current_version: string | null;
 }
 
-export function toReloadSummary(row: ReloadRow): ReloadSummary {
-  const targets = row.instances_targeted;
-  const acked = row.instances_succeeded;
-  const nacked = row.instances_nacked;
-  const failed = row.instances_failed;
+export function toReloadSummary(reload: StoredReload, names: ServiceNames): ReloadSummary {
+  const targets = reload.stored.targets;
+  const acked = reload.counts.succeeded;
+  const nacked = reload.counts.nacked;
+  const failed = reload.counts.failed;
+  const f = reload.facts;
   return {
-    key: row.key,
-    reloadId: row.reload_id,
-    environment: row.environment,
-    namespace: row.namespace === "" ? null : row.namespace,
-    service: row.service,
-    ...toReloadChange(row),
+    key: reload.key,
+    reloadId: reload.reloadId,
+    environment: names.environment,
+    namespace: names.namespace === "" ? null : names.namespace,
+    service: names.service,
+    ...toReloadChange(reload),
     targets,
     acked,
     nacked,
     failed,
-    pending: unfinishedTargets({ targets, succeeded: acked, nacked, failed, rolledBack: row.instances_rolled_back }),
-    startedAt: (row.dispatched_at ?? row.requested_at ?? row.first_event_at).toISOString(),
-    completedAt: row.completed_at?.toISOString() ?? null,
-    convergenceMs: convergenceMsFromRow(row.convergence_ms),
+    pending: unfinishedTargets({ targets, succeeded: acked, nacked, failed, rolledBack: reload.counts.rolledBack }),
+    startedAt: (f.dispatchedAt ?? f.requestedAt ?? f.firstEventAt).toISOString(),
+    completedAt: reload.stored.completedAt?.toISOString() ?? null,
+    convergenceMs: reload.stored.convergenceMs,
   };
 }
 
@@ -135,13 +111,16 @@ export function toReloadSummary(row: ReloadRow): ReloadSummary {
  * acked it, the reload's fromVersion once it rolled back, otherwise what it last reported
  * running for the resource.
  */
-export function toReloadInstanceView(row: ReloadInstanceRow, reload: Pick<ReloadRow, "from_version" | "to_version">): ReloadInstanceView {
+export function toReloadInstanceView(
+  row: ReloadInstanceRow,
+  reload: Pick<ReloadFacts, "fromVersion" | "toVersion">,
+): ReloadInstanceView {
   const phase = row.phase ?? "pending";
   const version =
     row.phase !== null && SUCCESS_PHASES.has(row.phase)
-      ? reload.to_version
+      ? reload.toVersion
       : phase === "rolled_back"
-        ? (reload.from_version ?? row.current_version)
+        ? (reload.fromVersion ?? row.current_version)
         : row.current_version;
   return { instance: row.instance_key, phase, version, error: row.error, at: row.phase_at?.toISOString() ?? null };
 }

@@ -6,9 +6,10 @@ import { sql, type Sql } from "@/lib/db/client";
 import { timelineLive } from "@/lib/domain/reload-status";
 import type { TimelineEventInput, TimelineTargetInput } from "@/lib/domain/timeline";
 import type { TimelineSpanInput } from "@/lib/domain/timeline-spans";
+import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reload-row";
 import type { Phase, ReloadStatus } from "@/lib/domain/types";
 import { parseReloadKey } from "./filters";
-import { convergenceMsFromRow, toReloadChange, type ReloadChange, type ReloadRow } from "./read-model";
+import { SERVICE_NAME_COLUMNS, toReloadChange, type ReloadChange, type ServiceNames } from "./read-model";
 import { loadReloadSpans } from "./span-queries";
 
 // Reads behind the reload timeline (/reloads/[id]) and its live refresh. The timeline reads
@@ -62,15 +63,8 @@ export interface ReloadTimelineData {
   spansTruncated: boolean;
 }
 
-/** The list's reload row (ReloadRow) and what the timeline reads besides. */
-interface ReloadDbRow extends ReloadRow {
-  service_id: number;
-  approved_at: Date | null;
-  started_at: Date | null;
-  last_event_at: Date;
-  expired_at: Date | null;
-  deadline_at: Date | null;
-  last_error: string | null;
+/** The reload row (reloadColumns), its service's names, and when its newest event arrived. */
+interface ReloadDbRow extends ReloadRow, ServiceNames {
   last_arrival_at: Date | null;
   ms_since_last_arrival: number | null;
 }
@@ -82,11 +76,7 @@ export async function getReloadTimelineData(keyText: string): Promise<ReloadTime
   if (key === null) return null;
   const q = sql();
   const [row] = await q.query<ReloadDbRow[]>(
-    `SELECT r.id::text AS key, r.reload_id, r.service_id, s.environment, s.namespace, s.name AS service, r.kind, r.resource,
-            r.from_version, r.to_version, r.initiator, r.status, r.requested_at, r.approved_at, r.dispatched_at, r.started_at,
-            r.first_event_at, r.last_event_at, r.completed_at, r.expired_at, r.deadline_at, r.convergence_ms::text AS convergence_ms,
-            r.instances_targeted, r.instances_succeeded, r.instances_nacked, r.instances_failed, r.instances_rolled_back, r.last_error,
-            ${ARRIVAL_COLUMNS}
+    `SELECT ${reloadColumns("r")}, ${SERVICE_NAME_COLUMNS}, ${ARRIVAL_COLUMNS}
      FROM reload r JOIN service s ON s.id = r.service_id ${ARRIVAL_JOIN} WHERE r.id = $1::bigint`,
     key,
   );
@@ -100,32 +90,34 @@ export async function getReloadTimelineData(keyText: string): Promise<ReloadTime
 }
 
 function toTimelineReload(row: ReloadDbRow): TimelineReload {
+  const reload = reloadFromRow(row);
+  const f = reload.facts;
   return {
-    key: row.key,
-    reloadId: row.reload_id,
-    serviceId: row.service_id,
+    key: reload.key,
+    reloadId: reload.reloadId,
+    serviceId: reload.serviceId,
     environment: row.environment,
     namespace: row.namespace,
     service: row.service,
-    ...toReloadChange(row),
-    requestedAt: row.requested_at,
-    approvedAt: row.approved_at,
-    dispatchedAt: row.dispatched_at,
-    startedAt: row.started_at,
-    firstEventAt: row.first_event_at,
-    lastEventAt: row.last_event_at,
-    completedAt: row.completed_at,
-    expiredAt: row.expired_at,
-    deadlineAt: row.deadline_at,
-    convergenceMs: convergenceMsFromRow(row.convergence_ms),
-    targets: row.instances_targeted,
-    succeeded: row.instances_succeeded,
-    nacked: row.instances_nacked,
-    failed: row.instances_failed,
-    rolledBack: row.instances_rolled_back,
-    lastError: row.last_error,
+    ...toReloadChange(reload),
+    requestedAt: f.requestedAt,
+    approvedAt: f.approvedAt,
+    dispatchedAt: f.dispatchedAt,
+    startedAt: f.startedAt,
+    firstEventAt: f.firstEventAt,
+    lastEventAt: f.lastEventAt,
+    completedAt: reload.stored.completedAt,
+    expiredAt: f.expiredAt,
+    deadlineAt: reload.stored.deadlineAt,
+    convergenceMs: reload.stored.convergenceMs,
+    targets: reload.stored.targets,
+    succeeded: reload.counts.succeeded,
+    nacked: reload.counts.nacked,
+    failed: reload.counts.failed,
+    rolledBack: reload.counts.rolledBack,
+    lastError: f.lastError,
     lastArrivalAt: row.last_arrival_at?.toISOString() ?? null,
-    live: timelineLive(row.status as ReloadStatus, row.ms_since_last_arrival),
+    live: timelineLive(reload.status, row.ms_since_last_arrival),
   };
 }
 

@@ -5,14 +5,15 @@ import { isLive } from "@/lib/domain/presence";
 import { compositeKey } from "@/lib/domain/keys";
 import { buildMatrix, groupRows, type DesiredRow, type ServiceSummary } from "@/lib/domain/matrix";
 import { CONTROL_PHASES } from "@/lib/domain/phases";
+import { DESIRED_CANDIDATES } from "@/lib/domain/desired-version";
 import { desiredVersionAt, groupPairStates, outcomeAt, replayStates, type PairState, type ReloadAtRow } from "@/lib/domain/replay";
+import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reload-row";
 import type { Phase } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { serviceLabel } from "@/lib/format";
 import { FLEET_PAGE_SIZE } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
-import { RELOAD_COLUMNS, recordFromRow, type ReloadRow } from "@/lib/ingest/reload-rows";
 import { historyStart, newestSnapshotAtOrBefore, readPairEvents, readSnapshotRows, type SnapshotHeader } from "./history";
 import type { ReplayFrame } from "./wire";
 
@@ -22,8 +23,6 @@ import type { ReplayFrame } from "./wire";
 // like the live matrix: one page of services (100), whose snapshot rows and events are read
 // by primary key and by (service_id, occurred_at) within the snapshot..T range.
 
-/** Reloads per cell looked at for the desired version at T (as ingest's fallback looks at 50). */
-const RELOAD_CANDIDATES = 50;
 const CONTROL = [...CONTROL_PHASES];
 
 export async function getFleetAt(at: Date, page: number, now = new Date()): Promise<ReplayFrame> {
@@ -167,12 +166,14 @@ async function loadCellReloads(q: Sql, states: PairState[], at: Date): Promise<M
   for (const s of states) cells.set(compositeKey(s.serviceId, s.kind, s.resource), s);
   if (cells.size === 0) return new Map();
   const list = [...cells.values()];
-  const rows = await q.query<(ReloadRow & { completed_at: Date | null })[]>(
+  // The reloads the desired version at T is chosen from (DESIRED_CANDIDATES, as ingest's fallback).
+  const rows = await q.query<ReloadRow[]>(
     `SELECT r.* FROM unnest($1::int[], $2::text[], $3::text[]) AS c(service_id, kind, resource)
      CROSS JOIN LATERAL (
-       SELECT ${RELOAD_COLUMNS}, completed_at FROM reload
-       WHERE service_id = c.service_id AND kind = c.kind AND resource = c.resource AND first_event_at <= $4::timestamptz
-       ORDER BY first_event_at DESC LIMIT ${RELOAD_CANDIDATES}
+       SELECT ${reloadColumns("x")} FROM reload x
+       WHERE x.service_id = c.service_id AND x.kind = c.kind AND x.resource = c.resource
+         AND x.first_event_at <= $4::timestamptz
+       ORDER BY x.first_event_at DESC, x.id DESC LIMIT ${DESIRED_CANDIDATES}
      ) r`,
     list.map((c) => c.serviceId),
     list.map((c) => c.kind),
@@ -181,9 +182,16 @@ async function loadCellReloads(q: Sql, states: PairState[], at: Date): Promise<M
   );
   const byCell = new Map<string, ReloadAtRow[]>();
   for (const row of rows) {
-    const record = recordFromRow(row);
+    const reload = reloadFromRow(row);
     const key = compositeKey(row.service_id, row.kind, row.resource);
-    const entry: ReloadAtRow = { key: record.key, serviceId: record.serviceId, reloadId: record.reloadId, status: row.status, completedAt: row.completed_at, facts: record.facts };
+    const entry: ReloadAtRow = {
+      key: reload.key,
+      serviceId: reload.serviceId,
+      reloadId: reload.reloadId,
+      status: reload.status,
+      completedAt: reload.stored.completedAt,
+      facts: reload.facts,
+    };
     const existing = byCell.get(key);
     if (existing) existing.push(entry);
     else byCell.set(key, [entry]);

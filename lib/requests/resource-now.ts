@@ -3,9 +3,8 @@ import type { Sql } from "@/lib/db/client";
 import { fromVersionOf } from "@/lib/domain/change-hash";
 import { liveSince } from "@/lib/domain/drift";
 import { heardSinceSql } from "@/lib/domain/presence";
-import { desiredVersionFrom } from "@/lib/domain/reload-status";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
-import { RELOAD_COLUMNS, recordFromRow, type ReloadRow } from "@/lib/ingest/reload-rows";
+import { desiredWithout } from "@/lib/ingest/store-desired";
 
 // One resource of a service as it stands now: what a request would move it from, and which
 // live instances it would reach. Making a request reads it (create-request.ts), the request
@@ -61,8 +60,9 @@ async function desiredExcluding(
   target: { serviceId: number; kind: string; resource: string },
   exclude: string | null,
 ): Promise<ResourceNow["desired"]> {
-  const [row] = await tx.query<{ version: string; reload_id: string; set_at: Date }[]>(
-    `SELECT version, reload_id, set_at FROM desired_version WHERE service_id = $1 AND kind = $2 AND resource = $3`,
+  const [row] = await tx.query<{ version: string; reload_id: string; reload_key: string; set_at: Date }[]>(
+    `SELECT version, reload_id, reload_key::text, set_at FROM desired_version
+     WHERE service_id = $1 AND kind = $2 AND resource = $3`,
     target.serviceId,
     target.kind,
     target.resource,
@@ -71,19 +71,6 @@ async function desiredExcluding(
   if (exclude === null || row.reload_id !== exclude) return { version: row.version, reloadId: row.reload_id, setAt: row.set_at };
   // Our own reload holds the pointer: what would be desired without it is what ingest would
   // fall back to (lib/ingest/store-desired.ts fallBack), the newest other reload that qualifies.
-  const candidates = await tx.query<ReloadRow[]>(
-    `SELECT ${RELOAD_COLUMNS} FROM reload
-     WHERE service_id = $1 AND kind = $2 AND resource = $3 AND reload_id <> $4
-     ORDER BY first_event_at DESC LIMIT 50`,
-    target.serviceId,
-    target.kind,
-    target.resource,
-    exclude,
-  );
-  let best: ResourceNow["desired"] = null;
-  for (const candidate of candidates) {
-    const wanted = desiredVersionFrom(recordFromRow(candidate).facts, candidate.status);
-    if (wanted && (!best || best.setAt <= wanted.setAt)) best = { version: wanted.version, reloadId: candidate.reload_id, setAt: wanted.setAt };
-  }
-  return best;
+  const best = await desiredWithout(tx, target, row.reload_key);
+  return best && { version: best.version, reloadId: best.reload.reloadId, setAt: best.setAt };
 }
