@@ -94,6 +94,59 @@ export function assessResourceDrift(
   return { ...assessDrift([...byVersion.values()], desired, now, policy.thresholdMs), livePairs, stalePairs };
 }
 
+/**
+ * The version a resource's live pairs are judged against: the desired one when there is one,
+ * else the version most live pairs run (a tie goes to the lowest version text); null when no
+ * live pair runs a known version.
+ */
+export function expectedVersion(
+  groups: readonly PairGroup[],
+  desired: { version: string } | null,
+  now: Date,
+  staleMs: number,
+): string | null {
+  if (desired) return desired.version;
+  const byVersion = new Map<string, number>();
+  for (const g of groups) {
+    if (g.version === null || g.instances <= 0 || !isLive(g.lastReportAt, now, staleMs)) continue;
+    byVersion.set(g.version, (byVersion.get(g.version) ?? 0) + g.instances);
+  }
+  let best: [string, number] | null = null;
+  for (const [version, n] of byVersion) {
+    if (!best || n > best[1] || (n === best[1] && version < best[0])) best = [version, n];
+  }
+  return best?.[0] ?? null;
+}
+
+/**
+ * Which instances of a resource are the drifting ones: none unless the rule says it drifts
+ * (assessResourceDrift); then its live pairs on a known version other than expectedVersion.
+ * reload_drift_instances counts them, a drift alert names them.
+ */
+export function isDriftingPair(
+  pair: Pick<PairGroup, "version" | "lastReportAt">,
+  expected: string | null,
+  now: Date,
+  staleMs: number,
+): boolean {
+  return pair.version !== null && pair.version !== expected && isLive(pair.lastReportAt, now, staleMs);
+}
+
+/** How many instances of a resource drift (isDriftingPair), summed over its pair groups. */
+export function driftingInstances(
+  assessment: Pick<DriftAssessment, "drifting">,
+  groups: readonly PairGroup[],
+  desired: { version: string } | null,
+  now: Date,
+  staleMs: number,
+): number {
+  if (!assessment.drifting) return 0;
+  const expected = expectedVersion(groups, desired, now, staleMs);
+  let n = 0;
+  for (const g of groups) if (g.instances > 0 && isDriftingPair(g, expected, now, staleMs)) n += g.instances;
+  return n;
+}
+
 export interface VersionCount {
   version: string | null;
   instances: number;

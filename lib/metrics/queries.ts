@@ -3,13 +3,12 @@ import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
 import { RULES } from "@/lib/domain/alerts/rules";
 import { RULE_IDS, type Severity } from "@/lib/domain/alerts/types";
-import { assessResourceDrift, liveSince } from "@/lib/domain/drift";
+import { assessResourceDrift, driftingInstances, liveSince } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
 import { byCell, desiredIndex } from "@/lib/domain/matrix";
 import { heardSinceSql } from "@/lib/domain/presence";
 import { TERMINAL_STATUSES } from "@/lib/domain/types";
 import { driftPolicy, loadFleetDriftCandidates } from "@/lib/fleet/pair-groups";
-import { driftingInstances } from "./drift-instances";
 import { escapeLabelValue, ExpositionWriter, HistogramShape, joinLabels, labelPairs } from "./exposition";
 import { ingestCounts } from "./ingest-counters";
 

@@ -12,7 +12,7 @@ import { resetEnvCache } from "@/lib/env";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
-import { driftingInstances } from "@/lib/metrics/drift-instances";
+import { driftingInstances } from "@/lib/domain/drift";
 import { escapeLabelValue, formatLabels } from "@/lib/metrics/exposition";
 import { RELOAD_SECONDS_BUCKETS } from "@/lib/metrics/queries";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";

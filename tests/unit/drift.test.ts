@@ -4,6 +4,9 @@ import {
   assessResourceDrift,
   couldDrift,
   DEFAULT_DRIFT_THRESHOLD_MS,
+  driftingInstances,
+  expectedVersion,
+  isDriftingPair,
   isLive,
   liveSince,
   type DesiredVersion,
@@ -232,5 +235,39 @@ describe("couldDrift is the time-free part of the rule", () => {
     const could = couldDrift(pairs, want, NOW, POLICY.staleMs);
     expect(assessResourceDrift(pairs, want, NOW, { ...POLICY, thresholdMs: 0 }).drifting).toBe(could);
     if (!could) expect(assessResourceDrift(pairs, want, NOW, POLICY).drifting).toBe(false);
+  });
+});
+
+describe("which instances drift: expectedVersion and driftingInstances", () => {
+  const live = (version: string | null, instances: number) => g(version, instances, HOUR, MIN);
+  const gone = (version: string, instances: number) => g(version, instances, HOUR, 2 * DAY);
+  test.each<[string, PairGroup[], DesiredVersion | null, string | null, number]>([
+    ["the desired version, whatever most run", [live("v1", 3), live("v2", 1)], desired("v2", HOUR), "v2", 3],
+    ["no desired: the version most live pairs run", [live("v1", 3), live("v2", 1)], null, "v1", 1],
+    ["a tie goes to the lowest version text", [live("v2", 2), live("v1", 2)], null, "v1", 2],
+    ["gone pairs count for neither side", [live("v1", 1), gone("v2", 5), live("v3", 1)], null, "v1", 1],
+    ["pairs with no version yet are not drifting", [live("v1", 2), live(null, 4), live("v2", 1)], null, "v1", 1],
+    ["no live known version", [live(null, 2), gone("v1", 1)], null, null, 0],
+  ])("%s", (_label, groups, want, expected, drifting) => {
+    expect(expectedVersion(groups, want, NOW, POLICY.staleMs)).toBe(expected);
+    expect(driftingInstances({ drifting: true }, groups, want, NOW, POLICY.staleMs)).toBe(drifting);
+  });
+
+  test("nothing drifts in a resource the rule says does not drift", () => {
+    expect(driftingInstances({ drifting: false }, [live("v1", 3), live("v2", 1)], null, NOW, POLICY.staleMs)).toBe(0);
+  });
+
+  // The count is the rule's own numbers: off desired (offDesired), or all but the most common version.
+  test.each(cases.map((c, i) => [i, c] as const))("case %i", (_i, { pairs, want }) => {
+    const assessment = assessResourceDrift(pairs, want, NOW, { ...POLICY, thresholdMs: 0 });
+    const n = driftingInstances(assessment, pairs, want, NOW, POLICY.staleMs);
+    const known = pairs.filter((p) => p.version !== null && isLive(p.lastReportAt, NOW, POLICY.staleMs));
+    const counts = [...new Set(known.map((p) => p.version))].map((v) => known.filter((p) => p.version === v).length);
+    if (!assessment.drifting) expect(n).toBe(0);
+    else if (want) expect(n).toBe(assessment.offDesired);
+    else expect(n).toBe(known.length - Math.max(...counts));
+    const expected = expectedVersion(pairs, want, NOW, POLICY.staleMs);
+    const named = pairs.filter((p) => isDriftingPair(p, expected, NOW, POLICY.staleMs)).length;
+    expect(n).toBe(assessment.drifting ? named : 0);
   });
 });

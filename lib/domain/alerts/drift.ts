@@ -2,7 +2,16 @@
 // one drift function the matrix and the service page use, with DRIFT_THRESHOLD_SECONDS as
 // its threshold (DESIGN.md "One drift rule"); this file only turns its verdict into an
 // alert: how long, which versions, which instances. Pure.
-import { assessResourceDrift, isLive, type DesiredVersion, type DriftAssessment, type DriftPolicy, type PairGroup } from "@/lib/domain/drift";
+import {
+  assessResourceDrift,
+  expectedVersion,
+  isDriftingPair,
+  isLive,
+  type DesiredVersion,
+  type DriftAssessment,
+  type DriftPolicy,
+  type PairGroup,
+} from "@/lib/domain/drift";
 import { formatAge } from "@/lib/format";
 import type { RuleParams } from "./rules";
 import { fingerprint, serviceLabels, serviceName, type AlertCondition, type ServiceRef } from "./types";
@@ -40,17 +49,19 @@ export interface DriftPair {
 export const driftFingerprint = (serviceId: number, kind: string, resource: string) => fingerprint("drift", serviceId, kind, resource);
 
 /**
- * The alert of one drifting cell. The instances it names are the live pairs on the wrong
- * version: off the desired one when there is one, else off the version most live pairs run
- * (the same choice as reload_drift_instances).
+ * The alert of one drifting cell. The instances it names are the drifting ones by the domain's
+ * rule (isDriftingPair against expectedVersion), the ones reload_drift_instances counts.
  */
 export function driftCondition(cell: DriftingCell, pairs: DriftPair[], now: Date, staleMs: number, params: RuleParams<"drift">): AlertCondition {
   const live = pairs.filter((p) => p.version !== null && isLive(p.lastReportAt, now, staleMs));
   const counts = new Map<string, number>();
   for (const p of live) counts.set(p.version!, (counts.get(p.version!) ?? 0) + 1);
   const versions = [...counts].map(([version, instances]) => ({ version, instances })).sort((a, b) => b.instances - a.instances || (a.version < b.version ? -1 : 1));
-  const expected = cell.desired?.version ?? versions[0]?.version ?? null;
-  const drifting = live.filter((p) => p.version !== expected).sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
+  const asGroups = pairs.map((p) => ({ ...p, instances: 1, newestSince: null }));
+  const expected = expectedVersion(asGroups, cell.desired, now, staleMs);
+  const drifting = pairs
+    .filter((p) => isDriftingPair(p, expected, now, staleMs))
+    .sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
   const a = cell.assessment;
   // The same formatter as the "drifting for" line under the headline (components/alerts).
   const age = formatAge(a.driftingForMs ?? 0);
