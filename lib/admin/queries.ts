@@ -1,7 +1,7 @@
 import "server-only";
 import { requireActor, requireActorWith, requireReader } from "@/lib/auth/require-actor";
 import type { Actor } from "@/lib/auth/actor";
-import { sql } from "@/lib/db/client";
+import { db, sql } from "@/lib/db/client";
 import { can, isRole, type Action, type Role } from "@/lib/domain/permissions";
 
 // Reads for the admin pages. None of them returns a password hash, a token hash or a
@@ -34,39 +34,33 @@ export interface UserRow {
   disabledAt: Date | null;
 }
 
+const USER_COLUMNS = {
+  id: true,
+  username: true,
+  displayName: true,
+  role: true,
+  oidcSubject: true,
+  groups: true,
+  createdAt: true,
+  lastSignInAt: true,
+  disabledAt: true,
+} as const;
+
+/** Enabled users first, then disabled ones, each by username. */
 export async function listUsers(): Promise<Bounded<UserRow>> {
   await requireActorWith("user.manage");
-  const rows = await sql().query<
-    {
-      id: number;
-      username: string;
-      display_name: string;
-      role: string;
-      oidc: boolean;
-      groups: string[];
-      created_at: Date;
-      last_sign_in_at: Date | null;
-      disabled_at: Date | null;
-      total: number;
-    }[]
-  >(
-    `SELECT id, username, display_name, role, oidc_subject IS NOT NULL AS oidc, groups, created_at, last_sign_in_at,
-            disabled_at, count(*) OVER ()::int AS total
-     FROM app_user ORDER BY disabled_at IS NOT NULL, username LIMIT $1`,
-    LIST_LIMIT,
-  );
+  const byName = { orderBy: { username: "asc" }, select: USER_COLUMNS } as const;
+  const enabled = await db().appUser.findMany({ ...byName, where: { disabledAt: null }, take: LIST_LIMIT });
+  const disabled =
+    enabled.length < LIST_LIMIT
+      ? await db().appUser.findMany({ ...byName, where: { disabledAt: { not: null } }, take: LIST_LIMIT - enabled.length })
+      : [];
   return {
-    total: rows[0]?.total ?? 0,
-    items: rows.map((r) => ({
-      id: r.id,
-      username: r.username,
-      displayName: r.display_name,
-      role: isRole(r.role) ? r.role : "viewer",
-      source: r.oidc ? "oidc" : "local",
-      groups: r.groups,
-      createdAt: r.created_at,
-      lastSignInAt: r.last_sign_in_at,
-      disabledAt: r.disabled_at,
+    total: await db().appUser.count(),
+    items: [...enabled, ...disabled].map(({ oidcSubject, role, ...user }) => ({
+      ...user,
+      role: isRole(role) ? role : "viewer",
+      source: oidcSubject === null ? "local" : "oidc",
     })),
   };
 }

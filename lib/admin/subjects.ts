@@ -1,6 +1,6 @@
 import "server-only";
 import type { ActionSubjectInfo } from "@/lib/auth/define-action";
-import type { Sql } from "@/lib/db/client";
+import type { DbTransaction, Sql } from "@/lib/db/client";
 
 // What each admin action acts on, loaded on the server from the id (never trusted from the
 // form) for defineAction's `subject`: null makes the action answer "not found".
@@ -10,8 +10,8 @@ export async function serviceSubject(tx: Sql, serviceId: number, table: "reload_
   return row ? { serviceId: row.id, subject: `${table}:${row.id}` } : null;
 }
 
-export async function userSubject(tx: Sql, userId: number): Promise<ActionSubjectInfo | null> {
-  const [row] = await tx.query<{ id: number }[]>(`SELECT id FROM app_user WHERE id = $1`, userId);
+export async function userSubject(tx: DbTransaction, userId: number): Promise<ActionSubjectInfo | null> {
+  const row = await tx.db.appUser.findUnique({ where: { id: userId }, select: { id: true } });
   return row ? { subject: `user:${row.id}` } : null;
 }
 

@@ -1,11 +1,12 @@
 import "server-only";
 import { ActionError } from "@/lib/auth/action-error";
-import type { Sql } from "@/lib/db/client";
+import type { DbTransaction, Sql } from "@/lib/db/client";
 import { userChangeProblem, type UserChange } from "@/lib/domain/admin-rules";
 import { isRole, type Role } from "@/lib/domain/permissions";
 import { enabledAdminIds, lockUserRoster } from "@/lib/auth/user-roster";
 
-// Users and roles, inside the admin action's transaction. Every change that can alter who is
+// Users and roles, inside the admin action's transaction (a dbTransaction: rows are written with
+// Prisma Client, locked with SQL, which Prisma has no FOR UPDATE for). Every change that can alter who is
 // an enabled admin first takes the roster lock (lib/auth/user-roster.ts), then reads the
 // enabled admins and checks the last-admin guard (lib/domain/admin-rules.ts): two admins
 // demoting or disabling each other at the same instant then run one after the other, and the
@@ -49,17 +50,20 @@ export interface NewLocalUser {
   passwordHash: string;
 }
 
-export async function insertLocalUser(tx: Sql, user: NewLocalUser): Promise<{ id: number }> {
-  const [row] = await tx.query<{ id: number }[]>(
-    `INSERT INTO app_user (username, display_name, role, groups, password_hash)
-     VALUES ($1, $2, $3, $4::text[], $5)
-     ON CONFLICT (username) DO NOTHING RETURNING id`,
-    user.username,
-    user.displayName,
-    user.role,
-    user.groups,
-    user.passwordHash,
-  );
+export async function insertLocalUser(tx: DbTransaction, user: NewLocalUser): Promise<{ id: number }> {
+  // skipDuplicates: ON CONFLICT DO NOTHING, so a taken username returns no row instead of
+  // failing the statement (and with it the transaction).
+  const [row] = await tx.db.appUser.createManyAndReturn({
+    data: {
+      username: user.username,
+      displayName: user.displayName,
+      role: user.role,
+      groups: user.groups,
+      passwordHash: user.passwordHash,
+    },
+    skipDuplicates: true,
+    select: { id: true },
+  });
   if (!row) {
     throw new ActionError("conflict", `The username “${user.username}” is taken.`, { username: ["This username is taken: choose another."] });
   }
@@ -72,43 +76,58 @@ export interface UserChangeResult {
   after: { role: Role; disabled: boolean };
 }
 
-export async function changeUserRole(tx: Sql, actorId: number, userId: number, role: Role): Promise<UserChangeResult> {
+export async function changeUserRole(
+  tx: DbTransaction,
+  actorId: number,
+  userId: number,
+  role: Role,
+): Promise<UserChangeResult> {
   const target = await guardedTarget(tx, actorId, userId, { kind: "role", role });
-  await tx.execute(`UPDATE app_user SET role = $2 WHERE id = $1`, userId, role);
+  await tx.db.appUser.update({ where: { id: userId }, data: { role } });
   return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role, disabled: target.disabled } };
 }
 
 /** Disables (moving their session epoch on, which ends every session they have) or enables a user. */
-export async function setUserDisabled(tx: Sql, actorId: number, userId: number, disabled: boolean): Promise<UserChangeResult> {
+export async function setUserDisabled(
+  tx: DbTransaction,
+  actorId: number,
+  userId: number,
+  disabled: boolean,
+): Promise<UserChangeResult> {
   const target = await guardedTarget(tx, actorId, userId, { kind: disabled ? "disable" : "enable" });
-  // Keep the first disabled_at when disabling twice: it says since when.
-  await tx.execute(
-    `UPDATE app_user SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) ELSE NULL END,
-                         session_epoch = session_epoch + CASE WHEN $2 THEN 1 ELSE 0 END
-     WHERE id = $1`,
-    userId,
-    disabled,
-  );
+  // Keep the first disabledAt when disabling twice (the row is locked, so `target` says): it says since when.
+  const data = disabled
+    ? { disabledAt: target.disabled ? undefined : new Date(), sessionEpoch: { increment: 1 } }
+    : { disabledAt: null };
+  await tx.db.appUser.update({ where: { id: userId }, data });
   return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role: target.role, disabled } };
 }
 
-export async function changeUserGroups(tx: Sql, userId: number, groups: string[]): Promise<{ username: string; before: string[]; after: string[] }> {
+export async function changeUserGroups(
+  tx: DbTransaction,
+  userId: number,
+  groups: string[],
+): Promise<{ username: string; before: string[]; after: string[] }> {
   const [row] = await tx.query<{ username: string; groups: string[] }[]>(
     `SELECT username, groups FROM app_user WHERE id = $1 FOR UPDATE`,
     userId,
   );
   if (!row) throw new ActionError("not_found", "That user no longer exists.");
-  await tx.execute(`UPDATE app_user SET groups = $2::text[] WHERE id = $1`, userId, groups);
+  await tx.db.appUser.update({ where: { id: userId }, data: { groups } });
   return { username: row.username, before: row.groups, after: groups };
 }
 
 /** Sets a local user's password hash and ends their sessions (the session epoch moves on); users of the OIDC issuer have no password here. */
-export async function setUserPasswordHash(tx: Sql, userId: number, passwordHash: string): Promise<{ username: string }> {
+export async function setUserPasswordHash(
+  tx: DbTransaction,
+  userId: number,
+  passwordHash: string,
+): Promise<{ username: string }> {
   const target = await loadUserForUpdate(tx, userId);
   if (!target) throw new ActionError("not_found", "That user no longer exists.");
   if (target.oidc) {
     throw new ActionError("conflict", `${target.username} signs in through the OIDC issuer: their password is kept there, not here.`);
   }
-  await tx.execute(`UPDATE app_user SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userId, passwordHash);
+  await tx.db.appUser.update({ where: { id: userId }, data: { passwordHash, sessionEpoch: { increment: 1 } } });
   return { username: target.username };
 }

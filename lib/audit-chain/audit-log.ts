@@ -73,7 +73,8 @@ function storable(value: unknown): unknown {
 
 /** Appends one entry inside `tx`; call it last in a transaction (it holds the append lock until commit). */
 export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<AuditEntry> {
-  await tx.query(`SELECT pg_advisory_xact_lock($1::bigint)`, AUDIT_LOCK_KEY.toString());
+  // execute: the lock returns void, which Prisma's raw layer cannot read (lib/db/client.ts, dbTransaction).
+  await tx.execute(`SELECT pg_advisory_xact_lock($1::bigint)`, AUDIT_LOCK_KEY.toString());
   const [last] = await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`);
   const [{ id }] = (await tx.query<{ id: string }[]>(`SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id`)) as [{ id: string }];
   const entry: Omit<AuditEntry, "hash" | "prevHash"> = {

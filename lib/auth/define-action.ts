@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import { revalidatePath } from "next/cache";
 import type { z } from "zod";
 import { appendAudit, type AuditOutcome } from "@/lib/audit-chain/audit-log";
-import { transaction, type Sql } from "@/lib/db/client";
+import { dbTransaction, transaction, type DbTransaction, type Sql } from "@/lib/db/client";
+import { sqlState } from "@/lib/db/sql-state";
 import { authorize, type Action, type ActionSubject } from "@/lib/domain/permissions";
 import { ActionDenied, ActionError, type ActionErrorCode } from "./action-error";
 import { currentActor, type Actor } from "./actor";
@@ -34,6 +35,11 @@ export interface ActionContext<Input> {
   subject: ActionSubjectInfo;
 }
 
+/** What an action declared `prisma: true` runs with: its transaction also serves Prisma Client (`tx.db`). */
+export interface PrismaActionContext<Input> extends ActionContext<Input> {
+  tx: DbTransaction;
+}
+
 export interface ActionOutcome<T> {
   data: T;
   /** what the audit entry records beyond the input; serviceId/subject default to the loaded subject's */
@@ -42,16 +48,36 @@ export interface ActionOutcome<T> {
   afterCommit?: () => void;
 }
 
-export interface ActionSpec<Schema extends z.ZodType, T> {
+/** Loads, inside the transaction (locking what it must), the service and owner the rule needs; null = not found. */
+type SubjectLoader<Tx, Input> = (tx: Tx, input: Input) => Promise<ActionSubjectInfo | null>;
+
+interface ActionSpecBase<Schema extends z.ZodType> {
   permission: Action;
   input: Schema;
-  /** loads, inside the transaction (locking what it must), the service and owner the rule needs; null = not found */
-  subject?: (tx: Sql, input: z.infer<Schema>) => Promise<ActionSubjectInfo | null>;
-  run: (context: ActionContext<z.infer<Schema>>) => Promise<ActionOutcome<T>>;
   /** what the audit entry keeps of the input (default: all of it); never passwords or secrets */
   auditInput?: (input: z.infer<Schema>) => Record<string, unknown>;
   revalidate?: string[];
 }
+
+/** An action whose transaction is plain SQL (`transaction`): the rooms not (yet) on Prisma Client. */
+export interface SqlActionSpec<Schema extends z.ZodType, T> extends ActionSpecBase<Schema> {
+  prisma?: false;
+  subject?: SubjectLoader<Sql, z.infer<Schema>>;
+  run: (context: ActionContext<z.infer<Schema>>) => Promise<ActionOutcome<T>>;
+}
+
+/**
+ * An action of a CRUD room (docs/adr/0004): its transaction is Prisma's interactive one
+ * (`dbTransaction`), so it writes with Prisma Client (`tx.db`) and its audit entry (SQL)
+ * commits with those writes or not at all.
+ */
+export interface PrismaActionSpec<Schema extends z.ZodType, T> extends ActionSpecBase<Schema> {
+  prisma: true;
+  subject?: SubjectLoader<DbTransaction, z.infer<Schema>>;
+  run: (context: PrismaActionContext<z.infer<Schema>>) => Promise<ActionOutcome<T>>;
+}
+
+export type ActionSpec<Schema extends z.ZodType, T> = SqlActionSpec<Schema, T> | PrismaActionSpec<Schema, T>;
 
 const RETRYABLE = new Set(["40P01", "40001"]);
 const MAX_ATTEMPTS = 4;
@@ -77,21 +103,27 @@ export function defineAction<Schema extends z.ZodType, T>(spec: ActionSpec<Schem
     }
     const input = parsed.data as z.infer<Schema>;
     let subject: ActionSubjectInfo = {};
+    type Load<Tx extends Sql> = SubjectLoader<Tx, z.infer<Schema>> | undefined;
+    type Run<Tx extends Sql> = (context: ActionContext<z.infer<Schema>> & { tx: Tx }) => Promise<ActionOutcome<T>>;
+    const attempt = async <Tx extends Sql>(tx: Tx, load: Load<Tx>, run: Run<Tx>) => {
+      subject = (load ? await load(tx, input) : {}) ?? notFound();
+      const check = authorize(actor, spec.permission, subject);
+      if (!check.allowed) throw new ActionDenied(check.reason);
+      const result = await run({ tx, actor, input, subject });
+      await appendAudit(tx, {
+        ...auditIdentity(actor, spec.permission, "allowed"),
+        serviceId: result.audit?.serviceId ?? subject.serviceId ?? null,
+        subject: result.audit?.subject ?? subject.subject ?? null,
+        details: { input: auditInput(input), ...result.audit?.details },
+      });
+      return result;
+    };
     try {
+      // A CRUD room's action runs in Prisma's interactive transaction, others in plain SQL (docs/adr/0004).
       const outcome = await withRetries(() =>
-        transaction(async (tx) => {
-          subject = (spec.subject ? await spec.subject(tx, input) : {}) ?? notFound();
-          const check = authorize(actor, spec.permission, subject);
-          if (!check.allowed) throw new ActionDenied(check.reason);
-          const result = await spec.run({ tx, actor, input, subject });
-          await appendAudit(tx, {
-            ...auditIdentity(actor, spec.permission, "allowed"),
-            serviceId: result.audit?.serviceId ?? subject.serviceId ?? null,
-            subject: result.audit?.subject ?? subject.subject ?? null,
-            details: { input: auditInput(input), ...result.audit?.details },
-          });
-          return result;
-        }),
+        spec.prisma
+          ? dbTransaction((tx) => attempt(tx, spec.subject, spec.run))
+          : transaction((tx) => attempt(tx, spec.subject, spec.run)),
       );
       outcome.afterCommit?.();
       for (const path of spec.revalidate ?? []) revalidate(path);
@@ -131,9 +163,10 @@ const VALUE_REFUSALS: Record<string, string> = {
 };
 
 function postgresRefusal(error: unknown): { code: string; message: string } | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code in VALUE_REFUSALS ? { code, message: VALUE_REFUSALS[code]! } : null;
+  const code = sqlState(error);
+  return code !== null && code in VALUE_REFUSALS ? { code, message: VALUE_REFUSALS[code]! } : null;
 }
+
 
 function notFound(): never {
   throw new ActionError("not_found", "Not found: it may have been removed.");
@@ -164,8 +197,8 @@ async function withRetries<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (attempt >= MAX_ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+      const code = sqlState(error);
+      if (attempt >= MAX_ATTEMPTS || code === null || !RETRYABLE.has(code)) throw error;
       await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * (0.5 + Math.random())));
     }
   }

@@ -12,7 +12,8 @@ import type { Sql } from "@/lib/db/client";
 const USER_ROSTER_LOCK = 0x7273757365727300n;
 
 export async function lockUserRoster(tx: Sql): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock($1::bigint)`, USER_ROSTER_LOCK.toString());
+  // execute: the lock returns void, which Prisma's raw layer cannot read (lib/db/client.ts, dbTransaction).
+  await tx.execute(`SELECT pg_advisory_xact_lock($1::bigint)`, USER_ROSTER_LOCK.toString());
 }
 
 /** Read under the roster lock (lockUserRoster), as the last-admin guard needs. */

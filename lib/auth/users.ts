@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { hash, verify, type Options } from "@node-rs/argon2";
-import { sql, type Sql } from "@/lib/db/client";
+import { db } from "@/lib/db/client";
 import { ROLES, type Role } from "@/lib/domain/permissions";
 
 // Local users (issue 7 §1, docs/adr/0012): passwords hashed with argon2id at OWASP's
@@ -44,18 +44,37 @@ export type PasswordCheck =
 export async function checkPassword(username: string, password: string): Promise<PasswordCheck> {
   // The session epoch is read with the hash: a reset that commits after this read moves the
   // epoch on, so the session made from it ends however the two interleave.
-  const [row] = await sql().query<{ id: number; username: string; display_name: string; role: Role; password_hash: string | null; disabled: boolean; session_epoch: number }[]>(
-    `SELECT id, username, display_name, role, password_hash, disabled_at IS NOT NULL AS disabled, session_epoch FROM app_user WHERE username = $1`,
-    username,
-  );
-  if (!row || row.password_hash === null) {
+  const row = await db().appUser.findUnique({
+    where: { username },
+    select: {
+      id: true,
+      username: true,
+      displayName: true,
+      role: true,
+      passwordHash: true,
+      disabledAt: true,
+      sessionEpoch: true,
+    },
+  });
+  if (!row || row.passwordHash === null) {
     await verifyPassword(await decoyHash(), password);
     return { ok: false, reason: "wrong_credentials", userId: row?.id ?? null };
   }
-  if (!(await verifyPassword(row.password_hash, password))) return { ok: false, reason: "wrong_credentials", userId: row.id };
-  if (row.disabled) return { ok: false, reason: "disabled", userId: row.id };
-  await sql().execute(`UPDATE app_user SET last_sign_in_at = now() WHERE id = $1`, row.id);
-  return { ok: true, user: { id: row.id, username: row.username, displayName: row.display_name || row.username, role: row.role, sessionEpoch: row.session_epoch } };
+  if (!(await verifyPassword(row.passwordHash, password))) {
+    return { ok: false, reason: "wrong_credentials", userId: row.id };
+  }
+  if (row.disabledAt !== null) return { ok: false, reason: "disabled", userId: row.id };
+  await db().appUser.update({ where: { id: row.id }, data: { lastSignInAt: new Date() }, select: { id: true } });
+  return {
+    ok: true,
+    user: {
+      id: row.id,
+      username: row.username,
+      displayName: row.displayName || row.username,
+      role: row.role as Role,
+      sessionEpoch: row.sessionEpoch,
+    },
+  };
 }
 
 export interface NewLocalUser {
@@ -66,18 +85,20 @@ export interface NewLocalUser {
   email?: string | null;
 }
 
-/** Inserts a local user; pass the action's `tx` when inside a transaction (the embedded pool has one connection). */
-export async function createLocalUser(user: NewLocalUser, q: Sql = sql()): Promise<number> {
+/** Inserts a local user (outside any transaction: scripts, tests; the admin page's action has insertLocalUser). */
+export async function createLocalUser(user: NewLocalUser): Promise<number> {
   const passwordHash = await hashPassword(user.password);
-  const [row] = await q.query<{ id: number }[]>(
-    `INSERT INTO app_user (username, display_name, email, password_hash, role) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    user.username,
-    user.displayName ?? "",
-    user.email ?? null,
-    passwordHash,
-    user.role,
-  );
-  return row!.id;
+  const row = await db().appUser.create({
+    data: {
+      username: user.username,
+      displayName: user.displayName ?? "",
+      email: user.email ?? null,
+      passwordHash,
+      role: user.role,
+    },
+    select: { id: true },
+  });
+  return row.id;
 }
 
 export const DEMO_USERNAMES: readonly Role[] = ROLES;
@@ -96,29 +117,31 @@ export interface DemoUsers {
  * README says. Without one, a password is generated for the users made now only.
  */
 export async function ensureDemoUsers(password?: string): Promise<DemoUsers> {
-  const existing = await sql().query<{ username: string; password_hash: string | null }[]>(
-    `SELECT username, password_hash FROM app_user WHERE username = ANY($1::text[])`,
-    DEMO_USERNAMES,
-  );
+  const existing = await db().appUser.findMany({
+    where: { username: { in: [...DEMO_USERNAMES] } },
+    select: { username: true, passwordHash: true },
+  });
   const missing = DEMO_USERNAMES.filter((name) => !existing.some((row) => row.username === name));
   const generatedPassword = password === undefined && missing.length > 0 ? generateDemoPassword() : null;
   const created: string[] = [];
   for (const role of missing) {
-    // ON CONFLICT: another process preparing the same database may have made it meanwhile.
+    // skipDuplicates (ON CONFLICT DO NOTHING): another process preparing the same database may have made it meanwhile.
     const passwordHash = await hashPassword((password ?? generatedPassword)!);
-    const inserted = await sql().execute(
-      `INSERT INTO app_user (username, display_name, password_hash, role) VALUES ($1, $2, $3, $1) ON CONFLICT (username) DO NOTHING`,
-      role,
-      `Demo ${role}`,
-      passwordHash,
-    );
-    if (inserted > 0) created.push(role);
+    const inserted = await db().appUser.createMany({
+      data: { username: role, displayName: `Demo ${role}`, passwordHash, role },
+      skipDuplicates: true,
+    });
+    if (inserted.count > 0) created.push(role);
   }
   if (password !== undefined) {
     for (const row of existing) {
-      if (row.password_hash !== null && (await verifyPassword(row.password_hash, password))) continue;
+      if (row.passwordHash !== null && (await verifyPassword(row.passwordHash, password))) continue;
       // A new password ends the sessions signed in with the old one (ADR 0012).
-      await sql().execute(`UPDATE app_user SET password_hash = $2, session_epoch = session_epoch + 1 WHERE username = $1`, row.username, await hashPassword(password));
+      await db().appUser.update({
+        where: { username: row.username },
+        data: { passwordHash: await hashPassword(password), sessionEpoch: { increment: 1 } },
+        select: { id: true },
+      });
     }
   }
   return { created, generatedPassword: created.length > 0 ? generatedPassword : null };

@@ -2,7 +2,7 @@ import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { env } from "@/lib/env";
-import { PrismaClient } from "./generated/client";
+import { Prisma, PrismaClient } from "./generated/client";
 
 // One pg pool per process (kept on globalThis so dev-mode reloads do not leak pools), with
 // an explicit size. Prisma runs on it through the PrismaPg adapter and omits token hashes by
@@ -27,7 +27,7 @@ function createDatabase() {
   // clients; one checked out by a transaction emits its lost connection (a terminated backend,
   // a restart) on itself, an uncaughtException without a listener. So every client gets one
   // when it connects. The statement under way, or the next, fails with the loss, the route
-  // answers 503 (lib/ingest/errors.ts), and the pool drops the dead client on release.
+  // answers 503 (lib/db/unavailable.ts), and the pool drops the dead client on release.
   pool.on("connect", (client) => {
     client.on("error", (error) => console.error("[db] connection lost:", error.message));
   });
@@ -87,6 +87,56 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
   } finally {
     client.release();
   }
+}
+
+/** Prisma Client inside a dbTransaction. */
+export type DbTx = Prisma.TransactionClient;
+
+/** A dbTransaction: plain SQL (an Sql, so appendAudit takes it) and Prisma Client (`db`) in one transaction. */
+export interface DbTransaction extends Sql {
+  db: DbTx;
+}
+
+/**
+ * One transaction in which Prisma Client and plain SQL both run: Prisma's interactive
+ * transaction on one connection of the pool, `tx.db` its client and `tx.query`/`tx.execute`
+ * statements sent through it. The CRUD rooms write with Prisma and append their audit entry
+ * (SQL) in the same commit (docs/adr/0004). As in `transaction`, nothing inside may ask the
+ * pool for another connection: the embedded database has one (docs/adr/0001).
+ */
+export async function dbTransaction<T>(work: (tx: DbTransaction) => Promise<T>): Promise<T> {
+  return db().$transaction((client) => work({ ...sqlThrough(client), db: client }), {
+    // Waiting for a connection ends with the pool's own timeout (connectionTimeoutMillis) first.
+    maxWait: 10_000,
+    // A transaction may wait on row locks another holds, or (testing a source) on an HTTP answer.
+    timeout: 60_000,
+  });
+}
+
+/**
+ * Plain SQL through a Prisma transaction, answering as pg does: bigint and numeric as text
+ * where Prisma's raw layer gives BigInt and Decimal. That layer cannot read a `void` column:
+ * a statement that returns one (SELECT pg_advisory_xact_lock(…)) goes through `execute`.
+ */
+function sqlThrough(client: DbTx): Sql {
+  return {
+    async query<T extends object[]>(text: string, ...params: unknown[]) {
+      const rows = await client.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params.map(pgParam));
+      for (const row of rows) for (const key of Object.keys(row)) row[key] = pgShaped(row[key]);
+      return rows as unknown as T;
+    },
+    execute: (text: string, ...params: unknown[]) => client.$executeRawUnsafe(text, ...params.map(pgParam)),
+  };
+}
+
+// A Date as ISO text, as pg would send it with its offset: Prisma's raw layer drops the zone.
+const pgParam = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+
+function pgShaped(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Prisma.Decimal.isDecimal(value)) return value.toFixed();
+  if (Array.isArray(value)) return value.map(pgShaped);
+  return value;
 }
 
 export async function disconnectDb(): Promise<void> {

@@ -16,7 +16,7 @@ const { approveRequest } = await import("@/lib/approvals/actions/approve-request
 const { changeUserRole } = await import("@/lib/admin/actions/change-user-role");
 const { createUser } = await import("@/lib/admin/actions/create-user");
 const { acknowledgeAlert } = await import("@/lib/alerts/actions/acknowledge-alert");
-const { defineAction } = await import("@/lib/auth/define-action");
+const { ActionError, defineAction } = await import("@/lib/auth/define-action");
 
 useTestDatabase();
 
@@ -87,27 +87,66 @@ describe("what Postgres would refuse is a field error", () => {
 });
 
 describe("a refusal that reaches Postgres all the same is 'invalid', audited so, never 'Something went wrong'", () => {
-  // An action whose schema lets anything through, and whose transaction hands the value to Postgres.
+  // An action whose schema lets anything through, and whose transaction hands the value to
+  // Postgres: in a plain SQL transaction, and in Prisma's (pg's error comes wrapped in Prisma's).
+  const input = z.object({ query: z.string(), value: z.string() });
   const passThrough = defineAction({
     permission: "alert.configure",
-    input: z.object({ query: z.string(), value: z.string() }),
+    input,
+    run: async ({ tx, input }) => {
+      await tx.query(input.query, input.value);
+      return { data: null };
+    },
+  });
+  const passThroughPrisma = defineAction({
+    prisma: true,
+    permission: "alert.configure",
+    input,
     run: async ({ tx, input }) => {
       await tx.query(input.query, input.value);
       return { data: null };
     },
   });
 
-  test.each([
+  const refusals = [
     ["22021: NUL in text", "SELECT $1::text", "a\u0000b", /cannot be stored/],
     ["22P05: NUL in jsonb", "SELECT $1::jsonb", '"a\\u0000b"', /cannot be stored/],
     ["22003: 2^31 as int4", "SELECT $1::int", String(2 ** 31), /out of range/],
     ["22P02: text as an int", "SELECT $1::int", "twelve", /not in the form expected/],
-  ])("%s", async (_name, query, value, message) => {
+  ] as const;
+
+  describe.each([
+    ["SQL", passThrough],
+    ["Prisma", passThroughPrisma],
+  ])("in a %s transaction", (_kind, action) => test.each(refusals)("%s", async (_name, query, value, message) => {
     await actAs("ada", "admin");
-    const answer = await passThrough({ query, value });
+    const answer = await action({ query, value });
     expect(answer).toMatchObject({ ok: false, code: "invalid", error: expect.stringMatching(message) });
     expect((answer as { error: string }).error).not.toMatch(/Something went wrong|UTF8|integer|jsonb/);
     expect(await auditOutcomes()).toEqual(["invalid"]);
+    noUnexpectedErrors();
+  }));
+});
+
+describe("an action of a CRUD room (prisma: true): its Prisma writes and its audit entry commit together", () => {
+  const addViewer = defineAction({
+    prisma: true,
+    permission: "user.manage",
+    input: z.object({ username: z.string(), refuse: z.boolean() }),
+    run: async ({ tx, input }) => {
+      await tx.db.appUser.create({ data: { username: input.username, role: "viewer" } });
+      if (input.refuse) throw new ActionError("conflict", "refused after the write");
+      return { data: null };
+    },
+  });
+
+  test("allowed: the row and an 'allowed' entry; refused after the write: no row, a 'failed' entry", async () => {
+    await actAs("ada", "admin");
+    expect(await addViewer({ username: "kept", refuse: false })).toEqual({ ok: true, data: null });
+    expect(await addViewer({ username: "gone", refuse: true })).toMatchObject({ ok: false, code: "conflict" });
+    const rows = await sql().query<{ username: string }[]>(`SELECT username FROM app_user WHERE username IN ('kept', 'gone')`);
+    expect(rows.map((r) => r.username)).toEqual(["kept"]);
+    expect(await auditOutcomes()).toEqual(["allowed", "failed"]);
     noUnexpectedErrors();
   });
 });

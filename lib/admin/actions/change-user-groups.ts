@@ -8,6 +8,7 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 type GroupsChanged = { username: string; before: string[]; after: string[] };
 
 const action = defineAction({
+  prisma: true,
   permission: "user.manage",
   input: changeUserGroupsInput,
   subject: (tx, input) => userSubject(tx, input.userId),

@@ -6,6 +6,7 @@ import { changeUserRole as change, type UserChangeResult } from "@/lib/admin/use
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 
 const action = defineAction({
+  prisma: true,
   permission: "user.manage",
   input: changeUserRoleInput,
   subject: (tx, input) => userSubject(tx, input.userId),

@@ -13,6 +13,7 @@ export interface CreatedUser {
 }
 
 const action = defineAction({
+  prisma: true,
   permission: "user.manage",
   input: createUserInput,
   run: async ({ tx, input }) => {

@@ -8,11 +8,12 @@ import { hashPassword } from "@/lib/auth/users";
 import { passwordProblem } from "@/lib/domain/admin-rules";
 
 const action = defineAction({
+  prisma: true,
   permission: "user.manage",
   input: resetPasswordInput,
   subject: (tx, input) => userSubject(tx, input.userId),
   run: async ({ tx, input }) => {
-    const [user] = await tx.query<{ username: string }[]>(`SELECT username FROM app_user WHERE id = $1`, input.userId);
+    const user = await tx.db.appUser.findUnique({ where: { id: input.userId }, select: { username: true } });
     // The username rule needs the row, so it is checked here rather than in the schema.
     const problem = passwordProblem(input.password, user?.username);
     if (problem) throw new ActionError("invalid", "Some fields need attention.", { password: [problem] });

@@ -8,6 +8,7 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 // permission, subject and rules (lib/admin/users.ts setUserDisabled).
 const toggle = (disabled: boolean) =>
   defineAction({
+    prisma: true,
     permission: "user.manage",
     input: userIdInput,
     subject: (tx, input) => userSubject(tx, input.userId),
