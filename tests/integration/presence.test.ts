@@ -274,11 +274,11 @@ describe("storage: a confirming heartbeat updates its interval in place", () => 
       await accept(round(r));
       await vacuum();
     }
-    const [{ intervals: n }] = await sql().query<{ intervals: number }[]>(
+    const [row] = await sql().query<{ intervals: number }[]>(
       `SELECT count(*)::int AS intervals FROM presence_interval p JOIN instance i ON i.id = p.instance_id
        WHERE i.instance_key LIKE 'fill-%'`,
     );
-    expect(n).toBe(PAIRS_INSTANCES);
+    expect(row?.intervals).toBe(PAIRS_INSTANCES);
     // A heartbeat stored as an event row would add ~300 bytes to reload_event and its id table
     // each; an extended interval reuses the space its dead version left once vacuumed.
     expect(await historyBytes()).toBeLessThanOrEqual(settled * 1.1);
