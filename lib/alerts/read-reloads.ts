@@ -7,11 +7,13 @@ import {
   reloadFailureConditions,
   stormConditions,
   stuckConditions,
-  type ReloadRow,
+  alertReload,
+  type AlertReload,
 } from "@/lib/domain/alerts/reloads";
 import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
 import { FAILURE_PHASES, FINAL_PHASES } from "@/lib/domain/phases";
+import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reload-row";
 import { FAILED_STATUSES, OUTCOME_STATUSES } from "@/lib/domain/types";
 import { loadServiceRefs, serviceOr } from "./services";
 
@@ -21,22 +23,23 @@ import { loadServiceRefs, serviceOr } from "./services";
 
 const MIN = 60_000;
 
-/** The rules' ReloadRow as selected: named as the domain names it, the service still an id. */
-type ReloadSqlRow = Omit<ReloadRow, "service"> & { serviceId: number };
+/** The reload row (reloadColumns) and whether a later reload of its resource exists, or succeeded. */
+type ReloadSqlRow = ReloadRow & { superseded: boolean; superseded_by_success: boolean };
 
-const RELOAD_COLUMNS = `r.id::text AS key, r.reload_id AS "reloadId", r.service_id AS "serviceId", r.kind, r.resource,
-  r.from_version AS "fromVersion", r.to_version AS "toVersion", r.initiator, r.status,
-  r.instances_targeted AS targets, r.instances_succeeded AS succeeded, r.instances_nacked AS nacked, r.instances_failed AS failed,
-  r.instances_rolled_back AS "rolledBack", r.started_at AS "startedAt", r.dispatched_at AS "dispatchedAt",
-  r.expired_at AS "expiredAt", r.last_error_at AS "lastErrorAt",
+const COLUMNS = `${reloadColumns("r")},
   EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource
           AND n.first_event_at > r.first_event_at) AS superseded,
   EXISTS (SELECT 1 FROM reload n WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource
-          AND n.first_event_at > r.first_event_at AND n.status = 'succeeded') AS "supersededBySuccess"`;
+          AND n.first_event_at > r.first_event_at AND n.status = 'succeeded') AS superseded_by_success`;
 
-async function toReloadRows(q: Sql, rows: ReloadSqlRow[]): Promise<ReloadRow[]> {
-  const services = await loadServiceRefs(q, rows.map((r) => r.serviceId));
-  return rows.map(({ serviceId, ...r }) => ({ ...r, service: serviceOr(services, serviceId) }));
+async function toAlertReloads(q: Sql, rows: ReloadSqlRow[]): Promise<AlertReload[]> {
+  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
+  return rows.map((r) =>
+    alertReload(reloadFromRow(r), serviceOr(services, r.service_id), {
+      superseded: r.superseded,
+      supersededBySuccess: r.superseded_by_success,
+    }),
+  );
 }
 
 export async function readFailureConditions(q: Sql, now: Date, params: RuleParams<"reload_failures">): Promise<AlertCondition[]> {
@@ -44,7 +47,7 @@ export async function readFailureConditions(q: Sql, now: Date, params: RuleParam
   const ratioSince = new Date(now.getTime() - params.ratioWindowMinutes * MIN).toISOString();
   const [failing, ratios] = await Promise.all([
     q.query<ReloadSqlRow[]>(
-      `SELECT ${RELOAD_COLUMNS} FROM reload r
+      `SELECT ${COLUMNS} FROM reload r
        WHERE r.last_event_at >= $1::timestamptz AND r.instances_nacked + r.instances_failed > 0 AND r.last_error_at >= $1::timestamptz`,
       since,
     ),
@@ -63,7 +66,7 @@ export async function readFailureConditions(q: Sql, now: Date, params: RuleParam
       [...FAILED_STATUSES],
     ),
   ]);
-  const reloads = await toReloadRows(q, failing);
+  const reloads = await toAlertReloads(q, failing);
   const errorsByReload = new Map<string, InstanceError[]>();
   if (reloads.length > 0) {
     const errors = await q.query<{ key: string; instance: string; error: string | null }[]>(
@@ -89,16 +92,16 @@ export async function readStuckConditions(q: Sql, now: Date, params: RuleParams<
   const waitingSince = new Date(now.getTime() - params.ackWithinMinutes * MIN).toISOString();
   const expiredSince = new Date(now.getTime() - params.lookbackMinutes * MIN).toISOString();
   const rows = await q.query<ReloadSqlRow[]>(
-    `SELECT ${RELOAD_COLUMNS} FROM reload r
+    `SELECT ${COLUMNS} FROM reload r
      WHERE r.status = ANY($1::text[]) AND coalesce(r.dispatched_at, r.started_at) <= $2::timestamptz
      UNION ALL
-     SELECT ${RELOAD_COLUMNS} FROM reload r
+     SELECT ${COLUMNS} FROM reload r
      WHERE r.status = 'expired' AND r.expired_at >= $3::timestamptz`,
     [...AWAITING_TARGETS_STATUSES],
     waitingSince,
     expiredSince,
   );
-  const reloads = await toReloadRows(q, rows);
+  const reloads = await toAlertReloads(q, rows);
   const silentByReload = new Map<string, string[]>();
   if (reloads.length > 0) {
     const silent = await q.query<{ key: string; instance: string }[]>(

@@ -6,7 +6,13 @@ import { acknowledge, planAlertChanges } from "@/lib/domain/alerts/lifecycle";
 import { formatAge } from "@/lib/format";
 import { errorGroupText, groupErrors, normaliseErrorMessage } from "@/lib/domain/alerts/normalise-error";
 import { judgeRegression } from "@/lib/domain/alerts/regression";
-import { failureRatioConditions, reloadFailureConditions, stormConditions, stuckConditions, type ReloadRow } from "@/lib/domain/alerts/reloads";
+import {
+  failureRatioConditions,
+  reloadFailureConditions,
+  stormConditions,
+  stuckConditions,
+  type AlertReload,
+} from "@/lib/domain/alerts/reloads";
 import { parseRuleParams, resolveRuleConfigs, RULE_PARAMS } from "@/lib/domain/alerts/rules";
 import { activeSilenceFor, isSilenceActive, silenceMatches, type Silence } from "@/lib/domain/alerts/silences";
 import { fingerprint, type AlertCondition, type ServiceRef, type StoredAlert } from "@/lib/domain/alerts/types";
@@ -95,14 +101,14 @@ describe("drift alerts use the one drift function", () => {
   });
 });
 
-const reload = (over: Partial<ReloadRow> = {}): ReloadRow => ({
+const reload = (over: Partial<AlertReload> = {}): AlertReload => ({
   key: "11", reloadId: "rl-1", service: svc, kind: "config", resource: "routes.yaml", fromVersion: "v1", toVersion: "v2", initiator: null,
   status: "partially_failed", targets: 10, succeeded: 8, nacked: 2, failed: 0, startedAt: ago(20), dispatchedAt: ago(20), expiredAt: null,
   lastErrorAt: ago(15), superseded: false, supersededBySuccess: false, rolledBack: 0, ...over,
 });
 
 describe("reload rules", () => {
-  test.each<[string, Partial<ReloadRow>, boolean]>([
+  test.each<[string, Partial<AlertReload>, boolean]>([
     ["NACKs within the lookback", {}, true],
     ["no failures", { nacked: 0, failed: 0 }, false],
     ["last failure before the lookback", { lastErrorAt: ago(61) }, false],
@@ -120,7 +126,7 @@ describe("reload rules", () => {
     expect(failureRatioConditions([{ service: svc, finished, failed }], defaults("reload_failures"))).toHaveLength(fires ? 1 : 0);
   });
 
-  test.each<[string, Partial<ReloadRow>, boolean]>([
+  test.each<[string, Partial<AlertReload>, boolean]>([
     ["in progress 20 min after dispatch", { status: "in_progress" }, true],
     ["in progress 5 min after dispatch", { status: "in_progress", dispatchedAt: ago(5) }, false],
     ["expired 30 min ago", { status: "expired", expiredAt: ago(30) }, true],
@@ -131,7 +137,7 @@ describe("reload rules", () => {
     expect(stuckConditions([reload(over)], new Map(), NOW, defaults("reload_stuck"))).toHaveLength(fires ? 1 : 0);
   });
 
-  test.each<[string, Partial<ReloadRow>, string, number]>([
+  test.each<[string, Partial<AlertReload>, string, number]>([
     ["waiting", { status: "in_progress" }, "has 8 of 10 instances finished after 20 min", 8],
     ["expired", { status: "expired", expiredAt: ago(30) }, "expired with 2 of 10 instances silent", 8],
     ["beyond the scope", { status: "expired", expiredAt: ago(30), targets: 3 }, "expired with 0 of 3 instances", 3],

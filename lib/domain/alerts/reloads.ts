@@ -2,13 +2,15 @@
 // ratio), stuck or expired reloads, and reload storms. Inputs are rows of the reload read
 // model (counters kept by ingest), so no rule reads event history. Pure.
 import { finishedTargets, unfinishedTargets } from "../reload-status";
+import type { StoredReload } from "../reload-row";
 import { errorGroupText, groupErrors, type InstanceError } from "./normalise-error";
 import type { RuleParams } from "./rules";
 import { fingerprint, serviceLabels, serviceName, type AlertCondition, type ServiceRef } from "./types";
 
 const MIN = 60_000;
 
-export interface ReloadRow {
+/** A reload as the rules read it: the domain's reload (alertReload), its service, and what came after it. */
+export interface AlertReload {
   key: string;
   reloadId: string;
   service: ServiceRef;
@@ -33,10 +35,40 @@ export interface ReloadRow {
   supersededBySuccess: boolean;
 }
 
-const reloadLabels = (r: ReloadRow) => ({ ...serviceLabels(r.service), kind: r.kind, resource: r.resource, reload_id: r.reloadId });
-const reloadLink = (r: ReloadRow) => `/reloads/${r.key}`;
-const versionText = (r: ReloadRow) => (r.toVersion ? ` ${r.toVersion}` : "");
-const reloadText = (r: ReloadRow) =>
+/** The rules' view of a reload read with reloadFromRow (lib/domain/reload-row.ts). */
+export function alertReload(
+  reload: StoredReload,
+  service: ServiceRef,
+  later: { superseded: boolean; supersededBySuccess: boolean },
+): AlertReload {
+  const f = reload.facts;
+  return {
+    key: reload.key,
+    reloadId: reload.reloadId,
+    service,
+    kind: f.kind,
+    resource: f.resource,
+    fromVersion: f.fromVersion,
+    toVersion: f.toVersion,
+    initiator: f.initiator,
+    status: reload.status,
+    targets: reload.stored.targets,
+    succeeded: reload.counts.succeeded,
+    nacked: reload.counts.nacked,
+    failed: reload.counts.failed,
+    rolledBack: reload.counts.rolledBack,
+    startedAt: f.startedAt,
+    dispatchedAt: f.dispatchedAt,
+    expiredAt: f.expiredAt,
+    lastErrorAt: f.lastErrorAt,
+    ...later,
+  };
+}
+
+const reloadLabels = (r: AlertReload) => ({ ...serviceLabels(r.service), kind: r.kind, resource: r.resource, reload_id: r.reloadId });
+const reloadLink = (r: AlertReload) => `/reloads/${r.key}`;
+const versionText = (r: AlertReload) => (r.toVersion ? ` ${r.toVersion}` : "");
+const reloadText = (r: AlertReload) =>
   `${serviceName(r.service)} ${r.kind}/${r.resource}${versionText(r)}: reload ${r.reloadId}`;
 
 /** The reloads list filtered to one service (and kind): the /reloads page's own query parameters. */
@@ -53,7 +85,7 @@ export const failureRatioFingerprint = (serviceId: number) => fingerprint("reloa
  * the lookback and no later reload of the resource succeeded (which fixes what it left).
  */
 export function reloadFailureConditions(
-  reloads: ReloadRow[],
+  reloads: AlertReload[],
   errorsByReload: ReadonlyMap<string, InstanceError[]>,
   now: Date,
   params: RuleParams<"reload_failures">,
@@ -132,7 +164,7 @@ export const AWAITING_TARGETS_STATUSES = ["dispatching", "in_progress"] as const
  * targets longer than ackWithinMinutes after its dispatch (or start).
  */
 export function stuckConditions(
-  reloads: ReloadRow[],
+  reloads: AlertReload[],
   silentByReload: ReadonlyMap<string, string[]>,
   now: Date,
   params: RuleParams<"reload_stuck">,
