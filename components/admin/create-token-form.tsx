@@ -3,7 +3,7 @@ import { useState } from "react";
 import { createTokenForm, type CreatedToken } from "@/lib/admin/actions/create-token";
 import type { ActionResult } from "@/lib/auth/define-action";
 import styles from "./admin.module.css";
-import { FieldError, FormMessage, invalid, ShowOnce, SubmitButton, useActionForm } from "./form-kit";
+import { FieldError, FormMessage, invalid, ShowOnce, SubmitButton, TextField, useActionForm } from "./form-kit";
 
 const SCOPE_HINTS = {
   ingest: "send reload events (/api/v1/events) and traces (/v1/traces)",
@@ -25,12 +25,15 @@ export function CreateTokenForm() {
           </span>
         </ShowOnce>
       ) : null}
-      <label className={styles.field}>
-        <span>Name</span>
-        <input type="text" name="name" autoComplete="off" placeholder="payments pipeline" {...invalid(state, "name")} />
-        <span className={styles.hint}>Who or what will use it, so the list says whose it is when you revoke it.</span>
-        <FieldError state={state} name="name" />
-      </label>
+      <TextField
+        state={state}
+        label="Name"
+        name="name"
+        type="text"
+        autoComplete="off"
+        placeholder="payments pipeline"
+        hint="Who or what will use it, so the list says whose it is when you revoke it."
+      />
       <fieldset className={styles.field} style={{ border: 0, padding: 0, margin: 0 }} {...invalid(state, "scopes")}>
         <span>Scopes</span>
         <div className={styles.checks}>

@@ -1,5 +1,15 @@
 "use client";
-import { useActionState, useEffect, useRef, useState, useTransition, type FormEvent, type ReactNode } from "react";
+import {
+  useActionState,
+  useEffect,
+  useRef,
+  useState,
+  useTransition,
+  type FormEvent,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+} from "react";
 import type { ActionResult } from "@/lib/auth/define-action";
 import styles from "./admin.module.css";
 
@@ -47,6 +57,56 @@ export function FieldError({ state, name }: { state: ActionResult<unknown> | nul
 /** Attributes that tie an input to its error message for screen readers. */
 export function invalid(state: ActionResult<unknown> | null, name: string) {
   return fieldErrors(state, name).length > 0 ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {};
+}
+
+type FieldState = ActionResult<unknown> | null;
+interface FieldProps {
+  state: FieldState;
+  label: string;
+  name: string;
+}
+type TextFieldProps = FieldProps & { hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>;
+type SelectFieldProps = FieldProps & { options: readonly string[] } & SelectHTMLAttributes<HTMLSelectElement>;
+
+/** An input with its label, an optional hint, and its error; other props go on the <input>. */
+export function TextField({
+  state,
+  label,
+  hint,
+  name,
+  ...input
+}: TextFieldProps) {
+  return (
+    <label className={styles.field}>
+      <span>{label}</span>
+      <input name={name} {...input} {...invalid(state, name)} />
+      {hint ? <span className={styles.hint}>{hint}</span> : null}
+      <FieldError state={state} name={name} />
+    </label>
+  );
+}
+
+/** A choice among `options` (each its own label) with its label and its error; other props go on the <select>. */
+export function SelectField({
+  state,
+  label,
+  name,
+  options,
+  ...select
+}: SelectFieldProps) {
+  return (
+    <label className={styles.field}>
+      <span>{label}</span>
+      <select name={name} {...select} {...invalid(state, name)}>
+        {options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+      <FieldError state={state} name={name} />
+    </label>
+  );
 }
 
 /** The form-wide outcome: the refusal (when it is not only about fields), or what was done. */

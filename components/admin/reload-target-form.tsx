@@ -5,7 +5,7 @@ import type { ServiceOption } from "@/lib/admin/queries";
 import type { ActionResult } from "@/lib/auth/define-action";
 import { PLAIN_HTTP_REASON, TARGET_SECRET_MIN } from "@/lib/domain/admin-rules";
 import styles from "./admin.module.css";
-import { FieldError, FormMessage, invalid, ShowOnce, SubmitButton, useActionForm } from "./form-kit";
+import { FieldError, FormMessage, invalid, ShowOnce, SubmitButton, TextField, useActionForm } from "./form-kit";
 import { ServiceOptions } from "./service-select";
 
 type SecretMode = "generate" | "enter" | "keep";
@@ -93,12 +93,15 @@ export function ReloadTargetForm({
         <FieldError state={state} name="secretMode" />
       </fieldset>
       {effectiveMode === "enter" ? (
-        <label className={styles.field}>
-          <span>Your secret</span>
-          <input type="password" name="secret" autoComplete="off" minLength={TARGET_SECRET_MIN} {...invalid(state, "secret")} />
-          <span className={styles.hint}>At least {TARGET_SECRET_MIN} characters. Stored encrypted; never shown again, not even here.</span>
-          <FieldError state={state} name="secret" />
-        </label>
+        <TextField
+          state={state}
+          label="Your secret"
+          name="secret"
+          type="password"
+          autoComplete="off"
+          minLength={TARGET_SECRET_MIN}
+          hint={<>At least {TARGET_SECRET_MIN} characters. Stored encrypted; never shown again, not even here.</>}
+        />
       ) : null}
       {state && !state.ok ? <FormMessage state={state} /> : null}
       <div className={styles.actions}>

@@ -1,7 +1,7 @@
 "use client";
 import { addSourceForm } from "@/lib/sources/actions/add-source";
 import styles from "./admin.module.css";
-import { FieldError, FormMessage, invalid, SubmitButton, useActionForm } from "./form-kit";
+import { FieldError, FormMessage, invalid, SubmitButton, TextField, useActionForm } from "./form-kit";
 
 export function SourceForm() {
   const { state, pending, onSubmit, formRef } = useActionForm(addSourceForm);
@@ -9,48 +9,56 @@ export function SourceForm() {
     <form ref={formRef} className={styles.form} onSubmit={onSubmit} aria-label="Add a source" noValidate>
       <FormMessage state={state} success={(s) => <>Source {s.name} added: the worker queries it from its next pass. Use Test to query it now.</>} />
       <div className={styles.row}>
-        <label className={styles.field}>
-          <span>Name</span>
-          <input type="text" name="name" placeholder="prometheus-eu" autoComplete="off" {...invalid(state, "name")} />
-          <span className={styles.hint}>Reloads it sees are initiated by <code>source:&lt;name&gt;</code>.</span>
-          <FieldError state={state} name="name" />
-        </label>
-        <label className={styles.field}>
-          <span>Query API URL</span>
-          <input type="url" name="url" placeholder="http://prometheus.monitoring:9090" autoComplete="off" {...invalid(state, "url")} />
-          <span className={styles.hint}>Prometheus, Thanos, Mimir (…/prometheus) or VictoriaMetrics: the base of <code>/api/v1/query</code>.</span>
-          <FieldError state={state} name="url" />
-        </label>
+        <TextField
+          state={state}
+          label="Name"
+          name="name"
+          type="text"
+          placeholder="prometheus-eu"
+          autoComplete="off"
+          hint={<>Reloads it sees are initiated by <code>source:&lt;name&gt;</code>.</>}
+        />
+        <TextField
+          state={state}
+          label="Query API URL"
+          name="url"
+          type="url"
+          placeholder="http://prometheus.monitoring:9090"
+          autoComplete="off"
+          hint={
+            <>
+              Prometheus, Thanos, Mimir (…/prometheus) or VictoriaMetrics: the base of <code>/api/v1/query</code>.
+            </>
+          }
+        />
       </div>
-      <label className={styles.field}>
-        <span>Bearer token (optional)</span>
-        <input type="password" name="token" autoComplete="new-password" {...invalid(state, "token")} />
-        <span className={styles.hint}>Stored encrypted; never shown again. To change it, remove the source and add it again.</span>
-        <FieldError state={state} name="token" />
-      </label>
+      <TextField
+        state={state}
+        label="Bearer token (optional)"
+        name="token"
+        type="password"
+        autoComplete="new-password"
+        hint="Stored encrypted; never shown again. To change it, remove the source and add it again."
+      />
       <div className={styles.row}>
-        <label className={styles.field}>
-          <span>Environment labels</span>
-          <input type="text" name="environmentLabels" defaultValue="env, environment" {...invalid(state, "environmentLabels")} />
-          <FieldError state={state} name="environmentLabels" />
-        </label>
-        <label className={styles.field}>
-          <span>Environment when none of them is set</span>
-          <input type="text" name="defaultEnvironment" defaultValue="default" {...invalid(state, "defaultEnvironment")} />
-          <FieldError state={state} name="defaultEnvironment" />
-        </label>
+        <TextField
+          state={state}
+          label="Environment labels"
+          name="environmentLabels"
+          type="text"
+          defaultValue="env, environment"
+        />
+        <TextField
+          state={state}
+          label="Environment when none of them is set"
+          name="defaultEnvironment"
+          type="text"
+          defaultValue="default"
+        />
       </div>
       <div className={styles.row}>
-        <label className={styles.field}>
-          <span>Service label</span>
-          <input type="text" name="serviceLabel" defaultValue="job" {...invalid(state, "serviceLabel")} />
-          <FieldError state={state} name="serviceLabel" />
-        </label>
-        <label className={styles.field}>
-          <span>Instance label</span>
-          <input type="text" name="instanceLabel" defaultValue="instance" {...invalid(state, "instanceLabel")} />
-          <FieldError state={state} name="instanceLabel" />
-        </label>
+        <TextField state={state} label="Service label" name="serviceLabel" type="text" defaultValue="job" />
+        <TextField state={state} label="Instance label" name="instanceLabel" type="text" defaultValue="instance" />
       </div>
       <label className={styles.field}>
         <span>Rules of its own (optional)</span>

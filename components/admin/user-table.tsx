@@ -8,7 +8,7 @@ import { PASSWORD_MIN } from "@/lib/domain/admin-rules";
 import { ROLES } from "@/lib/domain/permissions";
 import { isoUtc, relativeTime } from "@/lib/format";
 import styles from "./admin.module.css";
-import { ConfirmButton, FieldError, FormMessage, invalid, SubmitButton, useActionForm } from "./form-kit";
+import { ConfirmButton, FormMessage, SelectField, SubmitButton, TextField, useActionForm } from "./form-kit";
 
 export function UserTable({ users, selfId, now }: { users: UserRow[]; selfId: number; now: Date }) {
   return (
@@ -115,17 +115,7 @@ function RoleForm({ user, self }: { user: UserRow; self: boolean }) {
   return (
     <form className={styles.form} onSubmit={onSubmit} aria-label={`Role of ${user.username}`}>
       <input type="hidden" name="userId" value={user.id} />
-      <label className={styles.field}>
-        <span>Role</span>
-        <select name="role" defaultValue={user.role} disabled={self} {...invalid(state, "role")}>
-          {ROLES.map((role) => (
-            <option key={role} value={role}>
-              {role}
-            </option>
-          ))}
-        </select>
-        <FieldError state={state} name="role" />
-      </label>
+      <SelectField state={state} label="Role" name="role" options={ROLES} defaultValue={user.role} disabled={self} />
       <FormMessage state={state} success={(r) => <>{r.username} is now {r.after.role}.</>} />
       {self ? null : (
         <div className={styles.actions}>
@@ -143,12 +133,15 @@ function GroupsForm({ user }: { user: UserRow }) {
   return (
     <form className={styles.form} onSubmit={onSubmit} aria-label={`Groups of ${user.username}`}>
       <input type="hidden" name="userId" value={user.id} />
-      <label className={styles.field}>
-        <span>Groups</span>
-        <input type="text" name="groups" defaultValue={user.groups.join(", ")} placeholder="none" {...invalid(state, "groups")} />
-        <span className={styles.hint}>Separated by commas.</span>
-        <FieldError state={state} name="groups" />
-      </label>
+      <TextField
+        state={state}
+        label="Groups"
+        name="groups"
+        type="text"
+        defaultValue={user.groups.join(", ")}
+        placeholder="none"
+        hint="Separated by commas."
+      />
       <FormMessage state={state} success={(r) => <>Groups of {r.username} saved.</>} />
       <div className={styles.actions}>
         <SubmitButton pending={pending} pendingText="Saving…" className={styles.small}>
@@ -164,12 +157,15 @@ function PasswordForm({ user }: { user: UserRow }) {
   return (
     <form ref={formRef} className={styles.form} onSubmit={onSubmit} aria-label={`Reset the password of ${user.username}`} noValidate>
       <input type="hidden" name="userId" value={user.id} />
-      <label className={styles.field}>
-        <span>New password</span>
-        <input type="password" name="password" autoComplete="new-password" minLength={PASSWORD_MIN} {...invalid(state, "password")} />
-        <span className={styles.hint}>At least {PASSWORD_MIN} characters.</span>
-        <FieldError state={state} name="password" />
-      </label>
+      <TextField
+        state={state}
+        label="New password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        minLength={PASSWORD_MIN}
+        hint={<>At least {PASSWORD_MIN} characters.</>}
+      />
       <FormMessage state={state} success={(r) => <>Password of {r.username} changed.</>} />
       <div className={styles.actions}>
         <SubmitButton pending={pending} pendingText="Saving…" className={styles.small}>
