@@ -1,6 +1,6 @@
 import "server-only";
 import { compositeKey, inLockOrder } from "@/lib/domain/keys";
-import { FAILURE_PHASES, SUCCESS_PHASES } from "@/lib/domain/phases";
+import { FINAL_PHASES, SUCCESS_PHASES } from "@/lib/domain/phases";
 import { heardSinceSql, liveCutoffSql } from "@/lib/domain/presence";
 import { instancePhaseBucket, type InstanceBucket } from "@/lib/domain/reload-status";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
@@ -191,7 +191,7 @@ async function recountTimes(tx: Tx, records: ReloadRecord[]): Promise<void> {
      FROM reload_instance WHERE reload_key = ANY($1::bigint[]) GROUP BY reload_key`,
     records.map((r) => r.key),
     [...SUCCESS_PHASES],
-    [...SUCCESS_PHASES, ...FAILURE_PHASES, "rolled_back"],
+    [...FINAL_PHASES],
   );
   const byKey = new Map(rows.map((r) => [r.reload_key, r]));
   for (const record of records) {
