@@ -1,6 +1,8 @@
 import Link from "next/link";
 import styles from "@/components/requests/requests.module.css";
+import type { ReactNode } from "react";
 import type { ChangePreview } from "@/lib/domain/change-preview";
+import type { PreflightRow as PreflightInstance } from "@/lib/domain/rollback";
 
 // The operator's pre-flight as the approver sees it (issue 17 §3): a warning in words when the
 // target version was never reported anywhere or some movers never ran it, where else it ran,
@@ -67,12 +69,12 @@ export function PreflightRows({ preview, moreHref }: { preview: ChangePreview; m
           </thead>
           <tbody>
             {p.rows.map((row) => (
-              <tr key={row.instance} data-preflight-row={row.instance} data-moves={row.moves} data-ever-acked={row.everAcked}>
-                <td className="mono">{row.instance}</td>
-                <td className="mono">{row.version ?? <span className="muted">no longer reports it</span>}</td>
-                <td>{row.moves ? "yes" : "no (runs it)"}</td>
-                <td>{row.everAcked ? "yes" : <span className="error-text">✗ never</span>}</td>
-              </tr>
+              <PreflightRow
+                key={row.instance}
+                row={row}
+                noVersion={<span className="muted">no longer reports it</span>}
+                never={<span className="error-text">✗ never</span>}
+              />
             ))}
           </tbody>
         </table>
@@ -83,5 +85,27 @@ export function PreflightRows({ preview, moreHref }: { preview: ChangePreview; m
         </p>
       ) : null}
     </>
+  );
+}
+
+interface PreflightRowProps {
+  row: PreflightInstance;
+  noVersion: ReactNode;
+  never: ReactNode;
+}
+
+/**
+ * One instance of a pre-flight, as the operator's form and the approver's view both list it:
+ * what it runs now (`noVersion` when it no longer reports the resource), whether it would
+ * move, and whether it ever ran the version (`never` when not).
+ */
+export function PreflightRow({ row, noVersion, never }: PreflightRowProps) {
+  return (
+    <tr data-preflight-row={row.instance} data-moves={row.moves} data-ever-acked={row.everAcked}>
+      <td className="mono">{row.instance}</td>
+      <td className="mono">{row.version ?? noVersion}</td>
+      <td>{row.moves ? "yes" : "no (runs it)"}</td>
+      <td>{row.everAcked ? "yes" : never}</td>
+    </tr>
   );
 }

@@ -4,6 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import styles from "@/components/admin/admin.module.css";
 import { FieldError, FormMessage, invalid, SubmitButton, useActionForm } from "@/components/admin/form-kit";
+import { PreflightRow } from "@/components/approvals/change-preflight";
 import type { ApprovalPolicyRule } from "@/lib/domain/approval-state";
 import { canarySize, type RequestScope } from "@/lib/domain/canary";
 import { plural } from "@/lib/domain/progress-words";
@@ -36,7 +37,7 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
   const searchParams = useSearchParams();
   const choices = action === "rollback" ? resources.filter((r) => r.rollback) : resources;
   const [key, setKey] = useState<string | null>(choices.some((r) => r.key === initialKey) ? initialKey : (choices[0]?.key ?? null));
-  const [scope, setScope] = useState<"all" | "count" | "percent">("all");
+  const [scope, setScope] = useState<Scope>("all");
   const [count, setCount] = useState("1");
   const [percent, setPercent] = useState("10");
   const chosen = choices.find((r) => r.key === key) ?? null;
@@ -161,42 +162,30 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
           <label>
             <input type="radio" name="scope" value="all" checked={scope === "all"} onChange={() => setScope("all")} /> All instances
           </label>
-          <label>
-            <input type="radio" name="scope" value="count" checked={scope === "count"} onChange={() => setScope("count")} /> Canary of
-            <input
-              type="number"
-              name="canaryCount"
-              min={1}
-              max={Math.max(1, n - 1)}
-              value={count}
-              onChange={(e) => {
-                setCount(e.target.value);
-                setScope("count");
-              }}
-              style={{ width: 64 }}
-              aria-label="Canary instances"
-              {...invalid(state, "canaryCount")}
-            />
-            instances
-          </label>
-          <label>
-            <input type="radio" name="scope" value="percent" checked={scope === "percent"} onChange={() => setScope("percent")} /> Canary of
-            <input
-              type="number"
-              name="canaryPercent"
-              min={1}
-              max={99}
-              value={percent}
-              onChange={(e) => {
-                setPercent(e.target.value);
-                setScope("percent");
-              }}
-              style={{ width: 64 }}
-              aria-label="Canary percent"
-              {...invalid(state, "canaryPercent")}
-            />
-            %
-          </label>
+          <CanaryChoice
+            mode="count"
+            scope={scope}
+            onScope={setScope}
+            name="canaryCount"
+            max={Math.max(1, n - 1)}
+            value={count}
+            onValue={setCount}
+            label="Canary instances"
+            unit="instances"
+            invalidProps={invalid(state, "canaryCount")}
+          />
+          <CanaryChoice
+            mode="percent"
+            scope={scope}
+            onScope={setScope}
+            name="canaryPercent"
+            max={99}
+            value={percent}
+            onValue={setPercent}
+            label="Canary percent"
+            unit="%"
+            invalidProps={invalid(state, "canaryPercent")}
+          />
         </div>
         <span className={styles.hint} data-scope-preview>
           {scope === "all"
@@ -229,6 +218,47 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
   );
 }
 
+type Scope = "all" | "count" | "percent";
+
+interface CanaryChoiceProps {
+  mode: Exclude<Scope, "all">;
+  scope: Scope;
+  onScope: (scope: Scope) => void;
+  name: string;
+  max: number;
+  value: string;
+  onValue: (value: string) => void;
+  /** the number box's accessible name */
+  label: string;
+  unit: string;
+  invalidProps: ReturnType<typeof invalid>;
+}
+
+/** A canary scope's radio and its number (of instances, or a percent); typing a number picks it. */
+function CanaryChoice(props: CanaryChoiceProps) {
+  const { mode, scope, onScope, name, max, value, onValue, label, unit, invalidProps } = props;
+  return (
+    <label>
+      <input type="radio" name="scope" value={mode} checked={scope === mode} onChange={() => onScope(mode)} /> Canary of
+      <input
+        type="number"
+        name={name}
+        min={1}
+        max={max}
+        value={value}
+        onChange={(e) => {
+          onValue(e.target.value);
+          onScope(mode);
+        }}
+        style={{ width: 64 }}
+        aria-label={label}
+        {...invalidProps}
+      />
+      {unit}
+    </label>
+  );
+}
+
 function PreflightTable({ preflight }: { preflight: RequestFormData["preflight"] }) {
   if (!preflight) return <p className={styles.hint}>Loading the pre-flight check…</p>;
   const { preflight: p, shown, total } = preflight;
@@ -250,12 +280,12 @@ function PreflightTable({ preflight }: { preflight: RequestFormData["preflight"]
           </thead>
           <tbody>
             {p.rows.map((row) => (
-              <tr key={row.instance} data-preflight-row={row.instance} data-moves={row.moves} data-ever-acked={row.everAcked}>
-                <td className="mono">{row.instance}</td>
-                <td className="mono">{row.version ?? "—"}</td>
-                <td>{row.moves ? "yes" : "no (runs it)"}</td>
-                <td>{row.everAcked ? "yes" : <span className="error-text">never</span>}</td>
-              </tr>
+              <PreflightRow
+                key={row.instance}
+                row={row}
+                noVersion="—"
+                never={<span className="error-text">never</span>}
+              />
             ))}
           </tbody>
         </table>
