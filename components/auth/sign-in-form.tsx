@@ -1,7 +1,7 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type InputHTMLAttributes } from "react";
 import { signInErrorMessage } from "@/lib/auth/sign-in-errors";
 import styles from "./sign-in.module.css";
 
@@ -69,41 +69,22 @@ export function SignInForm({ callbackPath, oidc, initialError }: Props) {
         </p>
       ) : null}
       <form className={styles.form} onSubmit={onSubmit} noValidate>
-        {/* The errors sit outside the labels, so a field's name stays "Username", not its error too. */}
-        <div className={styles.field}>
-          <label htmlFor="sign-in-username">Username</label>
-          <input
-            id="sign-in-username"
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            autoFocus
-            aria-invalid={fieldErrors.username ? true : undefined}
-            aria-describedby={fieldErrors.username ? "username-error" : undefined}
-          />
-          {fieldErrors.username ? (
-            <span id="username-error" className={styles.fieldError}>
-              {fieldErrors.username}
-            </span>
-          ) : null}
-        </div>
-        <div className={styles.field}>
-          <label htmlFor="sign-in-password">Password</label>
-          <input
-            id="sign-in-password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            aria-invalid={fieldErrors.password ? true : undefined}
-            aria-describedby={fieldErrors.password ? "password-error" : undefined}
-          />
-          {fieldErrors.password ? (
-            <span id="password-error" className={styles.fieldError}>
-              {fieldErrors.password}
-            </span>
-          ) : null}
-        </div>
+        <Field
+          name="username"
+          label="Username"
+          error={fieldErrors.username}
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          autoFocus
+        />
+        <Field
+          name="password"
+          label="Password"
+          error={fieldErrors.password}
+          type="password"
+          autoComplete="current-password"
+        />
         <button type="submit" className={styles.submit} disabled={pending !== null}>
           {pending === "password" ? "Signing in…" : "Sign in"}
         </button>
@@ -117,5 +98,32 @@ export function SignInForm({ callbackPath, oidc, initialError }: Props) {
         </>
       ) : null}
     </>
+  );
+}
+
+interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+  name: keyof FieldErrors;
+  label: string;
+  error: string | undefined;
+}
+
+/** A field, its label, and its error: outside the label, so a field's name stays "Username", not its error too. */
+function Field({ name, label, error, ...input }: FieldProps) {
+  return (
+    <div className={styles.field}>
+      <label htmlFor={`sign-in-${name}`}>{label}</label>
+      <input
+        id={`sign-in-${name}`}
+        name={name}
+        {...input}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${name}-error` : undefined}
+      />
+      {error ? (
+        <span id={`${name}-error`} className={styles.fieldError}>
+          {error}
+        </span>
+      ) : null}
+    </div>
   );
 }
