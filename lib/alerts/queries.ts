@@ -22,18 +22,12 @@ export interface AlertListItem extends AlertView {
   deliveries: DeliverySummary[];
 }
 
-export interface DeliverySummary {
-  channel: AlertChannel;
-  event: AlertEventName;
-  attempt: number;
-  outcome: DeliveryOutcome;
-  at: Date;
-  httpStatus: number | null;
-  error: string | null;
-  nextAttemptAt: Date | null;
+/** The newest attempt on one channel, with how many attempts that channel has had. */
+export interface DeliverySummary extends Omit<DeliveryAttempt, "id"> {
   attempts: number;
 }
 
+/** One attempt to deliver an alert's firing or resolution to one channel. */
 export interface DeliveryAttempt {
   id: string;
   channel: AlertChannel;
