@@ -1,6 +1,7 @@
 import "server-only";
 import { ActionError } from "@/lib/auth/action-error";
-import type { Sql } from "@/lib/db/client";
+import type { DbTransaction } from "@/lib/db/client";
+import { nullIfMissing } from "@/lib/db/missing";
 
 // Approval policies: how many distinct approvers a service's requests need (0, 1 or 2) and,
 // optionally, a group they must carry (app_user.groups). A service without a row needs
@@ -12,35 +13,37 @@ export interface PolicyValues {
   requiredGroup: string | null;
 }
 
+const POLICY_VALUES = { requiredApprovals: true, requiredGroup: true } as const;
+
+const pick = ({ requiredApprovals, requiredGroup }: PolicyValues): PolicyValues => ({
+  requiredApprovals,
+  requiredGroup,
+});
+
 export async function saveApprovalPolicy(
-  tx: Sql,
+  tx: DbTransaction,
   actorId: number,
   serviceId: number,
   policy: PolicyValues,
 ): Promise<{ before: PolicyValues | null }> {
-  const [before] = await tx.query<{ requiredApprovals: number; requiredGroup: string | null }[]>(
+  // Locked (Prisma has no FOR UPDATE), so `before` is what this change replaces.
+  const [before] = await tx.query<PolicyValues[]>(
     `SELECT required_approvals AS "requiredApprovals", required_group AS "requiredGroup"
      FROM approval_policy WHERE service_id = $1 FOR UPDATE`,
     serviceId,
   );
-  await tx.execute(
-    `INSERT INTO approval_policy (service_id, required_approvals, required_group, updated_at, updated_by) VALUES ($1, $2, $3, now(), $4)
-     ON CONFLICT (service_id) DO UPDATE SET required_approvals = EXCLUDED.required_approvals,
-       required_group = EXCLUDED.required_group, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
-    serviceId,
-    policy.requiredApprovals,
-    policy.requiredGroup,
-    actorId,
-  );
+  const saved = { ...pick(policy), updatedAt: new Date(), updatedBy: actorId };
+  await tx.db.approvalPolicy.upsert({
+    where: { serviceId },
+    create: { serviceId, ...saved },
+    update: saved,
+    select: { serviceId: true },
+  });
   return { before: before ?? null };
 }
 
-export async function removeApprovalPolicy(tx: Sql, serviceId: number): Promise<{ before: PolicyValues }> {
-  const [before] = await tx.query<{ requiredApprovals: number; requiredGroup: string | null }[]>(
-    `DELETE FROM approval_policy WHERE service_id = $1
-     RETURNING required_approvals AS "requiredApprovals", required_group AS "requiredGroup"`,
-    serviceId,
-  );
+export async function removeApprovalPolicy(tx: DbTransaction, serviceId: number): Promise<{ before: PolicyValues }> {
+  const before = await nullIfMissing(tx.db.approvalPolicy.delete({ where: { serviceId }, select: POLICY_VALUES }));
   if (!before) throw new ActionError("not_found", "This service has no policy of its own (it may have been removed already).");
   return { before };
 }

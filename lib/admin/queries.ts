@@ -2,7 +2,8 @@ import "server-only";
 import { requireActor, requireActorWith, requireReader } from "@/lib/auth/require-actor";
 import type { Actor } from "@/lib/auth/actor";
 import { db, sql } from "@/lib/db/client";
-import { can, isRole, type Action, type Role } from "@/lib/domain/permissions";
+import { approverRefusal } from "@/lib/domain/approval-state";
+import { can, isRole, ROLES, type Action, type Role } from "@/lib/domain/permissions";
 
 // Reads for the admin pages. None of them returns a password hash, a token hash or a
 // sealed secret: the lists say that a secret is set, never what it is.
@@ -50,11 +51,10 @@ const USER_COLUMNS = {
 export async function listUsers(): Promise<Bounded<UserRow>> {
   await requireActorWith("user.manage");
   const byName = { orderBy: { username: "asc" }, select: USER_COLUMNS } as const;
-  const enabled = await db().appUser.findMany({ ...byName, where: { disabledAt: null }, take: LIST_LIMIT });
-  const disabled =
-    enabled.length < LIST_LIMIT
-      ? await db().appUser.findMany({ ...byName, where: { disabledAt: { not: null } }, take: LIST_LIMIT - enabled.length })
-      : [];
+  const users = (where: { disabledAt: null | { not: null } }, take: number) =>
+    take > 0 ? db().appUser.findMany({ ...byName, where, take }) : Promise.resolve([]);
+  const enabled = await users({ disabledAt: null }, LIST_LIMIT);
+  const disabled = await users({ disabledAt: { not: null } }, LIST_LIMIT - enabled.length);
   return {
     total: await db().appUser.count(),
     items: [...enabled, ...disabled].map(({ oidcSubject, role, ...user }) => ({
@@ -125,14 +125,17 @@ export interface ServiceOption {
 // typing (the select is searchable by its first letters) — a fleet this large is the bench's.
 const SERVICE_OPTIONS_LIMIT = 2000;
 
+const SERVICE_OPTION = { id: true, environment: true, namespace: true, name: true } as const;
+const BY_SERVICE_NAME = [{ environment: "asc" }, { namespace: "asc" }, { name: "asc" }] as const;
+
 export async function listServiceOptions(): Promise<Bounded<ServiceOption>> {
   await requireReader();
-  const rows = await sql().query<(ServiceOption & { total: number })[]>(
-    `SELECT id, environment, namespace, name, count(*) OVER ()::int AS total
-     FROM service ORDER BY environment, namespace, name LIMIT $1`,
-    SERVICE_OPTIONS_LIMIT,
-  );
-  return { total: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...service }) => service) };
+  const items = await db().service.findMany({
+    select: SERVICE_OPTION,
+    orderBy: [...BY_SERVICE_NAME],
+    take: SERVICE_OPTIONS_LIMIT,
+  });
+  return { total: await db().service.count(), items };
 }
 
 export interface ReloadTargetRow {
@@ -143,24 +146,22 @@ export interface ReloadTargetRow {
   updatedBy: string | null;
 }
 
+/** Targets and policies are listed by their service's name; who saved one last by username. */
+const BY_SERVICE = BY_SERVICE_NAME.map((field) => ({ service: field }));
+const SAVED = {
+  service: { select: SERVICE_OPTION },
+  updatedAt: true,
+  updatedByUser: { select: { username: true } },
+} as const;
+const savedBy = (r: { updatedByUser: { username: string } | null }) => r.updatedByUser?.username ?? null;
+
 export async function listReloadTargets(): Promise<Bounded<ReloadTargetRow>> {
   await requireActorWith("target.manage");
-  const rows = await sql().query<
-    { id: number; environment: string; namespace: string; name: string; url: string; updated_at: Date; updated_by: string | null; total: number }[]
-  >(
-    `SELECT s.id, s.environment, s.namespace, s.name, t.url, t.updated_at, u.username AS updated_by, count(*) OVER ()::int AS total
-     FROM reload_target t JOIN service s ON s.id = t.service_id LEFT JOIN app_user u ON u.id = t.updated_by
-     ORDER BY s.environment, s.namespace, s.name LIMIT $1`,
-    LIST_LIMIT,
-  );
+  const select = { ...SAVED, url: true };
+  const rows = await db().reloadTarget.findMany({ select, orderBy: BY_SERVICE, take: LIST_LIMIT });
   return {
-    total: rows[0]?.total ?? 0,
-    items: rows.map((r) => ({
-      service: { id: r.id, environment: r.environment, namespace: r.namespace, name: r.name },
-      url: r.url,
-      updatedAt: r.updated_at,
-      updatedBy: r.updated_by,
-    })),
+    total: await db().reloadTarget.count(),
+    items: rows.map((r) => ({ service: r.service, url: r.url, updatedAt: r.updatedAt, updatedBy: savedBy(r) })),
   };
 }
 
@@ -176,42 +177,35 @@ export interface ApprovalPolicyRow {
 
 export async function listApprovalPolicies(): Promise<Bounded<ApprovalPolicyRow>> {
   await requireActorWith("policy.manage");
-  const rows = await sql().query<
-    {
-      id: number;
-      environment: string;
-      namespace: string;
-      name: string;
-      required_approvals: number;
-      required_group: string | null;
-      updated_at: Date;
-      updated_by: string | null;
-      eligible: number;
-      total: number;
-    }[]
-  >(
-    `SELECT s.id, s.environment, s.namespace, s.name, p.required_approvals, p.required_group, p.updated_at,
-            u.username AS updated_by,
-            (SELECT count(*)::int FROM app_user a
-              WHERE a.role IN ('approver', 'admin') AND a.disabled_at IS NULL
-                AND (p.required_group IS NULL OR p.required_group = ANY (a.groups))) AS eligible,
-            count(*) OVER ()::int AS total
-     FROM approval_policy p JOIN service s ON s.id = p.service_id LEFT JOIN app_user u ON u.id = p.updated_by
-     ORDER BY s.environment, s.namespace, s.name LIMIT $1`,
-    LIST_LIMIT,
-  );
+  const rows = await db().approvalPolicy.findMany({
+    select: { ...SAVED, requiredApprovals: true, requiredGroup: true },
+    orderBy: BY_SERVICE,
+    take: LIST_LIMIT,
+  });
+  // Who may decide under each policy: enabled users whose role may approve (the permission
+  // table), counted by the rule that keeps a decision from counting (approverRefusal); there is
+  // no request here, so nobody is its requester.
+  const approvers = await db().appUser.findMany({
+    where: { disabledAt: null, role: { in: ROLES.filter((role) => can(role, "request.approve")) } },
+    select: { id: true, groups: true },
+  });
+  const eligible = (group: string | null) =>
+    approvers.filter((a) => approverRefusal({ required: 0, group }, NO_REQUESTER, a) === null).length;
   return {
-    total: rows[0]?.total ?? 0,
+    total: await db().approvalPolicy.count(),
     items: rows.map((r) => ({
-      service: { id: r.id, environment: r.environment, namespace: r.namespace, name: r.name },
-      requiredApprovals: r.required_approvals,
-      requiredGroup: r.required_group,
-      updatedAt: r.updated_at,
-      updatedBy: r.updated_by,
-      eligibleApprovers: r.eligible,
+      service: r.service,
+      requiredApprovals: r.requiredApprovals,
+      requiredGroup: r.requiredGroup,
+      updatedAt: r.updatedAt,
+      updatedBy: savedBy(r),
+      eligibleApprovers: eligible(r.requiredGroup),
     })),
   };
 }
+
+/** An id no user has (ids start at 1). */
+const NO_REQUESTER = 0;
 
 /** Groups already in use (users' groups), offered as suggestions in the policy form. */
 export async function knownGroups(): Promise<string[]> {

@@ -5,8 +5,12 @@ import type { DbTransaction, Sql } from "@/lib/db/client";
 // What each admin action acts on, loaded on the server from the id (never trusted from the
 // form) for defineAction's `subject`: null makes the action answer "not found".
 
-export async function serviceSubject(tx: Sql, serviceId: number, table: "reload_target" | "approval_policy"): Promise<ActionSubjectInfo | null> {
-  const [row] = await tx.query<{ id: number }[]>(`SELECT id FROM service WHERE id = $1`, serviceId);
+export async function serviceSubject(
+  tx: DbTransaction,
+  serviceId: number,
+  table: "reload_target" | "approval_policy",
+): Promise<ActionSubjectInfo | null> {
+  const row = await tx.db.service.findUnique({ where: { id: serviceId }, select: { id: true } });
   return row ? { serviceId: row.id, subject: `${table}:${row.id}` } : null;
 }
 

@@ -2,7 +2,8 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { ActionError } from "@/lib/auth/action-error";
 import { sealSecret } from "@/lib/crypto/secret-box";
-import type { Sql } from "@/lib/db/client";
+import type { DbTransaction } from "@/lib/db/client";
+import { nullIfMissing } from "@/lib/db/missing";
 
 // Reload targets (DESIGN.md "Dispatch"): where a service's approved reloads are POSTed, and
 // the HMAC key that signs them. The key is sealed (AES-256-GCM, lib/crypto/secret-box.ts)
@@ -32,27 +33,33 @@ export function generateTargetSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-export async function saveReloadTarget(tx: Sql, actorId: number, change: TargetChange): Promise<TargetSaved> {
-  const [existing] = await tx.query<{ url: string }[]>(`SELECT url FROM reload_target WHERE service_id = $1 FOR UPDATE`, change.serviceId);
+export async function saveReloadTarget(tx: DbTransaction, actorId: number, change: TargetChange): Promise<TargetSaved> {
+  // Locked (Prisma has no FOR UPDATE), so `existing` is what this change replaces.
+  const [existing] = await tx.query<{ url: string }[]>(
+    `SELECT url FROM reload_target WHERE service_id = $1 FOR UPDATE`,
+    change.serviceId,
+  );
   if (change.secretMode === "keep") {
     if (!existing) {
       throw new ActionError("invalid", "This service has no secret yet.", {
         secretMode: ["This service has no target yet, so there is no secret to keep: generate one or enter one."],
       });
     }
-    await tx.execute(`UPDATE reload_target SET url = $2, updated_at = now(), updated_by = $3 WHERE service_id = $1`, change.serviceId, change.url, actorId);
+    await tx.db.reloadTarget.update({
+      where: { serviceId: change.serviceId },
+      data: { url: change.url, updatedAt: new Date(), updatedBy: actorId },
+      select: { serviceId: true },
+    });
     return { created: false, previousUrl: existing.url, generatedSecret: null };
   }
   const secret = change.secretMode === "generate" ? generateTargetSecret() : (change.secret ?? "");
-  await tx.execute(
-    `INSERT INTO reload_target (service_id, url, secret_ciphertext, updated_at, updated_by) VALUES ($1, $2, $3, now(), $4)
-     ON CONFLICT (service_id) DO UPDATE SET url = EXCLUDED.url, secret_ciphertext = EXCLUDED.secret_ciphertext,
-       updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
-    change.serviceId,
-    change.url,
-    seal(secret),
-    actorId,
-  );
+  const saved = { url: change.url, secretCiphertext: seal(secret), updatedAt: new Date(), updatedBy: actorId };
+  await tx.db.reloadTarget.upsert({
+    where: { serviceId: change.serviceId },
+    create: { serviceId: change.serviceId, ...saved },
+    update: saved,
+    select: { serviceId: true },
+  });
   return { created: !existing, previousUrl: existing?.url ?? null, generatedSecret: change.secretMode === "generate" ? secret : null };
 }
 
@@ -66,8 +73,8 @@ function seal(secret: string): string {
   }
 }
 
-export async function removeReloadTarget(tx: Sql, serviceId: number): Promise<{ url: string }> {
-  const [row] = await tx.query<{ url: string }[]>(`DELETE FROM reload_target WHERE service_id = $1 RETURNING url`, serviceId);
+export async function removeReloadTarget(tx: DbTransaction, serviceId: number): Promise<{ url: string }> {
+  const row = await nullIfMissing(tx.db.reloadTarget.delete({ where: { serviceId }, select: { url: true } }));
   if (!row) throw new ActionError("not_found", "This service has no reload target (it may have been removed already).");
   return row;
 }

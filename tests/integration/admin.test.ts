@@ -292,7 +292,7 @@ describe("reload targets", () => {
   test("a generated secret is returned once and stored sealed; the list says it is set, never what it is", async () => {
     const me = await user("ada", "admin");
     const checkout = await service("checkout");
-    const saved = await transaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://checkout.internal/reload", secretMode: "generate", secret: null }));
+    const saved = await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://checkout.internal/reload", secretMode: "generate", secret: null }));
     expect(saved.created).toBe(true);
     expect(saved.generatedSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const [row] = await sql().query<{ secret_ciphertext: string; updated_by: number }[]>(`SELECT secret_ciphertext, updated_by FROM reload_target WHERE service_id = $1`, checkout);
@@ -312,11 +312,11 @@ describe("reload targets", () => {
     const keepFirst = await refusal((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "keep", secret: null }));
     expect(keepFirst?.fieldErrors?.secretMode?.[0]).toContain("no target yet");
     const entered = "e".repeat(40);
-    await transaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "enter", secret: entered }));
+    await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "enter", secret: entered }));
     const sealed = async () => (await sql().query<{ url: string; secret_ciphertext: string }[]>(`SELECT url, secret_ciphertext FROM reload_target WHERE service_id = $1`, checkout))[0]!;
     const first = await sealed();
     expect(openSecret(first.secret_ciphertext)).toBe(entered);
-    const kept = await transaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://b.internal/", secretMode: "keep", secret: null }));
+    const kept = await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://b.internal/", secretMode: "keep", secret: null }));
     expect(kept).toEqual({ created: false, previousUrl: "https://a.internal/", generatedSecret: null });
     expect(await sealed()).toEqual({ url: "https://b.internal/", secret_ciphertext: first.secret_ciphertext });
   });
@@ -341,8 +341,8 @@ describe("reload targets", () => {
   test("removing a target; removing it again is not found", async () => {
     const me = await user("ada", "admin");
     const checkout = await service("checkout");
-    await transaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "generate", secret: null }));
-    expect(await transaction((tx) => removeReloadTarget(tx, checkout))).toEqual({ url: "https://a.internal/" });
+    await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "generate", secret: null }));
+    expect(await dbTransaction((tx) => removeReloadTarget(tx, checkout))).toEqual({ url: "https://a.internal/" });
     expect((await refusal((tx) => removeReloadTarget(tx, checkout)))?.code).toBe("not_found");
   });
 });
@@ -355,14 +355,14 @@ describe("approval policies", () => {
     await user("off", "approver", { disabled: true });
     await sql().execute(`UPDATE app_user SET groups = '{payments}' WHERE id = ANY($1::int[]) OR username = 'off'`, [lin]);
     const checkout = await service("checkout");
-    expect(await transaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: null }))).toEqual({ before: null });
+    expect(await dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: null }))).toEqual({ before: null });
     // Any enabled approver or admin: ada, lin, sam.
     expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({ requiredApprovals: 2, requiredGroup: null, eligibleApprovers: 3, updatedBy: "ada" });
-    const changed = await transaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: "payments" }));
+    const changed = await dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: "payments" }));
     expect(changed).toEqual({ before: { requiredApprovals: 2, requiredGroup: null } });
     // Only lin carries the group and is enabled: fewer than the two needed.
     expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({ requiredGroup: "payments", eligibleApprovers: 1 });
-    expect(await transaction((tx) => removeApprovalPolicy(tx, checkout))).toEqual({ before: { requiredApprovals: 2, requiredGroup: "payments" } });
+    expect(await dbTransaction((tx) => removeApprovalPolicy(tx, checkout))).toEqual({ before: { requiredApprovals: 2, requiredGroup: "payments" } });
     expect((await asAdmin(() => listApprovalPolicies())).total).toBe(0);
     expect((await refusal((tx) => removeApprovalPolicy(tx, checkout)))?.code).toBe("not_found");
   });
@@ -370,6 +370,6 @@ describe("approval policies", () => {
   test("the database refuses a count outside 0–2 even if a caller skipped the schema", async () => {
     const me = await user("ada", "admin");
     const checkout = await service("checkout");
-    await expect(transaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 3, requiredGroup: null }))).rejects.toThrow(/approval_policy_required_check/);
+    await expect(dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 3, requiredGroup: null }))).rejects.toThrow(/approval_policy_required_check/);
   });
 });

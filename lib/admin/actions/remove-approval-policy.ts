@@ -6,6 +6,7 @@ import { serviceSubject } from "@/lib/admin/subjects";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 
 const action = defineAction({
+  prisma: true,
   permission: "policy.manage",
   input: serviceIdInput,
   subject: (tx, input) => serviceSubject(tx, input.serviceId, "approval_policy"),

@@ -7,6 +7,7 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 import { targetHostOf } from "@/lib/domain/target-address";
 
 const action = defineAction({
+  prisma: true,
   permission: "target.manage",
   input: serviceIdInput,
   subject: (tx, input) => serviceSubject(tx, input.serviceId, "reload_target"),

@@ -8,6 +8,7 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 type SavedPolicy = { serviceId: number } & PolicyValues;
 
 const action = defineAction({
+  prisma: true,
   permission: "policy.manage",
   input: saveApprovalPolicyInput,
   subject: (tx, input) => serviceSubject(tx, input.serviceId, "approval_policy"),

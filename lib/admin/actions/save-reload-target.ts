@@ -15,6 +15,7 @@ export interface SavedTarget {
 }
 
 const action = defineAction({
+  prisma: true,
   permission: "target.manage",
   input: saveReloadTargetInput,
   subject: (tx, input) => serviceSubject(tx, input.serviceId, "reload_target"),
