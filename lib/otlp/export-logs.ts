@@ -1,10 +1,10 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { parseEvents } from "@/lib/ingest/parse-events";
-import { storeEvents, type EventWriter } from "@/lib/ingest/store-events";
+import type { EventWriter } from "@/lib/ingest/store-events";
 import type { DecodedLogsRequest } from "./decoded";
 import { logBatch, type LogRefusal } from "./log-records";
 import { reasonInLogTerms } from "./reload-event";
+import { storeReloadEvents } from "./store-reload-events";
 
 // One OTLP logs export: the records that are reload events go through the same parsing and
 // storing as POST /api/v1/events (token restrictions and the control plane's own phases
@@ -22,22 +22,10 @@ export interface LogsExportOutcome {
 export async function exportLogs(request: DecodedLogsRequest, writer: EventWriter, now = new Date()): Promise<LogsExportOutcome> {
   const batch = logBatch(request);
   const rejected = [...batch.refused];
-  let reloadEvents = { accepted: 0, duplicates: 0 };
-  if (batch.reloadEvents.length > 0) {
-    const parsed = parseEvents(
-      batch.reloadEvents.map((e) => e.event),
-      "json",
-      Number.MAX_SAFE_INTEGER, // the body size bounds a request; OTLP senders batch by record count
-      { now, retentionMs: env().RETENTION_DAYS * 86_400_000 },
-    );
-    const refuse = (position: number, reason: string) => rejected.push({ index: batch.reloadEvents[position]!.index, reason: reasonInLogTerms(reason) });
-    for (const r of parsed.rejected) refuse(r.index, r.reason);
-    if (parsed.events.length > 0) {
-      const stored = await storeEvents(parsed.events.map((p) => p.event), { now, writer });
-      for (const r of stored.rejected) refuse(parsed.events[r.position]!.index, r.reason);
-      reloadEvents = { accepted: stored.accepted, duplicates: stored.duplicates };
-    }
-  }
+  const bounds = { now, retentionMs: env().RETENTION_DAYS * 86_400_000 };
+  const reloadEvents = await storeReloadEvents(batch.reloadEvents, bounds, writer, (index, reason) =>
+    rejected.push({ index, reason: reasonInLogTerms(reason) }),
+  );
   rejected.sort((a, b) => a.index - b.index);
   return { records: batch.total, dropped: batch.dropped, reloadEvents, rejected };
 }

@@ -1,11 +1,11 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { restrictionMatcher, restrictionRefusal } from "@/lib/domain/token-restrictions";
-import { parseEvents } from "@/lib/ingest/parse-events";
-import { storeEvents, type EventWriter } from "@/lib/ingest/store-events";
+import type { EventWriter } from "@/lib/ingest/store-events";
 import type { DecodedTraceRequest } from "./decoded";
 import { reasonInSpanTerms } from "./reload-event";
 import { spanBatch, type SpanBatch, type SpanRefusal } from "./span-records";
+import { storeReloadEvents } from "./store-reload-events";
 import { storeSpans } from "./store-spans";
 
 // One OTLP export: spans → reload events through the same parsing and storing as
@@ -32,21 +32,7 @@ export async function exportTraces(request: DecodedTraceRequest, writer: EventWr
     rejected.push({ index: spanIndex, traceId: span.traceId, spanId: span.spanId, reason: `reload event: ${reasonInSpanTerms(reason)}` });
   };
 
-  let reloadEvents = { accepted: 0, duplicates: 0 };
-  if (batch.reloadEvents.length > 0) {
-    const parsed = parseEvents(
-      batch.reloadEvents.map((e) => e.event),
-      "json",
-      Number.MAX_SAFE_INTEGER, // the body size bounds a request; OTLP senders batch by span count
-      bounds,
-    );
-    for (const r of parsed.rejected) refuseEvent(batch.reloadEvents[r.index]!.index, r.reason);
-    if (parsed.events.length > 0) {
-      const stored = await storeEvents(parsed.events.map((p) => p.event), { now, writer });
-      for (const r of stored.rejected) refuseEvent(batch.reloadEvents[parsed.events[r.position]!.index]!.index, r.reason);
-      reloadEvents = { accepted: stored.accepted, duplicates: stored.duplicates };
-    }
-  }
+  const reloadEvents = await storeReloadEvents(batch.reloadEvents, bounds, writer, refuseEvent);
 
   const stored = await storeSpans(batch.records.map((r) => r.record));
   rejected.sort((a, b) => a.index - b.index);
