@@ -3,32 +3,18 @@
 // event (and a span, when the demo sent traces) clicked open, alike lanes unfolded; the
 // matrix and the service page link to reloads. No console or page error anywhere, in a
 // browser whose locale and zone differ from the server's.
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { describe, expect, inject, test } from "vitest";
 import { sendDemoTraces } from "@/lib/demo/demo-traces";
-import { launchBrowser, signedInContext, watchedPage } from "../support/browser";
+import { watchedPage } from "../support/browser";
+import { FOREIGN_CLOCK, useViewer } from "../support/viewer";
 
-let browser: Browser;
-let context: BrowserContext;
 const baseUrl = inject("baseUrl");
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await signedInContext(browser, baseUrl, "viewer", inject("demoPassword"), {
-    viewport: { width: 1400, height: 1000 },
-    locale: "de-DE",
-    timezoneId: "Pacific/Kiritimati",
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const viewer = useViewer({ viewport: { width: 1400, height: 1000 }, ...FOREIGN_CLOCK });
 
 
 describe("reloads", () => {
   test("list → filter → a failed reload's timeline → an event's details", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     // prod only: other browser tests end reloads in failure elsewhere (requests.test.ts's
     // services in "e2e" have no reload target), and the newest failed one must be the demo's.
     const response = await page.goto(`${baseUrl}/reloads?environment=prod`);
@@ -83,7 +69,7 @@ describe("reloads", () => {
   test("a reload told through OTLP spans (the SDK exporter): its timeline shows them, and a span opens its details", async () => {
     // The embedded demo's trace sender, pointed at the app under test with its token.
     await sendDemoTraces(baseUrl, inject("ingestToken"));
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     // The demo traces' reload is prod's (alerts.test.ts ends a staging chat-service reload partially failed too).
     await page.goto(`${baseUrl}/reloads?service=chat-service&environment=prod`);
     const row = page.locator('tr[data-reload][data-status="partially_failed"]').first();
@@ -103,7 +89,7 @@ describe("reloads", () => {
   });
 
   test("a bad filter is explained, an unknown reload is a 404", async () => {
-    const { page } = await watchedPage(context);
+    const { page } = await watchedPage(viewer.context);
     const bad = await page.goto(`${baseUrl}/reloads?status=nope`);
     expect(bad?.status()).toBe(200);
     expect(await page.locator('[data-filter-error="status"]').textContent()).toContain("is not a status");
@@ -115,7 +101,7 @@ describe("reloads", () => {
   });
 
   test("matrix cells and the service page link to reloads", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/fleet?env=prod&ns=edge`);
     const cellLink = page.locator("a[data-cell-reload]").first();
     await cellLink.waitFor();

@@ -3,26 +3,13 @@
 // just before the reload, counting the clicks it takes and asserting where each one lands.
 // Also: the replay's reload picker lands on that reload's window, the instant box follows the
 // slider, and a waterfall link with ?event= reopens the same details.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { launchBrowser, signedInContext, watchedPage } from "../support/browser";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
+import { watchedPage } from "../support/browser";
+import { FOREIGN_CLOCK, useViewer } from "../support/viewer";
 
-let browser: Browser;
-let context: BrowserContext;
 const baseUrl = inject("baseUrl");
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await signedInContext(browser, baseUrl, "viewer", inject("demoPassword"), {
-    viewport: { width: 1440, height: 900 },
-    locale: "de-DE",
-    timezoneId: "Pacific/Kiritimati",
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const viewer = useViewer({ viewport: { width: 1440, height: 900 }, ...FOREIGN_CLOCK });
 
 /** Clicks, counted: the job's length is part of what is asserted. */
 function clicker(page: Page) {
@@ -41,7 +28,7 @@ function clicker(page: Page) {
 
 describe("the responder: what failed, where, why, and the fleet just before", () => {
   test("reloads list → the failed reload (what, where, why) → the failing event beside its row → the replay just before: 3 clicks", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     // The auth-gateway's failed policy reload (the demo's recorded Prometheus source has failed reloads of its own).
     await page.goto(`${baseUrl}/reloads?environment=prod&status=failed&q=auth-gateway`);
     const row = page.locator("tr[data-reload]").first();
@@ -78,7 +65,7 @@ describe("the responder: what failed, where, why, and the fleet just before", ()
     expect(await details.locator("pre").count()).toBe(0);
     expect(page.url()).toMatch(/[?&]event=/);
     // The link with the selection reopens the same details; Esc closes them.
-    const linked = await context.newPage();
+    const linked = await viewer.context.newPage();
     await linked.goto(page.url());
     await linked.locator('[data-details="event"]').waitFor();
     expect(await linked.locator('[data-details="event"]').textContent()).toContain("rego_type_error");
@@ -116,7 +103,7 @@ describe("the responder: what failed, where, why, and the fleet just before", ()
   });
 
   test("the replay's reload picker lands on that reload's window; the instant box follows the slider and the URL", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     // An instant half an hour ago first: the picker must not keep it.
     await page.goto(`${baseUrl}/replay`);
     const select = page.locator('form[aria-label="Replay a reload"] select[name="reload"]');
@@ -143,7 +130,7 @@ describe("the responder: what failed, where, why, and the fleet just before", ()
   });
 
   test("a matrix cell links to the replay of its reload", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/fleet?env=prod`);
     const link = page.locator("a[data-cell-replay]").first();
     await link.waitFor();

@@ -2,22 +2,13 @@
 // which version runs where, where the fleet has drifted, which reloads failed. Each asserts
 // where it ends and how many steps (clicks, choices, keys) it took. Plus the reloads list's
 // one time picker and one resource's story.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { launchBrowser, signedInContext, watchedPage } from "../support/browser";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, inject, test } from "vitest";
+import { watchedPage } from "../support/browser";
+import { useViewer } from "../support/viewer";
 
-let browser: Browser;
-let context: BrowserContext;
 const baseUrl = inject("baseUrl");
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await signedInContext(browser, baseUrl, "viewer", inject("demoPassword"), { viewport: { width: 1440, height: 900 } });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const viewer = useViewer({ viewport: { width: 1440, height: 900 } });
 
 function counter() {
   let steps = 0;
@@ -33,7 +24,7 @@ function counter() {
 }
 
 async function fleet(): Promise<{ page: Page; problems: string[] }> {
-  const watched = await watchedPage(context);
+  const watched = await watchedPage(viewer.context);
   await watched.page.goto(`${baseUrl}/fleet`);
   await watched.page.locator("table.matrix").waitFor();
   return watched;
@@ -110,7 +101,7 @@ describe("the SRE's three questions, from /fleet", () => {
 
 describe("the reloads list's time picker and one resource's story", () => {
   test("'Last 1 hour' is one choice and lives in the URL; a typed date never lands in a year field", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/reloads`);
     const picker = page.locator("[data-time-picker]");
     await picker.locator("summary").click();
@@ -129,7 +120,7 @@ describe("the reloads list's time picker and one resource's story", () => {
   });
 
   test("a resource's reloads: one click on a row's resource; Service matches part of a name", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/reloads?q=ingr`);
     const first = page.locator("tr[data-status]").first();
     await first.waitFor();
@@ -170,7 +161,7 @@ describe("behind only, one resource's story, and the charts' time picker (issue 
   });
 
   test("the lagging instance in two clicks from the fleet: the service, then 'Behind only'; sorted in the URL", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/fleet?q=${NAME}`);
     const s = counter();
     await Promise.all([page.waitForURL(/\/services\/\d+$/), s.step(page.getByRole("link", { name: NAME, exact: true }).click())]);
@@ -188,7 +179,7 @@ describe("behind only, one resource's story, and the charts' time picker (issue 
   });
 
   test("one resource's story in one click from its matrix cell: the reload, its NACK, and a link on to it", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/fleet?q=${NAME}`);
     const s = counter();
     const cell = page.locator(`tr[data-service="${NAME}"] [data-resource="routes.yaml"] a[data-resource-link]`);
@@ -205,7 +196,7 @@ describe("behind only, one resource's story, and the charts' time picker (issue 
   });
 
   test("the service charts take the one time picker: 'Last 24 hours' is one choice, in hours, in the URL", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/fleet?q=${NAME}`);
     await Promise.all([page.waitForURL(/\/services\/\d+$/), page.getByRole("link", { name: NAME, exact: true }).click()]);
     expect(await page.locator("[data-chart='reloads']").getAttribute("aria-label")).toBe("Reloads per day");
@@ -220,7 +211,7 @@ describe("behind only, one resource's story, and the charts' time picker (issue 
   });
 
   test("the audit log takes the one time picker, and its CSV export carries the range", async () => {
-    const { page, problems } = await watchedPage(context);
+    const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/audit`);
     const picker = page.locator("[data-time-picker]");
     await picker.locator("summary").click();
