@@ -16,7 +16,7 @@ import { freePort, nextStartCommand, serverAuthEnv, stopProcessGroup, waitUntilA
 import { prepareDatabase } from "@/scripts/prepare-db";
 import { signInWithPassword } from "@/tests/support/auth-client";
 import { addSessionCookies, launchBrowser } from "@/tests/support/browser";
-import { callAction, formOf } from "@/tests/support/server-actions";
+import { firstAlert, firstLink, makePendingRequest } from "@/tests/support/demo-pages";
 import { createTestDatabase } from "@/tests/support/test-database";
 
 const OUT = path.join(process.cwd(), "docs", "tour");
@@ -53,39 +53,33 @@ async function main() {
       approver: await signInWithPassword(baseUrl, "approver", PASSWORD),
       admin: await signInWithPassword(baseUrl, "admin", PASSWORD),
     };
-    const html = async (p: string) => (await fetch(`${baseUrl}${p}`, { headers: { cookie: cookies.admin } })).text();
-    const firstHref = async (p: string, pattern: RegExp) => {
-      const found = [...(await html(p)).matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replaceAll("&amp;", "&")).find((h) => pattern.test(h));
-      if (!found) throw new Error(`no link like ${pattern} on ${p}`);
-      return found;
-    };
+    const firstHref = (p: string, pattern: RegExp) => firstLink(baseUrl, cookies.admin, p, pattern);
 
     // The demo's alerts come from the worker's first passes; give them a moment to open.
-    for (let i = 0; i < 60 && !(await firstHref("/alerts", /^\/alerts\/\d+$/).catch(() => "")); i++) await new Promise((r) => setTimeout(r, 1_000));
+    await firstAlert(baseUrl, cookies.admin);
     // auth-gateway: the demo's service with a failed policy reload across several instances.
     const failed = await firstHref("/reloads?status=failed,partially_failed&q=auth-gateway", /^\/reloads\/\d+$/).catch(() => firstHref("/reloads?status=failed", /^\/reloads\/\d+$/));
     const service = await firstHref(failed, /^\/services\/\d+$/);
-    const serviceId = Number(service.split("/")[2]);
     const resource = await firstHref(service, /^\/services\/\d+\/resources\//);
 
     // A pending request for the approver: a one-approval policy on that service, then the operator asks.
-    await callAction({ baseUrl, page: "/admin/policies", cookie: cookies.admin, file: "lib/admin/actions/save-approval-policy.ts", exportedName: "saveApprovalPolicyForm", args: [null, formOf({ serviceId, requiredApprovals: 1, requiredGroup: "" })] });
     const [kind, name] = decodeURIComponent(resource).split("/").slice(-2) as [string, string];
-    const made = await callAction<{ requestId: string }>({
+    const requestId = await makePendingRequest({
       baseUrl,
-      page: service,
-      cookie: cookies.operator,
-      file: "lib/requests/actions/request-reload.ts",
-      exportedName: "requestReloadFromForm",
-      args: [null, formOf({ serviceId, kind, resource: name, toVersion: "2026.12.1", scope: "all", reason: "new routes for the checkout split" })],
+      admin: cookies.admin,
+      operator: cookies.operator,
+      servicePage: service,
+      kind,
+      resource: name,
+      toVersion: "2026.12.1",
+      reason: "new routes for the checkout split",
     });
-    if (!made.ok) throw new Error(`the tour's request was refused: ${JSON.stringify(made)}`);
 
     const shots: { file: string; role: keyof typeof cookies; path: string; prepare?: (page: Page) => Promise<void> }[] = [
       { file: "sre-fleet.png", role: "viewer", path: "/fleet" },
       { file: "sre-behind.png", role: "viewer", path: `${service}?behind=1` },
       { file: "sre-failed-reloads.png", role: "viewer", path: "/reloads?status=failed,partially_failed,expired" },
-      { file: "approver-decision.png", role: "approver", path: `/approvals/${made.data.requestId}` },
+      { file: "approver-decision.png", role: "approver", path: `/approvals/${requestId}` },
       { file: "responder-reload.png", role: "viewer", path: failed },
       { file: "responder-replay.png", role: "viewer", path: `/replay?reload=${failed.split("/")[2]}` },
       { file: "resource-story.png", role: "viewer", path: resource },

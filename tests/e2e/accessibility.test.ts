@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { signInWithPassword } from "../support/auth-client";
 import { addSessionCookies, launchBrowser, watchedPage } from "../support/browser";
-import { callAction, formOf } from "../support/server-actions";
+import { firstAlert, firstLink as firstLinkOn, makePendingRequest } from "../support/demo-pages";
 
 const AXE_SOURCE = (createRequire(import.meta.url)("axe-core") as { source: string }).source;
 const baseUrl = inject("baseUrl");
@@ -50,12 +50,7 @@ async function ingest(events: Record<string, unknown>[]) {
 }
 
 /** The first link on `path` whose href matches, read as the admin: a real id to visit. */
-async function firstLink(path: string, pattern: RegExp): Promise<string> {
-  const html = await (await fetch(`${baseUrl}${path}`, { headers: { cookie: cookies.admin } })).text();
-  const found = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replaceAll("&amp;", "&")).find((href) => pattern.test(href));
-  if (!found) throw new Error(`no link like ${pattern} on ${path}`);
-  return found;
-}
+const firstLink = (path: string, pattern: RegExp) => firstLinkOn(baseUrl, cookies.admin, path, pattern);
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -74,25 +69,19 @@ beforeAll(async () => {
   ]);
   const reload = await firstLink(`/reloads?reloadId=rl-${name}`, /^\/reloads\/\d+$/);
   const service = await firstLink(reload, /^\/services\/\d+$/);
-  const serviceId = Number(service.split("/")[2]);
-  const policy = await callAction({ baseUrl, page: "/admin/policies", cookie: cookies.admin, file: "lib/admin/actions/save-approval-policy.ts", exportedName: "saveApprovalPolicyForm", args: [null, formOf({ serviceId, requiredApprovals: 1, requiredGroup: "" })] });
-  expect(policy).toMatchObject({ ok: true });
-  const made = await callAction<{ requestId: string }>({
+  const requestId = await makePendingRequest({
     baseUrl,
-    page: service,
-    cookie: cookies.operator,
-    file: "lib/requests/actions/request-reload.ts",
-    exportedName: "requestReloadFromForm",
-    args: [null, formOf({ serviceId, kind: "config", resource: "routes.yaml", toVersion: "v2", scope: "all", reason: "e2e: accessibility" })],
+    admin: cookies.admin,
+    operator: cookies.operator,
+    servicePage: service,
+    kind: "config",
+    resource: "routes.yaml",
+    toVersion: "v2",
+    reason: "e2e: accessibility",
   });
-  if (!made.ok) throw new Error(`request refused: ${JSON.stringify(made)}`);
 
   // The demo's alerts are opened by the worker: wait for one.
-  let alert = "";
-  for (let tries = 0; tries < 60 && !alert; tries++) {
-    alert = await firstLink("/alerts", /^\/alerts\/\d+$/).catch(() => "");
-    if (!alert) await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  const alert = await firstAlert(baseUrl, cookies.admin);
   expect(alert, "no alert opened within a minute").not.toBe("");
 
   pages.push(
@@ -105,7 +94,7 @@ beforeAll(async () => {
     ["/alerts", "alerts"],
     [alert, "alert"],
     ["/approvals", "approvals"],
-    [`/approvals/${made.data.requestId}`, "approval"],
+    [`/approvals/${requestId}`, "approval"],
     ["/audit", "audit"],
     ["/replay", "replay"],
     [`/replay?reload=${reload.split("/")[2]}`, "replay of a reload"],
