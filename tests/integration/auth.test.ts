@@ -1,7 +1,7 @@
 // Machine-endpoint auth: token format and storage, scopes, the in-memory token cache (on a
 // controlled clock), the failure limiter in front of the database, INGEST_TOKEN across
 // replicas, and the body read deadline that frees ingest slots.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { POST } from "@/app/api/v1/events/route";
 import { GET as listReloadsRoute } from "@/app/api/v1/reloads/route";
 import {
@@ -21,6 +21,7 @@ import {
 import { clientAddress, FailureLimiter, normaliseAddress, UNKNOWN_ADDRESS } from "@/lib/auth/failure-limiter";
 import { sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
+import { useEnv } from "../support/env-vars";
 import { event, postEvents } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
@@ -32,22 +33,7 @@ const AUTH_VARIABLES = {
   INGEST_AUTH_FAILURE_WINDOW_SECONDS: "60",
   TRUST_PROXY: "1",
 };
-const saved: Record<string, string | undefined> = {};
-
-beforeAll(() => {
-  for (const [name, value] of Object.entries(AUTH_VARIABLES)) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
-  resetEnvCache();
-});
-afterAll(() => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvCache();
-});
+useEnv(AUTH_VARIABLES);
 
 // A controlled clock and a lookup that counts its trips to the database.
 let now = Date.parse("2026-11-21T12:00:00Z");

@@ -11,8 +11,8 @@ import { actorFromRequest } from "@/lib/auth/request-session";
 import { authOptionsFor } from "@/lib/auth/options";
 import { createLocalUser } from "@/lib/auth/users";
 import { sql } from "@/lib/db/client";
-import { resetEnvCache } from "@/lib/env";
 import { proxy } from "@/proxy";
+import { setEnv } from "../support/env-vars";
 import { NextAuthDriver, type AuthAnswer } from "../support/next-auth-driver";
 import { useTestDatabase } from "../support/use-database";
 
@@ -22,14 +22,6 @@ const PASSWORD = "session-test-password-1";
 const HOUR = 3600;
 const VARIABLES = ["NEXTAUTH_URL", "NEXTAUTH_SECRET", "TRUST_PROXY", "SESSION_MAX_AGE_HOURS"] as const;
 const saved: Partial<Record<(typeof VARIABLES)[number], string | undefined>> = {};
-
-function setEnv(values: Partial<Record<(typeof VARIABLES)[number], string | undefined>>) {
-  for (const [name, value] of Object.entries(values)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvCache();
-}
 
 beforeAll(() => {
   for (const name of VARIABLES) saved[name] = process.env[name];

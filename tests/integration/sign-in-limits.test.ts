@@ -4,13 +4,14 @@
 // last admin or take a reserved name. Calls next-auth's credentials authorize() and signIn
 // callback as the route handler does, with the headers a request would carry.
 import type { User } from "next-auth";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { buildAuthOptions } from "@/lib/auth/options";
 import { upsertOidcUser } from "@/lib/auth/oidc-users";
 import { createLocalUser } from "@/lib/auth/users";
 import * as users from "@/lib/auth/users";
 import { sql } from "@/lib/db/client";
-import { env, resetEnvCache } from "@/lib/env";
+import { env } from "@/lib/env";
+import { useEnv } from "../support/env-vars";
 import { useTestDatabase } from "../support/use-database";
 
 vi.mock("@/lib/auth/users", async (importOriginal) => {
@@ -21,22 +22,7 @@ vi.mock("@/lib/auth/users", async (importOriginal) => {
 useTestDatabase();
 
 const VARIABLES = { TRUST_PROXY: "1", SIGN_IN_MAX_FAILURES: "3", SIGN_IN_FAILURE_WINDOW_SECONDS: "600", OIDC_DEFAULT_ROLE: undefined };
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const [name, value] of Object.entries(VARIABLES)) {
-    saved[name] = process.env[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvCache();
-});
-afterAll(() => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvCache();
-});
+useEnv(VARIABLES);
 
 const PASSWORD = "the-right-password-1";
 const checks = () => vi.mocked(users.checkPassword).mock.calls.length;
