@@ -9,9 +9,9 @@ import { ensureDemoReloadTargets } from "@/lib/demo/demo-targets";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
 import { nackDraw } from "@/lib/demo/simulated-target";
 import { signatureHeader } from "@/lib/dispatch/signature";
-import { traceparent, type WebhookBody } from "@/lib/dispatch/webhook";
+import { traceparent } from "@/lib/dispatch/webhook";
 import { resetEnvCache } from "@/lib/env";
-import { setTarget, TARGET_SECRET, waitFor } from "../support/dispatch-fixtures";
+import { setTarget, TARGET_SECRET, waitFor, webhookBody } from "../support/dispatch-fixtures";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
@@ -21,20 +21,7 @@ useTestDatabase();
 
 const INSTANCES = ["checkout-api-1", "checkout-api-2"];
 
-function body(reloadId: string): WebhookBody {
-  return {
-    deliveryId: `${reloadId}/all`,
-    reloadId,
-    service: { environment: "prod", namespace: "payments", name: "checkout-api" },
-    kind: "config",
-    resource: "routes.yaml",
-    fromVersion: "v1",
-    toVersion: "v2",
-    scope: { mode: "all", stage: "all", instances: INSTANCES },
-    requestedBy: "olga",
-    approvedBy: ["abe"],
-  };
-}
+const body = (reloadId: string) => webhookBody(reloadId, INSTANCES);
 
 function post(text: string, headers: Record<string, string>) {
   return POST(new Request("http://127.0.0.1/api/demo/reload-target", { method: "POST", body: text, headers: { "content-type": "application/json", ...headers } }));

@@ -16,6 +16,7 @@ import {
   setTarget,
   startWebhookReceiver,
   waitFor,
+  webhookBody,
   type WebhookReceiver,
 } from "../support/dispatch-fixtures";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
@@ -113,17 +114,7 @@ describe("dispatch", () => {
       expect(receiver.deliveries.map((d) => d.deliveryId)).toEqual([1, 2, 3].map(() => `${request.reloadId}/all`));
       expect(receiver.deliveries.map((d) => d.body.deliveryId)).toEqual([1, 2, 3].map(() => `${request.reloadId}/all`));
       const body = receiver.deliveries[2]!.body;
-      expect(body).toMatchObject({
-        reloadId: request.reloadId,
-        service: { environment: "prod", namespace: "payments", name: "checkout-api" },
-        kind: "config",
-        resource: "routes.yaml",
-        fromVersion: "v1",
-        toVersion: "v2",
-        scope: { mode: "all", stage: "all", instances: INSTANCES },
-        requestedBy: "olga",
-        approvedBy: ["abe"],
-      });
+      expect(body).toMatchObject(webhookBody(request.reloadId, INSTANCES));
 
       const events = await waitFor("the three attempts on the timeline", async () => {
         const e = await timeline(request.reloadId);

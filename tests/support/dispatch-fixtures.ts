@@ -34,6 +34,25 @@ export async function setTarget(url: string): Promise<void> {
   );
 }
 
+/**
+ * The webhook body of the first (or only) stage of an approvedRequest() from v1 to v2 of the
+ * service's routes.yaml to `instances`, as Reloadscope sends it and a reload target reads it.
+ */
+export function webhookBody(reloadId: string, instances: string[]): WebhookBody {
+  return {
+    deliveryId: `${reloadId}/all`,
+    reloadId,
+    service: { environment: SERVICE.environment, namespace: SERVICE.namespace, name: SERVICE.service },
+    kind: "config",
+    resource: "routes.yaml",
+    fromVersion: "v1",
+    toVersion: "v2",
+    scope: { mode: "all", stage: "all", instances },
+    requestedBy: "olga",
+    approvedBy: ["abe"],
+  };
+}
+
 let requestCounter = 0;
 
 /** An approved request for `targets` (all live instances), bound to the fleet's current version. */
