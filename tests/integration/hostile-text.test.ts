@@ -1,13 +1,13 @@
 // Hostile text on both ingest routes (issue 13, findings 3 and 5): AnyValue and attribute
 // nesting bounded before any recursive validator sees it, and invalid UTF-8 refused with a
 // reason naming its field instead of being stored as U+FFFD.
-import protobuf from "protobufjs";
 import { describe, expect, test } from "vitest";
 import { POST as postEventsRoute } from "@/app/api/v1/events/route";
 import { POST as postTracesRoute } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "@/lib/otlp/proto";
 import { event } from "../support/ingest-client";
+import { nothingWritten, NS_PER_MS, spanMaker, Status, traceRequest } from "../support/otlp-bodies";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -29,35 +29,11 @@ function withBytes(text: string): Buffer {
   return Buffer.concat(text.split(/<([0-9A-F]{2})>/).map((part, i) => (i % 2 === 1 ? Buffer.from([parseInt(part, 16)]) : Buffer.from(part))));
 }
 
-const Status = new protobuf.Type("Status").add(new protobuf.Field("code", 1, "int32")).add(new protobuf.Field("message", 2, "string"));
-new protobuf.Root().define("google.rpc").add(Status);
-
-const nothingWritten = async () => {
-  expect(await db().span.count()).toBe(0);
-  expect(await db().reloadEvent.count()).toBe(0);
-  expect(await db().service.count()).toBe(0);
-};
-
-const NS_PER_MS = 1_000_000n;
 const start = () => BigInt(Date.now() - 10 * 60_000) * NS_PER_MS;
-
-let next = 0;
-function span(overrides: Record<string, unknown> = {}) {
-  next++;
-  const t = start();
-  return {
-    traceId: `7a8efff798038103d269b633813fc6${String(next).padStart(2, "0")}`,
-    spanId: `aae19b7ec3c1b1${String(next).padStart(2, "0")}`,
-    name: "GET /routes",
-    kind: 2,
-    startTimeUnixNano: t.toString(),
-    endTimeUnixNano: (t + 5n * NS_PER_MS).toString(),
-    ...overrides,
-  };
-}
+const span = spanMaker({ trace: "7a", span: "aa" });
 
 const RESOURCE = { attributes: [{ key: "service.name", value: { stringValue: "checkout-api" } }] };
-const request = (spans: unknown[], resource: unknown = RESOURCE) => ({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "test" }, spans }] }] });
+const request = (spans: unknown[], resource: unknown = RESOURCE) => traceRequest(spans, resource);
 
 /** An AnyValue holding `levels` kvlists, one inside the other (the same shape in OTLP/JSON and protobufjs objects). */
 function nestedAnyValue(levels: number): Record<string, unknown> {

@@ -2,13 +2,13 @@
 // 415), records that are not reload events (counted and dropped), refused reload records
 // (counted in partialSuccess), and how a record's fields become the event's.
 import { gzipSync } from "node:zlib";
-import protobuf from "protobufjs";
 import { describe, expect, test } from "vitest";
 import { POST } from "@/app/v1/logs/route";
 import { createIngestToken } from "@/lib/api/tokens";
 import { db, sql } from "@/lib/db/client";
 import { ingestCounts } from "@/lib/metrics/ingest-counters";
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, type PbLogsRequest } from "@/lib/otlp/logs-proto";
+import { nothingWritten, NS_PER_MS, Status } from "../support/otlp-bodies";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -26,10 +26,7 @@ async function post(body: Uint8Array | string, contentType: string, options: { g
 
 const postJson = (body: unknown, options?: { gzip?: boolean; token?: string }) => post(JSON.stringify(body), "application/json", options);
 
-const Status = new protobuf.Type("Status").add(new protobuf.Field("code", 1, "int32")).add(new protobuf.Field("message", 2, "string"));
-new protobuf.Root().define("google.rpc").add(Status);
 
-const NS_PER_MS = 1_000_000n;
 const nsAgo = (minutes: number) => BigInt(Date.now() - minutes * 60_000) * NS_PER_MS;
 
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
@@ -54,11 +51,6 @@ const reloadRecord = (eventName: string, overrides: Record<string, unknown> = {}
 });
 const plainRecord = (text: string) => ({ timeUnixNano: nsAgo(10).toString(), severityNumber: 9, body: { stringValue: text } });
 const request = (records: unknown[], resource: unknown = RESOURCE) => ({ resourceLogs: [{ resource, scopeLogs: [{ scope: { name: "test" }, logRecords: records }] }] });
-
-const nothingWritten = async () => {
-  expect(await db().reloadEvent.count()).toBe(0);
-  expect(await db().service.count()).toBe(0);
-};
 
 describe("bodies that cannot be decoded: 400 and nothing written", () => {
   test("a truncated protobuf answers 400 with a google.rpc.Status", async () => {

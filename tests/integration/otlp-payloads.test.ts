@@ -1,11 +1,11 @@
 // POST /v1/traces with hand-made bodies: what the OTLP specification asks of a receiver for
 // bad input (400 with nothing written, 415, 401, 413, partial success) and the JSON rules.
 import { gzipSync } from "node:zlib";
-import protobuf from "protobufjs";
 import { describe, expect, test } from "vitest";
 import { POST } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "@/lib/otlp/proto";
+import { nothingWritten, NS_PER_MS, spanMaker, Status, traceRequest } from "../support/otlp-bodies";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -25,30 +25,9 @@ async function post(body: Uint8Array | string, contentType: string, options: { t
 
 const postJson = (body: unknown, options?: { token?: string | null; gzip?: boolean }) => post(JSON.stringify(body), "application/json", options);
 
-const nothingWritten = async () => {
-  expect(await db().span.count()).toBe(0);
-  expect(await db().reloadEvent.count()).toBe(0);
-  expect(await db().service.count()).toBe(0);
-};
-
-const NS_PER_MS = 1_000_000n;
 const nsAgo = (minutes: number) => (BigInt(Date.now() - minutes * 60_000) * NS_PER_MS).toString();
 
-let next = 0;
-/** A JSON span with unique ids, started 10 minutes ago, lasting 5 ms. */
-function span(overrides: Record<string, unknown> = {}) {
-  next++;
-  const start = BigInt(nsAgo(10));
-  return {
-    traceId: `5b8efff798038103d269b633813fc6${String(next).padStart(2, "0")}`,
-    spanId: `eee19b7ec3c1b1${String(next).padStart(2, "0")}`,
-    name: "GET /routes",
-    kind: 2,
-    startTimeUnixNano: start.toString(),
-    endTimeUnixNano: (start + 5n * NS_PER_MS).toString(),
-    ...overrides,
-  };
-}
+const span = spanMaker({ trace: "5b", span: "ee" });
 
 const RESOURCE = {
   attributes: [
@@ -59,7 +38,7 @@ const RESOURCE = {
   ],
 };
 
-const request = (spans: unknown[], resource: unknown = RESOURCE) => ({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "test" }, spans }] }] });
+const request = (spans: unknown[], resource: unknown = RESOURCE) => traceRequest(spans, resource);
 
 const reloadAttributes = (phase: string, extra: { key: string; value: unknown }[] = []) => [
   { key: "reload.id", value: { stringValue: "rl-json" } },
@@ -70,9 +49,6 @@ const reloadAttributes = (phase: string, extra: { key: string; value: unknown }[
   ...extra,
 ];
 
-/** google.rpc.Status as a protobuf message, to read error answers with. */
-const Status = new protobuf.Type("Status").add(new protobuf.Field("code", 1, "int32")).add(new protobuf.Field("message", 2, "string"));
-new protobuf.Root().define("google.rpc").add(Status);
 
 describe("bodies that cannot be decoded: 400 and nothing written", () => {
   test("a truncated protobuf answers 400 with a google.rpc.Status", async () => {
