@@ -5,6 +5,7 @@ import { compositeKey } from "@/lib/domain/keys";
 import { buildMatrix, groupRows, type DesiredRow, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
 import type { FleetFilters } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
+import { aggregatesAt } from "./helpers";
 
 const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
@@ -20,15 +21,7 @@ const service = (id: number, namespace: string, name: string, instanceCount: num
   instanceCount,
   lastEventAt: ago(2 * MIN),
 });
-const agg = (a: Partial<VersionAggregate> & Pick<VersionAggregate, "serviceId" | "kind" | "resource" | "version" | "instances">): VersionAggregate => ({
-  newestSince: ago(60 * MIN),
-  lastReportAt: ago(1 * MIN),
-  failed: 0,
-  nacked: 0,
-  inProgress: 0,
-  rolledBack: 0,
-  ...a,
-});
+const agg = aggregatesAt(NOW);
 
 const services = [service(1, "payments", "checkout-api", 4), service(2, "", "edge-proxy", 1)];
 const aggregates = [

@@ -1,5 +1,6 @@
 // Shared builders for the unit tests: plain objects, no I/O.
 import { instancePhaseBucket, type InstanceBucket, type ReloadInstanceCounts } from "@/lib/domain/reload-status";
+import type { VersionAggregate } from "@/lib/domain/matrix";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 
 export const T0 = Date.parse("2026-11-21T14:00:00.000Z");
@@ -75,4 +76,21 @@ export function countsOf(events: ReloadEventInput[], targets?: number): ReloadIn
     lastSucceededAt: maxAt(inBucket("succeeded")),
     lastFinishedAt: maxAt(rows.filter((e) => instancePhaseBucket(e.phase) !== "inProgress")),
   };
+}
+
+type AggregateFields = Partial<VersionAggregate> &
+  Pick<VersionAggregate, "serviceId" | "kind" | "resource" | "version" | "instances">;
+
+/** Builds a matrix's version aggregates as of `now`: moved an hour before, last heard a minute before, no problems. */
+export function aggregatesAt(now: Date): (fields: AggregateFields) => VersionAggregate {
+  const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
+  return (fields) => ({
+    newestSince: ago(60),
+    lastReportAt: ago(1),
+    failed: 0,
+    nacked: 0,
+    inProgress: 0,
+    rolledBack: 0,
+    ...fields,
+  });
 }

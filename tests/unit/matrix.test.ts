@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { couldDrift, type DriftPolicy } from "@/lib/domain/drift";
 import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixRow, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
+import { aggregatesAt } from "./helpers";
 
 const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
@@ -16,15 +17,7 @@ const service = (id: number, environment: string, namespace: string, name: strin
   instanceCount: 4,
   lastEventAt: ago(1 * MIN),
 });
-const agg = (a: Partial<VersionAggregate> & Pick<VersionAggregate, "serviceId" | "kind" | "resource" | "version" | "instances">): VersionAggregate => ({
-  newestSince: ago(60 * MIN),
-  lastReportAt: ago(1 * MIN),
-  failed: 0,
-  nacked: 0,
-  inProgress: 0,
-  rolledBack: 0,
-  ...a,
-});
+const agg = aggregatesAt(NOW);
 
 const services = [
   service(1, "prod", "payments", "checkout-api"),
