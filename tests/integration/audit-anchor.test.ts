@@ -19,6 +19,7 @@ import { anchorAuditHead, auditAnchorSettled, checkAuditAnchorFile, checkAuditAn
 import { appendAudit, auditHash, verifyAuditChain, type AuditEntryInput } from "@/lib/audit-chain/audit-log";
 import { sql, transaction } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
+import { auditEntry } from "../support/audit-entries";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -51,17 +52,7 @@ function anchorTo(name = `replica-${++files}.anchor`): string {
   return file;
 }
 
-const entry = (overrides: Partial<AuditEntryInput> = {}): AuditEntryInput => ({
-  actorId: null,
-  actor: "alice",
-  actorRole: "operator",
-  action: "reload.request",
-  outcome: "allowed",
-  details: { input: { reason: "rotate certs" } },
-  ...overrides,
-});
-
-async function append(input: AuditEntryInput = entry()) {
+async function append(input: AuditEntryInput = auditEntry()) {
   const made = await transaction((tx) => appendAudit(tx, input));
   await auditAnchorSettled();
   return made;
@@ -83,7 +74,7 @@ describe("the anchor file", () => {
   test("each committed append writes the head (id, hash, time) as a line; a rolled-back append writes none", async () => {
     const file = anchorTo();
     const a = await append();
-    const b = await append(entry({ details: { input: { reason: "password hunter2 must never be here" } } }));
+    const b = await append(auditEntry({ details: { input: { reason: "password hunter2 must never be here" } } }));
     const written = await lines(file);
     expect(written.map(({ id, hash }) => ({ id, hash }))).toEqual([
       { id: a.id, hash: a.hash },
@@ -93,7 +84,7 @@ describe("the anchor file", () => {
     expect(await readFile(file, "utf8")).not.toContain("hunter2");
 
     await transaction(async (tx) => {
-      await appendAudit(tx, entry());
+      await appendAudit(tx, auditEntry());
       throw new Error("the action failed after its append");
     }).catch(() => {});
     await auditAnchorSettled();
@@ -149,7 +140,7 @@ describe("verify with the anchor", () => {
   test("rewriting an entry and recomputing every hash after it verifies as a chain, and not against the anchor", async () => {
     anchorTo();
     const a = await append();
-    const b = await append(entry({ outcome: "denied" }));
+    const b = await append(auditEntry({ outcome: "denied" }));
     const c = await append();
     const forgedB = auditHash(a.hash, { ...b, outcome: "allowed" });
     const forgedC = auditHash(forgedB, c);
@@ -166,11 +157,11 @@ describe("verify with the anchor", () => {
   test("two replicas each anchor their own appends; lines shipped to a log store and handed back are all checked", async () => {
     const logStore: string[] = [];
     const replicaA = anchorTo("replica-a.anchor");
-    const first = await append(entry({ actor: "on-a" }));
+    const first = await append(auditEntry({ actor: "on-a" }));
     logStore.push(await readFile(replicaA, "utf8"));
     const replicaB = anchorTo("replica-b.anchor");
-    await append(entry({ actor: "on-b" }));
-    const newest = await append(entry({ actor: "on-b" }));
+    await append(auditEntry({ actor: "on-b" }));
+    const newest = await append(auditEntry({ actor: "on-b" }));
     logStore.push(await readFile(replicaB, "utf8"));
     // a line cut short by a crash mid-write is reported, not fatal
     logStore.push('{"id":"99","hash":"ab');

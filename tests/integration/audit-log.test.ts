@@ -9,23 +9,14 @@ import { auditCsvStream, AUDIT_CSV_HEADER } from "@/lib/audit/export";
 import { parseAuditFilters, type AuditFilters } from "@/lib/audit/filters";
 import { auditFilterOptions, listAuditEntries } from "@/lib/audit/queries";
 import { sql, transaction } from "@/lib/db/client";
+import { auditEntry } from "../support/audit-entries";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
 import { asViewer, testActor } from "../support/readers";
 
 useTestDatabase();
 
-const entry = (overrides: Partial<AuditEntryInput> = {}): AuditEntryInput => ({
-  actorId: null,
-  actor: "alice",
-  actorRole: "operator",
-  action: "reload.request",
-  outcome: "allowed",
-  details: { input: { reason: "rotate certs" } },
-  ...overrides,
-});
-
-const append = (input: AuditEntryInput = entry()) => transaction((tx) => appendAudit(tx, input));
+const append = (input: AuditEntryInput = auditEntry()) => transaction((tx) => appendAudit(tx, input));
 
 /** Runs `statement` with the triggers off, as a superuser could: the tampering verify must catch. */
 async function tamper(statement: string, ...params: unknown[]): Promise<void> {
@@ -43,9 +34,9 @@ function filters(params: Record<string, string> = {}): AuditFilters {
 
 describe("appending", () => {
   test("each entry chains onto the one before, from the genesis hash", async () => {
-    const a = await append(entry({ action: "reload.request" }));
-    const b = await append(entry({ action: "request.approve", actor: "bob", actorRole: "approver" }));
-    const c = await append(entry({ action: "request.reject", outcome: "denied", details: { reason: "role viewer may not reject a request" } }));
+    const a = await append(auditEntry({ action: "reload.request" }));
+    const b = await append(auditEntry({ action: "request.approve", actor: "bob", actorRole: "approver" }));
+    const c = await append(auditEntry({ action: "request.reject", outcome: "denied", details: { reason: "role viewer may not reject a request" } }));
     expect(a.prevHash).toBe(AUDIT_GENESIS);
     expect(b.prevHash).toBe(a.hash);
     expect(c.prevHash).toBe(b.hash);
@@ -58,7 +49,7 @@ describe("appending", () => {
 
   test("details people typed survive storage byte for byte in the hash: NUL, lone surrogates, __proto__, non-finite numbers", async () => {
     const tricky = JSON.parse('{"__proto__": {"x": 1}, "constructor": "c"}') as Record<string, unknown>;
-    await append(entry({ details: { reason: "a\u0000b \ud800 end", nested: [1.5, -0, Number.NaN, { z: 1, a: 2 }], big: 10n as unknown as number, ...tricky } }));
+    await append(auditEntry({ details: { reason: "a\u0000b \ud800 end", nested: [1.5, -0, Number.NaN, { z: 1, a: 2 }], big: 10n as unknown as number, ...tricky } }));
     await append();
     expect((await verifyAuditChain(sql())).intact).toBe(true);
     const [row] = await sql().query<{ details: Record<string, unknown> }[]>(`SELECT details FROM audit_log ORDER BY id LIMIT 1`);
@@ -72,7 +63,7 @@ describe("appending", () => {
     const first = await append();
     await expect(
       transaction(async (tx) => {
-        await appendAudit(tx, entry({ action: "request.approve" }));
+        await appendAudit(tx, auditEntry({ action: "request.approve" }));
         throw new Error("the action failed after appending");
       }),
     ).rejects.toThrow("the action failed");
@@ -93,7 +84,7 @@ describe("appending", () => {
 
   test("verify walks ids in number order across pages (10 after 9, not after 1)", async () => {
     const made = [];
-    for (let i = 0; i < 23; i++) made.push(await append(entry({ details: { i } })));
+    for (let i = 0; i < 23; i++) made.push(await append(auditEntry({ details: { i } })));
     expect(await verifyAuditChain(sql(), { pageSize: 4 })).toEqual({ intact: true, entries: 23, firstId: "1", lastId: "23", lastHash: made[22]!.hash });
     await tamper(`UPDATE audit_log SET actor = 'mallory' WHERE id = 12`);
     expect(await verifyAuditChain(sql(), { pageSize: 5 })).toMatchObject({ intact: false, entries: 11, brokenAt: "12", previousId: "11" });
@@ -135,7 +126,7 @@ describe("the database keeps the log append-only", () => {
 describe("verify finds tampering", () => {
   test("an entry whose details were changed with the triggers off is named, with the entry before it", async () => {
     const a = await append();
-    const b = await append(entry({ details: { input: { reason: "approved after review" } } }));
+    const b = await append(auditEntry({ details: { input: { reason: "approved after review" } } }));
     await append();
     await tamper(`UPDATE audit_log SET details = '{"input":{"reason":"approved without review"}}' WHERE id = $1::bigint`, b.id);
     expect(await verifyAuditChain(sql())).toMatchObject({ intact: false, entries: 1, brokenAt: b.id, previousId: a.id, problem: "hash does not match the entry", found: b.hash });
@@ -143,7 +134,7 @@ describe("verify finds tampering", () => {
 
   test("an entry rewritten with a recomputed hash breaks the link of the entry after it", async () => {
     const a = await append();
-    const b = await append(entry({ outcome: "denied" }));
+    const b = await append(auditEntry({ outcome: "denied" }));
     const c = await append();
     const forged = auditHash(a.hash, { ...b, outcome: "allowed" });
     await tamper(`UPDATE audit_log SET outcome = 'allowed', hash = $2 WHERE id = $1::bigint`, b.id, forged);
@@ -184,7 +175,7 @@ concurrencyTest("appends from 8 connections at once form one chain without forks
           // Work before the append inside the same transaction, as an action does.
           await transaction(async (tx) => {
             await tx.query(`SELECT count(*) FROM audit_log`);
-            await appendAudit(tx, entry({ actor: `writer-${w}`, details: { i } }));
+            await appendAudit(tx, auditEntry({ actor: `writer-${w}`, details: { i } }));
           });
         }
       })(),
@@ -230,10 +221,10 @@ describe("reading the log", () => {
   test("filters by actor, action, outcome, service, subject and time; newest first; subjects lead to their reload", async () => {
     const seeded = await seedServiceAndRequest();
     const subject = `reload_request:${seeded.requestId}`;
-    const requested = await append(entry({ actor: "olga", actorId: seeded.operatorId, serviceId: seeded.serviceId, subject }));
-    const approved = await append(entry({ actor: "arne", actorRole: "approver", actorId: seeded.approverId, action: "request.approve", serviceId: seeded.serviceId, subject }));
-    const denied = await append(entry({ actor: "vera", actorRole: "viewer", action: "request.approve", outcome: "denied", serviceId: seeded.serviceId, subject }));
-    const other = await append(entry({ actor: "adam", actorRole: "admin", action: "user.manage", subject: "user:9" }));
+    const requested = await append(auditEntry({ actor: "olga", actorId: seeded.operatorId, serviceId: seeded.serviceId, subject }));
+    const approved = await append(auditEntry({ actor: "arne", actorRole: "approver", actorId: seeded.approverId, action: "request.approve", serviceId: seeded.serviceId, subject }));
+    const denied = await append(auditEntry({ actor: "vera", actorRole: "viewer", action: "request.approve", outcome: "denied", serviceId: seeded.serviceId, subject }));
+    const other = await append(auditEntry({ actor: "adam", actorRole: "admin", action: "user.manage", subject: "user:9" }));
 
     const all = await asViewer(() => listAuditEntries(filters()));
     expect(all.items.map((e) => e.id)).toEqual([other.id, denied.id, approved.id, requested.id]);
@@ -256,10 +247,10 @@ describe("reading the log", () => {
   });
 
   test("sign-ins are left out unless asked for, in the list and the export; the action list offers what the log holds", async () => {
-    const signedIn = await append(entry({ actor: "olga", action: "session.sign_in", subject: "user:3", details: { method: "password" } }));
-    const refused = await append(entry({ actor: "unknown user", action: "session.sign_in", outcome: "denied", details: { reason: "unknown_user" } }));
-    const approved = await append(entry({ actor: "arne", action: "request.approve", details: { input: { requestId: 1, comment: "fine" } } }));
-    const custom = await append(entry({ actor: "system", action: "request.expire" }));
+    const signedIn = await append(auditEntry({ actor: "olga", action: "session.sign_in", subject: "user:3", details: { method: "password" } }));
+    const refused = await append(auditEntry({ actor: "unknown user", action: "session.sign_in", outcome: "denied", details: { reason: "unknown_user" } }));
+    const approved = await append(auditEntry({ actor: "arne", action: "request.approve", details: { input: { requestId: 1, comment: "fine" } } }));
+    const custom = await append(auditEntry({ actor: "system", action: "request.expire" }));
     const ids = async (params: Record<string, string>) => (await asViewer(() => listAuditEntries(filters(params)))).items.map((e) => e.id);
     expect(await ids({})).toEqual([custom.id, approved.id]);
     expect(await ids({ outcome: "denied" })).toEqual([]);
@@ -280,7 +271,7 @@ describe("reading the log", () => {
 
   test("pages go down by id without overlap or gaps", async () => {
     const made: string[] = [];
-    for (let i = 0; i < 7; i++) made.push((await append(entry({ details: { i } }))).id);
+    for (let i = 0; i < 7; i++) made.push((await append(auditEntry({ details: { i } }))).id);
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let pages = 0; pages < 10; pages++) {
@@ -293,9 +284,9 @@ describe("reading the log", () => {
   });
 
   test("the CSV export streams every matching entry in pages, quoted and defused", async () => {
-    await append(entry({ actor: "=HYPERLINK(\"http://evil\")", details: { reason: 'said "yes", then\nleft' } }));
-    for (let i = 0; i < 6; i++) await append(entry({ details: { i } }));
-    await append(entry({ outcome: "denied" }));
+    await append(auditEntry({ actor: "=HYPERLINK(\"http://evil\")", details: { reason: 'said "yes", then\nleft' } }));
+    for (let i = 0; i < 6; i++) await append(auditEntry({ details: { i } }));
+    await append(auditEntry({ outcome: "denied" }));
     const bytes = new Uint8Array(await new Response(auditCsvStream(filters({ outcome: "allowed", cursor: "999999" }), { kind: "user", actor: testActor("viewer") }, 3)).arrayBuffer());
     // A UTF-8 byte-order mark first, which the decoder below drops.
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -312,9 +303,9 @@ describe("reading the log", () => {
   test("the evidence bundle holds request, approvals, attempts, per-instance answers, outcome and the audit entries that prove them", async () => {
     const seeded = await seedServiceAndRequest();
     const subject = `reload_request:${seeded.requestId}`;
-    await append(entry({ actor: "olga", serviceId: seeded.serviceId, subject }));
-    await append(entry({ actor: "someone", subject: "user:1" }));
-    const approved = await append(entry({ actor: "arne", action: "request.approve", serviceId: seeded.serviceId, subject }));
+    await append(auditEntry({ actor: "olga", serviceId: seeded.serviceId, subject }));
+    await append(auditEntry({ actor: "someone", subject: "user:1" }));
+    const approved = await append(auditEntry({ actor: "arne", action: "request.approve", serviceId: seeded.serviceId, subject }));
 
     const bundle = await asViewer(() => getEvidenceBundle(seeded.reloadKey, { username: "vera", role: "viewer" }));
     expect(bundle).not.toBeNull();
