@@ -1,5 +1,6 @@
 import "server-only";
 import type { Sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { driftCondition, driftingCells, type DriftCell, type DriftPair } from "@/lib/domain/alerts/drift";
 import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
@@ -28,16 +29,20 @@ export async function readDriftConditions(q: Sql, now: Date, params: RuleParams<
   const drifting = driftingCells(cells, now, policy);
   if (drifting.length === 0) return [];
 
+  const p = sqlParams();
+  const c = p.unnest({
+    service_id: column.int(drifting.map((c) => c.service.id)),
+    kind: column.text(drifting.map((c) => c.kind)),
+    resource: column.text(drifting.map((c) => c.resource)),
+  });
+  const since = p.value(liveSince(now, policy.staleMs).toISOString(), "timestamptz");
   const rows = await q.query<{ service_id: number; kind: string; resource: string; instance: string; version: string | null; last_phase_at: Date }[]>(
     `SELECT st.service_id, st.kind, st.resource, i.instance_key AS instance, st.version, st.last_phase_at
-     FROM unnest($1::int[], $2::text[], $3::text[]) AS c(service_id, kind, resource)
+     FROM ${c.as("c")}
      JOIN instance_state st ON st.service_id = c.service_id AND st.kind = c.kind AND st.resource = c.resource
      JOIN instance i ON i.id = st.instance_id
-     WHERE ${heardSinceSql("st.last_phase_at", "$4::timestamptz")}`,
-    drifting.map((c) => c.service.id),
-    drifting.map((c) => c.kind),
-    drifting.map((c) => c.resource),
-    liveSince(now, policy.staleMs).toISOString(),
+     WHERE ${heardSinceSql("st.last_phase_at", since)}`,
+    ...p.values,
   );
   const pairsByCell = new Map<string, DriftPair[]>();
   for (const r of rows) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { transaction, type Sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { isReservedUsername, leavesNoEnabledAdmin } from "@/lib/domain/admin-rules";
 import type { Role } from "@/lib/domain/permissions";
 import { signInNameProblem } from "@/lib/domain/sign-in";
@@ -61,23 +62,27 @@ export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; 
 }
 
 async function upsertIn(tx: Sql, person: OidcSignIn, candidates: (string | null)[]): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
+  const q = sqlParams();
+  const u = q.unnest({ c: column.text(candidates) });
+  const [displayName, email, subject, groups, role] = [
+    q.value(person.displayName),
+    q.value(person.email),
+    q.value(person.subject),
+    q.value(person.groups, "text[]"),
+    q.value(person.role),
+  ];
   const [row] = await tx.query<{ id: number; username: string; disabled: boolean; session_epoch: number }[]>(
     `INSERT INTO app_user (username, display_name, email, oidc_subject, groups, role, last_sign_in_at)
      SELECT COALESCE(
-              (SELECT c FROM unnest($1::text[]) WITH ORDINALITY AS u(c, n)
+              (SELECT c FROM ${u.as("u", { ordinality: "n" })}
                 WHERE u.c IS NOT NULL AND NOT EXISTS (SELECT 1 FROM app_user WHERE username = u.c) ORDER BY n LIMIT 1),
-              $1[3]),
-            $2, $3, $4, $5::text[], $6, now()
+              (${u.param("c")})[3]),
+            ${displayName}, ${email}, ${subject}, ${groups}, ${role}, now()
      ON CONFLICT (oidc_subject) DO UPDATE
        SET display_name = EXCLUDED.display_name, email = EXCLUDED.email, groups = EXCLUDED.groups,
            role = EXCLUDED.role, last_sign_in_at = now()
      RETURNING id, username, disabled_at IS NOT NULL AS disabled, session_epoch`,
-    candidates,
-    person.displayName,
-    person.email,
-    person.subject,
-    person.groups,
-    person.role,
+    ...q.values,
   );
   return { id: row!.id, username: row!.username, disabled: row!.disabled, sessionEpoch: row!.session_epoch };
 }

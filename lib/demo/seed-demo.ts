@@ -1,5 +1,6 @@
 import "server-only";
 import { sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { parseEvents } from "@/lib/ingest/parse-events";
 import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 import { DEMO_SERVICES, demoFleetEvents } from "./demo-fleet";
@@ -28,14 +29,17 @@ export async function seedDemoFleet(now = new Date()): Promise<{ events: number 
  * same name that a real fleet reported first is never taken for a demo one.
  */
 async function recordDemoServices(): Promise<void> {
+  const q = sqlParams();
+  const d = q.unnest({
+    environment: column.text(DEMO_SERVICES.map((d) => d.environment)),
+    namespace: column.text(DEMO_SERVICES.map((d) => d.namespace)),
+    name: column.text(DEMO_SERVICES.map((d) => d.name)),
+  });
   await sql().execute(
     `INSERT INTO demo_service (service_id)
      SELECT s.id FROM service s
-     JOIN unnest($1::text[], $2::text[], $3::text[]) AS d(environment, namespace, name)
-       ON s.environment = d.environment AND s.namespace = d.namespace AND s.name = d.name
+     JOIN ${d.as("d")} ON s.environment = d.environment AND s.namespace = d.namespace AND s.name = d.name
      ON CONFLICT (service_id) DO NOTHING`,
-    DEMO_SERVICES.map((d) => d.environment),
-    DEMO_SERVICES.map((d) => d.namespace),
-    DEMO_SERVICES.map((d) => d.name),
+    ...q.values,
   );
 }

@@ -9,7 +9,8 @@ import {
 } from "@/lib/domain/reload-status";
 import type { ReloadRecord } from "@/lib/domain/reload-row";
 import type { ReloadStatus } from "@/lib/domain/types";
-import { iso, type Tx } from "./sql";
+import { column, sqlParams } from "@/lib/db/sql-params";
+import type { Tx } from "./sql";
 
 // A reload row as the ingest transaction and the expiry sweep write it: its scope, status and
 // derived fields, and the one statement that writes them back. Rows are read with
@@ -51,64 +52,45 @@ export function derive(record: ReloadRecord, now: Date, timeoutMs: number): Deri
 /** Writes facts, counters and derived fields of the given (locked) reloads. */
 export async function writeReloads(tx: Tx, rows: Derived[]): Promise<void> {
   if (rows.length === 0) return;
-  const f = (pick: (d: Derived) => unknown) => rows.map(pick);
-  await tx.execute(
-    `UPDATE reload r SET from_version = u.from_version, to_version = u.to_version, initiator = u.initiator,
-            status = u.status, requested_at = u.requested_at, approved_at = u.approved_at, rejected_at = u.rejected_at,
-            dispatched_at = u.dispatched_at, rolled_back_at = u.rolled_back_at, failed_at = u.failed_at,
-            cancelled_at = u.cancelled_at, expired_at = u.expired_at, started_at = u.started_at, deadline_at = u.deadline_at,
-            first_event_at = u.first_event_at, last_event_at = u.last_event_at, completed_at = u.completed_at,
-            convergence_ms = u.convergence_ms, scope = u.scope, target_count = u.target_count, participants = u.participants,
-            instances_targeted = u.targeted, instances_reporting = u.reporting, instances_succeeded = u.succeeded,
-            instances_nacked = u.nacked, instances_failed = u.failed, instances_rolled_back = u.rolled_back,
-            instances_in_progress = u.in_progress, last_succeeded_at = u.last_succeeded_at,
-            last_finished_at = u.last_finished_at, last_error = u.last_error, last_error_at = u.last_error_at,
-            last_dispatched_at = u.last_dispatched_at
-     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-                 $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-                 $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[],
-                 $18::timestamptz[], $19::bigint[], $20::text[], $21::int[], $22::int[], $23::int[], $24::int[], $25::int[],
-                 $26::int[], $27::int[], $28::int[], $29::int[], $30::timestamptz[], $31::timestamptz[], $32::text[],
-                 $33::timestamptz[], $34::timestamptz[])
-       AS u(id, from_version, to_version, initiator, status, requested_at, approved_at, rejected_at, dispatched_at,
-            rolled_back_at, failed_at, cancelled_at, expired_at, started_at, deadline_at, first_event_at, last_event_at,
-            completed_at, convergence_ms, scope, target_count, participants, targeted, reporting, succeeded, nacked,
-            failed, rolled_back, in_progress, last_succeeded_at, last_finished_at, last_error, last_error_at,
-            last_dispatched_at)
-     WHERE r.id = u.id`,
-    f((d) => d.record.key),
-    f((d) => d.record.facts.fromVersion),
-    f((d) => d.record.facts.toVersion),
-    f((d) => d.record.facts.initiator),
-    f((d) => d.status),
-    f((d) => iso(d.record.facts.requestedAt)),
-    f((d) => iso(d.record.facts.approvedAt)),
-    f((d) => iso(d.record.facts.rejectedAt)),
-    f((d) => iso(d.record.facts.dispatchedAt)),
-    f((d) => iso(d.record.facts.rolledBackAt)),
-    f((d) => iso(d.record.facts.failedAt)),
-    f((d) => iso(d.record.facts.cancelledAt)),
-    f((d) => iso(d.record.facts.expiredAt)),
-    f((d) => iso(d.record.facts.startedAt)),
-    f((d) => iso(d.deadline)),
-    f((d) => iso(d.record.facts.firstEventAt)),
-    f((d) => iso(d.record.facts.lastEventAt)),
-    f((d) => iso(d.completed)),
-    f((d) => (d.convergence === null ? null : String(d.convergence))),
-    f((d) => d.record.scope),
-    f((d) => d.record.targetCount),
-    f((d) => d.record.participants),
-    f((d) => targetsOf(d.record)),
-    f((d) => d.record.counts.reporting),
-    f((d) => d.record.counts.succeeded),
-    f((d) => d.record.counts.nacked),
-    f((d) => d.record.counts.failed),
-    f((d) => d.record.counts.rolledBack),
-    f((d) => d.record.counts.inProgress),
-    f((d) => iso(d.record.counts.lastSucceededAt)),
-    f((d) => iso(d.record.counts.lastFinishedAt)),
-    f((d) => d.record.facts.lastError),
-    f((d) => iso(d.record.facts.lastErrorAt)),
-    f((d) => iso(d.record.facts.lastDispatchedAt)),
-  );
+  const f = <T>(pick: (d: Derived) => T) => rows.map(pick);
+  const q = sqlParams();
+  // Named as reload's columns: each but the id is set from its namesake.
+  const u = q.unnest({
+    id: column.bigint(f((d) => d.record.key)),
+    from_version: column.text(f((d) => d.record.facts.fromVersion)),
+    to_version: column.text(f((d) => d.record.facts.toVersion)),
+    initiator: column.text(f((d) => d.record.facts.initiator)),
+    status: column.text(f((d) => d.status)),
+    requested_at: column.timestamptz(f((d) => d.record.facts.requestedAt)),
+    approved_at: column.timestamptz(f((d) => d.record.facts.approvedAt)),
+    rejected_at: column.timestamptz(f((d) => d.record.facts.rejectedAt)),
+    dispatched_at: column.timestamptz(f((d) => d.record.facts.dispatchedAt)),
+    rolled_back_at: column.timestamptz(f((d) => d.record.facts.rolledBackAt)),
+    failed_at: column.timestamptz(f((d) => d.record.facts.failedAt)),
+    cancelled_at: column.timestamptz(f((d) => d.record.facts.cancelledAt)),
+    expired_at: column.timestamptz(f((d) => d.record.facts.expiredAt)),
+    started_at: column.timestamptz(f((d) => d.record.facts.startedAt)),
+    deadline_at: column.timestamptz(f((d) => d.deadline)),
+    first_event_at: column.timestamptz(f((d) => d.record.facts.firstEventAt)),
+    last_event_at: column.timestamptz(f((d) => d.record.facts.lastEventAt)),
+    completed_at: column.timestamptz(f((d) => d.completed)),
+    convergence_ms: column.bigint(f((d) => d.convergence)),
+    scope: column.text(f((d) => d.record.scope)),
+    target_count: column.int(f((d) => d.record.targetCount)),
+    participants: column.int(f((d) => d.record.participants)),
+    instances_targeted: column.int(f((d) => targetsOf(d.record))),
+    instances_reporting: column.int(f((d) => d.record.counts.reporting)),
+    instances_succeeded: column.int(f((d) => d.record.counts.succeeded)),
+    instances_nacked: column.int(f((d) => d.record.counts.nacked)),
+    instances_failed: column.int(f((d) => d.record.counts.failed)),
+    instances_rolled_back: column.int(f((d) => d.record.counts.rolledBack)),
+    instances_in_progress: column.int(f((d) => d.record.counts.inProgress)),
+    last_succeeded_at: column.timestamptz(f((d) => d.record.counts.lastSucceededAt)),
+    last_finished_at: column.timestamptz(f((d) => d.record.counts.lastFinishedAt)),
+    last_error: column.text(f((d) => d.record.facts.lastError)),
+    last_error_at: column.timestamptz(f((d) => d.record.facts.lastErrorAt)),
+    last_dispatched_at: column.timestamptz(f((d) => d.record.facts.lastDispatchedAt)),
+  });
+  const set = u.columns.filter((c) => c !== "id").map((c) => `${c} = u.${c}`);
+  await tx.execute(`UPDATE reload r SET ${set.join(", ")} FROM ${u.as("u")} WHERE r.id = u.id`, ...q.values);
 }

@@ -4,6 +4,7 @@ import { compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { desiredVersionFrom } from "@/lib/domain/reload-status";
 import { reloadColumns, reloadFromRow, type ReloadRow, type StoredReload } from "@/lib/domain/reload-row";
 import type { Derived } from "./reload-rows";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { iso, type Tx } from "./sql";
 
 // Desired versions (DESIGN.md): set by the newest reload that is approved or under way
@@ -33,35 +34,43 @@ export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise
     [...new Map(derived.map((d) => [compositeKey(d.record.serviceId, d.record.facts.kind, d.record.facts.resource), d])).values()],
     (d) => [d.record.serviceId, d.record.facts.kind, d.record.facts.resource],
   );
+  const q = sqlParams();
+  const k = q.unnest({
+    service_id: column.int(touched.map((d) => d.record.serviceId)),
+    kind: column.text(touched.map((d) => d.record.facts.kind)),
+    resource: column.text(touched.map((d) => d.record.facts.resource)),
+  });
   await tx.query(
-    `SELECT 1 FROM unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY AS k(service_id, kind, resource, n)
+    `SELECT 1 FROM ${k.as("k", { ordinality: "n" })}
      CROSS JOIN LATERAL (
        SELECT 1 FROM desired_version d
        WHERE d.service_id = k.service_id AND d.kind = k.kind AND d.resource = k.resource
        FOR NO KEY UPDATE
      ) d
      ORDER BY k.n`,
-    touched.map((d) => d.record.serviceId),
-    touched.map((d) => d.record.facts.kind),
-    touched.map((d) => d.record.facts.resource),
+    ...q.values,
   );
   const rows = inLockOrder([...setting.values()], (x) => [x.d.record.serviceId, x.d.record.facts.kind, x.d.record.facts.resource]);
   if (rows.length > 0) {
+    const qs = sqlParams();
+    const set = qs.unnest({
+      service_id: column.int(rows.map((x) => x.d.record.serviceId)),
+      kind: column.text(rows.map((x) => x.d.record.facts.kind)),
+      resource: column.text(rows.map((x) => x.d.record.facts.resource)),
+      version: column.text(rows.map((x) => x.version)),
+      reload_id: column.text(rows.map((x) => x.d.record.reloadId)),
+      reload_key: column.bigint(rows.map((x) => x.d.record.key)),
+      set_at: column.timestamptz(rows.map((x) => x.setAt)),
+    });
     await tx.execute(
-      `INSERT INTO desired_version (service_id, kind, resource, version, reload_id, reload_key, set_at)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[])
+      `INSERT INTO desired_version (${set.names})
+       SELECT * FROM ${set.call}
        ON CONFLICT (service_id, kind, resource) DO UPDATE
          SET version = excluded.version, reload_id = excluded.reload_id, reload_key = excluded.reload_key, set_at = excluded.set_at
          WHERE (desired_version.reload_key = excluded.reload_key OR desired_version.set_at <= excluded.set_at)
            AND (desired_version.version, desired_version.reload_key, desired_version.set_at)
                IS DISTINCT FROM (excluded.version, excluded.reload_key, excluded.set_at)`,
-      rows.map((x) => x.d.record.serviceId),
-      rows.map((x) => x.d.record.facts.kind),
-      rows.map((x) => x.d.record.facts.resource),
-      rows.map((x) => x.version),
-      rows.map((x) => x.d.record.reloadId),
-      rows.map((x) => x.d.record.key),
-      rows.map((x) => iso(x.setAt)),
+      ...qs.values,
     );
   }
   if (withdrawn.length > 0) await fallBack(tx, withdrawn.map((d) => d.record.key));

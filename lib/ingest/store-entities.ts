@@ -1,7 +1,8 @@
 import "server-only";
 import { compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { serviceKeyString, type ReloadEventInput } from "@/lib/domain/types";
-import { iso, type Tx } from "./sql";
+import { column, sqlParams } from "@/lib/db/sql-params";
+import type { Tx } from "./sql";
 
 // Services and instances named by a batch: read without locks, created when missing, their
 // last-seen times and labels touched when stale. Ids of both, for the statements after.
@@ -45,43 +46,56 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
   // services wait on each other in one order.
   const wanted = inLockOrder([...services.entries()], ([, s]) => [s.environment, s.namespace, s.name]);
   type Row = { id: number; environment: string; namespace: string; name: string; last_event_at: Date };
-  const find = (keys: typeof wanted) =>
-    tx.query<Row[]>(
+  const find = (keys: typeof wanted) => {
+    const q = sqlParams();
+    const k = q.unnest({
+      environment: column.text(keys.map(([, s]) => s.environment)),
+      namespace: column.text(keys.map(([, s]) => s.namespace)),
+      name: column.text(keys.map(([, s]) => s.name)),
+    });
+    return tx.query<Row[]>(
       // One index probe per key (LATERAL): with the few keys of a batch this beats the
       // hash join over the whole table the planner would otherwise pick.
       `SELECT s.id, s.environment, s.namespace, s.name, s.last_event_at
-       FROM unnest($1::text[], $2::text[], $3::text[]) AS k(environment, namespace, name)
+       FROM ${k.as("k")}
        CROSS JOIN LATERAL (
          SELECT * FROM service s WHERE s.environment = k.environment AND s.namespace = k.namespace AND s.name = k.name
        ) s`,
-      keys.map(([, s]) => s.environment),
-      keys.map(([, s]) => s.namespace),
-      keys.map(([, s]) => s.name),
+      ...q.values,
     );
+  };
   const found = new Map((await find(wanted)).map((r) => [serviceKeyString(r), r]));
   const missing = wanted.filter(([key]) => !found.has(key));
   if (missing.length > 0) {
+    const q = sqlParams();
+    const rows = q.unnest({
+      environment: column.text(missing.map(([, s]) => s.environment)),
+      namespace: column.text(missing.map(([, s]) => s.namespace)),
+      name: column.text(missing.map(([, s]) => s.name)),
+      last_event_at: column.timestamptz(missing.map(([, s]) => s.lastAt)),
+    });
     await tx.execute(
-      `INSERT INTO service (environment, namespace, name, last_event_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+      `INSERT INTO service (${rows.names}) SELECT * FROM ${rows.call}
        ON CONFLICT (environment, namespace, name) DO NOTHING`,
-      missing.map(([, s]) => s.environment),
-      missing.map(([, s]) => s.namespace),
-      missing.map(([, s]) => s.name),
-      missing.map(([, s]) => iso(s.lastAt)),
+      ...q.values,
     );
     // Read back both ours and any a concurrent batch created first.
     for (const r of await find(missing)) found.set(serviceKeyString(r), r);
   }
   const stale = wanted.filter(([key, s]) => s.lastAt.getTime() - found.get(key)!.last_event_at.getTime() > TOUCH_AFTER_MS);
   if (stale.length > 0) {
+    const q = sqlParams();
+    const u = q.unnest({
+      id: column.int(stale.map(([key]) => found.get(key)!.id)),
+      last_at: column.timestamptz(stale.map(([, s]) => s.lastAt)),
+    });
     await tx.execute(
       `UPDATE service s SET last_event_at = u.last_at
-       FROM unnest($1::int[], $2::timestamptz[]) AS u(id, last_at)
+       FROM ${u.as("u")}
        WHERE s.id = u.id AND s.last_event_at < u.last_at
-         AND s.id IN (SELECT id FROM service WHERE id = ANY($1::int[]) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)`,
-      stale.map(([key]) => found.get(key)!.id),
-      stale.map(([, s]) => iso(s.lastAt)),
+         AND s.id IN (SELECT id FROM service WHERE id = ANY(${u.param("id")})
+                      ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)`,
+      ...q.values,
     );
   }
   return new Map([...found].map(([key, r]) => [key, r.id]));
@@ -134,26 +148,34 @@ async function upsertInstances(tx: Tx, events: ReloadEventInput[], serviceOf: (e
   const reporting = new Set(events.flatMap((e) => (e.instance === null ? [] : [compositeKey(serviceOf(e), e.instance)])));
   const wanted = inLockOrder([...instances.entries()], ([, i]) => [i.serviceId, i.key]);
   type Row = { id: number; service_id: number; instance_key: string; labels: Record<string, string>; first_seen_at: Date; last_seen_at: Date };
-  const find = (keys: typeof wanted) =>
-    tx.query<Row[]>(
+  const find = (keys: typeof wanted) => {
+    const q = sqlParams();
+    const k = q.unnest({
+      service_id: column.int(keys.map(([, i]) => i.serviceId)),
+      instance_key: column.text(keys.map(([, i]) => i.key)),
+    });
+    return tx.query<Row[]>(
       `SELECT i.id, i.service_id, i.instance_key, i.labels, i.first_seen_at, i.last_seen_at
-       FROM unnest($1::int[], $2::text[]) AS k(service_id, instance_key)
+       FROM ${k.as("k")}
        CROSS JOIN LATERAL (SELECT * FROM instance i WHERE i.service_id = k.service_id AND i.instance_key = k.instance_key) i`,
-      keys.map(([, i]) => i.serviceId),
-      keys.map(([, i]) => i.key),
+      ...q.values,
     );
+  };
   const found = new Map((await find(wanted)).map((r) => [compositeKey(r.service_id, r.instance_key), r]));
   const missing = wanted.filter(([key]) => !found.has(key));
   if (missing.length > 0) {
+    const q = sqlParams();
+    const rows = q.unnest({
+      service_id: column.int(missing.map(([, i]) => i.serviceId)),
+      instance_key: column.text(missing.map(([, i]) => i.key)),
+      labels: column.jsonb(missing.map(([, i]) => JSON.stringify(i.labels))),
+      first_seen_at: column.timestamptz(missing.map(([, i]) => i.firstAt)),
+      last_seen_at: column.timestamptz(missing.map(([, i]) => i.lastAt)),
+    });
     await tx.execute(
-      `INSERT INTO instance (service_id, instance_key, labels, first_seen_at, last_seen_at)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
+      `INSERT INTO instance (${rows.names}) SELECT * FROM ${rows.call}
        ON CONFLICT (service_id, instance_key) DO NOTHING`,
-      missing.map(([, i]) => i.serviceId),
-      missing.map(([, i]) => i.key),
-      missing.map(([, i]) => JSON.stringify(i.labels)),
-      missing.map(([, i]) => iso(i.firstAt)),
-      missing.map(([, i]) => iso(i.lastAt)),
+      ...q.values,
     );
     for (const r of await find(missing)) found.set(compositeKey(r.service_id, r.instance_key), r);
   }
@@ -165,18 +187,23 @@ async function upsertInstances(tx: Tx, events: ReloadEventInput[], serviceOf: (e
     return i.lastAt.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS || i.firstAt < row.first_seen_at || !sameLabels(merged, row.labels);
   });
   if (changed.length > 0) {
+    const q = sqlParams();
+    const u = q.unnest({
+      id: column.int(changed.map(([key]) => found.get(key)!.id)),
+      labels: column.jsonb(changed.map(([, i]) => JSON.stringify(i.labels))),
+      first_at: column.timestamptz(changed.map(([, i]) => i.firstAt)),
+      last_at: column.timestamptz(changed.map(([, i]) => i.lastAt)),
+    });
     await tx.execute(
       `UPDATE instance i SET
          first_seen_at = least(i.first_seen_at, u.first_at),
          last_seen_at = greatest(i.last_seen_at, u.last_at),
          labels = CASE WHEN u.last_at >= i.last_seen_at THEN i.labels || u.labels ELSE u.labels || i.labels END
-       FROM unnest($1::int[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[]) AS u(id, labels, first_at, last_at)
+       FROM ${u.as("u")}
        WHERE i.id = u.id
-         AND i.id IN (SELECT id FROM instance WHERE id = ANY($1::int[]) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)`,
-      changed.map(([key]) => found.get(key)!.id),
-      changed.map(([, i]) => JSON.stringify(i.labels)),
-      changed.map(([, i]) => iso(i.firstAt)),
-      changed.map(([, i]) => iso(i.lastAt)),
+         AND i.id IN (SELECT id FROM instance WHERE id = ANY(${u.param("id")})
+                      ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)`,
+      ...q.values,
     );
   }
   return new Map([...found].map(([key, r]) => [key, r.id]));

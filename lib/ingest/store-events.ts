@@ -6,6 +6,7 @@ import { compareCodePoints } from "@/lib/domain/keys";
 import { reloadscopeOnlyRefusal, restrictionMatcher, restrictionRefusal, writtenByReloadscopeOnly } from "@/lib/domain/token-restrictions";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { iso, type Tx } from "./sql";
 import { upsertEntities, type Entities } from "./store-entities";
 import { absorbPresence, presencePolicy } from "./store-presence";
@@ -198,13 +199,17 @@ async function findReloadscopeOnly(tx: Tx, events: ReloadEventInput[]): Promise<
  */
 async function claimIds(tx: Tx, events: ReloadEventInput[]): Promise<Set<string>> {
   const rows = [...events].sort((a, b) => compareCodePoints(a.id, b.id));
+  const q = sqlParams();
+  const ids = q.unnest({
+    id: column.text(rows.map((e) => e.id)),
+    occurred_at: column.timestamptz(rows.map((e) => e.occurredAt)),
+  });
   const claimed = await tx.query<{ id: string }[]>(
-    `INSERT INTO reload_event_id (id, occurred_at)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[])
+    `INSERT INTO reload_event_id (${ids.names})
+     SELECT * FROM ${ids.call}
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
-    rows.map((e) => e.id),
-    rows.map((e) => iso(e.occurredAt)),
+    ...q.values,
   );
   return new Set(claimed.map((r) => r.id));
 }
@@ -217,14 +222,33 @@ async function claimIds(tx: Tx, events: ReloadEventInput[]): Promise<Set<string>
  */
 async function findConflicts(tx: Tx, repeated: { e: ReloadEventInput; i: number }[]): Promise<number[]> {
   if (repeated.length === 0) return [];
+  const events = repeated.map(({ e }) => e);
+  const q = sqlParams();
+  const u = q.unnest({
+    id: column.text(events.map((e) => e.id)),
+    reload_id: column.text(events.map((e) => e.reloadId)),
+    environment: column.text(events.map((e) => e.environment)),
+    namespace: column.text(events.map((e) => e.namespace)),
+    service: column.text(events.map((e) => e.service)),
+    instance: column.text(events.map((e) => e.instance)),
+    kind: column.text(events.map((e) => e.kind)),
+    resource: column.text(events.map((e) => e.resource)),
+    phase: column.text(events.map((e) => e.phase)),
+    from_version: column.text(events.map((e) => e.fromVersion)),
+    to_version: column.text(events.map((e) => e.toVersion)),
+    initiator: column.text(events.map((e) => e.initiator)),
+    occurred_at: column.timestamptz(events.map((e) => e.occurredAt)),
+    duration_ms: column.bigint(events.map((e) => e.durationMs)),
+    error: column.text(events.map((e) => e.error)),
+    trace_id: column.text(events.map((e) => e.traceId)),
+    span_id: column.text(events.map((e) => e.spanId)),
+    attributes: column.jsonb(events.map((e) => JSON.stringify(e.attributes))),
+    targets: column.jsonb(events.map(targetsJson)),
+    target_count: column.int(events.map((e) => e.targetCount)),
+  });
   const rows = await tx.query<{ n: string }[]>(
     `SELECT u.n::text
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                 $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[], $15::text[], $16::text[], $17::text[],
-                 $18::jsonb[], $19::jsonb[], $20::int[])
-       WITH ORDINALITY AS u(id, reload_id, environment, namespace, service, instance, kind, resource, phase, from_version,
-                            to_version, initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, targets,
-                            target_count, n)
+     FROM ${u.as("u", { ordinality: "n" })}
      JOIN reload_event_id r ON r.id = u.id
      JOIN reload_event e ON e.id = r.id AND e.occurred_at = r.occurred_at
      JOIN service s ON s.id = e.service_id
@@ -236,26 +260,7 @@ async function findConflicts(tx: Tx, repeated: { e: ReloadEventInput; i: number 
            (u.reload_id, u.environment, u.namespace, u.service, u.instance, u.kind, u.resource, u.phase, u.from_version,
             u.to_version, u.initiator, u.occurred_at, u.duration_ms, u.error, u.trace_id, u.span_id, u.attributes, u.targets,
             u.target_count)`,
-    repeated.map(({ e }) => e.id),
-    repeated.map(({ e }) => e.reloadId),
-    repeated.map(({ e }) => e.environment),
-    repeated.map(({ e }) => e.namespace),
-    repeated.map(({ e }) => e.service),
-    repeated.map(({ e }) => e.instance),
-    repeated.map(({ e }) => e.kind),
-    repeated.map(({ e }) => e.resource),
-    repeated.map(({ e }) => e.phase),
-    repeated.map(({ e }) => e.fromVersion),
-    repeated.map(({ e }) => e.toVersion),
-    repeated.map(({ e }) => e.initiator),
-    repeated.map(({ e }) => iso(e.occurredAt)),
-    repeated.map(({ e }) => (e.durationMs === null ? null : String(e.durationMs))),
-    repeated.map(({ e }) => e.error),
-    repeated.map(({ e }) => e.traceId),
-    repeated.map(({ e }) => e.spanId),
-    repeated.map(({ e }) => JSON.stringify(e.attributes)),
-    repeated.map(({ e }) => targetsJson(e)),
-    repeated.map(({ e }) => e.targetCount),
+    ...q.values,
   );
   return rows.map((r) => repeated[Number(r.n) - 1]!.i);
 }
@@ -273,31 +278,30 @@ async function invalidateSnapshots(tx: Tx, accepted: ReloadEventInput[]): Promis
 /** Inserts the events whose ids this transaction claimed; `tokenId` (one parameter for the batch) is who sent them, null for the app. */
 async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities, tokenId: number | null): Promise<void> {
   const rows = [...events].sort((a, b) => compareCodePoints(a.id, b.id));
+  const q = sqlParams();
+  const u = q.unnest({
+    id: column.text(rows.map((e) => e.id)),
+    reload_id: column.text(rows.map((e) => e.reloadId)),
+    service_id: column.int(rows.map(serviceOf)),
+    instance_id: column.int(rows.map(instanceOf)),
+    kind: column.text(rows.map((e) => e.kind)),
+    resource: column.text(rows.map((e) => e.resource)),
+    phase: column.text(rows.map((e) => e.phase)),
+    from_version: column.text(rows.map((e) => e.fromVersion)),
+    to_version: column.text(rows.map((e) => e.toVersion)),
+    initiator: column.text(rows.map((e) => e.initiator)),
+    occurred_at: column.timestamptz(rows.map((e) => e.occurredAt)),
+    duration_ms: column.bigint(rows.map((e) => e.durationMs)),
+    error: column.text(rows.map((e) => e.error)),
+    trace_id: column.text(rows.map((e) => e.traceId)),
+    span_id: column.text(rows.map((e) => e.spanId)),
+    attributes: column.jsonb(rows.map((e) => JSON.stringify(e.attributes))),
+    targets: column.jsonb(rows.map(targetsJson)),
+    target_count: column.int(rows.map((e) => e.targetCount)),
+  });
+  const token = q.value(tokenId, "int");
   await tx.execute(
-    `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version,
-                               initiator, occurred_at, duration_ms, error, trace_id, span_id, attributes, targets, target_count,
-                               token_id)
-     SELECT u.*, $19::int FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-                          $9::text[], $10::text[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::jsonb[],
-                          $17::jsonb[], $18::int[]) AS u`,
-    rows.map((e) => e.id),
-    rows.map((e) => e.reloadId),
-    rows.map(serviceOf),
-    rows.map(instanceOf),
-    rows.map((e) => e.kind),
-    rows.map((e) => e.resource),
-    rows.map((e) => e.phase),
-    rows.map((e) => e.fromVersion),
-    rows.map((e) => e.toVersion),
-    rows.map((e) => e.initiator),
-    rows.map((e) => iso(e.occurredAt)),
-    rows.map((e) => (e.durationMs === null ? null : String(e.durationMs))),
-    rows.map((e) => e.error),
-    rows.map((e) => e.traceId),
-    rows.map((e) => e.spanId),
-    rows.map((e) => JSON.stringify(e.attributes)),
-    rows.map(targetsJson),
-    rows.map((e) => e.targetCount),
-    tokenId,
+    `INSERT INTO reload_event (${u.names}, token_id) SELECT u.*, ${token} FROM ${u.as("u")}`,
+    ...q.values,
   );
 }

@@ -4,7 +4,8 @@ import type { ReloadEventInput } from "@/lib/domain/types";
 import { compareCodePoints, compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { intervalHeartbeats } from "@/lib/domain/presence";
 import { utcDay } from "@/lib/db/partitions";
-import { iso, type Tx } from "./sql";
+import { column, sqlParams } from "@/lib/db/sql-params";
+import type { Tx } from "./sql";
 import { stateEventFromRow, stateFromRow, type StateEventRow, type StateRow } from "./state-rows";
 
 // The instance-state read model, updated inside the ingest transaction (docs/adr/0003).
@@ -36,19 +37,23 @@ export async function updateInstanceStates(
 
   const lockStates = async (keys: typeof ordered) => {
     // Probed and locked one key at a time, in the (sorted) order of the keys: the lock order.
+    const q = sqlParams();
+    const k = q.unnest({
+      instance_id: column.int(keys.map((g) => g.instanceId)),
+      kind: column.text(keys.map((g) => g.kind)),
+      resource: column.text(keys.map((g) => g.resource)),
+    });
     const rows = await tx.query<StateRow[]>(
       `SELECT st.instance_id, st.kind, st.resource, st.version, st.since, st.last_phase, st.last_phase_at,
               st.outcome, st.last_error, st.last_reload_id, st.previous_version, st.changed_by_heartbeat
-       FROM unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY AS k(instance_id, kind, resource, n)
+       FROM ${k.as("k", { ordinality: "n" })}
        CROSS JOIN LATERAL (
          SELECT * FROM instance_state st
          WHERE st.instance_id = k.instance_id AND st.kind = k.kind AND st.resource = k.resource
          FOR NO KEY UPDATE
        ) st
        ORDER BY k.n`,
-      keys.map((g) => g.instanceId),
-      keys.map((g) => g.kind),
-      keys.map((g) => g.resource),
+      ...q.values,
     );
     return new Map(rows.map((r) => [stateKey(r.instance_id, r.kind, r.resource), stateFromRow(r)]));
   };
@@ -108,18 +113,22 @@ async function findLate(tx: Tx, groups: Group[], existing: Map<string, InstanceS
     if (current && next && next !== current && !sameState(current, next)) check.push({ group, since: oldest });
   }
   if (check.length === 0) return late;
+  const q = sqlParams();
+  const k = q.unnest({
+    instance_id: column.int(check.map((c) => c.group.instanceId)),
+    kind: column.text(check.map((c) => c.group.kind)),
+    resource: column.text(check.map((c) => c.group.resource)),
+    t: column.timestamptz(check.map((c) => c.since)),
+  });
+  const batchIds = q.value(batch.map((e) => e.id), "text[]");
   const newer = await tx.query<{ n: string }[]>(
-    `SELECT k.n::text FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(instance_id, kind, resource, t, n)
+    `SELECT k.n::text FROM ${k.as("k", { ordinality: "n" })}
      WHERE EXISTS (
        SELECT 1 FROM reload_event e
        WHERE e.instance_id = k.instance_id AND e.occurred_at > k.t AND e.kind = k.kind AND e.resource = k.resource
-         AND NOT e.id = ANY($5::text[])
+         AND NOT e.id = ANY(${batchIds})
      )`,
-    check.map((c) => c.group.instanceId),
-    check.map((c) => c.group.kind),
-    check.map((c) => c.group.resource),
-    check.map((c) => iso(c.since)),
-    batch.map((e) => e.id),
+    ...q.values,
   );
   for (const row of newer) late.push(check[Number(row.n) - 1]!.group);
   return late;
@@ -139,10 +148,17 @@ const REPLAY_MAX_AFTER = 2_000;
 
 async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceState>): Promise<Map<string, InstanceState | null>> {
   const oldest = groups.map((g) => g.events.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), g.events[0]!.occurredAt));
+  const pairs = {
+    instance_id: column.int(groups.map((g) => g.instanceId)),
+    kind: column.text(groups.map((g) => g.kind)),
+    resource: column.text(groups.map((g) => g.resource)),
+  };
+  const q = sqlParams();
+  const k = q.unnest({ ...pairs, t: column.timestamptz(oldest) });
   const rows = await tx.query<
     (StateEventRow & { n: string; received_at: Date; id: string; before: boolean })[]
   >(
-    `SELECT k.n::text, h.* FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(instance_id, kind, resource, t, n)
+    `SELECT k.n::text, h.* FROM ${k.as("k", { ordinality: "n" })}
      CROSS JOIN LATERAL (
        (SELECT e.phase, e.occurred_at, e.received_at, e.id, e.from_version, e.to_version, e.error, e.reload_id, true AS before
         FROM reload_event e
@@ -154,26 +170,25 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
         WHERE e.instance_id = k.instance_id AND e.kind = k.kind AND e.resource = k.resource AND e.occurred_at >= k.t
         ORDER BY e.occurred_at LIMIT ${REPLAY_MAX_AFTER + 1})
      ) h`,
-    groups.map((g) => g.instanceId),
-    groups.map((g) => g.kind),
-    groups.map((g) => g.resource),
-    oldest.map(iso),
+    ...q.values,
   );
   const histories = groups.map(() => [] as typeof rows);
   for (const row of rows) histories[Number(row.n) - 1]!.push(row);
   // Heartbeats absorbed into presence intervals are history too (docs/adr/0021): each
   // interval overlapping the window read stands for its bounding heartbeats.
   const windowStart = histories.map((h, i) => h.reduce((a, r) => (r.occurred_at < a ? r.occurred_at : a), oldest[i]!));
+  const qi = sqlParams();
+  const w = qi.unnest({
+    ...pairs,
+    t: column.timestamptz(windowStart),
+    day: column.timestamptz(windowStart.map((t) => utcDay(t))),
+  });
   const intervals = await tx.query<{ n: string; version: string; first_heard_at: Date; last_heard_at: Date }[]>(
     `SELECT k.n::text, p.version, p.first_heard_at, p.last_heard_at
-     FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY AS k(instance_id, kind, resource, t, day, n)
+     FROM ${w.as("k", { ordinality: "n" })}
      JOIN presence_interval p ON p.instance_id = k.instance_id AND p.kind = k.kind AND p.resource = k.resource
        AND p.first_heard_at >= k.day AND p.last_heard_at >= k.t`,
-    groups.map((g) => g.instanceId),
-    groups.map((g) => g.kind),
-    groups.map((g) => g.resource),
-    windowStart.map(iso),
-    windowStart.map((t) => iso(utcDay(t))),
+    ...qi.values,
   );
   for (const row of intervals) {
     const interval = { version: row.version, firstHeardAt: row.first_heard_at, lastHeardAt: row.last_heard_at };
@@ -209,31 +224,29 @@ async function writeStates(
   rows: { group: { instanceId: number; serviceId: number; kind: string; resource: string }; state: InstanceState }[],
   mode: "insert" | "update",
 ): Promise<Set<string>> {
-  const params = [
-    rows.map((r) => r.group.instanceId),
-    rows.map((r) => r.group.kind),
-    rows.map((r) => r.group.resource),
-    rows.map((r) => r.group.serviceId),
-    rows.map((r) => r.state.version),
-    rows.map((r) => iso(r.state.since)),
-    rows.map((r) => r.state.lastPhase),
-    rows.map((r) => iso(r.state.lastPhaseAt)),
-    rows.map((r) => r.state.outcome),
-    rows.map((r) => r.state.lastError),
-    rows.map((r) => r.state.lastReloadId),
-    rows.map((r) => r.state.previousVersion),
-    rows.map((r) => r.state.changedByHeartbeat),
-  ];
-  const values = `unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[],
-                         $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[])`;
+  const q = sqlParams();
+  const u = q.unnest({
+    instance_id: column.int(rows.map((r) => r.group.instanceId)),
+    kind: column.text(rows.map((r) => r.group.kind)),
+    resource: column.text(rows.map((r) => r.group.resource)),
+    service_id: column.int(rows.map((r) => r.group.serviceId)),
+    version: column.text(rows.map((r) => r.state.version)),
+    since: column.timestamptz(rows.map((r) => r.state.since)),
+    last_phase: column.text(rows.map((r) => r.state.lastPhase)),
+    last_phase_at: column.timestamptz(rows.map((r) => r.state.lastPhaseAt)),
+    outcome: column.text(rows.map((r) => r.state.outcome)),
+    last_error: column.text(rows.map((r) => r.state.lastError)),
+    last_reload_id: column.text(rows.map((r) => r.state.lastReloadId)),
+    previous_version: column.text(rows.map((r) => r.state.previousVersion)),
+    changed_by_heartbeat: column.boolean(rows.map((r) => r.state.changedByHeartbeat)),
+  });
   if (mode === "insert") {
     const inserted = await tx.query<{ instance_id: number; kind: string; resource: string }[]>(
-      `INSERT INTO instance_state (instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
-                                   outcome, last_error, last_reload_id, previous_version, changed_by_heartbeat)
-       SELECT * FROM ${values}
+      `INSERT INTO instance_state (${u.names})
+       SELECT * FROM ${u.call}
        ON CONFLICT (instance_id, kind, resource) DO NOTHING
        RETURNING instance_id, kind, resource`,
-      ...params,
+      ...q.values,
     );
     return new Set(inserted.map((r) => stateKey(r.instance_id, r.kind, r.resource)));
   }
@@ -244,10 +257,9 @@ async function writeStates(
             changed_by_heartbeat = u.changed_by_heartbeat, updated_at = now(),
             -- the open presence interval is of the version it ran: another version closes it
             presence_from = CASE WHEN st.version IS NOT DISTINCT FROM u.version THEN st.presence_from END
-     FROM ${values} AS u(instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at,
-                         outcome, last_error, last_reload_id, previous_version, changed_by_heartbeat)
+     FROM ${u.as("u")}
      WHERE st.instance_id = u.instance_id AND st.kind = u.kind AND st.resource = u.resource`,
-    ...params,
+    ...q.values,
   );
   return new Set();
 }

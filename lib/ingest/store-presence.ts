@@ -4,7 +4,8 @@ import { compositeKey } from "@/lib/domain/keys";
 import { PRESENCE_PRECISION_MS, type PresencePolicy, type PresenceRun } from "@/lib/domain/presence";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
-import { iso, type Tx } from "./sql";
+import { column, sqlParams } from "@/lib/db/sql-params";
+import type { Tx } from "./sql";
 
 // Heartbeats that change nothing (DESIGN.md "History rules", docs/adr/0021): one statement per
 // batch decides, under each pair's instance_state row lock, which of a batch's plain
@@ -54,11 +55,27 @@ export async function absorbPresence(
     return JSON.stringify(Object.assign({}, ...reports.map((e) => e.labels)));
   });
   const lockOnly = [...new Map(historyPairs.filter(affectsInstanceState).map((e) => [compositeKey(e.environment, e.namespace, e.service, e.instance!, e.kind, e.resource), e])).values()];
+  // The runs, then the history pairs (no version: only locked).
+  const q = sqlParams();
+  const pairs = q.unnest({
+    environment: column.text([...runs.map((r) => r.environment), ...lockOnly.map((e) => e.environment)]),
+    namespace: column.text([...runs.map((r) => r.namespace), ...lockOnly.map((e) => e.namespace)]),
+    service: column.text([...runs.map((r) => r.service), ...lockOnly.map((e) => e.service)]),
+    instance: column.text([...runs.map((r) => r.instance), ...lockOnly.map((e) => e.instance)]),
+    kind: column.text([...runs.map((r) => r.kind), ...lockOnly.map((e) => e.kind)]),
+    resource: column.text([...runs.map((r) => r.resource), ...lockOnly.map((e) => e.resource)]),
+    version: column.text([...runs.map((r) => r.version), ...lockOnly.map(() => null)]),
+    t_from: column.timestamptz([...runs.map((r) => r.from), ...lockOnly.map(() => null)]),
+    t_to: column.timestamptz([...runs.map((r) => r.to), ...lockOnly.map(() => null)]),
+    labels: column.jsonb([...labels, ...lockOnly.map(() => null)]),
+  });
+  const underWay = q.value(UNDER_WAY, "text[]");
+  const gapMs = q.value(policy.gapMs, "double precision");
+  const precisionMs = q.value(policy.precisionMs, "double precision");
+  const touchAfterMs = q.value(TOUCH_AFTER_MS, "double precision");
   const rows = await tx.query<{ n: string }[]>(
     `WITH r AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
-         WITH ORDINALITY AS r(environment, namespace, service, instance, kind, resource, version, t_from, t_to, labels, n)
+       SELECT * FROM ${pairs.as("r", { ordinality: "n" })}
      ), locked AS MATERIALIZED (
        -- One pass in primary-key order (code point order for text), the order every ingest
        -- transaction locks instance_state rows in (ADR 0005). A row's columns are read as
@@ -78,16 +95,17 @@ export async function absorbPresence(
          AND NOT EXISTS (
            SELECT 1 FROM reload rl
            WHERE rl.service_id = l.service_id AND rl.kind = l.kind AND rl.resource = l.resource
-             AND (rl.status = ANY($11::text[]) OR (rl.scope = 'implicit' AND rl.started_at >= l.t_from)))
+             AND (rl.status = ANY(${underWay}) OR (rl.scope = 'implicit' AND rl.started_at >= l.t_from)))
      ), decided AS (
        SELECT c.*,
               -- The open interval goes on while the pair was not silent (by anything it reported)
               -- for longer than the gap, and on the same UTC day (an interval lives in one day's partition).
               c.presence_from IS NOT NULL
-                AND c.t_from - c.last_phase_at <= make_interval(secs => $12::double precision / 1000)
+                AND c.t_from - c.last_phase_at <= make_interval(secs => ${gapMs} / 1000)
                 AND date_trunc('day', c.presence_from AT TIME ZONE 'UTC') = date_trunc('day', c.t_to AT TIME ZONE 'UTC') AS continues,
               -- Written only once it moves the last report by the precision (or follows another phase).
-              c.last_phase <> 'heartbeat' OR c.t_to - c.last_phase_at >= make_interval(secs => $13::double precision / 1000) AS due
+              c.last_phase <> 'heartbeat'
+                OR c.t_to - c.last_phase_at >= make_interval(secs => ${precisionMs} / 1000) AS due
        FROM confirming c
      ), opened AS (
        INSERT INTO presence_interval (instance_id, kind, resource, first_heard_at, last_heard_at, service_id, version)
@@ -114,13 +132,13 @@ export async function absorbPresence(
        -- Rows another transaction is touching are skipped: it brings them up to date anyway.
        UPDATE instance i SET last_seen_at = x.t_to
        FROM seen x
-       WHERE i.id = x.instance_id AND x.t_to - i.last_seen_at > make_interval(secs => $14::double precision / 1000)
+       WHERE i.id = x.instance_id AND x.t_to - i.last_seen_at > make_interval(secs => ${touchAfterMs} / 1000)
          AND i.id IN (SELECT id FROM instance WHERE id IN (SELECT instance_id FROM seen) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)
        RETURNING 1
      ), services AS (
        UPDATE service s SET last_event_at = x.t_to
        FROM (SELECT service_id, max(t_to) AS t_to FROM seen GROUP BY service_id) x
-       WHERE s.id = x.service_id AND x.t_to - s.last_event_at > make_interval(secs => $14::double precision / 1000)
+       WHERE s.id = x.service_id AND x.t_to - s.last_event_at > make_interval(secs => ${touchAfterMs} / 1000)
          AND s.id IN (SELECT id FROM service WHERE id IN (SELECT service_id FROM seen) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)
        RETURNING 1
      ), snapshots AS (
@@ -129,20 +147,7 @@ export async function absorbPresence(
        RETURNING 1
      )
      SELECT n::text FROM decided`,
-    [...runs.map((r) => r.environment), ...lockOnly.map((e) => e.environment)],
-    [...runs.map((r) => r.namespace), ...lockOnly.map((e) => e.namespace)],
-    [...runs.map((r) => r.service), ...lockOnly.map((e) => e.service)],
-    [...runs.map((r) => r.instance), ...lockOnly.map((e) => e.instance)],
-    [...runs.map((r) => r.kind), ...lockOnly.map((e) => e.kind)],
-    [...runs.map((r) => r.resource), ...lockOnly.map((e) => e.resource)],
-    [...runs.map((r) => r.version), ...lockOnly.map(() => null)],
-    [...runs.map((r) => iso(r.from)), ...lockOnly.map(() => null)],
-    [...runs.map((r) => iso(r.to)), ...lockOnly.map(() => null)],
-    [...labels, ...lockOnly.map(() => null)],
-    UNDER_WAY,
-    policy.gapMs,
-    policy.precisionMs,
-    TOUCH_AFTER_MS,
+    ...q.values,
   );
   const absorbed = new Set<number>();
   for (const row of rows) for (const p of runs[Number(row.n) - 1]!.positions) absorbed.add(p);

@@ -5,7 +5,8 @@ import { heardSinceSql, liveCutoffSql } from "@/lib/domain/presence";
 import { instancePhaseBucket, type InstanceBucket } from "@/lib/domain/reload-status";
 import type { Phase, ReloadEventInput } from "@/lib/domain/types";
 import type { ReloadRecord } from "@/lib/domain/reload-row";
-import { iso, type Tx } from "./sql";
+import { column, sqlParams } from "@/lib/db/sql-params";
+import type { Tx } from "./sql";
 import type { Entities } from "./store-entities";
 import type { ReloadSettings } from "./store-reloads";
 
@@ -72,42 +73,49 @@ async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, sett
       [...new Map(named.map((n) => [compositeKey(n.record.key, n.instanceId), n])).values()],
       (n) => [Number(n.record.key), n.instanceId],
     );
+    const q = sqlParams();
+    const u = q.unnest({
+      reload_key: column.bigint(unique.map((n) => n.record.key)),
+      instance_id: column.int(unique.map((n) => n.instanceId)),
+    });
     const inserted = await tx.query<{ reload_key: string }[]>(
-      `INSERT INTO reload_instance (reload_key, instance_id, targeted)
-       SELECT k, i, true FROM unnest($1::bigint[], $2::int[]) AS u(k, i)
+      `INSERT INTO reload_instance (${u.names}, targeted)
+       SELECT *, true FROM ${u.call}
        ON CONFLICT (reload_key, instance_id) DO NOTHING
        RETURNING reload_key::text`,
-      unique.map((n) => n.record.key),
-      unique.map((n) => n.instanceId),
+      ...q.values,
     );
     await tx.execute(
-      `UPDATE reload_instance ri SET targeted = true FROM unnest($1::bigint[], $2::int[]) AS u(k, i)
-       WHERE ri.reload_key = u.k AND ri.instance_id = u.i AND NOT ri.targeted`,
-      unique.map((n) => n.record.key),
-      unique.map((n) => n.instanceId),
+      `UPDATE reload_instance ri SET targeted = true FROM ${u.as("u")}
+       WHERE ri.reload_key = u.reload_key AND ri.instance_id = u.instance_id AND NOT ri.targeted`,
+      ...q.values,
     );
     addParticipants(touched, inserted);
   }
 
   if (snapshot.length > 0) {
     // Live at the start: heard from within INSTANCE_STALE_SECONDS before it, and known by then.
+    const q = sqlParams();
+    const s = q.unnest({
+      k: column.bigint(snapshot.map((r) => r.key)),
+      service_id: column.int(snapshot.map((r) => r.serviceId)),
+      kind: column.text(snapshot.map((r) => r.facts.kind)),
+      resource: column.text(snapshot.map((r) => r.facts.resource)),
+      started_at: column.timestamptz(snapshot.map((r) => r.facts.startedAt)),
+    });
+    const staleMs = q.value(settings.staleMs);
     const inserted = await tx.query<{ reload_key: string }[]>(
       `INSERT INTO reload_instance (reload_key, instance_id, targeted)
        SELECT s.k, st.instance_id, true
-       FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS s(k, service_id, kind, resource, started_at)
+       FROM ${s.as("s")}
        JOIN instance_state st ON st.service_id = s.service_id AND st.kind = s.kind AND st.resource = s.resource
        JOIN instance i ON i.id = st.instance_id
-       WHERE ${heardSinceSql("st.last_phase_at", liveCutoffSql("s.started_at", "$6"))}
+       WHERE ${heardSinceSql("st.last_phase_at", liveCutoffSql("s.started_at", staleMs))}
          AND i.first_seen_at <= s.started_at
        ORDER BY s.k, st.instance_id
        ON CONFLICT (reload_key, instance_id) DO NOTHING
        RETURNING reload_key::text`,
-      snapshot.map((r) => r.key),
-      snapshot.map((r) => r.serviceId),
-      snapshot.map((r) => r.facts.kind),
-      snapshot.map((r) => r.facts.resource),
-      snapshot.map((r) => iso(r.facts.startedAt)),
-      settings.staleMs,
+      ...q.values,
     );
     addParticipants(touched, inserted);
   }
@@ -148,11 +156,15 @@ async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Pro
   }
   if (pairs.size === 0) return;
   const ordered = inLockOrder([...pairs.values()], (p) => [Number(p.record.key), p.instanceId]);
+  const q = sqlParams();
+  const u = q.unnest({
+    reload_key: column.bigint(ordered.map((p) => p.record.key)),
+    instance_id: column.int(ordered.map((p) => p.instanceId)),
+  });
   const existing = await tx.query<{ reload_key: string; instance_id: number; phase: Phase | null; phase_at: Date | null; error: string | null }[]>(
     `SELECT ri.reload_key::text, ri.instance_id, ri.phase, ri.phase_at, ri.error
-     FROM reload_instance ri JOIN unnest($1::bigint[], $2::int[]) AS u(k, i) ON ri.reload_key = u.k AND ri.instance_id = u.i`,
-    ordered.map((p) => p.record.key),
-    ordered.map((p) => p.instanceId),
+     FROM reload_instance ri JOIN ${u.as("u")} ON ri.reload_key = u.reload_key AND ri.instance_id = u.instance_id`,
+    ...q.values,
   );
   const before = new Map(existing.map((r) => [compositeKey(r.reload_key, r.instance_id), { phase: r.phase, phaseAt: r.phase_at, error: r.error }]));
 
@@ -169,16 +181,20 @@ async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Pro
     writes.push({ pair, row });
   }
   if (writes.length === 0) return;
+  const qw = sqlParams();
+  const rows = qw.unnest({
+    reload_key: column.bigint(writes.map((w) => w.pair.record.key)),
+    instance_id: column.int(writes.map((w) => w.pair.instanceId)),
+    phase: column.text(writes.map((w) => w.row.phase)),
+    phase_at: column.timestamptz(writes.map((w) => w.row.phaseAt)),
+    error: column.text(writes.map((w) => w.row.error)),
+  });
   await tx.execute(
-    `INSERT INTO reload_instance (reload_key, instance_id, phase, phase_at, error)
-     SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])
+    `INSERT INTO reload_instance (${rows.names})
+     SELECT * FROM ${rows.call}
      ON CONFLICT (reload_key, instance_id) DO UPDATE
        SET phase = excluded.phase, phase_at = excluded.phase_at, error = excluded.error`,
-    writes.map((w) => w.pair.record.key),
-    writes.map((w) => w.pair.instanceId),
-    writes.map((w) => w.row.phase),
-    writes.map((w) => iso(w.row.phaseAt)),
-    writes.map((w) => w.row.error),
+    ...qw.values,
   );
   if (recount.size > 0) await recountTimes(tx, [...recount]);
 }

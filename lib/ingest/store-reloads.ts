@@ -6,6 +6,7 @@ import { heardSinceSql, liveCutoffSql } from "@/lib/domain/presence";
 import { reloadColumns, reloadFromRow, type ReloadRecord, type ReloadRow } from "@/lib/domain/reload-row";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { derive, writeReloads } from "./reload-rows";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { iso, type Tx } from "./sql";
 import type { Entities } from "./store-entities";
 import { updateDesiredVersions } from "./store-desired";
@@ -33,15 +34,19 @@ export async function findDisagreements(tx: Tx, events: ReloadEventInput[]): Pro
   const keyOf = (e: { environment: string; namespace: string; service: string; reloadId: string | null }) =>
     compositeKey(e.environment, e.namespace, e.service, e.reloadId ?? "");
   const keys = [...new Map(withReload.map((e) => [keyOf(e), e])).values()];
+  const q = sqlParams();
+  const k = q.unnest({
+    environment: column.text(keys.map((e) => e.environment)),
+    namespace: column.text(keys.map((e) => e.namespace)),
+    name: column.text(keys.map((e) => e.service)),
+    reload_id: column.text(keys.map((e) => e.reloadId)),
+  });
   const stored = await tx.query<{ environment: string; namespace: string; name: string; reload_id: string; kind: string; resource: string; to_version: string | null }[]>(
     `SELECT s.environment, s.namespace, s.name, r.reload_id, r.kind, r.resource, r.to_version
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(environment, namespace, name, reload_id)
+     FROM ${k.as("k")}
      JOIN service s USING (environment, namespace, name)
      JOIN reload r ON r.service_id = s.id AND r.reload_id = k.reload_id`,
-    keys.map((e) => e.environment),
-    keys.map((e) => e.namespace),
-    keys.map((e) => e.service),
-    keys.map((e) => e.reloadId),
+    ...q.values,
   );
   const identity = new Map<string, { kind: string; resource: string; toVersion: string | null }>();
   for (const r of stored) {
@@ -145,20 +150,23 @@ async function findLateTargets(
     iso(oldest),
   );
   if (!any?.found) return [];
+  const q = sqlParams();
+  const k = q.unnest({
+    service_id: column.int(list.map((p) => p.serviceId)),
+    kind: column.text(list.map((p) => p.kind)),
+    resource: column.text(list.map((p) => p.resource)),
+    instance_id: column.int(list.map((p) => p.instanceId)),
+    t_min: column.timestamptz(list.map((p) => p.min)),
+    t_max: column.timestamptz(list.map((p) => p.max)),
+  });
+  const stale = q.value(staleMs);
   const rows = await tx.query<{ service_id: number; reload_id: string; instance_id: number }[]>(
     `SELECT DISTINCT r.service_id, r.reload_id, k.instance_id
-     FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[])
-       AS k(service_id, kind, resource, instance_id, t_min, t_max)
+     FROM ${k.as("k")}
      JOIN reload r ON r.service_id = k.service_id AND r.kind = k.kind AND r.resource = k.resource AND r.scope = 'implicit'
-       AND r.started_at >= k.t_min AND ${heardSinceSql("k.t_max", liveCutoffSql("r.started_at", "$7"))}
+       AND r.started_at >= k.t_min AND ${heardSinceSql("k.t_max", liveCutoffSql("r.started_at", stale))}
      WHERE NOT EXISTS (SELECT 1 FROM reload_instance ri WHERE ri.reload_key = r.id AND ri.instance_id = k.instance_id)`,
-    list.map((p) => p.serviceId),
-    list.map((p) => p.kind),
-    list.map((p) => p.resource),
-    list.map((p) => p.instanceId),
-    list.map((p) => iso(p.min)),
-    list.map((p) => iso(p.max)),
-    staleMs,
+    ...q.values,
   );
   return rows.map((r) => ({ serviceId: r.service_id, reloadId: r.reload_id, instanceId: r.instance_id }));
 }
@@ -167,13 +175,17 @@ async function findLateTargets(
 async function lockOrCreate(tx: Tx, groups: { serviceId: number; reloadId: string; events: ReloadEventInput[] }[]): Promise<Map<string, ReloadRecord>> {
   const records = new Map<string, ReloadRecord>();
   const lock = async (keys: typeof groups) => {
+    const q = sqlParams();
+    const k = q.unnest({
+      service_id: column.int(keys.map((g) => g.serviceId)),
+      reload_id: column.text(keys.map((g) => g.reloadId)),
+    });
     const rows = await tx.query<ReloadRow[]>(
       `SELECT ${reloadColumns("r")} FROM reload r
-       WHERE (r.service_id, r.reload_id) IN (SELECT * FROM unnest($1::int[], $2::text[]))
+       WHERE (r.service_id, r.reload_id) IN (SELECT * FROM ${k.call})
        ORDER BY r.service_id, r.reload_id COLLATE "C"
        FOR NO KEY UPDATE`,
-      keys.map((g) => g.serviceId),
-      keys.map((g) => g.reloadId),
+      ...q.values,
     );
     for (const r of rows) records.set(reloadKeyOf(r.service_id, r.reload_id), reloadFromRow(r));
   };
@@ -181,17 +193,21 @@ async function lockOrCreate(tx: Tx, groups: { serviceId: number; reloadId: strin
   const missing = groups.filter((g) => !records.has(reloadKeyOf(g.serviceId, g.reloadId)));
   if (missing.length === 0) return records;
   const firsts = missing.map((g) => g.events.reduce((a, e) => (e.occurredAt < a.occurredAt ? e : a)));
+  const q = sqlParams();
+  const u = q.unnest({
+    service_id: column.int(missing.map((g) => g.serviceId)),
+    reload_id: column.text(missing.map((g) => g.reloadId)),
+    kind: column.text(firsts.map((e) => e.kind)),
+    resource: column.text(firsts.map((e) => e.resource)),
+    at: column.timestamptz(firsts.map((e) => e.occurredAt)),
+  });
   const created = await tx.query<ReloadRow[]>(
     `INSERT INTO reload AS r (service_id, reload_id, kind, resource, status, first_event_at, last_event_at)
      SELECT u.service_id, u.reload_id, u.kind, u.resource, 'in_progress', u.at, u.at
-     FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u(service_id, reload_id, kind, resource, at)
+     FROM ${u.as("u")}
      ON CONFLICT (service_id, reload_id) DO NOTHING
      RETURNING ${reloadColumns("r")}`,
-    missing.map((g) => g.serviceId),
-    missing.map((g) => g.reloadId),
-    firsts.map((e) => e.kind),
-    firsts.map((e) => e.resource),
-    firsts.map((e) => iso(e.occurredAt)),
+    ...q.values,
   );
   for (const r of created) records.set(reloadKeyOf(r.service_id, r.reload_id), reloadFromRow(r));
   // Created by a concurrent transaction since we looked: lock it and fold onto it.

@@ -1,6 +1,7 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql, type Sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { isLive } from "@/lib/domain/presence";
 import { compositeKey } from "@/lib/domain/keys";
 import { buildMatrix, groupRows, type DesiredRow, type ServiceSummary } from "@/lib/domain/matrix";
@@ -167,18 +168,22 @@ async function loadCellReloads(q: Sql, states: PairState[], at: Date): Promise<M
   if (cells.size === 0) return new Map();
   const list = [...cells.values()];
   // The reloads the desired version at T is chosen from (DESIRED_CANDIDATES, as ingest's fallback).
+  const p = sqlParams();
+  const c = p.unnest({
+    service_id: column.int(list.map((c) => c.serviceId)),
+    kind: column.text(list.map((c) => c.kind)),
+    resource: column.text(list.map((c) => c.resource)),
+  });
+  const heardBy = p.value(at.toISOString(), "timestamptz");
   const rows = await q.query<ReloadRow[]>(
-    `SELECT r.* FROM unnest($1::int[], $2::text[], $3::text[]) AS c(service_id, kind, resource)
+    `SELECT r.* FROM ${c.as("c")}
      CROSS JOIN LATERAL (
        SELECT ${reloadColumns("x")} FROM reload x
        WHERE x.service_id = c.service_id AND x.kind = c.kind AND x.resource = c.resource
-         AND x.first_event_at <= $4::timestamptz
+         AND x.first_event_at <= ${heardBy}
        ORDER BY x.first_event_at DESC, x.id DESC LIMIT ${DESIRED_CANDIDATES}
      ) r`,
-    list.map((c) => c.serviceId),
-    list.map((c) => c.kind),
-    list.map((c) => c.resource),
-    at.toISOString(),
+    ...p.values,
   );
   const byCell = new Map<string, ReloadAtRow[]>();
   for (const row of rows) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { transaction, type Sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { DEFAULT_SNAPSHOT_POLICY, keepsSnapshot, pairKey, replayStates, snapshotSlots, type PairState, type SnapshotPolicy } from "@/lib/domain/replay";
 import { env } from "@/lib/env";
 import { historyStart, newestSnapshotAtOrBefore, readPairEvents, readSnapshotRows } from "./history";
@@ -116,27 +117,26 @@ async function writeSnapshot(tx: Sql, at: Date, states: Map<string, PairState>, 
   const id = header[0]!.id;
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     const chunk = rows.slice(i, i + WRITE_CHUNK);
+    const q = sqlParams();
+    const snapshot = q.value(id, "bigint");
+    const u = q.unnest({
+      service_id: column.int(chunk.map((r) => r.serviceId)),
+      instance_id: column.int(chunk.map((r) => r.instanceId)),
+      kind: column.text(chunk.map((r) => r.kind)),
+      resource: column.text(chunk.map((r) => r.resource)),
+      version: column.text(chunk.map((r) => r.version)),
+      since: column.timestamptz(chunk.map((r) => r.since)),
+      last_phase: column.text(chunk.map((r) => r.lastPhase)),
+      last_phase_at: column.timestamptz(chunk.map((r) => r.lastPhaseAt)),
+      outcome: column.text(chunk.map((r) => r.outcome)),
+      last_error: column.text(chunk.map((r) => r.lastError)),
+      last_reload_id: column.text(chunk.map((r) => r.lastReloadId)),
+      previous_version: column.text(chunk.map((r) => r.previousVersion)),
+      changed_by_heartbeat: column.boolean(chunk.map((r) => r.changedByHeartbeat)),
+    });
     await tx.execute(
-      `INSERT INTO instance_state_snapshot_row (snapshot_id, service_id, instance_id, kind, resource, version, since,
-                                                last_phase, last_phase_at, outcome, last_error, last_reload_id,
-                                                previous_version, changed_by_heartbeat)
-       SELECT $1::bigint, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-                                        $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::text[],
-                                        $13::text[], $14::boolean[])`,
-      id,
-      chunk.map((r) => r.serviceId),
-      chunk.map((r) => r.instanceId),
-      chunk.map((r) => r.kind),
-      chunk.map((r) => r.resource),
-      chunk.map((r) => r.version),
-      chunk.map((r) => r.since?.toISOString() ?? null),
-      chunk.map((r) => r.lastPhase),
-      chunk.map((r) => r.lastPhaseAt.toISOString()),
-      chunk.map((r) => r.outcome),
-      chunk.map((r) => r.lastError),
-      chunk.map((r) => r.lastReloadId),
-      chunk.map((r) => r.previousVersion),
-      chunk.map((r) => r.changedByHeartbeat),
+      `INSERT INTO instance_state_snapshot_row (snapshot_id, ${u.names}) SELECT ${snapshot}, * FROM ${u.call}`,
+      ...q.values,
     );
   }
 }

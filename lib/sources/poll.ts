@@ -1,6 +1,7 @@
 import "server-only";
 import { openSecret } from "@/lib/crypto/secret-box";
 import { sql, transaction, type Sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { catalogueQuery, rowsFor, type SourceRule } from "@/lib/domain/source-catalogue";
 import { mapSourceSamples, type MappedSeries, type SeriesSamples, type SeriesState, type SourceEvent, type SourceSettings } from "@/lib/domain/source-mapping";
 import { env } from "@/lib/env";
@@ -124,19 +125,23 @@ export async function saveState(sourceId: number, series: MappedSeries[], now: D
     const [source] = await tx.query<{ id: number }[]>(`SELECT id FROM prometheus_source WHERE id = $1 FOR UPDATE`, sourceId);
     if (!source) return;
     if (series.length > 0) {
+      const q = sqlParams();
+      const sourceParam = q.value(sourceId, "int");
+      const rows = q.unnest({
+        series_key: column.text(series.map((s) => s.key)),
+        metric: column.text(series.map((s) => s.metric)),
+        labels: column.jsonb(series.map((s) => JSON.stringify(s.labels))),
+        value: column.float8(series.map((s) => (Number.isFinite(s.value) ? s.value : NaN))),
+        sampled_at: column.timestamptz(series.map((s) => s.sampledAt)),
+        mapping: column.jsonb(series.map((s) => (s.mapping ? JSON.stringify(s.mapping) : null))),
+        problem: column.text(series.map((s) => s.problem)),
+      });
       await tx.execute(
-        `INSERT INTO source_series (source_id, series_key, metric, labels, value, sampled_at, mapping, problem)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::float8[], $6::timestamptz[], $7::jsonb[], $8::text[])
+        `INSERT INTO source_series (source_id, ${rows.names})
+         SELECT ${sourceParam}, * FROM ${rows.call}
          ON CONFLICT (source_id, series_key) DO UPDATE SET value = EXCLUDED.value, sampled_at = EXCLUDED.sampled_at,
            mapping = EXCLUDED.mapping, problem = EXCLUDED.problem, labels = EXCLUDED.labels`,
-        sourceId,
-        series.map((s) => s.key),
-        series.map((s) => s.metric),
-        series.map((s) => JSON.stringify(s.labels)),
-        series.map((s) => (Number.isFinite(s.value) ? s.value : "NaN")),
-        series.map((s) => s.sampledAt.toISOString()),
-        series.map((s) => (s.mapping ? JSON.stringify(s.mapping) : null)),
-        series.map((s) => s.problem),
+        ...q.values,
       );
     }
     await tx.execute(`DELETE FROM source_series WHERE source_id = $1 AND sampled_at < $2::timestamptz`, sourceId, new Date(now.getTime() - FORGET_AFTER_MS).toISOString());

@@ -7,7 +7,8 @@
 import http from "node:http";
 import pg from "pg";
 import { ExportTraceServiceRequest, type PbTraceRequest } from "@/lib/otlp/proto";
-import { INSERT_SPANS } from "@/lib/otlp/store-spans";
+import { column } from "@/lib/db/sql-params";
+import { insertSpansStatement } from "@/lib/otlp/store-spans";
 import { seededRandom } from "@/lib/random";
 import { cfg, numberEnv } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu, type CpuUse } from "../cpu";
@@ -196,34 +197,36 @@ export async function measureOtlp(port: number, token: string, appUrl: string): 
     const rawCpu0 = cpuSnapshot(state.server?.pid);
     const r0 = performance.now();
     await inParallel(raw, cfg.clients, async (rows) => {
-      await pool.query(
-        INSERT_SPANS,
-        [
-          rows.map((r) => r.traceId),
-          rows.map((r) => r.spanId),
-          rows.map((r) => r.parentSpanId),
-          rows.map(() => null),
-          rows.map((r) => r.name),
-          rows.map(() => 2),
-          rows.map((r) => iso(r.startNs)),
-          rows.map((r) => iso(r.endNs)),
-          rows.map((r) => (r.endNs - r.startNs).toString()),
-          rows.map((r) => (r.error ? 2 : 1)),
-          rows.map((r) => (r.error ? "timeout" : null)),
+      const statement = insertSpansStatement({
+        trace_id: column.text(rows.map((r) => r.traceId)),
+        span_id: column.text(rows.map((r) => r.spanId)),
+        parent_span_id: column.text(rows.map((r) => r.parentSpanId)),
+        trace_state: column.text(rows.map(() => null)),
+        name: column.text(rows.map((r) => r.name)),
+        kind: column.int(rows.map(() => 2)),
+        start_time: column.timestamptz(rows.map((r) => iso(r.startNs))),
+        end_time: column.timestamptz(rows.map((r) => iso(r.endNs))),
+        duration_ns: column.bigint(rows.map((r) => (r.endNs - r.startNs).toString())),
+        status_code: column.int(rows.map((r) => (r.error ? 2 : 1))),
+        status_message: column.text(rows.map((r) => (r.error ? "timeout" : null))),
+        attributes: column.jsonb(
           rows.map(() => JSON.stringify({ "http.route": "/checkout", "db.system": "postgresql" })),
-          rows.map(() => "[]"),
-          rows.map(() => "[]"),
+        ),
+        events: column.jsonb(rows.map(() => "[]")),
+        links: column.jsonb(rows.map(() => "[]")),
+        resource_attributes: column.jsonb(
           rows.map((r) =>
             JSON.stringify({ "service.name": r.service, "service.namespace": "bench", "deployment.environment.name": "bench", "service.instance.id": r.instance }),
           ),
-          rows.map(() => "bench"),
-          rows.map(() => "1.0.0"),
-          rows.map(() => "{}"),
-          rows.map((r) => ids.get(r.service) ?? null),
-          rows.map((r) => r.instance),
-          rows.map(() => null),
-        ],
-      );
+        ),
+        scope_name: column.text(rows.map(() => "bench")),
+        scope_version: column.text(rows.map(() => "1.0.0")),
+        scope_attributes: column.jsonb(rows.map(() => "{}")),
+        service_id: column.int(rows.map((r) => ids.get(r.service) ?? null)),
+        instance_key: column.text(rows.map((r) => r.instance)),
+        reload_id: column.text(rows.map(() => null)),
+      });
+      await pool.query(statement.text, statement.values);
       progress.done += rows.length;
     });
     const rawSeconds = (performance.now() - r0) / 1000;
