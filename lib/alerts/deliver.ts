@@ -20,7 +20,7 @@ import { env } from "@/lib/env";
 import { ALERT_VIEW_COLUMNS, ALERT_VIEW_FROM, toAlertView, type AlertViewRow } from "./alert-view";
 import { alertmanagerAlert, slackMessage, webhookBody, webhookSignature, type DeliverableAlert } from "./payloads";
 
-// Alert delivery (issue 8 §3; docs/adr/0016-alert-delivery.md). What is due is derived
+// Alert delivery (docs/adr/0016-alert-delivery.md). What is due is derived
 // from the alert and alert_delivery tables on every run (lib/domain/alert-delivery.ts), so
 // the tables are the queue: evaluation never waits on a receiver, a crash loses nothing,
 // and Alertmanager's re-send every ALERT_RESEND_SECONDS needs no job of its own. One

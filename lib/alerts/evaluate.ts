@@ -12,7 +12,7 @@ import { readOutOfBandConditions, readStaleConditions } from "./read-instances";
 import { readRegressionConditions } from "./read-regression";
 import { readFailureConditions, readStormConditions, readStuckConditions } from "./read-reloads";
 
-// One evaluation pass (issue 8 §2; docs/adr/0014-alerts.md): read every enabled rule's
+// One evaluation pass (docs/adr/0014-alerts.md): read every enabled rule's
 // conditions from the read model with bounded queries, then, in one short transaction under
 // an advisory lock, diff them against the open alerts by fingerprint: open the new ones,
 // update the ones still seen, resolve the ones gone. The reads run outside the transaction,
@@ -131,7 +131,7 @@ async function writeAlerts(
     );
   }
 
-  // Only alerts that say something new are written (issue 13 §6: rewriting every open alert
+  // Only alerts that say something new are written (docs/adr/0014: rewriting every open alert
   // on every pass made millions of dead rows). last_seen_at moves with them: an open alert is
   // seen at every pass, so the page says so rather than the row being rewritten to say it.
   // The IS DISTINCT FROM keeps a row that already holds these values (a pass that raced

@@ -5,8 +5,8 @@ import type { RequestScope } from "@/lib/domain/canary";
 import { changeHash, describeChangeMove, type ChangeSpec } from "@/lib/domain/change-hash";
 import { loadResourceNow } from "@/lib/requests/resource-now";
 
-// The change a request is bound to, read from the fleet as it is now (issue 7 §4, "Bound to
-// the change"; docs/adr/0015). The request stores the hash when it is made; approving
+// The change a request is bound to, read from the fleet as it is now (docs/adr/0015,
+// "Approvals bound to the change"). The request stores the hash when it is made; approving
 // recomputes it here, and dispatch (lib/dispatch) calls currentChange right before it sends.
 // The fleet "now", without the request's own reload, is lib/requests/resource-now.ts.
 

@@ -10,7 +10,7 @@ import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import { currentChange } from "./change";
 import { expireRequest, invalidateRequest } from "./request-outcomes";
 
-// Approving or rejecting a request (issue 7 §4), inside the action's transaction, with the
+// Approving or rejecting a request (docs/adr/0015), inside the action's transaction, with the
 // request row locked by the subject loader: two approvers clicking at the same instant take
 // turns here, so each sees the other's decision, and only the decision that completes the
 // policy approves the request and queues its one dispatch. A second click by the same person

@@ -2,7 +2,7 @@ import "server-only";
 import { transaction } from "@/lib/db/client";
 import { expireRequest } from "./request-outcomes";
 
-// Requests not decided within REQUEST_TTL_MINUTES expire (issue 7 §4), run by the 15 s sweep
+// Requests not decided within REQUEST_TTL_MINUTES expire (docs/adr/0015), run by the 15 s sweep
 // in instrumentation.ts in every process at once: SKIP LOCKED leaves a request that an
 // approver is deciding right now (or another process is expiring) to that transaction.
 

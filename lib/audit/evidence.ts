@@ -8,7 +8,7 @@ import { getReload } from "@/lib/reloads/queries";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
 import { AUDIT_COLUMNS, entryFromRow, entryHashHolds, verifyAuditChain, type AuditEntry, type AuditRow, type ChainVerdict } from "@/lib/audit-chain/audit-log";
 
-// The evidence bundle of one reload (issue 7 §6): what was asked, who signed it off, what was
+// The evidence bundle of one reload (docs/adr/0011): what was asked, who signed it off, what was
 // sent, what every instance answered, how it ended, and the audit entries that record the
 // people's part, each with its hashes, checked on their own and against the whole chain.
 // One JSON document an incident review can keep: a later reader re-checks an entry's hash

@@ -1,4 +1,4 @@
-// What a POST to a page may carry, checked in the proxy before Next decodes it (issue 13 §7).
+// What a POST to a page may carry, checked in the proxy before Next decodes it.
 // Next answers a server action whose body it cannot take (over its bodySizeLimit, not
 // React's encoding, a multipart of 20,000 fields) with HTTP 500: its action handler turns
 // every error of a fetch action into a 500, its own 413 included. A POST to a page is only

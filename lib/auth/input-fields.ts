@@ -1,5 +1,5 @@
 // Fields every action schema shares, so that what Postgres would refuse is refused by zod,
-// beside its field, instead of failing the transaction (issue 13 §7: NUL in a reason, a
+// beside its field, instead of failing the transaction (a NUL in a reason, or a
 // serviceId of 2^31, ended as "Something went wrong"). define-action.ts maps the refusals
 // that still reach Postgres to an `invalid` answer; these keep them from getting there.
 import { z } from "zod";

@@ -108,7 +108,7 @@ export async function authorizePassword(credentials: Record<string, unknown> | u
     return await decide(credentials, headers);
   } catch (error) {
     // next-auth puts a thrown message in the redirect URL: only our own codes may get there,
-    // never a database's or driver's text (issue 13 §8).
+    // never a database's or driver's text (docs/adr/0018).
     if (error instanceof SignInRefusal) throw new Error(error.code);
     const id = randomBytes(4).toString("hex");
     console.error(`[auth] sign-in failed (${id}): ${error instanceof Error ? error.message : String(error)}`);

@@ -4,7 +4,7 @@ import { hash, verify, type Options } from "@node-rs/argon2";
 import { db } from "@/lib/db/client";
 import { ROLES, type Role } from "@/lib/domain/permissions";
 
-// Local users (issue 7 §1, docs/adr/0012): passwords hashed with argon2id at OWASP's
+// Local users (DESIGN.md "Roles", docs/adr/0012): passwords hashed with argon2id at OWASP's
 // minimum (19 MiB, 2 passes, 1 lane), which costs tens of milliseconds per check: slow
 // enough to make guessing expensive, fast enough for a sign-in. Only the hash is stored.
 

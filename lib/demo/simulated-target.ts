@@ -4,7 +4,7 @@ import type { ReloadEventInput } from "@/lib/domain/types";
 import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 import { newSpanId, type WebhookBody } from "@/lib/dispatch/webhook";
 
-// The demo fleet's reload endpoint, simulated (issue 7 §5 "Demo"): for each instance of a
+// The demo fleet's reload endpoint, simulated (DESIGN.md "Dispatch"): for each instance of a
 // delivered stage it reports received → parsed → validated → applied → acked through the
 // ingest path, in the delivery's trace, with short gaps; now and then one instance refuses
 // (NACK) with a realistic error that fits where it stopped and the resource's kind. Who

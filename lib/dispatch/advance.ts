@@ -8,7 +8,7 @@ import { recordAnswer } from "./record-answer";
 import { holdLease } from "./recover";
 import { deliverWebhook } from "./webhook";
 
-// Moves one approved reload request along (issue 7 §5): each run of the `dispatch` job does
+// Moves one approved reload request along (DESIGN.md "Dispatch"): each run of the `dispatch` job does
 // one step (lib/domain/dispatch-step.ts decides which) and queues the next, so a retry or a
 // canary check is a job with a later run_at, never a sleep.
 //

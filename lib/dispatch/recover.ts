@@ -9,7 +9,7 @@ import { unknownAttemptEvent } from "./control-events";
 import { attemptsOf, factsOf, LEGACY_SENDING_MARGIN_MS, lockRequest, setStatus, type AttemptRow, type RequestRow } from "./request-row";
 import { parseTraceparent } from "./webhook";
 
-// Dispatch after a crash (DESIGN "Dispatch", issue 13 §1). A delivery is recorded `sending`
+// Dispatch after a crash (DESIGN.md "Dispatch"). A delivery is recorded `sending`
 // before its POST; if the app is killed, or the database goes away, while the POST is out,
 // nobody learns how it ended. Before, such a row waited for the job's expiry (120 s) plus a
 // lease counted from its start, and then disappeared from the timeline. Now the sender holds

@@ -34,7 +34,7 @@ interface ServicePageRow {
 }
 
 /**
- * One page of the matrix, bounded in SQL (docs: issue 5, "Bounded pages").
+ * One page of the matrix, bounded in SQL (docs/adr/0007, "Bounded pages").
  *
  * - The page's services come from SQL (ordered environment, namespace, name; LIMIT/OFFSET),
  *   and only those services' instance states are aggregated and their cells built.

@@ -4,7 +4,7 @@ import { sql } from "@/lib/db/client";
 import { compareHealth, healthWindows, type HealthComparison, type HealthWindows } from "@/lib/domain/health-window";
 import { parseReloadKey } from "./filters";
 
-// Before/after health of a reload (issue 17 §14): p95 duration and error ratio of its
+// Before/after health of a reload ("how latency moved", DESIGN.md): p95 duration and error ratio of its
 // service's spans in the window before it touched the fleet and the one after it finished,
 // and the same per bucket for a small chart. Bounded by the service and by start_time, through
 // span_service_id_start_time_idx; the reload's own spans (reload.id set) are the reload, not

@@ -13,7 +13,7 @@ import { enqueueControlEvents, type RequestForEvents } from "./control-events";
 import { loadResourceNow } from "./resource-now";
 import type { RequestInput } from "./request-input";
 
-// Making a reload or rollback request (issue 7 §3), inside the action's transaction: check
+// Making a reload or rollback request (DESIGN.md "Roles"), inside the action's transaction: check
 // it against the fleet as it is now, snapshot its targets and canary, bind it to its change
 // (hash), store the policy's requirements and the expiry, and queue its `requested` event.
 // With a policy that needs no approval it is approved at once and its dispatch queued.

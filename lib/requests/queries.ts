@@ -14,7 +14,7 @@ import { driftPolicy, loadPairGroups } from "@/lib/fleet/pair-groups";
 import { serviceLabel } from "@/lib/format";
 import { loadResourceNow } from "./resource-now";
 
-// Reads for requesting reloads and rollbacks and for the approvals queue (issue 7 §3, §4).
+// Reads for requesting reloads and rollbacks and for the approvals queue (DESIGN.md "Roles", docs/adr/0015).
 // What the form offers (resources, versions, live instances, drift, the rollback proposal
 // and its pre-flight) is read as the fleet is now; the server checks it all again on submit.
 

@@ -9,8 +9,9 @@ import { mergeStory, outOfBandChanges, type StoryItem } from "@/lib/domain/resou
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { getServiceHeader, type ServiceHeader } from "./queries";
 
-// One resource's story (issue 17 §5): the reloads, alerts, requests and out-of-band version
-// changes of one service × kind × resource in a time range, newest first. Four indexed reads
+// One resource's story (the SRE's and the responder's jobs, DESIGN.md): the reloads, alerts,
+// requests and out-of-band version changes of one service × kind × resource in a time range,
+// newest first. Four indexed reads
 // side by side, each bounded, merged by lib/domain/resource-story.ts.
 
 /** Items of each kind read at most; the merged story shows STORY_LIMIT of them. */

@@ -98,7 +98,7 @@ const NUDGE_DEBOUNCE_MS = 1_000;
 /**
  * How long after a nudge the pass it asks for starts: the debounce, and no sooner than
  * ALERT_NUDGE_MIN_SECONDS after the last pass began. Steady ingest nudged a pass about
- * every second, which cost ~40 % of ingest throughput (issue 13 §6). Pure, for the test.
+ * every second, which cost ~40 % of ingest throughput (docs/adr/0014). Pure, for the test.
  */
 export function nudgeDelayMs(nowMs: number, lastPassStartedMs: number | null, minGapMs: number): number {
   const earliest = lastPassStartedMs === null ? nowMs : lastPassStartedMs + minGapMs;

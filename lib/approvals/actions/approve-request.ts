@@ -4,7 +4,7 @@ import { decisionInputSchema } from "@/lib/requests/request-input";
 import { loadRequestSubject } from "@/lib/requests/subject";
 import { decideRequest, type DecisionResult } from "../decide-request";
 
-// Approve a request (issue 7 §4): approvers and admins, never their own, and only while the
+// Approve a request (DESIGN.md "Roles", docs/adr/0015): approvers and admins, never their own, and only while the
 // change it was asked for is still the change the fleet would get.
 
 const action = defineAction({

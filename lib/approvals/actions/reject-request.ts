@@ -4,7 +4,7 @@ import { rejectionInputSchema } from "@/lib/requests/request-input";
 import { loadRequestSubject } from "@/lib/requests/subject";
 import { decideRequest, type DecisionResult } from "../decide-request";
 
-// Reject a request (issue 7 §4): approvers and admins, never their own, with a comment that
+// Reject a request (DESIGN.md "Roles"): approvers and admins, never their own, with a comment that
 // tells the requester why.
 
 const action = defineAction({

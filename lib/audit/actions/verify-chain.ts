@@ -4,7 +4,7 @@ import { checkAuditAnchorFile, type AnchorVerdict } from "@/lib/audit-chain/anch
 import { verifyAuditChain, type ChainVerdict } from "@/lib/audit-chain/audit-log";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 
-// "Verify chain" on /audit (issue 7 §6): walks the whole chain and reports the first broken
+// "Verify chain" on /audit (docs/adr/0011): walks the whole chain and reports the first broken
 // link. It is an action like any other, so the verification itself is an audit entry, appended
 // after the walk: the verdict covers the entries up to `lastCoveredId`, read when it started,
 // and never the entry that records it (which appending after the verdict could not include).

@@ -4,7 +4,7 @@ import { createRequest, type CreatedRequest } from "../create-request";
 import { requestInputSchema } from "../request-input";
 import { loadServiceSubject } from "../subject";
 
-// Request a reload of one resource of a service (issue 7 §3): operators and admins.
+// Request a reload of one resource of a service (DESIGN.md "Roles"): operators and admins.
 
 const action = defineAction({
   permission: "reload.request",

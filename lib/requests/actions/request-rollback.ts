@@ -4,7 +4,7 @@ import { createRequest, type CreatedRequest } from "../create-request";
 import { requestInputSchema } from "../request-input";
 import { loadServiceSubject } from "../subject";
 
-// Request a rollback of one resource to a version it ran before (issue 7 §3): operators and admins.
+// Request a rollback of one resource to a version it ran before (DESIGN.md "Roles"): operators and admins.
 
 const action = defineAction({
   permission: "rollback.request",
