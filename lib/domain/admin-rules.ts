@@ -1,4 +1,4 @@
-// The rules behind the admin pages (issue 7 §7), as pure functions: what a local username
+// The rules behind the admin pages (DESIGN.md "Roles"), as pure functions: what a local username
 // and password must be, which URLs a reload target may have, and which changes to a user
 // would lock everyone out. The zod schemas (lib/admin/schemas.ts) and the transactional code
 // (lib/admin/users.ts) call these; tests/unit/admin-rules.test.ts pins them.
@@ -169,6 +169,6 @@ function isLoopback(hostname: string): boolean {
 // ---------------------------------------------------------------------------------------
 // Approval policies
 
-/** What a service without an approval_policy row needs (DESIGN.md, issue 7 §4). */
+/** What a service without an approval_policy row needs (docs/adr/0015). */
 export const DEFAULT_REQUIRED_APPROVALS = 1;
 export const REQUIRED_APPROVAL_CHOICES = [0, 1, 2] as const;

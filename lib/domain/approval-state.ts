@@ -1,4 +1,4 @@
-// Where a request stands on its approvals (issue 7 §4): the service's policy (how many
+// Where a request stands on its approvals (docs/adr/0015): the service's policy (how many
 // distinct approvers, optionally from one group), the decisions so far, who asked, and
 // whether the change the approvals were given for is still the change the fleet would get.
 // The approve and reject actions decide through this, and the request page shows its reason.

@@ -1,7 +1,8 @@
-// Which instances a canary request sends to first (issue 7 §3, "a canary (a count or a
-// percentage, then the rest)"). Deterministic: the first instances in instance-key order, so
-// the request, its approval and its dispatch all name the same canary, and the change hash
-// (which covers scope and targets) settles the canary too.
+// Which instances a canary request sends to first (DESIGN.md "Vocabulary": a scope is all
+// instances or a canary subset; here a count or a percentage, then the rest). Deterministic:
+// the first instances in instance-key order, so the request, its approval and its dispatch
+// all name the same canary, and the change hash (which covers scope and targets) settles the
+// canary too.
 // No node:crypto or server code here: the request form previews the split in the browser.
 import { compareCodePoints } from "./keys";
 

@@ -1,4 +1,4 @@
-// The change an approval is bound to (issue 7 §4, "Bound to the change"): service, kind,
+// The change an approval is bound to (docs/adr/0015): service, kind,
 // resource, the version the fleet runs now (from), the target (to), the scope and the
 // instances it names, hashed. An approval counts only while the hash of the fleet as it is
 // now equals the hash stored with the request; anything that moves underneath (a newer

@@ -1,4 +1,4 @@
-// What an approver sees of a requested change before deciding (issue 17 §3): the pre-flight
+// What an approver sees of a requested change before deciding (the approver's job, DESIGN.md): the pre-flight
 // the operator saw (which instances in scope would move, the version each runs now, which of
 // them never ran the target), and whether the target version was ever reported anywhere. A
 // version no instance of any service has reported is a first rollout, or a typo: the approver

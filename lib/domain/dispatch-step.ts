@@ -1,4 +1,4 @@
-// What one run of a request's dispatch does next (DESIGN.md "Dispatch", issue 7 §5): send a
+// What one run of a request's dispatch does next (DESIGN.md "Dispatch"): send a
 // stage (the canary or all, then the rest), wait for the canary's acks, follow the reload to
 // its end, retry a delivery that failed, or end the request and say why. Pure: lib/dispatch
 // reads the request and its attempts under the request's row lock, asks here, and does what

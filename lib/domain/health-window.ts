@@ -1,4 +1,4 @@
-// "How latency moved" around a reload (issue 17 §14): the service's spans in a window before
+// "How latency moved" around a reload (the responder's job, DESIGN.md): the service's spans in a window before
 // the reload touched the fleet and in one of the same length after it finished, as the
 // regression rule compares them (lib/domain/alerts/regression.ts). Pure: the query reads
 // the spans of these windows, the page draws the numbers.

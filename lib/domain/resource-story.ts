@@ -1,6 +1,6 @@
-// One resource's story (issue 17 §5): its reloads, alerts, requests and out-of-band version
-// changes, which otherwise live on three pages, merged into one list, newest first. Pure: the
-// query reads each kind of item, this orders and cuts them.
+// One resource's story (the SRE's and the responder's jobs, DESIGN.md): its reloads, alerts,
+// requests and out-of-band version changes, which otherwise live on three pages, merged into
+// one list, newest first. Pure: the query reads each kind of item, this orders and cuts them.
 import type { RequestStatus } from "./request-status";
 
 export type StoryItem =

@@ -1,4 +1,4 @@
-// What a rollback proposes (issue 7 §3): the last version the fleet ran and acked before the
+// What a rollback proposes (DESIGN.md "Roles": request a rollback): the last version the fleet ran and acked before the
 // current desired one, and a pre-flight of what it would do: which instances would move,
 // and for each whether that version was ever acked there (a version an instance never
 // confirmed is a version nobody knows it can run).

@@ -1,4 +1,4 @@
-// The absolute session lifetime (issue 12 §9): a session counts from its sign-in, whatever
+// The absolute session lifetime (DESIGN.md "Roles", docs/adr/0012): a session counts from its sign-in, whatever
 // renewed its cookie since. next-auth re-signs the JWT (new iat and exp) at every session read,
 // so only the `signedInAt` claim, set once at sign-in, can tell how old a session is.
 

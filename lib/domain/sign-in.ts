@@ -1,4 +1,4 @@
-// Sign-in rules (issue 12 §2–3, issue 13 §8), pure: which typed names are refused before any
+// Sign-in rules (DESIGN.md "Roles", docs/adr/0018), pure: which typed names are refused before any
 // database query, and which limit buckets a password attempt is charged to (docs/adr/0018).
 
 /** Longer than any username anyone has; a longer one is refused without a query. */

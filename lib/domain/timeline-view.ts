@@ -125,7 +125,7 @@ export function isControlLane(key: string): boolean {
   return key === CONTROL_LANE;
 }
 
-// ── The window fitted to the work (issue 17 §2) ───────────────────────────────────────────
+// ── The window fitted to the work ─────────────────────────────────────────────────────────
 
 /** The narrowest view: a reload whose work took a few ms is still drawn across the track. */
 export const MIN_VIEW_MS = 20;

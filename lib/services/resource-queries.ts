@@ -11,8 +11,8 @@ import { getServiceHeader, type ServiceHeader } from "./queries";
 
 // One resource's story (the SRE's and the responder's jobs, DESIGN.md): the reloads, alerts,
 // requests and out-of-band version changes of one service × kind × resource in a time range,
-// newest first. Four indexed reads
-// side by side, each bounded, merged by lib/domain/resource-story.ts.
+// newest first. Four indexed reads side by side, each bounded, merged by
+// lib/domain/resource-story.ts.
 
 /** Items of each kind read at most; the merged story shows STORY_LIMIT of them. */
 const PER_KIND_LIMIT = 200;

@@ -1,4 +1,4 @@
-// An alert's lifecycle (issue 8 §2): firing → acknowledged → resolved. One evaluation's
+// An alert's lifecycle (docs/adr/0014): firing → acknowledged → resolved. One evaluation's
 // conditions are diffed against the open alerts by fingerprint: a new fingerprint opens an
 // alert, a known one updates it (an acknowledged alert stays acknowledged while it fires),
 // and an open alert whose condition is gone resolves. Only rules evaluated in this pass may
@@ -38,7 +38,7 @@ export function planAlertChanges(
 /**
  * Whether an alert's row must be rewritten: its severity, instances or text moved. Ages
  * that only tick with the clock do not count: a pass every few seconds would otherwise
- * rewrite every open alert every time (issue 13 §6). Each ticking detail has a stable twin
+ * rewrite every open alert every time (docs/adr/0014, "Write only what changed"). Each ticking detail has a stable twin
  * stored beside it (driftingSince, lastSeenAt) from which a view recomputes it, and ages
  * in a summary (formatAge's "2h 5m") are compared masked.
  */

@@ -1,4 +1,4 @@
-// Alerts' vocabulary (issue 8): what a rule reports (a condition), the alert it opens, the
+// Alerts' vocabulary (docs/adr/0014): what a rule reports (a condition), the alert it opens, the
 // change handed to delivery. Pure types and two tiny helpers; no I/O.
 
 export const SEVERITIES = ["critical", "warning", "info"] as const;
