@@ -14,7 +14,7 @@ import "./globals.css";
 // Every page is rendered per request, never prerendered at build time: the header and the
 // dashboard's layouts read the session, which needs the server's secrets (NEXTAUTH_SECRET)
 // and the database, and a page with nothing dynamic of its own (/admin only redirects) was
-// otherwise prerendered by `next build` with them (issue 13, finding 10). Set here, once, so a
+// otherwise prerendered by `next build` with them. Set here, once, so a
 // new page cannot forget it.
 export const dynamic = "force-dynamic";
 

@@ -185,17 +185,17 @@ async function main(): Promise<number> {
     // Before the phases below add events of their own.
     await checkCounts(appUrl, { stream, client, fill, triples, small, large });
     const historyB = { bytes: await historyBytes(appUrl), events: client.accepted };
-    // The fleet at random instants over the full history (issue 6 §5); it logs its own figures.
+    // The fleet at random instants over the full history (docs/adr/0010); it logs its own figures.
     await timeReplay(appUrl);
-    // A reload across 2,000 instances through the endpoint, then its timeline assembled (issue 6 §4); it logs its own figures.
+    // A reload across 2,000 instances through the endpoint, then its timeline assembled; it logs its own figures.
     await timeTimeline(async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)));
-    // Spans through /v1/traces beside the raw insert of the same rows (issue 6 §1); it logs its own figures.
+    // Spans through /v1/traces beside the raw insert of the same rows (docs/adr/0008); it logs its own figures.
     await measureOtlp(port, token, appUrl);
-    // One scrape of GET /api/metrics for the whole fleet (issue 8); it logs its own figures.
+    // One scrape of GET /api/metrics for the whole fleet (DESIGN.md "Metrics"); it logs its own figures.
     await timeMetrics(port);
-    // One full alert evaluation pass over the fleet (issue 8); it logs its own figures.
+    // One full alert evaluation pass over the fleet (docs/adr/0014); it logs its own figures.
     await timeAlerts();
-    // History a day of heartbeats adds, on a fleet of its own (issue 14); then the largest fleet the live stream keeps up with.
+    // History a day of heartbeats adds, on a fleet of its own (docs/adr/0021); then the largest fleet the live stream keeps up with.
     const historyDay = await measureHistoryDay(client, appUrl, triples);
     const sustained = await measureSustained(client, port, cookie);
     const vacuumStats = state.vacuum ? await state.vacuum.stop() : null;

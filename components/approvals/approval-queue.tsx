@@ -7,7 +7,7 @@ import { ChangeWarning, PreflightRows, PreflightSummary, ReportedOn } from "./ch
 import { DecisionForm } from "./decision-form";
 import { RequestStatusBadge } from "./request-status-badge";
 
-// The approvals queue (issues 7 §4, 17 §3): for each waiting request, what it changes (from →
+// The approvals queue (the approver's job, DESIGN.md; docs/adr/0015): for each waiting request, what it changes (from →
 // to, a warning when the target was never reported, the operator's pre-flight read again now,
 // the resource's drift), who asked and why, the policy and the decisions so far; approve or
 // reject (each confirmed) for those who may decide, and "you asked for this" on one's own.

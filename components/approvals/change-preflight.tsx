@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import type { ChangePreview } from "@/lib/domain/change-preview";
 import type { PreflightRow as PreflightInstance } from "@/lib/domain/rollback";
 
-// The operator's pre-flight as the approver sees it (issue 17 §3): a warning in words when the
+// The operator's pre-flight as the approver sees it (the approver's job, DESIGN.md): a warning in words when the
 // target version was never reported anywhere or some movers never ran it, where else it ran,
 // and each instance in scope with the version it runs now. In the queue the table folds
 // under its one-line summary; on the request's page it is open.

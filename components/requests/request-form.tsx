@@ -12,7 +12,7 @@ import { requestReloadFromForm } from "@/lib/requests/actions/request-reload";
 import { requestRollbackFromForm } from "@/lib/requests/actions/request-rollback";
 import type { RequestableResource, RequestFormData } from "@/lib/requests/queries";
 
-// The form behind "Request reload" and "Request rollback" (issue 7 §3): what to reload, the
+// The form behind "Request reload" and "Request rollback" (DESIGN.md "Roles"): what to reload, the
 // target version (known versions suggested; a rollback starts at the proposed one), the
 // scope (all, or a canary by count or percent, then the rest), and why. The canary preview
 // uses the same rule as the server (lib/domain/canary.ts); the server checks everything again

@@ -1,4 +1,4 @@
-// Phase: ingest with alert evaluation off, then on, in one run (issue 14): the server is
+// Phase: ingest with alert evaluation off, then on, in one run (docs/benchmark.md): the server is
 // restarted with ALERT_EVAL_INTERVAL_SECONDS=0 (no evaluation in the process), BENCH_ALERTS_SLICE
 // events of the stream go through POST /api/v1/events, then it is restarted as configured
 // (evaluation every 10 s and after ingest, as in production) and as many again. Both halves

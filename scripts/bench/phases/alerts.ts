@@ -1,6 +1,7 @@
-// Phase: one full alert evaluation pass (issue 8: 1,000 services × 20 instances with 2 million
-// events, target ≤ 1 s), called in this process (like the matrix phase) against the benchmark
-// database: every rule's bounded reads, then the diff and writes in one short transaction.
+// Phase: one full alert evaluation pass (docs/benchmark.md: 1,000 services × 20 instances
+// with 2 million events, target ≤ 1 s), called in this process (like the matrix phase)
+// against the benchmark database: every rule's bounded reads, then the diff and writes in one
+// short transaction.
 // The first passes open the fleet's alerts (their writes are the heaviest); the timed ones
 // are the steady state, as the leader runs it every ALERT_EVAL_INTERVAL_SECONDS. The running
 // app's own evaluation loop keeps running meanwhile, as in production.
@@ -43,8 +44,9 @@ export async function timeAlerts(): Promise<void> {
       `open alerts ${Object.entries(open).map(([r, n]) => `${r} ${int(n)}`).join(", ") || "none"}; last pass opened ${last!.opened.length}, resolved ${last!.resolved.length}; ${describeCpu(cpu)}`,
   );
   log(`  per rule, p50 of the timed passes (rules read concurrently, so these overlap): ${[...perRule].map(([r, v]) => `${r} ${ms(summarize(v).p50)}`).join(", ")}; write transaction ${ms(summarize(writes).p50)}`);
-  // Issue 13 §6: a pass rewrote every open alert. Over the timed passes the fleet changes
-  // only as fast as the running app's ingest and clock move it, so this should stay near 0.
+  // docs/adr/0014, "Write only what changed": a pass once rewrote every open alert. Over the
+  // timed passes the fleet changes only as fast as the running app's ingest and clock move
+  // it, so this should stay near 0.
   const rows = summarize(rowsWritten);
   log(`  alert rows written per timed pass: p50 ${int(rows.p50)}, max ${int(rows.max)} of ${int(Object.values(open).reduce((a, b) => a + b, 0))} open (only alerts whose state, instances or text changed)`);
 }

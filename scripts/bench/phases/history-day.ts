@@ -1,4 +1,4 @@
-// Phase: "history added by a day of the bench fleet's heartbeats" (issue 14, target ≤ 1 GB).
+// Phase: "history added by a day of the bench fleet's heartbeats" (docs/adr/0021, target ≤ 1 GB).
 // A fleet of its own (BENCH_HISTORY_INSTANCES instances × 3 resources, in services of 20, in
 // environment bench-history) heartbeats through POST /api/v1/events for BENCH_HISTORY_ROUNDS
 // rounds of BENCH_HEARTBEAT_S seconds of event time, reporting the versions it runs (nothing

@@ -1,4 +1,4 @@
-// Phase: one GET /api/metrics scrape of the whole fleet (issue 8: 1,000 services × 20
+// Phase: one GET /api/metrics scrape of the whole fleet (docs/benchmark.md: 1,000 services × 20
 // instances with 2 million events, target ≤ 500 ms), from the running `next start`, whole
 // body read, one scrape at a time after warm-up ones; it logs its own figures, with the
 // body's size and series count and the CPU split.

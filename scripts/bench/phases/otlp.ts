@@ -1,4 +1,4 @@
-// Phase: OTLP spans/s through POST /v1/traces (issue 6: protobuf, batches of 512, 4 clients),
+// Phase: OTLP spans/s through POST /v1/traces (docs/benchmark.md: protobuf, batches of 512, 4 clients),
 // beside the raw-insert rate of the same span rows into the same `span` table (pg, INSERT …
 // unnest, 4 connections, batches of 512). Target: ingest ≥ 0.5 of raw. The bodies are
 // ExportTraceServiceRequest messages encoded with the same official protobuf definitions the

@@ -1,4 +1,4 @@
-// Phase: the fleet at a random instant (issue 6 §5, docs/adr/0010), called in this process
+// Phase: the fleet at a random instant (docs/adr/0010), called in this process
 // against the benchmark database with its full history: the snapshot job first (bounded by
 // BENCH_REPLAY_SNAPSHOT_BUDGET_S; its rate is a figure too), then getFleetAt (page 1, 100
 // services) at seeded random instants over the stored history. p95 is reported for the oldest

@@ -1,4 +1,4 @@
-// Phase: "fleet sustained" (issue 14, target ≥ 100,000 instances on this 2-core machine): the
+// Phase: "fleet sustained" (docs/benchmark.md, target ≥ 100,000 instances on this 2-core machine): the
 // largest fleet whose live stream the ingest keeps up with for BENCH_SUSTAINED_STEP_S (2
 // minutes) while GET /fleet p95 stays ≤ 100 ms.
 //

@@ -1,4 +1,4 @@
-// Phase: "timeline of a reload across 2,000 instances, assembled" (issue 6, target p95 ≤ 200 ms).
+// Phase: "timeline of a reload across 2,000 instances, assembled" (docs/benchmark.md, target p95 ≤ 200 ms).
 // One reload with 2,000 named targets (1,980 ack, 10 NACK, 10 never report; ~6,000 events)
 // goes in through POST /api/v1/events like any other; then getReloadTimelineData +
 // buildTimelineModel (the reads and the assembly /reloads/[id] does: lanes, groups,

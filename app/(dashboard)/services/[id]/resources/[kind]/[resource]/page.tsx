@@ -29,7 +29,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
 
-/** One resource's story: its reloads, alerts, requests and version changes, newest first (issue 17 §5). */
+/** One resource's story: its reloads, alerts, requests and version changes, newest first. */
 export default async function ResourcePage({ params, searchParams }: Props) {
   const path = await params;
   const id = parseServiceId(path.id);
