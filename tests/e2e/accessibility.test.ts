@@ -1,5 +1,5 @@
 // Every page through axe-core (WCAG 2 A and AA), in light and dark, at 1440 and 390 px wide,
-// with no console error (issue 17 "Done when"). A violation is printed as the rule, its help
+// with no console error. A violation is printed as the rule, its help
 // text and the elements it found, so a failure says what to fix without opening a browser.
 import { createRequire } from "node:module";
 import type { Browser, BrowserContext, Page } from "playwright-core";

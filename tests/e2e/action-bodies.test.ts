@@ -1,7 +1,7 @@
-// Server actions' bodies against the built app (issue 13 §7): what Next answered with HTTP 500
-// (a 3 MiB reason, a 1 MiB comment, a 20 MiB body, a multipart of 20,000 fields, a body that
-// is not React's encoding) is a 4xx from the proxy (lib/auth/action-body.ts) or a field error
-// from the action; NUL in a field is a field error, not "Something went wrong".
+// Server actions' bodies against the built app: what Next answered with HTTP 500 (a 3 MiB reason, a
+// 1 MiB comment, a 20 MiB body, a multipart of 20,000 fields, a body that is not React's encoding)
+// is a 4xx from the proxy (lib/auth/action-body.ts) or a field error from the action; NUL in a
+// field is a field error, not "Something went wrong".
 import { beforeAll, describe, expect, inject, test } from "vitest";
 import { signInWithPassword } from "../support/auth-client";
 import { actionId, callAction } from "../support/server-actions";

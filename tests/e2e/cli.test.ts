@@ -1,4 +1,4 @@
-// Issue 15 §4: the `reloadscope` CLI as a pipeline runs it — a process (node
+// DESIGN.md "The CLI": the `reloadscope` CLI as a pipeline runs it — a process (node
 // bin/reloadscope.mjs) against the built app — and its exit codes: a succeeded reload 0, a
 // failed one 1 naming the instance's error, one that never finishes 2 at --timeout, a bad
 // token 3. The events are sent with the CLI's own `send`.

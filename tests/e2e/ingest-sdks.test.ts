@@ -1,7 +1,8 @@
-// The built app as the CloudEvents SDK's emitter and the OpenTelemetry logs SDK see it
-// (issue 15 §1, §2): events sent with emitterFor(httpTransport(…)) in binary mode (the SDK's
-// default) and OpenTelemetry events through an OTLP/protobuf logs exporter, read back through
-// GET /api/v1/reloads. Also checks that the build loads protobufjs with long.js for /v1/logs.
+// The built app as the CloudEvents SDK's emitter and the OpenTelemetry logs SDK see it (DESIGN.md
+// "Reload events", "Events as OpenTelemetry log records"): events sent with
+// emitterFor(httpTransport(…)) in binary mode (the SDK's default) and OpenTelemetry events through
+// an OTLP/protobuf logs exporter, read back through GET /api/v1/reloads. Also checks that the build
+// loads protobufjs with long.js for /v1/logs.
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";

@@ -1,4 +1,4 @@
-// The operator's rollback in Chromium against the built app (issue 17 §10): from the service
+// The operator's rollback in Chromium against the built app (DESIGN.md "Roles"): from the service
 // page's history, "Roll back to this" on an earlier reload opens the rollback form at that
 // version with its pre-flight; a reason and the submit button make the request (3 steps).
 // Afterwards the form starts over, its confirmation links the request, and the header marks

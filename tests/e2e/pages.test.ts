@@ -1,7 +1,7 @@
-// Pages as a browser sees them (issue 5, finding 10 and 11): no console error or page error
-// (a hydration mismatch is one) on the fleet and a service page, even in a browser whose
-// locale and time zone differ from the server's; real status codes for unknown services and
-// malformed paths; "the fleet changed" decided on server times; an icon.
+// Pages as a browser sees them: no console error or page error (a hydration mismatch is one) on the
+// fleet and a service page, even in a browser whose locale and time zone differ from the server's;
+// real status codes for unknown services and malformed paths; "the fleet changed" decided on server
+// times; an icon.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { signInWithPassword } from "../support/auth-client";
@@ -162,7 +162,7 @@ describe("the fleet refreshes itself on a change, comparing server times", () =>
     expect(await page.locator("text=updating…").count()).toBe(0);
 
     // A later change: the next poll (every 10 s) reports it, and the page re-renders itself
-    // (issue 17 §6: /fleet never refreshed without a click) with the new version in its cell.
+    // (/fleet once never refreshed without a click) with the new version in its cell.
     await post([report("clock-2", 3 * 60_000)]);
     await expect.poll(() => badge.getAttribute("data-rendered-change"), { timeout: 40_000 }).not.toBe(rendered);
     await expect.poll(() => page.locator('tr[data-service="search-api"] [data-version="clock-2"]').count(), { timeout: 10_000 }).toBe(1);

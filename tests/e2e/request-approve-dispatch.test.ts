@@ -1,12 +1,13 @@
-// Issue 7's "Done when", in Chromium against the built app: an operator signs in and requests
-// a canary reload from a demo service's page (from the header, in 7 steps; the form starts
-// over and the resource is marked pending); an approver signs in (a browser context of
-// their own), finds it in /approvals with from → to, who asked and why, the pre-flight and
-// the never-reported warning (issue 17 §3), approves it with a comment and a confirmation
-// (3 steps), sees the comment under "Recently decided" and finds the decision in the audit; the worker sends the canary to the demo's simulated endpoint, which acks through
-// the ingest path; only then is the rest sent, and the reload's timeline reaches `succeeded`.
-// A viewer sees no request button on the same page. (A viewer's forged server-action call is
-// refused and audited in tests/e2e/requests.test.ts, through the real action.)
+// The request → approve → dispatch path (DESIGN.md "Roles", "Dispatch") in Chromium against the
+// built app: an operator signs in and requests a canary reload from a demo service's page (from the
+// header, in 7 steps; the form starts over and the resource is marked pending); an approver signs
+// in (a browser context of their own), finds it in /approvals with from → to, who asked and why,
+// the pre-flight and the never-reported warning, approves it with a comment and a confirmation (3
+// steps), sees the comment under "Recently decided" and finds the decision in the audit; the worker
+// sends the canary to the demo's simulated endpoint, which acks through the ingest path; only then
+// is the rest sent, and the reload's timeline reaches `succeeded`. A viewer sees no request button
+// on the same page. (A viewer's forged server-action call is refused and audited in
+// tests/e2e/requests.test.ts, through the real action.)
 //
 // The server runs with DEMO_NACK_RATE=0 and CANARY_CHECK_MS=500 (tests/support/e2e-setup.ts).
 // Waits are for conditions on the page or the API, never fixed times. The service is staging
@@ -267,7 +268,8 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
       expect(await detail(page, "lane")).not.toBe(canaryInstance);
     }
 
-    // The order issue 7 asks for: canary sent first, its ack, only then the rest, then theirs.
+    // The order a canary asks for (DESIGN.md "Vocabulary"): canary sent first, its ack, only then
+    // the rest, then theirs.
     const firstInstanceEvent = Math.min(canaryAcked, ...restAckTimes);
     expect(canaryDispatched).toBeLessThan(firstInstanceEvent);
     expect(canaryAcked).toBeLessThan(restDispatched);

@@ -1,4 +1,4 @@
-// The incident responder's job (issue 17, "Done when"): what failed, where, why, and the
+// The incident responder's job (DESIGN.md): what failed, where, why, and the
 // fleet just before — from the reloads list to the failing instance's error and the replay
 // just before the reload, counting the clicks it takes and asserting where each one lands.
 // Also: the replay's reload picker lands on that reload's window, the instant box follows the

@@ -1,4 +1,4 @@
-// Sessions and headers against the built app (issue 12 §9, §10): a cookie replayed after
+// Sessions and headers against the built app (docs/adr/0012): a cookie replayed after
 // sign-out is no session; a session older than its absolute lifetime is refused however it
 // was renewed; /api/auth/session does not renew an ended session's cookie; cookies are Secure
 // when a trusted TLS proxy says the request came over https although NEXTAUTH_URL is http;

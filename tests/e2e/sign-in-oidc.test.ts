@@ -1,4 +1,4 @@
-// OIDC sign-in through a real issuer (issue 7 §1): the test starts oidc-provider on a free
+// OIDC sign-in through a real issuer (DESIGN.md "Roles"): the test starts oidc-provider on a free
 // loopback port, with one client, and its own `next start` whose OIDC_* variables point at it;
 // then it signs in through the whole authorization-code flow (PKCE and state, the issuer's
 // login and consent forms) as a browser would, first with fetch and a cookie jar per origin,

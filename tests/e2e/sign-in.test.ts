@@ -1,4 +1,4 @@
-// Signing in (issue 7 §1) against the built app: next-auth's own endpoints as a script uses
+// Signing in (DESIGN.md "Roles") against the built app: next-auth's own endpoints as a script uses
 // them (csrf → callback/credentials → session), the session JSON's role, refusals, the gate
 // in front of every page, the sign-in page in Chromium (errors, callbackUrl kept on this
 // origin, the header, sign-out), and the machine endpoints that take tokens, never a cookie.

@@ -1,4 +1,4 @@
-// The SRE's three questions, driven from /fleet as a person does (issue 17 "Done when"):
+// The SRE's three questions, driven from /fleet as a person does (DESIGN.md):
 // which version runs where, where the fleet has drifted, which reloads failed. Each asserts
 // where it ends and how many steps (clicks, choices, keys) it took. Plus the reloads list's
 // one time picker and one resource's story.
@@ -41,7 +41,7 @@ describe("the SRE's three questions, from /fleet", () => {
     // The legend that says what the colours mean is by the matrix, above the fold.
     const legend = await page.locator("[data-matrix-legend]").boundingBox();
     expect(legend!.y).toBeLessThan(900);
-    // Services wholly above the fold at 1440×900: 3 before issue 17, 5 now (the demo's drifting
+    // Services wholly above the fold at 1440×900: 3 once, 5 now (the demo's drifting
     // cells are the tallest; the reload that changed a cell is named by a cut id), and the
     // matrix still fits the width: no kind column is scrolled out of sight.
     const aboveFold = await page.locator("table.matrix tbody tr[data-service]").evaluateAll((rows) => rows.filter((r) => r.getBoundingClientRect().bottom <= 900).length);
@@ -134,7 +134,7 @@ describe("the reloads list's time picker and one resource's story", () => {
   });
 });
 
-describe("behind only, one resource's story, and the charts' time picker (issue 17 §4, §5, §7)", () => {
+describe("behind only, one resource's story, and the charts' time picker", () => {
   const NAME = `behind-${Date.now().toString(36)}`;
   const pods = [`${NAME}-a`, `${NAME}-b`, `${NAME}-c`];
 

@@ -1,4 +1,4 @@
-// The fault test's dispatch rounds (issue 13 §1, DESIGN "Dispatch"): a reload target on
+// The fault test's dispatch rounds (DESIGN.md "Dispatch"): a reload target on
 // 127.0.0.1 holds a delivery's POST while the app is SIGKILLed, while PostgreSQL is stopped
 // as if it crashed (immediate shutdown), and while the postmaster is killed with SIGKILL.
 // After each, the stage must complete, reach the target at most twice and always under one

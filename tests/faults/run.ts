@@ -1,4 +1,5 @@
-// npm run test:faults — ingest loses and duplicates nothing under faults (issue 5).
+// npm run test:faults — ingest loses and duplicates nothing under faults (DESIGN.md "Reload
+// events": an accepted event is committed before the answer).
 //
 // Against the built app (`npm test` builds it first) and the local PostgreSQL at DATABASE_URL
 // (default postgresql://postgres@127.0.0.1:5432/postgres): a fresh database, migrated;
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
       log(`PostgreSQL started again — ${inFlight()}`);
       faults.push("PostgreSQL crashed and started again after 5 s");
     }
-    // The app's connections killed under load, the server staying up (issue 13, finding 2):
+    // The app's connections killed under load, the server staying up (DESIGN.md "Reload events": 503, never 500):
     // each lost connection must answer 503 (the contract check below), never 500.
     let terminated = 0;
     for (const share of TERMINATE_AT) {
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
     stats.contractViolations.length ? `${stats.contractViolations.length} answers, e.g.:\n${stats.contractViolations.slice(0, 3).join("\n")}` : undefined,
   );
 
-  // A lost connection is an error of a request, never of the process (issue 13, finding 2):
+  // A lost connection is an error of a request, never of the process:
   // Next logs both as "⨯ uncaughtException: …" / "⨯ unhandledRejection: …".
   const uncaught = app.logLines(/\b(uncaughtException|unhandledRejection)\b/);
   check(
@@ -272,7 +273,7 @@ async function main(): Promise<void> {
     missingCells.length ? `${missingCells.length} missing, e.g. ${missingCells.slice(0, 3).map((c) => c.split("\u0000").join(" / ")).join(", ")}` : undefined,
   );
 
-  // Dispatch while the app or PostgreSQL dies during a delivery (issue 13, finding 1).
+  // Dispatch while the app or PostgreSQL dies during a delivery (DESIGN.md "Dispatch").
   await dispatchCrashRounds({ app, cluster, serverUrl, dbUrl, token: TOKEN, check, log });
 }
 

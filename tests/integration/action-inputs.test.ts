@@ -1,4 +1,4 @@
-// Server actions refuse what Postgres would refuse, as field errors (issue 13, finding 7):
+// Server actions refuse what Postgres would refuse, as field errors:
 // NUL in toVersion, reason or resource, and ids beyond int4, passed zod and ended as
 // "Something went wrong" with an unexpected-error log line. The real actions run, through
 // defineAction, against the database; only the session (a cookie in a request) is stood in.

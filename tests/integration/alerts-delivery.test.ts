@@ -1,4 +1,4 @@
-// Alert delivery (issue 8 §3) against a real Alertmanager (Debian's prometheus-alertmanager,
+// Alert delivery (docs/adr/0016) against a real Alertmanager (Debian's prometheus-alertmanager,
 // tests/support/alertmanager.ts) and local HTTP receivers: an alert opened by evaluation from
 // ingested events reaches Alertmanager's own API with routable labels, its webhook receiver,
 // a Slack-format and a generic webhook; resolution resolves it everywhere; failed attempts are

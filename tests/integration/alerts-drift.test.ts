@@ -1,4 +1,4 @@
-// Version drift alerts (issue 8 §1–2): driven through POST /api/v1/events, decided by the one
+// Version drift alerts (docs/adr/0014): driven through POST /api/v1/events, decided by the one
 // drift function (so an alert never disagrees with the matrix), opened once per fingerprint,
 // updated while it lasts, resolved when the fleet converges.
 import { beforeAll, describe, expect, test } from "vitest";
@@ -47,7 +47,7 @@ describe("drift alerts", () => {
     expect(rest).toEqual([]);
     expect(alert!.state).toBe("firing");
     expect(alert!.severity).toBe("warning");
-    // Seen again a minute later with nothing new to say: the row is not rewritten (issue 13 §6).
+    // Seen again a minute later with nothing new to say: the row is not rewritten (docs/adr/0014).
     expect(alert!.last_seen_at.getTime()).toBe(now.getTime());
     expect(alert!.details).toMatchObject({
       reasons: ["mixed_versions"],

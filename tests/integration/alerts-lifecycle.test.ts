@@ -1,4 +1,4 @@
-// Alert lifecycle around the rules (issue 8 §2): silences (matching, expiry, ending early),
+// Alert lifecycle around the rules (docs/adr/0014): silences (matching, expiry, ending early),
 // rule settings an admin changes (thresholds, disabling), and the evaluation lease.
 import { beforeAll, describe, expect, test } from "vitest";
 import { endSilenceIn, lockAlert, silenceAlertIn, updateAlertRuleIn } from "@/lib/alerts/commands";

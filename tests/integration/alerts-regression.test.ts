@@ -1,4 +1,4 @@
-// Regression after a reload (issue 8 §1): the service's spans, sent to POST /v1/traces by
+// Regression after a reload (docs/adr/0014): the service's spans, sent to POST /v1/traces by
 // the OpenTelemetry SDK's own protobuf exporter, before and after a reload sent to
 // POST /api/v1/events; p95 or error ratio worse by more than 1.5× alerts, with both numbers.
 import http from "node:http";

@@ -1,5 +1,5 @@
 // Each alert rule driven through ingest (POST /api/v1/events) or the audit log, from events to
-// a firing alert, an acknowledgement, and resolution when the condition clears (issue 8 §1–2).
+// a firing alert, an acknowledgement, and resolution when the condition clears (docs/adr/0014).
 // Time moves by passing `now` to evaluateAlerts, never by waiting.
 import { beforeAll, describe, expect, test } from "vitest";
 import { acknowledgeAlertIn, lockAlert } from "@/lib/alerts/commands";
@@ -80,7 +80,8 @@ describe("reload failures", () => {
 
 describe("stuck and expired reloads", () => {
   test("targets not acked within N minutes of dispatch alert, naming the silent ones; the alert resolves when they ack", async () => {
-    // dispatched 12 minutes ago: past the rule's 10 minutes, inside RELOAD_TIMEOUT_SECONDS (15), so in progress, not expired
+    // dispatched 12 minutes ago: past the rule's 10 minutes, inside RELOAD_TIMEOUT_SECONDS (15), so
+    // in progress, not expired
     const start = Date.now() - 12 * 60_000;
     const at = (s: number) => new Date(start + s * 1000).toISOString();
     const control = { ...checkout, reloadId: "rl-slow", kind: "flags", resource: "flags.json", fromVersion: "f1", toVersion: "f2", instance: null };
@@ -197,7 +198,8 @@ describe("unauthorized attempts", () => {
       transaction((tx) =>
         appendAudit(tx, { actorId: null, actor: "unknown user", actorRole: null, action: "session.sign_in", outcome: "denied", details: { method: "password", reason: "unknown_user", clientAddress: address, echo: typed } }),
       );
-    // Rows written before names were kept out of the log still hold the typed text as actor: it must not reach the alert either.
+    // Rows written before names were kept out of the log still hold the typed text as actor: it
+    // must not reach the alert either.
     for (let i = 0; i < 5; i++) {
       await transaction((tx) =>
         appendAudit(tx, { actorId: null, actor: `hunter2-typed-${i}`, actorRole: null, action: "session.sign_in", outcome: "denied", details: { method: "password", reason: "wrong_credentials", clientAddress: "203.0.113.7" } }),

@@ -1,4 +1,4 @@
-// Alert evaluation writes only what changed (issue 13, finding 6): a pass over an unchanged
+// Alert evaluation writes only what changed (docs/adr/0014): a pass over an unchanged
 // fleet rewrote every open alert (2.26 M UPDATEs for ~15,000 alerts). Counted two ways: the
 // pass's own `writes`, and the rows' xmin (a row version that stays the same was not rewritten).
 import { beforeAll, describe, expect, test } from "vitest";

@@ -1,4 +1,4 @@
-// The approver's view of a requested change (issue 17 §3), read through the query modules:
+// The approver's view of a requested change (the approver's job, DESIGN.md), read through the query modules:
 // the queue's card and the request's page both carry the operator's pre-flight read again now
 // (instances in scope, the version each runs, which never ran the target), the drift now, and
 // whether the target version was ever reported anywhere.

@@ -1,4 +1,4 @@
-// Issue 12, finding 7: the audit log's head is anchored outside the database, so deleting the
+// The audit log's head is anchored outside the database, so deleting the
 // newest entries (which leaves a chain that verifies) is found as surely as changing an old one
 // (docs/adr/0020). With AUDIT_ANCHOR_FILE set, each committed append writes the head's
 // (id, hash) as one JSON line, fsynced; verify reads the lines and checks that every anchored

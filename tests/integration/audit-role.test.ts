@@ -1,4 +1,4 @@
-// Issue 12, finding 7: the app's own database role cannot alter audit_log (DESIGN.md "Roles",
+// The app's own database role cannot alter audit_log (DESIGN.md "Roles",
 // docs/adr/0020). Migrations run as another role (DATABASE_MIGRATION_URL), which keeps
 // audit_log and hands the app's role (DATABASE_URL's user) the rest; the app may then only
 // SELECT and INSERT the log: UPDATE, DELETE, TRUNCATE, disabling or dropping its triggers and

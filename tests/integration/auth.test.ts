@@ -338,7 +338,7 @@ describe("failed authentication is limited per client address, before the databa
     expect((await read(unknownToken(), from("192.0.2.99, 203.0.113.7"))).status).toBe(429);
   });
 
-  test("without TRUST_PROXY, 32 random bad tokens leave a token made next working (issue 12, finding 5)", async () => {
+  test("without TRUST_PROXY, 32 random bad tokens leave a token made next working", async () => {
     const variables = { TRUST_PROXY: "0", INGEST_AUTH_MAX_FAILURES: "30" };
     for (const [name, value] of Object.entries(variables)) process.env[name] = value;
     resetEnvCache();

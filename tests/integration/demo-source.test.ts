@@ -1,4 +1,4 @@
-// The embedded demo's source of recorded samples (issue 15 §5): seeded once where the demo
+// The embedded demo's source of recorded samples (DESIGN.md "Sources"): seeded once where the demo
 // fleet is, listed as a demo on /admin/sources with the series it mapped, its reloads linked
 // to it by their initiator, never queried by the worker.
 import { describe, expect, test } from "vitest";

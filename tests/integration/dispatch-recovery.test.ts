@@ -1,4 +1,4 @@
-// Dispatch after a crash (issue 13 §1, DESIGN "Dispatch"): a delivery whose sender died (the
+// Dispatch after a crash (DESIGN.md "Dispatch"): a delivery whose sender died (the
 // app SIGKILLed, or PostgreSQL gone while the target held the POST) is left `sending`. The
 // sender holds a short lease on the attempt while the POST is out; once the lease lapses the
 // attempt is unknown, on the timeline as such, and the stage is sent again within seconds

@@ -1,4 +1,4 @@
-// GET /api/v1/fleet (issue 15 §4): the matrix for `reloadscope status`, with a read token.
+// GET /api/v1/fleet (DESIGN.md "The CLI"): the matrix for `reloadscope status`, with a read token.
 // The drift in its answer is the matrix's (getFleetMatrix → assessResourceDrift), not a copy.
 import { beforeEach, describe, expect, test } from "vitest";
 import { GET as fleetRoute } from "@/app/api/v1/fleet/route";

@@ -1,6 +1,6 @@
-// Hostile text on both ingest routes (issue 13, findings 3 and 5): AnyValue and attribute
-// nesting bounded before any recursive validator sees it, and invalid UTF-8 refused with a
-// reason naming its field instead of being stored as U+FFFD.
+// Hostile text on both ingest routes (DESIGN.md "Reload events": valid UTF-8, refused with a
+// reason): AnyValue and attribute nesting bounded before any recursive validator sees it, and
+// invalid UTF-8 refused with a reason naming its field instead of being stored as U+FFFD.
 import { describe, expect, test } from "vitest";
 import { POST as postEventsRoute } from "@/app/api/v1/events/route";
 import { POST as postTracesRoute } from "@/app/v1/traces/route";

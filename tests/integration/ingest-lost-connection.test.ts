@@ -7,7 +7,7 @@ import { onEmbeddedDatabase, TEST_TOKEN, useTestDatabase } from "../support/use-
 
 useTestDatabase();
 
-// Issue 13, finding 2: the app's backends terminated (pg_terminate_backend) in the middle of a
+// DESIGN.md "Reload events" (503, never 500): the app's backends terminated (pg_terminate_backend) in the middle of a
 // 3,000-event batch answered 500, and each lost connection of a checked-out client surfaced as
 // an uncaughtException. Here the termination happens at a chosen statement of the ingest
 // transaction: pg's Client.prototype.query is wrapped so that, before that statement is sent,

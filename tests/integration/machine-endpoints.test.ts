@@ -1,4 +1,4 @@
-// Issue 12, finding 6: machine endpoints (GET /api/metrics, GET /api/v1/fleet/status) never
+// Machine endpoints (GET /api/metrics, GET /api/v1/fleet/status) never
 // answer without a token when the server listens beyond loopback (DESIGN.md "Roles"). HOST
 // decides it, with npm start's defaults (lib/domain/listen-address.ts). A session cookie is
 // never a token there; the fleet page polls its own session route instead.

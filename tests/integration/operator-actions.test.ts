@@ -1,4 +1,4 @@
-// The operator's request and rollback forms as the service page reads them (issue 17 §10):
+// The operator's request and rollback forms as the service page reads them (DESIGN.md "Roles"):
 // "roll back to this" on a history row reads the pre-flight for that row's version (never the
 // desired one, never one the resource did not run), and a request just made marks its
 // resource as waiting.

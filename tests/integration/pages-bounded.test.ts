@@ -1,4 +1,4 @@
-// Bounded pages (issue 5, finding 8): the matrix pages its services in SQL, the service page
+// Bounded pages (docs/adr/0007): the matrix pages its services in SQL, the service page
 // pages its instances, and GET /api/v1/fleet/status reads two index ends.
 import { beforeAll, describe, expect, test } from "vitest";
 import { GET as fleetStatus } from "@/app/api/v1/fleet/status/route";

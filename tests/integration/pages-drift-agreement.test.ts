@@ -148,7 +148,7 @@ describe("the matrix and the service page agree on drift", () => {
     expect(driftingRows.every((r) => r.drifting)).toBe(true);
     expect(drifting.totals).toMatchObject({ matching: 2, drifting: 2, problems: 3, instances: 8 });
 
-    // The counts behind "problems", each a link on the page (issue 17 §6): 1 NACKed pair, 2 drifting resources;
+    // The counts behind "problems", each a link on the page: 1 NACKed pair, 2 drifting resources;
     // "failing only" shows the services with a failed or NACKed pair.
     expect(all.totals).toMatchObject({ failing: 1, driftingResources: 2 });
     const failing = await asViewer(() => getFleetMatrix({ ...noFilters, failing: true }, now));

@@ -1,6 +1,6 @@
-// A real 404 for an unknown service (issue 5, finding 10) and no 500 for a malformed path
-// (finding 11). The status itself is checked against the built app in tests/e2e/pages.test.ts;
-// here, the pieces that decide it, and the proxy's sign-in gate.
+// A real 404 for an unknown service and no 500 for a malformed path (finding 11). The status itself
+// is checked against the built app in tests/e2e/pages.test.ts; here, the pieces that decide it, and
+// the proxy's sign-in gate.
 import { isHTTPAccessFallbackError, getAccessFallbackHTTPStatus } from "next/dist/client/components/http-access-fallback/http-access-fallback";
 import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
@@ -57,7 +57,8 @@ describe("proxy: malformed percent-encoding is a 400, not a 500", () => {
   });
 
   test("machine endpoints stay out of the proxy", async () => {
-    // The matcher as Next itself evaluates it (its testing helper needs AsyncLocalStorage on globalThis, as Next's server sets up).
+    // The matcher as Next itself evaluates it (its testing helper needs AsyncLocalStorage on
+    // globalThis, as Next's server sets up).
     (globalThis as { AsyncLocalStorage?: unknown }).AsyncLocalStorage ??= (await import("node:async_hooks")).AsyncLocalStorage;
     const { unstable_doesMiddlewareMatch } = await import("next/experimental/testing/server");
     const matches = (url: string) => unstable_doesMiddlewareMatch({ config: proxyConfig, url });

@@ -1,4 +1,4 @@
-// Property-based tests of POST /api/v1/events through the real route handler (issue 5):
+// Property-based tests of POST /api/v1/events through the real route handler (DESIGN.md "Reload model rules"):
 //  (a) no body, however hostile, gets a 5xx;
 //  (b) in any mix of valid and invalid events, exactly the invalid ones are rejected and
 //      nothing of them is written;
@@ -215,7 +215,7 @@ type ValidSpec =
 const RELOAD_PHASES = ["requested", "approved", "dispatched", "received", "applied", "acked", "nacked", "failed"] as const;
 const CONTROL_PHASES = new Set(["requested", "approved", "dispatched"]);
 
-/** How an invalid event is broken; every one of these must be refused (DESIGN.md, issue 5 finding 11). */
+/** How an invalid event is broken; every one of these must be refused (DESIGN.md "Reload events"). */
 const BREAKERS = [
   "no phase",
   "unknown phase",

@@ -360,7 +360,7 @@ describe("GET /api/v1/reloads", () => {
       ["from=2026-11-21&to=2026-11-22", ["checkoutRun", "cartRun", "staging", "model"]],
       [`from=${encodeURIComponent("2026-11-21T15:15:00+01:00")}`, ["staging", "model"]],
       ["environment=&service=", ["checkoutRun", "cartRun", "staging", "model"]],
-      // issue 17 §5, §7: the page's Service box is "contains" (q), one resource's reloads, and the time picker's relative times
+      // The page's Service box is "contains" (q), one resource's reloads, and the time picker's relative times
       ["q=CHECKOUT", ["checkoutRun", "staging", "model"]],
       ["q=art", ["cartRun"]],
       ["resource=fraud-model", ["model"]],

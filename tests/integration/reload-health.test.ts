@@ -1,4 +1,4 @@
-// Before/after health of a reload (issue 17 §14): p95 and error ratio of the service's spans in
+// Before/after health of a reload ("how latency moved", DESIGN.md): p95 and error ratio of the service's spans in
 // the 15 minutes before the reload's dispatch and after it finished, read by getReloadHealth
 // from spans sent to POST /v1/traces as OTLP/JSON. The reload's own spans, another service's,
 // and spans outside both windows are left out.

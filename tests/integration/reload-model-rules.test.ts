@@ -1,5 +1,5 @@
 // The reload model rules of DESIGN.md, each through the real POST /api/v1/events handler
-// against a real Postgres (or PGlite), one describe per finding of issue 5.
+// against a real Postgres (or PGlite), one describe per rule.
 import { afterEach, describe, expect, test } from "vitest";
 import { db, sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
@@ -268,7 +268,8 @@ describe("3. a reload belongs to one service; an event id to one event", () => {
     await postEvents([original]);
     const ghost = await postEvents([{ ...original, service: "ghost-svc" }]);
     expect(ghost.body).toMatchObject({ accepted: 0, duplicates: 0, rejected: [{ index: 0, reason: "id: already used for a different event" }] });
-    // Labels describe the instance, not the event: the same event with other labels is a duplicate, and changes nothing.
+    // Labels describe the instance, not the event: the same event with other labels is a duplicate,
+    // and changes nothing.
     const relabelled = await postEvents([{ ...original, labels: { region: "evil" } }]);
     expect(relabelled.body).toMatchObject({ accepted: 0, duplicates: 1, rejected: [] });
     expect(await db().service.count({ where: { name: "ghost-svc" } })).toBe(0);

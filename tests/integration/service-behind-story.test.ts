@@ -1,4 +1,4 @@
-// The service page's "behind only" view and one resource's story (issue 17 §4, §5), read from a
+// The service page's "behind only" view and one resource's story (the SRE's job, DESIGN.md), read from a
 // service built through POST /api/v1/events: which live pairs are off the desired version and
 // since when, in each order; and a resource's reloads, alerts, requests and out-of-band version
 // changes together, newest first, within the time picker's range.

@@ -1,4 +1,4 @@
-// Sessions (issue 12 §9): sign-out ends the JWT session everywhere (its id ends in Postgres),
+// Sessions (DESIGN.md "Roles", docs/adr/0012): sign-out ends the JWT session everywhere (its id ends in Postgres),
 // an absolute lifetime from the sign-in time that renewals cannot push back, no renewed
 // cookie for an ended session, and Secure cookies whenever the request came over https
 // (directly, or through a trusted TLS-terminating proxy). next-auth's endpoints are driven

@@ -1,4 +1,4 @@
-// Sign-in as a stranger meets it (issue 12 §2–3, §11; issue 13 §8): limits per name and per
+// Sign-in as a stranger meets it (DESIGN.md "Roles", docs/adr/0018): limits per name and per
 // address that refuse without a password check, failed sign-ins audited without the typed
 // text, malformed names refused before any query, and OIDC sign-ins that cannot demote the
 // last admin or take a reserved name. Calls next-auth's credentials authorize() and signIn

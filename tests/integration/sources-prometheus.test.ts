@@ -1,4 +1,4 @@
-// Prometheus sources against the real thing (issue 15 §3): Debian's Prometheus scraping itself,
+// Prometheus sources against the real thing (DESIGN.md "Sources"): Debian's Prometheus scraping itself,
 // Debian's Alertmanager and a static exposition server, every second; the source added
 // through its server action; the worker's source loop querying every half second; the app's
 // state (reloads list, reload page, matrix) polled until it shows what happened, within a

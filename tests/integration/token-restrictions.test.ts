@@ -1,4 +1,4 @@
-// Issue 12, finding 4: what an ingest token may write and read. Restricted tokens
+// What an ingest token may write and read (DESIGN.md "Roles", docs/adr/0006). Restricted tokens
 // (environment/service patterns) on events, spans and the read API; the sending token
 // recorded on each event and shown in its details and the evidence bundle; control-plane
 // phases of reloads Reloadscope requested refused from ingest tokens.

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, inject, test } from "vitest";
 import { databaseRetryDelaySeconds, waitForDatabase } from "@/lib/db/wait";
 import { startRefusingPostgres, type RefusingPostgres } from "../support/refusing-postgres";
 
-// Issue 13, finding 9: `npm start` with the database down exited after a second and stayed
+// `npm start` with the database down exited after a second and stayed
 // down. It now waits with backoff, one line per attempt naming why, and goes on once the
 // database answers. The database "comes back" inside the wait's own sleep (injected), so the
 // test orders everything without a timer.

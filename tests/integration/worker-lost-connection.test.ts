@@ -5,7 +5,7 @@ import { onEmbeddedDatabase, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
 
-// Issue 13, finding 2: pg-boss raised unhandledRejections when the database went away. Its work
+// pg-boss raised unhandledRejections when the database went away. Its work
 // loop records a job's outcome without awaiting it (pg-boss 10 manager.js: `this.complete(…)`
 // after the handler), so a connection lost at that moment rejected nowhere. Here the app's
 // backends are terminated just before that statement is sent (pg's Client.prototype.query

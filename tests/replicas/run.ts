@@ -1,4 +1,5 @@
-// npm run test:replicas — two app replicas behind HAProxy on one PostgreSQL (issue 14).
+// npm run test:replicas — two app replicas behind HAProxy on one PostgreSQL (DESIGN.md
+// "Architecture": replicas behind a load balancer).
 //
 // Against the built app and the local PostgreSQL at DATABASE_URL (default
 // postgresql://postgres@127.0.0.1:5432/postgres): a fresh database, migrated; two `next start`

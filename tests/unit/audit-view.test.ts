@@ -1,4 +1,4 @@
-// What /audit shows by default and how an entry reads (issue 17 §11): sign-ins are left out
+// What /audit shows by default and how an entry reads (docs/adr/0011): sign-ins are left out
 // unless asked for (the checkbox, an action filter naming them, or one subject's story), and
 // the words people typed (a decision's comment, a request's reason) are
 // shown as text rather than inside the details' JSON.

@@ -2,9 +2,10 @@ import pg from "pg";
 import { describe, expect, test } from "vitest";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 
-// The one classifier behind every 503 (issue 13, finding 2): the errors are built the way pg,
-// pg-pool, Node's net module, Prisma's adapter and pg-boss build them, messages and codes
-// copied from node_modules/pg/lib/client.js, pg-pool/index.js and pg-boss/src/manager.js.
+// The one classifier behind every 503 (DESIGN.md "Reload events": 503 with Retry-After, never 500):
+// the errors are built the way pg, pg-pool, Node's net module, Prisma's adapter and pg-boss build
+// them, messages and codes copied from node_modules/pg/lib/client.js, pg-pool/index.js and
+// pg-boss/src/manager.js.
 
 /** A backend's ErrorResponse, as pg-protocol's parser makes it. */
 function serverError(code: string, message: string, severity = "FATAL"): Error {

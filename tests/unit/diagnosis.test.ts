@@ -159,7 +159,7 @@ describe("errors grouped by normalised message", () => {
   });
 });
 
-describe("checks chosen by the error's class (issue 17 §8)", () => {
+describe("checks chosen by the error's class", () => {
   test.each<[string, ErrorClass | null]>([
     ["fetch routes.yaml: 401 Unauthorized", "credentials"],
     ["permission denied reading /etc/app/secret", "credentials"],

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { environmentProblems } from "@/lib/env";
 import { startSecretProblems } from "@/scripts/start-secrets";
 
-// Issue 13, finding 10: `npm start` checks the environment before `next build` and names each
+// `npm start` checks the environment before `next build` and names each
 // bad variable in one line; a short NEXTAUTH_SECRET used to surface as "Export encountered an
 // error on /(dashboard)/admin/page" deep in the build's stack trace.
 

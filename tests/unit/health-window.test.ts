@@ -1,4 +1,4 @@
-// Before/after health of a reload (issue 17 §14): the windows compared and how the numbers move.
+// Before/after health of a reload ("how latency moved", DESIGN.md): the windows compared and how the numbers move.
 import { describe, expect, test } from "vitest";
 import { compareHealth, healthWindows } from "@/lib/domain/health-window";
 import { at } from "./helpers";

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 
-// Issue 13, finding 10: `next build` prerendered /(dashboard)/admin/page (it only redirects),
+// `next build` prerendered /(dashboard)/admin/page (it only redirects),
 // rendering the layouts that read the session, so the build read the server's secrets and a
 // short NEXTAUTH_SECRET failed it. No page may be prerendered: each page is under a segment
 // (itself or a layout above it) that exports dynamic = "force-dynamic".

@@ -1,4 +1,4 @@
-// The words a reload's progress is read in (issue 17 §8): "7 of 7 finished · 1 NACK", and a
+// The words a reload's progress is read in (the responder's job, DESIGN.md): "7 of 7 finished · 1 NACK", and a
 // reload nobody has sent yet never reads as "every target acked".
 import { describe, expect, test } from "vitest";
 import { notAckedEmptyText, plural, progressWords, type ProgressCounts } from "@/lib/domain/progress-words";

@@ -1,4 +1,4 @@
-// Issue 12 §10: the response headers next.config.js sets on every page and route. Whether a
+// The response headers next.config.js sets on every page and route. Whether a
 // built server sends them (a page, an API route, /sign-in) is tests/e2e/sessions.test.ts.
 import type { NextConfig } from "next";
 import { describe, expect, test } from "vitest";

@@ -299,7 +299,7 @@ describe("histogram and percentile", () => {
   });
 });
 
-describe("the window fitted to the work (issue 17 §2)", () => {
+describe("the window fitted to the work", () => {
   // requested at 0, dispatched at 300 s (five minutes waiting for approval), acks by 304 s
   const approved = assembleTimeline({
     reloadStart: at(300),

@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, test } from "vitest";
 import { generateToken, hashToken, TokenAuthenticator, type TokenRecord } from "@/lib/api/tokens";
 import { resetEnvCache } from "@/lib/env";
 
-// The failure limiter never refuses a live token (issue 12, finding 5), on a controlled clock
+// The failure limiter never refuses a live token (docs/adr/0006), on a controlled clock
 // with an in-memory token table: the lookup and the live-token read are counted, never a database.
 
 const saved = { max: process.env.INGEST_AUTH_MAX_FAILURES, window: process.env.INGEST_AUTH_FAILURE_WINDOW_SECONDS };
