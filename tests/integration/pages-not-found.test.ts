@@ -1,4 +1,4 @@
-// A real 404 for an unknown service and no 500 for a malformed path (finding 11). The status itself
+// A real 404 for an unknown service and no 500 for a malformed path. The status itself
 // is checked against the built app in tests/e2e/pages.test.ts; here, the pieces that decide it, and
 // the proxy's sign-in gate.
 import { isHTTPAccessFallbackError, getAccessFallbackHTTPStatus } from "next/dist/client/components/http-access-fallback/http-access-fallback";
