@@ -6,6 +6,7 @@ import { addSource as add } from "@/lib/sources/admin";
 import { addSourceInput, type AddSourceInput } from "@/lib/sources/schemas";
 
 const action = defineAction({
+  prisma: true,
   permission: "source.manage",
   input: addSourceInput,
   run: async ({ tx, actor, input }) => {

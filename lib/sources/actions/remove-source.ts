@@ -6,6 +6,7 @@ import { removeSource as remove, sourceSubject } from "@/lib/sources/admin";
 import { sourceIdInput, type SourceIdInput } from "@/lib/sources/schemas";
 
 const action = defineAction({
+  prisma: true,
   permission: "source.manage",
   input: sourceIdInput,
   subject: (tx, input) => sourceSubject(tx, input.sourceId),

@@ -18,6 +18,7 @@ export interface SourceTestResult {
 }
 
 const action = defineAction({
+  prisma: true,
   permission: "source.manage",
   input: sourceIdInput,
   subject: (tx, input) => sourceSubject(tx, input.sourceId),
@@ -49,12 +50,11 @@ const action = defineAction({
         if (!(error instanceof SourceQueryError)) throw error;
         result = { sourceId: row!.id, ok: false, error: error.message, series: 0, mapped: [], events: 0 };
       }
-      await tx.execute(
-        `UPDATE prometheus_source SET last_query_at = $2, last_error = $3, last_error_at = CASE WHEN $3::text IS NULL THEN last_error_at ELSE $2 END WHERE id = $1`,
-        row!.id,
-        now.toISOString(),
-        result.error,
-      );
+      await tx.db.prometheusSource.update({
+        where: { id: row!.id },
+        data: { lastQueryAt: now, lastError: result.error, ...(result.error === null ? {} : { lastErrorAt: now }) },
+        select: { id: true },
+      });
     }
     return { data: result, audit: { details: { ok: result.ok, series: result.series, error: result.error } } };
   },
