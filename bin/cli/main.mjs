@@ -20,7 +20,7 @@ import {
   sendLines,
 } from "./core.mjs";
 
-/** Events per POST; the server takes batches of up to 1,000. */
+/** Events per POST, well under what the server takes in one (INGEST_MAX_EVENTS, 5,000 by default). */
 const BATCH_SIZE = 1000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
