@@ -1,6 +1,6 @@
 import "server-only";
 import { ActionError } from "@/lib/auth/define-action";
-import type { Sql } from "@/lib/db/client";
+import type { DbJsonObject, DbTransaction, Sql } from "@/lib/db/client";
 import { acknowledge } from "@/lib/domain/alerts/lifecycle";
 import { parseRuleParams } from "@/lib/domain/alerts/rules";
 import { silenceExpiry, type SilencePreset } from "@/lib/domain/alerts/silences";
@@ -9,6 +9,8 @@ import type { RuleId, Severity } from "@/lib/domain/alerts/types";
 // What the alert actions do inside their transaction (lib/alerts/actions/* wrap these in
 // defineAction: session → permission → zod → transaction → audit). Kept apart so the
 // integration tests drive the same writes as the buttons. Server time decides every instant.
+// The actions run in a dbTransaction: rows are written with Prisma Client and locked with SQL
+// (Prisma has no FOR UPDATE); ids go out as text, as the pages and the audit log carry them.
 
 export interface AlertSubject {
   id: string;
@@ -28,17 +30,19 @@ export async function lockAlert(tx: Sql, alertId: string): Promise<AlertSubject 
 }
 
 /** firing → acknowledged (by whom, when); again is a no-op; a resolved alert refuses. */
-export async function acknowledgeAlertIn(tx: Sql, alert: AlertSubject, actorId: number, now: Date): Promise<{ changed: boolean }> {
+export async function acknowledgeAlertIn(
+  tx: DbTransaction,
+  alert: AlertSubject,
+  actorId: number,
+  now: Date,
+): Promise<{ changed: boolean }> {
   const decision = acknowledge(alert.state as "firing" | "acknowledged" | "resolved");
   if (!decision.ok) throw new ActionError("conflict", decision.reason);
   if (decision.changed) {
-    await tx.execute(
-      `UPDATE alert SET state = 'acknowledged', acknowledged_at = $2::timestamptz, acknowledged_by = $3, updated_at = $2::timestamptz
-       WHERE id = $1::bigint AND state = 'firing'`,
-      alert.id,
-      now.toISOString(),
-      actorId,
-    );
+    await tx.db.alert.updateMany({
+      where: { id: BigInt(alert.id), state: "firing" },
+      data: { state: "acknowledged", acknowledgedAt: now, acknowledgedBy: actorId, updatedAt: now },
+    });
   }
   return decision;
 }
@@ -47,7 +51,7 @@ export async function acknowledgeAlertIn(tx: Sql, alert: AlertSubject, actorId: 
 export type SilenceScope = "alert" | "rule_service" | "rule";
 
 export async function silenceAlertIn(
-  tx: Sql,
+  tx: DbTransaction,
   alert: AlertSubject,
   input: { scope: SilenceScope; duration: SilencePreset; comment: string },
   actorId: number,
@@ -57,18 +61,19 @@ export async function silenceAlertIn(
     throw new ActionError("invalid", "This alert is about no single service: silence the alert or the whole rule.", { scope: ["this alert has no service"] });
   }
   const expiresAt = silenceExpiry(input.duration, now);
-  const [row] = await tx.query<{ id: string }[]>(
-    `INSERT INTO alert_silence (rule, service_id, fingerprint, comment, created_by, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz) RETURNING id::text`,
-    input.scope === "alert" ? null : alert.rule,
-    input.scope === "rule_service" ? alert.serviceId : null,
-    input.scope === "alert" ? alert.fingerprint : null,
-    input.comment,
-    actorId,
-    now.toISOString(),
-    expiresAt.toISOString(),
-  );
-  return { silenceId: row!.id, expiresAt };
+  const row = await tx.db.alertSilence.create({
+    data: {
+      rule: input.scope === "alert" ? null : alert.rule,
+      serviceId: input.scope === "rule_service" ? alert.serviceId : null,
+      fingerprint: input.scope === "alert" ? alert.fingerprint : null,
+      comment: input.comment,
+      createdBy: actorId,
+      createdAt: now,
+      expiresAt,
+    },
+    select: { id: true },
+  });
+  return { silenceId: row.id.toString(), expiresAt };
 }
 
 export async function lockSilence(tx: Sql, silenceId: string): Promise<{ id: string; serviceId: number | null; endedAt: Date | null; expiresAt: Date } | null> {
@@ -80,35 +85,36 @@ export async function lockSilence(tx: Sql, silenceId: string): Promise<{ id: str
 }
 
 /** Ends a silence now; one already over (ended or expired) stays as it was. */
-export async function endSilenceIn(tx: Sql, silenceId: string, now: Date): Promise<{ changed: boolean }> {
-  const n = await tx.execute(
-    `UPDATE alert_silence SET ended_at = $2::timestamptz WHERE id = $1::bigint AND ended_at IS NULL AND expires_at > $2::timestamptz`,
-    silenceId,
-    now.toISOString(),
-  );
-  return { changed: n > 0 };
+export async function endSilenceIn(tx: DbTransaction, silenceId: string, now: Date): Promise<{ changed: boolean }> {
+  const { count } = await tx.db.alertSilence.updateMany({
+    where: { id: BigInt(silenceId), endedAt: null, expiresAt: { gt: now } },
+    data: { endedAt: now },
+  });
+  return { changed: count > 0 };
 }
 
 /** Stores an admin's settings of one rule; params are checked against the rule's thresholds and only the given ones kept. */
 export async function updateAlertRuleIn(
-  tx: Sql,
+  tx: DbTransaction,
   input: { rule: RuleId; enabled: boolean; severity: Severity; params: unknown },
   actorId: number,
   now: Date,
 ): Promise<{ params: Record<string, unknown> }> {
   const parsed = parseRuleParams(input.rule, input.params);
   if (!parsed.ok) throw new ActionError("invalid", "Some thresholds are not valid.", parsed.errors);
-  await tx.execute(
-    `INSERT INTO alert_rule (rule, enabled, severity, params, updated_at, updated_by)
-     VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz, $6)
-     ON CONFLICT (rule) DO UPDATE SET enabled = excluded.enabled, severity = excluded.severity, params = excluded.params,
-                                      updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    input.rule,
-    input.enabled,
-    input.severity,
-    JSON.stringify(parsed.params),
-    now.toISOString(),
-    actorId,
-  );
+  const saved = {
+    enabled: input.enabled,
+    severity: input.severity,
+    // numbers and strings only (parseRuleParams)
+    params: parsed.params as DbJsonObject,
+    updatedAt: now,
+    updatedBy: actorId,
+  };
+  await tx.db.alertRule.upsert({
+    where: { rule: input.rule },
+    create: { rule: input.rule, ...saved },
+    update: saved,
+    select: { rule: true },
+  });
   return { params: parsed.params };
 }

@@ -92,6 +92,9 @@ export async function transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> 
 /** Prisma Client inside a dbTransaction. */
 export type DbTx = Prisma.TransactionClient;
 
+/** A JSON object Prisma writes to a json/jsonb column (Record<string, unknown> does not say it is JSON). */
+export type DbJsonObject = Prisma.InputJsonObject;
+
 /** A dbTransaction: plain SQL (an Sql, so appendAudit takes it) and Prisma Client (`db`) in one transaction. */
 export interface DbTransaction extends Sql {
   db: DbTx;

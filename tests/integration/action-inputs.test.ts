@@ -16,6 +16,9 @@ const { approveRequest } = await import("@/lib/approvals/actions/approve-request
 const { changeUserRole } = await import("@/lib/admin/actions/change-user-role");
 const { createUser } = await import("@/lib/admin/actions/create-user");
 const { acknowledgeAlert } = await import("@/lib/alerts/actions/acknowledge-alert");
+const { silenceAlert } = await import("@/lib/alerts/actions/silence-alert");
+const { unsilenceAlert } = await import("@/lib/alerts/actions/unsilence-alert");
+const { updateAlertRule } = await import("@/lib/alerts/actions/update-alert-rule");
 const { ActionError, defineAction } = await import("@/lib/auth/define-action");
 
 useTestDatabase();
@@ -147,6 +150,40 @@ describe("an action of a CRUD room (prisma: true): its Prisma writes and its aud
     const rows = await sql().query<{ username: string }[]>(`SELECT username FROM app_user WHERE username IN ('kept', 'gone')`);
     expect(rows.map((r) => r.username)).toEqual(["kept"]);
     expect(await auditOutcomes()).toEqual(["allowed", "failed"]);
+    noUnexpectedErrors();
+  });
+});
+
+describe("the alert actions write with Prisma Client beside their SQL row locks and audit entries", () => {
+  test("acknowledge, silence, end the silence, change a rule: each changes its row once and is audited", async () => {
+    const [alert] = await sql().query<{ id: string }[]>(
+      `INSERT INTO alert (fingerprint, rule, severity, state, service_id, summary, started_at, last_seen_at, updated_at)
+       VALUES ('fp-1', 'instance_stale', 'warning', 'firing', $1, 'c-1 is silent', now(), now(), now()) RETURNING id::text`,
+      serviceId,
+    );
+    await actAs("otto", "operator");
+    const alertId = alert!.id;
+    expect(await acknowledgeAlert({ alertId })).toEqual({ ok: true, data: { alertId, changed: true } });
+    expect(await acknowledgeAlert({ alertId })).toEqual({ ok: true, data: { alertId, changed: false } });
+    const silenced = await silenceAlert({ alertId, duration: "1h", comment: "maintenance" });
+    expect(silenced).toMatchObject({ ok: true, data: { silenceId: expect.stringMatching(/^\d+$/) } });
+    const { silenceId } = (silenced as { data: { silenceId: string } }).data;
+    expect(await unsilenceAlert({ silenceId })).toEqual({ ok: true, data: { silenceId, changed: true } });
+    expect(await unsilenceAlert({ silenceId })).toEqual({ ok: true, data: { silenceId, changed: false } });
+    await actAs("ada", "admin");
+    const rule = { rule: "instance_stale", enabled: true, severity: "info", params: { silentMinutes: 45 } } as const;
+    expect(await updateAlertRule(rule)).toEqual({ ok: true, data: rule });
+
+    const [stored] = await sql().query<{ state: string; by: string; silences: number; ended: number; params: unknown }[]>(
+      `SELECT a.state, u.username AS by,
+              (SELECT count(*)::int FROM alert_silence WHERE fingerprint = 'fp-1') AS silences,
+              (SELECT count(*)::int FROM alert_silence WHERE ended_at IS NOT NULL) AS ended,
+              (SELECT params FROM alert_rule WHERE rule = 'instance_stale') AS params
+       FROM alert a JOIN app_user u ON u.id = a.acknowledged_by WHERE a.id = $1::bigint`,
+      alertId,
+    );
+    expect(stored).toEqual({ state: "acknowledged", by: "otto", silences: 1, ended: 1, params: { silentMinutes: 45 } });
+    expect(await auditOutcomes()).toEqual(["allowed", "allowed", "allowed", "allowed", "allowed", "allowed"]);
     noUnexpectedErrors();
   });
 });

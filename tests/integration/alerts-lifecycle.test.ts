@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { endSilenceIn, lockAlert, silenceAlertIn, updateAlertRuleIn } from "@/lib/alerts/commands";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
-import { sql, transaction } from "@/lib/db/client";
+import { dbTransaction, sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { takeLease } from "@/lib/worker/lease";
 import { LEASES } from "@/lib/worker/periodic-jobs";
@@ -29,7 +29,7 @@ describe("silences", () => {
     const opened = (await stale(now)).opened;
     expect(opened.map((a) => a.silenced)).toEqual([false]);
     const operator = await createUser("oscar", "operator");
-    const silence = await transaction(async (tx) =>
+    const silence = await dbTransaction(async (tx) =>
       silenceAlertIn(tx, (await lockAlert(tx, opened[0]!.id))!, { scope: "rule_service", duration: "1h", comment: "host maintenance" }, operator, now),
     );
     expect(silence.expiresAt.getTime()).toBe(later(now, 60).getTime());
@@ -52,15 +52,15 @@ describe("silences", () => {
     expect(opened).toHaveLength(2);
     const operator = await createUser("oscar", "operator");
     const checkoutAlert = opened.find((a) => a.labels.service === "checkout-api")!;
-    const { silenceId } = await transaction(async (tx) =>
+    const { silenceId } = await dbTransaction(async (tx) =>
       silenceAlertIn(tx, (await lockAlert(tx, checkoutAlert.id))!, { scope: "alert", duration: "4h", comment: "known" }, operator, now),
     );
     await acceptEvents([beat("q-1", minutesAgo(0)), event({ ...checkout, service: "ledger", instance: "l-1", phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(0) })]);
     const resolved = (await stale(later(now, 1))).resolved;
     expect(Object.fromEntries(resolved.map((a) => [a.labels.service, a.silenced]))).toEqual({ "checkout-api": true, ledger: false });
 
-    expect(await transaction((tx) => endSilenceIn(tx, silenceId, later(now, 2)))).toEqual({ changed: true });
-    expect(await transaction((tx) => endSilenceIn(tx, silenceId, later(now, 3)))).toEqual({ changed: false });
+    expect(await dbTransaction((tx) => endSilenceIn(tx, silenceId, later(now, 2)))).toEqual({ changed: true });
+    expect(await dbTransaction((tx) => endSilenceIn(tx, silenceId, later(now, 3)))).toEqual({ changed: false });
     const [row] = await sql().query<{ ended_at: Date }[]>(`SELECT ended_at FROM alert_silence WHERE id = $1::bigint`, silenceId);
     expect(row!.ended_at.getTime()).toBe(later(now, 2).getTime());
     const again = (await stale(later(now, 30))).opened;
@@ -76,7 +76,7 @@ describe("rule settings", () => {
     expect((await stale(now)).opened).toHaveLength(1);
 
     // silent 30 min is no longer enough when the rule asks for 60
-    const saved = await transaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: true, severity: "info", params: { silentMinutes: 60 } }, admin, now));
+    const saved = await dbTransaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: true, severity: "info", params: { silentMinutes: 60 } }, admin, now));
     expect(saved.params).toEqual({ silentMinutes: 60 });
     const [stored] = await sql().query<{ params: unknown; severity: string }[]>(`SELECT params, severity FROM alert_rule WHERE rule = 'instance_stale'`);
     expect(stored).toEqual({ params: { silentMinutes: 60 }, severity: "info" });
@@ -84,15 +84,15 @@ describe("rule settings", () => {
     // 70 minutes on it is silent for 100: it fires again, at the new severity
     expect((await stale(later(now, 70))).opened.map((a) => a.severity)).toEqual(["info"]);
 
-    await transaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: false, severity: "info", params: {} }, admin, now));
+    await dbTransaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: false, severity: "info", params: {} }, admin, now));
     expect((await stale(later(now, 71))).resolved).toHaveLength(1);
     expect((await alertsOf("instance_stale")).every((a) => a.state === "resolved")).toBe(true);
 
-    await expect(transaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: true, severity: "warning", params: { silentMinutes: 0 } }, admin, now))).rejects.toMatchObject({
+    await expect(dbTransaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: true, severity: "warning", params: { silentMinutes: 0 } }, admin, now))).rejects.toMatchObject({
       code: "invalid",
       fieldErrors: { "params.silentMinutes": [expect.any(String)] },
     });
-    await expect(transaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: true, severity: "warning", params: { silenceMinutes: 5 } }, admin, now))).rejects.toMatchObject({
+    await expect(dbTransaction((tx) => updateAlertRuleIn(tx, { rule: "instance_stale", enabled: true, severity: "warning", params: { silenceMinutes: 5 } }, admin, now))).rejects.toMatchObject({
       code: "invalid",
     });
   });

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { acknowledgeAlertIn, lockAlert } from "@/lib/alerts/commands";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
 import { appendAudit } from "@/lib/audit-chain/audit-log";
-import { transaction } from "@/lib/db/client";
+import { dbTransaction, transaction } from "@/lib/db/client";
 import type { RuleId } from "@/lib/domain/alerts/types";
 import { resetEnvCache } from "@/lib/env";
 import { sweepReloads } from "@/lib/ingest/sweep-reloads";
@@ -27,7 +27,7 @@ const only = (rule: RuleId, now: Date) => evaluateAlerts({ now, rules: [rule] })
 
 async function acknowledgeAs(alertId: string, username: string): Promise<{ changed: boolean }> {
   const actorId = await createUser(username, "operator");
-  return transaction(async (tx) => acknowledgeAlertIn(tx, (await lockAlert(tx, alertId))!, actorId, new Date()));
+  return dbTransaction(async (tx) => acknowledgeAlertIn(tx, (await lockAlert(tx, alertId))!, actorId, new Date()));
 }
 
 describe("reload failures", () => {

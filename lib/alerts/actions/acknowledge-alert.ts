@@ -9,6 +9,7 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 const input = z.object({ alertId: bigRowIdText("must be an alert id") });
 
 const action = defineAction({
+  prisma: true,
   permission: "alert.acknowledge",
   input,
   subject: async (tx, { alertId }) => {

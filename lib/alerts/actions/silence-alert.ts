@@ -16,6 +16,7 @@ const input = z.object({
 });
 
 const action = defineAction({
+  prisma: true,
   permission: "alert.silence",
   input,
   subject: async (tx, { alertId }) => {

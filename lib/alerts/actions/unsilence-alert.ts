@@ -8,6 +8,7 @@ import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 const input = z.object({ silenceId: bigRowIdText("must be a silence id") });
 
 const action = defineAction({
+  prisma: true,
   permission: "alert.silence",
   input,
   subject: async (tx, { silenceId }) => {

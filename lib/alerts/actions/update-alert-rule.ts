@@ -15,6 +15,7 @@ const input = z.object({
 });
 
 const action = defineAction({
+  prisma: true,
   permission: "alert.configure",
   input,
   subject: async (_tx, { rule }) => ({ subject: `alert_rule:${rule}` }),
