@@ -6,8 +6,10 @@ import { Prisma, PrismaClient } from "./generated/client";
 
 // One pg pool per process (kept on globalThis so dev-mode reloads do not leak pools), with
 // an explicit size. Prisma runs on it through the PrismaPg adapter and omits token hashes by
-// default; the hot paths (the ingest transaction, the matrix aggregates) send their SQL to
-// the same pool directly, skipping Prisma's per-row conversion (docs/adr/0004).
+// default: the CRUD rooms use it (`db()`, and `dbTransaction` for writes audited in the same
+// commit); the hot paths (the ingest transaction, the matrix aggregates) send their SQL to
+// the same pool directly (`sql()`, `transaction()`), skipping Prisma's per-row conversion
+// (docs/adr/0004).
 
 function createDatabase() {
   const { DATABASE_URL, DATABASE_POOL_SIZE, RELOADSCOPE_EMBEDDED } = env();
