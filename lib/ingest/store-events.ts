@@ -1,11 +1,11 @@
 import "server-only";
 import { transaction } from "@/lib/db/client";
-import { nudgeAlertEvaluation } from "@/lib/alerts/nudge";
 import { canonicalJson } from "@/lib/domain/canonical-json";
 import { compareCodePoints } from "@/lib/domain/keys";
 import { reloadscopeOnlyRefusal, restrictionMatcher, restrictionRefusal, writtenByReloadscopeOnly } from "@/lib/domain/token-restrictions";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
+import { notifyEventsStored } from "./events-stored";
 import { column, sqlParams } from "@/lib/db/sql-params";
 import { iso, type Tx } from "./sql";
 import { upsertEntities, type Entities } from "./store-entities";
@@ -81,8 +81,8 @@ export async function storeEvents(events: ReloadEventInput[], options: StoreOpti
   for (let attempt = 1; ; attempt++) {
     try {
       const outcome = await transaction((tx) => storeInTransaction(tx, unique, now, writer));
-      // Committed: event-driven alert rules look soon (a function call; the scheduler debounces).
-      if (outcome.acceptedIds.length + outcome.absorbed > 0) nudgeAlertEvaluation();
+      // Committed: event-driven alert rules look soon (a function call; the schedule debounces).
+      if (outcome.acceptedIds.length + outcome.absorbed > 0) notifyEventsStored();
       const refused = [
         ...outcome.conflicts.map((i) => ({ position: positions[i]!, reason: ID_CONFLICT_REASON })),
         ...outcome.disagreements.map((d) => ({ position: positions[d.index]!, reason: d.reason })),

@@ -1,11 +1,12 @@
 import "server-only";
 import { deliverAlerts, alertChannelsConfigured, type DeliveryConfig } from "@/lib/alerts/deliver";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
-import { onAlertChanges, onAlertNudge } from "@/lib/alerts/nudge";
+import { onAlertChanges } from "@/lib/alerts/nudge";
 import { expireRequests } from "@/lib/approvals/expire-requests";
 import { maintainStorage } from "@/lib/db/retention";
 import { RECOVERY_SWEEP_MS, recoverStalledDeliveries } from "@/lib/dispatch/recover";
 import { env } from "@/lib/env";
+import { onEventsStored } from "@/lib/ingest/events-stored";
 import { sweepReloads } from "@/lib/ingest/sweep-reloads";
 import { takeSnapshots } from "@/lib/replay/snapshots";
 import { pollSources } from "@/lib/sources/poll";
@@ -128,7 +129,7 @@ export function alertEvaluation(
     },
     onError: (error) => console.error("[alerts] evaluation failed (tried again next interval):", error.message),
     wake: {
-      subscribe: onAlertNudge,
+      subscribe: onEventsStored,
       onlyLeaseHolder: true,
       delayMs: (nowMs, lastStartedMs) => nudgeDelayMs(nowMs, lastStartedMs, nudgeMinMs),
     },
