@@ -6,7 +6,7 @@ import { evaluateAlerts } from "@/lib/alerts/evaluate";
 import { sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
 import { later } from "../support/alerts";
-import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
+import { acceptEvents, event, minutesAgo, postEvents } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -67,5 +67,20 @@ describe("ingest nudges a pass at most every ALERT_NUDGE_MIN_SECONDS", () => {
   ])("%s", async (_name, now, lastPass, delay) => {
     const { nudgeDelayMs } = await import("@/lib/worker/periodic-jobs");
     expect(nudgeDelayMs(now, lastPass, 5_000)).toBe(delay);
+  });
+
+  test("a commit that stored events wakes the evaluation job; a batch of duplicates does not", async () => {
+    const { alertEvaluation } = await import("@/lib/worker/periodic-jobs");
+    let wakes = 0;
+    const unsubscribe = alertEvaluation({ intervalMs: 60_000, nudgeMinMs: 5_000 }).wake!.subscribe(() => wakes++);
+    try {
+      const e = event({ id: "wakes-evaluation" });
+      expect((await postEvents(e)).body).toMatchObject({ accepted: 1 });
+      expect(wakes).toBe(1);
+      expect((await postEvents(e)).body).toMatchObject({ accepted: 0, duplicates: 1 });
+      expect(wakes).toBe(1);
+    } finally {
+      unsubscribe();
+    }
   });
 });
