@@ -148,7 +148,10 @@ export function env(): Env {
 /** The address rules reload targets and Prometheus sources are held to (lib/domain/target-address.ts). */
 export function targetAddressRules(): TargetAddressRules {
   const settings = env();
-  return { allowedHosts: parseAllowedHosts(settings.TARGET_ALLOWED_HOSTS), privateAddresses: settings.TARGET_PRIVATE_ADDRESSES };
+  return {
+    allowedHosts: parseAllowedHosts(settings.TARGET_ALLOWED_HOSTS),
+    privateAddresses: settings.TARGET_PRIVATE_ADDRESSES,
+  };
 }
 
 /**

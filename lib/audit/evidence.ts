@@ -6,7 +6,15 @@ import { targetUrlShownTo } from "@/lib/domain/target-address";
 import { parseReloadKey } from "@/lib/reloads/filters";
 import { getReload } from "@/lib/reloads/queries";
 import type { ReloadSummary } from "@/lib/reloads/read-model";
-import { AUDIT_COLUMNS, entryFromRow, entryHashHolds, verifyAuditChain, type AuditEntry, type AuditRow, type ChainVerdict } from "@/lib/audit-chain/audit-log";
+import {
+  AUDIT_COLUMNS,
+  entryFromRow,
+  entryHashHolds,
+  verifyAuditChain,
+  type AuditEntry,
+  type AuditRow,
+  type ChainVerdict,
+} from "@/lib/audit-chain/audit-log";
 
 // The evidence bundle of one reload (docs/adr/0011): what was asked, who signed it off, what was
 // sent, what every instance answered, how it ended, and the audit entries that record the

@@ -15,7 +15,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { anchorAuditHead, auditAnchorSettled, checkAuditAnchorFile, checkAuditAnchors, resetAuditAnchor } from "@/lib/audit-chain/anchor";
+import {
+  anchorAuditHead,
+  auditAnchorSettled,
+  checkAuditAnchorFile,
+  checkAuditAnchors,
+  resetAuditAnchor,
+} from "@/lib/audit-chain/anchor";
 import { appendAudit, auditHash, verifyAuditChain, type AuditEntryInput } from "@/lib/audit-chain/audit-log";
 import { sql, transaction } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";

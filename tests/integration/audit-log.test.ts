@@ -3,7 +3,13 @@
 // are not tampering, concurrent appends form one chain, and the reads behind /audit, the CSV
 // export and the evidence bundle return what the log holds.
 import { describe, expect, test } from "vitest";
-import { AUDIT_GENESIS, appendAudit, auditHash, verifyAuditChain, type AuditEntryInput } from "@/lib/audit-chain/audit-log";
+import {
+  AUDIT_GENESIS,
+  appendAudit,
+  auditHash,
+  verifyAuditChain,
+  type AuditEntryInput,
+} from "@/lib/audit-chain/audit-log";
 import { getEvidenceBundle } from "@/lib/audit/evidence";
 import { auditCsvStream, AUDIT_CSV_HEADER } from "@/lib/audit/export";
 import { parseAuditFilters, type AuditFilters } from "@/lib/audit/filters";
