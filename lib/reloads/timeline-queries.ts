@@ -10,7 +10,7 @@ import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reloa
 import type { Phase, ReloadStatus } from "@/lib/domain/types";
 import { parseReloadKey } from "./filters";
 import { SERVICE_NAME_COLUMNS, toReloadChange, type ReloadChange, type ServiceNames } from "./read-model";
-import { loadReloadSpans } from "./span-queries";
+import { loadReloadSpans } from "./reload-spans";
 
 // Reads behind the reload timeline (/reloads/[id]) and its live refresh. The timeline reads
 // one reload's rows only: its reload_instance rows (every target, also those that never
