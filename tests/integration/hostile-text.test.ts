@@ -7,7 +7,14 @@ import { POST as postTracesRoute } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "@/lib/otlp/proto";
 import { event } from "../support/ingest-client";
-import { nothingWritten, NS_PER_MS, spanMaker, Status, traceRequest } from "../support/otlp-bodies";
+import {
+  billingSpansProtobuf,
+  nothingWritten,
+  NS_PER_MS,
+  spanMaker,
+  Status,
+  traceRequest,
+} from "../support/otlp-bodies";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -72,21 +79,16 @@ describe("nesting is bounded before validation, in both encodings", () => {
 
   test("protobuf: 451 kvlists deep answers 400 with a google.rpc.Status naming the path", async () => {
     const t = start();
-    const body = ExportTraceServiceRequest.encode({
-      resourceSpans: [
-        {
-          resource: { attributes: [{ key: "service.name", value: { stringValue: "billing" } as never }] },
-          scopeSpans: [
-            {
-              scope: null,
-              spans: [
-                { traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 1), name: "deep", startTimeUnixNano: t.toString(), endTimeUnixNano: t.toString(), attributes: [{ key: "deep", value: nestedAnyValue(451) }] },
-              ] as never,
-            },
-          ],
-        },
-      ],
-    }).finish();
+    const body = billingSpansProtobuf([
+      {
+        traceId: Buffer.alloc(16, 1),
+        spanId: Buffer.alloc(8, 1),
+        name: "deep",
+        startTimeUnixNano: t.toString(),
+        endTimeUnixNano: t.toString(),
+        attributes: [{ key: "deep", value: nestedAnyValue(451) }],
+      },
+    ]);
     const answer = await postTraces(body, "application/x-protobuf");
     expect(answer.status).toBe(400);
     const status = Status.toObject(Status.decode(answer.body)) as { code: number; message: string };

@@ -5,7 +5,14 @@ import { describe, expect, test } from "vitest";
 import { POST } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "@/lib/otlp/proto";
-import { nothingWritten, NS_PER_MS, spanMaker, Status, traceRequest } from "../support/otlp-bodies";
+import {
+  billingSpansProtobuf,
+  nothingWritten,
+  NS_PER_MS,
+  spanMaker,
+  Status,
+  traceRequest,
+} from "../support/otlp-bodies";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -133,23 +140,22 @@ describe("partial success", () => {
   test("a protobuf batch gets partialSuccess in protobuf", async () => {
     const ids = (n: number) => ({ traceId: Buffer.alloc(16, n), spanId: Buffer.alloc(8, n) });
     const start = BigInt(nsAgo(5));
-    const body = ExportTraceServiceRequest.encode({
-      resourceSpans: [
-        {
-          resource: { attributes: [{ key: "service.name", value: { stringValue: "billing" } as never }] },
-          scopeSpans: [
-            {
-              scope: null,
-              spans: [
-                { ...ids(1), name: "ok", startTimeUnixNano: start.toString(), endTimeUnixNano: (start + 1000n).toString() },
-                { ...ids(2), name: "ends before it starts", startTimeUnixNano: start.toString(), endTimeUnixNano: (start - 1n).toString() },
-                { ...ids(3), name: "nul", startTimeUnixNano: start.toString(), endTimeUnixNano: start.toString(), attributes: [{ key: "k", value: { stringValue: "a\u0000b" } }] },
-              ] as never,
-            },
-          ],
-        },
-      ],
-    }).finish();
+    const body = billingSpansProtobuf([
+      { ...ids(1), name: "ok", startTimeUnixNano: start.toString(), endTimeUnixNano: (start + 1000n).toString() },
+      {
+        ...ids(2),
+        name: "ends before it starts",
+        startTimeUnixNano: start.toString(),
+        endTimeUnixNano: (start - 1n).toString(),
+      },
+      {
+        ...ids(3),
+        name: "nul",
+        startTimeUnixNano: start.toString(),
+        endTimeUnixNano: start.toString(),
+        attributes: [{ key: "k", value: { stringValue: "a\u0000b" } }],
+      },
+    ]);
     const answer = await post(body, "application/x-protobuf", { gzip: true });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-type")).toBe("application/x-protobuf");

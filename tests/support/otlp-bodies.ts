@@ -4,6 +4,7 @@
 import protobuf from "protobufjs";
 import { expect } from "vitest";
 import { db } from "@/lib/db/client";
+import { ExportTraceServiceRequest } from "@/lib/otlp/proto";
 
 /** google.rpc.Status as a protobuf message: the body of a receiver's error answer. */
 export const Status = new protobuf.Type("Status")
@@ -45,3 +46,15 @@ export function spanMaker(tag: { trace: string; span: string }) {
 export const traceRequest = (spans: unknown[], resource: unknown) => ({
   resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "test" }, spans }] }],
 });
+
+/** An ExportTraceServiceRequest in protobuf: `spans` of the service "billing", in one scope. */
+export function billingSpansProtobuf(spans: unknown[]): Uint8Array {
+  return ExportTraceServiceRequest.encode({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "billing" } as never }] },
+        scopeSpans: [{ scope: null, spans: spans as never }],
+      },
+    ],
+  }).finish();
+}
