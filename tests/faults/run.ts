@@ -69,18 +69,11 @@ function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await app?.kill("SIGTERM").catch((error) => console.error(`[faults] could not stop the app: ${(error as Error).message}`));
     if (cluster && serverUrl) {
-      const running = await ensureRunning(cluster, serverUrl).then(
-        () => null,
-        (error: Error) => error.message,
-      );
-      check(`PostgreSQL ${cluster.version}/${cluster.name} left running`, running === null, running ?? undefined);
+      const name = `PostgreSQL ${cluster.version}/${cluster.name} left running`;
+      await run.checkDone(name, ensureRunning(cluster, serverUrl));
     }
     if (databaseCreated && serverUrl) {
-      const dropped = await dropDatabase(serverUrl, databaseName).then(
-        () => null,
-        (error: Error) => error.message,
-      );
-      check(`test database ${databaseName} dropped`, dropped === null, dropped ?? undefined);
+      await run.checkDone(`test database ${databaseName} dropped`, dropDatabase(serverUrl, databaseName));
     }
   })();
   return cleaning;

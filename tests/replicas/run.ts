@@ -65,11 +65,7 @@ function cleanup(): Promise<void> {
     const { disconnectDb } = await import("@/lib/db/client");
     await disconnectDb().catch(() => {});
     if (databaseCreated && serverUrl) {
-      const dropped = await dropDatabase(serverUrl, databaseName).then(
-        () => null,
-        (error: Error) => error.message,
-      );
-      check(`test database ${databaseName} dropped`, dropped === null, dropped ?? undefined);
+      await run.checkDone(`test database ${databaseName} dropped`, dropDatabase(serverUrl, databaseName));
     }
   })();
   return cleaning;

@@ -11,6 +11,8 @@ export interface Check {
 export interface CheckRun {
   /** Records a check; returns `ok`, so a step can stop when its precondition failed. */
   check(name: string, ok: boolean, detail?: string): boolean;
+  /** Waits for `step` and records whether it finished without an error (its message as the detail). */
+  checkDone(name: string, step: Promise<unknown>): Promise<boolean>;
   log(message: string): void;
   /** Whether any check failed so far. */
   failed(): boolean;
@@ -30,6 +32,11 @@ export function checkRun(tag: string): CheckRun {
       checks.push({ name, ok, detail });
       return ok;
     },
+    checkDone: (name, step) =>
+      step.then(
+        () => run.check(name, true),
+        (error: Error) => run.check(name, false, error.message),
+      ),
     log: (message) => console.log(`[${tag}] ${new Date().toISOString().slice(11, 19)} ${message}`),
     failed: () => checks.some((c) => !c.ok),
     finish(code, beforeTotals) {
