@@ -15,7 +15,7 @@ import { loadReloadSpans } from "./reload-spans";
 // Reads behind the reload timeline (/reloads/[id]) and its live refresh. The timeline reads
 // one reload's rows only: its reload_instance rows (every target, also those that never
 // reported), its events through reload_event_reload_id_occurred_at_idx, and the spans of its
-// traces (./span-queries.ts).
+// traces (./reload-spans.ts).
 
 export interface TimelineReload extends ReloadChange {
   key: string;
@@ -57,7 +57,7 @@ export interface ReloadTimelineData {
   reload: TimelineReload;
   targets: TimelineTarget[];
   events: TimelineEventInput[];
-  /** Spans of the reload's traces (at most TIMELINE_SPAN_LIMIT, ./span-queries.ts). */
+  /** Spans of the reload's traces (at most TIMELINE_SPAN_LIMIT, ./reload-spans.ts). */
   spans: TimelineSpanInput[];
   /** More spans than TIMELINE_SPAN_LIMIT: the latest were left out. */
   spansTruncated: boolean;
