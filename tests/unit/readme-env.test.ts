@@ -4,10 +4,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 
-/** The schema's keys: lib/env.ts's `  NAME: z…` lines (the zod object is the file's only such shape). */
+/** The schema's keys: lib/env.ts's indented `NAME: z…` lines (the zod object is the file's only such shape). */
 function envKeys(): Set<string> {
   const source = readFileSync("lib/env.ts", "utf8");
-  return new Set([...source.matchAll(/^ {2}([A-Z][A-Z0-9_]*): z\b/gm)].map((m) => m[1]!));
+  return new Set([...source.matchAll(/^ +([A-Z][A-Z0-9_]*): z\b/gm)].map((m) => m[1]!));
 }
 
 /** Every variable a README table row documents: backticked NAMES in a row's first cell. */
