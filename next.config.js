@@ -6,7 +6,15 @@ const nextConfig = {
   // otlp-proto-root: its protobufjs finds long.js only when Node loads it (bundled, 64-bit
   // span times would be read as doubles; lib/otlp/proto.ts refuses to run that way).
   // protobufjs itself for the same reason: lib/otlp/logs-proto.ts builds the logs messages with it.
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@electric-sql/pglite", "@electric-sql/pglite-socket", "otlp-proto-root", "protobufjs", "pg-boss"],
+  serverExternalPackages: [
+    "pg",
+    "@prisma/adapter-pg",
+    "@electric-sql/pglite",
+    "@electric-sql/pglite-socket",
+    "otlp-proto-root",
+    "protobufjs",
+    "pg-boss",
+  ],
   typescript: { tsconfigPath: "tsconfig.json" },
   // The proxy refuses a larger body with 413 first (lib/auth/action-body.ts, which keeps the
   // same number): past this limit Next itself answers a fetch action with a 500.

@@ -34,7 +34,10 @@ export async function proxy(request: NextRequest) {
   if (gatedRequest(request.method, pathname, serverAction) && !(await hasSession(request))) {
     return new NextResponse(null, {
       status: gateRedirectStatus(request.method),
-      headers: { location: new URL(signInPath(`${pathname}${search}`), request.url).toString(), "cache-control": "no-store" },
+      headers: {
+        location: new URL(signInPath(`${pathname}${search}`), request.url).toString(),
+        "cache-control": "no-store",
+      },
     });
   }
   // Tell the layout which page was asked for (overwriting whatever the client sent as this header).

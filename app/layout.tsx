@@ -22,7 +22,12 @@ export const metadata: Metadata = {
   title: { default: "Reloadscope", template: "%s · Reloadscope" },
   description: "Reload observability: which version of every reloadable thing runs where, and how it got there.",
   // public/: the SVG for browsers that take it, favicon.ico for those that ask for it by name.
-  icons: { icon: [{ url: "/icon.svg", type: "image/svg+xml" }, { url: "/favicon.ico", sizes: "16x16 32x32 48x48" }] },
+  icons: {
+    icon: [
+      { url: "/icon.svg", type: "image/svg+xml" },
+      { url: "/favicon.ico", sizes: "16x16 32x32 48x48" },
+    ],
+  },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
@@ -38,8 +43,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             Reloadscope
           </Link>
           <SiteNav>
-            <Link href="/fleet">Fleet</Link> <Link href="/reloads">Reloads</Link>
-            {" "}<Link href="/replay">Replay</Link> <AlertsNavLink /> <ApprovalsNavLink /> <Link href="/audit">Audit</Link> <AdminNavLink />
+            <Link href="/fleet">Fleet</Link> <Link href="/reloads">Reloads</Link> <Link href="/replay">Replay</Link>{" "}
+            <AlertsNavLink /> <ApprovalsNavLink /> <Link href="/audit">Audit</Link> <AdminNavLink />
           </SiteNav>
           <div className="topbar-prefs">
             <TimeZoneToggle />

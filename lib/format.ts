@@ -50,7 +50,12 @@ export function truncateMiddle(text: string, max: number): string {
 }
 
 export function isoUtc(date: Date | null): string {
-  return date ? date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") : "";
+  return date
+    ? date
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC")
+    : "";
 }
 
 /** "v1 → v2"; "?" stands for a version nobody named. */
@@ -63,7 +68,13 @@ export function serviceLabel(s: { environment: string; namespace: string; name: 
 }
 
 // Fixed locale and zone: the server renders it, and the browser must hydrate the same text.
-const CLOCK_UTC = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+const CLOCK_UTC = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
 
 /** "14:03:07 UTC": a time of day that reads the same on the server and in every browser. */
 export function clockTimeUtc(date: Date): string {

@@ -29,7 +29,8 @@ export function parseParameters<T>(parse: () => T): ParsedParameters<T> {
   try {
     return { ok: true, filters: parse() };
   } catch (error) {
-    if (error instanceof InvalidParameter) return { ok: false, parameter: error.parameter, message: `${error.parameter}: ${error.message}` };
+    if (error instanceof InvalidParameter)
+      return { ok: false, parameter: error.parameter, message: `${error.parameter}: ${error.message}` };
     throw error;
   }
 }
@@ -52,18 +53,27 @@ export function textParameter(name: string, text: string, maxLength: number): st
 }
 
 /** A comma-separated list of known values, deduplicated; `noun` names one value in the refusal ("a status"). */
-export function enumListParameter<T extends string>(name: string, text: string, allowed: readonly T[], noun: string): T[] {
+export function enumListParameter<T extends string>(
+  name: string,
+  text: string,
+  allowed: readonly T[],
+  noun: string,
+): T[] {
   const values = text.split(",").map((v) => v.trim());
   const unknown = values.find((v) => !(allowed as readonly string[]).includes(v));
   if (unknown !== undefined) {
-    throw new InvalidParameter(name, `"${shorten(unknown)}" is not ${noun}; use one or more (comma-separated) of ${allowed.join(", ")}`);
+    throw new InvalidParameter(
+      name,
+      `"${shorten(unknown)}" is not ${noun}; use one or more (comma-separated) of ${allowed.join(", ")}`,
+    );
   }
   return [...new Set(values)] as T[];
 }
 
 /** A page size from 1 to `max`. */
 export function limitParameter(text: string, max: number): number {
-  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new InvalidParameter("limit", `a whole number from 1 to ${max}`);
+  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > max)
+    throw new InvalidParameter("limit", `a whole number from 1 to ${max}`);
   return Number(text);
 }
 
@@ -97,7 +107,10 @@ export interface ListFilterValues<E extends string, C> {
 }
 
 /** Reads a list page's URL by `spec`; an empty value means "no filter", as a GET form sends its empty boxes. Throws InvalidParameter. */
-export function parseListFilters<E extends string, C>(params: URLSearchParams, spec: ListFilterSpec<E, C>): ListFilterValues<E, C> {
+export function parseListFilters<E extends string, C>(
+  params: URLSearchParams,
+  spec: ListFilterSpec<E, C>,
+): ListFilterValues<E, C> {
   checkParameterNames(params, spec.known);
   const value = (name: string) => (spec.trim ? params.get(name)?.trim() : params.get(name)) || undefined;
   const values: ListFilterValues<E, C> = { text: {}, limit: spec.limit.default };

@@ -59,8 +59,20 @@ const ONLY_PHASE = (() => {
   const i = process.argv.indexOf("--phase");
   return i >= 0 ? (process.argv[i + 1] ?? "") : null;
 })();
-const PHASES = ["matrix", "fleet-page", "replay", "timeline", "otlp", "metrics", "alerts", "alerts-ingest", "history", "sustained"];
-if (ONLY_PHASE !== null && !PHASES.includes(ONLY_PHASE)) configErrors.push(`--phase must be one of ${PHASES.join(", ")}, got ${ONLY_PHASE || "nothing"}`);
+const PHASES = [
+  "matrix",
+  "fleet-page",
+  "replay",
+  "timeline",
+  "otlp",
+  "metrics",
+  "alerts",
+  "alerts-ingest",
+  "history",
+  "sustained",
+];
+if (ONLY_PHASE !== null && !PHASES.includes(ONLY_PHASE))
+  configErrors.push(`--phase must be one of ${PHASES.join(", ")}, got ${ONLY_PHASE || "nothing"}`);
 const runs = (name: string) => ONLY_PHASE === null || ONLY_PHASE === name;
 
 async function main(): Promise<number> {
@@ -70,12 +82,15 @@ async function main(): Promise<number> {
   if (cfg.batch < 1 || cfg.clients < 1 || cfg.matrixRuns < 1 || cfg.pageRuns < 1) {
     throw new Error("BENCH_BATCH, BENCH_CLIENTS, BENCH_MATRIX_RUNS and BENCH_PAGE_RUNS must be at least 1");
   }
-  if (cfg.events < triples) throw new Error(`BENCH_EVENTS must be at least ${int(triples)} (one heartbeat per instance × resource)`);
+  if (cfg.events < triples)
+    throw new Error(`BENCH_EVENTS must be at least ${int(triples)} (one heartbeat per instance × resource)`);
   const measure = Math.min(cfg.measureEvents, cfg.events);
   const { version: pgVersion, autovacuumOn } = await serverSettings();
   const standIn = cfg.vacuum === "on" || (cfg.vacuum === "auto" && !autovacuumOn);
-  log(`Reloadscope benchmark: ${int(cfg.events)} events, ${cfg.services} services × ${cfg.instances} instances × ${RESOURCES.length} resources, ` +
-    `measured slice ${int(measure)}, ${cfg.clients} clients × ${cfg.batch}/batch; ${os.cpus().length} CPUs, PostgreSQL ${pgVersion}`);
+  log(
+    `Reloadscope benchmark: ${int(cfg.events)} events, ${cfg.services} services × ${cfg.instances} instances × ${RESOURCES.length} resources, ` +
+      `measured slice ${int(measure)}, ${cfg.clients} clients × ${cfg.batch}/batch; ${os.cpus().length} CPUs, PostgreSQL ${pgVersion}`,
+  );
 
   const watchdog = setTimeout(() => {
     console.error(`[bench] gave up after BENCH_TIMEOUT_S=${cfg.timeoutS} s`);
@@ -96,9 +111,13 @@ async function main(): Promise<number> {
     if (standIn) {
       state.vacuum = new VacuumStandIn(appUrl, cfg.vacuumIntervalS * 1000, log);
       state.vacuum.start();
-      log(`the server runs with autovacuum = ${autovacuumOn ? "on" : "off"}: a stand-in applies autovacuum's default thresholds to ${appName} every ${cfg.vacuumIntervalS} s (BENCH_VACUUM=off to measure without)`);
+      log(
+        `the server runs with autovacuum = ${autovacuumOn ? "on" : "off"}: a stand-in applies autovacuum's default thresholds to ${appName} every ${cfg.vacuumIntervalS} s (BENCH_VACUUM=off to measure without)`,
+      );
     } else if (!autovacuumOn) {
-      log("WARNING: the server runs with autovacuum = off and BENCH_VACUUM=off: dead rows and stale statistics will pile up in the read model");
+      log(
+        "WARNING: the server runs with autovacuum = off and BENCH_VACUUM=off: dead rows and stale statistics will pile up in the read model",
+      );
     }
 
     // Event time runs at the modelled fleet's own rate (a heartbeat per instance × resource
@@ -115,8 +134,10 @@ async function main(): Promise<number> {
     });
     const historyStart = startAt - 3 * 24 * 3600_000;
     const stream = new EventStream({ ...shape, totalEvents: cfg.events, startAt, endAt });
-    log(`event time: ${new Date(startAt).toISOString()} → ${new Date(endAt).toISOString()} (${int(eventsPerSecond)} events per second of event time: ` +
-      `a heartbeat per instance × resource every ${cfg.heartbeatS} s, plus reloads)`);
+    log(
+      `event time: ${new Date(startAt).toISOString()} → ${new Date(endAt).toISOString()} (${int(eventsPerSecond)} events per second of event time: ` +
+        `a heartbeat per instance × resource every ${cfg.heartbeatS} s, plus reloads)`,
+    );
     await seedRawFleet(rawUrl, stream);
 
     const token = `bench-${randomBytes(16).toString("hex")}`;
@@ -133,17 +154,28 @@ async function main(): Promise<number> {
       const again = startServer(appUrl, port, token, extraEnv);
       state.sampler = new RssSampler(again.pid!, 200);
       const ms = await waitForServer(client, again);
-      log(`next start restarted (pid ${again.pid}${Object.keys(extraEnv).length ? `, ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}) in ${(ms / 1000).toFixed(1)} s`);
+      log(
+        `next start restarted (pid ${again.pid}${
+          Object.keys(extraEnv).length
+            ? `, ${Object.entries(extraEnv)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(" ")}`
+            : ""
+        }) in ${(ms / 1000).toFixed(1)} s`,
+      );
     };
     const stopSampling = async () => mergeReports([...rssParts, await state.sampler!.stop()]);
     const warm = await client.request("POST", "/api/v1/events", Buffer.from("[]"));
-    if (warm.status !== 400) throw new Error(`warm-up POST [] answered ${warm.status} (expected 400 empty_batch): ${warm.text}`);
+    if (warm.status !== 400)
+      throw new Error(`warm-up POST [] answered ${warm.status} (expected 400 empty_batch): ${warm.text}`);
     // Pages need a signed-in caller (docs/adr/0017): a viewer of the bench's own, signed in as a browser does.
     const cookie = await benchSession(port);
     log(`signed in as ${BENCH_USER} (viewer) through /api/auth/callback/credentials`);
     const code = provenance();
     log(`code under test: ${code}`);
-    log(`next start (pid ${server.pid}) answers on 127.0.0.1:${port} after ${(readyMs / 1000).toFixed(1)} s; log: ${state.serverLog}`);
+    log(
+      `next start (pid ${server.pid}) answers on 127.0.0.1:${port} after ${(readyMs / 1000).toFixed(1)} s; log: ${state.serverLog}`,
+    );
 
     // --- the measured slice: generated once, the same rows for both paths ------------------
     const slice = generateSlice(stream, measure);
@@ -159,10 +191,14 @@ async function main(): Promise<number> {
       if (runs("alerts-ingest")) await measureAlertsIngest(client, stream, restart);
       const onlyFill = await fillHistory(client, stream, appUrl, ingest.rate, { historyStart, startAt });
       await checkCounts(appUrl, { stream, client, fill: onlyFill, triples, small: null, large: null });
-      if (runs("matrix")) await timeMatrixVacuumed(appUrl, "B (full history)", await timeMatrixAsIs(appUrl, "B (full history)"));
+      if (runs("matrix"))
+        await timeMatrixVacuumed(appUrl, "B (full history)", await timeMatrixAsIs(appUrl, "B (full history)"));
       if (runs("fleet-page")) await timeFleetPage(port, cookie);
       if (runs("replay")) await timeReplay(appUrl);
-      if (runs("timeline")) await timeTimeline(async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)));
+      if (runs("timeline"))
+        await timeTimeline(
+          async (events) => void (await client.post(Buffer.from(JSON.stringify(events)), events.length)),
+        );
       if (runs("otlp")) await measureOtlp(port, token, appUrl);
       if (runs("metrics")) await timeMetrics(port);
       if (runs("alerts")) await timeAlerts();
@@ -204,8 +240,27 @@ async function main(): Promise<number> {
     await stopServer();
 
     printReport({
-      measure, triples, pgVersion, autovacuumOn, code, stream, raw, ingest, small, fill, large, page, vacuumStats, rss,
-      alertsIngest, historyA, historyB, historyDay, sustained, retries: client.retries, totalMs: elapsed(),
+      measure,
+      triples,
+      pgVersion,
+      autovacuumOn,
+      code,
+      stream,
+      raw,
+      ingest,
+      small,
+      fill,
+      large,
+      page,
+      vacuumStats,
+      rss,
+      alertsIngest,
+      historyA,
+      historyB,
+      historyDay,
+      sustained,
+      retries: client.retries,
+      totalMs: elapsed(),
     });
     client.close();
     clearTimeout(watchdog);

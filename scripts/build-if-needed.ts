@@ -5,7 +5,16 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
 const root = process.cwd();
-const SOURCES = ["app", "components", "lib", "prisma/schema.prisma", "next.config.js", "package-lock.json", "tsconfig.json", "public"];
+const SOURCES = [
+  "app",
+  "components",
+  "lib",
+  "prisma/schema.prisma",
+  "next.config.js",
+  "package-lock.json",
+  "tsconfig.json",
+  "public",
+];
 const SKIP = new Set(["node_modules", ".next", "generated"]);
 
 function newestMtime(entry: string): number {
@@ -42,7 +51,11 @@ export function buildIfNeeded(): void {
   const builtAt = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
   const changedAt = Math.max(...SOURCES.map(newestMtime));
   if (builtAt >= changedAt) return;
-  console.log(builtAt ? "[reloadscope] sources changed since the last build: building" : "[reloadscope] first start: building the app");
+  console.log(
+    builtAt
+      ? "[reloadscope] sources changed since the last build: building"
+      : "[reloadscope] first start: building the app",
+  );
   const started = Date.now();
   run(bin("next"), ["build"], { ...process.env, NEXT_TELEMETRY_DISABLED: "1" });
   console.log(`[reloadscope] built in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -28,10 +28,15 @@ for (let i = 0; i < args.length; i++) {
   }
   const inline = /^--scopes=(.*)$/.exec(arg);
   if (arg === "--scopes" || inline) {
-    const list = (inline ? inline[1]! : (args[++i] ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
+    const list = (inline ? inline[1]! : (args[++i] ?? ""))
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = list.filter((s) => !isScope(s));
     if (list.length === 0 || unknown.length > 0) {
-      console.error(`--scopes takes a comma-separated list of ${SCOPES.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
+      console.error(
+        `--scopes takes a comma-separated list of ${SCOPES.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`,
+      );
       process.exit(2);
     }
     scopes = list as Scope[];
@@ -47,6 +52,8 @@ if (!restrictions.ok) {
 const name = words.join(" ").trim() || `token made ${new Date().toISOString()}`;
 const created = await createIngestToken(name, scopes, undefined, restrictions.patterns);
 const services = created.restrictions ? `services ${created.restrictions.join(", ")}` : "every service";
-console.log(`token #${created.id} "${name}" (${created.prefix}…), scopes ${created.scopes.join(", ")}, ${services}; shown once, only its hash is stored:`);
+console.log(
+  `token #${created.id} "${name}" (${created.prefix}…), scopes ${created.scopes.join(", ")}, ${services}; shown once, only its hash is stored:`,
+);
 console.log(created.token);
 await disconnectDb();

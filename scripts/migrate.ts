@@ -10,4 +10,8 @@ if (!url) {
 }
 await waitForDatabase(process.env.DATABASE_MIGRATION_URL || url);
 const result = await migrateDatabase(url, process.env.DATABASE_MIGRATION_URL || undefined);
-console.log(result.applied.length ? `applied: ${result.applied.join(", ")}` : `up to date (${result.alreadyApplied} applied before)`);
+console.log(
+  result.applied.length
+    ? `applied: ${result.applied.join(", ")}`
+    : `up to date (${result.alreadyApplied} applied before)`,
+);

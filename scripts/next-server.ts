@@ -38,11 +38,18 @@ export function serverAuthEnv(baseUrl: string): Record<"NEXTAUTH_URL" | "NEXTAUT
  * Polls GET /api/health until it answers 200 (it answers 503 while the database is
  * unreachable). Throws with `output()` when the server exits first or `timeoutMs` passes.
  */
-export async function waitUntilAnswering(baseUrl: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+export async function waitUntilAnswering(
+  baseUrl: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`next start exited (code ${child.exitCode}, signal ${child.signalCode}) before answering:\n${output()}`);
+      throw new Error(
+        `next start exited (code ${child.exitCode}, signal ${child.signalCode}) before answering:\n${output()}`,
+      );
     }
     try {
       const response = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2_000) });

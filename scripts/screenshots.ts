@@ -25,12 +25,20 @@ const TOKEN = "rs_tour_token_for_screenshots_000001";
 const MAX_BYTES = 300_000;
 
 async function main() {
-  if (!existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) throw new Error("build the app first: npx next build");
+  if (!existsSync(path.join(process.cwd(), ".next", "BUILD_ID")))
+    throw new Error("build the app first: npx next build");
   mkdirSync(OUT, { recursive: true });
   const database = await createTestDatabase("tour");
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  Object.assign(process.env, { DATABASE_URL: database.url, INGEST_TOKEN: TOKEN, DEMO_PASSWORD: PASSWORD, PORT: String(port), HOST: "127.0.0.1", DATABASE_POOL_SIZE: database.embedded ? "1" : "5" });
+  Object.assign(process.env, {
+    DATABASE_URL: database.url,
+    INGEST_TOKEN: TOKEN,
+    DEMO_PASSWORD: PASSWORD,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATABASE_POOL_SIZE: database.embedded ? "1" : "5",
+  });
   const authEnv = serverAuthEnv(baseUrl);
   resetEnvCache();
   await prepareDatabase({ databaseUrl: database.url, demoFleet: true, firstToken: false, log: () => {} });
@@ -38,7 +46,14 @@ async function main() {
   const logs: string[] = [];
   const [command, ...args] = nextStartCommand(port);
   const server = spawn(command!, args, {
-    env: { ...process.env, ...authEnv, DATABASE_POOL_SIZE: database.embedded ? "1" : "10", NEXT_TELEMETRY_DISABLED: "1", DEMO_FLEET: "1", WORKER_ENABLED: "1" },
+    env: {
+      ...process.env,
+      ...authEnv,
+      DATABASE_POOL_SIZE: database.embedded ? "1" : "10",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DEMO_FLEET: "1",
+      WORKER_ENABLED: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -58,7 +73,9 @@ async function main() {
     // The demo's alerts come from the worker's first passes; give them a moment to open.
     await firstAlert(baseUrl, cookies.admin);
     // auth-gateway: the demo's service with a failed policy reload across several instances.
-    const failed = await firstHref("/reloads?status=failed,partially_failed&q=auth-gateway", /^\/reloads\/\d+$/).catch(() => firstHref("/reloads?status=failed", /^\/reloads\/\d+$/));
+    const failed = await firstHref("/reloads?status=failed,partially_failed&q=auth-gateway", /^\/reloads\/\d+$/).catch(
+      () => firstHref("/reloads?status=failed", /^\/reloads\/\d+$/),
+    );
     const service = await firstHref(failed, /^\/services\/\d+$/);
     const resource = await firstHref(service, /^\/services\/\d+\/resources\//);
 
@@ -75,23 +92,29 @@ async function main() {
       reason: "new routes for the checkout split",
     });
 
-    const shots: { file: string; role: keyof typeof cookies; path: string; prepare?: (page: Page) => Promise<void> }[] = [
-      { file: "sre-fleet.png", role: "viewer", path: "/fleet" },
-      { file: "sre-behind.png", role: "viewer", path: `${service}?behind=1` },
-      { file: "sre-failed-reloads.png", role: "viewer", path: "/reloads?status=failed,partially_failed,expired" },
-      { file: "approver-decision.png", role: "approver", path: `/approvals/${requestId}` },
-      { file: "responder-reload.png", role: "viewer", path: failed },
-      { file: "responder-replay.png", role: "viewer", path: `/replay?reload=${failed.split("/")[2]}` },
-      { file: "resource-story.png", role: "viewer", path: resource },
-      { file: "operator-request.png", role: "operator", path: `${service}?request=rollback` },
-    ];
+    const shots: { file: string; role: keyof typeof cookies; path: string; prepare?: (page: Page) => Promise<void> }[] =
+      [
+        { file: "sre-fleet.png", role: "viewer", path: "/fleet" },
+        { file: "sre-behind.png", role: "viewer", path: `${service}?behind=1` },
+        { file: "sre-failed-reloads.png", role: "viewer", path: "/reloads?status=failed,partially_failed,expired" },
+        { file: "approver-decision.png", role: "approver", path: `/approvals/${requestId}` },
+        { file: "responder-reload.png", role: "viewer", path: failed },
+        { file: "responder-replay.png", role: "viewer", path: `/replay?reload=${failed.split("/")[2]}` },
+        { file: "resource-story.png", role: "viewer", path: resource },
+        { file: "operator-request.png", role: "operator", path: `${service}?request=rollback` },
+      ];
     for (const shot of shots) {
-      const context: BrowserContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: "light" });
+      const context: BrowserContext = await browser.newContext({
+        viewport: { width: 1440, height: 900 },
+        colorScheme: "light",
+      });
       await addSessionCookies(context, baseUrl, cookies[shot.role]);
       const page = await context.newPage();
       await page.goto(`${baseUrl}${shot.path}`, { waitUntil: "networkidle" });
       await shot.prepare?.(page);
-      const png = await sharp(await page.screenshot({ type: "png" })).png({ palette: true, quality: 90, compressionLevel: 9 }).toBuffer();
+      const png = await sharp(await page.screenshot({ type: "png" }))
+        .png({ palette: true, quality: 90, compressionLevel: 9 })
+        .toBuffer();
       if (png.length > MAX_BYTES) throw new Error(`${shot.file} is ${png.length} bytes, over ${MAX_BYTES}`);
       writeFileSync(path.join(OUT, shot.file), png);
       console.log(`${shot.file}  ${shot.path}  ${Math.round(png.length / 1024)} KB`);

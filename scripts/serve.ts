@@ -18,7 +18,10 @@ export async function serve() {
   if (process.env.DATABASE_URL) requireStartSecrets();
   else {
     const made = ensureEmbeddedSecrets(path.join(process.cwd(), ".data"));
-    if (made.length > 0) console.log(`[reloadscope] generated ${made.join(" and ")} into .data/secrets.json (mode 0600; kept across restarts)`);
+    if (made.length > 0)
+      console.log(
+        `[reloadscope] generated ${made.join(" and ")} into .data/secrets.json (mode 0600; kept across restarts)`,
+      );
   }
   if (!process.env.DATABASE_URL) {
     const dataDir = path.join(process.cwd(), ".data", "pglite");
@@ -62,12 +65,16 @@ export async function serve() {
   // The embedded demo listens on loopback unless HOST says otherwise: its first token and
   // demo users are for this machine. A deployment on DATABASE_URL serves every interface.
   const hostname = env().HOST ?? (embedded ? "127.0.0.1" : "0.0.0.0");
-  const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  const shown =
+    hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
   // next-auth builds its redirects (and the OIDC callback) from NEXTAUTH_URL. A deployment
   // behind a proxy sets it to its public address; otherwise it is where this process listens.
   if (!process.env.NEXTAUTH_URL) {
     process.env.NEXTAUTH_URL = `http://${shown}:${port}`;
-    if (!embedded) console.log(`[reloadscope] NEXTAUTH_URL is not set: using ${process.env.NEXTAUTH_URL}; set it to the address people open`);
+    if (!embedded)
+      console.log(
+        `[reloadscope] NEXTAUTH_URL is not set: using ${process.env.NEXTAUTH_URL}; set it to the address people open`,
+      );
   }
   const next = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", port, "-H", hostname], {
     stdio: "inherit",
@@ -76,7 +83,9 @@ export async function serve() {
   console.log(`[reloadscope] dashboard on http://${shown}:${port} (listening on ${hostname}; HOST changes it)`);
 
   // The embedded demo keeps reporting, so it stays a living fleet rather than a snapshot.
-  const heartbeat = demoToken ? startDemoHeartbeats(`http://${shown === "localhost" ? "127.0.0.1" : shown}:${port}`, demoToken) : null;
+  const heartbeat = demoToken
+    ? startDemoHeartbeats(`http://${shown === "localhost" ? "127.0.0.1" : shown}:${port}`, demoToken)
+    : null;
   // And one reload told through OpenTelemetry traces, sent once the app answers.
   if (demoToken) startDemoTraces(`http://${shown === "localhost" ? "127.0.0.1" : shown}:${port}`, demoToken);
 

@@ -12,8 +12,10 @@ type SecretName = (typeof START_SECRETS)[number];
 type Env = Record<string, string | undefined>;
 
 const HOW_TO_MAKE: Record<SecretName, string> = {
-  NEXTAUTH_SECRET: "it signs session cookies; make one with `openssl rand -base64 32` and keep it the same across restarts and replicas",
-  SECRETS_KEY: "it encrypts reload target secrets (32 bytes); make one with `openssl rand -base64 32` and never change it without re-entering the targets' secrets",
+  NEXTAUTH_SECRET:
+    "it signs session cookies; make one with `openssl rand -base64 32` and keep it the same across restarts and replicas",
+  SECRETS_KEY:
+    "it encrypts reload target secrets (32 bytes); make one with `openssl rand -base64 32` and never change it without re-entering the targets' secrets",
 };
 
 /** 32 random bytes in base64: what SECRETS_KEY must be (lib/crypto/secret-box.ts), and plenty for NEXTAUTH_SECRET. */
@@ -26,7 +28,8 @@ export function requireStartSecrets(environment: Env = process.env): void {
   const missing = START_SECRETS.filter((name) => !environment[name]);
   if (missing.length === 0) return;
   throw new Error(
-    missing.map((name) => `${name} is not set: ${HOW_TO_MAKE[name]}.`).join(" ") + " (With DATABASE_URL set, Reloadscope does not make secrets up.)",
+    missing.map((name) => `${name} is not set: ${HOW_TO_MAKE[name]}.`).join(" ") +
+      " (With DATABASE_URL set, Reloadscope does not make secrets up.)",
   );
 }
 
@@ -49,7 +52,8 @@ export function ensureEmbeddedSecrets(dataDir: string, environment: Env = proces
     // Someone may have copied .data/ with a looser mode; these secrets are for this user only.
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`${file} could not be read: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new Error(`${file} could not be read: ${(error as Error).message}`);
   }
   const generated: SecretName[] = [];
   for (const name of START_SECRETS) {

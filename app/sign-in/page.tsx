@@ -15,9 +15,15 @@ function first(value: string | string[] | undefined): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const params = await searchParams;
-  const origin = env().NEXTAUTH_URL ? new URL(env().NEXTAUTH_URL!).origin : `http://${(await headers()).get("host") ?? "localhost"}`;
+  const origin = env().NEXTAUTH_URL
+    ? new URL(env().NEXTAUTH_URL!).origin
+    : `http://${(await headers()).get("host") ?? "localhost"}`;
   const callbackPath = safeCallbackPath(first(params.callbackUrl), origin);
   const error = first(params.error);
   // Already signed in (and not sent back here with an error): straight on.
@@ -32,8 +38,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <SignInForm callbackPath={callbackPath} oidc={oidcSignIn()} initialError={error} />
         {env().RELOADSCOPE_EMBEDDED === "1" ? (
           <p className={styles.hint}>
-            Demo users: <code>viewer</code>, <code>operator</code>, <code>approver</code>, <code>admin</code>. Their password was printed
-            when the demo first started (or is <code>DEMO_PASSWORD</code>).
+            Demo users: <code>viewer</code>, <code>operator</code>, <code>approver</code>, <code>admin</code>. Their
+            password was printed when the demo first started (or is <code>DEMO_PASSWORD</code>).
           </p>
         ) : null}
       </div>

@@ -39,7 +39,16 @@ export interface ReloadDetailLike extends ReloadSummaryLike {
 
 export type ParsedCommand =
   | { command: "help"; topic: "main" | "wait" | "send" | "status" }
-  | { command: "wait"; url: string; token: string; json: boolean; reloadId: string; filters: Record<string, string>; timeoutMs: number; intervalMs: number }
+  | {
+      command: "wait";
+      url: string;
+      token: string;
+      json: boolean;
+      reloadId: string;
+      filters: Record<string, string>;
+      timeoutMs: number;
+      intervalMs: number;
+    }
   | {
       command: "send";
       url: string;
@@ -48,7 +57,14 @@ export type ParsedCommand =
       attempts: number;
       source: { from: "stdin" } | { from: "file"; path: string } | { from: "flags"; event: Record<string, unknown> };
     }
-  | { command: "status"; url: string; token: string; json: boolean; drifting: boolean; filters: Record<string, string> };
+  | {
+      command: "status";
+      url: string;
+      token: string;
+      json: boolean;
+      drifting: boolean;
+      filters: Record<string, string>;
+    };
 
 export declare function parseCommandLine(argv: string[], env?: Record<string, string | undefined>): ParsedCommand;
 export declare function eventFromFlags(values: Record<string, unknown>): Record<string, unknown>;
@@ -56,10 +72,15 @@ export declare function parseDuration(text: string, name?: string): number;
 export declare function formatDuration(ms: number): string;
 export declare function serviceLabel(item: { environment: string; namespace: string | null; service: string }): string;
 export declare function progressLine(reload: ReloadSummaryLike): string;
-export declare function assessWait(reloads: ReloadSummaryLike[]): { done: false } | { done: true; exitCode: 0 | 1; failed: ReloadSummaryLike[] };
+export declare function assessWait(
+  reloads: ReloadSummaryLike[],
+): { done: false } | { done: true; exitCode: 0 | 1; failed: ReloadSummaryLike[] };
 export declare function failingInstances(detail: ReloadDetailLike): ReloadInstanceLike[];
 export declare function failureLines(detail: ReloadDetailLike): string[];
-export declare function completeEvents(payload: unknown, fill: { newId: () => string; now: () => Date }): Record<string, unknown>[];
+export declare function completeEvents(
+  payload: unknown,
+  fill: { newId: () => string; now: () => Date },
+): Record<string, unknown>[];
 export declare function retryDelayMs(retryAfter: string | null, attempt: number, now: Date, capMs?: number): number;
 export interface SendResult {
   accepted: number;
@@ -67,7 +88,11 @@ export interface SendResult {
   rejected: { index: number; id: string | null; reason: string }[];
 }
 export declare function mergeSendAnswers(
-  answers: { answer: { accepted?: number; duplicates?: number; rejected?: { index: number; reason: string }[] }; offset: number; events: { id?: unknown }[] }[],
+  answers: {
+    answer: { accepted?: number; duplicates?: number; rejected?: { index: number; reason: string }[] };
+    offset: number;
+    events: { id?: unknown }[];
+  }[],
 ): SendResult;
 export declare function sendLines(result: SendResult): string[];
 export declare function describeHttpError(status: number, body: unknown, what: string): string;

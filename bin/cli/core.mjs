@@ -7,7 +7,15 @@ import { parseArgs } from "node:util";
 export const EXIT = Object.freeze({ OK: 0, FAILED: 1, TIMEOUT: 2, USAGE: 3 });
 
 /** Ends a reload can reach (lib/domain/types.ts TERMINAL_STATUSES; a unit test keeps them equal). */
-export const TERMINAL_STATUSES = Object.freeze(["succeeded", "partially_failed", "failed", "rolled_back", "rejected", "cancelled", "expired"]);
+export const TERMINAL_STATUSES = Object.freeze([
+  "succeeded",
+  "partially_failed",
+  "failed",
+  "rolled_back",
+  "rejected",
+  "cancelled",
+  "expired",
+]);
 
 export const DEFAULT_URL = "http://localhost:3000";
 
@@ -136,14 +144,17 @@ Exit codes: 0 printed; 3 usage, authentication or connection error.`,
  */
 export function parseCommandLine(argv, env = {}) {
   const [command, ...rest] = argv;
-  if (!command || command === "-h" || command === "--help" || command === "help") return { command: "help", topic: rest[0] && COMMANDS[rest[0]] ? rest[0] : "main" };
+  if (!command || command === "-h" || command === "--help" || command === "help")
+    return { command: "help", topic: rest[0] && COMMANDS[rest[0]] ? rest[0] : "main" };
   const spec = COMMANDS[command];
   if (!spec) throw new CliError(`unknown command "${command}"; use wait, send or status (reloadscope --help)`);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: spec.options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CliError(`${command}: ${String(error.message).replace(/\. To specify a positional.*$/s, "")} (reloadscope ${command} --help)`);
+    throw new CliError(
+      `${command}: ${String(error.message).replace(/\. To specify a positional.*$/s, "")} (reloadscope ${command} --help)`,
+    );
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: "help", topic: command };
@@ -169,17 +180,30 @@ export function parseCommandLine(argv, env = {}) {
       throw new CliError(`send: unexpected argument "${positionals.at(-1)}"; use - for stdin or --file <path>`);
     }
     const attempts = Number(values.attempts);
-    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) throw new CliError("--attempts: a whole number from 1 to 20");
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20)
+      throw new CliError("--attempts: a whole number from 1 to 20");
     const fromStdin = positionals[0] === "-" || values.file === "-";
-    const source = fromStdin ? { from: "stdin" } : values.file !== undefined ? { from: "file", path: values.file } : { from: "flags", event: eventFromFlags(values) };
+    const source = fromStdin
+      ? { from: "stdin" }
+      : values.file !== undefined
+        ? { from: "file", path: values.file }
+        : { from: "flags", event: eventFromFlags(values) };
     if (source.from !== "flags") {
       const given = EVENT_FLAGS.filter(([flag]) => values[flag] !== undefined).map(([flag]) => `--${flag}`);
-      if (given.length) throw new CliError(`send: ${given.join(", ")} cannot be combined with a file or stdin; put the fields in the JSON`);
+      if (given.length)
+        throw new CliError(
+          `send: ${given.join(", ")} cannot be combined with a file or stdin; put the fields in the JSON`,
+        );
     }
     return { command, ...base, source, attempts };
   }
   if (positionals.length) throw new CliError(`status: unexpected argument "${positionals[0]}"`);
-  return { command, ...base, drifting: values.drifting, filters: compact({ environment: values.environment, namespace: values.namespace, kind: values.kind }) };
+  return {
+    command,
+    ...base,
+    drifting: values.drifting,
+    filters: compact({ environment: values.environment, namespace: values.namespace, kind: values.kind }),
+  };
 }
 
 /** @param {string} text */
@@ -188,9 +212,12 @@ function normalizeUrl(text) {
   try {
     url = new URL(text);
   } catch {
-    throw new CliError(`the server URL "${text}" is not a URL; set RELOADSCOPE_URL or --url to e.g. http://reloadscope:3000`);
+    throw new CliError(
+      `the server URL "${text}" is not a URL; set RELOADSCOPE_URL or --url to e.g. http://reloadscope:3000`,
+    );
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`the server URL must start with http:// or https://, not ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new CliError(`the server URL must start with http:// or https://, not ${url.protocol}`);
   return url.toString().replace(/\/+$/, "");
 }
 
@@ -220,7 +247,8 @@ const EVENT_FLAGS = [
 /** One event from send's flags; the server checks each phase's own needs and names what is missing. */
 export function eventFromFlags(values) {
   const missing = ["environment", "service", "kind", "resource", "phase"].filter((flag) => !values[flag]);
-  if (missing.length) throw new CliError(`send: missing ${missing.map((f) => `--${f}`).join(", ")} (or send a JSON file with --file)`);
+  if (missing.length)
+    throw new CliError(`send: missing ${missing.map((f) => `--${f}`).join(", ")} (or send a JSON file with --file)`);
   const event = {};
   for (const [flag, field] of EVENT_FLAGS) {
     if (values[flag] === undefined || flag === "label") continue;
@@ -244,7 +272,8 @@ export function eventFromFlags(values) {
 export function parseDuration(text, name = "duration") {
   const trimmed = String(text).trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return checkPositive(Math.round(Number(trimmed) * 1000), name, text);
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed)) throw new CliError(`${name}: "${text}" is not a duration; use e.g. 90s, 10m, 1h30m or 500ms`);
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
+    throw new CliError(`${name}: "${text}" is not a duration; use e.g. 90s, 10m, 1h30m or 500ms`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let ms = 0;
   for (const [, amount, , u] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) ms += Number(amount) * unit[u];
@@ -331,7 +360,8 @@ export function completeEvents(payload, { newId, now }) {
   const list = Array.isArray(payload) ? payload : [payload];
   if (list.length === 0) throw new CliError("send: the JSON holds no events");
   return list.map((event, index) => {
-    if (event === null || typeof event !== "object" || Array.isArray(event)) throw new CliError(`send: event ${index + 1} is not a JSON object`);
+    if (event === null || typeof event !== "object" || Array.isArray(event))
+      throw new CliError(`send: event ${index + 1} is not a JSON object`);
     return { ...event, id: event.id ?? newId(), occurredAt: event.occurredAt ?? now().toISOString() };
   });
 }
@@ -357,14 +387,16 @@ export function mergeSendAnswers(answers) {
   for (const { answer, offset, events } of answers) {
     merged.accepted += answer.accepted ?? 0;
     merged.duplicates += answer.duplicates ?? 0;
-    for (const r of answer.rejected ?? []) merged.rejected.push({ index: r.index + offset, id: events[r.index]?.id ?? null, reason: r.reason });
+    for (const r of answer.rejected ?? [])
+      merged.rejected.push({ index: r.index + offset, id: events[r.index]?.id ?? null, reason: r.reason });
   }
   return merged;
 }
 
 export function sendLines(result) {
   const lines = [`accepted ${result.accepted}, duplicates ${result.duplicates}, rejected ${result.rejected.length}`];
-  for (const r of result.rejected) lines.push(`  event ${r.index + 1}${r.id ? ` (id ${r.id})` : ""}: ${oneLine(r.reason)}`);
+  for (const r of result.rejected)
+    lines.push(`  event ${r.index + 1}${r.id ? ` (id ${r.id})` : ""}: ${oneLine(r.reason)}`);
   return lines;
 }
 
@@ -405,8 +437,12 @@ export function driftTable(services, { driftingOnly = false } = {}) {
 function resourceState(r) {
   const parts = [];
   if (r.drifting) {
-    const why = r.driftReasons.map((reason) => (reason === "off_desired" ? `${r.offDesired} off desired` : "mixed versions")).join(", ");
-    parts.push(`drifting${r.driftingForMs !== null ? ` ${formatDuration(r.driftingForMs)}` : ""}${why ? ` (${why})` : ""}`);
+    const why = r.driftReasons
+      .map((reason) => (reason === "off_desired" ? `${r.offDesired} off desired` : "mixed versions"))
+      .join(", ");
+    parts.push(
+      `drifting${r.driftingForMs !== null ? ` ${formatDuration(r.driftingForMs)}` : ""}${why ? ` (${why})` : ""}`,
+    );
   }
   if (r.nacked) parts.push(`${r.nacked} nacked`);
   if (r.failed) parts.push(`${r.failed} failed`);

@@ -81,7 +81,11 @@ function apiClient({ url, token }) {
     try {
       response = await fetch(`${url}${path}`, {
         method: init.method ?? "GET",
-        headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(init.body ? { "content-type": "application/json" } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: "application/json",
+          ...(init.body ? { "content-type": "application/json" } : {}),
+        },
         body: init.body,
         signal: AbortSignal.timeout(init.timeoutMs ?? REQUEST_TIMEOUT_MS),
       });
@@ -97,7 +101,9 @@ function apiClient({ url, token }) {
       body = null;
     }
     if (response.status === 429 || response.status === 502 || response.status === 503 || response.status === 504) {
-      throw new TransientError(describeHttpError(response.status, body, what), { retryAfter: response.headers.get("retry-after") });
+      throw new TransientError(describeHttpError(response.status, body, what), {
+        retryAfter: response.headers.get("retry-after"),
+      });
     }
     return { status: response.status, body };
   }
@@ -174,17 +180,28 @@ async function listAll(client, query, timeoutMs) {
 async function finishWait(options, client, io, reloads, outcome, elapsedMs) {
   const details = [];
   for (const reload of outcome.failed) {
-    details.push(await readJson(client, `/api/v1/reloads/${encodeURIComponent(reload.key)}`, "read the reload", REQUEST_TIMEOUT_MS));
+    details.push(
+      await readJson(
+        client,
+        `/api/v1/reloads/${encodeURIComponent(reload.key)}`,
+        "read the reload",
+        REQUEST_TIMEOUT_MS,
+      ),
+    );
   }
   if (options.json) {
     const byKey = new Map(details.map((d) => [d.key, d]));
     const result = outcome.exitCode === EXIT.OK ? "succeeded" : "failed";
-    io.stdout(`${JSON.stringify({ reloadId: options.reloadId, outcome: result, exitCode: outcome.exitCode, reloads: reloads.map((r) => byKey.get(r.key) ?? r) })}\n`);
+    io.stdout(
+      `${JSON.stringify({ reloadId: options.reloadId, outcome: result, exitCode: outcome.exitCode, reloads: reloads.map((r) => byKey.get(r.key) ?? r) })}\n`,
+    );
     return outcome.exitCode;
   }
   if (outcome.exitCode === EXIT.OK) {
     const took = reloads.map((r) => r.convergenceMs).filter((ms) => ms !== null);
-    io.stdout(`reload ${options.reloadId} succeeded${took.length ? ` (converged in ${formatDuration(Math.max(...took))})` : ""}\n`);
+    io.stdout(
+      `reload ${options.reloadId} succeeded${took.length ? ` (converged in ${formatDuration(Math.max(...took))})` : ""}\n`,
+    );
     return EXIT.OK;
   }
   const ends = [...new Set(outcome.failed.map((r) => r.status))].join(", ");
@@ -197,7 +214,9 @@ function timedOut(options, io, reloads) {
   const waited = formatDuration(options.timeoutMs);
   const where = reloads.length ? reloads.map(progressLine).join("; ") : `reload ${options.reloadId} was never reported`;
   if (options.json) {
-    io.stdout(`${JSON.stringify({ reloadId: options.reloadId, outcome: "timeout", exitCode: EXIT.TIMEOUT, reloads })}\n`);
+    io.stdout(
+      `${JSON.stringify({ reloadId: options.reloadId, outcome: "timeout", exitCode: EXIT.TIMEOUT, reloads })}\n`,
+    );
   }
   io.stderr(`reloadscope: timed out after ${waited}: ${where}\n`);
   return EXIT.TIMEOUT;
@@ -280,7 +299,10 @@ async function statusCommand(options, client, io) {
   }
   const lines = driftTable(services, { driftingOnly: options.drifting });
   const { matching, drifting, problems } = first.totals;
-  lines.push("", `${matching} service${matching === 1 ? "" : "s"}, ${drifting} drifting, ${problems} problem${problems === 1 ? "" : "s"}`);
+  lines.push(
+    "",
+    `${matching} service${matching === 1 ? "" : "s"}, ${drifting} drifting, ${problems} problem${problems === 1 ? "" : "s"}`,
+  );
   io.stdout(`${lines.join("\n")}\n`);
   return EXIT.OK;
 }

@@ -16,7 +16,11 @@ export function AdminNav() {
   return (
     <nav className={`panel ${styles.nav}`} aria-label="Admin">
       {ADMIN_SECTIONS.map((section) => (
-        <Link key={section.href} href={section.href} aria-current={pathname.startsWith(section.href) ? "page" : undefined}>
+        <Link
+          key={section.href}
+          href={section.href}
+          aria-current={pathname.startsWith(section.href) ? "page" : undefined}
+        >
           {section.label}
         </Link>
       ))}

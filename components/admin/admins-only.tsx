@@ -8,8 +8,9 @@ export function AdminsOnly({ actor }: { actor: Actor | null }) {
         <h2 style={{ border: 0 }}>Admins only</h2>
         {actor ? (
           <p>
-            You are signed in as <b>{actor.username}</b> with the role <b>{actor.role}</b>. Managing users, ingest tokens,
-            reload targets and approval policies needs the <b>admin</b> role: ask an admin if you need a change here.
+            You are signed in as <b>{actor.username}</b> with the role <b>{actor.role}</b>. Managing users, ingest
+            tokens, reload targets and approval policies needs the <b>admin</b> role: ask an admin if you need a change
+            here.
           </p>
         ) : (
           <p>

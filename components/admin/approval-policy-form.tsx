@@ -27,7 +27,9 @@ export function ApprovalPolicyForm({
   initialServiceId: number | null;
 }) {
   const { state, pending, onSubmit } = useActionForm(saveApprovalPolicyForm, { resetOnSuccess: false });
-  const [serviceId, setServiceId] = useState<number | null>(initialServiceId !== null && services.some((s) => s.id === initialServiceId) ? initialServiceId : null);
+  const [serviceId, setServiceId] = useState<number | null>(
+    initialServiceId !== null && services.some((s) => s.id === initialServiceId) ? initialServiceId : null,
+  );
   const current = serviceId !== null ? existing[serviceId] : undefined;
   const serviceName = (id: number) => {
     const service = services.find((s) => s.id === id);
@@ -37,7 +39,12 @@ export function ApprovalPolicyForm({
     <form className={styles.form} onSubmit={onSubmit} aria-label="Set an approval policy" noValidate>
       <label className={styles.field}>
         <span>Service</span>
-        <select name="serviceId" value={serviceId ?? ""} onChange={(e) => setServiceId(e.target.value ? Number(e.target.value) : null)} {...invalid(state, "serviceId")}>
+        <select
+          name="serviceId"
+          value={serviceId ?? ""}
+          onChange={(e) => setServiceId(e.target.value ? Number(e.target.value) : null)}
+          {...invalid(state, "serviceId")}
+        >
           <option value="">Choose a service…</option>
           <ServiceOptions services={services} />
         </select>
@@ -54,7 +61,11 @@ export function ApprovalPolicyForm({
       <div className={styles.row} key={serviceId ?? "none"}>
         <label className={styles.field}>
           <span>Approvals needed</span>
-          <select name="requiredApprovals" defaultValue={String(current?.requiredApprovals ?? DEFAULT_REQUIRED_APPROVALS)} {...invalid(state, "requiredApprovals")}>
+          <select
+            name="requiredApprovals"
+            defaultValue={String(current?.requiredApprovals ?? DEFAULT_REQUIRED_APPROVALS)}
+            {...invalid(state, "requiredApprovals")}
+          >
             {REQUIRED_APPROVAL_CHOICES.map((n) => (
               <option key={n} value={n}>
                 {CHOICE_TEXT[n]}
@@ -65,13 +76,23 @@ export function ApprovalPolicyForm({
         </label>
         <label className={styles.field}>
           <span>Approvers must be in group (optional)</span>
-          <input type="text" name="requiredGroup" list="known-groups" defaultValue={current?.requiredGroup ?? ""} placeholder="any group" autoComplete="off" {...invalid(state, "requiredGroup")} />
+          <input
+            type="text"
+            name="requiredGroup"
+            list="known-groups"
+            defaultValue={current?.requiredGroup ?? ""}
+            placeholder="any group"
+            autoComplete="off"
+            {...invalid(state, "requiredGroup")}
+          />
           <datalist id="known-groups">
             {groups.map((g) => (
               <option key={g} value={g} />
             ))}
           </datalist>
-          <span className={styles.hint}>Checked against each approver&apos;s groups (set on the Users page, or by the OIDC issuer).</span>
+          <span className={styles.hint}>
+            Checked against each approver&apos;s groups (set on the Users page, or by the OIDC issuer).
+          </span>
           <FieldError state={state} name="requiredGroup" />
         </label>
       </div>

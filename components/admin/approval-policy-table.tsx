@@ -32,7 +32,13 @@ export function ApprovalPolicyTable({ policies, now }: { policies: ApprovalPolic
                   <b>{policy.requiredApprovals}</b>
                   {policy.requiredApprovals === 0 ? <div className="when">sent without sign-off</div> : null}
                 </td>
-                <td>{policy.requiredGroup ? <span className="label">{policy.requiredGroup}</span> : <span className="muted">any group</span>}</td>
+                <td>
+                  {policy.requiredGroup ? (
+                    <span className="label">{policy.requiredGroup}</span>
+                  ) : (
+                    <span className="muted">any group</span>
+                  )}
+                </td>
                 <td>
                   {policy.requiredApprovals === 0 ? (
                     <span className="muted">—</span>
@@ -40,7 +46,10 @@ export function ApprovalPolicyTable({ policies, now }: { policies: ApprovalPolic
                     <>
                       {policy.eligibleApprovers} enabled approver{policy.eligibleApprovers === 1 ? "" : "s"}
                       {short ? (
-                        <div className="badge drift" title="Requests for this service cannot collect enough approvals until more people qualify.">
+                        <div
+                          className="badge drift"
+                          title="Requests for this service cannot collect enough approvals until more people qualify."
+                        >
                           too few to approve
                         </div>
                       ) : null}

@@ -20,8 +20,9 @@ export function CreateTokenForm() {
       {created ? (
         <ShowOnce title={`Token “${created.name}”`} value={created.token} onDone={() => setDismissed(state)}>
           <span className={styles.hint}>
-            Scopes: {created.scopes.join(", ")}. Services: {created.restrictions ? created.restrictions.join(", ") : "all"}. It appears in
-            the list as <code>{created.prefix}</code>. Send it as <code>Authorization: Bearer …</code>.
+            Scopes: {created.scopes.join(", ")}. Services:{" "}
+            {created.restrictions ? created.restrictions.join(", ") : "all"}. It appears in the list as{" "}
+            <code>{created.prefix}</code>. Send it as <code>Authorization: Bearer …</code>.
           </span>
         </ShowOnce>
       ) : null}
@@ -48,11 +49,18 @@ export function CreateTokenForm() {
       </fieldset>
       <label className={styles.field}>
         <span>Services (optional)</span>
-        <textarea name="restrictions" rows={3} autoComplete="off" placeholder={"prod/*\nstaging/payments/*"} {...invalid(state, "restrictions")} />
+        <textarea
+          name="restrictions"
+          rows={3}
+          autoComplete="off"
+          placeholder={"prod/*\nstaging/payments/*"}
+          {...invalid(state, "restrictions")}
+        />
         <span className={styles.hint}>
-          Restrict the token to these services, one pattern a line or comma-separated: <code>prod/*</code> (an environment),{" "}
-          <code>staging/payments/*</code> (a namespace), <code>prod/payments/checkout-api</code> (one service; <code>prod//edge</code> for
-          one without a namespace). Empty: every service. Events, spans and reads outside them are refused.
+          Restrict the token to these services, one pattern a line or comma-separated: <code>prod/*</code> (an
+          environment), <code>staging/payments/*</code> (a namespace), <code>prod/payments/checkout-api</code> (one
+          service; <code>prod//edge</code> for one without a namespace). Empty: every service. Events, spans and reads
+          outside them are refused.
         </span>
         <FieldError state={state} name="restrictions" />
       </label>

@@ -43,7 +43,14 @@ export function CreateUserForm() {
         minLength={PASSWORD_MIN}
         hint={<>At least {PASSWORD_MIN} characters. Stored as an argon2id hash only; give it to the person yourself.</>}
       />
-      <FormMessage state={state} success={(user) => <>Created {user.username} ({user.role}).</>} />
+      <FormMessage
+        state={state}
+        success={(user) => (
+          <>
+            Created {user.username} ({user.role}).
+          </>
+        )}
+      />
       <div className={styles.actions}>
         <SubmitButton pending={pending} pendingText="Creating…">
           Create user

@@ -69,13 +69,7 @@ type TextFieldProps = FieldProps & { hint?: ReactNode } & InputHTMLAttributes<HT
 type SelectFieldProps = FieldProps & { options: readonly string[] } & SelectHTMLAttributes<HTMLSelectElement>;
 
 /** An input with its label, an optional hint, and its error; other props go on the <input>. */
-export function TextField({
-  state,
-  label,
-  hint,
-  name,
-  ...input
-}: TextFieldProps) {
+export function TextField({ state, label, hint, name, ...input }: TextFieldProps) {
   return (
     <label className={styles.field}>
       <span>{label}</span>
@@ -87,13 +81,7 @@ export function TextField({
 }
 
 /** A choice among `options` (each its own label) with its label and its error; other props go on the <select>. */
-export function SelectField({
-  state,
-  label,
-  name,
-  options,
-  ...select
-}: SelectFieldProps) {
+export function SelectField({ state, label, name, options, ...select }: SelectFieldProps) {
   return (
     <label className={styles.field}>
       <span>{label}</span>
@@ -110,7 +98,13 @@ export function SelectField({
 }
 
 /** The form-wide outcome: the refusal (when it is not only about fields), or what was done. */
-export function FormMessage<T>({ state, success }: { state: ActionResult<T> | null; success?: (data: T) => ReactNode }) {
+export function FormMessage<T>({
+  state,
+  success,
+}: {
+  state: ActionResult<T> | null;
+  success?: (data: T) => ReactNode;
+}) {
   if (!state) return null;
   if (state.ok) {
     const text = success?.(state.data);
@@ -128,7 +122,17 @@ export function FormMessage<T>({ state, success }: { state: ActionResult<T> | nu
   );
 }
 
-export function SubmitButton({ pending, children, pendingText, className }: { pending: boolean; children: ReactNode; pendingText: string; className?: string }) {
+export function SubmitButton({
+  pending,
+  children,
+  pendingText,
+  className,
+}: {
+  pending: boolean;
+  children: ReactNode;
+  pendingText: string;
+  className?: string;
+}) {
   return (
     <button type="submit" disabled={pending} aria-busy={pending} className={className}>
       {pending ? pendingText : children}
@@ -162,10 +166,21 @@ export function ConfirmButton({
   if (!asking) {
     return (
       <span className={styles.confirm}>
-        <button type="button" className={`${styles.small} ${danger ? styles.dangerOutline : "secondary"}`} onClick={() => { setError(null); setAsking(true); }}>
+        <button
+          type="button"
+          className={`${styles.small} ${danger ? styles.dangerOutline : "secondary"}`}
+          onClick={() => {
+            setError(null);
+            setAsking(true);
+          }}
+        >
           {label}
         </button>
-        {error ? <span className="error-text" role="alert">{error}</span> : null}
+        {error ? (
+          <span className="error-text" role="alert">
+            {error}
+          </span>
+        ) : null}
       </span>
     );
   }
@@ -199,7 +214,17 @@ export function ConfirmButton({
  * button, and a plain statement that it will not be shown again. It lives only in this
  * component's state; leaving or reloading the page drops it.
  */
-export function ShowOnce({ title, value, children, onDone }: { title: string; value: string; children?: ReactNode; onDone: () => void }) {
+export function ShowOnce({
+  title,
+  value,
+  children,
+  onDone,
+}: {
+  title: string;
+  value: string;
+  children?: ReactNode;
+  onDone: () => void;
+}) {
   const [copied, setCopied] = useState<"no" | "yes" | "failed">("no");
   const inputRef = useRef<HTMLInputElement>(null);
   const copy = async () => {
@@ -215,15 +240,25 @@ export function ShowOnce({ title, value, children, onDone }: { title: string; va
   return (
     <div className={styles.secret} role="region" aria-label={title} data-show-once>
       <div>
-        <strong>{title}</strong> Copy it now: <b>you will not see it again</b>. Only a hash (or, for a target secret, an encrypted copy) is kept.
+        <strong>{title}</strong> Copy it now: <b>you will not see it again</b>. Only a hash (or, for a target secret, an
+        encrypted copy) is kept.
       </div>
       <div className={styles.secretValue}>
-        <input ref={inputRef} readOnly value={value} aria-label={title} onFocus={(e) => e.currentTarget.select()} data-secret-value />
+        <input
+          ref={inputRef}
+          readOnly
+          value={value}
+          aria-label={title}
+          onFocus={(e) => e.currentTarget.select()}
+          data-secret-value
+        />
         <button type="button" onClick={copy}>
           {copied === "yes" ? "Copied" : "Copy"}
         </button>
       </div>
-      {copied === "failed" ? <span className="hint">Copying is blocked on this page; the text is selected, press Ctrl+C (⌘C).</span> : null}
+      {copied === "failed" ? (
+        <span className="hint">Copying is blocked on this page; the text is selected, press Ctrl+C (⌘C).</span>
+      ) : null}
       {children}
       <div>
         <button type="button" className="secondary" onClick={onDone}>

@@ -21,7 +21,9 @@ export function ReloadTargetForm({
   initialServiceId: number | null;
 }) {
   const { state, pending, onSubmit } = useActionForm(saveReloadTargetForm, { resetOnSuccess: false });
-  const [serviceId, setServiceId] = useState<number | null>(initialServiceId !== null && services.some((s) => s.id === initialServiceId) ? initialServiceId : null);
+  const [serviceId, setServiceId] = useState<number | null>(
+    initialServiceId !== null && services.some((s) => s.id === initialServiceId) ? initialServiceId : null,
+  );
   const current = serviceId !== null ? existing[serviceId] : undefined;
   const [mode, setMode] = useState<SecretMode>(current ? "keep" : "generate");
   const [dismissed, setDismissed] = useState<ActionResult<SavedTarget> | null>(null);
@@ -33,12 +35,20 @@ export function ReloadTargetForm({
       {saved?.generatedSecret ? (
         <ShowOnce title="Generated secret" value={saved.generatedSecret} onDone={() => setDismissed(state)}>
           <span className={styles.hint}>
-            Configure the service with it: each reload request carries <code>X-Reloadscope-Signature: sha256=&lt;hex&gt;</code>, the
-            HMAC-SHA256 of the exact body under this secret, which the service checks before acting.
+            Configure the service with it: each reload request carries{" "}
+            <code>X-Reloadscope-Signature: sha256=&lt;hex&gt;</code>, the HMAC-SHA256 of the exact body under this
+            secret, which the service checks before acting.
           </span>
         </ShowOnce>
       ) : saved ? (
-        <FormMessage state={state} success={(t) => <>Target {t.created ? "set" : "saved"}: {t.url}</>} />
+        <FormMessage
+          state={state}
+          success={(t) => (
+            <>
+              Target {t.created ? "set" : "saved"}: {t.url}
+            </>
+          )}
+        />
       ) : null}
       <label className={styles.field}>
         <span>Service</span>
@@ -69,23 +79,43 @@ export function ReloadTargetForm({
           autoComplete="off"
           {...invalid(state, "url")}
         />
-        <span className={styles.hint}>https://, or http:// for 127.0.0.1, localhost and [::1] only. {PLAIN_HTTP_REASON}</span>
+        <span className={styles.hint}>
+          https://, or http:// for 127.0.0.1, localhost and [::1] only. {PLAIN_HTTP_REASON}
+        </span>
         <FieldError state={state} name="url" />
       </label>
       <fieldset className={styles.field} style={{ border: 0, padding: 0, margin: 0 }}>
         <span>Secret</span>
         <div className={styles.checks}>
           <label>
-            <input type="radio" name="secretMode" value="generate" checked={effectiveMode === "generate"} onChange={() => setMode("generate")} />
+            <input
+              type="radio"
+              name="secretMode"
+              value="generate"
+              checked={effectiveMode === "generate"}
+              onChange={() => setMode("generate")}
+            />
             Generate one (shown once after saving)
           </label>
           <label>
-            <input type="radio" name="secretMode" value="enter" checked={effectiveMode === "enter"} onChange={() => setMode("enter")} />
+            <input
+              type="radio"
+              name="secretMode"
+              value="enter"
+              checked={effectiveMode === "enter"}
+              onChange={() => setMode("enter")}
+            />
             Enter my own
           </label>
           {current ? (
             <label>
-              <input type="radio" name="secretMode" value="keep" checked={effectiveMode === "keep"} onChange={() => setMode("keep")} />
+              <input
+                type="radio"
+                name="secretMode"
+                value="keep"
+                checked={effectiveMode === "keep"}
+                onChange={() => setMode("keep")}
+              />
               Keep the current secret
             </label>
           ) : null}

@@ -7,7 +7,10 @@ export function SourceForm() {
   const { state, pending, onSubmit, formRef } = useActionForm(addSourceForm);
   return (
     <form ref={formRef} className={styles.form} onSubmit={onSubmit} aria-label="Add a source" noValidate>
-      <FormMessage state={state} success={(s) => <>Source {s.name} added: the worker queries it from its next pass. Use Test to query it now.</>} />
+      <FormMessage
+        state={state}
+        success={(s) => <>Source {s.name} added: the worker queries it from its next pass. Use Test to query it now.</>}
+      />
       <div className={styles.row}>
         <TextField
           state={state}
@@ -16,7 +19,11 @@ export function SourceForm() {
           type="text"
           placeholder="prometheus-eu"
           autoComplete="off"
-          hint={<>Reloads it sees are initiated by <code>source:&lt;name&gt;</code>.</>}
+          hint={
+            <>
+              Reloads it sees are initiated by <code>source:&lt;name&gt;</code>.
+            </>
+          }
         />
         <TextField
           state={state}
@@ -62,9 +69,15 @@ export function SourceForm() {
       </div>
       <label className={styles.field}>
         <span>Rules of its own (optional)</span>
-        <textarea name="rules" rows={3} placeholder={"# metric kind resource [versionLabel]\nfraud_model_info model fraud-model model_version"} {...invalid(state, "rules")} />
+        <textarea
+          name="rules"
+          rows={3}
+          placeholder={"# metric kind resource [versionLabel]\nfraud_model_info model fraud-model model_version"}
+          {...invalid(state, "rules")}
+        />
         <span className={styles.hint}>
-          One per line: a metric whose value (or the named label) is the version of a resource. A new version is <code>applied</code>, an unchanged one a heartbeat.
+          One per line: a metric whose value (or the named label) is the version of a resource. A new version is{" "}
+          <code>applied</code>, an unchanged one a heartbeat.
         </span>
         <FieldError state={state} name="rules" />
       </label>

@@ -9,9 +9,16 @@ export function SourceTable({ sources, now }: { sources: SourceView[]; now: Date
   return (
     <div style={{ display: "grid", gap: 16 }}>
       {sources.map((source) => (
-        <article key={source.id} id={`source-${source.name}`} className="panel" aria-label={`Source ${source.name}`} data-source={source.name}>
+        <article
+          key={source.id}
+          id={`source-${source.name}`}
+          className="panel"
+          aria-label={`Source ${source.name}`}
+          data-source={source.name}
+        >
           <h3 style={{ margin: "12px 14px 4px" }}>
-            {source.name} {source.demo ? <span className="badge warn">demo: recorded samples, no Prometheus is queried</span> : null}
+            {source.name}{" "}
+            {source.demo ? <span className="badge warn">demo: recorded samples, no Prometheus is queried</span> : null}
           </h3>
           <div className="table-wrap">
             <table aria-label={`Source ${source.name}`}>
@@ -19,13 +26,15 @@ export function SourceTable({ sources, now }: { sources: SourceView[]; now: Date
                 <tr>
                   <th scope="row">Query API</th>
                   <td>
-                    <code style={{ wordBreak: "break-all" }}>{source.url}</code> · {source.hasToken ? <span className="badge ok">token set</span> : "no token"}
+                    <code style={{ wordBreak: "break-all" }}>{source.url}</code> ·{" "}
+                    {source.hasToken ? <span className="badge ok">token set</span> : "no token"}
                   </td>
                 </tr>
                 <tr>
                   <th scope="row">Labels</th>
                   <td>
-                    environment from <code>{source.environmentLabels.join(", ")}</code> (else “{source.defaultEnvironment}”), service from <code>{source.serviceLabel}</code>, instance from{" "}
+                    environment from <code>{source.environmentLabels.join(", ")}</code> (else “
+                    {source.defaultEnvironment}”), service from <code>{source.serviceLabel}</code>, instance from{" "}
                     <code>{source.instanceLabel}</code>
                     {source.rules ? (
                       <>
@@ -45,7 +54,8 @@ export function SourceTable({ sources, now }: { sources: SourceView[]; now: Date
                     {source.lastSuccessAt && source.lastSeries !== null ? (
                       <span className="muted">
                         {" "}
-                        · last answered {relativeTime(source.lastSuccessAt, now)} with {source.lastSeries} series, {source.lastEvents ?? 0} events written
+                        · last answered {relativeTime(source.lastSuccessAt, now)} with {source.lastSeries} series,{" "}
+                        {source.lastEvents ?? 0} events written
                       </span>
                     ) : null}
                   </td>
@@ -56,7 +66,9 @@ export function SourceTable({ sources, now }: { sources: SourceView[]; now: Date
                     {source.lastError ? (
                       <span className="error-text" role="alert" data-source-error>
                         {source.lastError}
-                        {source.lastErrorAt ? <span className="when"> ({relativeTime(source.lastErrorAt, now)})</span> : null}
+                        {source.lastErrorAt ? (
+                          <span className="when"> ({relativeTime(source.lastErrorAt, now)})</span>
+                        ) : null}
                       </span>
                     ) : (
                       <span className="muted">none</span>
@@ -68,7 +80,8 @@ export function SourceTable({ sources, now }: { sources: SourceView[]; now: Date
           </div>
           <details style={{ margin: "8px 14px" }}>
             <summary>
-              Series it mapped ({source.series.filter((s) => s.mapping).length} of {source.series.length + source.moreSeries})
+              Series it mapped ({source.series.filter((s) => s.mapping).length} of{" "}
+              {source.series.length + source.moreSeries})
             </summary>
             {source.series.length === 0 ? (
               <div className="empty">No series yet.</div>
@@ -92,7 +105,11 @@ export function SourceTable({ sources, now }: { sources: SourceView[]; now: Date
                         <td>
                           {s.mapping ? (
                             <>
-                              {s.mapping.environment}/{s.mapping.service} · {s.mapping.instance} · {s.mapping.kind} {s.mapping.resource} <span className="muted">({s.mapping.family}, {s.mapping.role.replace("_", " ")})</span>
+                              {s.mapping.environment}/{s.mapping.service} · {s.mapping.instance} · {s.mapping.kind}{" "}
+                              {s.mapping.resource}{" "}
+                              <span className="muted">
+                                ({s.mapping.family}, {s.mapping.role.replace("_", " ")})
+                              </span>
                             </>
                           ) : (
                             <span className="muted">{s.problem}</span>

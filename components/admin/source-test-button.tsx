@@ -10,7 +10,13 @@ export function SourceTestButton({ sourceId }: { sourceId: number }) {
   const [pending, startTransition] = useTransition();
   return (
     <div>
-      <button type="button" className={`${styles.small} secondary`} disabled={pending} aria-busy={pending} onClick={() => startTransition(async () => setResult(await testSource({ sourceId })))}>
+      <button
+        type="button"
+        className={`${styles.small} secondary`}
+        disabled={pending}
+        aria-busy={pending}
+        onClick={() => startTransition(async () => setResult(await testSource({ sourceId })))}
+      >
         {pending ? "Querying…" : "Test"}
       </button>
       {result === null ? null : !result.ok ? (
@@ -23,7 +29,8 @@ export function SourceTestButton({ sourceId }: { sourceId: number }) {
         </div>
       ) : (
         <div className={`${styles.message} ${styles.ok}`} role="status" data-source-test="ok">
-          The query answered {result.data.series} series; {result.data.mapped.filter((m) => m.mapsTo).length} map to reloads
+          The query answered {result.data.series} series; {result.data.mapped.filter((m) => m.mapsTo).length} map to
+          reloads
           {result.data.series === 0 ? " (does this Prometheus scrape any server in the catalogue?)" : ""}.
           {result.data.mapped.length > 0 ? (
             <ul style={{ margin: "6px 0 0", paddingLeft: 18 }}>

@@ -44,7 +44,9 @@ export function TokenTable({ tokens, now }: { tokens: TokenRow[]; now: Date }) {
                 )}
               </td>
               <td title={isoUtc(token.createdAt)}>{relativeTime(token.createdAt, now)}</td>
-              <td title={token.lastUsedAt ? isoUtc(token.lastUsedAt) : undefined}>{token.lastUsedAt ? relativeTime(token.lastUsedAt, now) : "never"}</td>
+              <td title={token.lastUsedAt ? isoUtc(token.lastUsedAt) : undefined}>
+                {token.lastUsedAt ? relativeTime(token.lastUsedAt, now) : "never"}
+              </td>
               <td>
                 {token.revokedAt ? (
                   <span className="badge bad" title={isoUtc(token.revokedAt)}>

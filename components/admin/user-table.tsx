@@ -30,8 +30,14 @@ export function UserTable({ users, selfId, now }: { users: UserRow[]; selfId: nu
             <tr key={user.id} className={user.disabledAt ? styles.dim : undefined} data-user={user.username}>
               <td>
                 <b>{user.username}</b>
-                {user.id === selfId ? <span className="badge info" style={{ marginLeft: 6 }}>you</span> : null}
-                {user.displayName && user.displayName !== user.username ? <div className="when">{user.displayName}</div> : null}
+                {user.id === selfId ? (
+                  <span className="badge info" style={{ marginLeft: 6 }}>
+                    you
+                  </span>
+                ) : null}
+                {user.displayName && user.displayName !== user.username ? (
+                  <div className="when">{user.displayName}</div>
+                ) : null}
               </td>
               <td>
                 <span className={`badge ${user.role === "admin" ? "info" : "neutral"}`} data-role={user.role}>
@@ -40,7 +46,9 @@ export function UserTable({ users, selfId, now }: { users: UserRow[]; selfId: nu
               </td>
               <td>{user.source === "oidc" ? "OIDC issuer" : "local password"}</td>
               <td>
-                {user.groups.length === 0 ? <span className="muted">—</span> : (
+                {user.groups.length === 0 ? (
+                  <span className="muted">—</span>
+                ) : (
                   <div className="labels">
                     {user.groups.map((g) => (
                       <span key={g} className="label">
@@ -50,7 +58,9 @@ export function UserTable({ users, selfId, now }: { users: UserRow[]; selfId: nu
                   </div>
                 )}
               </td>
-              <td title={user.lastSignInAt ? isoUtc(user.lastSignInAt) : undefined}>{user.lastSignInAt ? relativeTime(user.lastSignInAt, now) : "never"}</td>
+              <td title={user.lastSignInAt ? isoUtc(user.lastSignInAt) : undefined}>
+                {user.lastSignInAt ? relativeTime(user.lastSignInAt, now) : "never"}
+              </td>
               <td>
                 {user.disabledAt ? (
                   <span className="badge bad" title={isoUtc(user.disabledAt)}>
@@ -77,8 +87,9 @@ function ManageUser({ user, self }: { user: UserRow; self: boolean }) {
       <summary>Manage</summary>
       {user.source === "oidc" ? (
         <p className={styles.hint}>
-          {user.username} signs in through the OIDC issuer: their role and groups are mapped again from the issuer&apos;s claims at
-          each sign-in, so a change here lasts until then. Change their groups at the issuer for good.
+          {user.username} signs in through the OIDC issuer: their role and groups are mapped again from the
+          issuer&apos;s claims at each sign-in, so a change here lasts until then. Change their groups at the issuer for
+          good.
         </p>
       ) : null}
       <RoleForm user={user} self={self} />
@@ -86,7 +97,9 @@ function ManageUser({ user, self }: { user: UserRow; self: boolean }) {
       {user.source === "local" ? <PasswordForm user={user} /> : null}
       <div className={styles.form}>
         {self ? (
-          <span className={styles.hint}>This is you: you cannot disable yourself or remove your own admin role. Another admin can.</span>
+          <span className={styles.hint}>
+            This is you: you cannot disable yourself or remove your own admin role. Another admin can.
+          </span>
         ) : user.disabledAt ? (
           <ConfirmButton
             label="Enable"
@@ -116,7 +129,14 @@ function RoleForm({ user, self }: { user: UserRow; self: boolean }) {
     <form className={styles.form} onSubmit={onSubmit} aria-label={`Role of ${user.username}`}>
       <input type="hidden" name="userId" value={user.id} />
       <SelectField state={state} label="Role" name="role" options={ROLES} defaultValue={user.role} disabled={self} />
-      <FormMessage state={state} success={(r) => <>{r.username} is now {r.after.role}.</>} />
+      <FormMessage
+        state={state}
+        success={(r) => (
+          <>
+            {r.username} is now {r.after.role}.
+          </>
+        )}
+      />
       {self ? null : (
         <div className={styles.actions}>
           <SubmitButton pending={pending} pendingText="Saving…" className={styles.small}>
@@ -155,7 +175,13 @@ function GroupsForm({ user }: { user: UserRow }) {
 function PasswordForm({ user }: { user: UserRow }) {
   const { state, pending, onSubmit, formRef } = useActionForm(resetUserPasswordForm);
   return (
-    <form ref={formRef} className={styles.form} onSubmit={onSubmit} aria-label={`Reset the password of ${user.username}`} noValidate>
+    <form
+      ref={formRef}
+      className={styles.form}
+      onSubmit={onSubmit}
+      aria-label={`Reset the password of ${user.username}`}
+      noValidate
+    >
       <input type="hidden" name="userId" value={user.id} />
       <TextField
         state={state}

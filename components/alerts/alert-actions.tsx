@@ -64,7 +64,13 @@ export function AlertActions({ alertId, state, canAcknowledge, canSilence, silen
         </button>
       ) : null}
       {canSilence && !silenced && !silencing ? (
-        <button type="button" className="secondary" disabled={pending} onClick={() => setSilencing(true)} data-silence={alertId}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={pending}
+          onClick={() => setSilencing(true)}
+          data-silence={alertId}
+        >
           Silence…
         </button>
       ) : null}

@@ -15,23 +15,39 @@ const INSTANCES_SHOWN = 8;
 
 export function SeverityBadge({ severity }: { severity: string }) {
   const tone = severity === "critical" ? "bad" : severity === "warning" ? "drift" : "info";
-  return <span className={`badge ${tone}`} data-severity={severity}>{severity}</span>;
+  return (
+    <span className={`badge ${tone}`} data-severity={severity}>
+      {severity}
+    </span>
+  );
 }
 
 export function StateBadge({ state }: { state: string }) {
   const tone = state === "firing" ? "bad" : state === "acknowledged" ? "drift" : "ok";
-  return <span className={`badge ${tone}`} data-alert-state={state}>{state}</span>;
+  return (
+    <span className={`badge ${tone}`} data-alert-state={state}>
+      {state}
+    </span>
+  );
 }
 
 /** The instances a rule names, whatever its detail shape: drift, stale, out-of-band ({instance, …}), stuck (names). */
-export function affectedInstances(details: Record<string, unknown>): { names: { instance: string; note: string | null }[]; total: number } {
-  const raw = Array.isArray(details.instances) ? details.instances : Array.isArray(details.silentInstances) ? details.silentInstances : [];
+export function affectedInstances(details: Record<string, unknown>): {
+  names: { instance: string; note: string | null }[];
+  total: number;
+} {
+  const raw = Array.isArray(details.instances)
+    ? details.instances
+    : Array.isArray(details.silentInstances)
+      ? details.silentInstances
+      : [];
   const names = raw
     .map((i: unknown) => {
       if (typeof i === "string") return { instance: i, note: null };
       const o = i as { instance?: unknown; version?: unknown; from?: unknown };
       if (typeof o?.instance !== "string") return null;
-      const note = typeof o.version === "string" ? `runs ${o.version}` : typeof o.from === "string" ? `was ${o.from}` : null;
+      const note =
+        typeof o.version === "string" ? `runs ${o.version}` : typeof o.from === "string" ? `was ${o.from}` : null;
       return { instance: o.instance, note };
     })
     .filter((x): x is { instance: string; note: string | null } => x !== null);
@@ -40,7 +56,9 @@ export function affectedInstances(details: Record<string, unknown>): { names: { 
 }
 
 /** NACK/failure messages grouped by normalised text (reload failures). */
-export function groupedErrors(details: Record<string, unknown>): { message: string; count: number; example: string | null; varied?: boolean }[] {
+export function groupedErrors(
+  details: Record<string, unknown>,
+): { message: string; count: number; example: string | null; varied?: boolean }[] {
   if (!Array.isArray(details.errors)) return [];
   return (details.errors as { message?: unknown; count?: unknown; example?: unknown; varied?: unknown }[])
     .filter((e) => typeof e?.message === "string")
@@ -63,12 +81,24 @@ function regressionLine(details: Record<string, unknown>): string | null {
 
 function channelLabel(d: DeliverySummary, now: Date): string {
   const when = relativeTime(d.at, now);
-  if (d.outcome === "delivered") return `${d.channel}: ${d.event} delivered ${when}${d.attempts > 1 ? ` (${d.attempts} attempts)` : ""}`;
-  if (d.outcome === "gave_up") return `${d.channel}: ${d.event} given up after attempt ${d.attempt} (${d.error ?? "refused"})`;
+  if (d.outcome === "delivered")
+    return `${d.channel}: ${d.event} delivered ${when}${d.attempts > 1 ? ` (${d.attempts} attempts)` : ""}`;
+  if (d.outcome === "gave_up")
+    return `${d.channel}: ${d.event} given up after attempt ${d.attempt} (${d.error ?? "refused"})`;
   return `${d.channel}: ${d.event} attempt ${d.attempt} failed (${d.error ?? "error"})${d.nextAttemptAt ? `, retry ${relativeTime(d.nextAttemptAt, now)}` : ""}`;
 }
 
-export function DeliveryStatus({ deliveries, now, channelsConfigured, silenced }: { deliveries: DeliverySummary[]; now: Date; channelsConfigured: boolean; silenced: boolean }) {
+export function DeliveryStatus({
+  deliveries,
+  now,
+  channelsConfigured,
+  silenced,
+}: {
+  deliveries: DeliverySummary[];
+  now: Date;
+  channelsConfigured: boolean;
+  silenced: boolean;
+}) {
   if (deliveries.length === 0) {
     return (
       <span className="muted" data-deliveries="none">
@@ -79,7 +109,11 @@ export function DeliveryStatus({ deliveries, now, channelsConfigured, silenced }
   return (
     <ul className={styles.deliveries} data-deliveries={deliveries.length}>
       {deliveries.map((d) => (
-        <li key={d.channel} className={d.outcome === "delivered" ? "" : "error-text"} data-delivery={`${d.channel}:${d.outcome}`}>
+        <li
+          key={d.channel}
+          className={d.outcome === "delivered" ? "" : "error-text"}
+          data-delivery={`${d.channel}:${d.outcome}`}
+        >
           {channelLabel(d, now)}
         </li>
       ))}
@@ -87,20 +121,36 @@ export function DeliveryStatus({ deliveries, now, channelsConfigured, silenced }
   );
 }
 
-export function AlertSummary({ alert, now, detailLink = true }: { alert: AlertListItem; now: Date; detailLink?: boolean }) {
+export function AlertSummary({
+  alert,
+  now,
+  detailLink = true,
+}: {
+  alert: AlertListItem;
+  now: Date;
+  detailLink?: boolean;
+}) {
   const { names, total } = affectedInstances(alert.details);
   const errors = groupedErrors(alert.details);
   const regression = alert.rule === "regression" ? regressionLine(alert.details) : null;
   // From driftingSince, against the server's now: the stored driftingForMs is as old as the
   // row's last change (evaluation does not rewrite an alert for its age alone).
   const since = typeof alert.details.driftingSince === "string" ? Date.parse(alert.details.driftingSince) : NaN;
-  const driftingFor = Number.isFinite(since) ? now.getTime() - since : typeof alert.details.driftingForMs === "number" ? alert.details.driftingForMs : null;
+  const driftingFor = Number.isFinite(since)
+    ? now.getTime() - since
+    : typeof alert.details.driftingForMs === "number"
+      ? alert.details.driftingForMs
+      : null;
   return (
     <div className={styles.summary}>
       <div className={styles.headline}>
         <SeverityBadge severity={alert.severity} /> <strong>{RULES[alert.rule]?.title ?? alert.rule}</strong>
         {alert.silence ? (
-          <span className="badge neutral" data-silenced title={`${alert.silence.comment}${alert.silence.createdBy ? ` — ${alert.silence.createdBy}` : ""}`}>
+          <span
+            className="badge neutral"
+            data-silenced
+            title={`${alert.silence.comment}${alert.silence.createdBy ? ` — ${alert.silence.createdBy}` : ""}`}
+          >
             silenced until {isoUtc(alert.silence.expiresAt)}
           </span>
         ) : null}
@@ -123,7 +173,9 @@ export function AlertSummary({ alert, now, detailLink = true }: { alert: AlertLi
         ) : null}
         <span title={isoUtc(alert.startedAt)}>since {relativeTime(alert.startedAt, now)}</span>
         {driftingFor !== null ? ` · drifting for ${formatAge(driftingFor)}` : ""}
-        {alert.acknowledgedAt ? ` · acknowledged ${relativeTime(alert.acknowledgedAt, now)}${alert.acknowledgedBy ? ` by ${alert.acknowledgedBy}` : ""}` : ""}
+        {alert.acknowledgedAt
+          ? ` · acknowledged ${relativeTime(alert.acknowledgedAt, now)}${alert.acknowledgedBy ? ` by ${alert.acknowledgedBy}` : ""}`
+          : ""}
         {alert.resolvedAt ? ` · resolved ${relativeTime(alert.resolvedAt, now)}` : ""}
         {alert.link ? (
           <>

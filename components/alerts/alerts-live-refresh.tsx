@@ -18,7 +18,13 @@ const POLL_MS = 5_000;
  * page on the server when they move (an alert opened, resolved, acknowledged elsewhere, a
  * delivery attempt recorded), so every time shown stays formatted by the server.
  */
-export function AlertsLiveRefresh({ renderedVersion, renderedAtLabel }: { renderedVersion: string; renderedAtLabel: string }) {
+export function AlertsLiveRefresh({
+  renderedVersion,
+  renderedAtLabel,
+}: {
+  renderedVersion: string;
+  renderedAtLabel: string;
+}) {
   const router = useRouter();
   const status = useQuery({
     queryKey: alertKeys.status(),
@@ -39,7 +45,8 @@ export function AlertsLiveRefresh({ renderedVersion, renderedAtLabel }: { render
   }, [polled, renderedVersion, router]);
   return (
     <span className="muted" aria-live="polite" data-alerts-live data-rendered-version={renderedVersion}>
-      {status.isError ? <span className="badge bad">live updates unavailable</span> : null} as of {renderedAtLabel}, updates every {POLL_MS / 1000} s
+      {status.isError ? <span className="badge bad">live updates unavailable</span> : null} as of {renderedAtLabel},
+      updates every {POLL_MS / 1000} s
     </span>
   );
 }

@@ -15,7 +15,12 @@ export async function AlertsNavLink() {
       <Link href="/alerts" data-nav-alerts title={label}>
         Alerts
         {unsilenced > 0 ? (
-          <span className={styles.count} data-firing-count={unsilenced} data-silenced-count={silenced} aria-label={label}>
+          <span
+            className={styles.count}
+            data-firing-count={unsilenced}
+            data-silenced-count={silenced}
+            aria-label={label}
+          >
             {unsilenced}
           </span>
         ) : null}

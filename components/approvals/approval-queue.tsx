@@ -23,7 +23,12 @@ export function ApprovalQueue({ items, now }: { items: QueueItem[]; now: Date })
   return (
     <div className={styles.queue}>
       {items.map((item) => (
-        <article key={item.id} className={`panel ${styles.item}`} data-request={item.id} aria-label={`Request ${item.id}`}>
+        <article
+          key={item.id}
+          className={`panel ${styles.item}`}
+          data-request={item.id}
+          aria-label={`Request ${item.id}`}
+        >
           <RequestHeader request={item} now={now} />
           <ChangeWarning preview={item.preview} />
           <RequestFacts request={item} now={now} fleet={item} />
@@ -84,7 +89,17 @@ export function policyText(policy: RequestSummary["policy"]): string {
   return `${policy.required} approval${policy.required === 1 ? "" : "s"} from ${who}, never the requester; one rejection ends it`;
 }
 
-export function RequestFacts({ request, now, fleet, children }: { request: RequestSummary; now: Date; fleet?: FleetNow; children?: React.ReactNode }) {
+export function RequestFacts({
+  request,
+  now,
+  fleet,
+  children,
+}: {
+  request: RequestSummary;
+  now: Date;
+  fleet?: FleetNow;
+  children?: React.ReactNode;
+}) {
   const approvals = request.decisions.filter((d) => d.decision === "approved");
   return (
     <dl className={styles.facts}>
@@ -117,7 +132,8 @@ export function RequestFacts({ request, now, fleet, children }: { request: Reque
           <dd data-drift={fleet.drift.drifting}>
             {fleet.drift.drifting ? (
               <span className="error-text">
-                drifting: {fleet.drift.offDesired} of {fleet.drift.livePairs} off desired, {fleet.drift.versionCount} versions running
+                drifting: {fleet.drift.offDesired} of {fleet.drift.livePairs} off desired, {fleet.drift.versionCount}{" "}
+                versions running
               </span>
             ) : (
               `none (${fleet.drift.livePairs} live, ${fleet.drift.versionCount} version${fleet.drift.versionCount === 1 ? "" : "s"})`
@@ -141,7 +157,10 @@ export function RequestFacts({ request, now, fleet, children }: { request: Reque
           <ul className={styles.decisions} data-decisions>
             {request.decisions.map((d) => (
               <li key={`${d.approverId}-${d.decidedAt.toISOString()}`} data-decision={d.decision}>
-                <b>{d.approver}</b> {d.decision} <span className="when" title={isoUtc(d.decidedAt)}>{relativeTime(d.decidedAt, now)}</span>
+                <b>{d.approver}</b> {d.decision}{" "}
+                <span className="when" title={isoUtc(d.decidedAt)}>
+                  {relativeTime(d.decidedAt, now)}
+                </span>
                 {d.comment ? <>: “{d.comment}”</> : null}
               </li>
             ))}

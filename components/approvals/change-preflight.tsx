@@ -12,7 +12,11 @@ import type { PreflightRow as PreflightInstance } from "@/lib/domain/rollback";
 export function ChangeWarning({ preview }: { preview: ChangePreview }) {
   if (!preview.warning) return null;
   return (
-    <p className={styles.warning} role="note" data-change-warning={preview.neverReported ? "never-reported" : "never-ran"}>
+    <p
+      className={styles.warning}
+      role="note"
+      data-change-warning={preview.neverReported ? "never-reported" : "never-ran"}
+    >
       <span aria-hidden="true">⚠ </span>
       <b>Check before deciding:</b> {preview.warning}
     </p>
@@ -20,7 +24,12 @@ export function ChangeWarning({ preview }: { preview: ChangePreview }) {
 }
 
 export function ReportedOn({ preview }: { preview: ChangePreview }) {
-  if (preview.neverReported) return <span className="muted" data-reported-on="none">nowhere yet</span>;
+  if (preview.neverReported)
+    return (
+      <span className="muted" data-reported-on="none">
+        nowhere yet
+      </span>
+    );
   const shown = preview.reportedOn.slice(0, 5);
   return (
     <span data-reported-on={preview.reportedOn.length}>
@@ -40,7 +49,8 @@ export function PreflightSummary({ preview }: { preview: ChangePreview }) {
   const staying = preview.total - p.moving;
   return (
     <>
-      {p.moving} of {preview.total} instance{preview.total === 1 ? "" : "s"} in scope would move to <b className="mono">{preview.toVersion}</b>
+      {p.moving} of {preview.total} instance{preview.total === 1 ? "" : "s"} in scope would move to{" "}
+      <b className="mono">{preview.toVersion}</b>
       {staying > 0 ? `, ${staying} run${staying === 1 ? "s" : ""} it already` : ""}
       {p.moving > 0 ? (
         p.movingUnconfirmed > 0 ? (
@@ -81,7 +91,13 @@ export function PreflightRows({ preview, moreHref }: { preview: ChangePreview; m
       </div>
       {preview.total > preview.shown ? (
         <p className={styles.hint} data-preflight-more>
-          Showing {preview.shown} of {preview.total} instances{moreHref ? <>; <Link href={moreHref}>all of them on the request&apos;s page</Link></> : null}.
+          Showing {preview.shown} of {preview.total} instances
+          {moreHref ? (
+            <>
+              ; <Link href={moreHref}>all of them on the request&apos;s page</Link>
+            </>
+          ) : null}
+          .
         </p>
       ) : null}
     </>

@@ -52,15 +52,31 @@ export function DecisionForm({ requestId, summary }: { requestId: string; summar
           <button type="button" disabled={pending} onClick={() => ask("approve")} data-approve={requestId}>
             Approve…
           </button>
-          <button type="button" className="secondary" disabled={pending} onClick={() => ask("reject")} data-reject={requestId}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={pending}
+            onClick={() => ask("reject")}
+            data-reject={requestId}
+          >
             Reject…
           </button>
         </>
       ) : (
-        <div className={styles.confirm} role="group" aria-label={asking === "approve" ? "Confirm the approval" : "Confirm the rejection"} data-confirm={asking}>
+        <div
+          className={styles.confirm}
+          role="group"
+          aria-label={asking === "approve" ? "Confirm the approval" : "Confirm the rejection"}
+          data-confirm={asking}
+        >
           <span>
             {asking === "approve" ? "Approve" : "Reject"} request #{requestId}: {summary}
-            {comment.trim() ? <>, with the comment “{comment.trim()}”</> : asking === "reject" ? <span className="error-text"> (a rejection needs a comment)</span> : null}?
+            {comment.trim() ? (
+              <>, with the comment “{comment.trim()}”</>
+            ) : asking === "reject" ? (
+              <span className="error-text"> (a rejection needs a comment)</span>
+            ) : null}
+            ?
           </span>
           <button
             type="button"
@@ -70,7 +86,13 @@ export function DecisionForm({ requestId, summary }: { requestId: string; summar
             onClick={() => decide(asking)}
             data-confirm-decision={asking}
           >
-            {pending ? (asking === "approve" ? "Approving…" : "Rejecting…") : asking === "approve" ? "Yes, approve" : "Yes, reject"}
+            {pending
+              ? asking === "approve"
+                ? "Approving…"
+                : "Rejecting…"
+              : asking === "approve"
+                ? "Yes, approve"
+                : "Yes, reject"}
           </button>
           <button type="button" className="secondary" disabled={pending} onClick={() => setAsking(null)}>
             Cancel

@@ -43,7 +43,12 @@ export function AuditTable({ entries }: { entries: AuditListEntry[] }) {
         </thead>
         <tbody>
           {entries.map((e) => (
-            <tr key={e.id} className={e.outcome === "denied" ? styles.denied : undefined} data-entry={e.id} data-outcome={e.outcome}>
+            <tr
+              key={e.id}
+              className={e.outcome === "denied" ? styles.denied : undefined}
+              data-entry={e.id}
+              data-outcome={e.outcome}
+            >
               <td className="mono">{e.id}</td>
               <td className="mono" style={{ whiteSpace: "nowrap" }}>
                 <LocalTime iso={e.at.toISOString()} utcText={timeUtc(e.at)} />
@@ -57,13 +62,17 @@ export function AuditTable({ entries }: { entries: AuditListEntry[] }) {
               </td>
               <td>
                 <OutcomeBadge outcome={e.outcome} />
-                {e.outcome !== "allowed" && typeof e.details.reason === "string" ? <div className="error-text">{e.details.reason}</div> : null}
+                {e.outcome !== "allowed" && typeof e.details.reason === "string" ? (
+                  <div className="error-text">{e.details.reason}</div>
+                ) : null}
               </td>
               <td>
                 {e.service ? (
                   <>
                     {e.service.name}
-                    <div className="when">{[e.service.environment, e.service.namespace].filter(Boolean).join(" / ")}</div>
+                    <div className="when">
+                      {[e.service.environment, e.service.namespace].filter(Boolean).join(" / ")}
+                    </div>
                   </>
                 ) : (
                   <span className="muted">—</span>

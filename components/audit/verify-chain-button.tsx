@@ -18,7 +18,10 @@ function Submit() {
 
 /** Runs the audit.verify action and shows its verdict: intact with N entries, or the first broken link. */
 export function VerifyChainButton() {
-  const [result, formAction] = useActionState<ActionResult<VerifyChainResult> | null, FormData>(verifyChainFromForm, null);
+  const [result, formAction] = useActionState<ActionResult<VerifyChainResult> | null, FormData>(
+    verifyChainFromForm,
+    null,
+  );
   return (
     <form action={formAction} className={styles.verify} aria-label="Verify the audit chain">
       <Submit />
@@ -41,16 +44,23 @@ function Verdict({ result }: { result: ActionResult<VerifyChainResult> }) {
   if (v.intact && cut) {
     return (
       <div className={`${styles.verdict} ${styles.broken}`} role="alert" data-verdict="anchor-mismatch">
-        <b>The log does not match its anchor:</b> {v.anchor.message}. The chain itself holds ({v.entries} {v.entries === 1 ? "entry" : "entries"}), so
-        entries were removed from its end or rewritten with every hash after them.
+        <b>The log does not match its anchor:</b> {v.anchor.message}. The chain itself holds ({v.entries}{" "}
+        {v.entries === 1 ? "entry" : "entries"}), so entries were removed from its end or rewritten with every hash
+        after them.
       </div>
     );
   }
   if (v.intact) {
     return (
-      <div className={`${styles.verdict} ${styles.intact}`} role="status" data-verdict="intact" data-entries={v.entries}>
+      <div
+        className={`${styles.verdict} ${styles.intact}`}
+        role="status"
+        data-verdict="intact"
+        data-entries={v.entries}
+      >
         <b>Chain intact:</b> {v.entries} {v.entries === 1 ? "entry" : "entries"}
-        {v.firstId ? ` (#${v.firstId} to #${v.lastId})` : ""} verified at {at}. This verification is recorded as a later entry, outside the verdict.
+        {v.firstId ? ` (#${v.firstId} to #${v.lastId})` : ""} verified at {at}. This verification is recorded as a later
+        entry, outside the verdict.
         {v.lastId ? (
           <div className={styles.hash}>
             head #{v.lastId} {v.lastHash}
@@ -61,7 +71,12 @@ function Verdict({ result }: { result: ActionResult<VerifyChainResult> }) {
     );
   }
   return (
-    <div className={`${styles.verdict} ${styles.broken}`} role="alert" data-verdict="broken" data-broken-at={v.brokenAt}>
+    <div
+      className={`${styles.verdict} ${styles.broken}`}
+      role="alert"
+      data-verdict="broken"
+      data-broken-at={v.brokenAt}
+    >
       <b>Chain broken at entry #{v.brokenAt}:</b> {v.problem}.{" "}
       {v.previousId ? `${v.entries} entries up to #${v.previousId} are sound; ` : "It is the first entry; "}
       everything from #{v.brokenAt} on (up to #{v.lastCoveredId}) cannot be trusted.{" "}

@@ -2,7 +2,19 @@
 // control, the current filter as the default value, an empty value meaning "no filter".
 
 /** A text filter; `suggestions` become a datalist (values seen, known kinds…). */
-export function TextFilter({ label, name, value, placeholder, suggestions }: { label: string; name: string; value: string | null | undefined; placeholder: string; suggestions?: readonly string[] }) {
+export function TextFilter({
+  label,
+  name,
+  value,
+  placeholder,
+  suggestions,
+}: {
+  label: string;
+  name: string;
+  value: string | null | undefined;
+  placeholder: string;
+  suggestions?: readonly string[];
+}) {
   const listId = suggestions ? `${name}-suggestions` : undefined;
   return (
     <label>
@@ -20,7 +32,19 @@ export function TextFilter({ label, name, value, placeholder, suggestions }: { l
 }
 
 /** A choice among known values, the first option being "no filter" (`anyLabel`). */
-export function SelectFilter({ label, name, value, options, anyLabel = "All" }: { label: string; name: string; value: string | null | undefined; options: readonly { value: string; label: string }[]; anyLabel?: string }) {
+export function SelectFilter({
+  label,
+  name,
+  value,
+  options,
+  anyLabel = "All",
+}: {
+  label: string;
+  name: string;
+  value: string | null | undefined;
+  options: readonly { value: string; label: string }[];
+  anyLabel?: string;
+}) {
   return (
     <label>
       {label}
@@ -37,7 +61,10 @@ export function SelectFilter({ label, name, value, options, anyLabel = "All" }: 
 }
 
 /** Options labelled by `label` (default: the value itself). */
-export function plainOptions(values: readonly string[], label: (value: string) => string = (value) => value): { value: string; label: string }[] {
+export function plainOptions(
+  values: readonly string[],
+  label: (value: string) => string = (value) => value,
+): { value: string; label: string }[] {
   return values.map((value) => ({ value, label: label(value) }));
 }
 

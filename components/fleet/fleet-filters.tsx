@@ -19,7 +19,14 @@ export function FleetFiltersForm({ filters, facets }: Props) {
     if (!form.current) return;
     const data = new FormData(form.current);
     const text = (name: string) => (data.get(name) as string | null) || undefined;
-    const href = fleetHref({ env: text("env"), ns: text("ns"), kind: text("kind"), q: text("q"), drifting: data.get("drifting") === "1", failing: data.get("failing") === "1" });
+    const href = fleetHref({
+      env: text("env"),
+      ns: text("ns"),
+      kind: text("kind"),
+      q: text("q"),
+      drifting: data.get("drifting") === "1",
+      failing: data.get("failing") === "1",
+    });
     startTransition(() => router.push(href));
   };
 
@@ -54,7 +61,11 @@ export function FleetFiltersForm({ filters, facets }: Props) {
       <a className="button secondary" href="/fleet">
         Clear
       </a>
-      {pending ? <span className="muted" role="status">Loading…</span> : null}
+      {pending ? (
+        <span className="muted" role="status">
+          Loading…
+        </span>
+      ) : null}
     </form>
   );
 }

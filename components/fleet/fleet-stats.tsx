@@ -12,7 +12,15 @@ interface Links {
  * single "failures, NACKs & drifts" sum said neither). Failing counts instance × resource
  * pairs whose last reload failed or was NACKed; drift counts resources, not instances.
  */
-export function FleetStats({ totals, filtered, links }: { totals: FleetMatrix["totals"]; filtered: boolean; links: Links }) {
+export function FleetStats({
+  totals,
+  filtered,
+  links,
+}: {
+  totals: FleetMatrix["totals"];
+  filtered: boolean;
+  links: Links;
+}) {
   const failing = totals.failing ?? 0;
   const driftingResources = totals.driftingResources ?? 0;
   return (
@@ -36,9 +44,7 @@ export function FleetStats({ totals, filtered, links }: { totals: FleetMatrix["t
       </div>
       <div className={`stat ${failing ? "bad" : ""}`} data-stat="failing">
         <b>{failing}</b>
-        <a href={links.failing}>
-          {failing ? <CrossIcon /> : null} failed or NACKed
-        </a>
+        <a href={links.failing}>{failing ? <CrossIcon /> : null} failed or NACKed</a>
         <span className="stat-why">instances × resources whose last reload failed or was refused</span>
       </div>
       <div className="stat" data-stat="failed-reloads">

@@ -32,7 +32,8 @@ export function MatrixTable({ view }: { view: MatrixView }) {
         <span className="version off">
           <WarnIcon /> off desired
         </span>{" "}
-        another version while one is desired · <span className="version">no desired yet</span> · ×N instances running it ·{" "}
+        another version while one is desired · <span className="version">no desired yet</span> · ×N instances running it
+        ·{" "}
         <span className="badge drift">
           <WarnIcon /> drift
         </span>{" "}
@@ -74,7 +75,12 @@ export function MatrixTable({ view }: { view: MatrixView }) {
                     {row.alerts ? (
                       <>
                         {" "}
-                        <Link href={row.alerts.href} className={`badge ${row.alerts.tone}`} title={row.alerts.title} data-alert-badge>
+                        <Link
+                          href={row.alerts.href}
+                          className={`badge ${row.alerts.tone}`}
+                          title={row.alerts.title}
+                          data-alert-badge
+                        >
                           {row.alerts.text}
                         </Link>
                       </>
@@ -83,7 +89,11 @@ export function MatrixTable({ view }: { view: MatrixView }) {
                   {row.cells.map((cells, k) => (
                     <td key={view.kinds[k]}>
                       {cells.map((cell) => (
-                        <ResourceCell key={cell.resource} cell={cell} href={resourceHref(row.serviceId, view.kinds[k]!, cell.resource)} />
+                        <ResourceCell
+                          key={cell.resource}
+                          cell={cell}
+                          href={resourceHref(row.serviceId, view.kinds[k]!, cell.resource)}
+                        />
                       ))}
                     </td>
                   ))}
@@ -134,7 +144,14 @@ function ResourceCell({ cell, href }: { cell: CellView; href: string }) {
       </div>
       {cell.desired || cell.driftAge ? (
         <div className="cell-drift" data-cell-desired={cell.desired ?? ""} title={cell.driftWhy}>
-          {cell.desired ? <>desired <span className="mono" title={cell.desired}>{truncateMiddle(cell.desired, DESIRED_FITS_CHARS)}</span></> : null}
+          {cell.desired ? (
+            <>
+              desired{" "}
+              <span className="mono" title={cell.desired}>
+                {truncateMiddle(cell.desired, DESIRED_FITS_CHARS)}
+              </span>
+            </>
+          ) : null}
           {cell.desired && cell.driftAge ? " · " : null}
           {cell.driftAge ? (
             <b data-cell-drift-age>
@@ -152,7 +169,11 @@ function ResourceCell({ cell, href }: { cell: CellView; href: string }) {
             <Link href={`/reloads/${cell.reload.key}`} data-cell-reload={cell.reload.key}>
               {cell.reload.reloadId}
             </Link>{" "}
-            <Link href={replayLinkFor({ reloadKey: cell.reload.key })} data-cell-replay={cell.reload.key} title={`replay ${cell.reload.reloadId} from just before it`}>
+            <Link
+              href={replayLinkFor({ reloadKey: cell.reload.key })}
+              data-cell-replay={cell.reload.key}
+              title={`replay ${cell.reload.reloadId} from just before it`}
+            >
               replay
             </Link>
           </>

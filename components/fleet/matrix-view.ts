@@ -86,7 +86,13 @@ export function matrixView(matrix: FleetMatrix, filters: FleetFilters, alerts?: 
   };
 }
 
-function rowView(row: MatrixRow, kinds: string[], lastReloads: FleetMatrix["lastReloads"], now: Date, alerts?: ServiceAlertBadges): RowView {
+function rowView(
+  row: MatrixRow,
+  kinds: string[],
+  lastReloads: FleetMatrix["lastReloads"],
+  now: Date,
+  alerts?: ServiceAlertBadges,
+): RowView {
   const { service } = row;
   const view: RowView = {
     serviceId: service.id,
@@ -96,30 +102,47 @@ function rowView(row: MatrixRow, kinds: string[], lastReloads: FleetMatrix["last
     lastEventAt: isoUtc(service.lastEventAt),
     cells: kinds.map((kind) =>
       (row.cells[kind] ?? []).map((cell) =>
-        cellView(cell, lastReloads[compositeKey(service.id, kind, cell.resource)], now, alerts?.byResource.get(`${service.id}/${kind}/${cell.resource}`)),
+        cellView(
+          cell,
+          lastReloads[compositeKey(service.id, kind, cell.resource)],
+          now,
+          alerts?.byResource.get(`${service.id}/${kind}/${cell.resource}`),
+        ),
       ),
     ),
   };
   const open = alerts?.byService.get(service.id);
   if (open) {
     const path = [service.environment, service.namespace, service.name].filter(Boolean).join("/");
-    view.alerts = { ...alertBadge(open), href: `/alerts?service=${encodeURIComponent(path)}${open.firing === 0 ? "&tab=acknowledged" : ""}` };
+    view.alerts = {
+      ...alertBadge(open),
+      href: `/alerts?service=${encodeURIComponent(path)}${open.firing === 0 ? "&tab=acknowledged" : ""}`,
+    };
   }
   return view;
 }
 
 /** "2 alerts" in the tone of the worst firing one; acknowledged-only is neutral. */
 export function alertBadge(open: AlertBadge): BadgeView {
-  const tone: BadgeView["tone"] = open.firing === 0 ? "neutral" : open.worst === "critical" ? "bad" : open.worst === "warning" ? "drift" : "info";
+  const tone: BadgeView["tone"] =
+    open.firing === 0 ? "neutral" : open.worst === "critical" ? "bad" : open.worst === "warning" ? "drift" : "info";
   const acknowledged = open.open - open.firing;
   return {
     tone,
-    text: open.firing > 0 ? `${open.firing} alert${open.firing === 1 ? "" : "s"}` : `${acknowledged} ack'd alert${acknowledged === 1 ? "" : "s"}`,
+    text:
+      open.firing > 0
+        ? `${open.firing} alert${open.firing === 1 ? "" : "s"}`
+        : `${acknowledged} ack'd alert${acknowledged === 1 ? "" : "s"}`,
     title: `open alerts: ${open.firing} firing, ${acknowledged} acknowledged`,
   };
 }
 
-export function cellView(cell: MatrixResourceCell, reload: CellReload | undefined, now: Date, alerts?: AlertBadge): CellView {
+export function cellView(
+  cell: MatrixResourceCell,
+  reload: CellReload | undefined,
+  now: Date,
+  alerts?: AlertBadge,
+): CellView {
   const { drift } = cell;
   const badges: BadgeView[] = [];
   // Drift is not a badge: the cell's own drift line says it, with its age and why (driftWhy).

@@ -9,6 +9,14 @@ import { matrixView } from "./matrix-view";
  * page (a server component: only the formatted view reaches the browser, see matrix-table.tsx)
  * and from the replay player (in the browser).
  */
-export function VersionMatrix({ matrix, filters, alerts }: { matrix: FleetMatrix; filters: FleetFilters; alerts?: ServiceAlertBadges }) {
+export function VersionMatrix({
+  matrix,
+  filters,
+  alerts,
+}: {
+  matrix: FleetMatrix;
+  filters: FleetFilters;
+  alerts?: ServiceAlertBadges;
+}) {
   return <MatrixTable view={matrixView(matrix, filters, alerts)} />;
 }

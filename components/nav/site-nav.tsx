@@ -13,7 +13,13 @@ export function SiteNav({ children }: { children: ReactNode }) {
   useEffect(() => setOpen(false), [pathname]);
   return (
     <nav className={open ? "site-nav open" : "site-nav"} aria-label="Main">
-      <button type="button" className="nav-toggle" aria-expanded={open} aria-controls="site-nav-links" onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        className="nav-toggle"
+        aria-expanded={open}
+        aria-controls="site-nav-links"
+        onClick={() => setOpen(!open)}
+      >
         <MenuIcon /> Menu
       </button>
       <div className="site-nav-links" id="site-nav-links">

@@ -12,7 +12,8 @@ const SHOWN = 50;
 export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
   if (diagnosis.targets.length === 0) return null;
   // Targets that stopped at the same place with the same (normalised) error read as one entry.
-  const entryKey = (t: TargetDiagnosis) => `${t.reason}|${t.reachedPhase}|${t.finalPhase}|${normaliseErrorMessage(t.evidence.error ?? "")}`;
+  const entryKey = (t: TargetDiagnosis) =>
+    `${t.reason}|${t.reachedPhase}|${t.finalPhase}|${normaliseErrorMessage(t.evidence.error ?? "")}`;
   const entries = new Map<string, TargetDiagnosis[]>();
   for (const t of diagnosis.targets) {
     const key = entryKey(t);
@@ -55,7 +56,10 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
                 <b>{t.stoppedAt}</b>
                 {t.finalPhase ? <span className="badge bad"> {t.finalPhase.replace("_", " ")}</span> : null}
                 <div className="when mono">
-                  {group.slice(0, SHOWN).map((d) => d.instance).join(", ")}
+                  {group
+                    .slice(0, SHOWN)
+                    .map((d) => d.instance)
+                    .join(", ")}
                   {group.length > SHOWN ? ` and ${group.length - SHOWN} more` : ""}
                 </div>
               </td>
@@ -78,8 +82,12 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: ReloadDiagnosis }) {
               </td>
               <td>
                 {t.evidence.lastEventAt ? <div className="when">last event {at(t.evidence.lastEventAt)}</div> : null}
-                <div className="when">last heard from {t.evidence.lastHeardAt ? at(t.evidence.lastHeardAt) : "never"}</div>
-                {t.evidence.silentForMs !== null ? <div className="when">silent for {formatDuration(t.evidence.silentForMs)}</div> : null}
+                <div className="when">
+                  last heard from {t.evidence.lastHeardAt ? at(t.evidence.lastHeardAt) : "never"}
+                </div>
+                {t.evidence.silentForMs !== null ? (
+                  <div className="when">silent for {formatDuration(t.evidence.silentForMs)}</div>
+                ) : null}
                 {t.evidence.expiredAt ? <div className="when">reload expired {at(t.evidence.expiredAt)}</div> : null}
                 {t.evidence.spanErrors.map((s) => (
                   <div key={s} className="error-text">

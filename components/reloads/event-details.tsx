@@ -8,10 +8,19 @@ import { attributeRows } from "@/lib/domain/timeline-view";
 import { formatDuration } from "@/lib/format";
 import styles from "./waterfall.module.css";
 
-export type Selection = { type: "event"; event: TimelineEvent; lane: string } | { type: "span"; span: TimelineSpan; lane: string };
+export type Selection =
+  { type: "event"; event: TimelineEvent; lane: string } | { type: "span"; span: TimelineSpan; lane: string };
 
 /** Every field and attribute of the event or span clicked in the waterfall, as key/value tables; Esc or Close shuts it. */
-export function EventDetails({ selection, reloadStartMs, onClose }: { selection: Selection; reloadStartMs: number; onClose: () => void }) {
+export function EventDetails({
+  selection,
+  reloadStartMs,
+  onClose,
+}: {
+  selection: Selection;
+  reloadStartMs: number;
+  onClose: () => void;
+}) {
   const at = (ms: number) => {
     const d = ms - reloadStartMs;
     return `${d < 0 ? "−" : "+"}${formatDuration(Math.abs(d))} from the reload's start`;
@@ -37,7 +46,16 @@ export function EventDetails({ selection, reloadStartMs, onClose }: { selection:
       : [
           ["lane", selection.lane],
           ["name", selection.span.name],
-          ["status", selection.span.error ? <span className="error-text">error{selection.span.statusMessage ? `: ${selection.span.statusMessage}` : ""}</span> : "ok / unset"],
+          [
+            "status",
+            selection.span.error ? (
+              <span className="error-text">
+                error{selection.span.statusMessage ? `: ${selection.span.statusMessage}` : ""}
+              </span>
+            ) : (
+              "ok / unset"
+            ),
+          ],
           ["start", <code key="s">{selection.span.start}</code>],
           ["when", at(selection.span.startMs)],
           ["end", <code key="e">{selection.span.end}</code>],
@@ -47,7 +65,11 @@ export function EventDetails({ selection, reloadStartMs, onClose }: { selection:
           ["parentSpanId", <code key="p">{selection.span.parentSpanId ?? "—"}</code>],
           [
             "reload",
-            selection.span.reloadKey ? <Link href={`/reloads/${selection.span.reloadKey}`}>open the reload this span names</Link> : "—",
+            selection.span.reloadKey ? (
+              <Link href={`/reloads/${selection.span.reloadKey}`}>open the reload this span names</Link>
+            ) : (
+              "—"
+            ),
           ],
         ];
   const attributes = attributeRows(selection.type === "event" ? selection.event.attributes : selection.span.attributes);
@@ -57,7 +79,13 @@ export function EventDetails({ selection, reloadStartMs, onClose }: { selection:
     <aside className={styles.details} aria-label="Details" data-details={selection.type}>
       <h3>
         {selection.type === "event" ? `Event · ${selection.event.phase}` : `Span · ${selection.span.name}`}
-        <button type="button" className="secondary" style={{ marginLeft: "auto" }} onClick={onClose} aria-keyshortcuts="Escape">
+        <button
+          type="button"
+          className="secondary"
+          style={{ marginLeft: "auto" }}
+          onClick={onClose}
+          aria-keyshortcuts="Escape"
+        >
           Close
         </button>
       </h3>
@@ -67,7 +95,15 @@ export function EventDetails({ selection, reloadStartMs, onClose }: { selection:
         <KeyValues
           key={name}
           caption={name}
-          rows={value !== null && typeof value === "object" ? attributeRows(Array.isArray(value) ? Object.fromEntries(value.map((v, i) => [String(i), v])) : (value as Record<string, unknown>)) : [[name, String(value)]]}
+          rows={
+            value !== null && typeof value === "object"
+              ? attributeRows(
+                  Array.isArray(value)
+                    ? Object.fromEntries(value.map((v, i) => [String(i), v]))
+                    : (value as Record<string, unknown>),
+                )
+              : [[name, String(value)]]
+          }
           empty="none"
         />
       ))}

@@ -20,7 +20,15 @@ interface Progress {
  * Compares two server times, never the browser's clock; stops polling once the page is
  * rendered as no longer live.
  */
-export function LiveTimeline({ reloadKey, renderedLastArrivalAt, open }: { reloadKey: string; renderedLastArrivalAt: string | null; open: boolean }) {
+export function LiveTimeline({
+  reloadKey,
+  renderedLastArrivalAt,
+  open,
+}: {
+  reloadKey: string;
+  renderedLastArrivalAt: string | null;
+  open: boolean;
+}) {
   const router = useRouter();
   const [refreshing, startTransition] = useTransition();
   const progress = useQuery({
@@ -36,14 +44,20 @@ export function LiveTimeline({ reloadKey, renderedLastArrivalAt, open }: { reloa
   });
   // Re-render when a newer event arrived, and once more when the reload stopped being live
   // (that render drops this badge and the polling with it).
-  const moved = progress.data !== undefined && (progress.data.lastArrivalAt !== renderedLastArrivalAt || progress.data.live !== open);
+  const moved =
+    progress.data !== undefined &&
+    (progress.data.lastArrivalAt !== renderedLastArrivalAt || progress.data.live !== open);
   useEffect(() => {
     if (moved) startTransition(() => router.refresh());
   }, [moved, progress.data?.lastArrivalAt, progress.data?.live, router]);
   if (!open) return null;
   return (
     <span className="muted" aria-live="polite" data-live-timeline>
-      {progress.isError ? <span className="badge bad">live updates unavailable</span> : <span className="badge info">{refreshing ? "updating…" : "live"}</span>}
+      {progress.isError ? (
+        <span className="badge bad">live updates unavailable</span>
+      ) : (
+        <span className="badge info">{refreshing ? "updating…" : "live"}</span>
+      )}
     </span>
   );
 }

@@ -7,7 +7,17 @@ import type { ReloadTimelineModel } from "@/lib/reloads/timeline-model";
 const SHOWN = 100;
 
 /** The targets that never acked (or applied), with their last phase, and the expiry if it came. */
-export function NotAckedList({ notAcked, expiredAt, status, targets }: { notAcked: ReloadTimelineModel["notAcked"]; expiredAt: Date | null; status: ReloadStatus; targets: number }) {
+export function NotAckedList({
+  notAcked,
+  expiredAt,
+  status,
+  targets,
+}: {
+  notAcked: ReloadTimelineModel["notAcked"];
+  expiredAt: Date | null;
+  status: ReloadStatus;
+  targets: number;
+}) {
   return (
     <section className="panel" aria-label="Instances that never acked" data-not-acked={notAcked.length}>
       <h2>
@@ -33,15 +43,23 @@ export function NotAckedList({ notAcked, expiredAt, status, targets }: { notAcke
                 <tr key={t.instance} data-instance={t.instance}>
                   <td className="mono">{t.instance}</td>
                   <td>
-                    <span className={`badge ${t.phase === "nacked" || t.phase === "failed" ? "bad" : "neutral"}`}>{t.phase.replace("_", " ")}</span>
+                    <span className={`badge ${t.phase === "nacked" || t.phase === "failed" ? "bad" : "neutral"}`}>
+                      {t.phase.replace("_", " ")}
+                    </span>
                     {t.error ? <div className="error-text">{t.error}</div> : null}
                   </td>
-                  <td className="when">{t.at ? <LocalTime iso={t.at.toISOString()} utcText={isoUtc(t.at)} /> : "never reported"}</td>
+                  <td className="when">
+                    {t.at ? <LocalTime iso={t.at.toISOString()} utcText={isoUtc(t.at)} /> : "never reported"}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          {notAcked.length > SHOWN ? <p className="muted" style={{ padding: "6px 14px" }}>and {notAcked.length - SHOWN} more (see the diagnosis)</p> : null}
+          {notAcked.length > SHOWN ? (
+            <p className="muted" style={{ padding: "6px 14px" }}>
+              and {notAcked.length - SHOWN} more (see the diagnosis)
+            </p>
+          ) : null}
         </div>
       )}
     </section>

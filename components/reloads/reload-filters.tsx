@@ -17,16 +17,27 @@ export interface ReloadFilterValues {
 
 /** A plain GET form: the filters live in the URL, and applying them starts again at the first page. */
 export function ReloadFilters({ values, environments }: { values: ReloadFilterValues; environments: string[] }) {
-  const envs = values.environment && !environments.includes(values.environment) ? [...environments, values.environment] : environments;
+  const envs =
+    values.environment && !environments.includes(values.environment)
+      ? [...environments, values.environment]
+      : environments;
   // The known kinds, and a kind from the URL that is not one of them (the kind is an open string).
-  const kinds = values.kind && !(KNOWN_KINDS as readonly string[]).includes(values.kind) ? [...KNOWN_KINDS, values.kind] : KNOWN_KINDS;
+  const kinds =
+    values.kind && !(KNOWN_KINDS as readonly string[]).includes(values.kind)
+      ? [...KNOWN_KINDS, values.kind]
+      : KNOWN_KINDS;
   return (
     <form className="panel filters" method="get" action="/reloads" aria-label="Filter reloads">
       {/* exact service (from a link) is kept; the box is "contains", as the fleet's */}
       {values.service ? <input type="hidden" name="service" value={values.service} /> : null}
       <TextFilter label="Service" name="q" value={values.q} placeholder="name contains…" />
       <SelectFilter label="Environment" name="environment" value={values.environment} options={plainOptions(envs)} />
-      <SelectFilter label="Status" name="status" value={values.status} options={plainOptions(RELOAD_STATUSES, spaced)} />
+      <SelectFilter
+        label="Status"
+        name="status"
+        value={values.status}
+        options={plainOptions(RELOAD_STATUSES, spaced)}
+      />
       <SelectFilter label="Kind" name="kind" value={values.kind} options={plainOptions(kinds)} />
       <TextFilter label="Resource" name="resource" value={values.resource} placeholder="routes.yaml" />
       <TextFilter label="Initiator" name="initiator" value={values.initiator} placeholder="pipeline:deploy" />

@@ -55,14 +55,24 @@ export function ReloadList({ reloads, now }: { reloads: ReloadSummary[]; now: Da
                   </div>
                 </td>
                 <td>
-                  <KindLabel kind={r.kind} /> ·{" "}
-                  {/* the resource's story: every reload of it in this service */}
-                  <Link className="mono" href={reloadsHref({ environment: r.environment, namespace: r.namespace || null, service: r.service, resource: r.resource })} title={`every reload of ${r.resource} in ${r.service}`}>
+                  <KindLabel kind={r.kind} /> · {/* the resource's story: every reload of it in this service */}
+                  <Link
+                    className="mono"
+                    href={reloadsHref({
+                      environment: r.environment,
+                      namespace: r.namespace || null,
+                      service: r.service,
+                      resource: r.resource,
+                    })}
+                    title={`every reload of ${r.resource} in ${r.service}`}
+                  >
                     {r.resource}
                   </Link>
                 </td>
                 <td className="mono wide-only">{versionChange(r.fromVersion, r.toVersion)}</td>
-                <td className="wide-only"><Initiator initiator={r.initiator} /></td>
+                <td className="wide-only">
+                  <Initiator initiator={r.initiator} />
+                </td>
                 <td>
                   <ReloadProgress counts={progressOf(r)} />
                 </td>

@@ -1,6 +1,13 @@
 "use client";
 
-import { useEffect, useMemo, useRef, useState, type CSSProperties, type PointerEvent as ReactPointerEvent } from "react";
+import {
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type CSSProperties,
+  type PointerEvent as ReactPointerEvent,
+} from "react";
 import { CONTROL_LANE, type ReloadTimeline, type TimelineEvent, type TimelineLane } from "@/lib/domain/timeline";
 import type { TimelineSpan } from "@/lib/domain/timeline-spans";
 import {
@@ -55,14 +62,18 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
   const work = useMemo(() => workView(timeline), [timeline]);
   const prefix = useMemo(() => prefixOf(timeline), [timeline]);
   // null = the work, which grows as live refreshes bring later events; a zoom pins a range.
-  const [zoomedView, setZoomedView] = useState<TimeView | null>(() => viewFromParams(initial?.from, initial?.to, timeline.originEpochMs, wholeView(timeline)));
+  const [zoomedView, setZoomedView] = useState<TimeView | null>(() =>
+    viewFromParams(initial?.from, initial?.to, timeline.originEpochMs, wholeView(timeline)),
+  );
   const view = zoomedView ?? work;
   const setView = (next: TimeView | ((v: TimeView) => TimeView)) =>
     setZoomedView((current) => {
       const value = typeof next === "function" ? next(current ?? work) : next;
       return value.startMs === work.startMs && value.endMs === work.endMs ? null : value;
     });
-  const [pick, setPick] = useState<Pick | null>(() => (initial?.span ? { kind: "span", id: initial.span } : initial?.event ? { kind: "event", id: initial.event } : null));
+  const [pick, setPick] = useState<Pick | null>(() =>
+    initial?.span ? { kind: "span", id: initial.span } : initial?.event ? { kind: "event", id: initial.event } : null,
+  );
   const selection = useMemo(() => findSelection(timeline, pick), [timeline, pick]);
 
   const pinned = useMemo(
@@ -74,7 +85,10 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
     const lane = selection ? timeline.instances.find((l) => l.key === selection.laneKey) : undefined;
     return new Set(lane ? [lane.signature] : []);
   });
-  const rows = useMemo(() => visibleRows(timeline, { expandedGroups: expanded, traceId, pinned }), [timeline, expanded, traceId, pinned]);
+  const rows = useMemo(
+    () => visibleRows(timeline, { expandedGroups: expanded, traceId, pinned }),
+    [timeline, expanded, traceId, pinned],
+  );
   const criticalEvents = useMemo(() => new Set(timeline.criticalPath.eventIds), [timeline]);
   const [scrollTop, setScrollTop] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
@@ -94,7 +108,8 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
     }
     if (pick) params.set(pick.kind, pick.id);
     const href = `${location.pathname}${params.size ? `?${params}` : ""}${location.hash}`;
-    if (href !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, "", href);
+    if (href !== `${location.pathname}${location.search}${location.hash}`)
+      history.replaceState(history.state, "", href);
   }, [zoomedView, pick, timeline.originEpochMs]);
 
   // A linked selection scrolls its row into the box once.
@@ -130,8 +145,17 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
     });
 
   const ticks = axisTicks(view, timeline.reloadStartMs);
-  const labels = useMemo(() => new Map(rows.flatMap((r) => (r.type === "lane" ? [[r.lane.key, laneLabel(r.lane.key, LANE_CHARS)] as const] : []))), [rows]);
-  const contentPx = Math.max(rows.length * ROW_PX, selection ? Math.min(rows.length * ROW_PX + DETAILS_PX, selectedRow * ROW_PX + DETAILS_PX) : 0);
+  const labels = useMemo(
+    () =>
+      new Map(
+        rows.flatMap((r) => (r.type === "lane" ? [[r.lane.key, laneLabel(r.lane.key, LANE_CHARS)] as const] : [])),
+      ),
+    [rows],
+  );
+  const contentPx = Math.max(
+    rows.length * ROW_PX,
+    selection ? Math.min(rows.length * ROW_PX + DETAILS_PX, selectedRow * ROW_PX + DETAILS_PX) : 0,
+  );
 
   return (
     <section className="panel" aria-label="Reload waterfall" data-waterfall data-rows={rows.length}>
@@ -148,32 +172,68 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
         </span>
       </h2>
       <div className={styles.toolbar}>
-        <button type="button" className="secondary" onClick={() => setView((v) => zoomView(v, 0.5, 0.5, whole))} aria-label="Zoom in">
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setView((v) => zoomView(v, 0.5, 0.5, whole))}
+          aria-label="Zoom in"
+        >
           +
         </button>
-        <button type="button" className="secondary" onClick={() => setView((v) => zoomView(v, 2, 0.5, whole))} aria-label="Zoom out" disabled={view.startMs <= whole.startMs && view.endMs >= whole.endMs}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setView((v) => zoomView(v, 2, 0.5, whole))}
+          aria-label="Zoom out"
+          disabled={view.startMs <= whole.startMs && view.endMs >= whole.endMs}
+        >
           −
         </button>
-        <button type="button" className="secondary" onClick={() => setView((v) => panView(v, -0.5, whole))} aria-label="Earlier" disabled={view.startMs <= whole.startMs}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setView((v) => panView(v, -0.5, whole))}
+          aria-label="Earlier"
+          disabled={view.startMs <= whole.startMs}
+        >
           ←
         </button>
-        <button type="button" className="secondary" onClick={() => setView((v) => panView(v, 0.5, whole))} aria-label="Later" disabled={view.endMs >= whole.endMs}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setView((v) => panView(v, 0.5, whole))}
+          aria-label="Later"
+          disabled={view.endMs >= whole.endMs}
+        >
           →
         </button>
-        <button type="button" className="secondary" onClick={() => setZoomedView(null)} disabled={!zoomed} data-fit-work>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setZoomedView(null)}
+          disabled={!zoomed}
+          data-fit-work
+        >
           Fit to the work
         </button>
-        <button type="button" className="secondary" onClick={() => setView(whole)} disabled={view.startMs <= whole.startMs && view.endMs >= whole.endMs}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setView(whole)}
+          disabled={view.startMs <= whole.startMs && view.endMs >= whole.endMs}
+        >
           {prefix ? "Whole reload, request included" : "Whole reload"}
         </button>
         <span className="muted" style={{ fontSize: 12 }} data-view-range>
-          {ticks.length ? `${ticks[0]!.label} … ${ticks[ticks.length - 1]!.label}` : ""} from the {timeline.reloadStartMs > 0 ? "dispatch" : "reload's start"} · drag on the axis to zoom
+          {ticks.length ? `${ticks[0]!.label} … ${ticks[ticks.length - 1]!.label}` : ""} from the{" "}
+          {timeline.reloadStartMs > 0 ? "dispatch" : "reload's start"} · drag on the axis to zoom
         </span>
         <Legend />
       </div>
       <p className={styles.why}>
-        <span className="badge drift">critical</span> the instance whose finish set the convergence time (the last to ack) ·{" "}
-        <span className="badge info">slowest</span> the one that took longest from its first report to its finish. A late starter can finish last without being slow, so the two may sit on different lanes.
+        <span className="badge drift">critical</span> the instance whose finish set the convergence time (the last to
+        ack) · <span className="badge info">slowest</span> the one that took longest from its first report to its
+        finish. A late starter can finish last without being slow, so the two may sit on different lanes.
       </p>
       <Minimap timeline={timeline} rows={rows} whole={whole} view={view} onView={setView} />
       <Axis view={view} ticks={ticks} onZoom={(v) => setView(v)} whole={whole} />
@@ -193,7 +253,12 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
           )}
         </div>
       ) : null}
-      <div className={styles.scroller} ref={scroller} style={{ height: Math.min(VIEWPORT_PX, contentPx + 2) }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+      <div
+        className={styles.scroller}
+        ref={scroller}
+        style={{ height: Math.min(VIEWPORT_PX, contentPx + 2) }}
+        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      >
         <div className={selection ? styles.withDetails : undefined} style={{ position: "relative", height: contentPx }}>
           <div style={{ position: "relative", height: contentPx }}>
             {rows.slice(first, end).map((row, i) => (
@@ -203,12 +268,24 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
                 style={{ top: (first + i) * ROW_PX, height: ROW_PX }}
                 data-row={row.type}
               >
-                <RowLabel row={row} timeline={timeline} expanded={expanded} onToggle={toggleGroup} label={row.type === "lane" ? labels.get(row.lane.key)! : ""} />
+                <RowLabel
+                  row={row}
+                  timeline={timeline}
+                  expanded={expanded}
+                  onToggle={toggleGroup}
+                  label={row.type === "lane" ? labels.get(row.lane.key)! : ""}
+                />
                 <div className={styles.track}>
                   {ticks.map((t) => (
                     <span key={t.label} className={styles.gridline} style={{ left: `${t.fraction * 100}%` }} />
                   ))}
-                  <RowTrack row={row} view={view} criticalEvents={criticalEvents} selection={selection} onSelect={select} />
+                  <RowTrack
+                    row={row}
+                    view={view}
+                    criticalEvents={criticalEvents}
+                    selection={selection}
+                    onSelect={select}
+                  />
                 </div>
               </div>
             ))}
@@ -217,7 +294,11 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
             // Beside the clicked row, in the same scroll box, so it opens where the eye is.
             <div className={styles.detailsColumn}>
               <div style={{ height: Math.max(0, Math.min(selectedRow, Math.max(0, rows.length - 1)) * ROW_PX) }} />
-              <EventDetails selection={selection.selection} reloadStartMs={timeline.reloadStartMs} onClose={() => (setPick(null), opener.current?.focus())} />
+              <EventDetails
+                selection={selection.selection}
+                reloadStartMs={timeline.reloadStartMs}
+                onClose={() => (setPick(null), opener.current?.focus())}
+              />
             </div>
           ) : null}
         </div>
@@ -257,12 +338,24 @@ function laneName(key: string): string {
 function Legend() {
   return (
     <div className={styles.legend}>
-      <span><i className={`${styles.swatch} ${styles.control}`} aria-hidden="true" /> control plane</span>
-      <span><i className={`${styles.swatch} ${styles.progress}`} aria-hidden="true" /> step</span>
-      <span><i className={`${styles.swatch} ${styles.success}`} aria-hidden="true" /> applied / acked</span>
-      <span><i className={`${styles.swatch} ${styles.failure}`} aria-hidden="true" /> NACK / failed</span>
-      <span><i className={`${styles.swatch} ${styles.spanBar}`} aria-hidden="true" /> span</span>
-      <span><i className={`${styles.swatch} ${styles.critical}`} aria-hidden="true" /> critical path</span>
+      <span>
+        <i className={`${styles.swatch} ${styles.control}`} aria-hidden="true" /> control plane
+      </span>
+      <span>
+        <i className={`${styles.swatch} ${styles.progress}`} aria-hidden="true" /> step
+      </span>
+      <span>
+        <i className={`${styles.swatch} ${styles.success}`} aria-hidden="true" /> applied / acked
+      </span>
+      <span>
+        <i className={`${styles.swatch} ${styles.failure}`} aria-hidden="true" /> NACK / failed
+      </span>
+      <span>
+        <i className={`${styles.swatch} ${styles.spanBar}`} aria-hidden="true" /> span
+      </span>
+      <span>
+        <i className={`${styles.swatch} ${styles.critical}`} aria-hidden="true" /> critical path
+      </span>
     </div>
   );
 }
@@ -304,7 +397,17 @@ function DragShade({ drag }: { drag: { a: number; b: number } | null }) {
   return <span className={styles.dragShade} style={{ left: `${left * 100}%`, width: `${(right - left) * 100}%` }} />;
 }
 
-function Axis({ view, whole, ticks, onZoom }: { view: TimeView; whole: TimeView; ticks: { fraction: number; label: string }[]; onZoom: (v: TimeView) => void }) {
+function Axis({
+  view,
+  whole,
+  ticks,
+  onZoom,
+}: {
+  view: TimeView;
+  whole: TimeView;
+  ticks: { fraction: number; label: string }[];
+  onZoom: (v: TimeView) => void;
+}) {
   const { drag, handlers } = useDragRange((a, b) => dragView(view, a, b, whole), onZoom);
   return (
     <div className={styles.axis}>
@@ -323,7 +426,19 @@ function Axis({ view, whole, ticks, onZoom }: { view: TimeView; whole: TimeView;
 }
 
 /** The whole reload in one strip: every row's range, the current view boxed; drag to choose another. */
-function Minimap({ timeline, rows, whole, view, onView }: { timeline: ReloadTimeline; rows: TimelineRow[]; whole: TimeView; view: TimeView; onView: (v: TimeView) => void }) {
+function Minimap({
+  timeline,
+  rows,
+  whole,
+  view,
+  onView,
+}: {
+  timeline: ReloadTimeline;
+  rows: TimelineRow[];
+  whole: TimeView;
+  view: TimeView;
+  onView: (v: TimeView) => void;
+}) {
   const { drag, handlers } = useDragRange((a, b) => dragView(whole, a, b, whole, 0.002), onView);
   const bars = rows.slice(0, 120);
   const box = barPercent(view.startMs, view.endMs, whole);
@@ -332,22 +447,34 @@ function Minimap({ timeline, rows, whole, view, onView }: { timeline: ReloadTime
       <div className={styles.minimapLabel}>whole reload</div>
       <div className={styles.minimap} {...handlers} title="the whole reload: drag to zoom to a range" data-minimap>
         {timeline.control.events.map((e) => (
-          <span key={e.id} className={`${styles.miniMark} ${phaseClass(e, true)}`} style={{ left: `${timeToFraction(e.startMs, whole) * 100}%` }} />
+          <span
+            key={e.id}
+            className={`${styles.miniMark} ${phaseClass(e, true)}`}
+            style={{ left: `${timeToFraction(e.startMs, whole) * 100}%` }}
+          />
         ))}
         {bars.map((row, i) => {
           const range = rowRange(row);
           const pos = range ? barPercent(range[0], range[1], whole) : null;
           if (!pos) return null;
-          const failed = (row.type === "lane" && (row.lane.outcome === "nacked" || row.lane.outcome === "failed")) || (row.type === "span" && row.span.error);
+          const failed =
+            (row.type === "lane" && (row.lane.outcome === "nacked" || row.lane.outcome === "failed")) ||
+            (row.type === "span" && row.span.error);
           return (
             <span
               key={row.key}
               className={`${styles.miniBar} ${failed ? styles.failure : styles.spanBar}`}
-              style={{ left: `${pos.left}%`, width: `${Math.max(pos.width, 0.2)}%`, top: 2 + ((i * 34) / Math.max(1, bars.length)) }}
+              style={{
+                left: `${pos.left}%`,
+                width: `${Math.max(pos.width, 0.2)}%`,
+                top: 2 + (i * 34) / Math.max(1, bars.length),
+              }}
             />
           );
         })}
-        {box ? <span className={styles.miniView} style={{ left: `${box.left}%`, width: `${Math.max(box.width, 0.3)}%` }} /> : null}
+        {box ? (
+          <span className={styles.miniView} style={{ left: `${box.left}%`, width: `${Math.max(box.width, 0.3)}%` }} />
+        ) : null}
         <DragShade drag={drag} />
       </div>
     </div>
@@ -356,14 +483,31 @@ function Minimap({ timeline, rows, whole, view, onView }: { timeline: ReloadTime
 
 function rowRange(row: TimelineRow): [number, number] | null {
   if (row.type === "span") return [row.span.startMs, row.span.endMs];
-  if (row.type === "group") return row.group.startMs !== null && row.group.endMs !== null ? [row.group.startMs, row.group.endMs] : null;
+  if (row.type === "group")
+    return row.group.startMs !== null && row.group.endMs !== null ? [row.group.startMs, row.group.endMs] : null;
   return row.lane.startMs !== null && row.lane.endMs !== null ? [row.lane.startMs, row.lane.endMs] : null;
 }
 
-function RowLabel({ row, timeline, expanded, onToggle, label }: { row: TimelineRow; timeline: ReloadTimeline; expanded: ReadonlySet<string>; onToggle: (signature: string) => void; label: string }) {
+function RowLabel({
+  row,
+  timeline,
+  expanded,
+  onToggle,
+  label,
+}: {
+  row: TimelineRow;
+  timeline: ReloadTimeline;
+  expanded: ReadonlySet<string>;
+  onToggle: (signature: string) => void;
+  label: string;
+}) {
   if (row.type === "span") {
     return (
-      <div className={`${styles.label} ${styles.spanLabel}`} style={{ paddingLeft: 26 + row.span.depth * 12 }} title={`${row.span.name} (${formatDuration(row.span.durationMs)})`}>
+      <div
+        className={`${styles.label} ${styles.spanLabel}`}
+        style={{ paddingLeft: 26 + row.span.depth * 12 }}
+        title={`${row.span.name} (${formatDuration(row.span.durationMs)})`}
+      >
         <span className={styles.name}>↳ {row.span.name}</span>
         {row.span.error ? <span className="badge bad">error</span> : null}
       </div>
@@ -372,8 +516,17 @@ function RowLabel({ row, timeline, expanded, onToggle, label }: { row: TimelineR
   if (row.type === "group") {
     const g = row.group;
     return (
-      <div className={styles.label} title={`${row.lanes.length} instances: ${g.phases.join(" → ")} (${g.outcome})`} data-group={g.signature}>
-        <button type="button" className={`secondary ${styles.expand}`} onClick={() => onToggle(g.signature)} aria-expanded={false}>
+      <div
+        className={styles.label}
+        title={`${row.lanes.length} instances: ${g.phases.join(" → ")} (${g.outcome})`}
+        data-group={g.signature}
+      >
+        <button
+          type="button"
+          className={`secondary ${styles.expand}`}
+          onClick={() => onToggle(g.signature)}
+          aria-expanded={false}
+        >
           {row.lanes.length} alike
         </button>
         <span className={styles.name}>{g.phases.join("›") || "no report"}</span>
@@ -388,26 +541,52 @@ function RowLabel({ row, timeline, expanded, onToggle, label }: { row: TimelineR
   return (
     <div className={styles.label} title={full} data-lane={full}>
       {lane.key !== CONTROL_LANE && expanded.has(lane.signature) && !isCritical && !isSlowest ? (
-        <button type="button" className={`secondary ${styles.expand}`} onClick={() => onToggle(lane.signature)} aria-label="Fold alike instances">
+        <button
+          type="button"
+          className={`secondary ${styles.expand}`}
+          onClick={() => onToggle(lane.signature)}
+          aria-label="Fold alike instances"
+        >
           −
         </button>
       ) : null}
-      <span className={styles.name} style={lane.key === CONTROL_LANE ? { fontWeight: 600, fontFamily: "inherit" } : undefined}>
+      <span
+        className={styles.name}
+        style={lane.key === CONTROL_LANE ? { fontWeight: 600, fontFamily: "inherit" } : undefined}
+      >
         {/* The cut name for the eye, the whole id for a screen reader. */}
         <span aria-hidden="true" data-lane-label>
           {lane.key === CONTROL_LANE ? full : label}
         </span>
         <span className={styles.srOnly}>{full}</span>
       </span>
-      {isCritical ? <span className="badge drift" title="its finish set the convergence time">critical</span> : null}
-      {isSlowest ? <span className="badge info" title={`slowest from first report to finish: ${formatDuration(timeline.slowest!.durationMs)}`}>slowest</span> : null}
+      {isCritical ? (
+        <span className="badge drift" title="its finish set the convergence time">
+          critical
+        </span>
+      ) : null}
+      {isSlowest ? (
+        <span
+          className="badge info"
+          title={`slowest from first report to finish: ${formatDuration(timeline.slowest!.durationMs)}`}
+        >
+          slowest
+        </span>
+      ) : null}
       {lane.key !== CONTROL_LANE ? <OutcomeBadge outcome={lane.outcome} /> : null}
     </div>
   );
 }
 
 function OutcomeBadge({ outcome }: { outcome: TimelineLane["outcome"] }) {
-  const style = outcome === "succeeded" ? "ok" : outcome === "nacked" || outcome === "failed" ? "bad" : outcome === "in_progress" ? "info" : "neutral";
+  const style =
+    outcome === "succeeded"
+      ? "ok"
+      : outcome === "nacked" || outcome === "failed"
+        ? "bad"
+        : outcome === "in_progress"
+          ? "info"
+          : "neutral";
   return <span className={`badge ${style}`}>{outcome.replace("_", " ")}</span>;
 }
 
@@ -428,11 +607,28 @@ interface TrackProps {
 
 function RowTrack({ row, view, criticalEvents, selection, onSelect }: TrackProps) {
   if (row.type === "group") {
-    const range = row.group.startMs !== null && row.group.endMs !== null ? barPercent(row.group.startMs, row.group.endMs, view) : null;
-    return range ? <span className={styles.groupRange} style={{ left: `${range.left}%`, width: `${Math.max(range.width, 0.3)}%` }} title="from the group's first report to its last" /> : null;
+    const range =
+      row.group.startMs !== null && row.group.endMs !== null
+        ? barPercent(row.group.startMs, row.group.endMs, view)
+        : null;
+    return range ? (
+      <span
+        className={styles.groupRange}
+        style={{ left: `${range.left}%`, width: `${Math.max(range.width, 0.3)}%` }}
+        title="from the group's first report to its last"
+      />
+    ) : null;
   }
   if (row.type === "span") {
-    return <SpanBar span={row.span} laneKey={row.laneKey} view={view} selected={selection?.selection.type === "span" && selection.selection.span === row.span} onSelect={onSelect} />;
+    return (
+      <SpanBar
+        span={row.span}
+        laneKey={row.laneKey}
+        view={view}
+        selected={selection?.selection.type === "span" && selection.selection.span === row.span}
+        onSelect={onSelect}
+      />
+    );
   }
   const lane = row.lane;
   const line = lane.startMs !== null && lane.endMs !== null ? barPercent(lane.startMs, lane.endMs, view) : null;
@@ -445,8 +641,15 @@ function RowTrack({ row, view, criticalEvents, selection, onSelect }: TrackProps
         if (!pos) return null;
         const isBar = e.endMs > e.startMs;
         const selected = selection?.selection.type === "event" && selection.selection.event === e;
-        const classes = [isBar ? styles.bar : styles.mark, phaseClass(e, control), criticalEvents.has(e.id) ? styles.critical : "", selected ? styles.selected : ""].join(" ");
-        const style: CSSProperties = isBar ? { left: `${pos.left}%`, width: `${pos.width}%` } : { left: `${pos.left}%` };
+        const classes = [
+          isBar ? styles.bar : styles.mark,
+          phaseClass(e, control),
+          criticalEvents.has(e.id) ? styles.critical : "",
+          selected ? styles.selected : "",
+        ].join(" ");
+        const style: CSSProperties = isBar
+          ? { left: `${pos.left}%`, width: `${pos.width}%` }
+          : { left: `${pos.left}%` };
         return (
           <button
             key={e.id}
@@ -466,13 +669,27 @@ function RowTrack({ row, view, criticalEvents, selection, onSelect }: TrackProps
   );
 }
 
-function SpanBar({ span, laneKey, view, selected, onSelect }: { span: TimelineSpan; laneKey: string; view: TimeView; selected: boolean; onSelect: (pick: Pick, from: HTMLElement) => void }) {
+function SpanBar({
+  span,
+  laneKey,
+  view,
+  selected,
+  onSelect,
+}: {
+  span: TimelineSpan;
+  laneKey: string;
+  view: TimeView;
+  selected: boolean;
+  onSelect: (pick: Pick, from: HTMLElement) => void;
+}) {
   const pos = barPercent(span.startMs, span.endMs, view);
   if (!pos) return null;
   return (
     <button
       type="button"
-      className={[styles.bar, span.error ? styles.spanError : styles.spanBar, selected ? styles.selected : ""].join(" ")}
+      className={[styles.bar, span.error ? styles.spanError : styles.spanBar, selected ? styles.selected : ""].join(
+        " ",
+      )}
       style={{ left: `${pos.left}%`, width: `${pos.width}%` }}
       title={`${span.name} (${formatDuration(span.durationMs)})${span.statusMessage ? `: ${span.statusMessage}` : ""}`}
       aria-label={`span ${span.name} of ${laneName(laneKey)}`}

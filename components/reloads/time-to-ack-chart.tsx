@@ -6,7 +6,11 @@ import { formatDuration } from "@/lib/format";
 
 /** How many instances acked within each slice of time after the reload's start. */
 export function TimeToAckChart({ bins }: { bins: HistogramBin[] }) {
-  const data = bins.map((b) => ({ label: formatDuration(b.fromMs), range: `${formatDuration(b.fromMs)} – ${formatDuration(b.toMs)}`, instances: b.count }));
+  const data = bins.map((b) => ({
+    label: formatDuration(b.fromMs),
+    range: `${formatDuration(b.fromMs)} – ${formatDuration(b.toMs)}`,
+    instances: b.count,
+  }));
   return (
     <div style={{ width: "100%", height: 180, padding: "8px 8px 0 0" }} data-chart="time-to-ack">
       <ResponsiveContainer>
@@ -14,7 +18,9 @@ export function TimeToAckChart({ bins }: { bins: HistogramBin[] }) {
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" fontSize={11} interval="preserveStartEnd" />
           <YAxis allowDecimals={false} fontSize={11} width={32} />
-          <Tooltip labelFormatter={(_label, payload) => (payload?.[0]?.payload as { range?: string } | undefined)?.range ?? ""} />
+          <Tooltip
+            labelFormatter={(_label, payload) => (payload?.[0]?.payload as { range?: string } | undefined)?.range ?? ""}
+          />
           <Bar dataKey="instances" fill="#2f5fd0" isAnimationActive={false} name="instances" />
         </BarChart>
       </ResponsiveContainer>

@@ -21,7 +21,11 @@ export function ReplayEvents({
   return (
     <section className={`panel ${styles.events}`} aria-label="Events in the window">
       <h2>
-        Events <span className="muted">({events.length}{truncated ? "+, the first shown" : ""})</span>
+        Events{" "}
+        <span className="muted">
+          ({events.length}
+          {truncated ? "+, the first shown" : ""})
+        </span>
       </h2>
       {events.length === 0 ? <p className="empty">No reload events in this window.</p> : null}
       <ol>

@@ -95,7 +95,14 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
         <form action="/replay" method="get" className={styles.pickInstant} aria-label="Replay an instant">
           <label>
             Instant (RFC 3339, UTC)
-            <input name="at" type="text" value={typed ?? atIso} onChange={(e) => setTyped(e.target.value)} spellCheck={false} data-instant-box />
+            <input
+              name="at"
+              type="text"
+              value={typed ?? atIso}
+              onChange={(e) => setTyped(e.target.value)}
+              spellCheck={false}
+              data-instant-box
+            />
           </label>
           {reload ? <input type="hidden" name="reload" value={reload} /> : null}
           <button type="submit">Go</button>
@@ -103,13 +110,23 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
         {reloadPicker}
       </div>
       <div className={`panel ${styles.controls}`} role="group" aria-label="Playback">
-        <button type="button" className="secondary" onClick={() => (setPlaying(false), step(-1))} aria-label="Step back one event">
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => (setPlaying(false), step(-1))}
+          aria-label="Step back one event"
+        >
           ◀ Step
         </button>
         <button type="button" onClick={() => setPlaying((p) => !p)} aria-pressed={playing}>
           {playing ? "Pause" : "Play"}
         </button>
-        <button type="button" className="secondary" onClick={() => (setPlaying(false), step(1))} aria-label="Step forward one event">
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => (setPlaying(false), step(1))}
+          aria-label="Step forward one event"
+        >
           Step ▶
         </button>
         <input
@@ -146,16 +163,31 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
               <div className="panel empty">No instance had reported anything by this instant.</div>
             ) : (
               // The replay pages by its own links (below): the matrix's pager points at /fleet.
-              <VersionMatrix matrix={{ ...shown.matrix, pageCount: 1 }} filters={{ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 }} />
+              <VersionMatrix
+                matrix={{ ...shown.matrix, pageCount: 1 }}
+                filters={{
+                  env: undefined,
+                  ns: undefined,
+                  kind: undefined,
+                  q: undefined,
+                  drifting: false,
+                  failing: false,
+                  page: 1,
+                }}
+              />
             )
           ) : null}
           {shown && shown.matrix.pageCount > 1 ? (
             <nav className="pager" aria-label="Pages">
-              {shown.matrix.page > 1 ? <a href={replayHref({ at: atIso, reload, page: shown.matrix.page - 1 })}>← Previous</a> : null}
+              {shown.matrix.page > 1 ? (
+                <a href={replayHref({ at: atIso, reload, page: shown.matrix.page - 1 })}>← Previous</a>
+              ) : null}
               <span className="muted">
                 Page {shown.matrix.page} of {shown.matrix.pageCount}
               </span>
-              {shown.matrix.page < shown.matrix.pageCount ? <a href={replayHref({ at: atIso, reload, page: shown.matrix.page + 1 })}>Next →</a> : null}
+              {shown.matrix.page < shown.matrix.pageCount ? (
+                <a href={replayHref({ at: atIso, reload, page: shown.matrix.page + 1 })}>Next →</a>
+              ) : null}
             </nav>
           ) : null}
         </div>

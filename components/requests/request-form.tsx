@@ -29,14 +29,26 @@ type Props = {
   preflight: RequestFormData["preflight"];
 };
 
-export function RequestForm({ action, serviceId, resources, initialKey, initialVersion = null, policy, preflight }: Props) {
-  const { state, pending, onSubmit, formRef } = useActionForm(action === "reload" ? requestReloadFromForm : requestRollbackFromForm);
+export function RequestForm({
+  action,
+  serviceId,
+  resources,
+  initialKey,
+  initialVersion = null,
+  policy,
+  preflight,
+}: Props) {
+  const { state, pending, onSubmit, formRef } = useActionForm(
+    action === "reload" ? requestReloadFromForm : requestRollbackFromForm,
+  );
   const doneRef = useRef<HTMLDivElement>(null);
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const choices = action === "rollback" ? resources.filter((r) => r.rollback) : resources;
-  const [key, setKey] = useState<string | null>(choices.some((r) => r.key === initialKey) ? initialKey : (choices[0]?.key ?? null));
+  const [key, setKey] = useState<string | null>(
+    choices.some((r) => r.key === initialKey) ? initialKey : (choices[0]?.key ?? null),
+  );
   const [scope, setScope] = useState<Scope>("all");
   const [count, setCount] = useState("1");
   const [percent, setPercent] = useState("10");
@@ -76,12 +88,23 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
 
   const n = chosen?.liveInstances ?? 0;
   const scopeValue: RequestScope =
-    scope === "count" ? { mode: "canary", count: Number(count) } : scope === "percent" ? { mode: "canary", percent: Number(percent) } : { mode: "all" };
+    scope === "count"
+      ? { mode: "canary", count: Number(count) }
+      : scope === "percent"
+        ? { mode: "canary", percent: Number(percent) }
+        : { mode: "all" };
   const canary = scope === "all" ? 0 : canarySize(scopeValue, n);
   const suggestions = chosen ? chosen.versions.filter((v) => v !== chosen.from) : [];
 
   return (
-    <form ref={formRef} className={styles.form} onSubmit={onSubmit} aria-label={action === "reload" ? "Request a reload" : "Request a rollback"} data-request-form={action} noValidate>
+    <form
+      ref={formRef}
+      className={styles.form}
+      onSubmit={onSubmit}
+      aria-label={action === "reload" ? "Request a reload" : "Request a rollback"}
+      data-request-form={action}
+      noValidate
+    >
       {state?.ok ? (
         <div ref={doneRef} tabIndex={-1}>
           <FormMessage
@@ -89,7 +112,9 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
             success={(r) => (
               <span data-request-made={r.requestId}>
                 <Link href={`/approvals/${r.requestId}`}>Request #{r.requestId}</Link>{" "}
-                {r.status === "approved" ? "is approved and on its way." : `waits for ${r.requiredApprovals} approval${r.requiredApprovals === 1 ? "" : "s"}.`}
+                {r.status === "approved"
+                  ? "is approved and on its way."
+                  : `waits for ${r.requiredApprovals} approval${r.requiredApprovals === 1 ? "" : "s"}.`}
               </span>
             )}
           />
@@ -100,7 +125,12 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
       <input type="hidden" name="resource" value={chosen?.resource ?? ""} />
       <label className={styles.field}>
         <span>What</span>
-        <select value={key ?? ""} onChange={(e) => chooseResource(e.target.value)} aria-label="Kind and resource" {...invalid(state, "resource")}>
+        <select
+          value={key ?? ""}
+          onChange={(e) => chooseResource(e.target.value)}
+          aria-label="Kind and resource"
+          {...invalid(state, "resource")}
+        >
           {choices.map((r) => (
             <option key={r.key} value={r.key}>
               {r.kind} · {r.resource}
@@ -109,15 +139,32 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
         </select>
         {chosen ? (
           <span className={styles.hint} data-resource-now>
-            Now {chosen.desired ? <>desired <b className="mono">{chosen.desired}</b></> : <>no desired version; most run <b className="mono">{chosen.from ?? "nothing known"}</b></>} on{" "}
-            {chosen.liveInstances} live instance{chosen.liveInstances === 1 ? "" : "s"}
-            {chosen.drift.drifting ? <span className="error-text"> · drifting: {chosen.drift.offDesired} off desired, {plural(chosen.drift.versionCount, "version")}</span> : null}
+            Now{" "}
+            {chosen.desired ? (
+              <>
+                desired <b className="mono">{chosen.desired}</b>
+              </>
+            ) : (
+              <>
+                no desired version; most run <b className="mono">{chosen.from ?? "nothing known"}</b>
+              </>
+            )}{" "}
+            on {chosen.liveInstances} live instance{chosen.liveInstances === 1 ? "" : "s"}
+            {chosen.drift.drifting ? (
+              <span className="error-text">
+                {" "}
+                · drifting: {chosen.drift.offDesired} off desired, {plural(chosen.drift.versionCount, "version")}
+              </span>
+            ) : null}
           </span>
         ) : null}
         {chosen?.openRequest ? (
           <span className={styles.hint} data-open-request>
-            <Link href={`/approvals/${chosen.openRequest.id}`}>Request #{chosen.openRequest.id}</Link> for it is {chosen.openRequest.status.replace("_", " ")}
-            {chosen.openRequest.status === "pending_approval" ? "; a new request replaces it." : "; a new one must wait until its reload is under way."}
+            <Link href={`/approvals/${chosen.openRequest.id}`}>Request #{chosen.openRequest.id}</Link> for it is{" "}
+            {chosen.openRequest.status.replace("_", " ")}
+            {chosen.openRequest.status === "pending_approval"
+              ? "; a new request replaces it."
+              : "; a new one must wait until its reload is under way."}
           </span>
         ) : null}
         <FieldError state={state} name="kind" />
@@ -133,7 +180,11 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
           name="toVersion"
           id={id("toVersion")}
           list={id("versions")}
-          defaultValue={action === "rollback" ? ((key === initialKey ? initialVersion : null) ?? chosen?.rollback?.version ?? "") : ""}
+          defaultValue={
+            action === "rollback"
+              ? ((key === initialKey ? initialVersion : null) ?? chosen?.rollback?.version ?? "")
+              : ""
+          }
           placeholder={action === "rollback" ? "" : "a version, hash or model id"}
           autoComplete="off"
           className="mono"
@@ -154,13 +205,16 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
         <FieldError state={state} name="toVersion" />
       </label>
 
-      {action === "rollback" && chosen ? <PreflightTable preflight={preflight?.key === chosen.key ? preflight : null} /> : null}
+      {action === "rollback" && chosen ? (
+        <PreflightTable preflight={preflight?.key === chosen.key ? preflight : null} />
+      ) : null}
 
       <fieldset className={styles.field} style={{ border: 0, padding: 0, margin: 0 }}>
         <span>Scope</span>
         <div className={styles.checks} role="radiogroup" aria-label="Scope">
           <label>
-            <input type="radio" name="scope" value="all" checked={scope === "all"} onChange={() => setScope("all")} /> All instances
+            <input type="radio" name="scope" value="all" checked={scope === "all"} onChange={() => setScope("all")} />{" "}
+            All instances
           </label>
           <CanaryChoice
             mode="count"
@@ -199,7 +253,12 @@ export function RequestForm({ action, serviceId, resources, initialKey, initialV
 
       <label className={styles.field}>
         <span>Reason</span>
-        <textarea name="reason" rows={2} placeholder="What it fixes or changes; the approvers read it" {...invalid(state, "reason")} />
+        <textarea
+          name="reason"
+          rows={2}
+          placeholder="What it fixes or changes; the approvers read it"
+          {...invalid(state, "reason")}
+        />
         <FieldError state={state} name="reason" />
       </label>
 
@@ -266,7 +325,12 @@ function PreflightTable({ preflight }: { preflight: RequestFormData["preflight"]
     <div data-preflight={p.version}>
       <p className={styles.hint} style={{ margin: 0 }}>
         Pre-flight: {p.moving} instance{p.moving === 1 ? "" : "s"} would move to <b className="mono">{p.version}</b>
-        {p.movingUnconfirmed > 0 ? <span className="error-text">; {p.movingUnconfirmed} of them never ran it</span> : "; every one of them ran it before"}.
+        {p.movingUnconfirmed > 0 ? (
+          <span className="error-text">; {p.movingUnconfirmed} of them never ran it</span>
+        ) : (
+          "; every one of them ran it before"
+        )}
+        .
       </p>
       <div className="table-wrap" style={{ maxHeight: 240, overflowY: "auto" }}>
         <table>
@@ -290,7 +354,11 @@ function PreflightTable({ preflight }: { preflight: RequestFormData["preflight"]
           </tbody>
         </table>
       </div>
-      {total > shown ? <p className={styles.hint}>Showing the first {shown} of {total}.</p> : null}
+      {total > shown ? (
+        <p className={styles.hint}>
+          Showing the first {shown} of {total}.
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -50,7 +50,14 @@ export function RequestPanel({
       <details id="request-reload" className={styles.block} open={open === "reload"}>
         <summary>Request reload</summary>
         {mayReload ? (
-          <RequestForm action="reload" serviceId={data.service.id} resources={data.resources} initialKey={initialKey} policy={data.policy} preflight={null} />
+          <RequestForm
+            action="reload"
+            serviceId={data.service.id}
+            resources={data.resources}
+            initialKey={initialKey}
+            policy={data.policy}
+            preflight={null}
+          />
         ) : null}
       </details>
       <details id="request-rollback" className={styles.block} open={open === "rollback"}>

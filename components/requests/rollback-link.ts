@@ -8,7 +8,11 @@ export function rollbackHrefFor(data: RequestFormData): (reload: ReloadSummary) 
   return (reload) => {
     const key = `${reload.kind}/${reload.resource}`;
     const resource = byKey.get(key);
-    if (!resource?.rollback || !offersRollbackTo({ toVersion: reload.toVersion, acked: reload.instancesSucceeded }, resource.desired)) return null;
+    if (
+      !resource?.rollback ||
+      !offersRollbackTo({ toVersion: reload.toVersion, acked: reload.instancesSucceeded }, resource.desired)
+    )
+      return null;
     const params = new URLSearchParams({ request: "rollback", rollback: key, to: reload.toVersion! });
     return `/services/${data.service.id}?${params}#request`;
   };

@@ -14,8 +14,19 @@ const SORT_WORDS: Record<BehindSort, string> = { behind: "longest behind", insta
  * version, sorted as the URL says, so the lagging instance is the first row rather than a
  * cell to find in the instance table.
  */
-export function BehindTable({ serviceId, view, sort, keep }: { serviceId: number; view: BehindView; sort: BehindSort; keep: Record<string, string | null> }) {
-  const sortHref = (s: BehindSort) => serviceViewHref(serviceId, { ...keep, behind: "1", sort: s === "behind" ? null : s });
+export function BehindTable({
+  serviceId,
+  view,
+  sort,
+  keep,
+}: {
+  serviceId: number;
+  view: BehindView;
+  sort: BehindSort;
+  keep: Record<string, string | null>;
+}) {
+  const sortHref = (s: BehindSort) =>
+    serviceViewHref(serviceId, { ...keep, behind: "1", sort: s === "behind" ? null : s });
   const header = (s: BehindSort, text: string) => (
     <th aria-sort={sort === s ? (s === "behind" ? "descending" : "ascending") : "none"}>
       {sort === s ? (
@@ -28,11 +39,22 @@ export function BehindTable({ serviceId, view, sort, keep }: { serviceId: number
     </th>
   );
   return (
-    <section className="panel" style={{ marginBottom: 16 }} aria-label="Instances behind the desired version" data-behind-view>
+    <section
+      className="panel"
+      style={{ marginBottom: 16 }}
+      aria-label="Instances behind the desired version"
+      data-behind-view
+    >
       <h2>
         Behind the desired version{" "}
         <span className="muted" style={{ fontWeight: 400 }}>
-          · {view.total === 0 ? "none" : view.rows.length < view.total ? `${view.rows.length} of ${view.total}` : view.total} · sorted by {SORT_WORDS[sort]} ·{" "}
+          ·{" "}
+          {view.total === 0
+            ? "none"
+            : view.rows.length < view.total
+              ? `${view.rows.length} of ${view.total}`
+              : view.total}{" "}
+          · sorted by {SORT_WORDS[sort]} ·{" "}
           <Link href={serviceViewHref(serviceId, keep)} scroll={false}>
             Show every instance
           </Link>

@@ -21,7 +21,9 @@ export function ConvergenceChart({ buckets, bucketWords, markers }: ChartProps) 
                 <XAxis dataKey="label" fontSize={11} interval="preserveStartEnd" />
                 <YAxis fontSize={11} width={40} unit=" s" />
                 <Tooltip
-                  labelFormatter={(_label, payload) => `${((payload?.[0]?.payload as ChartBucket | undefined)?.start ?? "").replace("T", " ").slice(0, 16)} UTC`}
+                  labelFormatter={(_label, payload) =>
+                    `${((payload?.[0]?.payload as ChartBucket | undefined)?.start ?? "").replace("T", " ").slice(0, 16)} UTC`
+                  }
                   formatter={(value) => (typeof value === "number" ? `${value} s` : "—")}
                 />
                 <Legend wrapperStyle={{ fontSize: 12 }} />

@@ -25,7 +25,18 @@ interface Props {
   behindCount?: number;
 }
 
-export function InstanceTable({ serviceId, instances, columns, now, page, pageCount, pageSize, total, behindHref, behindCount = 0 }: Props) {
+export function InstanceTable({
+  serviceId,
+  instances,
+  columns,
+  now,
+  page,
+  pageCount,
+  pageSize,
+  total,
+  behindHref,
+  behindCount = 0,
+}: Props) {
   const first = (page - 1) * pageSize + 1;
   return (
     <section className="panel" style={{ marginBottom: 16 }} aria-label="Instances">
@@ -69,11 +80,20 @@ export function InstanceTable({ serviceId, instances, columns, now, page, pageCo
               {instances.map((instance) => {
                 const stale = instance.stale;
                 return (
-                  <tr key={instance.id} data-instance={instance.instanceKey} style={stale ? { opacity: 0.55 } : undefined}>
+                  <tr
+                    key={instance.id}
+                    data-instance={instance.instanceKey}
+                    style={stale ? { opacity: 0.55 } : undefined}
+                  >
                     <td>
                       <div className="mono">{instance.instanceKey}</div>
                       <div className="when" title={isoUtc(instance.lastSeenAt)}>
-                        seen {relativeTime(instance.lastSeenAt, now)} {stale ? <span className="badge neutral" title="not seen for too long: gone from the matrix">gone</span> : null}
+                        seen {relativeTime(instance.lastSeenAt, now)}{" "}
+                        {stale ? (
+                          <span className="badge neutral" title="not seen for too long: gone from the matrix">
+                            gone
+                          </span>
+                        ) : null}
                       </div>
                       <div className="labels">
                         {Object.entries(instance.labels).map(([k, v]) => (
@@ -108,7 +128,15 @@ export function InstanceTable({ serviceId, instances, columns, now, page, pageCo
   );
 }
 
-function StateCell({ state, now, rowDimmed }: { state: InstanceResourceState | undefined; now: Date; rowDimmed: boolean }) {
+function StateCell({
+  state,
+  now,
+  rowDimmed,
+}: {
+  state: InstanceResourceState | undefined;
+  now: Date;
+  rowDimmed: boolean;
+}) {
   if (!state) return <span className="muted">—</span>;
   return (
     <div
@@ -116,14 +144,19 @@ function StateCell({ state, now, rowDimmed }: { state: InstanceResourceState | u
       style={state.live || rowDimmed ? undefined : { opacity: 0.55 }}
       title={state.live ? undefined : "not heard from for too long: left out of drift"}
     >
-      <span className={`version${state.offDesired ? " off" : ""}`} title={state.offDesired ? "not the desired version" : undefined}>
+      <span
+        className={`version${state.offDesired ? " off" : ""}`}
+        title={state.offDesired ? "not the desired version" : undefined}
+      >
         {state.version ?? "unknown"}
       </span>
       <div className="when" title={isoUtc(state.since)}>
         since {relativeTime(state.since, now)}
       </div>
       <div className="when">
-        <span className={`badge ${OUTCOME_BADGE[state.outcome] ?? "neutral"}`}>{state.lastPhase.replace("_", " ")}</span>{" "}
+        <span className={`badge ${OUTCOME_BADGE[state.outcome] ?? "neutral"}`}>
+          {state.lastPhase.replace("_", " ")}
+        </span>{" "}
         <span title={isoUtc(state.lastPhaseAt)}>{relativeTime(state.lastPhaseAt, now)}</span>
       </div>
       {state.lastError ? <div className="error-text">{state.lastError}</div> : null}

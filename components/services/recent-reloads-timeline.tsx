@@ -4,7 +4,13 @@ import { formatDuration, isoUtc, relativeTime, versionChange } from "@/lib/forma
 import type { ReloadSummary } from "@/lib/services/queries";
 
 const SHOWN = 40;
-const COLOR: Record<string, string> = { succeeded: "#1f7a3d", partially_failed: "#b42318", failed: "#b42318", rolled_back: "#8a5a00", expired: "#5d6672" };
+const COLOR: Record<string, string> = {
+  succeeded: "#1f7a3d",
+  partially_failed: "#b42318",
+  failed: "#b42318",
+  rolled_back: "#8a5a00",
+  expired: "#5d6672",
+};
 
 /** The service's recent reloads on one time axis, each linking to its timeline; a bar's width is its convergence. */
 export function RecentReloadsTimeline({ reloads, now }: { reloads: ReloadSummary[]; now: Date }) {
@@ -16,7 +22,12 @@ export function RecentReloadsTimeline({ reloads, now }: { reloads: ReloadSummary
   // One lane per kind/resource, so reloads of one resource line up.
   const lanes = [...new Set(shown.map((r) => `${r.kind} · ${r.resource}`))].sort();
   return (
-    <section className="panel" aria-label="Recent reloads timeline" style={{ marginBottom: 16 }} data-recent-reloads={shown.length}>
+    <section
+      className="panel"
+      aria-label="Recent reloads timeline"
+      style={{ marginBottom: 16 }}
+      data-recent-reloads={shown.length}
+    >
       <h2>
         Recent reloads{" "}
         <span className="muted" style={{ fontWeight: 400 }}>
@@ -25,7 +36,10 @@ export function RecentReloadsTimeline({ reloads, now }: { reloads: ReloadSummary
       </h2>
       <div style={{ padding: "8px 14px 10px" }}>
         {lanes.map((lane) => (
-          <div key={lane} style={{ display: "grid", gridTemplateColumns: "220px minmax(0, 1fr)", alignItems: "center", height: 22 }}>
+          <div
+            key={lane}
+            style={{ display: "grid", gridTemplateColumns: "220px minmax(0, 1fr)", alignItems: "center", height: 22 }}
+          >
             <span className="mono" style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
               {lane}
             </span>
@@ -34,7 +48,8 @@ export function RecentReloadsTimeline({ reloads, now }: { reloads: ReloadSummary
                 .filter((r) => `${r.kind} · ${r.resource}` === lane)
                 .map((r) => {
                   const start = r.firstEventAt.getTime();
-                  const end = r.completedAt?.getTime() ?? (r.convergenceMs !== null ? start + r.convergenceMs : now.getTime());
+                  const end =
+                    r.completedAt?.getTime() ?? (r.convergenceMs !== null ? start + r.convergenceMs : now.getTime());
                   const pos = barPercent(start, Math.max(end, start + span * 0.004), view);
                   if (!pos) return null;
                   return (
@@ -44,7 +59,15 @@ export function RecentReloadsTimeline({ reloads, now }: { reloads: ReloadSummary
                       title={`${r.reloadId}: ${versionChange(r.fromVersion, r.toVersion)}, ${r.status.replace("_", " ")}, ${isoUtc(r.firstEventAt)}${r.convergenceMs !== null ? `, converged in ${formatDuration(r.convergenceMs)}` : ""}`}
                       aria-label={`reload ${r.reloadId} (${r.status.replace("_", " ")})`}
                       data-reload-key={r.key}
-                      style={{ position: "absolute", top: 2, height: 10, left: `${pos.left}%`, width: `${Math.max(pos.width, 0.6)}%`, borderRadius: 2, background: COLOR[r.status] ?? "#2f5fd0" }}
+                      style={{
+                        position: "absolute",
+                        top: 2,
+                        height: 10,
+                        left: `${pos.left}%`,
+                        width: `${Math.max(pos.width, 0.6)}%`,
+                        borderRadius: 2,
+                        background: COLOR[r.status] ?? "#2f5fd0",
+                      }}
                     />
                   );
                 })}

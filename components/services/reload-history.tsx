@@ -5,7 +5,15 @@ import type { ReloadSummary } from "@/lib/services/queries";
 import { ReloadStatusBadge } from "./reload-status-badge";
 
 /** `rollbackHref`: the "roll back to this" link of a row, for those who may request one (null: none for that row). */
-export function ReloadHistory({ reloads, now, rollbackHref }: { reloads: ReloadSummary[]; now: Date; rollbackHref?: (reload: ReloadSummary) => string | null }) {
+export function ReloadHistory({
+  reloads,
+  now,
+  rollbackHref,
+}: {
+  reloads: ReloadSummary[];
+  now: Date;
+  rollbackHref?: (reload: ReloadSummary) => string | null;
+}) {
   return (
     <section className="panel" aria-label="Reload history">
       <h2>Reload history</h2>
@@ -37,9 +45,7 @@ export function ReloadHistory({ reloads, now, rollbackHref }: { reloads: ReloadS
                   <td>
                     {r.kind} · <span className="mono">{r.resource}</span>
                   </td>
-                  <td className="mono">
-                    {versionChange(r.fromVersion, r.toVersion)}
-                  </td>
+                  <td className="mono">{versionChange(r.fromVersion, r.toVersion)}</td>
                   <td>{r.initiator ?? <span className="muted">unknown</span>}</td>
                   <td>
                     <ReloadStatusBadge status={r.status} />

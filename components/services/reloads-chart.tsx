@@ -1,6 +1,17 @@
 "use client";
 
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  Bar,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 import type { ChartBucket, ReloadMarker } from "@/lib/services/charts";
 
 export interface ChartProps {
@@ -62,11 +73,38 @@ export function ReloadsChart({ buckets, bucketWords, markers, total }: ChartProp
                 <Tooltip labelFormatter={tooltipLabel} />
                 <Legend wrapperStyle={{ fontSize: 12 }} />
                 {reloadMarkerLines(markers, "reloads")}
-                <Bar yAxisId="reloads" dataKey="succeeded" stackId="r" fill="#1f7a3d" name="succeeded" isAnimationActive={false} />
-                <Bar yAxisId="reloads" dataKey="failed" stackId="r" fill="#b42318" name="failed / rolled back"
-                  isAnimationActive={false} />
-                <Bar yAxisId="reloads" dataKey="other" stackId="r" fill="#2f5fd0" name="in flight / other" isAnimationActive={false} />
-                <Line yAxisId="instances" dataKey="instanceFailures" stroke="#b45309" dot={false} name="instances NACKed or failed" isAnimationActive={false} />
+                <Bar
+                  yAxisId="reloads"
+                  dataKey="succeeded"
+                  stackId="r"
+                  fill="#1f7a3d"
+                  name="succeeded"
+                  isAnimationActive={false}
+                />
+                <Bar
+                  yAxisId="reloads"
+                  dataKey="failed"
+                  stackId="r"
+                  fill="#b42318"
+                  name="failed / rolled back"
+                  isAnimationActive={false}
+                />
+                <Bar
+                  yAxisId="reloads"
+                  dataKey="other"
+                  stackId="r"
+                  fill="#2f5fd0"
+                  name="in flight / other"
+                  isAnimationActive={false}
+                />
+                <Line
+                  yAxisId="instances"
+                  dataKey="instanceFailures"
+                  stroke="#b45309"
+                  dot={false}
+                  name="instances NACKed or failed"
+                  isAnimationActive={false}
+                />
               </ComposedChart>
             </ResponsiveContainer>
           </div>

@@ -9,7 +9,12 @@ import { isoUtc, relativeTime, versionChange } from "@/lib/format";
 import { replayLinkFor } from "@/lib/replay/params";
 import { ReloadStatusBadge } from "./reload-status-badge";
 
-const TYPE_WORDS: Record<StoryItem["type"], string> = { reload: "Reload", alert: "Alert", request: "Request", version: "Version change" };
+const TYPE_WORDS: Record<StoryItem["type"], string> = {
+  reload: "Reload",
+  alert: "Alert",
+  request: "Request",
+  version: "Version change",
+};
 
 /** One resource's reloads, alerts, requests and out-of-band version changes, newest first. */
 export function ResourceStoryList({ items, now }: { items: StoryItem[]; now: Date }) {
@@ -61,15 +66,18 @@ function Detail({ item }: { item: StoryItem }) {
           </Link>{" "}
           <span className="mono">{versionChange(item.fromVersion, item.toVersion)}</span>
           {item.initiator ? <span className="muted"> by {item.initiator}</span> : null}
-          {item.failedInstances > 0 ? <span className="muted"> · {item.failedInstances} NACKed or failed</span> : null} ·{" "}
-          <Link href={replayLinkFor({ reloadKey: item.key })}>replay just before</Link>
+          {item.failedInstances > 0 ? (
+            <span className="muted"> · {item.failedInstances} NACKed or failed</span>
+          ) : null}{" "}
+          · <Link href={replayLinkFor({ reloadKey: item.key })}>replay just before</Link>
           {item.lastError ? <div className="error-text">{item.lastError}</div> : null}
         </>
       );
     case "alert":
       return (
         <>
-          <SeverityBadge severity={item.severity} /> <Link href={`/alerts/${item.id}`}>{RULES[item.rule as keyof typeof RULES]?.title ?? item.rule}</Link>{" "}
+          <SeverityBadge severity={item.severity} />{" "}
+          <Link href={`/alerts/${item.id}`}>{RULES[item.rule as keyof typeof RULES]?.title ?? item.rule}</Link>{" "}
           <span className="muted">
             {item.state}
             {item.resolvedAt ? ` at ${isoUtc(item.resolvedAt)}` : ""}
@@ -80,15 +88,20 @@ function Detail({ item }: { item: StoryItem }) {
     case "request":
       return (
         <>
-          <RequestStatusBadge status={item.status} /> <Link href={`/approvals/${item.id}`}>{item.action === "rollback" ? "Rollback" : "Reload"} request #{item.id}</Link>{" "}
-          <span className="mono">{versionChange(item.fromVersion, item.toVersion)}</span> <span className="muted">by {item.requestedBy}</span>
+          <RequestStatusBadge status={item.status} />{" "}
+          <Link href={`/approvals/${item.id}`}>
+            {item.action === "rollback" ? "Rollback" : "Reload"} request #{item.id}
+          </Link>{" "}
+          <span className="mono">{versionChange(item.fromVersion, item.toVersion)}</span>{" "}
+          <span className="muted">by {item.requestedBy}</span>
           {item.reason ? <div>“{item.reason}”</div> : null}
         </>
       );
     case "version":
       return (
         <>
-          <span className="mono">{item.instanceKey}</span> moved <span className="mono">{versionChange(item.fromVersion, item.toVersion)}</span>{" "}
+          <span className="mono">{item.instanceKey}</span> moved{" "}
+          <span className="mono">{versionChange(item.fromVersion, item.toVersion)}</span>{" "}
           <span className="muted">outside any reload (reported by its heartbeat)</span>
         </>
       );

@@ -7,7 +7,17 @@ import { resourceHref } from "@/lib/services/params";
 import type { ResourceColumn } from "@/lib/services/queries";
 
 /** `alerts`: the open alerts about each resource (by column key), linking to `alertsHref`. */
-export function ResourceSummary({ serviceId, columns, alerts, alertsHref }: { serviceId: number; columns: ResourceColumn[]; alerts?: ReadonlyMap<string, BadgeView>; alertsHref?: string }) {
+export function ResourceSummary({
+  serviceId,
+  columns,
+  alerts,
+  alertsHref,
+}: {
+  serviceId: number;
+  columns: ResourceColumn[];
+  alerts?: ReadonlyMap<string, BadgeView>;
+  alertsHref?: string;
+}) {
   return (
     <section className="panel" aria-label="Resources">
       <h2>Resources</h2>
@@ -49,7 +59,8 @@ export function ResourceSummary({ serviceId, columns, alerts, alertsHref }: { se
                 <td>
                   {c.drift.drifting ? (
                     <span className="badge drift">
-                      drift: {plural(c.drift.versionCount, "version")}{c.drift.offDesired ? `, ${c.drift.offDesired} off desired` : ""} for{" "}
+                      drift: {plural(c.drift.versionCount, "version")}
+                      {c.drift.offDesired ? `, ${c.drift.offDesired} off desired` : ""} for{" "}
                       {formatDuration(c.drift.driftingForMs)}+
                     </span>
                   ) : c.drift.livePairs === 0 ? (
@@ -62,7 +73,12 @@ export function ResourceSummary({ serviceId, columns, alerts, alertsHref }: { se
                   {alerts?.get(c.key) ? (
                     <>
                       {" "}
-                      <Link href={alertsHref ?? "/alerts"} className={`badge ${alerts.get(c.key)!.tone}`} title={alerts.get(c.key)!.title} data-alert-badge>
+                      <Link
+                        href={alertsHref ?? "/alerts"}
+                        className={`badge ${alerts.get(c.key)!.tone}`}
+                        title={alerts.get(c.key)!.title}
+                        data-alert-badge
+                      >
                         {alerts.get(c.key)!.text}
                       </Link>
                     </>

@@ -13,7 +13,14 @@
 // a refusal (parsed.message) on the page. Times typed here are read in the viewer's choice of
 // UTC or local time (remembered, components/time/time-zone.ts) and written to the URL in UTC.
 import { useId, useRef, useState, type KeyboardEvent } from "react";
-import { describeTimeRange, formatTimeInput, isRelativeTime, normalizeTimeInput, parseTimeExpression, TIME_PRESETS } from "@/lib/domain/time-range";
+import {
+  describeTimeRange,
+  formatTimeInput,
+  isRelativeTime,
+  normalizeTimeInput,
+  parseTimeExpression,
+  TIME_PRESETS,
+} from "@/lib/domain/time-range";
 import { ClockIcon } from "@/components/icons";
 import { useTimeZoneChoice, zoneName } from "./time-zone";
 
@@ -140,9 +147,10 @@ export function TimePicker({ from, to, action, keep, label = "Time range" }: Pro
   if (!action) return fields;
   return (
     <form method="get" action={action} className="time-picker-form">
-      {Object.entries(keep ?? {}).map(([name, value]) => (value ? <input key={name} type="hidden" name={name} value={value} /> : null))}
+      {Object.entries(keep ?? {}).map(([name, value]) =>
+        value ? <input key={name} type="hidden" name={name} value={value} /> : null,
+      )}
       {fields}
     </form>
   );
 }
-

@@ -44,6 +44,7 @@ export async function saveApprovalPolicy(
 
 export async function removeApprovalPolicy(tx: DbTransaction, serviceId: number): Promise<{ before: PolicyValues }> {
   const before = await nullIfMissing(tx.db.approvalPolicy.delete({ where: { serviceId }, select: POLICY_VALUES }));
-  if (!before) throw new ActionError("not_found", "This service has no policy of its own (it may have been removed already).");
+  if (!before)
+    throw new ActionError("not_found", "This service has no policy of its own (it may have been removed already).");
   return { before };
 }

@@ -36,10 +36,13 @@ const role = z.enum(ROLES, { error: `Choose a role: ${ROLES.join(", ")}.` });
 // A comma-separated string (the form) or a list (callers); blanks and repeats are dropped either way.
 const groups = z.preprocess(
   (value) =>
-    value === undefined || value === null ? []
-    : typeof value === "string" ? parseGroupList(value)
-    : Array.isArray(value) ? [...new Set(value.map((g) => (typeof g === "string" ? g.trim() : g)).filter((g) => g !== ""))]
-    : value,
+    value === undefined || value === null
+      ? []
+      : typeof value === "string"
+        ? parseGroupList(value)
+        : Array.isArray(value)
+          ? [...new Set(value.map((g) => (typeof g === "string" ? g.trim() : g)).filter((g) => g !== ""))]
+          : value,
   z
     .array(z.string().trim().superRefine(rule(groupProblem)), { error: "List groups separated by commas." })
     .max(GROUPS_MAX, { error: `At most ${GROUPS_MAX} groups.` }),
@@ -50,11 +53,15 @@ const username = z.string({ error: "Enter a username." }).trim().superRefine(rul
 export const createUserInput = z
   .object({
     username,
-    displayName: storable(z.string().trim().max(100, { error: "Use at most 100 characters." })).optional().default(""),
+    displayName: storable(z.string().trim().max(100, { error: "Use at most 100 characters." }))
+      .optional()
+      .default(""),
     role,
     groups,
     // Checked on its own first, so a short password is named even while other fields are wrong…
-    password: z.string({ error: "Enter a password." }).superRefine(rule((password: string) => passwordProblem(password))),
+    password: z
+      .string({ error: "Enter a password." })
+      .superRefine(rule((password: string) => passwordProblem(password))),
   })
   // …and against the username once both are valid (an object refinement runs only then).
   .superRefine((input, ctx) => {
@@ -95,7 +102,9 @@ export const createTokenInput = z.object({
   ),
   // Patterns one a line or comma-separated (the form), or a list; none: every service.
   restrictions: z
-    .union([z.string(), z.array(z.string())], { error: "List patterns such as prod/* or staging/payments/*, one a line." })
+    .union([z.string(), z.array(z.string())], {
+      error: "List patterns such as prod/* or staging/payments/*, one a line.",
+    })
     .optional()
     .transform((value, ctx) => {
       if (value === undefined) return undefined;
@@ -118,7 +127,9 @@ export const saveReloadTargetInput = z
   .object({
     serviceId: id("service"),
     url: z.string({ error: "Enter the URL reloads are sent to." }),
-    secretMode: z.enum(SECRET_MODES, { error: "Say whether to generate a secret, enter one, or keep the current one." }),
+    secretMode: z.enum(SECRET_MODES, {
+      error: "Say whether to generate a secret, enter one, or keep the current one.",
+    }),
     secret: z.string().trim().optional(),
   })
   .transform((input, ctx) => {
@@ -162,7 +173,9 @@ export const saveApprovalPolicyInput = z
     serviceId: id("service"),
     requiredApprovals: z.coerce
       .number({ error: "Choose 0, 1 or 2 approvals." })
-      .refine((n) => (REQUIRED_APPROVAL_CHOICES as readonly number[]).includes(n), { error: "Choose 0, 1 or 2 approvals." }),
+      .refine((n) => (REQUIRED_APPROVAL_CHOICES as readonly number[]).includes(n), {
+        error: "Choose 0, 1 or 2 approvals.",
+      }),
     requiredGroup: z
       .string()
       .trim()
@@ -174,7 +187,11 @@ export const saveApprovalPolicyInput = z
     const problem = groupProblem(input.requiredGroup);
     if (problem) ctx.addIssue({ code: "custom", path: ["requiredGroup"], message: problem });
     else if (input.requiredApprovals === 0) {
-      ctx.addIssue({ code: "custom", path: ["requiredGroup"], message: "A group only matters when approvals are needed: choose 1 or 2, or clear the group." });
+      ctx.addIssue({
+        code: "custom",
+        path: ["requiredGroup"],
+        message: "A group only matters when approvals are needed: choose 1 or 2, or clear the group.",
+      });
     }
   });
 export type SaveApprovalPolicyInput = z.input<typeof saveApprovalPolicyInput>;

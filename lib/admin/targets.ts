@@ -60,7 +60,11 @@ export async function saveReloadTarget(tx: DbTransaction, actorId: number, chang
     update: saved,
     select: { serviceId: true },
   });
-  return { created: !existing, previousUrl: existing?.url ?? null, generatedSecret: change.secretMode === "generate" ? secret : null };
+  return {
+    created: !existing,
+    previousUrl: existing?.url ?? null,
+    generatedSecret: change.secretMode === "generate" ? secret : null,
+  };
 }
 
 function seal(secret: string): string {

@@ -65,7 +65,9 @@ export async function insertLocalUser(tx: DbTransaction, user: NewLocalUser): Pr
     select: { id: true },
   });
   if (!row) {
-    throw new ActionError("conflict", `The username “${user.username}” is taken.`, { username: ["This username is taken: choose another."] });
+    throw new ActionError("conflict", `The username “${user.username}” is taken.`, {
+      username: ["This username is taken: choose another."],
+    });
   }
   return row;
 }
@@ -84,7 +86,11 @@ export async function changeUserRole(
 ): Promise<UserChangeResult> {
   const target = await guardedTarget(tx, actorId, userId, { kind: "role", role });
   await tx.db.appUser.update({ where: { id: userId }, data: { role } });
-  return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role, disabled: target.disabled } };
+  return {
+    username: target.username,
+    before: { role: target.role, disabled: target.disabled },
+    after: { role, disabled: target.disabled },
+  };
 }
 
 /** Disables (moving their session epoch on, which ends every session they have) or enables a user. */
@@ -100,7 +106,11 @@ export async function setUserDisabled(
     ? { disabledAt: target.disabled ? undefined : new Date(), sessionEpoch: { increment: 1 } }
     : { disabledAt: null };
   await tx.db.appUser.update({ where: { id: userId }, data });
-  return { username: target.username, before: { role: target.role, disabled: target.disabled }, after: { role: target.role, disabled } };
+  return {
+    username: target.username,
+    before: { role: target.role, disabled: target.disabled },
+    after: { role: target.role, disabled },
+  };
 }
 
 export async function changeUserGroups(
@@ -126,7 +136,10 @@ export async function setUserPasswordHash(
   const target = await loadUserForUpdate(tx, userId);
   if (!target) throw new ActionError("not_found", "That user no longer exists.");
   if (target.oidc) {
-    throw new ActionError("conflict", `${target.username} signs in through the OIDC issuer: their password is kept there, not here.`);
+    throw new ActionError(
+      "conflict",
+      `${target.username} signs in through the OIDC issuer: their password is kept there, not here.`,
+    );
   }
   await tx.db.appUser.update({ where: { id: userId }, data: { passwordHash, sessionEpoch: { increment: 1 } } });
   return { username: target.username };

@@ -58,6 +58,9 @@ export function toAlertView(r: AlertViewRow): AlertView {
   const { serviceId, ...alert } = toStoredAlert(r);
   return {
     ...alert,
-    service: serviceId !== null && r.service_name !== null ? { id: serviceId, environment: r.environment ?? "", namespace: r.namespace ?? "", name: r.service_name } : null,
+    service:
+      serviceId !== null && r.service_name !== null
+        ? { id: serviceId, environment: r.environment ?? "", namespace: r.namespace ?? "", name: r.service_name }
+        : null,
   };
 }

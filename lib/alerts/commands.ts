@@ -22,11 +22,12 @@ export interface AlertSubject {
 
 /** The alert, locked for the rest of the transaction; null when there is none. */
 export async function lockAlert(tx: Sql, alertId: string): Promise<AlertSubject | null> {
-  const [row] = await tx.query<{ id: string; rule: RuleId; state: string; service_id: number | null; fingerprint: string }[]>(
-    `SELECT id::text, rule, state, service_id, fingerprint FROM alert WHERE id = $1::bigint FOR UPDATE`,
-    alertId,
-  );
-  return row ? { id: row.id, rule: row.rule, state: row.state, serviceId: row.service_id, fingerprint: row.fingerprint } : null;
+  const [row] = await tx.query<
+    { id: string; rule: RuleId; state: string; service_id: number | null; fingerprint: string }[]
+  >(`SELECT id::text, rule, state, service_id, fingerprint FROM alert WHERE id = $1::bigint FOR UPDATE`, alertId);
+  return row
+    ? { id: row.id, rule: row.rule, state: row.state, serviceId: row.service_id, fingerprint: row.fingerprint }
+    : null;
 }
 
 /** firing → acknowledged (by whom, when); again is a no-op; a resolved alert refuses. */
@@ -58,7 +59,9 @@ export async function silenceAlertIn(
   now: Date,
 ): Promise<{ silenceId: string; expiresAt: Date }> {
   if (input.scope === "rule_service" && alert.serviceId === null) {
-    throw new ActionError("invalid", "This alert is about no single service: silence the alert or the whole rule.", { scope: ["this alert has no service"] });
+    throw new ActionError("invalid", "This alert is about no single service: silence the alert or the whole rule.", {
+      scope: ["this alert has no service"],
+    });
   }
   const expiresAt = silenceExpiry(input.duration, now);
   const row = await tx.db.alertSilence.create({
@@ -76,7 +79,10 @@ export async function silenceAlertIn(
   return { silenceId: row.id.toString(), expiresAt };
 }
 
-export async function lockSilence(tx: Sql, silenceId: string): Promise<{ id: string; serviceId: number | null; endedAt: Date | null; expiresAt: Date } | null> {
+export async function lockSilence(
+  tx: Sql,
+  silenceId: string,
+): Promise<{ id: string; serviceId: number | null; endedAt: Date | null; expiresAt: Date } | null> {
   const [row] = await tx.query<{ id: string; service_id: number | null; ended_at: Date | null; expires_at: Date }[]>(
     `SELECT id::text, service_id, ended_at, expires_at FROM alert_silence WHERE id = $1::bigint FOR UPDATE`,
     silenceId,

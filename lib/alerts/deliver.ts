@@ -101,10 +101,21 @@ export async function deliverAlerts(
   const { alerts, history, activeSilences } = await loadCandidates(now);
   const due: { alert: DeliverableAlert; channel: AlertChannel; notification: DueNotification }[] = [];
   for (const alert of alerts) {
-    const silenced = activeSilenceFor(activeSilences, { rule: alert.rule, serviceId: alert.service?.id ?? null, fingerprint: alert.fingerprint }, now) !== null;
+    const silenced =
+      activeSilenceFor(
+        activeSilences,
+        { rule: alert.rule, serviceId: alert.service?.id ?? null, fingerprint: alert.fingerprint },
+        now,
+      ) !== null;
     const deliverable = { ...alert, silenced };
     for (const channel of channels) {
-      const notification = dueNotification(deliverable, channel, history.get(`${alert.id}/${channel}`) ?? NO_HISTORY, now, config.policy);
+      const notification = dueNotification(
+        deliverable,
+        channel,
+        history.get(`${alert.id}/${channel}`) ?? NO_HISTORY,
+        now,
+        config.policy,
+      );
       if (notification) due.push({ alert: deliverable, channel, notification });
     }
   }
@@ -125,15 +136,21 @@ export async function deliverAlerts(
     });
     if (outcome !== "delivered") {
       // Channel and alert only: the URLs may hold tokens (a Slack webhook's path is one).
-      console.warn(`[alerts] ${item.channel} ${item.notification.event} of alert ${item.alert.id}, attempt ${item.notification.attempt}: ${outcome} (${result.ok ? "" : result.error})`);
+      console.warn(
+        `[alerts] ${item.channel} ${item.notification.event} of alert ${item.alert.id}, attempt ${item.notification.attempt}: ${outcome} (${result.ok ? "" : result.error})`,
+      );
     }
   };
 
   const toAlertmanager = due.filter((d) => d.channel === "alertmanager");
   for (let i = 0; i < toAlertmanager.length; i += ALERTMANAGER_BATCH) {
     const batch = toAlertmanager.slice(i, i + ALERTMANAGER_BATCH);
-    const body = JSON.stringify(batch.map((d) => alertmanagerAlert(d.alert, d.notification.event, now, config.policy, config.baseUrl)));
-    const result = await post(`${config.alertmanagerUrl!.replace(/\/+$/, "")}/api/v2/alerts`, body, {}, [config.alertmanagerUrl!]);
+    const body = JSON.stringify(
+      batch.map((d) => alertmanagerAlert(d.alert, d.notification.event, now, config.policy, config.baseUrl)),
+    );
+    const result = await post(`${config.alertmanagerUrl!.replace(/\/+$/, "")}/api/v2/alerts`, body, {}, [
+      config.alertmanagerUrl!,
+    ]);
     for (const item of batch) record(item, result);
   }
   for (const channel of ["slack", "webhook"] as const) {
@@ -149,7 +166,8 @@ export async function deliverAlerts(
         body = JSON.stringify(webhookBody(item.alert, event, now, config.baseUrl));
         headers["x-reloadscope-event"] = event;
         // The same for every attempt of one notification: a receiver can drop repeats.
-        headers["x-reloadscope-delivery"] = `${item.alert.id}-${event}-${item.alert.resolvedAt?.getTime() ?? item.alert.startedAt.getTime()}`;
+        headers["x-reloadscope-delivery"] =
+          `${item.alert.id}-${event}-${item.alert.resolvedAt?.getTime() ?? item.alert.startedAt.getTime()}`;
         headers["x-reloadscope-attempt"] = String(attempt);
         if (config.webhookSecret) headers["x-reloadscope-signature"] = webhookSignature(config.webhookSecret, body);
       }
@@ -178,8 +196,6 @@ interface RecordedAttempt {
   nextAttemptAt: Date | null;
   refreshes: string | null;
 }
-
-
 
 interface HistoryRow {
   id: string;
@@ -224,7 +240,15 @@ async function loadCandidates(now: Date) {
            ORDER BY alert_id, channel, event, id DESC`,
           ids,
         ),
-    q.query<{ rule: string | null; service_id: number | null; fingerprint: string | null; expires_at: Date; ended_at: Date | null }[]>(
+    q.query<
+      {
+        rule: string | null;
+        service_id: number | null;
+        fingerprint: string | null;
+        expires_at: Date;
+        ended_at: Date | null;
+      }[]
+    >(
       `SELECT rule, service_id, fingerprint, expires_at, ended_at FROM alert_silence
        WHERE (ended_at IS NULL OR ended_at > $1::timestamptz) AND expires_at > $1::timestamptz`,
       now.toISOString(),
@@ -235,18 +259,25 @@ async function loadCandidates(now: Date) {
   for (const h of historyRows) {
     const key = `${h.alert_id}/${h.channel}`;
     const entry: ChannelHistory = history.get(key) ?? { firing: null, resolved: null, firingDelivered: false };
-    const last: LastAttempt = { id: h.id, attempt: h.attempt, at: h.at, outcome: h.outcome, nextAttemptAt: h.next_attempt_at };
+    const last: LastAttempt = {
+      id: h.id,
+      attempt: h.attempt,
+      at: h.at,
+      outcome: h.outcome,
+      nextAttemptAt: h.next_attempt_at,
+    };
     entry[h.event] = last;
     entry.firingDelivered ||= h.firing_delivered;
     history.set(key, entry);
   }
-  const activeSilences: Pick<Silence, "rule" | "serviceId" | "fingerprint" | "expiresAt" | "endedAt">[] = silenceRows.map((s) => ({
-    rule: s.rule,
-    serviceId: s.service_id,
-    fingerprint: s.fingerprint,
-    expiresAt: s.expires_at,
-    endedAt: s.ended_at,
-  }));
+  const activeSilences: Pick<Silence, "rule" | "serviceId" | "fingerprint" | "expiresAt" | "endedAt">[] =
+    silenceRows.map((s) => ({
+      rule: s.rule,
+      serviceId: s.service_id,
+      fingerprint: s.fingerprint,
+      expiresAt: s.expires_at,
+      endedAt: s.ended_at,
+    }));
   const alerts: DeliverableAlert[] = rows.map((r) => ({ ...toAlertView(r), silenced: false }));
   return { alerts, history, activeSilences };
 }
@@ -260,7 +291,11 @@ async function saveAttempts(q: ReturnType<typeof sql>, attempts: RecordedAttempt
   const refreshed = attempts.filter((a) => a.refreshes !== null);
   const inserted = attempts.filter((a) => a.refreshes === null);
   if (refreshed.length > 0) {
-    await q.execute(`UPDATE alert_delivery SET at = $1::timestamptz WHERE id = ANY($2::bigint[])`, now.toISOString(), refreshed.map((a) => a.refreshes));
+    await q.execute(
+      `UPDATE alert_delivery SET at = $1::timestamptz WHERE id = ANY($2::bigint[])`,
+      now.toISOString(),
+      refreshed.map((a) => a.refreshes),
+    );
   }
   if (inserted.length === 0) return;
   await q.execute(
@@ -286,7 +321,12 @@ async function saveAttempts(q: ReturnType<typeof sql>, attempts: RecordedAttempt
  * start of the answer, or the network error's code), with any of `secrets` (URLs with
  * tokens, the signing secret) cut out of it.
  */
-async function post(url: string, body: string, headers: Record<string, string>, secrets: (string | null)[]): Promise<AttemptResult> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  secrets: (string | null)[],
+): Promise<AttemptResult> {
   const needles = secrets.flatMap((secret) => {
     if (!secret) return [];
     const path = URL.canParse(secret) ? new URL(secret).pathname : "";
@@ -312,7 +352,10 @@ async function post(url: string, body: string, headers: Record<string, string>, 
     };
   } catch (error) {
     const e = error as Error & { cause?: { code?: string } };
-    const what = e.name === "TimeoutError" ? `no answer within ${POST_TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.name ?? "network error");
+    const what =
+      e.name === "TimeoutError"
+        ? `no answer within ${POST_TIMEOUT_MS / 1000} s`
+        : (e.cause?.code ?? e.name ?? "network error");
     return { ok: false, status: null, error: redact(what) };
   }
 }

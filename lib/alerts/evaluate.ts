@@ -3,7 +3,14 @@ import { sql, transaction, type Sql } from "@/lib/db/client";
 import { planAlertChanges } from "@/lib/domain/alerts/lifecycle";
 import { resolveRuleConfigs, type RuleConfigs, type RuleOverride } from "@/lib/domain/alerts/rules";
 import { activeSilenceFor, type Silence } from "@/lib/domain/alerts/silences";
-import { RULE_IDS, type AlertChange, type AlertCondition, type RuleId, type Severity, type StoredAlert } from "@/lib/domain/alerts/types";
+import {
+  RULE_IDS,
+  type AlertChange,
+  type AlertCondition,
+  type RuleId,
+  type Severity,
+  type StoredAlert,
+} from "@/lib/domain/alerts/types";
 import { toStoredAlert, type StoredAlertRow } from "./alert-view";
 import { notifyAlertChanges } from "./nudge";
 import { readUnauthorizedConditions } from "./read-audit";
@@ -53,11 +60,15 @@ export interface EvaluationResult {
 }
 
 export async function loadRuleConfigs(q: Sql): Promise<{ configs: RuleConfigs; problems: string[] }> {
-  const rows = await q.query<{ rule: string; enabled: boolean; severity: Severity; params: unknown }[]>(`SELECT rule, enabled, severity, params FROM alert_rule`);
+  const rows = await q.query<{ rule: string; enabled: boolean; severity: Severity; params: unknown }[]>(
+    `SELECT rule, enabled, severity, params FROM alert_rule`,
+  );
   return resolveRuleConfigs(rows as RuleOverride[]);
 }
 
-export async function evaluateAlerts(options: { now?: Date; rules?: readonly RuleId[] } = {}): Promise<EvaluationResult> {
+export async function evaluateAlerts(
+  options: { now?: Date; rules?: readonly RuleId[] } = {},
+): Promise<EvaluationResult> {
   const started = performance.now();
   const now = options.now ?? new Date();
   const q = sql();
@@ -94,7 +105,16 @@ export async function evaluateAlerts(options: { now?: Date; rules?: readonly Rul
   const { opened, resolved, updated } = await transaction((tx) => writeAlerts(tx, conditions, evaluated, configs, now));
   const writeMs = Math.round(performance.now() - writeStarted);
   const writes = opened.length + updated + resolved.length;
-  const result: EvaluationResult = { opened, resolved, updated, writes, ms: Math.round(performance.now() - started), errors, ruleMs, writeMs };
+  const result: EvaluationResult = {
+    opened,
+    resolved,
+    updated,
+    writes,
+    ms: Math.round(performance.now() - started),
+    errors,
+    ruleMs,
+    writeMs,
+  };
   // Delivery reads what to send from the tables; this only wakes it (lib/alerts/deliver.ts).
   notifyAlertChanges([...opened, ...resolved]);
   return result;
@@ -110,7 +130,9 @@ async function writeAlerts(
   now: Date,
 ): Promise<{ opened: AlertChange[]; resolved: AlertChange[]; updated: number }> {
   await tx.query(`SELECT pg_advisory_xact_lock($1)`, ALERT_WRITE_LOCK_KEY);
-  const open = (await tx.query<StoredAlertRow[]>(`SELECT ${ALERT_COLUMNS} FROM alert WHERE state <> 'resolved'`)).map(toStoredAlert);
+  const open = (await tx.query<StoredAlertRow[]>(`SELECT ${ALERT_COLUMNS} FROM alert WHERE state <> 'resolved'`)).map(
+    toStoredAlert,
+  );
   const severityOf = (rule: RuleId) => configs[rule].severity;
   const plan = planAlertChanges(open, conditions, evaluated, severityOf);
   const at = now.toISOString();
@@ -149,7 +171,13 @@ async function writeAlerts(
        WHERE a.id = x.id AND a.state <> 'resolved'
          AND (a.summary, a.details, a.labels, a.link, a.severity, a.service_id, a.kind, a.resource, a.reload_key)
              IS DISTINCT FROM (x.summary, x.details, x.labels, x.link, x.severity, x.service_id, x.kind, x.resource, x.reload_key::bigint)`,
-      JSON.stringify(changed.map(({ alert, condition }) => ({ id: alert.id, ...rowOf(condition), severity: severityOf(condition.rule) }))),
+      JSON.stringify(
+        changed.map(({ alert, condition }) => ({
+          id: alert.id,
+          ...rowOf(condition),
+          severity: severityOf(condition.rule),
+        })),
+      ),
       at,
     );
   }
@@ -169,7 +197,8 @@ async function writeAlerts(
   const change = (r: StoredAlertRow, event: AlertChange["event"]): AlertChange => ({
     ...toStoredAlert(r),
     event,
-    silenced: activeSilenceFor(silences, { rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint }, now) !== null,
+    silenced:
+      activeSilenceFor(silences, { rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint }, now) !== null,
   });
   return {
     opened: openedRows.map((r) => change(r, "firing")),
@@ -195,7 +224,19 @@ function rowOf(c: AlertCondition) {
 
 /** Silences in force at `now` (not expired, not ended). */
 export async function loadActiveSilences(q: Sql, now: Date): Promise<Silence[]> {
-  const rows = await q.query<{ id: string; rule: string | null; service_id: number | null; fingerprint: string | null; comment: string; created_by: number | null; created_at: Date; expires_at: Date; ended_at: Date | null }[]>(
+  const rows = await q.query<
+    {
+      id: string;
+      rule: string | null;
+      service_id: number | null;
+      fingerprint: string | null;
+      comment: string;
+      created_by: number | null;
+      created_at: Date;
+      expires_at: Date;
+      ended_at: Date | null;
+    }[]
+  >(
     `SELECT id::text, rule, service_id, fingerprint, comment, created_by, created_at, expires_at, ended_at
      FROM alert_silence WHERE ended_at IS NULL AND expires_at > $1::timestamptz`,
     now.toISOString(),

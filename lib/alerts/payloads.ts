@@ -47,21 +47,42 @@ export function alertmanagerLabels(alert: DeliverableAlert): Record<string, stri
 export function describeAlert(alert: DeliverableAlert): string {
   const parts: string[] = [];
   const d = alert.details;
-  const instances = Array.isArray(d.instances) ? (d.instances as unknown[]).map((i) => (typeof i === "string" ? i : (i as { instance?: string })?.instance ?? "")).filter(Boolean) : [];
+  const instances = Array.isArray(d.instances)
+    ? (d.instances as unknown[])
+        .map((i) => (typeof i === "string" ? i : ((i as { instance?: string })?.instance ?? "")))
+        .filter(Boolean)
+    : [];
   if (instances.length > 0) {
     const total = typeof d.instanceCount === "number" ? d.instanceCount : instances.length;
     parts.push(`Instances (${total}): ${instances.slice(0, 10).join(", ")}${total > 10 ? ", …" : ""}`);
   }
   if (Array.isArray(d.errors)) {
-    for (const group of (d.errors as { message?: string; count?: number; example?: string; varied?: boolean }[]).slice(0, 5)) {
-      if (group?.message) parts.push(errorGroupText({ message: group.message, count: group.count ?? 1, example: typeof group.example === "string" ? group.example : null, varied: group.varied }));
+    for (const group of (d.errors as { message?: string; count?: number; example?: string; varied?: boolean }[]).slice(
+      0,
+      5,
+    )) {
+      if (group?.message)
+        parts.push(
+          errorGroupText({
+            message: group.message,
+            count: group.count ?? 1,
+            example: typeof group.example === "string" ? group.example : null,
+            varied: group.varied,
+          }),
+        );
     }
   }
   return parts.join("\n") || alert.summary;
 }
 
 /** Alertmanager's v2 postableAlert: firing until a little past the next re-send, or resolved at resolved_at. */
-export function alertmanagerAlert(alert: DeliverableAlert, event: AlertEventName, now: Date, policy: DeliveryPolicy, baseUrl: string) {
+export function alertmanagerAlert(
+  alert: DeliverableAlert,
+  event: AlertEventName,
+  now: Date,
+  policy: DeliveryPolicy,
+  baseUrl: string,
+) {
   const annotations: Record<string, string> = { summary: alert.summary, description: describeAlert(alert) };
   if (alert.state === "acknowledged") annotations.acknowledged = "true";
   const link = linkUrl(baseUrl, alert.link);
@@ -82,9 +103,16 @@ function slackEscape(text: string): string {
 
 /** A Slack incoming-webhook message: `text` for notifications and clients without blocks, and blocks. */
 export function slackMessage(alert: DeliverableAlert, event: AlertEventName, baseUrl: string) {
-  const headline = event === "resolved" ? `Resolved: ${alert.summary}` : `[${alert.severity.toUpperCase()}] ${alert.summary}`;
-  const where = alert.service ? [alert.service.environment, alert.service.namespace, alert.service.name].filter(Boolean).join("/") : null;
-  const facts = [`*Rule:* ${slackEscape(alert.rule)}`, `*Severity:* ${slackEscape(alert.severity)}`, where ? `*Service:* ${slackEscape(where)}` : null]
+  const headline =
+    event === "resolved" ? `Resolved: ${alert.summary}` : `[${alert.severity.toUpperCase()}] ${alert.summary}`;
+  const where = alert.service
+    ? [alert.service.environment, alert.service.namespace, alert.service.name].filter(Boolean).join("/")
+    : null;
+  const facts = [
+    `*Rule:* ${slackEscape(alert.rule)}`,
+    `*Severity:* ${slackEscape(alert.severity)}`,
+    where ? `*Service:* ${slackEscape(where)}` : null,
+  ]
     .filter(Boolean)
     .join("   ");
   const link = linkUrl(baseUrl, alert.link);
@@ -92,9 +120,17 @@ export function slackMessage(alert: DeliverableAlert, event: AlertEventName, bas
   return {
     text: headline,
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `${event === "resolved" ? ":white_check_mark:" : ":rotating_light:"} *${slackEscape(headline)}*` } },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `${event === "resolved" ? ":white_check_mark:" : ":rotating_light:"} *${slackEscape(headline)}*`,
+        },
+      },
       { type: "section", text: { type: "mrkdwn", text: facts } },
-      ...(description !== alert.summary ? [{ type: "section", text: { type: "mrkdwn", text: slackEscape(description).slice(0, 2900) } }] : []),
+      ...(description !== alert.summary
+        ? [{ type: "section", text: { type: "mrkdwn", text: slackEscape(description).slice(0, 2900) } }]
+        : []),
       {
         type: "context",
         elements: [

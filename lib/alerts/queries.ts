@@ -61,7 +61,12 @@ function filterSql(filters: AlertFilters): { where: string; params: unknown[] } 
         AND ($3::text IS NULL OR a.severity = $3)
         AND ($4::text IS NULL OR concat_ws('/', s.environment, NULLIF(s.namespace, ''), s.name) ILIKE $4)
         AND ($5::text IS NULL OR a.summary ILIKE $5 OR a.resource ILIKE $5 OR a.fingerprint ILIKE $5)`,
-    params: [filters.rule, filters.severity, filters.service ? likePattern(filters.service) : null, filters.text ? likePattern(filters.text) : null],
+    params: [
+      filters.rule,
+      filters.severity,
+      filters.service ? likePattern(filters.service) : null,
+      filters.text ? likePattern(filters.text) : null,
+    ],
   };
 }
 
@@ -84,17 +89,36 @@ async function activeSilences(now: Date) {
      ORDER BY x.expires_at DESC LIMIT 1000`,
     now.toISOString(),
   );
-  return rows.map((r) => ({ id: r.id, rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint, comment: r.comment, createdBy: r.created_by, expiresAt: r.expires_at, endedAt: r.ended_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    rule: r.rule,
+    serviceId: r.service_id,
+    fingerprint: r.fingerprint,
+    comment: r.comment,
+    createdBy: r.created_by,
+    expiresAt: r.expires_at,
+    endedAt: r.ended_at,
+  }));
 }
 
-function toItem(r: AlertSqlRow, silences: Awaited<ReturnType<typeof activeSilences>>, now: Date, deliveries: DeliverySummary[]): AlertListItem {
-  const silence = r.state === "resolved" ? null : activeSilenceFor(silences, { rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint }, now);
+function toItem(
+  r: AlertSqlRow,
+  silences: Awaited<ReturnType<typeof activeSilences>>,
+  now: Date,
+  deliveries: DeliverySummary[],
+): AlertListItem {
+  const silence =
+    r.state === "resolved"
+      ? null
+      : activeSilenceFor(silences, { rule: r.rule, serviceId: r.service_id, fingerprint: r.fingerprint }, now);
   return {
     ...toAlertView(r),
     lastSeenAt: r.last_seen_at,
     acknowledgedAt: r.acknowledged_at,
     acknowledgedBy: r.acknowledged_by,
-    silence: silence ? { id: silence.id, expiresAt: silence.expiresAt, comment: silence.comment, createdBy: silence.createdBy } : null,
+    silence: silence
+      ? { id: silence.id, expiresAt: silence.expiresAt, comment: silence.comment, createdBy: silence.createdBy }
+      : null,
     deliveries,
   };
 }
@@ -115,7 +139,11 @@ export async function listAlerts(filters: AlertFilters, now = new Date()): Promi
   const { where, params } = filterSql(filters);
   const order = filters.tab === "resolved" ? "a.resolved_at DESC, a.id DESC" : "a.started_at DESC, a.id DESC";
   const [rows, countRows, silences] = await Promise.all([
-    q.query<AlertSqlRow[]>(`${SELECT_ALERT} WHERE a.state = $1 AND ${where} ORDER BY ${order} LIMIT ${ALERT_PAGE_LIMIT + 1}`, filters.tab, ...params),
+    q.query<AlertSqlRow[]>(
+      `${SELECT_ALERT} WHERE a.state = $1 AND ${where} ORDER BY ${order} LIMIT ${ALERT_PAGE_LIMIT + 1}`,
+      filters.tab,
+      ...params,
+    ),
     q.query<{ state: AlertTab; n: number }[]>(
       `SELECT a.state, count(*)::int AS n FROM alert a LEFT JOIN service s ON s.id = a.service_id WHERE $1::text IS NULL AND ${where} GROUP BY a.state`,
       null,
@@ -143,7 +171,18 @@ async function deliverySummaries(alertIds: string[]): Promise<Map<string, Delive
   const out = new Map<string, DeliverySummary[]>();
   if (alertIds.length === 0) return out;
   const rows = await sql().query<
-    { alert_id: string; channel: AlertChannel; event: AlertEventName; attempt: number; outcome: DeliveryOutcome; at: Date; http_status: number | null; error: string | null; next_attempt_at: Date | null; attempts: number }[]
+    {
+      alert_id: string;
+      channel: AlertChannel;
+      event: AlertEventName;
+      attempt: number;
+      outcome: DeliveryOutcome;
+      at: Date;
+      http_status: number | null;
+      error: string | null;
+      next_attempt_at: Date | null;
+      attempts: number;
+    }[]
   >(
     `SELECT DISTINCT ON (alert_id, channel) alert_id::text AS alert_id, channel, event, attempt, outcome, at, http_status, error, next_attempt_at,
             (count(*) OVER (PARTITION BY alert_id, channel))::int AS attempts
@@ -153,7 +192,17 @@ async function deliverySummaries(alertIds: string[]): Promise<Map<string, Delive
   );
   for (const r of rows) {
     const list = out.get(r.alert_id) ?? [];
-    list.push({ channel: r.channel, event: r.event, attempt: r.attempt, outcome: r.outcome, at: r.at, httpStatus: r.http_status, error: r.error, nextAttemptAt: r.next_attempt_at, attempts: r.attempts });
+    list.push({
+      channel: r.channel,
+      event: r.event,
+      attempt: r.attempt,
+      outcome: r.outcome,
+      at: r.at,
+      httpStatus: r.http_status,
+      error: r.error,
+      nextAttemptAt: r.next_attempt_at,
+      attempts: r.attempts,
+    });
     out.set(r.alert_id, list);
   }
   return out;
@@ -173,7 +222,19 @@ export async function getAlert(id: string, now = new Date()): Promise<AlertDetai
   const [rows, silences, attempts, summaries] = await Promise.all([
     q.query<AlertSqlRow[]>(`${SELECT_ALERT} WHERE a.id = $1::bigint`, id),
     activeSilences(now),
-    q.query<{ id: string; channel: AlertChannel; event: AlertEventName; attempt: number; outcome: DeliveryOutcome; at: Date; http_status: number | null; error: string | null; next_attempt_at: Date | null }[]>(
+    q.query<
+      {
+        id: string;
+        channel: AlertChannel;
+        event: AlertEventName;
+        attempt: number;
+        outcome: DeliveryOutcome;
+        at: Date;
+        http_status: number | null;
+        error: string | null;
+        next_attempt_at: Date | null;
+      }[]
+    >(
       `SELECT id::text AS id, channel, event, attempt, outcome, at, http_status, error, next_attempt_at
        FROM alert_delivery WHERE alert_id = $1::bigint ORDER BY id DESC LIMIT ${DELIVERIES_ON_DETAIL}`,
       id,
@@ -184,7 +245,17 @@ export async function getAlert(id: string, now = new Date()): Promise<AlertDetai
   if (!row) return null;
   return {
     alert: toItem(row, silences, now, summaries.get(id) ?? []),
-    attempts: attempts.map((a) => ({ id: a.id, channel: a.channel, event: a.event, attempt: a.attempt, outcome: a.outcome, at: a.at, httpStatus: a.http_status, error: a.error, nextAttemptAt: a.next_attempt_at })),
+    attempts: attempts.map((a) => ({
+      id: a.id,
+      channel: a.channel,
+      event: a.event,
+      attempt: a.attempt,
+      outcome: a.outcome,
+      at: a.at,
+      httpStatus: a.http_status,
+      error: a.error,
+      nextAttemptAt: a.next_attempt_at,
+    })),
     generatedAt: now,
   };
 }
@@ -202,7 +273,16 @@ export interface AlertStatus {
 /** For the nav link and the page's live refresh: open counts and a change marker, one statement. */
 export async function getAlertStatus(): Promise<AlertStatus> {
   await requireReader();
-  const [row] = await sql().query<{ firing: number; silenced: number; acknowledged: number; updated: Date | null; delivery: string | null; total: string }[]>(
+  const [row] = await sql().query<
+    {
+      firing: number;
+      silenced: number;
+      acknowledged: number;
+      updated: Date | null;
+      delivery: string | null;
+      total: string;
+    }[]
+  >(
     // "silenced" matches as silenceMatches/isSilenceActive do (lib/domain/alerts/silences.ts):
     // every field a silence sets must match, and one that sets none matches nothing.
     `SELECT (SELECT count(*) FROM alert WHERE state = 'firing')::int AS firing,
@@ -221,7 +301,14 @@ export async function getAlertStatus(): Promise<AlertStatus> {
     firing: row?.firing ?? 0,
     silenced: row?.silenced ?? 0,
     acknowledged: row?.acknowledged ?? 0,
-    version: [row?.firing, row?.silenced, row?.acknowledged, row?.updated?.toISOString() ?? "", row?.delivery ?? "", row?.total ?? ""].join("|"),
+    version: [
+      row?.firing,
+      row?.silenced,
+      row?.acknowledged,
+      row?.updated?.toISOString() ?? "",
+      row?.delivery ?? "",
+      row?.total ?? "",
+    ].join("|"),
   };
 }
 
@@ -242,7 +329,11 @@ export interface ServiceAlertBadges {
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
-function add(map: Map<string, AlertBadge> | Map<number, AlertBadge>, key: string | number, row: { open: number; firing: number; worst: Severity }) {
+function add(
+  map: Map<string, AlertBadge> | Map<number, AlertBadge>,
+  key: string | number,
+  row: { open: number; firing: number; worst: Severity },
+) {
   const m = map as Map<string | number, AlertBadge>;
   const b = m.get(key);
   if (!b) m.set(key, { open: row.open, firing: row.firing, worst: row.worst });
@@ -258,7 +349,16 @@ export async function getAlertBadges(serviceIds: number[]): Promise<ServiceAlert
   await requireReader();
   const badges: ServiceAlertBadges = { byService: new Map(), byKind: new Map(), byResource: new Map() };
   if (serviceIds.length === 0) return badges;
-  const rows = await sql().query<{ service_id: number; kind: string | null; resource: string | null; open: number; firing: number; worst: Severity }[]>(
+  const rows = await sql().query<
+    {
+      service_id: number;
+      kind: string | null;
+      resource: string | null;
+      open: number;
+      firing: number;
+      worst: Severity;
+    }[]
+  >(
     `SELECT service_id, kind, resource, count(*)::int AS open, count(*) FILTER (WHERE state = 'firing')::int AS firing,
             (ARRAY['critical', 'warning', 'info'])[min(CASE severity WHEN 'critical' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END)] AS worst
      FROM alert WHERE state <> 'resolved' AND service_id = ANY($1::int[])

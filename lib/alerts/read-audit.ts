@@ -12,8 +12,25 @@ const MAX_ATTEMPTS = 5_000;
  * window bounds the read, so no cursor is needed: an alert lasts while the window holds a
  * denial and resolves when it has passed.
  */
-export async function readUnauthorizedConditions(q: Sql, now: Date, params: RuleParams<"unauthorized_attempt">): Promise<AlertCondition[]> {
-  const rows = await q.query<{ id: string; at: Date; actor_id: number | null; actor: string; actor_role: string | null; action: string; service_id: number | null; subject: string | null; reason: string | null; client_address: string | null }[]>(
+export async function readUnauthorizedConditions(
+  q: Sql,
+  now: Date,
+  params: RuleParams<"unauthorized_attempt">,
+): Promise<AlertCondition[]> {
+  const rows = await q.query<
+    {
+      id: string;
+      at: Date;
+      actor_id: number | null;
+      actor: string;
+      actor_role: string | null;
+      action: string;
+      service_id: number | null;
+      subject: string | null;
+      reason: string | null;
+      client_address: string | null;
+    }[]
+  >(
     `SELECT id::text, at, actor_id, actor, actor_role, action, service_id, subject, details->>'reason' AS reason, details->>'clientAddress' AS client_address
      FROM audit_log
      WHERE at >= $1::timestamptz AND at <= $2::timestamptz AND outcome = 'denied'
@@ -22,7 +39,18 @@ export async function readUnauthorizedConditions(q: Sql, now: Date, params: Rule
     now.toISOString(),
   );
   return unauthorizedConditions(
-    rows.map((r) => ({ id: r.id, at: r.at, actorId: r.actor_id, actor: r.actor, actorRole: r.actor_role, action: r.action, serviceId: r.service_id, subject: r.subject, reason: r.reason, clientAddress: r.client_address })),
+    rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      actorId: r.actor_id,
+      actor: r.actor,
+      actorRole: r.actor_role,
+      action: r.action,
+      serviceId: r.service_id,
+      subject: r.subject,
+      reason: r.reason,
+      clientAddress: r.client_address,
+    })),
     now,
     params,
   );

@@ -20,11 +20,20 @@ export async function readDriftConditions(q: Sql, now: Date, params: RuleParams<
   const candidates = await loadFleetDriftCandidates(q, null, undefined, now, policy);
   const desiredByCell = desiredIndex(candidates.desired);
   const groupsByCell = byCell(candidates.groups);
-  const services = await loadServiceRefs(q, candidates.groups.map((g) => g.serviceId));
+  const services = await loadServiceRefs(
+    q,
+    candidates.groups.map((g) => g.serviceId),
+  );
   const cells: DriftCell[] = [...groupsByCell].map(([key, groups]) => {
     const first = groups[0]!;
     const desired = desiredByCell.get(key);
-    return { service: serviceOr(services, first.serviceId), kind: first.kind, resource: first.resource, groups, desired: desired ? { version: desired.version, setAt: desired.setAt } : null };
+    return {
+      service: serviceOr(services, first.serviceId),
+      kind: first.kind,
+      resource: first.resource,
+      groups,
+      desired: desired ? { version: desired.version, setAt: desired.setAt } : null,
+    };
   });
   const drifting = driftingCells(cells, now, policy);
   if (drifting.length === 0) return [];
@@ -36,7 +45,16 @@ export async function readDriftConditions(q: Sql, now: Date, params: RuleParams<
     resource: column.text(drifting.map((c) => c.resource)),
   });
   const since = p.value(liveSince(now, policy.staleMs).toISOString(), "timestamptz");
-  const rows = await q.query<{ service_id: number; kind: string; resource: string; instance: string; version: string | null; last_phase_at: Date }[]>(
+  const rows = await q.query<
+    {
+      service_id: number;
+      kind: string;
+      resource: string;
+      instance: string;
+      version: string | null;
+      last_phase_at: Date;
+    }[]
+  >(
     `SELECT st.service_id, st.kind, st.resource, i.instance_key AS instance, st.version, st.last_phase_at
      FROM ${c.as("c")}
      JOIN instance_state st ON st.service_id = c.service_id AND st.kind = c.kind AND st.resource = c.resource
@@ -51,5 +69,13 @@ export async function readDriftConditions(q: Sql, now: Date, params: RuleParams<
     list.push({ instance: r.instance, version: r.version, lastReportAt: r.last_phase_at });
     pairsByCell.set(key, list);
   }
-  return drifting.map((cell) => driftCondition(cell, pairsByCell.get(compositeKey(cell.service.id, cell.kind, cell.resource)) ?? [], now, policy.staleMs, params));
+  return drifting.map((cell) =>
+    driftCondition(
+      cell,
+      pairsByCell.get(compositeKey(cell.service.id, cell.kind, cell.resource)) ?? [],
+      now,
+      policy.staleMs,
+      params,
+    ),
+  );
 }

@@ -15,7 +15,11 @@ const MIN = 60_000;
  * moves instance.last_seen_at on every event (at most once a minute per instance), which
  * is what "no event or heartbeat" means; one pass over `instance` (a row per instance).
  */
-export async function readStaleConditions(q: Sql, now: Date, params: RuleParams<"instance_stale">): Promise<AlertCondition[]> {
+export async function readStaleConditions(
+  q: Sql,
+  now: Date,
+  params: RuleParams<"instance_stale">,
+): Promise<AlertCondition[]> {
   const staleMs = env().INSTANCE_STALE_SECONDS * 1000;
   const rows = await q.query<{ service_id: number; instance: string; last_seen_at: Date }[]>(
     `SELECT service_id, instance_key AS instance, last_seen_at FROM instance
@@ -23,8 +27,16 @@ export async function readStaleConditions(q: Sql, now: Date, params: RuleParams<
     new Date(now.getTime() - params.silentMinutes * MIN).toISOString(),
     liveSince(now, staleMs).toISOString(),
   );
-  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
-  return staleConditions(rows.map((r) => ({ service: serviceOr(services, r.service_id), instance: r.instance, lastSeenAt: r.last_seen_at })), now, staleMs, params);
+  const services = await loadServiceRefs(
+    q,
+    rows.map((r) => r.service_id),
+  );
+  return staleConditions(
+    rows.map((r) => ({ service: serviceOr(services, r.service_id), instance: r.instance, lastSeenAt: r.last_seen_at })),
+    now,
+    staleMs,
+    params,
+  );
 }
 
 /**
@@ -38,9 +50,24 @@ export async function readStaleConditions(q: Sql, now: Date, params: RuleParams<
  * heard from) the instance makes the change in band; so does the pair's last reload when it
  * targeted this version (the instance reported that reload itself).
  */
-export async function readOutOfBandConditions(q: Sql, now: Date, params: RuleParams<"out_of_band_change">): Promise<AlertCondition[]> {
+export async function readOutOfBandConditions(
+  q: Sql,
+  now: Date,
+  params: RuleParams<"out_of_band_change">,
+): Promise<AlertCondition[]> {
   const staleMs = env().INSTANCE_STALE_SECONDS * 1000;
-  const rows = await q.query<{ service_id: number; instance: string; kind: string; resource: string; version: string; previous_version: string; changed_at: Date; reload_targets: boolean }[]>(
+  const rows = await q.query<
+    {
+      service_id: number;
+      instance: string;
+      kind: string;
+      resource: string;
+      version: string;
+      previous_version: string;
+      changed_at: Date;
+      reload_targets: boolean;
+    }[]
+  >(
     `SELECT st.service_id, i.instance_key AS instance, st.kind, st.resource, st.version, st.previous_version, st.since AS changed_at,
             (lr.id IS NOT NULL AND lr.kind = st.kind AND lr.resource = st.resource AND lr.to_version = st.version)
             OR EXISTS (SELECT 1 FROM reload r JOIN reload_instance ri ON ri.reload_key = r.id AND ri.instance_id = st.instance_id
@@ -55,7 +82,10 @@ export async function readOutOfBandConditions(q: Sql, now: Date, params: RulePar
     now.toISOString(),
     liveSince(now, staleMs).toISOString(),
   );
-  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
+  const services = await loadServiceRefs(
+    q,
+    rows.map((r) => r.service_id),
+  );
   return outOfBandConditions(
     rows.map((r) => ({
       service: serviceOr(services, r.service_id),

@@ -15,12 +15,29 @@ const MAX_RELOADS = 200;
  * (up to now), through span's index on (service_id, start_time). The reload's own spans
  * (reload.id set) are left out: they are the reload, not the traffic it may have slowed.
  */
-export async function readRegressionConditions(q: Sql, now: Date, params: RuleParams<"regression">): Promise<AlertCondition[]> {
+export async function readRegressionConditions(
+  q: Sql,
+  now: Date,
+  params: RuleParams<"regression">,
+): Promise<AlertCondition[]> {
   const windowMs = params.windowMinutes * MIN;
-  const rows = await q.query<{
-    key: string; reload_id: string; service_id: number; kind: string; resource: string; to_version: string | null; completed_at: Date;
-    before_spans: number; before_p95: number | null; before_errors: number; after_spans: number; after_p95: number | null; after_errors: number;
-  }[]>(
+  const rows = await q.query<
+    {
+      key: string;
+      reload_id: string;
+      service_id: number;
+      kind: string;
+      resource: string;
+      to_version: string | null;
+      completed_at: Date;
+      before_spans: number;
+      before_p95: number | null;
+      before_errors: number;
+      after_spans: number;
+      after_p95: number | null;
+      after_errors: number;
+    }[]
+  >(
     `WITH c AS (
        SELECT r.id, r.reload_id, r.service_id, r.kind, r.resource, r.to_version, coalesce(r.started_at, r.first_event_at) AS started_at, r.completed_at
        FROM reload r
@@ -48,7 +65,10 @@ export async function readRegressionConditions(q: Sql, now: Date, params: RulePa
     windowMs / 1000,
     params.minSpans,
   );
-  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
+  const services = await loadServiceRefs(
+    q,
+    rows.map((r) => r.service_id),
+  );
   return regressionConditions(
     rows.map((r) => ({
       reloadKey: r.key,

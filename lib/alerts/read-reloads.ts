@@ -33,7 +33,10 @@ const COLUMNS = `${reloadColumns("r")},
           AND n.first_event_at > r.first_event_at AND n.status = 'succeeded') AS superseded_by_success`;
 
 async function toAlertReloads(q: Sql, rows: ReloadSqlRow[]): Promise<AlertReload[]> {
-  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
+  const services = await loadServiceRefs(
+    q,
+    rows.map((r) => r.service_id),
+  );
   return rows.map((r) =>
     alertReload(reloadFromRow(r), serviceOr(services, r.service_id), {
       superseded: r.superseded,
@@ -42,7 +45,11 @@ async function toAlertReloads(q: Sql, rows: ReloadSqlRow[]): Promise<AlertReload
   );
 }
 
-export async function readFailureConditions(q: Sql, now: Date, params: RuleParams<"reload_failures">): Promise<AlertCondition[]> {
+export async function readFailureConditions(
+  q: Sql,
+  now: Date,
+  params: RuleParams<"reload_failures">,
+): Promise<AlertCondition[]> {
   const since = new Date(now.getTime() - params.lookbackMinutes * MIN).toISOString();
   const ratioSince = new Date(now.getTime() - params.ratioWindowMinutes * MIN).toISOString();
   const [failing, ratios] = await Promise.all([
@@ -79,16 +86,27 @@ export async function readFailureConditions(q: Sql, now: Date, params: RuleParam
       reloads.map((r) => r.key),
       [...FAILURE_PHASES],
     );
-    for (const e of errors) errorsByReload.set(e.key, [...(errorsByReload.get(e.key) ?? []), { instance: e.instance, error: e.error }]);
+    for (const e of errors)
+      errorsByReload.set(e.key, [...(errorsByReload.get(e.key) ?? []), { instance: e.instance, error: e.error }]);
   }
-  const ratioServices = await loadServiceRefs(q, ratios.map((r) => r.service_id));
+  const ratioServices = await loadServiceRefs(
+    q,
+    ratios.map((r) => r.service_id),
+  );
   return [
     ...reloadFailureConditions(reloads, errorsByReload, now, params),
-    ...failureRatioConditions(ratios.map((r) => ({ service: serviceOr(ratioServices, r.service_id), finished: r.finished, failed: r.failed })), params),
+    ...failureRatioConditions(
+      ratios.map((r) => ({ service: serviceOr(ratioServices, r.service_id), finished: r.finished, failed: r.failed })),
+      params,
+    ),
   ];
 }
 
-export async function readStuckConditions(q: Sql, now: Date, params: RuleParams<"reload_stuck">): Promise<AlertCondition[]> {
+export async function readStuckConditions(
+  q: Sql,
+  now: Date,
+  params: RuleParams<"reload_stuck">,
+): Promise<AlertCondition[]> {
   const waitingSince = new Date(now.getTime() - params.ackWithinMinutes * MIN).toISOString();
   const expiredSince = new Date(now.getTime() - params.lookbackMinutes * MIN).toISOString();
   const rows = await q.query<ReloadSqlRow[]>(
@@ -121,8 +139,20 @@ export async function readStuckConditions(q: Sql, now: Date, params: RuleParams<
   return stuckConditions(reloads, silentByReload, now, params);
 }
 
-export async function readStormConditions(q: Sql, now: Date, params: RuleParams<"reload_storm">): Promise<AlertCondition[]> {
-  const rows = await q.query<{ service_id: number; kind: string; resource: string; reloads: number; recent: { key: string; reloadId: string; status: string; at: string }[] }[]>(
+export async function readStormConditions(
+  q: Sql,
+  now: Date,
+  params: RuleParams<"reload_storm">,
+): Promise<AlertCondition[]> {
+  const rows = await q.query<
+    {
+      service_id: number;
+      kind: string;
+      resource: string;
+      reloads: number;
+      recent: { key: string; reloadId: string; status: string; at: string }[];
+    }[]
+  >(
     `SELECT service_id, kind, resource, count(*)::int AS reloads,
             (array_agg(json_build_object('key', id::text, 'reloadId', reload_id, 'status', status, 'at', first_event_at) ORDER BY first_event_at DESC))[1:5] AS recent
      FROM reload
@@ -132,7 +162,10 @@ export async function readStormConditions(q: Sql, now: Date, params: RuleParams<
     now.toISOString(),
     params.maxReloads,
   );
-  const services = await loadServiceRefs(q, rows.map((r) => r.service_id));
+  const services = await loadServiceRefs(
+    q,
+    rows.map((r) => r.service_id),
+  );
   return stormConditions(
     rows.map((r) => ({
       service: serviceOr(services, r.service_id),

@@ -6,7 +6,10 @@ import type { ServiceRef } from "@/lib/domain/alerts/types";
 export async function loadServiceRefs(q: Sql, ids: Iterable<number>): Promise<Map<number, ServiceRef>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await q.query<ServiceRef[]>(`SELECT id, environment, namespace, name FROM service WHERE id = ANY($1::int[])`, unique);
+  const rows = await q.query<ServiceRef[]>(
+    `SELECT id, environment, namespace, name FROM service WHERE id = ANY($1::int[])`,
+    unique,
+  );
   return new Map(rows.map((r) => [r.id, r]));
 }
 

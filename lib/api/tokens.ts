@@ -104,7 +104,9 @@ export async function ensureEnvToken(): Promise<void> {
     tokenHash,
   );
   if (row?.revoked) {
-    console.warn(`[reloadscope] INGEST_TOKEN is token #${row.id}, which was revoked; it is refused until INGEST_TOKEN is set to a new value`);
+    console.warn(
+      `[reloadscope] INGEST_TOKEN is token #${row.id}, which was revoked; it is refused until INGEST_TOKEN is set to a new value`,
+    );
   }
 }
 
@@ -237,7 +239,9 @@ export class TokenAuthenticator {
     this.now = options.now ?? Date.now;
     this.lookup = options.lookup ?? lookupToken;
     this.loadLive = options.liveTokens ?? liveTokensAfter;
-    this.recordUse = options.recordUse ?? ((id, at) => sql().execute(`UPDATE ingest_token SET last_used_at = $2 WHERE id = $1`, id, at));
+    this.recordUse =
+      options.recordUse ??
+      ((id, at) => sql().execute(`UPDATE ingest_token SET last_used_at = $2 WHERE id = $1`, id, at));
     this.ttlMs = config.INGEST_TOKEN_CACHE_SECONDS * 1000;
     this.liveRefreshMs = options.liveRefreshMs ?? LIVE_REFRESH_MS;
     this.limiter = new FailureLimiter({

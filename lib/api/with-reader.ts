@@ -48,6 +48,8 @@ async function readerOf(request: Request, options: ReaderRouteOptions): Promise<
 }
 
 function unauthorized(options: ReaderRouteOptions): ApiError {
-  const message = options.tokens ? "sign in, or send Authorization: Bearer <token> with the read scope" : "sign in first";
+  const message = options.tokens
+    ? "sign in, or send Authorization: Bearer <token> with the read scope"
+    : "sign in first";
   return new ApiError("unauthorized", message, { headers: { "WWW-Authenticate": REALM } });
 }

@@ -63,18 +63,30 @@ export async function decideRequest(
       audit: { ...audit, details: { decision, repeated: true, status: request.status } },
     };
   }
-  if (mine) throw new ActionError("conflict", `You already ${mine.decision} this request; a decision is not changed afterwards.`);
+  if (mine)
+    throw new ActionError(
+      "conflict",
+      `You already ${mine.decision} this request; a decision is not changed afterwards.`,
+    );
   if (request.status !== "pending_approval") {
     const why = request.status_reason ? ` (${request.status_reason})` : "";
-    throw new ActionError("conflict", `This request is ${request.status.replace("_", " ")}${why}; it can no longer be decided.`);
+    throw new ActionError(
+      "conflict",
+      `This request is ${request.status.replace("_", " ")}${why}; it can no longer be decided.`,
+    );
   }
   const policy = { required: request.required_approvals, group: request.required_group };
   const refusal = approverRefusal(policy, request.requested_by, actor);
   if (refusal) throw new ActionDenied(refusal);
   if (now.getTime() >= request.expires_at.getTime()) {
-    throw new ActionError("conflict", "This request expired before it was decided; ask for it again if it is still wanted.", undefined, async (after) => {
-      await expireRequest(after, requestId, now);
-    });
+    throw new ActionError(
+      "conflict",
+      "This request expired before it was decided; ask for it again if it is still wanted.",
+      undefined,
+      async (after) => {
+        await expireRequest(after, requestId, now);
+      },
+    );
   }
   if (decision === "approved") {
     const change = await currentChange(tx, requestId);
@@ -101,7 +113,16 @@ export async function decideRequest(
     request.change_hash,
     now.toISOString(),
   );
-  const decisions = await tx.query<{ approver_id: number; username: string; groups: string[]; decision: "approved" | "rejected"; change_hash: string; comment: string }[]>(
+  const decisions = await tx.query<
+    {
+      approver_id: number;
+      username: string;
+      groups: string[];
+      decision: "approved" | "rejected";
+      change_hash: string;
+      comment: string;
+    }[]
+  >(
     `SELECT a.approver_id, u.username, u.groups, a.decision, a.change_hash, a.comment
      FROM approval a JOIN app_user u ON u.id = a.approver_id
      WHERE a.request_id = $1::bigint ORDER BY a.decided_at, a.approver_id`,
@@ -112,18 +133,17 @@ export async function decideRequest(
     requestedBy: request.requested_by,
     storedHash: request.change_hash,
     currentHash: request.change_hash,
-    decisions: decisions.map(
-      (d): ApprovalDecision => ({
-        approverId: d.approver_id,
-        approverName: d.username,
-        approverGroups: d.groups,
-        decision: d.decision,
-        changeHash: d.change_hash,
-        comment: d.comment,
-      }),
-    ),
+    decisions: decisions.map((d): ApprovalDecision => ({
+      approverId: d.approver_id,
+      approverName: d.username,
+      approverGroups: d.groups,
+      decision: d.decision,
+      changeHash: d.change_hash,
+      comment: d.comment,
+    })),
   });
-  const status = state.status === "approved" ? "approved" : state.status === "rejected" ? "rejected" : "pending_approval";
+  const status =
+    state.status === "approved" ? "approved" : state.status === "rejected" ? "rejected" : "pending_approval";
   await tx.execute(
     `UPDATE reload_request SET status = $2, status_reason = $3, updated_at = $4::timestamptz WHERE id = $1::bigint`,
     requestId,
@@ -142,7 +162,10 @@ export async function decideRequest(
             idSuffix: String(actor.id),
             initiator: actor.username,
             occurredAt: now,
-            attributes: { "reloadscope.reason": state.reason, ...(input.comment ? { "reloadscope.comment": input.comment } : {}) },
+            attributes: {
+              "reloadscope.reason": state.reason,
+              ...(input.comment ? { "reloadscope.comment": input.comment } : {}),
+            },
           },
         },
       ]);
@@ -150,7 +173,8 @@ export async function decideRequest(
   }
   // The singleton key keeps a second dispatch job from queueing while one waits; the status
   // check above keeps a second approval from getting here at all.
-  if (state.status === "approved") await enqueueJob(tx, "dispatch", { requestId }, { singletonKey: `dispatch-${requestId}` });
+  if (state.status === "approved")
+    await enqueueJob(tx, "dispatch", { requestId }, { singletonKey: `dispatch-${requestId}` });
   return {
     data: { requestId, decision, status, statusReason: state.reason, repeated: false },
     audit: { ...audit, details: { decision, status, changeHash: request.change_hash } },

@@ -18,7 +18,14 @@ export async function invalidateRequest(tx: Sql, requestId: string, reason: stri
   return endWaiting(tx, requestId, "invalidated", reason, now, "request.invalidate");
 }
 
-async function endWaiting(tx: Sql, requestId: string, status: "expired" | "invalidated", reason: string, now: Date, auditAction: string): Promise<boolean> {
+async function endWaiting(
+  tx: Sql,
+  requestId: string,
+  status: "expired" | "invalidated",
+  reason: string,
+  now: Date,
+  auditAction: string,
+): Promise<boolean> {
   const [row] = await tx.query<{ service_id: number }[]>(
     `UPDATE reload_request SET status = $2, status_reason = $3, updated_at = $4::timestamptz
      WHERE id = $1::bigint AND status = 'pending_approval' RETURNING service_id`,
@@ -31,7 +38,15 @@ async function endWaiting(tx: Sql, requestId: string, status: "expired" | "inval
   const request = await requestForEvents(tx, requestId);
   if (request) {
     await enqueueControlEvents(tx, [
-      { request, event: { phase: "cancelled", initiator: "reloadscope", occurredAt: now, attributes: { "reloadscope.status": status, "reloadscope.reason": reason } } },
+      {
+        request,
+        event: {
+          phase: "cancelled",
+          initiator: "reloadscope",
+          occurredAt: now,
+          attributes: { "reloadscope.status": status, "reloadscope.reason": reason },
+        },
+      },
     ]);
   }
   await appendAudit(tx, {

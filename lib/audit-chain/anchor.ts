@@ -2,7 +2,13 @@ import "server-only";
 import { mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { sql as pool, transaction, type Sql } from "@/lib/db/client";
-import { compareWithAnchors, formatAnchorLine, parseAnchorLines, type AnchorProblem, type AuditAnchor } from "@/lib/domain/audit-anchor";
+import {
+  compareWithAnchors,
+  formatAnchorLine,
+  parseAnchorLines,
+  type AnchorProblem,
+  type AuditAnchor,
+} from "@/lib/domain/audit-anchor";
 import { env } from "@/lib/env";
 import { AUDIT_LOCK_KEY } from "./append-lock";
 
@@ -74,7 +80,9 @@ async function writeHead(file: string, state: WriterState): Promise<void> {
   const head = await transaction(async (tx) => {
     // Waits for an appending transaction to end, so the head read is committed (or its append rolled back).
     await tx.query(`SELECT pg_advisory_xact_lock($1::bigint)`, AUDIT_LOCK_KEY.toString());
-    const [row] = await tx.query<{ id: string; hash: string }[]>(`SELECT id::text AS id, hash FROM audit_log ORDER BY id DESC LIMIT 1`);
+    const [row] = await tx.query<{ id: string; hash: string }[]>(
+      `SELECT id::text AS id, hash FROM audit_log ORDER BY id DESC LIMIT 1`,
+    );
     return row ?? null;
   });
   if (!head || state.written.get(file) === head.id) return;
@@ -117,16 +125,24 @@ export async function checkAuditAnchors(sql: Sql, text: string): Promise<AnchorC
     );
     for (const row of rows) stored.set(row.id, row.hash);
   }
-  const newest = anchors.reduce<AuditAnchor | null>((max, a) => (max === null || BigInt(a.id) > BigInt(max.id) ? a : max), null);
+  const newest = anchors.reduce<AuditAnchor | null>(
+    (max, a) => (max === null || BigInt(a.id) > BigInt(max.id) ? a : max),
+    null,
+  );
   return { anchors: anchors.length, unreadable, newest, headId, problems: compareWithAnchors(anchors, stored, headId) };
 }
 
-export type AnchorVerdict = { configured: false; message: string } | ({ configured: true; file: string; message: string } & AnchorCheck);
+export type AnchorVerdict =
+  { configured: false; message: string } | ({ configured: true; file: string; message: string } & AnchorCheck);
 
 /** Checks the log against this process's anchor file (what "Verify chain" on /audit shows). */
 export async function checkAuditAnchorFile(sql: Sql = pool()): Promise<AnchorVerdict> {
   const file = auditAnchorFile();
-  if (!file) return { configured: false, message: "no audit anchor (AUDIT_ANCHOR_FILE is not set): deleted newest entries cannot be detected" };
+  if (!file)
+    return {
+      configured: false,
+      message: "no audit anchor (AUDIT_ANCHOR_FILE is not set): deleted newest entries cannot be detected",
+    };
   let text = "";
   try {
     text = await readFile(file, "utf8");

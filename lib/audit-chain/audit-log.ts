@@ -76,7 +76,9 @@ export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<Audi
   // execute: the lock returns void, which Prisma's raw layer cannot read (lib/db/client.ts, dbTransaction).
   await tx.execute(`SELECT pg_advisory_xact_lock($1::bigint)`, AUDIT_LOCK_KEY.toString());
   const [last] = await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`);
-  const [{ id }] = (await tx.query<{ id: string }[]>(`SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id`)) as [{ id: string }];
+  const [{ id }] = (await tx.query<{ id: string }[]>(
+    `SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id`,
+  )) as [{ id: string }];
   const entry: Omit<AuditEntry, "hash" | "prevHash"> = {
     id,
     // Millisecond precision, as stored (timestamptz(3)), so the hash can be recomputed.
@@ -88,7 +90,7 @@ export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<Audi
     outcome: input.outcome,
     serviceId: input.serviceId ?? null,
     subject: input.subject == null ? null : (storable(input.subject) as string),
-    details: (storable(input.details ?? {}) as Record<string, unknown>),
+    details: storable(input.details ?? {}) as Record<string, unknown>,
   };
   const prevHash = last?.hash ?? AUDIT_GENESIS;
   const hash = auditHash(prevHash, entry);
@@ -184,7 +186,10 @@ export type ChainVerdict =
  * ids are taken under the append lock, so id order is chain order, and a gap in ids is a
  * rolled-back append, not a removed entry: only the hashes decide.
  */
-export async function verifyAuditChain(sql: Sql, options: { upToId?: string; pageSize?: number } = {}): Promise<ChainVerdict> {
+export async function verifyAuditChain(
+  sql: Sql,
+  options: { upToId?: string; pageSize?: number } = {},
+): Promise<ChainVerdict> {
   const pageSize = options.pageSize ?? 5_000;
   const upToId = options.upToId ?? "9223372036854775807";
   let prevHash = AUDIT_GENESIS;
@@ -201,11 +206,27 @@ export async function verifyAuditChain(sql: Sql, options: { upToId?: string; pag
     for (const row of rows) {
       const entry = entryFromRow(row);
       if (entry.prevHash !== prevHash) {
-        return { intact: false, entries, brokenAt: entry.id, previousId, problem: "previous hash does not match the entry before", expected: prevHash, found: entry.prevHash };
+        return {
+          intact: false,
+          entries,
+          brokenAt: entry.id,
+          previousId,
+          problem: "previous hash does not match the entry before",
+          expected: prevHash,
+          found: entry.prevHash,
+        };
       }
       const expected = auditHash(prevHash, entry);
       if (expected !== entry.hash) {
-        return { intact: false, entries, brokenAt: entry.id, previousId, problem: "hash does not match the entry", expected, found: entry.hash };
+        return {
+          intact: false,
+          entries,
+          brokenAt: entry.id,
+          previousId,
+          problem: "hash does not match the entry",
+          expected,
+          found: entry.hash,
+        };
       }
       prevHash = entry.hash;
       previousId = entry.id;

@@ -14,7 +14,13 @@ export async function auditRoleWarning(sql: Sql): Promise<string | null> {
       WHERE r.rolname = current_user AND c.oid = to_regclass('audit_log')`,
   );
   if (!row) return null;
-  const why = row.superuser ? "is a superuser" : row.owner ? "owns audit_log" : row.changes ? "may UPDATE, DELETE or TRUNCATE audit_log" : null;
+  const why = row.superuser
+    ? "is a superuser"
+    : row.owner
+      ? "owns audit_log"
+      : row.changes
+        ? "may UPDATE, DELETE or TRUNCATE audit_log"
+        : null;
   if (!why) return null;
   return (
     `[reloadscope] warning: the app's database role "${row.role}" ${why}, so it could switch off the audit log's triggers and delete entries; ` +

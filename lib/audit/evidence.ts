@@ -111,12 +111,19 @@ type EventRow = {
 };
 
 /** The bundle of the reload with this key, or null when there is none. */
-export async function getEvidenceBundle(keyText: string, generatedBy: { username: string; role: string }, now = new Date()): Promise<EvidenceBundle | null> {
+export async function getEvidenceBundle(
+  keyText: string,
+  generatedBy: { username: string; role: string },
+  now = new Date(),
+): Promise<EvidenceBundle | null> {
   await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
   const q = sql();
-  const [row] = await q.query<{ reload_id: string; service_id: number }[]>(`SELECT reload_id, service_id FROM reload WHERE id = $1::bigint`, key);
+  const [row] = await q.query<{ reload_id: string; service_id: number }[]>(
+    `SELECT reload_id, service_id FROM reload WHERE id = $1::bigint`,
+    key,
+  );
   const detail = row ? await getReload(key, 0) : null;
   if (!row || !detail) return null;
   const { instances: _none, instancesTruncated: _unused, ...reload } = detail;
@@ -164,7 +171,16 @@ export async function getEvidenceBundle(keyText: string, generatedBy: { username
       else byInstance.set(e.instance_id, [view]);
     }
   }
-  const instanceRows = await q.query<{ instance_id: number; instance_key: string; targeted: boolean; phase: string | null; phase_at: Date | null; error: string | null }[]>(
+  const instanceRows = await q.query<
+    {
+      instance_id: number;
+      instance_key: string;
+      targeted: boolean;
+      phase: string | null;
+      phase_at: Date | null;
+      error: string | null;
+    }[]
+  >(
     `SELECT ri.instance_id, i.instance_key, ri.targeted, ri.phase, ri.phase_at, ri.error
      FROM reload_instance ri JOIN instance i ON i.id = ri.instance_id
      WHERE ri.reload_key = $1::bigint ORDER BY i.instance_key`,
@@ -180,7 +196,10 @@ export async function getEvidenceBundle(keyText: string, generatedBy: { username
   }));
 
   const subjects = [`reload:${key}`, ...(requestId ? [`reload_request:${requestId}`] : [])];
-  const auditRows = await q.query<AuditRow[]>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE subject = ANY($1::text[]) ORDER BY audit_log.id`, subjects);
+  const auditRows = await q.query<AuditRow[]>(
+    `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE subject = ANY($1::text[]) ORDER BY audit_log.id`,
+    subjects,
+  );
   const entries = auditRows.map((r) => {
     const entry = entryFromRow(r);
     return { ...entry, hashHolds: entryHashHolds(entry) };

@@ -11,11 +11,27 @@ import { exportAuditPage } from "./queries";
 // memory. Pages go down from the newest entry at the start, by id, so entries appended
 // while the export runs are not in it and none is written twice.
 
-export const AUDIT_CSV_HEADER = ["id", "at_utc", "actor", "actor_role", "action", "outcome", "service", "subject", "details", "prev_hash", "hash"] as const;
+export const AUDIT_CSV_HEADER = [
+  "id",
+  "at_utc",
+  "actor",
+  "actor_role",
+  "action",
+  "outcome",
+  "service",
+  "subject",
+  "details",
+  "prev_hash",
+  "hash",
+] as const;
 const EXPORT_PAGE = 1_000;
 
 /** `reader` is who asked: the stream's pages are read later, when the client pulls, outside the route's own call. */
-export function auditCsvStream(filters: AuditFilters, reader: Reader, pageSize = EXPORT_PAGE): ReadableStream<Uint8Array> {
+export function auditCsvStream(
+  filters: AuditFilters,
+  reader: Reader,
+  pageSize = EXPORT_PAGE,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   // The whole filtered log: a page's cursor is not a filter.
   let cursor: string | undefined;
@@ -34,7 +50,19 @@ export function auditCsvStream(filters: AuditFilters, reader: Reader, pageSize =
         const rows = await runAsReader(reader, () => exportAuditPage(filters, cursor, pageSize));
         let text = "";
         for (const e of rows) {
-          text += csvRow([e.id, e.at.toISOString(), e.actor, e.actorRole, e.action, e.outcome, e.service ? serviceLabel(e.service) : "", e.subject, canonicalJson(e.details), e.prevHash, e.hash]);
+          text += csvRow([
+            e.id,
+            e.at.toISOString(),
+            e.actor,
+            e.actorRole,
+            e.action,
+            e.outcome,
+            e.service ? serviceLabel(e.service) : "",
+            e.subject,
+            canonicalJson(e.details),
+            e.prevHash,
+            e.hash,
+          ]);
         }
         if (text) controller.enqueue(encoder.encode(text));
         if (rows.length < pageSize) {
@@ -52,7 +80,11 @@ export function auditCsvStream(filters: AuditFilters, reader: Reader, pageSize =
 
 /** "reloadscope-audit_2026-11-01T00-00-00Z_to_2026-11-24T10-15-00Z.csv": the range it covers. */
 export function auditCsvFilename(filters: AuditFilters, now: Date): string {
-  const stamp = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+  const stamp = (d: Date) =>
+    d
+      .toISOString()
+      .replace(/\.\d+Z$/, "Z")
+      .replace(/:/g, "-");
   const from = filters.from ? stamp(filters.from) : "start";
   const to = stamp(filters.to && filters.to < now ? filters.to : now);
   return `reloadscope-audit_${from}_to_${to}.csv`;

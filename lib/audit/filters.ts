@@ -44,7 +44,8 @@ export function showsSignIns(filters: AuditFilters): boolean {
 
 export type AuditSearchParams = Record<string, string | string[] | undefined>;
 
-export type ParsedAuditFilters = { ok: true; filters: AuditFilters } | { ok: false; parameter: string; message: string };
+export type ParsedAuditFilters =
+  { ok: true; filters: AuditFilters } | { ok: false; parameter: string; message: string };
 
 const TEXT_PARAMETERS = ["actor", "action", "service", "subject"] as const;
 export const AUDIT_PARAMETERS = [...TEXT_PARAMETERS, "outcome", "signins", "from", "to", "cursor", "limit"] as const;
@@ -75,13 +76,15 @@ function parse(params: URLSearchParams): AuditFilters {
     instant: parseInstant,
     limit: { default: AUDIT_DEFAULT_LIMIT, max: AUDIT_MAX_LIMIT },
     cursor: (value) => {
-      if (!isEntryId(value)) throw new InvalidParameter("cursor", "an entry id (a positive whole number); start again without it");
+      if (!isEntryId(value))
+        throw new InvalidParameter("cursor", "an entry id (a positive whole number); start again without it");
       return value;
     },
     trim: true,
   });
   const signins = params.get("signins")?.trim();
-  if (signins && signins !== "include") throw new InvalidParameter("signins", '"include" to show sign-ins, or leave it out');
+  if (signins && signins !== "include")
+    throw new InvalidParameter("signins", '"include" to show sign-ins, or leave it out');
   return {
     ...text,
     ...(list ? { outcome: list } : {}),
@@ -107,13 +110,19 @@ function parseInstant(name: string, text: string): Date {
   else if (!/(?:Z|[+-]\d{2}:?\d{2})$/i.test(text)) normalised = `${text}Z`;
   const instant = INSTANT.test(text) ? new Date(normalised) : null;
   if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1 || instant.getUTCFullYear() > 9999) {
-    throw new InvalidParameter(name, "now-1h (s, m, h, d, w), a date (2026-11-21, UTC) or a time (2026-11-21T14:03:07Z; without a zone it is UTC)");
+    throw new InvalidParameter(
+      name,
+      "now-1h (s, m, h, d, w), a date (2026-11-21, UTC) or a time (2026-11-21T14:03:07Z; without a zone it is UTC)",
+    );
   }
   return instant;
 }
 
 /** The URL of /audit (or the export) with these parameters, empty ones left out, in a stable order. */
-export function auditHref(params: Partial<Record<(typeof AUDIT_PARAMETERS)[number], string | null | undefined>>, base = "/audit"): string {
+export function auditHref(
+  params: Partial<Record<(typeof AUDIT_PARAMETERS)[number], string | null | undefined>>,
+  base = "/audit",
+): string {
   const query = new URLSearchParams();
   for (const name of AUDIT_PARAMETERS) {
     const value = params[name];
@@ -134,7 +143,8 @@ export interface AuditNote {
  * them: it is shown beside the outcome.
  */
 export function auditEntryNotes(details: Record<string, unknown>): AuditNote[] {
-  const input = details.input !== null && typeof details.input === "object" ? (details.input as Record<string, unknown>) : {};
+  const input =
+    details.input !== null && typeof details.input === "object" ? (details.input as Record<string, unknown>) : {};
   const notes: AuditNote[] = [];
   const add = (label: string, value: unknown) => {
     if (typeof value === "string" && value.trim()) notes.push({ label, text: value.trim() });
@@ -146,5 +156,13 @@ export function auditEntryNotes(details: Record<string, unknown>): AuditNote[] {
 
 /** True when any filter narrows the log (paging does not). */
 export function isFiltered(filters: AuditFilters): boolean {
-  return Boolean(filters.actor || filters.action || filters.outcome?.length || filters.service || filters.subject || filters.from || filters.to);
+  return Boolean(
+    filters.actor ||
+    filters.action ||
+    filters.outcome?.length ||
+    filters.service ||
+    filters.subject ||
+    filters.from ||
+    filters.to,
+  );
 }

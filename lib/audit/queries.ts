@@ -25,7 +25,10 @@ export interface AuditListEntry extends AuditEntry {
 type ListRow = AuditRow & { environment: string | null; namespace: string | null; service_name: string | null };
 
 /** A page of entries matching `filters`, newest first; `nextCursor` is the id to continue below. */
-export async function listAuditEntries(filters: AuditFilters, q: Sql = sql()): Promise<{ items: AuditListEntry[]; nextCursor: string | null }> {
+export async function listAuditEntries(
+  filters: AuditFilters,
+  q: Sql = sql(),
+): Promise<{ items: AuditListEntry[]; nextCursor: string | null }> {
   await requireReader();
   const rows = await selectEntries(q, filters, filters.limit + 1);
   const page = rows.slice(0, filters.limit);
@@ -41,7 +44,12 @@ export async function listAuditEntries(filters: AuditFilters, q: Sql = sql()): P
 }
 
 /** Rows for the export, in the list's order, `limit` at a time below `cursor`. */
-export async function exportAuditPage(filters: AuditFilters, cursor: string | undefined, limit: number, q: Sql = sql()): Promise<(AuditEntry & { service: AuditServiceName | null })[]> {
+export async function exportAuditPage(
+  filters: AuditFilters,
+  cursor: string | undefined,
+  limit: number,
+  q: Sql = sql(),
+): Promise<(AuditEntry & { service: AuditServiceName | null })[]> {
   await requireReader();
   const rows = await selectEntries(q, { ...filters, cursor }, limit);
   return rows.map((row) => ({ ...entryFromRow(row), service: serviceOf(row) }));
@@ -59,7 +67,8 @@ async function selectEntries(q: Sql, filters: AuditFilters, limit: number): Prom
   if (filters.outcome?.length) where.push(`a.outcome = ANY(${param(filters.outcome, "text[]")})`);
   if (!showsSignIns(filters)) where.push(`a.action <> ${param(SIGN_IN_ACTION, "text")}`);
   if (filters.subject) where.push(`a.subject = ${param(filters.subject, "text")}`);
-  if (filters.service) where.push(`a.service_id IN (SELECT id FROM service WHERE name = ${param(filters.service, "text")})`);
+  if (filters.service)
+    where.push(`a.service_id IN (SELECT id FROM service WHERE name = ${param(filters.service, "text")})`);
   if (filters.from) where.push(`a.at >= ${param(filters.from, "timestamptz")}`);
   if (filters.to) where.push(`a.at < ${param(filters.to, "timestamptz")}`);
   if (filters.cursor) where.push(`a.id < ${param(filters.cursor, "bigint")}`);
@@ -77,7 +86,9 @@ async function selectEntries(q: Sql, filters: AuditFilters, limit: number): Prom
 }
 
 function serviceOf(row: ListRow): AuditServiceName | null {
-  return row.service_name === null ? null : { environment: row.environment ?? "", namespace: row.namespace ?? "", name: row.service_name };
+  return row.service_name === null
+    ? null
+    : { environment: row.environment ?? "", namespace: row.namespace ?? "", name: row.service_name };
 }
 
 const REQUEST_SUBJECT = /^reload_request:([1-9]\d{0,17})$/;
@@ -130,6 +141,8 @@ export async function auditFilterOptions(q: Sql = sql()): Promise<{ actions: str
 /** The newest entry: the chain's head, which an operator copies somewhere else to anchor it. */
 export async function auditHead(q: Sql = sql()): Promise<{ id: string; hash: string; at: Date } | null> {
   await requireReader();
-  const [row] = await q.query<{ id: string; hash: string; at: Date }[]>(`SELECT id::text AS id, hash, at FROM audit_log ORDER BY audit_log.id DESC LIMIT 1`);
+  const [row] = await q.query<{ id: string; hash: string; at: Date }[]>(
+    `SELECT id::text AS id, hash, at FROM audit_log ORDER BY audit_log.id DESC LIMIT 1`,
+  );
   return row ?? null;
 }

@@ -23,8 +23,10 @@ export async function actionBodyProblem(request: Request): Promise<BodyRefusal |
     return request.headers.has("transfer-encoding") ? { status: 411, message: "A body needs a Content-Length." } : null;
   }
   const bytes = Number(length);
-  if (!/^\d+$/.test(length) || !Number.isSafeInteger(bytes)) return { status: 400, message: "The Content-Length is not a number." };
-  if (bytes > ACTION_BODY_LIMIT_BYTES) return { status: 413, message: `The body is ${bytes} bytes; at most ${ACTION_BODY_LIMIT_BYTES} are accepted.` };
+  if (!/^\d+$/.test(length) || !Number.isSafeInteger(bytes))
+    return { status: 400, message: "The Content-Length is not a number." };
+  if (bytes > ACTION_BODY_LIMIT_BYTES)
+    return { status: 413, message: `The body is ${bytes} bytes; at most ${ACTION_BODY_LIMIT_BYTES} are accepted.` };
   if (bytes === 0) return null;
 
   const contentType = request.headers.get("content-type") ?? "";
@@ -33,7 +35,8 @@ export async function actionBodyProblem(request: Request): Promise<BodyRefusal |
     if (!boundary) return { status: 400, message: "A multipart body needs a boundary." };
     const body = Buffer.from(await request.clone().arrayBuffer());
     const parts = occurrences(body, Buffer.from(`--${boundary[1] ?? boundary[2]}`)) - 1;
-    if (parts > ACTION_MAX_PARTS) return { status: 413, message: `The form has ${parts} fields; at most ${ACTION_MAX_PARTS} are accepted.` };
+    if (parts > ACTION_MAX_PARTS)
+      return { status: 413, message: `The form has ${parts} fields; at most ${ACTION_MAX_PARTS} are accepted.` };
     return null;
   }
   if (request.headers.has("next-action")) {

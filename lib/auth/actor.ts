@@ -23,8 +23,14 @@ export interface Actor {
  * `sessionId` (the `sid` claim) is given, that user_session row must be theirs and not ended:
  * sign-out ends that one session (lib/auth/user-sessions.ts).
  */
-export async function actorById(id: number, sessionEpoch: number | null = null, sessionId: string | null = null): Promise<Actor | null> {
-  const [row] = await sql().query<{ id: number; username: string; display_name: string; role: string; groups: string[] }[]>(
+export async function actorById(
+  id: number,
+  sessionEpoch: number | null = null,
+  sessionId: string | null = null,
+): Promise<Actor | null> {
+  const [row] = await sql().query<
+    { id: number; username: string; display_name: string; role: string; groups: string[] }[]
+  >(
     `SELECT id, username, display_name, role, groups FROM app_user
      WHERE id = $1 AND disabled_at IS NULL AND ($2::int IS NULL OR session_epoch = $2::int)
        AND ($3::uuid IS NULL OR EXISTS (
@@ -34,7 +40,13 @@ export async function actorById(id: number, sessionEpoch: number | null = null, 
     sessionId,
   );
   if (!row || !isRole(row.role)) return null;
-  return { id: row.id, username: row.username, displayName: row.display_name || row.username, role: row.role, groups: row.groups };
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name || row.username,
+    role: row.role,
+    groups: row.groups,
+  };
 }
 
 /**

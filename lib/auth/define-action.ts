@@ -19,8 +19,7 @@ export { ActionError, type ActionErrorCode };
 // "unauthorized attempt" signal the alert rules read (audit_log.outcome = 'denied').
 
 export type ActionResult<T> =
-  | { ok: true; data: T }
-  | { ok: false; code: ActionErrorCode; error: string; fieldErrors?: Record<string, string[]> };
+  { ok: true; data: T } | { ok: false; code: ActionErrorCode; error: string; fieldErrors?: Record<string, string[]> };
 
 export interface ActionSubjectInfo extends ActionSubject {
   serviceId?: number | null;
@@ -82,8 +81,11 @@ export type ActionSpec<Schema extends z.ZodType, T> = SqlActionSpec<Schema, T> |
 const RETRYABLE = new Set(["40P01", "40001"]);
 const MAX_ATTEMPTS = 4;
 
-export function defineAction<Schema extends z.ZodType, T>(spec: ActionSpec<Schema, T>): (raw: unknown) => Promise<ActionResult<T>> {
-  const auditInput = spec.auditInput ?? ((input: z.infer<Schema>) => (input && typeof input === "object" ? { ...input } : { input }));
+export function defineAction<Schema extends z.ZodType, T>(
+  spec: ActionSpec<Schema, T>,
+): (raw: unknown) => Promise<ActionResult<T>> {
+  const auditInput =
+    spec.auditInput ?? ((input: z.infer<Schema>) => (input && typeof input === "object" ? { ...input } : { input }));
   return async (raw: unknown) => {
     const actor = await currentActor();
     if (!actor) {
@@ -130,21 +132,43 @@ export function defineAction<Schema extends z.ZodType, T>(spec: ActionSpec<Schem
       return { ok: true, data: outcome.data };
     } catch (error) {
       if (error instanceof ActionDenied) {
-        await auditAlone(actor, spec.permission, "denied", subject, { reason: error.message, input: auditInput(input) });
+        await auditAlone(actor, spec.permission, "denied", subject, {
+          reason: error.message,
+          input: auditInput(input),
+        });
         return { ok: false, code: "forbidden", error: `Not allowed: ${error.message}.` };
       }
       if (error instanceof ActionError) {
-        await auditAlone(actor, spec.permission, "failed", subject, { reason: error.message, input: auditInput(input) }, error.alsoCommit);
-        return { ok: false, code: error.code, error: error.message, ...(error.fieldErrors ? { fieldErrors: error.fieldErrors } : {}) };
+        await auditAlone(
+          actor,
+          spec.permission,
+          "failed",
+          subject,
+          { reason: error.message, input: auditInput(input) },
+          error.alsoCommit,
+        );
+        return {
+          ok: false,
+          code: error.code,
+          error: error.message,
+          ...(error.fieldErrors ? { fieldErrors: error.fieldErrors } : {}),
+        };
       }
       const refusal = postgresRefusal(error);
       if (refusal) {
-        await auditAlone(actor, spec.permission, "invalid", subject, { problems: { _form: [refusal.message] }, postgresCode: refusal.code, input: auditInput(input) });
+        await auditAlone(actor, spec.permission, "invalid", subject, {
+          problems: { _form: [refusal.message] },
+          postgresCode: refusal.code,
+          input: auditInput(input),
+        });
         return { ok: false, code: "invalid", error: refusal.message };
       }
       const errorId = randomUUID();
       console.error(`[action] ${spec.permission} failed (error id ${errorId}):`, error);
-      await auditAlone(actor, spec.permission, "failed", subject, { reason: `internal error ${errorId}`, input: auditInput(input) }).catch(() => {});
+      await auditAlone(actor, spec.permission, "failed", subject, {
+        reason: `internal error ${errorId}`,
+        input: auditInput(input),
+      }).catch(() => {});
       return { ok: false, code: "failed", error: `Something went wrong (error id ${errorId}); nothing was changed.` };
     }
   };
@@ -167,13 +191,18 @@ function postgresRefusal(error: unknown): { code: string; message: string } | nu
   return code !== null && code in VALUE_REFUSALS ? { code, message: VALUE_REFUSALS[code]! } : null;
 }
 
-
 function notFound(): never {
   throw new ActionError("not_found", "Not found: it may have been removed.");
 }
 
 function auditIdentity(actor: Actor | null, action: Action, outcome: AuditOutcome) {
-  return { actorId: actor?.id ?? null, actor: actor?.username ?? "anonymous", actorRole: actor?.role ?? null, action, outcome };
+  return {
+    actorId: actor?.id ?? null,
+    actor: actor?.username ?? "anonymous",
+    actorRole: actor?.role ?? null,
+    action,
+    outcome,
+  };
 }
 
 async function auditAlone(
@@ -187,7 +216,12 @@ async function auditAlone(
   await withRetries(() =>
     transaction(async (tx) => {
       await alsoCommit?.(tx);
-      await appendAudit(tx, { ...auditIdentity(actor, action, outcome), serviceId: subject.serviceId ?? null, subject: subject.subject ?? null, details });
+      await appendAudit(tx, {
+        ...auditIdentity(actor, action, outcome),
+        serviceId: subject.serviceId ?? null,
+        subject: subject.subject ?? null,
+        details,
+      });
     }),
   );
 }

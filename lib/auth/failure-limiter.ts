@@ -25,7 +25,8 @@ export function clientAddress(headers: Headers, trustedHops: number): string {
     .split(",")
     .map((hop) => hop.trim())
     .filter(Boolean);
-  const hop = forwarded.length > 0 ? forwarded[Math.max(0, forwarded.length - trustedHops)] : headers.get("x-real-ip")?.trim();
+  const hop =
+    forwarded.length > 0 ? forwarded[Math.max(0, forwarded.length - trustedHops)] : headers.get("x-real-ip")?.trim();
   return hop ? normaliseAddress(hop) : UNKNOWN_ADDRESS;
 }
 
@@ -50,7 +51,9 @@ function expandIpv6(address: string): string[] {
   // An embedded IPv4 tail (::1.2.3.4) counts as two groups; only the first four matter here.
   const width = (groups: string[]) => groups.reduce((n, g) => n + (g.includes(".") ? 2 : 1), 0);
   const missing = tail === undefined ? 0 : 8 - width(left) - width(right);
-  return [...left, ...Array<string>(Math.max(0, missing)).fill("0"), ...right].map((g) => (g.includes(".") ? g : g.replace(/^0+(?=.)/, "")));
+  return [...left, ...Array<string>(Math.max(0, missing)).fill("0"), ...right].map((g) =>
+    g.includes(".") ? g : g.replace(/^0+(?=.)/, ""),
+  );
 }
 
 export interface FailureLimiterOptions {

@@ -18,12 +18,23 @@ export function storable<T extends z.ZodType<string>>(schema: T): T {
 
 /** The id of a row keyed by an int4 serial (services, users, tokens), from a form's text or a number. */
 export const rowId = (message: string) =>
-  z.coerce.number({ error: message }).int({ error: message }).positive({ error: message }).max(INT4_MAX, { error: message });
+  z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .positive({ error: message })
+    .max(INT4_MAX, { error: message });
 
 /** The id of a row keyed by a bigint serial (requests), as a number within the safe integers. */
 export const bigRowId = (message: string) =>
-  z.coerce.number({ error: message }).int({ error: message }).positive({ error: message }).max(Number.MAX_SAFE_INTEGER, { error: message });
+  z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .positive({ error: message })
+    .max(Number.MAX_SAFE_INTEGER, { error: message });
 
 /** A bigint id kept as its decimal text (alerts, silences): digits, and within int8. */
 export const bigRowIdText = (message: string) =>
-  z.string({ error: message }).regex(/^[1-9]\d{0,18}$/, message).refine((s) => BigInt(s) <= INT8_MAX, message);
+  z
+    .string({ error: message })
+    .regex(/^[1-9]\d{0,18}$/, message)
+    .refine((s) => BigInt(s) <= INT8_MAX, message);

@@ -17,7 +17,10 @@ import { enabledAdminIds, lockUserRoster } from "./user-roster";
  * back in the admin group, or making another admin first, ends it.
  */
 export class LastEnabledAdminError extends Error {
-  constructor(readonly userId: number, readonly username: string) {
+  constructor(
+    readonly userId: number,
+    readonly username: string,
+  ) {
     super("the last enabled admin cannot lose the admin role");
   }
 }
@@ -32,7 +35,9 @@ export interface OidcSignIn {
   role: Role;
 }
 
-export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
+export async function upsertOidcUser(
+  person: OidcSignIn,
+): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
   // The username is kept from the first sign-in. When it is taken by another user (a local
   // "admin", or a second issuer's "alice"), or reserved for the app's own audit entries
   // ("system"), the row gets "<username>@<issuer host>", and a short piece of the subject if
@@ -40,7 +45,11 @@ export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; 
   // A name no one could type at sign-in (control characters, no letters) is replaced whole.
   const host = hostOf(person.subject);
   const base = signInNameProblem(person.username) === null ? person.username : `user-${shortHash(person.subject)}`;
-  const candidates = [isReservedUsername(base) ? null : base, `${base}@${host}`, `${base}@${host}#${shortHash(person.subject)}`];
+  const candidates = [
+    isReservedUsername(base) ? null : base,
+    `${base}@${host}`,
+    `${base}@${host}#${shortHash(person.subject)}`,
+  ];
   // The roster lock and guard of the admin pages (./user-roster.ts): two sign-ins, or a
   // sign-in and an admin's change, cannot together leave no enabled admin.
   return transaction(async (tx) => {
@@ -53,7 +62,13 @@ export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; 
     // must still let its OIDC users in, so the guard asks nothing of anyone else).
     if (existing && existing.role === "admin" && !existing.disabled && person.role !== "admin") {
       const target = { id: existing.id, role: "admin" as const, disabled: false };
-      if (leavesNoEnabledAdmin({ target, change: { kind: "role", role: person.role }, enabledAdminIds: await enabledAdminIds(tx) })) {
+      if (
+        leavesNoEnabledAdmin({
+          target,
+          change: { kind: "role", role: person.role },
+          enabledAdminIds: await enabledAdminIds(tx),
+        })
+      ) {
         throw new LastEnabledAdminError(existing.id, existing.username);
       }
     }
@@ -61,7 +76,11 @@ export async function upsertOidcUser(person: OidcSignIn): Promise<{ id: number; 
   });
 }
 
-async function upsertIn(tx: Sql, person: OidcSignIn, candidates: (string | null)[]): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
+async function upsertIn(
+  tx: Sql,
+  person: OidcSignIn,
+  candidates: (string | null)[],
+): Promise<{ id: number; username: string; disabled: boolean; sessionEpoch: number }> {
   const q = sqlParams();
   const u = q.unnest({ c: column.text(candidates) });
   const [displayName, email, subject, groups, role] = [

@@ -125,14 +125,22 @@ export function buildAuthOptions(): NextAuthOptions {
           });
         } catch (error) {
           if (!(error instanceof LastEnabledAdminError)) throw error;
-          await auditSignIn(error.userId, error.username, "admin", "denied", { method: "oidc", reason: "last_enabled_admin", mappedRole: person.role, groups: person.oidc.groups });
+          await auditSignIn(error.userId, error.username, "admin", "denied", {
+            method: "oidc",
+            reason: "last_enabled_admin",
+            mappedRole: person.role,
+            groups: person.oidc.groups,
+          });
           return refused("LastAdmin");
         }
         if (stored.disabled) {
           await auditSignIn(stored.id, stored.username, person.role, "denied", { method: "oidc", reason: "disabled" });
           return refused("AccountDisabled");
         }
-        await auditSignIn(stored.id, stored.username, person.role, "allowed", { method: "oidc", groups: person.oidc.groups });
+        await auditSignIn(stored.id, stored.username, person.role, "allowed", {
+          method: "oidc",
+          groups: person.oidc.groups,
+        });
         // next-auth hands this same object to the jwt callback: from here on it names the app_user row.
         person.id = String(stored.id);
         person.username = stored.username;
@@ -162,7 +170,13 @@ export function buildAuthOptions(): NextAuthOptions {
         // Thrown, not answered: next-auth then answers {} and clears the cookie instead of
         // renewing it, so an ended, disabled or expired session is not kept alive by polling.
         if (!actor) throw new SessionEnded();
-        session.user = { id: actor.id, username: actor.username, name: actor.displayName, role: actor.role, email: session.user?.email ?? null } as typeof session.user;
+        session.user = {
+          id: actor.id,
+          username: actor.username,
+          name: actor.displayName,
+          role: actor.role,
+          email: session.user?.email ?? null,
+        } as typeof session.user;
         return session;
       },
     },
@@ -197,7 +211,16 @@ let cached: { key: string; options: NextAuthOptions } | undefined;
  */
 function options(): NextAuthOptions {
   const e = env();
-  const key = [e.NEXTAUTH_SECRET, e.SESSION_MAX_AGE_HOURS, e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_ROLE_MAP, e.OIDC_DEFAULT_ROLE, e.OIDC_ROLE_CLAIM, e.OIDC_NAME].join("\u0001");
+  const key = [
+    e.NEXTAUTH_SECRET,
+    e.SESSION_MAX_AGE_HOURS,
+    e.OIDC_ISSUER,
+    e.OIDC_CLIENT_ID,
+    e.OIDC_ROLE_MAP,
+    e.OIDC_DEFAULT_ROLE,
+    e.OIDC_ROLE_CLAIM,
+    e.OIDC_NAME,
+  ].join("\u0001");
   if (cached?.key !== key) cached = { key, options: buildAuthOptions() };
   return cached.options;
 }

@@ -58,7 +58,10 @@ export function sessionCookieName(secure: boolean): string {
 }
 
 /** Whether a session's claims can still name a live session: a user, a session id, and within the absolute lifetime. */
-export function claimsStillLive(claims: SessionClaims | null | undefined, nowMs = Date.now()): claims is SessionClaims & { uid: number; sid: string } {
+export function claimsStillLive(
+  claims: SessionClaims | null | undefined,
+  nowMs = Date.now(),
+): claims is SessionClaims & { uid: number; sid: string } {
   if (!claims) return false;
   const { uid, sid } = claims;
   if (typeof uid !== "number" || !Number.isSafeInteger(uid) || uid <= 0) return false;
@@ -73,7 +76,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * with NEXTAUTH_SECRET, within the lifetime); null otherwise. Whether the session was ended
  * (sign-out, reset, disabling) is the database's to say: actorOfSession() in actor.ts.
  */
-export async function liveSessionClaims(cookies: Map<string, string>, headers: HeaderReader): Promise<(JWT & SessionClaims) | null> {
+export async function liveSessionClaims(
+  cookies: Map<string, string>,
+  headers: HeaderReader,
+): Promise<(JWT & SessionClaims) | null> {
   const cookieName = sessionCookieName(reachedOverHttps(headers));
   if (![...cookies.keys()].some((name) => name.startsWith(cookieName))) return null;
   let token: JWT | null;

@@ -5,11 +5,13 @@ export const SIGN_IN_ERRORS = {
   CredentialsSignin: "Wrong username or password.",
   AccountDisabled: "This account is disabled. Ask an admin to enable it.",
   TooManyAttempts: "Too many sign-in attempts. Try again later.",
-  InvalidUsername: "That is not a username: use the name you were given, without control characters, at most 200 characters.",
+  InvalidUsername:
+    "That is not a username: use the name you were given, without control characters, at most 200 characters.",
   LastAdmin:
     "Your identity provider no longer gives you the admin role, but you are the last enabled admin here. Ask for your admin group back, or have an admin make someone else an admin first.",
   NoRole: "Your account is in no group that has a role in Reloadscope. Ask an admin to map one of your groups.",
-  OAuthSignin: "Could not start signing in with the identity provider. Try again, or ask an admin to check the OIDC settings.",
+  OAuthSignin:
+    "Could not start signing in with the identity provider. Try again, or ask an admin to check the OIDC settings.",
   OAuthCallback: "The identity provider's answer could not be verified. Try again.",
   OAuthAccountNotLinked: "This account cannot sign in here.",
   Callback: "Signing in did not complete. Try again.",

@@ -82,7 +82,11 @@ class SignInLimits {
   private limiter(bucket: SignInBucketPlan): FailureLimiter {
     let limiter = this.limiters.get(bucket.bucket);
     if (!limiter) {
-      limiter = new FailureLimiter({ maxFailures: bucket.maxFailures, windowMs: this.windowMs, maxAddresses: MAX_TRACKED });
+      limiter = new FailureLimiter({
+        maxFailures: bucket.maxFailures,
+        windowMs: this.windowMs,
+        maxAddresses: MAX_TRACKED,
+      });
       this.limiters.set(bucket.bucket, limiter);
     }
     return limiter;
@@ -103,7 +107,10 @@ function signInLimits(): SignInLimits {
  * next-auth's credentials authorize(): the user, or null for a wrong password. A refusal
  * that the page explains otherwise is thrown as its `?error=` code (never a database's text).
  */
-export async function authorizePassword(credentials: Record<string, unknown> | undefined, headers: Headers): Promise<PasswordUser | null> {
+export async function authorizePassword(
+  credentials: Record<string, unknown> | undefined,
+  headers: Headers,
+): Promise<PasswordUser | null> {
   try {
     return await decide(credentials, headers);
   } catch (error) {
@@ -123,7 +130,10 @@ class SignInRefusal extends Error {
   }
 }
 
-async function decide(credentials: Record<string, unknown> | undefined, headers: Headers): Promise<PasswordUser | null> {
+async function decide(
+  credentials: Record<string, unknown> | undefined,
+  headers: Headers,
+): Promise<PasswordUser | null> {
   const e = env();
   const address = clientAddress(headers, e.TRUST_PROXY);
   const username = String(credentials?.username ?? "").trim();
@@ -154,7 +164,11 @@ async function decide(credentials: Record<string, unknown> | undefined, headers:
   if (nameProblem) {
     // Charged to the address like any failure; the name itself is neither queried nor stored.
     limits.settle(limits.charge(plan), true);
-    await auditSignIn(null, UNKNOWN_USER_ACTOR, null, "denied", { ...base, reason: "malformed_username", problem: nameProblem });
+    await auditSignIn(null, UNKNOWN_USER_ACTOR, null, "denied", {
+      ...base,
+      reason: "malformed_username",
+      problem: nameProblem,
+    });
     throw new SignInRefusal("InvalidUsername" satisfies SignInError);
   }
 
@@ -165,14 +179,23 @@ async function decide(credentials: Record<string, unknown> | undefined, headers:
   try {
     if (password === "" || password.length > SIGN_IN_PASSWORD_MAX) {
       const user = await userNamed(username);
-      await auditSignIn(user?.id ?? null, user?.username ?? UNKNOWN_USER_ACTOR, null, "denied", { ...base, reason: "malformed_password" });
+      await auditSignIn(user?.id ?? null, user?.username ?? UNKNOWN_USER_ACTOR, null, "denied", {
+        ...base,
+        reason: "malformed_password",
+      });
       return null;
     }
     const check = await checkPassword(username, password);
     if (check.ok) {
       failed = false;
       await auditSignIn(check.user.id, check.user.username, check.user.role, "allowed", base);
-      return { id: String(check.user.id), name: check.user.displayName, role: check.user.role, username: check.user.username, sessionEpoch: check.user.sessionEpoch };
+      return {
+        id: String(check.user.id),
+        name: check.user.displayName,
+        role: check.user.role,
+        username: check.user.username,
+        sessionEpoch: check.user.sessionEpoch,
+      };
     }
     // The right password of a disabled account is no guess.
     failed = check.reason === "wrong_credentials";
@@ -192,7 +215,10 @@ async function decide(credentials: Record<string, unknown> | undefined, headers:
 }
 
 async function userNamed(username: string): Promise<{ id: number; username: string } | null> {
-  const [row] = await sql().query<{ id: number; username: string }[]>(`SELECT id, username FROM app_user WHERE username = $1`, username);
+  const [row] = await sql().query<{ id: number; username: string }[]>(
+    `SELECT id, username FROM app_user WHERE username = $1`,
+    username,
+  );
   return row ?? null;
 }
 

@@ -9,7 +9,12 @@ import { ROLES, type Role } from "@/lib/domain/permissions";
 // enough to make guessing expensive, fast enough for a sign-in. Only the hash is stored.
 
 // algorithm 2 is Algorithm.Argon2id (a const enum, which isolated modules cannot read).
-const ARGON2: Options = { algorithm: 2 as NonNullable<Options["algorithm"]>, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const ARGON2: Options = {
+  algorithm: 2 as NonNullable<Options["algorithm"]>,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
 
 export async function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);

@@ -43,9 +43,11 @@ export function sealSecret(plaintext: string): string {
 
 export function openSecret(sealed: string): string {
   const [version, id, iv, tag, body] = sealed.split(".");
-  if (version !== VERSION || !id || !iv || !tag || body === undefined) throw new Error("stored secret is not in a known format");
+  if (version !== VERSION || !id || !iv || !tag || body === undefined)
+    throw new Error("stored secret is not in a known format");
   const k = key();
-  if (id !== keyId(k)) throw new Error(`stored secret was sealed with another SECRETS_KEY (key id ${id}, current ${keyId(k)})`);
+  if (id !== keyId(k))
+    throw new Error(`stored secret was sealed with another SECRETS_KEY (key id ${id}, current ${keyId(k)})`);
   const decipher = createDecipheriv("aes-256-gcm", k, Buffer.from(iv, "base64url"));
   decipher.setAAD(Buffer.from(VERSION));
   decipher.setAuthTag(Buffer.from(tag, "base64url"));

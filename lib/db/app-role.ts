@@ -18,7 +18,9 @@ const ALTER: Record<string, string> = { r: "TABLE", p: "TABLE", v: "VIEW", m: "M
 
 /** The role a connection logs in as. */
 export async function roleOf(client: pg.ClientBase): Promise<{ role: string; database: string }> {
-  const { rows } = await client.query<{ role: string; database: string }>(`SELECT current_user AS role, current_database() AS database`);
+  const { rows } = await client.query<{ role: string; database: string }>(
+    `SELECT current_user AS role, current_database() AS database`,
+  );
   return rows[0]!;
 }
 
@@ -62,7 +64,9 @@ export async function grantAppRole(client: pg.ClientBase, appRole: string): Prom
 
     await client.query(`REVOKE ALL ON TABLE public.audit_log FROM PUBLIC, ${app}`);
     await client.query(`GRANT SELECT, INSERT ON TABLE public.audit_log TO ${app}`);
-    const sequence = await client.query<{ name: string | null }>(`SELECT pg_get_serial_sequence('public.audit_log', 'id') AS name`);
+    const sequence = await client.query<{ name: string | null }>(
+      `SELECT pg_get_serial_sequence('public.audit_log', 'id') AS name`,
+    );
     const auditSequence = sequence.rows[0]?.name;
     if (auditSequence) {
       // nextval needs USAGE; setval (UPDATE) stays refused.

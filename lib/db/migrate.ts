@@ -63,7 +63,9 @@ export async function migrate(
       const previous = applied.get(name);
       if (previous !== undefined) {
         if (previous !== checksum) {
-          throw new Error(`Migration ${name} was changed after it was applied (checksum differs); add a new migration instead`);
+          throw new Error(
+            `Migration ${name} was changed after it was applied (checksum differs); add a new migration instead`,
+          );
         }
         result.alreadyApplied++;
         continue;
@@ -86,8 +88,11 @@ export async function migrate(
     }
     // Daily partitions of the time-partitioned tables for the retention window and the days
     // ahead (lib/db/partitions.ts); the app's hourly maintenance keeps them coming.
-    const partitions = await ensurePartitions(transactionsOn(client), { retentionDays: options.retentionDays ?? env().RETENTION_DAYS });
-    for (const failure of partitions.failures) console.warn(`[migrate] partitions of ${failure.table}: ${failure.error}`);
+    const partitions = await ensurePartitions(transactionsOn(client), {
+      retentionDays: options.retentionDays ?? env().RETENTION_DAYS,
+    });
+    for (const failure of partitions.failures)
+      console.warn(`[migrate] partitions of ${failure.table}: ${failure.error}`);
     if (options.appUrl) await handOver(client, options.appUrl);
     return result;
   } finally {
@@ -101,7 +106,10 @@ export async function migrate(
  * the app's role (DATABASE_URL's user) its tables and only SELECT, INSERT on audit_log
  * (docs/adr/0020); without one, as the app's own role, which then owns audit_log too.
  */
-export async function migrateDatabase(databaseUrl: string, migrationUrl: string | undefined = env().DATABASE_MIGRATION_URL): Promise<MigrationResult> {
+export async function migrateDatabase(
+  databaseUrl: string,
+  migrationUrl: string | undefined = env().DATABASE_MIGRATION_URL,
+): Promise<MigrationResult> {
   if (!migrationUrl) return migrate(databaseUrl);
   return migrate(migrationUrl, migrationsDir(), { appUrl: databaseUrl });
 }
@@ -117,7 +125,9 @@ async function handOver(migrator: pg.Client, appUrl: string): Promise<void> {
   }
   const migrationSide = await roleOf(migrator);
   if (appSide.database !== migrationSide.database) {
-    throw new Error(`DATABASE_MIGRATION_URL names database "${migrationSide.database}" but DATABASE_URL names "${appSide.database}": they must be the same database`);
+    throw new Error(
+      `DATABASE_MIGRATION_URL names database "${migrationSide.database}" but DATABASE_URL names "${appSide.database}": they must be the same database`,
+    );
   }
   // One role for both: nothing to withhold (the start-up warning says so).
   if (appSide.role === migrationSide.role) return;

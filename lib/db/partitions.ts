@@ -190,7 +190,9 @@ export async function ensurePartitions(run: Transactional, options: MaintenanceO
         }
       }
       const existing = new Set(layout.partitions);
-      const missing = [...days.values()].filter((day) => !existing.has(partitionName(spec.table, day))).sort((a, b) => a.getTime() - b.getTime());
+      const missing = [...days.values()]
+        .filter((day) => !existing.has(partitionName(spec.table, day)))
+        .sort((a, b) => a.getTime() - b.getTime());
       for (const day of missing) {
         const made = await run((tx) => createDayPartition(tx, spec, day));
         if (made.created) result.created.push(partitionName(spec.table, day));
@@ -209,7 +211,11 @@ export async function lockForMaintenance(tx: Connection): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock($1)`, [MAINTENANCE_LOCK_KEY]);
 }
 
-async function createDayPartition(tx: Connection, spec: PartitionedTable, day: Date): Promise<{ created: boolean; moved: number }> {
+async function createDayPartition(
+  tx: Connection,
+  spec: PartitionedTable,
+  day: Date,
+): Promise<{ created: boolean; moved: number }> {
   await lockForMaintenance(tx);
   const name = partitionName(spec.table, day);
   const { exists } = one(await tx.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [name]));
@@ -230,7 +236,9 @@ async function createDayPartition(tx: Connection, spec: PartitionedTable, day: D
   const column = quoteIdent(spec.column);
   const fallback = quoteIdent(layout.defaultPartition);
   const range = `${column} >= ${boundLiteral(day)} AND ${column} < ${boundLiteral(addDays(day, 1))}`;
-  const { waiting } = one(await tx.query<{ waiting: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${fallback} WHERE ${range}) AS waiting`));
+  const { waiting } = one(
+    await tx.query<{ waiting: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${fallback} WHERE ${range}) AS waiting`),
+  );
   if (!waiting) {
     await tx.query(`CREATE TABLE ${quoteIdent(name)} PARTITION OF ${table} ${bounds}${storage}`);
     return { created: true, moved: 0 };

@@ -3,7 +3,16 @@
 // queue's unawaited outcomes (lib/jobs/boss.ts). In lib/db so the rooms below ingest can use it.
 
 // Socket errors of the driver's connection (connect, read, write, DNS of the database host).
-const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+const SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 // SQLSTATEs: 57P01–57P03 the server ended or refuses the session (pg_terminate_backend, a crash,
 // a shutdown), 53000/53300 out of resources or connections; 40P01/40001 a deadlock or
 // serialization failure still there after ingest's own retries: the database is too contended
@@ -23,7 +32,10 @@ const MESSAGES =
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error; e && typeof e === "object"; e = causeOf(e)) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && (SOCKET_CODES.has(code) || SERVER_CODES.has(code) || PRISMA_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) {
+    if (
+      typeof code === "string" &&
+      (SOCKET_CODES.has(code) || SERVER_CODES.has(code) || PRISMA_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
+    ) {
       return true;
     }
     const message = (e as { message?: unknown }).message;

@@ -59,7 +59,8 @@ function addressOf(url: string): string {
 /** "not reachable (ECONNREFUSED)" for a socket that cannot connect; "not ready (57P03: …)" for a server that answers no. */
 function whyNot(error: unknown): string {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith("E")) return `not ready (${code}: ${String(message)})`;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith("E"))
+    return `not ready (${code}: ${String(message)})`;
   if (typeof code === "string") return `not reachable (${code})`;
   return `not reachable (${String(message)})`;
 }

@@ -65,19 +65,22 @@ export const DEMO_SERVICES: DemoService[] = [
     res("config", "checkout.yaml", ["b7d2f11", "c93e0a4", "d0a51be"]),
     res("routes", "routes.yaml", ["r-2202", "r-2203"]),
   ]),
-  svc("staging", "search", "search-api", 3, "us-east-1", [
-    res("config", "search.yaml", ["92f7b1d", "93aa0c2"]),
-  ]),
+  svc("staging", "search", "search-api", 3, "us-east-1", [res("config", "search.yaml", ["92f7b1d", "93aa0c2"])]),
   svc("staging", "assistant", "chat-service", 4, "us-west-2", [
     res("prompt", "system-prompt", ["prompt-v14", "prompt-v15"]),
     res("model", "chat-model", ["chat-llm@2026-11-18", "chat-llm@2026-11-21"]),
   ]),
-  svc("staging", "edge", "ingress", 3, "eu-west-1", [
-    res("routes", "routes.yaml", ["rt-5121", "rt-5122"]),
-  ]),
+  svc("staging", "edge", "ingress", 3, "eu-west-1", [res("routes", "routes.yaml", ["rt-5121", "rt-5122"])]),
 ];
 
-function svc(environment: string, namespace: string, name: string, instances: number, region: string, resources: DemoResource[]): DemoService {
+function svc(
+  environment: string,
+  namespace: string,
+  name: string,
+  instances: number,
+  region: string,
+  resources: DemoResource[],
+): DemoService {
   return { environment, namespace, name, instances, region, resources };
 }
 function res(kind: string, resource: string, versions: string[]): DemoResource {
@@ -104,7 +107,11 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
     const base = { environment: service.environment, namespace: service.namespace, service: service.name };
     const instances = Array.from({ length: service.instances }, (_, i) => ({
       name: `${service.name}-${hex(rand, 4)}-${hex(rand, 4)}`,
-      labels: { region: service.region, zone: `${service.region}${"abc"[i % 3]}`, host: `ip-10-${service.environment === "prod" ? 0 : 8}-${Math.floor(rand() * 250)}-${Math.floor(rand() * 250)}` },
+      labels: {
+        region: service.region,
+        zone: `${service.region}${"abc"[i % 3]}`,
+        host: `ip-10-${service.environment === "prod" ? 0 : 8}-${Math.floor(rand() * 250)}-${Math.floor(rand() * 250)}`,
+      },
     }));
     const traceId = () => hex(rand, 32);
     const spanId = () => hex(rand, 16);
@@ -114,7 +121,17 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
       const running = new Map(instances.map((inst) => [inst.name, r.versions[0]!]));
       // Start of history: every instance reports the first version.
       for (const inst of instances) {
-        events.push({ ...base, id: id(), instance: inst.name, labels: inst.labels, kind: r.kind, resource: r.resource, phase: "heartbeat", toVersion: r.versions[0], occurredAt: iso(start + rand() * 10 * MINUTE) });
+        events.push({
+          ...base,
+          id: id(),
+          instance: inst.name,
+          labels: inst.labels,
+          kind: r.kind,
+          resource: r.resource,
+          phase: "heartbeat",
+          toVersion: r.versions[0],
+          occurredAt: iso(start + rand() * 10 * MINUTE),
+        });
       }
       // Each later version is one reload, spread over the days of history.
       const reloads = r.versions.length - 1;
@@ -125,10 +142,30 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
         const scenario = scenarioFor(key, r, v === reloads);
         const reloadId = `rl-${hex(rand, 6)}`;
         const trace = traceId();
-        const initiator = scenario === "fails" ? "person:maria.k" : rand() < 0.5 ? "pipeline:deploy" : `person:${["sam.o", "li.w", "ana.p"][Math.floor(rand() * 3)]}`;
-        const control = { ...base, reloadId, kind: r.kind, resource: r.resource, fromVersion: from, toVersion: to, initiator, traceId: trace };
+        const initiator =
+          scenario === "fails"
+            ? "person:maria.k"
+            : rand() < 0.5
+              ? "pipeline:deploy"
+              : `person:${["sam.o", "li.w", "ana.p"][Math.floor(rand() * 3)]}`;
+        const control = {
+          ...base,
+          reloadId,
+          kind: r.kind,
+          resource: r.resource,
+          fromVersion: from,
+          toVersion: to,
+          initiator,
+          traceId: trace,
+        };
         events.push({ ...control, id: id(), phase: "requested", occurredAt: iso(at) });
-        events.push({ ...control, id: id(), phase: "approved", initiator: "person:approver.jo", occurredAt: iso(at + 4 * MINUTE) });
+        events.push({
+          ...control,
+          id: id(),
+          phase: "approved",
+          initiator: "person:approver.jo",
+          occurredAt: iso(at + 4 * MINUTE),
+        });
         const dispatchAt = at + 5 * MINUTE;
         events.push({ ...control, id: id(), phase: "dispatched", occurredAt: iso(dispatchAt), spanId: spanId() });
         instances.forEach((inst, i) => {
@@ -140,11 +177,23 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
             t += durationMs + rand() * 50;
           }
           if (scenario === "fails") {
-            events.push({ ...one, id: id(), phase: "failed", occurredAt: iso(t), error: "policy compile error: rego_type_error: undefined ref: input.request.auth.claims.groups" });
+            events.push({
+              ...one,
+              id: id(),
+              phase: "failed",
+              occurredAt: iso(t),
+              error: "policy compile error: rego_type_error: undefined ref: input.request.auth.claims.groups",
+            });
             return;
           }
           if (scenario === "one-nack" && i === 2) {
-            events.push({ ...one, id: id(), phase: "nacked", occurredAt: iso(t), error: "route conflict: host api.example.com is claimed by two virtual hosts" });
+            events.push({
+              ...one,
+              id: id(),
+              phase: "nacked",
+              occurredAt: iso(t),
+              error: "route conflict: host api.example.com is claimed by two virtual hosts",
+            });
             return;
           }
           if (scenario === "one-stuck" && i === instances.length - 1) {
@@ -161,9 +210,29 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
       for (const inst of instances) {
         for (let t = start + 6 * HOUR; t < now.getTime() - 30 * MINUTE; t += 6 * HOUR) {
           const version = versionAt(events, key, inst.name, r, t);
-          events.push({ ...base, id: id(), instance: inst.name, labels: inst.labels, kind: r.kind, resource: r.resource, phase: "heartbeat", toVersion: version, occurredAt: iso(t + rand() * MINUTE) });
+          events.push({
+            ...base,
+            id: id(),
+            instance: inst.name,
+            labels: inst.labels,
+            kind: r.kind,
+            resource: r.resource,
+            phase: "heartbeat",
+            toVersion: version,
+            occurredAt: iso(t + rand() * MINUTE),
+          });
         }
-        events.push({ ...base, id: id(), instance: inst.name, labels: inst.labels, kind: r.kind, resource: r.resource, phase: "heartbeat", toVersion: running.get(inst.name), occurredAt: iso(now.getTime() - (2 + rand() * 8) * MINUTE) });
+        events.push({
+          ...base,
+          id: id(),
+          instance: inst.name,
+          labels: inst.labels,
+          kind: r.kind,
+          resource: r.resource,
+          phase: "heartbeat",
+          toVersion: running.get(inst.name),
+          occurredAt: iso(now.getTime() - (2 + rand() * 8) * MINUTE),
+        });
       }
     }
   }

@@ -32,11 +32,19 @@ function exposedAt(m: number, now: number): Sample[] {
     const target = { job: "alertmanager", instance, env: "prod" };
     samples.push(["alertmanager_config_hash", target, reloaded ? 203_941_877_145_093 : 187_400_236_611_905]);
     samples.push(["alertmanager_config_last_reload_successful", target, refused ? 0 : 1]);
-    samples.push(["alertmanager_config_last_reload_success_timestamp_seconds", target, reloaded ? Math.round(at(35) + i * 2) : Math.round(at(180))]);
+    samples.push([
+      "alertmanager_config_last_reload_success_timestamp_seconds",
+      target,
+      reloaded ? Math.round(at(35) + i * 2) : Math.round(at(180)),
+    ]);
   }
   const prom = { job: "prometheus", instance: "prometheus-0:9090", env: "prod" };
   samples.push(["prometheus_config_last_reload_successful", prom, 1]);
-  samples.push(["prometheus_config_last_reload_success_timestamp_seconds", prom, m <= 19 ? Math.round(at(20)) : Math.round(at(240))]);
+  samples.push([
+    "prometheus_config_last_reload_success_timestamp_seconds",
+    prom,
+    m <= 19 ? Math.round(at(20)) : Math.round(at(240)),
+  ]);
   const sidecar = { job: "checkout-sidecar", instance: "checkout-api-7d9f-x2k1:15090", env: "prod" };
   const route = { ...sidecar, envoy_http_conn_manager_prefix: "outbound_0.0.0.0_8080", envoy_rds_route_config: "8080" };
   samples.push(["envoy_cluster_manager_cds_update_success", sidecar, m <= 26 ? 13 : 12]);
@@ -46,7 +54,11 @@ function exposedAt(m: number, now: number): Sample[] {
   samples.push(["envoy_http_rds_update_rejected", route, m <= 8 ? 1 : 0]);
   samples.push(["envoy_http_rds_version", route, 3_771_906_420_118_557]);
   const dns = { job: "coredns", instance: "10.96.0.10:9153", env: "prod" };
-  samples.push(["coredns_reload_version_info", { ...dns, hash: "sha512", value: m <= 40 ? "8f3a51c2e0d94b7a" : "1c07e9b44d2a6f30" }, 1]);
+  samples.push([
+    "coredns_reload_version_info",
+    { ...dns, hash: "sha512", value: m <= 40 ? "8f3a51c2e0d94b7a" : "1c07e9b44d2a6f30" },
+    1,
+  ]);
   samples.push(["coredns_reload_failed_total", dns, 0]);
   return samples;
 }

@@ -31,7 +31,11 @@ export function demoTargetsActive(): boolean {
 export async function ensureDemoReloadTargets(baseUrl = appBaseUrl()): Promise<number> {
   const url = `${baseUrl}${DEMO_TARGET_PATH}`;
   const db = sql();
-  await db.execute(`UPDATE reload_target SET url = $1, updated_at = CURRENT_TIMESTAMP WHERE url LIKE $2 AND url <> $1`, url, `%${DEMO_TARGET_PATH}`);
+  await db.execute(
+    `UPDATE reload_target SET url = $1, updated_at = CURRENT_TIMESTAMP WHERE url LIKE $2 AND url <> $1`,
+    url,
+    `%${DEMO_TARGET_PATH}`,
+  );
   const missing = await db.query<{ id: number }[]>(
     `SELECT d.service_id AS id FROM demo_service d
      WHERE NOT EXISTS (SELECT 1 FROM reload_target t WHERE t.service_id = d.service_id) ORDER BY d.service_id`,

@@ -15,7 +15,10 @@ const SECOND = 1000;
 /** A tracer provider for one resource, collecting finished spans in memory. */
 function recorder(attributes: Attributes) {
   const memory = new InMemorySpanExporter();
-  const provider = new TracerProvider({ resource: resourceFromAttributes(attributes), spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes(attributes),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+  });
   return {
     tracer: provider.getTracer("reloadscope-demo-agent", "1.0.0"),
     finished: async () => {
@@ -29,7 +32,12 @@ function recorder(attributes: Attributes) {
 function demoInstances(now: Date): { name: string; labels: Record<string, string> }[] {
   const instances = new Map<string, Record<string, string>>();
   for (const e of demoFleetEvents({ now })) {
-    if (e.environment === SERVICE.environment && e.namespace === SERVICE.namespace && e.service === SERVICE.name && typeof e.instance === "string") {
+    if (
+      e.environment === SERVICE.environment &&
+      e.namespace === SERVICE.namespace &&
+      e.service === SERVICE.name &&
+      typeof e.instance === "string"
+    ) {
       instances.set(e.instance, e.labels as Record<string, string>);
     }
   }
@@ -54,10 +62,17 @@ export async function demoReloadSpans(now: Date): Promise<ReadableSpan[]> {
     "reload.initiator": "pipeline:deploy",
     ...extra,
   });
-  const resource = { "service.name": SERVICE.name, "service.namespace": SERVICE.namespace, "deployment.environment.name": SERVICE.environment };
+  const resource = {
+    "service.name": SERVICE.name,
+    "service.namespace": SERVICE.namespace,
+    "deployment.environment.name": SERVICE.environment,
+  };
 
   const controlPlane = recorder(resource);
-  const rollout = controlPlane.tracer.startSpan("reload.dispatched", { startTime: t0, attributes: reload("dispatched") });
+  const rollout = controlPlane.tracer.startSpan("reload.dispatched", {
+    startTime: t0,
+    attributes: reload("dispatched"),
+  });
   const inRollout = trace.setSpan(context.active(), rollout);
 
   const instances = demoInstances(now);
@@ -72,27 +87,46 @@ export async function demoReloadSpans(now: Date): Promise<ReadableSpan[]> {
     const slow = i === 1;
     const refuses = i === 3;
     let t = t0 + 300 + i * 170;
-    const step = (name: string, attributes: Attributes, ms: number, parent: Context, end?: (span: ReturnType<typeof r.tracer.startSpan>) => void) => {
+    const step = (
+      name: string,
+      attributes: Attributes,
+      ms: number,
+      parent: Context,
+      end?: (span: ReturnType<typeof r.tracer.startSpan>) => void,
+    ) => {
       const span = r.tracer.startSpan(name, { startTime: t, attributes }, parent);
       end?.(span);
       t += ms;
       span.end(t);
       t += 15;
     };
-    const agent = r.tracer.startSpan("handle reload", { startTime: t, attributes: { "reload.id": reloadId } }, inRollout);
+    const agent = r.tracer.startSpan(
+      "handle reload",
+      { startTime: t, attributes: { "reload.id": reloadId } },
+      inRollout,
+    );
     const inAgent = trace.setSpan(inRollout, agent);
     step("reload.received", reload("received"), 4, inAgent);
     step("reload.parsed", reload("parsed", { "tools.count": 12 }), 18, inAgent);
     if (refuses) {
       step("reload.validated", reload("nacked"), 22, inAgent, (span) =>
-        span.setStatus({ code: SpanStatusCode.ERROR, message: "tools.yaml: tool 'web_search_v2' needs scope search:write, which this instance's credentials lack" }),
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: "tools.yaml: tool 'web_search_v2' needs scope search:write, which this instance's credentials lack",
+        }),
       );
     } else {
       step("reload.validated", reload("validated"), 25, inAgent);
       // The slow instance spends nine seconds warming its tool clients.
       const applyMs = slow ? 9_200 : 140 + i * 11;
       const applied = r.tracer.startSpan("reload.applied", { startTime: t, attributes: reload("applied") }, inAgent);
-      r.tracer.startSpan("warm tool clients", { startTime: t + 5, attributes: { "tools.warmed": 12 } }, trace.setSpan(inAgent, applied)).end(t + applyMs - 10);
+      r.tracer
+        .startSpan(
+          "warm tool clients",
+          { startTime: t + 5, attributes: { "tools.warmed": 12 } },
+          trace.setSpan(inAgent, applied),
+        )
+        .end(t + applyMs - 10);
       t += applyMs;
       applied.end(t);
       t += 20;
@@ -110,7 +144,11 @@ export async function demoReloadSpans(now: Date): Promise<ReadableSpan[]> {
 
 /** Exports one demo reload's traces to the app at baseUrl; resolves when the app has them. */
 export async function sendDemoTraces(baseUrl: string, token: string, now = new Date()): Promise<void> {
-  const exporter = new OTLPTraceExporter({ url: `${baseUrl}/v1/traces`, headers: { Authorization: `Bearer ${token}` }, compression: "gzip" as never });
+  const exporter = new OTLPTraceExporter({
+    url: `${baseUrl}/v1/traces`,
+    headers: { Authorization: `Bearer ${token}` },
+    compression: "gzip" as never,
+  });
   try {
     const spans = await demoReloadSpans(now);
     const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans, resolve));

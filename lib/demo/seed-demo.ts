@@ -16,7 +16,10 @@ export async function seedDemoFleet(now = new Date()): Promise<{ events: number 
     if (parsed.rejected.length > 0) {
       throw new Error(`demo event ${i + parsed.rejected[0]!.index} is invalid: ${parsed.rejected[0]!.reason}`);
     }
-    const result = await storeEvents(parsed.events.map((p) => p.event), { writer: RELOADSCOPE_WRITER });
+    const result = await storeEvents(
+      parsed.events.map((p) => p.event),
+      { writer: RELOADSCOPE_WRITER },
+    );
     stored += result.accepted;
   }
   await recordDemoServices();

@@ -68,7 +68,12 @@ export interface SimulatedInstanceEvents {
  * The events an instance reports for one delivery, starting at `start`: gaps of tens to a
  * few hundred ms per step, decided by the same hash so a replay of the demo looks the same.
  */
-export function simulatedEvents(body: WebhookBody, trace: { traceId: string } | null, start: Date, nackRate: number): SimulatedInstanceEvents[] {
+export function simulatedEvents(
+  body: WebhookBody,
+  trace: { traceId: string } | null,
+  start: Date,
+  nackRate: number,
+): SimulatedInstanceEvents[] {
   return body.scope.instances.map((instance, index) => {
     const draw = nackDraw(body.reloadId, instance);
     const nacked = draw < nackRate;

@@ -43,7 +43,16 @@ export function dispatchedEventId(requestId: string, stage: DispatchStage, attem
 /** A delivered attempt: the reload's dispatch to the stage's instances. */
 export function dispatchedEvent(
   r: RequestFacts,
-  a: { stage: DispatchStage; attempt: number; spanId: string; startedAt: Date; finishedAt: Date; httpStatus: number; targets: string[]; sentTo: string[] },
+  a: {
+    stage: DispatchStage;
+    attempt: number;
+    spanId: string;
+    startedAt: Date;
+    finishedAt: Date;
+    httpStatus: number;
+    targets: string[];
+    sentTo: string[];
+  },
 ): WireEvent {
   return {
     ...base(r, a.startedAt, a.spanId),
@@ -51,14 +60,29 @@ export function dispatchedEvent(
     phase: "dispatched",
     durationMs: Math.max(0, a.finishedAt.getTime() - a.startedAt.getTime()),
     ...(a.targets.length > 0 ? { targets: a.targets } : {}),
-    attributes: { "dispatch.stage": a.stage, "dispatch.attempt": a.attempt, "dispatch.instances": a.sentTo, "http.status_code": a.httpStatus },
+    attributes: {
+      "dispatch.stage": a.stage,
+      "dispatch.attempt": a.attempt,
+      "dispatch.instances": a.sentTo,
+      "http.status_code": a.httpStatus,
+    },
   };
 }
 
 /** An attempt that did not get through (it is retried unless it was the last). */
 export function failedAttemptEvent(
   r: RequestFacts,
-  a: { stage: DispatchStage; attempt: number; maxAttempts: number; spanId: string; startedAt: Date; finishedAt: Date; httpStatus: number | null; error: string; sentTo: string[] },
+  a: {
+    stage: DispatchStage;
+    attempt: number;
+    maxAttempts: number;
+    spanId: string;
+    startedAt: Date;
+    finishedAt: Date;
+    httpStatus: number | null;
+    error: string;
+    sentTo: string[];
+  },
 ): WireEvent {
   const last = a.attempt >= a.maxAttempts;
   return {
@@ -106,5 +130,10 @@ export function controlFailedEvent(r: RequestFacts, key: string, at: Date, error
  * desired (a `failed` would make an approved reload's target desired).
  */
 export function invalidatedEvent(r: RequestFacts, at: Date, reason: string): WireEvent {
-  return { ...base(r, at, null), id: `rsreq-${r.requestId}-invalidated`, phase: "rejected", error: `not dispatched: ${reason}` };
+  return {
+    ...base(r, at, null),
+    id: `rsreq-${r.requestId}-invalidated`,
+    phase: "rejected",
+    error: `not dispatched: ${reason}`,
+  };
 }

@@ -61,7 +61,12 @@ export async function planStep(tx: Sql, requestId: string, now: Date): Promise<P
   const events = factsOf(request, request.trace_id ?? newTraceId());
 
   const unknown = step.declareUnknown;
-  if (unknown) await recordUnknown(tx, request, attempts.find((a) => a.id === unknown.id)!);
+  if (unknown)
+    await recordUnknown(
+      tx,
+      request,
+      attempts.find((a) => a.id === unknown.id)!,
+    );
   if (step.result.step !== "sending") {
     const queuedNow = await settleStep(tx, events, step, now);
     return { kind: "done", result: step.result, wake: queuedNow || unknown !== undefined };

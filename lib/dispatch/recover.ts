@@ -6,7 +6,15 @@ import { afterUnknownAttempt, UNKNOWN_OUTCOME } from "@/lib/domain/dispatch-step
 import { env } from "@/lib/env";
 import { enqueueJob, wakeWorker } from "@/lib/jobs/queue";
 import { unknownAttemptEvent } from "./control-events";
-import { attemptsOf, factsOf, LEGACY_SENDING_MARGIN_MS, lockRequest, setStatus, type AttemptRow, type RequestRow } from "./request-row";
+import {
+  attemptsOf,
+  factsOf,
+  LEGACY_SENDING_MARGIN_MS,
+  lockRequest,
+  setStatus,
+  type AttemptRow,
+  type RequestRow,
+} from "./request-row";
 import { parseTraceparent } from "./webhook";
 
 // Dispatch after a crash (DESIGN.md "Dispatch"). A delivery is recorded `sending`
@@ -57,7 +65,10 @@ export function holdLease(attemptId: string): { stop(): void } {
       failing = false;
     } catch (error) {
       // The database is away: the lease runs out on its own if it stays away.
-      if (!failing) console.error(`[dispatch] could not renew the lease on delivery attempt ${attemptId}: ${(error as Error).message}`);
+      if (!failing)
+        console.error(
+          `[dispatch] could not renew the lease on delivery attempt ${attemptId}: ${(error as Error).message}`,
+        );
       failing = true;
     }
   };

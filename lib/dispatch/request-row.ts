@@ -80,7 +80,12 @@ export async function attemptsOf(tx: Sql, requestId: string, legacyLeaseMs: numb
 }
 
 export async function setStatus(tx: Sql, requestId: string, status: string, reason: string | null): Promise<void> {
-  await tx.execute(`UPDATE reload_request SET status = $2, status_reason = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, requestId, status, reason);
+  await tx.execute(
+    `UPDATE reload_request SET status = $2, status_reason = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1`,
+    requestId,
+    status,
+    reason,
+  );
 }
 
 /** An attempt row as nextDispatchStep reads it. */

@@ -46,7 +46,8 @@ export function verifySignature(input: {
   if (!matches) return { ok: false, reason: "no v1 signature matches" };
   const tolerance = input.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS;
   const nowSeconds = Math.floor((input.now ?? new Date()).getTime() / 1000);
-  if (Math.abs(nowSeconds - timestamp) > tolerance) return { ok: false, reason: `the signature is older than ${tolerance} s` };
+  if (Math.abs(nowSeconds - timestamp) > tolerance)
+    return { ok: false, reason: `the signature is older than ${tolerance} s` };
   return { ok: true, timestamp };
 }
 

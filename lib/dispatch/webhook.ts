@@ -66,7 +66,8 @@ export interface Delivery {
   timeoutMs: number;
 }
 
-export type DeliveryOutcome = { delivered: true; httpStatus: number } | { delivered: false; httpStatus: number | null; error: string };
+export type DeliveryOutcome =
+  { delivered: true; httpStatus: number } | { delivered: false; httpStatus: number | null; error: string };
 
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
 
@@ -77,7 +78,11 @@ export interface DeliveryOptions {
 }
 
 const systemResolve: Resolve = (hostname) =>
-  new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+  new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses),
+    ),
+  );
 
 /** A refused address, told apart from network errors so the timeline gives its reason. */
 class AddressRefused extends Error {
@@ -93,12 +98,14 @@ function checkedLookup(rules: TargetAddressRules, resolve: Resolve): LookupFunct
   return (hostname, options, callback) => {
     resolve(hostname).then(
       (found) => {
-        const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
+        const wanted =
+          options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
         for (const a of wanted) {
           const verdict = targetAddressVerdict(hostname, a.address, rules);
           if (!verdict.allowed) return callback(new AddressRefused(verdict.reason), "", 0);
         }
-        if (wanted.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0);
+        if (wanted.length === 0)
+          return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0);
         if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, wanted);
         callback(null, wanted[0]!.address, wanted[0]!.family);
       },
@@ -120,15 +127,24 @@ export async function deliverWebhook(delivery: Delivery, options: DeliveryOption
   if (!literal.allowed) return { delivered: false, httpStatus: null, error: literal.reason };
   const timestamp = Math.floor(Date.now() / 1000);
   try {
-    const status = await post(url, delivery, {
-      "content-type": "application/json",
-      traceparent: delivery.traceparent,
-      "X-Reloadscope-Signature": signatureHeader(delivery.body, delivery.secret, timestamp),
-      "X-Reloadscope-Delivery": delivery.deliveryId,
-      "user-agent": "reloadscope-dispatch",
-    }, checkedLookup(rules, options.resolve ?? systemResolve));
+    const status = await post(
+      url,
+      delivery,
+      {
+        "content-type": "application/json",
+        traceparent: delivery.traceparent,
+        "X-Reloadscope-Signature": signatureHeader(delivery.body, delivery.secret, timestamp),
+        "X-Reloadscope-Delivery": delivery.deliveryId,
+        "user-agent": "reloadscope-dispatch",
+      },
+      checkedLookup(rules, options.resolve ?? systemResolve),
+    );
     if (status.code >= 200 && status.code < 300) return { delivered: true, httpStatus: status.code };
-    return { delivered: false, httpStatus: status.code, error: `the target answered HTTP ${status.code}${status.text ? ` ${status.text}` : ""}` };
+    return {
+      delivered: false,
+      httpStatus: status.code,
+      error: `the target answered HTTP ${status.code}${status.text ? ` ${status.text}` : ""}`,
+    };
   } catch (error) {
     if (error instanceof AddressRefused) return { delivered: false, httpStatus: null, error: error.message };
     return { delivered: false, httpStatus: null, error: describeNetworkError(error, delivery.timeoutMs) };
@@ -140,7 +156,12 @@ export async function deliverWebhook(delivery: Delivery, options: DeliveryOption
  * socket connects to. Redirects are not followed: a signed delivery goes where it was
  * configured to go. The answer's body is read and dropped, within the same timeout.
  */
-function post(url: URL, delivery: Delivery, headers: Record<string, string>, lookup: LookupFunction): Promise<{ code: number; text: string }> {
+function post(
+  url: URL,
+  delivery: Delivery,
+  headers: Record<string, string>,
+  lookup: LookupFunction,
+): Promise<{ code: number; text: string }> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.request(
@@ -167,7 +188,8 @@ function post(url: URL, delivery: Delivery, headers: Record<string, string>, loo
 /** What went wrong, for the timeline: the cause's code (ECONNREFUSED…), never the URL or its credentials. */
 function describeNetworkError(error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; code?: string };
-  if (e.name === "TimeoutError" || e.name === "AbortError" || e.code === "ABORT_ERR") return `no answer within ${timeoutMs} ms`;
+  if (e.name === "TimeoutError" || e.name === "AbortError" || e.code === "ABORT_ERR")
+    return `no answer within ${timeoutMs} ms`;
   if (e.code) return `could not reach the target (${e.code})`;
   return "could not reach the target";
 }

@@ -108,12 +108,18 @@ export function userChangeProblem(args: {
 }
 
 /** Whether the change leaves zero enabled admins; also guards the role an OIDC sign-in maps (lib/auth/oidc-users.ts). */
-export function leavesNoEnabledAdmin(args: { target: UserBeforeChange; change: UserChange; enabledAdminIds: readonly number[] }): boolean {
+export function leavesNoEnabledAdmin(args: {
+  target: UserBeforeChange;
+  change: UserChange;
+  enabledAdminIds: readonly number[];
+}): boolean {
   const { target, change, enabledAdminIds } = args;
   const adminAfter =
-    change.kind === "role" ? change.role === "admin" && !target.disabled
-    : change.kind === "disable" ? false
-    : target.role === "admin";
+    change.kind === "role"
+      ? change.role === "admin" && !target.disabled
+      : change.kind === "disable"
+        ? false
+        : target.role === "admin";
   const others = enabledAdminIds.filter((id) => id !== target.id).length;
   return others + (adminAfter ? 1 : 0) === 0;
 }
@@ -154,7 +160,11 @@ export function checkTargetUrl(raw: string): TargetUrlCheck {
     return { ok: false, problem: "Use https://: plain http is accepted only for 127.0.0.1, localhost and [::1]." };
   }
   if (url.username || url.password) {
-    return { ok: false, problem: "Leave credentials out of the URL: the signature authenticates each request, and the URL is shown in lists." };
+    return {
+      ok: false,
+      problem:
+        "Leave credentials out of the URL: the signature authenticates each request, and the URL is shown in lists.",
+    };
   }
   if (url.hash) return { ok: false, problem: "Remove the #fragment: it is never sent to the server." };
   return { ok: true, url: url.href };

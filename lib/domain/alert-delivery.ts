@@ -80,7 +80,12 @@ export function dueNotification(
   if (channel === "alertmanager" && last && last.outcome !== "failed") {
     // Delivered or given up: a fresh cycle once the re-send interval has passed.
     if (now.getTime() - last.at.getTime() < policy.resendMs) return null;
-    return { event: "firing", attempt: 1, resend: last.outcome === "delivered", refreshes: last.outcome === "delivered" ? last.id : null };
+    return {
+      event: "firing",
+      attempt: 1,
+      resend: last.outcome === "delivered",
+      refreshes: last.outcome === "delivered" ? last.id : null,
+    };
   }
   return nextOf(last, "firing", now);
 }
@@ -93,7 +98,8 @@ function nextOf(last: LastAttempt | null, event: AlertEventName, now: Date): Due
 }
 
 /** How one attempt ended, as the sender saw it. */
-export type AttemptResult = { ok: true; status: number } | { ok: false; status: number | null; error: string; retryAfterMs?: number };
+export type AttemptResult =
+  { ok: true; status: number } | { ok: false; status: number | null; error: string; retryAfterMs?: number };
 
 /**
  * The row an attempt leaves: delivered; failed with the time of the next attempt
@@ -109,9 +115,17 @@ export function attemptOutcome(
   random: () => number,
 ): { outcome: DeliveryOutcome; nextAttemptAt: Date | null } {
   if (result.ok) return { outcome: "delivered", nextAttemptAt: null };
-  const refused = result.status !== null && result.status >= 400 && result.status < 500 && result.status !== 408 && result.status !== 429;
+  const refused =
+    result.status !== null &&
+    result.status >= 400 &&
+    result.status < 500 &&
+    result.status !== 408 &&
+    result.status !== 429;
   if (refused || attempt >= policy.maxAttempts) return { outcome: "gave_up", nextAttemptAt: null };
-  return { outcome: "failed", nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempt, policy, random(), result.retryAfterMs)) };
+  return {
+    outcome: "failed",
+    nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempt, policy, random(), result.retryAfterMs)),
+  };
 }
 
 /** The wait after failed attempt `attempt` (1-based); `jitter` in [0, 1). */
@@ -134,7 +148,6 @@ export function labelName(name: string): string {
 export function firingValidUntil(now: Date, policy: DeliveryPolicy): Date {
   return new Date(now.getTime() + 4 * policy.resendMs);
 }
-
 
 /**
  * What an alert with no delivery row says, instead of a bare "not sent": silenced alerts are

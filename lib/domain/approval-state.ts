@@ -42,7 +42,11 @@ export type ApprovalState =
   | { status: "invalidated"; reason: string };
 
 /** Why this person's decision cannot count on a request under `policy`, or null when it can. */
-export function approverRefusal(policy: ApprovalPolicyRule, requestedBy: number, approver: { id: number; groups: readonly string[] }): string | null {
+export function approverRefusal(
+  policy: ApprovalPolicyRule,
+  requestedBy: number,
+  approver: { id: number; groups: readonly string[] },
+): string | null {
   if (approver.id === requestedBy) return "nobody may decide on their own request";
   if (policy.group !== null && !approver.groups.includes(policy.group)) {
     return `this service's requests are decided by members of the group "${policy.group}", and you are not one`;
@@ -53,7 +57,10 @@ export function approverRefusal(policy: ApprovalPolicyRule, requestedBy: number,
 export function approvalState(input: ApprovalInput): ApprovalState {
   const { policy, storedHash, currentHash } = input;
   if (storedHash !== currentHash) {
-    return { status: "invalidated", reason: `approvals no longer count: ${input.moveReason ?? "the change differs from the one requested"}` };
+    return {
+      status: "invalidated",
+      reason: `approvals no longer count: ${input.moveReason ?? "the change differs from the one requested"}`,
+    };
   }
   // Only decisions for this exact change, by eligible people, count; one per person.
   const counted = new Map<number, ApprovalDecision>();
@@ -65,7 +72,11 @@ export function approvalState(input: ApprovalInput): ApprovalState {
   const rejection = [...counted.values()].find((d) => d.decision === "rejected");
   if (rejection) {
     const why = rejection.comment?.trim() ? `: ${rejection.comment.trim()}` : "";
-    return { status: "rejected", reason: `rejected by ${rejection.approverName}${why}`, rejectedBy: rejection.approverName };
+    return {
+      status: "rejected",
+      reason: `rejected by ${rejection.approverName}${why}`,
+      rejectedBy: rejection.approverName,
+    };
   }
   const approvers = [...counted.values()].filter((d) => d.decision === "approved").map((d) => d.approverName);
   const needed = Math.max(0, policy.required);

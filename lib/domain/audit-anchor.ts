@@ -56,7 +56,11 @@ const short = (hash: string) => `${hash.slice(0, 12)}…`;
  * hashes, `headId` is the newest entry's id (null: the log is empty). Read the anchors before
  * the log, so every anchor names an entry that was committed before the log was read.
  */
-export function compareWithAnchors(anchors: readonly AuditAnchor[], stored: ReadonlyMap<string, string>, headId: string | null): AnchorProblem[] {
+export function compareWithAnchors(
+  anchors: readonly AuditAnchor[],
+  stored: ReadonlyMap<string, string>,
+  headId: string | null,
+): AnchorProblem[] {
   const head = headId === null ? 0n : BigInt(headId);
   const problems: AnchorProblem[] = [];
   let newestCut: AuditAnchor | null = null;
@@ -71,14 +75,23 @@ export function compareWithAnchors(anchors: readonly AuditAnchor[], stored: Read
       continue;
     }
     const hash = stored.get(anchor.id);
-    if (hash === undefined) problems.push({ kind: "missing", id: anchor.id, message: `entry #${anchor.id} was anchored and is missing` });
+    if (hash === undefined)
+      problems.push({ kind: "missing", id: anchor.id, message: `entry #${anchor.id} was anchored and is missing` });
     else if (hash !== anchor.hash) {
-      problems.push({ kind: "rewritten", id: anchor.id, message: `entry #${anchor.id} does not match its anchor: stored ${short(hash)}, anchored ${short(anchor.hash)}` });
+      problems.push({
+        kind: "rewritten",
+        id: anchor.id,
+        message: `entry #${anchor.id} does not match its anchor: stored ${short(hash)}, anchored ${short(anchor.hash)}`,
+      });
     }
   }
   if (newestCut) {
     const where = headId === null ? "every entry was deleted" : `entries after #${headId} were deleted`;
-    problems.push({ kind: "deleted", id: newestCut.id, message: `${where}: the anchor records #${newestCut.id} (${short(newestCut.hash)})` });
+    problems.push({
+      kind: "deleted",
+      id: newestCut.id,
+      message: `${where}: the anchor records #${newestCut.id} (${short(newestCut.hash)})`,
+    });
   }
   return problems;
 }

@@ -53,7 +53,8 @@ export function behindRows(pairs: readonly BehindPair[], sort: BehindSort, now: 
     const at = behindSince(p.since, p.desiredSetAt);
     return { ...p, behindSince: at, behindMs: Math.max(0, now.getTime() - at.getTime()) };
   });
-  const tail = (a: BehindRow, b: BehindRow) => byText(a.instanceKey, b.instanceKey) || byText(`${a.kind}/${a.resource}`, `${b.kind}/${b.resource}`);
+  const tail = (a: BehindRow, b: BehindRow) =>
+    byText(a.instanceKey, b.instanceKey) || byText(`${a.kind}/${a.resource}`, `${b.kind}/${b.resource}`);
   const order: Record<BehindSort, (a: BehindRow, b: BehindRow) => number> = {
     behind: (a, b) => b.behindMs - a.behindMs || tail(a, b),
     instance: tail,

@@ -35,21 +35,30 @@ export function canarySize(scope: RequestScope, n: number): number {
 }
 
 /** Why a scope cannot apply to `n` live instances (the form shows it beside the field), or null. */
-export function scopeProblem(scope: RequestScope, n: number): { field: "scope" | "canaryCount" | "canaryPercent"; message: string } | null {
-  if (n <= 0) return { field: "scope", message: "no live instance reports this resource, so there is nothing to send to" };
+export function scopeProblem(
+  scope: RequestScope,
+  n: number,
+): { field: "scope" | "canaryCount" | "canaryPercent"; message: string } | null {
+  if (n <= 0)
+    return { field: "scope", message: "no live instance reports this resource, so there is nothing to send to" };
   if (scope.mode === "all") return null;
   if ("count" in scope) {
-    if (!Number.isInteger(scope.count) || scope.count < 1) return { field: "canaryCount", message: "must be a whole number of at least 1" };
+    if (!Number.isInteger(scope.count) || scope.count < 1)
+      return { field: "canaryCount", message: "must be a whole number of at least 1" };
     const most = n > 1 ? n - 1 : 1;
     if (scope.count > most) {
       return {
         field: "canaryCount",
-        message: n > 1 ? `must be at most ${most}: ${n} live instances, and the rest must keep at least one` : "must be 1: there is one live instance",
+        message:
+          n > 1
+            ? `must be at most ${most}: ${n} live instances, and the rest must keep at least one`
+            : "must be 1: there is one live instance",
       };
     }
     return null;
   }
-  if (!(scope.percent > 0 && scope.percent < 100)) return { field: "canaryPercent", message: "must be more than 0 and less than 100" };
+  if (!(scope.percent > 0 && scope.percent < 100))
+    return { field: "canaryPercent", message: "must be more than 0 and less than 100" };
   return null;
 }
 

@@ -9,8 +9,9 @@
 export function canonicalJson(value: unknown, omit?: ReadonlySet<string>): string {
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, omit)).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([k, v]) => v !== undefined && !omit?.has(k));
+    const entries = Object.entries(value as Record<string, unknown>).filter(
+      ([k, v]) => v !== undefined && !omit?.has(k),
+    );
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, omit)}`).join(",")}}`;
   }

@@ -57,7 +57,9 @@ export function describeChangeMove(stored: ChangeSpec, now: ChangeSpec): string 
   const reasons: string[] = [];
   const what = `${stored.kind}/${stored.resource}`;
   if (stored.from !== now.from) {
-    reasons.push(`the fleet's version of ${what} changed underneath: ${stored.from ?? "none"} when requested, ${now.from ?? "none"} now`);
+    reasons.push(
+      `the fleet's version of ${what} changed underneath: ${stored.from ?? "none"} when requested, ${now.from ?? "none"} now`,
+    );
   }
   const before = new Set(stored.targets);
   const after = new Set(now.targets);
@@ -69,7 +71,12 @@ export function describeChangeMove(stored: ChangeSpec, now: ChangeSpec): string 
     if (added.length > 0) parts.push(`new: ${listSome(added)}`);
     reasons.push(`the instances in scope changed (${parts.join("; ")})`);
   }
-  if (stored.to !== now.to || canonicalJson(stored.scope) !== canonicalJson(now.scope) || stored.serviceId !== now.serviceId || what !== `${now.kind}/${now.resource}`) {
+  if (
+    stored.to !== now.to ||
+    canonicalJson(stored.scope) !== canonicalJson(now.scope) ||
+    stored.serviceId !== now.serviceId ||
+    what !== `${now.kind}/${now.resource}`
+  ) {
     reasons.push("the requested change itself differs");
   }
   if (reasons.length === 0) return changeHash(stored) === changeHash(now) ? null : "the change differs";

@@ -5,7 +5,8 @@
 import { classifyError, ERROR_CLASS_CHECKS, type ErrorClass } from "./error-class";
 import type { Phase, ReloadStatus } from "./types";
 
-export type StopReason = "never_received" | "not_validated" | "not_applied" | "not_acked" | "went_silent" | "rolled_back";
+export type StopReason =
+  "never_received" | "not_validated" | "not_applied" | "not_acked" | "went_silent" | "rolled_back";
 
 export interface DiagnosisTarget {
   instance: string;
@@ -121,7 +122,10 @@ export const STOP_REASONS: Record<StopReason, { cause: string; checks: string[] 
   },
   rolled_back: {
     cause: "rolled back to the previous version",
-    checks: ["Read the rollback's event and spans for its reason.", "Was the rollback automatic (a failed health check) or requested?"],
+    checks: [
+      "Read the rollback's event and spans for its reason.",
+      "Was the rollback automatic (a failed health check) or requested?",
+    ],
   },
 };
 
@@ -145,8 +149,15 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
     // last step reported: the instance may never report the step it failed in.
     const failedStep = errorSpanStep(t.spans);
     const reason: StopReason =
-      t.phase === "rolled_back" ? "rolled_back" : silent ? "went_silent" : failedStep ? stopReasonAtStep(failedStep) : stopReasonForStep(reachedOrImplied);
-    const error = [...events].reverse().find((e) => e.error)?.error ?? t.spans.find((s) => s.error && s.message)?.message ?? null;
+      t.phase === "rolled_back"
+        ? "rolled_back"
+        : silent
+          ? "went_silent"
+          : failedStep
+            ? stopReasonAtStep(failedStep)
+            : stopReasonForStep(reachedOrImplied);
+    const error =
+      [...events].reverse().find((e) => e.error)?.error ?? t.spans.find((s) => s.error && s.message)?.message ?? null;
     const errorClass = classifyError(error);
     const classChecks = errorClass && errorClass !== "other" ? ERROR_CLASS_CHECKS[errorClass] : null;
     targets.push({
@@ -161,12 +172,12 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
         reason === "went_silent"
           ? `went silent after ${reachedOrImplied ?? "dispatch"}`
           : failedStep
-              ? `stopped at ${failedStep}`
-              : reached
-                ? `stopped after ${reached}`
-                : reachedOrImplied
-                  ? "stopped on receipt"
-                  : "never received",
+            ? `stopped at ${failedStep}`
+            : reached
+              ? `stopped after ${reached}`
+              : reachedOrImplied
+                ? "stopped on receipt"
+                : "never received",
       usually: classChecks?.cause ?? STOP_REASONS[reason].cause,
       errorClass,
       evidence: {
@@ -177,15 +188,22 @@ export function diagnoseReload(input: DiagnosisInput): ReloadDiagnosis {
         expiredAt: input.status === "expired" ? input.expiredAt : null,
         spanErrors: t.spans.filter((s) => s.error).map((s) => (s.message ? `${s.name}: ${s.message}` : s.name)),
       },
-      checks: reason === "rolled_back" || reason === "went_silent" || !classChecks ? STOP_REASONS[reason].checks : classChecks.checks,
+      checks:
+        reason === "rolled_back" || reason === "went_silent" || !classChecks
+          ? STOP_REASONS[reason].checks
+          : classChecks.checks,
     });
   }
   const counts = new Map<StopReason, number>();
   for (const d of targets) counts.set(d.reason, (counts.get(d.reason) ?? 0) + 1);
   return {
     targets,
-    byReason: [...counts].map(([reason, count]) => ({ reason, cause: STOP_REASONS[reason].cause, count })).sort((a, b) => b.count - a.count),
-    errorGroups: groupErrors(targets.filter((d) => d.evidence.error !== null).map((d) => ({ instance: d.instance, error: d.evidence.error! }))),
+    byReason: [...counts]
+      .map(([reason, count]) => ({ reason, cause: STOP_REASONS[reason].cause, count }))
+      .sort((a, b) => b.count - a.count),
+    errorGroups: groupErrors(
+      targets.filter((d) => d.evidence.error !== null).map((d) => ({ instance: d.instance, error: d.evidence.error! })),
+    ),
   };
 }
 
@@ -266,7 +284,9 @@ export function groupErrors(errors: { instance: string; error: string }[]): Erro
       groups.set(pattern, { pattern, example: error, count: 1, instances: [instance] });
     }
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count || (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
+  return [...groups.values()].sort(
+    (a, b) => b.count - a.count || (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0),
+  );
 }
 
 function latestOf(a: Date | null, b: Date | null): Date | null {

@@ -20,7 +20,8 @@ export interface CanaryInstance {
   error: string | null;
 }
 
-export type CanaryVerdict = { kind: "acked" } | { kind: "failed"; reason: string } | { kind: "waiting"; pending: string[] };
+export type CanaryVerdict =
+  { kind: "acked" } | { kind: "failed"; reason: string } | { kind: "waiting"; pending: string[] };
 
 /** All canary instances acked → go on; any refused, failed or rolled back (UNSUCCESSFUL_PHASES) → stop; else wait. */
 export function canaryVerdict(canary: readonly string[], reported: readonly CanaryInstance[]): CanaryVerdict {

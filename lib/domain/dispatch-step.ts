@@ -324,7 +324,12 @@ function afterAnswer(
     };
   }
   const last = attempt >= policy.maxAttempts;
-  const nextAttemptAt = last ? null : later(now, retryDelayMs(attempt, policy.retryBaseMs, () => answer.jitter));
+  const nextAttemptAt = last
+    ? null
+    : later(
+        now,
+        retryDelayMs(attempt, policy.retryBaseMs, () => answer.jitter),
+      );
   const reason = `delivery failed after ${policy.maxAttempts} attempts: ${delivery.error}`;
   return {
     record: {

@@ -62,8 +62,17 @@ export { isLive, liveSince };
  * resources that fail this test before calling assessResourceDrift; nothing else may be
  * decided outside this file.
  */
-export function couldDrift(groups: PairGroup[], desired: { version: string } | null, now: Date, staleMs: number): boolean {
-  const versions = new Set(groups.filter((g) => g.version !== null && g.instances > 0 && isLive(g.lastReportAt, now, staleMs)).map((g) => g.version));
+export function couldDrift(
+  groups: PairGroup[],
+  desired: { version: string } | null,
+  now: Date,
+  staleMs: number,
+): boolean {
+  const versions = new Set(
+    groups
+      .filter((g) => g.version !== null && g.instances > 0 && isLive(g.lastReportAt, now, staleMs))
+      .map((g) => g.version),
+  );
   return versions.size > 1 || (desired !== null && [...versions].some((v) => v !== desired.version));
 }
 

@@ -11,13 +11,22 @@ const RULES: readonly [ErrorClass, RegExp][] = [
     /\b(401|403|unauthori[sz]ed|forbidden|permission denied|access denied|not authori[sz]ed|authentication|auth(?:entication)? failed|credentials?|invalid (?:auth|access|bearer|api) ?(?:token|key)|(?:token|credentials?|password) (?:expired|invalid|rejected|revoked)|expired token|signature (?:invalid|mismatch|verification failed)|x509|certificate (?:signed by unknown|has expired|is not valid|verify failed)|tls: bad certificate)\b/i,
   ],
   ["timeout", /\b(time[d-]?\s?out|timeout|deadline exceeded|took too long)\b/i],
-  ["connection", /\b(connection (?:refused|reset|closed)|no such host|dial tcp|unreachable|name resolution|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|broken pipe)\b/i],
-  ["resources", /\b(out of memory|oom|no space left|disk full|too many open files|resource exhausted|quota exceeded|cannot allocate)\b/i],
+  [
+    "connection",
+    /\b(connection (?:refused|reset|closed)|no such host|dial tcp|unreachable|name resolution|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|broken pipe)\b/i,
+  ],
+  [
+    "resources",
+    /\b(out of memory|oom|no space left|disk full|too many open files|resource exhausted|quota exceeded|cannot allocate)\b/i,
+  ],
   [
     "schema",
     /\b(schema|unknown (?:field|key|property)|missing (?:required )?(?:field|key|property)|required (?:field|property)|is required|expects? (?:an? )?(?:integer|string|number|boolean|array|object)|type mismatch|validation (?:failed|error)|invalid value|unsupported version|version mismatch)\b/i,
   ],
-  ["parse", /\b(parse|parsing|syntax|syntaxerror|invalid token|unexpected eof|unexpected (?:token|character|end)|invalid character|malformed|unmarshal|decode|yaml|json|toml|mapping values|cannot (?:read|load) (?:file|payload))\b/i],
+  [
+    "parse",
+    /\b(parse|parsing|syntax|syntaxerror|invalid token|unexpected eof|unexpected (?:token|character|end)|invalid character|malformed|unmarshal|decode|yaml|json|toml|mapping values|cannot (?:read|load) (?:file|payload))\b/i,
+  ],
 ];
 
 export function classifyError(message: string | null): ErrorClass | null {

@@ -37,7 +37,12 @@ export function healthWindows(reload: HealthTimes, now: Date, windowMs = HEALTH_
   const range = chartEnd - before.from.getTime();
   // Whole minutes, so buckets read as times on the axis.
   const bucketMs = Math.max(60_000, Math.ceil(range / HEALTH_MAX_BUCKETS / 60_000) * 60_000);
-  return { before, after, afterPartial: done !== null && done + windowMs > now.getTime(), chart: { from: before.from, to: new Date(chartEnd), bucketMs } };
+  return {
+    before,
+    after,
+    afterPartial: done !== null && done + windowMs > now.getTime(),
+    chart: { from: before.from, to: new Date(chartEnd), bucketMs },
+  };
 }
 
 export interface HealthComparison {

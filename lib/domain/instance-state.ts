@@ -57,7 +57,11 @@ function changeSource(
   byHeartbeat: boolean,
 ): Pick<InstanceState, "previousVersion" | "changedByHeartbeat"> {
   const before = current?.version ?? null;
-  if (version === before) return { previousVersion: current?.previousVersion ?? null, changedByHeartbeat: current?.changedByHeartbeat ?? false };
+  if (version === before)
+    return {
+      previousVersion: current?.previousVersion ?? null,
+      changedByHeartbeat: current?.changedByHeartbeat ?? false,
+    };
   if (before === null) return { previousVersion: null, changedByHeartbeat: false };
   return { previousVersion: before, changedByHeartbeat: byHeartbeat };
 }
@@ -172,12 +176,23 @@ export function replayInstanceState(
     replayed = nextInstanceState(replayed, event);
     if (replayed?.version != null) versions.add(replayed.version);
   }
-  if (!replayed || !truncated || !previous || previous.version !== replayed.version || versions.size > 1) return replayed;
+  if (!replayed || !truncated || !previous || previous.version !== replayed.version || versions.size > 1)
+    return replayed;
   const windowStart = history[0]?.occurredAt.getTime() ?? Infinity;
-  if (previous.since && replayed.since && previous.since.getTime() < replayed.since.getTime() && previous.since.getTime() <= windowStart) {
+  if (
+    previous.since &&
+    replayed.since &&
+    previous.since.getTime() < replayed.since.getTime() &&
+    previous.since.getTime() <= windowStart
+  ) {
     // The version's run began before the window, where `previous` saw it begin: so did the
     // change that started it (the window, seeing one version, calls it a first report).
-    return { ...replayed, since: previous.since, previousVersion: previous.previousVersion, changedByHeartbeat: previous.changedByHeartbeat };
+    return {
+      ...replayed,
+      since: previous.since,
+      previousVersion: previous.previousVersion,
+      changedByHeartbeat: previous.changedByHeartbeat,
+    };
   }
   return replayed;
 }

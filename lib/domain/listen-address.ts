@@ -28,6 +28,12 @@ export function listensOnLoopbackOnly(host: string | undefined, embedded: boolea
  * version is in the scrape), and on loopback once METRICS_TOKEN is set; open only for the
  * demo on loopback without one.
  */
-export function metricsNeedsToken({ loopback, metricsTokenSet }: { loopback: boolean; metricsTokenSet: boolean }): boolean {
+export function metricsNeedsToken({
+  loopback,
+  metricsTokenSet,
+}: {
+  loopback: boolean;
+  metricsTokenSet: boolean;
+}): boolean {
   return !loopback || metricsTokenSet;
 }

@@ -1,7 +1,14 @@
 // Assembles the fleet version matrix from per-version groups of instance state.
 // Pure: the query layer hands in rows, this decides cells, drift and ordering; drift itself
 // is assessResourceDrift's, the same call the service page makes.
-import { assessResourceDrift, isLive, type DesiredVersion, type DriftAssessment, type DriftPolicy, type PairGroup } from "./drift";
+import {
+  assessResourceDrift,
+  isLive,
+  type DesiredVersion,
+  type DriftAssessment,
+  type DriftPolicy,
+  type PairGroup,
+} from "./drift";
 import { compositeKey } from "./keys";
 
 /** One service × kind × resource × version group of pairs, all live or all stale (see PairGroup). */
@@ -89,7 +96,9 @@ export function buildMatrix(
   policy: DriftPolicy,
 ): { kinds: string[]; rows: MatrixRow[] } {
   const desiredByKey = desiredIndex(desired);
-  const rows = new Map<number, MatrixRow>(services.map((s) => [s.id, { service: s, cells: {}, drifting: false, problems: 0 }]));
+  const rows = new Map<number, MatrixRow>(
+    services.map((s) => [s.id, { service: s, cells: {}, drifting: false, problems: 0 }]),
+  );
   const kinds = new Set<string>();
   for (const [key, groups] of byCell(aggregates)) {
     const first = groups[0]!;
@@ -106,7 +115,11 @@ export function buildMatrix(
     const cell: MatrixResourceCell = {
       resource: first.resource,
       versions: live
-        .map((v) => ({ version: v.version, instances: v.instances, isDesired: wanted !== null && v.version === wanted.version }))
+        .map((v) => ({
+          version: v.version,
+          instances: v.instances,
+          isDesired: wanted !== null && v.version === wanted.version,
+        }))
         .sort((a, b) => b.instances - a.instances || String(a.version).localeCompare(String(b.version))),
       desired: wanted?.version ?? null,
       drift,
@@ -143,7 +156,10 @@ export interface ServiceDriftSummary {
  * buildMatrix over the full groups, so the totals and "drifting only" agree with the rows.
  */
 export function summarizeFleetDrift(
-  groups: Pick<VersionAggregate, "serviceId" | "kind" | "resource" | "version" | "instances" | "newestSince" | "lastReportAt" | "failed" | "nacked">[],
+  groups: Pick<
+    VersionAggregate,
+    "serviceId" | "kind" | "resource" | "version" | "instances" | "newestSince" | "lastReportAt" | "failed" | "nacked"
+  >[],
   desired: DesiredRow[],
   now: Date,
   policy: DriftPolicy,
@@ -177,7 +193,8 @@ export function groupRows(rows: MatrixRow[]): MatrixGroup[] {
   const groups: MatrixGroup[] = [];
   for (const row of sorted) {
     const last = groups.at(-1);
-    if (last && last.environment === row.service.environment && last.namespace === row.service.namespace) last.rows.push(row);
+    if (last && last.environment === row.service.environment && last.namespace === row.service.namespace)
+      last.rows.push(row);
     else groups.push({ environment: row.service.environment, namespace: row.service.namespace, rows: [row] });
   }
   return groups;

@@ -24,7 +24,8 @@ export function parseRoleMap(text: string | undefined): RoleMapParse {
     if (group === "") return { ok: false, error: `"${entry}" names no group` };
     if (!isRole(role)) return { ok: false, error: `"${role}" in "${entry}" is not a role (${ROLES.join(", ")})` };
     const earlier = map.get(group);
-    if (earlier !== undefined && earlier !== role) return { ok: false, error: `group "${group}" is mapped to both ${earlier} and ${role}` };
+    if (earlier !== undefined && earlier !== role)
+      return { ok: false, error: `group "${group}" is mapped to both ${earlier} and ${role}` };
     map.set(group, role);
   }
   return { ok: true, map };
@@ -36,7 +37,10 @@ export function parseRoleMap(text: string | undefined): RoleMapParse {
  */
 export function groupsFromClaim(claim: unknown): string[] {
   const values = Array.isArray(claim) ? claim : typeof claim === "string" ? claim.split(/[\s,]+/) : [];
-  const groups = values.filter((v): v is string => typeof v === "string").map((v) => v.trim()).filter((v) => v !== "");
+  const groups = values
+    .filter((v): v is string => typeof v === "string")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
   return [...new Set(groups)];
 }
 

@@ -34,9 +34,12 @@ const INSTANCE_STEPS: readonly Phase[] = ["received", "parsed", "validated", "st
 export const PROGRESS_PHASES: ReadonlySet<Phase> = new Set(["dispatched", ...INSTANCE_STEPS]);
 
 /** Phases that only make sense when reported by a running instance. */
-export const INSTANCE_ONLY_PHASES: ReadonlySet<Phase> = new Set<Phase>(
-  [...INSTANCE_STEPS, ...SUCCESS_PHASES, "nacked", "heartbeat"],
-);
+export const INSTANCE_ONLY_PHASES: ReadonlySet<Phase> = new Set<Phase>([
+  ...INSTANCE_STEPS,
+  ...SUCCESS_PHASES,
+  "nacked",
+  "heartbeat",
+]);
 
 /** Phases whose event must name the version it is about. */
 export const NEEDS_TO_VERSION: ReadonlySet<Phase> = new Set(["requested", "applied", "acked", "heartbeat"]);

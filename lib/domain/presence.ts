@@ -52,7 +52,12 @@ export function lastHeardAt(intervals: readonly PresenceSpan[], eventTimes: read
 }
 
 /** The liveness rule: heard from within `staleMs` at `at`, judged from intervals and stored events. */
-export function heardWithin(intervals: readonly PresenceSpan[], eventTimes: readonly Date[], at: Date, staleMs: number): boolean {
+export function heardWithin(
+  intervals: readonly PresenceSpan[],
+  eventTimes: readonly Date[],
+  at: Date,
+  staleMs: number,
+): boolean {
   const heard = lastHeardAt(intervals, eventTimes, at);
   return heard !== null && isLive(heard, at, staleMs);
 }
@@ -125,12 +130,23 @@ export function presenceRuns(events: readonly ReloadEventInput[], gapMs: number)
   events.forEach((e, position) => {
     if (e.instance === null) return;
     const key = compositeKey(e.environment, e.namespace, e.service, e.instance, e.kind, e.resource);
-    const plain = e.phase === "heartbeat" && e.reloadId === null && e.toVersion !== null && !(e.targets?.length);
+    const plain = e.phase === "heartbeat" && e.reloadId === null && e.toVersion !== null && !e.targets?.length;
     let entry = byPair.get(key);
     if (!entry) {
       entry = {
         run: plain
-          ? { environment: e.environment, namespace: e.namespace, service: e.service, instance: e.instance, kind: e.kind, resource: e.resource, version: e.toVersion!, from: e.occurredAt, to: e.occurredAt, positions: [] }
+          ? {
+              environment: e.environment,
+              namespace: e.namespace,
+              service: e.service,
+              instance: e.instance,
+              kind: e.kind,
+              resource: e.resource,
+              version: e.toVersion!,
+              from: e.occurredAt,
+              to: e.occurredAt,
+              positions: [],
+            }
           : null,
         times: [],
       };
@@ -163,7 +179,11 @@ export function presenceRuns(events: readonly ReloadEventInput[], gapMs: number)
  * version a pair runs moves nothing but the time of its last report, so these two stand for
  * every heartbeat the interval absorbed.
  */
-export function intervalHeartbeats<T extends PresenceInterval>(intervals: readonly T[], after: Date | null, upTo: Date): { interval: T; at: Date }[] {
+export function intervalHeartbeats<T extends PresenceInterval>(
+  intervals: readonly T[],
+  after: Date | null,
+  upTo: Date,
+): { interval: T; at: Date }[] {
   const out: { interval: T; at: Date }[] = [];
   const lower = after?.getTime() ?? -Infinity;
   for (const i of intervals) {

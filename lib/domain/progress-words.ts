@@ -38,7 +38,14 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function progressWords(c: ProgressCounts, status: ReloadStatus): ProgressWords {
   const finished = finishedTargets(c);
   const notSent = NOT_SENT[status];
-  if (notSent && c.targets === 0) return { headline: `${notSent.yet ? "not sent yet" : "never sent"}: ${notSent.why}`, notes: [], finished: 0, sent: false, why: notSent.why };
+  if (notSent && c.targets === 0)
+    return {
+      headline: `${notSent.yet ? "not sent yet" : "never sent"}: ${notSent.why}`,
+      notes: [],
+      finished: 0,
+      sent: false,
+      why: notSent.why,
+    };
   const notes: ProgressWords["notes"] = [];
   if (c.nacked) notes.push({ text: `${c.nacked} NACK`, tone: "bad" });
   if (c.failed) notes.push({ text: `${c.failed} failed`, tone: "bad" });

@@ -156,13 +156,19 @@ export function unfinishedTargets(c: TargetCounts): number {
  * without being a target is counted too, so M is never below the instances heard from.
  * (Ingest keeps one reload_instance row per target or reporting instance: `participants`.)
  */
-export function reloadScope(scope: { targetCount: number | null; targetedInstances: number; reportingOutsideTargets: number }): number {
+export function reloadScope(scope: {
+  targetCount: number | null;
+  targetedInstances: number;
+  reportingOutsideTargets: number;
+}): number {
   return Math.max(scope.targetCount ?? 0, scope.targetedInstances + scope.reportingOutsideTargets);
 }
 
 /** When a reload that has not finished becomes expired: its latest control step plus the timeout. */
 export function reloadDeadline(facts: ReloadFacts, timeoutMs: number): Date {
-  const steps = [facts.requestedAt, facts.approvedAt, facts.dispatchedAt, facts.startedAt].filter((d): d is Date => d !== null);
+  const steps = [facts.requestedAt, facts.approvedAt, facts.dispatchedAt, facts.startedAt].filter(
+    (d): d is Date => d !== null,
+  );
   const from = steps.length ? Math.max(...steps.map((d) => d.getTime())) : facts.firstEventAt.getTime();
   return new Date(from + timeoutMs);
 }
@@ -174,7 +180,12 @@ export function reloadDeadline(facts: ReloadFacts, timeoutMs: number): Date {
  * time) → expired.
  * Before it starts: pending_approval → approved, or rejected, cancelled, expired.
  */
-export function deriveReloadStatus(facts: ReloadFacts, counts: ReloadInstanceCounts, now: Date, timeoutMs: number): ReloadStatus {
+export function deriveReloadStatus(
+  facts: ReloadFacts,
+  counts: ReloadInstanceCounts,
+  now: Date,
+  timeoutMs: number,
+): ReloadStatus {
   if (facts.rolledBackAt) return "rolled_back";
   if (facts.rejectedAt) return "rejected";
   // Superseded before it started; a reload that had started by then goes on.
@@ -270,5 +281,8 @@ export function desiredVersionFrom(facts: ReloadFacts, status: ReloadStatus): { 
   if (status === "expired" && !facts.startedAt) return null;
   if (!facts.toVersion) return null;
   if (!facts.approvedAt && !facts.startedAt) return null;
-  return { version: facts.toVersion, setAt: facts.approvedAt ?? facts.dispatchedAt ?? facts.startedAt ?? facts.requestedAt ?? facts.firstEventAt };
+  return {
+    version: facts.toVersion,
+    setAt: facts.approvedAt ?? facts.dispatchedAt ?? facts.startedAt ?? facts.requestedAt ?? facts.firstEventAt,
+  };
 }

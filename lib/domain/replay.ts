@@ -33,7 +33,8 @@ export interface PairEvent {
   reloadId: string | null;
 }
 
-export const pairKey = (p: Pick<PairState, "instanceId" | "kind" | "resource">) => compositeKey(p.instanceId, p.kind, p.resource);
+export const pairKey = (p: Pick<PairState, "instanceId" | "kind" | "resource">) =>
+  compositeKey(p.instanceId, p.kind, p.resource);
 
 /**
  * The states after `events` (in stored order: occurred_at, then arrival, then id) are folded
@@ -59,7 +60,13 @@ export function replayStates(base: Iterable<PairState>, events: PairEvent[]): Ma
       pairEvents.map((e) => ({ ...e, instance: String(e.instanceId) })),
     );
     if (next && next !== current) {
-      states.set(key, { ...next, serviceId: first.serviceId, instanceId: first.instanceId, kind: first.kind, resource: first.resource });
+      states.set(key, {
+        ...next,
+        serviceId: first.serviceId,
+        instanceId: first.instanceId,
+        kind: first.kind,
+        resource: first.resource,
+      });
     }
   }
   return states;
@@ -116,7 +123,10 @@ export function reloadStatusAt(reload: ReloadAtRow, at: Date): ReloadStatus {
  * then, each as it stood at `at`, the one setting it most recently (newestDesired, the rule
  * ingest applies).
  */
-export function desiredVersionAt(reloads: ReloadAtRow[], at: Date): { version: string; setAt: Date; reloadKey: string } | null {
+export function desiredVersionAt(
+  reloads: ReloadAtRow[],
+  at: Date,
+): { version: string; setAt: Date; reloadKey: string } | null {
   const heard = reloads
     .filter((r) => r.facts.firstEventAt.getTime() <= at.getTime())
     .map((r) => ({ key: r.key, facts: reloadFactsAt(r.facts, at), status: reloadStatusAt(r, at) }));
@@ -130,7 +140,11 @@ export function desiredVersionAt(reloads: ReloadAtRow[], at: Date): { version: s
  * of the resource, it is `expired`. Each reload counts as it stood at `at` (started by then,
  * its status then). `reloads` are the resource's reloads (any order).
  */
-export function outcomeAt(state: PairState, reloads: ReloadAtRow[], at: Date): Pick<InstanceState, "outcome" | "lastError"> {
+export function outcomeAt(
+  state: PairState,
+  reloads: ReloadAtRow[],
+  at: Date,
+): Pick<InstanceState, "outcome" | "lastError"> {
   if (state.outcome !== "in_progress") return { outcome: state.outcome, lastError: state.lastError };
   const asAt = reloads.map((r) => ({
     key: r.key,
@@ -155,7 +169,19 @@ export function groupPairStates(states: Iterable<PairState>, at: Date, staleMs: 
     const key = compositeKey(s.serviceId, s.kind, s.resource, s.version ?? "\u0001null", live ? 1 : 0);
     let g = groups.get(key);
     if (!g) {
-      g = { serviceId: s.serviceId, kind: s.kind, resource: s.resource, version: s.version, instances: 0, newestSince: null, lastReportAt: s.lastPhaseAt, failed: 0, nacked: 0, inProgress: 0, rolledBack: 0 };
+      g = {
+        serviceId: s.serviceId,
+        kind: s.kind,
+        resource: s.resource,
+        version: s.version,
+        instances: 0,
+        newestSince: null,
+        lastReportAt: s.lastPhaseAt,
+        failed: 0,
+        nacked: 0,
+        inProgress: 0,
+        rolledBack: 0,
+      };
       groups.set(key, g);
     }
     g.instances++;
@@ -208,7 +234,12 @@ export function snapshotSlots(now: Date, policy: SnapshotPolicy): Date[] {
   const newest = n - policy.settleMs;
   const slots = new Set<number>();
   for (let t = Math.ceil((n - policy.retentionMs) / DAY_MS) * DAY_MS; t <= newest; t += DAY_MS) slots.add(t);
-  for (let t = Math.ceil((n - policy.denseForMs) / policy.intervalMs) * policy.intervalMs; t <= newest; t += policy.intervalMs) slots.add(t);
+  for (
+    let t = Math.ceil((n - policy.denseForMs) / policy.intervalMs) * policy.intervalMs;
+    t <= newest;
+    t += policy.intervalMs
+  )
+    slots.add(t);
   return [...slots].sort((a, b) => a - b).map((t) => new Date(t));
 }
 

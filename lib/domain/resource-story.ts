@@ -4,8 +4,28 @@
 import type { RequestStatus } from "./request-status";
 
 export type StoryItem =
-  | { type: "reload"; at: Date; key: string; reloadId: string; status: string; fromVersion: string | null; toVersion: string | null; initiator: string | null; failedInstances: number; lastError: string | null }
-  | { type: "alert"; at: Date; id: string; rule: string; severity: string; state: string; summary: string; resolvedAt: Date | null }
+  | {
+      type: "reload";
+      at: Date;
+      key: string;
+      reloadId: string;
+      status: string;
+      fromVersion: string | null;
+      toVersion: string | null;
+      initiator: string | null;
+      failedInstances: number;
+      lastError: string | null;
+    }
+  | {
+      type: "alert";
+      at: Date;
+      id: string;
+      rule: string;
+      severity: string;
+      state: string;
+      summary: string;
+      resolvedAt: Date | null;
+    }
   | {
       type: "request";
       at: Date;
@@ -29,12 +49,21 @@ export type StoryType = StoryItem["type"];
 const SAME_TIME_ORDER: Record<StoryType, number> = { alert: 0, version: 1, reload: 2, request: 3 };
 
 const tieKey = (item: StoryItem): string =>
-  item.type === "reload" ? item.key : item.type === "alert" ? item.id : item.type === "request" ? item.id : `${item.instanceKey}\u0000${item.toVersion}`;
+  item.type === "reload"
+    ? item.key
+    : item.type === "alert"
+      ? item.id
+      : item.type === "request"
+        ? item.id
+        : `${item.instanceKey}\u0000${item.toVersion}`;
 
 /** Every item newest first (ties as SAME_TIME_ORDER, then by id), at most `limit` of them. */
 export function mergeStory(items: readonly StoryItem[], limit: number): { items: StoryItem[]; more: boolean } {
   const sorted = [...items].sort(
-    (a, b) => b.at.getTime() - a.at.getTime() || SAME_TIME_ORDER[a.type] - SAME_TIME_ORDER[b.type] || (tieKey(a) < tieKey(b) ? 1 : tieKey(a) > tieKey(b) ? -1 : 0),
+    (a, b) =>
+      b.at.getTime() - a.at.getTime() ||
+      SAME_TIME_ORDER[a.type] - SAME_TIME_ORDER[b.type] ||
+      (tieKey(a) < tieKey(b) ? 1 : tieKey(a) > tieKey(b) ? -1 : 0),
   );
   return { items: sorted.slice(0, limit), more: sorted.length > limit };
 }
@@ -64,5 +93,11 @@ export interface ReportedVersion {
 export function outOfBandChanges(reports: readonly ReportedVersion[]): Extract<StoryItem, { type: "version" }>[] {
   return reports
     .filter((r) => r.reloadId === null && r.previous !== null && r.previous !== r.version)
-    .map((r) => ({ type: "version" as const, at: r.at, instanceKey: r.instanceKey, fromVersion: r.previous!, toVersion: r.version }));
+    .map((r) => ({
+      type: "version" as const,
+      at: r.at,
+      instanceKey: r.instanceKey,
+      fromVersion: r.previous!,
+      toVersion: r.version,
+    }));
 }

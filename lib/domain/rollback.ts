@@ -34,7 +34,9 @@ export type RollbackProposal =
  */
 export function proposeRollback(desired: DesiredNow | null, history: readonly ReloadHistoryEntry[]): RollbackProposal {
   if (!desired) return null;
-  const newestFirst = [...history].sort((a, b) => b.at.getTime() - a.at.getTime() || (a.reloadId < b.reloadId ? 1 : -1));
+  const newestFirst = [...history].sort(
+    (a, b) => b.at.getTime() - a.at.getTime() || (a.reloadId < b.reloadId ? 1 : -1),
+  );
   const setter = newestFirst.find((r) => r.reloadId === desired.reloadId);
   const cutoff = setter ? setter.at : desired.setAt;
   for (const r of newestFirst) {
@@ -86,9 +88,15 @@ export interface Preflight {
 }
 
 /** Which targets would move to `version`, and whether each ever ran it (`ranOn`); movers first, then by instance. */
-export function rollbackPreflight(version: string, targets: readonly PreflightTarget[], ranOn: ReadonlySet<string>): Preflight {
+export function rollbackPreflight(
+  version: string,
+  targets: readonly PreflightTarget[],
+  ranOn: ReadonlySet<string>,
+): Preflight {
   const rows = targets.map((t) => ({ ...t, moves: t.version !== version, everAcked: ranOn.has(t.instance) }));
-  rows.sort((a, b) => Number(b.moves) - Number(a.moves) || (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
+  rows.sort(
+    (a, b) => Number(b.moves) - Number(a.moves) || (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0),
+  );
   const moving = rows.filter((r) => r.moves);
   return { version, rows, moving: moving.length, movingUnconfirmed: moving.filter((r) => !r.everAcked).length };
 }
@@ -98,6 +106,9 @@ export function rollbackPreflight(version: string, targets: readonly PreflightTa
  * instance acked, and that version is not the desired one now (there is nothing to go back
  * to). The rollback action checks the version again on submit.
  */
-export function offersRollbackTo(reload: { toVersion: string | null; acked: number }, desired: string | null): reload is { toVersion: string; acked: number } {
+export function offersRollbackTo(
+  reload: { toVersion: string | null; acked: number },
+  desired: string | null,
+): reload is { toVersion: string; acked: number } {
   return reload.toVersion !== null && reload.acked > 0 && desired !== null && reload.toVersion !== desired;
 }

@@ -48,7 +48,11 @@ export interface SignInBucketPlan {
  * for all of them would let one stranger lock everyone out, so only the generous per-name
  * bucket applies.
  */
-export function signInBuckets(args: { nameKey: string | null; address: string | null; maxFailures: number }): SignInBucketPlan[] {
+export function signInBuckets(args: {
+  nameKey: string | null;
+  address: string | null;
+  maxFailures: number;
+}): SignInBucketPlan[] {
   const { nameKey, address, maxFailures } = args;
   const known = address !== null;
   const plan: SignInBucketPlan[] = [];

@@ -25,42 +25,202 @@ export interface CatalogueRow {
 }
 
 export const SOURCE_CATALOGUE: readonly CatalogueRow[] = [
-  { family: "Prometheus", metric: "prometheus_config_last_reload_successful", role: "success_flag", kind: "config", resource: "prometheus.yml" },
-  { family: "Prometheus", metric: "prometheus_config_last_reload_success_timestamp_seconds", role: "success_time", kind: "config", resource: "prometheus.yml" },
+  {
+    family: "Prometheus",
+    metric: "prometheus_config_last_reload_successful",
+    role: "success_flag",
+    kind: "config",
+    resource: "prometheus.yml",
+  },
+  {
+    family: "Prometheus",
+    metric: "prometheus_config_last_reload_success_timestamp_seconds",
+    role: "success_time",
+    kind: "config",
+    resource: "prometheus.yml",
+  },
 
-  { family: "Alertmanager", metric: "alertmanager_config_last_reload_successful", role: "success_flag", kind: "config", resource: "alertmanager.yml" },
-  { family: "Alertmanager", metric: "alertmanager_config_last_reload_success_timestamp_seconds", role: "success_time", kind: "config", resource: "alertmanager.yml" },
-  { family: "Alertmanager", metric: "alertmanager_config_hash", role: "version", kind: "config", resource: "alertmanager.yml" },
+  {
+    family: "Alertmanager",
+    metric: "alertmanager_config_last_reload_successful",
+    role: "success_flag",
+    kind: "config",
+    resource: "alertmanager.yml",
+  },
+  {
+    family: "Alertmanager",
+    metric: "alertmanager_config_last_reload_success_timestamp_seconds",
+    role: "success_time",
+    kind: "config",
+    resource: "alertmanager.yml",
+  },
+  {
+    family: "Alertmanager",
+    metric: "alertmanager_config_hash",
+    role: "version",
+    kind: "config",
+    resource: "alertmanager.yml",
+  },
 
   // Envoy and Istio sidecars: xDS ACK (update_success) and NACK (update_rejected) per API,
   // and the hash of the version_info the control plane sent. Route configs are told apart by
   // Envoy's own tag extractor label.
-  { family: "Envoy / Istio", metric: "envoy_cluster_manager_cds_update_success", role: "success_counter", kind: "config", resource: "cds" },
-  { family: "Envoy / Istio", metric: "envoy_cluster_manager_cds_update_rejected", role: "failure_counter", kind: "config", resource: "cds" },
-  { family: "Envoy / Istio", metric: "envoy_cluster_manager_cds_version", role: "version", kind: "config", resource: "cds" },
-  { family: "Envoy / Istio", metric: "envoy_listener_manager_lds_update_success", role: "success_counter", kind: "routes", resource: "lds" },
-  { family: "Envoy / Istio", metric: "envoy_listener_manager_lds_update_rejected", role: "failure_counter", kind: "routes", resource: "lds" },
-  { family: "Envoy / Istio", metric: "envoy_listener_manager_lds_version", role: "version", kind: "routes", resource: "lds" },
-  { family: "Envoy / Istio", metric: "envoy_http_rds_update_success", role: "success_counter", kind: "routes", resource: "rds/{envoy_rds_route_config}" },
-  { family: "Envoy / Istio", metric: "envoy_http_rds_update_rejected", role: "failure_counter", kind: "routes", resource: "rds/{envoy_rds_route_config}" },
-  { family: "Envoy / Istio", metric: "envoy_http_rds_version", role: "version", kind: "routes", resource: "rds/{envoy_rds_route_config}" },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_cluster_manager_cds_update_success",
+    role: "success_counter",
+    kind: "config",
+    resource: "cds",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_cluster_manager_cds_update_rejected",
+    role: "failure_counter",
+    kind: "config",
+    resource: "cds",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_cluster_manager_cds_version",
+    role: "version",
+    kind: "config",
+    resource: "cds",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_listener_manager_lds_update_success",
+    role: "success_counter",
+    kind: "routes",
+    resource: "lds",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_listener_manager_lds_update_rejected",
+    role: "failure_counter",
+    kind: "routes",
+    resource: "lds",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_listener_manager_lds_version",
+    role: "version",
+    kind: "routes",
+    resource: "lds",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_http_rds_update_success",
+    role: "success_counter",
+    kind: "routes",
+    resource: "rds/{envoy_rds_route_config}",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_http_rds_update_rejected",
+    role: "failure_counter",
+    kind: "routes",
+    resource: "rds/{envoy_rds_route_config}",
+  },
+  {
+    family: "Envoy / Istio",
+    metric: "envoy_http_rds_version",
+    role: "version",
+    kind: "routes",
+    resource: "rds/{envoy_rds_route_config}",
+  },
 
-  { family: "Traefik", metric: "traefik_config_last_reload_success", role: "success_time", kind: "config", resource: "dynamic configuration" },
-  { family: "Traefik", metric: "traefik_config_reloads_total", role: "success_counter", kind: "config", resource: "dynamic configuration" },
-  { family: "Traefik", metric: "traefik_config_reloads_failure_total", role: "failure_counter", kind: "config", resource: "dynamic configuration" },
+  {
+    family: "Traefik",
+    metric: "traefik_config_last_reload_success",
+    role: "success_time",
+    kind: "config",
+    resource: "dynamic configuration",
+  },
+  {
+    family: "Traefik",
+    metric: "traefik_config_reloads_total",
+    role: "success_counter",
+    kind: "config",
+    resource: "dynamic configuration",
+  },
+  {
+    family: "Traefik",
+    metric: "traefik_config_reloads_failure_total",
+    role: "failure_counter",
+    kind: "config",
+    resource: "dynamic configuration",
+  },
 
-  { family: "CoreDNS", metric: "coredns_reload_failed_total", role: "failure_counter", kind: "config", resource: "Corefile" },
-  { family: "CoreDNS", metric: "coredns_reload_version_info", role: "version", kind: "config", resource: "Corefile", versionLabel: "value" },
+  {
+    family: "CoreDNS",
+    metric: "coredns_reload_failed_total",
+    role: "failure_counter",
+    kind: "config",
+    resource: "Corefile",
+  },
+  {
+    family: "CoreDNS",
+    metric: "coredns_reload_version_info",
+    role: "version",
+    kind: "config",
+    resource: "Corefile",
+    versionLabel: "value",
+  },
 
   // Loki and Mimir (dskit's runtime config: loki_…, cortex_…), Alloy and Grafana Agent.
-  { family: "Loki / Mimir", metric: "(loki|cortex)_runtime_config_last_reload_successful", role: "success_flag", kind: "config", resource: "$1 runtime config" },
-  { family: "Loki / Mimir", metric: "(loki|cortex)_runtime_config_hash", role: "version", kind: "config", resource: "$1 runtime config", versionLabel: "sha256" },
-  { family: "Alloy", metric: "(alloy|agent)_config_last_load_successful", role: "success_flag", kind: "config", resource: "$1 config" },
-  { family: "Alloy", metric: "(alloy|agent)_config_last_load_success_timestamp_seconds", role: "success_time", kind: "config", resource: "$1 config" },
-  { family: "Alloy", metric: "(alloy|agent)_config_load_failures_total", role: "failure_counter", kind: "config", resource: "$1 config" },
-  { family: "Alloy", metric: "(alloy|agent)_config_hash", role: "version", kind: "config", resource: "$1 config", versionLabel: "sha256" },
+  {
+    family: "Loki / Mimir",
+    metric: "(loki|cortex)_runtime_config_last_reload_successful",
+    role: "success_flag",
+    kind: "config",
+    resource: "$1 runtime config",
+  },
+  {
+    family: "Loki / Mimir",
+    metric: "(loki|cortex)_runtime_config_hash",
+    role: "version",
+    kind: "config",
+    resource: "$1 runtime config",
+    versionLabel: "sha256",
+  },
+  {
+    family: "Alloy",
+    metric: "(alloy|agent)_config_last_load_successful",
+    role: "success_flag",
+    kind: "config",
+    resource: "$1 config",
+  },
+  {
+    family: "Alloy",
+    metric: "(alloy|agent)_config_last_load_success_timestamp_seconds",
+    role: "success_time",
+    kind: "config",
+    resource: "$1 config",
+  },
+  {
+    family: "Alloy",
+    metric: "(alloy|agent)_config_load_failures_total",
+    role: "failure_counter",
+    kind: "config",
+    resource: "$1 config",
+  },
+  {
+    family: "Alloy",
+    metric: "(alloy|agent)_config_hash",
+    role: "version",
+    kind: "config",
+    resource: "$1 config",
+    versionLabel: "sha256",
+  },
   // Any other server's config hash (Loki's, Mimir's own): the label sha256, else the value.
-  { family: "Config hash", metric: "([a-z][a-z0-9_]*)_config_hash", role: "version", kind: "config", resource: "$1 config", versionLabel: "sha256" },
+  {
+    family: "Config hash",
+    metric: "([a-z][a-z0-9_]*)_config_hash",
+    role: "version",
+    kind: "config",
+    resource: "$1 config",
+    versionLabel: "sha256",
+  },
 ];
 
 /** A source's own rule: metric → kind, resource, version (its value, or a label's). */
@@ -74,7 +234,14 @@ export interface SourceRule {
 /** The rows a source maps with: its own rules first (they win), then the catalogue. */
 export function rowsFor(rules: readonly SourceRule[]): CatalogueRow[] {
   return [
-    ...rules.map((r): CatalogueRow => ({ family: "source rule", metric: escapeMetric(r.metric), role: "version", kind: r.kind, resource: r.resource, versionLabel: r.versionLabel })),
+    ...rules.map((r): CatalogueRow => ({
+      family: "source rule",
+      metric: escapeMetric(r.metric),
+      role: "version",
+      kind: r.kind,
+      resource: r.resource,
+      versionLabel: r.versionLabel,
+    })),
     ...SOURCE_CATALOGUE,
   ];
 }
@@ -91,7 +258,10 @@ export function catalogueQuery(rows: readonly CatalogueRow[], windowSeconds: num
 }
 
 /** The first row whose metric matches `name`, with its captures. */
-export function matchRow(rows: readonly CatalogueRow[], name: string): { row: CatalogueRow; captures: string[] } | null {
+export function matchRow(
+  rows: readonly CatalogueRow[],
+  name: string,
+): { row: CatalogueRow; captures: string[] } | null {
   for (const row of rows) {
     const m = new RegExp(`^(?:${row.metric})$`).exec(name);
     if (m) return { row, captures: m.slice(1).map((c) => c ?? "") };
@@ -116,10 +286,13 @@ export function parseSourceRules(text: string): { rules: SourceRule[]; problems:
     if (line === "" || line.startsWith("#")) return;
     const [metric, kind, resource, versionLabel, ...rest] = line.split(/\s+/);
     const where = `line ${i + 1}`;
-    if (!metric || !kind || !resource || rest.length > 0) problems.push(`${where}: write “metric kind resource [versionLabel]”`);
+    if (!metric || !kind || !resource || rest.length > 0)
+      problems.push(`${where}: write “metric kind resource [versionLabel]”`);
     else if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric)) problems.push(`${where}: ${metric} is not a metric name`);
-    else if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(kind)) problems.push(`${where}: the kind must be a lowercase word such as config`);
-    else if (versionLabel !== undefined && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(versionLabel)) problems.push(`${where}: ${versionLabel} is not a label name`);
+    else if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(kind))
+      problems.push(`${where}: the kind must be a lowercase word such as config`);
+    else if (versionLabel !== undefined && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(versionLabel))
+      problems.push(`${where}: ${versionLabel} is not a label name`);
     else rules.push({ metric, kind, resource, ...(versionLabel ? { versionLabel } : {}) });
   });
   return { rules, problems };

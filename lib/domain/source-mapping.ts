@@ -87,7 +87,6 @@ export function seriesName(metric: string, labels: Record<string, string>): stri
   return entries.length === 0 ? metric : `${metric}{${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
 }
 
-
 interface Tracked {
   key: string;
   role: SignalRole;
@@ -116,7 +115,11 @@ interface Signals {
   failedMetric: string | null;
 }
 
-export function mapSourceSamples(source: SourceSettings, previous: readonly SeriesState[], samples: readonly SeriesSamples[]): SourceMappingResult {
+export function mapSourceSamples(
+  source: SourceSettings,
+  previous: readonly SeriesState[],
+  samples: readonly SeriesSamples[],
+): SourceMappingResult {
   const rows = rowsFor(source.rules);
   const before = new Map(previous.map((s) => [s.key, s]));
   const units = new Map<string, Unit>();
@@ -125,7 +128,9 @@ export function mapSourceSamples(source: SourceSettings, previous: readonly Seri
   const place = (metric: string, labels: Record<string, string>) => {
     const matched = matchRow(rows, metric);
     if (!matched) return { problem: "not a known reload metric" };
-    const environment = source.environmentLabels.map((l) => labels[l]).find((v) => v !== undefined && v !== "") ?? source.defaultEnvironment;
+    const environment =
+      source.environmentLabels.map((l) => labels[l]).find((v) => v !== undefined && v !== "") ??
+      source.defaultEnvironment;
     const service = labels[source.serviceLabel];
     const instance = labels[source.instanceLabel];
     if (!service) return { problem: `has no ${source.serviceLabel} label to name its service` };
@@ -140,7 +145,19 @@ export function mapSourceSamples(source: SourceSettings, previous: readonly Seri
     const key = compositeKey(m.environment, m.service, m.instance, m.kind, m.resource);
     let unit = units.get(key);
     if (!unit) {
-      unit = { key, mapping: { environment: m.environment, service: m.service, instance: m.instance, kind: m.kind, resource: m.resource }, series: new Map(), known: false, points: [] };
+      unit = {
+        key,
+        mapping: {
+          environment: m.environment,
+          service: m.service,
+          instance: m.instance,
+          kind: m.kind,
+          resource: m.resource,
+        },
+        series: new Map(),
+        known: false,
+        points: [],
+      };
       units.set(key, unit);
     }
     return unit;
@@ -152,7 +169,15 @@ export function mapSourceSamples(source: SourceSettings, previous: readonly Seri
     if (!("mapping" in placed) || !placed.mapping) continue;
     const unit = unitOf(placed.mapping);
     unit.known = true;
-    unit.series.set(s.key, { key: s.key, role: placed.mapping.role, metric: s.metric, versionLabel: placed.versionLabel, labels: s.labels, value: s.value, at: s.sampledAt.getTime() });
+    unit.series.set(s.key, {
+      key: s.key,
+      role: placed.mapping.role,
+      metric: s.metric,
+      versionLabel: placed.versionLabel,
+      labels: s.labels,
+      value: s.value,
+      at: s.sampledAt.getTime(),
+    });
   }
 
   for (const s of samples) {
@@ -175,7 +200,15 @@ export function mapSourceSamples(source: SourceSettings, previous: readonly Seri
     series.push({ ...state, mapping: placed.mapping, problem: null });
     const unit = unitOf(placed.mapping);
     if (!unit.series.has(key)) {
-      unit.series.set(key, { key, role: placed.mapping.role, metric: s.metric, versionLabel: placed.versionLabel, labels: s.labels, value: null, at: 0 });
+      unit.series.set(key, {
+        key,
+        role: placed.mapping.role,
+        metric: s.metric,
+        versionLabel: placed.versionLabel,
+        labels: s.labels,
+        value: null,
+        at: 0,
+      });
     }
     const since = prior?.sampledAt.getTime() ?? Number.NEGATIVE_INFINITY;
     for (const p of points) if (p.at > since) unit.points.push({ seriesKey: key, at: p.at, value: p.value });
@@ -214,7 +247,15 @@ function walkUnit(source: SourceSettings, unit: Unit): SourceEvent[] {
 }
 
 function signalsOf(unit: Unit): Signals {
-  const s: Signals = { flag: null, flagMetric: null, time: null, version: null, ok: null, failed: null, failedMetric: null };
+  const s: Signals = {
+    flag: null,
+    flagMetric: null,
+    time: null,
+    version: null,
+    ok: null,
+    failed: null,
+    failedMetric: null,
+  };
   let versionAt = Number.NEGATIVE_INFINITY;
   for (const tracked of unit.series.values()) {
     const v = tracked.value;
@@ -231,7 +272,10 @@ function signalsOf(unit: Unit): Signals {
         break;
       case "version": {
         // A hash carried in a label is a series per hash: the newest one is the one running.
-        const version = tracked.versionLabel !== undefined && tracked.labels[tracked.versionLabel] ? tracked.labels[tracked.versionLabel]! : formatValue(v);
+        const version =
+          tracked.versionLabel !== undefined && tracked.labels[tracked.versionLabel]
+            ? tracked.labels[tracked.versionLabel]!
+            : formatValue(v);
         if (tracked.at > versionAt || (tracked.at === versionAt && compareCodePoints(version, s.version ?? "") > 0)) {
           s.version = version;
           versionAt = tracked.at;
@@ -257,11 +301,29 @@ function runningVersion(s: Signals): string | null {
   return null;
 }
 
-function changes(source: SourceSettings, unit: Unit, roles: Set<SignalRole>, before: Signals | null, now: Signals, t: number): SourceEvent[] {
+function changes(
+  source: SourceSettings,
+  unit: Unit,
+  roles: Set<SignalRole>,
+  before: Signals | null,
+  now: Signals,
+  t: number,
+): SourceEvent[] {
   const out: SourceEvent[] = [];
   if (before === null) {
     // First sight: what the unit runs, and a failed last reload if it says so.
-    if (now.flag === 0) out.push(...reload(source, unit, "nacked", t, runningVersion(now), null, `${now.flagMetric} is 0: the last configuration reload failed`));
+    if (now.flag === 0)
+      out.push(
+        ...reload(
+          source,
+          unit,
+          "nacked",
+          t,
+          runningVersion(now),
+          null,
+          `${now.flagMetric} is 0: the last configuration reload failed`,
+        ),
+      );
     return out;
   }
   const failedByFlag = now.flag === 0 && before.flag !== 0;
@@ -275,12 +337,14 @@ function changes(source: SourceSettings, unit: Unit, roles: Set<SignalRole>, bef
   const newTime = now.time !== null && before.time !== null && now.time !== before.time && now.time > 0;
   const newVersion = now.version !== null && before.version !== null && now.version !== before.version;
   const recovered = before.flag === 0 && now.flag !== null && now.flag !== 0 && !roles.has("success_time");
-  const counted = now.ok !== null && before.ok !== null && now.ok > before.ok && !roles.has("version") && !roles.has("success_time");
+  const counted =
+    now.ok !== null && before.ok !== null && now.ok > before.ok && !roles.has("version") && !roles.has("success_time");
   if (newTime || newVersion || recovered || counted) {
     // The success time says when the reload happened, if it falls between the two scrapes.
     const reportedAt = newTime ? Math.round(now.time! * 1000) : t;
     const occurredAt = reportedAt <= t && reportedAt > t - 86_400_000 ? reportedAt : t;
-    const version = runningVersion(now) ?? (counted ? `reload #${formatValue(now.ok!)}` : `reloaded@${new Date(t).toISOString()}`);
+    const version =
+      runningVersion(now) ?? (counted ? `reload #${formatValue(now.ok!)}` : `reloaded@${new Date(t).toISOString()}`);
     out.push(...reload(source, unit, "applied", occurredAt, runningVersion(before), version, null));
   }
   return out;
@@ -314,8 +378,20 @@ function reload(
     attributes: attributesOf(source, unit),
   };
   return [
-    { ...common, id: `source-${source.id}-${base}-d`, phase: "dispatched", instance: null, targets: [unit.mapping.instance] },
-    { ...common, id: `source-${source.id}-${base}`, phase, instance: unit.mapping.instance, ...(error ? { error } : {}) },
+    {
+      ...common,
+      id: `source-${source.id}-${base}-d`,
+      phase: "dispatched",
+      instance: null,
+      targets: [unit.mapping.instance],
+    },
+    {
+      ...common,
+      id: `source-${source.id}-${base}`,
+      phase,
+      instance: unit.mapping.instance,
+      ...(error ? { error } : {}),
+    },
   ];
 }
 
@@ -344,7 +420,10 @@ function attributesOf(source: SourceSettings, unit: Unit): Record<string, unknow
 }
 
 function derivedId(sourceId: number, unitKey: string, phase: string, at: number): string {
-  return createHash("sha256").update(JSON.stringify([sourceId, unitKey, phase, at])).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify([sourceId, unitKey, phase, at]))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** A sample's value as text: integers in full (a hash as a float64 holds one), others as they are. */

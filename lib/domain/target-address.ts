@@ -70,7 +70,11 @@ function refused(category: RefusedCategory): TargetAddressVerdict {
 }
 
 function normaliseHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 }
 
 /** An address as its family; IPv4-mapped IPv6 (::ffff:a.b.c.d, ::ffff:a9fe:a9fe) as the IPv4 it reaches. */
@@ -105,7 +109,11 @@ function listedRanges(allowedHosts: readonly string[]): BlockList {
   return list;
 }
 
-function listed(host: string, address: { address: string; family: "ipv4" | "ipv6" } | null, rules: TargetAddressRules): boolean {
+function listed(
+  host: string,
+  address: { address: string; family: "ipv4" | "ipv6" } | null,
+  rules: TargetAddressRules,
+): boolean {
   if (rules.allowedHosts.includes(normaliseHost(host))) return true;
   return address !== null && listedRanges(rules.allowedHosts).check(address.address, address.family);
 }
@@ -120,7 +128,8 @@ function categoryOf(ip: { address: string; family: "ipv4" | "ipv6" }): RefusedCa
 
 function judge(category: RefusedCategory | "public", rules: TargetAddressRules): TargetAddressVerdict {
   if (category === "public") return { allowed: true };
-  if ((category === "private" || category === "loopback") && rules.privateAddresses === "allow") return { allowed: true };
+  if ((category === "private" || category === "loopback") && rules.privateAddresses === "allow")
+    return { allowed: true };
   return refused(category);
 }
 
@@ -150,7 +159,10 @@ export function targetHostVerdict(host: string, rules: TargetAddressRules): Targ
 
 /** TARGET_ALLOWED_HOSTS: host names, addresses and CIDR ranges, comma or space separated. */
 export function parseAllowedHosts(text: string): string[] {
-  const entries = text.split(/[\s,]+/).map(normaliseHost).filter((e) => e !== "");
+  const entries = text
+    .split(/[\s,]+/)
+    .map(normaliseHost)
+    .filter((e) => e !== "");
   for (const entry of entries) {
     const [network, prefix, extra] = entry.split("/");
     if (prefix === undefined) continue;

@@ -84,7 +84,10 @@ type Step = { value: unknown; depth: number; parent: Step | null; key: string | 
  * container by default; for OTLP, only `arrayValue` and `kvlistValue`. The answer names
  * the path where the counted nesting starts: "…attributes[0].value: nested deeper than 32 levels".
  */
-export function nestingProblem(root: unknown, options: { limit?: number; path?: string; counts?: (key: string | number) => boolean } = {}): string | null {
+export function nestingProblem(
+  root: unknown,
+  options: { limit?: number; path?: string; counts?: (key: string | number) => boolean } = {},
+): string | null {
   const limit = options.limit ?? MAX_NESTING;
   const counts = options.counts ?? (() => true);
   const everyStep = options.counts === undefined;
@@ -97,7 +100,9 @@ export function nestingProblem(root: unknown, options: { limit?: number; path?: 
       const at = pathOf(step.anchor ?? first, options.path ?? "");
       return `${at || "the body"}: nested deeper than ${limit} levels`;
     }
-    const entries: Iterable<[string | number, unknown]> = Array.isArray(step.value) ? step.value.entries() : Object.entries(step.value as object);
+    const entries: Iterable<[string | number, unknown]> = Array.isArray(step.value)
+      ? step.value.entries()
+      : Object.entries(step.value as object);
     for (const [key, child] of entries) {
       if (!isContainer(child)) continue;
       const counted = counts(key);
@@ -117,5 +122,8 @@ function isContainer(value: unknown): value is object {
 function pathOf(step: Step, prefix: string): string {
   const keys: (string | number)[] = [];
   for (let s: Step | null = step; s && s.key !== null; s = s.parent) keys.unshift(s.key);
-  return keys.reduce<string>((path, key) => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key), prefix);
+  return keys.reduce<string>(
+    (path, key) => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key),
+    prefix,
+  );
 }

@@ -22,7 +22,11 @@ export function bucketLabel(start: Date, unit: BucketUnit): string {
  * One entry per bucket, in order: the rows found for a bucket, else `empty` — so a quiet hour
  * shows as zero rather than disappearing from the axis.
  */
-export function fillBuckets<T>(starts: Date[], rows: ReadonlyMap<number, T>, empty: () => T): { start: Date; value: T }[] {
+export function fillBuckets<T>(
+  starts: Date[],
+  rows: ReadonlyMap<number, T>,
+  empty: () => T,
+): { start: Date; value: T }[] {
   return starts.map((start) => ({ start, value: rows.get(start.getTime()) ?? empty() }));
 }
 
@@ -53,7 +57,9 @@ export interface BucketPlan {
  * its newest MAX_BUCKETS weeks.
  */
 export function planBuckets(from: Date, to: Date): BucketPlan {
-  const size = BUCKET_SIZES.find((s) => Math.floor(to.getTime() / s.ms) - Math.floor(from.getTime() / s.ms) + 1 <= MAX_BUCKETS) ?? BUCKET_SIZES[BUCKET_SIZES.length - 1]!;
+  const size =
+    BUCKET_SIZES.find((s) => Math.floor(to.getTime() / s.ms) - Math.floor(from.getTime() / s.ms) + 1 <= MAX_BUCKETS) ??
+    BUCKET_SIZES[BUCKET_SIZES.length - 1]!;
   const last = Math.floor(Math.max(from.getTime(), to.getTime()) / size.ms) * size.ms;
   const first = Math.max(Math.floor(from.getTime() / size.ms) * size.ms, last - (MAX_BUCKETS - 1) * size.ms);
   const starts: Date[] = [];

@@ -29,7 +29,8 @@ const RELATIVE = /^now(?:\s*-\s*(\d{1,6})\s*([smhdw]))?$/;
 const ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 const PLAIN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
-export const TIME_EXPRESSION_HELP = "now, now-1h (s, m, h, d, w), 2026-11-21 14:03, or an RFC 3339 time with Z or an offset";
+export const TIME_EXPRESSION_HELP =
+  "now, now-1h (s, m, h, d, w), 2026-11-21 14:03, or an RFC 3339 time with Z or an offset";
 
 /** Whether `text` is a relative expression ("now", "now-1h"). */
 export function isRelativeTime(text: string): boolean {
@@ -69,24 +70,43 @@ export type ParsedTimeRange =
  * A range from the URL's `from` and `to` (either may be absent or empty: open on that side).
  * A bad value is named, and `from` after `to` is refused.
  */
-export function parseTimeRange(fromText: string | null | undefined, toText: string | null | undefined, now: Date): ParsedTimeRange {
+export function parseTimeRange(
+  fromText: string | null | undefined,
+  toText: string | null | undefined,
+  now: Date,
+): ParsedTimeRange {
   const read = (name: "from" | "to", text: string | null | undefined) => {
     const value = text?.trim() ? text.trim() : null;
     if (value === null) return { value, date: null };
     const date = parseTimeExpression(value, now);
-    if (!date) return { value, date: undefined, error: { ok: false as const, parameter: name, message: `${name}: "${value.slice(0, 40)}" is not a time; use ${TIME_EXPRESSION_HELP}` } };
+    if (!date)
+      return {
+        value,
+        date: undefined,
+        error: {
+          ok: false as const,
+          parameter: name,
+          message: `${name}: "${value.slice(0, 40)}" is not a time; use ${TIME_EXPRESSION_HELP}`,
+        },
+      };
     return { value, date };
   };
   const from = read("from", fromText);
   if (from.error) return from.error;
   const to = read("to", toText);
   if (to.error) return to.error;
-  if (from.date && to.date && from.date > to.date) return { ok: false, parameter: "from", message: "from: must not be after to" };
+  if (from.date && to.date && from.date > to.date)
+    return { ok: false, parameter: "from", message: "from: must not be after to" };
   return { ok: true, from: from.date ?? null, to: to.date ?? null, fromText: from.value, toText: to.value };
 }
 
 /** What the picker's button says: a preset's label, "Last 90 minutes" for another relative, or the two ends. */
-export function describeTimeRange(fromText: string | null, toText: string | null, format: (date: Date) => string, now: Date): string {
+export function describeTimeRange(
+  fromText: string | null,
+  toText: string | null,
+  format: (date: Date) => string,
+  now: Date,
+): string {
   const toIsNow = !toText || toText.trim() === "now";
   if (fromText && toIsNow && isRelativeTime(fromText)) {
     const preset = TIME_PRESETS.find((p) => p.from === fromText.replace(/\s+/g, ""));

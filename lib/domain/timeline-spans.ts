@@ -60,7 +60,8 @@ export function nestSpans(
     if (parent && parent !== s && laneOf(parent) === laneOf(s)) pushTo(children, `${s.traceId}/${parent.spanId}`, s);
     else pushTo(roots, laneOf(s), s);
   }
-  const byStart = (a: TimelineSpanInput, b: TimelineSpanInput) => a.start.getTime() - b.start.getTime() || (a.spanId < b.spanId ? -1 : 1);
+  const byStart = (a: TimelineSpanInput, b: TimelineSpanInput) =>
+    a.start.getTime() - b.start.getTime() || (a.spanId < b.spanId ? -1 : 1);
   const result = new Map<string, TimelineSpan[]>();
   for (const [laneKey, laneRoots] of roots) {
     const out: TimelineSpan[] = [];
@@ -94,7 +95,6 @@ export function nestSpans(
   }
   return result;
 }
-
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

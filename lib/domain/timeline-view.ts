@@ -77,7 +77,8 @@ export function visibleRows(timeline: ReloadTimeline, options: RowOptions): Time
   const groupOf = new Map<string, LaneGroup>();
   for (const g of timeline.groups) {
     const foldable = g.instances.filter((key) => !pinned.has(key));
-    if (foldable.length >= minGroupSize && !options.expandedGroups.has(g.signature)) for (const key of foldable) groupOf.set(key, g);
+    if (foldable.length >= minGroupSize && !options.expandedGroups.has(g.signature))
+      for (const key of foldable) groupOf.set(key, g);
   }
   const lanesByKey = new Map(timeline.instances.map((l) => [l.key, l]));
   const rows: TimelineRow[] = [];
@@ -101,9 +102,13 @@ export function visibleRows(timeline: ReloadTimeline, options: RowOptions): Time
     }
     if (placed.has(group.signature)) continue;
     placed.add(group.signature);
-    items.push({ group, lanes: group.instances.filter((key) => groupOf.get(key) === group).map((key) => lanesByKey.get(key)!) });
+    items.push({
+      group,
+      lanes: group.instances.filter((key) => groupOf.get(key) === group).map((key) => lanesByKey.get(key)!),
+    });
   }
-  const failed = (item: (typeof items)[number]) => FAILED_OUTCOMES.has("lane" in item ? item.lane.outcome : item.group.outcome);
+  const failed = (item: (typeof items)[number]) =>
+    FAILED_OUTCOMES.has("lane" in item ? item.lane.outcome : item.group.outcome);
   for (const item of [...items.filter(failed), ...items.filter((i) => !failed(i))]) {
     if ("lane" in item) pushLane(item.lane);
     else rows.push({ type: "group", key: `group:${item.group.signature}`, group: item.group, lanes: item.lanes });
@@ -114,7 +119,13 @@ export function visibleRows(timeline: ReloadTimeline, options: RowOptions): Time
 const FAILED_OUTCOMES: ReadonlySet<string> = new Set(["nacked", "failed", "rolled_back"]);
 
 /** The rows a scrolled list of fixed-height rows draws: [first, end) with `overscan` rows either side. */
-export function rowWindow(rowCount: number, scrollTop: number, viewportPx: number, rowPx: number, overscan = 8): { first: number; end: number } {
+export function rowWindow(
+  rowCount: number,
+  scrollTop: number,
+  viewportPx: number,
+  rowPx: number,
+  overscan = 8,
+): { first: number; end: number } {
   if (rowCount === 0) return { first: 0, end: 0 };
   const first = Math.max(0, Math.floor(Math.max(0, scrollTop) / rowPx) - overscan);
   const end = Math.min(rowCount, Math.ceil((Math.max(0, scrollTop) + viewportPx) / rowPx) + overscan);
@@ -173,7 +184,13 @@ export function fractionToTime(fraction: number, view: TimeView): number {
  * order), clipped to the whole timeline; null for a click or a drag narrower than `minFraction`
  * of the track (a click selects a bar, it does not zoom).
  */
-export function dragView(view: TimeView, fromFraction: number, toFraction: number, whole: TimeView, minFraction = 0.01): TimeView | null {
+export function dragView(
+  view: TimeView,
+  fromFraction: number,
+  toFraction: number,
+  whole: TimeView,
+  minFraction = 0.01,
+): TimeView | null {
   const a = Math.min(1, Math.max(0, Math.min(fromFraction, toFraction)));
   const b = Math.min(1, Math.max(0, Math.max(fromFraction, toFraction)));
   if (b - a < minFraction) return null;
@@ -188,7 +205,12 @@ export function viewToParams(view: TimeView, originEpochMs: number): { from: num
 }
 
 /** The view of `?from=&to=` (epoch ms), clipped to the whole timeline; null when absent, malformed or outside it. */
-export function viewFromParams(from: string | null | undefined, to: string | null | undefined, originEpochMs: number, whole: TimeView): TimeView | null {
+export function viewFromParams(
+  from: string | null | undefined,
+  to: string | null | undefined,
+  originEpochMs: number,
+  whole: TimeView,
+): TimeView | null {
   if (!from || !to || !/^\d{1,16}$/.test(from) || !/^\d{1,16}$/.test(to)) return null;
   const startMs = Math.max(whole.startMs, Number(from) - originEpochMs);
   const endMs = Math.min(whole.endMs, Number(to) - originEpochMs);
@@ -196,7 +218,10 @@ export function viewFromParams(from: string | null | undefined, to: string | nul
   return { startMs, endMs: Math.max(endMs, Math.min(whole.endMs, startMs + MIN_VIEW_MS)) };
 }
 
-const NICE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000];
+const NICE_STEPS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+  900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000,
+];
 
 /** An offset from the reload's start, at the precision its tick step needs: "+250 ms", "+1.25 s", "−5m", "+4 s". */
 export function formatOffset(ms: number, stepMs: number): string {
@@ -248,7 +273,8 @@ export function attributeRows(attributes: Record<string, unknown>, prefix = "", 
   for (const key of Object.keys(attributes).sort()) {
     const value = attributes[key];
     const name = prefix ? `${prefix}.${key}` : key;
-    if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < 8) rows.push(...attributeRows(value as Record<string, unknown>, name, depth + 1));
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < 8)
+      rows.push(...attributeRows(value as Record<string, unknown>, name, depth + 1));
     else rows.push([name, valueText(value)]);
   }
   return rows;
@@ -258,6 +284,7 @@ function valueText(value: unknown): string {
   if (value === null || value === undefined) return "—";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")) return value.map((v) => valueText(v)).join(", ");
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object"))
+    return value.map((v) => valueText(v)).join(", ");
   return JSON.stringify(value);
 }

@@ -122,7 +122,10 @@ export function assembleTimeline(input: TimelineInput): ReloadTimeline {
   const eventsByLane = new Map<string, TimelineEvent[]>();
   // Time order; ties by arrival, then id, so equal timestamps read the same on every render.
   const sorted = [...input.events].sort(
-    (a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) =>
+      a.occurredAt.getTime() - b.occurredAt.getTime() ||
+      a.receivedAt.getTime() - b.receivedAt.getTime() ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   for (const e of sorted) {
     const startMs = rel(e.occurredAt);
@@ -153,7 +156,8 @@ export function assembleTimeline(input: TimelineInput): ReloadTimeline {
   const targets = new Map(input.targets.map((t) => [t.instance, t]));
   // An instance that reported without a reload_instance row (should not happen) still gets a lane.
   for (const key of eventsByLane.keys()) {
-    if (key !== CONTROL_LANE && !targets.has(key)) targets.set(key, { instance: key, targeted: false, phase: null, error: null });
+    if (key !== CONTROL_LANE && !targets.has(key))
+      targets.set(key, { instance: key, targeted: false, phase: null, error: null });
   }
 
   const lane = (key: string, target: TimelineTargetInput | null): TimelineLane => {
@@ -190,11 +194,17 @@ export function assembleTimeline(input: TimelineInput): ReloadTimeline {
   const criticalPath = {
     instance: critical?.key ?? null,
     eventIds: critical
-      ? [...control.events.filter((e) => e.startMs <= (critical.startMs ?? Infinity)).map((e) => e.id), ...critical.events.map((e) => e.id)]
+      ? [
+          ...control.events.filter((e) => e.startMs <= (critical.startMs ?? Infinity)).map((e) => e.id),
+          ...critical.events.map((e) => e.id),
+        ]
       : [],
   };
 
-  const ends = [reloadStartMs, ...[control, ...instances].flatMap((l) => [l.endMs ?? 0, ...l.spans.map((s) => s.endMs)])];
+  const ends = [
+    reloadStartMs,
+    ...[control, ...instances].flatMap((l) => [l.endMs ?? 0, ...l.spans.map((s) => s.endMs)]),
+  ];
   return {
     origin: new Date(originEpochMs).toISOString(),
     originEpochMs,
@@ -205,7 +215,11 @@ export function assembleTimeline(input: TimelineInput): ReloadTimeline {
     groups: groupLanes(instances),
     criticalPath,
     slowest: slowestInstance(instances),
-    traceIds: [...new Set([...input.events.map((e) => e.traceId), ...input.spans.map((s) => s.traceId)].filter((t): t is string => !!t))].sort(),
+    traceIds: [
+      ...new Set(
+        [...input.events.map((e) => e.traceId), ...input.spans.map((s) => s.traceId)].filter((t): t is string => !!t),
+      ),
+    ].sort(),
   };
 }
 

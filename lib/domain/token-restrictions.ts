@@ -50,7 +50,9 @@ export function parseRestriction(text: string): ParsedRestriction {
     );
   }
   if (second.includes("*")) {
-    return refuse(`the namespace must be named exactly: a whole namespace is ${environment}/namespace/*, the whole environment ${environment}/*`);
+    return refuse(
+      `the namespace must be named exactly: a whole namespace is ${environment}/namespace/*, the whole environment ${environment}/*`,
+    );
   }
   if (second.length > MAX.namespace) return refuse(`a namespace has at most ${MAX.namespace} characters`);
   if (third === "*") return { ok: true, restriction: { environment, namespace: second, service: null } };
@@ -64,15 +66,21 @@ export function parseRestriction(text: string): ParsedRestriction {
  * A form's or a command line's patterns (one a line, or separated by commas), trimmed and
  * without repeats; null when there are none (an unrestricted token).
  */
-export function parseRestrictionList(input: string | readonly string[]): { ok: true; patterns: string[] | null } | { ok: false; problem: string } {
-  const texts = (typeof input === "string" ? [input] : input).flatMap((text) => text.split(/[\n\r,]+/)).map((t) => t.trim()).filter(Boolean);
+export function parseRestrictionList(
+  input: string | readonly string[],
+): { ok: true; patterns: string[] | null } | { ok: false; problem: string } {
+  const texts = (typeof input === "string" ? [input] : input)
+    .flatMap((text) => text.split(/[\n\r,]+/))
+    .map((t) => t.trim())
+    .filter(Boolean);
   const patterns = [...new Set(texts)];
   const problems = patterns.flatMap((pattern) => {
     const parsed = parseRestriction(pattern);
     return parsed.ok ? [] : [`“${pattern}”: ${parsed.problem}`];
   });
   if (problems.length > 0) return { ok: false, problem: problems.join("; ") };
-  if (patterns.length > MAX_RESTRICTIONS) return { ok: false, problem: `at most ${MAX_RESTRICTIONS} patterns per token` };
+  if (patterns.length > MAX_RESTRICTIONS)
+    return { ok: false, problem: `at most ${MAX_RESTRICTIONS} patterns per token` };
   return { ok: true, patterns: patterns.length > 0 ? patterns : null };
 }
 
@@ -103,12 +111,20 @@ export function restrictionMatcher(patterns: readonly string[] | null): (target:
  * The patterns as three parallel columns (null: any), for SQL that filters by them with
  * `unnest($1::text[], $2::text[], $3::text[])` and the same comparison as restrictionAllows.
  */
-export function restrictionColumns(patterns: readonly string[]): { environments: string[]; namespaces: (string | null)[]; services: (string | null)[] } {
+export function restrictionColumns(patterns: readonly string[]): {
+  environments: string[];
+  namespaces: (string | null)[];
+  services: (string | null)[];
+} {
   const rows = patterns.flatMap((pattern) => {
     const parsed = parseRestriction(pattern);
     return parsed.ok ? [parsed.restriction] : [];
   });
-  return { environments: rows.map((r) => r.environment), namespaces: rows.map((r) => r.namespace), services: rows.map((r) => r.service) };
+  return {
+    environments: rows.map((r) => r.environment),
+    namespaces: rows.map((r) => r.namespace),
+    services: rows.map((r) => r.service),
+  };
 }
 
 /** How a service is written in patterns and refusals: prod/payments/checkout-api, prod//edge. */
@@ -128,7 +144,12 @@ export function restrictionRefusal(target: ServiceName): string {
  * service's tokens.
  */
 export function writtenByReloadscopeOnly(phase: string, instance: string | null): boolean {
-  return phase === "requested" || phase === "approved" || phase === "rejected" || ((phase === "dispatched" || phase === "failed") && instance === null);
+  return (
+    phase === "requested" ||
+    phase === "approved" ||
+    phase === "rejected" ||
+    ((phase === "dispatched" || phase === "failed") && instance === null)
+  );
 }
 
 /** The refusal of such an event from an ingest token. */

@@ -19,7 +19,9 @@ export interface CellReload {
 export async function lastReloadsForCells(serviceIds: number[], kind?: string): Promise<Record<string, CellReload>> {
   await requireReader();
   if (serviceIds.length === 0) return {};
-  const rows = await sql().query<{ service_id: number; kind: string; resource: string; key: string; reload_id: string }[]>(
+  const rows = await sql().query<
+    { service_id: number; kind: string; resource: string; key: string; reload_id: string }[]
+  >(
     `WITH named AS (
        SELECT DISTINCT service_id, kind, resource, last_reload_id FROM instance_state
        WHERE service_id = ANY($1::int[]) AND last_reload_id IS NOT NULL AND ($2::text IS NULL OR kind = $2)

@@ -21,10 +21,25 @@ export const fleetFiltersSchema = z.object({
   ns: text,
   kind: text,
   q: text,
-  drifting: z.enum(["1", "0", "true", "false"]).optional().catch(undefined).transform((v) => v === "1" || v === "true"),
+  drifting: z
+    .enum(["1", "0", "true", "false"])
+    .optional()
+    .catch(undefined)
+    .transform((v) => v === "1" || v === "true"),
   /** Only services with a failed or NACKed instance × resource. */
-  failing: z.enum(["1", "0", "true", "false"]).optional().catch(undefined).transform((v) => v === "1" || v === "true"),
-  page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined).transform((v) => v ?? 1),
+  failing: z
+    .enum(["1", "0", "true", "false"])
+    .optional()
+    .catch(undefined)
+    .transform((v) => v === "1" || v === "true"),
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .catch(undefined)
+    .transform((v) => v ?? 1),
 });
 
 // "failing" came later than the others: a caller that builds filters by hand may leave it out.
@@ -33,7 +48,9 @@ export type FleetFilters = Omit<z.infer<typeof fleetFiltersSchema>, "failing"> &
 export function parseFleetFilters(searchParams: Record<string, string | string[] | undefined>): FleetFilters {
   const flat = Object.fromEntries(Object.entries(searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const parsed = fleetFiltersSchema.safeParse(flat);
-  return parsed.success ? parsed.data : { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
+  return parsed.success
+    ? parsed.data
+    : { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
 }
 
 export function fleetHref(filters: Partial<FleetFilters>): string {

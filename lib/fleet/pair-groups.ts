@@ -30,7 +30,8 @@ interface PairGroupRow {
   rolled_back: number;
 }
 
-const GROUP_BY = (cutoff: string) => `GROUP BY st.service_id, st.kind, st.resource, st.version, ${heardSinceSql("st.last_phase_at", `${cutoff}::timestamptz`)}`;
+const GROUP_BY = (cutoff: string) =>
+  `GROUP BY st.service_id, st.kind, st.resource, st.version, ${heardSinceSql("st.last_phase_at", `${cutoff}::timestamptz`)}`;
 const GROUP_COLUMNS = `st.service_id, st.kind, st.resource, st.version, count(*)::int AS instances,
        max(st.since) AS newest_since, max(st.last_phase_at) AS last_report_at,
        count(*) FILTER (WHERE st.outcome = 'failed')::int AS failed,
@@ -53,7 +54,13 @@ function toAggregate(r: PairGroupRow): VersionAggregate {
 }
 
 /** Every group of the given services (one index range per service), optionally of one kind. */
-export async function loadPairGroups(q: Sql, serviceIds: number[], now: Date, policy: DriftPolicy, kind?: string): Promise<VersionAggregate[]> {
+export async function loadPairGroups(
+  q: Sql,
+  serviceIds: number[],
+  now: Date,
+  policy: DriftPolicy,
+  kind?: string,
+): Promise<VersionAggregate[]> {
   if (serviceIds.length === 0) return [];
   const rows = await q.query<PairGroupRow[]>(
     `SELECT ${GROUP_COLUMNS},
@@ -89,7 +96,10 @@ export async function loadFleetDriftCandidates(
   kind: string | undefined,
   now: Date,
   policy: DriftPolicy,
-): Promise<{ groups: VersionAggregate[]; desired: { serviceId: number; kind: string; resource: string; version: string; setAt: Date }[] }> {
+): Promise<{
+  groups: VersionAggregate[];
+  desired: { serviceId: number; kind: string; resource: string; version: string; setAt: Date }[];
+}> {
   const params = filter ? [...filter.params] : [];
   const kindParam = `$${params.push(kind ?? null)}`;
   const cutoff = `$${params.push(liveSince(now, policy.staleMs).toISOString())}`;
@@ -116,7 +126,10 @@ export async function loadFleetDriftCandidates(
      WHERE cell.could_drift OR g.failed + g.nacked > 0`,
     ...params,
   );
-  const desired = new Map<string, { serviceId: number; kind: string; resource: string; version: string; setAt: Date }>();
+  const desired = new Map<
+    string,
+    { serviceId: number; kind: string; resource: string; version: string; setAt: Date }
+  >();
   for (const r of rows) {
     if (r.desired_version === null || r.desired_set_at === null) continue;
     desired.set(compositeKey(r.service_id, r.kind, r.resource), {

@@ -4,7 +4,15 @@ import { sql } from "@/lib/db/client";
 import { liveSince } from "@/lib/domain/drift";
 import { heardSinceSql } from "@/lib/domain/presence";
 import { lastReloadsForCells, type CellReload } from "./cell-reloads";
-import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixGroup, type ServiceDriftSummary, type ServiceSummary } from "@/lib/domain/matrix";
+import {
+  buildMatrix,
+  groupRows,
+  summarizeFleetDrift,
+  type DesiredRow,
+  type MatrixGroup,
+  type ServiceDriftSummary,
+  type ServiceSummary,
+} from "@/lib/domain/matrix";
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
 import { driftPolicy, loadFleetDriftCandidates, loadPairGroups, type ServiceFilterSql } from "./pair-groups";
 
@@ -14,7 +22,15 @@ export interface FleetMatrix {
   facets: { environments: string[]; namespaces: string[]; kinds: string[] };
   /** problems = failing + driftingResources: failed or NACKed instance × resource pairs, and drifting resources. */
   // failing and driftingResources are absent where no one counted them (the replay's past fleet).
-  totals: { services: number; matching: number; drifting: number; instances: number; problems: number; failing?: number; driftingResources?: number };
+  totals: {
+    services: number;
+    matching: number;
+    drifting: number;
+    instances: number;
+    problems: number;
+    failing?: number;
+    driftingResources?: number;
+  };
   page: number;
   pageCount: number;
   generatedAt: Date;
@@ -59,7 +75,11 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
   );
   const onlyIdsScan =
     filters.drifting || filters.failing
-      ? driftScan.then((summaries) => [...summaries].filter(([, s]) => (!filters.drifting || s.drifting) && (!filters.failing || s.failing > 0)).map(([id]) => id))
+      ? driftScan.then((summaries) =>
+          [...summaries]
+            .filter(([, s]) => (!filters.drifting || s.drifting) && (!filters.failing || s.failing > 0))
+            .map(([id]) => id),
+        )
       : Promise.resolve(null);
   // Without "drifting only" the page does not depend on drift: its services and their cells are
   // read while the fleet-wide drift scan (the slowest read) runs, not after it.
@@ -87,7 +107,12 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
     ]);
     return { page, rows, aggregates, desired, lastReloads };
   });
-  const [summaries, facets, onlyIds, { page, rows, aggregates, desired, lastReloads }] = await Promise.all([driftScan, getFacets(), onlyIdsScan, pageRead]);
+  const [summaries, facets, onlyIds, { page, rows, aggregates, desired, lastReloads }] = await Promise.all([
+    driftScan,
+    getFacets(),
+    onlyIdsScan,
+    pageRead,
+  ]);
   const driftingIds = driftingIdsOf(summaries);
   const matching = rows[0]?.matching ?? 0;
 
@@ -99,7 +124,13 @@ export async function getFleetMatrix(filters: FleetFilters, now = new Date()): P
     instanceCount: s.instance_count,
     lastEventAt: s.last_event_at,
   }));
-  const desiredRows: DesiredRow[] = desired.map((d) => ({ serviceId: d.service_id, kind: d.kind, resource: d.resource, version: d.version, setAt: d.set_at }));
+  const desiredRows: DesiredRow[] = desired.map((d) => ({
+    serviceId: d.service_id,
+    kind: d.kind,
+    resource: d.resource,
+    version: d.version,
+    setAt: d.set_at,
+  }));
   const matrix = buildMatrix(services, aggregates, desiredRows, now, policy);
 
   // Problems over the matching services: with "drifting only" or "failing only", those shown.
@@ -192,9 +223,16 @@ async function loadServicePage(
   );
 }
 
-async function countMatching(filter: ServiceFilterSql | null, kind: string | undefined, onlyIds: number[] | null): Promise<number> {
+async function countMatching(
+  filter: ServiceFilterSql | null,
+  kind: string | undefined,
+  onlyIds: number[] | null,
+): Promise<number> {
   const matching = matchingSql(filter, kind, onlyIds);
-  const rows = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM (${matching.text}) m`, ...matching.params);
+  const rows = await sql().query<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM (${matching.text}) m`,
+    ...matching.params,
+  );
   return rows[0]?.n ?? 0;
 }
 

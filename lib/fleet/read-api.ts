@@ -4,7 +4,13 @@
 import { FLEET_PAGE_SIZE, type FleetFilters } from "./filters";
 import type { FleetMatrix } from "./queries";
 import type { DriftReason } from "@/lib/domain/drift";
-import { checkParameterNames, InvalidParameter, parseParameters, textParameter, type ParsedParameters } from "@/lib/query-params";
+import {
+  checkParameterNames,
+  InvalidParameter,
+  parseParameters,
+  textParameter,
+  type ParsedParameters,
+} from "@/lib/query-params";
 
 const TEXT = ["environment", "namespace", "kind", "q"] as const;
 const FLAGS = ["drifting", "failing"] as const;
@@ -24,7 +30,8 @@ export function parseFleetReadQuery(params: URLSearchParams): ParsedParameters<F
       return value === "1" || value === "true";
     };
     const pageText = params.get("page");
-    if (pageText !== null && !/^[1-9]\d{0,4}$/.test(pageText)) throw new InvalidParameter("page", "a whole number from 1");
+    if (pageText !== null && !/^[1-9]\d{0,4}$/.test(pageText))
+      throw new InvalidParameter("page", "a whole number from 1");
     return {
       env: text("environment"),
       ns: text("namespace"),

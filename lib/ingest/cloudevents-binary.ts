@@ -30,7 +30,8 @@ export function binaryContext(headers: Headers): CloudEventContext | null {
     if (problem) throw refused(`ce-${name}: ${problem}`);
     envelope[name] = value;
   }
-  if (envelope.specversion === undefined) throw refused("ce-specversion: is required (binary mode; the ce-* headers need it)");
+  if (envelope.specversion === undefined)
+    throw refused("ce-specversion: is required (binary mode; the ce-* headers need it)");
   const parsed = cloudEventSchema.omit({ data: true }).safeParse(envelope);
   if (!parsed.success) {
     throw refused(parsed.error.issues.map((issue) => `ce-${String(issue.path[0])}: ${issue.message}`).join("; "));

@@ -19,7 +19,11 @@ import type { Tx } from "./sql";
 /** M of "N of M": an explicit target count, or every target and reporting instance. */
 export function targetsOf(record: ReloadRecord): number {
   // participants = targeted rows + rows of instances that reported without being targeted
-  return reloadScope({ targetCount: record.targetCount, targetedInstances: record.participants, reportingOutsideTargets: 0 });
+  return reloadScope({
+    targetCount: record.targetCount,
+    targetedInstances: record.participants,
+    reportingOutsideTargets: 0,
+  });
 }
 
 export function countsOf(record: ReloadRecord): ReloadInstanceCounts {

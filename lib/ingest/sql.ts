@@ -10,4 +10,5 @@ export type Tx = Sql;
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /** A Date from a timestamptz column that may be null. */
-export const dateOrNull = (d: Date | string | null): Date | null => (d === null ? null : d instanceof Date ? d : new Date(d));
+export const dateOrNull = (d: Date | string | null): Date | null =>
+  d === null ? null : d instanceof Date ? d : new Date(d);

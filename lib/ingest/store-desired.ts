@@ -31,7 +31,11 @@ export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise
   // concurrent batch that sets and withdraws the same resources the other way round queues
   // instead of deadlocking, and a withdrawal sees a pointer committed while it waited.
   const touched = inLockOrder(
-    [...new Map(derived.map((d) => [compositeKey(d.record.serviceId, d.record.facts.kind, d.record.facts.resource), d])).values()],
+    [
+      ...new Map(
+        derived.map((d) => [compositeKey(d.record.serviceId, d.record.facts.kind, d.record.facts.resource), d]),
+      ).values(),
+    ],
     (d) => [d.record.serviceId, d.record.facts.kind, d.record.facts.resource],
   );
   const q = sqlParams();
@@ -50,7 +54,11 @@ export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise
      ORDER BY k.n`,
     ...q.values,
   );
-  const rows = inLockOrder([...setting.values()], (x) => [x.d.record.serviceId, x.d.record.facts.kind, x.d.record.facts.resource]);
+  const rows = inLockOrder([...setting.values()], (x) => [
+    x.d.record.serviceId,
+    x.d.record.facts.kind,
+    x.d.record.facts.resource,
+  ]);
   if (rows.length > 0) {
     const qs = sqlParams();
     const set = qs.unnest({
@@ -73,7 +81,11 @@ export async function updateDesiredVersions(tx: Tx, derived: Derived[]): Promise
       ...qs.values,
     );
   }
-  if (withdrawn.length > 0) await fallBack(tx, withdrawn.map((d) => d.record.key));
+  if (withdrawn.length > 0)
+    await fallBack(
+      tx,
+      withdrawn.map((d) => d.record.key),
+    );
 }
 
 /** Desired versions set by reloads that no longer qualify fall back to the newest that does. */
@@ -102,7 +114,12 @@ export async function fallBack(tx: Tx, reloadKeys: string[]): Promise<void> {
         iso(best.setAt),
       );
     } else {
-      await tx.execute(`DELETE FROM desired_version WHERE service_id = $1 AND kind = $2 AND resource = $3`, f.service_id, f.kind, f.resource);
+      await tx.execute(
+        `DELETE FROM desired_version WHERE service_id = $1 AND kind = $2 AND resource = $3`,
+        f.service_id,
+        f.kind,
+        f.resource,
+      );
     }
   }
 }

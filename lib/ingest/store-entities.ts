@@ -39,7 +39,8 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
   for (const e of events) {
     const key = serviceKeyString({ environment: e.environment, namespace: e.namespace, name: e.service });
     const known = services.get(key);
-    if (!known) services.set(key, { environment: e.environment, namespace: e.namespace, name: e.service, lastAt: e.occurredAt });
+    if (!known)
+      services.set(key, { environment: e.environment, namespace: e.namespace, name: e.service, lastAt: e.occurredAt });
     else if (e.occurredAt > known.lastAt) known.lastAt = e.occurredAt;
   }
   // Inserted in the order of the unique index, so concurrent inserts of the same new
@@ -82,7 +83,9 @@ async function upsertServices(tx: Tx, events: ReloadEventInput[]): Promise<Map<s
     // Read back both ours and any a concurrent batch created first.
     for (const r of await find(missing)) found.set(serviceKeyString(r), r);
   }
-  const stale = wanted.filter(([key, s]) => s.lastAt.getTime() - found.get(key)!.last_event_at.getTime() > TOUCH_AFTER_MS);
+  const stale = wanted.filter(
+    ([key, s]) => s.lastAt.getTime() - found.get(key)!.last_event_at.getTime() > TOUCH_AFTER_MS,
+  );
   if (stale.length > 0) {
     const q = sqlParams();
     const u = q.unnest({
@@ -110,7 +113,10 @@ interface InstanceSighting {
 }
 
 /** Instances reporting in this batch, and instances a dispatched event names as targets. */
-function sightings(events: ReloadEventInput[], serviceOf: (e: ReloadEventInput) => number): Map<string, InstanceSighting> {
+function sightings(
+  events: ReloadEventInput[],
+  serviceOf: (e: ReloadEventInput) => number,
+): Map<string, InstanceSighting> {
   const instances = new Map<string, InstanceSighting>();
   const see = (serviceId: number, instanceKey: string, labels: Record<string, string>, at: Date) => {
     const key = compositeKey(serviceId, instanceKey);
@@ -136,18 +142,38 @@ function sightings(events: ReloadEventInput[], serviceOf: (e: ReloadEventInput) 
   for (const e of events) {
     for (const target of e.targets ?? []) {
       const key = compositeKey(serviceOf(e), target);
-      if (!instances.has(key)) instances.set(key, { serviceId: serviceOf(e), key: target, labels: {}, firstAt: e.occurredAt, lastAt: e.occurredAt });
+      if (!instances.has(key))
+        instances.set(key, {
+          serviceId: serviceOf(e),
+          key: target,
+          labels: {},
+          firstAt: e.occurredAt,
+          lastAt: e.occurredAt,
+        });
     }
   }
   return instances;
 }
 
-async function upsertInstances(tx: Tx, events: ReloadEventInput[], serviceOf: (e: ReloadEventInput) => number): Promise<Map<string, number>> {
+async function upsertInstances(
+  tx: Tx,
+  events: ReloadEventInput[],
+  serviceOf: (e: ReloadEventInput) => number,
+): Promise<Map<string, number>> {
   const instances = sightings(events, serviceOf);
   if (instances.size === 0) return new Map();
-  const reporting = new Set(events.flatMap((e) => (e.instance === null ? [] : [compositeKey(serviceOf(e), e.instance)])));
+  const reporting = new Set(
+    events.flatMap((e) => (e.instance === null ? [] : [compositeKey(serviceOf(e), e.instance)])),
+  );
   const wanted = inLockOrder([...instances.entries()], ([, i]) => [i.serviceId, i.key]);
-  type Row = { id: number; service_id: number; instance_key: string; labels: Record<string, string>; first_seen_at: Date; last_seen_at: Date };
+  type Row = {
+    id: number;
+    service_id: number;
+    instance_key: string;
+    labels: Record<string, string>;
+    first_seen_at: Date;
+    last_seen_at: Date;
+  };
   const find = (keys: typeof wanted) => {
     const q = sqlParams();
     const k = q.unnest({
@@ -184,7 +210,11 @@ async function upsertInstances(tx: Tx, events: ReloadEventInput[], serviceOf: (e
     const row = found.get(key)!;
     const newer = i.lastAt >= row.last_seen_at;
     const merged = newer ? { ...row.labels, ...i.labels } : { ...i.labels, ...row.labels };
-    return i.lastAt.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS || i.firstAt < row.first_seen_at || !sameLabels(merged, row.labels);
+    return (
+      i.lastAt.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS ||
+      i.firstAt < row.first_seen_at ||
+      !sameLabels(merged, row.labels)
+    );
   });
   if (changed.length > 0) {
     const q = sqlParams();

@@ -2,7 +2,12 @@ import "server-only";
 import { transaction } from "@/lib/db/client";
 import { canonicalJson } from "@/lib/domain/canonical-json";
 import { compareCodePoints } from "@/lib/domain/keys";
-import { reloadscopeOnlyRefusal, restrictionMatcher, restrictionRefusal, writtenByReloadscopeOnly } from "@/lib/domain/token-restrictions";
+import {
+  reloadscopeOnlyRefusal,
+  restrictionMatcher,
+  restrictionRefusal,
+  writtenByReloadscopeOnly,
+} from "@/lib/domain/token-restrictions";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { env } from "@/lib/env";
 import { notifyEventsStored } from "./events-stored";
@@ -56,7 +61,8 @@ export async function storeEvents(events: ReloadEventInput[], options: StoreOpti
   const positions: number[] = [];
   const rejected: StoreResult["rejected"] = [];
   let inBatchDuplicates = 0;
-  const allowed = writer.kind === "token" && writer.restrictions !== null ? restrictionMatcher(writer.restrictions) : null;
+  const allowed =
+    writer.kind === "token" && writer.restrictions !== null ? restrictionMatcher(writer.restrictions) : null;
   events.forEach((e, position) => {
     // Outside the token's services: refused before anything is claimed or written.
     if (allowed !== null && !allowed(e)) {
@@ -75,7 +81,14 @@ export async function storeEvents(events: ReloadEventInput[], options: StoreOpti
     if (seen.content === eventContent(e)) inBatchDuplicates++;
     else rejected.push({ position, reason: ID_CONFLICT_REASON });
   });
-  if (unique.length === 0) return { accepted: 0, absorbed: 0, duplicates: inBatchDuplicates, acceptedIds: [], rejected: rejected.sort((a, b) => a.position - b.position) };
+  if (unique.length === 0)
+    return {
+      accepted: 0,
+      absorbed: 0,
+      duplicates: inBatchDuplicates,
+      acceptedIds: [],
+      rejected: rejected.sort((a, b) => a.position - b.position),
+    };
 
   const now = options.now ?? new Date();
   for (let attempt = 1; ; attempt++) {
@@ -114,9 +127,25 @@ export function retryDelayMs(attempt: number, random = Math.random): number {
 /** What makes two events with one id the same event (labels describe the instance, not the event; a dispatch's targets are its content). */
 function eventContent(e: ReloadEventInput): string {
   return JSON.stringify([
-    e.reloadId, e.environment, e.namespace, e.service, e.instance, e.kind, e.resource, e.phase, e.fromVersion, e.toVersion,
-    e.initiator, e.occurredAt.getTime(), e.durationMs, e.error, e.traceId, e.spanId, canonicalJson(e.attributes),
-    targetsJson(e), e.targetCount,
+    e.reloadId,
+    e.environment,
+    e.namespace,
+    e.service,
+    e.instance,
+    e.kind,
+    e.resource,
+    e.phase,
+    e.fromVersion,
+    e.toVersion,
+    e.initiator,
+    e.occurredAt.getTime(),
+    e.durationMs,
+    e.error,
+    e.traceId,
+    e.spanId,
+    canonicalJson(e.attributes),
+    targetsJson(e),
+    e.targetCount,
   ]);
 }
 
@@ -130,11 +159,19 @@ async function storeInTransaction(
   all: ReloadEventInput[],
   now: Date,
   writer: EventWriter,
-): Promise<{ acceptedIds: string[]; absorbed: number; conflicts: number[]; disagreements: { index: number; reason: string }[] }> {
+): Promise<{
+  acceptedIds: string[];
+  absorbed: number;
+  conflicts: number[];
+  disagreements: { index: number; reason: string }[];
+}> {
   // Refused first, so a refused event neither claims its id nor sets a reload's identity.
   const reserved = writer.kind === "token" ? await findReloadscopeOnly(tx, all) : new Map<number, string>();
   const candidates = all.map((_, i) => i).filter((i) => !reserved.has(i));
-  const found = await findDisagreements(tx, candidates.map((i) => all[i]!));
+  const found = await findDisagreements(
+    tx,
+    candidates.map((i) => all[i]!),
+  );
   const problems = new Map(reserved);
   for (const [at, reason] of found) problems.set(candidates[at]!, reason);
   const disagreements = [...problems].map(([index, reason]) => ({ index, reason }));
@@ -152,13 +189,24 @@ async function storeInTransaction(
   const maybePresence = new Set(runs.flatMap((r) => r.positions));
   const definite = events.filter((_, k) => !maybePresence.has(k));
   const claimed = definite.length > 0 ? await claimIds(tx, definite) : new Set<string>();
-  const absorbed = await absorbPresence(tx, events, runs, definite.filter((e) => claimed.has(e.id)), policy);
+  const absorbed = await absorbPresence(
+    tx,
+    events,
+    runs,
+    definite.filter((e) => claimed.has(e.id)),
+    policy,
+  );
   const news = events.filter((_, k) => maybePresence.has(k) && !absorbed.has(k));
   if (news.length > 0) for (const id of await claimIds(tx, news)) claimed.add(id);
   const historyAt = kept.filter((_, k) => !absorbed.has(k));
   const history = events.filter((_, k) => !absorbed.has(k));
   if (history.length === 0) return { acceptedIds: [], absorbed: absorbed.size, conflicts: [], disagreements };
-  const conflicts = (await findConflicts(tx, history.map((e, i) => ({ e, i })).filter(({ e }) => !claimed.has(e.id)))).map((i) => historyAt[i]!);
+  const conflicts = (
+    await findConflicts(
+      tx,
+      history.map((e, i) => ({ e, i })).filter(({ e }) => !claimed.has(e.id)),
+    )
+  ).map((i) => historyAt[i]!);
   const accepted = history.filter((e) => claimed.has(e.id));
   if (accepted.length > 0) {
     const entities = await upsertEntities(tx, accepted);
@@ -181,14 +229,18 @@ async function storeInTransaction(
  * such phases: instance reports, the bulk of ingest, cost nothing here.
  */
 async function findReloadscopeOnly(tx: Tx, events: ReloadEventInput[]): Promise<Map<number, string>> {
-  const claims = events.flatMap((e, index) => (e.reloadId !== null && writtenByReloadscopeOnly(e.phase, e.instance) ? [{ index, reloadId: e.reloadId }] : []));
+  const claims = events.flatMap((e, index) =>
+    e.reloadId !== null && writtenByReloadscopeOnly(e.phase, e.instance) ? [{ index, reloadId: e.reloadId }] : [],
+  );
   if (claims.length === 0) return new Map();
   const requested = await tx.query<{ reload_id: string }[]>(
     `SELECT reload_id FROM reload_request WHERE reload_id = ANY($1::text[])`,
     [...new Set(claims.map((c) => c.reloadId))],
   );
   const ours = new Set(requested.map((r) => r.reload_id));
-  return new Map(claims.filter((c) => ours.has(c.reloadId)).map((c) => [c.index, reloadscopeOnlyRefusal(events[c.index]!.phase)]));
+  return new Map(
+    claims.filter((c) => ours.has(c.reloadId)).map((c) => [c.index, reloadscopeOnlyRefusal(events[c.index]!.phase)]),
+  );
 }
 
 /**
@@ -276,7 +328,12 @@ async function invalidateSnapshots(tx: Tx, accepted: ReloadEventInput[]): Promis
 }
 
 /** Inserts the events whose ids this transaction claimed; `tokenId` (one parameter for the batch) is who sent them, null for the app. */
-async function insertEvents(tx: Tx, events: ReloadEventInput[], { serviceOf, instanceOf }: Entities, tokenId: number | null): Promise<void> {
+async function insertEvents(
+  tx: Tx,
+  events: ReloadEventInput[],
+  { serviceOf, instanceOf }: Entities,
+  tokenId: number | null,
+): Promise<void> {
   const rows = [...events].sort((a, b) => compareCodePoints(a.id, b.id));
   const q = sqlParams();
   const u = q.unnest({

@@ -1,5 +1,12 @@
 import "server-only";
-import { affectsInstanceState, foldInstanceState, needsWrite, replayInstanceState, sameState, type InstanceState } from "@/lib/domain/instance-state";
+import {
+  affectsInstanceState,
+  foldInstanceState,
+  needsWrite,
+  replayInstanceState,
+  sameState,
+  type InstanceState,
+} from "@/lib/domain/instance-state";
 import type { ReloadEventInput } from "@/lib/domain/types";
 import { compareCodePoints, compositeKey, inLockOrder } from "@/lib/domain/keys";
 import { intervalHeartbeats } from "@/lib/domain/presence";
@@ -21,12 +28,21 @@ export async function updateInstanceStates(
   serviceOf: (e: ReloadEventInput) => number,
   instanceOf: (e: ReloadEventInput) => number | null,
 ): Promise<void> {
-  const groups = new Map<string, { instanceId: number; serviceId: number; kind: string; resource: string; events: ReloadEventInput[] }>();
+  const groups = new Map<
+    string,
+    { instanceId: number; serviceId: number; kind: string; resource: string; events: ReloadEventInput[] }
+  >();
   for (const e of accepted) {
     if (!affectsInstanceState(e)) continue;
     const instanceId = instanceOf(e)!;
     const key = stateKey(instanceId, e.kind, e.resource);
-    const group = groups.get(key) ?? { instanceId, serviceId: serviceOf(e), kind: e.kind, resource: e.resource, events: [] };
+    const group = groups.get(key) ?? {
+      instanceId,
+      serviceId: serviceOf(e),
+      kind: e.kind,
+      resource: e.resource,
+      events: [],
+    };
     group.events.push(e);
     groups.set(key, group);
   }
@@ -84,7 +100,8 @@ export async function updateInstanceStates(
         const key = stateKey(group.instanceId, group.kind, group.resource);
         const current = now.get(key) ?? null;
         const next = replayedNow.has(key) ? replayedNow.get(key)! : foldInstanceState(current, group.events);
-        if (next && next !== current && needsWrite(current, next, HEARTBEAT_REFRESH_MS)) toUpdate.push({ group, state: next });
+        if (next && next !== current && needsWrite(current, next, HEARTBEAT_REFRESH_MS))
+          toUpdate.push({ group, state: next });
       }
     }
   }
@@ -99,7 +116,12 @@ type Group = { instanceId: number; serviceId: number; kind: string; resource: st
  * rewrite was skipped). Only a change of what the state says is checked against history;
  * a heartbeat that merely confirms it is not.
  */
-async function findLate(tx: Tx, groups: Group[], existing: Map<string, InstanceState>, batch: ReloadEventInput[]): Promise<Group[]> {
+async function findLate(
+  tx: Tx,
+  groups: Group[],
+  existing: Map<string, InstanceState>,
+  batch: ReloadEventInput[],
+): Promise<Group[]> {
   const late: Group[] = [];
   const check: { group: Group; since: Date }[] = [];
   for (const group of groups) {
@@ -120,7 +142,10 @@ async function findLate(tx: Tx, groups: Group[], existing: Map<string, InstanceS
     resource: column.text(check.map((c) => c.group.resource)),
     t: column.timestamptz(check.map((c) => c.since)),
   });
-  const batchIds = q.value(batch.map((e) => e.id), "text[]");
+  const batchIds = q.value(
+    batch.map((e) => e.id),
+    "text[]",
+  );
   const newer = await tx.query<{ n: string }[]>(
     `SELECT k.n::text FROM ${k.as("k", { ordinality: "n" })}
      WHERE EXISTS (
@@ -146,8 +171,14 @@ const REPLAY_LOOKBACK = 200;
  */
 const REPLAY_MAX_AFTER = 2_000;
 
-async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceState>): Promise<Map<string, InstanceState | null>> {
-  const oldest = groups.map((g) => g.events.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), g.events[0]!.occurredAt));
+async function replay(
+  tx: Tx,
+  groups: Group[],
+  existing: Map<string, InstanceState>,
+): Promise<Map<string, InstanceState | null>> {
+  const oldest = groups.map((g) =>
+    g.events.reduce((a, e) => (e.occurredAt < a ? e.occurredAt : a), g.events[0]!.occurredAt),
+  );
   const pairs = {
     instance_id: column.int(groups.map((g) => g.instanceId)),
     kind: column.text(groups.map((g) => g.kind)),
@@ -155,9 +186,7 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
   };
   const q = sqlParams();
   const k = q.unnest({ ...pairs, t: column.timestamptz(oldest) });
-  const rows = await tx.query<
-    (StateEventRow & { n: string; received_at: Date; id: string; before: boolean })[]
-  >(
+  const rows = await tx.query<(StateEventRow & { n: string; received_at: Date; id: string; before: boolean })[]>(
     `SELECT k.n::text, h.* FROM ${k.as("k", { ordinality: "n" })}
      CROSS JOIN LATERAL (
        (SELECT e.phase, e.occurred_at, e.received_at, e.id, e.from_version, e.to_version, e.error, e.reload_id, true AS before
@@ -194,26 +223,33 @@ async function replay(tx: Tx, groups: Group[], existing: Map<string, InstanceSta
     const interval = { version: row.version, firstHeardAt: row.first_heard_at, lastHeardAt: row.last_heard_at };
     for (const { at } of intervalHeartbeats([interval], null, new Date(8.64e15))) {
       histories[Number(row.n) - 1]!.push({
-        n: row.n, phase: "heartbeat", occurred_at: at, received_at: ABSORBED_ARRIVAL, id: "", from_version: null, to_version: row.version,
-        error: null, reload_id: null, before: at < oldest[Number(row.n) - 1]!,
+        n: row.n,
+        phase: "heartbeat",
+        occurred_at: at,
+        received_at: ABSORBED_ARRIVAL,
+        id: "",
+        from_version: null,
+        to_version: row.version,
+        error: null,
+        reload_id: null,
+        before: at < oldest[Number(row.n) - 1]!,
       });
     }
   }
   const result = new Map<string, InstanceState | null>();
   groups.forEach((group, i) => {
-    const history = histories[i]!
-      .sort(
-        (a, b) =>
-          a.occurred_at.getTime() - b.occurred_at.getTime() ||
-          a.received_at.getTime() - b.received_at.getTime() ||
-          compareCodePoints(a.id, b.id),
-      )
-      .map((r) => ({ ...stateEventFromRow(r), instance: "" }));
+    const history = histories[i]!.sort(
+      (a, b) =>
+        a.occurred_at.getTime() - b.occurred_at.getTime() ||
+        a.received_at.getTime() - b.received_at.getTime() ||
+        compareCodePoints(a.id, b.id),
+    ).map((r) => ({ ...stateEventFromRow(r), instance: "" }));
     // Counted over stored events only (an interval's heartbeats have no id).
     const truncated = histories[i]!.filter((r) => r.before && r.id !== "").length >= REPLAY_LOOKBACK;
     const key = stateKey(group.instanceId, group.kind, group.resource);
     const current = existing.get(key) ?? null;
-    if (histories[i]!.filter((r) => !r.before && r.id !== "").length > REPLAY_MAX_AFTER) result.set(key, foldInstanceState(current, group.events));
+    if (histories[i]!.filter((r) => !r.before && r.id !== "").length > REPLAY_MAX_AFTER)
+      result.set(key, foldInstanceState(current, group.events));
     else result.set(key, replayInstanceState(history, current, truncated));
   });
   return result;

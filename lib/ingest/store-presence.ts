@@ -23,7 +23,10 @@ export function presencePolicy(): PresencePolicy {
   const settings = env();
   // Inside an interval a pair counts as heard (lib/domain/presence.ts, lastHeardAt), so its
   // silences must stay shorter than the stale window for liveness to stay exact.
-  return { gapMs: Math.min(settings.PRESENCE_GAP_SECONDS, settings.INSTANCE_STALE_SECONDS) * 1000, precisionMs: PRESENCE_PRECISION_MS };
+  return {
+    gapMs: Math.min(settings.PRESENCE_GAP_SECONDS, settings.INSTANCE_STALE_SECONDS) * 1000,
+    precisionMs: PRESENCE_PRECISION_MS,
+  };
 }
 
 /**
@@ -51,10 +54,18 @@ export async function absorbPresence(
   if (runs.length === 0) return new Set();
   const labels = runs.map((run) => {
     // Merged oldest first, so the newest report's value wins, as upsertInstances merges them.
-    const reports = run.positions.map((p) => events[p]!).sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+    const reports = run.positions
+      .map((p) => events[p]!)
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     return JSON.stringify(Object.assign({}, ...reports.map((e) => e.labels)));
   });
-  const lockOnly = [...new Map(historyPairs.filter(affectsInstanceState).map((e) => [compositeKey(e.environment, e.namespace, e.service, e.instance!, e.kind, e.resource), e])).values()];
+  const lockOnly = [
+    ...new Map(
+      historyPairs
+        .filter(affectsInstanceState)
+        .map((e) => [compositeKey(e.environment, e.namespace, e.service, e.instance!, e.kind, e.resource), e]),
+    ).values(),
+  ];
   // The runs, then the history pairs (no version: only locked).
   const q = sqlParams();
   const pairs = q.unnest({

@@ -36,7 +36,13 @@ export async function updateReloadInstances(
  * else the service's live instances reporting the resource when the reload starts.
  * Named targets replace a snapshot taken before the dispatch event arrived.
  */
-async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, settings: ReloadSettings, lateTargets: Map<string, number[]>): Promise<void> {
+async function updateScopes(
+  tx: Tx,
+  touched: Touched[],
+  entities: Entities,
+  settings: ReloadSettings,
+  lateTargets: Map<string, number[]>,
+): Promise<void> {
   const switching: ReloadRecord[] = [];
   const named: { record: ReloadRecord; instanceId: number }[] = [];
   const snapshot: ReloadRecord[] = [];
@@ -47,7 +53,8 @@ async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, sett
       record.scope = "explicit";
       record.targetCount = Math.max(record.targetCount ?? 0, ...dispatches.map((e) => e.targetCount ?? 0));
       for (const e of dispatches) {
-        for (const target of e.targets ?? []) named.push({ record, instanceId: entities.instanceId(record.serviceId, target) });
+        for (const target of e.targets ?? [])
+          named.push({ record, instanceId: entities.instanceId(record.serviceId, target) });
       }
     } else if (record.scope === null && record.facts.startedAt) {
       record.scope = "implicit";
@@ -65,7 +72,10 @@ async function updateScopes(tx: Tx, touched: Touched[], entities: Entities, sett
   if (switching.length > 0) {
     const keys = switching.map((r) => r.key);
     await tx.execute(`DELETE FROM reload_instance WHERE reload_key = ANY($1::bigint[]) AND phase IS NULL`, keys);
-    await tx.execute(`UPDATE reload_instance SET targeted = false WHERE reload_key = ANY($1::bigint[]) AND targeted`, keys);
+    await tx.execute(
+      `UPDATE reload_instance SET targeted = false WHERE reload_key = ANY($1::bigint[]) AND targeted`,
+      keys,
+    );
   }
 
   if (named.length > 0) {
@@ -161,12 +171,19 @@ async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Pro
     reload_key: column.bigint(ordered.map((p) => p.record.key)),
     instance_id: column.int(ordered.map((p) => p.instanceId)),
   });
-  const existing = await tx.query<{ reload_key: string; instance_id: number; phase: Phase | null; phase_at: Date | null; error: string | null }[]>(
+  const existing = await tx.query<
+    { reload_key: string; instance_id: number; phase: Phase | null; phase_at: Date | null; error: string | null }[]
+  >(
     `SELECT ri.reload_key::text, ri.instance_id, ri.phase, ri.phase_at, ri.error
      FROM reload_instance ri JOIN ${u.as("u")} ON ri.reload_key = u.reload_key AND ri.instance_id = u.instance_id`,
     ...q.values,
   );
-  const before = new Map(existing.map((r) => [compositeKey(r.reload_key, r.instance_id), { phase: r.phase, phaseAt: r.phase_at, error: r.error }]));
+  const before = new Map(
+    existing.map((r) => [
+      compositeKey(r.reload_key, r.instance_id),
+      { phase: r.phase, phaseAt: r.phase_at, error: r.error },
+    ]),
+  );
 
   const writes: { pair: (typeof ordered)[number]; row: PhaseRow }[] = [];
   const recount = new Set<ReloadRecord>();
@@ -174,9 +191,11 @@ async function updatePhases(tx: Tx, touched: Touched[], entities: Entities): Pro
     const old = before.get(compositeKey(pair.record.key, pair.instanceId)) ?? null;
     let row: PhaseRow = old ?? { phase: null, phaseAt: null, error: null };
     for (const e of [...pair.events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())) {
-      if (row.phaseAt === null || e.occurredAt.getTime() >= row.phaseAt.getTime()) row = { phase: e.phase, phaseAt: e.occurredAt, error: e.error };
+      if (row.phaseAt === null || e.occurredAt.getTime() >= row.phaseAt.getTime())
+        row = { phase: e.phase, phaseAt: e.occurredAt, error: e.error };
     }
-    if (old && old.phase === row.phase && old.phaseAt?.getTime() === row.phaseAt?.getTime() && old.error === row.error) continue;
+    if (old && old.phase === row.phase && old.phaseAt?.getTime() === row.phaseAt?.getTime() && old.error === row.error)
+      continue;
     moveCounters(pair.record, old, row, recount);
     writes.push({ pair, row });
   }
@@ -235,8 +254,19 @@ function moveCounters(record: ReloadRecord, old: PhaseRow | null, next: PhaseRow
   const c = record.counts;
   const oldBucket = instancePhaseBucket(old?.phase ?? null);
   const oldAt = old?.phaseAt?.getTime();
-  if (oldBucket === "succeeded" && instancePhaseBucket(next.phase) !== "succeeded" && oldAt === c.lastSucceededAt?.getTime()) recount.add(record);
-  if (oldBucket !== null && oldBucket !== "inProgress" && instancePhaseBucket(next.phase) === "inProgress" && oldAt === c.lastFinishedAt?.getTime()) recount.add(record);
+  if (
+    oldBucket === "succeeded" &&
+    instancePhaseBucket(next.phase) !== "succeeded" &&
+    oldAt === c.lastSucceededAt?.getTime()
+  )
+    recount.add(record);
+  if (
+    oldBucket !== null &&
+    oldBucket !== "inProgress" &&
+    instancePhaseBucket(next.phase) === "inProgress" &&
+    oldAt === c.lastFinishedAt?.getTime()
+  )
+    recount.add(record);
   if (!old) record.participants++;
   if (!old || old.phase === null) c.reporting++;
   const was = instancePhaseBucket(old?.phase ?? null);

@@ -41,7 +41,17 @@ export async function findDisagreements(tx: Tx, events: ReloadEventInput[]): Pro
     name: column.text(keys.map((e) => e.service)),
     reload_id: column.text(keys.map((e) => e.reloadId)),
   });
-  const stored = await tx.query<{ environment: string; namespace: string; name: string; reload_id: string; kind: string; resource: string; to_version: string | null }[]>(
+  const stored = await tx.query<
+    {
+      environment: string;
+      namespace: string;
+      name: string;
+      reload_id: string;
+      kind: string;
+      resource: string;
+      to_version: string | null;
+    }[]
+  >(
     `SELECT s.environment, s.namespace, s.name, r.reload_id, r.kind, r.resource, r.to_version
      FROM ${k.as("k")}
      JOIN service s USING (environment, namespace, name)
@@ -50,11 +60,14 @@ export async function findDisagreements(tx: Tx, events: ReloadEventInput[]): Pro
   );
   const identity = new Map<string, { kind: string; resource: string; toVersion: string | null }>();
   for (const r of stored) {
-    identity.set(keyOf({ environment: r.environment, namespace: r.namespace, service: r.name, reloadId: r.reload_id }), {
-      kind: r.kind,
-      resource: r.resource,
-      toVersion: r.to_version,
-    });
+    identity.set(
+      keyOf({ environment: r.environment, namespace: r.namespace, service: r.name, reloadId: r.reload_id }),
+      {
+        kind: r.kind,
+        resource: r.resource,
+        toVersion: r.to_version,
+      },
+    );
   }
   const problems = new Map<number, string>();
   events.forEach((e, position) => {
@@ -67,7 +80,8 @@ export async function findDisagreements(tx: Tx, events: ReloadEventInput[]): Pro
     }
     const of = `reload ${e.reloadId} of this service`;
     if (known.kind !== e.kind) problems.set(position, `kind: ${of} is of kind ${known.kind}, not ${e.kind}`);
-    else if (known.resource !== e.resource) problems.set(position, `resource: ${of} reloads ${known.resource}, not ${e.resource}`);
+    else if (known.resource !== e.resource)
+      problems.set(position, `resource: ${of} reloads ${known.resource}, not ${e.resource}`);
     else if (known.toVersion !== null && e.toVersion !== null && known.toVersion !== e.toVersion) {
       problems.set(position, `toVersion: ${of} moves to ${known.toVersion}, not ${e.toVersion}`);
     } else if (known.toVersion === null && e.toVersion !== null) known.toVersion = e.toVersion;
@@ -75,7 +89,12 @@ export async function findDisagreements(tx: Tx, events: ReloadEventInput[]): Pro
   return problems;
 }
 
-export async function updateReloads(tx: Tx, accepted: ReloadEventInput[], entities: Entities, settings: ReloadSettings): Promise<void> {
+export async function updateReloads(
+  tx: Tx,
+  accepted: ReloadEventInput[],
+  entities: Entities,
+  settings: ReloadSettings,
+): Promise<void> {
   const byReload = new Map<string, { serviceId: number; reloadId: string; events: ReloadEventInput[] }>();
   for (const e of accepted) {
     if (e.reloadId === null) continue;
@@ -112,7 +131,9 @@ export async function updateReloads(tx: Tx, accepted: ReloadEventInput[], entiti
     lateByReload,
   );
 
-  const derived = groups.map((g) => derive(records.get(reloadKeyOf(g.serviceId, g.reloadId))!, settings.now, settings.timeoutMs));
+  const derived = groups.map((g) =>
+    derive(records.get(reloadKeyOf(g.serviceId, g.reloadId))!, settings.now, settings.timeoutMs),
+  );
   await writeReloads(tx, derived);
   await updateDesiredVersions(tx, derived);
 }
@@ -128,13 +149,24 @@ async function findLateTargets(
   entities: Entities,
   staleMs: number,
 ): Promise<{ serviceId: number; reloadId: string; instanceId: number }[]> {
-  const pairs = new Map<string, { serviceId: number; kind: string; resource: string; instanceId: number; min: Date; max: Date }>();
+  const pairs = new Map<
+    string,
+    { serviceId: number; kind: string; resource: string; instanceId: number; min: Date; max: Date }
+  >();
   for (const e of accepted) {
     const instanceId = entities.instanceOf(e);
     if (instanceId === null || !affectsInstanceState(e)) continue;
     const key = compositeKey(instanceId, e.kind, e.resource);
     const pair = pairs.get(key);
-    if (!pair) pairs.set(key, { serviceId: entities.serviceOf(e), kind: e.kind, resource: e.resource, instanceId, min: e.occurredAt, max: e.occurredAt });
+    if (!pair)
+      pairs.set(key, {
+        serviceId: entities.serviceOf(e),
+        kind: e.kind,
+        resource: e.resource,
+        instanceId,
+        min: e.occurredAt,
+        max: e.occurredAt,
+      });
     else {
       if (e.occurredAt < pair.min) pair.min = e.occurredAt;
       if (e.occurredAt > pair.max) pair.max = e.occurredAt;
@@ -172,7 +204,10 @@ async function findLateTargets(
 }
 
 /** Locks the batch's reloads in key order; creates the missing ones (locked by creation). */
-async function lockOrCreate(tx: Tx, groups: { serviceId: number; reloadId: string; events: ReloadEventInput[] }[]): Promise<Map<string, ReloadRecord>> {
+async function lockOrCreate(
+  tx: Tx,
+  groups: { serviceId: number; reloadId: string; events: ReloadEventInput[] }[],
+): Promise<Map<string, ReloadRecord>> {
   const records = new Map<string, ReloadRecord>();
   const lock = async (keys: typeof groups) => {
     const q = sqlParams();

@@ -69,8 +69,13 @@ async function settle(tx: Tx, rows: ReloadRow[], now: Date, timeoutMs: number): 
   const derived = rows.map((r) => derive(reloadFromRow(r), now, timeoutMs));
   const changed = derived.filter((d, i) => d.status !== rows[i]!.status);
   await writeReloads(tx, changed);
-  const withdrawn = changed.filter((d) => d.status === "cancelled" || d.status === "rejected" || (d.status === "expired" && !d.record.facts.startedAt));
-  await fallBack(tx, withdrawn.map((d) => d.record.key));
+  const withdrawn = changed.filter(
+    (d) => d.status === "cancelled" || d.status === "rejected" || (d.status === "expired" && !d.record.facts.startedAt),
+  );
+  await fallBack(
+    tx,
+    withdrawn.map((d) => d.record.key),
+  );
   return changed.length;
 }
 

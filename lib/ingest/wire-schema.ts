@@ -10,9 +10,15 @@ import { PHASES } from "@/lib/domain/types";
 export const MAX_TARGETS = 10_000;
 
 /** "is required" for a field left out (or null), rather than zod's "expected string, received undefined". */
-const required = (otherwise: string) => (issue: { input?: unknown }) => (issue.input == null ? "is required" : otherwise);
+const required = (otherwise: string) => (issue: { input?: unknown }) =>
+  issue.input == null ? "is required" : otherwise;
 
-const name = (max: number) => z.string({ error: required("must be a string") }).trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+const name = (max: number) =>
+  z
+    .string({ error: required("must be a string") })
+    .trim()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`);
 const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullish();
 const version = z.string().trim().min(1, "must not be empty").max(256, "must be at most 256 characters").nullish();
 
@@ -45,19 +51,34 @@ export const reloadEventSchema = z
       .max(Number.MAX_SAFE_INTEGER, `must be at most ${Number.MAX_SAFE_INTEGER}`)
       .nullish(),
     error: optionalText(10_000),
-    traceId: z.string().regex(/^[0-9a-f]{32}$/i, "must be 32 hex digits").nullish(),
-    spanId: z.string().regex(/^[0-9a-f]{16}$/i, "must be 16 hex digits").nullish(),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/i, "must be 32 hex digits")
+      .nullish(),
+    spanId: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/i, "must be 16 hex digits")
+      .nullish(),
     attributes: z.record(z.string(), z.unknown()).nullish(),
     /** A dispatched event's scope: the instances it was sent to, or how many. */
     targets: z.array(name(300)).max(MAX_TARGETS, `must name at most ${MAX_TARGETS} instances`).nullish(),
-    targetCount: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1000000").nullish(),
+    targetCount: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(1_000_000, "must be at most 1000000")
+      .nullish(),
   })
   .superRefine((e, ctx) => {
     if (e.phase !== "heartbeat" && !e.reloadId) {
       ctx.addIssue({ code: "custom", path: ["reloadId"], message: `is required for phase ${e.phase}` });
     }
     if (e.phase === "heartbeat" && e.reloadId) {
-      ctx.addIssue({ code: "custom", path: ["reloadId"], message: "must be absent for phase heartbeat (a heartbeat is not part of a reload)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["reloadId"],
+        message: "must be absent for phase heartbeat (a heartbeat is not part of a reload)",
+      });
     }
     if (INSTANCE_ONLY_PHASES.has(e.phase) && !e.instance) {
       ctx.addIssue({ code: "custom", path: ["instance"], message: `is required for phase ${e.phase}` });
@@ -74,7 +95,11 @@ export const reloadEventSchema = z
       }
     }
     if (e.targets && e.targetCount != null && e.targets.length !== e.targetCount) {
-      ctx.addIssue({ code: "custom", path: ["targetCount"], message: `must equal the number of targets (${e.targets.length}) when both are given` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["targetCount"],
+        message: `must equal the number of targets (${e.targets.length}) when both are given`,
+      });
     }
   });
 

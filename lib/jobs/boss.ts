@@ -27,7 +27,8 @@ const globalForBoss = globalThis as unknown as { reloadscopeBoss?: PgBoss };
 // completeJobs, failJobsById); nothing of ours sends them. When one finds the database
 // unavailable, the loss goes to the queue's 'error' event instead and the job stays active:
 // pg-boss runs it again once it expires, as if the process had died there.
-const UNAWAITED_OUTCOME = /^\s*WITH (results AS \(\s*UPDATE \S+\.job\s+SET completed_on = now\(\)|deleted_jobs AS \(\s*DELETE FROM \S+\.job\s+WHERE name = \$1 AND id IN)/;
+const UNAWAITED_OUTCOME =
+  /^\s*WITH (results AS \(\s*UPDATE \S+\.job\s+SET completed_on = now\(\)|deleted_jobs AS \(\s*DELETE FROM \S+\.job\s+WHERE name = \$1 AND id IN)/;
 
 function outcomeSafeDb(report: (error: unknown) => void): PgBoss.Db {
   const db = bossDb(() => sql());

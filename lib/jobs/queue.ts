@@ -24,9 +24,15 @@ export interface EnqueueOptions {
   singletonKey?: string;
 }
 
-export async function enqueueJob(tx: Sql, kind: JobKind, payload: Record<string, unknown>, options: EnqueueOptions = {}): Promise<void> {
+export async function enqueueJob(
+  tx: Sql,
+  kind: JobKind,
+  payload: Record<string, unknown>,
+  options: EnqueueOptions = {},
+): Promise<void> {
   const singletonKey =
-    options.singletonKey ?? (kind === "dispatch" && payload.requestId !== undefined ? `request-${String(payload.requestId)}` : undefined);
+    options.singletonKey ??
+    (kind === "dispatch" && payload.requestId !== undefined ? `request-${String(payload.requestId)}` : undefined);
   await boss().send(kind, payload, {
     db: bossDb(tx),
     ...(options.runAt ? { startAfter: options.runAt } : {}),

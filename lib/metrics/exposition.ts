@@ -102,12 +102,25 @@ export class ExpositionWriter {
   }
 
   /** One labelled histogram: `cumulativeCounts[i]` = observations ≤ bounds[i] (bounds ascending), `count` = all of them. */
-  histogram(name: string, labels: Labels, bounds: readonly number[], cumulativeCounts: readonly number[], sum: number, count: number): this {
+  histogram(
+    name: string,
+    labels: Labels,
+    bounds: readonly number[],
+    cumulativeCounts: readonly number[],
+    sum: number,
+    count: number,
+  ): this {
     return this.histogramPairs(new HistogramShape(name, bounds), labelPairs(labels), cumulativeCounts, sum, count);
   }
 
   /** histogram() with the shape made once per family and the labels as labelPairs text. */
-  histogramPairs(shape: HistogramShape, pairs: string, cumulativeCounts: readonly number[], sum: number, count: number): this {
+  histogramPairs(
+    shape: HistogramShape,
+    pairs: string,
+    cumulativeCounts: readonly number[],
+    sum: number,
+    count: number,
+  ): this {
     const { name, bounds } = shape;
     const tails = pairs ? shape.bucketTails : shape.bucketTailsBare;
     const head = `${name}_bucket{${pairs}`;

@@ -38,7 +38,10 @@ function counts(): IngestCounts {
   return held;
 }
 
-export function countIngestedEvents(endpoint: IngestEndpoint, result: { accepted: number; duplicates: number; rejected: number }): void {
+export function countIngestedEvents(
+  endpoint: IngestEndpoint,
+  result: { accepted: number; duplicates: number; rejected: number },
+): void {
   const c = counts().events[endpoint];
   c.accepted += result.accepted;
   c.duplicate += result.duplicates;

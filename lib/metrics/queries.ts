@@ -47,7 +47,8 @@ interface ReloadAggregateRow {
   convergence_buckets: number[];
 }
 
-const bucketColumns = (expr: string) => `ARRAY[${RELOAD_SECONDS_BUCKETS.map((le) => `count(*) FILTER (WHERE ${expr} <= ${le})`).join(", ")}]::int[]`;
+const bucketColumns = (expr: string) =>
+  `ARRAY[${RELOAD_SECONDS_BUCKETS.map((le) => `count(*) FILTER (WHERE ${expr} <= ${le})`).join(", ")}]::int[]`;
 
 /** Terminal reloads per service × kind × status, with both histograms' buckets, in one pass. */
 function loadReloadAggregates(): Promise<ReloadAggregateRow[]> {
@@ -98,13 +99,16 @@ function loadLiveGroups(now: Date, staleMs: number): Promise<LiveGroupRow[]> {
 async function loadAlertsFiring(): Promise<{ rule: string; severity: string; n: number }[]> {
   const q = sql();
   const [rows, configured] = await Promise.all([
-    q.query<{ rule: string; severity: string; n: number }[]>(`SELECT rule, severity, count(*)::int AS n FROM alert WHERE state <> 'resolved' GROUP BY rule, severity`),
+    q.query<{ rule: string; severity: string; n: number }[]>(
+      `SELECT rule, severity, count(*)::int AS n FROM alert WHERE state <> 'resolved' GROUP BY rule, severity`,
+    ),
     q.query<{ rule: string; severity: Severity }[]>(`SELECT rule, severity FROM alert_rule`),
   ]);
   const severityOf = new Map(configured.map((c) => [c.rule, c.severity]));
   const out = [...rows];
   for (const rule of RULE_IDS) {
-    if (!rows.some((r) => r.rule === rule)) out.push({ rule, severity: severityOf.get(rule) ?? RULES[rule].defaultSeverity, n: 0 });
+    if (!rows.some((r) => r.rule === rule))
+      out.push({ rule, severity: severityOf.get(rule) ?? RULES[rule].defaultSeverity, n: 0 });
   }
   return out.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.severity < b.severity ? -1 : 1));
 }
@@ -117,7 +121,14 @@ interface Histogram {
   count: number;
 }
 
-function addHistogram(into: Map<string, Histogram>, key: string, pairs: string, buckets: number[], sum: number, count: number): void {
+function addHistogram(
+  into: Map<string, Histogram>,
+  key: string,
+  pairs: string,
+  buckets: number[],
+  sum: number,
+  count: number,
+): void {
   const h = into.get(key);
   if (!h) {
     into.set(key, { pairs, buckets: [...buckets], sum, count });
@@ -149,8 +160,11 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
 
   const [services, reloads] = await Promise.all([servicesRead, reloadsRead]);
   // A service's labels and a service × kind's, escaped once and reused for every line.
-  const servicePairs = new Map<number, string>(services.map((s) => [s.id, labelPairs({ environment: s.environment, namespace: s.namespace, service: s.name })]));
-  const serviceOf = (serviceId: number) => servicePairs.get(serviceId) ?? labelPairs({ environment: "", namespace: "", service: `#${serviceId}` });
+  const servicePairs = new Map<number, string>(
+    services.map((s) => [s.id, labelPairs({ environment: s.environment, namespace: s.namespace, service: s.name })]),
+  );
+  const serviceOf = (serviceId: number) =>
+    servicePairs.get(serviceId) ?? labelPairs({ environment: "", namespace: "", service: `#${serviceId}` });
   const kindPairs = new Map<string, string>();
   const pairsOf = (serviceId: number, kind: string): string => {
     const key = compositeKey(serviceId, kind);
@@ -160,8 +174,13 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
   };
   const out = new ExpositionWriter();
 
-  out.family("reload_total", "counter", "Reloads that reached a terminal status, by that status (outcome); a reload counts once, under its current status.");
-  for (const r of reloads) out.samplePairs("reload_total", joinLabels(pairsOf(r.service_id, r.kind), labelPairs({ outcome: r.status })), r.n);
+  out.family(
+    "reload_total",
+    "counter",
+    "Reloads that reached a terminal status, by that status (outcome); a reload counts once, under its current status.",
+  );
+  for (const r of reloads)
+    out.samplePairs("reload_total", joinLabels(pairsOf(r.service_id, r.kind), labelPairs({ outcome: r.status })), r.n);
 
   const durations = new Map<string, Histogram>();
   const convergences = new Map<string, Histogram>();
@@ -169,14 +188,23 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
     const key = compositeKey(r.service_id, r.kind);
     const pairs = pairsOf(r.service_id, r.kind);
     if (r.duration_count > 0) addHistogram(durations, key, pairs, r.duration_buckets, r.duration_sum, r.duration_count);
-    if (r.convergence_count > 0) addHistogram(convergences, key, pairs, r.convergence_buckets, r.convergence_sum, r.convergence_count);
+    if (r.convergence_count > 0)
+      addHistogram(convergences, key, pairs, r.convergence_buckets, r.convergence_sum, r.convergence_count);
   }
   const durationShape = new HistogramShape("reload_duration_seconds", RELOAD_SECONDS_BUCKETS);
-  out.family("reload_duration_seconds", "histogram", "Terminal reloads that started, from their start to their terminal status (completed_at - started_at).");
+  out.family(
+    "reload_duration_seconds",
+    "histogram",
+    "Terminal reloads that started, from their start to their terminal status (completed_at - started_at).",
+  );
   for (const h of durations.values()) out.histogramPairs(durationShape, h.pairs, h.buckets, h.sum, h.count);
   yield* out.take();
   const convergenceShape = new HistogramShape("reload_convergence_seconds", RELOAD_SECONDS_BUCKETS);
-  out.family("reload_convergence_seconds", "histogram", "Convergence of succeeded and partially failed reloads: first dispatch (or request) to the last instance's ack.");
+  out.family(
+    "reload_convergence_seconds",
+    "histogram",
+    "Convergence of succeeded and partially failed reloads: first dispatch (or request) to the last instance's ack.",
+  );
   for (const h of convergences.values()) out.histogramPairs(convergenceShape, h.pairs, h.buckets, h.sum, h.count);
   out.flush();
   yield* out.take();
@@ -201,28 +229,52 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
     entry.instances += n;
     drift.set(cell, entry);
   }
-  out.family("reload_drift_instances", "gauge", "Live instances of a drifting resource that run a version other than the desired one (or, with no desired version, than the most common one), summed over the kind's resources.");
+  out.family(
+    "reload_drift_instances",
+    "gauge",
+    "Live instances of a drifting resource that run a version other than the desired one (or, with no desired version, than the most common one), summed over the kind's resources.",
+  );
   for (const d of drift.values()) out.samplePairs("reload_drift_instances", pairsOf(d.serviceId, d.kind), d.instances);
 
   // Every rule gets a sample (0 when quiet) under its configured severity, so a PromQL
   // absent() or a rate over it does not confuse "nothing firing" with "not scraped".
   const alertsFiring = await alertsRead;
-  out.family("alerts_firing", "gauge", "Open alerts (firing or acknowledged, not resolved) by rule and severity; silenced ones count too, as they still fire.");
+  out.family(
+    "alerts_firing",
+    "gauge",
+    "Open alerts (firing or acknowledged, not resolved) by rule and severity; silenced ones count too, as they still fire.",
+  );
   for (const a of alertsFiring) out.sample("alerts_firing", { rule: a.rule, severity: a.severity }, a.n);
 
   const ingest = ingestCounts();
-  out.family("ingest_events_total", "counter", "Reload events this process received since it started, by endpoint and result (accepted, duplicate, rejected).");
+  out.family(
+    "ingest_events_total",
+    "counter",
+    "Reload events this process received since it started, by endpoint and result (accepted, duplicate, rejected).",
+  );
   for (const [endpoint, c] of Object.entries(ingest.events)) {
     for (const [result, n] of Object.entries(c)) out.sample("ingest_events_total", { endpoint, result }, n);
   }
-  out.family("ingest_spans_total", "counter", "OTLP spans this process received on /v1/traces since it started, by result (stored, duplicate, rejected).");
+  out.family(
+    "ingest_spans_total",
+    "counter",
+    "OTLP spans this process received on /v1/traces since it started, by result (stored, duplicate, rejected).",
+  );
   for (const [result, n] of Object.entries(ingest.spans)) out.sample("ingest_spans_total", { result }, n);
-  out.family("ingest_log_records_total", "counter", "OTLP log records this process received on /v1/logs since it started, by result (reload: a reload event, accepted or duplicate; dropped: not a reload event; rejected).");
+  out.family(
+    "ingest_log_records_total",
+    "counter",
+    "OTLP log records this process received on /v1/logs since it started, by result (reload: a reload event, accepted or duplicate; dropped: not a reload event; rejected).",
+  );
   for (const [result, n] of Object.entries(ingest.logRecords)) out.sample("ingest_log_records_total", { result }, n);
 
   // Last and largest: one line per live instance × resource with a known version. A group's
   // labels are escaped once; only the instance label differs from line to line.
-  out.family("config_version_info", "gauge", "The version each live instance runs of each resource (always 1); silent for longer than INSTANCE_STALE_SECONDS is gone.");
+  out.family(
+    "config_version_info",
+    "gauge",
+    "The version each live instance runs of each resource (always 1); silent for longer than INSTANCE_STALE_SECONDS is gone.",
+  );
   for (const g of live) {
     if (g.version === null) continue;
     const head = `config_version_info{${serviceOf(g.service_id)},instance="`;

@@ -5,7 +5,20 @@
 import { z } from "zod";
 import { describeIssues } from "@/lib/ingest/wire-schema";
 import { decodeUtf8, nestingProblem } from "@/lib/domain/text-input";
-import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedLogRecord, type DecodedLogsRequest, type DecodedSpan, type DecodedTraceRequest, type UnreadableSpan } from "./decoded";
+import {
+  doubleJson,
+  int64Json,
+  isAnyValueNesting,
+  setAttribute,
+  UndecodableBody,
+  type Attributes,
+  type AttributeValue,
+  type DecodedLogRecord,
+  type DecodedLogsRequest,
+  type DecodedSpan,
+  type DecodedTraceRequest,
+  type UnreadableSpan,
+} from "./decoded";
 
 const UINT64_MAX = 2n ** 64n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -14,9 +27,15 @@ const INT64_MAX = 2n ** 63n - 1n;
 const integer = (min: bigint, max: bigint) =>
   z
     // Not z.int(): a JSON number beyond 2^53 (a time in nanoseconds) is still an integer.
-    .union([z.string().regex(/^-?\d+$/, "must be an integer or its decimal text"), z.number().refine(Number.isInteger, "must be an integer")], {
-      error: "must be an integer or its decimal text",
-    })
+    .union(
+      [
+        z.string().regex(/^-?\d+$/, "must be an integer or its decimal text"),
+        z.number().refine(Number.isInteger, "must be an integer"),
+      ],
+      {
+        error: "must be an integer or its decimal text",
+      },
+    )
     .transform((v) => BigInt(v))
     .refine((v) => v >= min && v <= max, `must be between ${min} and ${max}`);
 
@@ -29,7 +48,10 @@ const double = z.union(
     // proto3 JSON writes the non-finite doubles, and may write any double, as text.
     z
       .string()
-      .refine((s) => s === "NaN" || s === "Infinity" || s === "-Infinity" || (s.trim() !== "" && Number.isFinite(Number(s))), "must be a number")
+      .refine(
+        (s) => s === "NaN" || s === "Infinity" || s === "-Infinity" || (s.trim() !== "" && Number.isFinite(Number(s))),
+        "must be a number",
+      )
       .transform(Number),
   ],
   { error: "must be a number" },
@@ -41,7 +63,11 @@ const bytes = z
   .transform((s) => Buffer.from(s, "base64").toString("base64"));
 
 const hexId = z.string({ error: "must be hex text" }).transform((s) => s.toLowerCase());
-const enumInt = z.number({ error: "must be an integer (OTLP/JSON enums are integers)" }).int("must be an integer").min(0).max(2 ** 31 - 1);
+const enumInt = z
+  .number({ error: "must be an integer (OTLP/JSON enums are integers)" })
+  .int("must be an integer")
+  .min(0)
+  .max(2 ** 31 - 1);
 const text = z.string({ error: "must be a string" });
 
 type KeyValueJson = { key: string; value: AttributeValue };
@@ -73,7 +99,9 @@ const anyValue: z.ZodType<AttributeValue> = z.lazy(() =>
 );
 
 const keyValue: z.ZodType<KeyValueJson> = z.lazy(() =>
-  z.object({ key: text.default(""), value: anyValue.nullish() }).transform((kv) => ({ key: kv.key, value: kv.value ?? null })),
+  z
+    .object({ key: text.default(""), value: anyValue.nullish() })
+    .transform((kv) => ({ key: kv.key, value: kv.value ?? null })),
 );
 
 function toAttributes(list: KeyValueJson[]): Attributes {
@@ -99,11 +127,24 @@ const spanSchema = z.object(
     endTimeUnixNano: uint64.nullish().transform((t) => t ?? 0n),
     attributes,
     events: z
-      .array(z.object({ timeUnixNano: uint64.nullish().transform((t) => t ?? 0n), name: text.nullish().transform((s) => s ?? ""), attributes }))
+      .array(
+        z.object({
+          timeUnixNano: uint64.nullish().transform((t) => t ?? 0n),
+          name: text.nullish().transform((s) => s ?? ""),
+          attributes,
+        }),
+      )
       .nullish()
       .transform((e) => e ?? []),
     links: z
-      .array(z.object({ traceId: hexId.default(""), spanId: hexId.default(""), traceState: text.nullish().transform((s) => s ?? ""), attributes }))
+      .array(
+        z.object({
+          traceId: hexId.default(""),
+          spanId: hexId.default(""),
+          traceState: text.nullish().transform((s) => s ?? ""),
+          attributes,
+        }),
+      )
       .nullish()
       .transform((l) => l ?? []),
     status: z
@@ -123,9 +164,7 @@ const requestSchema = z.object(
           scopeSpans: z
             .array(
               z.object({
-                scope: z
-                  .object({ name: text.nullish(), version: text.nullish(), attributes })
-                  .nullish(),
+                scope: z.object({ name: text.nullish(), version: text.nullish(), attributes }).nullish(),
                 spans: z.array(z.unknown(), { error: "must be an array of spans" }).nullish(),
               }),
             )

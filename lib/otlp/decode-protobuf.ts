@@ -1,7 +1,17 @@
 // application/x-protobuf → DecodedTraceRequest or DecodedLogsRequest. protobufjs reads the
 // wire (unknown fields are skipped by its decoders); this only turns messages into plain values.
 import { decodeUtf8, nestingProblem } from "@/lib/domain/text-input";
-import { doubleJson, int64Json, isAnyValueNesting, setAttribute, UndecodableBody, type Attributes, type AttributeValue, type DecodedLogsRequest, type DecodedTraceRequest } from "./decoded";
+import {
+  doubleJson,
+  int64Json,
+  isAnyValueNesting,
+  setAttribute,
+  UndecodableBody,
+  type Attributes,
+  type AttributeValue,
+  type DecodedLogsRequest,
+  type DecodedTraceRequest,
+} from "./decoded";
 import { ExportLogsServiceRequest } from "./logs-proto";
 import { ExportTraceServiceRequest, type PbAnyValue, type PbInt64, type PbKeyValue } from "./proto";
 
@@ -19,7 +29,11 @@ export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
     resourceSpans: message.resourceSpans.map((rs) => ({
       resource: attributesOf(rs.resource?.attributes ?? []),
       scopeSpans: rs.scopeSpans.map((ss) => ({
-        scope: { name: ss.scope?.name ?? "", version: ss.scope?.version ?? "", attributes: attributesOf(ss.scope?.attributes ?? []) },
+        scope: {
+          name: ss.scope?.name ?? "",
+          version: ss.scope?.version ?? "",
+          attributes: attributesOf(ss.scope?.attributes ?? []),
+        },
         spans: ss.spans.map((span) => ({
           traceId: hex(span.traceId),
           spanId: hex(span.spanId),
@@ -30,8 +44,17 @@ export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
           startTimeUnixNano: uint64(span.startTimeUnixNano),
           endTimeUnixNano: uint64(span.endTimeUnixNano),
           attributes: attributesOf(span.attributes),
-          events: span.events.map((e) => ({ timeUnixNano: uint64(e.timeUnixNano), name: e.name ?? "", attributes: attributesOf(e.attributes) })),
-          links: span.links.map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId), traceState: l.traceState ?? "", attributes: attributesOf(l.attributes) })),
+          events: span.events.map((e) => ({
+            timeUnixNano: uint64(e.timeUnixNano),
+            name: e.name ?? "",
+            attributes: attributesOf(e.attributes),
+          })),
+          links: span.links.map((l) => ({
+            traceId: hex(l.traceId),
+            spanId: hex(l.spanId),
+            traceState: l.traceState ?? "",
+            attributes: attributesOf(l.attributes),
+          })),
           status: { code: span.status?.code ?? 0, message: span.status?.message ?? "" },
         })),
       })),
@@ -52,7 +75,11 @@ export function decodeProtobufLogsRequest(body: Uint8Array): DecodedLogsRequest 
     resourceLogs: message.resourceLogs.map((rl) => ({
       resource: attributesOf(rl.resource?.attributes ?? []),
       scopeLogs: rl.scopeLogs.map((sl) => ({
-        scope: { name: sl.scope?.name ?? "", version: sl.scope?.version ?? "", attributes: attributesOf(sl.scope?.attributes ?? []) },
+        scope: {
+          name: sl.scope?.name ?? "",
+          version: sl.scope?.version ?? "",
+          attributes: attributesOf(sl.scope?.attributes ?? []),
+        },
         logRecords: sl.logRecords.map((r) => ({
           timeUnixNano: uint64(r.timeUnixNano),
           observedTimeUnixNano: uint64(r.observedTimeUnixNano),
@@ -88,18 +115,26 @@ function checkStrictStrings(): void {
   const scopeSpans = [0x12, span.length, ...span];
   const body = Uint8Array.from([0x0a, scopeSpans.length + 2, 0x12, scopeSpans.length, ...scopeSpans]);
   const name = ExportTraceServiceRequest.decode(strictStrings(body)).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.name;
-  if (name !== "\udcff") throw new Error("protobufjs no longer reads strings through Buffer#utf8Slice: lib/otlp/decode-protobuf.ts cannot refuse invalid UTF-8");
+  if (name !== "\udcff")
+    throw new Error(
+      "protobufjs no longer reads strings through Buffer#utf8Slice: lib/otlp/decode-protobuf.ts cannot refuse invalid UTF-8",
+    );
   // resource_logs { scope_logs { log_records { event_name (field 12) = "\xff" } } }
   const record = [0x62, 1, 0xff];
   const scopeLogs = [0x12, record.length, ...record];
   const logs = Uint8Array.from([0x0a, scopeLogs.length + 2, 0x12, scopeLogs.length, ...scopeLogs]);
-  const eventName = ExportLogsServiceRequest.decode(strictStrings(logs)).resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.eventName;
-  if (eventName !== "\udcff") throw new Error("protobufjs no longer reads log record strings through Buffer#utf8Slice: invalid UTF-8 would fail or be replaced");
+  const eventName = ExportLogsServiceRequest.decode(strictStrings(logs)).resourceLogs[0]?.scopeLogs[0]?.logRecords[0]
+    ?.eventName;
+  if (eventName !== "\udcff")
+    throw new Error(
+      "protobufjs no longer reads log record strings through Buffer#utf8Slice: invalid UTF-8 would fail or be replaced",
+    );
 }
 checkStrictStrings();
 
 // An unset bytes field is null in the generated trace code and a shared empty array in the logs types protobufjs builds at run time.
-const hex = (bytes: Uint8Array | null): string => (bytes && bytes.length > 0 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex") : "");
+const hex = (bytes: Uint8Array | null): string =>
+  bytes && bytes.length > 0 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex") : "";
 
 /** A 64-bit value from protobufjs (Long, or a number when long.js is absent) as a bigint. */
 function int64(value: PbInt64, unsigned: boolean): bigint {

@@ -99,7 +99,9 @@ export const STATUS_CODE_ERROR = 2;
 
 /** A 64-bit integer as JSON: a number when exact, else its decimal text. */
 export function int64Json(value: bigint): number | string {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
 }
 
 /** A double as JSON: NaN and the infinities have no JSON number, so they become their names. */

@@ -19,7 +19,11 @@ export interface LogsExportOutcome {
   rejected: LogRefusal[];
 }
 
-export async function exportLogs(request: DecodedLogsRequest, writer: EventWriter, now = new Date()): Promise<LogsExportOutcome> {
+export async function exportLogs(
+  request: DecodedLogsRequest,
+  writer: EventWriter,
+  now = new Date(),
+): Promise<LogsExportOutcome> {
   const batch = logBatch(request);
   const rejected = [...batch.refused];
   const bounds = { now, retentionMs: env().RETENTION_DAYS * 86_400_000 };

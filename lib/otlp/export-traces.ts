@@ -22,21 +22,36 @@ export interface ExportOutcome {
   rejected: SpanRefusal[];
 }
 
-export async function exportTraces(request: DecodedTraceRequest, writer: EventWriter, now = new Date()): Promise<ExportOutcome> {
+export async function exportTraces(
+  request: DecodedTraceRequest,
+  writer: EventWriter,
+  now = new Date(),
+): Promise<ExportOutcome> {
   const bounds = { now, retentionMs: env().RETENTION_DAYS * 86_400_000 };
   const batch = withinRestrictions(spanBatch(request, bounds), writer);
   const rejected = [...batch.refused];
   const spanOf = new Map(batch.records.map(({ index, record }) => [index, record]));
   const refuseEvent = (spanIndex: number, reason: string) => {
     const span = spanOf.get(spanIndex)!;
-    rejected.push({ index: spanIndex, traceId: span.traceId, spanId: span.spanId, reason: `reload event: ${reasonInSpanTerms(reason)}` });
+    rejected.push({
+      index: spanIndex,
+      traceId: span.traceId,
+      spanId: span.spanId,
+      reason: `reload event: ${reasonInSpanTerms(reason)}`,
+    });
   };
 
   const reloadEvents = await storeReloadEvents(batch.reloadEvents, bounds, writer, refuseEvent);
 
   const stored = await storeSpans(batch.records.map((r) => r.record));
   rejected.sort((a, b) => a.index - b.index);
-  return { spans: batch.total, storedSpans: stored.inserted, duplicateSpans: stored.duplicates, reloadEvents, rejected };
+  return {
+    spans: batch.total,
+    storedSpans: stored.inserted,
+    duplicateSpans: stored.duplicates,
+    reloadEvents,
+    rejected,
+  };
 }
 
 /** A span from a service outside the token's restrictions is refused whole: neither it nor its reload event is stored. */

@@ -52,7 +52,10 @@ export function logBatch(request: DecodedLogsRequest): LogBatch {
           batch.refused.push({ index, reason: "timeUnixNano: is required (or observedTimeUnixNano)" });
           continue;
         }
-        batch.reloadEvents.push({ index, event: reloadEventOf(record, phase, origin, occurredNs, rl.resource, sl.scope) });
+        batch.reloadEvents.push({
+          index,
+          event: reloadEventOf(record, phase, origin, occurredNs, rl.resource, sl.scope),
+        });
       }
     }
   }
@@ -71,7 +74,14 @@ function reloadPhaseOf(record: DecodedLogRecord): string | null {
   return name.startsWith(RELOAD_PREFIX) && name.length > RELOAD_PREFIX.length ? name.slice(RELOAD_PREFIX.length) : null;
 }
 
-function reloadEventOf(record: DecodedLogRecord, phase: string, origin: SpanOrigin, occurredNs: bigint, resource: Attributes, scope: DecodedScope): Record<string, unknown> {
+function reloadEventOf(
+  record: DecodedLogRecord,
+  phase: string,
+  origin: SpanOrigin,
+  occurredNs: bigint,
+  resource: Attributes,
+  scope: DecodedScope,
+): Record<string, unknown> {
   const a = record.attributes;
   // A failure's error is reload.error, else the body (the event's message).
   const failure = phase === "nacked" || phase === "failed";

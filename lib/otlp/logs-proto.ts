@@ -82,8 +82,12 @@ interface MessageType<T> {
 
 const root = protobuf.parse(DEFINITIONS).root;
 
-export const ExportLogsServiceRequest = root.lookupType("opentelemetry.proto.ExportLogsServiceRequest") as unknown as MessageType<PbLogsRequest>;
-export const ExportLogsServiceResponse = root.lookupType("opentelemetry.proto.ExportLogsServiceResponse") as unknown as MessageType<{
+export const ExportLogsServiceRequest = root.lookupType(
+  "opentelemetry.proto.ExportLogsServiceRequest",
+) as unknown as MessageType<PbLogsRequest>;
+export const ExportLogsServiceResponse = root.lookupType(
+  "opentelemetry.proto.ExportLogsServiceResponse",
+) as unknown as MessageType<{
   partialSuccess?: { rejectedLogRecords: number | PbInt64; errorMessage: string } | null;
 }>;
 

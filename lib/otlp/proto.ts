@@ -36,7 +36,12 @@ export interface PbSpan {
   endTimeUnixNano: PbInt64;
   attributes: PbKeyValue[];
   events: { timeUnixNano: PbInt64; name: string | null; attributes: PbKeyValue[] }[];
-  links: { traceId: Uint8Array | null; spanId: Uint8Array | null; traceState: string | null; attributes: PbKeyValue[] }[];
+  links: {
+    traceId: Uint8Array | null;
+    spanId: Uint8Array | null;
+    traceState: string | null;
+    attributes: PbKeyValue[];
+  }[];
   status: { code: number | null; message: string | null } | null;
 }
 
@@ -62,7 +67,9 @@ interface GeneratedRoot {
         trace: {
           v1: {
             ExportTraceServiceRequest: MessageType<PbTraceRequest>;
-            ExportTraceServiceResponse: MessageType<{ partialSuccess?: { rejectedSpans: number; errorMessage: string } }>;
+            ExportTraceServiceResponse: MessageType<{
+              partialSuccess?: { rejectedSpans: number; errorMessage: string };
+            }>;
           };
         };
       };
@@ -86,7 +93,9 @@ function assertExact64BitReads(): void {
   const body = Uint8Array.from([0x0a, scopeSpans.length + 2, 0x12, scopeSpans.length, ...scopeSpans]);
   const start = ExportTraceServiceRequest.decode(body).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.startTimeUnixNano;
   if (typeof start !== "object" || start === null || start.high !== 0x200000 || start.low !== 1) {
-    throw new Error("protobufjs was loaded without long.js, so 64-bit span times would lose precision: keep otlp-proto-root in next.config.js serverExternalPackages");
+    throw new Error(
+      "protobufjs was loaded without long.js, so 64-bit span times would lose precision: keep otlp-proto-root in next.config.js serverExternalPackages",
+    );
   }
 }
 assertExact64BitReads();
@@ -95,7 +104,9 @@ assertExact64BitReads();
  * google.rpc.Status, the body of an OTLP/HTTP error answer in protobuf. Only code and
  * message are sent (details stays empty), so the two scalar fields are all it declares.
  */
-const statusType = new protobuf.Type("Status").add(new protobuf.Field("code", 1, "int32")).add(new protobuf.Field("message", 2, "string"));
+const statusType = new protobuf.Type("Status")
+  .add(new protobuf.Field("code", 1, "int32"))
+  .add(new protobuf.Field("message", 2, "string"));
 new protobuf.Root().define("google.rpc").add(statusType);
 
 export function encodeStatus(code: number, message: string): Uint8Array {

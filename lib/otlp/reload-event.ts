@@ -23,7 +23,12 @@ const RELOAD_PREFIX = "reload.";
  * phase (neither reload.phase nor a name reload.<phase>) — a span that only correlates
  * with a reload. Field values are passed on as they came; the event schema judges them.
  */
-export function reloadEventOf(span: DecodedSpan, origin: SpanOrigin, occurredAt: Date, durationMs: number): Record<string, unknown> | null {
+export function reloadEventOf(
+  span: DecodedSpan,
+  origin: SpanOrigin,
+  occurredAt: Date,
+  durationMs: number,
+): Record<string, unknown> | null {
   const a = span.attributes;
   if (a["reload.id"] === undefined || a["reload.id"] === null) return null;
   const named = span.name.startsWith(RELOAD_PREFIX) ? span.name.slice(RELOAD_PREFIX.length) : null;
@@ -32,7 +37,9 @@ export function reloadEventOf(span: DecodedSpan, origin: SpanOrigin, occurredAt:
   const failed = span.status.code === STATUS_CODE_ERROR;
   // Status ERROR makes the step a failure; reload.phase "nacked" says it was a refusal.
   const phase = failed ? (declared === "nacked" ? "nacked" : "failed") : declared;
-  const error = failed ? span.status.message.trim() || exceptionMessage(span) || "the span ended with status ERROR" : textOf(a["reload.error"]);
+  const error = failed
+    ? span.status.message.trim() || exceptionMessage(span) || "the span ended with status ERROR"
+    : textOf(a["reload.error"]);
   return {
     id: reloadEventId(span.traceId, span.spanId),
     ...reloadFieldsOf(a, phase, origin),

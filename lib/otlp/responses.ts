@@ -17,7 +17,10 @@ const CONTENT_TYPE: Record<OtlpEncoding, string> = {
 };
 
 function answer(encoding: OtlpEncoding, status: number, body: Uint8Array | string): Response {
-  return new Response(body as BodyInit, { status, headers: { "content-type": CONTENT_TYPE[encoding], "cache-control": "no-store" } });
+  return new Response(body as BodyInit, {
+    status,
+    headers: { "content-type": CONTENT_TYPE[encoding], "cache-control": "no-store" },
+  });
 }
 
 /** 200 with ExportTraceServiceResponse; partialSuccess only when something was refused (the spec leaves it unset otherwise). */
@@ -42,7 +45,11 @@ function successAnswer(
     return answer(encoding, 200, type.encode(message as never).finish());
   }
   // proto3 JSON writes int64 as decimal text.
-  return answer(encoding, 200, JSON.stringify(rejected > 0 ? { partialSuccess: { [countField]: String(rejected), errorMessage } } : {}));
+  return answer(
+    encoding,
+    200,
+    JSON.stringify(rejected > 0 ? { partialSuccess: { [countField]: String(rejected), errorMessage } } : {}),
+  );
 }
 
 /** 400 with a google.rpc.Status (INVALID_ARGUMENT): the body could not be decoded, nothing was written. */

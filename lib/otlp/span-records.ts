@@ -2,7 +2,15 @@
 // with the reason for every span refused. Pure: the clock and retention come in as bounds.
 import { textProblem } from "@/lib/domain/text-input";
 import { occurredAtProblem } from "@/lib/domain/time-bounds";
-import type { Attributes, AttributeValue, DecodedSpan, DecodedTraceRequest, DecodedScope, DecodedSpanEvent, DecodedSpanLink } from "./decoded";
+import type {
+  Attributes,
+  AttributeValue,
+  DecodedSpan,
+  DecodedTraceRequest,
+  DecodedScope,
+  DecodedSpanEvent,
+  DecodedSpanLink,
+} from "./decoded";
 import { reloadEventOf, type SpanOrigin } from "./reload-event";
 
 export interface SpanRecord {
@@ -62,7 +70,9 @@ export function spanBatch(request: DecodedTraceRequest, bounds: TimeBounds): Spa
   for (const rs of request.resourceSpans) {
     const found = originOf(rs.resource);
     const origin = "problem" in found ? null : found;
-    const resourceProblem = origin ? unstorable(rs.resource, "resource attributes") : (found as { problem: string }).problem;
+    const resourceProblem = origin
+      ? unstorable(rs.resource, "resource attributes")
+      : (found as { problem: string }).problem;
     for (const ss of rs.scopeSpans) {
       const scopeProblem = unstorable(ss.scope as unknown as AttributeValue, "scope");
       for (const span of ss.spans) {
@@ -73,12 +83,22 @@ export function spanBatch(request: DecodedTraceRequest, bounds: TimeBounds): Spa
         }
         const problem = resourceProblem ?? scopeProblem ?? spanProblem(span, bounds);
         if (problem || !origin) {
-          batch.refused.push({ index, traceId: span.traceId, spanId: span.spanId, reason: problem ?? "resource: unusable" });
+          batch.refused.push({
+            index,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            reason: problem ?? "resource: unusable",
+          });
           continue;
         }
         const record = toRecord(span, rs.resource, ss.scope, origin);
         batch.records.push({ index, record });
-        const event = reloadEventOf(span, origin, nsToDate(span.startTimeUnixNano), Number((span.endTimeUnixNano - span.startTimeUnixNano) / NS_PER_MS));
+        const event = reloadEventOf(
+          span,
+          origin,
+          nsToDate(span.startTimeUnixNano),
+          Number((span.endTimeUnixNano - span.startTimeUnixNano) / NS_PER_MS),
+        );
         if (event) batch.reloadEvents.push({ index, event });
       }
     }
@@ -101,7 +121,11 @@ function toRecord(span: DecodedSpan, resource: Attributes, scope: DecodedScope, 
     statusCode: span.status.code,
     statusMessage: span.status.message || null,
     attributes: span.attributes,
-    events: span.events.map((e: DecodedSpanEvent) => ({ time: nsToTimestamp(e.timeUnixNano), name: e.name, attributes: e.attributes })),
+    events: span.events.map((e: DecodedSpanEvent) => ({
+      time: nsToTimestamp(e.timeUnixNano),
+      name: e.name,
+      attributes: e.attributes,
+    })),
     links: span.links,
     resourceAttributes: resource,
     scope,
@@ -112,9 +136,12 @@ function toRecord(span: DecodedSpan, resource: Attributes, scope: DecodedScope, 
 
 /** Why a span cannot be stored, or null. */
 function spanProblem(span: DecodedSpan, bounds: TimeBounds): string | null {
-  if (!/^[0-9a-f]{32}$/.test(span.traceId) || /^0+$/.test(span.traceId)) return "traceId: must be 16 bytes (32 hex digits), not all zero";
-  if (!/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.spanId)) return "spanId: must be 8 bytes (16 hex digits), not all zero";
-  if (span.parentSpanId !== "" && !/^[0-9a-f]{16}$/.test(span.parentSpanId)) return "parentSpanId: must be empty or 8 bytes (16 hex digits)";
+  if (!/^[0-9a-f]{32}$/.test(span.traceId) || /^0+$/.test(span.traceId))
+    return "traceId: must be 16 bytes (32 hex digits), not all zero";
+  if (!/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.spanId))
+    return "spanId: must be 8 bytes (16 hex digits), not all zero";
+  if (span.parentSpanId !== "" && !/^[0-9a-f]{16}$/.test(span.parentSpanId))
+    return "parentSpanId: must be empty or 8 bytes (16 hex digits)";
   if (span.startTimeUnixNano === 0n) return "startTimeUnixNano: is required";
   if (span.endTimeUnixNano < span.startTimeUnixNano) return "endTimeUnixNano: is before startTimeUnixNano";
   if (span.endTimeUnixNano - span.startTimeUnixNano > INT64_MAX) return "endTimeUnixNano: is too far after the start";
@@ -133,13 +160,22 @@ function spanProblem(span: DecodedSpan, bounds: TimeBounds): string | null {
 }
 
 const LIMITS = { environment: 100, namespace: 200, service: 200, instance: 300 };
-const LABELS: Record<string, string> = { "host.name": "host", "cloud.region": "region", "cloud.availability_zone": "zone", "k8s.pod.name": "pod" };
+const LABELS: Record<string, string> = {
+  "host.name": "host",
+  "cloud.region": "region",
+  "cloud.availability_zone": "zone",
+  "k8s.pod.name": "pod",
+};
 
 /** Service and instance from the resource, as the OpenTelemetry resource attributes name them. */
 export function originOf(resource: Attributes): SpanOrigin | { problem: string } {
   const text = (key: string) => {
     const value = resource[key];
-    return typeof value === "string" ? value.trim() : typeof value === "number" || typeof value === "boolean" ? String(value) : "";
+    return typeof value === "string"
+      ? value.trim()
+      : typeof value === "number" || typeof value === "boolean"
+        ? String(value)
+        : "";
   };
   const origin: SpanOrigin = {
     environment: text("deployment.environment.name") || text("deployment.environment") || DEFAULT_ENVIRONMENT,
@@ -150,7 +186,8 @@ export function originOf(resource: Attributes): SpanOrigin | { problem: string }
   };
   for (const [field, max] of Object.entries(LIMITS)) {
     const value = origin[field as keyof typeof LIMITS];
-    if (value !== null && value.length > max) return { problem: `resource ${ATTRIBUTE_OF[field]}: must be at most ${max} characters` };
+    if (value !== null && value.length > max)
+      return { problem: `resource ${ATTRIBUTE_OF[field]}: must be at most ${max} characters` };
   }
   for (const [attribute, label] of Object.entries(LABELS)) {
     const value = text(attribute);
@@ -181,7 +218,9 @@ function unstorable(value: AttributeValue | undefined, field: string, depth = 0)
   if (typeof value !== "object" || value === null) return null;
   if (depth > MAX_DEPTH) return `${field}: is nested too deeply to store`;
   for (const [key, child] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-    const problem = (typeof key === "string" ? unstorable(key, field, depth + 1) : null) ?? unstorable(child as AttributeValue, field, depth + 1);
+    const problem =
+      (typeof key === "string" ? unstorable(key, field, depth + 1) : null) ??
+      unstorable(child as AttributeValue, field, depth + 1);
     if (problem) return problem;
   }
   return null;

@@ -30,7 +30,13 @@ async function upsertServices(tx: Tx, records: SpanRecord[]): Promise<Map<string
   for (const r of records) {
     const key = serviceKey(r);
     const known = services.get(key);
-    if (!known) services.set(key, { environment: r.origin.environment, namespace: r.origin.namespace, name: r.origin.service, firstAt: r.startTime });
+    if (!known)
+      services.set(key, {
+        environment: r.origin.environment,
+        namespace: r.origin.namespace,
+        name: r.origin.service,
+        firstAt: r.startTime,
+      });
   }
   const wanted = inLockOrder([...services.values()], (s) => [s.environment, s.namespace, s.name]);
   const columns = (list: typeof wanted) => ({
@@ -65,9 +71,27 @@ async function upsertServices(tx: Tx, records: SpanRecord[]): Promise<Map<string
 }
 
 type SpanColumn =
-  | "trace_id" | "span_id" | "parent_span_id" | "trace_state" | "name" | "kind" | "start_time" | "end_time"
-  | "duration_ns" | "status_code" | "status_message" | "attributes" | "events" | "links" | "resource_attributes"
-  | "scope_name" | "scope_version" | "scope_attributes" | "service_id" | "instance_key" | "reload_id";
+  | "trace_id"
+  | "span_id"
+  | "parent_span_id"
+  | "trace_state"
+  | "name"
+  | "kind"
+  | "start_time"
+  | "end_time"
+  | "duration_ns"
+  | "status_code"
+  | "status_message"
+  | "attributes"
+  | "events"
+  | "links"
+  | "resource_attributes"
+  | "scope_name"
+  | "scope_version"
+  | "scope_attributes"
+  | "service_id"
+  | "instance_key"
+  | "reload_id";
 
 /** Every column of a stored span, with its values (one per span). */
 export type SpanColumns = Record<SpanColumn, Column>;

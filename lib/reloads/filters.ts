@@ -35,10 +35,18 @@ export interface ReloadListFilters {
 }
 
 export type ParsedReloadList =
-  | { ok: true; filters: ReloadListFilters }
-  | { ok: false; parameter: string; message: string };
+  { ok: true; filters: ReloadListFilters } | { ok: false; parameter: string; message: string };
 
-const TEXT_PARAMETERS = ["reloadId", "environment", "namespace", "service", "q", "kind", "resource", "initiator"] as const;
+const TEXT_PARAMETERS = [
+  "reloadId",
+  "environment",
+  "namespace",
+  "service",
+  "q",
+  "kind",
+  "resource",
+  "initiator",
+] as const;
 const PARAMETERS = [...TEXT_PARAMETERS, "status", "from", "to", "cursor", "limit"] as const;
 const MAX_TEXT = 256;
 
@@ -59,7 +67,14 @@ function parse(params: URLSearchParams): ReloadListFilters {
       return decoded;
     },
   });
-  return { ...text, ...(list ? { status: list } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(cursor ? { cursor } : {}), limit };
+  return {
+    ...text,
+    ...(list ? { status: list } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(cursor ? { cursor } : {}),
+    limit,
+  };
 }
 
 // The time picker's values (lib/domain/time-range.ts): now-1h, an RFC 3339 time, or a date (UTC).
@@ -67,7 +82,11 @@ function parseInstant(name: string, text: string): Date {
   // A time of day must say its zone here: a pipeline's clock is not the reader's.
   const zoneless = /\d[T ]\d{2}:\d{2}/.test(text) && !/(?:Z|[+-]\d{2}:?\d{2})$/i.test(text);
   const instant = zoneless ? null : parseTimeExpression(text, new Date());
-  if (!instant) throw new InvalidParameter(name, `${TIME_EXPRESSION_HELP} (a date alone is UTC midnight; a time of day needs Z or an offset)`);
+  if (!instant)
+    throw new InvalidParameter(
+      name,
+      `${TIME_EXPRESSION_HELP} (a date alone is UTC midnight; a time of day needs Z or an offset)`,
+    );
   return instant;
 }
 
@@ -81,7 +100,8 @@ export function decodeCursor(text: string): ReloadCursor | null {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [ms, key] = value as unknown[];
-    if (typeof ms !== "number" || !Number.isSafeInteger(ms) || typeof key !== "string" || parseReloadKey(key) === null) return null;
+    if (typeof ms !== "number" || !Number.isSafeInteger(ms) || typeof key !== "string" || parseReloadKey(key) === null)
+      return null;
     const firstEventAt = new Date(ms);
     return Number.isNaN(firstEventAt.getTime()) ? null : { firstEventAt, key };
   } catch {

@@ -86,7 +86,14 @@ export async function getReloadHealth(keyText: string, now = new Date()): Promis
   );
   const byIndex = new Map(buckets.map((b) => [b.bucket, b]));
   const count = Math.max(1, Math.ceil((chart.to.getTime() - chart.from.getTime()) / chart.bucketMs));
-  const r = row ?? { before_spans: 0, before_p95: null, before_errors: 0, after_spans: 0, after_p95: null, after_errors: 0 };
+  const r = row ?? {
+    before_spans: 0,
+    before_p95: null,
+    before_errors: 0,
+    after_spans: 0,
+    after_p95: null,
+    after_errors: 0,
+  };
   return {
     windows,
     comparison: compareHealth(

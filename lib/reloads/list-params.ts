@@ -17,7 +17,21 @@ export function parseReloadsPageParams(searchParams: PageSearchParams): ParsedRe
 /** /reloads with these parameters (empty ones left out), in a stable order. */
 export function reloadsHref(params: Record<string, string | undefined | null>): string {
   const query = new URLSearchParams();
-  for (const name of ["reloadId", "environment", "namespace", "service", "q", "kind", "resource", "status", "initiator", "from", "to", "limit", "cursor"]) {
+  for (const name of [
+    "reloadId",
+    "environment",
+    "namespace",
+    "service",
+    "q",
+    "kind",
+    "resource",
+    "status",
+    "initiator",
+    "from",
+    "to",
+    "limit",
+    "cursor",
+  ]) {
     const value = params[name];
     if (value) query.set(name, value);
   }

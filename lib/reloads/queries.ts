@@ -50,7 +50,9 @@ function parameters(): { params: unknown[]; param: (value: unknown, cast: string
   };
 }
 
-export async function listReloads(filters: ReloadListFilters): Promise<{ items: ReloadSummary[]; nextCursor: string | null }> {
+export async function listReloads(
+  filters: ReloadListFilters,
+): Promise<{ items: ReloadSummary[]; nextCursor: string | null }> {
   const reader = await requireReader();
   const { params, param } = parameters();
   const where: string[] = [];
@@ -69,7 +71,9 @@ export async function listReloads(filters: ReloadListFilters): Promise<{ items: 
   if (filters.from) where.push(`r.first_event_at >= ${param(filters.from, "timestamptz")}`);
   if (filters.to) where.push(`r.first_event_at < ${param(filters.to, "timestamptz")}`);
   if (filters.cursor) {
-    where.push(`(r.first_event_at, r.id) < (${param(filters.cursor.firstEventAt, "timestamptz")}, ${param(filters.cursor.key, "bigint")})`);
+    where.push(
+      `(r.first_event_at, r.id) < (${param(filters.cursor.firstEventAt, "timestamptz")}, ${param(filters.cursor.key, "bigint")})`,
+    );
   }
   const rows = await sql().query<ListRow[]>(
     `SELECT ${COLUMNS}
@@ -83,12 +87,16 @@ export async function listReloads(filters: ReloadListFilters): Promise<{ items: 
   const last = page[page.length - 1];
   return {
     items: page.map(toSummary),
-    nextCursor: rows.length > filters.limit && last ? encodeCursor({ firstEventAt: last.first_event_at, key: last.key }) : null,
+    nextCursor:
+      rows.length > filters.limit && last ? encodeCursor({ firstEventAt: last.first_event_at, key: last.key }) : null,
   };
 }
 
 /** One reload with its instances, or null for a key that names none (malformed keys included). */
-export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANCES_LIMIT): Promise<ReloadDetail | null> {
+export async function getReload(
+  keyText: string,
+  instancesLimit = RELOAD_INSTANCES_LIMIT,
+): Promise<ReloadDetail | null> {
   const reader = await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
@@ -130,6 +138,8 @@ export async function getReload(keyText: string, instancesLimit = RELOAD_INSTANC
 /** The environments services live in, for the reloads list's filter (the service table is small). */
 export async function listEnvironments(): Promise<string[]> {
   await requireReader();
-  const rows = await sql().query<{ environment: string }[]>(`SELECT DISTINCT environment FROM service ORDER BY environment`);
+  const rows = await sql().query<{ environment: string }[]>(
+    `SELECT DISTINCT environment FROM service ORDER BY environment`,
+  );
   return rows.map((r) => r.environment);
 }

@@ -49,7 +49,11 @@ export async function loadReloadSpans(
     reload.service_id,
     reload.reload_id,
   );
-  const traceIds = [...new Set([...events.map((e) => e.traceId?.toLowerCase()), ...named.map((r) => r.trace_id)].filter((t): t is string => !!t))];
+  const traceIds = [
+    ...new Set(
+      [...events.map((e) => e.traceId?.toLowerCase()), ...named.map((r) => r.trace_id)].filter((t): t is string => !!t),
+    ),
+  ];
   if (traceIds.length === 0) return { spans: [], truncated: false };
   const rows = await q.query<SpanDbRow[]>(
     `SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_time, s.end_time, s.status_code, s.status_message,
@@ -63,28 +67,29 @@ export async function loadReloadSpans(
     traceIds,
     TIMELINE_SPAN_LIMIT + 1,
   );
-  const spans = rows.slice(0, TIMELINE_SPAN_LIMIT).map(
-    (r): TimelineSpanInput => ({
-      traceId: r.trace_id,
-      spanId: r.span_id,
-      parentSpanId: r.parent_span_id,
-      name: r.name,
-      instance: r.service_id === reload.service_id && r.instance_key !== null && laneKeys.has(r.instance_key) ? r.instance_key : null,
-      start: r.start_time,
-      end: r.end_time,
-      status: r.status_code === 2 ? "error" : r.status_code === 1 ? "ok" : "unset",
-      statusMessage: r.status_message,
-      attributes: r.attributes ?? {},
-      reloadKey: r.reload_key,
-      details: {
-        kind: SPAN_KINDS[r.kind] ?? r.kind,
-        instance: r.instance_key,
-        scope: r.scope_version ? `${r.scope_name}@${r.scope_version}` : r.scope_name,
-        resource: r.resource_attributes ?? {},
-        events: r.events ?? [],
-      },
-    }),
-  );
+  const spans = rows.slice(0, TIMELINE_SPAN_LIMIT).map((r): TimelineSpanInput => ({
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    parentSpanId: r.parent_span_id,
+    name: r.name,
+    instance:
+      r.service_id === reload.service_id && r.instance_key !== null && laneKeys.has(r.instance_key)
+        ? r.instance_key
+        : null,
+    start: r.start_time,
+    end: r.end_time,
+    status: r.status_code === 2 ? "error" : r.status_code === 1 ? "ok" : "unset",
+    statusMessage: r.status_message,
+    attributes: r.attributes ?? {},
+    reloadKey: r.reload_key,
+    details: {
+      kind: SPAN_KINDS[r.kind] ?? r.kind,
+      instance: r.instance_key,
+      scope: r.scope_version ? `${r.scope_name}@${r.scope_version}` : r.scope_name,
+      resource: r.resource_attributes ?? {},
+      events: r.events ?? [],
+    },
+  }));
   return { spans, truncated: rows.length > TIMELINE_SPAN_LIMIT };
 }
 

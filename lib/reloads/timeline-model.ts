@@ -27,14 +27,22 @@ export function buildTimelineModel(data: ReloadTimelineData, now: Date): ReloadT
     events: data.events,
     spans: data.spans,
   });
-  const eventsByInstance = new Map<string, { phase: (typeof data.events)[number]["phase"]; at: Date; error: string | null }[]>();
+  const eventsByInstance = new Map<
+    string,
+    { phase: (typeof data.events)[number]["phase"]; at: Date; error: string | null }[]
+  >();
   for (const e of data.events) {
     if (e.instance === null) continue;
     const list = eventsByInstance.get(e.instance) ?? [];
     list.push({ phase: e.phase, at: e.occurredAt, error: e.error });
     eventsByInstance.set(e.instance, list);
   }
-  const spansByInstance = new Map(timeline.instances.map((l) => [l.key, l.spans.map((s) => ({ name: s.name, error: s.error, message: s.statusMessage }))]));
+  const spansByInstance = new Map(
+    timeline.instances.map((l) => [
+      l.key,
+      l.spans.map((s) => ({ name: s.name, error: s.error, message: s.statusMessage })),
+    ]),
+  );
   const diagnosis = diagnoseReload({
     status: reload.status,
     expiredAt: reload.expiredAt,

@@ -84,7 +84,10 @@ export async function getReloadTimelineData(keyText: string): Promise<ReloadTime
   // Sequential on purpose: the embedded database serves one connection (ADR 0001).
   const targets = await loadTargets(q, row);
   const events = await loadEvents(q, row);
-  const laneKeys = new Set([...targets.map((t) => t.instance), ...events.map((e) => e.instance).filter((k): k is string => k !== null)]);
+  const laneKeys = new Set([
+    ...targets.map((t) => t.instance),
+    ...events.map((e) => e.instance).filter((k): k is string => k !== null),
+  ]);
   const { spans, truncated } = await loadReloadSpans(q, row, events, laneKeys);
   return { reload: toTimelineReload(row), targets, events, spans, spansTruncated: truncated };
 }
@@ -227,10 +230,9 @@ export async function getReloadProgress(keyText: string): Promise<ReloadProgress
   await requireReader();
   const key = parseReloadKey(keyText);
   if (key === null) return null;
-  const [row] = await sql().query<{ status: string; last_event_at: Date; last_arrival_at: Date | null; ms_since_last_arrival: number | null }[]>(
-    `SELECT r.status, r.last_event_at, ${ARRIVAL_COLUMNS} FROM reload r ${ARRIVAL_JOIN} WHERE r.id = $1::bigint`,
-    key,
-  );
+  const [row] = await sql().query<
+    { status: string; last_event_at: Date; last_arrival_at: Date | null; ms_since_last_arrival: number | null }[]
+  >(`SELECT r.status, r.last_event_at, ${ARRIVAL_COLUMNS} FROM reload r ${ARRIVAL_JOIN} WHERE r.id = $1::bigint`, key);
   if (!row) return null;
   const status = row.status as ReloadStatus;
   return {
@@ -242,13 +244,15 @@ export async function getReloadProgress(keyText: string): Promise<ReloadProgress
 }
 
 /** A reload's name for the layout's 404 check and the page title; cached per request. */
-export const getReloadHeader = cache(async (keyText: string): Promise<{ key: string; reloadId: string; service: string; environment: string } | null> => {
-  await requireReader();
-  const key = parseReloadKey(keyText);
-  if (key === null) return null;
-  const [row] = await sql().query<{ key: string; reload_id: string; service: string; environment: string }[]>(
-    `SELECT r.id::text AS key, r.reload_id, s.name AS service, s.environment FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
-    key,
-  );
-  return row ? { key: row.key, reloadId: row.reload_id, service: row.service, environment: row.environment } : null;
-});
+export const getReloadHeader = cache(
+  async (keyText: string): Promise<{ key: string; reloadId: string; service: string; environment: string } | null> => {
+    await requireReader();
+    const key = parseReloadKey(keyText);
+    if (key === null) return null;
+    const [row] = await sql().query<{ key: string; reload_id: string; service: string; environment: string }[]>(
+      `SELECT r.id::text AS key, r.reload_id, s.name AS service, s.environment FROM reload r JOIN service s ON s.id = r.service_id WHERE r.id = $1::bigint`,
+      key,
+    );
+    return row ? { key: row.key, reloadId: row.reload_id, service: row.service, environment: row.environment } : null;
+  },
+);

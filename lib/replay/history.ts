@@ -51,7 +51,10 @@ export async function readSnapshotRows(q: Sql, snapshotId: string, serviceIds: n
         snapshotId,
         serviceIds,
       )
-    : await q.query<SnapshotRow[]>(`SELECT ${STATE_COLUMNS} FROM instance_state_snapshot_row WHERE snapshot_id = $1::bigint`, snapshotId);
+    : await q.query<SnapshotRow[]>(
+        `SELECT ${STATE_COLUMNS} FROM instance_state_snapshot_row WHERE snapshot_id = $1::bigint`,
+        snapshotId,
+      );
   return rows.map(fromStateRow);
 }
 
@@ -73,7 +76,12 @@ interface EventRow extends StateEventRow {
  * code point (ADR 0003); with the heartbeats presence intervals absorbed (docs/adr/0021),
  * never individual heartbeats beyond those stored as history.
  */
-export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds: number[] | null): Promise<PairEvent[]> {
+export async function readPairEvents(
+  q: Sql,
+  after: Date,
+  upTo: Date,
+  serviceIds: number[] | null,
+): Promise<PairEvent[]> {
   const where = `e.occurred_at > $1::timestamptz AND e.occurred_at <= $2::timestamptz
                  AND e.instance_id IS NOT NULL AND e.phase <> ALL($3::text[])`;
   const order = `ORDER BY e.occurred_at, e.received_at, e.id COLLATE "C"`;
@@ -95,11 +103,23 @@ export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds
     ${order.replaceAll("e.", "x.")}`;
   const [rows, absorbed] = await Promise.all([
     serviceIds
-      ? q.query<EventRow[]>(folded(`AND e.service_id = ANY($4::int[])`), after.toISOString(), upTo.toISOString(), CONTROL, serviceIds)
+      ? q.query<EventRow[]>(
+          folded(`AND e.service_id = ANY($4::int[])`),
+          after.toISOString(),
+          upTo.toISOString(),
+          CONTROL,
+          serviceIds,
+        )
       : q.query<EventRow[]>(folded(""), after.toISOString(), upTo.toISOString(), CONTROL),
     readIntervalHeartbeats(q, after, upTo, serviceIds),
   ]);
-  const stored = rows.map((r) => ({ serviceId: r.service_id, instanceId: r.instance_id, kind: r.kind, resource: r.resource, ...stateEventFromRow(r) }));
+  const stored = rows.map((r) => ({
+    serviceId: r.service_id,
+    instanceId: r.instance_id,
+    kind: r.kind,
+    resource: r.resource,
+    ...stateEventFromRow(r),
+  }));
   if (absorbed.length === 0) return stored;
   // Merged in time order; at equal instants an interval's heartbeat folds after stored events
   // (it has no arrival time of its own).
@@ -118,8 +138,23 @@ export async function readPairEvents(q: Sql, after: Date, upTo: Date, serviceIds
  * intervalHeartbeats), oldest first. An interval lies within one UTC day, so one that reaches
  * past `after` started no earlier than that day: the read is pruned to the range's partitions.
  */
-async function readIntervalHeartbeats(q: Sql, after: Date, upTo: Date, serviceIds: number[] | null): Promise<PairEvent[]> {
-  const rows = await q.query<{ service_id: number; instance_id: number; kind: string; resource: string; version: string; first_heard_at: Date; last_heard_at: Date }[]>(
+async function readIntervalHeartbeats(
+  q: Sql,
+  after: Date,
+  upTo: Date,
+  serviceIds: number[] | null,
+): Promise<PairEvent[]> {
+  const rows = await q.query<
+    {
+      service_id: number;
+      instance_id: number;
+      kind: string;
+      resource: string;
+      version: string;
+      first_heard_at: Date;
+      last_heard_at: Date;
+    }[]
+  >(
     `SELECT service_id, instance_id, kind, resource, version, first_heard_at, last_heard_at FROM presence_interval
      WHERE first_heard_at >= $1::timestamptz AND first_heard_at <= $3::timestamptz AND last_heard_at > $2::timestamptz
        AND ($4::int[] IS NULL OR service_id = ANY($4::int[]))`,
@@ -128,7 +163,12 @@ async function readIntervalHeartbeats(q: Sql, after: Date, upTo: Date, serviceId
     upTo.toISOString(),
     serviceIds,
   );
-  const intervals = rows.map((r) => ({ ...r, version: r.version, firstHeardAt: r.first_heard_at, lastHeardAt: r.last_heard_at }));
+  const intervals = rows.map((r) => ({
+    ...r,
+    version: r.version,
+    firstHeardAt: r.first_heard_at,
+    lastHeardAt: r.last_heard_at,
+  }));
   return intervalHeartbeats(intervals, after, upTo)
     .map(({ interval: r, at }) => ({
       serviceId: r.service_id,

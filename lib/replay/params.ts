@@ -19,9 +19,14 @@ const schema = z.object({
   at: z
     .string()
     .trim()
-    .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)), {
-      message: "must be an RFC 3339 instant, e.g. 2026-11-21T14:03:07.412Z",
-    })
+    .refine(
+      (v) =>
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
+        !Number.isNaN(Date.parse(v)),
+      {
+        message: "must be an RFC 3339 instant, e.g. 2026-11-21T14:03:07.412Z",
+      },
+    )
     .transform((v) => new Date(v))
     .optional(),
   reload: z
@@ -44,7 +49,8 @@ export function parseReplayParams(
     if (value !== undefined && value !== "" && (k === "at" || k === "reload" || k === "page")) flat[k] = value;
   }
   const parsed = schema.safeParse(flat);
-  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  if (!parsed.success)
+    return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
   const at = parsed.data.at ?? null;
   if (at && at.getTime() > now.getTime() + FUTURE_LIMIT_MS) return { ok: false, errors: ["at: is in the future"] };
   if (at && at.getTime() < now.getTime() - retentionDays * 86_400_000) {

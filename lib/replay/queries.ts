@@ -7,7 +7,14 @@ import { compositeKey } from "@/lib/domain/keys";
 import { buildMatrix, groupRows, type DesiredRow, type ServiceSummary } from "@/lib/domain/matrix";
 import { CONTROL_PHASES } from "@/lib/domain/phases";
 import { DESIRED_CANDIDATES } from "@/lib/domain/desired-version";
-import { desiredVersionAt, groupPairStates, outcomeAt, replayStates, type PairState, type ReloadAtRow } from "@/lib/domain/replay";
+import {
+  desiredVersionAt,
+  groupPairStates,
+  outcomeAt,
+  replayStates,
+  type PairState,
+  type ReloadAtRow,
+} from "@/lib/domain/replay";
 import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reload-row";
 import type { Phase } from "@/lib/domain/types";
 import { env } from "@/lib/env";
@@ -15,7 +22,13 @@ import { serviceLabel } from "@/lib/format";
 import { FLEET_PAGE_SIZE } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
-import { historyStart, newestSnapshotAtOrBefore, readPairEvents, readSnapshotRows, type SnapshotHeader } from "./history";
+import {
+  historyStart,
+  newestSnapshotAtOrBefore,
+  readPairEvents,
+  readSnapshotRows,
+  type SnapshotHeader,
+} from "./history";
 import type { ReplayFrame } from "./wire";
 
 // The fleet at an instant (docs/adr/0010): the newest snapshot at or before T, plus the
@@ -64,12 +77,20 @@ export async function getFleetAt(at: Date, page: number, now = new Date()): Prom
     const wanted = desiredVersionAt(reloads, at);
     if (!wanted) continue;
     const [serviceId, kind, resource] = key.split("\u0000");
-    desired.push({ serviceId: Number(serviceId), kind: kind!, resource: resource!, version: wanted.version, setAt: wanted.setAt });
+    desired.push({
+      serviceId: Number(serviceId),
+      kind: kind!,
+      resource: resource!,
+      version: wanted.version,
+      setAt: wanted.setAt,
+    });
   }
 
   const summaries: ServiceSummary[] = services.map((s) => {
     const own = states.filter((st) => st.serviceId === s.id);
-    const liveInstances = new Set(own.filter((st) => isLive(st.lastPhaseAt, at, policy.staleMs)).map((st) => st.instanceId));
+    const liveInstances = new Set(
+      own.filter((st) => isLive(st.lastPhaseAt, at, policy.staleMs)).map((st) => st.instanceId),
+    );
     const last = own.reduce((t, st) => Math.max(t, st.lastPhaseAt.getTime()), 0);
     return { ...s, instanceCount: liveInstances.size, lastEventAt: new Date(last || at.getTime()) };
   });
@@ -100,7 +121,9 @@ export async function getFleetAt(at: Date, page: number, now = new Date()): Prom
 }
 
 /** The problems split as the live fleet splits them: failed or NACKed pairs, and drifting resources. */
-function problemSplit(rows: { cells: Record<string, { failed: number; nacked: number; drift: { drifting: boolean } }[]> }[]) {
+function problemSplit(
+  rows: { cells: Record<string, { failed: number; nacked: number; drift: { drifting: boolean } }[]> }[],
+) {
   let failing = 0;
   let driftingResources = 0;
   for (const row of rows) {
@@ -119,7 +142,8 @@ function problemSplit(rows: { cells: Record<string, { failed: number; nacked: nu
  * folded (replayStates), then "reloading" ended where the reload had ended by `at` (outcomeAt).
  */
 async function statesAt(q: Sql, snapshot: SnapshotHeader | null, from: Date, at: Date, serviceIds: number[] | null) {
-  if (serviceIds && serviceIds.length === 0) return { states: [] as PairState[], reloadsByCell: new Map<string, ReloadAtRow[]>(), eventsFolded: 0 };
+  if (serviceIds && serviceIds.length === 0)
+    return { states: [] as PairState[], reloadsByCell: new Map<string, ReloadAtRow[]>(), eventsFolded: 0 };
   const [base, events] = await Promise.all([
     snapshot ? readSnapshotRows(q, snapshot.id, serviceIds) : Promise.resolve([]),
     readPairEvents(q, from, at, serviceIds),
@@ -134,7 +158,10 @@ async function statesAt(q: Sql, snapshot: SnapshotHeader | null, from: Date, at:
 }
 
 /** Every instance state at `at` and how it was reached (tests compare it with the live read model). */
-export async function getStatesAt(at: Date, now = new Date()): Promise<{ states: PairState[]; snapshotAt: Date | null; eventsFolded: number }> {
+export async function getStatesAt(
+  at: Date,
+  now = new Date(),
+): Promise<{ states: PairState[]; snapshotAt: Date | null; eventsFolded: number }> {
   await requireReader();
   const q = sql();
   const snapshot = await newestSnapshotAtOrBefore(q, at);
@@ -231,7 +258,9 @@ export async function getReplayReload(key: string): Promise<ReplayReload | null>
     key,
   );
   const r = rows[0];
-  return r ? { ...r, service: serviceLabel({ environment: r.environment, namespace: r.namespace, name: r.service }) } : null;
+  return r
+    ? { ...r, service: serviceLabel({ environment: r.environment, namespace: r.namespace, name: r.service }) }
+    : null;
 }
 
 /** The latest reloads, to pick one to replay. */
@@ -245,7 +274,10 @@ export async function getRecentReloads(limit = 25): Promise<ReplayReload[]> {
      ORDER BY r.first_event_at DESC, r.id DESC LIMIT $1`,
     limit,
   );
-  return rows.map((r) => ({ ...r, service: serviceLabel({ environment: r.environment, namespace: r.namespace, name: r.service }) }));
+  return rows.map((r) => ({
+    ...r,
+    service: serviceLabel({ environment: r.environment, namespace: r.namespace, name: r.service }),
+  }));
 }
 
 export interface ReplayEvent {
@@ -276,7 +308,21 @@ export async function getReplayEvents(
     ? `AND e.reload_id = $${params.push(reload.reloadId)} AND e.service_id = (SELECT service_id FROM reload WHERE id = $${params.push(reload.key)}::bigint)`
     : `AND e.phase <> 'heartbeat'`;
   const rows = await sql().query<
-    { id: string; occurred_at: Date; phase: Phase; environment: string; namespace: string; name: string; instance_key: string | null; kind: string; resource: string; from_version: string | null; to_version: string | null; error: string | null; reload_id: string | null }[]
+    {
+      id: string;
+      occurred_at: Date;
+      phase: Phase;
+      environment: string;
+      namespace: string;
+      name: string;
+      instance_key: string | null;
+      kind: string;
+      resource: string;
+      from_version: string | null;
+      to_version: string | null;
+      error: string | null;
+      reload_id: string | null;
+    }[]
   >(
     `SELECT e.id, e.occurred_at, e.phase, s.environment, s.namespace, s.name, i.instance_key, e.kind, e.resource,
             e.from_version, e.to_version, e.error, e.reload_id

@@ -1,7 +1,15 @@
 import "server-only";
 import { transaction, type Sql } from "@/lib/db/client";
 import { column, sqlParams } from "@/lib/db/sql-params";
-import { DEFAULT_SNAPSHOT_POLICY, keepsSnapshot, pairKey, replayStates, snapshotSlots, type PairState, type SnapshotPolicy } from "@/lib/domain/replay";
+import {
+  DEFAULT_SNAPSHOT_POLICY,
+  keepsSnapshot,
+  pairKey,
+  replayStates,
+  snapshotSlots,
+  type PairState,
+  type SnapshotPolicy,
+} from "@/lib/domain/replay";
 import { env } from "@/lib/env";
 import { historyStart, newestSnapshotAtOrBefore, readPairEvents, readSnapshotRows } from "./history";
 
@@ -34,7 +42,9 @@ export interface SnapshotRun {
  * Builds the missing snapshots (oldest first) and drops those the schedule no longer keeps.
  * `budgetMs` bounds one run's work; the next run continues where it stopped.
  */
-export async function takeSnapshots(options: { now?: Date; budgetMs?: number; policy?: SnapshotPolicy } = {}): Promise<SnapshotRun> {
+export async function takeSnapshots(
+  options: { now?: Date; budgetMs?: number; policy?: SnapshotPolicy } = {},
+): Promise<SnapshotRun> {
   const now = options.now ?? new Date();
   const policy = options.policy ?? snapshotPolicy();
   const started = Date.now();
@@ -49,9 +59,15 @@ export async function takeSnapshots(options: { now?: Date; budgetMs?: number; po
   for (const slot of missing) {
     if (Date.now() - started > budgetMs) break;
     const result = await transaction(async (tx) => {
-      const lock = await tx.query<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock($1) AS locked`, SNAPSHOT_LOCK_KEY);
+      const lock = await tx.query<{ locked: boolean }[]>(
+        `SELECT pg_try_advisory_xact_lock($1) AS locked`,
+        SNAPSHOT_LOCK_KEY,
+      );
       if (!lock[0]?.locked) return "busy" as const;
-      const taken = await tx.query<object[]>(`SELECT 1 FROM instance_state_snapshot WHERE at = $1::timestamptz`, slot.toISOString());
+      const taken = await tx.query<object[]>(
+        `SELECT 1 FROM instance_state_snapshot WHERE at = $1::timestamptz`,
+        slot.toISOString(),
+      );
       if (taken.length > 0) return "exists" as const;
       return buildSnapshot(tx, slot, now, policy, carried);
     });
@@ -92,7 +108,7 @@ async function buildSnapshot(
   // A day of events at a time (one partition each), so the first snapshot over a month of
   // history never holds it all in memory.
   let eventsFolded = 0;
-  for (let after = from; after < slot; ) {
+  for (let after = from; after < slot;) {
     const upTo = new Date(Math.min(slot.getTime(), (Math.floor(after.getTime() / DAY_MS) + 1) * DAY_MS));
     const events = await readPairEvents(tx, after, upTo, null);
     eventsFolded += events.length;

@@ -17,7 +17,13 @@ export interface ReplayFrame {
   basis: ReplayBasis;
 }
 
-type Jsonified<T> = T extends Date ? string : T extends (infer U)[] ? Jsonified<U>[] : T extends object ? { [K in keyof T]: Jsonified<T[K]> } : T;
+type Jsonified<T> = T extends Date
+  ? string
+  : T extends (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
 
 export type ReplayFrameWire = Jsonified<ReplayFrame>;
 
@@ -34,12 +40,21 @@ export function frameFromWire(wire: ReplayFrameWire): ReplayFrame {
     rows: g.rows.map((row) => ({
       ...row,
       service: { ...row.service, lastEventAt: date(row.service.lastEventAt) },
-      cells: Object.fromEntries(Object.entries(row.cells).map(([kind, cells]) => [kind, cells.map((c) => ({ ...c, lastChangeAt: dateOrNull(c.lastChangeAt) }))])),
+      cells: Object.fromEntries(
+        Object.entries(row.cells).map(([kind, cells]) => [
+          kind,
+          cells.map((c) => ({ ...c, lastChangeAt: dateOrNull(c.lastChangeAt) })),
+        ]),
+      ),
     })),
   }));
   return {
     at: date(wire.at),
     matrix: { ...wire.matrix, groups, generatedAt: date(wire.matrix.generatedAt) },
-    basis: { ...wire.basis, snapshotAt: dateOrNull(wire.basis.snapshotAt), historyFrom: dateOrNull(wire.basis.historyFrom) },
+    basis: {
+      ...wire.basis,
+      snapshotAt: dateOrNull(wire.basis.snapshotAt),
+      historyFrom: dateOrNull(wire.basis.historyFrom),
+    },
   };
 }

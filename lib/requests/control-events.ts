@@ -46,7 +46,9 @@ export function wireEvent(request: RequestForEvents, event: ControlEvent): Recor
   const reason = event.attributes?.["reloadscope.reason"];
   return {
     id: `rsreq-${request.id}-${event.phase}${event.idSuffix ? `-${event.idSuffix}` : ""}`,
-    ...(cancelled ? { error: `not dispatched: ${typeof reason === "string" ? reason : "the request ended undecided"}` } : {}),
+    ...(cancelled
+      ? { error: `not dispatched: ${typeof reason === "string" ? reason : "the request ended undecided"}` }
+      : {}),
     reloadId: request.reloadId,
     environment: request.environment,
     namespace: request.namespace || null,
@@ -58,12 +60,20 @@ export function wireEvent(request: RequestForEvents, event: ControlEvent): Recor
     toVersion: request.toVersion,
     initiator: event.initiator,
     occurredAt: event.occurredAt.toISOString(),
-    attributes: { "reloadscope.request_id": request.id, "reloadscope.action": request.action, "reloadscope.source": CONTROL_SOURCE, ...event.attributes },
+    attributes: {
+      "reloadscope.request_id": request.id,
+      "reloadscope.action": request.action,
+      "reloadscope.source": CONTROL_SOURCE,
+      ...event.attributes,
+    },
   };
 }
 
 /** Queues the events in `tx`; they reach the timeline once the worker has run the job. */
-export async function enqueueControlEvents(tx: Sql, events: { request: RequestForEvents; event: ControlEvent }[]): Promise<void> {
+export async function enqueueControlEvents(
+  tx: Sql,
+  events: { request: RequestForEvents; event: ControlEvent }[],
+): Promise<void> {
   if (events.length === 0) return;
   await enqueueJob(tx, "control-events", { events: events.map((e) => wireEvent(e.request, e.event)) });
 }

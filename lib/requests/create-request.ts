@@ -64,7 +64,12 @@ export async function createRequest(
   const { serviceId, kind, resource, toVersion } = input;
   // One request at a time per resource: two operators asking at once queue here, and the
   // second sees the first (and supersedes it, or waits for its dispatch).
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('reloadscope:request:' || $1::text || ':' || $2 || ':' || $3, 0))`, serviceId, kind, resource);
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('reloadscope:request:' || $1::text || ':' || $2 || ':' || $3, 0))`,
+    serviceId,
+    kind,
+    resource,
+  );
   const [service] = await tx.query<{ environment: string; namespace: string; name: string }[]>(
     `SELECT environment, namespace, name FROM service WHERE id = $1`,
     serviceId,
@@ -77,7 +82,10 @@ export async function createRequest(
   const problem = scopeProblem(scope, fleet.instances.length);
   if (problem) invalid(problem.field, problem.message);
   if (toVersion === fleet.from) {
-    invalid("toVersion", `${toVersion} is already the version ${fleet.desired ? "desired" : "the instances run"} for ${kind}/${resource}`);
+    invalid(
+      "toVersion",
+      `${toVersion} is already the version ${fleet.desired ? "desired" : "the instances run"} for ${kind}/${resource}`,
+    );
   }
   if (action === "rollback") {
     const [known] = await tx.query<{ known: boolean }[]>(
@@ -88,7 +96,11 @@ export async function createRequest(
       resource,
       toVersion,
     );
-    if (!known?.known) invalid("toVersion", `${toVersion} was never seen on ${kind}/${resource}; a rollback goes back to a version it ran (request a reload for a new one)`);
+    if (!known?.known)
+      invalid(
+        "toVersion",
+        `${toVersion} was never seen on ${kind}/${resource}; a rollback goes back to a version it ran (request a reload for a new one)`,
+      );
   }
 
   const open = await tx.query<{ id: string; status: string }[]>(
@@ -102,13 +114,21 @@ export async function createRequest(
   );
   const inFlight = open.find((r) => (IN_FLIGHT_REQUEST_STATUSES as readonly string[]).includes(r.status));
   if (inFlight) {
-    throw new ActionError("conflict", `Request #${inFlight.id} for ${kind}/${resource} is ${inFlight.status.replace("_", " ")}; wait until its reload is under way before asking for another.`);
+    throw new ActionError(
+      "conflict",
+      `Request #${inFlight.id} for ${kind}/${resource} is ${inFlight.status.replace("_", " ")}; wait until its reload is under way before asking for another.`,
+    );
   }
 
   const policy = await loadPolicy(tx, serviceId);
-  const [{ id: requestId }] = (await tx.query<{ id: string }[]>(`SELECT nextval(pg_get_serial_sequence('reload_request', 'id'))::text AS id`)) as [{ id: string }];
+  const [{ id: requestId }] = (await tx.query<{ id: string }[]>(
+    `SELECT nextval(pg_get_serial_sequence('reload_request', 'id'))::text AS id`,
+  )) as [{ id: string }];
   const reloadId = newReloadId(requestId, now);
-  const split = chooseCanary(scope, fleet.instances.map((i) => i.instance));
+  const split = chooseCanary(
+    scope,
+    fleet.instances.map((i) => i.instance),
+  );
   if (!split.ok) invalid("scope", split.reason);
   const targets = [...split.canary, ...split.rest];
   const hash = changeHash({ serviceId, kind, resource, from: fleet.from, to: toVersion, scope, targets });
@@ -172,11 +192,29 @@ export async function createRequest(
     toVersion,
     action,
   };
-  const scopeAttributes = { "reloadscope.scope": scope.mode === "all" ? "all" : `canary:${split.canary.length}`, "reloadscope.targets": targets.length, "reloadscope.reason": input.reason };
+  const scopeAttributes = {
+    "reloadscope.scope": scope.mode === "all" ? "all" : `canary:${split.canary.length}`,
+    "reloadscope.targets": targets.length,
+    "reloadscope.reason": input.reason,
+  };
   await enqueueControlEvents(tx, [
-    { request: forEvents, event: { phase: "requested", initiator: actor.username, occurredAt: now, attributes: scopeAttributes } },
+    {
+      request: forEvents,
+      event: { phase: "requested", initiator: actor.username, occurredAt: now, attributes: scopeAttributes },
+    },
     ...(autoApproved
-      ? [{ request: forEvents, event: { phase: "approved" as const, idSuffix: "policy", initiator: actor.username, occurredAt: now, attributes: { "reloadscope.approval": "the service's policy needs no approval" } } }]
+      ? [
+          {
+            request: forEvents,
+            event: {
+              phase: "approved" as const,
+              idSuffix: "policy",
+              initiator: actor.username,
+              occurredAt: now,
+              attributes: { "reloadscope.approval": "the service's policy needs no approval" },
+            },
+          },
+        ]
       : []),
   ]);
   if (superseded.length > 0) {
@@ -191,17 +229,41 @@ export async function createRequest(
     );
     await enqueueControlEvents(
       tx,
-      olds.map((old) => ({ request: old, event: { phase: "cancelled" as const, initiator: "reloadscope", occurredAt: now, attributes: { "reloadscope.reason": `superseded by request #${requestId}` } } })),
+      olds.map((old) => ({
+        request: old,
+        event: {
+          phase: "cancelled" as const,
+          initiator: "reloadscope",
+          occurredAt: now,
+          attributes: { "reloadscope.reason": `superseded by request #${requestId}` },
+        },
+      })),
     );
   }
   if (autoApproved) await enqueueJob(tx, "dispatch", { requestId }, { singletonKey: `dispatch-${requestId}` });
 
   return {
-    data: { requestId, reloadId, status, requiredApprovals: policy.required, targets: targets.length, canary: split.canary.length },
+    data: {
+      requestId,
+      reloadId,
+      status,
+      requiredApprovals: policy.required,
+      targets: targets.length,
+      canary: split.canary.length,
+    },
     audit: {
       serviceId,
       subject: `reload_request:${requestId}`,
-      details: { requestId, reloadId, status, changeHash: hash, fromVersion: fleet.from, targets: targets.length, canary: split.canary, superseded },
+      details: {
+        requestId,
+        reloadId,
+        status,
+        changeHash: hash,
+        fromVersion: fleet.from,
+        targets: targets.length,
+        canary: split.canary,
+        superseded,
+      },
     },
     afterCommit: wakeWorker,
   };

@@ -6,7 +6,13 @@ import type { RequestScope } from "@/lib/domain/canary";
 import { fromVersionOf } from "@/lib/domain/change-hash";
 import { assessResourceDrift, isLive, type DriftAssessment } from "@/lib/domain/drift";
 import { authorize, type Caller } from "@/lib/domain/permissions";
-import { proposeRollback, rollbackPreflight, type Preflight, type ReloadHistoryEntry, type RollbackProposal } from "@/lib/domain/rollback";
+import {
+  proposeRollback,
+  rollbackPreflight,
+  type Preflight,
+  type ReloadHistoryEntry,
+  type RollbackProposal,
+} from "@/lib/domain/rollback";
 import { changePreview, type ChangePreview } from "@/lib/domain/change-preview";
 import { RAN_VERSION_PHASES } from "@/lib/domain/phases";
 import { OPEN_REQUEST_STATUSES, type RequestStatus } from "@/lib/domain/request-status";
@@ -57,7 +63,10 @@ export async function getRequestFormData(
   await requireReader();
   const now = options.now ?? new Date();
   const q = sql();
-  const [service] = await q.query<RequestFormData["service"][]>(`SELECT id, environment, namespace, name FROM service WHERE id = $1`, serviceId);
+  const [service] = await q.query<RequestFormData["service"][]>(
+    `SELECT id, environment, namespace, name FROM service WHERE id = $1`,
+    serviceId,
+  );
   if (!service) return null;
   const policy = driftPolicy();
   const [groups, desiredRows, versions, history, open, policyRows] = await Promise.all([
@@ -74,7 +83,17 @@ export async function getRequestFormData(
        ) v GROUP BY kind, resource, version ORDER BY max(at) DESC NULLS LAST`,
       serviceId,
     ),
-    q.query<{ kind: string; resource: string; reload_id: string; from_version: string | null; to_version: string | null; instances_succeeded: number; first_event_at: Date }[]>(
+    q.query<
+      {
+        kind: string;
+        resource: string;
+        reload_id: string;
+        from_version: string | null;
+        to_version: string | null;
+        instances_succeeded: number;
+        first_event_at: Date;
+      }[]
+    >(
       `SELECT kind, resource, reload_id, from_version, to_version, instances_succeeded, first_event_at FROM reload
        WHERE service_id = $1 ORDER BY first_event_at DESC LIMIT ${HISTORY_LIMIT}`,
       serviceId,
@@ -85,7 +104,10 @@ export async function getRequestFormData(
       serviceId,
       [...OPEN_REQUEST_STATUSES],
     ),
-    q.query<{ required_approvals: number; required_group: string | null }[]>(`SELECT required_approvals, required_group FROM approval_policy WHERE service_id = $1`, serviceId),
+    q.query<{ required_approvals: number; required_group: string | null }[]>(
+      `SELECT required_approvals, required_group FROM approval_policy WHERE service_id = $1`,
+      serviceId,
+    ),
   ]);
 
   const keyOf = (r: { kind: string; resource: string }) => `${r.kind}/${r.resource}`;
@@ -100,7 +122,13 @@ export async function getRequestFormData(
   const historyByKey = new Map<string, ReloadHistoryEntry[]>();
   for (const h of history) {
     const list = historyByKey.get(keyOf(h)) ?? historyByKey.set(keyOf(h), []).get(keyOf(h))!;
-    list.push({ reloadId: h.reload_id, fromVersion: h.from_version, toVersion: h.to_version, acked: h.instances_succeeded, at: h.first_event_at });
+    list.push({
+      reloadId: h.reload_id,
+      fromVersion: h.from_version,
+      toVersion: h.to_version,
+      acked: h.instances_succeeded,
+      at: h.first_event_at,
+    });
   }
   const openByKey = new Map<string, { id: string; status: RequestStatus }>();
   for (const o of open) if (!openByKey.has(keyOf(o))) openByKey.set(keyOf(o), { id: o.id, status: o.status });
@@ -111,7 +139,10 @@ export async function getRequestFormData(
     const drift = assessResourceDrift(cell, d ? { version: d.version, setAt: d.set_at } : null, now, policy);
     const live = cell.filter((g) => isLive(g.lastReportAt, now, policy.staleMs));
     // The rule the request itself uses, over the live groups' instances.
-    const from = fromVersionOf(d?.version ?? null, live.flatMap((g) => Array<string | null>(g.instances).fill(g.version)));
+    const from = fromVersionOf(
+      d?.version ?? null,
+      live.flatMap((g) => Array<string | null>(g.instances).fill(g.version)),
+    );
     return {
       key,
       kind: cell[0]!.kind,
@@ -120,8 +151,16 @@ export async function getRequestFormData(
       from,
       liveInstances: live.reduce((n, g) => n + g.instances, 0),
       versions: versionsByKey.get(key) ?? [],
-      drift: { drifting: drift.drifting, reasons: drift.reasons, offDesired: drift.offDesired, versionCount: drift.versionCount },
-      rollback: proposeRollback(d ? { version: d.version, reloadId: d.reload_id, setAt: d.set_at } : null, historyByKey.get(key) ?? []),
+      drift: {
+        drifting: drift.drifting,
+        reasons: drift.reasons,
+        offDesired: drift.offDesired,
+        versionCount: drift.versionCount,
+      },
+      rollback: proposeRollback(
+        d ? { version: d.version, reloadId: d.reload_id, setAt: d.set_at } : null,
+        historyByKey.get(key) ?? [],
+      ),
       openRequest: openByKey.get(key) ?? null,
     };
   });
@@ -129,7 +168,13 @@ export async function getRequestFormData(
   const focusKey = options.focus ? keyOf(options.focus) : resources.find((r) => r.rollback)?.key;
   const focused = resources.find((r) => r.key === focusKey);
   let preflight: RequestFormData["preflight"] = null;
-  const rollbackTo = focused && options.rollbackTo && focused.versions.includes(options.rollbackTo) && options.rollbackTo !== focused.desired ? options.rollbackTo : null;
+  const rollbackTo =
+    focused &&
+    options.rollbackTo &&
+    focused.versions.includes(options.rollbackTo) &&
+    options.rollbackTo !== focused.desired
+      ? options.rollbackTo
+      : null;
   const preflightVersion = rollbackTo ?? focused?.rollback?.version ?? null;
   if (focused && preflightVersion) {
     const fleet = await loadResourceNow(q, { serviceId, kind: focused.kind, resource: focused.resource }, { now });
@@ -143,10 +188,20 @@ export async function getRequestFormData(
       [...RAN_VERSION_PHASES],
     );
     const full = rollbackPreflight(preflightVersion, fleet.instances, new Set(acked.map((a) => a.instance_key)));
-    preflight = { key: focused.key, preflight: { ...full, rows: full.rows.slice(0, PREFLIGHT_ROWS) }, shown: Math.min(PREFLIGHT_ROWS, full.rows.length), total: full.rows.length };
+    preflight = {
+      key: focused.key,
+      preflight: { ...full, rows: full.rows.slice(0, PREFLIGHT_ROWS) },
+      shown: Math.min(PREFLIGHT_ROWS, full.rows.length),
+      total: full.rows.length,
+    };
   }
   const p = policyRows[0];
-  return { service, resources, policy: p ? { required: p.required_approvals, group: p.required_group } : DEFAULT_POLICY, preflight };
+  return {
+    service,
+    resources,
+    policy: p ? { required: p.required_approvals, group: p.required_group } : DEFAULT_POLICY,
+    preflight,
+  };
 }
 
 export interface RequestSummary {
@@ -170,7 +225,13 @@ export interface RequestSummary {
   status: RequestStatus;
   statusReason: string | null;
   policy: ApprovalPolicyRule;
-  decisions: { approver: string; approverId: number; decision: "approved" | "rejected"; comment: string; decidedAt: Date }[];
+  decisions: {
+    approver: string;
+    approverId: number;
+    decision: "approved" | "rejected";
+    comment: string;
+    decidedAt: Date;
+  }[];
 }
 
 interface RequestRow {
@@ -207,7 +268,16 @@ const REQUEST_SELECT = `SELECT r.id::text, r.reload_id, r.action, r.service_id, 
 
 async function withDecisions(rows: RequestRow[]): Promise<RequestSummary[]> {
   if (rows.length === 0) return [];
-  const decisions = await sql().query<{ request_id: string; approver_id: number; username: string; decision: "approved" | "rejected"; comment: string; decided_at: Date }[]>(
+  const decisions = await sql().query<
+    {
+      request_id: string;
+      approver_id: number;
+      username: string;
+      decision: "approved" | "rejected";
+      comment: string;
+      decided_at: Date;
+    }[]
+  >(
     `SELECT a.request_id::text, a.approver_id, u.username, a.decision, a.comment, a.decided_at
      FROM approval a JOIN app_user u ON u.id = a.approver_id WHERE a.request_id = ANY($1::bigint[]) ORDER BY a.decided_at`,
     rows.map((r) => r.id),
@@ -234,7 +304,13 @@ async function withDecisions(rows: RequestRow[]): Promise<RequestSummary[]> {
     policy: { required: r.required_approvals, group: r.required_group },
     decisions: decisions
       .filter((d) => d.request_id === r.id)
-      .map((d) => ({ approver: d.username, approverId: d.approver_id, decision: d.decision, comment: d.comment, decidedAt: d.decided_at })),
+      .map((d) => ({
+        approver: d.username,
+        approverId: d.approver_id,
+        decision: d.decision,
+        comment: d.comment,
+        decidedAt: d.decided_at,
+      })),
   }));
 }
 
@@ -256,14 +332,21 @@ const QUEUE_LIMIT = 200;
 const QUEUE_PREFLIGHT_ROWS = 25;
 
 /** Pending requests, oldest first (they expire first), with what each changes and where the fleet stands. */
-export async function getApprovalQueue(viewer: Caller & { groups: readonly string[] }, now = new Date()): Promise<QueueItem[]> {
+export async function getApprovalQueue(
+  viewer: Caller & { groups: readonly string[] },
+  now = new Date(),
+): Promise<QueueItem[]> {
   await requireReader();
-  const rows = await sql().query<RequestRow[]>(`${REQUEST_SELECT} WHERE r.status = 'pending_approval' ORDER BY r.requested_at, r.id LIMIT ${QUEUE_LIMIT}`);
+  const rows = await sql().query<RequestRow[]>(
+    `${REQUEST_SELECT} WHERE r.status = 'pending_approval' ORDER BY r.requested_at, r.id LIMIT ${QUEUE_LIMIT}`,
+  );
   const requests = await withDecisions(rows);
   const fleet = await fleetNowOf(requests, now, QUEUE_PREFLIGHT_ROWS);
   return requests.map((r) => {
     const role = authorize(viewer, "request.approve", { requestedBy: r.requestedBy.id });
-    const group = role.allowed ? approverRefusal(r.policy, r.requestedBy.id, { id: viewer.id, groups: viewer.groups }) : null;
+    const group = role.allowed
+      ? approverRefusal(r.policy, r.requestedBy.id, { id: viewer.id, groups: viewer.groups })
+      : null;
     const decidable: QueueItem["decidable"] = !role.allowed
       ? { allowed: false, reason: role.reason, own: r.requestedBy.id === viewer.id }
       : group
@@ -319,7 +402,18 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
       keys.version,
       [...RAN_VERSION_PHASES],
     ),
-    q.query<{ kind: string; resource: string; version: string; reload_id: string; service_id: number; environment: string; namespace: string; name: string }[]>(
+    q.query<
+      {
+        kind: string;
+        resource: string;
+        version: string;
+        reload_id: string;
+        service_id: number;
+        environment: string;
+        namespace: string;
+        name: string;
+      }[]
+    >(
       `SELECT DISTINCT k.kind, k.resource, k.version, k.reload_id, s.id AS service_id, s.environment, s.namespace, s.name
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(kind, resource, version, reload_id)
        JOIN LATERAL (
@@ -341,14 +435,32 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
     const cell = groups.filter((g) => g.serviceId === r.service.id && same(g));
     const d = desired.find((x) => x.service_id === r.service.id && same(x));
     const drift = assessResourceDrift(cell, d ? { version: d.version, setAt: d.set_at } : null, now, policy);
-    const versionNow = new Map(states.filter((x) => x.service_id === r.service.id && same(x)).map((x) => [x.instance_key, x.version]));
-    const ranOn = new Set(ran.filter((x) => x.service_id === r.service.id && same(x) && x.version === r.toVersion).map((x) => x.instance_key));
+    const versionNow = new Map(
+      states.filter((x) => x.service_id === r.service.id && same(x)).map((x) => [x.instance_key, x.version]),
+    );
+    const ranOn = new Set(
+      ran
+        .filter((x) => x.service_id === r.service.id && same(x) && x.version === r.toVersion)
+        .map((x) => x.instance_key),
+    );
     const reportedOn = reported
       .filter((x) => same(x) && x.version === r.toVersion && x.reload_id === r.reloadId)
       .map((x) => ({ service: serviceLabel(x), serviceId: x.service_id }));
     views.set(r.id, {
-      drift: { drifting: drift.drifting, reasons: drift.reasons, offDesired: drift.offDesired, versionCount: drift.versionCount, livePairs: drift.livePairs },
-      preview: changePreview(r.toVersion, r.targetKeys.map((instance) => ({ instance, version: versionNow.get(instance) ?? null })), ranOn, reportedOn, rowLimit),
+      drift: {
+        drifting: drift.drifting,
+        reasons: drift.reasons,
+        offDesired: drift.offDesired,
+        versionCount: drift.versionCount,
+        livePairs: drift.livePairs,
+      },
+      preview: changePreview(
+        r.toVersion,
+        r.targetKeys.map((instance) => ({ instance, version: versionNow.get(instance) ?? null })),
+        ranOn,
+        reportedOn,
+        rowLimit,
+      ),
     });
   }
   return views;
@@ -357,7 +469,10 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
 /** Requests decided or ended lately, for the queue page's "recently" list. */
 export async function getRecentRequests(limit = 20): Promise<RequestSummary[]> {
   await requireReader();
-  const rows = await sql().query<RequestRow[]>(`${REQUEST_SELECT} WHERE r.status <> 'pending_approval' ORDER BY r.updated_at DESC, r.id DESC LIMIT $1`, limit);
+  const rows = await sql().query<RequestRow[]>(
+    `${REQUEST_SELECT} WHERE r.status <> 'pending_approval' ORDER BY r.updated_at DESC, r.id DESC LIMIT $1`,
+    limit,
+  );
   return withDecisions(rows);
 }
 
@@ -365,7 +480,14 @@ export interface RequestDetail extends RequestSummary, FleetNow {
   changeHash: string;
   /** the reload's page, once its events are on the timeline */
   reloadKey: string | null;
-  dispatchAttempts: { stage: string; attempt: number; outcome: string; httpStatus: number | null; error: string | null; startedAt: Date }[];
+  dispatchAttempts: {
+    stage: string;
+    attempt: number;
+    outcome: string;
+    httpStatus: number | null;
+    error: string | null;
+    startedAt: Date;
+  }[];
 }
 
 export async function getRequestDetail(requestId: string, now = new Date()): Promise<RequestDetail | null> {
@@ -379,8 +501,21 @@ export async function getRequestDetail(requestId: string, now = new Date()): Pro
   const [summary] = await withDecisions(rows);
   if (!summary) return null;
   const [reload, attempts, fleet] = await Promise.all([
-    q.query<{ id: string }[]>(`SELECT id::text FROM reload WHERE service_id = $1 AND reload_id = $2`, summary.service.id, summary.reloadId),
-    q.query<{ stage: string; attempt: number; outcome: string; http_status: number | null; error: string | null; started_at: Date }[]>(
+    q.query<{ id: string }[]>(
+      `SELECT id::text FROM reload WHERE service_id = $1 AND reload_id = $2`,
+      summary.service.id,
+      summary.reloadId,
+    ),
+    q.query<
+      {
+        stage: string;
+        attempt: number;
+        outcome: string;
+        http_status: number | null;
+        error: string | null;
+        started_at: Date;
+      }[]
+    >(
       `SELECT stage, attempt, outcome, http_status, error, started_at FROM dispatch_attempt WHERE request_id = $1::bigint ORDER BY id`,
       requestId,
     ),
@@ -391,14 +526,23 @@ export async function getRequestDetail(requestId: string, now = new Date()): Pro
     ...fleet.get(summary.id)!,
     changeHash: rows[0]!.change_hash,
     reloadKey: reload[0]?.id ?? null,
-    dispatchAttempts: attempts.map((a) => ({ stage: a.stage, attempt: a.attempt, outcome: a.outcome, httpStatus: a.http_status, error: a.error, startedAt: a.started_at })),
+    dispatchAttempts: attempts.map((a) => ({
+      stage: a.stage,
+      attempt: a.attempt,
+      outcome: a.outcome,
+      httpStatus: a.http_status,
+      error: a.error,
+      startedAt: a.started_at,
+    })),
   };
 }
 
 /** Requests waiting for a decision, for the header's badge. */
 export async function countPendingRequests(): Promise<number> {
   await requireReader();
-  const [row] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM reload_request WHERE status = 'pending_approval'`);
+  const [row] = await sql().query<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM reload_request WHERE status = 'pending_approval'`,
+  );
   return row?.n ?? 0;
 }
 

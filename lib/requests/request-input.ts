@@ -11,11 +11,26 @@ export const requestInputSchema = z
     serviceId: rowId("pick a service"),
     kind: storable(z.string({ error: "pick what to reload" }).trim().min(1, "pick what to reload").max(64)),
     resource: storable(z.string({ error: "pick what to reload" }).trim().min(1, "pick what to reload").max(512)),
-    toVersion: storable(z.string({ error: "give the version to reload to" }).trim().min(1, "give the version to reload to").max(256, "must be at most 256 characters")),
+    toVersion: storable(
+      z
+        .string({ error: "give the version to reload to" })
+        .trim()
+        .min(1, "give the version to reload to")
+        .max(256, "must be at most 256 characters"),
+    ),
     scope: z.enum(["all", "count", "percent"], { error: "pick all instances, or a canary by count or by percent" }),
-    canaryCount: z.preprocess(blankToUndefined, z.coerce.number({ error: "must be a number" }).int("must be a whole number").optional()),
+    canaryCount: z.preprocess(
+      blankToUndefined,
+      z.coerce.number({ error: "must be a number" }).int("must be a whole number").optional(),
+    ),
     canaryPercent: z.preprocess(blankToUndefined, z.coerce.number({ error: "must be a number" }).optional()),
-    reason: storable(z.string({ error: "say why" }).trim().min(1, "say why: the approvers read it").max(2000, "must be at most 2000 characters")),
+    reason: storable(
+      z
+        .string({ error: "say why" })
+        .trim()
+        .min(1, "say why: the approvers read it")
+        .max(2000, "must be at most 2000 characters"),
+    ),
   })
   .superRefine((input, ctx) => {
     if (input.scope === "count" && input.canaryCount === undefined) {
@@ -30,11 +45,23 @@ export type RequestInput = z.infer<typeof requestInputSchema>;
 
 export const decisionInputSchema = z.object({
   requestId: bigRowId("which request?"),
-  comment: z.preprocess((v) => (v == null ? "" : v), storable(z.string().trim().max(2000, "must be at most 2000 characters"))),
+  comment: z.preprocess(
+    (v) => (v == null ? "" : v),
+    storable(z.string().trim().max(2000, "must be at most 2000 characters")),
+  ),
 });
 
 export const rejectionInputSchema = decisionInputSchema.extend({
-  comment: z.preprocess((v) => (v == null ? "" : v), storable(z.string().trim().min(1, "say why it is rejected: the requester reads it").max(2000, "must be at most 2000 characters"))),
+  comment: z.preprocess(
+    (v) => (v == null ? "" : v),
+    storable(
+      z
+        .string()
+        .trim()
+        .min(1, "say why it is rejected: the requester reads it")
+        .max(2000, "must be at most 2000 characters"),
+    ),
+  ),
 });
 
 export type DecisionInput = z.infer<typeof decisionInputSchema>;

@@ -34,7 +34,9 @@ export async function loadResourceNow(
   const exclude = options.excludeReloadId ?? null;
   const cutoff = liveSince(now, driftPolicy().staleMs).toISOString();
   // Live, as the drift rule counts pairs: the instance × resource heard from within the stale window.
-  const states = await tx.query<{ instance_key: string; version: string | null; last_reload_id: string | null; live: boolean }[]>(
+  const states = await tx.query<
+    { instance_key: string; version: string | null; last_reload_id: string | null; live: boolean }[]
+  >(
     `SELECT i.instance_key, st.version, st.last_reload_id, ${heardSinceSql("st.last_phase_at", "$4::timestamptz")} AS live
      FROM instance_state st JOIN instance i ON i.id = st.instance_id
      WHERE st.service_id = $1 AND st.kind = $2 AND st.resource = $3`,
@@ -49,7 +51,10 @@ export async function loadResourceNow(
   const notOurs = live.filter((s) => exclude === null || s.last_reload_id !== exclude);
   return {
     desired,
-    from: fromVersionOf(desired?.version ?? null, notOurs.map((s) => s.version)),
+    from: fromVersionOf(
+      desired?.version ?? null,
+      notOurs.map((s) => s.version),
+    ),
     instances: live.map((s) => ({ instance: s.instance_key, version: s.version })),
     known: states.length > 0,
   };
@@ -68,7 +73,8 @@ async function desiredExcluding(
     target.resource,
   );
   if (!row) return null;
-  if (exclude === null || row.reload_id !== exclude) return { version: row.version, reloadId: row.reload_id, setAt: row.set_at };
+  if (exclude === null || row.reload_id !== exclude)
+    return { version: row.version, reloadId: row.reload_id, setAt: row.set_at };
   // Our own reload holds the pointer: what would be desired without it is what ingest would
   // fall back to (lib/ingest/store-desired.ts fallBack), the newest other reload that qualifies.
   const best = await desiredWithout(tx, target, row.reload_key);

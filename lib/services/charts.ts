@@ -57,7 +57,10 @@ interface Row {
   newest_reload_id: string;
 }
 
-export async function getServiceCharts(serviceId: number, range: Pick<ChartRange, "from" | "to">): Promise<ServiceCharts> {
+export async function getServiceCharts(
+  serviceId: number,
+  range: Pick<ChartRange, "from" | "to">,
+): Promise<ServiceCharts> {
   await requireReader();
   const plan = planBuckets(range.from, range.to);
   const end = new Date(plan.starts[plan.starts.length - 1]!.getTime() + plan.sizeMs);

@@ -40,10 +40,19 @@ export interface ChartRange {
 }
 
 /** The charts' range from `?from=&to=`: the one time parser, open ends closed at the default and now. */
-export function parseChartRange(from: string | string[] | undefined, to: string | string[] | undefined, now: Date): ChartRange {
+export function parseChartRange(
+  from: string | string[] | undefined,
+  to: string | string[] | undefined,
+  now: Date,
+): ChartRange {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
   const parsed = parseTimeRange(first(from), first(to), now);
-  const fallback = { fromText: DEFAULT_CHART_FROM, toText: null, from: new Date(now.getTime() - DEFAULT_CHART_SPAN_MS), to: now };
+  const fallback = {
+    fromText: DEFAULT_CHART_FROM,
+    toText: null,
+    from: new Date(now.getTime() - DEFAULT_CHART_SPAN_MS),
+    to: now,
+  };
   if (!parsed.ok) return { ...fallback, problem: parsed.message };
   const end = parsed.to ?? now;
   return {
@@ -55,14 +64,16 @@ export function parseChartRange(from: string | string[] | undefined, to: string 
   };
 }
 
-
 export interface BehindView {
   /** ?behind=1: only the instance × resource pairs off the desired version */
   behind: boolean;
   sort: BehindSort;
 }
 
-export function parseBehindView(behind: string | string[] | undefined, sort: string | string[] | undefined): BehindView {
+export function parseBehindView(
+  behind: string | string[] | undefined,
+  sort: string | string[] | undefined,
+): BehindView {
   const value = Array.isArray(behind) ? behind[0] : behind;
   return { behind: value === "1", sort: parseBehindSort(sort) };
 }

@@ -104,7 +104,10 @@ interface InstancePageRow {
  * same groups and rule as the matrix), and one page of its instances (INSTANCE_PAGE_SIZE,
  * live first) with their states. Nothing here loads every instance.
  */
-export async function getServiceDetail(serviceId: number, options: { page?: number; now?: Date } = {}): Promise<ServiceDetail | null> {
+export async function getServiceDetail(
+  serviceId: number,
+  options: { page?: number; now?: Date } = {},
+): Promise<ServiceDetail | null> {
   await requireReader();
   const now = options.now ?? new Date();
   const service = await getServiceHeader(serviceId);
@@ -122,7 +125,10 @@ export async function getServiceDetail(serviceId: number, options: { page?: numb
     ),
     loadInstancePage(serviceId, requestedPage, cutoff),
     loadPairGroups(q, [serviceId], now, policy),
-    db().desiredVersion.findMany({ where: { serviceId }, select: { kind: true, resource: true, version: true, setAt: true } }),
+    db().desiredVersion.findMany({
+      where: { serviceId },
+      select: { kind: true, resource: true, version: true, setAt: true },
+    }),
     db().reload.findMany({
       where: { serviceId },
       orderBy: [{ firstEventAt: "desc" }, { id: "desc" }],

@@ -39,7 +39,12 @@ interface RangeArgs {
 }
 
 /** The story, or null when the service has no such resource (no instance reported it, no reload moved it). */
-export async function getResourceStory(serviceId: number, kind: string, resource: string, range: RangeArgs): Promise<ResourceStory | null> {
+export async function getResourceStory(
+  serviceId: number,
+  kind: string,
+  resource: string,
+  range: RangeArgs,
+): Promise<ResourceStory | null> {
   await requireReader();
   const service = await getServiceHeader(serviceId);
   if (!service) return null;
@@ -68,7 +73,19 @@ export async function getResourceStory(serviceId: number, kind: string, resource
       ...key,
       cutoff,
     ),
-    q.query<{ id: string; reload_id: string; status: string; from_version: string | null; to_version: string | null; initiator: string | null; first_event_at: Date; failed: number; last_error: string | null }[]>(
+    q.query<
+      {
+        id: string;
+        reload_id: string;
+        status: string;
+        from_version: string | null;
+        to_version: string | null;
+        initiator: string | null;
+        first_event_at: Date;
+        failed: number;
+        last_error: string | null;
+      }[]
+    >(
       `SELECT id::text, reload_id, status, from_version, to_version, initiator, first_event_at,
               (instances_nacked + instances_failed)::int AS failed, last_error
        FROM reload WHERE service_id = $1 AND kind = $2 AND resource = $3 AND first_event_at >= $4::timestamptz AND first_event_at < $5::timestamptz
@@ -79,7 +96,17 @@ export async function getResourceStory(serviceId: number, kind: string, resource
       PER_KIND_LIMIT,
     ),
     // An alert belongs to the range when it was open at any time within it.
-    q.query<{ id: string; rule: string; severity: string; state: string; summary: string; started_at: Date; resolved_at: Date | null }[]>(
+    q.query<
+      {
+        id: string;
+        rule: string;
+        severity: string;
+        state: string;
+        summary: string;
+        started_at: Date;
+        resolved_at: Date | null;
+      }[]
+    >(
       `SELECT id::text, rule, severity, state, summary, started_at, resolved_at
        FROM alert WHERE service_id = $1 AND kind = $2 AND resource = $3 AND started_at < $5::timestamptz AND (resolved_at IS NULL OR resolved_at >= $4::timestamptz)
        ORDER BY started_at DESC, id DESC LIMIT $6`,
@@ -88,10 +115,18 @@ export async function getResourceStory(serviceId: number, kind: string, resource
       to,
       PER_KIND_LIMIT,
     ),
-    q.query<{
-      id: string; action: string; status: RequestStatus; from_version: string | null; to_version: string;
-      reason: string; requester: string; requested_at: Date;
-    }[]>(
+    q.query<
+      {
+        id: string;
+        action: string;
+        status: RequestStatus;
+        from_version: string | null;
+        to_version: string;
+        reason: string;
+        requester: string;
+        requested_at: Date;
+      }[]
+    >(
       `SELECT r.id::text, r.action, r.status, r.from_version, r.to_version, r.reason, u.username AS requester, r.requested_at
        FROM reload_request r JOIN app_user u ON u.id = r.requested_by
        WHERE r.service_id = $1 AND r.kind = $2 AND r.resource = $3 AND r.requested_at >= $4::timestamptz AND r.requested_at < $5::timestamptz
@@ -145,7 +180,16 @@ export async function getResourceStory(serviceId: number, kind: string, resource
       failedInstances: r.failed,
       lastError: r.last_error,
     })),
-    ...alerts.map((a) => ({ type: "alert" as const, at: a.started_at, id: a.id, rule: a.rule, severity: a.severity, state: a.state, summary: a.summary, resolvedAt: a.resolved_at })),
+    ...alerts.map((a) => ({
+      type: "alert" as const,
+      at: a.started_at,
+      id: a.id,
+      rule: a.rule,
+      severity: a.severity,
+      state: a.state,
+      summary: a.summary,
+      resolvedAt: a.resolved_at,
+    })),
     ...requests.map((r) => ({
       type: "request" as const,
       at: r.requested_at,
@@ -157,7 +201,15 @@ export async function getResourceStory(serviceId: number, kind: string, resource
       reason: r.reason,
       requestedBy: r.requester,
     })),
-    ...outOfBandChanges(reports.map((r) => ({ instanceKey: r.instance_key, version: r.version, previous: r.previous, at: r.at, reloadId: r.reload_id }))),
+    ...outOfBandChanges(
+      reports.map((r) => ({
+        instanceKey: r.instance_key,
+        version: r.version,
+        previous: r.previous,
+        at: r.at,
+        reloadId: r.reload_id,
+      })),
+    ),
   ];
   const story = mergeStory(items, STORY_LIMIT);
   const d = desired[0];

@@ -44,7 +44,10 @@ export async function addSource(tx: DbTransaction, actorId: number, source: NewS
     skipDuplicates: true,
     select: { id: true },
   });
-  if (!row) throw new ActionError("conflict", "A source with this name exists already.", { name: ["A source with this name exists already: choose another name, or remove that one first."] });
+  if (!row)
+    throw new ActionError("conflict", "A source with this name exists already.", {
+      name: ["A source with this name exists already: choose another name, or remove that one first."],
+    });
   return row;
 }
 

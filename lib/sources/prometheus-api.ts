@@ -27,7 +27,12 @@ export function queryEndpoint(base: string): URL {
   return url;
 }
 
-export async function queryPrometheus(base: string, token: string | null, query: string, at: Date): Promise<SeriesSamples[]> {
+export async function queryPrometheus(
+  base: string,
+  token: string | null,
+  query: string,
+  at: Date,
+): Promise<SeriesSamples[]> {
   const endpoint = queryEndpoint(base);
   const host = endpoint.host;
   const verdict = targetHostVerdict(endpoint.hostname, targetAddressRules());
@@ -46,19 +51,28 @@ export async function queryPrometheus(base: string, token: string | null, query:
   }
   const text = await readBody(response, host);
   if (response.status === 401 || response.status === 403) {
-    throw new SourceQueryError(`${host} answered ${response.status} ${response.statusText || ""}`.trim() + `: ${token ? "the source's token was refused" : "it wants a token"}`);
+    throw new SourceQueryError(
+      `${host} answered ${response.status} ${response.statusText || ""}`.trim() +
+        `: ${token ? "the source's token was refused" : "it wants a token"}`,
+    );
   }
   let body: { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: unknown[] } };
   try {
     body = JSON.parse(text);
   } catch {
-    throw new SourceQueryError(`${host} answered ${response.status} with something that is not the Prometheus query API's JSON (is the URL the query API's base?)`);
+    throw new SourceQueryError(
+      `${host} answered ${response.status} with something that is not the Prometheus query API's JSON (is the URL the query API's base?)`,
+    );
   }
   if (!response.ok || body.status !== "success") {
-    throw new SourceQueryError(`${host} answered ${response.status}: ${clip(body.error ?? body.errorType ?? "no error given")}`);
+    throw new SourceQueryError(
+      `${host} answered ${response.status}: ${clip(body.error ?? body.errorType ?? "no error given")}`,
+    );
   }
   if (body.data?.resultType !== "matrix" || !Array.isArray(body.data.result)) {
-    throw new SourceQueryError(`${host} answered a ${String(body.data?.resultType)} where a matrix of samples was asked for`);
+    throw new SourceQueryError(
+      `${host} answered a ${String(body.data?.resultType)} where a matrix of samples was asked for`,
+    );
   }
   return body.data.result.map(toSeries);
 }
@@ -71,10 +85,12 @@ function toSeries(item: unknown): SeriesSamples {
 
 async function readBody(response: Response, host: string): Promise<string> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new SourceQueryError(`${host} answered more than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+  if (declared > MAX_BODY_BYTES)
+    throw new SourceQueryError(`${host} answered more than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
   try {
     const text = await response.text();
-    if (text.length > MAX_BODY_BYTES) throw new SourceQueryError(`${host} answered more than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+    if (text.length > MAX_BODY_BYTES)
+      throw new SourceQueryError(`${host} answered more than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
     return text;
   } catch (error) {
     if (error instanceof SourceQueryError) throw error;

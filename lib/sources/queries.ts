@@ -53,7 +53,19 @@ export async function listSources(): Promise<SourceView[]> {
   });
   const withToken = new Set(tokens.map((r) => r.id));
   // The first SERIES_SHOWN series of each source, mapped ones first: a window Prisma cannot say.
-  const series = await sql().query<{ source_id: number; metric: string; labels: Record<string, string>; value: number; sampled_at: Date; mapping: SeriesMapping | null; problem: string | null; n: number; total: number }[]>(
+  const series = await sql().query<
+    {
+      source_id: number;
+      metric: string;
+      labels: Record<string, string>;
+      value: number;
+      sampled_at: Date;
+      mapping: SeriesMapping | null;
+      problem: string | null;
+      n: number;
+      total: number;
+    }[]
+  >(
     `SELECT * FROM (
        SELECT source_id, metric, labels, value, sampled_at, mapping, problem,
               row_number() OVER (PARTITION BY source_id ORDER BY mapping IS NULL, metric, series_key) AS n,
@@ -68,9 +80,14 @@ export async function listSources(): Promise<SourceView[]> {
       ...r,
       hasToken: withToken.has(r.id),
       rules: formatSourceRules(r.rules as unknown as SourceRule[]),
-      series: own.map((s) => ({ series: seriesName(s.metric, s.labels), value: Number(s.value), sampledAt: s.sampled_at, mapping: s.mapping, problem: s.problem })),
+      series: own.map((s) => ({
+        series: seriesName(s.metric, s.labels),
+        value: Number(s.value),
+        sampledAt: s.sampled_at,
+        mapping: s.mapping,
+        problem: s.problem,
+      })),
       moreSeries: Math.max(0, (own[0]?.total ?? 0) - own.length),
     };
   });
 }
-

@@ -9,7 +9,10 @@ export const SOURCE_TOKEN_MAX = 4096;
 const labelName = (what: string, fallback: string) =>
   z.preprocess(
     (v) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? fallback : v),
-    z.string({ error: `Name the label that names the ${what}.` }).trim().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: "A label name: letters, digits and _, not starting with a digit." }),
+    z
+      .string({ error: `Name the label that names the ${what}.` })
+      .trim()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: "A label name: letters, digits and _, not starting with a digit." }),
   );
 
 /** Checks a source's URL: http or https, no user or password in it (the token field is for that). */
@@ -27,8 +30,15 @@ export function sourceUrlProblem(raw: string): string | null {
 }
 
 export const addSourceInput = z.object({
-  name: storable(z.string({ error: "Name the source." }).trim().min(1, { error: "Name the source." }).max(100, { error: "Use at most 100 characters." }))
-    .refine((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n), { error: "Letters, digits, '.', '_' and '-' only (it becomes the initiator source:<name>)." }),
+  name: storable(
+    z
+      .string({ error: "Name the source." })
+      .trim()
+      .min(1, { error: "Name the source." })
+      .max(100, { error: "Use at most 100 characters." }),
+  ).refine((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n), {
+    error: "Letters, digits, '.', '_' and '-' only (it becomes the initiator source:<name>).",
+  }),
   url: z
     .string({ error: "Enter the query API's URL." })
     .trim()
@@ -40,12 +50,29 @@ export const addSourceInput = z.object({
     .transform((u) => u.replace(/\/+$/, "")),
   token: z.preprocess(
     (v) => (typeof v === "string" && v.trim() === "" ? null : v),
-    storable(z.string().trim().max(SOURCE_TOKEN_MAX, { error: `A token of at most ${SOURCE_TOKEN_MAX} characters.` })).nullish(),
+    storable(
+      z
+        .string()
+        .trim()
+        .max(SOURCE_TOKEN_MAX, { error: `A token of at most ${SOURCE_TOKEN_MAX} characters.` }),
+    ).nullish(),
   ),
   environmentLabels: z.preprocess(
-    (v) => (v === undefined || v === null || v === "" ? ["env", "environment"] : typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
+    (v) =>
+      v === undefined || v === null || v === ""
+        ? ["env", "environment"]
+        : typeof v === "string"
+          ? v
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : v,
     z
-      .array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: "Label names: letters, digits and _, separated by commas." }))
+      .array(
+        z
+          .string()
+          .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: "Label names: letters, digits and _, separated by commas." }),
+      )
       .min(1)
       .max(10, { error: "At most 10 labels." }),
   ),
@@ -56,7 +83,10 @@ export const addSourceInput = z.object({
   serviceLabel: labelName("service", "job"),
   instanceLabel: labelName("instance", "instance"),
   rules: z
-    .preprocess((v) => (v === undefined || v === null ? "" : v), storable(z.string().max(20_000, { error: "At most 20,000 characters of rules." })))
+    .preprocess(
+      (v) => (v === undefined || v === null ? "" : v),
+      storable(z.string().max(20_000, { error: "At most 20,000 characters of rules." })),
+    )
     .transform((text, ctx) => {
       const { rules, problems } = parseSourceRules(text);
       for (const p of problems) ctx.addIssue({ code: "custom", message: p });

@@ -9,7 +9,10 @@ import { RELOADSCOPE_WRITER, storeEvents } from "@/lib/ingest/store-events";
 // They are the app's own: written as Reloadscope, with no token, so the phases ingest tokens
 // may not claim for app-requested reloads are stored (lib/ingest/store-events.ts).
 
-export async function ingestControlEvents(payload: { events?: unknown }, now = new Date()): Promise<{ accepted: number; duplicates: number }> {
+export async function ingestControlEvents(
+  payload: { events?: unknown },
+  now = new Date(),
+): Promise<{ accepted: number; duplicates: number }> {
   const events = Array.isArray(payload.events) ? payload.events : [];
   if (events.length === 0) return { accepted: 0, duplicates: 0 };
   const settings = env();
@@ -20,7 +23,10 @@ export async function ingestControlEvents(payload: { events?: unknown }, now = n
   // A refused control event would be refused again on every retry: say so, store the rest.
   for (const r of parsed.rejected) console.error(`[worker] control event ${r.index} refused: ${r.reason}`);
   if (parsed.events.length === 0) return { accepted: 0, duplicates: 0 };
-  const stored = await storeEvents(parsed.events.map((e) => e.event), { now, writer: RELOADSCOPE_WRITER });
+  const stored = await storeEvents(
+    parsed.events.map((e) => e.event),
+    { now, writer: RELOADSCOPE_WRITER },
+  );
   for (const r of stored.rejected) console.error(`[worker] control event refused while storing: ${r.reason}`);
   return { accepted: stored.accepted, duplicates: stored.duplicates };
 }

@@ -112,9 +112,7 @@ export function nudgeDelayMs(nowMs: number, lastPassStartedMs: number | null, mi
  * (0: not in this process), and soon after ingest nudges it. evaluateAlerts' own write lock
  * keeps a pass that overlaps a lease hand-over harmless.
  */
-export function alertEvaluation(
-  options: { intervalMs?: number; nudgeMinMs?: number } = {},
-): PeriodicJob {
+export function alertEvaluation(options: { intervalMs?: number; nudgeMinMs?: number } = {}): PeriodicJob {
   const intervalMs = options.intervalMs ?? env().ALERT_EVAL_INTERVAL_SECONDS * 1000;
   const nudgeMinMs = options.nudgeMinMs ?? env().ALERT_NUDGE_MIN_SECONDS * 1000;
   return {

@@ -103,10 +103,13 @@ function subscribeWake(wake: NonNullable<PeriodicJob["wake"]>, state: JobState, 
     if (wake.onlyLeaseHolder && !state.holdsLease) return;
     if (!wake.delayMs) return start();
     if (pending) return;
-    pending = setTimeout(() => {
-      pending = null;
-      start();
-    }, wake.delayMs(Date.now(), state.lastStartedMs));
+    pending = setTimeout(
+      () => {
+        pending = null;
+        start();
+      },
+      wake.delayMs(Date.now(), state.lastStartedMs),
+    );
     pending.unref();
   });
   return () => {

@@ -41,9 +41,13 @@ async function start(options: WorkerOptions): Promise<Worker> {
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
   const ids: string[] = [];
   ids.push(
-    await queue.work<{ events?: unknown }>("control-events", { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
-      await ingestControlEvents(job!.data);
-    }),
+    await queue.work<{ events?: unknown }>(
+      "control-events",
+      { pollingIntervalSeconds, batchSize: 1 },
+      async ([job]) => {
+        await ingestControlEvents(job!.data);
+      },
+    ),
   );
   ids.push(
     await queue.work<{ requestId: string }>("dispatch", { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {

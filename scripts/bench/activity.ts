@@ -84,6 +84,8 @@ export class ActivitySampler {
 export function describeActivity(a: ActivityReport): string {
   const f = (x: number) => x.toFixed(2);
   const on = a.waitingOn.length ? ` (lock waits in: ${a.waitingOn.map(([q, n]) => `${q}… ${n}`).join("; ")})` : "";
-  return `app connections on average: ${f(a.running)} running a statement, ${f(a.lockWait)} waiting for a row lock, ` +
-    `${f(a.idleInTransaction)} idle in an open transaction, ${f(a.otherWait)} waiting on I/O or other (${a.samples} samples)${on}`;
+  return (
+    `app connections on average: ${f(a.running)} running a statement, ${f(a.lockWait)} waiting for a row lock, ` +
+    `${f(a.idleInTransaction)} idle in an open transaction, ${f(a.otherWait)} waiting on I/O or other (${a.samples} samples)${on}`
+  );
 }

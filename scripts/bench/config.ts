@@ -99,7 +99,8 @@ function listEnv(name: string, fallback: string): number[] {
   }
   return values;
 }
-if (!["auto", "on", "off"].includes(cfg.vacuum)) configErrors.push(`BENCH_VACUUM must be auto, on or off, got ${cfg.vacuum}`);
+if (!["auto", "on", "off"].includes(cfg.vacuum))
+  configErrors.push(`BENCH_VACUUM must be auto, on or off, got ${cfg.vacuum}`);
 
 export type BenchConfig = typeof cfg;
 

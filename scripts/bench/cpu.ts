@@ -82,7 +82,14 @@ export function cpuSnapshot(appPid: number | undefined): CpuSnapshot {
   }
   const usage = process.cpuUsage();
   const m = machine();
-  return { app, postgres, bench: (usage.user + usage.system) / 1e6, machineBusy: m.busy, steal: m.steal, wall: performance.now() / 1000 };
+  return {
+    app,
+    postgres,
+    bench: (usage.user + usage.system) / 1e6,
+    machineBusy: m.busy,
+    steal: m.steal,
+    wall: performance.now() / 1000,
+  };
 }
 
 export interface CpuUse {
@@ -102,14 +109,24 @@ export function cpuSince(before: CpuSnapshot, appPid: number | undefined): CpuUs
     appS: now.app - before.app,
     postgresS: now.postgres - before.postgres,
     benchS: now.bench - before.bench,
-    otherS: Math.max(0, now.machineBusy - before.machineBusy - (now.app - before.app) - (now.postgres - before.postgres) - (now.bench - before.bench)),
+    otherS: Math.max(
+      0,
+      now.machineBusy -
+        before.machineBusy -
+        (now.app - before.app) -
+        (now.postgres - before.postgres) -
+        (now.bench - before.bench),
+    ),
     stealS: now.steal - before.steal,
   };
 }
 
 /** "app 1.23 s (95% of a core), postgres …" */
 export function describeCpu(use: CpuUse): string {
-  const part = (label: string, s: number) => `${label} ${s.toFixed(1)} CPU-s (${Math.round((100 * s) / use.wallS)}% of a core)`;
-  return `${use.wallS.toFixed(1)} s wall: ${part("app", use.appS)}, ${part("postgres", use.postgresS)}, ${part("bench client", use.benchS)}, ` +
-    `${part("other processes", use.otherS)}${use.stealS > 0.05 * use.wallS ? `, ${part("stolen by the hypervisor", use.stealS)}` : ""}`;
+  const part = (label: string, s: number) =>
+    `${label} ${s.toFixed(1)} CPU-s (${Math.round((100 * s) / use.wallS)}% of a core)`;
+  return (
+    `${use.wallS.toFixed(1)} s wall: ${part("app", use.appS)}, ${part("postgres", use.postgresS)}, ${part("bench client", use.benchS)}, ` +
+    `${part("other processes", use.otherS)}${use.stealS > 0.05 * use.wallS ? `, ${part("stolen by the hypervisor", use.stealS)}` : ""}`
+  );
 }

@@ -198,7 +198,10 @@ export class EventStream {
 
   private hex(chars: number): string {
     let out = "";
-    while (out.length < chars) out += Math.floor(this.random() * 0x100000000).toString(16).padStart(8, "0");
+    while (out.length < chars)
+      out += Math.floor(this.random() * 0x100000000)
+        .toString(16)
+        .padStart(8, "0");
     return out.slice(0, chars);
   }
 
@@ -334,7 +337,10 @@ export class EventStream {
       if (step.phase === "applied") {
         this.running[triple] = reload.to;
         wire.durationMs = 20 + Math.floor(this.random() * 400);
-        wire.attributes = { "reload.checksum": `sha256:${this.hex(16)}`, "reload.bytes": 1000 + Math.floor(this.random() * 50_000) };
+        wire.attributes = {
+          "reload.checksum": `sha256:${this.hex(16)}`,
+          "reload.bytes": 1000 + Math.floor(this.random() * 50_000),
+        };
       }
       if (step.phase === "nacked") {
         wire.error = `validation failed: ${res.resource}: unknown field "x-${this.hex(4)}" at line ${1 + Math.floor(this.random() * 200)}`;
@@ -366,8 +372,22 @@ export interface RawColumns {
 
 export function rawColumns(events: BenchEvent[]): RawColumns {
   const cols: RawColumns = {
-    id: [], reloadId: [], serviceId: [], instanceId: [], kind: [], resource: [], phase: [], fromVersion: [],
-    toVersion: [], initiator: [], occurredAt: [], durationMs: [], error: [], traceId: [], spanId: [], attributes: [],
+    id: [],
+    reloadId: [],
+    serviceId: [],
+    instanceId: [],
+    kind: [],
+    resource: [],
+    phase: [],
+    fromVersion: [],
+    toVersion: [],
+    initiator: [],
+    occurredAt: [],
+    durationMs: [],
+    error: [],
+    traceId: [],
+    spanId: [],
+    attributes: [],
   };
   for (const e of events) {
     const w = e.wire;

@@ -32,7 +32,9 @@ export async function historyBytes(url: string): Promise<HistoryBytes> {
 }
 
 export const describeHistory = (h: HistoryBytes) =>
-  Object.entries(h.tables).map(([t, b]) => `${t} ${(b / 1024 / 1024).toFixed(1)} MB`).join(", ");
+  Object.entries(h.tables)
+    .map(([t, b]) => `${t} ${(b / 1024 / 1024).toFixed(1)} MB`)
+    .join(", ");
 
 /** Whether a presence interval table exists: no-change heartbeats are then not stored as events. */
 export const hasPresence = (h: HistoryBytes) => Object.keys(h.tables).some((t) => t.startsWith(PRESENCE_PREFIX));

@@ -84,8 +84,20 @@ async function main() {
     const stream = new EventStream({ ...shape, totalEvents: total, startAt, endAt });
     const triples = 1000 * 20 * RESOURCES.length;
     const phases: { label: string; bucket: Bucket; batches: number; events: number; wallMs: number }[] = [
-      { label: `opening heartbeats (first ${triples.toLocaleString("en-US")}: instance_state inserts)`, bucket: new Map(), batches: 0, events: 0, wallMs: 0 },
-      { label: "steady state (heartbeats + reloads: instance_state updates)", bucket: new Map(), batches: 0, events: 0, wallMs: 0 },
+      {
+        label: `opening heartbeats (first ${triples.toLocaleString("en-US")}: instance_state inserts)`,
+        bucket: new Map(),
+        batches: 0,
+        events: 0,
+        wallMs: 0,
+      },
+      {
+        label: "steady state (heartbeats + reloads: instance_state updates)",
+        bucket: new Map(),
+        batches: 0,
+        events: 0,
+        wallMs: 0,
+      },
     ];
     while (stream.remaining > 0) {
       const phase = stream.produced < triples ? phases[0]! : phases[1]!;
@@ -100,7 +112,10 @@ async function main() {
       const parsed = parseEvents(decoded, "json", 5000);
       add(current, "app: parseEvents (zod validation)", performance.now() - t);
       t = performance.now();
-      const stored = await storeEvents(parsed.events.map((p) => p.event), { writer: RELOADSCOPE_WRITER });
+      const stored = await storeEvents(
+        parsed.events.map((p) => p.event),
+        { writer: RELOADSCOPE_WRITER },
+      );
       add(current, "storeEvents total (transaction)", performance.now() - t);
       current = null;
       if (stored.accepted !== events.length) throw new Error(`stored ${stored.accepted} of ${events.length}`);
@@ -114,9 +129,21 @@ async function main() {
       const store = p.bucket.get("storeEvents total (transaction)")!.ms;
       const rows = [...p.bucket.entries()]
         .sort((a, b) => b[1].ms - a[1].ms)
-        .map(([k, v]) => [k, (v.ms / p.batches).toFixed(2), (v.calls / p.batches).toFixed(1), `${((100 * v.ms) / p.wallMs).toFixed(0)}%`]);
-      rows.push(["storeEvents outside SQL (Prisma, JS folding, array building)", ((store - sql) / p.batches).toFixed(2), "", `${((100 * (store - sql)) / p.wallMs).toFixed(0)}%`]);
-      console.log(`\n### ${p.label}: ${p.batches} batches of ${batchSize}, ${(p.wallMs / p.batches).toFixed(1)} ms per batch = ${Math.round(p.events / (p.wallMs / 1000)).toLocaleString("en-US")} events/s on one connection`);
+        .map(([k, v]) => [
+          k,
+          (v.ms / p.batches).toFixed(2),
+          (v.calls / p.batches).toFixed(1),
+          `${((100 * v.ms) / p.wallMs).toFixed(0)}%`,
+        ]);
+      rows.push([
+        "storeEvents outside SQL (Prisma, JS folding, array building)",
+        ((store - sql) / p.batches).toFixed(2),
+        "",
+        `${((100 * (store - sql)) / p.wallMs).toFixed(0)}%`,
+      ]);
+      console.log(
+        `\n### ${p.label}: ${p.batches} batches of ${batchSize}, ${(p.wallMs / p.batches).toFixed(1)} ms per batch = ${Math.round(p.events / (p.wallMs / 1000)).toLocaleString("en-US")} events/s on one connection`,
+      );
       console.log(markdownTable(["stage", "ms per batch", "calls per batch", "share of batch time"], rows));
     }
   } finally {

@@ -26,8 +26,15 @@ function wrap(proto: { query: (...args: unknown[]) => unknown }) {
   proto.query = function (this: unknown, ...args: unknown[]) {
     const first = args[0] as string | { text?: string };
     const text = (typeof first === "string" ? first : (first?.text ?? "")).replace(/\s+/g, " ").trim();
-    const key = text.startsWith("SELECT s.id") ? "services" : text.startsWith("SELECT st.service_id") ? "version aggregates"
-      : text.startsWith("SELECT d.service_id") ? "desired versions" : text.startsWith("SELECT 'environment'") ? "facets" : text.slice(0, 30);
+    const key = text.startsWith("SELECT s.id")
+      ? "services"
+      : text.startsWith("SELECT st.service_id")
+        ? "version aggregates"
+        : text.startsWith("SELECT d.service_id")
+          ? "desired versions"
+          : text.startsWith("SELECT 'environment'")
+            ? "facets"
+            : text.slice(0, 30);
     const bucket = current;
     const t0 = performance.now();
     const result = original.apply(this, args) as Promise<unknown>;
@@ -66,10 +73,15 @@ async function profileAsReader(label: string) {
     return [name, t.p50.toFixed(1), t.p95.toFixed(1), t.max.toFixed(1)];
   };
   console.log(`\n### ${label} (${runs} calls after 5 warm-up)`);
-  console.log(markdownTable(["part", "p50 ms", "p95 ms", "max ms"], [
-    row("getFleetMatrix (whole call)", totals),
-    ...[...bucket.entries()].map(([k, v]) => row(`sql: ${k} (the 4 run in parallel)`, v)),
-  ]));
+  console.log(
+    markdownTable(
+      ["part", "p50 ms", "p95 ms", "max ms"],
+      [
+        row("getFleetMatrix (whole call)", totals),
+        ...[...bucket.entries()].map(([k, v]) => row(`sql: ${k} (the 4 run in parallel)`, v)),
+      ],
+    ),
+  );
   await disconnectDb();
 }
 

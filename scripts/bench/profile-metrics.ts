@@ -44,9 +44,15 @@ async function fillDatabase(events: number): Promise<void> {
       while (stream.remaining > 0) {
         const batch = stream.take(500);
         const now = new Date();
-        const parsed = parseEvents(JSON.parse(JSON.stringify(batch.map((e) => e.wire))), "json", 10_000, { now, retentionMs: 30 * 86_400_000 });
+        const parsed = parseEvents(JSON.parse(JSON.stringify(batch.map((e) => e.wire))), "json", 10_000, {
+          now,
+          retentionMs: 30 * 86_400_000,
+        });
         if (parsed.rejected.length) throw new Error(`rejected: ${JSON.stringify(parsed.rejected.slice(0, 3))}`);
-        await storeEvents(parsed.events.map((p) => p.event), { now, writer: RELOADSCOPE_WRITER });
+        await storeEvents(
+          parsed.events.map((p) => p.event),
+          { now, writer: RELOADSCOPE_WRITER },
+        );
         sent += batch.length;
         if (sent % 100_000 < 500) console.log(`${sent} events, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       }
@@ -74,11 +80,15 @@ async function main() {
   for await (const chunk of metricsChunks()) {
     if (firstMs === 0 && chunk.length > 0) firstMs = performance.now() - t0;
   }
-  console.log(`streamed: first chunk after ${firstMs.toFixed(1)} ms, last after ${(performance.now() - t0).toFixed(1)} ms`);
+  console.log(
+    `streamed: first chunk after ${firstMs.toFixed(1)} ms, last after ${(performance.now() - t0).toFixed(1)} ms`,
+  );
   const body = chunks.join("");
   const t = summarize(times);
   const samples = body.split("\n").filter((l) => l && !l.startsWith("#")).length;
-  console.log(`renderMetrics: p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms, max ${t.max.toFixed(1)} ms; ${(body.length / 1e6).toFixed(2)} MB, ${samples} samples, ${chunks.length} chunks`);
+  console.log(
+    `renderMetrics: p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms, max ${t.max.toFixed(1)} ms; ${(body.length / 1e6).toFixed(2)} MB, ${samples} samples, ${chunks.length} chunks`,
+  );
   if (process.env.PROFILE_OUT) (await import("node:fs")).writeFileSync(process.env.PROFILE_OUT, body);
   await disconnectDb();
 }

@@ -39,7 +39,8 @@ if (process.env.PROFILE_STATEMENTS === "1") {
       e.calls++;
       statementMs.set(text, e);
     };
-    if (result && typeof (result as Promise<unknown>).then === "function") (result as Promise<unknown>).then(done, done);
+    if (result && typeof (result as Promise<unknown>).then === "function")
+      (result as Promise<unknown>).then(done, done);
     return result;
   };
 }
@@ -67,12 +68,16 @@ async function post(POST: (r: Request) => Promise<Response>, events: unknown[]):
     }),
   );
   const body = (await response.json()) as { accepted?: number; rejected?: unknown[] };
-  if (response.status !== 200 || (body.rejected?.length ?? 0) > 0) throw new Error(`answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  if (response.status !== 200 || (body.rejected?.length ?? 0) > 0)
+    throw new Error(`answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
   return body.accepted ?? 0;
 }
 
 /** Sends batches `concurrency` at a time; returns events per second and events accepted. */
-async function send(POST: (r: Request) => Promise<Response>, batches: unknown[][]): Promise<{ perSecond: number; accepted: number; events: number }> {
+async function send(
+  POST: (r: Request) => Promise<Response>,
+  batches: unknown[][],
+): Promise<{ perSecond: number; accepted: number; events: number }> {
   let next = 0;
   let accepted = 0;
   const t0 = performance.now();
@@ -97,7 +102,11 @@ async function historyBytes(q: pg.Client): Promise<Record<string, number>> {
     );
     return Number(rows[0]?.bytes ?? 0);
   };
-  return { reload_event: await size("reload_event"), reload_event_id: await size("reload_event_id"), presence_interval: await size("presence_interval") };
+  return {
+    reload_event: await size("reload_event"),
+    reload_event_id: await size("reload_event_id"),
+    presence_interval: await size("presence_interval"),
+  };
 }
 
 async function main() {
@@ -125,32 +134,43 @@ async function main() {
     statementMs.clear();
     const rest = await send(POST, steady);
     if (statementMs.size > 0) {
-      for (const [text, v] of [...statementMs].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) console.log(`${Math.round(v.ms)} ms\t${v.calls}\t${text}`);
+      for (const [text, v] of [...statementMs].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12))
+        console.log(`${Math.round(v.ms)} ms\t${v.calls}\t${text}`);
     }
     const q = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await q.connect();
     await q.query("VACUUM ANALYZE");
     const bytes = await historyBytes(q);
-    const rows = (await q.query<{ events: string; intervals: string }>(
-      `SELECT (SELECT count(*) FROM reload_event)::text AS events,
+    const rows = (
+      await q.query<{ events: string; intervals: string }>(
+        `SELECT (SELECT count(*) FROM reload_event)::text AS events,
               (SELECT count(*) FROM (SELECT 1 FROM pg_class WHERE relname = 'presence_interval') x)::text AS intervals`,
-    )).rows[0]!;
-    const intervals = rows.intervals === "1" ? Number((await q.query<{ n: string }>(`SELECT count(*)::text AS n FROM presence_interval`)).rows[0]!.n) : 0;
+      )
+    ).rows[0]!;
+    const intervals =
+      rows.intervals === "1"
+        ? Number((await q.query<{ n: string }>(`SELECT count(*)::text AS n FROM presence_interval`)).rows[0]!.n)
+        : 0;
     await q.end();
     const accepted = first.accepted + rest.accepted;
     const totalBytes = bytes.reload_event! + bytes.reload_event_id! + bytes.presence_interval!;
-    console.log(JSON.stringify({
-      stream: `${total} events, batches of ${batchSize}, ${concurrency} at a time`,
-      openingPerSecond: first.perSecond,
-      steadyPerSecond: rest.perSecond,
-      accepted,
-      eventRows: Number(rows.events),
-      intervalRows: intervals,
-      bytes,
-      bytesPerAcceptedEvent: Math.round(totalBytes / accepted),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          stream: `${total} events, batches of ${batchSize}, ${concurrency} at a time`,
+          openingPerSecond: first.perSecond,
+          steadyPerSecond: rest.perSecond,
+          accepted,
+          eventRows: Number(rows.events),
+          intervalRows: intervals,
+          bytes,
+          bytesPerAcceptedEvent: Math.round(totalBytes / accepted),
+        },
+        null,
+        2,
+      ),
+    );
     await disconnectDb();
-
   } finally {
     await disconnectDb().catch(() => {});
     for (const name of made) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
@@ -183,7 +203,18 @@ async function replayFigures(admin: pg.Client, made: string[], POST: (r: Request
         for (const resource of resources) {
           // One instance of each service is silent for 20 minutes every hour: gaps to replay.
           if (i === 0 && (t - start) % 3_600_000 < 1_200_000) continue;
-          push({ id: `hb-${++n}`, environment: "prod", namespace: "replay", service: `svc-${s}`, instance: `i-${i}`, kind: "config", resource, phase: "heartbeat", toVersion: `v${hour}`, occurredAt: new Date(t + i * 100).toISOString() });
+          push({
+            id: `hb-${++n}`,
+            environment: "prod",
+            namespace: "replay",
+            service: `svc-${s}`,
+            instance: `i-${i}`,
+            kind: "config",
+            resource,
+            phase: "heartbeat",
+            toVersion: `v${hour}`,
+            occurredAt: new Date(t + i * 100).toISOString(),
+          });
         }
   }
   if (batch.length > 0) batches.push(batch);
@@ -194,7 +225,10 @@ async function replayFigures(admin: pg.Client, made: string[], POST: (r: Request
   const t0 = performance.now();
   const run = await takeSnapshots({ now: new Date(now) });
   const buildMs = performance.now() - t0;
-  const instants = Array.from({ length: 40 }, (_, k) => new Date(start + ((k * 7919) % 40) * ((now - start) / 40) + 1_234));
+  const instants = Array.from(
+    { length: 40 },
+    (_, k) => new Date(start + ((k * 7919) % 40) * ((now - start) / 40) + 1_234),
+  );
   const reader = { kind: "system" as const, purpose: "profile-presence" };
   const time = async () => {
     const ms: number[] = [];
@@ -210,20 +244,30 @@ async function replayFigures(admin: pg.Client, made: string[], POST: (r: Request
   const q = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await q.connect();
   await q.query(`DELETE FROM instance_state_snapshot`);
-  const counts = (await q.query<{ events: string; intervals: string }>(
-    `SELECT (SELECT count(*) FROM reload_event)::text AS events, (SELECT count(*) FROM presence_interval)::text AS intervals`,
-  ).catch(() => ({ rows: [{ events: "?", intervals: "0" }] }))).rows[0]!;
+  const counts = (
+    await q
+      .query<{ events: string; intervals: string }>(
+        `SELECT (SELECT count(*) FROM reload_event)::text AS events, (SELECT count(*) FROM presence_interval)::text AS intervals`,
+      )
+      .catch(() => ({ rows: [{ events: "?", intervals: "0" }] }))
+  ).rows[0]!;
   await q.end();
   const without = await time();
-  console.log(JSON.stringify({
-    replayFleet: `${services * instances * resources.length} pairs, heartbeats every 30 s for ${replayHours} h (${sent.events} reports, ${sent.perSecond}/s)`,
-    eventRows: counts.events,
-    intervalRows: counts.intervals,
-    snapshotsBuilt: run.built.length,
-    snapshotBuildMs: Math.round(buildMs),
-    getFleetAtWithSnapshotsMs: withSnapshots,
-    getFleetAtWithoutSnapshotsMs: without,
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        replayFleet: `${services * instances * resources.length} pairs, heartbeats every 30 s for ${replayHours} h (${sent.events} reports, ${sent.perSecond}/s)`,
+        eventRows: counts.events,
+        intervalRows: counts.intervals,
+        snapshotsBuilt: run.built.length,
+        snapshotBuildMs: Math.round(buildMs),
+        getFleetAtWithSnapshotsMs: withSnapshots,
+        getFleetAtWithoutSnapshotsMs: without,
+      },
+      null,
+      2,
+    ),
+  );
   await disconnectDb();
 }
 

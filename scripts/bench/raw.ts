@@ -35,7 +35,9 @@ export async function seedRawFleet(url: string, stream: EventStream): Promise<vo
         ids.map((id) => JSON.stringify(stream.instanceLabelsOf(id - 1))),
       ],
     );
-    await client.query(`SELECT setval('service_id_seq', (SELECT max(id) FROM service)), setval('instance_id_seq', (SELECT max(id) FROM instance))`);
+    await client.query(
+      `SELECT setval('service_id_seq', (SELECT max(id) FROM service)), setval('instance_id_seq', (SELECT max(id) FROM instance))`,
+    );
     await client.query("ANALYZE service; ANALYZE instance");
   } finally {
     await client.end();
@@ -67,8 +69,22 @@ export async function rawInsert(
           if (b >= batches.length) return;
           const cols = rawColumns(batches[b]!);
           await c.query(INSERT_EVENTS, [
-            cols.id, cols.reloadId, cols.serviceId, cols.instanceId, cols.kind, cols.resource, cols.phase, cols.fromVersion,
-            cols.toVersion, cols.initiator, cols.occurredAt, cols.durationMs, cols.error, cols.traceId, cols.spanId, cols.attributes,
+            cols.id,
+            cols.reloadId,
+            cols.serviceId,
+            cols.instanceId,
+            cols.kind,
+            cols.resource,
+            cols.phase,
+            cols.fromVersion,
+            cols.toVersion,
+            cols.initiator,
+            cols.occurredAt,
+            cols.durationMs,
+            cols.error,
+            cols.traceId,
+            cols.spanId,
+            cols.attributes,
           ]);
           onBatch(batches[b]!.length);
         }

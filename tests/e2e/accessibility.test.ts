@@ -28,15 +28,30 @@ interface AxeViolation {
 async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ content: AXE_SOURCE });
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (context: Document, options: unknown) => Promise<{ violations: AxeViolation[] }> };
+      }
+    ).axe;
     const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
   });
 }
 
 function readable(violations: AxeViolation[]): string {
   return violations
-    .map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    ${JSON.stringify(n.target)}\n      ${(n.failureSummary ?? "").replaceAll("\n", "\n      ")}`).join("\n")}${v.nodes.length > 5 ? `\n    … and ${v.nodes.length - 5} more` : ""}`)
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help}\n${v.nodes
+          .slice(0, 5)
+          .map((n) => `    ${JSON.stringify(n.target)}\n      ${(n.failureSummary ?? "").replaceAll("\n", "\n      ")}`)
+          .join("\n")}${v.nodes.length > 5 ? `\n    … and ${v.nodes.length - 5} more` : ""}`,
+    )
     .join("\n");
 }
 
@@ -60,7 +75,17 @@ beforeAll(async () => {
   // A pending request of our own, so the approval page has one to show.
   const name = `a11y-${RUN}`;
   const pods = [`${name}-1`, `${name}-2`];
-  const base = { environment: "e2e", namespace: "a11y", service: name, kind: "config", resource: "routes.yaml", reloadId: `rl-${name}`, fromVersion: "v0", toVersion: "v1", initiator: "pipeline:e2e" };
+  const base = {
+    environment: "e2e",
+    namespace: "a11y",
+    service: name,
+    kind: "config",
+    resource: "routes.yaml",
+    reloadId: `rl-${name}`,
+    fromVersion: "v0",
+    toVersion: "v1",
+    initiator: "pipeline:e2e",
+  };
   const at = (s: number) => new Date(Date.now() - s * 1000).toISOString();
   await ingest([
     { ...base, id: `${name}-r`, phase: "requested", occurredAt: at(120) },
@@ -119,31 +144,35 @@ const VIEWS = [
 ];
 
 describe("axe-core finds no WCAG 2 A/AA violation, and the browser no console error", () => {
-  test.each(VIEWS)("every page at $width px, $colorScheme", async ({ width, height, colorScheme }) => {
-    const context: BrowserContext = await browser.newContext({ viewport: { width, height }, colorScheme });
-    await addSessionCookies(context, baseUrl, cookies.admin);
-    const failures: string[] = [];
-    for (const [path, label] of pages) {
-      const { page, problems } = await watchedPage(context);
-      await page.goto(`${baseUrl}${path}`, { waitUntil: "networkidle" });
+  test.each(VIEWS)(
+    "every page at $width px, $colorScheme",
+    async ({ width, height, colorScheme }) => {
+      const context: BrowserContext = await browser.newContext({ viewport: { width, height }, colorScheme });
+      await addSessionCookies(context, baseUrl, cookies.admin);
+      const failures: string[] = [];
+      for (const [path, label] of pages) {
+        const { page, problems } = await watchedPage(context);
+        await page.goto(`${baseUrl}${path}`, { waitUntil: "networkidle" });
+        const violations = await axeViolations(page);
+        if (violations.length) failures.push(`${label} (${path}):\n  ${readable(violations).replaceAll("\n", "\n  ")}`);
+        if (problems.length) failures.push(`${label} (${path}) console:\n  ${problems.join("\n  ")}`);
+        await page.close();
+      }
+      await context.close();
+
+      // Signed out: the sign-in page.
+      const signedOut = await browser.newContext({ viewport: { width, height }, colorScheme });
+      const { page, problems } = await watchedPage(signedOut);
+      await page.goto(`${baseUrl}/sign-in`, { waitUntil: "networkidle" });
       const violations = await axeViolations(page);
-      if (violations.length) failures.push(`${label} (${path}):\n  ${readable(violations).replaceAll("\n", "\n  ")}`);
-      if (problems.length) failures.push(`${label} (${path}) console:\n  ${problems.join("\n  ")}`);
-      await page.close();
-    }
-    await context.close();
+      if (violations.length) failures.push(`sign-in:\n  ${readable(violations).replaceAll("\n", "\n  ")}`);
+      if (problems.length) failures.push(`sign-in console:\n  ${problems.join("\n  ")}`);
+      await signedOut.close();
 
-    // Signed out: the sign-in page.
-    const signedOut = await browser.newContext({ viewport: { width, height }, colorScheme });
-    const { page, problems } = await watchedPage(signedOut);
-    await page.goto(`${baseUrl}/sign-in`, { waitUntil: "networkidle" });
-    const violations = await axeViolations(page);
-    if (violations.length) failures.push(`sign-in:\n  ${readable(violations).replaceAll("\n", "\n  ")}`);
-    if (problems.length) failures.push(`sign-in console:\n  ${problems.join("\n  ")}`);
-    await signedOut.close();
-
-    expect(failures.join("\n\n"), `${failures.length} page(s) with problems at ${width} px, ${colorScheme}`).toBe("");
-  }, 300_000);
+      expect(failures.join("\n\n"), `${failures.length} page(s) with problems at ${width} px, ${colorScheme}`).toBe("");
+    },
+    300_000,
+  );
 });
 
 describe("theme and phone layout", () => {

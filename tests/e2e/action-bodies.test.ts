@@ -19,7 +19,12 @@ const REQUEST_RELOAD = { file: "lib/requests/actions/request-reload.ts", exporte
 const APPROVE = { file: "lib/approvals/actions/approve-request.ts", exportedName: "approveRequest" };
 
 /** A POST to a page as a browser's action call makes it, with any body. */
-async function postAction(cookie: string, action: { file: string; exportedName: string }, body: BodyInit, contentType?: string) {
+async function postAction(
+  cookie: string,
+  action: { file: string; exportedName: string },
+  body: BodyInit,
+  contentType?: string,
+) {
   const response = await fetch(new URL("/approvals", baseUrl), {
     method: "POST",
     headers: {
@@ -43,24 +48,44 @@ const form = (fields: Record<string, string>) => {
 
 describe("bodies Next would answer with 500 are refused with a 4xx", () => {
   test("a 3 MiB reason: 413", async () => {
-    const body = form({ serviceId: "1", kind: "config", resource: "routes.yaml", toVersion: "v2", scope: "all", reason: "x".repeat(3 * 1024 * 1024) });
+    const body = form({
+      serviceId: "1",
+      kind: "config",
+      resource: "routes.yaml",
+      toVersion: "v2",
+      scope: "all",
+      reason: "x".repeat(3 * 1024 * 1024),
+    });
     const answer = await postAction(operator, REQUEST_RELOAD, body);
     expect(answer.status).toBe(413);
     expect(answer.text).toMatch(/at most 1048576 are accepted/);
   });
 
   test("a 1 MiB comment: 413", async () => {
-    const answer = await postAction(approver, APPROVE, JSON.stringify([{ requestId: "1", comment: "c".repeat(1024 * 1024) }]), "text/plain;charset=UTF-8");
+    const answer = await postAction(
+      approver,
+      APPROVE,
+      JSON.stringify([{ requestId: "1", comment: "c".repeat(1024 * 1024) }]),
+      "text/plain;charset=UTF-8",
+    );
     expect(answer.status).toBe(413);
   });
 
   test("a 20 MiB body: 413", async () => {
-    const answer = await postAction(operator, APPROVE, new Uint8Array(20 * 1024 * 1024).fill(0x61), "text/plain;charset=UTF-8");
+    const answer = await postAction(
+      operator,
+      APPROVE,
+      new Uint8Array(20 * 1024 * 1024).fill(0x61),
+      "text/plain;charset=UTF-8",
+    );
     expect(answer.status).toBe(413);
   });
 
   test("a multipart body of 20,000 fields: 413", async () => {
-    const fields = Array.from({ length: 20_000 }, (_, i) => `--x\r\ncontent-disposition:form-data;name="${i % 10}"\r\n\r\n\r\n`).join("");
+    const fields = Array.from(
+      { length: 20_000 },
+      (_, i) => `--x\r\ncontent-disposition:form-data;name="${i % 10}"\r\n\r\n\r\n`,
+    ).join("");
     const answer = await postAction(operator, REQUEST_RELOAD, `${fields}--x--\r\n`, "multipart/form-data; boundary=x");
     expect(answer.status).toBe(413);
     expect(answer.text).toMatch(/20000 fields/);
@@ -75,9 +100,38 @@ describe("bodies Next would answer with 500 are refused with a 4xx", () => {
 describe("what Postgres would refuse is a field error over HTTP too", () => {
   test("NUL in toVersion, a serviceId of 2^31, a 100 KB reason", async () => {
     const call = (fields: Record<string, string>) =>
-      callAction({ baseUrl, page: "/services/1", cookie: operator, ...REQUEST_RELOAD, args: [null, form({ serviceId: "1", kind: "config", resource: "routes.yaml", toVersion: "v2", scope: "all", reason: "r", ...fields })] });
-    expect(await call({ toVersion: "v2\u0000" })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { toVersion: ["must not contain NUL characters (\\u0000)"] } });
-    expect(await call({ serviceId: String(2 ** 31) })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { serviceId: ["pick a service"] } });
-    expect(await call({ reason: "x".repeat(100_000) })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { reason: ["must be at most 2000 characters"] } });
+      callAction({
+        baseUrl,
+        page: "/services/1",
+        cookie: operator,
+        ...REQUEST_RELOAD,
+        args: [
+          null,
+          form({
+            serviceId: "1",
+            kind: "config",
+            resource: "routes.yaml",
+            toVersion: "v2",
+            scope: "all",
+            reason: "r",
+            ...fields,
+          }),
+        ],
+      });
+    expect(await call({ toVersion: "v2\u0000" })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { toVersion: ["must not contain NUL characters (\\u0000)"] },
+    });
+    expect(await call({ serviceId: String(2 ** 31) })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { serviceId: ["pick a service"] },
+    });
+    expect(await call({ reason: "x".repeat(100_000) })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { reason: ["must be at most 2000 characters"] },
+    });
   });
 });

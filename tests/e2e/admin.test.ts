@@ -98,7 +98,15 @@ describe("admin pages", () => {
     const read = () => fetch(`${baseUrl}/api/v1/reloads?limit=1`, { headers: { authorization: `Bearer ${token}` } });
     expect((await read()).status).toBe(200);
     // Read scope only: sending events is refused.
-    expect((await fetch(`${baseUrl}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "[]" })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${baseUrl}/api/v1/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: "[]",
+        })
+      ).status,
+    ).toBe(403);
 
     await shown.getByRole("button", { name: "I have copied it" }).click();
     expect(await form.locator("[data-show-once]").count()).toBe(0);
@@ -110,7 +118,10 @@ describe("admin pages", () => {
     expect(await row.innerText()).toContain("read");
 
     await row.getByRole("button", { name: "Revoke" }).click();
-    await row.getByRole("group", { name: /^Revoke rs_/ }).getByRole("button", { name: "Revoke" }).click();
+    await row
+      .getByRole("group", { name: /^Revoke rs_/ })
+      .getByRole("button", { name: "Revoke" })
+      .click();
     await expect.poll(() => row.innerText()).toContain("revoked");
     expect((await read()).status).toBe(401);
     expect(problems).toEqual([]);
@@ -125,7 +136,9 @@ describe("admin pages", () => {
     await form.getByLabel("URL").fill("http://checkout.example/reload");
     await form.getByRole("radio", { name: /Generate one/ }).check();
     await form.getByRole("button", { name: "Save target" }).click();
-    await expect.poll(() => form.locator('[data-field-error="url"]').textContent()).toContain("plain http is accepted only");
+    await expect
+      .poll(() => form.locator('[data-field-error="url"]').textContent())
+      .toContain("plain http is accepted only");
 
     await form.getByLabel("URL").fill("https://checkout.example/reload");
     await form.getByRole("button", { name: "Save target" }).click();
@@ -154,7 +167,9 @@ describe("admin pages", () => {
     await form.getByLabel("Approvals needed").selectOption("0");
     await form.getByLabel(/Approvers must be in group/).fill("payments");
     await form.getByRole("button", { name: "Save policy" }).click();
-    await expect.poll(() => form.locator('[data-field-error="requiredGroup"]').textContent()).toContain("only matters when approvals are needed");
+    await expect
+      .poll(() => form.locator('[data-field-error="requiredGroup"]').textContent())
+      .toContain("only matters when approvals are needed");
 
     await form.getByLabel("Approvals needed").selectOption("2");
     await form.getByRole("button", { name: "Save policy" }).click();

@@ -39,7 +39,14 @@ async function sendNackingReload(): Promise<void> {
     ...instances.map((instance, i) =>
       i === 0
         ? { ...base, id: `${reloadId}-${i}`, instance, phase: "acked", occurredAt: at(5) }
-        : { ...base, id: `${reloadId}-${i}`, instance, phase: "nacked", error: `limit ${100 + i} exceeds max 64`, occurredAt: at(5 + i) },
+        : {
+            ...base,
+            id: `${reloadId}-${i}`,
+            instance,
+            phase: "nacked",
+            error: `limit ${100 + i} exceeds max 64`,
+            occurredAt: at(5 + i),
+          },
     ),
   ];
   const response = await fetch(`${baseUrl}/api/v1/events`, {
@@ -53,7 +60,10 @@ async function sendNackingReload(): Promise<void> {
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  operator = await signedInContext(browser, baseUrl, "operator", password, { viewport: { width: 1400, height: 1000 }, timezoneId: "Pacific/Kiritimati" });
+  operator = await signedInContext(browser, baseUrl, "operator", password, {
+    viewport: { width: 1400, height: 1000 },
+    timezoneId: "Pacific/Kiritimati",
+  });
   viewer = await signedInContext(browser, baseUrl, "viewer", password, { viewport: { width: 1400, height: 1000 } });
   await sendNackingReload();
 });
@@ -72,7 +82,9 @@ describe("alerts", () => {
     const alertId = await row.getAttribute("data-alert-row");
     expect(alertId).toMatch(/^\d+$/);
     // The grouped error: the first instance's real message with the count, not the <n> pattern.
-    expect(await row.locator("ul li").first().textContent()).toContain("2 instances: limit 101 exceeds max 64 (and similar)");
+    expect(await row.locator("ul li").first().textContent()).toContain(
+      "2 instances: limit 101 exceeds max 64 (and similar)",
+    );
     expect(await row.textContent()).not.toContain("<n>");
     expect(await row.locator("a[data-explain-link]").getAttribute("href")).toMatch(/^\/reloads\/\d+$/);
     // The header counts it among the firing ones.

@@ -16,7 +16,11 @@ const password = inject("demoPassword");
 beforeAll(async () => {
   browser = await launchBrowser();
   // A browser zone far from UTC: the page's times must still read UTC.
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: "de-DE", timezoneId: "Pacific/Kiritimati" });
+  context = await browser.newContext({
+    viewport: { width: 1400, height: 1000 },
+    locale: "de-DE",
+    timezoneId: "Pacific/Kiritimati",
+  });
 });
 
 afterAll(async () => {
@@ -54,24 +58,32 @@ describe("audit log", () => {
     const rows = page.locator("tr[data-entry]");
     // Sign-ins are most of the log: left out until asked for (on a fresh server they may be all there is).
     await page.locator('tr[data-entry], section[aria-label="Audit entries"] .empty').first().waitFor();
-    expect(await rows.evaluateAll((trs) => trs.filter((tr) => tr.textContent?.includes("session.sign_in")).length)).toBe(0);
+    expect(
+      await rows.evaluateAll((trs) => trs.filter((tr) => tr.textContent?.includes("session.sign_in")).length),
+    ).toBe(0);
 
     // Filter through the form (the action and outcome are lists to pick from): the refused
     // sign-in appears once sign-ins are included, the filters land in the URL, and the export link carries them.
     const form = page.locator('form[aria-label="Filter audit entries"]');
-    expect(await form.locator('select[name="action"] option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(
-      expect.arrayContaining(["", "session.sign_in", "request.approve", "request.reject"]),
-    );
+    expect(
+      await form
+        .locator('select[name="action"] option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value)),
+    ).toEqual(expect.arrayContaining(["", "session.sign_in", "request.approve", "request.reject"]));
     await form.locator('select[name="outcome"]').selectOption("denied");
     await form.getByLabel("Include sign-ins").check();
     await Promise.all([page.waitForURL(/outcome=denied/), form.locator('button[type="submit"]').click()]);
     expect(new URL(page.url()).searchParams.get("signins")).toBe("include");
     await rows.first().waitFor();
-    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-outcome"))))).toEqual(new Set(["denied"]));
+    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-outcome"))))).toEqual(
+      new Set(["denied"]),
+    );
     expect(await rows.first().textContent()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC/);
     const refusedSignIn = rows.filter({ hasText: "session.sign_in" }).filter({ hasText: "operator" });
     expect(await refusedSignIn.count()).toBeGreaterThan(0);
-    expect(await page.locator("a[data-export]").getAttribute("href")).toBe("/api/audit/export?outcome=denied&signins=include");
+    expect(await page.locator("a[data-export]").getAttribute("href")).toBe(
+      "/api/audit/export?outcome=denied&signins=include",
+    );
     expect(await form.getByLabel("Include sign-ins").isChecked()).toBe(true);
 
     await page.goto(`${baseUrl}/audit`);
@@ -89,10 +101,14 @@ describe("audit log", () => {
 
   test("CSV export: filtered, quoted, named by its range; a bad filter is a 400 naming it", async () => {
     const cookie = await signInWithPassword(baseUrl, "viewer", password);
-    const response = await fetch(`${baseUrl}/api/audit/export?action=session.sign_in&from=2020-01-01`, { headers: { cookie } });
+    const response = await fetch(`${baseUrl}/api/audit/export?action=session.sign_in&from=2020-01-01`, {
+      headers: { cookie },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="reloadscope-audit_2020-01-01T00-00-00Z_to_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.csv"$/);
+    expect(response.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="reloadscope-audit_2020-01-01T00-00-00Z_to_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.csv"$/,
+    );
     const lines = (await response.text()).split("\r\n").filter(Boolean);
     expect(lines[0]).toBe("id,at_utc,actor,actor_role,action,outcome,service,subject,details,prev_hash,hash");
     expect(lines.length).toBeGreaterThan(1);
@@ -105,14 +121,28 @@ describe("audit log", () => {
 
   test("evidence bundle: one JSON download for a reload, 404 for an unknown key", async () => {
     const cookie = await signInWithPassword(baseUrl, "viewer", password);
-    const list = await fetch(`${baseUrl}/api/v1/reloads?limit=1`, { headers: { authorization: `Bearer ${inject("ingestToken")}` } });
+    const list = await fetch(`${baseUrl}/api/v1/reloads?limit=1`, {
+      headers: { authorization: `Bearer ${inject("ingestToken")}` },
+    });
     const { items } = (await list.json()) as { items: { key: string; reloadId: string }[] };
     expect(items.length).toBe(1);
     const response = await fetch(`${baseUrl}/api/reloads/${items[0]!.key}/evidence`, { headers: { cookie } });
     expect(response.status).toBe(200);
-    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="reloadscope-evidence_.+\.json"$/);
-    const bundle = (await response.json()) as { format: string; reload: { key: string }; generatedBy: { username: string }; audit: { chain: { intact: boolean } } };
-    expect(bundle).toMatchObject({ format: "reloadscope.evidence/1", reload: { key: items[0]!.key }, generatedBy: { username: "viewer" }, audit: { chain: { intact: true } } });
+    expect(response.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="reloadscope-evidence_.+\.json"$/,
+    );
+    const bundle = (await response.json()) as {
+      format: string;
+      reload: { key: string };
+      generatedBy: { username: string };
+      audit: { chain: { intact: boolean } };
+    };
+    expect(bundle).toMatchObject({
+      format: "reloadscope.evidence/1",
+      reload: { key: items[0]!.key },
+      generatedBy: { username: "viewer" },
+      audit: { chain: { intact: true } },
+    });
     expect((await fetch(`${baseUrl}/api/reloads/999999999/evidence`, { headers: { cookie } })).status).toBe(404);
   });
 });

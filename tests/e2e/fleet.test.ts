@@ -10,7 +10,9 @@ const baseUrl = inject("baseUrl");
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  context = await signedInContext(browser, baseUrl, "viewer", inject("demoPassword"), { viewport: { width: 1280, height: 900 } });
+  context = await signedInContext(browser, baseUrl, "viewer", inject("demoPassword"), {
+    viewport: { width: 1280, height: 900 },
+  });
   page = await context.newPage();
 });
 
@@ -37,7 +39,9 @@ describe("fleet version matrix", () => {
       return seen;
     });
     for (const demo of DEMO_SERVICES) {
-      const found = rows.filter((r) => r.service === demo.name && r.group.startsWith(`${demo.environment} / ${demo.namespace}`));
+      const found = rows.filter(
+        (r) => r.service === demo.name && r.group.startsWith(`${demo.environment} / ${demo.namespace}`),
+      );
       expect(found, `${demo.environment}/${demo.namespace}/${demo.name}`).toHaveLength(1);
     }
     expect(DEMO_SERVICES).toHaveLength(12);

@@ -33,7 +33,10 @@ test("the CloudEvents SDK's emitter (binary mode): a pipeline's dispatch and eac
   const reloadId = `rl-ce-${RUN}`;
   const emit = emitterFor(httpTransport(`${baseUrl}/api/v1/events`));
   const send = async (source: string, data: Record<string, unknown>) => {
-    const response = (await emit(new CloudEvent({ type: "dev.reloadscope.reload", source, data: { ...SERVICE, ...CHANGE, reloadId, ...data } }), { headers: auth })) as { body: string };
+    const response = (await emit(
+      new CloudEvent({ type: "dev.reloadscope.reload", source, data: { ...SERVICE, ...CHANGE, reloadId, ...data } }),
+      { headers: auth },
+    )) as { body: string };
     expect(JSON.parse(response.body)).toMatchObject({ accepted: 1, rejected: [] });
   };
   await send("pipeline:deploy-e2e", { phase: "dispatched", targets: ["pod-a", "pod-b"] });
@@ -52,11 +55,22 @@ test("OpenTelemetry events through the OTLP/protobuf logs exporter (gzip) become
   const reloadId = `rl-logs-${RUN}`;
   const exporter = new OTLPLogExporter({ url: `${baseUrl}/v1/logs`, headers: auth, compression: "gzip" as never });
   const provider = new LoggerProvider({
-    resource: resourceFromAttributes({ "service.name": SERVICE.service, "service.namespace": SERVICE.namespace, "deployment.environment.name": SERVICE.environment, "service.instance.id": "pod-l" }),
+    resource: resourceFromAttributes({
+      "service.name": SERVICE.service,
+      "service.namespace": SERVICE.namespace,
+      "deployment.environment.name": SERVICE.environment,
+      "service.instance.id": "pod-l",
+    }),
     processors: [new SimpleLogRecordProcessor({ exporter })],
   });
   const logger = provider.getLogger("reload-agent");
-  const attributes = { "reload.id": reloadId, "reload.kind": CHANGE.kind, "reload.resource": CHANGE.resource, "reload.version.from": "v1", "reload.version.to": "v2" };
+  const attributes = {
+    "reload.id": reloadId,
+    "reload.kind": CHANGE.kind,
+    "reload.resource": CHANGE.resource,
+    "reload.version.from": "v1",
+    "reload.version.to": "v2",
+  };
   logger.emit({ eventName: "reload.received", attributes });
   logger.emit({ body: "parsed 42 routes" });
   logger.emit({ eventName: "reload.nacked", body: "routes.yaml: unknown field 'retries'", attributes });

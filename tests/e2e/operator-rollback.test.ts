@@ -19,7 +19,9 @@ let counter = 0;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  operator = await signedInContext(browser, baseUrl, "operator", inject("demoPassword"), { viewport: { width: 1440, height: 900 } });
+  operator = await signedInContext(browser, baseUrl, "operator", inject("demoPassword"), {
+    viewport: { width: 1440, height: 900 },
+  });
 });
 
 afterAll(async () => {
@@ -29,7 +31,17 @@ afterAll(async () => {
 const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
 
 function ackedReload(reloadId: string, from: string, to: string, minutesAgo: number) {
-  const base = { environment: "e2e", namespace: "operator", service: NAME, kind: "config", resource: "routes.yaml", reloadId, fromVersion: from, toVersion: to, initiator: "pipeline:e2e" };
+  const base = {
+    environment: "e2e",
+    namespace: "operator",
+    service: NAME,
+    kind: "config",
+    resource: "routes.yaml",
+    reloadId,
+    fromVersion: from,
+    toVersion: to,
+    initiator: "pipeline:e2e",
+  };
   const t0 = minutesAgo * 60;
   const id = () => `e2e-rb-${RUN}-${++counter}`;
   return [
@@ -43,14 +55,21 @@ async function makeService(): Promise<number> {
   const response = await fetch(`${baseUrl}/api/v1/events`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify([...ackedReload(`rl-${NAME}-v0`, "vnone", "v0", 20), ...ackedReload(`rl-${NAME}-v1`, "v0", "v1", 10)]),
+    body: JSON.stringify([
+      ...ackedReload(`rl-${NAME}-v0`, "vnone", "v0", 20),
+      ...ackedReload(`rl-${NAME}-v1`, "v0", "v1", 10),
+    ]),
   });
   expect(response.status).toBe(200);
-  const list = await fetch(`${baseUrl}/api/v1/reloads?reloadId=rl-${NAME}-v1`, { headers: { authorization: `Bearer ${token}` } });
+  const list = await fetch(`${baseUrl}/api/v1/reloads?reloadId=rl-${NAME}-v1`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const { items } = (await list.json()) as { items: { key: string }[] };
   const page = await operator.newPage();
   await page.goto(`${baseUrl}/reloads/${items[0]!.key}`);
-  const id = Number(/\/services\/(\d+)/.exec((await page.locator('a[href^="/services/"]').first().getAttribute("href")) ?? "")?.[1]);
+  const id = Number(
+    /\/services\/(\d+)/.exec((await page.locator('a[href^="/services/"]').first().getAttribute("href")) ?? "")?.[1],
+  );
   await page.close();
   expect(id).toBeGreaterThan(0);
   return id;
@@ -68,7 +87,10 @@ describe("the operator's rollback", () => {
     expect(await page.locator(`tr[data-reload="rl-${NAME}-v1"] [data-rollback-to]`).count()).toBe(0);
 
     let steps = 0;
-    await Promise.all([page.waitForURL(/request=rollback/), page.locator(`tr[data-reload="rl-${NAME}-v0"] a[data-rollback-to="v0"]`).click()]);
+    await Promise.all([
+      page.waitForURL(/request=rollback/),
+      page.locator(`tr[data-reload="rl-${NAME}-v0"] a[data-rollback-to="v0"]`).click(),
+    ]);
     steps++;
     const url = new URL(page.url());
     expect(url.searchParams.get("to")).toBe("v0");
@@ -89,13 +111,22 @@ describe("the operator's rollback", () => {
     const requestId = (await made.getAttribute("data-request-made"))!;
     expect(await made.innerText()).toBe(`Request #${requestId} waits for 1 approval.`);
     // The confirmation is at the top of the form, and the form starts over.
-    expect(await form.evaluate((f) => f.querySelector("[data-request-made]")!.compareDocumentPosition(f.querySelector('textarea[name="reason"]')!) & Node.DOCUMENT_POSITION_FOLLOWING)).toBeTruthy();
+    expect(
+      await form.evaluate(
+        (f) =>
+          f.querySelector("[data-request-made]")!.compareDocumentPosition(f.querySelector('textarea[name="reason"]')!) &
+          Node.DOCUMENT_POSITION_FOLLOWING,
+      ),
+    ).toBeTruthy();
     expect(await form.locator('textarea[name="reason"]').inputValue()).toBe("");
     const pendingMark = page.locator('[data-request-actions] [data-pending-request="config/routes.yaml"]');
     await pendingMark.waitFor();
     expect(await pendingMark.innerText()).toContain(`request #${requestId} pending approval`);
 
-    await Promise.all([page.waitForURL(`${baseUrl}/approvals/${requestId}`), made.getByRole("link", { name: `Request #${requestId}` }).click()]);
+    await Promise.all([
+      page.waitForURL(`${baseUrl}/approvals/${requestId}`),
+      made.getByRole("link", { name: `Request #${requestId}` }).click(),
+    ]);
     const detail = page.locator(`[data-request-detail="${requestId}"]`);
     await detail.waitFor();
     expect(await detail.locator("[data-change]").innerText()).toBe("v1 → v0");

@@ -18,14 +18,17 @@ beforeAll(async () => {
   cookie = await signInWithPassword(baseUrl, "viewer", inject("demoPassword"));
   // Far from the server's locale and zone (the server renders in en / UTC): anything the
   // browser formats for itself while hydrating would differ from the server's HTML.
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE", timezoneId: "Pacific/Kiritimati" });
+  context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: "de-DE",
+    timezoneId: "Pacific/Kiritimati",
+  });
   await addSessionCookies(context, baseUrl, cookie);
 });
 
 afterAll(async () => {
   await browser?.close();
 });
-
 
 /** The live-refresh poll runs only after hydration, so its first answer means the page hydrated. */
 function firstStatusPoll(page: Page) {
@@ -165,7 +168,9 @@ describe("the fleet refreshes itself on a change, comparing server times", () =>
     // (/fleet once never refreshed without a click) with the new version in its cell.
     await post([report("clock-2", 3 * 60_000)]);
     await expect.poll(() => badge.getAttribute("data-rendered-change"), { timeout: 40_000 }).not.toBe(rendered);
-    await expect.poll(() => page.locator('tr[data-service="search-api"] [data-version="clock-2"]').count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => page.locator('tr[data-service="search-api"] [data-version="clock-2"]').count(), { timeout: 10_000 })
+      .toBe(1);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -11,7 +11,6 @@ import { FOREIGN_CLOCK, useViewer } from "../support/viewer";
 const baseUrl = inject("baseUrl");
 const viewer = useViewer({ viewport: { width: 1400, height: 1000 }, ...FOREIGN_CLOCK });
 
-
 describe("reloads", () => {
   test("list → filter → a failed reload's timeline → an event's details", async () => {
     const { page, problems } = await watchedPage(viewer.context);
@@ -26,7 +25,10 @@ describe("reloads", () => {
 
     // Filter through the form: the status lands in the URL and only failed reloads remain.
     await page.selectOption('select[name="status"]', "failed");
-    await Promise.all([page.waitForURL(/status=failed/), page.click('form[aria-label="Filter reloads"] button[type="submit"]')]);
+    await Promise.all([
+      page.waitForURL(/status=failed/),
+      page.click('form[aria-label="Filter reloads"] button[type="submit"]'),
+    ]);
     await rows.first().waitFor();
     const statuses = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-status")));
     expect(statuses.length).toBeGreaterThan(0);
@@ -34,7 +36,10 @@ describe("reloads", () => {
     expect(new Set(statuses)).toEqual(new Set(["failed"]));
 
     // The auth-gateway policy that compiles nowhere.
-    await Promise.all([page.waitForURL(/\/reloads\/\d+/), rows.filter({ hasText: "auth-gateway" }).first().locator("a").first().click()]);
+    await Promise.all([
+      page.waitForURL(/\/reloads\/\d+/),
+      rows.filter({ hasText: "auth-gateway" }).first().locator("a").first().click(),
+    ]);
     await page.locator("[data-waterfall]").waitFor();
     await expect.poll(() => page.locator("[data-diagnosis]").count()).toBe(1);
     expect(await page.locator("[data-diagnosis]").textContent()).toContain("policy compile error");

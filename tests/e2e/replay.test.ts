@@ -26,7 +26,11 @@ async function newPage(): Promise<Page> {
 beforeAll(async () => {
   browser = await launchBrowser();
   cookie = await signInWithPassword(baseUrl, "viewer", inject("demoPassword"));
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: "de-DE", timezoneId: "Pacific/Kiritimati" });
+  context = await browser.newContext({
+    viewport: { width: 1400, height: 900 },
+    locale: "de-DE",
+    timezoneId: "Pacific/Kiritimati",
+  });
   await addSessionCookies(context, baseUrl, cookie);
 });
 
@@ -44,10 +48,13 @@ interface ReloadItem {
   toVersion: string | null;
 }
 
-const cell = (page: Page, r: ReloadItem) => page.locator(`tr[data-service="${r.service}"] [data-resource="${r.resource}"] .versions`);
+const cell = (page: Page, r: ReloadItem) =>
+  page.locator(`tr[data-service="${r.service}"] [data-resource="${r.resource}"] .versions`);
 /** The cell's full versions (a long one is shown cut in the middle; data-version keeps it whole). */
 const cellVersions = async (page: Page, r: ReloadItem) =>
-  (await cell(page, r).locator("[data-version]").evaluateAll((els) => els.map((e) => e.getAttribute("data-version")).join(" "))) ?? "";
+  (await cell(page, r)
+    .locator("[data-version]")
+    .evaluateAll((els) => els.map((e) => e.getAttribute("data-version")).join(" "))) ?? "";
 
 /** Waits until the matrix on screen is the frame of the instant the player shows. */
 async function settled(page: Page): Promise<string> {
@@ -63,7 +70,9 @@ async function settled(page: Page): Promise<string> {
 
 describe("time-travel replay", () => {
   test("scrubbing a reload's window changes its cell, and the pasted link shows the same", async () => {
-    const response = await fetch(`${baseUrl}/api/v1/reloads?status=succeeded&environment=prod&limit=20`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${baseUrl}/api/v1/reloads?status=succeeded&environment=prod&limit=20`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(200);
     const { items } = (await response.json()) as { items: ReloadItem[] };
     expect(items.length).toBeGreaterThan(0);

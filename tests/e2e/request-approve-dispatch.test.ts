@@ -57,7 +57,12 @@ async function openIngressService(page: Page): Promise<string> {
 async function detail(page: Page, name: string): Promise<string> {
   const details = page.locator('[data-details="event"]');
   await details.waitFor();
-  return (await details.locator("tr", { has: page.locator(`th:text-is("${name}")`) }).locator("td").innerText()).trim();
+  return (
+    await details
+      .locator("tr", { has: page.locator(`th:text-is("${name}")`) })
+      .locator("td")
+      .innerText()
+  ).trim();
 }
 
 /**
@@ -93,7 +98,10 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
       return action;
     };
     // The action sits in the page's header, above the charts.
-    await Promise.all([page.waitForURL(/\?request=reload/), step(page.locator("[data-request-actions] a[data-open-request=\"reload\"]").click())]);
+    await Promise.all([
+      page.waitForURL(/\?request=reload/),
+      step(page.locator('[data-request-actions] a[data-open-request="reload"]').click()),
+    ]);
     const form = page.locator('form[data-request-form="reload"]');
     await form.waitFor();
     expect(await page.locator("details#request-reload").getAttribute("open")).not.toBeNull();
@@ -106,7 +114,9 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     await step(form.locator('input[name="toVersion"]').fill(TO_VERSION));
     await step(form.locator('input[name="scope"][value="count"]').check());
     await step(form.getByLabel("Canary instances").fill("1"));
-    await expect.poll(() => form.locator("[data-scope-preview]").innerText()).toBe("1 instance first (the first by instance id); the other 2 once they have acked.");
+    await expect
+      .poll(() => form.locator("[data-scope-preview]").innerText())
+      .toBe("1 instance first (the first by instance id); the other 2 once they have acked.");
     await step(form.locator('textarea[name="reason"]').fill(REASON));
     await step(form.getByRole("button", { name: "Request reload", exact: true }).click());
 
@@ -126,10 +136,15 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     expect(await pendingMark.innerText()).toContain(`request #${requestId} pending approval`);
 
     // Its own page: waiting for an approval, and the requester cannot decide it.
-    await Promise.all([page.waitForURL(`${baseUrl}/approvals/${requestId}`), made.getByRole("link", { name: `Request #${requestId}` }).click()]);
+    await Promise.all([
+      page.waitForURL(`${baseUrl}/approvals/${requestId}`),
+      made.getByRole("link", { name: `Request #${requestId}` }).click(),
+    ]);
     const detailPanel = page.locator(`[data-request-detail="${requestId}"]`);
     await detailPanel.waitFor();
-    expect(await detailPanel.locator("[data-request-status]").getAttribute("data-request-status")).toBe("pending_approval");
+    expect(await detailPanel.locator("[data-request-status]").getAttribute("data-request-status")).toBe(
+      "pending_approval",
+    );
     expect(await detailPanel.locator("[data-change]").innerText()).toBe(`${fromVersion} → ${TO_VERSION}`);
     expect(await page.locator("[data-cannot-decide]").innerText()).toContain("You asked for this");
     await page.waitForLoadState("networkidle");
@@ -146,18 +161,28 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     await item.waitFor();
     expect(await item.innerText()).toContain("Reload of routes/routes.yaml on staging / edge / ingress");
     expect(await item.locator("[data-change]").innerText()).toBe(`${fromVersion} → ${TO_VERSION}`);
-    expect(await item.innerText()).toMatch(/3 — canary of 1, then the rest \(canary: ingress-[0-9a-f]{4}-[0-9a-f]{4}\)/);
+    expect(await item.innerText()).toMatch(
+      /3 — canary of 1, then the rest \(canary: ingress-[0-9a-f]{4}-[0-9a-f]{4}\)/,
+    );
     expect(await item.innerText()).toContain(`operator: ${REASON}`);
     expect(await item.locator("[data-approvals]").innerText()).toBe("0 of 1");
     // What the operator saw in pre-flight: every instance in scope with its version now, and
     // a warning in words, since this run's version was never reported anywhere.
     expect(await item.locator("[data-change-warning]").getAttribute("data-change-warning")).toBe("never-reported");
-    expect(await item.locator("[data-change-warning]").innerText()).toContain(`${TO_VERSION} was never reported by any instance of any service`);
+    expect(await item.locator("[data-change-warning]").innerText()).toContain(
+      `${TO_VERSION} was never reported by any instance of any service`,
+    );
     expect(await item.locator("[data-preflight-row]").count()).toBe(3);
     // (folded under its summary line in the queue: read as text)
-    expect(await item.locator("[data-preflight-row] td:nth-child(2)").evaluateAll((tds) => tds.map((td) => td.textContent))).toEqual([fromVersion, fromVersion, fromVersion]);
-    expect(await item.locator("[data-preflight-fold] summary").innerText()).toBe(`Pre-flight: 3 of 3 instances in scope would move to ${TO_VERSION} · 3 of the movers never ran it`);
-    expect(await item.locator("[data-policy]").innerText()).toBe("1 approval from approvers or admins, never the requester; one rejection ends it");
+    expect(
+      await item.locator("[data-preflight-row] td:nth-child(2)").evaluateAll((tds) => tds.map((td) => td.textContent)),
+    ).toEqual([fromVersion, fromVersion, fromVersion]);
+    expect(await item.locator("[data-preflight-fold] summary").innerText()).toBe(
+      `Pre-flight: 3 of 3 instances in scope would move to ${TO_VERSION} · 3 of the movers never ran it`,
+    );
+    expect(await item.locator("[data-policy]").innerText()).toBe(
+      "1 approval from approvers or admins, never the requester; one rejection ends it",
+    );
 
     // The request's page shows at least as much, with the change's binding in words.
     const detailPage = await approver.newPage();
@@ -166,7 +191,9 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     expect(await detailPanel.locator("[data-change-warning]").count()).toBe(1);
     expect(await detailPanel.locator("[data-preflight-row]").count()).toBe(3);
     expect(await detailPanel.locator("[data-drift]").count()).toBe(1);
-    expect(await detailPanel.locator("[data-bound-to]").innerText()).toContain("If the fleet moves to another version or those instances change before it is sent, the request is invalidated");
+    expect(await detailPanel.locator("[data-bound-to]").innerText()).toContain(
+      "If the fleet moves to another version or those instances change before it is sent, the request is invalidated",
+    );
     await detailPage.close();
 
     // The decision from the queue, counted: the comment, Approve…, then the confirmation.
@@ -177,7 +204,9 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     steps++;
     const confirm = item.locator('[data-confirm="approve"]');
     await confirm.waitFor();
-    expect(await confirm.innerText()).toContain(`Approve request #${requestId}: reload routes/routes.yaml on staging / edge / ingress: ${fromVersion} → ${TO_VERSION}, 3 instances would move (3 never ran it)`);
+    expect(await confirm.innerText()).toContain(
+      `Approve request #${requestId}: reload routes/routes.yaml on staging / edge / ingress: ${fromVersion} → ${TO_VERSION}, 3 instances would move (3 never ran it)`,
+    );
     expect(await confirm.innerText()).toContain(`with the comment “${COMMENT}”`);
     await confirm.locator('button[data-confirm-decision="approve"]').click();
     steps++;
@@ -186,7 +215,9 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     const decided = page.locator(`tr[data-request-row="${requestId}"]`);
     await decided.waitFor({ timeout: 30_000 });
     await item.waitFor({ state: "detached" });
-    expect(await decided.locator("[data-request-status]").getAttribute("data-request-status")).not.toMatch(/^(pending_approval|rejected|invalidated|failed)$/);
+    expect(await decided.locator("[data-request-status]").getAttribute("data-request-status")).not.toMatch(
+      /^(pending_approval|rejected|invalidated|failed)$/,
+    );
     expect(await page.locator("[data-action-error]").count()).toBe(0);
     // The comment under "Recently decided".
     expect(await decided.locator("[data-recent-decisions]").innerText()).toBe(`approver approved: “${COMMENT}”`);
@@ -196,14 +227,18 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     const approvals = page.locator(`[data-request-detail="${requestId}"] [data-approvals]`);
     expect(await approvals.getAttribute("data-approvals")).toBe("1");
     expect(await approvals.innerText()).toBe("1 of 1");
-    expect(await page.locator(`[data-request-detail="${requestId}"] [data-decisions] li`).innerText()).toMatch(new RegExp(`^approver approved .+: “${COMMENT}”$`));
+    expect(await page.locator(`[data-request-detail="${requestId}"] [data-decisions] li`).innerText()).toMatch(
+      new RegExp(`^approver approved .+: “${COMMENT}”$`),
+    );
 
     // Found again in the audit: the action picked from the list, the comment as text. Two steps from /audit.
     await page.goto(`${baseUrl}/audit`);
     const auditForm = page.locator('form[aria-label="Filter audit entries"]');
     await auditForm.locator('select[name="action"]').selectOption("request.approve");
     await Promise.all([page.waitForURL(/action=request\.approve/), auditForm.locator('button[type="submit"]').click()]);
-    const entry = page.locator("tr[data-entry]", { hasText: `reload_request:${requestId}` }).filter({ hasText: "approver" });
+    const entry = page
+      .locator("tr[data-entry]", { hasText: `reload_request:${requestId}` })
+      .filter({ hasText: "approver" });
     await entry.first().waitFor();
     expect(await entry.first().locator('[data-note="comment"]').innerText()).toBe(`Comment: ${COMMENT}`);
     expect(await entry.first().getAttribute("data-outcome")).toBe("allowed");
@@ -212,111 +247,125 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     await page.close();
   });
 
-  test("the reload's timeline shows the canary dispatched, its ack, then the rest dispatched, and every instance acked: succeeded", { timeout: 180_000 }, async () => {
-    expect(requestId, "the approved request").not.toBe("");
-    const { page, problems } = await watchedPage(approver);
-    // The request's page links the timeline once the reload's first event is stored (the
-    // worker ingests the control plane's events): load it again until it does.
-    const link = page.locator("a[data-reload-link]");
-    await expect
-      .poll(
-        async () => {
-          await page.goto(`${baseUrl}/approvals/${requestId}`);
-          return link.count();
-        },
-        { timeout: 60_000, interval: 1_000 },
-      )
-      .toBe(1);
-    await Promise.all([page.waitForURL(/\/reloads\/\d+$/), link.click()]);
-    const key = new URL(page.url()).pathname.split("/").pop()!;
-    await page.locator("[data-waterfall]").waitFor();
+  test(
+    "the reload's timeline shows the canary dispatched, its ack, then the rest dispatched, and every instance acked: succeeded",
+    { timeout: 180_000 },
+    async () => {
+      expect(requestId, "the approved request").not.toBe("");
+      const { page, problems } = await watchedPage(approver);
+      // The request's page links the timeline once the reload's first event is stored (the
+      // worker ingests the control plane's events): load it again until it does.
+      const link = page.locator("a[data-reload-link]");
+      await expect
+        .poll(
+          async () => {
+            await page.goto(`${baseUrl}/approvals/${requestId}`);
+            return link.count();
+          },
+          { timeout: 60_000, interval: 1_000 },
+        )
+        .toBe(1);
+      await Promise.all([page.waitForURL(/\/reloads\/\d+$/), link.click()]);
+      const key = new URL(page.url()).pathname.split("/").pop()!;
+      await page.locator("[data-waterfall]").waitFor();
 
-    // The page refreshes itself while the reload is open (LiveTimeline); no reload by the test.
-    const status = page.locator("h1 .badge");
-    await expect.poll(() => status.innerText(), { timeout: 120_000, interval: 500 }).toBe("succeeded");
-    // The last instance's `applied` ends the reload; its `acked` arrives after. The page keeps
-    // refreshing until LIVE_SETTLE_MS after the last event arrived, then stops by itself.
-    await expect.poll(() => page.locator("[data-live-timeline]").count(), { timeout: LIVE_SETTLE_MS + 30_000, interval: 500 }).toBe(0);
-    expect(await page.locator('[data-stat="done"] b').innerText()).toBe("3 of 3 finished");
-    expect(await page.locator('[data-stat="acked"] b').innerText()).toBe("3");
-    expect(await page.locator("[data-request-link]").innerText()).toBe(`request #${requestId}`);
+      // The page refreshes itself while the reload is open (LiveTimeline); no reload by the test.
+      const status = page.locator("h1 .badge");
+      await expect.poll(() => status.innerText(), { timeout: 120_000, interval: 500 }).toBe("succeeded");
+      // The last instance's `applied` ends the reload; its `acked` arrives after. The page keeps
+      // refreshing until LIVE_SETTLE_MS after the last event arrived, then stops by itself.
+      await expect
+        .poll(() => page.locator("[data-live-timeline]").count(), { timeout: LIVE_SETTLE_MS + 30_000, interval: 500 })
+        .toBe(0);
+      expect(await page.locator('[data-stat="done"] b').innerText()).toBe("3 of 3 finished");
+      expect(await page.locator('[data-stat="acked"] b').innerText()).toBe("3");
+      expect(await page.locator("[data-request-link]").innerText()).toBe(`request #${requestId}`);
 
-    // Every lane drawn (alike instances unfolded), so every event has its mark.
-    const folded = page.locator("[data-group] button");
-    while ((await folded.count()) > 0) await folded.first().click();
-    const control = `rsreq-${requestId}`;
-    const canaryDispatched = await occurredAt(page, `${control}-dispatch-canary-1`);
-    expect(await detail(page, "lane")).toBe("control plane");
-    expect(await detail(page, "phase")).toBe("dispatched");
-    const restDispatched = await occurredAt(page, `${control}-dispatch-rest-1`);
-    expect(await page.locator(`button[data-event^="${control}-dispatch-"]`).count()).toBe(2);
-    expect(await page.locator('button[data-phase="failed"], button[data-phase="nacked"]').count()).toBe(0);
+      // Every lane drawn (alike instances unfolded), so every event has its mark.
+      const folded = page.locator("[data-group] button");
+      while ((await folded.count()) > 0) await folded.first().click();
+      const control = `rsreq-${requestId}`;
+      const canaryDispatched = await occurredAt(page, `${control}-dispatch-canary-1`);
+      expect(await detail(page, "lane")).toBe("control plane");
+      expect(await detail(page, "phase")).toBe("dispatched");
+      const restDispatched = await occurredAt(page, `${control}-dispatch-rest-1`);
+      expect(await page.locator(`button[data-event^="${control}-dispatch-"]`).count()).toBe(2);
+      expect(await page.locator('button[data-phase="failed"], button[data-phase="nacked"]').count()).toBe(0);
 
-    // The simulated endpoint's events are named demo-<reloadId>-<stage>-<instance>-<phase>.
-    const acks = await page.locator('button[data-phase="acked"]').evaluateAll((marks) => marks.map((m) => m.getAttribute("data-event")!));
-    expect(acks).toHaveLength(3);
-    const canaryAcks = acks.filter((id) => id.includes("-canary-"));
-    const restAcks = acks.filter((id) => id.includes("-rest-"));
-    expect(canaryAcks).toHaveLength(1);
-    expect(restAcks).toHaveLength(2);
-    const canaryAcked = await occurredAt(page, canaryAcks[0]!);
-    const canaryInstance = await detail(page, "lane");
-    expect(canaryAcks[0]).toContain(`-canary-${canaryInstance}-acked`);
-    const restAckTimes: number[] = [];
-    for (const id of restAcks) {
-      restAckTimes.push(await occurredAt(page, id));
-      expect(await detail(page, "lane")).not.toBe(canaryInstance);
-    }
+      // The simulated endpoint's events are named demo-<reloadId>-<stage>-<instance>-<phase>.
+      const acks = await page
+        .locator('button[data-phase="acked"]')
+        .evaluateAll((marks) => marks.map((m) => m.getAttribute("data-event")!));
+      expect(acks).toHaveLength(3);
+      const canaryAcks = acks.filter((id) => id.includes("-canary-"));
+      const restAcks = acks.filter((id) => id.includes("-rest-"));
+      expect(canaryAcks).toHaveLength(1);
+      expect(restAcks).toHaveLength(2);
+      const canaryAcked = await occurredAt(page, canaryAcks[0]!);
+      const canaryInstance = await detail(page, "lane");
+      expect(canaryAcks[0]).toContain(`-canary-${canaryInstance}-acked`);
+      const restAckTimes: number[] = [];
+      for (const id of restAcks) {
+        restAckTimes.push(await occurredAt(page, id));
+        expect(await detail(page, "lane")).not.toBe(canaryInstance);
+      }
 
-    // The order a canary asks for (DESIGN.md "Vocabulary"): canary sent first, its ack, only then
-    // the rest, then theirs.
-    const firstInstanceEvent = Math.min(canaryAcked, ...restAckTimes);
-    expect(canaryDispatched).toBeLessThan(firstInstanceEvent);
-    expect(canaryAcked).toBeLessThan(restDispatched);
-    for (const at of restAckTimes) expect(restDispatched).toBeLessThan(at);
+      // The order a canary asks for (DESIGN.md "Vocabulary"): canary sent first, its ack, only then
+      // the rest, then theirs.
+      const firstInstanceEvent = Math.min(canaryAcked, ...restAckTimes);
+      expect(canaryDispatched).toBeLessThan(firstInstanceEvent);
+      expect(canaryAcked).toBeLessThan(restDispatched);
+      for (const at of restAckTimes) expect(restDispatched).toBeLessThan(at);
 
-    // The read API agrees: succeeded, every target acked at the new version.
-    const api = await fetch(`${baseUrl}/api/v1/reloads/${key}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(api.status).toBe(200);
-    const reload = (await api.json()) as {
-      status: string;
-      toVersion: string;
-      targets: number;
-      acked: number;
-      pending: number;
-      instances: { instance: string; phase: string; version: string | null; at: string }[];
-    };
-    expect(reload).toMatchObject({ status: "succeeded", toVersion: TO_VERSION, targets: 3, acked: 3, pending: 0 });
-    expect(reload.instances.map((i) => [i.phase, i.version])).toEqual([
-      ["acked", TO_VERSION],
-      ["acked", TO_VERSION],
-      ["acked", TO_VERSION],
-    ]);
-    expect(reload.instances.map((i) => i.instance)).toContain(canaryInstance);
+      // The read API agrees: succeeded, every target acked at the new version.
+      const api = await fetch(`${baseUrl}/api/v1/reloads/${key}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(api.status).toBe(200);
+      const reload = (await api.json()) as {
+        status: string;
+        toVersion: string;
+        targets: number;
+        acked: number;
+        pending: number;
+        instances: { instance: string; phase: string; version: string | null; at: string }[];
+      };
+      expect(reload).toMatchObject({ status: "succeeded", toVersion: TO_VERSION, targets: 3, acked: 3, pending: 0 });
+      expect(reload.instances.map((i) => [i.phase, i.version])).toEqual([
+        ["acked", TO_VERSION],
+        ["acked", TO_VERSION],
+        ["acked", TO_VERSION],
+      ]);
+      expect(reload.instances.map((i) => i.instance)).toContain(canaryInstance);
 
-    // And the evidence bundle (the page's download): one delivered attempt per stage, the
-    // rest's started after the canary's ack was in, the approval bound to the request's change.
-    const evidence = (await (await page.request.get(`${baseUrl}/api/reloads/${key}/evidence`)).json()) as {
-      approvals: { approver: string; decision: string; comment: string; matchesRequest: boolean }[];
-      dispatchAttempts: { stage: string; outcome: string; startedAt: string }[];
-      instances: { instance: string; phase: string; phaseAt: string }[];
-    };
-    expect(evidence.approvals).toEqual([expect.objectContaining({ approver: "approver", decision: "approved", comment: COMMENT, matchesRequest: true })]);
-    expect(evidence.dispatchAttempts.map((a) => [a.stage, a.outcome])).toEqual([
-      ["canary", "delivered"],
-      ["rest", "delivered"],
-    ]);
-    const canaryAckStored = Date.parse(evidence.instances.find((i) => i.instance === canaryInstance)!.phaseAt);
-    expect(canaryAckStored).toBe(canaryAcked);
-    expect(Date.parse(evidence.dispatchAttempts[1]!.startedAt)).toBeGreaterThan(canaryAckStored);
+      // And the evidence bundle (the page's download): one delivered attempt per stage, the
+      // rest's started after the canary's ack was in, the approval bound to the request's change.
+      const evidence = (await (await page.request.get(`${baseUrl}/api/reloads/${key}/evidence`)).json()) as {
+        approvals: { approver: string; decision: string; comment: string; matchesRequest: boolean }[];
+        dispatchAttempts: { stage: string; outcome: string; startedAt: string }[];
+        instances: { instance: string; phase: string; phaseAt: string }[];
+      };
+      expect(evidence.approvals).toEqual([
+        expect.objectContaining({ approver: "approver", decision: "approved", comment: COMMENT, matchesRequest: true }),
+      ]);
+      expect(evidence.dispatchAttempts.map((a) => [a.stage, a.outcome])).toEqual([
+        ["canary", "delivered"],
+        ["rest", "delivered"],
+      ]);
+      const canaryAckStored = Date.parse(evidence.instances.find((i) => i.instance === canaryInstance)!.phaseAt);
+      expect(canaryAckStored).toBe(canaryAcked);
+      expect(Date.parse(evidence.dispatchAttempts[1]!.startedAt)).toBeGreaterThan(canaryAckStored);
 
-    // The request ended with its reload.
-    await page.goto(`${baseUrl}/approvals/${requestId}`);
-    expect(await page.locator(`[data-request-detail="${requestId}"] [data-request-status]`).getAttribute("data-request-status")).toBe("succeeded");
-    await page.waitForLoadState("networkidle");
-    expect(problems).toEqual([]);
-    await page.close();
-  });
+      // The request ended with its reload.
+      await page.goto(`${baseUrl}/approvals/${requestId}`);
+      expect(
+        await page
+          .locator(`[data-request-detail="${requestId}"] [data-request-status]`)
+          .getAttribute("data-request-status"),
+      ).toBe("succeeded");
+      await page.waitForLoadState("networkidle");
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+  );
 
   test("a viewer sees the same service page with no request button", async () => {
     const { page, problems } = await watchedPage(viewer);
@@ -327,7 +376,7 @@ describe("request → approve → canary dispatch → succeeded, in the browser"
     expect(await page.locator("[data-request-panel]").count()).toBe(0);
     expect(await page.getByText("Request reload").count()).toBe(0);
     expect(await page.getByText("Request rollback").count()).toBe(0);
-    expect(await page.locator('form[data-request-form], button[data-approve]').count()).toBe(0);
+    expect(await page.locator("form[data-request-form], button[data-approve]").count()).toBe(0);
     await page.waitForLoadState("networkidle");
     expect(problems).toEqual([]);
     await page.close();

@@ -29,8 +29,19 @@ beforeAll(async () => {
 
 type Call = { file: string; exportedName: string };
 /** Calls the action as its page does: a form adapter gets (previous state, the form's fields), a plain action its input. */
-const act = <T = Record<string, unknown>>(role: Role, action: Call, input: Record<string, string | number>, page: string) =>
-  callAction<T>({ baseUrl, page, cookie: cookies[role], ...action, args: /Form$/.test(action.exportedName) ? [null, formOf(input)] : [input] });
+const act = <T = Record<string, unknown>>(
+  role: Role,
+  action: Call,
+  input: Record<string, string | number>,
+  page: string,
+) =>
+  callAction<T>({
+    baseUrl,
+    page,
+    cookie: cookies[role],
+    ...action,
+    args: /Form$/.test(action.exportedName) ? [null, formOf(input)] : [input],
+  });
 
 async function ingest(events: Record<string, unknown>[]) {
   const response = await fetch(`${baseUrl}/api/v1/events`, {
@@ -48,7 +59,17 @@ const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toIS
 
 /** A reload of every pod to `to`, acked by all, `minutesAgo` minutes ago. */
 function ackedReload(service: string, pods: string[], reloadId: string, from: string, to: string, minutesAgo: number) {
-  const base = { environment: "e2e", namespace: "requests", service, kind: "config", resource: "routes.yaml", reloadId, fromVersion: from, toVersion: to, initiator: "pipeline:e2e" };
+  const base = {
+    environment: "e2e",
+    namespace: "requests",
+    service,
+    kind: "config",
+    resource: "routes.yaml",
+    reloadId,
+    fromVersion: from,
+    toVersion: to,
+    initiator: "pipeline:e2e",
+  };
   const t0 = minutesAgo * 60;
   const id = () => `e2e-req-${RUN}-${++eventCounter}`;
   return [
@@ -62,8 +83,13 @@ function ackedReload(service: string, pods: string[], reloadId: string, from: st
 async function makeService(label: string): Promise<{ id: number; name: string; pods: string[] }> {
   const name = `req-${label}-${RUN}`;
   const pods = [1, 2, 3, 4].map((i) => `${name}-pod-${i}`);
-  await ingest([...ackedReload(name, pods, `rl-${name}-v0`, "vnone", "v0", 20), ...ackedReload(name, pods, `rl-${name}-v1`, "v0", "v1", 10)]);
-  const list = await fetch(`${baseUrl}/api/v1/reloads?reloadId=rl-${name}-v1`, { headers: { authorization: `Bearer ${token}` } });
+  await ingest([
+    ...ackedReload(name, pods, `rl-${name}-v0`, "vnone", "v0", 20),
+    ...ackedReload(name, pods, `rl-${name}-v1`, "v0", "v1", 10),
+  ]);
+  const list = await fetch(`${baseUrl}/api/v1/reloads?reloadId=rl-${name}-v1`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const { items } = (await list.json()) as { items: { key: string }[] };
   const page = await fetch(`${baseUrl}/reloads/${items[0]!.key}`, { headers: { cookie: cookies.admin } });
   const id = Number(/href="\/services\/(\d+)"/.exec(await page.text())?.[1]);
@@ -72,7 +98,9 @@ async function makeService(label: string): Promise<{ id: number; name: string; p
 }
 
 async function setPolicy(serviceId: number, requiredApprovals: number) {
-  expect(await act("admin", SAVE_POLICY, { serviceId, requiredApprovals, requiredGroup: "" }, "/admin/policies")).toMatchObject({ ok: true });
+  expect(
+    await act("admin", SAVE_POLICY, { serviceId, requiredApprovals, requiredGroup: "" }, "/admin/policies"),
+  ).toMatchObject({ ok: true });
 }
 
 const reloadInput = (serviceId: number, toVersion: string, extra: Record<string, unknown> = {}) => ({
@@ -87,7 +115,12 @@ const reloadInput = (serviceId: number, toVersion: string, extra: Record<string,
 });
 
 async function requestAs(role: Role, serviceId: number, toVersion: string): Promise<string> {
-  const made = await act<{ requestId: string }>(role, REQUEST_RELOAD, reloadInput(serviceId, toVersion), `/services/${serviceId}`);
+  const made = await act<{ requestId: string }>(
+    role,
+    REQUEST_RELOAD,
+    reloadInput(serviceId, toVersion),
+    `/services/${serviceId}`,
+  );
   if (!made.ok) throw new Error(`request refused: ${made.error}`);
   return made.data.requestId;
 }
@@ -111,20 +144,22 @@ function parseCsv(text: string): string[][] {
   for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
+    else if (c === ",") (row.push(cell), (cell = ""));
     else if (c === "\r") continue;
-    else if (c === "\n") row.push(cell), rows.push(row), (row = []), (cell = "");
+    else if (c === "\n") (row.push(cell), rows.push(row), (row = []), (cell = ""));
     else cell += c;
   }
   return rows;
 }
 
 async function auditEntries(filters: Record<string, string>): Promise<AuditRow[]> {
-  const response = await fetch(`${baseUrl}/api/audit/export?${new URLSearchParams(filters)}`, { headers: { cookie: cookies.viewer } });
+  const response = await fetch(`${baseUrl}/api/audit/export?${new URLSearchParams(filters)}`, {
+    headers: { cookie: cookies.viewer },
+  });
   expect(response.status).toBe(200);
   const [header, ...rows] = parseCsv(await response.text());
   const col = (name: string) => header!.indexOf(name);
@@ -161,10 +196,34 @@ describe("the role × action matrix, through the real server actions", () => {
     let version = 10;
     for (const role of ROLES) {
       const cases: [Action, () => Promise<ActionResult<Record<string, unknown>>>][] = [
-        ["reload.request", () => act(role, REQUEST_RELOAD, reloadInput(svc.id, `v${version++}`), `/services/${svc.id}`)],
-        ["rollback.request", () => act(role, REQUEST_ROLLBACK, reloadInput(svc.id, "v0", { scope: "all" }), `/services/${svc.id}`)],
-        ["request.approve", async () => act(role, APPROVE, { requestId: await requestAs("operator", svc.id, `v${version++}`), comment: "ok" }, "/approvals")],
-        ["request.reject", async () => act(role, REJECT, { requestId: await requestAs("operator", svc.id, `v${version++}`), comment: "not now" }, "/approvals")],
+        [
+          "reload.request",
+          () => act(role, REQUEST_RELOAD, reloadInput(svc.id, `v${version++}`), `/services/${svc.id}`),
+        ],
+        [
+          "rollback.request",
+          () => act(role, REQUEST_ROLLBACK, reloadInput(svc.id, "v0", { scope: "all" }), `/services/${svc.id}`),
+        ],
+        [
+          "request.approve",
+          async () =>
+            act(
+              role,
+              APPROVE,
+              { requestId: await requestAs("operator", svc.id, `v${version++}`), comment: "ok" },
+              "/approvals",
+            ),
+        ],
+        [
+          "request.reject",
+          async () =>
+            act(
+              role,
+              REJECT,
+              { requestId: await requestAs("operator", svc.id, `v${version++}`), comment: "not now" },
+              "/approvals",
+            ),
+        ],
       ];
       for (const [permission, run] of cases) {
         const before = await newestAuditId();
@@ -186,7 +245,8 @@ describe("the role × action matrix, through the real server actions", () => {
     // Every other action file of the build, called with an empty input: a role the table
     // allows gets past the permission check (and is refused by zod, or acts harmlessly);
     // a role it does not allow is refused and the attempt is recorded as denied.
-    const others: [string, string, Action][] = [ // file, an export (for the reader), the permission
+    const others: [string, string, Action][] = [
+      // file, an export (for the reader), the permission
       ["lib/admin/actions/create-user.ts", "createUser", "user.manage"],
       ["lib/admin/actions/change-user-role.ts", "changeUserRole", "user.manage"],
       ["lib/admin/actions/create-token.ts", "createToken", "token.manage"],
@@ -224,7 +284,11 @@ describe("deciding", () => {
     const requestId = await requestAs("admin", svc.id, "v2");
     const before = await newestAuditId();
     const result = await act("admin", APPROVE, { requestId, comment: "" }, "/approvals");
-    expect(result).toEqual({ ok: false, code: "forbidden", error: "Not allowed: nobody may decide on their own request." });
+    expect(result).toEqual({
+      ok: false,
+      code: "forbidden",
+      error: "Not allowed: nobody may decide on their own request.",
+    });
     const entry = await lastAudit("admin", "request.approve", before);
     expect(entry).toMatchObject({ outcome: "denied", subject: `reload_request:${requestId}` });
     // The queue shows it to its requester without buttons.
@@ -236,7 +300,14 @@ describe("deciding", () => {
   test("an approver outside the group a service's policy names is refused and audited as denied (the unauthorized-attempt signal)", async () => {
     const svc = await makeService("group");
     // The demo users belong to no group.
-    expect(await act("admin", SAVE_POLICY, { serviceId: svc.id, requiredApprovals: 1, requiredGroup: "sre-e2e" }, "/admin/policies")).toMatchObject({ ok: true });
+    expect(
+      await act(
+        "admin",
+        SAVE_POLICY,
+        { serviceId: svc.id, requiredApprovals: 1, requiredGroup: "sre-e2e" },
+        "/admin/policies",
+      ),
+    ).toMatchObject({ ok: true });
     const requestId = await requestAs("operator", svc.id, "v2");
     const before = await newestAuditId();
     const result = await act("approver", APPROVE, { requestId, comment: "" }, "/approvals");
@@ -249,31 +320,44 @@ describe("deciding", () => {
     expect(entry).toMatchObject({ outcome: "denied", subject: `reload_request:${requestId}` });
   });
 
-  test.each([1, 2])("the approve race, policy %i: concurrent clicks give one decision per person and one approval", async (required) => {
-    const svc = await makeService(`race${required}`);
-    await setPolicy(svc.id, required);
-    const requestId = await requestAs("operator", svc.id, "v2");
-    const click = (role: Role) => act<{ status: string; repeated: boolean }>(role, APPROVE, { requestId, comment: `${role} ok` }, "/approvals");
-    // Both approvers at the same instant, and the approver's double click.
-    const results = await Promise.all([click("approver"), click("admin"), click("approver")]);
-    const approvedNow = results.filter((r) => r.ok && r.data.status === "approved" && !r.data.repeated);
-    expect(approvedNow).toHaveLength(1);
-    if (required === 2) expect(results.filter((r) => r.ok)).toHaveLength(3);
-    // The decisions as stored, through the evidence bundle once the request's events are on the timeline.
-    const key = await reloadKeyOf(svc.name);
-    const evidence = (await (await fetch(`${baseUrl}/api/reloads/${key}/evidence`, { headers: { cookie: cookies.viewer } })).json()) as {
-      approvals: { approver: string; decision: string; matchesRequest: boolean }[];
-      controlPlaneEvents: { id: string; phase: string }[];
-    };
-    const approvers = evidence.approvals.map((a) => a.approver);
-    expect(new Set(approvers).size).toBe(approvers.length);
-    expect(approvers.length).toBe(required === 1 ? 1 : 2);
-    expect(evidence.approvals.every((a) => a.decision === "approved" && a.matchesRequest)).toBe(true);
-    await expect.poll(async () => {
-      const again = (await (await fetch(`${baseUrl}/api/reloads/${key}/evidence`, { headers: { cookie: cookies.viewer } })).json()) as typeof evidence;
-      return again.controlPlaneEvents.filter((e) => e.phase === "approved").length;
-    }, { timeout: 20_000 }).toBe(1);
-  });
+  test.each([1, 2])(
+    "the approve race, policy %i: concurrent clicks give one decision per person and one approval",
+    async (required) => {
+      const svc = await makeService(`race${required}`);
+      await setPolicy(svc.id, required);
+      const requestId = await requestAs("operator", svc.id, "v2");
+      const click = (role: Role) =>
+        act<{ status: string; repeated: boolean }>(role, APPROVE, { requestId, comment: `${role} ok` }, "/approvals");
+      // Both approvers at the same instant, and the approver's double click.
+      const results = await Promise.all([click("approver"), click("admin"), click("approver")]);
+      const approvedNow = results.filter((r) => r.ok && r.data.status === "approved" && !r.data.repeated);
+      expect(approvedNow).toHaveLength(1);
+      if (required === 2) expect(results.filter((r) => r.ok)).toHaveLength(3);
+      // The decisions as stored, through the evidence bundle once the request's events are on the timeline.
+      const key = await reloadKeyOf(svc.name);
+      const evidence = (await (
+        await fetch(`${baseUrl}/api/reloads/${key}/evidence`, { headers: { cookie: cookies.viewer } })
+      ).json()) as {
+        approvals: { approver: string; decision: string; matchesRequest: boolean }[];
+        controlPlaneEvents: { id: string; phase: string }[];
+      };
+      const approvers = evidence.approvals.map((a) => a.approver);
+      expect(new Set(approvers).size).toBe(approvers.length);
+      expect(approvers.length).toBe(required === 1 ? 1 : 2);
+      expect(evidence.approvals.every((a) => a.decision === "approved" && a.matchesRequest)).toBe(true);
+      await expect
+        .poll(
+          async () => {
+            const again = (await (
+              await fetch(`${baseUrl}/api/reloads/${key}/evidence`, { headers: { cookie: cookies.viewer } })
+            ).json()) as typeof evidence;
+            return again.controlPlaneEvents.filter((e) => e.phase === "approved").length;
+          },
+          { timeout: 20_000 },
+        )
+        .toBe(1);
+    },
+  );
 
   test("an approval is refused when the fleet's version moved underneath, and the request says why", async () => {
     const svc = await makeService("underneath");
@@ -282,8 +366,13 @@ describe("deciding", () => {
     await ingest(ackedReload(svc.name, svc.pods, `rl-${svc.name}-v5`, "v1", "v5", 0.2));
     const result = await act("approver", APPROVE, { requestId, comment: "" }, "/approvals");
     expect(result).toMatchObject({ ok: false, code: "conflict" });
-    if (!result.ok) expect(result.error).toContain("the fleet's version of config/routes.yaml changed underneath: v1 when requested, v5 now");
-    const page = await (await fetch(`${baseUrl}/approvals/${requestId}`, { headers: { cookie: cookies.viewer } })).text();
+    if (!result.ok)
+      expect(result.error).toContain(
+        "the fleet's version of config/routes.yaml changed underneath: v1 when requested, v5 now",
+      );
+    const page = await (
+      await fetch(`${baseUrl}/approvals/${requestId}`, { headers: { cookie: cookies.viewer } })
+    ).text();
     expect(page).toContain('data-request-status="invalidated"');
     expect(page).toContain("changed underneath: v1 when requested, v5 now");
     const [invalidation] = await auditEntries({ actor: "system", subject: `reload_request:${requestId}` });
@@ -294,7 +383,8 @@ describe("deciding", () => {
 describe("who sees what", () => {
   test("a viewer sees no request button, an approver sees it disabled, an operator gets the forms", async () => {
     const svc = await makeService("buttons");
-    const page = async (role: Role) => (await fetch(`${baseUrl}/services/${svc.id}`, { headers: { cookie: cookies[role] } })).text();
+    const page = async (role: Role) =>
+      (await fetch(`${baseUrl}/services/${svc.id}`, { headers: { cookie: cookies[role] } })).text();
     const viewer = await page("viewer");
     expect(viewer).not.toContain("data-request-panel");
     expect(viewer).not.toContain("Request reload");
@@ -312,7 +402,11 @@ describe("who sees what", () => {
     const svc = await makeService("forged");
     const before = await newestAuditId();
     const result = await act("viewer", REQUEST_RELOAD, reloadInput(svc.id, "v2"), `/services/${svc.id}`);
-    expect(result).toEqual({ ok: false, code: "forbidden", error: "Not allowed: role viewer may not request a reload." });
+    expect(result).toEqual({
+      ok: false,
+      code: "forbidden",
+      error: "Not allowed: role viewer may not request a reload.",
+    });
     const entry = await lastAudit("viewer", "reload.request", before);
     expect(entry).toMatchObject({ outcome: "denied", details: { reason: "role viewer may not request a reload" } });
     // And nothing was requested.
@@ -327,7 +421,9 @@ async function reloadKeyOf(serviceName: string): Promise<string> {
   await expect
     .poll(
       async () => {
-        const list = await fetch(`${baseUrl}/api/v1/reloads?service=${serviceName}&limit=10`, { headers: { authorization: `Bearer ${token}` } });
+        const list = await fetch(`${baseUrl}/api/v1/reloads?service=${serviceName}&limit=10`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         const { items } = (await list.json()) as { items: { key: string; reloadId: string }[] };
         key = items.find((r) => r.reloadId.startsWith("rs-"))?.key;
         return key !== undefined;

@@ -91,7 +91,10 @@ describe("the responder: what failed, where, why, and the fleet just before", ()
     const current = page.locator('[aria-current="step"]');
     if ((await current.count()) > 0) {
       const shownIndex = Number(await current.getAttribute("data-event-index"));
-      const behind = await events.evaluateAll((els, last) => els.slice(0, last + 1).map((el) => el.querySelector("b")?.textContent ?? ""), shownIndex);
+      const behind = await events.evaluateAll(
+        (els, last) => els.slice(0, last + 1).map((el) => el.querySelector("b")?.textContent ?? ""),
+        shownIndex,
+      );
       for (const phase of behind) expect(["requested", "approved", "dispatched"]).toContain(phase);
     }
     expect(Number.isFinite(at)).toBe(true);
@@ -110,11 +113,16 @@ describe("the responder: what failed, where, why, and the fleet just before", ()
     await select.waitFor();
     const key = await select.locator("option:not([disabled])").first().getAttribute("value");
     await select.selectOption(key!);
-    await Promise.all([page.waitForURL(new RegExp(`/replay\\?reload=${key}$`)), page.click('form[aria-label="Replay a reload"] button[type="submit"]')]);
+    await Promise.all([
+      page.waitForURL(new RegExp(`/replay\\?reload=${key}$`)),
+      page.click('form[aria-label="Replay a reload"] button[type="submit"]'),
+    ]);
     expect(await page.locator(".page-head .muted").textContent()).toMatch(/reload .+ on /);
     expect(await page.locator("[data-event-index]").count()).toBeGreaterThan(0);
     // The select fits the page.
-    const width = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const width = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(width).toBeLessThanOrEqual(0);
 
     // The slider moves the instant: the box and the URL follow.

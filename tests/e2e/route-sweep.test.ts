@@ -45,14 +45,19 @@ interface Planted {
 function concretePath(route: string, planted: Planted): string {
   const filled = route.replace(/\[(\.\.\.)?([^\]]+)\]/g, (_, _rest: string | undefined, name: string) => {
     // the resource page: /services/[id]/resources/[kind]/[resource], the planted one's own
-    if (route.startsWith("/services/")) return name === "kind" ? "config" : name === "resource" ? "sweep.yaml" : planted.serviceId;
-    if (route.startsWith("/reloads/") || route.startsWith("/api/reloads/") || route.startsWith("/api/v1/reloads/")) return planted.reloadKey;
+    if (route.startsWith("/services/"))
+      return name === "kind" ? "config" : name === "resource" ? "sweep.yaml" : planted.serviceId;
+    if (route.startsWith("/reloads/") || route.startsWith("/api/reloads/") || route.startsWith("/api/v1/reloads/"))
+      return planted.reloadKey;
     if (route.startsWith("/alerts/")) return planted.alertId;
     if (route.startsWith("/approvals/")) return "1";
     if (route.startsWith("/api/auth/")) return "session";
-    throw new Error(`the sweep does not know what to put in [${name}] of ${route}: teach concretePath() which planted id it takes`);
+    throw new Error(
+      `the sweep does not know what to put in [${name}] of ${route}: teach concretePath() which planted id it takes`,
+    );
   });
-  if (filled === "/replay" || filled === "/api/replay") return `${filled}?at=${encodeURIComponent(new Date().toISOString())}`;
+  if (filled === "/replay" || filled === "/api/replay")
+    return `${filled}?at=${encodeURIComponent(new Date().toISOString())}`;
   return filled;
 }
 
@@ -72,13 +77,59 @@ async function plant(viewer: string): Promise<Planted> {
   // Namespace "e2e": the fleet test counts the demo's own services apart from those the browser tests add.
   const base = { environment: "prod", namespace: "e2e", service: "sweep-svc", kind: "config", resource: "sweep.yaml" };
   await ingest([
-    { ...base, id: `${MARKER}-hb-1`, instance: "sweep-1", labels: { region: `${MARKER}-region` }, phase: "heartbeat", toVersion: `${MARKER}-v1`, occurredAt: minutesAgo(3) },
-    { ...base, id: `${MARKER}-hb-2`, instance: "sweep-2", labels: { region: `${MARKER}-region` }, phase: "heartbeat", toVersion: `${MARKER}-v1`, occurredAt: minutesAgo(3) },
-    { ...base, id: `${MARKER}-rcv-1`, reloadId: `rl-${MARKER}`, instance: "sweep-1", phase: "received", fromVersion: `${MARKER}-v1`, toVersion: `${MARKER}-v2`, occurredAt: minutesAgo(2) },
-    { ...base, id: `${MARKER}-nack-1`, reloadId: `rl-${MARKER}`, instance: "sweep-1", phase: "nacked", fromVersion: `${MARKER}-v1`, toVersion: `${MARKER}-v2`, error: `${MARKER}-nack: schema refused`, occurredAt: minutesAgo(1) },
-    { ...base, id: `${MARKER}-app-2`, reloadId: `rl-${MARKER}`, instance: "sweep-2", phase: "applied", fromVersion: `${MARKER}-v1`, toVersion: `${MARKER}-v2`, occurredAt: minutesAgo(1) },
+    {
+      ...base,
+      id: `${MARKER}-hb-1`,
+      instance: "sweep-1",
+      labels: { region: `${MARKER}-region` },
+      phase: "heartbeat",
+      toVersion: `${MARKER}-v1`,
+      occurredAt: minutesAgo(3),
+    },
+    {
+      ...base,
+      id: `${MARKER}-hb-2`,
+      instance: "sweep-2",
+      labels: { region: `${MARKER}-region` },
+      phase: "heartbeat",
+      toVersion: `${MARKER}-v1`,
+      occurredAt: minutesAgo(3),
+    },
+    {
+      ...base,
+      id: `${MARKER}-rcv-1`,
+      reloadId: `rl-${MARKER}`,
+      instance: "sweep-1",
+      phase: "received",
+      fromVersion: `${MARKER}-v1`,
+      toVersion: `${MARKER}-v2`,
+      occurredAt: minutesAgo(2),
+    },
+    {
+      ...base,
+      id: `${MARKER}-nack-1`,
+      reloadId: `rl-${MARKER}`,
+      instance: "sweep-1",
+      phase: "nacked",
+      fromVersion: `${MARKER}-v1`,
+      toVersion: `${MARKER}-v2`,
+      error: `${MARKER}-nack: schema refused`,
+      occurredAt: minutesAgo(1),
+    },
+    {
+      ...base,
+      id: `${MARKER}-app-2`,
+      reloadId: `rl-${MARKER}`,
+      instance: "sweep-2",
+      phase: "applied",
+      fromVersion: `${MARKER}-v1`,
+      toVersion: `${MARKER}-v2`,
+      occurredAt: minutesAgo(1),
+    },
   ]);
-  const list = await fetch(`${baseUrl}/api/v1/reloads?reloadId=rl-${MARKER}`, { headers: { authorization: `Bearer ${token}` } });
+  const list = await fetch(`${baseUrl}/api/v1/reloads?reloadId=rl-${MARKER}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const listed = (await list.json()) as { items: { key: string }[] };
   expect(list.status, JSON.stringify(listed)).toBe(200);
   const { items } = listed;
@@ -94,7 +145,8 @@ async function plant(viewer: string): Promise<Planted> {
 /** Sessions that are signed (a valid JWT) but must read nothing: signed out, disabled, reset. */
 async function deadSessions(): Promise<Caller[]> {
   const admin = await signInWithPassword(baseUrl, "admin", password);
-  const asAdmin = (file: string, exportedName: string, args: unknown[]) => callAction({ baseUrl, page: "/admin/users", cookie: admin, file, exportedName, args });
+  const asAdmin = (file: string, exportedName: string, args: unknown[]) =>
+    callAction({ baseUrl, page: "/admin/users", cookie: admin, file, exportedName, args });
   const made = async (label: string) => {
     const username = `sweep-${label}-${Date.now().toString(36)}`;
     const created = await asAdmin("lib/admin/actions/create-user.ts", "createUserForm", [
@@ -119,9 +171,16 @@ async function deadSessions(): Promise<Caller[]> {
   await signOut.arrayBuffer();
 
   const disabled = await made("disabled");
-  expect(await asAdmin("lib/admin/actions/set-user-disabled.ts", "disableUser", [{ userId: disabled.id }])).toMatchObject({ ok: true });
+  expect(
+    await asAdmin("lib/admin/actions/set-user-disabled.ts", "disableUser", [{ userId: disabled.id }]),
+  ).toMatchObject({ ok: true });
   const reset = await made("reset");
-  expect(await asAdmin("lib/admin/actions/reset-user-password.ts", "resetUserPasswordForm", [null, formOf({ userId: reset.id, password: "sweep-password-4567" })])).toMatchObject({ ok: true });
+  expect(
+    await asAdmin("lib/admin/actions/reset-user-password.ts", "resetUserPasswordForm", [
+      null,
+      formOf({ userId: reset.id, password: "sweep-password-4567" }),
+    ]),
+  ).toMatchObject({ ok: true });
 
   // The cookie the browser held before signing out is replayed as it was: the sweep asks whether the server ended it.
   return [
@@ -140,7 +199,10 @@ beforeAll(async () => {
   planted = await plant(viewer);
   callers = [
     { name: "no cookie", cookie: "" },
-    { name: "garbage cookie", cookie: "next-auth.session-token=garbage.not.a.jwt; __Secure-next-auth.session-token=garbage" },
+    {
+      name: "garbage cookie",
+      cookie: "next-auth.session-token=garbage.not.a.jwt; __Secure-next-auth.session-token=garbage",
+    },
     ...(await deadSessions()),
   ];
   // A real action id: Next runs the action, then may render the page the POST went to.
@@ -167,7 +229,9 @@ describe("the route sweep", () => {
   test("no page or route answers the planted data to a caller without a live session or token, by any method", async () => {
     const routes = builtRoutes();
     // Sanity: the manifest is the build's, with its pages and handlers.
-    expect(routes.map((r) => r.route)).toEqual(expect.arrayContaining(["/fleet", "/services/[id]", "/reloads/[id]", "/api/v1/reloads", "/v1/traces"]));
+    expect(routes.map((r) => r.route)).toEqual(
+      expect.arrayContaining(["/fleet", "/services/[id]", "/reloads/[id]", "/api/v1/reloads", "/v1/traces"]),
+    );
     const leaks: string[] = [];
     const errors: string[] = [];
     let asked = 0;
@@ -182,10 +246,12 @@ describe("the route sweep", () => {
               const headers: Record<string, string> = {};
               if (caller.cookie) headers.cookie = caller.cookie;
               if (variant === "rsc") Object.assign(headers, { rsc: "1", accept: "text/x-component" });
-              if (variant === "action") Object.assign(headers, { "next-action": anyActionId, accept: "text/x-component", origin: baseUrl });
+              if (variant === "action")
+                Object.assign(headers, { "next-action": anyActionId, accept: "text/x-component", origin: baseUrl });
               const hasBody = method !== "GET" && method !== "HEAD";
               const body = !hasBody ? undefined : variant === "action" ? JSON.stringify([{ id: "1" }]) : "{}";
-              if (hasBody) headers["content-type"] = variant === "action" ? "text/plain;charset=UTF-8" : "application/json";
+              if (hasBody)
+                headers["content-type"] = variant === "action" ? "text/plain;charset=UTF-8" : "application/json";
               const response = await fetch(`${baseUrl}${target}`, { method, headers, body, redirect: "manual" });
               const text = await response.text();
               asked++;

@@ -27,7 +27,10 @@ beforeAll(async () => {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   for (const username of ["sam", "rita", "dora", "tess"]) {
-    await client.query(`INSERT INTO app_user (username, display_name, role, password_hash) VALUES ($1, $1, 'viewer', $2)`, [username, await hashPassword(PASSWORD)]);
+    await client.query(
+      `INSERT INTO app_user (username, display_name, role, password_hash) VALUES ($1, $1, 'viewer', $2)`,
+      [username, await hashPassword(PASSWORD)],
+    );
   }
   await client.end();
   const port = await freePort();
@@ -62,7 +65,9 @@ afterAll(async () => {
 
 /** The session cookie a response sets with a value (a sign-in or a renewal), if any. */
 function sessionCookieSet(response: Response): string | undefined {
-  return response.headers.getSetCookie().find((c) => /session-token=[^;]+/.test(c) && !/max-age=0|expires=thu, 01 jan 1970/i.test(c));
+  return response.headers
+    .getSetCookie()
+    .find((c) => /session-token=[^;]+/.test(c) && !/max-age=0|expires=thu, 01 jan 1970/i.test(c));
 }
 
 function sessionTokenOf(cookie: string): { name: string; value: string } {
@@ -121,7 +126,10 @@ async function reforged(cookie: string, change: (claims: JWT) => JWT): Promise<s
 }
 
 /** Signs in as a form does, with these headers on every request (X-Forwarded-Proto from "the proxy"). */
-async function signInWith(username: string, headers: Record<string, string>): Promise<{ cookie: string; setCookies: string[] }> {
+async function signInWith(
+  username: string,
+  headers: Record<string, string>,
+): Promise<{ cookie: string; setCookies: string[] }> {
   const csrf = await fetch(`${baseUrl}/api/auth/csrf`, { headers });
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   let cookie = mergeCookies("", csrf);
@@ -160,8 +168,12 @@ describe("absolute lifetime", () => {
     // Renewed: the cookie next-auth sends back still carries the first sign-in time.
     const renewed = await session(cookie);
     const renewedCookie = mergeCookies(cookie, renewed.response);
-    const claims = (await decode({ token: sessionTokenOf(renewedCookie).value, secret: SECRET })) as JWT & { signedInAt?: number };
-    const original = (await decode({ token: sessionTokenOf(cookie).value, secret: SECRET })) as JWT & { signedInAt?: number };
+    const claims = (await decode({ token: sessionTokenOf(renewedCookie).value, secret: SECRET })) as JWT & {
+      signedInAt?: number;
+    };
+    const original = (await decode({ token: sessionTokenOf(cookie).value, secret: SECRET })) as JWT & {
+      signedInAt?: number;
+    };
     expect(typeof claims.signedInAt).toBe("number");
     expect(claims.signedInAt).toBe(original.signedInAt);
 

@@ -22,11 +22,25 @@ const CLIENT_SECRET = "e2e-client-secret-0123456789abcdef";
 
 /** The issuer's users and their claims; a test may change a user's groups between sign-ins. */
 const people = new Map<string, { name: string; preferred_username: string; email: string; groups: string[] }>([
-  ["sub-ada", { name: "Ada Approver", preferred_username: "ada", email: "ada@example.com", groups: ["marketing", "reload-approvers"] }],
-  ["sub-ben", { name: "Ben Admin", preferred_username: "ben", email: "ben@example.com", groups: ["sre", "reload-admins"] }],
+  [
+    "sub-ada",
+    {
+      name: "Ada Approver",
+      preferred_username: "ada",
+      email: "ada@example.com",
+      groups: ["marketing", "reload-approvers"],
+    },
+  ],
+  [
+    "sub-ben",
+    { name: "Ben Admin", preferred_username: "ben", email: "ben@example.com", groups: ["sre", "reload-admins"] },
+  ],
   ["sub-cy", { name: "Cy Outsider", preferred_username: "cy", email: "cy@example.com", groups: ["marketing"] }],
   // Takes a local user's name: gets a username of its own, never the local user's row.
-  ["sub-admin", { name: "Not The Local Admin", preferred_username: "admin", email: "x@example.com", groups: ["readers"] }],
+  [
+    "sub-admin",
+    { name: "Not The Local Admin", preferred_username: "admin", email: "x@example.com", groups: ["readers"] },
+  ],
 ]);
 
 let idp: http.Server;
@@ -156,13 +170,19 @@ function interactionForm(html: string, page: string): { action: string; prompt: 
 }
 
 /** The whole authorization-code flow as a browser runs it; resolves to where it ends and the app's session. */
-async function signInThroughIssuer(sub: string, callbackPath = "/reloads"): Promise<{ landed: URL; session: SessionJson; client: Browserless }> {
+async function signInThroughIssuer(
+  sub: string,
+  callbackPath = "/reloads",
+): Promise<{ landed: URL; session: SessionJson; client: Browserless }> {
   const client = new Browserless();
   // The sign-in button's request: next-auth's CSRF token, then POST /api/auth/signin/oidc.
   const csrf = await client.request(`${appUrl}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   let step = await client.follow(
-    await client.request(`${appUrl}/api/auth/signin/oidc`, { method: "POST", form: { csrfToken, callbackUrl: `${appUrl}${callbackPath}` } }),
+    await client.request(`${appUrl}/api/auth/signin/oidc`, {
+      method: "POST",
+      form: { csrfToken, callbackUrl: `${appUrl}${callbackPath}` },
+    }),
     `${appUrl}/api/auth/signin/oidc`,
   );
   // At the issuer: its login form (any password: the development interactions), then consent.
@@ -170,8 +190,12 @@ async function signInThroughIssuer(sub: string, callbackPath = "/reloads"): Prom
     if (new URL(step.url).origin !== issuer) break;
     const html = await step.response.text();
     const form = interactionForm(html, step.url);
-    if (!form) throw new Error(`the issuer answered ${step.response.status} without a form at ${step.url}:\n${html.slice(0, 500)}`);
-    const fields: Record<string, string> = form.prompt === "login" ? { prompt: "login", login: sub, password: "any" } : { prompt: "consent" };
+    if (!form)
+      throw new Error(
+        `the issuer answered ${step.response.status} without a form at ${step.url}:\n${html.slice(0, 500)}`,
+      );
+    const fields: Record<string, string> =
+      form.prompt === "login" ? { prompt: "login", login: sub, password: "any" } : { prompt: "consent" };
     step = await client.follow(await client.request(form.action, { method: "POST", form: fields }), form.action);
   }
   await step.response.arrayBuffer();

@@ -22,13 +22,16 @@ afterAll(async () => {
 });
 
 describe("next-auth's endpoints, as a script signs in", () => {
-  test.each(["viewer", "operator", "approver", "admin"])("%s signs in; the session JSON carries id, username and role", async (username) => {
-    const cookie = await signInWithPassword(baseUrl, username, password);
-    const session = await sessionOf(baseUrl, cookie);
-    expect(session.user).toMatchObject({ username, role: username });
-    expect(session.user!.id).toBeGreaterThan(0);
-    expect(Date.parse(session.expires!)).toBeGreaterThan(Date.now());
-  });
+  test.each(["viewer", "operator", "approver", "admin"])(
+    "%s signs in; the session JSON carries id, username and role",
+    async (username) => {
+      const cookie = await signInWithPassword(baseUrl, username, password);
+      const session = await sessionOf(baseUrl, cookie);
+      expect(session.user).toMatchObject({ username, role: username });
+      expect(session.user!.id).toBeGreaterThan(0);
+      expect(Date.parse(session.expires!)).toBeGreaterThan(Date.now());
+    },
+  );
 
   test.each([
     ["viewer", "not-the-password"],
@@ -53,20 +56,26 @@ describe("next-auth's endpoints, as a script signs in", () => {
 
   test("a tampered session cookie is no session", async () => {
     const cookie = await signInWithPassword(baseUrl, "admin", password);
-    const tampered = cookie.replace(/(next-auth\.session-token=[^;]{20})./, (_, head: string) => `${head}${head.endsWith("A") ? "B" : "A"}`);
+    const tampered = cookie.replace(
+      /(next-auth\.session-token=[^;]{20})./,
+      (_, head: string) => `${head}${head.endsWith("A") ? "B" : "A"}`,
+    );
     expect(tampered).not.toBe(cookie);
     expect(await sessionOf(baseUrl, tampered)).toEqual({});
   });
 });
 
 describe("the gate", () => {
-  test.each(["/fleet", "/reloads?status=failed", "/replay", "/"])("signed out, %s redirects to the sign-in page and comes back", async (path) => {
-    const response = await fetch(`${baseUrl}${path}`, { redirect: "manual" });
-    expect([302, 303, 307, 308]).toContain(response.status);
-    const location = new URL(response.headers.get("location")!, baseUrl);
-    expect(location.pathname).toBe("/sign-in");
-    expect(location.searchParams.get("callbackUrl")).toBe(path);
-  });
+  test.each(["/fleet", "/reloads?status=failed", "/replay", "/"])(
+    "signed out, %s redirects to the sign-in page and comes back",
+    async (path) => {
+      const response = await fetch(`${baseUrl}${path}`, { redirect: "manual" });
+      expect([302, 303, 307, 308]).toContain(response.status);
+      const location = new URL(response.headers.get("location")!, baseUrl);
+      expect(location.pathname).toBe("/sign-in");
+      expect(location.searchParams.get("callbackUrl")).toBe(path);
+    },
+  );
 
   test("signed in, the page renders", async () => {
     const cookie = await signInWithPassword(baseUrl, "viewer", password);
@@ -93,7 +102,10 @@ describe("the gate", () => {
       expect(((await signedOut.json()) as { error: string }).error).toBe("unauthorized");
       expect((await fetch(url, { headers: { cookie } })).status, url).toBe(200);
       expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status, url).toBe(200);
-      expect((await fetch(url, { headers: { authorization: "Bearer rs_not_a_real_token_0000000000" } })).status, url).toBe(401);
+      expect(
+        (await fetch(url, { headers: { authorization: "Bearer rs_not_a_real_token_0000000000" } })).status,
+        url,
+      ).toBe(401);
     }
   });
 });
@@ -108,10 +120,22 @@ describe("ending sessions", () => {
   test("a password reset ends the sessions signed in before it, and disabling ends them for good (enabling does not revive them)", async () => {
     const admin = await signInWithPassword(baseUrl, "admin", password);
     const asAdmin = <T>(action: { file: string; exportedName: string }, input: Record<string, string | number>) =>
-      callAction<T>({ baseUrl, page: "/admin/users", cookie: admin, ...action, args: /Form$/.test(action.exportedName) ? [null, formOf(input)] : [input] });
+      callAction<T>({
+        baseUrl,
+        page: "/admin/users",
+        cookie: admin,
+        ...action,
+        args: /Form$/.test(action.exportedName) ? [null, formOf(input)] : [input],
+      });
     const username = `e2e-session-${Date.now().toString(36)}`;
     const first = "first-password-0123";
-    const created = await asAdmin<{ id: number }>(CREATE_USER, { username, displayName: "", role: "viewer", password: first, groups: "" });
+    const created = await asAdmin<{ id: number }>(CREATE_USER, {
+      username,
+      displayName: "",
+      role: "viewer",
+      password: first,
+      groups: "",
+    });
     expect(created).toMatchObject({ ok: true });
     const userId = created.ok ? created.data.id : 0;
 
@@ -131,7 +155,9 @@ describe("ending sessions", () => {
     expect((await sessionOf(baseUrl, after)).user).toBeUndefined();
     expect(await asAdmin(ENABLE_USER, { userId })).toMatchObject({ ok: true });
     expect((await sessionOf(baseUrl, after)).user).toBeUndefined();
-    expect((await sessionOf(baseUrl, await signInWithPassword(baseUrl, username, "second-password-0123"))).user).toMatchObject({ username });
+    expect(
+      (await sessionOf(baseUrl, await signInWithPassword(baseUrl, username, "second-password-0123"))).user,
+    ).toMatchObject({ username });
   });
 });
 
@@ -146,11 +172,21 @@ describe("machine endpoints take bearer tokens, never a session cookie alone", (
       body: "[]",
     });
     expect(ingest.status).toBe(401);
-    const traces = await fetch(`${baseUrl}/v1/traces`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: "{}" });
+    const traces = await fetch(`${baseUrl}/v1/traces`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(traces.status).toBe(401);
-    const logs = await fetch(`${baseUrl}/v1/logs`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: "{}" });
+    const logs = await fetch(`${baseUrl}/v1/logs`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(logs.status).toBe(401);
-    expect((await fetch(`${baseUrl}/api/v1/reloads?limit=1`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${baseUrl}/api/v1/reloads?limit=1`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
   });
 });
 
@@ -185,7 +221,9 @@ describe("the sign-in page in a browser", () => {
     await page.goto(`${baseUrl}/fleet`);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
     // The refused attempt's 401 is logged by Chromium as a failed resource; nothing else may appear.
-    expect(problems.filter((p) => !p.includes("401 (Unauthorized) (" + baseUrl + "/api/auth/callback/credentials)"))).toEqual([]);
+    expect(
+      problems.filter((p) => !p.includes("401 (Unauthorized) (" + baseUrl + "/api/auth/callback/credentials)")),
+    ).toEqual([]);
     await context.close();
   });
 
@@ -208,7 +246,9 @@ describe("the sign-in page in a browser", () => {
     expect((await context.cookies(baseUrl)).some((c) => c.name === "next-auth.session-token" && c.httpOnly)).toBe(true);
     await context.close();
     const other = await browser.newContext();
-    await expect(signIn(await other.newPage(), baseUrl, "approver", "nope")).rejects.toThrow("Wrong username or password.");
+    await expect(signIn(await other.newPage(), baseUrl, "approver", "nope")).rejects.toThrow(
+      "Wrong username or password.",
+    );
     await other.close();
   });
 });

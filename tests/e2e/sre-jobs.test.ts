@@ -44,12 +44,19 @@ describe("the SRE's three questions, from /fleet", () => {
     // Services wholly above the fold at 1440×900: 3 once, 5 now (the demo's drifting
     // cells are the tallest; the reload that changed a cell is named by a cut id), and the
     // matrix still fits the width: no kind column is scrolled out of sight.
-    const aboveFold = await page.locator("table.matrix tbody tr[data-service]").evaluateAll((rows) => rows.filter((r) => r.getBoundingClientRect().bottom <= 900).length);
+    const aboveFold = await page
+      .locator("table.matrix tbody tr[data-service]")
+      .evaluateAll((rows) => rows.filter((r) => r.getBoundingClientRect().bottom <= 900).length);
     expect(aboveFold).toBeGreaterThanOrEqual(5);
-    const [scrollWidth, clientWidth] = await page.locator("table.matrix").evaluate((t) => [t.parentElement!.scrollWidth, t.parentElement!.clientWidth]);
+    const [scrollWidth, clientWidth] = await page
+      .locator("table.matrix")
+      .evaluate((t) => [t.parentElement!.scrollWidth, t.parentElement!.clientWidth]);
     expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
 
-    await Promise.all([page.waitForURL(/\/services\/\d+$/), s.step(ingress.getByRole("link", { name: "ingress", exact: true }).click())]);
+    await Promise.all([
+      page.waitForURL(/\/services\/\d+$/),
+      s.step(ingress.getByRole("link", { name: "ingress", exact: true }).click()),
+    ]);
     await page.locator("[data-instance]").first().waitFor();
     expect(await page.locator("h1").innerText()).toContain("ingress");
     expect(await page.locator("[data-instance]").count()).toBeGreaterThan(0);
@@ -68,7 +75,10 @@ describe("the SRE's three questions, from /fleet", () => {
     // Not in a title: the words are on the cell.
     const age = page.locator("[data-cell-drift-age]").first();
     expect((await age.innerText()).trim()).toMatch(/^drifting (under 1m|\d+m|\d+h \d+m)$/);
-    const desired = page.locator("[data-cell-desired]").filter({ has: page.locator("[data-cell-drift-age]") }).first();
+    const desired = page
+      .locator("[data-cell-desired]")
+      .filter({ has: page.locator("[data-cell-drift-age]") })
+      .first();
     expect((await desired.innerText()).trim()).toMatch(/^desired \S+/);
     // The drifting rows say so in a word, not only with a coloured edge.
     expect(await page.locator("tr.drifting .badge.drift").first().innerText()).toContain("drifting");
@@ -80,7 +90,10 @@ describe("the SRE's three questions, from /fleet", () => {
   test("which reloads failed: one click from the fleet to the failed reloads, newest first", async () => {
     const { page, problems } = await fleet();
     const s = counter();
-    await Promise.all([page.waitForURL(/\/reloads\?status=/), s.step(page.locator('[data-stat="failed-reloads"] a').click())]);
+    await Promise.all([
+      page.waitForURL(/\/reloads\?status=/),
+      s.step(page.locator('[data-stat="failed-reloads"] a').click()),
+    ]);
     const rows = page.locator("tr[data-status]");
     await expect.poll(() => rows.count()).toBeGreaterThan(0);
     const statuses = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-status")));
@@ -105,14 +118,20 @@ describe("the reloads list's time picker and one resource's story", () => {
     await page.goto(`${baseUrl}/reloads`);
     const picker = page.locator("[data-time-picker]");
     await picker.locator("summary").click();
-    await Promise.all([page.waitForURL(/[?&]from=now-1h/), picker.getByRole("button", { name: "Last 1 hour" }).click()]);
+    await Promise.all([
+      page.waitForURL(/[?&]from=now-1h/),
+      picker.getByRole("button", { name: "Last 1 hour" }).click(),
+    ]);
     expect(await page.locator("[data-time-range]").innerText()).toBe("Last 1 hour");
 
     // An absolute range typed as it reads.
     await page.locator("[data-time-picker] summary").click();
     await page.getByLabel("From", { exact: true }).fill("2026-01-02 03:04");
     await page.getByLabel("To", { exact: true }).fill("now");
-    await Promise.all([page.waitForURL(/from=2026-01-02T03%3A04%3A00Z/), page.getByRole("button", { name: "Apply time range" }).click()]);
+    await Promise.all([
+      page.waitForURL(/from=2026-01-02T03%3A04%3A00Z/),
+      page.getByRole("button", { name: "Apply time range" }).click(),
+    ]);
     expect(new URL(page.url()).searchParams.get("to")).toBe("now");
     expect(await page.locator("[data-time-range]").innerText()).toBe("2026-01-02 03:04:00 → now");
     expect(problems).toEqual([]);
@@ -145,12 +164,26 @@ describe("behind only, one resource's story, and the charts' time picker", () =>
     const at = (s: number) => new Date(Date.now() - s * 1000).toISOString();
     const reload = { ...base, reloadId: `rl-${NAME}`, fromVersion: "v1", toVersion: "v2", initiator: "pipeline:e2e" };
     const events = [
-      ...pods.map((instance, i) => ({ ...base, id: `${NAME}-hb-${i}`, instance, phase: "heartbeat", toVersion: "v1", occurredAt: at(900) })),
+      ...pods.map((instance, i) => ({
+        ...base,
+        id: `${NAME}-hb-${i}`,
+        instance,
+        phase: "heartbeat",
+        toVersion: "v1",
+        occurredAt: at(900),
+      })),
       { ...reload, id: `${NAME}-req`, phase: "requested", occurredAt: at(600) },
       { ...reload, id: `${NAME}-dsp`, phase: "dispatched", targets: pods, occurredAt: at(590) },
       { ...reload, id: `${NAME}-a`, instance: pods[0], phase: "acked", occurredAt: at(580) },
       { ...reload, id: `${NAME}-b`, instance: pods[1], phase: "acked", occurredAt: at(579) },
-      { ...reload, id: `${NAME}-c`, instance: pods[2], phase: "nacked", error: "routes.yaml: unknown field 'retries'", occurredAt: at(578) },
+      {
+        ...reload,
+        id: `${NAME}-c`,
+        instance: pods[2],
+        phase: "nacked",
+        error: "routes.yaml: unknown field 'retries'",
+        occurredAt: at(578),
+      },
     ];
     const response = await fetch(`${baseUrl}/api/v1/events`, {
       method: "POST",
@@ -164,7 +197,10 @@ describe("behind only, one resource's story, and the charts' time picker", () =>
     const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/fleet?q=${NAME}`);
     const s = counter();
-    await Promise.all([page.waitForURL(/\/services\/\d+$/), s.step(page.getByRole("link", { name: NAME, exact: true }).click())]);
+    await Promise.all([
+      page.waitForURL(/\/services\/\d+$/),
+      s.step(page.getByRole("link", { name: NAME, exact: true }).click()),
+    ]);
     await Promise.all([page.waitForURL(/[?&]behind=1/), s.step(page.locator("[data-behind-link]").click())]);
     const rows = page.locator("[data-behind-instance]");
     await expect.poll(() => rows.count()).toBe(1);
@@ -189,7 +225,10 @@ describe("behind only, one resource's story, and the charts' time picker", () =>
     const reloadRow = page.locator('tr[data-story="reload"]');
     expect(await reloadRow.count()).toBe(1);
     expect(await reloadRow.innerText()).toContain("1 NACKed or failed");
-    await Promise.all([page.waitForURL(/\/reloads\/\d+$/), s.step(reloadRow.getByRole("link", { name: `rl-${NAME}` }).click())]);
+    await Promise.all([
+      page.waitForURL(/\/reloads\/\d+$/),
+      s.step(reloadRow.getByRole("link", { name: `rl-${NAME}` }).click()),
+    ]);
     expect(s.steps).toBe(2);
     expect(problems).toEqual([]);
     await page.close();
@@ -198,11 +237,17 @@ describe("behind only, one resource's story, and the charts' time picker", () =>
   test("the service charts take the one time picker: 'Last 24 hours' is one choice, in hours, in the URL", async () => {
     const { page, problems } = await watchedPage(viewer.context);
     await page.goto(`${baseUrl}/fleet?q=${NAME}`);
-    await Promise.all([page.waitForURL(/\/services\/\d+$/), page.getByRole("link", { name: NAME, exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/services\/\d+$/),
+      page.getByRole("link", { name: NAME, exact: true }).click(),
+    ]);
     expect(await page.locator("[data-chart='reloads']").getAttribute("aria-label")).toBe("Reloads per day");
     const picker = page.locator("[data-chart-range] [data-time-picker]");
     await picker.locator("summary").click();
-    await Promise.all([page.waitForURL(/[?&]from=now-24h/), picker.getByRole("button", { name: "Last 24 hours" }).click()]);
+    await Promise.all([
+      page.waitForURL(/[?&]from=now-24h/),
+      picker.getByRole("button", { name: "Last 24 hours" }).click(),
+    ]);
     expect(await page.locator("[data-chart='reloads']").getAttribute("aria-label")).toBe("Reloads per hour");
     // the reload of ten minutes ago is marked on the chart
     await expect.poll(() => page.locator("[data-reload-markers]").count()).toBeGreaterThan(0);
@@ -215,7 +260,10 @@ describe("behind only, one resource's story, and the charts' time picker", () =>
     await page.goto(`${baseUrl}/audit`);
     const picker = page.locator("[data-time-picker]");
     await picker.locator("summary").click();
-    await Promise.all([page.waitForURL(/[?&]from=now-1h/), picker.getByRole("button", { name: "Last 1 hour" }).click()]);
+    await Promise.all([
+      page.waitForURL(/[?&]from=now-1h/),
+      picker.getByRole("button", { name: "Last 1 hour" }).click(),
+    ]);
     expect(await page.locator("[data-time-range]").innerText()).toBe("Last 1 hour");
     expect(await page.locator("[data-export]").getAttribute("href")).toContain("from=now-1h");
     expect(await page.locator('input[type="datetime-local"]').count()).toBe(0);

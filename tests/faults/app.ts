@@ -57,7 +57,10 @@ export class App {
   /** The server's log lines (every start of this run) that match `pattern`. */
   logLines(pattern: RegExp): string[] {
     if (!fs.existsSync(this.options.logFile)) return [];
-    return fs.readFileSync(this.options.logFile, "utf8").split("\n").filter((line) => pattern.test(line));
+    return fs
+      .readFileSync(this.options.logFile, "utf8")
+      .split("\n")
+      .filter((line) => pattern.test(line));
   }
 
   logTail(lines = 40): string {

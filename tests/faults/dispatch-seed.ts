@@ -20,7 +20,10 @@ async function main(): Promise<unknown> {
     for (const spec of args) {
       const [resource, mode] = spec.split(":") as [string, string];
       const canary = mode === "canary" ? [instances[0]!] : [];
-      requests.push({ resource, ...(await approvedRequest(users, { targets: instances, canary, from: "v1", to: "v2", resource })) });
+      requests.push({
+        resource,
+        ...(await approvedRequest(users, { targets: instances, canary, from: "v1", to: "v2", resource })),
+      });
     }
     return { secret: TARGET_SECRET, requests };
   }

@@ -43,10 +43,14 @@ interface Seeded {
 /** Runs tests/faults/dispatch-seed.ts with the app's code (server-only modules need react-server). */
 async function seed(ctx: DispatchRoundContext, args: string[]): Promise<Record<string, unknown>> {
   const tsx = path.join(process.cwd(), "node_modules", ".bin", "tsx");
-  const { stdout } = await promisify(execFile)(tsx, ["--conditions=react-server", "tests/faults/dispatch-seed.ts", ...args], {
-    env: { ...process.env, DATABASE_URL: ctx.dbUrl, DATABASE_POOL_SIZE: "2" },
-    timeout: 120_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    tsx,
+    ["--conditions=react-server", "tests/faults/dispatch-seed.ts", ...args],
+    {
+      env: { ...process.env, DATABASE_URL: ctx.dbUrl, DATABASE_POOL_SIZE: "2" },
+      timeout: 120_000,
+    },
+  );
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
 }
 
@@ -63,7 +67,8 @@ async function report(ctx: DispatchRoundContext, events: Record<string, unknown>
       (error: Error) => ({ status: 0, text: error.message }),
     );
     if (answer.status === 200) return;
-    if (![0, 429, 503].includes(answer.status) || Date.now() > deadline) throw new Error(`reporting ${events.length} events: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
+    if (![0, 429, 503].includes(answer.status) || Date.now() > deadline)
+      throw new Error(`reporting ${events.length} events: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
     await sleep(wait);
   }
 }
@@ -168,7 +173,11 @@ export async function dispatchCrashRounds(ctx: DispatchRoundContext): Promise<vo
       })),
     ),
   );
-  const seeded = (await seed(ctx, ["seed", INSTANCES.join(","), ...specs.map((s, i) => `${resources[i]}:${s.mode}`)])) as { secret: string; requests: Seeded[] };
+  const seeded = (await seed(ctx, [
+    "seed",
+    INSTANCES.join(","),
+    ...specs.map((s, i) => `${resources[i]}:${s.mode}`),
+  ])) as { secret: string; requests: Seeded[] };
   const rounds: Round[] = specs.map((s, i) => ({ ...s, request: seeded.requests[i]! }));
 
   // The target holds the first POST of each round's chosen stage; it answers everything else
@@ -189,16 +198,29 @@ export async function dispatchCrashRounds(ctx: DispatchRoundContext): Promise<vo
   }
   log(`dispatch rounds done; the target saw ${target.arrivals.length} deliveries: ${target.describe()}`);
   const during = app.logLines(uncaught).slice(uncaughtBefore);
-  check("dispatch rounds: 0 uncaughtException / unhandledRejection lines in the server log", during.length === 0, during.slice(0, 3).join("\n") || undefined);
+  check(
+    "dispatch rounds: 0 uncaughtException / unhandledRejection lines in the server log",
+    during.length === 0,
+    during.slice(0, 3).join("\n") || undefined,
+  );
 }
 
-async function runRound(ctx: DispatchRoundContext, target: HoldingTarget, round: Round, answer: { status: number; after: (a: Arrival) => Promise<void> }): Promise<void> {
+async function runRound(
+  ctx: DispatchRoundContext,
+  target: HoldingTarget,
+  round: Round,
+  answer: { status: number; after: (a: Arrival) => Promise<void> },
+): Promise<void> {
   const { app, cluster, serverUrl, log, check } = ctx;
   const { request } = round;
   const name = `dispatch, ${round.fault} while the target holds the ${round.stage} POST`;
   try {
     await seed(ctx, ["enqueue", request.id]);
-    const held = await target.waitFor(`the ${round.stage} POST of ${request.reloadId}`, (a) => a.reloadId === request.reloadId && a.stage === round.stage, 60_000);
+    const held = await target.waitFor(
+      `the ${round.stage} POST of ${request.reloadId}`,
+      (a) => a.reloadId === request.reloadId && a.stage === round.stage,
+      60_000,
+    );
     let restartedAt = Date.now();
     if (round.fault === "app-sigkill") {
       log(`${name}: app SIGKILL`);
@@ -231,36 +253,68 @@ async function runRound(ctx: DispatchRoundContext, target: HoldingTarget, round:
     }
 
     if (round.fault === "app-sigkill") {
-      const again = await target.waitFor(`the ${round.stage} POST again`, (a) => a.reloadId === request.reloadId && a.stage === round.stage && a.n > held.n, RESEND_BOUND_MS + 60_000);
+      const again = await target.waitFor(
+        `the ${round.stage} POST again`,
+        (a) => a.reloadId === request.reloadId && a.stage === round.stage && a.n > held.n,
+        RESEND_BOUND_MS + 60_000,
+      );
       const afterMs = again.arrivedAt - restartedAt;
-      check(`${name}: the stage is sent again ${(afterMs / 1000).toFixed(1)} s after the app answers again (bound ${RESEND_BOUND_MS / 1000} s)`, afterMs <= RESEND_BOUND_MS);
+      check(
+        `${name}: the stage is sent again ${(afterMs / 1000).toFixed(1)} s after the app answers again (bound ${RESEND_BOUND_MS / 1000} s)`,
+        afterMs <= RESEND_BOUND_MS,
+      );
     }
 
     const final = await until(`request ${request.id} to end`, 180_000, async () => {
-      const [row] = await readDb<{ status: string; status_reason: string | null }>(ctx, `SELECT status, status_reason FROM reload_request WHERE id = $1`, [request.id]);
-      return row && ["succeeded", "failed", "partially_failed", "invalidated", "expired", "rolled_back"].includes(row.status) ? row : null;
+      const [row] = await readDb<{ status: string; status_reason: string | null }>(
+        ctx,
+        `SELECT status, status_reason FROM reload_request WHERE id = $1`,
+        [request.id],
+      );
+      return row &&
+        ["succeeded", "failed", "partially_failed", "invalidated", "expired", "rolled_back"].includes(row.status)
+        ? row
+        : null;
     });
-    check(`${name}: the request succeeds after the restart`, final.status === "succeeded", final.status === "succeeded" ? undefined : `${final.status}: ${final.status_reason}`);
+    check(
+      `${name}: the request succeeds after the restart`,
+      final.status === "succeeded",
+      final.status === "succeeded" ? undefined : `${final.status}: ${final.status_reason}`,
+    );
 
     const seen = target.arrivals.filter((a) => a.reloadId === request.reloadId);
     const byStage = new Map<string, Arrival[]>();
     for (const a of seen) byStage.set(a.stage, [...(byStage.get(a.stage) ?? []), a]);
     const counts = [...byStage].map(([stage, list]) => `${stage} ×${list.length}`).join(", ");
-    check(`${name}: each stage reached the target at most twice (${counts})`, [...byStage.values()].every((list) => list.length <= 2));
+    check(
+      `${name}: each stage reached the target at most twice (${counts})`,
+      [...byStage.values()].every((list) => list.length <= 2),
+    );
     const badIds = seen.filter((a) => a.deliveryId !== `${request.reloadId}/${a.stage}` || !a.signatureValid);
     check(
       `${name}: every delivery of a stage carried its one delivery id, signed`,
       badIds.length === 0,
-      badIds.map((a) => `#${a.n} ${a.stage}: ${a.deliveryId}${a.signatureValid ? "" : " (bad signature)"}`).join("\n") || undefined,
+      badIds
+        .map((a) => `#${a.n} ${a.stage}: ${a.deliveryId}${a.signatureValid ? "" : " (bad signature)"}`)
+        .join("\n") || undefined,
     );
 
     // Every attempt is on the timeline, the unknown ones as such; and every POST the target saw is an attempt.
-    const attempts = await readDb<{ stage: string; attempt: number; outcome: string }>(ctx, `SELECT stage, attempt, outcome FROM dispatch_attempt WHERE request_id = $1 ORDER BY id`, [request.id]);
+    const attempts = await readDb<{ stage: string; attempt: number; outcome: string }>(
+      ctx,
+      `SELECT stage, attempt, outcome FROM dispatch_attempt WHERE request_id = $1 ORDER BY id`,
+      [request.id],
+    );
     const expectedIds = attempts.map(
-      (a) => `rsreq-${request.id}-dispatch-${a.stage}-${a.attempt}${a.outcome === "delivered" ? "" : a.outcome === "unknown" ? "-unknown" : "-failed"}`,
+      (a) =>
+        `rsreq-${request.id}-dispatch-${a.stage}-${a.attempt}${a.outcome === "delivered" ? "" : a.outcome === "unknown" ? "-unknown" : "-failed"}`,
     );
     const timeline = await until("every attempt on the timeline", 60_000, async () => {
-      const rows = await readDb<{ id: string; error: string | null }>(ctx, `SELECT id, error FROM reload_event WHERE reload_id = $1 AND instance_id IS NULL`, [request.reloadId]);
+      const rows = await readDb<{ id: string; error: string | null }>(
+        ctx,
+        `SELECT id, error FROM reload_event WHERE reload_id = $1 AND instance_id IS NULL`,
+        [request.reloadId],
+      );
       const ids = new Set(rows.map((r) => r.id));
       return expectedIds.every((id) => ids.has(id)) ? rows : null;
     }).catch(() => null);
@@ -276,7 +330,11 @@ async function runRound(ctx: DispatchRoundContext, target: HoldingTarget, round:
     );
     if (round.fault === "app-sigkill") {
       const unknown = timeline?.find((e) => e.id === `rsreq-${request.id}-dispatch-${round.stage}-1-unknown`);
-      check(`${name}: the attempt cut off by the SIGKILL is on the timeline as unknown`, !!unknown && /outcome unknown/.test(unknown.error ?? ""), unknown?.error ?? "no such event");
+      check(
+        `${name}: the attempt cut off by the SIGKILL is on the timeline as unknown`,
+        !!unknown && /outcome unknown/.test(unknown.error ?? ""),
+        unknown?.error ?? "no such event",
+      );
     }
   } catch (error) {
     check(`${name}: the round completed`, false, (error as Error).stack ?? String(error));

@@ -87,9 +87,18 @@ export class EventSource {
       if (this.random() < 0.02 && size - events.length >= 13) events.push(...this.reload(now));
       else events.push(this.heartbeat(now));
     }
-    for (const e of events) this.sent.set(String(e.id), e.instance ? cellKey(e as { service: string; instance: string; kind: string; resource: string }) : null);
+    for (const e of events)
+      this.sent.set(
+        String(e.id),
+        e.instance ? cellKey(e as { service: string; instance: string; kind: string; resource: string }) : null,
+      );
     for (const e of events) {
-      if (e.phase === "heartbeat") this.heartbeats.set(String(e.id), { cell: this.sent.get(String(e.id))!, version: String(e.toVersion), at: Date.parse(String(e.occurredAt)) });
+      if (e.phase === "heartbeat")
+        this.heartbeats.set(String(e.id), {
+          cell: this.sent.get(String(e.id))!,
+          version: String(e.toVersion),
+          at: Date.parse(String(e.occurredAt)),
+        });
     }
     for (let i = this.waiting.length - 1; i >= 0; i--) {
       if (this.sequence >= this.waiting[i]!.count) this.waiting.splice(i, 1)[0]!.resolve(true);
@@ -121,7 +130,15 @@ export class EventSource {
     const instance = Math.floor(this.random() * INSTANCES);
     const [kind, resource] = this.pick(RESOURCES);
     const version = this.versions.get(`${service}/${kind}/${resource}`) ?? 1;
-    return { id: this.id(), ...this.base(now, service), instance: `svc-${service}-${instance}`, kind, resource, phase: "heartbeat", toVersion: `v${version}` };
+    return {
+      id: this.id(),
+      ...this.base(now, service),
+      instance: `svc-${service}-${instance}`,
+      kind,
+      resource,
+      phase: "heartbeat",
+      toVersion: `v${version}`,
+    };
   }
 
   /** One reload of one resource over the service's five instances: 13 events, a millisecond apart. */
@@ -134,7 +151,15 @@ export class EventSource {
     const reloadId = `${this.runTag}-rl-${++this.reloads}`;
     const start = now - 60_000 - Math.floor(this.random() * 60_000);
     const instances = Array.from({ length: INSTANCES }, (_, i) => `svc-${service}-${i}`);
-    const common = { ...this.base(now, service), reloadId, kind, resource, fromVersion: `v${from}`, toVersion: `v${from + 1}`, initiator: "pipeline:faults" };
+    const common = {
+      ...this.base(now, service),
+      reloadId,
+      kind,
+      resource,
+      fromVersion: `v${from}`,
+      toVersion: `v${from + 1}`,
+      initiator: "pipeline:faults",
+    };
     let t = start;
     const at = () => new Date((t += 1)).toISOString();
     return [
@@ -220,7 +245,8 @@ export class Exporter {
         }
         const retryAfter = parseRetryAfter(answer.retryAfter);
         if (answer.status === 429 || answer.status === 503) {
-          if (retryAfter === null) this.stats.contractViolations.push(`${answer.status} without Retry-After: ${answer.text.slice(0, 200)}`);
+          if (retryAfter === null)
+            this.stats.contractViolations.push(`${answer.status} without Retry-After: ${answer.text.slice(0, 200)}`);
         } else if (answer.status >= 500) {
           this.stats.contractViolations.push(`${answer.status}: ${answer.text.slice(0, 300)}`);
         } else if (answer.status !== 408) {
@@ -271,7 +297,11 @@ export class Exporter {
           method: "POST",
           path: "/api/v1/events",
           agent: this.agent,
-          headers: { authorization: `Bearer ${this.options.token}`, "content-type": "application/json", "content-length": String(body.length) },
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            "content-type": "application/json",
+            "content-length": String(body.length),
+          },
           timeout: 30_000,
         },
         (response) => {

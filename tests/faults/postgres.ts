@@ -21,7 +21,9 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export function localServerUrl(databaseUrl: string): URL {
   const url = new URL(databaseUrl);
   if (!LOCAL_HOSTS.has(url.hostname)) {
-    throw new Error(`the fault test restarts the database server, so it only runs against a local one; DATABASE_URL points at ${url.hostname}`);
+    throw new Error(
+      `the fault test restarts the database server, so it only runs against a local one; DATABASE_URL points at ${url.hostname}`,
+    );
   }
   url.hostname = "127.0.0.1";
   return url;
@@ -30,7 +32,8 @@ export function localServerUrl(databaseUrl: string): URL {
 /** The cluster serving `port`, or a sentence saying why it cannot be controlled from here. */
 export function findCluster(port: number): Cluster | string {
   for (const tool of ["pg_lsclusters", "pg_ctlcluster"]) {
-    if (!commandExists(tool)) return `${tool} is not installed (Debian's postgresql-common); the fault test cannot restart PostgreSQL`;
+    if (!commandExists(tool))
+      return `${tool} is not installed (Debian's postgresql-common); the fault test cannot restart PostgreSQL`;
   }
   const listing = execFileSync("pg_lsclusters", ["--no-header"], { encoding: "utf8" });
   const line = listing
@@ -93,7 +96,8 @@ export async function ensureRunning(cluster: Cluster, serverUrl: URL, timeoutMs 
 export async function waitUntilAccepting(serverUrl: URL, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await isAccepting(serverUrl))) {
-    if (Date.now() > deadline) throw new Error(`PostgreSQL on port ${serverUrl.port} did not accept connections within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL on port ${serverUrl.port} did not accept connections within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -67,7 +67,9 @@ let cleaning: Promise<void> | null = null;
 /** Leaves the machine as it was: app stopped, PostgreSQL running, the test database dropped. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    await app?.kill("SIGTERM").catch((error) => console.error(`[faults] could not stop the app: ${(error as Error).message}`));
+    await app
+      ?.kill("SIGTERM")
+      .catch((error) => console.error(`[faults] could not stop the app: ${(error as Error).message}`));
     if (cluster && serverUrl) {
       const name = `PostgreSQL ${cluster.version}/${cluster.name} left running`;
       await run.checkDone(name, ensureRunning(cluster, serverUrl));
@@ -84,7 +86,11 @@ run.finishOnSignals(cleanup);
 async function main(): Promise<void> {
   // Preconditions: a build, a local PostgreSQL this process may restart.
   if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
-    check("the app is built", false, "no .next/BUILD_ID: run `npm test` (it builds first) or `npm run build` before `npm run test:faults`");
+    check(
+      "the app is built",
+      false,
+      "no .next/BUILD_ID: run `npm test` (it builds first) or `npm run build` before `npm run test:faults`",
+    );
     return;
   }
   try {
@@ -160,7 +166,9 @@ async function main(): Promise<void> {
   })();
   await Promise.all([sending, injecting]);
   const { stats } = exporter;
-  log(`sending done: ${inFlight()}; ${stats.attempts} requests, answers ${JSON.stringify(Object.fromEntries(stats.statuses))}`);
+  log(
+    `sending done: ${inFlight()}; ${stats.attempts} requests, answers ${JSON.stringify(Object.fromEntries(stats.statuses))}`,
+  );
 
   check(
     `faults injected while events were in flight: PostgreSQL restart, app SIGKILL, PostgreSQL crash with 5 s down, ${TERMINATE_AT.length} × pg_terminate_backend`,
@@ -182,7 +190,9 @@ async function main(): Promise<void> {
   check(
     "outages answered 503 or 429 with Retry-After (or no connection), never another 5xx",
     stats.contractViolations.length === 0,
-    stats.contractViolations.length ? `${stats.contractViolations.length} answers, e.g.:\n${stats.contractViolations.slice(0, 3).join("\n")}` : undefined,
+    stats.contractViolations.length
+      ? `${stats.contractViolations.length} answers, e.g.:\n${stats.contractViolations.slice(0, 3).join("\n")}`
+      : undefined,
   );
 
   // A lost connection is an error of a request, never of the process:
@@ -205,7 +215,15 @@ async function main(): Promise<void> {
       )
     ).rows.map((r) => cellKey(r));
     const intervals = (
-      await client.query<{ service: string; instance: string; kind: string; resource: string; version: string; first: Date; last: Date }>(
+      await client.query<{
+        service: string;
+        instance: string;
+        kind: string;
+        resource: string;
+        version: string;
+        first: Date;
+        last: Date;
+      }>(
         `SELECT s.name AS service, i.instance_key AS instance, p.kind, p.resource, p.version, p.first_heard_at AS first, p.last_heard_at AS last
          FROM presence_interval p JOIN instance i ON i.id = p.instance_id JOIN service s ON s.id = p.service_id`,
       )
@@ -213,7 +231,15 @@ async function main(): Promise<void> {
     // Stored reports name a version at an instant too (a heartbeat stored while a reload of its
     // resource was under way, say): liveness is judged from intervals and stored events alike.
     const reports = (
-      await client.query<{ service: string; instance: string; kind: string; resource: string; version: string; first: Date; last: Date }>(
+      await client.query<{
+        service: string;
+        instance: string;
+        kind: string;
+        resource: string;
+        version: string;
+        first: Date;
+        last: Date;
+      }>(
         `SELECT s.name AS service, i.instance_key AS instance, e.kind, e.resource, e.to_version AS version, e.occurred_at AS first, e.occurred_at AS last
          FROM reload_event e JOIN instance i ON i.id = e.instance_id JOIN service s ON s.id = e.service_id
          WHERE e.to_version IS NOT NULL AND e.phase IN ('heartbeat', 'applied', 'acked')`,
@@ -229,11 +255,19 @@ async function main(): Promise<void> {
   const presence = new Map<string, { version: string; first: number; last: number }[]>();
   for (const p of stored.intervals) {
     const key = cellKey(p);
-    presence.set(key, [...(presence.get(key) ?? []), { version: p.version, first: p.first.getTime(), last: p.last.getTime() }]);
+    presence.set(key, [
+      ...(presence.get(key) ?? []),
+      { version: p.version, first: p.first.getTime(), last: p.last.getTime() },
+    ]);
   }
   const absorbed = (id: string) => {
     const hb = source.heartbeats.get(id);
-    return !!hb && (presence.get(hb.cell) ?? []).some((p) => p.version === hb.version && p.first <= hb.at && hb.at <= p.last + 60_000);
+    return (
+      !!hb &&
+      (presence.get(hb.cell) ?? []).some(
+        (p) => p.version === hb.version && p.first <= hb.at && hb.at <= p.last + 60_000,
+      )
+    );
   };
   const keptAsPresence = [...exporter.acknowledged].filter((id) => !storedIds.has(id) && absorbed(id)).length;
   const lost = [...exporter.acknowledged].filter((id) => !storedIds.has(id) && !absorbed(id));
@@ -245,25 +279,46 @@ async function main(): Promise<void> {
       `reported accepted ${stats.acceptedReported} + duplicates ${stats.duplicatesReported}`,
   );
 
-  check(`0 lost: all ${exporter.acknowledged.size} acknowledged events are stored (or kept as presence)`, lost.length === 0, lost.length ? `${lost.length} lost, e.g. ${lost.slice(0, 5).join(", ")}` : undefined);
+  check(
+    `0 lost: all ${exporter.acknowledged.size} acknowledged events are stored (or kept as presence)`,
+    lost.length === 0,
+    lost.length ? `${lost.length} lost, e.g. ${lost.slice(0, 5).join(", ")}` : undefined,
+  );
   const acknowledgedRows = exporter.acknowledged.size - keptAsPresence;
   check(
     `0 duplicated, none extra: ${stored.ids.length} rows = ${storedIds.size} distinct ids = acknowledged events stored as rows (+ ${unacknowledgedStored} stored from unanswered batches)`,
     duplicated === 0 && stored.ids.length === acknowledgedRows + unacknowledgedStored,
-    duplicated ? `${duplicated} ids stored twice` : stored.ids.length !== acknowledgedRows + unacknowledgedStored ? "row count differs" : undefined,
+    duplicated
+      ? `${duplicated} ids stored twice`
+      : stored.ids.length !== acknowledgedRows + unacknowledgedStored
+        ? "row count differs"
+        : undefined,
   );
-  check("no row that was never sent", phantom.length === 0, phantom.length ? `${phantom.length}, e.g. ${phantom.slice(0, 5).join(", ")}` : undefined);
+  check(
+    "no row that was never sent",
+    phantom.length === 0,
+    phantom.length ? `${phantom.length}, e.g. ${phantom.slice(0, 5).join(", ")}` : undefined,
+  );
   check(
     `answers never overcount: accepted reported (${stats.acceptedReported}) <= rows stored (${stored.ids.length}) + heartbeats kept as presence (${keptAsPresence})`,
     stats.acceptedReported <= stored.ids.length + keptAsPresence,
   );
   // The read model is written in the same transaction as the events (ADR 0003).
-  const expectedCells = new Set([...exporter.acknowledged].map((id) => source.sent.get(id)).filter((c): c is string => c !== null && c !== undefined));
+  const expectedCells = new Set(
+    [...exporter.acknowledged]
+      .map((id) => source.sent.get(id))
+      .filter((c): c is string => c !== null && c !== undefined),
+  );
   const missingCells = [...expectedCells].filter((c) => !stored.cells.has(c));
   check(
     `read model: each of the ${expectedCells.size} instance × resource pairs acknowledged has its instance_state row`,
     missingCells.length === 0,
-    missingCells.length ? `${missingCells.length} missing, e.g. ${missingCells.slice(0, 3).map((c) => c.split("\u0000").join(" / ")).join(", ")}` : undefined,
+    missingCells.length
+      ? `${missingCells.length} missing, e.g. ${missingCells
+          .slice(0, 3)
+          .map((c) => c.split("\u0000").join(" / "))
+          .join(", ")}`
+      : undefined,
   );
 
   // Dispatch while the app or PostgreSQL dies during a delivery (DESIGN.md "Dispatch").

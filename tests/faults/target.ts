@@ -60,7 +60,12 @@ export class HoldingTarget {
           stage: body.scope.stage,
           instances: body.scope.instances,
           traceparent: (req.headers["traceparent"] as string | undefined) ?? null,
-          signatureValid: verifyDelivery({ body: raw, signature: req.headers["x-reloadscope-signature"] as string | undefined, delivery: deliveryId, secret: this.secret }).ok,
+          signatureValid: verifyDelivery({
+            body: raw,
+            signature: req.headers["x-reloadscope-signature"] as string | undefined,
+            delivery: deliveryId,
+            secret: this.secret,
+          }).ok,
           arrivedAt: Date.now(),
           abandoned: false,
           answered: null,
@@ -72,7 +77,9 @@ export class HoldingTarget {
           arrival.answered = a.status;
           res.writeHead(a.status, { "content-type": "application/json" }).end("{}");
           if (a.after) {
-            const report = a.after(arrival).catch((error) => console.error(`[target] report after delivery ${arrival.n} failed:`, error));
+            const report = a
+              .after(arrival)
+              .catch((error) => console.error(`[target] report after delivery ${arrival.n} failed:`, error));
             this.reports.add(report);
             void report.finally(() => this.reports.delete(report));
           }
@@ -123,7 +130,11 @@ export class HoldingTarget {
   }
 
   describe(): string {
-    return this.arrivals.map((a) => `#${a.n} ${a.deliveryId} ${a.abandoned ? "abandoned" : a.answered ?? "held"}`).join(", ") || "none";
+    return (
+      this.arrivals
+        .map((a) => `#${a.n} ${a.deliveryId} ${a.abandoned ? "abandoned" : (a.answered ?? "held")}`)
+        .join(", ") || "none"
+    );
   }
 
   private notify(): void {

@@ -25,21 +25,45 @@ useTestDatabase();
 
 let serviceId: number;
 const actAs = async (username: string, role: Actor["role"]) => {
-  const [row] = await sql().query<{ id: number }[]>(`INSERT INTO app_user (username, role) VALUES ($1, $2) RETURNING id`, username, role);
+  const [row] = await sql().query<{ id: number }[]>(
+    `INSERT INTO app_user (username, role) VALUES ($1, $2) RETURNING id`,
+    username,
+    role,
+  );
   vi.mocked(currentActor).mockResolvedValue({ id: row!.id, username, displayName: username, role, groups: [] });
 };
 
 beforeEach(async () => {
-  await acceptEvents(["c-1", "c-2"].map((instance) => event({ environment: "prod", namespace: "payments", service: "checkout-api", instance, toVersion: "v1", occurredAt: minutesAgo(1) })));
+  await acceptEvents(
+    ["c-1", "c-2"].map((instance) =>
+      event({
+        environment: "prod",
+        namespace: "payments",
+        service: "checkout-api",
+        instance,
+        toVersion: "v1",
+        occurredAt: minutesAgo(1),
+      }),
+    ),
+  );
   [{ id: serviceId }] = (await sql().query<{ id: number }[]>(`SELECT id FROM service`)) as [{ id: number }];
   vi.spyOn(console, "error");
 });
 
-const noUnexpectedErrors = () => expect(vi.mocked(console.error).mock.calls.filter((c) => String(c[0]).includes("failed (error id"))).toEqual([]);
-const auditOutcomes = async () => (await sql().query<{ outcome: string }[]>(`SELECT outcome FROM audit_log ORDER BY id`)).map((r) => r.outcome);
+const noUnexpectedErrors = () =>
+  expect(vi.mocked(console.error).mock.calls.filter((c) => String(c[0]).includes("failed (error id"))).toEqual([]);
+const auditOutcomes = async () =>
+  (await sql().query<{ outcome: string }[]>(`SELECT outcome FROM audit_log ORDER BY id`)).map((r) => r.outcome);
 
 describe("what Postgres would refuse is a field error", () => {
-  const valid = () => ({ serviceId, kind: "config", resource: "routes.yaml", toVersion: "v2", scope: "all", reason: "new routes" });
+  const valid = () => ({
+    serviceId,
+    kind: "config",
+    resource: "routes.yaml",
+    toVersion: "v2",
+    scope: "all",
+    reason: "new routes",
+  });
 
   test.each([
     ["toVersion", { toVersion: "v2\u0000" }],
@@ -48,7 +72,11 @@ describe("what Postgres would refuse is a field error", () => {
   ])("NUL in %s", async (field, patch) => {
     await actAs("olga", "operator");
     const answer = await requestReload({ ...valid(), ...patch });
-    expect(answer).toMatchObject({ ok: false, code: "invalid", fieldErrors: { [field]: ["must not contain NUL characters (\\u0000)"] } });
+    expect(answer).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { [field]: ["must not contain NUL characters (\\u0000)"] },
+    });
     expect(await sql().query(`SELECT 1 FROM reload_request`)).toEqual([]);
     expect(await auditOutcomes()).toEqual(["invalid"]);
     noUnexpectedErrors();
@@ -63,28 +91,52 @@ describe("what Postgres would refuse is a field error", () => {
 
   test("a requestId beyond bigint, a userId of 2^31", async () => {
     await actAs("ada", "admin");
-    expect(await approveRequest({ requestId: "99999999999999999999", comment: "" })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { requestId: [expect.any(String)] } });
-    expect(await changeUserRole({ userId: 2 ** 31, role: "viewer" })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { userId: [expect.any(String)] } });
+    expect(await approveRequest({ requestId: "99999999999999999999", comment: "" })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { requestId: [expect.any(String)] },
+    });
+    expect(await changeUserRole({ userId: 2 ** 31, role: "viewer" })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { userId: [expect.any(String)] },
+    });
     noUnexpectedErrors();
   });
 
   test("NUL in a new user's display name", async () => {
     await actAs("ada", "admin");
-    const answer = await createUser({ username: "nina", displayName: "Ni\u0000na", role: "viewer", groups: [], password: "a long enough passphrase" });
+    const answer = await createUser({
+      username: "nina",
+      displayName: "Ni\u0000na",
+      role: "viewer",
+      groups: [],
+      password: "a long enough passphrase",
+    });
     expect(answer).toMatchObject({ ok: false, code: "invalid", fieldErrors: { displayName: [expect.any(String)] } });
     noUnexpectedErrors();
   });
 
   test("a 3 MiB reason or a 1 MiB password is a field error, not a crash", async () => {
     await actAs("ada", "admin");
-    expect(await requestReload({ ...valid(), reason: "x".repeat(3 * 1024 * 1024) })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { reason: [expect.any(String)] } });
-    expect(await createUser({ username: "nina", role: "viewer", groups: [], password: "p".repeat(1024 * 1024) })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { password: [expect.any(String)] } });
+    expect(await requestReload({ ...valid(), reason: "x".repeat(3 * 1024 * 1024) })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { reason: [expect.any(String)] },
+    });
+    expect(
+      await createUser({ username: "nina", role: "viewer", groups: [], password: "p".repeat(1024 * 1024) }),
+    ).toMatchObject({ ok: false, code: "invalid", fieldErrors: { password: [expect.any(String)] } });
     noUnexpectedErrors();
   });
 
   test("an alert id beyond bigint is a field error", async () => {
     await actAs("ada", "admin");
-    expect(await acknowledgeAlert({ alertId: "9999999999999999999" })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { alertId: ["must be an alert id"] } });
+    expect(await acknowledgeAlert({ alertId: "9999999999999999999" })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { alertId: ["must be an alert id"] },
+    });
     noUnexpectedErrors();
   });
 });
@@ -121,14 +173,16 @@ describe("a refusal that reaches Postgres all the same is 'invalid', audited so,
   describe.each([
     ["SQL", passThrough],
     ["Prisma", passThroughPrisma],
-  ])("in a %s transaction", (_kind, action) => test.each(refusals)("%s", async (_name, query, value, message) => {
-    await actAs("ada", "admin");
-    const answer = await action({ query, value });
-    expect(answer).toMatchObject({ ok: false, code: "invalid", error: expect.stringMatching(message) });
-    expect((answer as { error: string }).error).not.toMatch(/Something went wrong|UTF8|integer|jsonb/);
-    expect(await auditOutcomes()).toEqual(["invalid"]);
-    noUnexpectedErrors();
-  }));
+  ])("in a %s transaction", (_kind, action) =>
+    test.each(refusals)("%s", async (_name, query, value, message) => {
+      await actAs("ada", "admin");
+      const answer = await action({ query, value });
+      expect(answer).toMatchObject({ ok: false, code: "invalid", error: expect.stringMatching(message) });
+      expect((answer as { error: string }).error).not.toMatch(/Something went wrong|UTF8|integer|jsonb/);
+      expect(await auditOutcomes()).toEqual(["invalid"]);
+      noUnexpectedErrors();
+    }),
+  );
 });
 
 describe("an action of a CRUD room (prisma: true): its Prisma writes and its audit entry commit together", () => {
@@ -147,7 +201,9 @@ describe("an action of a CRUD room (prisma: true): its Prisma writes and its aud
     await actAs("ada", "admin");
     expect(await addViewer({ username: "kept", refuse: false })).toEqual({ ok: true, data: null });
     expect(await addViewer({ username: "gone", refuse: true })).toMatchObject({ ok: false, code: "conflict" });
-    const rows = await sql().query<{ username: string }[]>(`SELECT username FROM app_user WHERE username IN ('kept', 'gone')`);
+    const rows = await sql().query<{ username: string }[]>(
+      `SELECT username FROM app_user WHERE username IN ('kept', 'gone')`,
+    );
     expect(rows.map((r) => r.username)).toEqual(["kept"]);
     expect(await auditOutcomes()).toEqual(["allowed", "failed"]);
     noUnexpectedErrors();
@@ -174,7 +230,9 @@ describe("the alert actions write with Prisma Client beside their SQL row locks 
     const rule = { rule: "instance_stale", enabled: true, severity: "info", params: { silentMinutes: 45 } } as const;
     expect(await updateAlertRule(rule)).toEqual({ ok: true, data: rule });
 
-    const [stored] = await sql().query<{ state: string; by: string; silences: number; ended: number; params: unknown }[]>(
+    const [stored] = await sql().query<
+      { state: string; by: string; silences: number; ended: number; params: unknown }[]
+    >(
       `SELECT a.state, u.username AS by,
               (SELECT count(*)::int FROM alert_silence WHERE fingerprint = 'fp-1') AS silences,
               (SELECT count(*)::int FROM alert_silence WHERE ended_at IS NOT NULL) AS ended,

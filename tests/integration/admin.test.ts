@@ -6,9 +6,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { listApprovalPolicies, listReloadTargets, listTokens, listUsers } from "@/lib/admin/queries";
 import { removeApprovalPolicy, saveApprovalPolicy } from "@/lib/admin/policies";
-import { changeUserRoleInput, createTokenInput, createUserInput, saveApprovalPolicyInput, saveReloadTargetInput } from "@/lib/admin/schemas";
+import {
+  changeUserRoleInput,
+  createTokenInput,
+  createUserInput,
+  saveApprovalPolicyInput,
+  saveReloadTargetInput,
+} from "@/lib/admin/schemas";
 import { removeReloadTarget, saveReloadTarget } from "@/lib/admin/targets";
-import { changeUserGroups, changeUserRole, insertLocalUser, setUserDisabled, setUserPasswordHash } from "@/lib/admin/users";
+import {
+  changeUserGroups,
+  changeUserRole,
+  insertLocalUser,
+  setUserDisabled,
+  setUserPasswordHash,
+} from "@/lib/admin/users";
 import { createIngestToken, hashToken, lookupToken, markTokenRevoked } from "@/lib/api/tokens";
 import { ActionError } from "@/lib/auth/action-error";
 import { actorById } from "@/lib/auth/actor";
@@ -46,7 +58,10 @@ async function user(username: string, role: Role, extra: { disabled?: boolean; o
 }
 
 async function service(name: string): Promise<number> {
-  const [row] = await sql().query<{ id: number }[]>(`INSERT INTO service (environment, name) VALUES ('prod', $1) RETURNING id`, name);
+  const [row] = await sql().query<{ id: number }[]>(
+    `INSERT INTO service (environment, name) VALUES ('prod', $1) RETURNING id`,
+    name,
+  );
   return row!.id;
 }
 
@@ -84,13 +99,22 @@ describe("users and the last-admin guard", () => {
     const me = await user("ada", "admin");
     const grace = await user("grace", "admin");
     const changed = await dbTransaction((tx) => changeUserRole(tx, me, grace, "approver"));
-    expect(changed).toEqual({ username: "grace", before: { role: "admin", disabled: false }, after: { role: "approver", disabled: false } });
+    expect(changed).toEqual({
+      username: "grace",
+      before: { role: "admin", disabled: false },
+      after: { role: "approver", disabled: false },
+    });
     await dbTransaction((tx) => setUserDisabled(tx, me, grace, true));
-    const [row] = await sql().query<{ role: string; disabled_at: Date | null }[]>(`SELECT role, disabled_at FROM app_user WHERE id = $1`, grace);
+    const [row] = await sql().query<{ role: string; disabled_at: Date | null }[]>(
+      `SELECT role, disabled_at FROM app_user WHERE id = $1`,
+      grace,
+    );
     expect(row!.role).toBe("approver");
     expect(row!.disabled_at).toBeInstanceOf(Date);
     await dbTransaction((tx) => setUserDisabled(tx, me, grace, false));
-    expect((await sql().query<{ d: boolean }[]>(`SELECT disabled_at IS NULL AS d FROM app_user WHERE id = $1`, grace))[0]!.d).toBe(true);
+    expect(
+      (await sql().query<{ d: boolean }[]>(`SELECT disabled_at IS NULL AS d FROM app_user WHERE id = $1`, grace))[0]!.d,
+    ).toBe(true);
   });
 
   test("a change that would leave no enabled admin is refused, whoever makes it", async () => {
@@ -129,19 +153,36 @@ describe("users and the last-admin guard", () => {
 
   test("a taken username is a field error; the first user is untouched", async () => {
     await user("ada", "viewer");
-    const refused = await refusal((tx) => insertLocalUser(tx, { username: "ada", displayName: "", role: "admin", groups: [], passwordHash: "x" }));
+    const refused = await refusal((tx) =>
+      insertLocalUser(tx, { username: "ada", displayName: "", role: "admin", groups: [], passwordHash: "x" }),
+    );
     expect(refused?.code).toBe("conflict");
     expect(refused?.fieldErrors).toEqual({ username: ["This username is taken: choose another."] });
     expect((await asAdmin(() => listUsers())).items.map((u) => [u.username, u.role])).toEqual([["ada", "viewer"]]);
   });
 
   test("a new local user is listed with role, source and groups, and the list carries no password hash", async () => {
-    await dbTransaction((tx) => insertLocalUser(tx, { username: "lin", displayName: "Lin", role: "approver", groups: ["payments"], passwordHash: "hash" }));
+    await dbTransaction((tx) =>
+      insertLocalUser(tx, {
+        username: "lin",
+        displayName: "Lin",
+        role: "approver",
+        groups: ["payments"],
+        passwordHash: "hash",
+      }),
+    );
     await user("oidc-person", "viewer", { oidc: true });
     const { items, total } = await asAdmin(() => listUsers());
     expect(total).toBe(2);
     const lin = items.find((u) => u.username === "lin")!;
-    expect(lin).toMatchObject({ displayName: "Lin", role: "approver", source: "local", groups: ["payments"], lastSignInAt: null, disabledAt: null });
+    expect(lin).toMatchObject({
+      displayName: "Lin",
+      role: "approver",
+      source: "local",
+      groups: ["payments"],
+      lastSignInAt: null,
+      disabledAt: null,
+    });
     expect(items.find((u) => u.username === "oidc-person")!.source).toBe("oidc");
     expect(JSON.stringify(items)).not.toContain("hash");
   });
@@ -152,7 +193,10 @@ describe("users and the last-admin guard", () => {
     const groups = await dbTransaction((tx) => changeUserGroups(tx, lin, ["payments", "sre"]));
     expect(groups).toEqual({ username: "lin", before: [], after: ["payments", "sre"] });
     await dbTransaction((tx) => setUserPasswordHash(tx, lin, "new-hash"));
-    expect((await sql().query<{ password_hash: string }[]>(`SELECT password_hash FROM app_user WHERE id = $1`, lin))[0]!.password_hash).toBe("new-hash");
+    expect(
+      (await sql().query<{ password_hash: string }[]>(`SELECT password_hash FROM app_user WHERE id = $1`, lin))[0]!
+        .password_hash,
+    ).toBe("new-hash");
     const refused = await refusal((tx) => setUserPasswordHash(tx, oidc, "new-hash"));
     expect(refused?.message).toContain("OIDC issuer");
   });
@@ -160,7 +204,9 @@ describe("users and the last-admin guard", () => {
   test("a password reset and disabling end the sessions signed in before them; enabling does not revive those", async () => {
     const lin = await user("lin", "approver");
     const admin = await user("root", "admin");
-    const epoch = async () => (await sql().query<{ session_epoch: number }[]>(`SELECT session_epoch FROM app_user WHERE id = $1`, lin))[0]!.session_epoch;
+    const epoch = async () =>
+      (await sql().query<{ session_epoch: number }[]>(`SELECT session_epoch FROM app_user WHERE id = $1`, lin))[0]!
+        .session_epoch;
     // A session signed in now (the epoch it read at sign-in).
     const first = await epoch();
     expect(await actorById(lin, first)).toMatchObject({ username: "lin" });
@@ -181,15 +227,31 @@ describe("users and the last-admin guard", () => {
 
 describe("schemas: each problem beside its field", () => {
   test("a form's create-user submission with several problems", () => {
-    const parsed = createUserInput.safeParse({ username: "Ada Lovelace", role: "owner", groups: "ok, bad\u0007group", password: "short" });
+    const parsed = createUserInput.safeParse({
+      username: "Ada Lovelace",
+      role: "owner",
+      groups: "ok, bad\u0007group",
+      password: "short",
+    });
     expect(parsed.success).toBe(false);
     const fields = new Set(parsed.error!.issues.map((i) => i.path.join(".")));
     expect(fields).toEqual(new Set(["username", "role", "groups.1", "password"]));
   });
 
   test("a valid form submission: trimmed, groups split, display name defaulted", () => {
-    const parsed = createUserInput.parse({ username: "  lin ", role: "approver", groups: "payments, sre, payments", password: "a long passphrase" });
-    expect(parsed).toEqual({ username: "lin", displayName: "", role: "approver", groups: ["payments", "sre"], password: "a long passphrase" });
+    const parsed = createUserInput.parse({
+      username: "  lin ",
+      role: "approver",
+      groups: "payments, sre, payments",
+      password: "a long passphrase",
+    });
+    expect(parsed).toEqual({
+      username: "lin",
+      displayName: "",
+      role: "approver",
+      groups: ["payments", "sre"],
+      password: "a long passphrase",
+    });
   });
 
   test("groups from a form's empty field or a caller's list: blanks and repeats dropped, a comma refused", () => {
@@ -201,12 +263,16 @@ describe("schemas: each problem beside its field", () => {
 
   test("the password may not contain the username", () => {
     const parsed = createUserInput.safeParse({ username: "hopper", role: "viewer", password: "grace-hopper-2026" });
-    expect(parsed.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([["password", "Do not put the username in the password."]]);
+    expect(parsed.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["password", "Do not put the username in the password."],
+    ]);
   });
 
   test("ids come as form strings too; a blank one asks for a choice", () => {
     expect(changeUserRoleInput.parse({ userId: "12", role: "viewer" })).toEqual({ userId: 12, role: "viewer" });
-    expect(changeUserRoleInput.safeParse({ userId: "", role: "viewer" }).error?.issues[0]?.message).toBe("Choose a user.");
+    expect(changeUserRoleInput.safeParse({ userId: "", role: "viewer" }).error?.issues[0]?.message).toBe(
+      "Choose a user.",
+    );
   });
 
   test("a token needs a name and a known scope", () => {
@@ -217,21 +283,37 @@ describe("schemas: each problem beside its field", () => {
   });
 
   test("a reload target: the URL is normalised, an http URL elsewhere than loopback and a short secret are refused", () => {
-    expect(saveReloadTargetInput.parse({ serviceId: "3", url: " HTTPS://Svc.Internal/reload ", secretMode: "generate", secret: "ignored" })).toEqual({
+    expect(
+      saveReloadTargetInput.parse({
+        serviceId: "3",
+        url: " HTTPS://Svc.Internal/reload ",
+        secretMode: "generate",
+        secret: "ignored",
+      }),
+    ).toEqual({
       serviceId: 3,
       url: "https://svc.internal/reload",
       secretMode: "generate",
       secret: null,
     });
-    const parsed = saveReloadTargetInput.safeParse({ serviceId: 3, url: "http://svc.internal/reload", secretMode: "enter", secret: "too short" });
+    const parsed = saveReloadTargetInput.safeParse({
+      serviceId: 3,
+      url: "http://svc.internal/reload",
+      secretMode: "enter",
+      secret: "too short",
+    });
     expect(parsed.error?.issues.map((i) => i.path.join("."))).toEqual(["url", "secret"]);
   });
 
   test("a reload target at a link-local, cloud-metadata or (when denied) private address is refused at save, beside the URL field", () => {
     const urlError = (url: string) =>
-      saveReloadTargetInput.safeParse({ serviceId: 3, url, secretMode: "generate" }).error?.issues.find((i) => i.path.join(".") === "url")?.message ?? null;
+      saveReloadTargetInput
+        .safeParse({ serviceId: 3, url, secretMode: "generate" })
+        .error?.issues.find((i) => i.path.join(".") === "url")?.message ?? null;
     try {
-      expect(urlError("https://169.254.169.254/latest/meta-data/")).toMatch(/^Reload targets may not be at a cloud-metadata address/);
+      expect(urlError("https://169.254.169.254/latest/meta-data/")).toMatch(
+        /^Reload targets may not be at a cloud-metadata address/,
+      );
       expect(urlError("https://metadata.google.internal/computeMetadata/v1/")).toMatch(/cloud-metadata/);
       expect(urlError("https://[fe80::1]/reload")).toMatch(/^Reload targets may not be at a link-local address/);
       expect(urlError("https://10.0.0.1/reload")).toBeNull();
@@ -251,14 +333,23 @@ describe("schemas: each problem beside its field", () => {
   });
 
   test("a policy: 0–2 approvals, and a group only with approvals", () => {
-    expect(saveApprovalPolicyInput.parse({ serviceId: "1", requiredApprovals: "2", requiredGroup: " payments " })).toEqual({
+    expect(
+      saveApprovalPolicyInput.parse({ serviceId: "1", requiredApprovals: "2", requiredGroup: " payments " }),
+    ).toEqual({
       serviceId: 1,
       requiredApprovals: 2,
       requiredGroup: "payments",
     });
-    expect(saveApprovalPolicyInput.parse({ serviceId: "1", requiredApprovals: "1", requiredGroup: "" }).requiredGroup).toBeNull();
-    expect(saveApprovalPolicyInput.safeParse({ serviceId: 1, requiredApprovals: 3 }).error?.issues[0]?.path).toEqual(["requiredApprovals"]);
-    expect(saveApprovalPolicyInput.safeParse({ serviceId: 1, requiredApprovals: 0, requiredGroup: "payments" }).error?.issues[0]?.path).toEqual(["requiredGroup"]);
+    expect(
+      saveApprovalPolicyInput.parse({ serviceId: "1", requiredApprovals: "1", requiredGroup: "" }).requiredGroup,
+    ).toBeNull();
+    expect(saveApprovalPolicyInput.safeParse({ serviceId: 1, requiredApprovals: 3 }).error?.issues[0]?.path).toEqual([
+      "requiredApprovals",
+    ]);
+    expect(
+      saveApprovalPolicyInput.safeParse({ serviceId: 1, requiredApprovals: 0, requiredGroup: "payments" }).error
+        ?.issues[0]?.path,
+    ).toEqual(["requiredGroup"]);
   });
 });
 
@@ -280,7 +371,13 @@ describe("ingest tokens inside the action's transaction", () => {
     expect(await transaction((tx) => markTokenRevoked(tx, created.id))).toBe(false);
     expect(await lookupToken(hashToken(created.token))).toMatchObject({ revoked: true });
     const listed = (await asAdmin(() => listTokens())).items.find((t) => t.id === created.id)!;
-    expect(listed).toMatchObject({ name: "deploy waiter", prefix: created.prefix, scopes: ["read"], configured: false, lastUsedAt: null });
+    expect(listed).toMatchObject({
+      name: "deploy waiter",
+      prefix: created.prefix,
+      scopes: ["read"],
+      configured: false,
+      lastUsedAt: null,
+    });
     expect(listed.revokedAt).toBeInstanceOf(Date);
     const text = JSON.stringify(await asAdmin(() => listTokens()));
     expect(text).not.toContain(created.token);
@@ -292,16 +389,31 @@ describe("reload targets", () => {
   test("a generated secret is returned once and stored sealed; the list says it is set, never what it is", async () => {
     const me = await user("ada", "admin");
     const checkout = await service("checkout");
-    const saved = await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://checkout.internal/reload", secretMode: "generate", secret: null }));
+    const saved = await dbTransaction((tx) =>
+      saveReloadTarget(tx, me, {
+        serviceId: checkout,
+        url: "https://checkout.internal/reload",
+        secretMode: "generate",
+        secret: null,
+      }),
+    );
     expect(saved.created).toBe(true);
     expect(saved.generatedSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const [row] = await sql().query<{ secret_ciphertext: string; updated_by: number }[]>(`SELECT secret_ciphertext, updated_by FROM reload_target WHERE service_id = $1`, checkout);
+    const [row] = await sql().query<{ secret_ciphertext: string; updated_by: number }[]>(
+      `SELECT secret_ciphertext, updated_by FROM reload_target WHERE service_id = $1`,
+      checkout,
+    );
     expect(row!.secret_ciphertext).not.toContain(saved.generatedSecret!);
     expect(openSecret(row!.secret_ciphertext)).toBe(saved.generatedSecret);
     expect(row!.updated_by).toBe(me);
     const list = await asAdmin(() => listReloadTargets());
     expect(list.items).toEqual([
-      { service: { id: checkout, environment: "prod", namespace: "", name: "checkout" }, url: "https://checkout.internal/reload", updatedAt: expect.any(Date), updatedBy: "ada" },
+      {
+        service: { id: checkout, environment: "prod", namespace: "", name: "checkout" },
+        url: "https://checkout.internal/reload",
+        updatedAt: expect.any(Date),
+        updatedBy: "ada",
+      },
     ]);
     expect(JSON.stringify(list)).not.toContain(saved.generatedSecret!);
   });
@@ -309,14 +421,31 @@ describe("reload targets", () => {
   test("keeping the secret changes only the URL; entering one replaces it; keeping needs a target", async () => {
     const me = await user("ada", "admin");
     const checkout = await service("checkout");
-    const keepFirst = await refusal((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "keep", secret: null }));
+    const keepFirst = await refusal((tx) =>
+      saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "keep", secret: null }),
+    );
     expect(keepFirst?.fieldErrors?.secretMode?.[0]).toContain("no target yet");
     const entered = "e".repeat(40);
-    await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "enter", secret: entered }));
-    const sealed = async () => (await sql().query<{ url: string; secret_ciphertext: string }[]>(`SELECT url, secret_ciphertext FROM reload_target WHERE service_id = $1`, checkout))[0]!;
+    await dbTransaction((tx) =>
+      saveReloadTarget(tx, me, {
+        serviceId: checkout,
+        url: "https://a.internal/",
+        secretMode: "enter",
+        secret: entered,
+      }),
+    );
+    const sealed = async () =>
+      (
+        await sql().query<{ url: string; secret_ciphertext: string }[]>(
+          `SELECT url, secret_ciphertext FROM reload_target WHERE service_id = $1`,
+          checkout,
+        )
+      )[0]!;
     const first = await sealed();
     expect(openSecret(first.secret_ciphertext)).toBe(entered);
-    const kept = await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://b.internal/", secretMode: "keep", secret: null }));
+    const kept = await dbTransaction((tx) =>
+      saveReloadTarget(tx, me, { serviceId: checkout, url: "https://b.internal/", secretMode: "keep", secret: null }),
+    );
     expect(kept).toEqual({ created: false, previousUrl: "https://a.internal/", generatedSecret: null });
     expect(await sealed()).toEqual({ url: "https://b.internal/", secret_ciphertext: first.secret_ciphertext });
   });
@@ -328,7 +457,14 @@ describe("reload targets", () => {
     delete process.env.SECRETS_KEY;
     resetEnvCache();
     try {
-      const refused = await refusal((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "generate", secret: null }));
+      const refused = await refusal((tx) =>
+        saveReloadTarget(tx, me, {
+          serviceId: checkout,
+          url: "https://a.internal/",
+          secretMode: "generate",
+          secret: null,
+        }),
+      );
       expect(refused?.code).toBe("failed");
       expect(refused?.message).toContain("SECRETS_KEY");
     } finally {
@@ -341,7 +477,14 @@ describe("reload targets", () => {
   test("removing a target; removing it again is not found", async () => {
     const me = await user("ada", "admin");
     const checkout = await service("checkout");
-    await dbTransaction((tx) => saveReloadTarget(tx, me, { serviceId: checkout, url: "https://a.internal/", secretMode: "generate", secret: null }));
+    await dbTransaction((tx) =>
+      saveReloadTarget(tx, me, {
+        serviceId: checkout,
+        url: "https://a.internal/",
+        secretMode: "generate",
+        secret: null,
+      }),
+    );
     expect(await dbTransaction((tx) => removeReloadTarget(tx, checkout))).toEqual({ url: "https://a.internal/" });
     expect((await refusal((tx) => removeReloadTarget(tx, checkout)))?.code).toBe("not_found");
   });
@@ -353,16 +496,32 @@ describe("approval policies", () => {
     const lin = await user("lin", "approver");
     await user("sam", "approver");
     await user("off", "approver", { disabled: true });
-    await sql().execute(`UPDATE app_user SET groups = '{payments}' WHERE id = ANY($1::int[]) OR username = 'off'`, [lin]);
+    await sql().execute(`UPDATE app_user SET groups = '{payments}' WHERE id = ANY($1::int[]) OR username = 'off'`, [
+      lin,
+    ]);
     const checkout = await service("checkout");
-    expect(await dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: null }))).toEqual({ before: null });
+    expect(
+      await dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: null })),
+    ).toEqual({ before: null });
     // Any enabled approver or admin: ada, lin, sam.
-    expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({ requiredApprovals: 2, requiredGroup: null, eligibleApprovers: 3, updatedBy: "ada" });
-    const changed = await dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: "payments" }));
+    expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({
+      requiredApprovals: 2,
+      requiredGroup: null,
+      eligibleApprovers: 3,
+      updatedBy: "ada",
+    });
+    const changed = await dbTransaction((tx) =>
+      saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 2, requiredGroup: "payments" }),
+    );
     expect(changed).toEqual({ before: { requiredApprovals: 2, requiredGroup: null } });
     // Only lin carries the group and is enabled: fewer than the two needed.
-    expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({ requiredGroup: "payments", eligibleApprovers: 1 });
-    expect(await dbTransaction((tx) => removeApprovalPolicy(tx, checkout))).toEqual({ before: { requiredApprovals: 2, requiredGroup: "payments" } });
+    expect((await asAdmin(() => listApprovalPolicies())).items[0]).toMatchObject({
+      requiredGroup: "payments",
+      eligibleApprovers: 1,
+    });
+    expect(await dbTransaction((tx) => removeApprovalPolicy(tx, checkout))).toEqual({
+      before: { requiredApprovals: 2, requiredGroup: "payments" },
+    });
     expect((await asAdmin(() => listApprovalPolicies())).total).toBe(0);
     expect((await refusal((tx) => removeApprovalPolicy(tx, checkout)))?.code).toBe("not_found");
   });
@@ -370,6 +529,8 @@ describe("approval policies", () => {
   test("the database refuses a count outside 0–2 even if a caller skipped the schema", async () => {
     const me = await user("ada", "admin");
     const checkout = await service("checkout");
-    await expect(dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 3, requiredGroup: null }))).rejects.toThrow(/approval_policy_required_check/);
+    await expect(
+      dbTransaction((tx) => saveApprovalPolicy(tx, me, checkout, { requiredApprovals: 3, requiredGroup: null })),
+    ).rejects.toThrow(/approval_policy_required_check/);
   });
 });

@@ -44,7 +44,9 @@ afterAll(async () => {
   await Promise.all([routed?.close(), slack?.close(), webhook?.close()]);
 });
 
-function config(channels: Partial<Pick<DeliveryConfig, "alertmanagerUrl" | "slackWebhookUrl" | "webhookUrl">>): DeliveryConfig {
+function config(
+  channels: Partial<Pick<DeliveryConfig, "alertmanagerUrl" | "slackWebhookUrl" | "webhookUrl">>,
+): DeliveryConfig {
   return {
     alertmanagerUrl: null,
     slackWebhookUrl: null,
@@ -80,7 +82,13 @@ async function deliveriesOf(alertId: string): Promise<DeliveryRow[]> {
 
 /** A reload with NACKs → one reload_failures alert, opened by evaluation. */
 async function openFailureAlert(reloadId: string): Promise<AlertRow> {
-  await acceptEvents(scopedReload(checkout, reloadId, "config", "routes.yaml", "v1", "v2", 10, { "pod-a": "acked", "pod-b": "nacked", "pod-c": "nacked" }));
+  await acceptEvents(
+    scopedReload(checkout, reloadId, "config", "routes.yaml", "v1", "v2", 10, {
+      "pod-a": "acked",
+      "pod-b": "nacked",
+      "pod-c": "nacked",
+    }),
+  );
   const result = await evaluateAlerts({ now: new Date(), rules: ["reload_failures"] });
   expect(result.opened).toHaveLength(1);
   const alert = (await alertsOf("reload_failures")).find((a) => a.details.reloadId === reloadId);
@@ -93,7 +101,11 @@ const bodyOf = (r: ReceivedRequest) => JSON.parse(r.body) as Record<string, unkn
 describe("alert delivery", () => {
   test("an opened alert reaches Alertmanager's API with routable labels, its receiver, Slack and the webhook; re-sent to Alertmanager only; resolution resolves it everywhere", async () => {
     const alert = await openFailureAlert("rl-nack");
-    const channels = config({ alertmanagerUrl: alertmanager.url, slackWebhookUrl: `${slack.url}/services/T0/B0/slack-token-1`, webhookUrl: `${webhook.url}/hook` });
+    const channels = config({
+      alertmanagerUrl: alertmanager.url,
+      slackWebhookUrl: `${slack.url}/services/T0/B0/slack-token-1`,
+      webhookUrl: `${webhook.url}/hook`,
+    });
     const now = new Date();
 
     const first = await deliverAlerts({ now, config: channels, random: midJitter });
@@ -119,7 +131,9 @@ describe("alert delivery", () => {
 
     // …and routes it to its receiver.
     const notified = await routed.waitFor((r) => bodyOf(r).status === "firing");
-    expect((bodyOf(notified).alerts as { labels: Record<string, string> }[])[0]!.labels.fingerprint).toBe(alert.fingerprint);
+    expect((bodyOf(notified).alerts as { labels: Record<string, string> }[])[0]!.labels.fingerprint).toBe(
+      alert.fingerprint,
+    );
 
     // Slack: text plus blocks, naming what fired and linking to it.
     expect(slack.requests).toHaveLength(1);
@@ -132,11 +146,20 @@ describe("alert delivery", () => {
     // The generic webhook: the alert with its state, signed with the secret.
     expect(webhook.requests).toHaveLength(1);
     const hook = webhook.requests[0]!;
-    expect(hook.headers["x-reloadscope-signature"]).toBe(`sha256=${createHmac("sha256", SECRET).update(hook.body).digest("hex")}`);
+    expect(hook.headers["x-reloadscope-signature"]).toBe(
+      `sha256=${createHmac("sha256", SECRET).update(hook.body).digest("hex")}`,
+    );
     expect(hook.headers["x-reloadscope-event"]).toBe("firing");
     expect(bodyOf(hook)).toMatchObject({
       event: "firing",
-      alert: { id: alert.id, rule: "reload_failures", state: "firing", fingerprint: alert.fingerprint, url: `${BASE_URL}/alerts/${alert.id}`, service: { name: "checkout-api" } },
+      alert: {
+        id: alert.id,
+        rule: "reload_failures",
+        state: "firing",
+        fingerprint: alert.fingerprint,
+        url: `${BASE_URL}/alerts/${alert.id}`,
+        service: { name: "checkout-api" },
+      },
     });
 
     const rows = await deliveriesOf(alert.id);
@@ -158,7 +181,13 @@ describe("alert delivery", () => {
     expect(webhook.requests).toHaveLength(1);
 
     // A reload that fixes it: evaluation resolves the alert, delivery says so everywhere.
-    await acceptEvents(scopedReload(checkout, "rl-fix", "config", "routes.yaml", "v1", "v3", 2, { "pod-a": "acked", "pod-b": "acked", "pod-c": "acked" }));
+    await acceptEvents(
+      scopedReload(checkout, "rl-fix", "config", "routes.yaml", "v1", "v3", 2, {
+        "pod-a": "acked",
+        "pod-b": "acked",
+        "pod-c": "acked",
+      }),
+    );
     const evaluated = await evaluateAlerts({ now: new Date(), rules: ["reload_failures"] });
     expect(evaluated.resolved.map((r) => r.id)).toEqual([alert.id]);
     expect(await deliverAlerts({ now: new Date(), config: channels })).toMatchObject({ delivered: 3, failed: 0 });
@@ -173,43 +202,66 @@ describe("alert delivery", () => {
     expect(new Date(ended.endsAt).getTime()).toBe(resolvedAlert!.resolved_at!.getTime());
 
     expect((bodyOf(slack.requests[1]!) as { text: string }).text).toBe(`Resolved: ${alert.summary}`);
-    expect(bodyOf(webhook.requests[1]!)).toMatchObject({ event: "resolved", alert: { id: alert.id, state: "resolved" } });
-    expect((await deliveriesOf(alert.id)).filter((r) => r.event === "resolved").map((r) => [r.channel, r.outcome])).toEqual([
+    expect(bodyOf(webhook.requests[1]!)).toMatchObject({
+      event: "resolved",
+      alert: { id: alert.id, state: "resolved" },
+    });
+    expect(
+      (await deliveriesOf(alert.id)).filter((r) => r.event === "resolved").map((r) => [r.channel, r.outcome]),
+    ).toEqual([
       ["alertmanager", "delivered"],
       ["slack", "delivered"],
       ["webhook", "delivered"],
     ]);
     // Done: nothing more to send for it.
-    expect(await deliverAlerts({ now: new Date(Date.now() + 3_600_000), config: channels })).toMatchObject({ delivered: 0, failed: 0, gaveUp: 0 });
+    expect(await deliverAlerts({ now: new Date(Date.now() + 3_600_000), config: channels })).toMatchObject({
+      delivered: 0,
+      failed: 0,
+      gaveUp: 0,
+    });
   });
 
   test("a receiver that fails twice is retried with exponential backoff, every attempt recorded; a refused request is given up at once", async () => {
     const alert = await openFailureAlert("rl-retry");
-    const channels = config({ webhookUrl: `${webhook.url}/flaky`, slackWebhookUrl: `${slack.url}/services/T0/B0/revoked` });
+    const channels = config({
+      webhookUrl: `${webhook.url}/flaky`,
+      slackWebhookUrl: `${slack.url}/services/T0/B0/revoked`,
+    });
     webhook.failNext(2, 503);
     slack.failNext(1, 404);
     const seenBefore = { webhook: webhook.requests.length, slack: slack.requests.length };
     const t0 = new Date();
 
-    expect(await deliverAlerts({ now: t0, config: channels, random: midJitter })).toMatchObject({ delivered: 0, failed: 1, gaveUp: 1 });
+    expect(await deliverAlerts({ now: t0, config: channels, random: midJitter })).toMatchObject({
+      delivered: 0,
+      failed: 1,
+      gaveUp: 1,
+    });
     let rows = await deliveriesOf(alert.id);
     const webhookRows = () => rows.filter((r) => r.channel === "webhook");
     // A 404 from Slack (a revoked webhook) is not retried.
-    expect(rows.filter((r) => r.channel === "slack").map((r) => [r.attempt, r.outcome, r.http_status, r.next_attempt_at])).toEqual([[1, "gave_up", 404, null]]);
+    expect(
+      rows.filter((r) => r.channel === "slack").map((r) => [r.attempt, r.outcome, r.http_status, r.next_attempt_at]),
+    ).toEqual([[1, "gave_up", 404, null]]);
     // First retry after the base delay (5 s; jitter 0.5 is ×1.0).
     expect(webhookRows().map((r) => [r.attempt, r.outcome, r.http_status])).toEqual([[1, "failed", 503]]);
     expect(webhookRows()[0]!.error).toBe("HTTP 503: receiver failing on purpose");
     expect(webhookRows()[0]!.next_attempt_at!.getTime()).toBe(t0.getTime() + 5_000);
 
     // Not due yet: nothing sent.
-    expect(await deliverAlerts({ now: new Date(t0.getTime() + 4_999), config: channels, random: midJitter })).toMatchObject({ delivered: 0, failed: 0, gaveUp: 0 });
+    expect(
+      await deliverAlerts({ now: new Date(t0.getTime() + 4_999), config: channels, random: midJitter }),
+    ).toMatchObject({ delivered: 0, failed: 0, gaveUp: 0 });
     const t1 = new Date(t0.getTime() + 5_000);
     expect(await deliverAlerts({ now: t1, config: channels, random: midJitter })).toMatchObject({ failed: 1 });
     rows = await deliveriesOf(alert.id);
     // The second wait doubles.
     expect(webhookRows()[1]!.next_attempt_at!.getTime()).toBe(t1.getTime() + 10_000);
     const t2 = new Date(t1.getTime() + 10_000);
-    expect(await deliverAlerts({ now: t2, config: channels, random: midJitter })).toMatchObject({ delivered: 1, failed: 0 });
+    expect(await deliverAlerts({ now: t2, config: channels, random: midJitter })).toMatchObject({
+      delivered: 1,
+      failed: 0,
+    });
     rows = await deliveriesOf(alert.id);
     expect(webhookRows().map((r) => [r.attempt, r.outcome, r.http_status, r.at.getTime()])).toEqual([
       [1, "failed", 503, t0.getTime()],
@@ -239,7 +291,9 @@ describe("alert delivery", () => {
     expect(webhook.requests.length).toBe(before);
 
     // Past its expiry the same alert goes out.
-    expect(await deliverAlerts({ now: new Date(now.getTime() + 3_600_001), config: channels })).toMatchObject({ delivered: 1 });
+    expect(await deliverAlerts({ now: new Date(now.getTime() + 3_600_001), config: channels })).toMatchObject({
+      delivered: 1,
+    });
     expect(webhook.requests.length).toBe(before + 1);
   });
 

@@ -25,8 +25,14 @@ beforeAll(() => {
 const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
 const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
 const search = { environment: "staging", namespace: "", service: "search" };
-const beat = (svc: Record<string, unknown>, instance: string, kind: string, resource: string, version: string, occurredAt: string) =>
-  event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
+const beat = (
+  svc: Record<string, unknown>,
+  instance: string,
+  kind: string,
+  resource: string,
+  version: string,
+  occurredAt: string,
+) => event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
 
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
 
@@ -39,7 +45,9 @@ describe("drift alerts", () => {
     const now = new Date();
     const first = await evaluateAlerts({ now, rules: DRIFT });
     expect(first.errors).toEqual([]);
-    expect(first.opened.map((a) => a.fingerprint)).toEqual([driftFingerprint(first.opened[0]!.serviceId!, "routes", "routes.yaml")]);
+    expect(first.opened.map((a) => a.fingerprint)).toEqual([
+      driftFingerprint(first.opened[0]!.serviceId!, "routes", "routes.yaml"),
+    ]);
     const again = await evaluateAlerts({ now: later(now, 1), rules: DRIFT });
     expect(again.opened).toEqual([]);
 
@@ -54,11 +62,20 @@ describe("drift alerts", () => {
       desiredVersion: null,
       driftingInstances: 1,
       instances: [{ instance: "c-4", version: "r-v1" }],
-      versions: [{ version: "r-v2", instances: 3 }, { version: "r-v1", instances: 1 }],
+      versions: [
+        { version: "r-v2", instances: 3 },
+        { version: "r-v1", instances: 1 },
+      ],
     });
     // the drift began when the last instance moved (60 min ago): at least 59 min old
     expect(alert!.details.driftingForMs as number).toBeGreaterThan(59 * 60_000);
-    expect(alert!.labels).toEqual({ environment: "prod", namespace: "payments", service: "checkout-api", kind: "routes", resource: "routes.yaml" });
+    expect(alert!.labels).toEqual({
+      environment: "prod",
+      namespace: "payments",
+      service: "checkout-api",
+      kind: "routes",
+      resource: "routes.yaml",
+    });
     expect(alert!.summary).toContain("prod/payments/checkout-api routes/routes.yaml");
 
     // c-4 catches up: the resource runs one version, the alert resolves
@@ -87,19 +104,31 @@ describe("drift alerts", () => {
       ...["l-1", "l-2", "l-3", "l-4"].map((i) => beat(ledger, i, "config", "ledger.yaml", "v1", minutesAgo(120))),
       ...["s-1", "s-2"].map((i) => beat(search, i, "config", "search.yaml", "s-1", minutesAgo(10))),
     ]);
-    await acceptEvents(scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "acked", "l-4": "nacked" }));
+    await acceptEvents(
+      scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, {
+        "l-1": "acked",
+        "l-2": "acked",
+        "l-3": "acked",
+        "l-4": "nacked",
+      }),
+    );
     const now = new Date();
     await evaluateAlerts({ now, rules: DRIFT });
     const matrix = await asViewer(() => getFleetMatrix(noFilters, now));
     const drifted = new Set<string>();
     for (const row of matrix.groups.flatMap((g) => g.rows)) {
-      for (const [kind, cells] of Object.entries(row.cells)) for (const c of cells) if (c.drift.drifting) drifted.add(driftFingerprint(row.service.id, kind, c.resource));
+      for (const [kind, cells] of Object.entries(row.cells))
+        for (const c of cells) if (c.drift.drifting) drifted.add(driftFingerprint(row.service.id, kind, c.resource));
     }
     const alerts = (await alertsOf("drift")).filter((a) => a.state !== "resolved");
     expect(new Set(alerts.map((a) => a.fingerprint))).toEqual(drifted);
     expect(drifted.size).toBe(2); // checkout routes (mixed) and ledger (l-4 NACKed, off desired)
     const ledgerAlert = alerts.find((a) => a.labels.service === "ledger")!;
-    expect(ledgerAlert.details).toMatchObject({ desiredVersion: "v2", reasons: ["mixed_versions", "off_desired"], instances: [{ instance: "l-4", version: "v1" }] });
+    expect(ledgerAlert.details).toMatchObject({
+      desiredVersion: "v2",
+      reasons: ["mixed_versions", "off_desired"],
+      instances: [{ instance: "l-4", version: "v1" }],
+    });
   });
 
   concurrencyTest("two evaluations at once open one alert", async () => {

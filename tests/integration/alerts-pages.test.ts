@@ -32,7 +32,10 @@ async function serviceId(name: string): Promise<number> {
 describe("alert pages' reads", () => {
   test("tabs, filters, silence marker, delivery summary, badges and the status marker", async () => {
     await acceptEvents([
-      ...scopedReload(checkout, "rl-a", "config", "routes.yaml", "v1", "v2", 10, { "pod-a": "nacked", "pod-b": "acked" }),
+      ...scopedReload(checkout, "rl-a", "config", "routes.yaml", "v1", "v2", 10, {
+        "pod-a": "nacked",
+        "pod-b": "acked",
+      }),
       ...scopedReload(search, "rl-b", "model", "ranker", "m1", "m2", 10, { "s-1": "nacked" }),
     ]);
     const now = new Date();
@@ -49,14 +52,24 @@ describe("alert pages' reads", () => {
     expect(firing.items.map((a) => a.id).sort()).toEqual([checkoutAlert.id, searchAlert.id].sort());
 
     // filters: service text, free text, severity, rule; % matches itself, not everything
-    expect((await asViewer(() => listAlerts(parseAlertFilters({ service: "payments/checkout" }), now))).items.map((a) => a.id)).toEqual([checkoutAlert.id]);
-    expect((await asViewer(() => listAlerts(parseAlertFilters({ q: "ranker" }), now))).items.map((a) => a.id)).toEqual([searchAlert.id]);
+    expect(
+      (await asViewer(() => listAlerts(parseAlertFilters({ service: "payments/checkout" }), now))).items.map(
+        (a) => a.id,
+      ),
+    ).toEqual([checkoutAlert.id]);
+    expect((await asViewer(() => listAlerts(parseAlertFilters({ q: "ranker" }), now))).items.map((a) => a.id)).toEqual([
+      searchAlert.id,
+    ]);
     expect((await asViewer(() => listAlerts(parseAlertFilters({ q: "%" }), now))).items).toEqual([]);
     expect((await asViewer(() => listAlerts(parseAlertFilters({ severity: "info" }), now))).counts.firing).toBe(0);
     expect((await asViewer(() => listAlerts(parseAlertFilters({ rule: "drift" }), now))).items).toEqual([]);
 
     // acknowledged moves tabs; a silence marks it; a delivery attempt shows in the summary
-    await sql().execute(`UPDATE alert SET state = 'acknowledged', acknowledged_at = $2::timestamptz, updated_at = $2::timestamptz WHERE id = $1::bigint`, checkoutAlert.id, now.toISOString());
+    await sql().execute(
+      `UPDATE alert SET state = 'acknowledged', acknowledged_at = $2::timestamptz, updated_at = $2::timestamptz WHERE id = $1::bigint`,
+      checkoutAlert.id,
+      now.toISOString(),
+    );
     await sql().execute(
       `INSERT INTO alert_silence (fingerprint, comment, expires_at) VALUES ($1, 'fix rolling out', $2::timestamptz)`,
       checkoutAlert.fingerprint,
@@ -73,8 +86,14 @@ describe("alert pages' reads", () => {
     const acknowledged = await asViewer(() => listAlerts(parseAlertFilters({ tab: "acknowledged" }), now));
     expect(acknowledged.counts).toEqual({ firing: 1, acknowledged: 1, resolved: 0 });
     const [item] = acknowledged.items;
-    expect(item).toMatchObject({ id: checkoutAlert.id, state: "acknowledged", silence: { comment: "fix rolling out" } });
-    expect(item!.deliveries).toEqual([expect.objectContaining({ channel: "webhook", outcome: "delivered", attempt: 2, attempts: 2 })]);
+    expect(item).toMatchObject({
+      id: checkoutAlert.id,
+      state: "acknowledged",
+      silence: { comment: "fix rolling out" },
+    });
+    expect(item!.deliveries).toEqual([
+      expect.objectContaining({ channel: "webhook", outcome: "delivered", attempt: 2, attempts: 2 }),
+    ]);
     const detail = await asViewer(() => getAlert(checkoutAlert.id, now));
     expect(detail!.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
       [2, "delivered"],
@@ -124,7 +143,10 @@ describe("silenced firing alerts", () => {
     expect(status).toMatchObject({ firing: 2, silenced: 1 });
 
     // An expired silence no longer counts.
-    await sql().execute(`UPDATE alert_silence SET expires_at = $1::timestamptz`, new Date(Date.now() - 1000).toISOString());
+    await sql().execute(
+      `UPDATE alert_silence SET expires_at = $1::timestamptz`,
+      new Date(Date.now() - 1000).toISOString(),
+    );
     expect(await asViewer(() => getAlertStatus())).toMatchObject({ firing: 2, silenced: 0 });
   });
 });
@@ -135,11 +157,19 @@ describe("service charts", () => {
     // three reloads of checkout-api in the last hour: two converge, one partially fails
     await acceptEvents([
       ...scopedReload(checkout, "rl-1", "config", "a.yaml", "v1", "v2", 30, { p1: "acked", p2: "acked" }),
-      ...scopedReload(checkout, "rl-2", "config", "b.yaml", "v1", "v2", 20, { p1: "acked", p2: "acked", p3: "acked", p4: "acked" }),
+      ...scopedReload(checkout, "rl-2", "config", "b.yaml", "v1", "v2", 20, {
+        p1: "acked",
+        p2: "acked",
+        p3: "acked",
+        p4: "acked",
+      }),
       ...scopedReload(checkout, "rl-3", "config", "c.yaml", "v1", "v2", 10, { p1: "acked", p2: "nacked" }),
     ]);
     const id = await serviceId("checkout-api");
-    const [reloads] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM reload WHERE service_id = $1`, id);
+    const [reloads] = await sql().query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM reload WHERE service_id = $1`,
+      id,
+    );
     expect(reloads!.n).toBe(3);
     const day = { from: new Date(now.getTime() - 24 * 3_600_000), to: now };
     const charts = await asViewer(() => getServiceCharts(id, day));
@@ -154,13 +184,20 @@ describe("service charts", () => {
     expect(sum((b) => b.failed)).toBe(1);
     expect(sum((b) => b.instanceFailures)).toBe(1);
     // convergence: dispatched at 10 s, last ack at 21 + (n − 1) s → 12 s, 14 s and 12 s (the partial one's ack)
-    const [conv] = await sql().query<{ values: number[] }[]>(`SELECT array_agg(convergence_ms ORDER BY convergence_ms) AS values FROM reload WHERE service_id = $1 AND convergence_ms IS NOT NULL`, id);
+    const [conv] = await sql().query<{ values: number[] }[]>(
+      `SELECT array_agg(convergence_ms ORDER BY convergence_ms) AS values FROM reload WHERE service_id = $1 AND convergence_ms IS NOT NULL`,
+      id,
+    );
     const values = conv!.values.map(Number);
     if (withReloads.length === 1) {
       expect(withReloads[0]!.p50Seconds).toBe(percentile(values, 0.5) / 1000);
       expect(withReloads[0]!.p95Seconds).toBe(Math.round(percentile(values, 0.95)) / 1000);
     }
-    expect(charts.buckets.filter((b) => b.succeeded + b.failed + b.other === 0).every((b) => b.p50Seconds === null && b.instanceFailures === 0)).toBe(true);
+    expect(
+      charts.buckets
+        .filter((b) => b.succeeded + b.failed + b.other === 0)
+        .every((b) => b.p50Seconds === null && b.instanceFailures === 0),
+    ).toBe(true);
     // A marker where reloads started, the failed one's bucket marked so.
     expect(charts.markers.reduce((n, m) => n + m.count, 0)).toBe(3);
     expect(charts.markers.some((m) => m.failed)).toBe(true);
@@ -169,7 +206,9 @@ describe("service charts", () => {
     const hour = await asViewer(() => getServiceCharts(id, { from: new Date(now.getTime() - 3_600_000), to: now }));
     expect(hour.bucketWords).toBe("5 minutes");
     expect(hour.total).toBe(3);
-    const days = await asViewer(() => getServiceCharts(id, { from: new Date(now.getTime() - 14 * 86_400_000), to: now }));
+    const days = await asViewer(() =>
+      getServiceCharts(id, { from: new Date(now.getTime() - 14 * 86_400_000), to: now }),
+    );
     expect(days.bucketWords).toBe("day");
     expect(days.buckets).toHaveLength(15);
     expect(days.buckets.at(-1)!.succeeded + days.buckets.at(-2)!.succeeded).toBe(2);

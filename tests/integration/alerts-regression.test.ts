@@ -26,7 +26,9 @@ beforeAll(async () => {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-    const response = await POST(new Request(`${baseUrl}${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }));
+    const response = await POST(
+      new Request(`${baseUrl}${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }),
+    );
     res.writeHead(response.status, Object.fromEntries(response.headers)).end(Buffer.from(await response.arrayBuffer()));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -43,7 +45,12 @@ const checkout = { environment: "prod", namespace: "payments", service: "checkou
 async function traffic(from: number, count: number, ms: number, errors: number, seed: number): Promise<ReadableSpan[]> {
   const memory = new InMemorySpanExporter();
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ "service.name": "checkout-api", "service.namespace": "payments", "deployment.environment.name": "prod", "service.instance.id": "pod-1" }),
+    resource: resourceFromAttributes({
+      "service.name": "checkout-api",
+      "service.namespace": "payments",
+      "deployment.environment.name": "prod",
+      "service.instance.id": "pod-1",
+    }),
     spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
   });
   const tracer = provider.getTracer("http");
@@ -59,7 +66,10 @@ async function traffic(from: number, count: number, ms: number, errors: number, 
 }
 
 async function exportSpans(spans: ReadableSpan[]): Promise<void> {
-  const exporter = new OTLPTraceExporter({ url: `${baseUrl}/v1/traces`, headers: { Authorization: `Bearer ${TEST_TOKEN}` } });
+  const exporter = new OTLPTraceExporter({
+    url: `${baseUrl}/v1/traces`,
+    headers: { Authorization: `Bearer ${TEST_TOKEN}` },
+  });
   const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans, resolve));
   expect(result.error).toBeUndefined();
   expect(result.code).toBe(0);
@@ -69,23 +79,35 @@ async function exportSpans(spans: ReadableSpan[]): Promise<void> {
 describe("regression after a reload", () => {
   test("p95 span duration 1.5× worse after the reload than before it fires, showing both numbers; the window passing resolves it", async () => {
     // the reload: requested 30 min ago, acked by pod-1 21 s later
-    await acceptEvents(scopedReload(checkout, "rl-slow-model", "model", "ranker", "m1", "m2", 30, { "pod-1": "acked" }));
+    await acceptEvents(
+      scopedReload(checkout, "rl-slow-model", "model", "ranker", "m1", "m2", 30, { "pod-1": "acked" }),
+    );
     const startedAt = Date.now() - 30 * 60_000;
     const completedAt = startedAt + 21_000;
     // before: 100 ms spans in the 10 minutes before it started; after: 260 ms ones
-    await exportSpans([...(await traffic(startedAt - 9 * 60_000, 40, 100, 0, 1)), ...(await traffic(completedAt + 1000, 40, 260, 0, 2))]);
+    await exportSpans([
+      ...(await traffic(startedAt - 9 * 60_000, 40, 100, 0, 1)),
+      ...(await traffic(completedAt + 1000, 40, 260, 0, 2)),
+    ]);
     const now = new Date();
     const opened = (await evaluateAlerts({ now, rules: ["regression"] })).opened;
     expect(opened).toHaveLength(1);
     const [alert] = await alertsOf("regression");
     expect(alert).toMatchObject({ state: "firing", severity: "critical", kind: "model", resource: "ranker" });
-    const details = alert!.details as { latency: boolean; errors: boolean; before: { spans: number; p95Ms: number }; after: { spans: number; p95Ms: number } };
+    const details = alert!.details as {
+      latency: boolean;
+      errors: boolean;
+      before: { spans: number; p95Ms: number };
+      after: { spans: number; p95Ms: number };
+    };
     expect(details).toMatchObject({ latency: true, errors: false, before: { spans: 40 }, after: { spans: 40 } });
     expect(details.before.p95Ms).toBeGreaterThan(90);
     expect(details.before.p95Ms).toBeLessThan(111);
     expect(details.after.p95Ms).toBeGreaterThan(234);
     expect(details.after.p95Ms).toBeLessThan(287);
-    expect(alert!.summary).toMatch(/^prod\/payments\/checkout-api after reload rl-slow-model \(model\/ranker m2\): p95 \d+(\.\d)? ms → \d+(\.\d)? ms$/);
+    expect(alert!.summary).toMatch(
+      /^prod\/payments\/checkout-api after reload rl-slow-model \(model\/ranker m2\): p95 \d+(\.\d)? ms → \d+(\.\d)? ms$/,
+    );
     expect(alert!.link).toBe(`/reloads/${alert!.reload_key}`);
 
     expect((await evaluateAlerts({ now: later(now, 1), rules: ["regression"] })).opened).toEqual([]);
@@ -95,13 +117,27 @@ describe("regression after a reload", () => {
 
   test("an error ratio 1.5× worse fires; too few spans on either side, or a change within the factor, does not", async () => {
     await acceptEvents(scopedReload(checkout, "rl-errors", "config", "app.yaml", "a1", "a2", 30, { "pod-1": "acked" }));
-    await acceptEvents(scopedReload({ ...checkout, service: "ledger" }, "rl-few", "config", "app.yaml", "a1", "a2", 30, { "l-1": "acked" }));
+    await acceptEvents(
+      scopedReload({ ...checkout, service: "ledger" }, "rl-few", "config", "app.yaml", "a1", "a2", 30, {
+        "l-1": "acked",
+      }),
+    );
     const startedAt = Date.now() - 30 * 60_000;
     const completedAt = startedAt + 21_000;
     // same latency; 1 error in 40 before, 8 in 40 after
-    await exportSpans([...(await traffic(startedAt - 9 * 60_000, 40, 100, 1, 3)), ...(await traffic(completedAt + 1000, 40, 110, 8, 4))]);
+    await exportSpans([
+      ...(await traffic(startedAt - 9 * 60_000, 40, 100, 1, 3)),
+      ...(await traffic(completedAt + 1000, 40, 110, 8, 4)),
+    ]);
     const opened = (await evaluateAlerts({ rules: ["regression"] })).opened;
-    expect(opened.map((a) => a.summary)).toEqual([expect.stringMatching(/after reload rl-errors .*: errors 2\.5% → 20%$/)]);
-    expect(opened[0]!.details).toMatchObject({ latency: false, errors: true, before: { errorRatio: 0.025 }, after: { errorRatio: 0.2 } });
+    expect(opened.map((a) => a.summary)).toEqual([
+      expect.stringMatching(/after reload rl-errors .*: errors 2\.5% → 20%$/),
+    ]);
+    expect(opened[0]!.details).toMatchObject({
+      latency: false,
+      errors: true,
+      before: { errorRatio: 0.025 },
+      after: { errorRatio: 0.2 },
+    });
   });
 });

@@ -35,15 +35,35 @@ describe("reload failures", () => {
     const instances = Array.from({ length: 45 }, (_, i) => `pod-${i}`);
     const start = Date.now() - 20 * 60_000;
     const at = (s: number) => new Date(start + s * 1000).toISOString();
-    const control = { ...checkout, reloadId: "rl-bad", kind: "config", resource: "routes.yaml", fromVersion: "v1", toVersion: "v2", instance: null };
+    const control = {
+      ...checkout,
+      reloadId: "rl-bad",
+      kind: "config",
+      resource: "routes.yaml",
+      fromVersion: "v1",
+      toVersion: "v2",
+      instance: null,
+    };
     await acceptEvents([
       event({ ...control, phase: "requested", occurredAt: at(0) }),
       event({ ...control, phase: "dispatched", targets: instances, occurredAt: at(1) }),
       ...instances.map((instance, i) =>
         i < 40
-          ? event({ ...control, instance, phase: "nacked", error: `schema mismatch at line ${100 + i} in "routes-${i}.yaml" (node 10.0.${i}.7)`, occurredAt: at(10 + i) })
+          ? event({
+              ...control,
+              instance,
+              phase: "nacked",
+              error: `schema mismatch at line ${100 + i} in "routes-${i}.yaml" (node 10.0.${i}.7)`,
+              occurredAt: at(10 + i),
+            })
           : i < 43
-            ? event({ ...control, instance, phase: "failed", error: `timeout after ${3000 + i} ms waiting for 8f3a9c${i}d2e1`, occurredAt: at(10 + i) })
+            ? event({
+                ...control,
+                instance,
+                phase: "failed",
+                error: `timeout after ${3000 + i} ms waiting for 8f3a9c${i}d2e1`,
+                occurredAt: at(10 + i),
+              })
             : event({ ...control, instance, phase: "acked", occurredAt: at(10 + i) }),
       ),
     ]);
@@ -59,7 +79,9 @@ describe("reload failures", () => {
       [3, "timeout after <n> ms waiting for <hex>"],
     ]);
     // The summary quotes the first instance's real message, not the grouping pattern.
-    expect(alert!.summary).toContain('43 of 45 instances refused or failed reload rl-bad: 40 instances: schema mismatch at line 100 in "routes-0.yaml" (node 10.0.0.7) (and similar) (+1 other errors)');
+    expect(alert!.summary).toContain(
+      '43 of 45 instances refused or failed reload rl-bad: 40 instances: schema mismatch at line 100 in "routes-0.yaml" (node 10.0.0.7) (and similar) (+1 other errors)',
+    );
     expect(alert!.summary).not.toContain("<n>");
 
     expect(await acknowledgeAs(alert!.id, "olga")).toEqual({ ok: true, changed: true });
@@ -69,7 +91,18 @@ describe("reload failures", () => {
     expect(acked!.acknowledged_by).not.toBeNull();
 
     // a newer reload of routes.yaml succeeds everywhere: what rl-bad left behind is fixed
-    await acceptEvents(scopedReload(checkout, "rl-fix", "config", "routes.yaml", "v1", "v3", 5, Object.fromEntries(instances.map((i) => [i, "acked" as const]))));
+    await acceptEvents(
+      scopedReload(
+        checkout,
+        "rl-fix",
+        "config",
+        "routes.yaml",
+        "v1",
+        "v3",
+        5,
+        Object.fromEntries(instances.map((i) => [i, "acked" as const])),
+      ),
+    );
     const third = await only("reload_failures", later(now, 2));
     expect(third.resolved.map((r) => r.id)).toEqual([alert!.id]);
     expect((await alertsOf("reload_failures")).map((a) => a.state)).toEqual(["resolved"]);
@@ -84,7 +117,15 @@ describe("stuck and expired reloads", () => {
     // in progress, not expired
     const start = Date.now() - 12 * 60_000;
     const at = (s: number) => new Date(start + s * 1000).toISOString();
-    const control = { ...checkout, reloadId: "rl-slow", kind: "flags", resource: "flags.json", fromVersion: "f1", toVersion: "f2", instance: null };
+    const control = {
+      ...checkout,
+      reloadId: "rl-slow",
+      kind: "flags",
+      resource: "flags.json",
+      fromVersion: "f1",
+      toVersion: "f2",
+      instance: null,
+    };
     await acceptEvents([
       event({ ...control, phase: "dispatched", targets: ["a", "b", "c"], occurredAt: at(0) }),
       event({ ...control, instance: "a", phase: "acked", occurredAt: at(5) }),
@@ -95,18 +136,36 @@ describe("stuck and expired reloads", () => {
     expect((await only("reload_stuck", new Date(start + 5 * 60_000))).opened).toEqual([]);
     const opened = (await only("reload_stuck", now)).opened;
     expect(opened).toHaveLength(1);
-    expect(opened[0]!.details).toMatchObject({ reloadId: "rl-slow", targets: 3, finished: 1, silentInstances: ["b", "c"] });
+    expect(opened[0]!.details).toMatchObject({
+      reloadId: "rl-slow",
+      targets: 3,
+      finished: 1,
+      silentInstances: ["b", "c"],
+    });
     expect(opened[0]!.summary).toContain("1 of 3 instances finished after 12 min");
 
-    await acceptEvents(["b", "c"].map((instance) => event({ ...control, instance, phase: "acked", occurredAt: minutesAgo(1) })));
+    await acceptEvents(
+      ["b", "c"].map((instance) => event({ ...control, instance, phase: "acked", occurredAt: minutesAgo(1) })),
+    );
     expect((await only("reload_stuck", later(now, 1))).resolved).toHaveLength(1);
   });
 
   test("an expired reload alerts until the lookback passes or a newer reload of the resource comes", async () => {
     const start = Date.now() - 40 * 60_000;
     const at = (s: number) => new Date(start + s * 1000).toISOString();
-    const control = { ...checkout, reloadId: "rl-lost", kind: "model", resource: "ranker", fromVersion: "m1", toVersion: "m2", instance: null };
-    await acceptEvents([event({ ...control, phase: "dispatched", targets: ["a", "b"], occurredAt: at(0) }), event({ ...control, instance: "a", phase: "acked", occurredAt: at(3) })]);
+    const control = {
+      ...checkout,
+      reloadId: "rl-lost",
+      kind: "model",
+      resource: "ranker",
+      fromVersion: "m1",
+      toVersion: "m2",
+      instance: null,
+    };
+    await acceptEvents([
+      event({ ...control, phase: "dispatched", targets: ["a", "b"], occurredAt: at(0) }),
+      event({ ...control, instance: "a", phase: "acked", occurredAt: at(3) }),
+    ]);
     const now = new Date();
     await sweepReloads(now);
     const opened = (await only("reload_stuck", now)).opened;
@@ -119,13 +178,32 @@ describe("stuck and expired reloads", () => {
 
 describe("stale instances", () => {
   test("one alert per service listing the instances silent for N minutes, leaving out those gone for INSTANCE_STALE_SECONDS; resolved when they report", async () => {
-    const beat = (instance: string, occurredAt: string) => event({ ...checkout, instance, phase: "heartbeat", kind: "config", resource: "app.yaml", toVersion: "v1", occurredAt });
-    await acceptEvents([beat("live-1", minutesAgo(1)), beat("quiet-1", minutesAgo(25)), beat("quiet-2", minutesAgo(40)), beat("gone-1", daysAgo(2))]);
+    const beat = (instance: string, occurredAt: string) =>
+      event({
+        ...checkout,
+        instance,
+        phase: "heartbeat",
+        kind: "config",
+        resource: "app.yaml",
+        toVersion: "v1",
+        occurredAt,
+      });
+    await acceptEvents([
+      beat("live-1", minutesAgo(1)),
+      beat("quiet-1", minutesAgo(25)),
+      beat("quiet-2", minutesAgo(40)),
+      beat("gone-1", daysAgo(2)),
+    ]);
     const now = new Date();
     const opened = (await only("instance_stale", now)).opened;
     expect(opened).toHaveLength(1);
-    expect((opened[0]!.details.instances as { instance: string }[]).map((i) => i.instance)).toEqual(["quiet-2", "quiet-1"]);
-    expect(opened[0]!.summary).toMatch(/^prod\/payments\/checkout-api: 2 instances silent for 10m\+ \(quiet-2, quiet-1; longest 4\dm\)$/);
+    expect((opened[0]!.details.instances as { instance: string }[]).map((i) => i.instance)).toEqual([
+      "quiet-2",
+      "quiet-1",
+    ]);
+    expect(opened[0]!.summary).toMatch(
+      /^prod\/payments\/checkout-api: 2 instances silent for 10m\+ \(quiet-2, quiet-1; longest 4\dm\)$/,
+    );
     const [alert] = await alertsOf("instance_stale");
     expect(await acknowledgeAs(alert!.id, "sam")).toEqual({ ok: true, changed: true });
 
@@ -144,7 +222,16 @@ describe("stale instances", () => {
 
 describe("out-of-band changes", () => {
   test("a version changed by heartbeat with no reload targeting the instance alerts; a change made by a reload does not", async () => {
-    const beat = (instance: string, version: string, occurredAt: string) => event({ ...checkout, instance, phase: "heartbeat", kind: "policy", resource: "authz.rego", toVersion: version, occurredAt });
+    const beat = (instance: string, version: string, occurredAt: string) =>
+      event({
+        ...checkout,
+        instance,
+        phase: "heartbeat",
+        kind: "policy",
+        resource: "authz.rego",
+        toVersion: version,
+        occurredAt,
+      });
     await acceptEvents([
       ...["p-1", "p-2", "p-3"].map((i) => beat(i, "pol-1", minutesAgo(120))),
       // p-1 starts running pol-x: nobody asked for it
@@ -154,7 +241,15 @@ describe("out-of-band changes", () => {
     ]);
     // p-2 and p-3 move to pol-2 through a reload, p-3 reporting it only by heartbeat
     const start = Date.now() - 20 * 60_000;
-    const control = { ...checkout, reloadId: "rl-pol", kind: "policy", resource: "authz.rego", fromVersion: "pol-1", toVersion: "pol-2", instance: null };
+    const control = {
+      ...checkout,
+      reloadId: "rl-pol",
+      kind: "policy",
+      resource: "authz.rego",
+      fromVersion: "pol-1",
+      toVersion: "pol-2",
+      instance: null,
+    };
     await acceptEvents([
       event({ ...control, phase: "dispatched", targets: ["p-2", "p-3"], occurredAt: new Date(start).toISOString() }),
       event({ ...control, instance: "p-2", phase: "acked", occurredAt: new Date(start + 5000).toISOString() }),
@@ -162,14 +257,18 @@ describe("out-of-band changes", () => {
     ]);
     const now = new Date();
     const opened = (await only("out_of_band_change", now)).opened;
-    expect(opened.map((a) => a.summary)).toEqual(["prod/payments/checkout-api policy/authz.rego: p-1 changed pol-1 → pol-x with no reload requested"]);
+    expect(opened.map((a) => a.summary)).toEqual([
+      "prod/payments/checkout-api policy/authz.rego: p-1 changed pol-1 → pol-x with no reload requested",
+    ]);
     expect(opened[0]!.severity).toBe("critical");
     expect(opened[0]!.link).toMatch(/^\/replay\?at=/);
     const [alert] = await alertsOf("out_of_band_change");
     expect(await acknowledgeAs(alert!.id, "ivy")).toEqual({ ok: true, changed: true });
 
     // a reload puts p-1 back on pol-2: its version is now one a reload set
-    await acceptEvents(scopedReload(checkout, "rl-fix-pol", "policy", "authz.rego", "pol-x", "pol-2", 2, { "p-1": "acked" }));
+    await acceptEvents(
+      scopedReload(checkout, "rl-fix-pol", "policy", "authz.rego", "pol-x", "pol-2", 2, { "p-1": "acked" }),
+    );
     expect((await only("out_of_band_change", later(now, 1))).resolved).toHaveLength(1);
   });
 });
@@ -179,14 +278,33 @@ describe("unauthorized attempts", () => {
     const vic = await createUser("vic", "viewer");
     const ann = await createUser("ann", "operator");
     const deny = (actorId: number, actor: string, role: string, action: string) =>
-      transaction((tx) => appendAudit(tx, { actorId, actor, actorRole: role, action, outcome: "denied", details: { reason: `role ${role} may not ${action}` } }));
+      transaction((tx) =>
+        appendAudit(tx, {
+          actorId,
+          actor,
+          actorRole: role,
+          action,
+          outcome: "denied",
+          details: { reason: `role ${role} may not ${action}` },
+        }),
+      );
     for (let i = 0; i < 4; i++) await deny(vic, "vic", "viewer", "request.approve");
     await deny(vic, "vic", "viewer", "reload.request");
     await deny(ann, "ann", "operator", "user.manage");
-    await transaction((tx) => appendAudit(tx, { actorId: ann, actor: "ann", actorRole: "operator", action: "reload.request", outcome: "allowed" }));
+    await transaction((tx) =>
+      appendAudit(tx, {
+        actorId: ann,
+        actor: "ann",
+        actorRole: "operator",
+        action: "reload.request",
+        outcome: "allowed",
+      }),
+    );
     const now = new Date();
     const opened = (await only("unauthorized_attempt", now)).opened;
-    expect(opened.map((a) => a.summary)).toEqual(["vic (viewer) was denied 5 times in 15 min: request.approve ×4, reload.request"]);
+    expect(opened.map((a) => a.summary)).toEqual([
+      "vic (viewer) was denied 5 times in 15 min: request.approve ×4, reload.request",
+    ]);
     expect(opened[0]!.labels).toEqual({ source: `user:${vic}`, actor: "vic", actor_role: "viewer" });
     // seen again: the same alert
     expect((await only("unauthorized_attempt", later(now, 1))).opened).toEqual([]);
@@ -196,18 +314,34 @@ describe("unauthorized attempts", () => {
   test("failed sign-ins count by client address, not by the names typed, and the alert carries none of them", async () => {
     const signInDenied = (typed: string, address: string) =>
       transaction((tx) =>
-        appendAudit(tx, { actorId: null, actor: "unknown user", actorRole: null, action: "session.sign_in", outcome: "denied", details: { method: "password", reason: "unknown_user", clientAddress: address, echo: typed } }),
+        appendAudit(tx, {
+          actorId: null,
+          actor: "unknown user",
+          actorRole: null,
+          action: "session.sign_in",
+          outcome: "denied",
+          details: { method: "password", reason: "unknown_user", clientAddress: address, echo: typed },
+        }),
       );
     // Rows written before names were kept out of the log still hold the typed text as actor: it
     // must not reach the alert either.
     for (let i = 0; i < 5; i++) {
       await transaction((tx) =>
-        appendAudit(tx, { actorId: null, actor: `hunter2-typed-${i}`, actorRole: null, action: "session.sign_in", outcome: "denied", details: { method: "password", reason: "wrong_credentials", clientAddress: "203.0.113.7" } }),
+        appendAudit(tx, {
+          actorId: null,
+          actor: `hunter2-typed-${i}`,
+          actorRole: null,
+          action: "session.sign_in",
+          outcome: "denied",
+          details: { method: "password", reason: "wrong_credentials", clientAddress: "203.0.113.7" },
+        }),
       );
     }
     for (let i = 0; i < 4; i++) await signInDenied(`other-${i}`, "198.51.100.1");
     const opened = (await only("unauthorized_attempt", new Date())).opened;
-    expect(opened.map((a) => a.summary)).toEqual(["Unauthenticated requests from 203.0.113.7 were denied 5 times in 15 min: session.sign_in ×5"]);
+    expect(opened.map((a) => a.summary)).toEqual([
+      "Unauthenticated requests from 203.0.113.7 were denied 5 times in 15 min: session.sign_in ×5",
+    ]);
     const [alert] = await alertsOf("unauthorized_attempt");
     expect(JSON.stringify(alert)).not.toContain("hunter2");
     expect(alert!.labels).toEqual({ source: "address:203.0.113.7" });
@@ -227,7 +361,13 @@ describe("reload storms", () => {
     const opened = (await only("reload_storm", now)).opened;
     expect(opened).toHaveLength(1);
     expect(opened[0]!.summary).toBe("prod/payments/checkout-api cache/warm: 7 reloads in 10 min (more than 5)");
-    expect((opened[0]!.details.recent as { reloadId: string }[]).map((r) => r.reloadId)).toEqual(["rl-storm-6", "rl-storm-5", "rl-storm-4", "rl-storm-3", "rl-storm-2"]);
+    expect((opened[0]!.details.recent as { reloadId: string }[]).map((r) => r.reloadId)).toEqual([
+      "rl-storm-6",
+      "rl-storm-5",
+      "rl-storm-4",
+      "rl-storm-3",
+      "rl-storm-2",
+    ]);
     expect((await only("reload_storm", later(now, 1))).opened).toEqual([]);
     expect((await only("reload_storm", later(now, 15))).resolved).toHaveLength(1);
   });

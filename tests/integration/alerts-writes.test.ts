@@ -19,10 +19,24 @@ beforeAll(() => {
 
 const RULES = ["drift", "instance_stale"] as const;
 const beat = (service: string, instance: string, version: string, occurredAt: string) =>
-  event({ environment: "prod", namespace: "payments", service, instance, kind: "routes", resource: "routes.yaml", phase: "heartbeat", toVersion: version, occurredAt });
+  event({
+    environment: "prod",
+    namespace: "payments",
+    service,
+    instance,
+    kind: "routes",
+    resource: "routes.yaml",
+    phase: "heartbeat",
+    toVersion: version,
+    occurredAt,
+  });
 
 const rowVersions = async () =>
-  Object.fromEntries((await sql().query<{ id: string; xmin: string }[]>(`SELECT id::text, xmin::text FROM alert ORDER BY id`)).map((r) => [r.id, r.xmin]));
+  Object.fromEntries(
+    (await sql().query<{ id: string; xmin: string }[]>(`SELECT id::text, xmin::text FROM alert ORDER BY id`)).map(
+      (r) => [r.id, r.xmin],
+    ),
+  );
 
 describe("alert evaluation writes only what changed", () => {
   test("a second pass over an unchanged fleet writes no row; a real change writes that alert alone", async () => {

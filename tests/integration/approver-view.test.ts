@@ -23,12 +23,45 @@ let abe: Actor;
 
 beforeEach(async () => {
   // v0 reached pods 1 and 2 an hour ago; v1 reached every pod half an hour ago and is desired.
-  await acceptEvents(scopedReload(PROD, "rl-v0", "config", "routes.yaml", "vnone", "v0", 60, { "checkout-api-1": "acked", "checkout-api-2": "acked" }));
-  await acceptEvents(scopedReload(PROD, "rl-v1", "config", "routes.yaml", "v0", "v1", 30, Object.fromEntries(PODS.map((p) => [p, "acked"]))));
-  await acceptEvents(PODS.map((instance) => event({ ...PROD, instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));
+  await acceptEvents(
+    scopedReload(PROD, "rl-v0", "config", "routes.yaml", "vnone", "v0", 60, {
+      "checkout-api-1": "acked",
+      "checkout-api-2": "acked",
+    }),
+  );
+  await acceptEvents(
+    scopedReload(
+      PROD,
+      "rl-v1",
+      "config",
+      "routes.yaml",
+      "v0",
+      "v1",
+      30,
+      Object.fromEntries(PODS.map((p) => [p, "acked"])),
+    ),
+  );
+  await acceptEvents(
+    PODS.map((instance) =>
+      event({ ...PROD, instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) }),
+    ),
+  );
   // Staging runs v3 (reported by heartbeat only).
-  await acceptEvents([event({ ...STAGING, instance: "checkout-api-s1", kind: "config", resource: "routes.yaml", phase: "heartbeat", toVersion: "v3", occurredAt: minutesAgo(1) })]);
-  [{ id: serviceId }] = (await sql().query<{ id: number }[]>(`SELECT id FROM service WHERE name = $1 AND environment = 'prod'`, PROD.service)) as [{ id: number }];
+  await acceptEvents([
+    event({
+      ...STAGING,
+      instance: "checkout-api-s1",
+      kind: "config",
+      resource: "routes.yaml",
+      phase: "heartbeat",
+      toVersion: "v3",
+      occurredAt: minutesAgo(1),
+    }),
+  ]);
+  [{ id: serviceId }] = (await sql().query<{ id: number }[]>(
+    `SELECT id FROM service WHERE name = $1 AND environment = 'prod'`,
+    PROD.service,
+  )) as [{ id: number }];
   const users = await sql().query<{ id: number; username: string; role: string }[]>(
     `INSERT INTO app_user (username, role, groups) VALUES ('olga', 'operator', '{}'), ('abe', 'approver', '{}') RETURNING id, username, role`,
   );
@@ -41,20 +74,32 @@ beforeEach(async () => {
 });
 
 async function requestOf(toVersion: string, action: "reload" | "rollback" = "reload"): Promise<string> {
-  const input = requestInputSchema.parse({ serviceId, kind: "config", resource: "routes.yaml", toVersion, scope: "all", reason: "e2e" });
+  const input = requestInputSchema.parse({
+    serviceId,
+    kind: "config",
+    resource: "routes.yaml",
+    toVersion,
+    scope: "all",
+    reason: "e2e",
+  });
   return (await transaction((tx) => createRequest(tx, olga, input, action))).data.requestId;
 }
 
 const asAbe = <T>(work: () => Promise<T>) => runAsReader({ kind: "user", actor: abe }, work);
-const card = async (requestId: string) => (await asAbe(() => getApprovalQueue(abe))).find((item) => item.id === requestId)!;
+const card = async (requestId: string) =>
+  (await asAbe(() => getApprovalQueue(abe))).find((item) => item.id === requestId)!;
 
 describe("the approver's view of a change", () => {
   test("a version never reported anywhere is said so, and every instance in scope is listed with what it runs now", async () => {
     const requestId = await requestOf("v2");
     const item = await card(requestId);
     expect(item.preview.neverReported).toBe(true);
-    expect(item.preview.warning).toBe("v2 was never reported by any instance of any service: this would be its first rollout, so nothing shows it runs.");
-    expect(item.preview.preflight.rows.map((r) => [r.instance, r.version, r.moves, r.everAcked])).toEqual(PODS.map((p) => [p, "v1", true, false]));
+    expect(item.preview.warning).toBe(
+      "v2 was never reported by any instance of any service: this would be its first rollout, so nothing shows it runs.",
+    );
+    expect(item.preview.preflight.rows.map((r) => [r.instance, r.version, r.moves, r.everAcked])).toEqual(
+      PODS.map((p) => [p, "v1", true, false]),
+    );
     expect(item.preview).toMatchObject({ total: 4, shown: 4, preflight: { moving: 4, movingUnconfirmed: 4 } });
     expect(item.drift).toMatchObject({ drifting: false, livePairs: 4, versionCount: 1 });
   });

@@ -73,7 +73,10 @@ async function tamper(statement: string, ...params: unknown[]): Promise<void> {
 }
 
 async function lines(file: string): Promise<Record<string, unknown>[]> {
-  return (await readFile(file, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  return (await readFile(file, "utf8"))
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe("the anchor file", () => {
@@ -131,7 +134,11 @@ describe("verify with the anchor", () => {
     const after = await checkAuditAnchorFile(sql());
     expect(after).toMatchObject({ configured: true, headId: a.id });
     expect(after.configured && after.problems).toEqual([
-      { kind: "deleted", id: c.id, message: `entries after #${a.id} were deleted: the anchor records #${c.id} (${c.hash.slice(0, 12)}…)` },
+      {
+        kind: "deleted",
+        id: c.id,
+        message: `entries after #${a.id} were deleted: the anchor records #${c.id} (${c.hash.slice(0, 12)}…)`,
+      },
     ]);
   });
 
@@ -140,7 +147,13 @@ describe("verify with the anchor", () => {
     const a = await append();
     await tamper(`TRUNCATE audit_log`);
     const after = await checkAuditAnchorFile(sql());
-    expect(after.configured && after.problems).toEqual([{ kind: "deleted", id: a.id, message: `every entry was deleted: the anchor records #${a.id} (${a.hash.slice(0, 12)}…)` }]);
+    expect(after.configured && after.problems).toEqual([
+      {
+        kind: "deleted",
+        id: a.id,
+        message: `every entry was deleted: the anchor records #${a.id} (${a.hash.slice(0, 12)}…)`,
+      },
+    ]);
   });
 
   test("rewriting an entry and recomputing every hash after it verifies as a chain, and not against the anchor", async () => {
@@ -178,7 +191,11 @@ describe("verify with the anchor", () => {
     await tamper(`DELETE FROM audit_log WHERE id > $1::bigint`, first.id);
     const cut = await checkAuditAnchors(sql(), logStore.join(""));
     expect(cut.problems).toEqual([
-      { kind: "deleted", id: newest.id, message: `entries after #${first.id} were deleted: the anchor records #${newest.id} (${newest.hash.slice(0, 12)}…)` },
+      {
+        kind: "deleted",
+        id: newest.id,
+        message: `entries after #${first.id} were deleted: the anchor records #${newest.id} (${newest.hash.slice(0, 12)}…)`,
+      },
     ]);
   });
 

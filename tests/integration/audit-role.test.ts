@@ -33,11 +33,14 @@ async function refusal(client: pg.Client, statement: string): Promise<{ code?: s
 }
 
 const embedded = onEmbeddedDatabase();
-const title = "migrated as another role, the app's role appends through appendAudit and cannot UPDATE, DELETE, TRUNCATE, disable or drop the triggers, replace their function, or switch them off by replica mode";
+const title =
+  "migrated as another role, the app's role appends through appendAudit and cannot UPDATE, DELETE, TRUNCATE, disable or drop the triggers, replace their function, or switch them off by replica mode";
 
 describe("the app's database role and audit_log", () => {
   test.skipIf(embedded)(
-    embedded ? `${title} — cannot run on the embedded PGlite: it has one role (a superuser), so no app role exists to withhold anything from` : `${title} [real Postgres]`,
+    embedded
+      ? `${title} — cannot run on the embedded PGlite: it has one role (a superuser), so no app role exists to withhold anything from`
+      : `${title} [real Postgres]`,
     async () => {
       const server = new URL(inject("databaseUrl"));
       const suffix = `${process.pid}_${Date.now().toString(36)}`;
@@ -64,14 +67,28 @@ describe("the app's database role and audit_log", () => {
         // What the app does keeps working: appends chain, it reads them back, other tables
         // are its own, and its hourly partition maintenance can create the days ahead.
         await app.query("BEGIN");
-        const first = await appendAudit(tx, { actorId: null, actor: "alice", actorRole: "operator", action: "reload.request", outcome: "allowed" });
+        const first = await appendAudit(tx, {
+          actorId: null,
+          actor: "alice",
+          actorRole: "operator",
+          action: "reload.request",
+          outcome: "allowed",
+        });
         await app.query("COMMIT");
         await app.query("BEGIN");
-        const second = await appendAudit(tx, { actorId: null, actor: "bob", actorRole: "approver", action: "request.approve", outcome: "allowed" });
+        const second = await appendAudit(tx, {
+          actorId: null,
+          actor: "bob",
+          actorRole: "approver",
+          action: "request.approve",
+          outcome: "allowed",
+        });
         await app.query("COMMIT");
         expect(second.prevHash).toBe(first.hash);
         expect(await verifyAuditChain(tx)).toMatchObject({ intact: true, entries: 2 });
-        await app.query(`INSERT INTO service (environment, namespace, name) VALUES ('prod', 'payments', 'checkout-api')`);
+        await app.query(
+          `INSERT INTO service (environment, namespace, name) VALUES ('prod', 'payments', 'checkout-api')`,
+        );
         await app.query(`DELETE FROM service`);
         const maintenance = await ensurePartitions(transactionsOn(app), { retentionDays: 40 });
         expect(maintenance.failures).toEqual([]);

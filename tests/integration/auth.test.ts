@@ -54,7 +54,11 @@ async function read(token: string | null, headers: Record<string, string> = {}) 
     headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
   });
   const response = await listReloadsRoute(request, undefined);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  };
 }
 
 const from = (address: string) => ({ "x-forwarded-for": address });
@@ -88,7 +92,11 @@ describe("token format and storage", () => {
 
   test("a token of the earlier format (rs_<secret>) still authenticates by its hash", async () => {
     const legacy = `rs_${"Q".repeat(43)}`;
-    await sql().execute(`INSERT INTO ingest_token (name, token_hash, prefix) VALUES ('legacy', $1, $2)`, hashToken(legacy), legacy.slice(0, 10));
+    await sql().execute(
+      `INSERT INTO ingest_token (name, token_hash, prefix) VALUES ('legacy', $1, $2)`,
+      hashToken(legacy),
+      legacy.slice(0, 10),
+    );
     expect((await read(legacy)).status).toBe(200);
   });
 });
@@ -96,7 +104,10 @@ describe("token format and storage", () => {
 describe("scopes", () => {
   test("INGEST_TOKEN has both scopes", async () => {
     expect((await read(TEST_TOKEN)).status).toBe(200);
-    const [row] = await sql().query<{ scopes: string[] }[]>(`SELECT scopes FROM ingest_token WHERE token_hash = $1`, hashToken(TEST_TOKEN));
+    const [row] = await sql().query<{ scopes: string[] }[]>(
+      `SELECT scopes FROM ingest_token WHERE token_hash = $1`,
+      hashToken(TEST_TOKEN),
+    );
     expect(row!.scopes.sort()).toEqual(["ingest", "read"]);
   });
 
@@ -135,7 +146,9 @@ describe("headers that cannot carry a token never reach the database", () => {
     ["non-ASCII", "Bearer rs_tøken_ååååååååååååååå"],
     ["a control character", "Bearer rs_token_\u0001_aaaaaaaaaaaaaaaa"],
   ])("%s → 401", async (_name, authorization) => {
-    const request = new Request("http://127.0.0.1/api/v1/reloads", { headers: authorization === null ? {} : { authorization } });
+    const request = new Request("http://127.0.0.1/api/v1/reloads", {
+      headers: authorization === null ? {} : { authorization },
+    });
     const response = await listReloadsRoute(request, undefined);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toContain("Bearer");
@@ -176,7 +189,10 @@ describe("token cache", () => {
   test("a token stored after it was refused works once the refusal's cache period ends", async () => {
     const token = unknownToken();
     expect((await read(token)).status).toBe(401);
-    await sql().execute(`INSERT INTO ingest_token (name, token_hash, prefix) VALUES ('late', $1, 'rs_late')`, hashToken(token));
+    await sql().execute(
+      `INSERT INTO ingest_token (name, token_hash, prefix) VALUES ('late', $1, 'rs_late')`,
+      hashToken(token),
+    );
     now += 1_000;
     expect((await read(token)).status).toBe(401);
     expect(lookups).toBe(1);
@@ -324,7 +340,9 @@ describe("failed authentication is limited per client address, before the databa
     const tokens = await Promise.all(Array.from({ length: 5 }, (_, n) => createIngestToken(`burst ${n}`)));
     // Four requests per token, all at once: each token's first request looks it up, and the
     // others wait for that lookup at no cost.
-    const answers = await Promise.all(tokens.flatMap(({ token }) => Array.from({ length: 4 }, () => read(token, from("203.0.113.7")))));
+    const answers = await Promise.all(
+      tokens.flatMap(({ token }) => Array.from({ length: 4 }, () => read(token, from("203.0.113.7")))),
+    );
     expect(lookups).toBe(5);
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
 
@@ -427,7 +445,9 @@ describe("INGEST_TOKEN across replicas", () => {
     resetEnvCache();
   });
   const liveTokens = async () =>
-    (await sql().query<{ token_hash: string }[]>(`SELECT token_hash FROM ingest_token WHERE revoked_at IS NULL`)).map((r) => r.token_hash);
+    (await sql().query<{ token_hash: string }[]>(`SELECT token_hash FROM ingest_token WHERE revoked_at IS NULL`)).map(
+      (r) => r.token_hash,
+    );
 
   test("a replica starting with an older INGEST_TOKEN revokes nothing", async () => {
     await withEnvToken(TOKEN_B); // the new deployment
@@ -437,13 +457,19 @@ describe("INGEST_TOKEN across replicas", () => {
     expect(live).toContain(hashToken(TOKEN_A));
     expect(live).toContain(hashToken(TOKEN_B));
     expect((await read(TOKEN_B)).status).toBe(200);
-    const rows = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM ingest_token WHERE token_hash = $1`, hashToken(TOKEN_A));
+    const rows = await sql().query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ingest_token WHERE token_hash = $1`,
+      hashToken(TOKEN_A),
+    );
     expect(rows[0]!.n).toBe(1);
   });
 
   test("a configured token an admin revoked stays revoked when a replica starts with it", async () => {
     await withEnvToken(TOKEN_A);
-    const [row] = await sql().query<{ id: number }[]>(`SELECT id FROM ingest_token WHERE token_hash = $1`, hashToken(TOKEN_A));
+    const [row] = await sql().query<{ id: number }[]>(
+      `SELECT id FROM ingest_token WHERE token_hash = $1`,
+      hashToken(TOKEN_A),
+    );
     await revokeIngestToken(row!.id);
     await withEnvToken(TOKEN_A);
     expect(await liveTokens()).not.toContain(hashToken(TOKEN_A));

@@ -26,12 +26,19 @@ afterEach(async () => {
 });
 
 /** Answers the n-th request with answers[n] (the last one again once they run out). */
-async function scriptedServer(answers: Answer[] | ((seen: Seen, n: number) => Answer)): Promise<{ url: string; seen: Seen[] }> {
+async function scriptedServer(
+  answers: Answer[] | ((seen: Seen, n: number) => Answer),
+): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
     let body = "";
     for await (const chunk of request) body += String(chunk);
-    const entry = { method: request.method ?? "", url: request.url ?? "", authorization: request.headers.authorization, body };
+    const entry = {
+      method: request.method ?? "",
+      url: request.url ?? "",
+      authorization: request.headers.authorization,
+      body,
+    };
     seen.push(entry);
     const n = seen.length - 1;
     const answer = typeof answers === "function" ? answers(entry, n) : answers[Math.min(n, answers.length - 1)]!;
@@ -54,20 +61,46 @@ async function eventsFile(events: unknown): Promise<string> {
 }
 
 const EVENTS = [
-  { environment: "prod", service: "checkout-api", instance: "pod-a", kind: "config", resource: "routes.yaml", phase: "applied", reloadId: "rl-1", toVersion: "v2" },
-  { id: "mine-1", environment: "prod", service: "checkout-api", instance: "pod-b", kind: "config", resource: "routes.yaml", phase: "applied", reloadId: "rl-1", toVersion: "v2", occurredAt: "2026-01-01T00:00:00Z" },
+  {
+    environment: "prod",
+    service: "checkout-api",
+    instance: "pod-a",
+    kind: "config",
+    resource: "routes.yaml",
+    phase: "applied",
+    reloadId: "rl-1",
+    toVersion: "v2",
+  },
+  {
+    id: "mine-1",
+    environment: "prod",
+    service: "checkout-api",
+    instance: "pod-b",
+    kind: "config",
+    resource: "routes.yaml",
+    phase: "applied",
+    reloadId: "rl-1",
+    toVersion: "v2",
+    occurredAt: "2026-01-01T00:00:00Z",
+  },
 ];
 
 describe("reloadscope send", () => {
   test("a 503 with Retry-After is retried with the same ids and times; exit 0 when all are accepted", async () => {
     const { url, seen } = await scriptedServer([
-      { status: 503, body: { error: "unavailable", message: "the database is unavailable; retry later" }, headers: { "Retry-After": "0" } },
+      {
+        status: 503,
+        body: { error: "unavailable", message: "the database is unavailable; retry later" },
+        headers: { "Retry-After": "0" },
+      },
       { status: 200, body: { accepted: 2, duplicates: 0, rejected: [] } },
     ]);
     const run = await runCli(["send", "--file", await eventsFile(EVENTS)], { env: envFor(url) });
     expect(run.code).toBe(0);
     expect(seen).toHaveLength(2);
-    expect(seen.every((s) => s.method === "POST" && s.url === "/api/v1/events" && s.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(
+      seen.every((s) => s.method === "POST" && s.url === "/api/v1/events" && s.authorization === `Bearer ${TOKEN}`),
+    ).toBe(true);
     const [first, second] = seen.map((s) => JSON.parse(s.body) as { id: string; occurredAt: string }[]);
     expect(second).toEqual(first);
     expect(first![0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -79,7 +112,13 @@ describe("reloadscope send", () => {
   });
 
   test("a 429 retried until --attempts runs out is exit 3, saying it gave up", async () => {
-    const { url, seen } = await scriptedServer([{ status: 429, body: { error: "overloaded", message: "too many ingest requests at once" }, headers: { "Retry-After": "0" } }]);
+    const { url, seen } = await scriptedServer([
+      {
+        status: 429,
+        body: { error: "overloaded", message: "too many ingest requests at once" },
+        headers: { "Retry-After": "0" },
+      },
+    ]);
     const run = await runCli(["send", "--file", await eventsFile(EVENTS), "--attempts", "3"], { env: envFor(url) });
     expect(run.code).toBe(3);
     expect(seen).toHaveLength(3);
@@ -88,24 +127,56 @@ describe("reloadscope send", () => {
   });
 
   test("rejected events are exit 1, each named with its id and reason; --json gives the counts and ids", async () => {
-    const { url } = await scriptedServer([{ status: 200, body: { accepted: 1, duplicates: 0, rejected: [{ index: 1, reason: "toVersion: is required for phase applied" }] } }]);
+    const { url } = await scriptedServer([
+      {
+        status: 200,
+        body: {
+          accepted: 1,
+          duplicates: 0,
+          rejected: [{ index: 1, reason: "toVersion: is required for phase applied" }],
+        },
+      },
+    ]);
     const run = await runCli(["send", "--file", await eventsFile(EVENTS)], { env: envFor(url) });
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe("accepted 1, duplicates 0, rejected 1\n  event 2 (id mine-1): toVersion: is required for phase applied\n");
+    expect(run.stdout).toBe(
+      "accepted 1, duplicates 0, rejected 1\n  event 2 (id mine-1): toVersion: is required for phase applied\n",
+    );
     const json = await runCli(["send", "--json", "-"], { env: envFor(url), stdin: JSON.stringify(EVENTS) });
     expect(json.code).toBe(1);
     const answer = JSON.parse(json.stdout);
-    expect(answer).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, id: "mine-1", reason: "toVersion: is required for phase applied" }] });
+    expect(answer).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [{ index: 1, id: "mine-1", reason: "toVersion: is required for phase applied" }],
+    });
     expect(answer.ids).toHaveLength(2);
   });
 
   test("none valid (400 with the same body) is exit 1 too; a refused token exit 3 with a clear message", async () => {
     const { url } = await scriptedServer((seen) =>
       seen.authorization === `Bearer ${TOKEN}`
-        ? { status: 400, body: { accepted: 0, duplicates: 0, rejected: [{ index: 0, reason: "kind: must be a lowercase word" }] } }
+        ? {
+            status: 400,
+            body: { accepted: 0, duplicates: 0, rejected: [{ index: 0, reason: "kind: must be a lowercase word" }] },
+          }
         : { status: 401, body: { error: "unauthorized", message: "a valid token is required" } },
     );
-    const flags = ["send", "--environment", "prod", "--service", "s", "--kind", "Config", "--resource", "r", "--phase", "heartbeat", "--to-version", "v1"];
+    const flags = [
+      "send",
+      "--environment",
+      "prod",
+      "--service",
+      "s",
+      "--kind",
+      "Config",
+      "--resource",
+      "r",
+      "--phase",
+      "heartbeat",
+      "--to-version",
+      "v1",
+    ];
     expect((await runCli(flags, { env: envFor(url) })).code).toBe(1);
     const refused = await runCli(flags, { env: { RELOADSCOPE_URL: url, RELOADSCOPE_TOKEN: "rs_wrong" } });
     expect(refused.code).toBe(3);
@@ -160,12 +231,18 @@ describe("reloadscope wait", () => {
       list(),
       list(summary()),
       list(summary()),
-      { status: 503, body: { error: "unavailable", message: "the database is unavailable" }, headers: { "Retry-After": "0" } },
+      {
+        status: 503,
+        body: { error: "unavailable", message: "the database is unavailable" },
+        headers: { "Retry-After": "0" },
+      },
       list(summary({ acked: 1, pending: 1 })),
       list(summary({ acked: 1, pending: 1 })),
       list(summary({ acked: 2, pending: 0, status: "succeeded", convergenceMs: 41_000 })),
     ]);
-    const run = await runCli(["wait", "rl-7f3a", "--service", "checkout-api", "--interval", "100ms"], { env: envFor(url) });
+    const run = await runCli(["wait", "rl-7f3a", "--service", "checkout-api", "--interval", "100ms"], {
+      env: envFor(url),
+    });
     expect(run.code).toBe(0);
     expect(seen[0]!.url).toBe("/api/v1/reloads?reloadId=rl-7f3a&service=checkout-api&limit=500");
     expect(run.stdout.split("\n")).toEqual([
@@ -188,7 +265,13 @@ describe("reloadscope wait", () => {
           body: {
             ...summary({ ...other, status: "failed", acked: 0, nacked: 1, pending: 1 }),
             instances: [
-              { instance: "ledger-1", phase: "nacked", version: "v1", error: "risk model: checksum mismatch", at: null },
+              {
+                instance: "ledger-1",
+                phase: "nacked",
+                version: "v1",
+                error: "risk model: checksum mismatch",
+                at: null,
+              },
               { instance: "ledger-2", phase: "pending", version: "v1", error: null, at: null },
             ],
             instancesTruncated: false,
@@ -196,13 +279,18 @@ describe("reloadscope wait", () => {
         };
       }
       if (n === 0) return list(summary({ status: "succeeded", acked: 2, pending: 0 }), summary({ ...other }));
-      return list(summary({ status: "succeeded", acked: 2, pending: 0 }), summary({ ...other, status: "failed", acked: 0, nacked: 1, pending: 1 }));
+      return list(
+        summary({ status: "succeeded", acked: 2, pending: 0 }),
+        summary({ ...other, status: "failed", acked: 0, nacked: 1, pending: 1 }),
+      );
     });
     const run = await runCli(["wait", "rl-7f3a", "--interval", "100ms"], { env: envFor(url) });
     expect(run.code).toBe(1);
     expect(seen.map((s) => s.url)).toContain("/api/v1/reloads/43");
     expect(run.stdout).toMatch(/reload rl-7f3a did not succeed \(failed\) after \S+:\n/);
-    expect(run.stdout).toContain("prod/finance/ledger config routes.yaml → v2: 0 of 2 acked, 1 nacked (failed)\n  ledger-1  nacked       risk model: checksum mismatch\n  ledger-2  pending      never reported\n");
+    expect(run.stdout).toContain(
+      "prod/finance/ledger config routes.yaml → v2: 0 of 2 acked, 1 nacked (failed)\n  ledger-1  nacked       risk model: checksum mismatch\n  ledger-2  pending      never reported\n",
+    );
     const json = await runCli(["wait", "rl-7f3a", "--json", "--interval", "100ms"], { env: envFor(url) });
     expect(json.code).toBe(1);
     const answer = JSON.parse(json.stdout);
@@ -222,7 +310,9 @@ describe("reloadscope wait", () => {
   });
 
   test("a server that cannot be reached, or a token without the read scope: exit 3", async () => {
-    const { url } = await scriptedServer([{ status: 403, body: { error: "insufficient_scope", message: 'this token lacks the "read" scope' } }]);
+    const { url } = await scriptedServer([
+      { status: 403, body: { error: "insufficient_scope", message: 'this token lacks the "read" scope' } },
+    ]);
     const scope = await runCli(["wait", "rl-7f3a"], { env: envFor(url) });
     expect(scope.code).toBe(3);
     expect(scope.stderr).toBe('reloadscope: the token may not read reloads (403): this token lacks the "read" scope\n');
@@ -230,7 +320,9 @@ describe("reloadscope wait", () => {
     server = undefined;
     const gone = await runCli(["wait", "rl-7f3a", "--json"], { env: envFor(url) });
     expect(gone.code).toBe(3);
-    expect(gone.stderr).toMatch(/^reloadscope: could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check RELOADSCOPE_URL\n$/);
+    expect(gone.stderr).toMatch(
+      /^reloadscope: could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check RELOADSCOPE_URL\n$/,
+    );
     expect(JSON.parse(gone.stdout)).toMatchObject({ exitCode: 3 });
   });
 });
@@ -241,7 +333,12 @@ describe("reloadscope status", () => {
       kind: "config",
       resource: name,
       desiredVersion: "v2",
-      versions: drifting ? [{ version: "v2", instances: 1, desired: true }, { version: "v1", instances: 1, desired: false }] : [{ version: "v2", instances: 2, desired: true }],
+      versions: drifting
+        ? [
+            { version: "v2", instances: 1, desired: true },
+            { version: "v1", instances: 1, desired: false },
+          ]
+        : [{ version: "v2", instances: 2, desired: true }],
       drifting,
       driftReasons: drifting ? ["off_desired"] : [],
       driftingForMs: drifting ? 600_000 : null,
@@ -259,13 +356,25 @@ describe("reloadscope status", () => {
         pageCount: 2,
         pageSize: 100,
         totals: { services: 2, matching: 2, drifting: 1, instances: 4, problems: 1 },
-        services: [{ environment: "prod", namespace: null, service: n === 1 ? "api" : "web", instances: 2, drifting: n === 1, resources: [resource("a.yaml", n === 1)] }],
+        services: [
+          {
+            environment: "prod",
+            namespace: null,
+            service: n === 1 ? "api" : "web",
+            instances: 2,
+            drifting: n === 1,
+            resources: [resource("a.yaml", n === 1)],
+          },
+        ],
       },
     });
     const { url, seen } = await scriptedServer((entry) => page(entry.url.includes("page=2") ? 2 : 1));
     const run = await runCli(["status", "--drifting", "--environment", "prod"], { env: envFor(url) });
     expect(run.code).toBe(0);
-    expect(seen.map((s) => s.url)).toEqual(["/api/v1/fleet?environment=prod&drifting=1&page=1", "/api/v1/fleet?environment=prod&drifting=1&page=2"]);
+    expect(seen.map((s) => s.url)).toEqual([
+      "/api/v1/fleet?environment=prod&drifting=1&page=1",
+      "/api/v1/fleet?environment=prod&drifting=1&page=2",
+    ]);
     expect(run.stdout).toBe(
       [
         "SERVICE   KIND    RESOURCE  DESIRED  VERSIONS   STATE",

@@ -35,14 +35,24 @@ const applied = (extra: Record<string, unknown> = {}) => ({
 
 interface Answer {
   status: number;
-  body: { accepted?: number; duplicates?: number; rejected?: { index: number; reason: string }[]; error?: string; message?: string };
+  body: {
+    accepted?: number;
+    duplicates?: number;
+    rejected?: { index: number; reason: string }[];
+    error?: string;
+    message?: string;
+  };
 }
 
 /** Posts an SDK-made message with fetch, as any HTTP client would, adding only the token. */
 async function send(message: Message, token: string | null = TEST_TOKEN): Promise<Answer> {
   const headers = new Headers(message.headers as Record<string, string>);
   if (token) headers.set("authorization", `Bearer ${token}`);
-  const response = await fetch(`${server.url}/api/v1/events`, { method: "POST", headers, body: message.body as string });
+  const response = await fetch(`${server.url}/api/v1/events`, {
+    method: "POST",
+    headers,
+    body: message.body as string,
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -68,7 +78,12 @@ describe("HTTP binary mode (ce-* headers, the event as the body)", () => {
   });
 
   test("a control-plane phase: ce-source is the initiator, not an instance", async () => {
-    const ce = new CloudEvent({ type: TYPE, source: "pipeline:deploy-42", id: "ce-bin-dispatch", data: applied({ phase: "dispatched", targets: ["pod-1", "pod-2"] }) });
+    const ce = new CloudEvent({
+      type: TYPE,
+      source: "pipeline:deploy-42",
+      id: "ce-bin-dispatch",
+      data: applied({ phase: "dispatched", targets: ["pod-1", "pod-2"] }),
+    });
     expect((await send(HTTP.binary(ce))).body).toMatchObject({ accepted: 1, rejected: [] });
     const stored = await storedEvent("ce-bin-dispatch");
     expect(stored.instance).toBeNull();
@@ -79,7 +94,12 @@ describe("HTTP binary mode (ce-* headers, the event as the body)", () => {
 
   test("what the event says itself wins over the headers", async () => {
     const own = minutesAgo(7);
-    const ce = new CloudEvent({ type: TYPE, source: "ignored-pod", id: "ce-bin-outer", data: applied({ id: "own-id", occurredAt: own, instance: "pod-own" }) });
+    const ce = new CloudEvent({
+      type: TYPE,
+      source: "ignored-pod",
+      id: "ce-bin-outer",
+      data: applied({ id: "own-id", occurredAt: own, instance: "pod-own" }),
+    });
     expect((await send(HTTP.binary(ce))).body).toMatchObject({ accepted: 1 });
     const stored = await storedEvent("own-id");
     expect(stored.occurredAt.toISOString()).toBe(own);
@@ -93,7 +113,12 @@ describe("HTTP binary mode (ce-* headers, the event as the body)", () => {
       source: "pod-9",
       id: "ce-batch",
       time: minutesAgo(1),
-      data: [applied({ phase: "received" }), applied({ phase: "applied" }), applied({ phase: "acked", id: "named" }), applied({ phase: "bogus" })],
+      data: [
+        applied({ phase: "received" }),
+        applied({ phase: "applied" }),
+        applied({ phase: "acked", id: "named" }),
+        applied({ phase: "bogus" }),
+      ],
     });
     const answer = await send(HTTP.binary(ce));
     expect(answer.status).toBe(200);
@@ -109,14 +134,18 @@ describe("HTTP binary mode (ce-* headers, the event as the body)", () => {
   });
 
   test("another ce-type is refused whole, naming the header", async () => {
-    const answer = await send(HTTP.binary(new CloudEvent({ type: "com.example.deployed", source: "pod-1", data: applied() })));
+    const answer = await send(
+      HTTP.binary(new CloudEvent({ type: "com.example.deployed", source: "pod-1", data: applied() })),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.message).toBe('ce-type: must be "dev.reloadscope.reload"');
     expect(await db().reloadEvent.count()).toBe(0);
   });
 
   test("CloudEvents 0.3 is refused, naming ce-specversion", async () => {
-    const answer = await send(HTTP.binary(new CloudEvent({ type: TYPE, source: "pod-1", specversion: "0.3", data: applied() })));
+    const answer = await send(
+      HTTP.binary(new CloudEvent({ type: TYPE, source: "pod-1", specversion: "0.3", data: applied() })),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.message).toBe('ce-specversion: must be "1.0"');
   });
@@ -132,7 +161,10 @@ describe("HTTP binary mode (ce-* headers, the event as the body)", () => {
     const message = HTTP.binary(new CloudEvent({ type: TYPE, source: "pod-1", id: "ce-hdr", data: applied() }));
     const headers = { ...message.headers } as Record<string, string | undefined>;
     for (const [name, value] of Object.entries(change)) headers[name] = value;
-    const answer = await send({ headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as never, body: message.body });
+    const answer = await send({
+      headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as never,
+      body: message.body,
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.message).toContain(reason);
     expect(await db().reloadEvent.count()).toBe(0);
@@ -140,7 +172,10 @@ describe("HTTP binary mode (ce-* headers, the event as the body)", () => {
 
   test("percent-encoded header values are decoded as UTF-8 (the HTTP binding's rule)", async () => {
     const message = HTTP.binary(new CloudEvent({ type: TYPE, source: "pod-1", id: "x", data: applied() }));
-    const answer = await send({ ...message, headers: { ...message.headers, "ce-id": "caf%C3%A9-1", "ce-source": "pod-%C3%A9" } as never });
+    const answer = await send({
+      ...message,
+      headers: { ...message.headers, "ce-id": "caf%C3%A9-1", "ce-source": "pod-%C3%A9" } as never,
+    });
     expect(answer.body).toMatchObject({ accepted: 1 });
     expect((await storedEvent("café-1")).instance?.instanceKey).toBe("pod-é");
   });
@@ -171,7 +206,10 @@ describe("HTTP structured mode", () => {
     const ce = new CloudEvent({ type: TYPE, source: "pod-s", id: "ce-bad-time", data: applied() });
     const body = JSON.parse(HTTP.structured(ce).body as string);
     body.time = "last tuesday";
-    const answer = await send({ headers: { "content-type": "application/cloudevents+json" } as never, body: JSON.stringify(body) });
+    const answer = await send({
+      headers: { "content-type": "application/cloudevents+json" } as never,
+      body: JSON.stringify(body),
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.rejected).toEqual([{ index: 0, reason: "time: must be an RFC 3339 timestamp" }]);
   });

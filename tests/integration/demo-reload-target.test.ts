@@ -24,7 +24,13 @@ const INSTANCES = ["checkout-api-1", "checkout-api-2"];
 const body = (reloadId: string) => webhookBody(reloadId, INSTANCES);
 
 function post(text: string, headers: Record<string, string>) {
-  return POST(new Request("http://127.0.0.1/api/demo/reload-target", { method: "POST", body: text, headers: { "content-type": "application/json", ...headers } }));
+  return POST(
+    new Request("http://127.0.0.1/api/demo/reload-target", {
+      method: "POST",
+      body: text,
+      headers: { "content-type": "application/json", ...headers },
+    }),
+  );
 }
 
 /** The headers dispatch sends: signed now (or `at`), with the body's delivery id. */
@@ -35,7 +41,10 @@ function signed(text: string, secret = TARGET_SECRET, at = new Date()): Record<s
   } catch {
     // not JSON: the endpoint refuses it before the delivery id matters
   }
-  return { "x-reloadscope-signature": signatureHeader(text, secret, Math.floor(at.getTime() / 1000)), "x-reloadscope-delivery": delivery };
+  return {
+    "x-reloadscope-signature": signatureHeader(text, secret, Math.floor(at.getTime() / 1000)),
+    "x-reloadscope-delivery": delivery,
+  };
 }
 
 function withDemo(values: Record<string, string>) {
@@ -73,7 +82,9 @@ describe("the simulated reload endpoint", () => {
     expect(old.status).toBe(401);
     expect(((await old.json()) as { message: string }).message).toContain("older than 300 s");
     expect((await post(text, { ...signed(text), "x-reloadscope-delivery": "rl-demo-replay/rest" })).status).toBe(401);
-    const [stored] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM reload_event WHERE reload_id = 'rl-demo-replay'`);
+    const [stored] = await sql().query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM reload_event WHERE reload_id = 'rl-demo-replay'`,
+    );
     expect(stored!.n).toBe(0);
   });
 
@@ -93,7 +104,13 @@ describe("the simulated reload endpoint", () => {
       return r.filter((x) => x.phase === "acked").length === INSTANCES.length ? r : null;
     });
     for (const instance of INSTANCES) {
-      expect(rows.filter((r) => r.instance_key === instance).map((r) => r.phase)).toEqual(["received", "parsed", "validated", "applied", "acked"]);
+      expect(rows.filter((r) => r.instance_key === instance).map((r) => r.phase)).toEqual([
+        "received",
+        "parsed",
+        "validated",
+        "applied",
+        "acked",
+      ]);
     }
     expect(new Set(rows.map((r) => r.trace_id))).toEqual(new Set([traceId]));
     // Reproducible: the draw is a pure function of reloadId + instance.
@@ -108,7 +125,9 @@ describe("the simulated reload endpoint", () => {
     const text = JSON.stringify(body("rl-demo-3"));
     expect((await post(text, signed(text))).status).toBe(202);
     const nacks = await waitFor("both instances to NACK", async () => {
-      const r = await sql().query<{ error: string }[]>(`SELECT error FROM reload_event WHERE reload_id = 'rl-demo-3' AND phase = 'nacked'`);
+      const r = await sql().query<{ error: string }[]>(
+        `SELECT error FROM reload_event WHERE reload_id = 'rl-demo-3' AND phase = 'nacked'`,
+      );
       return r.length === INSTANCES.length ? r : null;
     });
     expect(nacks.every((n) => n.error.length > 10)).toBe(true);
@@ -126,11 +145,21 @@ describe("demo reload targets on a real database (DEMO_FLEET=1)", () => {
   test("attach to the services the demo fleet created, never to another service of the same database", async () => {
     await seedDemoFleet();
     // A real service reporting into the same database, without a target of its own.
-    await acceptEvents([event({ namespace: "payments", service: "refunds-api", instance: "refunds-api-1", toVersion: "v1", occurredAt: minutesAgo(1) })]);
+    await acceptEvents([
+      event({
+        namespace: "payments",
+        service: "refunds-api",
+        instance: "refunds-api-1",
+        toVersion: "v1",
+        occurredAt: minutesAgo(1),
+      }),
+    ]);
     const added = await ensureDemoReloadTargets("http://127.0.0.1:3999");
     expect(added).toBe(DEMO_SERVICES.length);
     const set = await targets();
-    expect([...set.keys()].sort()).toEqual(DEMO_SERVICES.map((d) => `${d.environment}/${d.namespace}/${d.name}`).sort());
+    expect([...set.keys()].sort()).toEqual(
+      DEMO_SERVICES.map((d) => `${d.environment}/${d.namespace}/${d.name}`).sort(),
+    );
     expect(set.has("prod/payments/refunds-api")).toBe(false);
     expect(new Set(set.values())).toEqual(new Set(["http://127.0.0.1:3999/api/demo/reload-target"]));
   });

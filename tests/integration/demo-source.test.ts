@@ -22,7 +22,13 @@ describe("the demo source", () => {
     expect(await ensureDemoSource()).toBeNull();
 
     const [source] = await asAdmin(() => listSources());
-    expect(source).toMatchObject({ name: "demo-recorded", demo: true, hasToken: false, lastError: null, lastQueryAt: expect.any(Date) });
+    expect(source).toMatchObject({
+      name: "demo-recorded",
+      demo: true,
+      hasToken: false,
+      lastError: null,
+      lastQueryAt: expect.any(Date),
+    });
     expect(source!.url).toContain("no Prometheus runs in the demo");
     expect(source!.series.length).toBeGreaterThan(10);
     expect(source!.series.every((s) => s.mapping !== null)).toBe(true);

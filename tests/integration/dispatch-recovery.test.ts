@@ -16,7 +16,14 @@ import { ingestControlEvents } from "@/lib/worker/control-events";
 import { enqueueJob } from "@/lib/jobs/queue";
 import { startWorker, type Worker } from "@/lib/worker/worker";
 import { HoldingTarget, type Arrival } from "../faults/target";
-import { approvedRequest, requestStatus, seedUsers, setTarget, TARGET_SECRET, waitFor } from "../support/dispatch-fixtures";
+import {
+  approvedRequest,
+  requestStatus,
+  seedUsers,
+  setTarget,
+  TARGET_SECRET,
+  waitFor,
+} from "../support/dispatch-fixtures";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
@@ -37,7 +44,9 @@ let worker: Worker | undefined;
 let target: HoldingTarget | undefined;
 
 beforeEach(async () => {
-  await acceptEvents(INSTANCES.map((instance) => event({ instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));
+  await acceptEvents(
+    INSTANCES.map((instance) => event({ instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })),
+  );
 });
 afterEach(async () => {
   await worker?.stop();
@@ -48,7 +57,9 @@ afterEach(async () => {
 
 /** The service's instances ack what they were sent, as a service would after a 202. */
 function acks(arrival: Arrival): Promise<void> {
-  return reportSimulatedReload(simulatedEvents(JSON.parse(arrival.raw) as WebhookBody, null, new Date(Date.now() - 5_000), 0));
+  return reportSimulatedReload(
+    simulatedEvents(JSON.parse(arrival.raw) as WebhookBody, null, new Date(Date.now() - 5_000), 0),
+  );
 }
 
 async function attempts(requestId: string) {
@@ -59,7 +70,9 @@ async function attempts(requestId: string) {
 }
 
 async function timeline(reloadId: string) {
-  return sql().query<{ id: string; phase: string; error: string | null; trace_id: string | null; span_id: string | null }[]>(
+  return sql().query<
+    { id: string; phase: string; error: string | null; trace_id: string | null; span_id: string | null }[]
+  >(
     `SELECT id, phase, error, trace_id, span_id FROM reload_event WHERE reload_id = $1 AND instance_id IS NULL ORDER BY occurred_at, id`,
     reloadId,
   );
@@ -81,9 +94,16 @@ const SPAN_ID = "00f067aa0ba902b7";
  * with the lease it last renewed. `lease` is an SQL expression (NULL: a row written before
  * leases existed, judged by its start as it was then).
  */
-async function leftSending(requestId: string, o: { stage?: string; attempt?: number; lease: string; startedAgo?: string }): Promise<string> {
+async function leftSending(
+  requestId: string,
+  o: { stage?: string; attempt?: number; lease: string; startedAgo?: string },
+): Promise<string> {
   return transaction(async (tx) => {
-    await tx.execute(`UPDATE reload_request SET status = 'dispatching', trace_id = $2 WHERE id = $1`, requestId, TRACE_ID);
+    await tx.execute(
+      `UPDATE reload_request SET status = 'dispatching', trace_id = $2 WHERE id = $1`,
+      requestId,
+      TRACE_ID,
+    );
     const [row] = await tx.query<{ id: string }[]>(
       `INSERT INTO dispatch_attempt (request_id, stage, attempt, url, traceparent, started_at, outcome, worker, lease_until)
        VALUES ($1, $2, $3, 'http://127.0.0.1:9/reload', $4, now() - $5::interval, 'sending', 'gone-host:4242:0dead', ${o.lease})
@@ -108,7 +128,10 @@ describe("a delivery whose sender died", () => {
     // The dead process's job is still `active` in the queue: pg-boss gives it back only after
     // its expiry (120 s), which is what made the second delivery come minutes late.
     await transaction((tx) => enqueueJob(tx, "dispatch", { requestId: request.id }));
-    await sql().execute(`UPDATE pgboss.job SET state = 'active', started_on = now() WHERE name = 'dispatch' AND data->>'requestId' = $1`, request.id);
+    await sql().execute(
+      `UPDATE pgboss.job SET state = 'active', started_on = now() WHERE name = 'dispatch' AND data->>'requestId' = $1`,
+      request.id,
+    );
 
     const started = Date.now();
     worker = await startWorker({ pollingIntervalSeconds: 0.5 });
@@ -135,9 +158,14 @@ describe("a delivery whose sender died", () => {
       [`rsreq-${request.id}-dispatch-all-1-unknown`, "failed"],
       [`rsreq-${request.id}-dispatch-all-2`, "dispatched"],
     ]);
-    expect(events[0]!.error).toMatch(/^delivery attempt 1 of \d+ \(all\): outcome unknown, .*stopped during the delivery; sending it again with the same delivery id$/);
+    expect(events[0]!.error).toMatch(
+      /^delivery attempt 1 of \d+ \(all\): outcome unknown, .*stopped during the delivery; sending it again with the same delivery id$/,
+    );
     expect(events[0]).toMatchObject({ trace_id: TRACE_ID, span_id: SPAN_ID });
-    const [reload] = await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId);
+    const [reload] = await sql().query<{ status: string }[]>(
+      `SELECT status FROM reload WHERE reload_id = $1`,
+      request.reloadId,
+    );
     expect(reload!.status).toBe("succeeded");
   });
 
@@ -147,30 +175,66 @@ describe("a delivery whose sender died", () => {
     const cases = [
       { name: "live lease", lease: "now() + interval '1 minute'", expected: "sending", queued: 0 },
       { name: "lease lapsed", lease: "now() - interval '1 second'", expected: "unknown", queued: 1 },
-      { name: "no lease, started 20 s ago (within the old timeout + 30 s)", lease: "NULL", expected: "sending", queued: 0 },
-      { name: "no lease, started 10 minutes ago", lease: "NULL", startedAgo: "10 minutes", expected: "unknown", queued: 1 },
-      { name: "lease lapsed on the last attempt", lease: "now() - interval '1 second'", attempt: max, expected: "unknown", queued: 0 },
+      {
+        name: "no lease, started 20 s ago (within the old timeout + 30 s)",
+        lease: "NULL",
+        expected: "sending",
+        queued: 0,
+      },
+      {
+        name: "no lease, started 10 minutes ago",
+        lease: "NULL",
+        startedAgo: "10 minutes",
+        expected: "unknown",
+        queued: 1,
+      },
+      {
+        name: "lease lapsed on the last attempt",
+        lease: "now() - interval '1 second'",
+        attempt: max,
+        expected: "unknown",
+        queued: 0,
+      },
     ];
     const rows: { name: string; requestId: string; attemptId: string }[] = [];
     for (const [i, c] of cases.entries()) {
-      const request = await approvedRequest(users, { targets: INSTANCES, from: "v1", to: "v2", resource: `routes-${i}.yaml` });
+      const request = await approvedRequest(users, {
+        targets: INSTANCES,
+        from: "v1",
+        to: "v2",
+        resource: `routes-${i}.yaml`,
+      });
       rows.push({ name: c.name, requestId: request.id, attemptId: await leftSending(request.id, c) });
     }
 
     expect(await recoverStalledDeliveries()).toBe(3);
     for (const [i, c] of cases.entries()) {
-      const [row] = await sql().query<{ outcome: string; finished_at: Date | null }[]>(`SELECT outcome, finished_at FROM dispatch_attempt WHERE id = $1`, rows[i]!.attemptId);
-      expect([c.name, row!.outcome, row!.finished_at !== null, await waitingJobs(rows[i]!.requestId)]).toEqual([c.name, c.expected, c.expected === "unknown", c.queued]);
+      const [row] = await sql().query<{ outcome: string; finished_at: Date | null }[]>(
+        `SELECT outcome, finished_at FROM dispatch_attempt WHERE id = $1`,
+        rows[i]!.attemptId,
+      );
+      expect([c.name, row!.outcome, row!.finished_at !== null, await waitingJobs(rows[i]!.requestId)]).toEqual([
+        c.name,
+        c.expected,
+        c.expected === "unknown",
+        c.queued,
+      ]);
     }
     const last = await requestStatus(rows[4]!.requestId);
     expect(last.status).toBe("failed");
-    expect(last.status_reason).toBe(`delivery failed after ${max} attempts: outcome unknown, the app or its database stopped during the delivery`);
+    expect(last.status_reason).toBe(
+      `delivery failed after ${max} attempts: outcome unknown, the app or its database stopped during the delivery`,
+    );
     // The events wait in the control-events queue, each under its own deterministic id.
     const queued = await sql().query<{ id: string }[]>(
       `SELECT e->>'id' AS id FROM pgboss.job, jsonb_array_elements(data->'events') e WHERE name = 'control-events' ORDER BY 1`,
     );
     expect(queued.map((q) => q.id)).toEqual(
-      [`rsreq-${rows[1]!.requestId}-dispatch-all-1-unknown`, `rsreq-${rows[3]!.requestId}-dispatch-all-1-unknown`, `rsreq-${rows[4]!.requestId}-dispatch-all-${max}-unknown`].sort(),
+      [
+        `rsreq-${rows[1]!.requestId}-dispatch-all-1-unknown`,
+        `rsreq-${rows[3]!.requestId}-dispatch-all-1-unknown`,
+        `rsreq-${rows[4]!.requestId}-dispatch-all-${max}-unknown`,
+      ].sort(),
     );
 
     // Declared once: a second sweep finds nothing.
@@ -186,7 +250,10 @@ describe("a delivery whose sender died", () => {
     const advancing = advanceDispatch(request.id);
     const held = await target.waitFor("the POST", () => true, 10_000);
     const leaseOf = async () => {
-      const [row] = await sql().query<{ lease_until: Date }[]>(`SELECT lease_until FROM dispatch_attempt WHERE request_id = $1`, request.id);
+      const [row] = await sql().query<{ lease_until: Date }[]>(
+        `SELECT lease_until FROM dispatch_attempt WHERE request_id = $1`,
+        request.id,
+      );
       return row!.lease_until;
     };
     const first = await leaseOf();
@@ -207,14 +274,22 @@ describe("a delivery whose sender died", () => {
     const advancing = advanceDispatch(request.id);
     const held = await target.waitFor("the first POST", () => true, 10_000);
     // A lapsed lease is never renewed, so the sender's heartbeat cannot bring it back.
-    await sql().execute(`UPDATE dispatch_attempt SET lease_until = now() - interval '1 second' WHERE request_id = $1`, request.id);
+    await sql().execute(
+      `UPDATE dispatch_attempt SET lease_until = now() - interval '1 second' WHERE request_id = $1`,
+      request.id,
+    );
     expect(await recoverStalledDeliveries()).toBe(1);
 
     target.release(held.n);
     expect(await advancing).toMatchObject({ step: "late", stage: "all", attempt: 1 });
     expect((await attempts(request.id)).map((r) => [r.attempt, r.outcome])).toEqual([[1, "unknown"]]);
 
-    expect(await advanceDispatch(request.id)).toMatchObject({ step: "sent", stage: "all", attempt: 2, delivered: true });
+    expect(await advanceDispatch(request.id)).toMatchObject({
+      step: "sent",
+      stage: "all",
+      attempt: 2,
+      delivered: true,
+    });
     expect((await attempts(request.id)).map((r) => [r.attempt, r.outcome])).toEqual([
       [1, "unknown"],
       [2, "delivered"],
@@ -237,7 +312,9 @@ describe("a delivery whose sender died", () => {
       for (const job of jobs) await ingestControlEvents(job.data);
     };
     await storeQueuedControlEvents();
-    const reloadStatus = async () => (await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId))[0]!.status;
+    const reloadStatus = async () =>
+      (await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId))[0]!
+        .status;
     expect(await reloadStatus()).toBe("failed");
 
     expect(await advanceDispatch(request.id)).toMatchObject({ step: "sent", attempt: 2, delivered: true });

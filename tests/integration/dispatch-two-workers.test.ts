@@ -21,17 +21,21 @@ const REQUESTS = 12;
 const children: ChildProcess[] = [];
 
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(path.join(process.cwd(), "node_modules", ".bin", "tsx"), ["--conditions=react-server", "scripts/worker.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: inject("databaseUrl"),
-      DATABASE_POOL_SIZE: "4",
-      WORKER_POLL_SECONDS: "0.5",
-      DISPATCH_RETRY_BASE_MS: "50",
-      CANARY_CHECK_MS: "100",
+  const child = spawn(
+    path.join(process.cwd(), "node_modules", ".bin", "tsx"),
+    ["--conditions=react-server", "scripts/worker.ts"],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: inject("databaseUrl"),
+        DATABASE_POOL_SIZE: "4",
+        WORKER_POLL_SECONDS: "0.5",
+        DISPATCH_RETRY_BASE_MS: "50",
+        CANARY_CHECK_MS: "100",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   child.stderr?.on("data", (d) => process.stderr.write(`[worker ${child.pid}] ${d}`));
   child.stdout?.on("data", (d) => process.stderr.write(`[worker ${child.pid}] ${d}`));
   children.push(child);
@@ -59,7 +63,11 @@ describe("two worker processes", () => {
       // first to land moves the version the others were approved against).
       const resources = Array.from({ length: REQUESTS }, (_, i) => `routes-${i}.yaml`);
       await acceptEvents(
-        resources.flatMap((resource) => INSTANCES.map((instance) => event({ instance, resource, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) }))),
+        resources.flatMap((resource) =>
+          INSTANCES.map((instance) =>
+            event({ instance, resource, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) }),
+          ),
+        ),
       );
       const users = await seedUsers();
       const receiver = await startWebhookReceiver((_n, body) => ({
@@ -72,7 +80,9 @@ describe("two worker processes", () => {
         for (let i = 0; i < REQUESTS; i++) {
           // Half canary (two stages), half all at once.
           const canary = i % 2 === 0 ? [INSTANCES[0]!] : [];
-          requests.push(await approvedRequest(users, { targets: INSTANCES, canary, from: "v1", to: "v2", resource: resources[i] }));
+          requests.push(
+            await approvedRequest(users, { targets: INSTANCES, canary, from: "v1", to: "v2", resource: resources[i] }),
+          );
         }
         // Before any worker runs: every request queued twice, as two separate jobs.
         await transaction(async (tx) => {
@@ -98,7 +108,9 @@ describe("two worker processes", () => {
           console.error(await sql().query(`SELECT name, state, count(*)::int FROM pgboss.job GROUP BY 1, 2`));
           throw error;
         });
-        const statuses = await sql().query<{ status: string; n: number }[]>(`SELECT status, count(*)::int AS n FROM reload_request GROUP BY status`);
+        const statuses = await sql().query<{ status: string; n: number }[]>(
+          `SELECT status, count(*)::int AS n FROM reload_request GROUP BY status`,
+        );
         expect(statuses).toEqual([{ status: "succeeded", n: REQUESTS }]);
 
         const sent = new Map<string, number>();
@@ -106,7 +118,9 @@ describe("two worker processes", () => {
           const key = `${d.body.reloadId}/${d.body.scope.stage}`;
           sent.set(key, (sent.get(key) ?? 0) + 1);
         }
-        const expected = requests.flatMap((r, i) => (i % 2 === 0 ? [`${r.reloadId}/canary`, `${r.reloadId}/rest`] : [`${r.reloadId}/all`]));
+        const expected = requests.flatMap((r, i) =>
+          i % 2 === 0 ? [`${r.reloadId}/canary`, `${r.reloadId}/rest`] : [`${r.reloadId}/all`],
+        );
         expect([...sent.keys()].sort()).toEqual(expected.sort());
         expect([...sent.values()].every((n) => n === 1)).toBe(true);
 

@@ -38,7 +38,9 @@ let receiver: WebhookReceiver | undefined;
 // job queue too) and stopped before the next test empties it: a handler still running from
 // one test (a retry, a canary check) would otherwise write into tables being truncated.
 beforeEach(async () => {
-  await acceptEvents(INSTANCES.map((instance) => event({ instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));
+  await acceptEvents(
+    INSTANCES.map((instance) => event({ instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })),
+  );
   worker = await startWorker({ pollingIntervalSeconds: 0.5 });
 });
 afterEach(async () => {
@@ -59,14 +61,27 @@ async function dispatch(requestId: string) {
 }
 
 async function attempts(requestId: string) {
-  return sql().query<{ id: string; stage: string; attempt: number; outcome: string; http_status: number | null; started_at: Date; next_attempt_at: Date | null; traceparent: string }[]>(
+  return sql().query<
+    {
+      id: string;
+      stage: string;
+      attempt: number;
+      outcome: string;
+      http_status: number | null;
+      started_at: Date;
+      next_attempt_at: Date | null;
+      traceparent: string;
+    }[]
+  >(
     `SELECT id::text, stage, attempt, outcome, http_status, started_at, next_attempt_at, traceparent FROM dispatch_attempt WHERE request_id = $1 ORDER BY id`,
     requestId,
   );
 }
 
 async function timeline(reloadId: string) {
-  return sql().query<{ id: string; phase: string; error: string | null; trace_id: string | null; attributes: Record<string, unknown> }[]>(
+  return sql().query<
+    { id: string; phase: string; error: string | null; trace_id: string | null; attributes: Record<string, unknown> }[]
+  >(
     `SELECT id, phase, error, trace_id, attributes FROM reload_event WHERE reload_id = $1 AND instance_id IS NULL ORDER BY occurred_at, id`,
     reloadId,
   );
@@ -76,7 +91,8 @@ async function timeline(reloadId: string) {
 function reportAs(nack: (stage: string) => number) {
   return (_n: number, body: Parameters<typeof simulatedEvents>[0]) => ({
     status: 202,
-    after: () => reportSimulatedReload(simulatedEvents(body, null, new Date(Date.now() - 5_000), nack(body.scope.stage))),
+    after: () =>
+      reportSimulatedReload(simulatedEvents(body, null, new Date(Date.now() - 5_000), nack(body.scope.stage))),
   });
 }
 
@@ -139,7 +155,12 @@ describe("dispatch", () => {
     receiver = await startWebhookReceiver(reportAs(() => 0));
     try {
       await setTarget(receiver.url);
-      const request = await approvedRequest(users, { targets: INSTANCES, canary: [INSTANCES[0]!], from: "v1", to: "v2" });
+      const request = await approvedRequest(users, {
+        targets: INSTANCES,
+        canary: [INSTANCES[0]!],
+        from: "v1",
+        to: "v2",
+      });
       await dispatch(request.id);
       await waitFor("the request to succeed", async () => (await requestStatus(request.id)).status === "succeeded");
 
@@ -147,7 +168,10 @@ describe("dispatch", () => {
         ["canary", [INSTANCES[0]]],
         ["rest", INSTANCES.slice(1)],
       ]);
-      expect(receiver.deliveries.map((d) => d.deliveryId)).toEqual([`${request.reloadId}/canary`, `${request.reloadId}/rest`]);
+      expect(receiver.deliveries.map((d) => d.deliveryId)).toEqual([
+        `${request.reloadId}/canary`,
+        `${request.reloadId}/rest`,
+      ]);
       expect(receiver.deliveries.every((d) => d.signatureValid)).toBe(true);
       const [canaryAck] = await sql().query<{ received_at: Date }[]>(
         `SELECT e.received_at FROM reload_event e JOIN instance i ON i.id = e.instance_id
@@ -162,7 +186,10 @@ describe("dispatch", () => {
       ]);
       // The rest went out after the canary's ack was stored, not merely after the canary's POST.
       expect(rows[1]!.started_at.getTime()).toBeGreaterThanOrEqual(canaryAck!.received_at.getTime());
-      const [reload] = await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId);
+      const [reload] = await sql().query<{ status: string }[]>(
+        `SELECT status FROM reload WHERE reload_id = $1`,
+        request.reloadId,
+      );
       expect(reload!.status).toBe("succeeded");
     } finally {
       await receiver.close();
@@ -191,7 +218,10 @@ describe("dispatch", () => {
         const s = await requestStatus(request.id);
         return ["succeeded", "partially_failed", "failed", "rolled_back", "expired"].includes(s.status) ? s : null;
       });
-      const [reload] = await sql().query<{ status: string }[]>(`SELECT status FROM reload WHERE reload_id = $1`, request.reloadId);
+      const [reload] = await sql().query<{ status: string }[]>(
+        `SELECT status FROM reload WHERE reload_id = $1`,
+        request.reloadId,
+      );
       expect(reload!.status).toBe("partially_failed");
       expect(final).toMatchObject({ status: "partially_failed", status_reason: "the reload ended partially failed" });
     } finally {
@@ -204,7 +234,12 @@ describe("dispatch", () => {
     receiver = await startWebhookReceiver(reportAs((stage) => (stage === "canary" ? 1 : 0)));
     try {
       await setTarget(receiver.url);
-      const request = await approvedRequest(users, { targets: INSTANCES, canary: [INSTANCES[0]!], from: "v1", to: "v2" });
+      const request = await approvedRequest(users, {
+        targets: INSTANCES,
+        canary: [INSTANCES[0]!],
+        from: "v1",
+        to: "v2",
+      });
       await dispatch(request.id);
       const final = await waitFor("the request to fail", async () => {
         const s = await requestStatus(request.id);
@@ -215,7 +250,9 @@ describe("dispatch", () => {
         const e = await timeline(request.reloadId);
         return e.some((x) => x.id === `rsreq-${request.id}-canary-failed`) ? e : null;
       });
-      expect(events.find((e) => e.id === `rsreq-${request.id}-canary-failed`)!.error).toMatch(/^canary failed: checkout-api-1 refused/);
+      expect(events.find((e) => e.id === `rsreq-${request.id}-canary-failed`)!.error).toMatch(
+        /^canary failed: checkout-api-1 refused/,
+      );
       // Nothing is left to run that could send the rest, and it was not sent.
       const [pending] = await sql().query<{ n: number }[]>(
         `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'dispatch' AND state < 'completed'`,
@@ -264,10 +301,17 @@ describe("target address rules, on the resolved address at each attempt", () => 
       return e.length > 0 ? e : null;
     });
     expect(events[0]!.phase).toBe("failed");
-    expect(events[0]!.error).toMatch(/^delivery attempt 1 of \d+ \(all\) failed: target address not allowed \(cloud-metadata\); retrying$/);
+    expect(events[0]!.error).toMatch(
+      /^delivery attempt 1 of \d+ \(all\) failed: target address not allowed \(cloud-metadata\); retrying$/,
+    );
     expect(events[0]!.attributes).not.toHaveProperty("http.status_code");
     const [first] = await failedAttempts(request.id);
-    expect(first).toMatchObject({ attempt: 1, outcome: "failed", http_status: null, error: "target address not allowed (cloud-metadata)" });
+    expect(first).toMatchObject({
+      attempt: 1,
+      outcome: "failed",
+      http_status: null,
+      error: "target address not allowed (cloud-metadata)",
+    });
   });
 
   test("TARGET_PRIVATE_ADDRESSES=deny refuses loopback; listing the address in TARGET_ALLOWED_HOSTS lets the next attempt through", async () => {
@@ -318,7 +362,11 @@ describe("target address rules, on the resolved address at each attempt", () => 
           { address: "169.254.169.254", family: 4 },
         ],
       });
-      expect(mixed).toEqual({ delivered: false, httpStatus: null, error: "target address not allowed (cloud-metadata)" });
+      expect(mixed).toEqual({
+        delivered: false,
+        httpStatus: null,
+        error: "target address not allowed (cloud-metadata)",
+      });
       expect(receiver.deliveries).toHaveLength(1);
     } finally {
       await receiver.close();

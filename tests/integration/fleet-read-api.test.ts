@@ -23,7 +23,15 @@ async function twoServices() {
     event({ instance: "checkout-2", toVersion: "v2", occurredAt: minutesAgo(30) }),
     event({ instance: "checkout-1", toVersion: "v1", occurredAt: minutesAgo(1) }),
     event({ instance: "checkout-2", toVersion: "v2", occurredAt: minutesAgo(1) }),
-    event({ namespace: "finance", service: "ledger", instance: "ledger-1", kind: "model", resource: "risk", toVersion: "m7", occurredAt: minutesAgo(1) }),
+    event({
+      namespace: "finance",
+      service: "ledger",
+      instance: "ledger-1",
+      kind: "model",
+      resource: "risk",
+      toVersion: "m7",
+      occurredAt: minutesAgo(1),
+    }),
   ]);
 }
 
@@ -38,7 +46,13 @@ describe("GET /api/v1/fleet", () => {
     // The matrix's order: environment, namespace (finance before payments), name.
     expect(body.services.map((s: { service: string }) => s.service)).toEqual(["ledger", "checkout-api"]);
     const [ledger, checkout] = body.services;
-    expect(checkout).toMatchObject({ environment: "prod", namespace: "payments", service: "checkout-api", instances: 2, drifting: true });
+    expect(checkout).toMatchObject({
+      environment: "prod",
+      namespace: "payments",
+      service: "checkout-api",
+      instances: 2,
+      drifting: true,
+    });
     expect(checkout.resources).toHaveLength(1);
     expect(checkout.resources[0]).toMatchObject({
       kind: "config",
@@ -55,13 +69,23 @@ describe("GET /api/v1/fleet", () => {
     });
     expect(checkout.resources[0].driftingForMs).toBeGreaterThan(20 * 60_000);
     expect(ledger).toMatchObject({ namespace: "finance", drifting: false });
-    expect(ledger.resources[0]).toMatchObject({ kind: "model", resource: "risk", versions: [{ version: "m7", instances: 1 }], drifting: false, driftingForMs: null });
+    expect(ledger.resources[0]).toMatchObject({
+      kind: "model",
+      resource: "risk",
+      versions: [{ version: "m7", instances: 1 }],
+      drifting: false,
+      driftingForMs: null,
+    });
   });
 
   test("drifting=1 keeps the drifting services; environment, namespace and kind narrow it", async () => {
     await twoServices();
-    expect((await ask("?drifting=1")).body.services.map((s: { service: string }) => s.service)).toEqual(["checkout-api"]);
-    expect((await ask("?namespace=finance")).body.services.map((s: { service: string }) => s.service)).toEqual(["ledger"]);
+    expect((await ask("?drifting=1")).body.services.map((s: { service: string }) => s.service)).toEqual([
+      "checkout-api",
+    ]);
+    expect((await ask("?namespace=finance")).body.services.map((s: { service: string }) => s.service)).toEqual([
+      "ledger",
+    ]);
     expect((await ask("?kind=model")).body.services.map((s: { service: string }) => s.service)).toEqual(["ledger"]);
     expect((await ask("?environment=staging")).body.services).toEqual([]);
   });

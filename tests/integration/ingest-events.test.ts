@@ -9,7 +9,9 @@ const countEvents = async () => db().reloadEvent.count();
 
 describe("POST /api/v1/events: accepted input", () => {
   test("a single event is stored with its instance state", async () => {
-    const answer = await postEvents(event({ id: "one", toVersion: "b7d2f11", labels: { region: "eu-west-1", host: "ip-1" } }));
+    const answer = await postEvents(
+      event({ id: "one", toVersion: "b7d2f11", labels: { region: "eu-west-1", host: "ip-1" } }),
+    );
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const stored = await db().reloadEvent.findUniqueOrThrow({ where: { id: "one" } });
@@ -36,7 +38,11 @@ describe("POST /api/v1/events: accepted input", () => {
   });
 
   test("a batch with some invalid events stores the valid ones and names the others", async () => {
-    const answer = await postEvents([event({ id: "ok-1" }), event({ phase: "applied", toVersion: null, reloadId: "rl-1" }), event({ id: "ok-2" })]);
+    const answer = await postEvents([
+      event({ id: "ok-1" }),
+      event({ phase: "applied", toVersion: null, reloadId: "rl-1" }),
+      event({ id: "ok-2" }),
+    ]);
     expect(answer.status).toBe(200);
     expect(answer.body.accepted).toBe(2);
     expect(answer.body.rejected).toEqual([{ index: 1, reason: "toVersion: is required for phase applied" }]);
@@ -57,7 +63,14 @@ describe("POST /api/v1/events: accepted input", () => {
         id: "ce-1",
         source: "checkout-api-7d9f-x2k1",
         time: occurred,
-        data: { environment: "prod", service: "checkout-api", kind: "config", resource: "routes.yaml", phase: "heartbeat", toVersion: "v9" },
+        data: {
+          environment: "prod",
+          service: "checkout-api",
+          kind: "config",
+          resource: "routes.yaml",
+          phase: "heartbeat",
+          toVersion: "v9",
+        },
       },
       { contentType: "application/cloudevents+json; charset=utf-8" },
     );
@@ -74,7 +87,14 @@ describe("POST /api/v1/events: accepted input", () => {
       id,
       source: "inst-1",
       time: minutesAgo(3),
-      data: { environment: "prod", service: "svc", kind: "model", resource: "ranker", phase: "heartbeat", toVersion: "m1" },
+      data: {
+        environment: "prod",
+        service: "svc",
+        kind: "model",
+        resource: "ranker",
+        phase: "heartbeat",
+        toVersion: "m1",
+      },
       ...extra,
     });
     const answer = await postEvents([envelope("b-1"), envelope("b-2", { type: "com.example.other" })], {
@@ -90,12 +110,24 @@ describe("POST /api/v1/events: refused input writes nothing", () => {
   test.each([
     ["no phase", { phase: undefined }, "phase: must be one of"],
     ["a kind that is not a word", { kind: "Config Files" }, "kind: must be a lowercase word"],
-    ["a NACK without its error", { phase: "nacked", reloadId: "rl-1", error: null }, "error: is required for phase nacked"],
+    [
+      "a NACK without its error",
+      { phase: "nacked", reloadId: "rl-1", error: null },
+      "error: is required for phase nacked",
+    ],
     ["a time without a zone", { occurredAt: "2026-11-21 14:03:07" }, "occurredAt: must be an ISO 8601 timestamp"],
     ["no occurredAt", { occurredAt: undefined }, "occurredAt: is required"],
     ["no id", { id: undefined }, "id: is required"],
-    ["a time in the future", { occurredAt: new Date(Date.now() + 3_600_000).toISOString() }, "occurredAt: is more than 5 minutes in the future"],
-    ["a reload phase without reloadId", { phase: "applied", reloadId: undefined }, "reloadId: is required for phase applied"],
+    [
+      "a time in the future",
+      { occurredAt: new Date(Date.now() + 3_600_000).toISOString() },
+      "occurredAt: is more than 5 minutes in the future",
+    ],
+    [
+      "a reload phase without reloadId",
+      { phase: "applied", reloadId: undefined },
+      "reloadId: is required for phase applied",
+    ],
     ["a malformed trace id", { traceId: "xyz" }, "traceId: must be 32 hex digits"],
   ])("%s → 400 naming the field", async (_name, overrides, reason) => {
     const answer = await postEvents([event(overrides)]);

@@ -29,7 +29,10 @@ describe("ingest limits", () => {
   test("a gzip body that inflates past the limit → 413", async () => {
     process.env.INGEST_MAX_BODY_BYTES = "4096";
     resetEnvCache();
-    const answer = await postEvents(null, { raw: JSON.stringify([event({ attributes: { pad: "x".repeat(20_000) } })]), gzip: true });
+    const answer = await postEvents(null, {
+      raw: JSON.stringify([event({ attributes: { pad: "x".repeat(20_000) } })]),
+      gzip: true,
+    });
     expect(answer.status).toBe(413);
   });
 

@@ -16,7 +16,8 @@ useTestDatabase();
 // connection every time.
 
 const embedded = onEmbeddedDatabase();
-const title = (name: string) => (embedded ? `${name} — needs a real PostgreSQL (pg_terminate_backend); skipped on the embedded PGlite` : name);
+const title = (name: string) =>
+  embedded ? `${name} — needs a real PostgreSQL (pg_terminate_backend); skipped on the embedded PGlite` : name;
 
 type Trigger = (text: string, previous: string | undefined) => boolean;
 
@@ -98,23 +99,26 @@ const rounds: [string, Trigger][] = [
 ];
 
 describe("a connection lost mid-transaction", () => {
-  test.skipIf(embedded).each(rounds)(title("terminated %s → 503 with Retry-After, no uncaught exception; the retried batch is stored once"), async (_, when) => {
-    const prefix = `lost-${when === rounds[0]![1] ? "claim" : "commit"}`;
-    const events = batch(3_000, prefix);
-    trigger = when;
-    const first = await postEvents(events);
-    expect(trigger, "the termination ran").toBeNull();
-    expect(first.status).toBe(503);
-    expect(first.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect(first.body.error).toBe("unavailable");
-    expect(await storedCount(prefix)).toEqual({ events: 0, ids: 0 });
+  test.skipIf(embedded).each(rounds)(
+    title("terminated %s → 503 with Retry-After, no uncaught exception; the retried batch is stored once"),
+    async (_, when) => {
+      const prefix = `lost-${when === rounds[0]![1] ? "claim" : "commit"}`;
+      const events = batch(3_000, prefix);
+      trigger = when;
+      const first = await postEvents(events);
+      expect(trigger, "the termination ran").toBeNull();
+      expect(first.status).toBe(503);
+      expect(first.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(first.body.error).toBe("unavailable");
+      expect(await storedCount(prefix)).toEqual({ events: 0, ids: 0 });
 
-    const retried = await postEvents(events);
-    expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ accepted: 3_000, duplicates: 0 });
-    expect(await storedCount(prefix)).toEqual({ events: 3_000, ids: 3_000 });
-    expect(uncaught).toEqual([]);
-  });
+      const retried = await postEvents(events);
+      expect(retried.status).toBe(200);
+      expect(retried.body).toMatchObject({ accepted: 3_000, duplicates: 0 });
+      expect(await storedCount(prefix)).toEqual({ events: 3_000, ids: 3_000 });
+      expect(uncaught).toEqual([]);
+    },
+  );
 });
 
 /** An OTLP/JSON export of `count` spans of one service, as an SDK exporter sends it. */
@@ -128,7 +132,12 @@ function traceExport(count: number): string {
     startTimeUnixNano: (start + BigInt(i)).toString(),
     endTimeUnixNano: (start + BigInt(i) + 5_000_000n).toString(),
   }));
-  const resource = { attributes: [{ key: "service.name", value: { stringValue: "checkout-api" } }, { key: "deployment.environment.name", value: { stringValue: "prod" } }] };
+  const resource = {
+    attributes: [
+      { key: "service.name", value: { stringValue: "checkout-api" } },
+      { key: "deployment.environment.name", value: { stringValue: "prod" } },
+    ],
+  };
   return JSON.stringify({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "test" }, spans }] }] });
 }
 
@@ -139,17 +148,20 @@ async function exportTraces(body: string): Promise<Response> {
 
 describe("a connection lost under an OTLP export", () => {
   // OTLP exporters retry 503 (with Retry-After) but drop a batch answered 500.
-  test.skipIf(embedded)(title("terminated at COMMIT → 503 with Retry-After; the retried export stores each span once"), async () => {
-    const body = traceExport(1_000);
-    trigger = (text) => text === "COMMIT";
-    const first = await exportTraces(body);
-    expect(trigger, "the termination ran").toBeNull();
-    expect(first.status).toBe(503);
-    expect(first.headers.get("retry-after")).toMatch(/^\d+$/);
-    const retried = await exportTraces(body);
-    expect(retried.status).toBe(200);
-    const [row] = await sql().query<{ n: string }[]>(`SELECT count(*) AS n FROM span`);
-    expect(Number(row!.n)).toBe(1_000);
-    expect(uncaught).toEqual([]);
-  });
+  test.skipIf(embedded)(
+    title("terminated at COMMIT → 503 with Retry-After; the retried export stores each span once"),
+    async () => {
+      const body = traceExport(1_000);
+      trigger = (text) => text === "COMMIT";
+      const first = await exportTraces(body);
+      expect(trigger, "the termination ran").toBeNull();
+      expect(first.status).toBe(503);
+      expect(first.headers.get("retry-after")).toMatch(/^\d+$/);
+      const retried = await exportTraces(body);
+      expect(retried.status).toBe(200);
+      const [row] = await sql().query<{ n: string }[]>(`SELECT count(*) AS n FROM span`);
+      expect(Number(row!.n)).toBe(1_000);
+      expect(uncaught).toEqual([]);
+    },
+  );
 });

@@ -8,7 +8,9 @@ useTestDatabase();
 
 const stateOf = async (instanceKey: string, resource = "routes.yaml") => {
   const instance = await db().instance.findFirstOrThrow({ where: { instanceKey } });
-  return db().instanceState.findUniqueOrThrow({ where: { instanceId_kind_resource: { instanceId: instance.id, kind: "config", resource } } });
+  return db().instanceState.findUniqueOrThrow({
+    where: { instanceId_kind_resource: { instanceId: instance.id, kind: "config", resource } },
+  });
 };
 
 describe("instance state", () => {
@@ -34,7 +36,16 @@ describe("instance state", () => {
 
   test("a NACK keeps the running version and records the error", async () => {
     await postEvents(event({ toVersion: "v1", occurredAt: minutesAgo(10) }));
-    await postEvents(event({ phase: "nacked", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", error: "bad route", occurredAt: minutesAgo(5) }));
+    await postEvents(
+      event({
+        phase: "nacked",
+        reloadId: "rl-2",
+        fromVersion: "v1",
+        toVersion: "v2",
+        error: "bad route",
+        occurredAt: minutesAgo(5),
+      }),
+    );
     const state = await stateOf("checkout-api-1");
     expect(state).toMatchObject({ version: "v1", outcome: "nacked", lastError: "bad route", lastReloadId: "rl-2" });
   });
@@ -51,12 +62,23 @@ describe("instance state", () => {
     for (const e of life("in-order")) expect((await postEvents(e)).status).toBe(200);
     for (const e of life("reversed").reverse()) expect((await postEvents(e)).status).toBe(200);
     for (const instance of ["in-order", "reversed"]) {
-      expect(await stateOf(instance), instance).toMatchObject({ version: "v2", since: new Date(times[1]!), previousVersion: "v1", changedByHeartbeat: true });
+      expect(await stateOf(instance), instance).toMatchObject({
+        version: "v2",
+        since: new Date(times[1]!),
+        previousVersion: "v1",
+        changedByHeartbeat: true,
+      });
     }
     // a reload acked on both moves them on: no longer a heartbeat's change
     for (const instance of ["in-order", "reversed"]) {
-      await postEvents(event({ instance, phase: "acked", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: times[3] }));
-      expect(await stateOf(instance), instance).toMatchObject({ version: "v3", previousVersion: "v2", changedByHeartbeat: false });
+      await postEvents(
+        event({ instance, phase: "acked", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: times[3] }),
+      );
+      expect(await stateOf(instance), instance).toMatchObject({
+        version: "v3",
+        previousVersion: "v2",
+        changedByHeartbeat: false,
+      });
     }
   });
 

@@ -27,14 +27,35 @@ const CASES: Case[] = [
   { name: "an event exactly at the cutoff is live", intervals: [], events: [-600], live: true },
   { name: "an event a millisecond before the cutoff is not", intervals: [], events: [-600.001], live: false },
   { name: "an interval last heard exactly at the cutoff is live", intervals: [[-900, -600]], events: [], live: true },
-  { name: "an interval last heard a millisecond before the cutoff is not", intervals: [[-900, -600.001]], events: [], live: false },
+  {
+    name: "an interval last heard a millisecond before the cutoff is not",
+    intervals: [[-900, -600.001]],
+    events: [],
+    live: false,
+  },
   { name: "inside an interval the pair is heard at T", intervals: [[-100, 100]], events: [], live: true },
   { name: "an interval that starts after T does not count", intervals: [[0.001, 50]], events: [-700], live: false },
   { name: "an interval that starts exactly at T counts", intervals: [[0, 50]], events: [], live: true },
   { name: "an event after T does not count", intervals: [], events: [0.001], live: false },
   { name: "an old interval, and an event just now", intervals: [[-3000, -2000]], events: [-10], live: true },
-  { name: "two intervals, the later one live", intervals: [[-3000, -2000], [-50, -40]], events: [], live: true },
-  { name: "a gap longer than the window before T", intervals: [[-3000, -2000], [10, 40]], events: [], live: false },
+  {
+    name: "two intervals, the later one live",
+    intervals: [
+      [-3000, -2000],
+      [-50, -40],
+    ],
+    events: [],
+    live: true,
+  },
+  {
+    name: "a gap longer than the window before T",
+    intervals: [
+      [-3000, -2000],
+      [10, 40],
+    ],
+    events: [],
+    live: false,
+  },
   { name: "never heard", intervals: [], events: [], live: false },
 ];
 
@@ -83,16 +104,26 @@ describe("liveness: the domain function and its SQL twin over the same rows", ()
       CASES.map(() => s(0).toISOString()),
       CASES.map(() => STALE_MS),
     );
-    const fromSql = Object.fromEntries(rows.map((r) => [CASES[Number(r.n) - 1]!.name, { live: r.live, lastHeard: r.last_heard?.toISOString() ?? null }]));
+    const fromSql = Object.fromEntries(
+      rows.map((r) => [CASES[Number(r.n) - 1]!.name, { live: r.live, lastHeard: r.last_heard?.toISOString() ?? null }]),
+    );
     const fromDomain = Object.fromEntries(
       CASES.map((c) => {
         const intervals = c.intervals.map(([first, last]) => ({ firstHeardAt: s(first), lastHeardAt: s(last) }));
         const events = c.events.map(s);
-        return [c.name, { live: heardWithin(intervals, events, s(0), STALE_MS), lastHeard: lastHeardAt(intervals, events, s(0))?.toISOString() ?? null }];
+        return [
+          c.name,
+          {
+            live: heardWithin(intervals, events, s(0), STALE_MS),
+            lastHeard: lastHeardAt(intervals, events, s(0))?.toISOString() ?? null,
+          },
+        ];
       }),
     );
     expect(fromSql).toEqual(fromDomain);
-    expect(Object.fromEntries(CASES.map((c) => [c.name, fromDomain[c.name]!.live]))).toEqual(Object.fromEntries(CASES.map((c) => [c.name, c.live])));
+    expect(Object.fromEntries(CASES.map((c) => [c.name, fromDomain[c.name]!.live]))).toEqual(
+      Object.fromEntries(CASES.map((c) => [c.name, c.live])),
+    );
   });
 });
 
@@ -100,7 +131,8 @@ describe("the read model's last report is the rule's last heard time", () => {
   test("after history and absorbed heartbeats, and the live pages' predicate agrees with the rule at the boundary", async () => {
     const base = Date.now() - 3_600_000;
     const at = (seconds: number) => new Date(base + seconds * 1000).toISOString();
-    const hb = (instance: string, seconds: number, version = "v1") => event({ instance, phase: "heartbeat", toVersion: version, occurredAt: at(seconds) });
+    const hb = (instance: string, seconds: number, version = "v1") =>
+      event({ instance, phase: "heartbeat", toVersion: version, occurredAt: at(seconds) });
     // a: absorbed heartbeats; b: a version change (history) after absorbed ones; c: one report only.
     await postEvents([hb("a", 0), hb("b", 0), hb("c", 0)]);
     await postEvents([hb("a", 15), hb("b", 15)]);
@@ -110,10 +142,20 @@ describe("the read model's last report is the rule's last heard time", () => {
       `SELECT i.instance_key, st.last_phase_at, st.instance_id FROM instance_state st JOIN instance i ON i.id = st.instance_id ORDER BY i.instance_key`,
     );
     for (const r of rows) {
-      const intervals = await sql().query<{ first_heard_at: Date; last_heard_at: Date }[]>(`SELECT first_heard_at, last_heard_at FROM presence_interval WHERE instance_id = $1`, r.instance_id);
-      const events = await sql().query<{ occurred_at: Date }[]>(`SELECT occurred_at FROM reload_event WHERE instance_id = $1`, r.instance_id);
+      const intervals = await sql().query<{ first_heard_at: Date; last_heard_at: Date }[]>(
+        `SELECT first_heard_at, last_heard_at FROM presence_interval WHERE instance_id = $1`,
+        r.instance_id,
+      );
+      const events = await sql().query<{ occurred_at: Date }[]>(
+        `SELECT occurred_at FROM reload_event WHERE instance_id = $1`,
+        r.instance_id,
+      );
       const now = new Date();
-      const heard = lastHeardAt(intervals.map((i) => ({ firstHeardAt: i.first_heard_at, lastHeardAt: i.last_heard_at })), events.map((e) => e.occurred_at), now);
+      const heard = lastHeardAt(
+        intervals.map((i) => ({ firstHeardAt: i.first_heard_at, lastHeardAt: i.last_heard_at })),
+        events.map((e) => e.occurred_at),
+        now,
+      );
       expect([r.instance_key, r.last_phase_at.toISOString()]).toEqual([r.instance_key, heard!.toISOString()]);
       // At the instant the pair leaves the window, and a millisecond after.
       for (const t of [new Date(heard!.getTime() + STALE_MS), new Date(heard!.getTime() + STALE_MS + 1)]) {
@@ -123,10 +165,18 @@ describe("the read model's last report is the rule's last heard time", () => {
           t.toISOString(),
           STALE_MS,
         )) as [{ live: boolean }];
-        expect([r.instance_key, t.getTime() - heard!.getTime(), live]).toEqual([r.instance_key, t.getTime() - heard!.getTime(), heardWithin([], [heard!], t, STALE_MS)]);
+        expect([r.instance_key, t.getTime() - heard!.getTime(), live]).toEqual([
+          r.instance_key,
+          t.getTime() - heard!.getTime(),
+          heardWithin([], [heard!], t, STALE_MS),
+        ]);
       }
     }
     // a was absorbed to the precision: its last report is 90 s (100 s came within a minute of it).
-    expect(rows.map((r) => [r.instance_key, r.last_phase_at.toISOString()])).toEqual([["a", at(90)], ["b", at(150)], ["c", at(0)]]);
+    expect(rows.map((r) => [r.instance_key, r.last_phase_at.toISOString()])).toEqual([
+      ["a", at(90)],
+      ["b", at(150)],
+      ["c", at(0)],
+    ]);
   });
 });

@@ -38,7 +38,11 @@ function listen(settings: Partial<Record<(typeof ENV_KEYS)[number], string>>) {
 
 async function scrape(headers: Record<string, string> = {}) {
   const response = await metrics(new Request("http://reloadscope.internal/api/metrics", { headers }));
-  return { status: response.status, wwwAuthenticate: response.headers.get("www-authenticate"), text: await response.text() };
+  return {
+    status: response.status,
+    wwwAuthenticate: response.headers.get("www-authenticate"),
+    text: await response.text(),
+  };
 }
 
 async function viewerCookie(): Promise<string> {
@@ -58,27 +62,30 @@ describe("GET /api/metrics beyond loopback", () => {
     ["HOST=::", { HOST: "::" }],
     ["HOST=10.0.3.7", { HOST: "10.0.3.7" }],
     ["HOST unset with DATABASE_URL (npm start serves 0.0.0.0)", {}],
-  ])("%s, no METRICS_TOKEN: no token is 401 with WWW-Authenticate and no data; a read token scrapes", async (_, settings) => {
-    await acceptEvents([event({ instance: "a", toVersion: "secret-ish-v1", occurredAt: minutesAgo(5) })]);
-    listen(settings);
-    const { read, ingestOnly } = await tokens();
-    const none = await scrape();
-    expect(none.status).toBe(401);
-    expect(none.wwwAuthenticate).toMatch(/^Bearer realm=/);
-    expect(none.text).not.toContain("secret-ish-v1");
-    expect(none.text).not.toContain("reload_total");
-    // a session cookie alone is not a token
-    const cookieOnly = await scrape({ cookie: await viewerCookie() });
-    expect(cookieOnly.status).toBe(401);
-    expect(cookieOnly.text).not.toContain("secret-ish-v1");
-    expect((await scrape({ authorization: "Bearer rs_notatoken_notatokennotatoken" })).status).toBe(401);
-    const wrongScope = await scrape({ authorization: `Bearer ${ingestOnly}` });
-    expect(wrongScope.status).toBe(403);
-    expect(wrongScope.text).not.toContain("secret-ish-v1");
-    const ok = await scrape({ authorization: `Bearer ${read}` });
-    expect(ok.status).toBe(200);
-    expect(ok.text).toContain('version="secret-ish-v1"');
-  });
+  ])(
+    "%s, no METRICS_TOKEN: no token is 401 with WWW-Authenticate and no data; a read token scrapes",
+    async (_, settings) => {
+      await acceptEvents([event({ instance: "a", toVersion: "secret-ish-v1", occurredAt: minutesAgo(5) })]);
+      listen(settings);
+      const { read, ingestOnly } = await tokens();
+      const none = await scrape();
+      expect(none.status).toBe(401);
+      expect(none.wwwAuthenticate).toMatch(/^Bearer realm=/);
+      expect(none.text).not.toContain("secret-ish-v1");
+      expect(none.text).not.toContain("reload_total");
+      // a session cookie alone is not a token
+      const cookieOnly = await scrape({ cookie: await viewerCookie() });
+      expect(cookieOnly.status).toBe(401);
+      expect(cookieOnly.text).not.toContain("secret-ish-v1");
+      expect((await scrape({ authorization: "Bearer rs_notatoken_notatokennotatoken" })).status).toBe(401);
+      const wrongScope = await scrape({ authorization: `Bearer ${ingestOnly}` });
+      expect(wrongScope.status).toBe(403);
+      expect(wrongScope.text).not.toContain("secret-ish-v1");
+      const ok = await scrape({ authorization: `Bearer ${read}` });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('version="secret-ish-v1"');
+    },
+  );
 
   test("with METRICS_TOKEN set, METRICS_TOKEN and read tokens both scrape; nothing else does", async () => {
     listen({ HOST: "0.0.0.0", METRICS_TOKEN });
@@ -97,7 +104,12 @@ test("a read token restricted to some services cannot read these whole-fleet ans
   const scraped = await scrape({ authorization: `Bearer ${restricted}` });
   expect(scraped.status).toBe(403);
   expect(scraped.text).not.toContain("secret-ish-v1");
-  const status = await fleetStatus(new Request("http://reloadscope.internal/api/v1/fleet/status", { headers: { authorization: `Bearer ${restricted}` } }), undefined);
+  const status = await fleetStatus(
+    new Request("http://reloadscope.internal/api/v1/fleet/status", {
+      headers: { authorization: `Bearer ${restricted}` },
+    }),
+    undefined,
+  );
   expect(status.status).toBe(403);
   expect((await status.json()).message).toContain("staging/*");
 });
@@ -131,7 +143,8 @@ describe("GET /api/v1/fleet/status takes tokens only; the fleet page polls GET /
     await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: moved })]);
     listen(settings);
     const { read, ingestOnly } = await tokens();
-    const ask = (headers: Record<string, string> = {}) => fleetStatus(new Request("http://reloadscope.internal/api/v1/fleet/status", { headers }), undefined);
+    const ask = (headers: Record<string, string> = {}) =>
+      fleetStatus(new Request("http://reloadscope.internal/api/v1/fleet/status", { headers }), undefined);
     const none = await ask();
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
@@ -147,7 +160,8 @@ describe("GET /api/v1/fleet/status takes tokens only; the fleet page polls GET /
     const moved = minutesAgo(10);
     await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: moved })]);
     listen({ HOST: "0.0.0.0" });
-    const ask = (headers: Record<string, string> = {}) => fleetStatusForPages(new Request("http://reloadscope.internal/api/fleet/status", { headers }), undefined);
+    const ask = (headers: Record<string, string> = {}) =>
+      fleetStatusForPages(new Request("http://reloadscope.internal/api/fleet/status", { headers }), undefined);
     const none = await ask();
     expect(none.status).toBe(401);
     expect(await none.text()).not.toContain(moved);

@@ -70,7 +70,8 @@ function parse(text: string): Sample[] {
     const labels: Record<string, string> = {};
     const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/g;
     let l: RegExpExecArray | null;
-    while ((l = re.exec(m[2] ?? "")) !== null) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+    while ((l = re.exec(m[2] ?? "")) !== null)
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
     samples.push({ name: m[1]!, labels, value: m[3] === "+Inf" ? Infinity : Number(m[3]) });
   }
   return samples;
@@ -90,8 +91,14 @@ const checkout = { environment: "prod", namespace: "payments", service: "checkou
 const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
 const odd = { environment: "prod", namespace: "", service: 'we"ird\\svc' };
 
-const beat = (svc: Record<string, string>, instance: string, kind: string, resource: string, version: string, occurredAt: string) =>
-  event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
+const beat = (
+  svc: Record<string, string>,
+  instance: string,
+  kind: string,
+  resource: string,
+  version: string,
+  occurredAt: string,
+) => event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
 
 async function buildFleet() {
   await acceptEvents([
@@ -107,9 +114,17 @@ async function buildFleet() {
     beat(ledger, "l-gone", "cache", "warm", "w-1", new Date(Date.now() - 2 * 86_400_000).toISOString()),
   ]);
   // ledger: a reload to v2 that l-3 NACKs → partially failed, desired v2, l-3 off desired
-  await acceptEvents(scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "nacked" }));
+  await acceptEvents(
+    scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, {
+      "l-1": "acked",
+      "l-2": "acked",
+      "l-3": "nacked",
+    }),
+  );
   // the odd service: a reload both instances ack, convergence 12 s (dispatch at 10 s, last ack at 22 s)
-  await acceptEvents(scopedReload(odd, "rl-odd", "flags", "flags.json", 'f"1\\x', "f-2", 20, { "w-1": "acked", "w-2": "acked" }));
+  await acceptEvents(
+    scopedReload(odd, "rl-odd", "flags", "flags.json", 'f"1\\x', "f-2", 20, { "w-1": "acked", "w-2": "acked" }),
+  );
 }
 
 describe("GET /api/metrics", () => {
@@ -137,16 +152,28 @@ describe("GET /api/metrics", () => {
     expect(value(samples, "reload_total", { ...odd, kind: "flags", outcome: "succeeded" })).toBe(1);
     expect(find(samples, "reload_total", {})).toHaveLength(2);
     // no alert evaluated yet: every rule is there, at 0, under its default severity
-    expect(find(samples, "alerts_firing", {}).map((s) => [s.labels.rule, s.labels.severity, s.value]).sort()).toEqual(
-      RULE_IDS.map((rule) => [rule, RULES[rule].defaultSeverity, 0]).sort(),
-    );
+    expect(
+      find(samples, "alerts_firing", {})
+        .map((s) => [s.labels.rule, s.labels.severity, s.value])
+        .sort(),
+    ).toEqual(RULE_IDS.map((rule) => [rule, RULES[rule].defaultSeverity, 0]).sort());
 
     // one line per live pair: 4 routes + 2 model + 3 ledger config + 2 odd flags; the gone pair is out
     const versions = find(samples, "config_version_info", {});
     expect(versions).toHaveLength(11);
     expect(versions.every((s) => s.value === 1)).toBe(true);
-    expect(value(samples, "config_version_info", { ...ledger, instance: "l-1", kind: "config", resource: "ledger.yaml" })).toBe(1);
-    expect(find(samples, "config_version_info", { ...ledger, instance: "l-1", kind: "config", resource: "ledger.yaml", version: "v2" })).toHaveLength(1);
+    expect(
+      value(samples, "config_version_info", { ...ledger, instance: "l-1", kind: "config", resource: "ledger.yaml" }),
+    ).toBe(1);
+    expect(
+      find(samples, "config_version_info", {
+        ...ledger,
+        instance: "l-1",
+        kind: "config",
+        resource: "ledger.yaml",
+        version: "v2",
+      }),
+    ).toHaveLength(1);
     expect(find(samples, "config_version_info", { ...ledger, instance: "l-3", version: "v1" })).toHaveLength(1);
     expect(find(samples, "config_version_info", { instance: "l-gone" })).toEqual([]);
   });
@@ -169,7 +196,9 @@ describe("GET /api/metrics", () => {
     const { text } = await scrape();
     expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     expect(text).toContain(`service="we\\"ird\\\\svc"`);
-    expect(text).toContain(`config_version_info{environment="prod",namespace="",service="we\\"ird\\\\svc",instance="w-1",kind="flags",resource="flags.json",version="f-2"} 1`);
+    expect(text).toContain(
+      `config_version_info{environment="prod",namespace="",service="we\\"ird\\\\svc",instance="w-1",kind="flags",resource="flags.json",version="f-2"} 1`,
+    );
     expect(text).not.toContain('service="we"ird');
   });
 
@@ -177,16 +206,17 @@ describe("GET /api/metrics", () => {
     // Backslash, double quote and newline inside every free-text label (kind is a lowercase
     // word by the wire schema; ingest trims the ends), a backslash before a quote and a newline,
     // and text beyond ASCII.
-    const svc = { environment: 'st\\age\n"x"', namespace: 'n"s\n\\x', service: "svc\n\\\"ü€😀" };
+    const svc = { environment: 'st\\age\n"x"', namespace: 'n"s\n\\x', service: 'svc\n\\"ü€😀' };
     const pairs = [
       { instance: 'i"1\\x\ny', resource: 'r\\"\n.yaml', version: 'v\n"2\\' },
       { instance: "plain-1", resource: "\\\\n", version: '\\"' },
-      { instance: "ä\\n😀", resource: "routes.yaml", version: "1.0 \"beta\"\n" + "trailing\\" },
+      { instance: "ä\\n😀", resource: "routes.yaml", version: '1.0 "beta"\n' + "trailing\\" },
     ];
     await acceptEvents(pairs.map((p) => beat(svc, p.instance, "config", p.resource, p.version, minutesAgo(5))));
     const { text } = await scrape();
     const expected = pairs.map(
-      (p) => `config_version_info${formatLabels({ ...svc, instance: p.instance, kind: "config", resource: p.resource, version: p.version })} 1`,
+      (p) =>
+        `config_version_info${formatLabels({ ...svc, instance: p.instance, kind: "config", resource: p.resource, version: p.version })} 1`,
     );
     expect(expected[0]).toContain(`instance="i\\"1\\\\x\\ny"`);
     const lines = text.split("\n").filter((line) => line.startsWith("config_version_info{"));
@@ -205,7 +235,10 @@ describe("GET /api/metrics", () => {
       const counts = find(samples, `${family}_count`, {});
       expect(counts.length, family).toBeGreaterThan(0);
       for (const c of counts) {
-        const buckets = find(samples, `${family}_bucket`, c.labels).map((b) => ({ le: b.labels.le === "+Inf" ? Infinity : Number(b.labels.le), n: b.value }));
+        const buckets = find(samples, `${family}_bucket`, c.labels).map((b) => ({
+          le: b.labels.le === "+Inf" ? Infinity : Number(b.labels.le),
+          n: b.value,
+        }));
         expect(buckets.map((b) => b.le)).toEqual([...RELOAD_SECONDS_BUCKETS, Infinity]);
         for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.n).toBeGreaterThanOrEqual(buckets[i - 1]!.n);
         expect(buckets.at(-1)!.n).toBe(c.value);
@@ -225,17 +258,35 @@ describe("GET /api/metrics", () => {
     await buildFleet();
     const now = new Date();
     const samples = parse((await scrape()).text);
-    const matrix = await asViewer(() => getFleetMatrix({ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 }, now));
+    const matrix = await asViewer(() =>
+      getFleetMatrix({ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 }, now),
+    );
     const policy = driftPolicy();
     const expected = new Map<string, number>();
     for (const group of matrix.groups) {
       for (const row of group.rows) {
         for (const [kind, cells] of Object.entries(row.cells)) {
-          const key = JSON.stringify({ environment: row.service.environment, namespace: row.service.namespace, service: row.service.name, kind });
+          const key = JSON.stringify({
+            environment: row.service.environment,
+            namespace: row.service.namespace,
+            service: row.service.name,
+            kind,
+          });
           let n = 0;
           for (const cell of cells) {
-            const groups = cell.versions.map((v) => ({ version: v.version, instances: v.instances, newestSince: null, lastReportAt: now }));
-            n += driftingInstances(cell.drift, groups, cell.desired === null ? null : { version: cell.desired }, now, policy.staleMs);
+            const groups = cell.versions.map((v) => ({
+              version: v.version,
+              instances: v.instances,
+              newestSince: null,
+              lastReportAt: now,
+            }));
+            n += driftingInstances(
+              cell.drift,
+              groups,
+              cell.desired === null ? null : { version: cell.desired },
+              now,
+              policy.staleMs,
+            );
           }
           expected.set(key, n);
         }
@@ -243,7 +294,12 @@ describe("GET /api/metrics", () => {
     }
     const scraped = new Map(
       find(samples, "reload_drift_instances", {}).map((s) => [
-        JSON.stringify({ environment: s.labels.environment, namespace: s.labels.namespace, service: s.labels.service, kind: s.labels.kind }),
+        JSON.stringify({
+          environment: s.labels.environment,
+          namespace: s.labels.namespace,
+          service: s.labels.service,
+          kind: s.labels.kind,
+        }),
         s.value,
       ]),
     );
@@ -257,7 +313,8 @@ describe("GET /api/metrics", () => {
 
   test("ingest counters count accepted, duplicate and rejected events of this process", async () => {
     const before = parse((await scrape()).text);
-    const count = (samples: Sample[], result: string) => value(samples, "ingest_events_total", { endpoint: "events", result }) ?? 0;
+    const count = (samples: Sample[], result: string) =>
+      value(samples, "ingest_events_total", { endpoint: "events", result }) ?? 0;
     const one = event({ ...checkout, instance: "c-9" });
     expect((await postEvents([one, event({ ...checkout, instance: "c-10" })])).status).toBe(200);
     expect((await postEvents([one, event({ phase: "warp" })])).status).toBe(200);
@@ -281,7 +338,9 @@ describe("GET /api/metrics", () => {
       expect((await scrape(`Bearer ${TOKEN}x`)).status).toBe(401);
       expect((await scrape(`Bearer ${TOKEN.slice(0, -1)}`)).status).toBe(401);
       expect((await scrape(`Basic ${Buffer.from(`x:${TOKEN}`).toString("base64")}`)).status).toBe(401);
-      const cookieOnly = await GET(new Request("http://127.0.0.1/api/metrics", { headers: { cookie: `authjs.session-token=${TOKEN}` } }));
+      const cookieOnly = await GET(
+        new Request("http://127.0.0.1/api/metrics", { headers: { cookie: `authjs.session-token=${TOKEN}` } }),
+      );
       expect(cookieOnly.status).toBe(401);
       const ok = await scrape(`Bearer ${TOKEN}`);
       expect(ok.status).toBe(200);
@@ -292,34 +351,53 @@ describe("GET /api/metrics", () => {
 
 const havePromtool = existsSync(PROMTOOL);
 if (!havePromtool) {
-  console.warn(`[tests] SKIPPED: ${PROMTOOL} is missing (Debian package "prometheus"; .ci/run installs it). promtool checks did not run.`);
+  console.warn(
+    `[tests] SKIPPED: ${PROMTOOL} is missing (Debian package "prometheus"; .ci/run installs it). promtool checks did not run.`,
+  );
 }
 
-describe(havePromtool ? "promtool [real Prometheus tooling]" : `promtool — SKIPPED: ${PROMTOOL} missing, install Debian's "prometheus"`, () => {
-  test.skipIf(!havePromtool)("promtool check metrics accepts a scrape of the fleet", async () => {
-    await buildFleet();
-    const { text } = await scrape();
-    const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(`${run.stdout}${run.stderr}`.trim()).toBe("");
-  });
+describe(
+  havePromtool
+    ? "promtool [real Prometheus tooling]"
+    : `promtool — SKIPPED: ${PROMTOOL} missing, install Debian's "prometheus"`,
+  () => {
+    test.skipIf(!havePromtool)("promtool check metrics accepts a scrape of the fleet", async () => {
+      await buildFleet();
+      const { text } = await scrape();
+      const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(`${run.stdout}${run.stderr}`.trim()).toBe("");
+    });
 
-  test.skipIf(!havePromtool)("promtool check metrics accepts a scrape of the demo fleet (what `npm start` serves)", async () => {
-    const { events } = await seedDemoFleet();
-    expect(events).toBeGreaterThan(100);
-    const { status, text } = await scrape();
-    expect(status).toBe(200);
-    // The demo drifts and has failed reloads, so the scrape carries every family with samples.
-    for (const family of ["reload_total", "reload_duration_seconds_bucket", "config_version_info", "reload_drift_instances"]) {
-      expect(text, family).toMatch(new RegExp(`^${family}\\{`, "m"));
-    }
-    const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(`${run.stdout}${run.stderr}`.trim()).toBe("");
-  });
+    test.skipIf(!havePromtool)(
+      "promtool check metrics accepts a scrape of the demo fleet (what `npm start` serves)",
+      async () => {
+        const { events } = await seedDemoFleet();
+        expect(events).toBeGreaterThan(100);
+        const { status, text } = await scrape();
+        expect(status).toBe(200);
+        // The demo drifts and has failed reloads, so the scrape carries every family with samples.
+        for (const family of [
+          "reload_total",
+          "reload_duration_seconds_bucket",
+          "config_version_info",
+          "reload_drift_instances",
+        ]) {
+          expect(text, family).toMatch(new RegExp(`^${family}\\{`, "m"));
+        }
+        const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
+        expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+        expect(`${run.stdout}${run.stderr}`.trim()).toBe("");
+      },
+    );
 
-  test.skipIf(!havePromtool)("promtool check rules accepts docs/prometheus-rules.yml", () => {
-    const out = execFileSync(PROMTOOL, ["check", "rules", path.resolve(import.meta.dirname, "../../docs/prometheus-rules.yml")], { encoding: "utf8" });
-    expect(out).toMatch(/SUCCESS: \d+ rules found/);
-  });
-});
+    test.skipIf(!havePromtool)("promtool check rules accepts docs/prometheus-rules.yml", () => {
+      const out = execFileSync(
+        PROMTOOL,
+        ["check", "rules", path.resolve(import.meta.dirname, "../../docs/prometheus-rules.yml")],
+        { encoding: "utf8" },
+      );
+      expect(out).toMatch(/SUCCESS: \d+ rules found/);
+    });
+  },
+);

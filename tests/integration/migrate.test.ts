@@ -14,7 +14,11 @@ test("migrations are recorded the way prisma migrate deploy records them, and re
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const rows = (await client.query(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name`)).rows;
+    const rows = (
+      await client.query(
+        `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name`,
+      )
+    ).rows;
     const first = rows[0];
     const sql = await readFile(path.join(migrationsDir(), first.migration_name, "migration.sql"), "utf8");
     expect(first.checksum).toBe(createHash("sha256").update(sql).digest("hex"));

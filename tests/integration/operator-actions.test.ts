@@ -21,10 +21,22 @@ let serviceId: number;
 
 beforeEach(async () => {
   await acceptEvents(scopedReload(PROD, "rl-va", "config", "routes.yaml", "vnone", "va", 90, all));
-  await acceptEvents(scopedReload(PROD, "rl-v0", "config", "routes.yaml", "va", "v0", 60, { "checkout-api-1": "acked", "checkout-api-2": "acked" }));
+  await acceptEvents(
+    scopedReload(PROD, "rl-v0", "config", "routes.yaml", "va", "v0", 60, {
+      "checkout-api-1": "acked",
+      "checkout-api-2": "acked",
+    }),
+  );
   await acceptEvents(scopedReload(PROD, "rl-v1", "config", "routes.yaml", "v0", "v1", 30, all));
-  await acceptEvents(PODS.map((instance) => event({ ...PROD, instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) })));
-  [{ id: serviceId }] = (await sql().query<{ id: number }[]>(`SELECT id FROM service WHERE name = $1`, PROD.service)) as [{ id: number }];
+  await acceptEvents(
+    PODS.map((instance) =>
+      event({ ...PROD, instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) }),
+    ),
+  );
+  [{ id: serviceId }] = (await sql().query<{ id: number }[]>(
+    `SELECT id FROM service WHERE name = $1`,
+    PROD.service,
+  )) as [{ id: number }];
 });
 
 const focus = { kind: "config", resource: "routes.yaml" };
@@ -34,7 +46,10 @@ describe("roll back to this", () => {
   test("the pre-flight is read for the row's version", async () => {
     const data = (await form("va"))!;
     expect(data.resources[0]!.rollback).toMatchObject({ version: "v0" });
-    expect(data.preflight).toMatchObject({ key: "config/routes.yaml", preflight: { version: "va", moving: 4, movingUnconfirmed: 0 } });
+    expect(data.preflight).toMatchObject({
+      key: "config/routes.yaml",
+      preflight: { version: "va", moving: 4, movingUnconfirmed: 0 },
+    });
   });
 
   test.each([
@@ -49,7 +64,9 @@ describe("roll back to this", () => {
 describe("after a request", () => {
   test("its resource shows the request waiting for approval", async () => {
     expect((await form())!.resources[0]!.openRequest).toBeNull();
-    const [u] = await sql().query<{ id: number }[]>(`INSERT INTO app_user (username, role) VALUES ('olga', 'operator') RETURNING id`);
+    const [u] = await sql().query<{ id: number }[]>(
+      `INSERT INTO app_user (username, role) VALUES ('olga', 'operator') RETURNING id`,
+    );
     const olga: Actor = { id: u!.id, username: "olga", displayName: "olga", role: "operator", groups: [] };
     const input = requestInputSchema.parse({ serviceId, ...focus, toVersion: "v0", scope: "all", reason: "back" });
     const { requestId } = (await transaction((tx) => createRequest(tx, olga, input, "rollback"))).data;

@@ -6,7 +6,13 @@ import { context, SpanStatusCode, trace, type Attributes } from "@opentelemetry/
 import { OTLPTraceExporter as HttpJsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace";
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { POST } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
@@ -44,9 +50,16 @@ beforeAll(async () => {
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === "string") headers.set(name, value);
     }
-    const response = await POST(new Request(`${baseUrl}${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }));
+    const response = await POST(
+      new Request(`${baseUrl}${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }),
+    );
     const body = Buffer.from(await response.arrayBuffer());
-    seen.push({ contentType: req.headers["content-type"] ?? "", contentEncoding: req.headers["content-encoding"] ?? "", status: response.status, body });
+    seen.push({
+      contentType: req.headers["content-type"] ?? "",
+      contentEncoding: req.headers["content-encoding"] ?? "",
+      status: response.status,
+      body,
+    });
     res.writeHead(response.status, Object.fromEntries(response.headers)).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -59,17 +72,28 @@ afterAll(async () => {
 
 afterEach(() => {
   seen.length = 0;
-  for (const name of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_COMPRESSION"]) delete process.env[name];
+  for (const name of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_COMPRESSION"])
+    delete process.env[name];
 });
 
 const SECOND = 1000;
 /** Whole seconds, ten minutes ago: within the time bounds, and the same for every span of a test. */
 const base = () => Math.floor((Date.now() - 10 * 60 * SECOND) / SECOND) * SECOND;
 
-const RELOAD = { "reload.kind": "config", "reload.resource": "routes.yaml", "reload.version.from": "v1", "reload.version.to": "v2" };
+const RELOAD = {
+  "reload.kind": "config",
+  "reload.resource": "routes.yaml",
+  "reload.version.from": "v1",
+  "reload.version.to": "v2",
+};
 
 /** Spans one instance of checkout-api records for a reload, made by the SDK's own tracer. */
-async function instanceSpans(instance: string, reloadId: string, t0: number, outcome: "acked" | "nacked"): Promise<ReadableSpan[]> {
+async function instanceSpans(
+  instance: string,
+  reloadId: string,
+  t0: number,
+  outcome: "acked" | "nacked",
+): Promise<ReadableSpan[]> {
   const memory = new InMemorySpanExporter();
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
@@ -87,13 +111,27 @@ async function instanceSpans(instance: string, reloadId: string, t0: number, out
   const inTrace = trace.setSpan(context.active(), root);
   tracer.startSpan("reload.received", { startTime: t0 + 10, attributes: attributes() }, inTrace).end(t0 + 20);
   if (outcome === "acked") {
-    const applied = tracer.startSpan("reload.applied", { startTime: t0 + 100, attributes: attributes({ "config.hash": "sha256:ab12" }) }, inTrace);
+    const applied = tracer.startSpan(
+      "reload.applied",
+      { startTime: t0 + 100, attributes: attributes({ "config.hash": "sha256:ab12" }) },
+      inTrace,
+    );
     // A child without reload.id: stored with the trace, no reload event.
-    tracer.startSpan("parse routes.yaml", { startTime: t0 + 110, attributes: { "routes.count": 42, "routes.valid": true } }, trace.setSpan(inTrace, applied)).end(t0 + 150);
+    tracer
+      .startSpan(
+        "parse routes.yaml",
+        { startTime: t0 + 110, attributes: { "routes.count": 42, "routes.valid": true } },
+        trace.setSpan(inTrace, applied),
+      )
+      .end(t0 + 150);
     applied.end(t0 + 284);
     tracer.startSpan("reload.acked", { startTime: t0 + 300, attributes: attributes() }, inTrace).end(t0 + 301);
   } else {
-    const validated = tracer.startSpan("reload.validated", { startTime: t0 + 100, attributes: attributes({ "reload.phase": "nacked" }) }, inTrace);
+    const validated = tracer.startSpan(
+      "reload.validated",
+      { startTime: t0 + 100, attributes: attributes({ "reload.phase": "nacked" }) },
+      inTrace,
+    );
     validated.setStatus({ code: SpanStatusCode.ERROR, message: "routes.yaml: unknown field 'retries'" });
     validated.end(t0 + 140);
   }
@@ -115,7 +153,11 @@ const EXPORTERS = [
 ] as const;
 
 function options(compression: "gzip" | "none") {
-  return { url: `${baseUrl}/v1/traces`, headers: { Authorization: `Bearer ${TEST_TOKEN}` }, compression: compression as never };
+  return {
+    url: `${baseUrl}/v1/traces`,
+    headers: { Authorization: `Bearer ${TEST_TOKEN}` },
+    compression: compression as never,
+  };
 }
 
 const reloadOf = (reloadId: string) => db().reload.findFirstOrThrow({ where: { reloadId } });
@@ -125,10 +167,21 @@ describe.each(EXPORTERS)("the SDK's $name exporter, compression $compression", (
     const reloadId = `rl-otlp-${name}-${compression}`;
     const t0 = base();
     // The control plane names the targets; the instances report through their traces.
-    const dispatched = event({ reloadId, instance: null, phase: "dispatched", fromVersion: "v1", toVersion: "v2", targets: ["pod-1", "pod-2"], occurredAt: new Date(t0 - 1000).toISOString() });
+    const dispatched = event({
+      reloadId,
+      instance: null,
+      phase: "dispatched",
+      fromVersion: "v1",
+      toVersion: "v2",
+      targets: ["pod-1", "pod-2"],
+      occurredAt: new Date(t0 - 1000).toISOString(),
+    });
     expect((await postEvents(dispatched)).status).toBe(200);
 
-    const spans = [...(await instanceSpans("pod-1", reloadId, t0, "acked")), ...(await instanceSpans("pod-2", reloadId, t0 + 50, "nacked"))];
+    const spans = [
+      ...(await instanceSpans("pod-1", reloadId, t0, "acked")),
+      ...(await instanceSpans("pod-2", reloadId, t0 + 50, "nacked")),
+    ];
     const exporter = make(compression);
     const first = await exportWith(exporter, spans);
     expect(first.error).toBeUndefined();
@@ -162,16 +215,38 @@ describe.each(EXPORTERS)("the SDK's $name exporter, compression $compression", (
     expect(refused.statusMessage).toBe("routes.yaml: unknown field 'retries'");
 
     // Reload spans became reload events of the same reload, with the span's ids and timing.
-    const events = await db().reloadEvent.findMany({ where: { reloadId, phase: { not: "dispatched" } }, include: { instance: true } });
-    expect(events.map((e) => `${e.instance?.instanceKey}:${e.phase}`).sort()).toEqual(["pod-1:acked", "pod-1:applied", "pod-1:received", "pod-2:nacked", "pod-2:received"]);
+    const events = await db().reloadEvent.findMany({
+      where: { reloadId, phase: { not: "dispatched" } },
+      include: { instance: true },
+    });
+    expect(events.map((e) => `${e.instance?.instanceKey}:${e.phase}`).sort()).toEqual([
+      "pod-1:acked",
+      "pod-1:applied",
+      "pod-1:received",
+      "pod-2:nacked",
+      "pod-2:received",
+    ]);
     const appliedEvent = events.find((e) => e.phase === "applied")!;
-    expect(appliedEvent).toMatchObject({ id: `otlp:${applied.traceId}:${applied.spanId}`, traceId: applied.traceId, spanId: applied.spanId, durationMs: 184n, kind: "config", resource: "routes.yaml", toVersion: "v2" });
+    expect(appliedEvent).toMatchObject({
+      id: `otlp:${applied.traceId}:${applied.spanId}`,
+      traceId: applied.traceId,
+      spanId: applied.spanId,
+      durationMs: 184n,
+      kind: "config",
+      resource: "routes.yaml",
+      toVersion: "v2",
+    });
     expect(appliedEvent.occurredAt.getTime()).toBe(t0 + 100);
     expect(appliedEvent.attributes).toEqual({ "config.hash": "sha256:ab12" });
     expect(events.find((e) => e.phase === "nacked")!.error).toBe("routes.yaml: unknown field 'retries'");
 
     const reload = await reloadOf(reloadId);
-    expect(reload).toMatchObject({ status: "partially_failed", instancesTargeted: 2, instancesSucceeded: 1, instancesNacked: 1 });
+    expect(reload).toMatchObject({
+      status: "partially_failed",
+      instancesTargeted: 2,
+      instancesSucceeded: 1,
+      instancesNacked: 1,
+    });
     // …and the spans sit on that reload's timeline, under their instance, parent above child.
     const timelineData = (await asViewer(() => getReloadTimelineData(String(reload.id))))!;
     const { timeline } = buildTimelineModel(timelineData, new Date());
@@ -181,8 +256,13 @@ describe.each(EXPORTERS)("the SDK's $name exporter, compression $compression", (
     expect(childOnLane.depth).toBe(lane.spans.find((s) => s.spanId === applied.spanId)!.depth + 1);
     expect(timeline.instances.find((l) => l.key === "pod-2")!.spans.some((s) => s.error)).toBe(true);
     const states = await db().instanceState.findMany({ include: { instance: true } });
-    expect(Object.fromEntries(states.map((s) => [s.instance.instanceKey, [s.version, s.outcome]]))).toEqual({ "pod-1": ["v2", "ok"], "pod-2": ["v1", "nacked"] });
-    expect((await db().instance.findFirstOrThrow({ where: { instanceKey: "pod-1" } })).labels).toEqual({ host: "host-pod-1" });
+    expect(Object.fromEntries(states.map((s) => [s.instance.instanceKey, [s.version, s.outcome]]))).toEqual({
+      "pod-1": ["v2", "ok"],
+      "pod-2": ["v1", "nacked"],
+    });
+    expect((await db().instance.findFirstOrThrow({ where: { instanceKey: "pod-1" } })).labels).toEqual({
+      host: "host-pod-1",
+    });
 
     // The same spans again (an exporter retry): stored once, the reload unchanged.
     const again = await exportWith(exporter, spans);
@@ -209,7 +289,10 @@ test("an exporter configured only by OTEL_EXPORTER_OTLP_* variables posts to /v1
 });
 
 test("an exporter with a wrong token is refused (401) and nothing is stored", async () => {
-  const exporter = new ProtobufExporter({ url: `${baseUrl}/v1/traces`, headers: { Authorization: "Bearer rs_wrong_token_0000000000000000" } });
+  const exporter = new ProtobufExporter({
+    url: `${baseUrl}/v1/traces`,
+    headers: { Authorization: "Bearer rs_wrong_token_0000000000000000" },
+  });
   const result = await exportWith(exporter, await instanceSpans("pod-1", "rl-401", base(), "acked"));
   expect(result.code).toBe(1);
   expect(seen.map((s) => s.status)).toEqual([401]);
@@ -220,11 +303,19 @@ test("an exporter with a wrong token is refused (401) and nothing is stored", as
 test("the embedded demo's traces make a reload with a slow instance and a NACK", async () => {
   const now = new Date();
   await sendDemoTraces(baseUrl, TEST_TOKEN, now);
-  expect(seen.map((s) => [s.contentType, s.contentEncoding, s.status])).toEqual([["application/x-protobuf", "gzip", 200]]);
+  expect(seen.map((s) => [s.contentType, s.contentEncoding, s.status])).toEqual([
+    ["application/x-protobuf", "gzip", 200],
+  ]);
   expect(JSON.stringify(ExportTraceServiceResponse.decode(seen[0]!.body))).toBe("{}");
   const reload = await db().reload.findFirstOrThrow({ include: { service: true } });
   expect(reload.service).toMatchObject({ environment: "prod", namespace: "assistant", name: "chat-service" });
-  expect(reload).toMatchObject({ kind: "config", resource: "tools.yaml", status: "partially_failed", instancesSucceeded: 6, instancesNacked: 1 });
+  expect(reload).toMatchObject({
+    kind: "config",
+    resource: "tools.yaml",
+    status: "partially_failed",
+    instancesSucceeded: 6,
+    instancesNacked: 1,
+  });
   const applied = await db().span.findMany({ where: { name: "reload.applied" }, orderBy: { durationNs: "desc" } });
   expect(applied).toHaveLength(6);
   expect(applied[0]!.durationNs).toBe(9_200_000_000n);

@@ -8,7 +8,13 @@ import { OTLPLogExporter as HttpJsonLogExporter } from "@opentelemetry/exporter-
 import { OTLPLogExporter as ProtobufLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { OTLPTraceExporter as ProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter, type ReadableLogRecord } from "@opentelemetry/sdk-logs";
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type LogRecordExporter,
+  type ReadableLogRecord,
+} from "@opentelemetry/sdk-logs";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST as postLogs } from "@/app/v1/logs/route";
@@ -44,7 +50,12 @@ const resource = (instance: string) =>
     "host.name": `host-${instance}`,
   });
 
-const RELOAD = { "reload.kind": "config", "reload.resource": "routes.yaml", "reload.version.from": "v1", "reload.version.to": "v2" };
+const RELOAD = {
+  "reload.kind": "config",
+  "reload.resource": "routes.yaml",
+  "reload.version.from": "v1",
+  "reload.version.to": "v2",
+};
 
 /**
  * What one instance's agent records of a reload: a trace of its work (plain spans, no
@@ -52,9 +63,15 @@ const RELOAD = { "reload.kind": "config", "reload.resource": "routes.yaml", "rel
  */
 async function instanceTelemetry(instance: string, reloadId: string, t0: number, outcome: "acked" | "nacked") {
   const spanMemory = new InMemorySpanExporter();
-  const tracer = new TracerProvider({ resource: resource(instance), spanProcessors: [new SimpleSpanProcessor({ exporter: spanMemory })] }).getTracer("reload-agent");
+  const tracer = new TracerProvider({
+    resource: resource(instance),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: spanMemory })],
+  }).getTracer("reload-agent");
   const logMemory = new InMemoryLogRecordExporter();
-  const loggerProvider = new LoggerProvider({ resource: resource(instance), processors: [new SimpleLogRecordProcessor({ exporter: logMemory })] });
+  const loggerProvider = new LoggerProvider({
+    resource: resource(instance),
+    processors: [new SimpleLogRecordProcessor({ exporter: logMemory })],
+  });
   const logger = loggerProvider.getLogger("reload-agent", "1.4.0");
 
   const root = tracer.startSpan("config reload", { startTime: t0 });
@@ -67,44 +84,98 @@ async function instanceTelemetry(instance: string, reloadId: string, t0: number,
   logger.emit({ body: "parsed 42 routes", timestamp: t0 + 30, context: inParse, attributes: { "routes.count": 42 } });
   if (outcome === "acked") {
     parse.end(t0 + 60);
-    logger.emit({ eventName: "reload.applied", timestamp: t0 + 100, context: inRoot, attributes: attributes({ "config.hash": "sha256:ab12" }) });
+    logger.emit({
+      eventName: "reload.applied",
+      timestamp: t0 + 100,
+      context: inRoot,
+      attributes: attributes({ "config.hash": "sha256:ab12" }),
+    });
     // reload.phase instead of an event name (an SDK without eventName, or a plain log call)
-    logger.emit({ body: "acked", timestamp: t0 + 120, context: inRoot, attributes: attributes({ "reload.phase": "acked" }) });
+    logger.emit({
+      body: "acked",
+      timestamp: t0 + 120,
+      context: inRoot,
+      attributes: attributes({ "reload.phase": "acked" }),
+    });
   } else {
     // The older convention: the event name as the event.name attribute.
     logger.emit({ timestamp: t0 + 50, context: inParse, attributes: attributes({ "event.name": "reload.validated" }) });
     parse.end(t0 + 60);
     // The error is the body when no reload.error is given.
-    logger.emit({ eventName: "reload.nacked", body: "routes.yaml: unknown field 'retries'", timestamp: t0 + 70, context: inRoot, attributes: attributes() });
+    logger.emit({
+      eventName: "reload.nacked",
+      body: "routes.yaml: unknown field 'retries'",
+      timestamp: t0 + 70,
+      context: inRoot,
+      attributes: attributes(),
+    });
   }
   root.end(t0 + 200);
   await loggerProvider.forceFlush();
-  return { spans: spanMemory.getFinishedSpans() as ReadableSpan[], logs: logMemory.getFinishedLogRecords() as ReadableLogRecord[], root };
+  return {
+    spans: spanMemory.getFinishedSpans() as ReadableSpan[],
+    logs: logMemory.getFinishedLogRecords() as ReadableLogRecord[],
+    root,
+  };
 }
 
-function exportWith<T>(exporter: { export(items: T[], done: (result: { code: number; error?: Error }) => void): void }, items: T[]) {
+function exportWith<T>(
+  exporter: { export(items: T[], done: (result: { code: number; error?: Error }) => void): void },
+  items: T[],
+) {
   return new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(items, resolve));
 }
 
-const options = (compression: "gzip" | "none") => ({ url: `${server.url}/v1/logs`, headers: { Authorization: `Bearer ${TEST_TOKEN}` }, compression: compression as never });
+const options = (compression: "gzip" | "none") => ({
+  url: `${server.url}/v1/logs`,
+  headers: { Authorization: `Bearer ${TEST_TOKEN}` },
+  compression: compression as never,
+});
 
 const EXPORTERS = [
-  { name: "protobuf", compression: "none", make: (c: "gzip" | "none"): LogRecordExporter => new ProtobufLogExporter(options(c)) },
-  { name: "protobuf", compression: "gzip", make: (c: "gzip" | "none"): LogRecordExporter => new ProtobufLogExporter(options(c)) },
-  { name: "JSON", compression: "none", make: (c: "gzip" | "none"): LogRecordExporter => new HttpJsonLogExporter(options(c)) },
-  { name: "JSON", compression: "gzip", make: (c: "gzip" | "none"): LogRecordExporter => new HttpJsonLogExporter(options(c)) },
+  {
+    name: "protobuf",
+    compression: "none",
+    make: (c: "gzip" | "none"): LogRecordExporter => new ProtobufLogExporter(options(c)),
+  },
+  {
+    name: "protobuf",
+    compression: "gzip",
+    make: (c: "gzip" | "none"): LogRecordExporter => new ProtobufLogExporter(options(c)),
+  },
+  {
+    name: "JSON",
+    compression: "none",
+    make: (c: "gzip" | "none"): LogRecordExporter => new HttpJsonLogExporter(options(c)),
+  },
+  {
+    name: "JSON",
+    compression: "gzip",
+    make: (c: "gzip" | "none"): LogRecordExporter => new HttpJsonLogExporter(options(c)),
+  },
 ] as const;
 
 describe.each(EXPORTERS)("the SDK's $name logs exporter, compression $compression", ({ name, compression, make }) => {
   test("reload events emitted through the Logs API are their reload's events, beside its spans; exporting again changes nothing", async () => {
     const reloadId = `rl-logs-${name}-${compression}`;
     const t0 = base();
-    const dispatched = event({ reloadId, instance: null, phase: "dispatched", fromVersion: "v1", toVersion: "v2", targets: ["pod-1", "pod-2"], occurredAt: new Date(t0 - 1000).toISOString() });
+    const dispatched = event({
+      reloadId,
+      instance: null,
+      phase: "dispatched",
+      fromVersion: "v1",
+      toVersion: "v2",
+      targets: ["pod-1", "pod-2"],
+      occurredAt: new Date(t0 - 1000).toISOString(),
+    });
     expect((await postEvents(dispatched)).status).toBe(200);
 
     const pod1 = await instanceTelemetry("pod-1", reloadId, t0, "acked");
     const pod2 = await instanceTelemetry("pod-2", reloadId, t0 + 55, "nacked");
-    const traceExporter = new ProtobufTraceExporter({ url: `${server.url}/v1/traces`, headers: { Authorization: `Bearer ${TEST_TOKEN}` } });
+    const traceExporter = new ProtobufTraceExporter({
+      url: `${server.url}/v1/traces`,
+      headers: { Authorization: `Bearer ${TEST_TOKEN}` },
+    });
     expect((await exportWith(traceExporter, [...pod1.spans, ...pod2.spans])).code).toBe(0);
     await traceExporter.shutdown();
 
@@ -117,7 +188,9 @@ describe.each(EXPORTERS)("the SDK's $name logs exporter, compression $compressio
     expect(first.code).toBe(0);
     const answer = server.seen.at(-1)!;
     expect(answer.path).toBe("/v1/logs");
-    expect(answer.headers["content-type"]).toMatch(name === "protobuf" ? /^application\/x-protobuf/ : /^application\/json/);
+    expect(answer.headers["content-type"]).toMatch(
+      name === "protobuf" ? /^application\/x-protobuf/ : /^application\/json/,
+    );
     expect(answer.headers["content-encoding"] ?? "").toBe(compression === "gzip" ? "gzip" : "");
     expect(answer.status).toBe(200);
     // Fully accepted (the dropped log lines are no refusal): no partialSuccess.
@@ -130,21 +203,49 @@ describe.each(EXPORTERS)("the SDK's $name logs exporter, compression $compressio
     expect(after.logRecords.rejected - before.logRecords.rejected).toBe(0);
     expect(after.events.logs.accepted - before.events.logs.accepted).toBe(6);
 
-    const events = await db().reloadEvent.findMany({ where: { reloadId, phase: { not: "dispatched" } }, include: { instance: true }, orderBy: { occurredAt: "asc" } });
-    expect(events.map((e) => `${e.instance?.instanceKey}:${e.phase}`)).toEqual(["pod-1:received", "pod-2:received", "pod-1:applied", "pod-2:validated", "pod-1:acked", "pod-2:nacked"]);
+    const events = await db().reloadEvent.findMany({
+      where: { reloadId, phase: { not: "dispatched" } },
+      include: { instance: true },
+      orderBy: { occurredAt: "asc" },
+    });
+    expect(events.map((e) => `${e.instance?.instanceKey}:${e.phase}`)).toEqual([
+      "pod-1:received",
+      "pod-2:received",
+      "pod-1:applied",
+      "pod-2:validated",
+      "pod-1:acked",
+      "pod-2:nacked",
+    ]);
     for (const e of events) expect(e.id).toMatch(/^otlp-log:[0-9a-f]{32}$/);
     const applied = events.find((e) => e.phase === "applied")!;
     const rootContext = pod1.root.spanContext();
-    expect(applied).toMatchObject({ traceId: rootContext.traceId, spanId: rootContext.spanId, kind: "config", resource: "routes.yaml", fromVersion: "v1", toVersion: "v2" });
+    expect(applied).toMatchObject({
+      traceId: rootContext.traceId,
+      spanId: rootContext.spanId,
+      kind: "config",
+      resource: "routes.yaml",
+      fromVersion: "v1",
+      toVersion: "v2",
+    });
     expect(applied.occurredAt.getTime()).toBe(t0 + 100);
     expect(applied.attributes).toEqual({ "config.hash": "sha256:ab12" });
     expect(events.find((e) => e.phase === "nacked")!.error).toBe("routes.yaml: unknown field 'retries'");
-    expect((await db().instance.findFirstOrThrow({ where: { instanceKey: "pod-1" } })).labels).toEqual({ host: "host-pod-1" });
+    expect((await db().instance.findFirstOrThrow({ where: { instanceKey: "pod-1" } })).labels).toEqual({
+      host: "host-pod-1",
+    });
 
     const reload = await db().reload.findFirstOrThrow({ where: { reloadId } });
-    expect(reload).toMatchObject({ status: "partially_failed", instancesTargeted: 2, instancesSucceeded: 1, instancesNacked: 1 });
+    expect(reload).toMatchObject({
+      status: "partially_failed",
+      instancesTargeted: 2,
+      instancesSucceeded: 1,
+      instancesNacked: 1,
+    });
     // On the reload's timeline, each lane holds its events and the spans of the trace they were emitted in.
-    const { timeline } = buildTimelineModel((await asViewer(() => getReloadTimelineData(String(reload.id))))!, new Date());
+    const { timeline } = buildTimelineModel(
+      (await asViewer(() => getReloadTimelineData(String(reload.id))))!,
+      new Date(),
+    );
     const lane1 = timeline.instances.find((l) => l.key === "pod-1")!;
     expect(lane1.events.map((e) => e.phase)).toEqual(["received", "applied", "acked"]);
     expect(lane1.spans.map((s) => s.name)).toEqual(["config reload", "parse routes.yaml"]);
@@ -165,7 +266,10 @@ describe.each(EXPORTERS)("the SDK's $name logs exporter, compression $compressio
 });
 
 test("an exporter with a wrong token is refused (401) and nothing is stored", async () => {
-  const exporter = new ProtobufLogExporter({ url: `${server.url}/v1/logs`, headers: { Authorization: "Bearer rs_wrong_token_0000000000000000" } });
+  const exporter = new ProtobufLogExporter({
+    url: `${server.url}/v1/logs`,
+    headers: { Authorization: "Bearer rs_wrong_token_0000000000000000" },
+  });
   const { logs } = await instanceTelemetry("pod-1", "rl-401", base(), "acked");
   expect((await exportWith(exporter, logs)).code).toBe(1);
   expect(server.seen.at(-1)!.status).toBe(401);

@@ -21,16 +21,27 @@ async function post(body: Uint8Array | string, contentType: string, options: { g
     headers.set("content-encoding", "gzip");
   }
   const response = await POST(new Request("http://127.0.0.1/v1/logs", { method: "POST", headers, body: payload }));
-  return { status: response.status, contentType: response.headers.get("content-type"), body: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    body: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
-const postJson = (body: unknown, options?: { gzip?: boolean; token?: string }) => post(JSON.stringify(body), "application/json", options);
-
+const postJson = (body: unknown, options?: { gzip?: boolean; token?: string }) =>
+  post(JSON.stringify(body), "application/json", options);
 
 const nsAgo = (minutes: number) => BigInt(Date.now() - minutes * 60_000) * NS_PER_MS;
 
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
-const RESOURCE = { attributes: [str("service.name", "checkout-api"), str("service.namespace", "payments"), str("deployment.environment.name", "prod"), str("service.instance.id", "pod-7")] };
+const RESOURCE = {
+  attributes: [
+    str("service.name", "checkout-api"),
+    str("service.namespace", "payments"),
+    str("deployment.environment.name", "prod"),
+    str("service.instance.id", "pod-7"),
+  ],
+};
 const reloadAttributes = (extra: { key: string; value: unknown }[] = []) => [
   str("reload.id", "rl-logs"),
   str("reload.kind", "config"),
@@ -49,8 +60,14 @@ const reloadRecord = (eventName: string, overrides: Record<string, unknown> = {}
   spanId: "eee19b7ec3c1b174",
   ...overrides,
 });
-const plainRecord = (text: string) => ({ timeUnixNano: nsAgo(10).toString(), severityNumber: 9, body: { stringValue: text } });
-const request = (records: unknown[], resource: unknown = RESOURCE) => ({ resourceLogs: [{ resource, scopeLogs: [{ scope: { name: "test" }, logRecords: records }] }] });
+const plainRecord = (text: string) => ({
+  timeUnixNano: nsAgo(10).toString(),
+  severityNumber: 9,
+  body: { stringValue: text },
+});
+const request = (records: unknown[], resource: unknown = RESOURCE) => ({
+  resourceLogs: [{ resource, scopeLogs: [{ scope: { name: "test" }, logRecords: records }] }],
+});
 
 describe("bodies that cannot be decoded: 400 and nothing written", () => {
   test("a truncated protobuf answers 400 with a google.rpc.Status", async () => {
@@ -66,7 +83,10 @@ describe("bodies that cannot be decoded: 400 and nothing written", () => {
   test("invalid JSON, and JSON that is not an ExportLogsServiceRequest, answer 400 with a JSON Status", async () => {
     const bad = await post("{not json", "application/json");
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body.toString())).toMatchObject({ code: 3, message: expect.stringMatching(/^the body is not valid JSON/) });
+    expect(JSON.parse(bad.body.toString())).toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/^the body is not valid JSON/),
+    });
     const wrong = await postJson({ resourceLogs: "all of them" });
     expect(wrong.status).toBe(400);
     expect(JSON.parse(wrong.body.toString()).message).toBe("resourceLogs: must be an array");
@@ -79,7 +99,9 @@ describe("bodies that cannot be decoded: 400 and nothing written", () => {
     const json = await postJson(request([reloadRecord("reload.applied", { body: value })]));
     expect(json.status).toBe(400);
     expect(JSON.parse(json.body.toString()).message).toMatch(/nested/);
-    const message = { resourceLogs: [{ resource: null, scopeLogs: [{ scope: null, logRecords: [{ body: value }] }] }] } as unknown as PbLogsRequest;
+    const message = {
+      resourceLogs: [{ resource: null, scopeLogs: [{ scope: null, logRecords: [{ body: value }] }] }],
+    } as unknown as PbLogsRequest;
     const proto = await post(ExportLogsServiceRequest.encode(message).finish(), "application/x-protobuf");
     expect(proto.status).toBe(400);
     await nothingWritten();
@@ -93,7 +115,13 @@ describe("bodies that cannot be decoded: 400 and nothing written", () => {
 describe("records that are not reload events", () => {
   test("are counted and dropped without error: 200, no partialSuccess, nothing stored", async () => {
     const before = ingestCounts().logRecords;
-    const answer = await postJson(request([plainRecord("GET /health 200"), plainRecord("cache warmed"), { eventName: "user.login", timeUnixNano: nsAgo(1).toString() }]));
+    const answer = await postJson(
+      request([
+        plainRecord("GET /health 200"),
+        plainRecord("cache warmed"),
+        { eventName: "user.login", timeUnixNano: nsAgo(1).toString() },
+      ]),
+    );
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body.toString())).toEqual({});
     const after = ingestCounts().logRecords;
@@ -122,13 +150,18 @@ describe("reload records that are refused: counted in partialSuccess, the others
     expect(partial.errorMessage).toContain("log record #3: reload.phase: must be one of");
     expect(await db().reloadEvent.count()).toBe(1);
     const after = ingestCounts().logRecords;
-    expect([after.reload - before.reload, after.dropped - before.dropped, after.rejected - before.rejected]).toEqual([1, 1, 2]);
+    expect([after.reload - before.reload, after.dropped - before.dropped, after.rejected - before.rejected]).toEqual([
+      1, 1, 2,
+    ]);
   });
 
   test("protobuf: the answer is an ExportLogsServiceResponse with partialSuccess.rejectedLogRecords", async () => {
     const attributes = (phase: string) => [
       { key: "reload.phase", value: { stringValue: phase } },
-      ...reloadAttributes().map((a) => ({ key: a.key, value: { stringValue: (a.value as { stringValue: string }).stringValue } })),
+      ...reloadAttributes().map((a) => ({
+        key: a.key,
+        value: { stringValue: (a.value as { stringValue: string }).stringValue },
+      })),
     ];
     const message = {
       resourceLogs: [
@@ -161,24 +194,50 @@ describe("reload records that are refused: counted in partialSuccess, the others
 
   test("invalid UTF-8 in a protobuf string is refused naming the attribute, never stored as U+FFFD", async () => {
     const message = {
-      resourceLogs: [{ resource: { attributes: RESOURCE.attributes }, scopeLogs: [{ scope: null, logRecords: [{ timeUnixNano: Number(nsAgo(5) / 1000n) * 1000, eventName: "reload.applied", attributes: reloadAttributes().map((a) => (a.key === "reload.resource" ? str(a.key, "routes-XY.yaml") : a)) }] }] }],
+      resourceLogs: [
+        {
+          resource: { attributes: RESOURCE.attributes },
+          scopeLogs: [
+            {
+              scope: null,
+              logRecords: [
+                {
+                  timeUnixNano: Number(nsAgo(5) / 1000n) * 1000,
+                  eventName: "reload.applied",
+                  attributes: reloadAttributes().map((a) =>
+                    a.key === "reload.resource" ? str(a.key, "routes-XY.yaml") : a,
+                  ),
+                },
+              ],
+            },
+          ],
+        },
+      ],
     } as unknown as PbLogsRequest;
     const body = Buffer.from(ExportLogsServiceRequest.encode(message).finish());
     body[body.indexOf("routes-XY") + 7] = 0xff;
     const answer = await post(body, "application/x-protobuf");
     expect(answer.status).toBe(200);
-    expect(ExportLogsServiceResponse.decode(answer.body).partialSuccess!.errorMessage).toBe("log record #0: reload.resource: is not valid UTF-8");
+    expect(ExportLogsServiceResponse.decode(answer.body).partialSuccess!.errorMessage).toBe(
+      "log record #0: reload.resource: is not valid UTF-8",
+    );
     await nothingWritten();
   });
 });
 
 describe("a record's fields as the event's", () => {
   test("reload.error wins over the body; a structured body is the error as JSON; the same record twice is one event", async () => {
-    const withError = reloadRecord("reload.nacked", { body: { stringValue: "see attribute" }, attributes: reloadAttributes([str("reload.error", "schema: unknown field 'retries'")]) });
+    const withError = reloadRecord("reload.nacked", {
+      body: { stringValue: "see attribute" },
+      attributes: reloadAttributes([str("reload.error", "schema: unknown field 'retries'")]),
+    });
     const structured = reloadRecord("reload.failed", {
       spanId: "eee19b7ec3c1b175",
       body: { kvlistValue: { values: [str("reason", "timeout")] } },
-      attributes: reloadAttributes([str("service.instance.id", "ignored"), { key: "attempt", value: { intValue: "2" } }]),
+      attributes: reloadAttributes([
+        str("service.instance.id", "ignored"),
+        { key: "attempt", value: { intValue: "2" } },
+      ]),
     });
     const answer = await postJson(request([withError, structured, withError]));
     expect(answer.status).toBe(200);
@@ -197,7 +256,13 @@ describe("a record's fields as the event's", () => {
   });
 
   test("a request or approval is the reload's, not the reporting instance's (as for spans)", async () => {
-    const answer = await postJson(request([reloadRecord("reload.requested", { attributes: reloadAttributes([str("reload.initiator", "pipeline:deploy-7")]) })]));
+    const answer = await postJson(
+      request([
+        reloadRecord("reload.requested", {
+          attributes: reloadAttributes([str("reload.initiator", "pipeline:deploy-7")]),
+        }),
+      ]),
+    );
     expect(answer.status).toBe(200);
     const stored = await db().reloadEvent.findFirstOrThrow();
     expect(stored).toMatchObject({ phase: "requested", instanceId: null, initiator: "pipeline:deploy-7" });

@@ -17,7 +17,11 @@ import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
 
-async function post(body: Uint8Array | string, contentType: string, options: { token?: string | null; gzip?: boolean } = {}) {
+async function post(
+  body: Uint8Array | string,
+  contentType: string,
+  options: { token?: string | null; gzip?: boolean } = {},
+) {
   const headers = new Headers({ "content-type": contentType });
   const token = options.token === undefined ? TEST_TOKEN : options.token;
   if (token !== null) headers.set("authorization", `Bearer ${token}`);
@@ -30,7 +34,8 @@ async function post(body: Uint8Array | string, contentType: string, options: { t
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-const postJson = (body: unknown, options?: { token?: string | null; gzip?: boolean }) => post(JSON.stringify(body), "application/json", options);
+const postJson = (body: unknown, options?: { token?: string | null; gzip?: boolean }) =>
+  post(JSON.stringify(body), "application/json", options);
 
 const nsAgo = (minutes: number) => (BigInt(Date.now() - minutes * 60_000) * NS_PER_MS).toString();
 
@@ -56,7 +61,6 @@ const reloadAttributes = (phase: string, extra: { key: string; value: unknown }[
   ...extra,
 ];
 
-
 describe("bodies that cannot be decoded: 400 and nothing written", () => {
   test("a truncated protobuf answers 400 with a google.rpc.Status", async () => {
     // Field 1 (resource_spans), length-delimited, claiming 127 bytes of which 2 follow.
@@ -72,7 +76,10 @@ describe("bodies that cannot be decoded: 400 and nothing written", () => {
   test("invalid JSON answers 400 with a JSON Status", async () => {
     const answer = await post('{"resourceSpans": [', "application/json");
     expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body.toString())).toMatchObject({ code: 3, message: expect.stringMatching(/not valid JSON/) });
+    expect(JSON.parse(answer.body.toString())).toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/not valid JSON/),
+    });
     await nothingWritten();
   });
 
@@ -87,7 +94,11 @@ describe("bodies that cannot be decoded: 400 and nothing written", () => {
     const answer = await POST(
       new Request("http://127.0.0.1/v1/traces", {
         method: "POST",
-        headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/x-protobuf", "content-encoding": "gzip" },
+        headers: {
+          authorization: `Bearer ${TEST_TOKEN}`,
+          "content-type": "application/x-protobuf",
+          "content-encoding": "gzip",
+        },
         body: Buffer.from("not gzip"),
       }),
     );
@@ -130,8 +141,12 @@ describe("partial success", () => {
     expect(partialSuccess.rejectedSpans).toBe("4");
     expect(partialSuccess.errorMessage).toContain("(#1): traceId: must be 16 bytes (32 hex digits)");
     expect(partialSuccess.errorMessage).toContain("(#2): kind: must be an integer (OTLP/JSON enums are integers)");
-    expect(partialSuccess.errorMessage).toContain("(#3): startTimeUnixNano: is older than the retention window of 30 days");
-    expect(partialSuccess.errorMessage).toContain(`span ${noTarget.spanId} of trace ${noTarget.traceId} (#4): reload event: reload.version.to: is required for phase applied`);
+    expect(partialSuccess.errorMessage).toContain(
+      "(#3): startTimeUnixNano: is older than the retention window of 30 days",
+    );
+    expect(partialSuccess.errorMessage).toContain(
+      `span ${noTarget.spanId} of trace ${noTarget.traceId} (#4): reload event: reload.version.to: is required for phase applied`,
+    );
     const stored = await db().span.findMany({ orderBy: { spanId: "asc" } });
     expect(stored.map((s) => s.spanId)).toEqual([good.spanId, noTarget.spanId]);
     expect(await db().reloadEvent.count()).toBe(0);
@@ -159,9 +174,13 @@ describe("partial success", () => {
     const answer = await post(body, "application/x-protobuf", { gzip: true });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-type")).toBe("application/x-protobuf");
-    const response = ExportTraceServiceResponse.decode(answer.body) as { partialSuccess: { rejectedSpans: { toString(): string }; errorMessage: string } };
+    const response = ExportTraceServiceResponse.decode(answer.body) as {
+      partialSuccess: { rejectedSpans: { toString(): string }; errorMessage: string };
+    };
     expect(response.partialSuccess.rejectedSpans.toString()).toBe("2");
-    expect(response.partialSuccess.errorMessage).toMatch(/\(#1\): endTimeUnixNano: is before startTimeUnixNano; .*\(#2\): attributes: must not contain NUL/);
+    expect(response.partialSuccess.errorMessage).toMatch(
+      /\(#1\): endTimeUnixNano: is before startTimeUnixNano; .*\(#2\): attributes: must not contain NUL/,
+    );
     const stored = await db().span.findFirstOrThrow({ include: { service: true } });
     expect(stored.traceId).toBe("01".repeat(16));
     expect(stored.durationNs).toBe(1000n);
@@ -184,7 +203,11 @@ describe("the OTLP/JSON rules", () => {
           schemaUrl: "https://opentelemetry.io/schemas/1.30.0",
           scopeSpans: [
             {
-              scope: { name: "agent", version: "2.0", attributes: [{ key: "scope.kind", value: { stringValue: "reload" } }] },
+              scope: {
+                name: "agent",
+                version: "2.0",
+                attributes: [{ key: "scope.kind", value: { stringValue: "reload" } }],
+              },
               spans: [
                 {
                   traceId: "5B8EFFF798038103D269B633813FC60C",
@@ -206,12 +229,28 @@ describe("the OTLP/JSON rules", () => {
                     { key: "d", value: { doubleValue: 1.5 } },
                     { key: "nan", value: { doubleValue: "NaN" } },
                     { key: "a", value: { arrayValue: { values: [{ stringValue: "x" }, { intValue: "1" }, {}] } } },
-                    { key: "kv", value: { kvlistValue: { values: [{ key: "inner", value: { boolValue: true } }, { key: "deeper", value: { kvlistValue: {} } }] } } },
+                    {
+                      key: "kv",
+                      value: {
+                        kvlistValue: {
+                          values: [
+                            { key: "inner", value: { boolValue: true } },
+                            { key: "deeper", value: { kvlistValue: {} } },
+                          ],
+                        },
+                      },
+                    },
                     { key: "bytes", value: { bytesValue: "AQID" } },
                     { key: "empty", value: {} },
                     { key: "__proto__", value: { stringValue: "just a key" } },
                   ],
-                  events: [{ timeUnixNano: (start + 1_000_000n).toString(), name: "cache warmed", attributes: [{ key: "entries", value: { intValue: "12" } }] }],
+                  events: [
+                    {
+                      timeUnixNano: (start + 1_000_000n).toString(),
+                      name: "cache warmed",
+                      attributes: [{ key: "entries", value: { intValue: "12" } }],
+                    },
+                  ],
                   links: [{ traceId: "AB".repeat(16), spanId: "CD".repeat(8), attributes: [] }],
                   status: { code: 1, message: "" },
                 },
@@ -254,10 +293,16 @@ describe("the OTLP/JSON rules", () => {
       empty: null,
       ["__proto__"]: "just a key",
     });
-    expect(stored.events).toEqual([{ time: expect.stringMatching(/Z$/), name: "cache warmed", attributes: { entries: 12 } }]);
-    expect(stored.links).toEqual([{ traceId: "ab".repeat(16), spanId: "cd".repeat(8), traceState: "", attributes: {} }]);
+    expect(stored.events).toEqual([
+      { time: expect.stringMatching(/Z$/), name: "cache warmed", attributes: { entries: 12 } },
+    ]);
+    expect(stored.links).toEqual([
+      { traceId: "ab".repeat(16), spanId: "cd".repeat(8), traceState: "", attributes: {} },
+    ]);
     // Microseconds are kept: the stored start is the sent one to the microsecond.
-    const rows = await db().$queryRawUnsafe<{ micros: string }[]>(`SELECT (extract(epoch FROM start_time) * 1000000)::bigint::text AS micros FROM span`);
+    const rows = await db().$queryRawUnsafe<{ micros: string }[]>(
+      `SELECT (extract(epoch FROM start_time) * 1000000)::bigint::text AS micros FROM span`,
+    );
     expect(rows).toEqual([{ micros: (start / 1000n).toString() }]);
   });
 
@@ -272,10 +317,19 @@ describe("the OTLP/JSON rules", () => {
         { key: "reload.initiator", value: { stringValue: "pipeline:train" } },
       ],
       status: { code: 2, message: "" },
-      events: [{ timeUnixNano: nsAgo(10), name: "exception", attributes: [{ key: "exception.message", value: { stringValue: "CUDA out of memory" } }] }],
+      events: [
+        {
+          timeUnixNano: nsAgo(10),
+          name: "exception",
+          attributes: [{ key: "exception.message", value: { stringValue: "CUDA out of memory" } }],
+        },
+      ],
     });
     // reload.id without a phase: a span that only correlates with the reload.
-    const correlated = span({ name: "load weights", attributes: [{ key: "reload.id", value: { stringValue: "4242" } }] });
+    const correlated = span({
+      name: "load weights",
+      attributes: [{ key: "reload.id", value: { stringValue: "4242" } }],
+    });
     const answer = await postJson(request([applied, correlated]));
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body.toString())).toEqual({});
@@ -304,7 +358,10 @@ describe("the OTLP/JSON rules", () => {
       const answer = await postJson(request([bad]));
       expect(answer.status).toBe(200);
       const { partialSuccess } = JSON.parse(answer.body.toString());
-      expect(partialSuccess).toMatchObject({ rejectedSpans: "1", errorMessage: expect.stringContaining("reload event: reload.phase: must be one of requested") });
+      expect(partialSuccess).toMatchObject({
+        rejectedSpans: "1",
+        errorMessage: expect.stringContaining("reload event: reload.phase: must be one of requested"),
+      });
     }
     expect(await db().span.count()).toBe(1);
     expect(await db().reloadEvent.count()).toBe(0);

@@ -23,19 +23,33 @@ beforeAll(() => {
 
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
 
-
 const pad = (n: number) => String(n).padStart(3, "0");
 
 describe("the matrix pages in SQL", () => {
   // 230 services over two environments and three namespaces; every other one drifts (one of
   // its two instances left on another version for an hour).
   const SERVICES = 230;
-  const place = (n: number) => ({ environment: n % 4 === 0 ? "staging" : "prod", namespace: ["edge", "payments", "search"][n % 3]! });
+  const place = (n: number) => ({
+    environment: n % 4 === 0 ? "staging" : "prod",
+    namespace: ["edge", "payments", "search"][n % 3]!,
+  });
   async function buildFleet() {
     await acceptEvents(
       Array.from({ length: SERVICES }, (_, n) => [
-        event({ ...place(n), service: `svc-${pad(n)}`, instance: `svc-${pad(n)}-a`, toVersion: "v2", occurredAt: minutesAgo(60) }),
-        event({ ...place(n), service: `svc-${pad(n)}`, instance: `svc-${pad(n)}-b`, toVersion: n % 2 === 0 ? "v1" : "v2", occurredAt: minutesAgo(61) }),
+        event({
+          ...place(n),
+          service: `svc-${pad(n)}`,
+          instance: `svc-${pad(n)}-a`,
+          toVersion: "v2",
+          occurredAt: minutesAgo(60),
+        }),
+        event({
+          ...place(n),
+          service: `svc-${pad(n)}`,
+          instance: `svc-${pad(n)}-b`,
+          toVersion: n % 2 === 0 ? "v1" : "v2",
+          occurredAt: minutesAgo(61),
+        }),
       ]).flat(),
     );
   }
@@ -43,19 +57,39 @@ describe("the matrix pages in SQL", () => {
     Array.from({ length: SERVICES }, (_, n) => n)
       .filter(filter)
       .map((n) => ({ ...place(n), name: `svc-${pad(n)}` }))
-      .sort((a, b) => (a.environment + "\u0000" + a.namespace + "\u0000" + a.name < b.environment + "\u0000" + b.namespace + "\u0000" + b.name ? -1 : 1))
+      .sort((a, b) =>
+        a.environment + "\u0000" + a.namespace + "\u0000" + a.name <
+        b.environment + "\u0000" + b.namespace + "\u0000" + b.name
+          ? -1
+          : 1,
+      )
       .map((s) => `${s.environment}/${s.namespace}/${s.name}`);
-  const names = (m: Awaited<ReturnType<typeof getFleetMatrix>>) => m.groups.flatMap((g) => g.rows.map((r) => `${r.service.environment}/${r.service.namespace}/${r.service.name}`));
+  const names = (m: Awaited<ReturnType<typeof getFleetMatrix>>) =>
+    m.groups.flatMap((g) => g.rows.map((r) => `${r.service.environment}/${r.service.namespace}/${r.service.name}`));
 
   test("pages of 100 in environment, namespace, name order; the totals cover every page", async () => {
     await buildFleet();
     const now = new Date();
-    const pages = await Promise.all([1, 2, 3].map((page) => asViewer(() => getFleetMatrix({ ...noFilters, page }, now))));
-    expect(pages.map((p) => names(p).length)).toEqual([FLEET_PAGE_SIZE, FLEET_PAGE_SIZE, SERVICES - 2 * FLEET_PAGE_SIZE]);
+    const pages = await Promise.all(
+      [1, 2, 3].map((page) => asViewer(() => getFleetMatrix({ ...noFilters, page }, now))),
+    );
+    expect(pages.map((p) => names(p).length)).toEqual([
+      FLEET_PAGE_SIZE,
+      FLEET_PAGE_SIZE,
+      SERVICES - 2 * FLEET_PAGE_SIZE,
+    ]);
     expect(pages.flatMap(names)).toEqual(expectedOrder(() => true));
     for (const p of pages) {
       expect(p.pageCount).toBe(3);
-      expect(p.totals).toEqual({ services: SERVICES, matching: SERVICES, drifting: SERVICES / 2, instances: 2 * SERVICES, problems: SERVICES / 2, failing: 0, driftingResources: SERVICES / 2 });
+      expect(p.totals).toEqual({
+        services: SERVICES,
+        matching: SERVICES,
+        drifting: SERVICES / 2,
+        instances: 2 * SERVICES,
+        problems: SERVICES / 2,
+        failing: 0,
+        driftingResources: SERVICES / 2,
+      });
       // each page's rows carry their cells, and only the page's kinds head the columns
       expect(p.groups.flatMap((g) => g.rows).every((r) => r.cells.config?.length === 1)).toBe(true);
       expect(p.kinds).toEqual(["config"]);
@@ -84,7 +118,9 @@ describe("the matrix pages in SQL", () => {
   test("filters and pages combine", async () => {
     await buildFleet();
     const staging = await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging", ns: "edge" }));
-    expect(names(staging)).toEqual(expectedOrder((n) => place(n).environment === "staging" && place(n).namespace === "edge"));
+    expect(names(staging)).toEqual(
+      expectedOrder((n) => place(n).environment === "staging" && place(n).namespace === "edge"),
+    );
     const all = await asViewer(() => getFleetMatrix({ ...noFilters, q: "SVC-", page: 3 }));
     expect(all.totals.matching).toBe(SERVICES);
     expect(names(all)).toEqual(expectedOrder(() => true).slice(2 * FLEET_PAGE_SIZE));
@@ -108,9 +144,13 @@ describe("the service page pages its instances", () => {
   async function buildService() {
     const svc = { environment: "prod", namespace: "big", service: "fleet-of-pods" };
     await acceptEvents([
-      ...Array.from({ length: 429 }, (_, i) => event({ ...svc, instance: `pod-${pad(i)}`, toVersion: "v2", occurredAt: minutesAgo(60) })),
+      ...Array.from({ length: 429 }, (_, i) =>
+        event({ ...svc, instance: `pod-${pad(i)}`, toVersion: "v2", occurredAt: minutesAgo(60) }),
+      ),
       event({ ...svc, instance: "pod-999", toVersion: "v1", occurredAt: minutesAgo(61) }),
-      ...Array.from({ length: 20 }, (_, i) => event({ ...svc, instance: `old-${pad(i)}`, toVersion: "v0", occurredAt: daysAgo(2) })),
+      ...Array.from({ length: 20 }, (_, i) =>
+        event({ ...svc, instance: `old-${pad(i)}`, toVersion: "v0", occurredAt: daysAgo(2) }),
+      ),
     ]);
     return (await db().service.findFirstOrThrow({ where: { name: "fleet-of-pods" } })).id;
   }
@@ -138,7 +178,13 @@ describe("the service page pages its instances", () => {
       expect(p!.instanceCounts).toEqual({ total: 450, live: 430 });
       // the one instance on v1 is on page 3, yet every page reports the drift it causes
       expect(p!.columns).toHaveLength(1);
-      expect(p!.columns[0]!.drift).toMatchObject({ drifting: true, reasons: ["mixed_versions"], versionCount: 2, livePairs: 430, stalePairs: 20 });
+      expect(p!.columns[0]!.drift).toMatchObject({
+        drifting: true,
+        reasons: ["mixed_versions"],
+        versionCount: 2,
+        livePairs: 430,
+        stalePairs: 20,
+      });
     }
   });
 
@@ -160,7 +206,10 @@ describe("the service page pages its instances", () => {
 
 describe("GET /api/v1/fleet/status", () => {
   const fleetStatusAs = (authorization: string | null) =>
-    fleetStatus(new Request("http://127.0.0.1/api/v1/fleet/status", { headers: authorization ? { authorization } : {} }), undefined);
+    fleetStatus(
+      new Request("http://127.0.0.1/api/v1/fleet/status", { headers: authorization ? { authorization } : {} }),
+      undefined,
+    );
 
   test("answers nobody who is neither signed in nor holds a read token", async () => {
     await acceptEvents([event({ instance: "a", toVersion: "v1", occurredAt: minutesAgo(5) })]);

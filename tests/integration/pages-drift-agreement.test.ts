@@ -22,7 +22,15 @@ beforeAll(() => {
   resetEnvCache();
 });
 
-const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
+const noFilters = {
+  env: undefined,
+  ns: undefined,
+  kind: undefined,
+  q: undefined,
+  drifting: false,
+  failing: false,
+  page: 1,
+};
 
 const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
 const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
@@ -30,8 +38,14 @@ const search = { environment: "staging", namespace: "", service: "search" };
 const retired = { environment: "prod", namespace: "payments", service: "retired" };
 
 async function buildFleet() {
-  const beat = (svc: Record<string, unknown>, instance: string, kind: string, resource: string, version: string, occurredAt: string) =>
-    event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
+  const beat = (
+    svc: Record<string, unknown>,
+    instance: string,
+    kind: string,
+    resource: string,
+    version: string,
+    occurredAt: string,
+  ) => event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
   await acceptEvents([
     // checkout-api routes: one instance left on v1 for an hour → mixed, drifting
     ...["c-1", "c-2", "c-3"].map((i) => beat(checkout, i, "routes", "routes.yaml", "r-v2", minutesAgo(60))),
@@ -56,7 +70,14 @@ async function buildFleet() {
     beat(retired, "x-1", "config", "app.yaml", "a-1", daysAgo(3)),
     beat(retired, "x-2", "config", "app.yaml", "a-2", daysAgo(3)),
   ]);
-  await acceptEvents(scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, { "l-1": "acked", "l-2": "acked", "l-3": "acked", "l-4": "nacked" }));
+  await acceptEvents(
+    scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, {
+      "l-1": "acked",
+      "l-2": "acked",
+      "l-3": "acked",
+      "l-4": "nacked",
+    }),
+  );
 }
 
 type Cell = { service: string; kind: string; resource: string };
@@ -64,7 +85,11 @@ const cellName = (c: Cell) => `${c.service} ${c.kind}/${c.resource}`;
 
 /** The rule applied straight to the stored pairs, each its own group: what both pages must match. */
 async function referenceDrift(now: Date): Promise<Map<string, DriftAssessment>> {
-  const [states, desired, services] = await Promise.all([db().instanceState.findMany(), db().desiredVersion.findMany(), db().service.findMany()]);
+  const [states, desired, services] = await Promise.all([
+    db().instanceState.findMany(),
+    db().desiredVersion.findMany(),
+    db().service.findMany(),
+  ]);
   const nameOf = new Map(services.map((s) => [s.id, s.name]));
   const cells = new Map<string, { cell: Cell; serviceId: number }>();
   for (const s of states) {
@@ -94,11 +119,16 @@ describe("the matrix and the service page agree on drift", () => {
     const fromPages = new Map<string, DriftAssessment>();
     for (const row of matrix.groups.flatMap((g) => g.rows)) {
       for (const [kind, cells] of Object.entries(row.cells)) {
-        for (const c of cells) fromMatrix.set(cellName({ service: row.service.name, kind, resource: c.resource }), c.drift);
+        for (const c of cells)
+          fromMatrix.set(cellName({ service: row.service.name, kind, resource: c.resource }), c.drift);
       }
       const detail = await asViewer(() => getServiceDetail(row.service.id, { now }));
       expect(detail).not.toBeNull();
-      for (const column of detail!.columns) fromPages.set(cellName({ service: row.service.name, kind: column.kind, resource: column.resource }), column.drift);
+      for (const column of detail!.columns)
+        fromPages.set(
+          cellName({ service: row.service.name, kind: column.kind, resource: column.resource }),
+          column.drift,
+        );
     }
 
     // Every resource any pair reports is a column on its service page, judged as the rule judges it.
@@ -111,15 +141,62 @@ describe("the matrix and the service page agree on drift", () => {
     const pick = (name: string) => {
       const d = reference.get(name);
       expect(d, name).toBeDefined();
-      return { drifting: d!.drifting, reasons: d!.reasons, versionCount: d!.versionCount, offDesired: d!.offDesired, livePairs: d!.livePairs, stalePairs: d!.stalePairs };
+      return {
+        drifting: d!.drifting,
+        reasons: d!.reasons,
+        versionCount: d!.versionCount,
+        offDesired: d!.offDesired,
+        livePairs: d!.livePairs,
+        stalePairs: d!.stalePairs,
+      };
     };
-    expect(pick("checkout-api routes/routes.yaml")).toEqual({ drifting: true, reasons: ["mixed_versions"], versionCount: 2, offDesired: 0, livePairs: 4, stalePairs: 0 });
-    expect(pick("checkout-api flags/flags.json")).toEqual({ drifting: false, reasons: [], versionCount: 1, offDesired: 0, livePairs: 2, stalePairs: 2 });
-    expect(pick("checkout-api model/ranker")).toEqual({ drifting: false, reasons: [], versionCount: 2, offDesired: 0, livePairs: 2, stalePairs: 0 });
-    expect(pick("ledger config/ledger.yaml")).toEqual({ drifting: true, reasons: ["mixed_versions", "off_desired"], versionCount: 2, offDesired: 1, livePairs: 4, stalePairs: 0 });
-    expect(pick("ledger cache/warm")).toEqual({ drifting: false, reasons: [], versionCount: 0, offDesired: 0, livePairs: 0, stalePairs: 1 });
+    expect(pick("checkout-api routes/routes.yaml")).toEqual({
+      drifting: true,
+      reasons: ["mixed_versions"],
+      versionCount: 2,
+      offDesired: 0,
+      livePairs: 4,
+      stalePairs: 0,
+    });
+    expect(pick("checkout-api flags/flags.json")).toEqual({
+      drifting: false,
+      reasons: [],
+      versionCount: 1,
+      offDesired: 0,
+      livePairs: 2,
+      stalePairs: 2,
+    });
+    expect(pick("checkout-api model/ranker")).toEqual({
+      drifting: false,
+      reasons: [],
+      versionCount: 2,
+      offDesired: 0,
+      livePairs: 2,
+      stalePairs: 0,
+    });
+    expect(pick("ledger config/ledger.yaml")).toEqual({
+      drifting: true,
+      reasons: ["mixed_versions", "off_desired"],
+      versionCount: 2,
+      offDesired: 1,
+      livePairs: 4,
+      stalePairs: 0,
+    });
+    expect(pick("ledger cache/warm")).toEqual({
+      drifting: false,
+      reasons: [],
+      versionCount: 0,
+      offDesired: 0,
+      livePairs: 0,
+      stalePairs: 1,
+    });
     expect(pick("search config/search.yaml")).toMatchObject({ drifting: false, versionCount: 1, livePairs: 2 });
-    expect(pick("retired config/app.yaml")).toMatchObject({ drifting: false, versionCount: 0, livePairs: 0, stalePairs: 2 });
+    expect(pick("retired config/app.yaml")).toMatchObject({
+      drifting: false,
+      versionCount: 0,
+      livePairs: 0,
+      stalePairs: 2,
+    });
     expect(fromMatrix.has("ledger cache/warm")).toBe(false);
     expect(fromMatrix.has("retired config/app.yaml")).toBe(false);
   });
@@ -128,12 +205,19 @@ describe("the matrix and the service page agree on drift", () => {
     await buildFleet();
     const now = new Date();
     const reference = await referenceDrift(now);
-    const driftingServices = [...new Set([...reference].filter(([, d]) => d.drifting).map(([name]) => name.split(" ")[0]!))].sort();
+    const driftingServices = [
+      ...new Set([...reference].filter(([, d]) => d.drifting).map(([name]) => name.split(" ")[0]!)),
+    ].sort();
     expect(driftingServices).toEqual(["checkout-api", "ledger"]);
 
     const all = await asViewer(() => getFleetMatrix(noFilters, now));
     const rows = all.groups.flatMap((g) => g.rows);
-    expect(rows.filter((r) => r.drifting).map((r) => r.service.name).sort()).toEqual(driftingServices);
+    expect(
+      rows
+        .filter((r) => r.drifting)
+        .map((r) => r.service.name)
+        .sort(),
+    ).toEqual(driftingServices);
     expect(all.totals.drifting).toBe(driftingServices.length);
     expect(all.totals.matching).toBe(4);
     // problems: the NACKed ledger instance + one drifting cell in each drifting service

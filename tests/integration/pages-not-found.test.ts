@@ -1,7 +1,10 @@
 // A real 404 for an unknown service and no 500 for a malformed path. The status itself
 // is checked against the built app in tests/e2e/pages.test.ts; here, the pieces that decide it, and
 // the proxy's sign-in gate.
-import { isHTTPAccessFallbackError, getAccessFallbackHTTPStatus } from "next/dist/client/components/http-access-fallback/http-access-fallback";
+import {
+  isHTTPAccessFallbackError,
+  getAccessFallbackHTTPStatus,
+} from "next/dist/client/components/http-access-fallback/http-access-fallback";
 import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
 import { describe, expect, test } from "vitest";
@@ -29,12 +32,17 @@ describe("the service layout settles existence before the page streams", () => {
   test("a known service renders its page", async () => {
     expect((await postEvents([event({ occurredAt: minutesAgo(5) })])).status).toBe(200);
     const { id } = await db().service.findFirstOrThrow({});
-    expect(await asViewer(() => ServiceLayout({ params: Promise.resolve({ id: String(id) }), children: "the page" }))).toBe("the page");
+    expect(
+      await asViewer(() => ServiceLayout({ params: Promise.resolve({ id: String(id) }), children: "the page" })),
+    ).toBe("the page");
   });
 
-  test.each(["999999", "0", "not-a-number", "1.5", "-1", "2147483648", "99999999999999999999", "%"])("%j is not found (404)", async (id) => {
-    expect(await statusOf(id)).toBe(404);
-  });
+  test.each(["999999", "0", "not-a-number", "1.5", "-1", "2147483648", "99999999999999999999", "%"])(
+    "%j is not found (404)",
+    async (id) => {
+      expect(await statusOf(id)).toBe(404);
+    },
+  );
 
   // Next renders the boundary one segment above the layout that threw: the file must live there.
   test("the not-found boundary sits above the [id] segment", async () => {
@@ -45,24 +53,42 @@ describe("the service layout settles existence before the page streams", () => {
 });
 
 describe("proxy: malformed percent-encoding is a 400, not a 500", () => {
-  test.each(["/services/%", "/services/%E0%A4%A", "/services/%zz", "/services/1/%", "/reloads/%"])("%s → 400", async (path) => {
-    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`));
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain("percent-encoding");
-  });
+  test.each(["/services/%", "/services/%E0%A4%A", "/services/%zz", "/services/1/%", "/reloads/%"])(
+    "%s → 400",
+    async (path) => {
+      const response = await proxy(new NextRequest(`http://127.0.0.1${path}`));
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain("percent-encoding");
+    },
+  );
 
-  test.each(["/services/12", "/services/not-a-number", "/services/%C3%A9", "/services/1?page=%"])("%s passes on (signed in)", async (path) => {
-    const response = await proxy(new NextRequest(`http://127.0.0.1${path}`, { headers: { cookie: await sessionCookie() } }));
-    expect(response.headers.get("x-middleware-next")).toBe("1");
-  });
+  test.each(["/services/12", "/services/not-a-number", "/services/%C3%A9", "/services/1?page=%"])(
+    "%s passes on (signed in)",
+    async (path) => {
+      const response = await proxy(
+        new NextRequest(`http://127.0.0.1${path}`, { headers: { cookie: await sessionCookie() } }),
+      );
+      expect(response.headers.get("x-middleware-next")).toBe("1");
+    },
+  );
 
   test("machine endpoints stay out of the proxy", async () => {
     // The matcher as Next itself evaluates it (its testing helper needs AsyncLocalStorage on
     // globalThis, as Next's server sets up).
-    (globalThis as { AsyncLocalStorage?: unknown }).AsyncLocalStorage ??= (await import("node:async_hooks")).AsyncLocalStorage;
+    (globalThis as { AsyncLocalStorage?: unknown }).AsyncLocalStorage ??= (
+      await import("node:async_hooks")
+    ).AsyncLocalStorage;
     const { unstable_doesMiddlewareMatch } = await import("next/experimental/testing/server");
     const matches = (url: string) => unstable_doesMiddlewareMatch({ config: proxyConfig, url });
-    for (const url of ["/api/v1/events", "/api/v1/reloads?limit=1", "/v1/traces", "/api/metrics", "/api/auth/csrf", "/api/auth/callback/credentials", "/_next/static/chunk.js"]) {
+    for (const url of [
+      "/api/v1/events",
+      "/api/v1/reloads?limit=1",
+      "/v1/traces",
+      "/api/metrics",
+      "/api/auth/csrf",
+      "/api/auth/callback/credentials",
+      "/_next/static/chunk.js",
+    ]) {
       expect(matches(url), url).toBe(false);
     }
     for (const url of ["/", "/fleet", "/services/1", "/reloads/abc", "/replay?at=x", "/sign-in", "/audit"]) {
@@ -84,7 +110,10 @@ describe("proxy: the sign-in gate (a courtesy; requireReader() in the query modu
   });
 
   test("a forged or foreign session cookie is no session", async () => {
-    const foreign = await encode({ token: { sub: "1", uid: 1 }, secret: "another-secret-another-secret-another-secret" });
+    const foreign = await encode({
+      token: { sub: "1", uid: 1 },
+      secret: "another-secret-another-secret-another-secret",
+    });
     for (const cookie of ["next-auth.session-token=abc", `next-auth.session-token=${foreign}`]) {
       const response = await proxy(new NextRequest("http://127.0.0.1/fleet", { headers: { cookie } }));
       expect(response.status).toBe(307);
@@ -101,12 +130,21 @@ describe("proxy: the sign-in gate (a courtesy; requireReader() in the query modu
   });
 
   // Next renders a page for any method: a gate on GET alone sent the matrix in the body of the redirect.
-  test.each(["POST", "PUT", "PATCH", "DELETE"])("signed out, %s /fleet (no action header) is a 303 to sign-in with an empty body", async (method) => {
-    const response = await proxy(new NextRequest("http://127.0.0.1/fleet", { method, body: "{}", headers: { "content-type": "application/json" } }));
-    expect(response.status).toBe(303);
-    expect(new URL(response.headers.get("location")!).pathname).toBe("/sign-in");
-    expect(await response.text()).toBe("");
-  });
+  test.each(["POST", "PUT", "PATCH", "DELETE"])(
+    "signed out, %s /fleet (no action header) is a 303 to sign-in with an empty body",
+    async (method) => {
+      const response = await proxy(
+        new NextRequest("http://127.0.0.1/fleet", {
+          method,
+          body: "{}",
+          headers: { "content-type": "application/json" },
+        }),
+      );
+      expect(response.status).toBe(303);
+      expect(new URL(response.headers.get("location")!).pathname).toBe("/sign-in");
+      expect(await response.text()).toBe("");
+    },
+  );
 
   test("signed out, an RSC request for a page is sent to sign-in too", async () => {
     const response = await proxy(new NextRequest("http://127.0.0.1/reloads/12", { headers: { rsc: "1" } }));
@@ -128,6 +166,9 @@ async function sessionCookie(): Promise<string> {
   process.env.NEXTAUTH_SECRET ??= "integration-test-secret-integration-test-secret";
   // The proxy reads only the JWT (no database): a session id and a sign-in time within the lifetime.
   const session = { sid: "00000000-0000-4000-8000-000000000001", signedInAt: Math.floor(Date.now() / 1000) };
-  const token = await encode({ token: { sub: "1", uid: 1, role: "viewer", ...session }, secret: process.env.NEXTAUTH_SECRET });
+  const token = await encode({
+    token: { sub: "1", uid: 1, role: "viewer", ...session },
+    secret: process.env.NEXTAUTH_SECRET,
+  });
   return `next-auth.session-token=${token}`;
 }

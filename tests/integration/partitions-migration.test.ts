@@ -43,7 +43,8 @@ beforeAll(async () => {
   // The migrations before this one, in a folder of their own.
   before = await mkdtemp(path.join(tmpdir(), "reloadscope-migrations-"));
   for (const entry of await readdir(migrationsDir(), { withFileTypes: true })) {
-    if (entry.isDirectory() && entry.name < PARTITIONING) await cp(path.join(migrationsDir(), entry.name), path.join(before, entry.name), { recursive: true });
+    if (entry.isDirectory() && entry.name < PARTITIONING)
+      await cp(path.join(migrationsDir(), entry.name), path.join(before, entry.name), { recursive: true });
   }
   client = new pg.Client({ connectionString: url });
 });
@@ -57,29 +58,58 @@ afterAll(async () => {
 test("existing events move into daily partitions with their content; ids into reload_event_id; indexes and foreign keys return", async () => {
   await migrate(url, before);
   await client.connect();
-  const [service] = (await client.query(`INSERT INTO service (environment, name) VALUES ('prod', 'checkout-api') RETURNING id`)).rows;
+  const [service] = (
+    await client.query(`INSERT INTO service (environment, name) VALUES ('prod', 'checkout-api') RETURNING id`)
+  ).rows;
   const [instance] = (
-    await client.query(`INSERT INTO instance (service_id, instance_key, first_seen_at, last_seen_at) VALUES ($1, 'pod-1', now(), now()) RETURNING id`, [service.id])
+    await client.query(
+      `INSERT INTO instance (service_id, instance_key, first_seen_at, last_seen_at) VALUES ($1, 'pod-1', now(), now()) RETURNING id`,
+      [service.id],
+    )
   ).rows;
   const now = Date.now();
-  const times = [new Date(now - 45 * DAY_MS), new Date(now - 2 * DAY_MS), new Date(now - 60_000), new Date(now - 60_000 + 1)];
+  const times = [
+    new Date(now - 45 * DAY_MS),
+    new Date(now - 2 * DAY_MS),
+    new Date(now - 60_000),
+    new Date(now - 60_000 + 1),
+  ];
   for (const [i, t] of times.entries()) {
     await client.query(
       `INSERT INTO reload_event (id, reload_id, service_id, instance_id, kind, resource, phase, from_version, to_version, occurred_at, duration_ms, attributes)
        VALUES ($1, 'rl-1', $2, $3, 'config', 'routes.yaml', 'applied', 'a', 'b', $4, $5, $6)`,
-      [`old-${i}`, service.id, instance.id, t.toISOString(), String(2 ** 40 + i), JSON.stringify({ n: i, "config.hash": "sha256:x" })],
+      [
+        `old-${i}`,
+        service.id,
+        instance.id,
+        t.toISOString(),
+        String(2 ** 40 + i),
+        JSON.stringify({ n: i, "config.hash": "sha256:x" }),
+      ],
     );
   }
 
   const result = await migrate(url);
   expect(result.applied).toContain(PARTITIONING);
 
-  const rows = (await client.query(`SELECT id, tableoid::regclass::text AS partition, occurred_at, duration_ms, attributes FROM reload_event ORDER BY id`)).rows;
+  const rows = (
+    await client.query(
+      `SELECT id, tableoid::regclass::text AS partition, occurred_at, duration_ms, attributes FROM reload_event ORDER BY id`,
+    )
+  ).rows;
   expect(rows.map((r) => [r.id, r.partition, r.occurred_at.toISOString(), r.duration_ms, r.attributes])).toEqual(
-    times.map((t, i) => [`old-${i}`, partitionName("reload_event", utcDay(t)), t.toISOString(), String(2 ** 40 + i), { n: i, "config.hash": "sha256:x" }]),
+    times.map((t, i) => [
+      `old-${i}`,
+      partitionName("reload_event", utcDay(t)),
+      t.toISOString(),
+      String(2 ** 40 + i),
+      { n: i, "config.hash": "sha256:x" },
+    ]),
   );
   const ids = (await client.query(`SELECT id, occurred_at FROM reload_event_id ORDER BY id`)).rows;
-  expect(ids.map((r) => [r.id, r.occurred_at.toISOString()])).toEqual(times.map((t, i) => [`old-${i}`, t.toISOString()]));
+  expect(ids.map((r) => [r.id, r.occurred_at.toISOString()])).toEqual(
+    times.map((t, i) => [`old-${i}`, t.toISOString()]),
+  );
   expect((await client.query(`SELECT to_regclass('reload_event_unpartitioned') AS old`)).rows[0].old).toBeNull();
 
   const [layout] = (
@@ -89,23 +119,35 @@ test("existing events move into daily partitions with their content; ids into re
     )
   ).rows;
   expect(layout).toEqual({ relkind: "p", default_partition: "reload_event_default" });
-  const indexes = (await client.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'reload_event' ORDER BY indexname`)).rows.map((r) => r.indexname);
+  const indexes = (
+    await client.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'reload_event' ORDER BY indexname`)
+  ).rows.map((r) => r.indexname);
   expect(indexes).toEqual([
     "reload_event_instance_id_occurred_at_idx",
     "reload_event_pkey",
     "reload_event_reload_id_occurred_at_idx",
     "reload_event_service_id_occurred_at_idx",
   ]);
-  const keys = (await client.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'reload_event'::regclass AND contype = 'f' ORDER BY conname`)).rows;
+  const keys = (
+    await client.query(
+      `SELECT conname FROM pg_constraint WHERE conrelid = 'reload_event'::regclass AND contype = 'f' ORDER BY conname`,
+    )
+  ).rows;
   expect(keys.map((k) => k.conname)).toEqual(["reload_event_instance_id_fkey", "reload_event_service_id_fkey"]);
 
   // The migration runner went on to make the window's partitions (and its days ahead).
-  const partitions = (await client.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'reload_event'::regclass`)).rows.map((r) => r.relname);
+  const partitions = (
+    await client.query(
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'reload_event'::regclass`,
+    )
+  ).rows.map((r) => r.relname);
   expect(partitions).toContain(partitionName("reload_event", utcDay(new Date(now + 2 * DAY_MS))));
   expect(partitions).toContain(partitionName("reload_event", utcDay(new Date(now - 29 * DAY_MS))));
 
   // The id is what stays unique: a second event with an id already stored is not claimed again.
-  const again = await client.query(`INSERT INTO reload_event_id (id, occurred_at) VALUES ('old-1', now()) ON CONFLICT (id) DO NOTHING RETURNING id`);
+  const again = await client.query(
+    `INSERT INTO reload_event_id (id, occurred_at) VALUES ('old-1', now()) ON CONFLICT (id) DO NOTHING RETURNING id`,
+  );
   expect(again.rowCount).toBe(0);
   // Deleting the service still takes its events along (the foreign keys cascade).
   await client.query(`DELETE FROM service WHERE id = $1`, [service.id]);

@@ -119,7 +119,12 @@ describe("a heartbeat that changes nothing", () => {
     await accept([hb(211, { toVersion: "v2" })]);
     expect(await counts()).toEqual({ ...before, events: before.events + 1, ids: before.ids + 1 });
     await accept([hb(226, { toVersion: "v2" })]);
-    expect((await intervals()).at(-1)).toEqual({ instance: "api-1", version: "v2", first: clock(226), last: clock(226) });
+    expect((await intervals()).at(-1)).toEqual({
+      instance: "api-1",
+      version: "v2",
+      first: clock(226),
+      last: clock(226),
+    });
     expect(await lastReport()).toMatchObject({ version: "v2", last_phase: "heartbeat" });
   });
 
@@ -130,18 +135,24 @@ describe("a heartbeat that changes nothing", () => {
     await accept([hb(-30)]);
     expect(await counts()).toMatchObject({ events: 2, intervals: 0 });
     // Sent again: the stored event's duplicate.
-    expect((await accept([first]))).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(await accept([first])).toMatchObject({ accepted: 0, duplicates: 1 });
     // A reload of the resource under way on the service (so within RELOAD_TIMEOUT_SECONDS of
     // now): its instances' heartbeats are history.
     const recent = (s: number) => new Date(Date.now() - 120_000 + s * SECOND).toISOString();
-    await accept([hb(0, { instance: "api-2", occurredAt: recent(0) }), hb(0, { instance: "api-3", occurredAt: recent(0) })]);
+    await accept([
+      hb(0, { instance: "api-2", occurredAt: recent(0) }),
+      hb(0, { instance: "api-3", occurredAt: recent(0) }),
+    ]);
     await accept([hb(5, { instance: "api-3", occurredAt: recent(5) })]);
     expect(await counts()).toMatchObject({ events: 4, intervals: 1 });
     const reload = { reloadId: "rl-1", fromVersion: "v1", toVersion: "v2", instance: null };
     await accept([event({ ...reload, phase: "dispatched", targets: ["api-2", "api-3"], occurredAt: recent(10) })]);
     expect((await sql().query<{ status: string }[]>(`SELECT status FROM reload`))[0]!.status).toBe("dispatching");
     const before = await counts();
-    await accept([hb(20, { instance: "api-2", occurredAt: recent(20) }), hb(20, { instance: "api-3", occurredAt: recent(20) })]);
+    await accept([
+      hb(20, { instance: "api-2", occurredAt: recent(20) }),
+      hb(20, { instance: "api-3", occurredAt: recent(20) }),
+    ]);
     expect(await counts()).toMatchObject({ events: before.events + 2, intervals: before.intervals });
   });
 
@@ -149,10 +160,21 @@ describe("a heartbeat that changes nothing", () => {
     await accept([hb(0)]);
     await accept([hb(15)]); // absorbed: v1 heard at 15
     // An applied of v2 at 10 s arrives afterwards: the pair was heard on v1 after it.
-    await accept([event({ reloadId: "rl-late", instance: "api-1", phase: "applied", fromVersion: "v1", toVersion: "v2", occurredAt: at(10).toISOString() })]);
+    await accept([
+      event({
+        reloadId: "rl-late",
+        instance: "api-1",
+        phase: "applied",
+        fromVersion: "v1",
+        toVersion: "v2",
+        occurredAt: at(10).toISOString(),
+      }),
+    ]);
     const state = await lastReport();
     expect(state).toMatchObject({ version: "v1", last_phase: "heartbeat", last_phase_at: at(15) });
-    const [row] = await sql().query<{ changed_by_heartbeat: boolean; previous_version: string }[]>(`SELECT changed_by_heartbeat, previous_version FROM instance_state`);
+    const [row] = await sql().query<{ changed_by_heartbeat: boolean; previous_version: string }[]>(
+      `SELECT changed_by_heartbeat, previous_version FROM instance_state`,
+    );
     expect(row).toEqual({ changed_by_heartbeat: true, previous_version: "v2" });
   });
 });
@@ -178,20 +200,29 @@ describe("replay with intervals", () => {
     expect(stored.events).toBe(2); // each pair's first report
     const list = await intervals();
     // Each last heard time is the last report's, to the precision (the last batch's reports may not move it).
-    const within = (last: string, s: number) => Date.parse(`${at(0).toISOString().slice(0, 11)}${last}Z`) > at(s).getTime() - PRESENCE_PRECISION_MS;
+    const within = (last: string, s: number) =>
+      Date.parse(`${at(0).toISOString().slice(0, 11)}${last}Z`) > at(s).getTime() - PRESENCE_PRECISION_MS;
     expect(list.map((i) => [i.instance, i.version, i.first])).toEqual([
       ["api-1", "v1", clock(15)],
       ["api-1", "v1", clock(2700)],
       ["api-2", "v1", clock(15)],
     ]);
-    expect([within(list[0]!.last, 900), within(list[1]!.last, 3300), within(list[2]!.last, 3300)]).toEqual([true, true, true]);
+    expect([within(list[0]!.last, 900), within(list[1]!.last, 3300), within(list[2]!.last, 3300)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
 
     const now = at(3300);
     const inGap = at(2000);
     const states = await asViewer(() => getStatesAt(inGap, now));
     const byInstance = Object.fromEntries(
       await Promise.all(
-        states.states.map(async (s) => [(await sql().query<{ k: string }[]>(`SELECT instance_key AS k FROM instance WHERE id = $1`, s.instanceId))[0]!.k, s.lastPhaseAt.toISOString()]),
+        states.states.map(async (s) => [
+          (await sql().query<{ k: string }[]>(`SELECT instance_key AS k FROM instance WHERE id = $1`, s.instanceId))[0]!
+            .k,
+          s.lastPhaseAt.toISOString(),
+        ]),
       ),
     );
     // In the gap, api-1 was last heard at the end of its first interval; api-2 all along.
@@ -216,9 +247,9 @@ describe("retention", () => {
     const oldDay = addDays(utcDay(now), -(retentionDays + 2));
     await ensurePartitions(appTransactions, { now: addDays(oldDay, 1), retentionDays: 1 });
     await accept([hb(0)]);
-    const [{ id: instanceId, service_id: serviceId }] = (await sql().query<{ id: number; service_id: number }[]>(`SELECT id, service_id FROM instance`)) as [
-      { id: number; service_id: number },
-    ];
+    const [{ id: instanceId, service_id: serviceId }] = (await sql().query<{ id: number; service_id: number }[]>(
+      `SELECT id, service_id FROM instance`,
+    )) as [{ id: number; service_id: number }];
     await sql().execute(
       `INSERT INTO presence_interval (instance_id, kind, resource, first_heard_at, last_heard_at, service_id, version)
        VALUES ($1, 'config', 'routes.yaml', $2, $3, $4, 'v0'), ($1, 'config', 'routes.yaml', $5, $5, $4, 'v1')`,
@@ -231,7 +262,9 @@ describe("retention", () => {
     const result = await dropExpiredPartitions(appTransactions, { now, retentionDays });
     expect(result.failures).toEqual([]);
     expect(result.dropped).toContain(partitionName("presence_interval", oldDay));
-    expect((await sql().query<{ version: string }[]>(`SELECT version FROM presence_interval`)).map((r) => r.version)).toEqual(["v1"]);
+    expect(
+      (await sql().query<{ version: string }[]>(`SELECT version FROM presence_interval`)).map((r) => r.version),
+    ).toEqual(["v1"]);
   });
 });
 
@@ -241,7 +274,11 @@ describe("storage: a confirming heartbeat updates its interval in place", () => 
   // A round a precision apart, so every round's heartbeat moves its interval's last heard time.
   const round = (r: number) =>
     Array.from({ length: PAIRS_INSTANCES }, (_, i) =>
-      hb(3_000 + (r * PRESENCE_PRECISION_MS) / SECOND, { instance: `fill-${String(i).padStart(3, "0")}`, resource: "fill.yaml", id: `fill-${r}-${i}` }),
+      hb(3_000 + (r * PRESENCE_PRECISION_MS) / SECOND, {
+        instance: `fill-${String(i).padStart(3, "0")}`,
+        resource: "fill.yaml",
+        id: `fill-${r}-${i}`,
+      }),
     );
   // The history tables with every partition, index and TOAST table.
   const historyBytes = async () => {

@@ -29,7 +29,7 @@ function settings<T>(numRuns: number): fc.Parameters<T> {
   return { seed: SEED, numRuns };
 }
 
-const sql = <T,>(text: string, ...params: unknown[]) => db().$queryRawUnsafe<T[]>(text, ...params);
+const sql = <T>(text: string, ...params: unknown[]) => db().$queryRawUnsafe<T[]>(text, ...params);
 const countOf = async (text: string, ...params: unknown[]) => (await sql<{ n: number }>(text, ...params))[0]!.n;
 
 // ---------------------------------------------------------------------------------------------
@@ -48,7 +48,17 @@ const nastyString = fc.array(nastyChar, { maxLength: 12 }).map((chars) => chars.
 const RAW = (text: string) => `@@raw:${text}@@`;
 const spliceRaw = (json: string) => json.replace(/"@@raw:(.*?)@@"/g, (_m, text: string) => text);
 const rawNumber = fc
-  .constantFrom("1e400", "-1e400", "1e-400", "123456789012345678901234567890", "-0", "9007199254740993", "18446744073709551616", "0.1e1", "2147483648")
+  .constantFrom(
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "123456789012345678901234567890",
+    "-0",
+    "9007199254740993",
+    "18446744073709551616",
+    "0.1e1",
+    "2147483648",
+  )
   .map(RAW);
 const deepNesting = fc.integer({ min: 50, max: 20_000 }).map((depth) => RAW("[".repeat(depth) + "]".repeat(depth)));
 const number = fc.oneof(
@@ -70,7 +80,9 @@ const timeString = fc.oneof(
     "2026-11-21T14:03:07.123456789+14:00",
     "",
   ),
-  fc.integer({ min: -3_000_000_000, max: 3_000_000_000 }).map((offsetMs) => new Date(Date.now() + offsetMs).toISOString()),
+  fc
+    .integer({ min: -3_000_000_000, max: 3_000_000_000 })
+    .map((offsetMs) => new Date(Date.now() + offsetMs).toISOString()),
 );
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: nastyString },
@@ -82,15 +94,62 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 const hostileRecord = fc.dictionary(nastyString, fc.oneof(nastyString, anyValue), { maxKeys: 6 });
 
-const PHASES = ["requested", "approved", "rejected", "dispatched", "received", "parsed", "validated", "staged", "applied", "acked", "nacked", "failed", "rolled_back", "heartbeat"];
+const PHASES = [
+  "requested",
+  "approved",
+  "rejected",
+  "dispatched",
+  "received",
+  "parsed",
+  "validated",
+  "staged",
+  "applied",
+  "acked",
+  "nacked",
+  "failed",
+  "rolled_back",
+  "heartbeat",
+];
 const FIELDS = [
-  "id", "reloadId", "environment", "namespace", "service", "instance", "labels", "kind", "resource", "phase", "fromVersion",
-  "toVersion", "initiator", "occurredAt", "durationMs", "error", "traceId", "spanId", "attributes", "targets", "targetCount",
+  "id",
+  "reloadId",
+  "environment",
+  "namespace",
+  "service",
+  "instance",
+  "labels",
+  "kind",
+  "resource",
+  "phase",
+  "fromVersion",
+  "toVersion",
+  "initiator",
+  "occurredAt",
+  "durationMs",
+  "error",
+  "traceId",
+  "spanId",
+  "attributes",
+  "targets",
+  "targetCount",
 ];
 
 const STRING_FIELDS = [
-  "id", "reloadId", "environment", "namespace", "service", "instance", "kind", "resource", "fromVersion", "toVersion",
-  "initiator", "occurredAt", "error", "traceId", "spanId",
+  "id",
+  "reloadId",
+  "environment",
+  "namespace",
+  "service",
+  "instance",
+  "kind",
+  "resource",
+  "fromVersion",
+  "toVersion",
+  "initiator",
+  "occurredAt",
+  "error",
+  "traceId",
+  "spanId",
 ];
 /** A plausible value with hostile characters before or after it, so the rest of the event stays valid. */
 const nearlyValid = fc
@@ -103,7 +162,10 @@ const oneOverride = fc
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom("durationMs", "targetCount"), number) },
     { weight: 1, arbitrary: fc.tuple(fc.constant("occurredAt"), timeString) },
     { weight: 1, arbitrary: fc.tuple(fc.constant("targets"), fc.array(nearlyValid, { maxLength: 3 })) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FIELDS), fc.oneof(anyValue, fc.array(anyValue, { maxLength: 3 }))) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom(...FIELDS), fc.oneof(anyValue, fc.array(anyValue, { maxLength: 3 }))),
+    },
   )
   .map(([field, value]) => ({ [field]: value }));
 
@@ -111,10 +173,18 @@ let hostileSeq = 0;
 /** A plausible event, one or a few of whose fields (or extra keys) are replaced by hostile values. */
 const hostileEvent = fc
   .record({
-    phase: fc.oneof({ weight: 3, arbitrary: fc.constant("heartbeat") }, { weight: 2, arbitrary: fc.constantFrom(...PHASES) }),
+    phase: fc.oneof(
+      { weight: 3, arbitrary: fc.constant("heartbeat") },
+      { weight: 2, arbitrary: fc.constantFrom(...PHASES) },
+    ),
     overrides: fc.oneof(
       { weight: 3, arbitrary: oneOverride },
-      { weight: 1, arbitrary: fc.array(oneOverride, { maxLength: 4 }).map((list) => Object.assign({}, ...list) as Record<string, unknown>) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .array(oneOverride, { maxLength: 4 })
+          .map((list) => Object.assign({}, ...list) as Record<string, unknown>),
+      },
     ),
     extra: fc.dictionary(nastyString, anyValue, { maxKeys: 1 }),
     agoMs: fc.integer({ min: 0, max: 3_600_000 }),
@@ -142,28 +212,39 @@ const hostileEvent = fc
 type BodyCase = { contentType: string; raw: string; items: number | null };
 const CONTENT_TYPES = ["application/json", "application/cloudevents+json", "application/cloudevents-batch+json"];
 
-const cloudEvent = fc
-  .record({
+const cloudEvent = fc.record(
+  {
     specversion: fc.oneof(fc.constant("1.0"), anyValue),
     type: fc.oneof(fc.constant("dev.reloadscope.reload"), anyValue),
     id: fc.oneof(nastyString, anyValue),
     source: fc.oneof(nastyString, anyValue),
     time: fc.oneof(timeString, anyValue),
     data: fc.oneof({ weight: 4, arbitrary: hostileEvent }, { weight: 1, arbitrary: anyValue }),
-  }, { requiredKeys: [] });
+  },
+  { requiredKeys: [] },
+);
 
 const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
   // Any JSON text at all.
-  fc.tuple(fc.json({ maxDepth: 4 }), fc.constantFrom(...CONTENT_TYPES)).map(([raw, contentType]) => ({ contentType, raw, items: null })),
+  fc
+    .tuple(fc.json({ maxDepth: 4 }), fc.constantFrom(...CONTENT_TYPES))
+    .map(([raw, contentType]) => ({ contentType, raw, items: null })),
   // Not JSON.
-  fc.tuple(fc.string({ maxLength: 40 }), fc.constantFrom(...CONTENT_TYPES)).map(([raw, contentType]) => ({ contentType, raw, items: null })),
+  fc
+    .tuple(fc.string({ maxLength: 40 }), fc.constantFrom(...CONTENT_TYPES))
+    .map(([raw, contentType]) => ({ contentType, raw, items: null })),
   // One event, or an array of events and junk.
   hostileEvent.map((e) => ({ contentType: "application/json", raw: JSON.stringify(e), items: 1 })),
-  fc.array(fc.oneof({ weight: 4, arbitrary: hostileEvent }, { weight: 1, arbitrary: anyValue }), { minLength: 1, maxLength: 6 }).map((list) => ({
-    contentType: "application/json",
-    raw: JSON.stringify(list),
-    items: list.length,
-  })),
+  fc
+    .array(fc.oneof({ weight: 4, arbitrary: hostileEvent }, { weight: 1, arbitrary: anyValue }), {
+      minLength: 1,
+      maxLength: 6,
+    })
+    .map((list) => ({
+      contentType: "application/json",
+      raw: JSON.stringify(list),
+      items: list.length,
+    })),
   // CloudEvents, structured and batched.
   cloudEvent.map((ce) => ({ contentType: "application/cloudevents+json", raw: JSON.stringify(ce), items: 1 })),
   fc.array(cloudEvent, { minLength: 1, maxLength: 4 }).map((list) => ({
@@ -177,7 +258,9 @@ const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
 
 /** Fills `{agoMs}` placeholders with real times and splices the raw fragments in. */
 function materialise(raw: string, now: number): string {
-  const withTimes = raw.replace(/\{"agoMs":(\d+)\}/g, (_m, ago: string) => JSON.stringify(new Date(now - Number(ago)).toISOString()));
+  const withTimes = raw.replace(/\{"agoMs":(\d+)\}/g, (_m, ago: string) =>
+    JSON.stringify(new Date(now - Number(ago)).toISOString()),
+  );
   return spliceRaw(withTimes);
 }
 
@@ -190,7 +273,10 @@ describe("property: any body", () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(bodyCase, async (body) => {
-          const answer = await postEvents(null, { raw: materialise(body.raw, Date.now()), contentType: body.contentType });
+          const answer = await postEvents(null, {
+            raw: materialise(body.raw, Date.now()),
+            contentType: body.contentType,
+          });
           if (answer.status >= 500 || answer.status < 200 || (answer.status > 200 && answer.status < 400)) {
             throw new Error(`answered ${answer.status}: ${JSON.stringify(answer.body)}`);
           }
@@ -211,8 +297,24 @@ describe("property: any body", () => {
 
 type ValidSpec =
   | { type: "heartbeat"; service: number; instance: number; resource: number; version: number; agoMs: number }
-  | { type: "reload"; service: number; instance: number; reload: number; phase: (typeof RELOAD_PHASES)[number]; agoMs: number };
-const RELOAD_PHASES = ["requested", "approved", "dispatched", "received", "applied", "acked", "nacked", "failed"] as const;
+  | {
+      type: "reload";
+      service: number;
+      instance: number;
+      reload: number;
+      phase: (typeof RELOAD_PHASES)[number];
+      agoMs: number;
+    };
+const RELOAD_PHASES = [
+  "requested",
+  "approved",
+  "dispatched",
+  "received",
+  "applied",
+  "acked",
+  "nacked",
+  "failed",
+] as const;
 const CONTROL_PHASES = new Set(["requested", "approved", "dispatched"]);
 
 /** How an invalid event is broken; every one of these must be refused (DESIGN.md "Reload events"). */
@@ -276,7 +378,14 @@ function buildValid(spec: ValidSpec, id: string, now: number): Record<string, un
     occurredAt: new Date(now - spec.agoMs).toISOString(),
   };
   if (spec.type === "heartbeat") {
-    return { ...common, instance: `inst-${spec.instance}`, kind: "config", resource: `res-${spec.resource}`, phase: "heartbeat", toVersion: `v${spec.version}` };
+    return {
+      ...common,
+      instance: `inst-${spec.instance}`,
+      kind: "config",
+      resource: `res-${spec.resource}`,
+      phase: "heartbeat",
+      toVersion: `v${spec.version}`,
+    };
   }
   const control = CONTROL_PHASES.has(spec.phase);
   return {
@@ -294,7 +403,12 @@ function buildValid(spec: ValidSpec, id: string, now: number): Record<string, un
 }
 
 /** An invalid event of its own service, instance and reload (all named rej-*), so anything written of it can be found. */
-function buildInvalid(spec: InvalidSpec, index: number, now: number, earlierValid: Record<string, unknown> | undefined): Record<string, unknown> {
+function buildInvalid(
+  spec: InvalidSpec,
+  index: number,
+  now: number,
+  earlierValid: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const base: Record<string, unknown> = {
     id: `rej-${index}`,
     environment: "prod",
@@ -310,26 +424,46 @@ function buildInvalid(spec: InvalidSpec, index: number, now: number, earlierVali
   };
   const reload = { reloadId: `rej-rl-${index}`, fromVersion: "v1", toVersion: "v2" };
   switch (spec.breaker) {
-    case "no phase": return { ...base, phase: undefined };
-    case "unknown phase": return { ...base, phase: "exploded" };
-    case "kind not a word": return { ...base, kind: "Config Files" };
-    case "10 min in the future": return { ...base, occurredAt: new Date(now + 10 * 60_000).toISOString() };
-    case "older than retention": return { ...base, occurredAt: new Date(now - 40 * 86_400_000).toISOString() };
-    case "year 0000": return { ...base, occurredAt: "0000-01-01T00:00:00.000Z" };
-    case "time without zone": return { ...base, occurredAt: "2026-11-21 14:03:07" };
-    case "lone surrogate in service": return { ...base, service: `rej-svc-${index}-\ud800` };
-    case "lone surrogate in a label value": return { ...base, labels: { region: "eu-\udc00-1" } };
-    case "lone surrogate in an attribute key": return { ...base, attributes: { "config.\ud83d": "x" } };
-    case "lone surrogate in id": return { ...base, id: `rej-${index}-\udfff` };
-    case "NUL in instance": return { ...base, instance: `rej-inst-${index}\u0000` };
-    case "NUL in a label key": return { ...base, labels: { "re\u0000gion": "eu-west-1" } };
-    case "applied without toVersion": return { ...base, ...reload, phase: "applied", toVersion: null };
-    case "nacked without error": return { ...base, ...reload, phase: "nacked", error: null };
-    case "heartbeat with reloadId": return { ...base, reloadId: `rej-rl-${index}` };
-    case "negative duration": return { ...base, durationMs: -1 };
-    case "fractional duration": return { ...base, durationMs: 1.5 };
-    case "malformed traceId": return { ...base, traceId: "not-a-trace-id" };
-    case "too many labels": return { ...base, labels: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) };
+    case "no phase":
+      return { ...base, phase: undefined };
+    case "unknown phase":
+      return { ...base, phase: "exploded" };
+    case "kind not a word":
+      return { ...base, kind: "Config Files" };
+    case "10 min in the future":
+      return { ...base, occurredAt: new Date(now + 10 * 60_000).toISOString() };
+    case "older than retention":
+      return { ...base, occurredAt: new Date(now - 40 * 86_400_000).toISOString() };
+    case "year 0000":
+      return { ...base, occurredAt: "0000-01-01T00:00:00.000Z" };
+    case "time without zone":
+      return { ...base, occurredAt: "2026-11-21 14:03:07" };
+    case "lone surrogate in service":
+      return { ...base, service: `rej-svc-${index}-\ud800` };
+    case "lone surrogate in a label value":
+      return { ...base, labels: { region: "eu-\udc00-1" } };
+    case "lone surrogate in an attribute key":
+      return { ...base, attributes: { "config.\ud83d": "x" } };
+    case "lone surrogate in id":
+      return { ...base, id: `rej-${index}-\udfff` };
+    case "NUL in instance":
+      return { ...base, instance: `rej-inst-${index}\u0000` };
+    case "NUL in a label key":
+      return { ...base, labels: { "re\u0000gion": "eu-west-1" } };
+    case "applied without toVersion":
+      return { ...base, ...reload, phase: "applied", toVersion: null };
+    case "nacked without error":
+      return { ...base, ...reload, phase: "nacked", error: null };
+    case "heartbeat with reloadId":
+      return { ...base, reloadId: `rej-rl-${index}` };
+    case "negative duration":
+      return { ...base, durationMs: -1 };
+    case "fractional duration":
+      return { ...base, durationMs: 1.5 };
+    case "malformed traceId":
+      return { ...base, traceId: "not-a-trace-id" };
+    case "too many labels":
+      return { ...base, labels: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) };
     case "id reused with other content":
       // The same id as an earlier valid event of this batch, with other content (DESIGN.md "Idempotency").
       return earlierValid ? { ...base, id: earlierValid.id } : { ...base, phase: "exploded" };
@@ -340,7 +474,10 @@ describe("property: valid and invalid events mixed in one batch", () => {
   test(
     "exactly the invalid ones are rejected, by index; nothing of them is written; every valid one is stored",
     async () => {
-      const item = fc.oneof({ weight: 3, arbitrary: validSpec as fc.Arbitrary<ValidSpec | InvalidSpec> }, { weight: 2, arbitrary: invalidSpec });
+      const item = fc.oneof(
+        { weight: 3, arbitrary: validSpec as fc.Arbitrary<ValidSpec | InvalidSpec> },
+        { weight: 2, arbitrary: invalidSpec },
+      );
       await fc.assert(
         fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 12 }), async (specs) => {
           await truncateAll();
@@ -370,22 +507,32 @@ describe("property: valid and invalid events mixed in one batch", () => {
           const answer: IngestAnswer = await postEvents(events);
           const summary = () => JSON.stringify(answer.body);
           expect(answer.status, summary()).toBe(validIds.length > 0 ? 200 : 400);
-          expect((answer.body.rejected ?? []).map((r) => r.index), summary()).toEqual(rejectedIndexes);
+          expect(
+            (answer.body.rejected ?? []).map((r) => r.index),
+            summary(),
+          ).toEqual(rejectedIndexes);
           expect(answer.body.accepted, summary()).toBe(validIds.length);
           expect(answer.body.duplicates, summary()).toBe(0);
           for (const r of answer.body.rejected ?? []) {
-            if (reusedIndexes.has(r.index)) expect(r.reason, summary()).toContain("id: already used for a different event");
+            if (reusedIndexes.has(r.index))
+              expect(r.reason, summary()).toContain("id: already used for a different event");
           }
 
           // Every valid event stored once, nothing else.
           expect(await countOf(`SELECT count(*)::int AS n FROM reload_event`)).toBe(validIds.length);
-          expect(await countOf(`SELECT count(*)::int AS n FROM reload_event WHERE id = ANY($1::text[])`, validIds)).toBe(validIds.length);
+          expect(
+            await countOf(`SELECT count(*)::int AS n FROM reload_event WHERE id = ANY($1::text[])`, validIds),
+          ).toBe(validIds.length);
           // Nothing of a rejected event: no row, no service, instance, reload or state born of it.
           expect(await countOf(`SELECT count(*)::int AS n FROM reload_event WHERE id LIKE 'rej-%'`)).toBe(0);
           expect(await sql(`SELECT name FROM service WHERE name LIKE 'rej-%'`)).toEqual([]);
           expect(await sql(`SELECT instance_key FROM instance WHERE instance_key LIKE 'rej-%'`)).toEqual([]);
           expect(await sql(`SELECT reload_id FROM reload WHERE reload_id LIKE 'rej-%'`)).toEqual([]);
-          expect(await countOf(`SELECT count(*)::int AS n FROM instance_state WHERE version = 'v9' OR last_reload_id LIKE 'rej-%'`)).toBe(0);
+          expect(
+            await countOf(
+              `SELECT count(*)::int AS n FROM instance_state WHERE version = 'v9' OR last_reload_id LIKE 'rej-%'`,
+            ),
+          ).toBe(0);
           // A reused id keeps the content of the event that first used it.
           for (const [id, original] of reused) {
             const rows = await sql<{ phase: string; service: string }>(
@@ -416,20 +563,21 @@ interface Scenario {
   outOfBand: boolean;
 }
 
-const scenario: fc.Arbitrary<Scenario> = fc
-  .integer({ min: 1, max: 4 })
-  .chain((instances) =>
-    fc.record({
-      outcomes: fc.array(fc.constantFrom<Outcome>("acked", "acked", "nacked", "failed", "silent", "rolled_back", "absent"), {
+const scenario: fc.Arbitrary<Scenario> = fc.integer({ min: 1, max: 4 }).chain((instances) =>
+  fc.record({
+    outcomes: fc.array(
+      fc.constantFrom<Outcome>("acked", "acked", "nacked", "failed", "silent", "rolled_back", "absent"),
+      {
         minLength: instances,
         maxLength: instances,
-      }),
-      delays: fc.array(fc.integer({ min: 0, max: 90 }), { minLength: instances, maxLength: instances }),
-      explicitTargets: fc.boolean(),
-      heartbeats: fc.boolean(),
-      outOfBand: fc.boolean(),
-    }),
-  );
+      },
+    ),
+    delays: fc.array(fc.integer({ min: 0, max: 90 }), { minLength: instances, maxLength: instances }),
+    explicitTargets: fc.boolean(),
+    heartbeats: fc.boolean(),
+    outOfBand: fc.boolean(),
+  }),
+);
 
 /** The events of one reload of `config/routes.yaml` from v1 to v2 over a few instances; every event has its own instant. */
 function scenarioEvents(s: Scenario, now: number, tag: string): Record<string, unknown>[] {
@@ -467,8 +615,10 @@ function scenarioEvents(s: Scenario, now: number, tag: string): Record<string, u
       add({ ...reload, instance, phase: "acked" }, start + 2_000);
       running = "v2";
     }
-    if (outcome === "nacked") add({ ...reload, instance, phase: "nacked", error: `inst-${i}: schema mismatch` }, start + 1_000);
-    if (outcome === "failed") add({ ...reload, instance, phase: "failed", error: `inst-${i}: parse error` }, start + 1_000);
+    if (outcome === "nacked")
+      add({ ...reload, instance, phase: "nacked", error: `inst-${i}: schema mismatch` }, start + 1_000);
+    if (outcome === "failed")
+      add({ ...reload, instance, phase: "failed", error: `inst-${i}: parse error` }, start + 1_000);
     if (outcome === "rolled_back") {
       add({ ...reload, instance, phase: "rolled_back", error: null }, start + 3_000);
       running = "v1";
@@ -499,16 +649,33 @@ const reloadRows = () =>
             to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS completed_at, last_error
      FROM reload ORDER BY reload_id`,
   );
-const desiredRows = () => sql<Record<string, unknown>>(`SELECT kind, resource, version, reload_id FROM desired_version ORDER BY kind, resource`);
+const desiredRows = () =>
+  sql<Record<string, unknown>>(
+    `SELECT kind, resource, version, reload_id FROM desired_version ORDER BY kind, resource`,
+  );
 /**
  * The fleet at `at` as the replay folds it from stored events and presence intervals (ADR 0021),
  * with each pair's last heard time: liveness, whichever heartbeats became rows.
  */
 async function replayedRows(at: Date) {
-  const keys = new Map((await sql<{ id: number; instance_key: string }>(`SELECT id, instance_key FROM instance`)).map((r) => [r.id, r.instance_key]));
+  const keys = new Map(
+    (await sql<{ id: number; instance_key: string }>(`SELECT id, instance_key FROM instance`)).map((r) => [
+      r.id,
+      r.instance_key,
+    ]),
+  );
   const { states } = await asViewer(() => getStatesAt(at, at));
   return states
-    .map((st) => ({ instance: keys.get(st.instanceId), kind: st.kind, resource: st.resource, version: st.version, since: st.since?.toISOString(), lastPhase: st.lastPhase, lastHeardAt: st.lastPhaseAt.toISOString(), outcome: st.outcome }))
+    .map((st) => ({
+      instance: keys.get(st.instanceId),
+      kind: st.kind,
+      resource: st.resource,
+      version: st.version,
+      since: st.since?.toISOString(),
+      lastPhase: st.lastPhase,
+      lastHeardAt: st.lastPhaseAt.toISOString(),
+      outcome: st.outcome,
+    }))
     .sort((a, b) => `${a.instance}/${a.resource}`.localeCompare(`${b.instance}/${b.resource}`));
 }
 
@@ -547,12 +714,22 @@ async function bothWays(a: { scenario: Scenario; order: number[]; batchSizes: nu
   const replayAt = new Date(now - 60_000);
   await truncateAll();
   await postAll(batches);
-  const arrived = { states: await stateRows(), reloads: await reloadRows(), desired: await desiredRows(), replayed: await replayedRows(replayAt) };
+  const arrived = {
+    states: await stateRows(),
+    reloads: await reloadRows(),
+    desired: await desiredRows(),
+    replayed: await replayedRows(replayAt),
+  };
 
   await truncateAll();
   const chronological = [...events].sort((x, y) => Date.parse(String(x.occurredAt)) - Date.parse(String(y.occurredAt)));
   await postAll(chronological.map((e) => [e]));
-  const inOrder = { states: await stateRows(), reloads: await reloadRows(), desired: await desiredRows(), replayed: await replayedRows(replayAt) };
+  const inOrder = {
+    states: await stateRows(),
+    reloads: await reloadRows(),
+    desired: await desiredRows(),
+    replayed: await replayedRows(replayAt),
+  };
   return { arrived, inOrder, batches: batches.map((b) => b.map((e) => `${e.phase}@${e.instance ?? "control"}`)) };
 }
 

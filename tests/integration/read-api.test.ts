@@ -20,13 +20,20 @@ beforeEach(() => {
 type Json = Record<string, unknown>;
 
 async function list(query: string, token: string = TEST_TOKEN) {
-  const request = new Request(`http://127.0.0.1/api/v1/reloads${query}`, { headers: { authorization: `Bearer ${token}` } });
+  const request = new Request(`http://127.0.0.1/api/v1/reloads${query}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const response = await listReloadsRoute(request, undefined);
-  return { status: response.status, body: (await response.json()) as Json & { items: Json[]; nextCursor: string | null } };
+  return {
+    status: response.status,
+    body: (await response.json()) as Json & { items: Json[]; nextCursor: string | null },
+  };
 }
 
 async function one(key: string, token: string = TEST_TOKEN) {
-  const request = new Request(`http://127.0.0.1/api/v1/reloads/${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${token}` } });
+  const request = new Request(`http://127.0.0.1/api/v1/reloads/${encodeURIComponent(key)}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const response = await getReloadRoute(request, { params: Promise.resolve({ key }) });
   return { status: response.status, body: (await response.json()) as Json };
 }
@@ -102,7 +109,13 @@ async function reload(seed: ReloadSeed): Promise<string> {
   return row!.key;
 }
 
-async function reloadInstance(key: string, instanceId: number, phase: string | null, phaseAt: string | null, error: string | null = null) {
+async function reloadInstance(
+  key: string,
+  instanceId: number,
+  phase: string | null,
+  phaseAt: string | null,
+  error: string | null = null,
+) {
   await sql().execute(
     `INSERT INTO reload_instance (reload_key, instance_id, phase, phase_at, error, targeted) VALUES ($1::bigint, $2, $3, $4, $5, true)`,
     key,
@@ -113,7 +126,13 @@ async function reloadInstance(key: string, instanceId: number, phase: string | n
   );
 }
 
-async function instanceState(serviceId: number, instanceId: number, version: string, kind = "config", resource = "routes.yaml") {
+async function instanceState(
+  serviceId: number,
+  instanceId: number,
+  version: string,
+  kind = "config",
+  resource = "routes.yaml",
+) {
   await sql().execute(
     `INSERT INTO instance_state (instance_id, kind, resource, service_id, version, since, last_phase, last_phase_at, outcome)
      VALUES ($1, $2, $3, $4, $5, now(), 'heartbeat', now(), 'ok')`,
@@ -132,7 +151,11 @@ const T = (minute: number) => new Date(Date.UTC(2026, 10, 21, 14, minute, 0)).to
 describe("GET /api/v1/reloads/{key}", () => {
   test("answers DESIGN.md's shape: N of M from the reload row, instances with their phase, version and error", async () => {
     const checkout = await service("checkout-api");
-    const [a, b, c] = [await instance(checkout, "checkout-api-a"), await instance(checkout, "checkout-api-b"), await instance(checkout, "checkout-api-c")];
+    const [a, b, c] = [
+      await instance(checkout, "checkout-api-a"),
+      await instance(checkout, "checkout-api-b"),
+      await instance(checkout, "checkout-api-c"),
+    ];
     await instanceState(checkout, b, "a41c9e0");
     await instanceState(checkout, c, "a41c9e0");
     const key = await reload({
@@ -173,7 +196,13 @@ describe("GET /api/v1/reloads/{key}", () => {
       convergenceMs: null,
       // Not succeeded first, then by name.
       instances: [
-        { instance: "checkout-api-b", phase: "nacked", version: "a41c9e0", error: "refused: schema mismatch", at: T(5) },
+        {
+          instance: "checkout-api-b",
+          phase: "nacked",
+          version: "a41c9e0",
+          error: "refused: schema mismatch",
+          at: T(5),
+        },
         { instance: "checkout-api-c", phase: "pending", version: "a41c9e0", error: null, at: null },
         { instance: "checkout-api-a", phase: "acked", version: "b7d2f11", error: null, at: T(4) },
       ],
@@ -205,11 +234,26 @@ describe("GET /api/v1/reloads/{key}", () => {
       rolledBack: 1,
     });
     const body = (await one(key)).body;
-    expect(body).toMatchObject({ status: "partially_failed", completedAt: T(30), convergenceMs: 5_000_000_000, targets: 10, acked: 6, nacked: 1, failed: 2, pending: 0 });
+    expect(body).toMatchObject({
+      status: "partially_failed",
+      completedAt: T(30),
+      convergenceMs: 5_000_000_000,
+      targets: 10,
+      acked: 6,
+      nacked: 1,
+      failed: 2,
+      pending: 0,
+    });
   });
 
   test("pending is never negative", async () => {
-    const key = await reload({ serviceId: await service("s"), reloadId: "rl-over", firstEventAt: T(0), targeted: 2, succeeded: 3 });
+    const key = await reload({
+      serviceId: await service("s"),
+      reloadId: "rl-over",
+      firstEventAt: T(0),
+      targeted: 2,
+      succeeded: 3,
+    });
     expect((await one(key)).body.pending).toBe(0);
   });
 
@@ -223,7 +267,9 @@ describe("GET /api/v1/reloads/{key}", () => {
     const i = await instance(s, "i-1");
     const key = await reload({ serviceId: s, reloadId: "rl-rb", firstEventAt: T(0), status: "rolled_back" });
     await reloadInstance(key, i, "rolled_back", T(2));
-    expect((await one(key)).body.instances).toEqual([{ instance: "i-1", phase: "rolled_back", version: "a41c9e0", error: null, at: T(2) }]);
+    expect((await one(key)).body.instances).toEqual([
+      { instance: "i-1", phase: "rolled_back", version: "a41c9e0", error: null, at: T(2) },
+    ]);
   });
 
   test("instances past the cap are left out, succeeded ones first, and the answer says so", async () => {
@@ -240,15 +286,26 @@ describe("GET /api/v1/reloads/{key}", () => {
     expect(whole!.instances).toHaveLength(3);
   });
 
-  test.each(["999", "abc", "0", "-1", "1.5", "01", " 1", "1e3", "9223372036854775808", "99999999999999999999999", "%", "\u0000", "１"])(
-    "key %j names no reload → 404",
-    async (key) => {
-      await reload({ serviceId: await service("s"), reloadId: "rl-1", firstEventAt: T(0) });
-      const answer = await one(key);
-      expect(answer.status).toBe(404);
-      expect(answer.body.error).toBe("not_found");
-    },
-  );
+  test.each([
+    "999",
+    "abc",
+    "0",
+    "-1",
+    "1.5",
+    "01",
+    " 1",
+    "1e3",
+    "9223372036854775808",
+    "99999999999999999999999",
+    "%",
+    "\u0000",
+    "１",
+  ])("key %j names no reload → 404", async (key) => {
+    await reload({ serviceId: await service("s"), reloadId: "rl-1", firstEventAt: T(0) });
+    const answer = await one(key);
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toBe("not_found");
+  });
 
   test("needs a token with the read scope", async () => {
     const key = await reload({ serviceId: await service("s"), reloadId: "rl-1", firstEventAt: T(0) });
@@ -276,15 +333,35 @@ describe("GET /api/v1/reloads", () => {
     expect(Object.keys(answer.body).sort()).toEqual(["items", "nextCursor"]);
     // Items are the one-reload shape without the instances.
     expect(Object.keys(answer.body.items[0]!).sort()).toEqual(
-      ["key", "reloadId", "environment", "namespace", "service", "kind", "resource", "fromVersion", "toVersion", "initiator", "status",
-        "targets", "acked", "nacked", "failed", "pending", "startedAt", "completedAt", "convergenceMs"].sort(),
+      [
+        "key",
+        "reloadId",
+        "environment",
+        "namespace",
+        "service",
+        "kind",
+        "resource",
+        "fromVersion",
+        "toVersion",
+        "initiator",
+        "status",
+        "targets",
+        "acked",
+        "nacked",
+        "failed",
+        "pending",
+        "startedAt",
+        "completedAt",
+        "convergenceMs",
+      ].sort(),
     );
   });
 
   test("pages with an opaque cursor: every reload once, and reloads arriving between pages do not shift the pages", async () => {
     const s = await service("s");
     const keys: string[] = [];
-    for (let m = 0; m < 7; m++) keys.unshift(await reload({ serviceId: s, reloadId: `rl-${m}`, firstEventAt: T(m % 3 === 0 ? 10 : m) }));
+    for (let m = 0; m < 7; m++)
+      keys.unshift(await reload({ serviceId: s, reloadId: `rl-${m}`, firstEventAt: T(m % 3 === 0 ? 10 : m) }));
     const expected = (await list("?limit=500")).body.items.map((i) => i.key);
     expect(expected).toHaveLength(7);
 
@@ -335,10 +412,38 @@ describe("GET /api/v1/reloads", () => {
       const stagingCheckout = await service("checkout-api", "staging", "payments");
       keys = {
         // One pipeline run touching two services: two reloads with one reloadId.
-        checkoutRun: await reload({ serviceId: checkout, reloadId: "rl-run-9", firstEventAt: T(10), status: "succeeded", initiator: "pipeline:run-9" }),
-        cartRun: await reload({ serviceId: cart, reloadId: "rl-run-9", firstEventAt: T(11), kind: "flags", resource: "flags.json", status: "partially_failed", initiator: "pipeline:run-9" }),
-        staging: await reload({ serviceId: stagingCheckout, reloadId: "rl-s1", firstEventAt: T(20), status: "in_progress", initiator: "person:sam" }),
-        model: await reload({ serviceId: checkout, reloadId: "rl-m1", firstEventAt: T(30), kind: "model", resource: "fraud-model", status: "failed", initiator: null }),
+        checkoutRun: await reload({
+          serviceId: checkout,
+          reloadId: "rl-run-9",
+          firstEventAt: T(10),
+          status: "succeeded",
+          initiator: "pipeline:run-9",
+        }),
+        cartRun: await reload({
+          serviceId: cart,
+          reloadId: "rl-run-9",
+          firstEventAt: T(11),
+          kind: "flags",
+          resource: "flags.json",
+          status: "partially_failed",
+          initiator: "pipeline:run-9",
+        }),
+        staging: await reload({
+          serviceId: stagingCheckout,
+          reloadId: "rl-s1",
+          firstEventAt: T(20),
+          status: "in_progress",
+          initiator: "person:sam",
+        }),
+        model: await reload({
+          serviceId: checkout,
+          reloadId: "rl-m1",
+          firstEventAt: T(30),
+          kind: "model",
+          resource: "fraud-model",
+          status: "failed",
+          initiator: null,
+        }),
       };
     });
     const keysOf = (items: Json[]) => items.map((i) => i.key as string).sort();
@@ -430,14 +535,26 @@ describe("GET /api/v1/reloads", () => {
 
 describe("a pipeline waiting on a reload it sent through ingest", () => {
   test("N of M follows the dispatched targets; a target that has not reported is pending", async () => {
-    const control = { reloadId: "rl-wait", fromVersion: "v1", toVersion: "v2", initiator: "pipeline:deploy", instance: null };
+    const control = {
+      reloadId: "rl-wait",
+      fromVersion: "v1",
+      toVersion: "v2",
+      initiator: "pipeline:deploy",
+      instance: null,
+    };
     const instances = ["i-1", "i-2", "i-3"];
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(30) })));
     const sent = await postEvents([
       event({ ...control, phase: "requested", occurredAt: minutesAgo(10) }),
       event({ ...control, phase: "dispatched", targets: instances, occurredAt: minutesAgo(9) }),
       event({ ...control, instance: "i-1", phase: "acked", occurredAt: minutesAgo(8) }),
-      event({ ...control, instance: "i-2", phase: "nacked", error: "refused: schema mismatch", occurredAt: minutesAgo(8) }),
+      event({
+        ...control,
+        instance: "i-2",
+        phase: "nacked",
+        error: "refused: schema mismatch",
+        occurredAt: minutesAgo(8),
+      }),
     ]);
     expect(sent.status).toBe(200);
     expect(sent.body.rejected).toEqual([]);
@@ -445,7 +562,16 @@ describe("a pipeline waiting on a reload it sent through ingest", () => {
     const listed = await list("?reloadId=rl-wait");
     expect(listed.body.items).toHaveLength(1);
     const summary = listed.body.items[0]!;
-    expect(summary).toMatchObject({ service: "checkout-api", status: "in_progress", targets: 3, acked: 1, nacked: 1, failed: 0, pending: 1, completedAt: null });
+    expect(summary).toMatchObject({
+      service: "checkout-api",
+      status: "in_progress",
+      targets: 3,
+      acked: 1,
+      nacked: 1,
+      failed: 0,
+      pending: 1,
+      completedAt: null,
+    });
 
     const detail = (await one(summary.key as string)).body;
     expect(detail.instances).toEqual([
@@ -461,7 +587,13 @@ describe("a pipeline waiting on a reload it sent through ingest", () => {
   });
 
   test("one reloadId in two services is two reloads, found together by reloadId", async () => {
-    const control = { reloadId: "rl-shared", fromVersion: "v1", toVersion: "v2", initiator: "pipeline:run", phase: "acked" };
+    const control = {
+      reloadId: "rl-shared",
+      fromVersion: "v1",
+      toVersion: "v2",
+      initiator: "pipeline:run",
+      phase: "acked",
+    };
     await postEvents([
       event({ ...control, service: "checkout-api", instance: "c-1", occurredAt: minutesAgo(5) }),
       event({ ...control, service: "cart", instance: "k-1", occurredAt: minutesAgo(4) }),

@@ -9,7 +9,13 @@ import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
 
-const modules = import.meta.glob(["/lib/**/queries.ts", "/lib/**/*-queries.ts", "/lib/services/charts.ts", "/lib/fleet/status.ts", "/lib/audit/evidence.ts"]);
+const modules = import.meta.glob([
+  "/lib/**/queries.ts",
+  "/lib/**/*-queries.ts",
+  "/lib/services/charts.ts",
+  "/lib/fleet/status.ts",
+  "/lib/audit/evidence.ts",
+]);
 
 async function readsOf(): Promise<{ name: string; read: (...args: unknown[]) => unknown }[]> {
   const found: { name: string; read: (...args: unknown[]) => unknown }[] = [];
@@ -17,7 +23,8 @@ async function readsOf(): Promise<{ name: string; read: (...args: unknown[]) => 
     const exports = (await load()) as Record<string, unknown>;
     for (const [name, value] of Object.entries(exports)) {
       // Pure helpers some modules export beside their reads (a range parser) are not reads.
-      if (typeof value === "function" && !/^[A-Z]|^parse/.test(name)) found.push({ name: `${file}#${name}`, read: value as (...args: unknown[]) => unknown });
+      if (typeof value === "function" && !/^[A-Z]|^parse/.test(name))
+        found.push({ name: `${file}#${name}`, read: value as (...args: unknown[]) => unknown });
     }
   }
   return found;
@@ -28,7 +35,13 @@ const redirectOf = (error: unknown) => String((error as { digest?: unknown })?.d
 describe("the query modules' reads", () => {
   test("are found (the glob matches the layout)", async () => {
     const names = (await readsOf()).map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(["/lib/fleet/queries.ts#getFleetMatrix", "/lib/reloads/queries.ts#listReloads", "/lib/admin/queries.ts#listTokens"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "/lib/fleet/queries.ts#getFleetMatrix",
+        "/lib/reloads/queries.ts#listReloads",
+        "/lib/admin/queries.ts#listTokens",
+      ]),
+    );
     expect(names.length).toBeGreaterThan(30);
   });
 
@@ -42,7 +55,9 @@ describe("the query modules' reads", () => {
         else await answer;
         escaped.push(`${name}: answered`);
       } catch (error) {
-        const refused = (redirectOf(error).startsWith("NEXT_REDIRECT") && redirectOf(error).includes("/sign-in")) || /outside a request scope/.test(String(error));
+        const refused =
+          (redirectOf(error).startsWith("NEXT_REDIRECT") && redirectOf(error).includes("/sign-in")) ||
+          /outside a request scope/.test(String(error));
         if (!refused) escaped.push(`${name}: ${String(error)}`);
       }
     }
@@ -51,12 +66,19 @@ describe("the query modules' reads", () => {
 
   test("the admin lists refuse a signed-in viewer, and a bench script's reader reads", async () => {
     const { listTokens, listUsers } = await import("@/lib/admin/queries");
-    const viewer = { kind: "user" as const, actor: { id: 1, username: "v", displayName: "v", role: "viewer" as const, groups: [] } };
+    const viewer = {
+      kind: "user" as const,
+      actor: { id: 1, username: "v", displayName: "v", role: "viewer" as const, groups: [] },
+    };
     await expect(runAsReader(viewer, () => listTokens())).rejects.toThrow(/token\.manage/);
     await expect(runAsReader(viewer, () => listUsers())).rejects.toThrow(/user\.manage/);
     const { getFleetMatrix } = await import("@/lib/fleet/queries");
     const bench = { kind: "system" as const, purpose: "test" };
-    await expect(runAsReader(bench, () => getFleetMatrix({ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 }))).resolves.toMatchObject({ groups: [] });
+    await expect(
+      runAsReader(bench, () =>
+        getFleetMatrix({ env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 }),
+      ),
+    ).resolves.toMatchObject({ groups: [] });
   });
 });
 

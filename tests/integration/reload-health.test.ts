@@ -25,7 +25,8 @@ interface SpanSpec {
 
 async function sendSpans(specs: SpanSpec[]): Promise<void> {
   const byService = new Map<string, SpanSpec[]>();
-  for (const s of specs) byService.set(s.service ?? "checkout-api", [...(byService.get(s.service ?? "checkout-api") ?? []), s]);
+  for (const s of specs)
+    byService.set(s.service ?? "checkout-api", [...(byService.get(s.service ?? "checkout-api") ?? []), s]);
   const body = {
     resourceSpans: [...byService].map(([service, list]) => ({
       resource: {
@@ -57,7 +58,11 @@ async function sendSpans(specs: SpanSpec[]): Promise<void> {
     })),
   };
   const response = await POST(
-    new Request("http://localhost/v1/traces", { method: "POST", headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) }),
+    new Request("http://localhost/v1/traces", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
   );
   expect(response.status, await response.clone().text()).toBe(200);
 }
@@ -70,14 +75,20 @@ async function reloadKey(reloadId: string): Promise<string> {
 describe("before/after health of a reload", () => {
   test("p95 and error ratio of the 15 minutes before the dispatch and after the finish, per bucket for the chart", async () => {
     // requested 40 min ago, dispatched 10 s later, acked by pod-1 at 21 s
-    await acceptEvents(scopedReload(checkout, "rl-health", "config", "routes.yaml", "r1", "r2", 40, { "checkout-api-pod-1": "acked" }));
+    await acceptEvents(
+      scopedReload(checkout, "rl-health", "config", "routes.yaml", "r1", "r2", 40, { "checkout-api-pod-1": "acked" }),
+    );
     const key = await reloadKey("rl-health");
-    const [times] = await sql().query<{ dispatched_at: Date; completed_at: Date }[]>(`SELECT dispatched_at, completed_at FROM reload WHERE id = $1::bigint`, key);
+    const [times] = await sql().query<{ dispatched_at: Date; completed_at: Date }[]>(
+      `SELECT dispatched_at, completed_at FROM reload WHERE id = $1::bigint`,
+      key,
+    );
     const dispatched = times!.dispatched_at.getTime();
     const completed = times!.completed_at.getTime();
     const spans: SpanSpec[] = [];
     // before: 20 spans of 100 ms, one failing, in the 10 minutes before the dispatch
-    for (let i = 0; i < 20; i++) spans.push({ startMs: dispatched - 10 * 60_000 + i * 20_000, durationMs: 100, error: i === 0 });
+    for (let i = 0; i < 20; i++)
+      spans.push({ startMs: dispatched - 10 * 60_000 + i * 20_000, durationMs: 100, error: i === 0 });
     // after: 20 spans of 300 ms, five failing
     for (let i = 0; i < 20; i++) spans.push({ startMs: completed + 1000 + i * 20_000, durationMs: 300, error: i < 5 });
     // left out: the reload's own span, another service's, one before the before-window, one after the after-window

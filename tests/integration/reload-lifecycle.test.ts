@@ -17,7 +17,12 @@ async function reloadNamed(reloadId: string) {
 
 const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
 
-function reloadEvents(reloadId: string, instances: string[], startMinutesAgo: number, outcome: (i: number) => "acked" | "nacked" | "failed") {
+function reloadEvents(
+  reloadId: string,
+  instances: string[],
+  startMinutesAgo: number,
+  outcome: (i: number) => "acked" | "nacked" | "failed",
+) {
   const start = Date.now() - startMinutesAgo * 60_000;
   const at = (offsetSeconds: number) => new Date(start + offsetSeconds * 1000).toISOString();
   const control = { reloadId, fromVersion: "v1", toVersion: "v2", initiator: "person:sam", instance: null };
@@ -29,9 +34,16 @@ function reloadEvents(reloadId: string, instances: string[], startMinutesAgo: nu
       const one = { ...control, instance };
       const result = outcome(i);
       if (result === "acked") {
-        return [event({ ...one, phase: "received", occurredAt: at(71) }), event({ ...one, phase: "applied", occurredAt: at(72 + i) }), event({ ...one, phase: "acked", occurredAt: at(73 + i) })];
+        return [
+          event({ ...one, phase: "received", occurredAt: at(71) }),
+          event({ ...one, phase: "applied", occurredAt: at(72 + i) }),
+          event({ ...one, phase: "acked", occurredAt: at(73 + i) }),
+        ];
       }
-      return [event({ ...one, phase: "received", occurredAt: at(71) }), event({ ...one, phase: result, error: "refused: schema mismatch", occurredAt: at(72) })];
+      return [
+        event({ ...one, phase: "received", occurredAt: at(71) }),
+        event({ ...one, phase: result, error: "refused: schema mismatch", occurredAt: at(72) }),
+      ];
     }),
   ];
 }
@@ -43,7 +55,14 @@ describe("reload lifecycle", () => {
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
     await postEvents(reloadEvents("rl-ok", instances, 30, () => "acked"));
     const reload = await reloadNamed("rl-ok");
-    expect(reload).toMatchObject({ status: "succeeded", instancesReporting: 4, instancesSucceeded: 4, instancesFailed: 0, toVersion: "v2", initiator: "person:sam" });
+    expect(reload).toMatchObject({
+      status: "succeeded",
+      instancesReporting: 4,
+      instancesSucceeded: 4,
+      instancesFailed: 0,
+      toVersion: "v2",
+      initiator: "person:sam",
+    });
     // dispatched at +70 s, last ack at +76 s
     expect(Number(reload.convergenceMs)).toBe(6000);
     const desired = await db().desiredVersion.findFirstOrThrow({});
@@ -54,7 +73,14 @@ describe("reload lifecycle", () => {
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
     await postEvents(reloadEvents("rl-nack", instances, 30, (i) => (i === 2 ? "nacked" : "acked")));
     const reload = await reloadNamed("rl-nack");
-    expect(reload).toMatchObject({ status: "partially_failed", instancesTargeted: 4, instancesSucceeded: 3, instancesNacked: 1, instancesFailed: 0, lastError: "refused: schema mismatch" });
+    expect(reload).toMatchObject({
+      status: "partially_failed",
+      instancesTargeted: 4,
+      instancesSucceeded: 3,
+      instancesNacked: 1,
+      instancesFailed: 0,
+      lastError: "refused: schema mismatch",
+    });
 
     const matrix = await asViewer(() => getFleetMatrix(noFilters));
     const row = matrix.groups[0]!.rows[0]!;
@@ -98,7 +124,19 @@ describe("reload lifecycle", () => {
     // The 16 instances run the resource before the reload starts, so they are its targets.
     await postEvents(many.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(60) })));
     await postEvents(reloadEvents("rl-many", [], 5, () => "acked"));
-    await Promise.all(many.map((instance, i) => postEvents([event({ reloadId: "rl-many", instance, phase: "acked", toVersion: "v2", occurredAt: minutesAgo(2 - i * 0.01) })])));
+    await Promise.all(
+      many.map((instance, i) =>
+        postEvents([
+          event({
+            reloadId: "rl-many",
+            instance,
+            phase: "acked",
+            toVersion: "v2",
+            occurredAt: minutesAgo(2 - i * 0.01),
+          }),
+        ]),
+      ),
+    );
     const reload = await reloadNamed("rl-many");
     expect(reload.instancesSucceeded).toBe(16);
     expect(reload.status).toBe("succeeded");
@@ -139,7 +177,11 @@ describe("desired version after a reload was under way", () => {
     expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v3");
 
     // …and stays so when every instance then refuses it: both instances drift off v3.
-    await postEvents(instances.map((instance) => event({ ...control, instance, phase: "nacked", error: "bad config", occurredAt: at(30) })));
+    await postEvents(
+      instances.map((instance) =>
+        event({ ...control, instance, phase: "nacked", error: "bad config", occurredAt: at(30) }),
+      ),
+    );
     expect((await reloadNamed("rl-second")).status).toBe("failed");
     expect(await db().desiredVersion.findFirstOrThrow({})).toMatchObject({ version: "v3", reloadId: "rl-second" });
     const matrix = await asViewer(() => getFleetMatrix(noFilters));
@@ -150,7 +192,10 @@ describe("desired version after a reload was under way", () => {
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(120) })));
     await postEvents(reloadEvents("rl-first", instances, 90, () => "acked"));
     const control = { reloadId: "rl-only", fromVersion: "v2", toVersion: "v3", instance: null };
-    await postEvents([event({ ...control, phase: "requested", occurredAt: minutesAgo(30) }), event({ ...control, phase: "dispatched", occurredAt: minutesAgo(29) })]);
+    await postEvents([
+      event({ ...control, phase: "requested", occurredAt: minutesAgo(30) }),
+      event({ ...control, phase: "dispatched", occurredAt: minutesAgo(29) }),
+    ]);
     expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v3");
     await postEvents(event({ ...control, phase: "rolled_back", occurredAt: minutesAgo(20) }));
     expect((await reloadNamed("rl-only")).status).toBe("rolled_back");
@@ -160,14 +205,26 @@ describe("desired version after a reload was under way", () => {
   test("a rejected request sets nothing", async () => {
     await postEvents(instances.map((instance) => event({ instance, toVersion: "v1", occurredAt: minutesAgo(120) })));
     const control = { reloadId: "rl-no", fromVersion: "v1", toVersion: "v2", instance: null };
-    await postEvents([event({ ...control, phase: "requested", occurredAt: minutesAgo(30) }), event({ ...control, phase: "rejected", occurredAt: minutesAgo(29) })]);
+    await postEvents([
+      event({ ...control, phase: "requested", occurredAt: minutesAgo(30) }),
+      event({ ...control, phase: "rejected", occurredAt: minutesAgo(29) }),
+    ]);
     expect((await reloadNamed("rl-no")).status).toBe("rejected");
     expect(await db().desiredVersion.count()).toBe(0);
   });
 
   test("an instance's own rollback is a partial failure, not the reload's", async () => {
     await postEvents(reloadEvents("rl-rb", instances, 10, () => "acked"));
-    await postEvents(event({ reloadId: "rl-rb", instance: "i-1", phase: "rolled_back", fromVersion: "v1", toVersion: "v2", occurredAt: minutesAgo(5) }));
+    await postEvents(
+      event({
+        reloadId: "rl-rb",
+        instance: "i-1",
+        phase: "rolled_back",
+        fromVersion: "v1",
+        toVersion: "v2",
+        occurredAt: minutesAgo(5),
+      }),
+    );
     const reload = await reloadNamed("rl-rb");
     expect(reload.status).toBe("partially_failed");
     expect((await db().desiredVersion.findFirstOrThrow({})).version).toBe("v2");
@@ -176,7 +233,11 @@ describe("desired version after a reload was under way", () => {
 
 test("instances silent for longer than INSTANCE_STALE_SECONDS leave the matrix and its drift", async () => {
   await postEvents([
-    event({ instance: "pod-replaced", toVersion: "v1", occurredAt: new Date(Date.now() - 2 * 86_400_000).toISOString() }),
+    event({
+      instance: "pod-replaced",
+      toVersion: "v1",
+      occurredAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+    }),
     event({ instance: "pod-current", toVersion: "v2", occurredAt: minutesAgo(30) }),
   ]);
   const matrix = await asViewer(() => getFleetMatrix(noFilters));

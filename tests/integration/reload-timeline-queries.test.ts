@@ -39,7 +39,14 @@ async function keyOf(reloadId: string, service = "checkout-api"): Promise<string
 describe("a reload across 2,000 instances", () => {
   test("assembles every target's lane, the diagnosis of those that did not converge, and few rows", async () => {
     const names = Array.from({ length: 2000 }, (_, i) => `pod-${String(i).padStart(4, "0")}`);
-    const common = { reloadId: "rl-big", kind: "config", resource: "routes.yaml", fromVersion: "v1", toVersion: "v2", traceId: "4bf92f3577b34da6a3ce929d0e0e4736" };
+    const common = {
+      reloadId: "rl-big",
+      kind: "config",
+      resource: "routes.yaml",
+      fromVersion: "v1",
+      toVersion: "v2",
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    };
     const events: Record<string, unknown>[] = [
       event({ ...common, instance: null, phase: "requested", initiator: "pipeline:deploy", occurredAt: at(0) }),
       event({ ...common, instance: null, phase: "dispatched", targets: names, occurredAt: at(1000) }),
@@ -51,13 +58,23 @@ describe("a reload across 2,000 instances", () => {
         // ten NACK one way: received, parsed, nacked with an error that differs only in numbers and quotes
         events.push(event({ ...common, instance: name, phase: "received", occurredAt: at(t) }));
         events.push(event({ ...common, instance: name, phase: "parsed", occurredAt: at(t + 5) }));
-        events.push(event({ ...common, instance: name, phase: "nacked", error: `line ${i}: unknown field "f${i}"`, occurredAt: at(t + 9) }));
+        events.push(
+          event({
+            ...common,
+            instance: name,
+            phase: "nacked",
+            error: `line ${i}: unknown field "f${i}"`,
+            occurredAt: at(t + 9),
+          }),
+        );
         return;
       }
       events.push(event({ ...common, instance: name, phase: "received", occurredAt: at(t) }));
       events.push(event({ ...common, instance: name, phase: "applied", durationMs: 40, occurredAt: at(t + 20) }));
       // pod-1234 acks last: it is where the critical path ends
-      events.push(event({ ...common, instance: name, phase: "acked", occurredAt: at(name === "pod-1234" ? 9000 : t + 80) }));
+      events.push(
+        event({ ...common, instance: name, phase: "acked", occurredAt: at(name === "pod-1234" ? 9000 : t + 80) }),
+      );
     });
     await send(events);
 
@@ -87,7 +104,10 @@ describe("a reload across 2,000 instances", () => {
     expect(diagnosis.errorGroups).toHaveLength(1);
     expect(diagnosis.errorGroups[0]).toMatchObject({ pattern: "line ‹n›: unknown field ‹…›", count: 10 });
 
-    const rows = visibleRows(timeline, { expandedGroups: new Set(), pinned: new Set([timeline.criticalPath.instance!, timeline.slowest!.instance]) });
+    const rows = visibleRows(timeline, {
+      expandedGroups: new Set(),
+      pinned: new Set([timeline.criticalPath.instance!, timeline.slowest!.instance]),
+    });
     expect(rows.length).toBeLessThanOrEqual(8);
   });
 });
@@ -105,8 +125,18 @@ describe("one reload's reads", () => {
     expect(await asViewer(() => getReloadTimelineData("999999"))).toBeNull();
     expect(await asViewer(() => getReloadTimelineData("abc"))).toBeNull();
     expect(await asViewer(() => getReloadTimelineData("-1"))).toBeNull();
-    expect(await asViewer(() => getReloadHeader(key))).toEqual({ key, reloadId: "rl-1", service: "checkout-api", environment: "prod" });
-    expect(await asViewer(() => getReloadProgress(key))).toEqual({ status: "in_progress", lastEventAt: recent(10), lastArrivalAt: expect.any(String), live: true });
+    expect(await asViewer(() => getReloadHeader(key))).toEqual({
+      key,
+      reloadId: "rl-1",
+      service: "checkout-api",
+      environment: "prod",
+    });
+    expect(await asViewer(() => getReloadProgress(key))).toEqual({
+      status: "in_progress",
+      lastEventAt: recent(10),
+      lastArrivalAt: expect.any(String),
+      live: true,
+    });
     expect(await asViewer(() => getReloadProgress("0"))).toBeNull();
   });
 
@@ -115,20 +145,43 @@ describe("one reload's reads", () => {
     // the events that follow the one that ended the reload.
     const base = Date.now() - 120_000;
     await send([
-      event({ reloadId: "rl-done", instance: null, phase: "dispatched", toVersion: "v2", targets: ["a-1"], occurredAt: new Date(base).toISOString() }),
-      event({ reloadId: "rl-done", instance: "a-1", phase: "applied", toVersion: "v2", occurredAt: new Date(base + 10).toISOString() }),
+      event({
+        reloadId: "rl-done",
+        instance: null,
+        phase: "dispatched",
+        toVersion: "v2",
+        targets: ["a-1"],
+        occurredAt: new Date(base).toISOString(),
+      }),
+      event({
+        reloadId: "rl-done",
+        instance: "a-1",
+        phase: "applied",
+        toVersion: "v2",
+        occurredAt: new Date(base + 10).toISOString(),
+      }),
     ]);
     const key = await keyOf("rl-done");
     expect(await asViewer(() => getReloadProgress(key))).toMatchObject({ status: "succeeded", live: true });
     expect((await asViewer(() => getReloadTimelineData(key)))!.reload.live).toBe(true);
     // The same events, arrived long ago: no longer live.
-    await sql().execute(`UPDATE reload_event SET received_at = received_at - interval '1 minute' WHERE reload_id = 'rl-done'`);
+    await sql().execute(
+      `UPDATE reload_event SET received_at = received_at - interval '1 minute' WHERE reload_id = 'rl-done'`,
+    );
     const settled = (await asViewer(() => getReloadProgress(key)))!;
     expect(settled).toMatchObject({ status: "succeeded", live: false });
     expect((await asViewer(() => getReloadTimelineData(key)))!.reload.live).toBe(false);
     // A late report with an earlier time does not move lastEventAt, but it moves the arrival
     // the live refresh compares, and makes the reload live again for the settle time.
-    await send([event({ reloadId: "rl-done", instance: "a-1", phase: "received", toVersion: "v2", occurredAt: new Date(base + 5).toISOString() })]);
+    await send([
+      event({
+        reloadId: "rl-done",
+        instance: "a-1",
+        phase: "received",
+        toVersion: "v2",
+        occurredAt: new Date(base + 5).toISOString(),
+      }),
+    ]);
     const late = (await asViewer(() => getReloadProgress(key)))!;
     expect(late.lastEventAt).toBe(settled.lastEventAt);
     expect(late.lastArrivalAt).not.toBe(settled.lastArrivalAt);
@@ -138,7 +191,14 @@ describe("one reload's reads", () => {
   test("the same reloadId in another service is another reload: its events stay off this timeline", async () => {
     await send([
       event({ reloadId: "rl-shared", instance: "a-1", phase: "received", toVersion: "v2", occurredAt: at(0) }),
-      event({ reloadId: "rl-shared", service: "ledger", instance: "l-1", phase: "received", toVersion: "v2", occurredAt: at(0) }),
+      event({
+        reloadId: "rl-shared",
+        service: "ledger",
+        instance: "l-1",
+        phase: "received",
+        toVersion: "v2",
+        occurredAt: at(0),
+      }),
     ]);
     const data = (await asViewer(async () => getReloadTimelineData(await keyOf("rl-shared"))))!;
     expect(data.targets.map((t) => t.instance)).toEqual(["a-1"]);
@@ -148,12 +208,34 @@ describe("one reload's reads", () => {
   test("spans of the reload's traces sit under their instance; a span naming another reload links to it", async () => {
     const trace = "0af7651916cd43dd8448eb211c80319c";
     await send([
-      event({ reloadId: "rl-span", instance: null, phase: "dispatched", toVersion: "v2", traceId: trace, occurredAt: at(0) }),
-      event({ reloadId: "rl-span", instance: "a-1", phase: "acked", toVersion: "v2", traceId: trace, occurredAt: at(100) }),
+      event({
+        reloadId: "rl-span",
+        instance: null,
+        phase: "dispatched",
+        toVersion: "v2",
+        traceId: trace,
+        occurredAt: at(0),
+      }),
+      event({
+        reloadId: "rl-span",
+        instance: "a-1",
+        phase: "acked",
+        toVersion: "v2",
+        traceId: trace,
+        occurredAt: at(100),
+      }),
       event({ reloadId: "rl-other", instance: "a-1", phase: "received", toVersion: "v3", occurredAt: at(200) }),
     ]);
     const [svc] = await sql().query<{ id: number }[]>(`SELECT id FROM service WHERE name = 'checkout-api'`);
-    const span = (spanId: string, parent: string | null, instance: string | null, from: number, to: number, status: number, reloadId: string | null) =>
+    const span = (
+      spanId: string,
+      parent: string | null,
+      instance: string | null,
+      from: number,
+      to: number,
+      status: number,
+      reloadId: string | null,
+    ) =>
       sql().execute(
         `INSERT INTO span (trace_id, span_id, parent_span_id, name, start_time, end_time, duration_ns, status_code, status_message, service_id, instance_key, reload_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -194,9 +276,26 @@ describe("the /reloads page's list", () => {
     for (let i = 0; i < 7; i++) {
       const service = i % 2 === 0 ? "checkout-api" : "ledger";
       const environment = i < 5 ? "prod" : "staging";
-      const common = { service, environment, reloadId: `rl-${i}`, kind: i % 3 === 0 ? "flags" : "config", resource: "r", toVersion: `v${i}`, initiator: i === 3 ? "person:ana" : "pipeline:deploy" };
+      const common = {
+        service,
+        environment,
+        reloadId: `rl-${i}`,
+        kind: i % 3 === 0 ? "flags" : "config",
+        resource: "r",
+        toVersion: `v${i}`,
+        initiator: i === 3 ? "person:ana" : "pipeline:deploy",
+      };
       events.push(event({ ...common, instance: null, phase: "requested", occurredAt: at(i * 60_000) }));
-      if (i !== 6) events.push(event({ ...common, instance: `${service}-1`, phase: i === 4 ? "nacked" : "acked", error: i === 4 ? "no" : null, occurredAt: at(i * 60_000 + 1000) }));
+      if (i !== 6)
+        events.push(
+          event({
+            ...common,
+            instance: `${service}-1`,
+            phase: i === 4 ? "nacked" : "acked",
+            error: i === 4 ? "no" : null,
+            occurredAt: at(i * 60_000 + 1000),
+          }),
+        );
     }
     await send(events);
   }
@@ -256,7 +355,14 @@ describe("matrix cells link to the reload that last changed them", () => {
     await send([
       event({ reloadId: "rl-old", instance: "a-1", phase: "acked", toVersion: "v2", occurredAt: at(0) }),
       event({ reloadId: "rl-new", instance: "a-2", phase: "acked", toVersion: "v3", occurredAt: at(60_000) }),
-      event({ reloadId: "rl-new", service: "ledger", instance: "l-1", phase: "acked", toVersion: "v3", occurredAt: at(0) }),
+      event({
+        reloadId: "rl-new",
+        service: "ledger",
+        instance: "l-1",
+        phase: "acked",
+        toVersion: "v3",
+        occurredAt: at(0),
+      }),
       event({ instance: "a-3", phase: "heartbeat", toVersion: "v1", occurredAt: at(0) }),
       event({ instance: "a-3", resource: "other.yaml", phase: "heartbeat", toVersion: "v1", occurredAt: at(0) }),
     ]);
@@ -267,7 +373,14 @@ describe("matrix cells link to the reload that last changed them", () => {
       [`${byName["checkout-api"]}\u0000config\u0000routes.yaml`]: { key: await keyOf("rl-new"), reloadId: "rl-new" },
       [`${byName.ledger}\u0000config\u0000routes.yaml`]: { key: await keyOf("rl-new", "ledger"), reloadId: "rl-new" },
     });
-    expect(await asViewer(() => lastReloadsForCells(ids.map((r) => r.id), "flags"))).toEqual({});
+    expect(
+      await asViewer(() =>
+        lastReloadsForCells(
+          ids.map((r) => r.id),
+          "flags",
+        ),
+      ),
+    ).toEqual({});
     expect(await asViewer(() => lastReloadsForCells([]))).toEqual({});
   });
 });

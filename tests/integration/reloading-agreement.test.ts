@@ -68,34 +68,37 @@ const CASES: Case[] = [
     inProgress(`its reload still ${status}`, [r("a", status, unstarted(status) ? null : 0)], null),
   ),
   inProgress("a newer reload started after its own", [r("a", "in_progress", 0), r("b", "in_progress", 5)], by("b")),
-  inProgress("a newer reload started and its own ended: the newer one is the reason", [
-    r("a", "expired", 0),
-    r("b", "succeeded", 5),
-  ], by("b")),
+  inProgress(
+    "a newer reload started and its own ended: the newer one is the reason",
+    [r("a", "expired", 0), r("b", "succeeded", 5)],
+    by("b"),
+  ),
   inProgress("another reload started before its own", [r("b", "in_progress", -5), r("a", "in_progress", 0)], null),
   inProgress("another reload started at the same instant", [r("a", "in_progress", 0), r("b", "in_progress", 0)], null),
-  inProgress("two newer reloads: the one started last is named", [
-    r("a", "in_progress", 0),
-    r("c", "in_progress", 9),
-    r("b", "succeeded", 4),
-  ], by("c")),
-  inProgress("two newer reloads started at the same instant: the later-created is named", [
-    r("a", "in_progress", 0),
-    r("z", "in_progress", 6),
-    r("b", "in_progress", 6),
-  ], by("b")),
+  inProgress(
+    "two newer reloads: the one started last is named",
+    [r("a", "in_progress", 0), r("c", "in_progress", 9), r("b", "succeeded", 4)],
+    by("c"),
+  ),
+  inProgress(
+    "two newer reloads started at the same instant: the later-created is named",
+    [r("a", "in_progress", 0), r("z", "in_progress", 6), r("b", "in_progress", 6)],
+    by("b"),
+  ),
   inProgress("no reload named: one started after its last report overtakes", [r("b", "in_progress", 5)], by("b"), null),
   inProgress("no reload named: one started before its last report does not", [r("b", "succeeded", 1)], null, null),
-  inProgress("its reload has no start: newer is measured from its last report", [
-    r("a", "approved", null),
-    r("b", "in_progress", 4),
-  ], by("b")),
+  inProgress(
+    "its reload has no start: newer is measured from its last report",
+    [r("a", "approved", null), r("b", "in_progress", 4)],
+    by("b"),
+  ),
   inProgress("its reload is not stored: measured from its last report", [r("b", "in_progress", 4)], by("b"), "ghost"),
   inProgress("a newer reload that has not started", [r("a", "in_progress", 0), r("b", "approved", null)], null),
-  inProgress("a reload of another resource does not overtake it", [
-    r("a", "in_progress", 0),
-    r("b", "in_progress", 5, true),
-  ], null),
+  inProgress(
+    "a reload of another resource does not overtake it",
+    [r("a", "in_progress", 0), r("b", "in_progress", 5, true)],
+    null,
+  ),
   {
     ...inProgress("a pair not reloading is left alone", [r("a", "failed", 0), r("b", "in_progress", 5)], null),
     outcome: "ok",

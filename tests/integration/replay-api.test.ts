@@ -14,13 +14,19 @@ import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 useTestDatabase();
 
 const get = async (query: string, authorization: string | null = `Bearer ${TEST_TOKEN}`) => {
-  const response = await GET(new Request(`http://127.0.0.1/api/replay${query}`, { headers: authorization ? { authorization } : {} }), undefined);
+  const response = await GET(
+    new Request(`http://127.0.0.1/api/replay${query}`, { headers: authorization ? { authorization } : {} }),
+    undefined,
+  );
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
 describe("GET /api/replay", () => {
   test("answers the matrix at the instant, with the version then", async () => {
-    await postEvents([event({ toVersion: "v1", occurredAt: minutesAgo(40) }), event({ toVersion: "v2", occurredAt: minutesAgo(10) })]);
+    await postEvents([
+      event({ toVersion: "v1", occurredAt: minutesAgo(40) }),
+      event({ toVersion: "v2", occurredAt: minutesAgo(10) }),
+    ]);
     const then = await get(`?at=${encodeURIComponent(minutesAgo(20))}`);
     const now = await get(`?at=${encodeURIComponent(minutesAgo(0))}`);
     expect(then.status).toBe(200);
@@ -67,7 +73,8 @@ describe("GET /api/replay", () => {
     const id = await createLocalUser({ username: "vera", password: "vera-password-1", role: "viewer" });
     const cookie = await sessionCookieFor(id);
     const at = `?at=${encodeURIComponent(minutesAgo(1))}`;
-    const withCookie = (c: string) => GET(new Request(`http://127.0.0.1/api/replay${at}`, { headers: { cookie: c } }), undefined);
+    const withCookie = (c: string) =>
+      GET(new Request(`http://127.0.0.1/api/replay${at}`, { headers: { cookie: c } }), undefined);
     expect((await withCookie(cookie)).status).toBe(200);
     const forged = `next-auth.session-token=${await encode({ token: { sub: String(id), uid: id }, secret: "another-secret-another-secret-another" })}`;
     expect((await withCookie(forged)).status).toBe(401);

@@ -27,13 +27,23 @@ let n = 0;
 function ev(service: string, fields: Record<string, unknown>, when: Date): Wire {
   n++;
   const [kind, resource] = service === "api" ? ["config", "app.yaml"] : ["routes", "routes.yaml"];
-  return { id: `rp-${n}`, environment: "prod", namespace: "payments", service, kind, resource, occurredAt: when.toISOString(), ...fields };
+  return {
+    id: `rp-${n}`,
+    environment: "prod",
+    namespace: "payments",
+    service,
+    kind,
+    resource,
+    occurredAt: when.toISOString(),
+    ...fields,
+  };
 }
 
 /** Three instances of `api`, two of `edge`; reloads that succeed, NACK, stall (and expire) and roll back. */
 function history(): Wire[] {
   const out: Wire[] = [];
-  const hb = (service: string, instance: string, version: string, m: number) => out.push(ev(service, { instance, phase: "heartbeat", toVersion: version }, at(m)));
+  const hb = (service: string, instance: string, version: string, m: number) =>
+    out.push(ev(service, { instance, phase: "heartbeat", toVersion: version }, at(m)));
   for (let m = 0; m <= 170; m += 20) {
     for (const i of ["api-1", "api-2"]) hb("api", i, m < 40 ? "v1" : m < 130 ? "v2" : "v2", m);
     hb("api", "api-3", "v1", m);
@@ -45,7 +55,10 @@ function history(): Wire[] {
   out.push(ev("api", { ...r1, phase: "requested", initiator: "alice" }, at(41)));
   out.push(ev("api", { ...r1, phase: "approved" }, at(42)));
   out.push(ev("api", { ...r1, phase: "dispatched", targets: ["api-1", "api-2", "api-3"] }, at(43)));
-  for (const [i, s] of [["api-1", 10], ["api-2", 20]] as const) {
+  for (const [i, s] of [
+    ["api-1", 10],
+    ["api-2", 20],
+  ] as const) {
     out.push(ev("api", { ...r1, instance: i, phase: "received" }, at(43, s)));
     out.push(ev("api", { ...r1, instance: i, phase: "applied" }, at(44, s)));
     out.push(ev("api", { ...r1, instance: i, phase: "acked" }, at(44, s + 5)));
@@ -88,7 +101,10 @@ async function named(states: PairState[]) {
       .map((s) => {
         const i = byId.get(s.instanceId)!;
         const { serviceId: _s, instanceId: _i, ...state } = s;
-        return [`${i.service}/${i.key}/${s.kind}/${s.resource}`, { ...state, since: state.since?.toISOString() ?? null, lastPhaseAt: state.lastPhaseAt.toISOString() }] as const;
+        return [
+          `${i.service}/${i.key}/${s.kind}/${s.resource}`,
+          { ...state, since: state.since?.toISOString() ?? null, lastPhaseAt: state.lastPhaseAt.toISOString() },
+        ] as const;
       })
       .sort(([a], [b]) => a.localeCompare(b)),
   );
@@ -130,7 +146,11 @@ describe("the fleet at an instant", () => {
     // Sanity: the history did what it says, so the comparison compares something.
     const live = await named(await readLiveStates(sql()));
     expect(live["api/api-3/config/app.yaml"]).toMatchObject({ version: "v1", outcome: "nacked" });
-    expect(live["api/api-1/config/app.yaml"]).toMatchObject({ version: "v2", outcome: "rolled_back", lastReloadId: "rl-3" });
+    expect(live["api/api-1/config/app.yaml"]).toMatchObject({
+      version: "v2",
+      outcome: "rolled_back",
+      lastReloadId: "rl-3",
+    });
     expect(live["edge/edge-2/routes/routes.yaml"]).toMatchObject({ version: "r1", outcome: "expired" });
 
     const frame = await asViewer(() => getFleetAt(NOW, 1, NOW));
@@ -185,12 +205,17 @@ describe("the fleet at an instant", () => {
     const again = await takeSnapshots({ now: NOW });
     expect(first.built.length).toBeGreaterThan(0);
     expect(again.built).toEqual([]);
-    const counted = await sql().query<{ count: number }[]>(`SELECT count(*)::int AS count FROM instance_state_snapshot`);
+    const counted = await sql().query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM instance_state_snapshot`,
+    );
     expect(counted[0]?.count).toBe(first.built.length);
     // A day later the dense slots of today-minus-one are thinned to whole days.
     const later = await takeSnapshots({ now: new Date(NOW.getTime() + 26 * 60 * MINUTE), budgetMs: 0 });
     expect(later.dropped).toBeGreaterThan(0);
-    const left = await sql().query<{ at: Date }[]>(`SELECT at FROM instance_state_snapshot WHERE at < $1::timestamptz`, new Date(NOW.getTime() + 2 * 60 * MINUTE - 86_400_000).toISOString());
+    const left = await sql().query<{ at: Date }[]>(
+      `SELECT at FROM instance_state_snapshot WHERE at < $1::timestamptz`,
+      new Date(NOW.getTime() + 2 * 60 * MINUTE - 86_400_000).toISOString(),
+    );
     expect(left.every((r) => r.at.getTime() % 86_400_000 === 0)).toBe(true);
   });
 });

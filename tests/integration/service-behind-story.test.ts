@@ -35,7 +35,14 @@ async function buildService(): Promise<number> {
     ...["o-1", "o-2"].map((i) => beat(i, "flags.json", "f1", minutesAgo(100))),
     beat("o-5", "app.yaml", "v1", daysAgo(3)),
   ]);
-  await acceptEvents(scopedReload(orders, "rl-orders", "config", "app.yaml", "v1", "v2", 60, { "o-1": "acked", "o-2": "acked", "o-3": "acked", "o-4": "nacked" }));
+  await acceptEvents(
+    scopedReload(orders, "rl-orders", "config", "app.yaml", "v1", "v2", 60, {
+      "o-1": "acked",
+      "o-2": "acked",
+      "o-3": "acked",
+      "o-4": "nacked",
+    }),
+  );
   await acceptEvents([
     beat("o-2", "app.yaml", "z-test", minutesAgo(10)),
     beat("o-3", "app.yaml", "a-hotfix", minutesAgo(5)),
@@ -59,7 +66,10 @@ describe("behind only", () => {
       ["o-3", "a-hotfix", "v2"],
     ]);
     // o-4 ran v1 before v2 became desired: behind since the desired version was set; o-3 since its move.
-    const [desired] = await sql().query<{ set_at: Date }[]>(`SELECT set_at FROM desired_version WHERE service_id = $1 AND resource = 'app.yaml'`, id);
+    const [desired] = await sql().query<{ set_at: Date }[]>(
+      `SELECT set_at FROM desired_version WHERE service_id = $1 AND resource = 'app.yaml'`,
+      id,
+    );
     expect(byBehind.rows[0]!.behindSince.getTime()).toBe(desired!.set_at.getTime());
     expect(Math.round(byBehind.rows[2]!.behindMs / 60_000)).toBe(5);
     const byInstance = await asViewer(() => getBehindPairs(id, { sort: "instance", now }));
@@ -76,7 +86,9 @@ describe("behind only", () => {
 describe("one resource's story", () => {
   test("reloads, alerts, requests and out-of-band version changes of one resource, newest first", async () => {
     const id = await buildService();
-    const [user] = await sql().query<{ id: number }[]>(`INSERT INTO app_user (username, role) VALUES ('olga', 'operator') RETURNING id`);
+    const [user] = await sql().query<{ id: number }[]>(
+      `INSERT INTO app_user (username, role) VALUES ('olga', 'operator') RETURNING id`,
+    );
     await sql().execute(
       `INSERT INTO reload_request (reload_id, service_id, action, kind, resource, from_version, to_version, scope, targets, reason,
                                    requested_by, requested_at, expires_at, change_hash, required_approvals, status)
@@ -102,7 +114,17 @@ describe("one resource's story", () => {
     const now = new Date();
     const story = await asViewer(() => getResourceStory(id, "config", "app.yaml", { from: null, to: null, now }));
     expect(story!.desired).toMatchObject({ version: "v2", reloadId: "rl-orders" });
-    expect(story!.items.map((i) => (i.type === "version" ? `version ${i.instanceKey} ${i.fromVersion}→${i.toVersion}` : i.type === "reload" ? `reload ${i.reloadId}` : i.type === "request" ? `request ${i.reason}` : `alert ${i.summary}`))).toEqual([
+    expect(
+      story!.items.map((i) =>
+        i.type === "version"
+          ? `version ${i.instanceKey} ${i.fromVersion}→${i.toVersion}`
+          : i.type === "reload"
+            ? `reload ${i.reloadId}`
+            : i.type === "request"
+              ? `request ${i.reason}`
+              : `alert ${i.summary}`,
+      ),
+    ).toEqual([
       "version o-3 v2→a-hotfix",
       "version o-2 v2→z-test",
       "alert app.yaml drifts",
@@ -121,12 +143,16 @@ describe("one resource's story", () => {
     expect(story!.running).toHaveLength(4);
 
     // The last 30 minutes: the two changes, and the alert still open within them.
-    const recent = await asViewer(() => getResourceStory(id, "config", "app.yaml", { from: new Date(now.getTime() - 30 * 60_000), to: null, now }));
+    const recent = await asViewer(() =>
+      getResourceStory(id, "config", "app.yaml", { from: new Date(now.getTime() - 30 * 60_000), to: null, now }),
+    );
     expect(recent!.items.map((i) => i.type)).toEqual(["version", "version", "alert"]);
 
     // Another resource's story holds its own alert only; a resource the service never had is none.
     const flags = await asViewer(() => getResourceStory(id, "config", "flags.json", { from: null, to: null, now }));
     expect(flags!.items.map((i) => i.type)).toEqual(["alert"]);
-    expect(await asViewer(() => getResourceStory(id, "config", "nothing.yaml", { from: null, to: null, now }))).toBeNull();
+    expect(
+      await asViewer(() => getResourceStory(id, "config", "nothing.yaml", { from: null, to: null, now })),
+    ).toBeNull();
   });
 });

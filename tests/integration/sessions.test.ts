@@ -94,7 +94,9 @@ describe("sign-out", () => {
     expect(sessionCookieSet(answer)).toBeUndefined();
     expect(await actorOf(cookie)).toBeNull();
     // The end is a row in Postgres, so every replica reads it (none keeps it in memory).
-    const [row] = await sql().query<{ n: number }[]>(`SELECT count(*)::int AS n FROM user_session WHERE ended_at IS NOT NULL`);
+    const [row] = await sql().query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM user_session WHERE ended_at IS NOT NULL`,
+    );
     expect(row!.n).toBe(1);
   });
 
@@ -118,13 +120,17 @@ describe("absolute lifetime", () => {
   test("renewals keep the sign-in time: the renewed cookie carries the first signedInAt", async () => {
     await createLocalUser({ username: "rita", password: PASSWORD, role: "viewer" });
     const browser = await signedIn("rita");
-    const first = (await decode({ token: sessionTokenOf(browser.cookie).value, secret: secret() })) as JWT & { signedInAt?: unknown };
+    const first = (await decode({ token: sessionTokenOf(browser.cookie).value, secret: secret() })) as JWT & {
+      signedInAt?: unknown;
+    };
     expect(typeof first.signedInAt).toBe("number");
     expect(Math.abs((first.signedInAt as number) - nowSeconds())).toBeLessThan(60);
     const { answer } = await browser.session();
     const renewed = sessionCookieSet(answer);
     expect(renewed).toBeDefined();
-    const again = (await decode({ token: sessionTokenOf(browser.cookie).value, secret: secret() })) as JWT & { signedInAt?: unknown };
+    const again = (await decode({ token: sessionTokenOf(browser.cookie).value, secret: secret() })) as JWT & {
+      signedInAt?: unknown;
+    };
     expect(again.jti).not.toBe(first.jti);
     expect(again.signedInAt).toBe(first.signedInAt);
   });
@@ -132,7 +138,10 @@ describe("absolute lifetime", () => {
   test("a session signed in more than 12 hours ago is refused everywhere, and its cookie is not renewed", async () => {
     await createLocalUser({ username: "rita", password: PASSWORD, role: "viewer" });
     const browser = await signedIn("rita");
-    const stale = await reforged(browser.cookie, (claims) => ({ ...claims, signedInAt: nowSeconds() - 12 * HOUR - 60 }));
+    const stale = await reforged(browser.cookie, (claims) => ({
+      ...claims,
+      signedInAt: nowSeconds() - 12 * HOUR - 60,
+    }));
     const within = await reforged(browser.cookie, (claims) => ({ ...claims, signedInAt: nowSeconds() - 11 * HOUR }));
 
     const replay = client();

@@ -21,7 +21,12 @@ vi.mock("@/lib/auth/users", async (importOriginal) => {
 
 useTestDatabase();
 
-const VARIABLES = { TRUST_PROXY: "1", SIGN_IN_MAX_FAILURES: "3", SIGN_IN_FAILURE_WINDOW_SECONDS: "600", OIDC_DEFAULT_ROLE: undefined };
+const VARIABLES = {
+  TRUST_PROXY: "1",
+  SIGN_IN_MAX_FAILURES: "3",
+  SIGN_IN_FAILURE_WINDOW_SECONDS: "600",
+  OIDC_DEFAULT_ROLE: undefined,
+};
 useEnv(VARIABLES);
 
 const PASSWORD = "the-right-password-1";
@@ -32,7 +37,12 @@ type Outcome = { ok: true; username: string } | { ok: false; error: string };
 /** One POST to /api/auth/callback/credentials from `address`: what authorize() decided, as next-auth turns it into ?error=. */
 async function signIn(username: string, password: string, address: string): Promise<Outcome> {
   const provider = buildAuthOptions().providers.find((p) => p.id === "credentials") as unknown as {
-    options: { authorize: (credentials: Record<string, string>, req: { headers: Record<string, string> }) => Promise<(User & { username?: string }) | null> };
+    options: {
+      authorize: (
+        credentials: Record<string, string>,
+        req: { headers: Record<string, string> },
+      ) => Promise<(User & { username?: string }) | null>;
+    };
   };
   try {
     const user = await provider.options.authorize({ username, password }, { headers: { "x-forwarded-for": address } });
@@ -43,7 +53,9 @@ async function signIn(username: string, password: string, address: string): Prom
 }
 
 async function auditRows() {
-  return sql().query<{ actor: string; actor_id: number | null; outcome: string; details: Record<string, unknown>; text: string }[]>(
+  return sql().query<
+    { actor: string; actor_id: number | null; outcome: string; details: Record<string, unknown>; text: string }[]
+  >(
     `SELECT actor, actor_id, outcome, details, row_to_json(a)::text AS text FROM audit_log a WHERE action = 'session.sign_in' ORDER BY id`,
   );
 }
@@ -52,7 +64,8 @@ async function auditRows() {
 describe("limits", () => {
   test("after SIGN_IN_MAX_FAILURES wrong passwords from one address it is refused without a password check, even with the right one; the user still signs in from another address", async () => {
     await createLocalUser({ username: "lim-dana", password: PASSWORD, role: "operator" });
-    for (let i = 0; i < 3; i++) expect(await signIn("lim-dana", `guess-${i}`, "203.0.113.1")).toEqual({ ok: false, error: "CredentialsSignin" });
+    for (let i = 0; i < 3; i++)
+      expect(await signIn("lim-dana", `guess-${i}`, "203.0.113.1")).toEqual({ ok: false, error: "CredentialsSignin" });
     const before = checks();
     const refused = await signIn("lim-dana", PASSWORD, "203.0.113.1");
     expect(refused.ok).toBe(false);
@@ -60,16 +73,23 @@ describe("limits", () => {
     expect(wait).not.toBeNull();
     expect(Number(wait![1])).toBeGreaterThan(0);
     expect(Number(wait![1])).toBeLessThanOrEqual(600);
-    expect(await signIn("lim-dana", "guess-again", "203.0.113.1")).toMatchObject({ ok: false, error: expect.stringMatching(/^TooManyAttempts:/) });
+    expect(await signIn("lim-dana", "guess-again", "203.0.113.1")).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^TooManyAttempts:/),
+    });
     expect(checks()).toBe(before);
     // The real user, elsewhere, is not locked out by the stranger's guesses.
     expect(await signIn("lim-dana", PASSWORD, "198.51.100.9")).toEqual({ ok: true, username: "lim-dana" });
   });
 
   test("one address trying many names is refused after its own allowance, again without a check", async () => {
-    for (let i = 0; i < 12; i++) expect(await signIn(`spray-${i}`, "guess", "203.0.113.2")).toEqual({ ok: false, error: "CredentialsSignin" });
+    for (let i = 0; i < 12; i++)
+      expect(await signIn(`spray-${i}`, "guess", "203.0.113.2")).toEqual({ ok: false, error: "CredentialsSignin" });
     const before = checks();
-    expect(await signIn("spray-new", "guess", "203.0.113.2")).toMatchObject({ ok: false, error: expect.stringMatching(/^TooManyAttempts:\d+$/) });
+    expect(await signIn("spray-new", "guess", "203.0.113.2")).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^TooManyAttempts:\d+$/),
+    });
     expect(checks()).toBe(before);
     expect(await signIn("spray-new", "guess", "203.0.113.3")).toEqual({ ok: false, error: "CredentialsSignin" });
   });
@@ -79,7 +99,10 @@ describe("limits", () => {
     // 20 × 3 = 60 failures from 20 addresses: the name's allowance (SIGN_IN_MAX_FAILURES × 20).
     for (let a = 0; a < 20; a++) for (let i = 0; i < 4; i++) await signIn("lim-erin", `guess-${i}`, `192.0.2.${a + 1}`);
     const before = checks();
-    expect(await signIn("lim-erin", PASSWORD, "192.0.2.200")).toMatchObject({ ok: false, error: expect.stringMatching(/^TooManyAttempts:/) });
+    expect(await signIn("lim-erin", PASSWORD, "192.0.2.200")).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^TooManyAttempts:/),
+    });
     expect(checks()).toBe(before);
   });
 
@@ -95,7 +118,10 @@ describe("limits", () => {
       ["denied", "wrong_credentials"],
       ["denied", "too_many_attempts"],
     ]);
-    expect(rows[3]).toMatchObject({ actor: "lim-finn", details: { limit: "name_address", clientAddress: "203.0.113.4" } });
+    expect(rows[3]).toMatchObject({
+      actor: "lim-finn",
+      details: { limit: "name_address", clientAddress: "203.0.113.4" },
+    });
   });
 });
 
@@ -104,7 +130,12 @@ describe("what a failed sign-in stores", () => {
     const typed = "Tr0ub4dor&3-typed-in-the-wrong-box";
     expect(await signIn(typed, "whatever", "203.0.113.10")).toEqual({ ok: false, error: "CredentialsSignin" });
     const [row] = await auditRows();
-    expect(row).toMatchObject({ actor: "unknown user", actor_id: null, outcome: "denied", details: { method: "password", reason: "unknown_user", clientAddress: "203.0.113.10" } });
+    expect(row).toMatchObject({
+      actor: "unknown user",
+      actor_id: null,
+      outcome: "denied",
+      details: { method: "password", reason: "unknown_user", clientAddress: "203.0.113.10" },
+    });
     expect(row!.text).not.toContain("Tr0ub4dor");
     expect(row!.text).not.toContain("wrong-box");
   });
@@ -112,7 +143,11 @@ describe("what a failed sign-in stores", () => {
   test("an existing user's failed sign-in names them", async () => {
     const id = await createLocalUser({ username: "known-gus", password: PASSWORD, role: "viewer" });
     await signIn("known-gus", "wrong", "203.0.113.11");
-    expect((await auditRows())[0]).toMatchObject({ actor: "known-gus", actor_id: id, details: { reason: "wrong_credentials" } });
+    expect((await auditRows())[0]).toMatchObject({
+      actor: "known-gus",
+      actor_id: id,
+      details: { reason: "wrong_credentials" },
+    });
   });
 
   test.each<[string, string]>([
@@ -121,17 +156,24 @@ describe("what a failed sign-in stores", () => {
     ["emoji only", "🔥🔥🔥🔥"],
     ["a lone surrogate", "adm\ud800in"],
     ["invalid UTF-8 as decoded", "adm\ufffdin"],
-  ])("a name with %s is refused before any query, with a message of ours, and audited without its text", async (_, name) => {
-    const before = checks();
-    expect(await signIn(name, "whatever", "203.0.113.12")).toEqual({ ok: false, error: "InvalidUsername" });
-    expect(checks()).toBe(before);
-    const rows = await auditRows();
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ actor: "unknown user", outcome: "denied", details: { reason: "malformed_username" } });
-    expect(rows[0]!.text).not.toContain("adm");
-    expect(rows[0]!.text).not.toContain("xxxx");
-    expect(rows[0]!.text).not.toContain("🔥");
-  });
+  ])(
+    "a name with %s is refused before any query, with a message of ours, and audited without its text",
+    async (_, name) => {
+      const before = checks();
+      expect(await signIn(name, "whatever", "203.0.113.12")).toEqual({ ok: false, error: "InvalidUsername" });
+      expect(checks()).toBe(before);
+      const rows = await auditRows();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        actor: "unknown user",
+        outcome: "denied",
+        details: { reason: "malformed_username" },
+      });
+      expect(rows[0]!.text).not.toContain("adm");
+      expect(rows[0]!.text).not.toContain("xxxx");
+      expect(rows[0]!.text).not.toContain("🔥");
+    },
+  );
 });
 
 test("a database error during sign-in reaches the page as the default message, never as its own text", async () => {
@@ -148,7 +190,13 @@ test("a database error during sign-in reaches the page as the default message, n
 describe("OIDC", () => {
   const oidcSignIn = (person: { sub: string; username: string; role: "admin" | "viewer" | null }) =>
     buildAuthOptions().callbacks!.signIn!({
-      user: { id: person.sub, name: person.username, email: null, role: person.role, oidc: { subject: `https://idp.example|${person.sub}`, username: person.username, groups: [] } } as User,
+      user: {
+        id: person.sub,
+        name: person.username,
+        email: null,
+        role: person.role,
+        oidc: { subject: `https://idp.example|${person.sub}`, username: person.username, groups: [] },
+      } as User,
       account: { provider: "oidc", type: "oauth", providerAccountId: person.sub },
     });
 
@@ -170,8 +218,18 @@ describe("OIDC", () => {
     expect(after!.role).toBe("viewer");
   });
 
-  test.each([["system"], ["Root"], ["anonymous"], ["unknown user"]])("an OIDC user named %j gets <name>@<issuer host>, never the reserved name", async (name) => {
-    const stored = await upsertOidcUser({ subject: `https://idp.example|${name}`, username: name, displayName: name, email: null, groups: [], role: "viewer" });
-    expect(stored.username).toBe(`${name}@idp.example`);
-  });
+  test.each([["system"], ["Root"], ["anonymous"], ["unknown user"]])(
+    "an OIDC user named %j gets <name>@<issuer host>, never the reserved name",
+    async (name) => {
+      const stored = await upsertOidcUser({
+        subject: `https://idp.example|${name}`,
+        username: name,
+        displayName: name,
+        email: null,
+        groups: [],
+        role: "viewer",
+      });
+      expect(stored.username).toBe(`${name}@idp.example`);
+    },
+  );
 });

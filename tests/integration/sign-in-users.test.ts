@@ -15,7 +15,16 @@ import { useTestDatabase } from "../support/use-database";
 useTestDatabase();
 
 async function userRow(username: string) {
-  const [row] = await sql().query<{ id: number; role: string; password_hash: string | null; last_sign_in_at: Date | null; groups: string[]; oidc_subject: string | null }[]>(
+  const [row] = await sql().query<
+    {
+      id: number;
+      role: string;
+      password_hash: string | null;
+      last_sign_in_at: Date | null;
+      groups: string[];
+      oidc_subject: string | null;
+    }[]
+  >(
     `SELECT id, role, password_hash, last_sign_in_at, groups, oidc_subject FROM app_user WHERE username = $1`,
     username,
   );
@@ -34,24 +43,51 @@ describe("passwords", () => {
   });
 
   test("checkPassword: right, wrong, unknown, disabled", async () => {
-    const id = await createLocalUser({ username: "dana", password: "s3cret-enough-pw", role: "operator", displayName: "Dana" });
+    const id = await createLocalUser({
+      username: "dana",
+      password: "s3cret-enough-pw",
+      role: "operator",
+      displayName: "Dana",
+    });
     expect((await userRow("dana"))!.password_hash).not.toContain("s3cret");
 
     const right = await checkPassword("dana", "s3cret-enough-pw");
-    expect(right).toEqual({ ok: true, user: { id, username: "dana", displayName: "Dana", role: "operator", sessionEpoch: 0 } });
+    expect(right).toEqual({
+      ok: true,
+      user: { id, username: "dana", displayName: "Dana", role: "operator", sessionEpoch: 0 },
+    });
     expect((await userRow("dana"))!.last_sign_in_at).toBeInstanceOf(Date);
 
-    expect(await checkPassword("dana", "wrong-password")).toEqual({ ok: false, reason: "wrong_credentials", userId: id });
-    expect(await checkPassword("nobody", "s3cret-enough-pw")).toEqual({ ok: false, reason: "wrong_credentials", userId: null });
+    expect(await checkPassword("dana", "wrong-password")).toEqual({
+      ok: false,
+      reason: "wrong_credentials",
+      userId: id,
+    });
+    expect(await checkPassword("nobody", "s3cret-enough-pw")).toEqual({
+      ok: false,
+      reason: "wrong_credentials",
+      userId: null,
+    });
 
     await sql().execute(`UPDATE app_user SET disabled_at = now() WHERE id = $1`, id);
     expect(await checkPassword("dana", "s3cret-enough-pw")).toEqual({ ok: false, reason: "disabled", userId: id });
     // A disabled account is named only to someone who knows its password.
-    expect(await checkPassword("dana", "wrong-password")).toEqual({ ok: false, reason: "wrong_credentials", userId: id });
+    expect(await checkPassword("dana", "wrong-password")).toEqual({
+      ok: false,
+      reason: "wrong_credentials",
+      userId: id,
+    });
   });
 
   test("an OIDC user has no password: checkPassword refuses whatever is typed", async () => {
-    await upsertOidcUser({ subject: "https://idp.example|u1", username: "olga", displayName: "Olga", email: null, groups: [], role: "viewer" });
+    await upsertOidcUser({
+      subject: "https://idp.example|u1",
+      username: "olga",
+      displayName: "Olga",
+      email: null,
+      groups: [],
+      role: "viewer",
+    });
     expect(await checkPassword("olga", "")).toMatchObject({ ok: false, reason: "wrong_credentials" });
     expect(await checkPassword("olga", "anything")).toMatchObject({ ok: false, reason: "wrong_credentials" });
   });
@@ -98,16 +134,33 @@ describe("demo users", () => {
 });
 
 describe("OIDC users", () => {
-  const person = { subject: "https://idp.example|sub-1", username: "alice", displayName: "Alice", email: "alice@example.com", groups: ["sre"], role: "operator" as const };
+  const person = {
+    subject: "https://idp.example|sub-1",
+    username: "alice",
+    displayName: "Alice",
+    email: "alice@example.com",
+    groups: ["sre"],
+    role: "operator" as const,
+  };
 
   test("are made at the first sign-in and updated by later ones, keyed by issuer|sub", async () => {
     const first = await upsertOidcUser(person);
     expect(first).toMatchObject({ username: "alice", disabled: false });
-    const again = await upsertOidcUser({ ...person, username: "alice.renamed", groups: ["reload-admins"], role: "admin" });
+    const again = await upsertOidcUser({
+      ...person,
+      username: "alice.renamed",
+      groups: ["reload-admins"],
+      role: "admin",
+    });
     expect(again.id).toBe(first.id);
     expect(again.username).toBe("alice"); // the username is kept from the first sign-in
     const row = (await userRow("alice"))!;
-    expect(row).toMatchObject({ role: "admin", groups: ["reload-admins"], oidc_subject: "https://idp.example|sub-1", password_hash: null });
+    expect(row).toMatchObject({
+      role: "admin",
+      groups: ["reload-admins"],
+      oidc_subject: "https://idp.example|sub-1",
+      password_hash: null,
+    });
     expect(row.last_sign_in_at).toBeInstanceOf(Date);
   });
 
@@ -150,7 +203,9 @@ describe("start secrets", () => {
     const given: Record<string, string> = { NEXTAUTH_SECRET: "given-secret-given-secret-given-secret" };
     ensureEmbeddedSecrets(dir, given);
     expect(given.NEXTAUTH_SECRET).toBe("given-secret-given-secret-given-secret");
-    expect(JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")).NEXTAUTH_SECRET).toBe(first.NEXTAUTH_SECRET);
+    expect(JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")).NEXTAUTH_SECRET).toBe(
+      first.NEXTAUTH_SECRET,
+    );
   });
 
   test("a deployment without them does not start, and says which is missing", () => {

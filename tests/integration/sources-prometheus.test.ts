@@ -12,7 +12,13 @@ import { resetEnvCache } from "@/lib/env";
 import { freePort } from "@/scripts/next-server";
 import { startAlertmanager, type RunningAlertmanager } from "../support/alertmanager";
 import { startHttpReceiver, type HttpReceiver } from "../support/http-receiver";
-import { startExpositionServer, startPrometheus, startTokenGate, type ExpositionServer, type RunningPrometheus } from "../support/prometheus";
+import {
+  startExpositionServer,
+  startPrometheus,
+  startTokenGate,
+  type ExpositionServer,
+  type RunningPrometheus,
+} from "../support/prometheus";
 import { asAdmin, asViewer } from "../support/readers";
 import { useTestDatabase } from "../support/use-database";
 
@@ -92,8 +98,16 @@ afterAll(async () => {
 
 let polling: { stop(): Promise<void> } | null = null;
 beforeEach(async () => {
-  const [row] = await sql().query<{ id: number }[]>(`INSERT INTO app_user (username, role) VALUES ('ada', 'admin') RETURNING id`);
-  vi.mocked(currentActor).mockResolvedValue({ id: row!.id, username: "ada", displayName: "ada", role: "admin", groups: [] } satisfies Actor);
+  const [row] = await sql().query<{ id: number }[]>(
+    `INSERT INTO app_user (username, role) VALUES ('ada', 'admin') RETURNING id`,
+  );
+  vi.mocked(currentActor).mockResolvedValue({
+    id: row!.id,
+    username: "ada",
+    displayName: "ada",
+    role: "admin",
+    groups: [],
+  } satisfies Actor);
 });
 afterEach(async () => {
   await polling?.stop();
@@ -101,12 +115,20 @@ afterEach(async () => {
 });
 
 /** Polls `read` until `holds` is true of its answer; fails with the last answer at the deadline. */
-async function waitFor<T>(what: string, read: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  read: () => Promise<T>,
+  holds: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (holds(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(value, null, 1)?.slice(0, 3000)}\nPrometheus: ${prometheus.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(value, null, 1)?.slice(0, 3000)}\nPrometheus: ${prometheus.output()}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -142,15 +164,30 @@ describe("Alertmanager reloading for real", () => {
     await addAndPoll({});
     const instance = alertmanager.url.replace("http://", "");
     const before = await alertmanagerHash();
-    await waitFor("the running hash, heard", () => heartbeatVersion("alertmanager", "alertmanager.yml"), (v) => v !== null && Number(v) === before);
+    await waitFor(
+      "the running hash, heard",
+      () => heartbeatVersion("alertmanager", "alertmanager.yml"),
+      (v) => v !== null && Number(v) === before,
+    );
 
     await writeFile(alertmanager.configFile, alertmanagerConfig.replace("repeat_interval: 1h", "repeat_interval: 2h"));
     expect((await alertmanager.reload()).status).toBe(200);
     const after = await alertmanagerHash();
     expect(after).not.toBe(before);
-    const applied = await waitFor("the reload applied", () => reloadsOf("alertmanager"), ({ items }) => items.some((r) => r.toVersion !== null && Number(r.toVersion) === after));
+    const applied = await waitFor(
+      "the reload applied",
+      () => reloadsOf("alertmanager"),
+      ({ items }) => items.some((r) => r.toVersion !== null && Number(r.toVersion) === after),
+    );
     const reload = applied.items.find((r) => Number(r.toVersion) === after)!;
-    expect(reload).toMatchObject({ status: "succeeded", kind: "config", resource: "alertmanager.yml", initiator: "source:prom-test", targets: 1, acked: 1 });
+    expect(reload).toMatchObject({
+      status: "succeeded",
+      kind: "config",
+      resource: "alertmanager.yml",
+      initiator: "source:prom-test",
+      targets: 1,
+      acked: 1,
+    });
     expect(Number(reload.fromVersion)).toBe(before);
     const detail = await asViewer(() => getReload(reload.key));
     expect(detail?.instances).toEqual([expect.objectContaining({ instance, phase: "applied" })]);
@@ -158,21 +195,47 @@ describe("Alertmanager reloading for real", () => {
 
     await writeFile(alertmanager.configFile, `${alertmanagerConfig}\nthis is: [not, a valid alertmanager config\n`);
     expect((await alertmanager.reload()).status).not.toBe(200);
-    const nacked = await waitFor("the failed reload", () => reloadsOf("alertmanager"), ({ items }) => items.some((r) => r.status === "failed"));
+    const nacked = await waitFor(
+      "the failed reload",
+      () => reloadsOf("alertmanager"),
+      ({ items }) => items.some((r) => r.status === "failed"),
+    );
     const failed = nacked.items.find((r) => r.status === "failed")!;
     expect(failed).toMatchObject({ nacked: 1, initiator: "source:prom-test" });
     expect((await asViewer(() => getReload(failed.key)))?.instances).toEqual([
-      expect.objectContaining({ instance, phase: "nacked", error: "alertmanager_config_last_reload_successful is 0: the last configuration reload failed" }),
+      expect.objectContaining({
+        instance,
+        phase: "nacked",
+        error: "alertmanager_config_last_reload_successful is 0: the last configuration reload failed",
+      }),
     ]);
     // Past the drift threshold, the matrix shows the instance left on the old hash as drift.
     const later = new Date(Date.now() + 10 * 60_000);
-    const matrix = await asViewer(() => getFleetMatrix({ env: "test", ns: undefined, kind: undefined, q: "alertmanager", drifting: false, page: 1 }, later));
-    const cell = matrix.groups.flatMap((g) => g.rows).find((r) => r.service.name === "alertmanager")!.cells.config!.find((c) => c.resource === "alertmanager.yml")!;
-    expect(cell).toMatchObject({ nacked: 1, drift: expect.objectContaining({ drifting: true, reasons: ["off_desired"] }) });
+    const matrix = await asViewer(() =>
+      getFleetMatrix(
+        { env: "test", ns: undefined, kind: undefined, q: "alertmanager", drifting: false, page: 1 },
+        later,
+      ),
+    );
+    const cell = matrix.groups
+      .flatMap((g) => g.rows)
+      .find((r) => r.service.name === "alertmanager")!
+      .cells.config!.find((c) => c.resource === "alertmanager.yml")!;
+    expect(cell).toMatchObject({
+      nacked: 1,
+      drift: expect.objectContaining({ drifting: true, reasons: ["off_desired"] }),
+    });
     expect(Number(cell.versions[0]!.version)).toBe(after);
 
     // The source saw each reload once: the events it wrote are not written again by later queries.
-    const count = async () => Number((await sql().query<{ n: string }[]>(`SELECT count(*) AS n FROM reload_event WHERE phase IN ('applied', 'nacked')`))[0]!.n);
+    const count = async () =>
+      Number(
+        (
+          await sql().query<{ n: string }[]>(
+            `SELECT count(*) AS n FROM reload_event WHERE phase IN ('applied', 'nacked')`,
+          )
+        )[0]!.n,
+      );
     const written = await count();
     await pollSources();
     await pollSources();
@@ -180,50 +243,111 @@ describe("Alertmanager reloading for real", () => {
 
     await writeFile(alertmanager.configFile, alertmanagerConfig);
     expect((await alertmanager.reload()).status).toBe(200);
-    await waitFor("applied again", () => reloadsOf("alertmanager"), ({ items }) => items.filter((r) => r.status === "succeeded" && Number(r.toVersion) === before).length === 1);
+    await waitFor(
+      "applied again",
+      () => reloadsOf("alertmanager"),
+      ({ items }) => items.filter((r) => r.status === "succeeded" && Number(r.toVersion) === before).length === 1,
+    );
   });
 });
 
 describe("Prometheus reloading its own config", () => {
   test("a reload is applied with its success time as the version; a broken config is nacked", async () => {
     await addAndPoll({});
-    await waitFor("Prometheus heard", () => heartbeatVersion("prometheus", "prometheus.yml"), (v) => v !== null);
+    await waitFor(
+      "Prometheus heard",
+      () => heartbeatVersion("prometheus", "prometheus.yml"),
+      (v) => v !== null,
+    );
     await prometheus.writeConfig("# a comment that changes the file");
     expect((await prometheus.reload()).status).toBe(200);
     // As Prometheus exposes it itself (its query API answers what was scraped up to a second ago).
     const own = await (await fetch(`${prometheus.url}/metrics`)).text();
-    const success = own.split("\n").find((l) => l.startsWith("prometheus_config_last_reload_success_timestamp_seconds "))!.split(" ")[1];
+    const success = own
+      .split("\n")
+      .find((l) => l.startsWith("prometheus_config_last_reload_success_timestamp_seconds "))!
+      .split(" ")[1];
     const version = new Date(Math.round(Number(success) * 1000)).toISOString();
-    const applied = await waitFor("the reload applied", () => reloadsOf("prometheus"), ({ items }) => items.some((r) => r.toVersion === version));
-    expect(applied.items.find((r) => r.toVersion === version)).toMatchObject({ status: "succeeded", resource: "prometheus.yml", initiator: "source:prom-test" });
+    const applied = await waitFor(
+      "the reload applied",
+      () => reloadsOf("prometheus"),
+      ({ items }) => items.some((r) => r.toVersion === version),
+    );
+    expect(applied.items.find((r) => r.toVersion === version)).toMatchObject({
+      status: "succeeded",
+      resource: "prometheus.yml",
+      initiator: "source:prom-test",
+    });
 
     await prometheus.writeConfig("scrape_configs: [this is not valid");
     expect((await prometheus.reload()).status).not.toBe(200);
-    const nacked = await waitFor("the failed reload", () => reloadsOf("prometheus"), ({ items }) => items.some((r) => r.status === "failed"));
+    const nacked = await waitFor(
+      "the failed reload",
+      () => reloadsOf("prometheus"),
+      ({ items }) => items.some((r) => r.status === "failed"),
+    );
     expect(nacked.items.find((r) => r.status === "failed")).toMatchObject({ nacked: 1, resource: "prometheus.yml" });
 
     await prometheus.writeConfig();
     expect((await prometheus.reload()).status).toBe(200);
-    await waitFor("applied again", () => reloadsOf("prometheus"), ({ items }) => items.filter((r) => r.status === "succeeded").length === 2);
+    await waitFor(
+      "applied again",
+      () => reloadsOf("prometheus"),
+      ({ items }) => items.filter((r) => r.status === "succeeded").length === 2,
+    );
   });
 });
 
 describe("Envoy, Traefik and CoreDNS exposition scraped by Prometheus", () => {
   test("their real metric names: a new CDS version and a new Corefile hash applied, an RDS NACK and a Traefik failure nacked", async () => {
     await addAndPoll({});
-    await waitFor("all three heard", () => heartbeatVersion("coredns", "Corefile"), (v) => v === "aaa111");
-    await waitFor("envoy heard", () => heartbeatVersion("istio-proxy", "cds"), (v) => v === "1111");
-    await waitFor("traefik heard", () => heartbeatVersion("traefik", "dynamic configuration"), (v) => v !== null);
+    await waitFor(
+      "all three heard",
+      () => heartbeatVersion("coredns", "Corefile"),
+      (v) => v === "aaa111",
+    );
+    await waitFor(
+      "envoy heard",
+      () => heartbeatVersion("istio-proxy", "cds"),
+      (v) => v === "1111",
+    );
+    await waitFor(
+      "traefik heard",
+      () => heartbeatVersion("traefik", "dynamic configuration"),
+      (v) => v !== null,
+    );
 
-    envoy.set(ENVOY.replace("envoy_cluster_manager_cds_version 1111", "envoy_cluster_manager_cds_version 2222").replace(/(envoy_http_rds_update_rejected\{[^}]*\}) 0/, "$1 1"));
+    envoy.set(
+      ENVOY.replace("envoy_cluster_manager_cds_version 1111", "envoy_cluster_manager_cds_version 2222").replace(
+        /(envoy_http_rds_update_rejected\{[^}]*\}) 0/,
+        "$1 1",
+      ),
+    );
     coredns.set(COREDNS("bbb222", 0));
     traefik.set(TRAEFIK(1_765_000_000, 1));
 
-    await waitFor("the CDS version applied", () => reloadsOf("istio-proxy"), ({ items }) => items.some((r) => r.resource === "cds" && r.toVersion === "2222" && r.status === "succeeded"));
-    const rds = await waitFor("the RDS NACK", () => reloadsOf("istio-proxy"), ({ items }) => items.some((r) => r.resource === "rds/8080" && r.status === "failed"));
+    await waitFor(
+      "the CDS version applied",
+      () => reloadsOf("istio-proxy"),
+      ({ items }) => items.some((r) => r.resource === "cds" && r.toVersion === "2222" && r.status === "succeeded"),
+    );
+    const rds = await waitFor(
+      "the RDS NACK",
+      () => reloadsOf("istio-proxy"),
+      ({ items }) => items.some((r) => r.resource === "rds/8080" && r.status === "failed"),
+    );
     expect(rds.items.find((r) => r.resource === "rds/8080")).toMatchObject({ kind: "routes", nacked: 1 });
-    await waitFor("the Corefile applied", () => reloadsOf("coredns"), ({ items }) => items.some((r) => r.toVersion === "bbb222" && r.fromVersion === "aaa111" && r.status === "succeeded"));
-    await waitFor("the Traefik failure", () => reloadsOf("traefik"), ({ items }) => items.some((r) => r.status === "failed"));
+    await waitFor(
+      "the Corefile applied",
+      () => reloadsOf("coredns"),
+      ({ items }) =>
+        items.some((r) => r.toVersion === "bbb222" && r.fromVersion === "aaa111" && r.status === "succeeded"),
+    );
+    await waitFor(
+      "the Traefik failure",
+      () => reloadsOf("traefik"),
+      ({ items }) => items.some((r) => r.status === "failed"),
+    );
   });
 });
 
@@ -233,12 +357,21 @@ describe("a source that cannot be queried", () => {
     try {
       const nowhere = `http://127.0.0.1:${await freePort()}`;
       expect(await addSource({ name: "nowhere", url: nowhere })).toMatchObject({ ok: true });
-      expect(await addSource({ name: "wrong-token", url: gate.url, token: "not-the-token" })).toMatchObject({ ok: true });
+      expect(await addSource({ name: "wrong-token", url: gate.url, token: "not-the-token" })).toMatchObject({
+        ok: true,
+      });
       const outcomes = await pollSources();
       expect(outcomes.map((o) => o.ok)).toEqual([false, false]);
       const sources = await asAdmin(() => listSources());
-      expect(sources.find((s) => s.name === "nowhere")).toMatchObject({ lastError: expect.stringContaining("connection refused"), lastQueryAt: expect.any(Date), lastSuccessAt: null });
-      expect(sources.find((s) => s.name === "wrong-token")).toMatchObject({ lastError: expect.stringContaining("401"), hasToken: true });
+      expect(sources.find((s) => s.name === "nowhere")).toMatchObject({
+        lastError: expect.stringContaining("connection refused"),
+        lastQueryAt: expect.any(Date),
+        lastSuccessAt: null,
+      });
+      expect(sources.find((s) => s.name === "wrong-token")).toMatchObject({
+        lastError: expect.stringContaining("401"),
+        hasToken: true,
+      });
       expect(sources.find((s) => s.name === "wrong-token")!.lastError).toContain("the source's token was refused");
       expect(await sql().query(`SELECT 1 FROM reload_event`)).toEqual([]);
       expect(await sql().query(`SELECT 1 FROM service`)).toEqual([]);
@@ -246,18 +379,30 @@ describe("a source that cannot be queried", () => {
 
       // Test says the same at once.
       const wrong = sources.find((s) => s.name === "wrong-token")!;
-      expect(await testSource({ sourceId: wrong.id })).toMatchObject({ ok: true, data: { ok: false, error: expect.stringContaining("401") } });
+      expect(await testSource({ sourceId: wrong.id })).toMatchObject({
+        ok: true,
+        data: { ok: false, error: expect.stringContaining("401") },
+      });
 
       const added = await addSource({ name: "right-token", url: gate.url, token: "the-right-token" });
       const id = (added as { data: { sourceId: number } }).data.sourceId;
       const tested = await testSource({ sourceId: id });
       expect(tested).toMatchObject({ ok: true, data: { ok: true, error: null } });
-      expect((tested as { data: { mapped: { mapsTo: string | null }[] } }).data.mapped.some((m) => m.mapsTo?.includes("alertmanager.yml"))).toBe(true);
+      expect(
+        (tested as { data: { mapped: { mapsTo: string | null }[] } }).data.mapped.some((m) =>
+          m.mapsTo?.includes("alertmanager.yml"),
+        ),
+      ).toBe(true);
       // The token is sealed in the database and named nowhere in the audit log.
-      const [stored] = await sql().query<{ token_ciphertext: string }[]>(`SELECT token_ciphertext FROM prometheus_source WHERE id = $1`, id);
+      const [stored] = await sql().query<{ token_ciphertext: string }[]>(
+        `SELECT token_ciphertext FROM prometheus_source WHERE id = $1`,
+        id,
+      );
       expect(stored!.token_ciphertext).toMatch(/^v1\./);
       expect(stored!.token_ciphertext).not.toContain("the-right-token");
-      const audit = await sql().query<{ action: string; details: unknown }[]>(`SELECT action, details FROM audit_log ORDER BY id`);
+      const audit = await sql().query<{ action: string; details: unknown }[]>(
+        `SELECT action, details FROM audit_log ORDER BY id`,
+      );
       expect(JSON.stringify(audit)).not.toContain("the-right-token");
       expect(JSON.stringify(audit)).not.toContain("not-the-token");
       // three adds, two tests
@@ -273,13 +418,36 @@ describe("a source that cannot be queried", () => {
 
 describe("the source actions", () => {
   test("bad input is a field error naming the problem; a viewer is refused", async () => {
-    expect(await addSource({ name: "x", url: "ftp://prometheus:9090" })).toMatchObject({ ok: false, code: "invalid", fieldErrors: { url: ["Use an http or https URL."] } });
-    expect(await addSource({ name: "x", url: "http://user:pw@prometheus:9090" })).toMatchObject({ ok: false, fieldErrors: { url: [expect.stringContaining("Leave credentials out")] } });
-    expect(await addSource({ name: "x", url: "http://p:9090", rules: "my_metric flags" })).toMatchObject({ ok: false, fieldErrors: { rules: ["line 1: write “metric kind resource [versionLabel]”"] } });
-    expect(await addSource({ name: "has space", url: "http://p:9090" })).toMatchObject({ ok: false, fieldErrors: { name: [expect.stringContaining("Letters, digits")] } });
+    expect(await addSource({ name: "x", url: "ftp://prometheus:9090" })).toMatchObject({
+      ok: false,
+      code: "invalid",
+      fieldErrors: { url: ["Use an http or https URL."] },
+    });
+    expect(await addSource({ name: "x", url: "http://user:pw@prometheus:9090" })).toMatchObject({
+      ok: false,
+      fieldErrors: { url: [expect.stringContaining("Leave credentials out")] },
+    });
+    expect(await addSource({ name: "x", url: "http://p:9090", rules: "my_metric flags" })).toMatchObject({
+      ok: false,
+      fieldErrors: { rules: ["line 1: write “metric kind resource [versionLabel]”"] },
+    });
+    expect(await addSource({ name: "has space", url: "http://p:9090" })).toMatchObject({
+      ok: false,
+      fieldErrors: { name: [expect.stringContaining("Letters, digits")] },
+    });
     expect(await addSource({ name: "dup", url: "http://p:9090" })).toMatchObject({ ok: true });
-    expect(await addSource({ name: "dup", url: "http://p:9090" })).toMatchObject({ ok: false, code: "conflict", fieldErrors: { name: [expect.any(String)] } });
-    vi.mocked(currentActor).mockResolvedValue({ id: 999, username: "vic", displayName: "vic", role: "viewer", groups: [] });
+    expect(await addSource({ name: "dup", url: "http://p:9090" })).toMatchObject({
+      ok: false,
+      code: "conflict",
+      fieldErrors: { name: [expect.any(String)] },
+    });
+    vi.mocked(currentActor).mockResolvedValue({
+      id: 999,
+      username: "vic",
+      displayName: "vic",
+      role: "viewer",
+      groups: [],
+    });
     expect(await addSource({ name: "mine", url: "http://p:9090" })).toMatchObject({ ok: false, code: "forbidden" });
     await expect(asViewer(() => listSources())).rejects.toThrow(/source\.manage/);
   });

@@ -38,7 +38,11 @@ async function storedEvents(): Promise<{ id: string; token_id: number | null; en
 }
 
 async function services(): Promise<string[]> {
-  return (await sql().query<{ label: string }[]>(`SELECT environment || '/' || namespace || '/' || name AS label FROM service ORDER BY 1`)).map((r) => r.label);
+  return (
+    await sql().query<{ label: string }[]>(
+      `SELECT environment || '/' || namespace || '/' || name AS label FROM service ORDER BY 1`,
+    )
+  ).map((r) => r.label);
 }
 
 describe("events outside a token's restrictions", () => {
@@ -73,7 +77,9 @@ describe("events outside a token's restrictions", () => {
     const { token } = await restrictedToken(["staging/*"]);
     const answer = await postEvents([event({ ...CHECKOUT })], { token });
     expect(answer.status).toBe(400);
-    expect(answer.body.rejected).toEqual([{ index: 0, reason: "service: this token may not write prod/payments/checkout-api" }]);
+    expect(answer.body.rejected).toEqual([
+      { index: 0, reason: "service: this token may not write prod/payments/checkout-api" },
+    ]);
     expect(await storedEvents()).toEqual([]);
   });
 
@@ -104,7 +110,10 @@ describe("events outside a token's restrictions", () => {
     });
     const body = {
       resourceSpans: [
-        { resource: resource("prod", "payments", "checkout-api"), scopeSpans: [{ scope: { name: "t" }, spans: [span(1)] }] },
+        {
+          resource: resource("prod", "payments", "checkout-api"),
+          scopeSpans: [{ scope: { name: "t" }, spans: [span(1)] }],
+        },
         { resource: resource("prod", "finance", "ledger"), scopeSpans: [{ scope: { name: "t" }, spans: [span(2)] }] },
       ],
     };
@@ -116,7 +125,9 @@ describe("events outside a token's restrictions", () => {
       }),
     );
     expect(response.status).toBe(200);
-    const { partialSuccess } = (await response.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    const { partialSuccess } = (await response.json()) as {
+      partialSuccess: { rejectedSpans: string; errorMessage: string };
+    };
     expect(partialSuccess.rejectedSpans).toBe("1");
     expect(partialSuccess.errorMessage).toContain("(#1): service: this token may not write prod/finance/ledger");
     const spans = await sql().query<{ span_id: string }[]>(`SELECT span_id FROM span ORDER BY span_id`);
@@ -130,7 +141,11 @@ describe("the sending token", () => {
   test("is recorded on each event: the token's id, none for what the app wrote itself", async () => {
     const created = await restrictedToken(["prod/*"], "deploy bot");
     expect((await postEvents([event({ ...CHECKOUT, id: "by-token" })], { token: created.token })).status).toBe(200);
-    await ingestControlEvents({ events: [event({ ...CHECKOUT, id: "by-app", instance: null, reloadId: "rl-app", phase: "requested", toVersion: "v2" })] });
+    await ingestControlEvents({
+      events: [
+        event({ ...CHECKOUT, id: "by-app", instance: null, reloadId: "rl-app", phase: "requested", toVersion: "v2" }),
+      ],
+    });
     expect((await storedEvents()).map((e) => [e.id, e.token_id])).toEqual([
       ["by-app", null],
       ["by-token", created.id],
@@ -140,9 +155,30 @@ describe("the sending token", () => {
   test("is shown in the event's details on the timeline and in the evidence bundle, by name and prefix, never its hash", async () => {
     const created = await restrictedToken(["prod/payments/*"], "deploy bot");
     const control = { ...CHECKOUT, reloadId: "rl-sent", kind: "config", resource: "routes.yaml", toVersion: "v2" };
-    await ingestControlEvents({ events: [event({ ...control, id: "app-requested", instance: null, phase: "requested", occurredAt: minutesAgo(10) })] });
-    expect((await postEvents([event({ ...control, id: "pod-applied", instance: "checkout-api-1", phase: "applied", occurredAt: minutesAgo(9) })], { token: created.token })).status).toBe(200);
-    const [reload] = await sql().query<{ key: string }[]>(`SELECT id::text AS key FROM reload WHERE reload_id = 'rl-sent'`);
+    await ingestControlEvents({
+      events: [
+        event({ ...control, id: "app-requested", instance: null, phase: "requested", occurredAt: minutesAgo(10) }),
+      ],
+    });
+    expect(
+      (
+        await postEvents(
+          [
+            event({
+              ...control,
+              id: "pod-applied",
+              instance: "checkout-api-1",
+              phase: "applied",
+              occurredAt: minutesAgo(9),
+            }),
+          ],
+          { token: created.token },
+        )
+      ).status,
+    ).toBe(200);
+    const [reload] = await sql().query<{ key: string }[]>(
+      `SELECT id::text AS key FROM reload WHERE reload_id = 'rl-sent'`,
+    );
 
     const timeline = await asViewer(() => getReloadTimelineData(reload!.key));
     const sentBy = Object.fromEntries(timeline!.events.map((e) => [e.id, e.sentBy]));
@@ -152,7 +188,10 @@ describe("the sending token", () => {
     const text = JSON.stringify(bundle);
     const events = [...bundle!.controlPlaneEvents, ...bundle!.instances.flatMap((i) => i.events)];
     expect(Object.fromEntries(events.map((e) => [e.id, e.sentBy]))).toEqual(sentBy);
-    const [row] = await sql().query<{ token_hash: string }[]>(`SELECT token_hash FROM ingest_token WHERE id = $1`, created.id);
+    const [row] = await sql().query<{ token_hash: string }[]>(
+      `SELECT token_hash FROM ingest_token WHERE id = $1`,
+      created.id,
+    );
     expect(text).not.toContain(row!.token_hash);
     expect(text).not.toContain(created.token);
   });
@@ -160,7 +199,10 @@ describe("the sending token", () => {
 
 describe("control-plane phases of reloads Reloadscope requested", () => {
   async function appRequest(reloadId: string) {
-    const [user] = await sql().query<{ id: number }[]>(`INSERT INTO app_user (username, role) VALUES ('op-' || $1, 'operator') RETURNING id`, reloadId);
+    const [user] = await sql().query<{ id: number }[]>(
+      `INSERT INTO app_user (username, role) VALUES ('op-' || $1, 'operator') RETURNING id`,
+      reloadId,
+    );
     const [svc] = await sql().query<{ id: number }[]>(
       `INSERT INTO service (environment, namespace, name) VALUES ('prod', 'payments', 'checkout-api')
        ON CONFLICT (environment, namespace, name) DO UPDATE SET name = excluded.name RETURNING id`,
@@ -175,7 +217,16 @@ describe("control-plane phases of reloads Reloadscope requested", () => {
     );
   }
   const control = (reloadId: string, overrides: Record<string, unknown>) =>
-    event({ ...CHECKOUT, reloadId, kind: "config", resource: "routes.yaml", toVersion: "v2", instance: null, initiator: "someone", ...overrides });
+    event({
+      ...CHECKOUT,
+      reloadId,
+      kind: "config",
+      resource: "routes.yaml",
+      toVersion: "v2",
+      instance: null,
+      initiator: "someone",
+      ...overrides,
+    });
 
   test("are refused from an ingest token, with a reason; the reload's instances still report", async () => {
     await appRequest("rs-20261207-1-abcdef");
@@ -202,9 +253,14 @@ describe("control-plane phases of reloads Reloadscope requested", () => {
         [2, "requested"],
         [3, "dispatched"],
         [4, "failed"],
-      ].map(([index, phase]) => ({ index, reason: `phase: ${phase} events of a reload requested in Reloadscope are written by Reloadscope only` })),
+      ].map(([index, phase]) => ({
+        index,
+        reason: `phase: ${phase} events of a reload requested in Reloadscope are written by Reloadscope only`,
+      })),
     );
-    const phases = await sql().query<{ reload_id: string; phase: string }[]>(`SELECT reload_id, phase FROM reload_event ORDER BY reload_id, phase`);
+    const phases = await sql().query<{ reload_id: string; phase: string }[]>(
+      `SELECT reload_id, phase FROM reload_event ORDER BY reload_id, phase`,
+    );
     expect(phases).toEqual([
       { reload_id: "rl-pipeline", phase: "approved" },
       { reload_id: "rs-20261207-1-abcdef", phase: "applied" },
@@ -214,7 +270,9 @@ describe("control-plane phases of reloads Reloadscope requested", () => {
 
   test("are written by the app itself (the control-events job)", async () => {
     await appRequest("rs-20261207-2-abcdef");
-    const stored = await ingestControlEvents({ events: [control("rs-20261207-2-abcdef", { phase: "approved", initiator: "approver" })] });
+    const stored = await ingestControlEvents({
+      events: [control("rs-20261207-2-abcdef", { phase: "approved", initiator: "approver" })],
+    });
     expect(stored).toEqual({ accepted: 1, duplicates: 0 });
   });
 });
@@ -222,10 +280,33 @@ describe("control-plane phases of reloads Reloadscope requested", () => {
 describe("reads of a restricted token", () => {
   async function seed() {
     const reload = (svc: Record<string, unknown>, reloadId: string) => [
-      event({ ...svc, reloadId, kind: "config", resource: "routes.yaml", toVersion: "v2", instance: null, phase: "requested", occurredAt: minutesAgo(10) }),
-      event({ ...svc, reloadId, kind: "config", resource: "routes.yaml", toVersion: "v2", instance: `${String(svc.service)}-1`, phase: "acked", occurredAt: minutesAgo(9) }),
+      event({
+        ...svc,
+        reloadId,
+        kind: "config",
+        resource: "routes.yaml",
+        toVersion: "v2",
+        instance: null,
+        phase: "requested",
+        occurredAt: minutesAgo(10),
+      }),
+      event({
+        ...svc,
+        reloadId,
+        kind: "config",
+        resource: "routes.yaml",
+        toVersion: "v2",
+        instance: `${String(svc.service)}-1`,
+        phase: "acked",
+        occurredAt: minutesAgo(9),
+      }),
     ];
-    const answer = await postEvents([...reload(CHECKOUT, "rl-1"), ...reload(LEDGER, "rl-1"), ...reload(STAGING, "rl-2"), ...reload(EDGE, "rl-3")]);
+    const answer = await postEvents([
+      ...reload(CHECKOUT, "rl-1"),
+      ...reload(LEDGER, "rl-1"),
+      ...reload(STAGING, "rl-2"),
+      ...reload(EDGE, "rl-3"),
+    ]);
     expect(answer.status).toBe(200);
     const rows = await sql().query<{ key: string; label: string }[]>(
       `SELECT r.id::text AS key, s.environment || '/' || s.namespace || '/' || s.name AS label FROM reload r JOIN service s ON s.id = r.service_id`,
@@ -234,24 +315,43 @@ describe("reads of a restricted token", () => {
   }
 
   async function list(token: string, query = "") {
-    const response = await listReloadsRoute(new Request(`http://127.0.0.1/api/v1/reloads${query}`, { headers: { authorization: `Bearer ${token}` } }), undefined);
-    const body = (await response.json()) as { items: { environment: string; namespace: string | null; service: string }[] };
+    const response = await listReloadsRoute(
+      new Request(`http://127.0.0.1/api/v1/reloads${query}`, { headers: { authorization: `Bearer ${token}` } }),
+      undefined,
+    );
+    const body = (await response.json()) as {
+      items: { environment: string; namespace: string | null; service: string }[];
+    };
     return body.items.map((i) => `${i.environment}/${i.namespace ?? ""}/${i.service}`).sort();
   }
 
   async function one(token: string, key: string) {
-    const response = await getReloadRoute(new Request(`http://127.0.0.1/api/v1/reloads/${key}`, { headers: { authorization: `Bearer ${token}` } }), {
-      params: Promise.resolve({ key }),
-    });
+    const response = await getReloadRoute(
+      new Request(`http://127.0.0.1/api/v1/reloads/${key}`, { headers: { authorization: `Bearer ${token}` } }),
+      {
+        params: Promise.resolve({ key }),
+      },
+    );
     return response.status;
   }
 
   test("the list answers only the services the token may see; an unrestricted token sees all", async () => {
     await seed();
-    expect(await list(TEST_TOKEN)).toEqual(["prod//edge", "prod/finance/ledger", "prod/payments/checkout-api", "staging/payments/checkout-api"]);
+    expect(await list(TEST_TOKEN)).toEqual([
+      "prod//edge",
+      "prod/finance/ledger",
+      "prod/payments/checkout-api",
+      "staging/payments/checkout-api",
+    ]);
     expect(await list((await restrictedToken(["prod/payments/*"])).token)).toEqual(["prod/payments/checkout-api"]);
-    expect(await list((await restrictedToken(["prod//*", "staging/*"])).token)).toEqual(["prod//edge", "staging/payments/checkout-api"]);
-    expect(await list((await restrictedToken(["prod/*"])).token, "?reloadId=rl-1")).toEqual(["prod/finance/ledger", "prod/payments/checkout-api"]);
+    expect(await list((await restrictedToken(["prod//*", "staging/*"])).token)).toEqual([
+      "prod//edge",
+      "staging/payments/checkout-api",
+    ]);
+    expect(await list((await restrictedToken(["prod/*"])).token, "?reloadId=rl-1")).toEqual([
+      "prod/finance/ledger",
+      "prod/payments/checkout-api",
+    ]);
     expect(await list((await restrictedToken(["dev/*"])).token)).toEqual([]);
   });
 
@@ -266,13 +366,22 @@ describe("reads of a restricted token", () => {
 
 describe("setting restrictions", () => {
   test("the form takes one pattern a line or comma-separated, and names a bad one beside its field", () => {
-    expect(createTokenInput.parse({ name: "ci", scopes: ["ingest"], restrictions: "prod/*,\nstaging/payments/*" })).toEqual({
+    expect(
+      createTokenInput.parse({ name: "ci", scopes: ["ingest"], restrictions: "prod/*,\nstaging/payments/*" }),
+    ).toEqual({
       name: "ci",
       scopes: ["ingest"],
       restrictions: ["prod/*", "staging/payments/*"],
     });
-    expect(createTokenInput.parse({ name: "ci", scopes: ["ingest"], restrictions: "  " })).toEqual({ name: "ci", scopes: ["ingest"] });
-    const refused = createTokenInput.safeParse({ name: "ci", scopes: ["ingest"], restrictions: "prod/*\nprod/checkout-api" });
+    expect(createTokenInput.parse({ name: "ci", scopes: ["ingest"], restrictions: "  " })).toEqual({
+      name: "ci",
+      scopes: ["ingest"],
+    });
+    const refused = createTokenInput.safeParse({
+      name: "ci",
+      scopes: ["ingest"],
+      restrictions: "prod/*\nprod/checkout-api",
+    });
     expect(refused.success).toBe(false);
     expect(refused.error?.issues[0]?.path).toEqual(["restrictions"]);
     expect(refused.error?.issues[0]?.message).toContain("“prod/checkout-api”: write prod//checkout-api");

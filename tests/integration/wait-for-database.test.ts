@@ -100,7 +100,9 @@ describe("waitForDatabase", () => {
         await forward(port, new URL(inject("databaseUrl")));
       },
     });
-    expect(lines[0]).toBe(`[reloadscope] database at 127.0.0.1:${port} not ready (57P03: the database system is starting up); retrying in 1 s`);
+    expect(lines[0]).toBe(
+      `[reloadscope] database at 127.0.0.1:${port} not ready (57P03: the database system is starting up); retrying in 1 s`,
+    );
     expect(lines.at(-1)).toBe(`[reloadscope] database at 127.0.0.1:${port} answers; going on`);
   });
 
@@ -123,17 +125,21 @@ describe("npm start's wait, as a process", () => {
   test("prints why it waits, and Ctrl-C (SIGINT) stops it", async () => {
     const port = await freePort();
     const script = `import { waitForDatabase } from "@/lib/db/wait"; void waitForDatabase("postgresql://postgres@127.0.0.1:${port}/postgres");`;
-    const child = spawn(path.join(process.cwd(), "node_modules", ".bin", "tsx"), ["--eval", script], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(path.join(process.cwd(), "node_modules", ".bin", "tsx"), ["--eval", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     closers.push(async () => void child.kill("SIGKILL"));
     let output = "";
     const firstLine = new Promise<void>((resolve) => {
       child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString()));
-    child.stdout.on("data", (chunk: Buffer) => {
+      child.stdout.on("data", (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes("\n")) resolve();
       });
     });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
     await Promise.race([firstLine, exited.then(() => Promise.reject(new Error(`exited before waiting: ${output}`)))]);
     expect(output).toBe(`[reloadscope] database at 127.0.0.1:${port} not reachable (ECONNREFUSED); retrying in 1 s\n`);
     child.kill("SIGINT");

@@ -36,7 +36,9 @@ describe("the job worker when the connection is lost as it records a job's outco
         const socket = (this as unknown as { connection: { stream: NodeJS.EventEmitter } }).connection.stream;
         const ended = new Promise<void>((resolve) => socket.prependOnceListener("end", () => resolve()));
         return (async () => {
-          await terminator.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+          await terminator.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          );
           await ended;
           return (originalQuery as (...a: unknown[]) => Promise<unknown>).apply(this, args);
         })();

@@ -120,8 +120,12 @@ async function startHaproxy(binary: string, port: number, backends: { name: stri
   const seen = new Set<string>();
   const deadline = Date.now() + 30_000;
   while (seen.size < backends.length) {
-    if (haproxy.exitCode !== null) throw new Error(`haproxy exited (${haproxy.exitCode}): ${fs.readFileSync(path.join(logDir, "haproxy.log"), "utf8")}`);
-    if (Date.now() > deadline) throw new Error(`haproxy did not reach both replicas within 30 s (seen: ${[...seen].join(", ") || "none"})`);
+    if (haproxy.exitCode !== null)
+      throw new Error(
+        `haproxy exited (${haproxy.exitCode}): ${fs.readFileSync(path.join(logDir, "haproxy.log"), "utf8")}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`haproxy did not reach both replicas within 30 s (seen: ${[...seen].join(", ") || "none"})`);
     const replica = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2_000) })
       .then(async (r) => (await r.arrayBuffer(), r.ok ? r.headers.get("x-replica") : null))
       .catch(() => null);
@@ -141,11 +145,20 @@ interface Answer {
 
 async function send(url: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(url, { redirect: "manual", ...init });
-  return { status: response.status, replica: response.headers.get("x-replica"), body: await response.text(), location: response.headers.get("location") };
+  return {
+    status: response.status,
+    replica: response.headers.get("x-replica"),
+    body: await response.text(),
+    location: response.headers.get("location"),
+  };
 }
 
 const ingest = (base: string, token: string, events: unknown[]) =>
-  send(`${base}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(events) });
+  send(`${base}/api/v1/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(events),
+  });
 
 let counter = 0;
 const eventId = () => `rep-${process.pid}-${++counter}`;
@@ -153,7 +166,15 @@ const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOStri
 
 /** A reload of every pod to `to`, acked by all: its events, oldest first. */
 function ackedReload(reloadId: string, from: string, to: string, secondsAgo: number): Record<string, unknown>[] {
-  const base = { ...SERVICE, kind: "config", resource: "routes.yaml", reloadId, fromVersion: from, toVersion: to, initiator: "pipeline:replicas" };
+  const base = {
+    ...SERVICE,
+    kind: "config",
+    resource: "routes.yaml",
+    reloadId,
+    fromVersion: from,
+    toVersion: to,
+    initiator: "pipeline:replicas",
+  };
   return [
     { ...base, id: eventId(), phase: "requested", occurredAt: ago(secondsAgo) },
     { ...base, id: eventId(), phase: "dispatched", targets: PODS, occurredAt: ago(secondsAgo - 1) },
@@ -186,7 +207,14 @@ interface Delivery {
   instances: string[];
 }
 
-async function startReceiver(report: (body: { reloadId: string; toVersion: string; fromVersion: string | null; instances: string[] }) => Promise<void>): Promise<{ url: string; deliveries: Delivery[] }> {
+async function startReceiver(
+  report: (body: {
+    reloadId: string;
+    toVersion: string;
+    fromVersion: string | null;
+    instances: string[];
+  }) => Promise<void>,
+): Promise<{ url: string; deliveries: Delivery[] }> {
   const deliveries: Delivery[] = [];
   receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -199,19 +227,30 @@ async function startReceiver(report: (body: { reloadId: string; toVersion: strin
         fromVersion: string | null;
         scope: { stage: string; instances: string[] };
       };
-      deliveries.push({ id: String(req.headers["x-reloadscope-delivery"] ?? body.deliveryId), stage: body.scope.stage, instances: body.scope.instances });
+      deliveries.push({
+        id: String(req.headers["x-reloadscope-delivery"] ?? body.deliveryId),
+        stage: body.scope.stage,
+        instances: body.scope.instances,
+      });
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       // As a service does: after answering, its instances report the reload through ingest.
-      void report({ reloadId: body.reloadId, toVersion: body.toVersion, fromVersion: body.fromVersion, instances: body.scope.instances }).catch((error) =>
-        log(`receiver: reporting failed: ${(error as Error).message}`),
-      );
+      void report({
+        reloadId: body.reloadId,
+        toVersion: body.toVersion,
+        fromVersion: body.fromVersion,
+        instances: body.scope.instances,
+      }).catch((error) => log(`receiver: reporting failed: ${(error as Error).message}`));
     });
   });
   await new Promise<void>((r) => receiver!.listen(0, "127.0.0.1", r));
   return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/reload`, deliveries };
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null | undefined | false>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -259,10 +298,16 @@ async function main(): Promise<void> {
   const { createLocalUser } = await import("@/lib/auth/users");
   const { createIngestToken } = await import("@/lib/api/tokens");
   const { sealSecret } = await import("@/lib/crypto/secret-box");
-  for (const role of ["viewer", "operator", "approver", "admin"] as const) await createLocalUser({ username: `rep-${role}`, password: PASSWORD, role });
+  for (const role of ["viewer", "operator", "approver", "admin"] as const)
+    await createLocalUser({ username: `rep-${role}`, password: PASSWORD, role });
 
   for (const name of ["a", "b"]) {
-    const app = new App({ port: await freePort(), databaseUrl: dbUrl, ingestToken: TOKEN, logFile: path.join(logDir, `replica-${name}.log`) });
+    const app = new App({
+      port: await freePort(),
+      databaseUrl: dbUrl,
+      ingestToken: TOKEN,
+      logFile: path.join(logDir, `replica-${name}.log`),
+    });
     replicas.push(app);
   }
   await Promise.all(replicas.map((app) => app.start(120_000)));
@@ -274,7 +319,9 @@ async function main(): Promise<void> {
   log(`replicas a ${a.baseUrl}, b ${b.baseUrl}; HAProxy ${base}; database ${databaseName}; logs ${logDir}`);
 
   // 1. Ingest through HAProxy: both replicas take batches; every event stored once.
-  const batches = Array.from({ length: 8 }, (_, i) => ackedReload(`rl-rep-${process.pid}-${i}`, `v${i}`, `v${i + 1}`, 600 - i * 30));
+  const batches = Array.from({ length: 8 }, (_, i) =>
+    ackedReload(`rl-rep-${process.pid}-${i}`, `v${i}`, `v${i + 1}`, 600 - i * 30),
+  );
   const answered = new Map<string, number>();
   let accepted = 0;
   for (const events of batches) {
@@ -284,17 +331,29 @@ async function main(): Promise<void> {
   }
   const sent = batches.reduce((n, e) => n + e.length, 0);
   check("ingest through HAProxy: every event accepted", accepted === sent, `${accepted} of ${sent}`);
-  check("ingest through HAProxy: both replicas took batches", (answered.get("a") ?? 0) > 0 && (answered.get("b") ?? 0) > 0, JSON.stringify(Object.fromEntries(answered)));
+  check(
+    "ingest through HAProxy: both replicas took batches",
+    (answered.get("a") ?? 0) > 0 && (answered.get("b") ?? 0) > 0,
+    JSON.stringify(Object.fromEntries(answered)),
+  );
   const again = await ingest(b.baseUrl, TOKEN, batches[0]!);
   const againBody = JSON.parse(again.body) as { accepted: number; duplicates: number };
   const againA = await ingest(a.baseUrl, TOKEN, batches[1]!);
   const againABody = JSON.parse(againA.body) as { accepted: number; duplicates: number };
   check(
     "a batch sent again to each replica is all duplicates",
-    again.status === 200 && againBody.duplicates === batches[0]!.length && againBody.accepted === 0 && againABody.duplicates === batches[1]!.length && againABody.accepted === 0,
+    again.status === 200 &&
+      againBody.duplicates === batches[0]!.length &&
+      againBody.accepted === 0 &&
+      againABody.duplicates === batches[1]!.length &&
+      againABody.accepted === 0,
     `b: ${again.body.slice(0, 200)}; a: ${againA.body.slice(0, 200)}`,
   );
-  const stored = await withClient(dbHandle, async (c) => Number((await c.query(`SELECT count(*) AS n FROM reload_event WHERE id LIKE $1`, [`rep-${process.pid}-%`])).rows[0].n));
+  const stored = await withClient(dbHandle, async (c) =>
+    Number(
+      (await c.query(`SELECT count(*) AS n FROM reload_event WHERE id LIKE $1`, [`rep-${process.pid}-%`])).rows[0].n,
+    ),
+  );
   check("every event stored exactly once", stored === sent, `${stored} rows for ${sent} events`);
 
   // 2. Pages through HAProxy, one sign-in, both replicas.
@@ -303,14 +362,24 @@ async function main(): Promise<void> {
   for (let i = 0; i < 6; i++) pages.push(await send(`${base}/fleet`, { headers: { cookie: viewer } }));
   check(
     "GET /fleet through HAProxy: 200 with the fleet, from both replicas",
-    pages.every((p) => p.status === 200 && p.body.includes(SERVICE.service)) && new Set(pages.map((p) => p.replica)).size === 2,
+    pages.every((p) => p.status === 200 && p.body.includes(SERVICE.service)) &&
+      new Set(pages.map((p) => p.replica)).size === 2,
     pages.map((p) => `${p.replica}: ${p.status}`).join(", "),
   );
 
   // 3. Dispatch: each stage delivered once with both replicas' workers running.
-  const serviceId = await withClient(dbHandle, async (c) => Number((await c.query(`SELECT id FROM service WHERE name = $1`, [SERVICE.service])).rows[0].id));
+  const serviceId = await withClient(dbHandle, async (c) =>
+    Number((await c.query(`SELECT id FROM service WHERE name = $1`, [SERVICE.service])).rows[0].id),
+  );
   const target = await startReceiver(async ({ reloadId, toVersion, fromVersion, instances }) => {
-    const common = { ...SERVICE, kind: "config", resource: "routes.yaml", reloadId, toVersion, fromVersion: fromVersion ?? undefined };
+    const common = {
+      ...SERVICE,
+      kind: "config",
+      resource: "routes.yaml",
+      reloadId,
+      toVersion,
+      fromVersion: fromVersion ?? undefined,
+    };
     const events = instances.flatMap((instance) => [
       { ...common, instance, id: eventId(), phase: "received", occurredAt: new Date().toISOString() },
       { ...common, instance, id: eventId(), phase: "applied", occurredAt: new Date().toISOString() },
@@ -320,7 +389,11 @@ async function main(): Promise<void> {
     if (answer.status !== 200) log(`receiver: ingest answered ${answer.status}: ${answer.body.slice(0, 200)}`);
   });
   await withClient(dbHandle, (c) =>
-    c.query(`INSERT INTO reload_target (service_id, url, secret_ciphertext) VALUES ($1, $2, $3)`, [serviceId, target.url, sealSecret(TARGET_SECRET)]),
+    c.query(`INSERT INTO reload_target (service_id, url, secret_ciphertext) VALUES ($1, $2, $3)`, [
+      serviceId,
+      target.url,
+      sealSecret(TARGET_SECRET),
+    ]),
   );
   const operator = await signInWithPassword(base, "rep-operator", PASSWORD);
   const approver = await signInWithPassword(base, "rep-approver", PASSWORD);
@@ -331,7 +404,18 @@ async function main(): Promise<void> {
     cookie: operator,
     file: "lib/requests/actions/request-reload.ts",
     exportedName: "requestReloadFromForm",
-    args: [null, formOf({ serviceId, kind: "config", resource: "routes.yaml", toVersion, scope: "count", canaryCount: 1, reason: "replicas: one delivery per stage" })],
+    args: [
+      null,
+      formOf({
+        serviceId,
+        kind: "config",
+        resource: "routes.yaml",
+        toVersion,
+        scope: "count",
+        canaryCount: 1,
+        reason: "replicas: one delivery per stage",
+      }),
+    ],
   });
   if (!check("an operator's reload request through HAProxy is made", made.ok, JSON.stringify(made))) return;
   const requestId = made.ok ? made.data.requestId : "";
@@ -346,14 +430,23 @@ async function main(): Promise<void> {
   if (!check("an approver's approval through HAProxy is taken", approved.ok, JSON.stringify(approved))) return;
   const reloadStatus = () =>
     withClient(dbHandle, async (c) => {
-      const row = (await c.query<{ status: string }>(`SELECT r.status FROM reload r JOIN reload_request q ON q.reload_id = r.reload_id AND q.service_id = r.service_id WHERE q.id = $1`, [requestId])).rows[0];
+      const row = (
+        await c.query<{ status: string }>(
+          `SELECT r.status FROM reload r JOIN reload_request q ON q.reload_id = r.reload_id AND q.service_id = r.service_id WHERE q.id = $1`,
+          [requestId],
+        )
+      ).rows[0];
       return row?.status ?? null;
     });
   const finalStatus = await until("the requested reload succeeds", 90_000, async () => {
     const status = await reloadStatus();
     return status && !["pending_approval", "approved", "dispatching", "in_progress"].includes(status) ? status : null;
   }).catch((error: Error) => error.message);
-  check("the requested reload succeeded (canary acked, then the rest)", finalStatus === "succeeded", `status ${finalStatus}; deliveries ${JSON.stringify(target.deliveries)}`);
+  check(
+    "the requested reload succeeded (canary acked, then the rest)",
+    finalStatus === "succeeded",
+    `status ${finalStatus}; deliveries ${JSON.stringify(target.deliveries)}`,
+  );
   // A duplicate would come from the other replica's worker claiming the same job, or from a
   // retry: both happen within a few worker polls (DISPATCH_RETRY_BASE_MS=200, CANARY_CHECK_MS=500).
   await sleep(5_000);
@@ -370,13 +463,30 @@ async function main(): Promise<void> {
 
   // 4. A token revoked through replica a: a refuses it at once, b within INGEST_TOKEN_CACHE_SECONDS.
   const { id: tokenId, token } = await createIngestToken("replicas test token", ["ingest"]);
-  const heartbeat = () => [{ ...SERVICE, instance: PODS[0], kind: "config", resource: "routes.yaml", phase: "heartbeat", toVersion, id: eventId(), occurredAt: new Date().toISOString() }];
+  const heartbeat = () => [
+    {
+      ...SERVICE,
+      instance: PODS[0],
+      kind: "config",
+      resource: "routes.yaml",
+      phase: "heartbeat",
+      toVersion,
+      id: eventId(),
+      occurredAt: new Date().toISOString(),
+    },
+  ];
   for (const app of replicas) {
     const answer = await ingest(app.baseUrl, token, heartbeat());
-    check(`a new token works on replica ${app === a ? "a" : "b"} (and is cached there)`, answer.status === 200, `${answer.status} ${answer.body.slice(0, 200)}`);
+    check(
+      `a new token works on replica ${app === a ? "a" : "b"} (and is cached there)`,
+      answer.status === 200,
+      `${answer.status} ${answer.body.slice(0, 200)}`,
+    );
   }
   const admin = await signInWithPassword(a.baseUrl, "rep-admin", PASSWORD);
-  const revokeName = actionsIn("lib/admin/actions/revoke-token.ts").includes("revokeTokenForm") ? "revokeTokenForm" : "revokeToken";
+  const revokeName = actionsIn("lib/admin/actions/revoke-token.ts").includes("revokeTokenForm")
+    ? "revokeTokenForm"
+    : "revokeToken";
   const revoked = await callAction({
     baseUrl: a.baseUrl,
     page: "/admin/tokens",
@@ -388,26 +498,52 @@ async function main(): Promise<void> {
   const revokedAt = Date.now();
   if (!check("an admin revokes the token through replica a", revoked.ok, JSON.stringify(revoked))) return;
   const refusedByA = await ingest(a.baseUrl, token, heartbeat());
-  check("replica a (which served the revocation) refuses the token at once", refusedByA.status === 401, `${refusedByA.status} ${refusedByA.body.slice(0, 200)}`);
+  check(
+    "replica a (which served the revocation) refuses the token at once",
+    refusedByA.status === 401,
+    `${refusedByA.status} ${refusedByA.body.slice(0, 200)}`,
+  );
   const limitMs = TOKEN_CACHE_SECONDS * 1000 + SLACK_MS;
   const refusedByB = await until("replica b refuses the revoked token", limitMs + 5_000, async () => {
     const answer = await ingest(b.baseUrl, token, heartbeat());
     return answer.status === 401 ? Date.now() - revokedAt : null;
   }).catch(() => Infinity);
-  check(`replica b refuses the token within INGEST_TOKEN_CACHE_SECONDS=${TOKEN_CACHE_SECONDS} s`, refusedByB <= limitMs, `after ${refusedByB} ms`);
-  const later = await Promise.all([ingest(a.baseUrl, token, heartbeat()), ingest(b.baseUrl, token, heartbeat()), ingest(base, token, heartbeat()), ingest(base, token, heartbeat())]);
-  check("after that, neither replica accepts it (directly or through HAProxy)", later.every((x) => x.status === 401), later.map((x) => `${x.replica ?? "direct"}: ${x.status}`).join(", "));
+  check(
+    `replica b refuses the token within INGEST_TOKEN_CACHE_SECONDS=${TOKEN_CACHE_SECONDS} s`,
+    refusedByB <= limitMs,
+    `after ${refusedByB} ms`,
+  );
+  const later = await Promise.all([
+    ingest(a.baseUrl, token, heartbeat()),
+    ingest(b.baseUrl, token, heartbeat()),
+    ingest(base, token, heartbeat()),
+    ingest(base, token, heartbeat()),
+  ]);
+  check(
+    "after that, neither replica accepts it (directly or through HAProxy)",
+    later.every((x) => x.status === 401),
+    later.map((x) => `${x.replica ?? "direct"}: ${x.status}`).join(", "),
+  );
 
   // 5. A signed-out session: refused by both replicas at once.
   const session = await signInWithPassword(base, "rep-viewer", PASSWORD);
-  const before = await Promise.all(replicas.map((app) => send(`${app.baseUrl}/fleet`, { headers: { cookie: session } })));
-  check("a session cookie is a session on both replicas", before.every((p) => p.status === 200), before.map((p) => p.status).join(", "));
+  const before = await Promise.all(
+    replicas.map((app) => send(`${app.baseUrl}/fleet`, { headers: { cookie: session } })),
+  );
+  check(
+    "a session cookie is a session on both replicas",
+    before.every((p) => p.status === 200),
+    before.map((p) => p.status).join(", "),
+  );
   const signedOut = await signOut(base, session);
-  const after = await Promise.all(replicas.map((app) => send(`${app.baseUrl}/fleet`, { headers: { cookie: session } })));
+  const after = await Promise.all(
+    replicas.map((app) => send(`${app.baseUrl}/fleet`, { headers: { cookie: session } })),
+  );
   const sessions = await Promise.all(replicas.map((app) => sessionOf(app.baseUrl, session)));
   check(
     "after sign-out (through HAProxy) the cookie is refused by both replicas at once",
-    after.every((p) => p.status >= 300 && p.status < 400 && (p.location ?? "").includes("/sign-in")) && sessions.every((s) => !s.user),
+    after.every((p) => p.status >= 300 && p.status < 400 && (p.location ?? "").includes("/sign-in")) &&
+      sessions.every((s) => !s.user),
     `sign-out ${signedOut}; /fleet ${after.map((p) => `${p.status} → ${p.location}`).join(", ")}; sessions ${JSON.stringify(sessions)}`,
   );
 }

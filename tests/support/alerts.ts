@@ -23,14 +23,21 @@ export interface AlertRow {
 }
 
 export async function alertsOf(rule: string): Promise<AlertRow[]> {
-  return sql().query<AlertRow[]>(`SELECT id::text, fingerprint, rule, severity, state, service_id, kind, resource, reload_key::text, summary, details, labels, link,
+  return sql().query<AlertRow[]>(
+    `SELECT id::text, fingerprint, rule, severity, state, service_id, kind, resource, reload_key::text, summary, details, labels, link,
                                          started_at, last_seen_at, acknowledged_at, acknowledged_by, resolved_at
-                                  FROM alert WHERE rule = $1 ORDER BY id`, rule);
+                                  FROM alert WHERE rule = $1 ORDER BY id`,
+    rule,
+  );
 }
 
 /** A user to act as (acknowledge, silence): the actions' domain functions take an actor id. */
 export async function createUser(username: string, role: string): Promise<number> {
-  const [row] = await sql().query<{ id: number }[]>(`INSERT INTO app_user (username, role) VALUES ($1, $2) RETURNING id`, username, role);
+  const [row] = await sql().query<{ id: number }[]>(
+    `INSERT INTO app_user (username, role) VALUES ($1, $2) RETURNING id`,
+    username,
+    role,
+  );
   return row!.id;
 }
 

@@ -39,7 +39,11 @@ export class SignInError extends Error {
 }
 
 /** The error code a refused sign-in redirects with, or null for a successful one. */
-export async function postCredentials(baseUrl: string, username: string, password: string): Promise<{ cookie: string; error: string | null; status: number }> {
+export async function postCredentials(
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<{ cookie: string; error: string | null; status: number }> {
   const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
   if (!csrf.ok) throw new Error(`GET /api/auth/csrf answered ${csrf.status}`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };

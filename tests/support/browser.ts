@@ -7,11 +7,21 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this)`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this)`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -38,7 +48,10 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   const outcome = await Promise.race([
     page.waitForURL((url) => url.pathname === "/fleet", { timeout: 30_000 }).then(() => null),
-    page.locator("#sign-in-error").waitFor({ timeout: 30_000 }).then(() => page.locator("#sign-in-error").innerText()),
+    page
+      .locator("#sign-in-error")
+      .waitFor({ timeout: 30_000 })
+      .then(() => page.locator("#sign-in-error").innerText()),
   ]);
   if (outcome !== null) throw new Error(`signing in as ${username} was refused: ${outcome}`);
 }

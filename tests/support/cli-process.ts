@@ -15,7 +15,10 @@ function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv;
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
@@ -33,10 +36,16 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 }
 
 /** Starts the CLI and returns as soon as it runs, for a wait that must begin before its reload exists. */
-export function startCli(args: string[], options: { env?: Record<string, string> } = {}): { done: Promise<CliRun>; stdout: () => string } {
+export function startCli(
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): { done: Promise<CliRun>; stdout: () => string } {
   let stdout = "";
   let stderr = "";
-  const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: childEnv(options.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout.on("data", (d) => (stdout += String(d)));
   child.stderr.on("data", (d) => (stderr += String(d)));
   const done = new Promise<CliRun>((resolve, reject) => {

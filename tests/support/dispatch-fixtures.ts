@@ -16,7 +16,10 @@ export async function seedUsers(): Promise<{ operator: number; approver: number 
   const rows = await sql().query<{ id: number; username: string }[]>(
     `INSERT INTO app_user (username, role) VALUES ('olga', 'operator'), ('abe', 'approver') RETURNING id, username`,
   );
-  return { operator: rows.find((r) => r.username === "olga")!.id, approver: rows.find((r) => r.username === "abe")!.id };
+  return {
+    operator: rows.find((r) => r.username === "olga")!.id,
+    approver: rows.find((r) => r.username === "abe")!.id,
+  };
 }
 
 export async function serviceId(): Promise<number> {
@@ -62,10 +65,22 @@ export async function approvedRequest(
 ): Promise<{ id: string; reloadId: string }> {
   requestCounter++;
   const sid = await serviceId();
-  const scope: RequestScope = options.scope ?? (options.canary?.length ? { mode: "canary", count: options.canary.length } : { mode: "all" });
-  const from = fromVersionOf(null, options.targets.map(() => options.from));
+  const scope: RequestScope =
+    options.scope ?? (options.canary?.length ? { mode: "canary", count: options.canary.length } : { mode: "all" });
+  const from = fromVersionOf(
+    null,
+    options.targets.map(() => options.from),
+  );
   const resource = options.resource ?? "routes.yaml";
-  const hash = changeHash({ serviceId: sid, kind: "config", resource, from, to: options.to, scope, targets: options.targets });
+  const hash = changeHash({
+    serviceId: sid,
+    kind: "config",
+    resource,
+    from,
+    to: options.to,
+    scope,
+    targets: options.targets,
+  });
   const reloadId = `rs-test-${process.pid}-${requestCounter}`;
   return transaction(async (tx) => {
     const [row] = await tx.query<{ id: string }[]>(
@@ -84,7 +99,12 @@ export async function approvedRequest(
       hash,
       resource,
     );
-    await tx.execute(`INSERT INTO approval (request_id, approver_id, decision, change_hash) VALUES ($1, $2, 'approved', $3)`, row!.id, users.approver, hash);
+    await tx.execute(
+      `INSERT INTO approval (request_id, approver_id, decision, change_hash) VALUES ($1, $2, 'approved', $3)`,
+      row!.id,
+      users.approver,
+      hash,
+    );
     return { id: row!.id, reloadId };
   });
 }
@@ -158,7 +178,11 @@ export async function startWebhookReceiver(
 }
 
 /** Polls until `check` returns a value (a state reached in the database), or fails with `what`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -169,6 +193,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | null | u
 }
 
 export async function requestStatus(id: string): Promise<{ status: string; status_reason: string | null }> {
-  const [row] = await sql().query<{ status: string; status_reason: string | null }[]>(`SELECT status, status_reason FROM reload_request WHERE id = $1`, id);
+  const [row] = await sql().query<{ status: string; status_reason: string | null }[]>(
+    `SELECT status, status_reason FROM reload_request WHERE id = $1`,
+    id,
+  );
   return row!;
 }

@@ -41,7 +41,12 @@ export async function setup(project: TestProject) {
   const authEnv = serverAuthEnv(baseUrl);
   resetEnvCache();
   const problems: string[] = [];
-  await prepareDatabase({ databaseUrl: database.url, demoFleet: true, firstToken: false, log: (line) => problems.push(line) });
+  await prepareDatabase({
+    databaseUrl: database.url,
+    demoFleet: true,
+    firstToken: false,
+    log: (line) => problems.push(line),
+  });
   await disconnectDb();
   // prepareDatabase only logs a target it could not set up; without one no dispatch test can pass.
   const targetProblem = problems.find((line) => line.includes("reload targets not set up"));

@@ -37,8 +37,16 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         failures = { ...failures, count: failures.count - 1 };
         status = failures.status;
       }
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), status });
-      res.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "ok" : "receiver failing on purpose");
+      requests.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        status,
+      });
+      res
+        .writeHead(status, { "content-type": "text/plain" })
+        .end(status === 200 ? "ok" : "receiver failing on purpose");
       for (const wake of waiters) wake();
     });
   });
@@ -64,7 +72,11 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no matching request within ${timeoutMs} ms; received ${requests.length}: ${requests.map((r) => r.body.slice(0, 300)).join("\n")}`));
+          reject(
+            new Error(
+              `no matching request within ${timeoutMs} ms; received ${requests.length}: ${requests.map((r) => r.body.slice(0, 300)).join("\n")}`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });

@@ -6,13 +6,24 @@ import { TEST_TOKEN } from "./use-database";
 
 export interface IngestAnswer {
   status: number;
-  body: { accepted?: number; duplicates?: number; rejected?: { index: number; reason: string }[]; error?: string; message?: string };
+  body: {
+    accepted?: number;
+    duplicates?: number;
+    rejected?: { index: number; reason: string }[];
+    error?: string;
+    message?: string;
+  };
   headers: Headers;
 }
 
 export async function postEvents(
   payload: unknown,
-  options: { token?: string | null; contentType?: string; gzip?: boolean; raw?: string | ReadableStream<Uint8Array> } = {},
+  options: {
+    token?: string | null;
+    contentType?: string;
+    gzip?: boolean;
+    raw?: string | ReadableStream<Uint8Array>;
+  } = {},
 ): Promise<IngestAnswer> {
   const headers = new Headers({ "content-type": options.contentType ?? "application/json" });
   const token = options.token === undefined ? TEST_TOKEN : options.token;
@@ -81,14 +92,26 @@ export function scopedReload(
 ): Record<string, unknown>[] {
   const start = Date.now() - startMinutesAgo * 60_000;
   const at = (s: number) => new Date(start + s * 1000).toISOString();
-  const control = { ...service, reloadId, kind, resource, fromVersion: from, toVersion: to, initiator: "pipeline:deploy", instance: null };
+  const control = {
+    ...service,
+    reloadId,
+    kind,
+    resource,
+    fromVersion: from,
+    toVersion: to,
+    initiator: "pipeline:deploy",
+    instance: null,
+  };
   return [
     event({ ...control, phase: "requested", occurredAt: at(0) }),
     event({ ...control, phase: "dispatched", targets: Object.keys(outcomes), occurredAt: at(10) }),
     ...Object.entries(outcomes).flatMap(([instance, outcome], i) => {
       const one = { ...control, instance };
       return outcome === "acked"
-        ? [event({ ...one, phase: "applied", occurredAt: at(20 + i) }), event({ ...one, phase: "acked", occurredAt: at(21 + i) })]
+        ? [
+            event({ ...one, phase: "applied", occurredAt: at(20 + i) }),
+            event({ ...one, phase: "acked", occurredAt: at(21 + i) }),
+          ]
         : [event({ ...one, phase: "nacked", error: "refused: schema mismatch", occurredAt: at(20 + i) })];
     }),
   ];

@@ -64,9 +64,17 @@ export class NextAuthDriver {
     await NextAuth(request as never, response as never, { ...this.optionsFor(new Headers(this.headers)) });
     const raw = response.getHeader("set-cookie");
     const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-    this.cookie = mergeCookies(this.cookie, new Response(null, { headers: setCookies.map((c) => ["set-cookie", c] as [string, string]) }));
+    this.cookie = mergeCookies(
+      this.cookie,
+      new Response(null, { headers: setCookies.map((c) => ["set-cookie", c] as [string, string]) }),
+    );
     const location = response.getHeader("location");
-    return { status: response.statusCode, location: typeof location === "string" ? location : null, body: response.body, setCookies };
+    return {
+      status: response.statusCode,
+      location: typeof location === "string" ? location : null,
+      body: response.body,
+      setCookies,
+    };
   }
 
   async csrfToken(): Promise<string> {
@@ -76,8 +84,14 @@ export class NextAuthDriver {
   /** The form post of the sign-in page; the error code of a refusal, null when signed in. */
   async signIn(username: string, password: string): Promise<string | null> {
     const csrfToken = await this.csrfToken();
-    const answer = await this.call("POST", ["callback", "credentials"], { csrfToken, username, password, callbackUrl: "/fleet" });
-    if (answer.status !== 302 || !answer.location) throw new Error(`sign-in answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    const answer = await this.call("POST", ["callback", "credentials"], {
+      csrfToken,
+      username,
+      password,
+      callbackUrl: "/fleet",
+    });
+    if (answer.status !== 302 || !answer.location)
+      throw new Error(`sign-in answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     return answer.location ? new URL(answer.location, "http://127.0.0.1").searchParams.get("error") : null;
   }
 

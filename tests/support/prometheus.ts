@@ -36,9 +36,14 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(targets: ScrapeTarget[], labels: Record<string, string> = {}): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  targets: ScrapeTarget[],
+  labels: Record<string, string> = {},
+): Promise<RunningPrometheus> {
   if (!existsSync(PROMETHEUS_BINARY)) {
-    throw new Error(`Prometheus not found at ${PROMETHEUS_BINARY}: install it with \`apt-get update && apt-get install -y prometheus\` (.ci/run does this)`);
+    throw new Error(
+      `Prometheus not found at ${PROMETHEUS_BINARY}: install it with \`apt-get update && apt-get install -y prometheus\` (.ci/run does this)`,
+    );
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), "rs-prometheus-"));
   const configFile = path.join(dir, "prometheus.yml");
@@ -47,9 +52,19 @@ export async function startPrometheus(targets: ScrapeTarget[], labels: Record<st
   const url = `http://${address}`;
   const all: ScrapeTarget[] = [{ job: "prometheus", address, labels }, ...targets];
   const writeConfig = async (extra = "") => {
-    const lines = ["global:", "  scrape_interval: 1s", "  scrape_timeout: 900ms", "  evaluation_interval: 1s", "scrape_configs:"];
+    const lines = [
+      "global:",
+      "  scrape_interval: 1s",
+      "  scrape_timeout: 900ms",
+      "  evaluation_interval: 1s",
+      "scrape_configs:",
+    ];
     for (const t of all) {
-      lines.push(`  - job_name: ${JSON.stringify(t.job)}`, "    static_configs:", `      - targets: [${JSON.stringify(t.address)}]`);
+      lines.push(
+        `  - job_name: ${JSON.stringify(t.job)}`,
+        "    static_configs:",
+        `      - targets: [${JSON.stringify(t.address)}]`,
+      );
       const own = { ...labels, ...t.labels };
       if (Object.keys(own).length > 0) lines.push(`        labels: ${JSON.stringify(own)}`);
     }
@@ -82,7 +97,9 @@ export async function startPrometheus(targets: ScrapeTarget[], labels: Record<st
     },
     async query(promql) {
       const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
-      const body = (await response.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const body = (await response.json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       return body.data.result.map((r) => ({ metric: r.metric, value: r.value[1] }));
     },
     output: daemon.output,

@@ -8,17 +8,17 @@ export interface RefusingPostgres {
 }
 
 function errorResponse(code: string, message: string): Buffer {
-  const fields = Buffer.concat([
-    Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0`, "utf8"),
-    Buffer.from([0]),
-  ]);
+  const fields = Buffer.concat([Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0`, "utf8"), Buffer.from([0])]);
   const header = Buffer.alloc(5);
   header.write("E", 0, "ascii");
   header.writeInt32BE(fields.length + 4, 1);
   return Buffer.concat([header, fields]);
 }
 
-export async function startRefusingPostgres(code = "57P03", message = "the database system is shutting down"): Promise<RefusingPostgres> {
+export async function startRefusingPostgres(
+  code = "57P03",
+  message = "the database system is shutting down",
+): Promise<RefusingPostgres> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -37,7 +37,9 @@ export async function startRouteServer(routes: Record<string, RouteHandler>): Pr
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === "string") headers.set(name, value);
     }
-    const response = await handler(new Request(`${url}${path}`, { method: "POST", headers, body: Buffer.concat(chunks) }));
+    const response = await handler(
+      new Request(`${url}${path}`, { method: "POST", headers, body: Buffer.concat(chunks) }),
+    );
     const body = Buffer.from(await response.arrayBuffer());
     seen.push({ path, headers: req.headers, status: response.status, body });
     res.writeHead(response.status, Object.fromEntries(response.headers)).end(body);

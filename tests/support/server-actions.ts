@@ -55,21 +55,34 @@ export function formOf(fields: Record<string, string | number>): FormData {
 export function pageOf(file: string, exportedName: string): string {
   const entry = entries()[actionId(file, exportedName)]!;
   const pages = Object.keys(entry.workers)
-    .map((worker) => worker.replace(/^app/, "").replace(/\/\([^)]+\)/g, "").replace(/\/page$/, "") || "/")
+    .map(
+      (worker) =>
+        worker
+          .replace(/^app/, "")
+          .replace(/\/\([^)]+\)/g, "")
+          .replace(/\/page$/, "") || "/",
+    )
     .filter((page) => !page.includes("["));
-  if (pages.length === 0) throw new Error(`${exportedName} in ${file} is only on dynamic pages (${Object.keys(entry.workers).join(", ")}): name the page`);
+  if (pages.length === 0)
+    throw new Error(
+      `${exportedName} in ${file} is only on dynamic pages (${Object.keys(entry.workers).join(", ")}): name the page`,
+    );
   return pages[0]!;
 }
 
 /** The action id of `exportedName` exported by `file` (relative to the repository, e.g. "lib/requests/actions/request-reload.ts"). */
 export function actionId(file: string, exportedName: string): string {
   const want = file.replace(/\\/g, "/");
-  const found = Object.entries(entries()).filter(([, e]) => e.exportedName === exportedName && e.filename?.replace(/\\/g, "/").endsWith(want));
+  const found = Object.entries(entries()).filter(
+    ([, e]) => e.exportedName === exportedName && e.filename?.replace(/\\/g, "/").endsWith(want),
+  );
   if (found.length !== 1) {
     const known = Object.values(entries())
       .map((e) => `${e.filename}#${e.exportedName}`)
       .join(", ");
-    throw new Error(`${found.length === 0 ? "no" : "more than one"} server action ${exportedName} in ${file} in the build (known: ${known})`);
+    throw new Error(
+      `${found.length === 0 ? "no" : "more than one"} server action ${exportedName} in ${file} in the build (known: ${known})`,
+    );
   }
   return found[0]![0];
 }
@@ -103,7 +116,9 @@ export async function callAction<T = unknown>(call: ActionCall): Promise<ActionR
   });
   const text = await response.text();
   if (response.status !== 200 || !(response.headers.get("content-type") ?? "").startsWith("text/x-component")) {
-    throw new Error(`${call.exportedName} on ${call.page} answered ${response.status} ${response.headers.get("content-type")}: ${text.slice(0, 500)}`);
+    throw new Error(
+      `${call.exportedName} on ${call.page} answered ${response.status} ${response.headers.get("content-type")}: ${text.slice(0, 500)}`,
+    );
   }
   return decodeActionResult(text) as ActionResult<T>;
 }
@@ -135,7 +150,8 @@ export function decodeActionResult(flight: string): unknown {
       return value;
     }
     if (Array.isArray(value)) return value.map(resolve);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
     return value;
   };
   const envelope = rows.get("0") as { a?: unknown } | undefined;

@@ -12,7 +12,10 @@ export interface TestDatabase {
 }
 
 /** `serverUrl`: the Postgres server to make it on (default DATABASE_URL); null or unset → an in-memory PGlite. */
-export async function createTestDatabase(label: string, serverUrl: string | null | undefined = process.env.DATABASE_URL): Promise<TestDatabase> {
+export async function createTestDatabase(
+  label: string,
+  serverUrl: string | null | undefined = process.env.DATABASE_URL,
+): Promise<TestDatabase> {
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: null });
     await migrate(embedded.url);

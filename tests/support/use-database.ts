@@ -64,7 +64,9 @@ export function concurrencyTest(name: string, fn: () => Promise<void>, timeout?:
   const embedded = onEmbeddedDatabase();
   const title = embedded ? `${name} — needs a real Postgres; skipped on the embedded one` : `${name} [real Postgres]`;
   if (embedded) {
-    console.warn(`[tests] SKIPPED on the embedded PGlite (one connection, nothing runs concurrently): "${name}". Set DATABASE_URL to a real Postgres to run it.`);
+    console.warn(
+      `[tests] SKIPPED on the embedded PGlite (one connection, nothing runs concurrently): "${name}". Set DATABASE_URL to a real Postgres to run it.`,
+    );
   }
   test.skipIf(embedded)(
     title,

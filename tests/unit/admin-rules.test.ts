@@ -133,8 +133,20 @@ describe("userChangeProblem: nobody locks themselves out, and some admin always 
     // The race the roster lock turns into this case: the other admin already disabled me,
     // so I am no longer among the enabled admins when my change runs.
     ["disable the last enabled admin (the caller was disabled meanwhile)", admin(2), disable, [2], "no enabled admin"],
-    ["demote the last enabled admin (the caller was demoted meanwhile)", admin(2), role("operator"), [2], "no enabled admin"],
-    ["promote a disabled user when there is no enabled admin left", operator(3, true), role("admin"), [], "no enabled admin"],
+    [
+      "demote the last enabled admin (the caller was demoted meanwhile)",
+      admin(2),
+      role("operator"),
+      [2],
+      "no enabled admin",
+    ],
+    [
+      "promote a disabled user when there is no enabled admin left",
+      operator(3, true),
+      role("admin"),
+      [],
+      "no enabled admin",
+    ],
     ["enable a disabled admin when there is none left (repairs)", admin(2, true), enable, [], null],
   ])("%s", (_name, target, change, enabledAdminIds, problem) => {
     const found = userChangeProblem({ actorId: ME, target, change, enabledAdminIds });

@@ -28,7 +28,11 @@ describe("normaliseErrorMessage", () => {
   test.each([
     ["numbers", "line 42 col 7", "line <n> col <n>"],
     ["decimals", "took 1.25 s", "took <n> s"],
-    ["quoted values, all three quotes", `unknown field "retries" in 'routes.yaml' at \`x.y\``, "unknown field <value> in <value> at <value>"],
+    [
+      "quoted values, all three quotes",
+      `unknown field "retries" in 'routes.yaml' at \`x.y\``,
+      "unknown field <value> in <value> at <value>",
+    ],
     ["UUIDs", "tenant 3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b missing", "tenant <uuid> missing"],
     ["IPv4 with port", "connect 10.0.3.7:8443 refused", "connect <ip> refused"],
     ["IPv6", "dial fe80::1ff:fe23:4567:890a failed", "dial <ip> failed"],
@@ -42,7 +46,10 @@ describe("normaliseErrorMessage", () => {
 
   test("40 instances failing for one reason make one line with a count", () => {
     const errors = [
-      ...Array.from({ length: 40 }, (_, i) => ({ instance: `pod-${i}`, error: `schema mismatch at line ${i} in "f${i}.yaml"` })),
+      ...Array.from({ length: 40 }, (_, i) => ({
+        instance: `pod-${i}`,
+        error: `schema mismatch at line ${i} in "f${i}.yaml"`,
+      })),
       { instance: "pod-x", error: "timeout after 3000 ms" },
       { instance: "pod-y", error: null },
     ];
@@ -55,13 +62,25 @@ describe("normaliseErrorMessage", () => {
     expect(groups[0]!.instances).toEqual(["pod-0", "pod-1", "pod-2"]);
     expect(groups[0]!.example).toBe('schema mismatch at line 0 in "f0.yaml"');
     // Summaries and lists show a real message with the count; the pattern is only the key.
-    expect(groups.map(errorGroupText)).toEqual(['40 instances: schema mismatch at line 0 in "f0.yaml" (and similar)', "(no error message)", "timeout after 3000 ms"]);
+    expect(groups.map(errorGroupText)).toEqual([
+      '40 instances: schema mismatch at line 0 in "f0.yaml" (and similar)',
+      "(no error message)",
+      "timeout after 3000 ms",
+    ]);
   });
 
   test.each<[string, string[], string]>([
-    ["one instance: its message alone", ["listener :8443 certificate chain incomplete"], "listener :8443 certificate chain incomplete"],
+    [
+      "one instance: its message alone",
+      ["listener :8443 certificate chain incomplete"],
+      "listener :8443 certificate chain incomplete",
+    ],
     ["the same message everywhere: no 'and similar'", ["disk full", "disk full"], "2 instances: disk full"],
-    ["messages differing in a number", ["listener :8443 certificate chain incomplete", "listener :9443 certificate chain incomplete"], "2 instances: listener :8443 certificate chain incomplete (and similar)"],
+    [
+      "messages differing in a number",
+      ["listener :8443 certificate chain incomplete", "listener :9443 certificate chain incomplete"],
+      "2 instances: listener :8443 certificate chain incomplete (and similar)",
+    ],
   ])("errorGroupText: %s", (_, messages, text) => {
     const [group] = groupErrors(messages.map((error, i) => ({ instance: `pod-${i}`, error })));
     expect(errorGroupText(group!)).toBe(text);
@@ -70,13 +89,56 @@ describe("normaliseErrorMessage", () => {
 
 describe("drift alerts use the one drift function", () => {
   const policy = { thresholdMs: 5 * MIN, staleMs: 24 * 60 * MIN };
-  const group = (version: string, instances: number, sinceMin: number, reportMin = 1) => ({ version, instances, newestSince: ago(sinceMin), lastReportAt: ago(reportMin) });
+  const group = (version: string, instances: number, sinceMin: number, reportMin = 1) => ({
+    version,
+    instances,
+    newestSince: ago(sinceMin),
+    lastReportAt: ago(reportMin),
+  });
   const cells: [string, DriftCell, boolean][] = [
-    ["mixed for an hour", { service: svc, kind: "config", resource: "a", groups: [group("v1", 3, 90), group("v2", 1, 60)], desired: null }, true],
-    ["mixed for a minute (rollout)", { service: svc, kind: "config", resource: "b", groups: [group("v1", 3, 90), group("v2", 1, 1)], desired: null }, false],
-    ["one version, the desired one", { service: svc, kind: "config", resource: "c", groups: [group("v1", 4, 90)], desired: { version: "v1", setAt: ago(100) } }, false],
-    ["one version, not the desired one", { service: svc, kind: "config", resource: "d", groups: [group("v1", 4, 90)], desired: { version: "v2", setAt: ago(30) } }, true],
-    ["the odd one gone (stale)", { service: svc, kind: "config", resource: "e", groups: [group("v1", 3, 90), group("v2", 1, 2000, 2000)], desired: null }, false],
+    [
+      "mixed for an hour",
+      { service: svc, kind: "config", resource: "a", groups: [group("v1", 3, 90), group("v2", 1, 60)], desired: null },
+      true,
+    ],
+    [
+      "mixed for a minute (rollout)",
+      { service: svc, kind: "config", resource: "b", groups: [group("v1", 3, 90), group("v2", 1, 1)], desired: null },
+      false,
+    ],
+    [
+      "one version, the desired one",
+      {
+        service: svc,
+        kind: "config",
+        resource: "c",
+        groups: [group("v1", 4, 90)],
+        desired: { version: "v1", setAt: ago(100) },
+      },
+      false,
+    ],
+    [
+      "one version, not the desired one",
+      {
+        service: svc,
+        kind: "config",
+        resource: "d",
+        groups: [group("v1", 4, 90)],
+        desired: { version: "v2", setAt: ago(30) },
+      },
+      true,
+    ],
+    [
+      "the odd one gone (stale)",
+      {
+        service: svc,
+        kind: "config",
+        resource: "e",
+        groups: [group("v1", 3, 90), group("v2", 1, 2000, 2000)],
+        desired: null,
+      },
+      false,
+    ],
   ];
   test.each(cells)("%s", (_, cell, drifting) => {
     const found = driftingCells([cell], NOW, policy);
@@ -86,25 +148,65 @@ describe("drift alerts use the one drift function", () => {
 
   test("the alert names the instances off the desired version and the drift's age", () => {
     const [cell] = driftingCells([cells[3]![1]], NOW, policy);
-    const c = driftCondition(cell!, [1, 2, 3, 4].map((i) => ({ instance: `i-${i}`, version: "v1", lastReportAt: ago(1) })), NOW, policy.staleMs, { listInstances: 2 });
+    const c = driftCondition(
+      cell!,
+      [1, 2, 3, 4].map((i) => ({ instance: `i-${i}`, version: "v1", lastReportAt: ago(1) })),
+      NOW,
+      policy.staleMs,
+      { listInstances: 2 },
+    );
     expect(c.fingerprint).toBe("drift:7/config/d");
     expect(c.summary).toBe("prod/payments/checkout-api config/d: 4 of 4 instances not on v2 for 30m");
-    expect(c.details).toMatchObject({ driftingForMs: 30 * MIN, driftingInstances: 4, instances: [{ instance: "i-1" }, { instance: "i-2" }] });
+    expect(c.details).toMatchObject({
+      driftingForMs: 30 * MIN,
+      driftingInstances: 4,
+      instances: [{ instance: "i-1" }, { instance: "i-2" }],
+    });
   });
 
   test("a long drift reads in hours, the same text as the 'drifting for' line (formatAge)", () => {
-    const cell = { service: svc, kind: "config", resource: "f", groups: [group("v1", 4, 3000)], desired: { version: "v2", setAt: ago(2156) } };
+    const cell = {
+      service: svc,
+      kind: "config",
+      resource: "f",
+      groups: [group("v1", 4, 3000)],
+      desired: { version: "v2", setAt: ago(2156) },
+    };
     const [found] = driftingCells([cell], NOW, policy);
-    const c = driftCondition(found!, [1, 2, 3, 4].map((i) => ({ instance: `i-${i}`, version: "v1", lastReportAt: ago(1) })), NOW, policy.staleMs, { listInstances: 2 });
+    const c = driftCondition(
+      found!,
+      [1, 2, 3, 4].map((i) => ({ instance: `i-${i}`, version: "v1", lastReportAt: ago(1) })),
+      NOW,
+      policy.staleMs,
+      { listInstances: 2 },
+    );
     expect(c.summary).toBe("prod/payments/checkout-api config/f: 4 of 4 instances not on v2 for 35h 56m");
     expect(formatAge(c.details.driftingForMs as number)).toBe("35h 56m");
   });
 });
 
 const reload = (over: Partial<AlertReload> = {}): AlertReload => ({
-  key: "11", reloadId: "rl-1", service: svc, kind: "config", resource: "routes.yaml", fromVersion: "v1", toVersion: "v2", initiator: null,
-  status: "partially_failed", targets: 10, succeeded: 8, nacked: 2, failed: 0, startedAt: ago(20), dispatchedAt: ago(20), expiredAt: null,
-  lastErrorAt: ago(15), superseded: false, supersededBySuccess: false, rolledBack: 0, ...over,
+  key: "11",
+  reloadId: "rl-1",
+  service: svc,
+  kind: "config",
+  resource: "routes.yaml",
+  fromVersion: "v1",
+  toVersion: "v2",
+  initiator: null,
+  status: "partially_failed",
+  targets: 10,
+  succeeded: 8,
+  nacked: 2,
+  failed: 0,
+  startedAt: ago(20),
+  dispatchedAt: ago(20),
+  expiredAt: null,
+  lastErrorAt: ago(15),
+  superseded: false,
+  supersededBySuccess: false,
+  rolledBack: 0,
+  ...over,
 });
 
 describe("reload rules", () => {
@@ -115,7 +217,9 @@ describe("reload rules", () => {
     ["a later reload succeeded", { supersededBySuccess: true }, false],
     ["a later reload that did not succeed leaves it firing", { superseded: true }, true],
   ])("failures: %s", (_, over, fires) => {
-    expect(reloadFailureConditions([reload(over)], new Map(), NOW, defaults("reload_failures"))).toHaveLength(fires ? 1 : 0);
+    expect(reloadFailureConditions([reload(over)], new Map(), NOW, defaults("reload_failures"))).toHaveLength(
+      fires ? 1 : 0,
+    );
   });
 
   test.each<[number, number, boolean]>([
@@ -123,7 +227,9 @@ describe("reload rules", () => {
     [10, 5, false], // 50 % is not above 50 %
     [4, 4, false], // too few reloads to mean anything
   ])("failure ratio: %i finished, %i failed → %s", (finished, failed, fires) => {
-    expect(failureRatioConditions([{ service: svc, finished, failed }], defaults("reload_failures"))).toHaveLength(fires ? 1 : 0);
+    expect(failureRatioConditions([{ service: svc, finished, failed }], defaults("reload_failures"))).toHaveLength(
+      fires ? 1 : 0,
+    );
   });
 
   test.each<[string, Partial<AlertReload>, boolean]>([
@@ -148,22 +254,46 @@ describe("reload rules", () => {
     expect(c!.details.finished).toBe(finished);
   });
 
-  test.each<[number, boolean]>([[5, false], [6, true]])("storm: %i reloads in the window", (reloads, fires) => {
-    expect(stormConditions([{ service: svc, kind: "cache", resource: "warm", reloads, recent: [] }], defaults("reload_storm"))).toHaveLength(fires ? 1 : 0);
+  test.each<[number, boolean]>([
+    [5, false],
+    [6, true],
+  ])("storm: %i reloads in the window", (reloads, fires) => {
+    expect(
+      stormConditions(
+        [{ service: svc, kind: "cache", resource: "warm", reloads, recent: [] }],
+        defaults("reload_storm"),
+      ),
+    ).toHaveLength(fires ? 1 : 0);
   });
 });
 
 describe("instance rules", () => {
   test("stale: silent long enough and not gone, grouped per service", () => {
     const seen = (instance: string, minutes: number) => ({ service: svc, instance, lastSeenAt: ago(minutes) });
-    const conditions = staleConditions([seen("fresh", 2), seen("quiet", 11), seen("quieter", 50), seen("gone", 2000)], NOW, 24 * 60 * MIN, defaults("instance_stale"));
+    const conditions = staleConditions(
+      [seen("fresh", 2), seen("quiet", 11), seen("quieter", 50), seen("gone", 2000)],
+      NOW,
+      24 * 60 * MIN,
+      defaults("instance_stale"),
+    );
     expect(conditions).toHaveLength(1);
     expect(conditions[0]!.fingerprint).toBe("instance_stale:7");
-    expect((conditions[0]!.details.instances as { instance: string }[]).map((i) => i.instance)).toEqual(["quieter", "quiet"]);
+    expect((conditions[0]!.details.instances as { instance: string }[]).map((i) => i.instance)).toEqual([
+      "quieter",
+      "quiet",
+    ]);
   });
 
   const change = (over: Partial<HeartbeatChange>): HeartbeatChange => ({
-    service: svc, instance: "p-1", kind: "policy", resource: "authz", version: "x", previousVersion: "v1", changedAt: ago(30), reloadTargets: false, ...over,
+    service: svc,
+    instance: "p-1",
+    kind: "policy",
+    resource: "authz",
+    version: "x",
+    previousVersion: "v1",
+    changedAt: ago(30),
+    reloadTargets: false,
+    ...over,
   });
   test.each<[string, Partial<HeartbeatChange>, number]>([
     ["a heartbeat change with no reload", {}, 1],
@@ -173,18 +303,47 @@ describe("instance rules", () => {
     expect(outOfBandConditions([change(over)], NOW, defaults("out_of_band_change"))).toHaveLength(n);
   });
   test("out of band: instances moving to one version make one alert", () => {
-    const [c] = outOfBandConditions([change({ instance: "p-2", changedAt: ago(20) }), change({})], NOW, defaults("out_of_band_change"));
-    expect(c!.summary).toBe("prod/payments/checkout-api policy/authz: 2 instances changed v1 → x with no reload requested");
+    const [c] = outOfBandConditions(
+      [change({ instance: "p-2", changedAt: ago(20) }), change({})],
+      NOW,
+      defaults("out_of_band_change"),
+    );
+    expect(c!.summary).toBe(
+      "prod/payments/checkout-api policy/authz: 2 instances changed v1 → x with no reload requested",
+    );
   });
 });
 
 describe("unauthorized attempts", () => {
   // A signed-in actor is its user id; an unauthenticated request is its client address, never the text it typed.
-  const denied = (actor: string, minutes: number, action = "request.approve", actorId: number | null = actor.length): DeniedAttempt => ({
-    id: String(minutes), at: ago(minutes), actorId, actor, actorRole: "viewer", action, serviceId: null, subject: null, reason: null, clientAddress: null,
+  const denied = (
+    actor: string,
+    minutes: number,
+    action = "request.approve",
+    actorId: number | null = actor.length,
+  ): DeniedAttempt => ({
+    id: String(minutes),
+    at: ago(minutes),
+    actorId,
+    actor,
+    actorRole: "viewer",
+    action,
+    serviceId: null,
+    subject: null,
+    reason: null,
+    clientAddress: null,
   });
   const stranger = (typed: string, address: string | null, minutes: number): DeniedAttempt => ({
-    id: String(minutes), at: ago(minutes), actorId: null, actor: typed, actorRole: null, action: "session.sign_in", serviceId: null, subject: null, reason: "unknown_user", clientAddress: address,
+    id: String(minutes),
+    at: ago(minutes),
+    actorId: null,
+    actor: typed,
+    actorRole: null,
+    action: "session.sign_in",
+    serviceId: null,
+    subject: null,
+    reason: "unknown_user",
+    clientAddress: address,
   });
   const fp = (...parts: (string | number)[]) => fingerprint("unauthorized_attempt", ...parts);
   const five = (make: (i: number) => DeniedAttempt) => Array.from({ length: 5 }, (_, i) => make(i + 1));
@@ -194,9 +353,24 @@ describe("unauthorized attempts", () => {
     ["outside the window", [denied("vic", 16)], 1, []],
     ["per signed-in actor", [denied("vic", 1), denied("anne", 2)], 1, [fp("user", 3), fp("user", 4)]],
     ["below minAttempts", [denied("vic", 1), denied("vic", 2)], 3, []],
-    ["a stranger typing five names is one source", five((i) => stranger(`name-${i}`, "203.0.113.7", i)), undefined, [fp("address", "203.0.113.7")]],
-    ["two addresses are two sources", [stranger("a", "203.0.113.7", 1), stranger("a", "2001:db8:1:2::/64", 2)], 1, [fp("address", "203.0.113.7"), fp("address", "2001:db8:1:2::/64")]],
-    ["no address (no trusted proxy, or a refused action without a session) is one source", [stranger("a", "unknown", 1), stranger("b", null, 2)], 1, [fp("unauthenticated")]],
+    [
+      "a stranger typing five names is one source",
+      five((i) => stranger(`name-${i}`, "203.0.113.7", i)),
+      undefined,
+      [fp("address", "203.0.113.7")],
+    ],
+    [
+      "two addresses are two sources",
+      [stranger("a", "203.0.113.7", 1), stranger("a", "2001:db8:1:2::/64", 2)],
+      1,
+      [fp("address", "203.0.113.7"), fp("address", "2001:db8:1:2::/64")],
+    ],
+    [
+      "no address (no trusted proxy, or a refused action without a session) is one source",
+      [stranger("a", "unknown", 1), stranger("b", null, 2)],
+      1,
+      [fp("unauthenticated")],
+    ],
   ])("%s", (_, attempts, minAttempts, fingerprints) => {
     const params = minAttempts === undefined ? defaults("unauthorized_attempt") : { windowMinutes: 15, minAttempts };
     expect(unauthorizedConditions(attempts, NOW, params).map((c) => c.fingerprint)).toEqual(fingerprints);
@@ -212,7 +386,9 @@ describe("unauthorized attempts", () => {
       expect(text).not.toContain("hunter2");
       expect(text).not.toContain("script");
     }
-    expect(conditions[0]!.summary).toBe("Unauthenticated requests from 203.0.113.7 were denied 5 times in 15 min: session.sign_in ×5");
+    expect(conditions[0]!.summary).toBe(
+      "Unauthenticated requests from 203.0.113.7 were denied 5 times in 15 min: session.sign_in ×5",
+    );
     expect(conditions[0]!.labels).toEqual({ source: "address:203.0.113.7" });
   });
 });
@@ -224,7 +400,12 @@ describe("regression", () => {
     ["p95 ×1.5 exactly is not worse by more than 1.5", w(50, 100), w(50, 150), { latency: false, errors: false }],
     ["too few spans after", w(50, 100), w(19, 500), { latency: false, errors: false }],
     ["errors 2 % → 10 %", w(100, 100, 2), w(100, 100, 10), { latency: false, errors: true }],
-    ["no errors before, 1 % after is under the floor's 1.5×", w(100, 100, 0), w(100, 100, 1), { latency: false, errors: false }],
+    [
+      "no errors before, 1 % after is under the floor's 1.5×",
+      w(100, 100, 0),
+      w(100, 100, 1),
+      { latency: false, errors: false },
+    ],
     ["no errors before, 5 % after", w(100, 100, 0), w(100, 100, 5), { latency: false, errors: true }],
   ])("%s", (_, before, after, verdict) => {
     expect(judgeRegression({ before, after }, { factor: 1.5, minSpans: 20 })).toEqual(verdict);
@@ -233,20 +414,52 @@ describe("regression", () => {
 
 describe("lifecycle", () => {
   const condition = (fp: string, summary = "s", rule: AlertCondition["rule"] = "drift"): AlertCondition => ({
-    rule, fingerprint: fp, serviceId: 7, kind: null, resource: null, reloadKey: null, summary, details: { b: 1, a: [1, { y: 2, x: 1 }] }, labels: {}, link: null,
+    rule,
+    fingerprint: fp,
+    serviceId: 7,
+    kind: null,
+    resource: null,
+    reloadKey: null,
+    summary,
+    details: { b: 1, a: [1, { y: 2, x: 1 }] },
+    labels: {},
+    link: null,
   });
   const stored = (id: string, fp: string, over: Partial<StoredAlert> = {}): StoredAlert => ({
-    id, fingerprint: fp, rule: "drift", severity: "warning", state: "firing", summary: "s", details: { a: [1, { x: 1, y: 2 }], b: 1 }, labels: {}, link: null, serviceId: 7, kind: null, resource: null, reloadKey: null, startedAt: NOW, resolvedAt: null, ...over,
+    id,
+    fingerprint: fp,
+    rule: "drift",
+    severity: "warning",
+    state: "firing",
+    summary: "s",
+    details: { a: [1, { x: 1, y: 2 }], b: 1 },
+    labels: {},
+    link: null,
+    serviceId: 7,
+    kind: null,
+    resource: null,
+    reloadKey: null,
+    startedAt: NOW,
+    resolvedAt: null,
+    ...over,
   });
   test("new fingerprints open, known ones update (changed only when they say something new), gone ones resolve", () => {
     const plan = planAlertChanges(
-      [stored("1", "a"), stored("2", "b"), stored("3", "c", { state: "acknowledged" }), stored("4", "d", { rule: "reload_storm" })],
+      [
+        stored("1", "a"),
+        stored("2", "b"),
+        stored("3", "c", { state: "acknowledged" }),
+        stored("4", "d", { rule: "reload_storm" }),
+      ],
       [condition("a"), condition("b", "new summary"), condition("e"), condition("e")],
       new Set(["drift"]),
       () => "warning",
     );
     expect(plan.toOpen.map((c) => c.fingerprint)).toEqual(["e"]);
-    expect(plan.toUpdate.map((u) => [u.alert.id, u.changed])).toEqual([["1", false], ["2", true]]);
+    expect(plan.toUpdate.map((u) => [u.alert.id, u.changed])).toEqual([
+      ["1", false],
+      ["2", true],
+    ]);
     // c (acknowledged) is gone: it resolves; d's rule was not evaluated: it stays
     expect(plan.toResolve.map((a) => a.id)).toEqual(["3"]);
   });
@@ -254,17 +467,29 @@ describe("lifecycle", () => {
     const plan = planAlertChanges([stored("1", "a")], [condition("a")], new Set(["drift"]), () => "critical");
     expect(plan.toUpdate[0]!.changed).toBe(true);
   });
-  test.each([["firing", { ok: true, changed: true }], ["acknowledged", { ok: true, changed: false }], ["resolved", { ok: false, reason: "This alert has already resolved." }]] as const)(
-    "acknowledging a %s alert",
-    (state, decision) => expect(acknowledge(state)).toEqual(decision),
-  );
+  test.each([
+    ["firing", { ok: true, changed: true }],
+    ["acknowledged", { ok: true, changed: false }],
+    ["resolved", { ok: false, reason: "This alert has already resolved." }],
+  ] as const)("acknowledging a %s alert", (state, decision) => expect(acknowledge(state)).toEqual(decision));
   test("fingerprints escape their parts", () => {
     expect(fingerprint("drift", 1, "a/b", "c")).not.toBe(fingerprint("drift", 1, "a", "b/c"));
   });
 });
 
 describe("silences", () => {
-  const silence = (over: Partial<Silence>): Silence => ({ id: "1", rule: null, serviceId: null, fingerprint: null, comment: "", createdBy: null, createdAt: ago(10), expiresAt: ago(-50), endedAt: null, ...over });
+  const silence = (over: Partial<Silence>): Silence => ({
+    id: "1",
+    rule: null,
+    serviceId: null,
+    fingerprint: null,
+    comment: "",
+    createdBy: null,
+    createdAt: ago(10),
+    expiresAt: ago(-50),
+    endedAt: null,
+    ...over,
+  });
   const alert = { rule: "drift", serviceId: 7, fingerprint: "drift:7/config/a" };
   test.each<[string, Partial<Silence>, boolean]>([
     ["rule", { rule: "drift" }, true],
@@ -292,7 +517,12 @@ describe("rule settings", () => {
       { rule: "reload_storm", enabled: false, severity: "critical", params: { maxReloads: 9 } },
       { rule: "instance_stale", enabled: true, severity: "warning", params: { silentMinutes: "soon" } },
     ]);
-    expect(configs.reload_storm).toEqual({ rule: "reload_storm", enabled: false, severity: "critical", params: { windowMinutes: 10, maxReloads: 9 } });
+    expect(configs.reload_storm).toEqual({
+      rule: "reload_storm",
+      enabled: false,
+      severity: "critical",
+      params: { windowMinutes: 10, maxReloads: 9 },
+    });
     expect(configs.instance_stale.params).toEqual({ silentMinutes: 10 });
     expect(configs.drift).toMatchObject({ enabled: true, severity: "warning" });
     expect(problems).toEqual([expect.stringMatching(/^instance_stale: stored thresholds ignored/)]);

@@ -56,7 +56,7 @@ describe("expected errors", () => {
 describe("unexpected errors", () => {
   test("answer 500 with a generic message and an error id; the details are logged with that id", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    const { status, body } = await answer(new Error("relation \"secret_table\" does not exist"));
+    const { status, body } = await answer(new Error('relation "secret_table" does not exist'));
     expect(status).toBe(500);
     expect(body.error).toBe("internal");
     expect(JSON.stringify(body)).not.toContain("secret_table");

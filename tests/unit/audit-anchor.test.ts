@@ -8,7 +8,10 @@ describe("anchor lines", () => {
     const line = formatAnchorLine({ id: "42", hash: h("a") }, new Date("2026-12-07T10:00:00.000Z"));
     expect(line.endsWith("\n")).toBe(true);
     expect(JSON.parse(line)).toEqual({ at: "2026-12-07T10:00:00.000Z", id: "42", hash: h("a") });
-    expect(parseAnchorLines(line)).toEqual({ anchors: [{ id: "42", hash: h("a"), at: "2026-12-07T10:00:00.000Z" }], unreadable: [] });
+    expect(parseAnchorLines(line)).toEqual({
+      anchors: [{ id: "42", hash: h("a"), at: "2026-12-07T10:00:00.000Z" }],
+      unreadable: [],
+    });
   });
 
   test("lines from several files or a log store mix; blank lines are skipped, others that are not anchors are named by number", () => {
@@ -35,15 +38,32 @@ describe("compareWithAnchors", () => {
   ]);
 
   test("every anchored entry present with its hash, the head at or past the newest anchor: no problems", () => {
-    expect(compareWithAnchors([{ id: "2", hash: h("b") }, { id: "4", hash: h("d") }], stored, "4")).toEqual([]);
+    expect(
+      compareWithAnchors(
+        [
+          { id: "2", hash: h("b") },
+          { id: "4", hash: h("d") },
+        ],
+        stored,
+        "4",
+      ),
+    ).toEqual([]);
     expect(compareWithAnchors([{ id: "2", hash: h("b") }], stored, "4")).toEqual([]);
     expect(compareWithAnchors([], stored, "4")).toEqual([]);
   });
 
   test("an anchor past the head: the newest entries were deleted, said once, after the head", () => {
-    const anchors = [{ id: "6", hash: h("f") }, { id: "7", hash: h("e") }, { id: "2", hash: h("b") }];
+    const anchors = [
+      { id: "6", hash: h("f") },
+      { id: "7", hash: h("e") },
+      { id: "2", hash: h("b") },
+    ];
     expect(compareWithAnchors(anchors, stored, "4")).toEqual([
-      { kind: "deleted", id: "7", message: `entries after #4 were deleted: the anchor records #7 (${h("e").slice(0, 12)}…)` },
+      {
+        kind: "deleted",
+        id: "7",
+        message: `entries after #4 were deleted: the anchor records #7 (${h("e").slice(0, 12)}…)`,
+      },
     ]);
   });
 
@@ -54,14 +74,29 @@ describe("compareWithAnchors", () => {
   });
 
   test("an anchored entry missing below the head, or stored with another hash", () => {
-    expect(compareWithAnchors([{ id: "3", hash: h("c") }, { id: "2", hash: h("x") }], stored, "4")).toEqual([
-      { kind: "rewritten", id: "2", message: `entry #2 does not match its anchor: stored ${h("b").slice(0, 12)}…, anchored ${h("x").slice(0, 12)}…` },
+    expect(
+      compareWithAnchors(
+        [
+          { id: "3", hash: h("c") },
+          { id: "2", hash: h("x") },
+        ],
+        stored,
+        "4",
+      ),
+    ).toEqual([
+      {
+        kind: "rewritten",
+        id: "2",
+        message: `entry #2 does not match its anchor: stored ${h("b").slice(0, 12)}…, anchored ${h("x").slice(0, 12)}…`,
+      },
       { kind: "missing", id: "3", message: "entry #3 was anchored and is missing" },
     ]);
   });
 
   test("ids compare as numbers, not text", () => {
     const big = new Map([["10", h("a")]]);
-    expect(compareWithAnchors([{ id: "9", hash: h("b") }], big, "10")).toEqual([{ kind: "missing", id: "9", message: "entry #9 was anchored and is missing" }]);
+    expect(compareWithAnchors([{ id: "9", hash: h("b") }], big, "10")).toEqual([
+      { kind: "missing", id: "9", message: "entry #9 was anchored and is missing" },
+    ]);
   });
 });

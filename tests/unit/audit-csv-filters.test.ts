@@ -21,7 +21,7 @@ describe("csvCell", () => {
     ["-1", "'-1"],
     ["@SUM(A1)", "'@SUM(A1)"],
     ["\tTAB", "'\tTAB"],
-    ["\r=x", "\"'\r=x\""],
+    ["\r=x", '"\'\r=x"'],
     ['=HYPERLINK("http://x","y")', '"\'=HYPERLINK(""http://x"",""y"")"'],
     ["a=b", "a=b"],
     [" =not first", " =not first"],
@@ -72,9 +72,14 @@ describe("parseAuditFilters", () => {
       expect(parsed.filters.from!.getTime()).toBeLessThanOrEqual(Date.now() - 3_600_000);
       expect(parsed.filters.to!.getTime()).toBeGreaterThanOrEqual(before);
     }
-    expect(auditHref({ action: "request.approve", from: "now-1h" }, "/api/audit/export")).toBe("/api/audit/export?action=request.approve&from=now-1h");
+    expect(auditHref({ action: "request.approve", from: "now-1h" }, "/api/audit/export")).toBe(
+      "/api/audit/export?action=request.approve&from=now-1h",
+    );
     // the picker's absolute times (UTC, …Z) and the old datetime-local boxes' links alike
-    expect(parseAuditFilters({ from: "2026-11-21T14:00:00Z", to: "2026-11-21T15:00" })).toMatchObject({ ok: true, filters: { from: new Date("2026-11-21T14:00:00Z"), to: new Date("2026-11-21T15:00:00Z") } });
+    expect(parseAuditFilters({ from: "2026-11-21T14:00:00Z", to: "2026-11-21T15:00" })).toMatchObject({
+      ok: true,
+      filters: { from: new Date("2026-11-21T14:00:00Z"), to: new Date("2026-11-21T15:00:00Z") },
+    });
   });
 
   test("empty boxes of a GET form are no filter", () => {
@@ -105,7 +110,9 @@ describe("parseAuditFilters", () => {
   });
 
   test("auditHref keeps set parameters in a stable order and drops empty ones", () => {
-    expect(auditHref({ outcome: "denied", actor: "olga", cursor: null, service: "" })).toBe("/audit?actor=olga&outcome=denied");
+    expect(auditHref({ outcome: "denied", actor: "olga", cursor: null, service: "" })).toBe(
+      "/audit?actor=olga&outcome=denied",
+    );
     expect(auditHref({})).toBe("/audit");
     expect(auditHref({ from: "2026-11-01" }, "/api/audit/export")).toBe("/api/audit/export?from=2026-11-01");
   });

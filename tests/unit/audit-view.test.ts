@@ -3,7 +3,13 @@
 // the words people typed (a decision's comment, a request's reason) are
 // shown as text rather than inside the details' JSON.
 import { describe, expect, test } from "vitest";
-import { auditEntryNotes, parseAuditFilters, showsSignIns, SIGN_IN_ACTION, type AuditFilters } from "@/lib/audit/filters";
+import {
+  auditEntryNotes,
+  parseAuditFilters,
+  showsSignIns,
+  SIGN_IN_ACTION,
+  type AuditFilters,
+} from "@/lib/audit/filters";
 
 function filters(params: Record<string, string>): AuditFilters {
   const parsed = parseAuditFilters(params);
@@ -34,10 +40,22 @@ describe("sign-ins", () => {
 
 describe("an entry's words", () => {
   test.each<[string, Record<string, unknown>, { label: string; text: string }[]]>([
-    ["an approval's comment", { input: { requestId: 4, comment: "looks right" }, decision: "approved", status: "approved" }, [{ label: "Comment", text: "looks right" }]],
+    [
+      "an approval's comment",
+      { input: { requestId: 4, comment: "looks right" }, decision: "approved", status: "approved" },
+      [{ label: "Comment", text: "looks right" }],
+    ],
     ["an approval without a comment", { input: { requestId: 4, comment: "" }, decision: "approved" }, []],
-    ["a rejection's comment", { input: { requestId: 4, comment: "freeze week" }, decision: "rejected" }, [{ label: "Comment", text: "freeze week" }]],
-    ["a request's reason", { input: { serviceId: 1, toVersion: "v2", reason: "new routes" } }, [{ label: "Reason", text: "new routes" }]],
+    [
+      "a rejection's comment",
+      { input: { requestId: 4, comment: "freeze week" }, decision: "rejected" },
+      [{ label: "Comment", text: "freeze week" }],
+    ],
+    [
+      "a request's reason",
+      { input: { serviceId: 1, toVersion: "v2", reason: "new routes" } },
+      [{ label: "Reason", text: "new routes" }],
+    ],
     // A refusal's reason has its place beside the outcome already.
     ["a refusal", { input: { requestId: 4, comment: "" }, reason: "nobody may decide on their own request" }, []],
     ["something that is not text", { input: { comment: { nested: true } }, reason: 42 }, []],

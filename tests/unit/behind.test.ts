@@ -4,7 +4,13 @@ import { assessDrift } from "@/lib/domain/drift";
 
 const NOW = new Date("2026-11-21T14:00:00Z");
 const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000);
-const pair = (instanceKey: string, version: string, sinceMinutes: number | null, setMinutes = 60, resource = "app.yaml"): BehindPair => ({
+const pair = (
+  instanceKey: string,
+  version: string,
+  sinceMinutes: number | null,
+  setMinutes = 60,
+  resource = "app.yaml",
+): BehindPair => ({
   instanceKey,
   kind: "config",
   resource,
@@ -26,13 +32,23 @@ describe("behindSince", () => {
 
   test.each([120, 10])("one pair's age is the drift rule's off-desired age (moved %d min ago)", (sinceMinutes) => {
     const p = pair("i-1", "v1", sinceMinutes);
-    const drift = assessDrift([{ version: "v1", instances: 1, newestSince: p.since }], { version: "v2", setAt: p.desiredSetAt }, NOW, 0);
+    const drift = assessDrift(
+      [{ version: "v1", instances: 1, newestSince: p.since }],
+      { version: "v2", setAt: p.desiredSetAt },
+      NOW,
+      0,
+    );
     expect(behindRows([p], "behind", NOW)[0]!.behindMs).toBe(drift.driftingForMs);
   });
 });
 
 describe("behindRows", () => {
-  const pairs = [pair("o-4", "v1", 120), pair("o-2", "z-test", 10), pair("o-3", "a-hotfix", 5), pair("o-2", "v1", 120, 60, "b.yaml")];
+  const pairs = [
+    pair("o-4", "v1", 120),
+    pair("o-2", "z-test", 10),
+    pair("o-3", "a-hotfix", 5),
+    pair("o-2", "v1", 120, 60, "b.yaml"),
+  ];
 
   test.each([
     ["behind", ["o-2 b.yaml", "o-4 app.yaml", "o-2 app.yaml", "o-3 app.yaml"]],

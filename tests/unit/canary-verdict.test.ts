@@ -13,7 +13,10 @@ describe("canaryVerdict", () => {
   });
 
   test("a canary instance that never reported is waited for", () => {
-    expect(canaryVerdict(["a", "b"], [{ instance: "a", phase: "acked", error: null }])).toEqual({ kind: "waiting", pending: ["b"] });
+    expect(canaryVerdict(["a", "b"], [{ instance: "a", phase: "acked", error: null }])).toEqual({
+      kind: "waiting",
+      pending: ["b"],
+    });
   });
 
   test.each<[Phase, string | null, string]>([

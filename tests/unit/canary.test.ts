@@ -41,11 +41,17 @@ describe("scopeProblem", () => {
 describe("chooseCanary", () => {
   test("takes the first instances in instance-key order, whatever order they come in", () => {
     const shuffled = ["pod-c", "pod-a", "pod-d", "pod-b"];
-    expect(chooseCanary({ mode: "canary", count: 2 }, shuffled)).toEqual({ ok: true, canary: ["pod-a", "pod-b"], rest: ["pod-c", "pod-d"] });
-    expect(chooseCanary({ mode: "canary", count: 2 }, [...shuffled].reverse())).toEqual(chooseCanary({ mode: "canary", count: 2 }, shuffled));
+    expect(chooseCanary({ mode: "canary", count: 2 }, shuffled)).toEqual({
+      ok: true,
+      canary: ["pod-a", "pod-b"],
+      rest: ["pod-c", "pod-d"],
+    });
+    expect(chooseCanary({ mode: "canary", count: 2 }, [...shuffled].reverse())).toEqual(
+      chooseCanary({ mode: "canary", count: 2 }, shuffled),
+    );
   });
 
-  test("orders by code point, as Postgres COLLATE \"C\" does", () => {
+  test('orders by code point, as Postgres COLLATE "C" does', () => {
     const choice = chooseCanary({ mode: "canary", count: 2 }, ["b", "B", "a", "Z"]);
     expect(choice).toEqual({ ok: true, canary: ["B", "Z"], rest: ["a", "b"] });
   });
@@ -55,7 +61,11 @@ describe("chooseCanary", () => {
   });
 
   test("a duplicate key counts once", () => {
-    expect(chooseCanary({ mode: "canary", percent: 50 }, ["x", "x", "y"])).toEqual({ ok: true, canary: ["x"], rest: ["y"] });
+    expect(chooseCanary({ mode: "canary", percent: 50 }, ["x", "x", "y"])).toEqual({
+      ok: true,
+      canary: ["x"],
+      rest: ["y"],
+    });
   });
 
   test("refuses a scope that cannot apply, with the reason", () => {

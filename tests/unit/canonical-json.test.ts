@@ -13,7 +13,7 @@ describe("canonicalJson", () => {
     ["undefined alone is null", undefined, `null`],
     ["a function is null", () => 1, `null`],
     ["non-finite numbers are null, -0 is 0", [Number.NaN, Number.POSITIVE_INFINITY, -0], `[null,null,0]`],
-    ["strings escaped as JSON", "a\"b\n", `"a\\"b\\n"`],
+    ["strings escaped as JSON", 'a"b\n', `"a\\"b\\n"`],
     // UTF-16 code unit order: U+1F600 (a surrogate pair, 0xD83D…) sorts before U+FFFF.
     ["keys by code units, not code points", { "\uffff": 1, "😀": 2 }, `{"😀":2,"\uffff":1}`],
     ["a Date is an object without own keys", new Date(0), `{}`],

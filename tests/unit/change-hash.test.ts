@@ -36,7 +36,9 @@ describe("changeHash", () => {
   });
 
   test("fields cannot run into each other", () => {
-    expect(changeHash({ ...base, kind: "con", resource: "figroutes.yaml" })).not.toBe(changeHash({ ...base, kind: "config", resource: "routes.yaml" }));
+    expect(changeHash({ ...base, kind: "con", resource: "figroutes.yaml" })).not.toBe(
+      changeHash({ ...base, kind: "config", resource: "routes.yaml" }),
+    );
   });
 });
 
@@ -62,7 +64,9 @@ describe("describeChangeMove", () => {
     );
   });
   test("instances gone and added", () => {
-    expect(describeChangeMove(base, { ...base, targets: ["pod-b", "pod-c"] })).toBe("the instances in scope changed (no longer live: pod-a; new: pod-c)");
+    expect(describeChangeMove(base, { ...base, targets: ["pod-b", "pod-c"] })).toBe(
+      "the instances in scope changed (no longer live: pod-a; new: pod-c)",
+    );
   });
   test("both, and a long list is cut", () => {
     const many = Array.from({ length: 8 }, (_, i) => `n-${i}`);

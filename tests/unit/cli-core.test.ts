@@ -85,7 +85,12 @@ test.each([
 
 describe("parseCommandLine", () => {
   test("wait takes the reloadId, filters, timeout and interval; the URL and token come from the environment", () => {
-    expect(parseCommandLine(["wait", "rl-7f3a", "--service", "checkout-api", "--timeout", "90s", "--interval", "500ms"], env)).toEqual({
+    expect(
+      parseCommandLine(
+        ["wait", "rl-7f3a", "--service", "checkout-api", "--timeout", "90s", "--interval", "500ms"],
+        env,
+      ),
+    ).toEqual({
       command: "wait",
       url: "http://reloadscope.internal:3000",
       token: "rs_x_y",
@@ -98,9 +103,17 @@ describe("parseCommandLine", () => {
   });
 
   test("flags win over the environment; defaults: localhost:3000, 10m, 2s", () => {
-    const parsed = parseCommandLine(["wait", "rl", "--url", "https://rs.example.com", "--token", "rs_flag", "--json"], env);
+    const parsed = parseCommandLine(
+      ["wait", "rl", "--url", "https://rs.example.com", "--token", "rs_flag", "--json"],
+      env,
+    );
     expect(parsed).toMatchObject({ url: "https://rs.example.com", token: "rs_flag", json: true });
-    expect(parseCommandLine(["wait", "rl"], {})).toMatchObject({ url: "http://localhost:3000", token: "", timeoutMs: 600_000, intervalMs: 2000 });
+    expect(parseCommandLine(["wait", "rl"], {})).toMatchObject({
+      url: "http://localhost:3000",
+      token: "",
+      timeoutMs: 600_000,
+      intervalMs: 2000,
+    });
   });
 
   test.each([
@@ -109,7 +122,9 @@ describe("parseCommandLine", () => {
     [["wait", "--help"], "wait"],
     [["send", "-h"], "send"],
     [["help", "status"], "status"],
-  ])("%j asks for help on %s", (argv, topic) => expect(parseCommandLine(argv, env)).toEqual({ command: "help", topic }));
+  ])("%j asks for help on %s", (argv, topic) =>
+    expect(parseCommandLine(argv, env)).toEqual({ command: "help", topic }),
+  );
 
   test.each([
     [["deploy"], /unknown command "deploy"/],
@@ -123,7 +138,24 @@ describe("parseCommandLine", () => {
     [["send", "--file", "x.json", "--service", "a"], /--service cannot be combined with a file/],
     [["send", "--file", "x.json", "--attempts", "0"], /--attempts/],
     [["send", "file.json"], /unexpected argument "file.json"/],
-    [["send", "--environment", "p", "--service", "s", "--kind", "config", "--resource", "r", "--phase", "applied", "--label", "novalue"], /"novalue" is not key=value/],
+    [
+      [
+        "send",
+        "--environment",
+        "p",
+        "--service",
+        "s",
+        "--kind",
+        "config",
+        "--resource",
+        "r",
+        "--phase",
+        "applied",
+        "--label",
+        "novalue",
+      ],
+      /"novalue" is not key=value/,
+    ],
     [["wait", "rl", "--url", "reloadscope:3000"], /must start with http/],
     [["wait", "rl", "--url", "not a url"], /is not a URL/],
   ])("%j is a usage error", (argv, message) => {
@@ -135,7 +167,18 @@ describe("parseCommandLine", () => {
       [
         "send",
         ...["--environment", "prod", "--namespace", "payments", "--service", "checkout-api", "--instance", "pod-a"],
-        ...["--kind", "config", "--resource", "routes.yaml", "--phase", "nacked", "--to-version", "v2", "--from-version", "v1"],
+        ...[
+          "--kind",
+          "config",
+          "--resource",
+          "routes.yaml",
+          "--phase",
+          "nacked",
+          "--to-version",
+          "v2",
+          "--from-version",
+          "v1",
+        ],
         ...["--reload-id", "rl-1", "--error", "line 3: bad", "--label", "region=eu-west-1", "--label", "zone=a=b"],
       ],
       env,
@@ -164,7 +207,9 @@ describe("parseCommandLine", () => {
   });
 
   test("send reads a file with --file, stdin with - or --file -", () => {
-    expect(parseCommandLine(["send", "--file", "events.json"], env)).toMatchObject({ source: { from: "file", path: "events.json" } });
+    expect(parseCommandLine(["send", "--file", "events.json"], env)).toMatchObject({
+      source: { from: "file", path: "events.json" },
+    });
     expect(parseCommandLine(["send", "-"], env)).toMatchObject({ source: { from: "stdin" } });
     expect(parseCommandLine(["send", "--file", "-"], env)).toMatchObject({ source: { from: "stdin" } });
   });
@@ -183,18 +228,24 @@ describe("parseCommandLine", () => {
 
 describe("progress and how a wait ends", () => {
   test('a line says "N of M" with what is moving where', () => {
-    expect(progressLine(reload())).toBe("prod/payments/checkout-api config routes.yaml → b7d2f11: 12 of 20 acked, 1 nacked, 7 pending (in_progress)");
+    expect(progressLine(reload())).toBe(
+      "prod/payments/checkout-api config routes.yaml → b7d2f11: 12 of 20 acked, 1 nacked, 7 pending (in_progress)",
+    );
     expect(progressLine(reload({ namespace: null, status: "succeeded", acked: 20, nacked: 0, pending: 0 }))).toBe(
       "prod/checkout-api config routes.yaml → b7d2f11: 20 of 20 acked (succeeded)",
     );
     // an ended reload's unreported targets are not "pending" any more
-    expect(progressLine(reload({ status: "expired", failed: 2 }))).toBe("prod/payments/checkout-api config routes.yaml → b7d2f11: 12 of 20 acked, 1 nacked, 2 failed (expired)");
+    expect(progressLine(reload({ status: "expired", failed: 2 }))).toBe(
+      "prod/payments/checkout-api config routes.yaml → b7d2f11: 12 of 20 acked, 1 nacked, 2 failed (expired)",
+    );
   });
 
   test("nothing reported yet, or anything still moving: keep waiting", () => {
     expect(assessWait([])).toEqual({ done: false });
     for (const status of RELOAD_STATUSES.filter((s) => !isTerminal(s))) {
-      expect(assessWait([reload({ key: "1", status: "succeeded" }), reload({ key: "2", status })])).toEqual({ done: false });
+      expect(assessWait([reload({ key: "1", status: "succeeded" }), reload({ key: "2", status })])).toEqual({
+        done: false,
+      });
     }
   });
 
@@ -225,7 +276,10 @@ describe("progress and how a wait ends", () => {
   });
 
   test("a reload that ended without an instance failing says how it ended", () => {
-    const lines = failureLines({ ...reload({ status: "rejected", targets: 0, acked: 0, nacked: 0, pending: 0 }), instances: [] });
+    const lines = failureLines({
+      ...reload({ status: "rejected", targets: 0, acked: 0, nacked: 0, pending: 0 }),
+      instances: [],
+    });
     expect(lines[1]).toBe("  no instance reported a failure; the reload ended as rejected");
   });
 });
@@ -237,7 +291,9 @@ describe("send", () => {
   };
 
   test("fills in id and occurredAt only where absent", () => {
-    expect(completeEvents([{ phase: "applied" }, { id: "mine", occurredAt: "2026-01-01T00:00:00Z" }, { id: null }], fill())).toEqual([
+    expect(
+      completeEvents([{ phase: "applied" }, { id: "mine", occurredAt: "2026-01-01T00:00:00Z" }, { id: null }], fill()),
+    ).toEqual([
       { phase: "applied", id: "id-1", occurredAt: "2026-01-02T03:04:05.000Z" },
       { id: "mine", occurredAt: "2026-01-01T00:00:00Z" },
       { id: "id-2", occurredAt: "2026-01-02T03:04:05.000Z" },
@@ -266,16 +322,35 @@ describe("send", () => {
   test("batches' answers add up, rejected indexes counted over the whole list and named by id", () => {
     const result = mergeSendAnswers([
       { answer: { accepted: 2, duplicates: 0, rejected: [] }, offset: 0, events: [{ id: "a" }, { id: "b" }] },
-      { answer: { accepted: 0, duplicates: 1, rejected: [{ index: 1, reason: "toVersion: is required for phase applied" }] }, offset: 2, events: [{ id: "c" }, { id: "d" }] },
+      {
+        answer: {
+          accepted: 0,
+          duplicates: 1,
+          rejected: [{ index: 1, reason: "toVersion: is required for phase applied" }],
+        },
+        offset: 2,
+        events: [{ id: "c" }, { id: "d" }],
+      },
     ]);
-    expect(result).toEqual({ accepted: 2, duplicates: 1, rejected: [{ index: 3, id: "d", reason: "toVersion: is required for phase applied" }] });
-    expect(sendLines(result)).toEqual(["accepted 2, duplicates 1, rejected 1", "  event 4 (id d): toVersion: is required for phase applied"]);
+    expect(result).toEqual({
+      accepted: 2,
+      duplicates: 1,
+      rejected: [{ index: 3, id: "d", reason: "toVersion: is required for phase applied" }],
+    });
+    expect(sendLines(result)).toEqual([
+      "accepted 2, duplicates 1, rejected 1",
+      "  event 4 (id d): toVersion: is required for phase applied",
+    ]);
   });
 });
 
 test.each([
   [401, null, "the token was refused (401): check RELOADSCOPE_TOKEN (or --token)"],
-  [403, { message: 'this token lacks the "read" scope' }, 'the token may not read reloads (403): this token lacks the "read" scope'],
+  [
+    403,
+    { message: 'this token lacks the "read" scope' },
+    'the token may not read reloads (403): this token lacks the "read" scope',
+  ],
   [400, { message: "status: unknown" }, "the server refused the request (400): status: unknown"],
   [404, null, "read reloads: not found (404); is RELOADSCOPE_URL a Reloadscope server?"],
   [500, { message: "internal error" }, "read reloads: the server answered 500: internal error"],
@@ -300,7 +375,18 @@ describe("the drift table", () => {
     nacked: 1,
     inProgress: 0,
   };
-  const calm = { ...resource, kind: "model", resource: "risk", desiredVersion: null, versions: [{ version: "m7", instances: 3 }], drifting: false, driftReasons: [], driftingForMs: null, offDesired: 0, nacked: 0 };
+  const calm = {
+    ...resource,
+    kind: "model",
+    resource: "risk",
+    desiredVersion: null,
+    versions: [{ version: "m7", instances: 3 }],
+    drifting: false,
+    driftReasons: [],
+    driftingForMs: null,
+    offDesired: 0,
+    nacked: 0,
+  };
   const services = [
     { environment: "prod", namespace: "payments", service: "checkout-api", resources: [resource] },
     { environment: "prod", namespace: null, service: "ledger", resources: [calm] },

@@ -2,12 +2,7 @@ import { describe, expect, test } from "vitest";
 import { DEMO_SERVICES, demoFleetEvents } from "@/lib/demo/demo-fleet";
 import { assessDrift, type VersionCount } from "@/lib/domain/drift";
 import { foldInstanceState, type InstanceState } from "@/lib/domain/instance-state";
-import {
-  deriveReloadStatus,
-  desiredVersionFrom,
-  foldReloadFacts,
-  type ReloadFacts,
-} from "@/lib/domain/reload-status";
+import { deriveReloadStatus, desiredVersionFrom, foldReloadFacts, type ReloadFacts } from "@/lib/domain/reload-status";
 import type { ReloadEventInput, ReloadStatus } from "@/lib/domain/types";
 import { DEFAULT_RETENTION_MS, parseEvents } from "@/lib/ingest/parse-events";
 import { countsOf } from "./helpers";
@@ -18,7 +13,8 @@ const TIMEOUT_MS = 900_000;
 const BOUNDS = { now: NOW, retentionMs: DEFAULT_RETENTION_MS };
 
 const wire = demoFleetEvents({ now: NOW });
-const serviceKey = (e: Record<string, unknown> | ReloadEventInput) => `${String(e.environment)}/${String(e.namespace)}/${String(e.service)}`;
+const serviceKey = (e: Record<string, unknown> | ReloadEventInput) =>
+  `${String(e.environment)}/${String(e.namespace)}/${String(e.service)}`;
 
 function parsedDemo(): ReloadEventInput[] {
   const parsed = parseEvents(wire, "json", wire.length, BOUNDS);
@@ -86,11 +82,15 @@ describe("demo fleet: shape", () => {
   });
 
   test("contains a reload whose every instance failed", () => {
-    const byReload = groupBy(wire.filter((e) => e.reloadId && e.instance), (e) => String(e.reloadId));
+    const byReload = groupBy(
+      wire.filter((e) => e.reloadId && e.instance),
+      (e) => String(e.reloadId),
+    );
     const allFailed = [...byReload.values()].filter((events) => {
       const byInstance = groupBy(events, (e) => String(e.instance));
       return [...byInstance.values()].every(
-        (list) => list.some((e) => e.phase === "failed") && !list.some((e) => e.phase === "applied" || e.phase === "acked"),
+        (list) =>
+          list.some((e) => e.phase === "failed") && !list.some((e) => e.phase === "applied" || e.phase === "acked"),
       );
     });
     expect(allFailed.length).toBeGreaterThanOrEqual(1);
@@ -111,17 +111,36 @@ let folded: Folded | undefined;
 function demoFolded(): Folded {
   if (folded) return folded;
   const events = parsedDemo();
-  const reloads = [...groupBy(events.filter((e) => e.reloadId), (e) => e.reloadId!).entries()].map(([reloadId, list]) => {
+  const reloads = [
+    ...groupBy(
+      events.filter((e) => e.reloadId),
+      (e) => e.reloadId!,
+    ).entries(),
+  ].map(([reloadId, list]) => {
     const facts = list.reduce<ReloadFacts | null>(foldReloadFacts, null)!;
     const first = list[0]!;
     // No demo dispatch names its targets: the scope is the service's instances (all live).
-    const targets = DEMO_SERVICES.find((s) => `${s.environment}/${s.namespace}/${s.name}` === serviceKey(first))!.instances;
+    const targets = DEMO_SERVICES.find(
+      (s) => `${s.environment}/${s.namespace}/${s.name}` === serviceKey(first),
+    )!.instances;
     const counts = countsOf(list, targets);
-    return { reloadId, key: `${serviceKey(first)}/${first.kind}/${first.resource}`, facts, status: deriveReloadStatus(facts, counts, NOW, TIMEOUT_MS) };
+    return {
+      reloadId,
+      key: `${serviceKey(first)}/${first.kind}/${first.resource}`,
+      facts,
+      status: deriveReloadStatus(facts, counts, NOW, TIMEOUT_MS),
+    };
   });
-  const states = [...groupBy(events.filter((e) => e.instance), (e) => `${serviceKey(e)}/${e.kind}/${e.resource}\u0000${e.instance}`).entries()].map(
-    ([key, list]) => ({ cell: key.split("\u0000")[0]!, instance: key.split("\u0000")[1]!, state: foldInstanceState(null, list)! }),
-  );
+  const states = [
+    ...groupBy(
+      events.filter((e) => e.instance),
+      (e) => `${serviceKey(e)}/${e.kind}/${e.resource}\u0000${e.instance}`,
+    ).entries(),
+  ].map(([key, list]) => ({
+    cell: key.split("\u0000")[0]!,
+    instance: key.split("\u0000")[1]!,
+    state: foldInstanceState(null, list)!,
+  }));
   folded = { reloads, states };
   return folded;
 }
@@ -130,17 +149,18 @@ const reloadsOf = (cell: string) =>
   demoFolded()
     .reloads.filter((r) => r.key === cell)
     .sort((a, b) => a.facts.firstEventAt.getTime() - b.facts.firstEventAt.getTime());
-const cellStates = (cell: string) => demoFolded().states.filter((s) => s.cell === cell).map((s) => s.state);
+const cellStates = (cell: string) =>
+  demoFolded()
+    .states.filter((s) => s.cell === cell)
+    .map((s) => s.state);
 
 function drift(cell: string) {
   const list: InstanceState[] = cellStates(cell);
-  const versions = [...groupBy(list, (s) => String(s.version)).values()].map(
-    (group): VersionCount => ({
-      version: group[0]!.version,
-      instances: group.length,
-      newestSince: new Date(Math.max(...group.map((s) => s.since?.getTime() ?? 0))),
-    }),
-  );
+  const versions = [...groupBy(list, (s) => String(s.version)).values()].map((group): VersionCount => ({
+    version: group[0]!.version,
+    instances: group.length,
+    newestSince: new Date(Math.max(...group.map((s) => s.since?.getTime() ?? 0))),
+  }));
   const desired =
     reloadsOf(cell)
       .map((r) => desiredVersionFrom(r.facts, r.status))

@@ -29,6 +29,10 @@ describe("the demo source's recording", () => {
   test("every event is valid and within the last hour", () => {
     const parsed = parseEvents(events, "json", 1000, { now: NOW, retentionMs: 86_400_000 });
     expect(parsed.rejected).toEqual([]);
-    expect(events.every((e) => Date.parse(e.occurredAt) > NOW.getTime() - 3_600_000 && Date.parse(e.occurredAt) <= NOW.getTime())).toBe(true);
+    expect(
+      events.every(
+        (e) => Date.parse(e.occurredAt) > NOW.getTime() - 3_600_000 && Date.parse(e.occurredAt) <= NOW.getTime(),
+      ),
+    ).toBe(true);
   });
 });

@@ -1,7 +1,14 @@
 // The diagnosis table (DESIGN's reload-format troubleshooting): where each target that did not
 // converge stopped, what it usually means, its evidence; errors grouped by normalised message.
 import { describe, expect, test } from "vitest";
-import { diagnoseReload, errorSpanStep, groupErrors, normaliseErrorMessage, type DiagnosisTarget, type StopReason } from "@/lib/domain/diagnosis";
+import {
+  diagnoseReload,
+  errorSpanStep,
+  groupErrors,
+  normaliseErrorMessage,
+  type DiagnosisTarget,
+  type StopReason,
+} from "@/lib/domain/diagnosis";
 import { classifyError, type ErrorClass } from "@/lib/domain/error-class";
 import type { Phase } from "@/lib/domain/types";
 import { at } from "./helpers";
@@ -14,7 +21,11 @@ function target(phases: Phase[], overrides: Partial<DiagnosisTarget> = {}): Diag
     instance: "i-1",
     converged: false,
     phase: phases.length ? phases[phases.length - 1]! : null,
-    events: phases.map((phase, i) => ({ phase, at: at(3500 + i), error: phase === "nacked" || phase === "failed" ? "boom" : null })),
+    events: phases.map((phase, i) => ({
+      phase,
+      at: at(3500 + i),
+      error: phase === "nacked" || phase === "failed" ? "boom" : null,
+    })),
     // heard from a minute ago: alive
     lastHeardAt: at(3540),
     spans: [],
@@ -23,7 +34,13 @@ function target(phases: Phase[], overrides: Partial<DiagnosisTarget> = {}): Diag
 }
 
 function one(t: DiagnosisTarget, status: "in_progress" | "expired" = "in_progress") {
-  const result = diagnoseReload({ status, expiredAt: status === "expired" ? at(3000) : null, now: NOW, silentAfterMs: SILENT_MS, targets: [t] });
+  const result = diagnoseReload({
+    status,
+    expiredAt: status === "expired" ? at(3000) : null,
+    now: NOW,
+    silentAfterMs: SILENT_MS,
+    targets: [t],
+  });
   return result.targets[0];
 }
 
@@ -31,11 +48,29 @@ describe("where a target stopped and what it usually means", () => {
   test.each<[string, Phase[], StopReason, string, Phase | null]>([
     ["never received", [], "never_received", "delivery or propagation", null],
     ["received, nothing more", ["received"], "not_validated", "schema mismatch or malformed payload", "received"],
-    ["parsed, then NACKed", ["received", "parsed", "nacked"], "not_validated", "schema mismatch or malformed payload", "parsed"],
+    [
+      "parsed, then NACKed",
+      ["received", "parsed", "nacked"],
+      "not_validated",
+      "schema mismatch or malformed payload",
+      "parsed",
+    ],
     ["validated, nothing more", ["received", "parsed", "validated"], "not_applied", "apply failure", "validated"],
-    ["staged, then failed", ["received", "parsed", "validated", "staged", "failed"], "not_applied", "apply failure", "staged"],
+    [
+      "staged, then failed",
+      ["received", "parsed", "validated", "staged", "failed"],
+      "not_applied",
+      "apply failure",
+      "staged",
+    ],
     ["applied, then failed (no ack)", ["received", "applied", "failed"], "not_acked", "lost ACK", "applied"],
-    ["rolled back", ["received", "applied", "rolled_back"], "rolled_back", "rolled back to the previous version", "applied"],
+    [
+      "rolled back",
+      ["received", "applied", "rolled_back"],
+      "rolled_back",
+      "rolled back to the previous version",
+      "applied",
+    ],
   ])("%s → %s", (_name, phases, reason, cause, reached) => {
     const d = one(target(phases))!;
     expect(d.reason).toBe(reason);
@@ -47,11 +82,25 @@ describe("where a target stopped and what it usually means", () => {
   });
 
   test.each<[string, Phase[], string, string]>([
-    ["NACK after parsed quoting an apply error", ["received", "parsed", "nacked"], "apply failed: listener :8443 certificate chain incomplete", "stopped after parsed"],
-    ["failure after validated quoting a schema error", ["received", "parsed", "validated", "failed"], "schema mismatch: field 'a' expects integer", "stopped after validated"],
+    [
+      "NACK after parsed quoting an apply error",
+      ["received", "parsed", "nacked"],
+      "apply failed: listener :8443 certificate chain incomplete",
+      "stopped after parsed",
+    ],
+    [
+      "failure after validated quoting a schema error",
+      ["received", "parsed", "validated", "failed"],
+      "schema mismatch: field 'a' expects integer",
+      "stopped after validated",
+    ],
     ["NACK with no step before it", ["nacked"], "refused: signature invalid", "stopped on receipt"],
   ])("%s: the quoted error is the cause, the phase only says where it stopped", (_name, phases, error, stoppedAt) => {
-    const events = phases.map((phase, i) => ({ phase, at: at(3500 + i), error: phase === "nacked" || phase === "failed" ? error : null }));
+    const events = phases.map((phase, i) => ({
+      phase,
+      at: at(3500 + i),
+      error: phase === "nacked" || phase === "failed" ? error : null,
+    }));
     const d = one(target(phases, { events }))!;
     expect(d.cause).toBe(error);
     expect(d.stoppedAt).toBe(stoppedAt);
@@ -60,7 +109,10 @@ describe("where a target stopped and what it usually means", () => {
 
   test("without an error, where it stopped and the table's cause", () => {
     expect(one(target([]))).toMatchObject({ cause: "delivery or propagation", stoppedAt: "never received" });
-    expect(one(target(["received", "parsed"]))).toMatchObject({ cause: "schema mismatch or malformed payload", stoppedAt: "stopped after parsed" });
+    expect(one(target(["received", "parsed"]))).toMatchObject({
+      cause: "schema mismatch or malformed payload",
+      stoppedAt: "stopped after parsed",
+    });
   });
 
   test("a target that converged is not diagnosed", () => {
@@ -89,7 +141,10 @@ describe("where a target stopped and what it usually means", () => {
     ["just under the threshold", 3600 - 299, "not_validated"],
     ["just over it", 3600 - 301, "went_silent"],
   ])("silence %s", (_name, lastSeconds, reason) => {
-    const t = target(["received"], { events: [{ phase: "received", at: at(lastSeconds), error: null }], lastHeardAt: null });
+    const t = target(["received"], {
+      events: [{ phase: "received", at: at(lastSeconds), error: null }],
+      lastHeardAt: null,
+    });
     expect(one(t)!.reason).toBe(reason);
   });
 
@@ -111,7 +166,12 @@ describe("where a target stopped and what it usually means", () => {
       }),
       "expired",
     )!;
-    expect(d.evidence).toMatchObject({ error: "boom", lastHeardAt: at(3540), expiredAt: at(3000), spanErrors: ["reload.parse: unexpected token"] });
+    expect(d.evidence).toMatchObject({
+      error: "boom",
+      lastHeardAt: at(3540),
+      expiredAt: at(3000),
+      spanErrors: ["reload.parse: unexpected token"],
+    });
     expect(d.finalPhase).toBe("nacked");
   });
 });
@@ -145,11 +205,23 @@ describe("errors grouped by normalised message", () => {
 
   test("diagnoseReload groups its targets' errors and counts by reason", () => {
     const targets = [
-      target(["received", "nacked"], { instance: "a", events: [{ phase: "nacked", at: at(3500), error: "bad field 'x' at 3" }] }),
-      target(["received", "nacked"], { instance: "b", events: [{ phase: "nacked", at: at(3500), error: "bad field 'y' at 9" }] }),
+      target(["received", "nacked"], {
+        instance: "a",
+        events: [{ phase: "nacked", at: at(3500), error: "bad field 'x' at 3" }],
+      }),
+      target(["received", "nacked"], {
+        instance: "b",
+        events: [{ phase: "nacked", at: at(3500), error: "bad field 'y' at 9" }],
+      }),
       target([], { instance: "c" }),
     ];
-    const result = diagnoseReload({ status: "in_progress", expiredAt: null, now: NOW, silentAfterMs: SILENT_MS, targets });
+    const result = diagnoseReload({
+      status: "in_progress",
+      expiredAt: null,
+      now: NOW,
+      silentAfterMs: SILENT_MS,
+      targets,
+    });
     expect(result.errorGroups).toHaveLength(1);
     expect(result.errorGroups[0]).toMatchObject({ count: 2, instances: ["a", "b"] });
     expect(result.byReason).toEqual([

@@ -27,10 +27,27 @@ const v = (version: string | null, instances: number, sinceAgoMs: number | null)
 const desired = (version: string, setAgoMs: number): DesiredVersion => ({ version, setAt: ago(setAgoMs) });
 
 describe("assessDrift", () => {
-  test.each<[string, VersionCount[], DesiredVersion | null, { drifting: boolean; reasons: string[]; versionCount: number; offDesired: number; driftingForMs: number | null }]>([
+  test.each<
+    [
+      string,
+      VersionCount[],
+      DesiredVersion | null,
+      { drifting: boolean; reasons: string[]; versionCount: number; offDesired: number; driftingForMs: number | null },
+    ]
+  >([
     ["no instances", [], null, { drifting: false, reasons: [], versionCount: 0, offDesired: 0, driftingForMs: null }],
-    ["one version, no desired", [v("a", 5, 60 * MIN)], null, { drifting: false, reasons: [], versionCount: 1, offDesired: 0, driftingForMs: null }],
-    ["one version equal to desired", [v("a", 5, 60 * MIN)], desired("a", 60 * MIN), { drifting: false, reasons: [], versionCount: 1, offDesired: 0, driftingForMs: null }],
+    [
+      "one version, no desired",
+      [v("a", 5, 60 * MIN)],
+      null,
+      { drifting: false, reasons: [], versionCount: 1, offDesired: 0, driftingForMs: null },
+    ],
+    [
+      "one version equal to desired",
+      [v("a", 5, 60 * MIN)],
+      desired("a", 60 * MIN),
+      { drifting: false, reasons: [], versionCount: 1, offDesired: 0, driftingForMs: null },
+    ],
     [
       "mixed versions, latest move younger than the threshold (rollout in progress)",
       [v("a", 3, 60 * MIN), v("b", 2, 1 * MIN)],
@@ -65,13 +82,25 @@ describe("assessDrift", () => {
       "a straggler on the old version: mixed and off desired",
       [v("new", 4, 30 * MIN), v("old", 1, 90 * MIN)],
       desired("new", 40 * MIN),
-      { drifting: true, reasons: ["mixed_versions", "off_desired"], versionCount: 2, offDesired: 1, driftingForMs: 30 * MIN },
+      {
+        drifting: true,
+        reasons: ["mixed_versions", "off_desired"],
+        versionCount: 2,
+        offDesired: 1,
+        driftingForMs: 30 * MIN,
+      },
     ],
     [
       "off desired counts every instance of every other version",
       [v("x", 2, 90 * MIN), v("y", 3, 80 * MIN), v("want", 1, 70 * MIN)],
       desired("want", 70 * MIN),
-      { drifting: true, reasons: ["mixed_versions", "off_desired"], versionCount: 3, offDesired: 5, driftingForMs: 70 * MIN },
+      {
+        drifting: true,
+        reasons: ["mixed_versions", "off_desired"],
+        versionCount: 3,
+        offDesired: 5,
+        driftingForMs: 70 * MIN,
+      },
     ],
     [
       "null versions are ignored (instances that never reported a version)",
@@ -133,7 +162,21 @@ describe("liveSince / isLive", () => {
 });
 
 describe("assessResourceDrift", () => {
-  test.each<[string, PairGroup[], DesiredVersion | null, { drifting: boolean; reasons: string[]; versionCount: number; offDesired: number; livePairs: number; stalePairs: number }]>([
+  test.each<
+    [
+      string,
+      PairGroup[],
+      DesiredVersion | null,
+      {
+        drifting: boolean;
+        reasons: string[];
+        versionCount: number;
+        offDesired: number;
+        livePairs: number;
+        stalePairs: number;
+      },
+    ]
+  >([
     [
       "a gone pair on another version does not make a mix",
       [g("v2", 3, 60 * MIN, 1 * MIN), g("v1", 1, 3 * DAY, 2 * DAY)],
@@ -150,7 +193,14 @@ describe("assessResourceDrift", () => {
       "a pair heard from at exactly the cutoff still counts",
       [g("v2", 3, 60 * MIN, 1 * MIN), g("v1", 1, 3 * DAY, DAY)],
       desired("v2", 2 * HOUR),
-      { drifting: true, reasons: ["mixed_versions", "off_desired"], versionCount: 2, offDesired: 1, livePairs: 4, stalePairs: 0 },
+      {
+        drifting: true,
+        reasons: ["mixed_versions", "off_desired"],
+        versionCount: 2,
+        offDesired: 1,
+        livePairs: 4,
+        stalePairs: 0,
+      },
     ],
     [
       "live and stale groups of one version add up; only the live ones count",
@@ -190,7 +240,7 @@ describe("assessResourceDrift", () => {
 
 // Seeded cases, so a failure reproduces: raw pairs, each its own group.
 const random = seededRandom(20261123);
-const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const AGES = [1, 30_000, 4 * MIN, 5 * MIN, 5 * MIN + 1, 20 * MIN, 3 * HOUR, DAY - 1, DAY, DAY + 1, 3 * DAY];
 const cases = Array.from({ length: 300 }, () => {
   const pairs: PairGroup[] = Array.from({ length: 1 + Math.floor(random() * 6) }, () => {
@@ -211,7 +261,8 @@ describe("the rule over aggregates is the rule over raw pairs", () => {
       if (!group) groups.set(key, { ...p });
       else {
         group.instances += p.instances;
-        if (p.newestSince && (!group.newestSince || p.newestSince > group.newestSince)) group.newestSince = p.newestSince;
+        if (p.newestSince && (!group.newestSince || p.newestSince > group.newestSince))
+          group.newestSince = p.newestSince;
         if (p.lastReportAt > group.lastReportAt) group.lastReportAt = p.lastReportAt;
       }
     }
@@ -219,7 +270,9 @@ describe("the rule over aggregates is the rule over raw pairs", () => {
   }
 
   test.each(cases.map((c, i) => [i, c] as const))("case %i", (_i, { pairs, want }) => {
-    expect(assessResourceDrift(groupLikeSql(pairs), want, NOW, POLICY)).toEqual(assessResourceDrift(pairs, want, NOW, POLICY));
+    expect(assessResourceDrift(groupLikeSql(pairs), want, NOW, POLICY)).toEqual(
+      assessResourceDrift(pairs, want, NOW, POLICY),
+    );
   });
 });
 

@@ -10,7 +10,9 @@ const SECRET = "x".repeat(32);
 
 describe("environmentProblems", () => {
   test("a good environment has none", () => {
-    expect(environmentProblems({ DATABASE_URL: "postgresql://app@db:5432/app", NEXTAUTH_SECRET: SECRET, PORT: "8080" })).toEqual([]);
+    expect(
+      environmentProblems({ DATABASE_URL: "postgresql://app@db:5432/app", NEXTAUTH_SECRET: SECRET, PORT: "8080" }),
+    ).toEqual([]);
     expect(environmentProblems({})).toEqual([]);
   });
 
@@ -21,13 +23,20 @@ describe("environmentProblems", () => {
     [{ TARGET_PRIVATE_ADDRESSES: "maybe" }, 'TARGET_PRIVATE_ADDRESSES: must be one of "allow", "deny"'],
     [{ PORT: "70000" }, "PORT: must be at most 65535"],
     [{ PORT: "eighty" }, "PORT: must be a number"],
-    [{ OIDC_ISSUER: "https://id.example.com" }, "OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together"],
+    [
+      { OIDC_ISSUER: "https://id.example.com" },
+      "OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together",
+    ],
   ])("%o → one line naming the variable", (environment, line) => {
     expect(environmentProblems(environment)).toEqual([line]);
   });
 
   test("every bad variable gets its own line, and no line holds a value", () => {
-    const lines = environmentProblems({ NEXTAUTH_SECRET: "hunter2-secret", METRICS_TOKEN: "tiny-secret", RETENTION_DAYS: "0" });
+    const lines = environmentProblems({
+      NEXTAUTH_SECRET: "hunter2-secret",
+      METRICS_TOKEN: "tiny-secret",
+      RETENTION_DAYS: "0",
+    });
     expect(lines.map((l) => l.split(":")[0])).toEqual(["METRICS_TOKEN", "RETENTION_DAYS", "NEXTAUTH_SECRET"]);
     expect(lines.join("\n")).not.toMatch(/hunter2|tiny-secret/);
   });
@@ -39,7 +48,9 @@ describe("startSecretProblems", () => {
       expect.stringMatching(/^NEXTAUTH_SECRET: is not set: it signs session cookies/),
       expect.stringMatching(/^SECRETS_KEY: is not set: it encrypts reload target secrets/),
     ]);
-    expect(startSecretProblems({ DATABASE_URL: "postgresql://app@db/app", NEXTAUTH_SECRET: SECRET, SECRETS_KEY: SECRET })).toEqual([]);
+    expect(
+      startSecretProblems({ DATABASE_URL: "postgresql://app@db/app", NEXTAUTH_SECRET: SECRET, SECRETS_KEY: SECRET }),
+    ).toEqual([]);
   });
 
   test("the embedded demo makes its own", () => {

@@ -1,12 +1,24 @@
 import { describe, expect, test } from "vitest";
 import { fleetHref, parseFleetFilters, type FleetFilters } from "@/lib/fleet/filters";
 
-const defaults: FleetFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
+const defaults: FleetFilters = {
+  env: undefined,
+  ns: undefined,
+  kind: undefined,
+  q: undefined,
+  drifting: false,
+  failing: false,
+  page: 1,
+};
 
 describe("parseFleetFilters", () => {
   test.each<[string, Record<string, string | string[] | undefined>, Partial<FleetFilters>]>([
     ["nothing", {}, {}],
-    ["every filter", { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: "1", failing: "1", page: "3" }, { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: true, failing: true, page: 3 }],
+    [
+      "every filter",
+      { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: "1", failing: "1", page: "3" },
+      { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: true, failing: true, page: 3 },
+    ],
     ["failing=1 (the failed-or-NACKed count's link)", { failing: "1" }, { failing: true }],
     ["repeated params take the first", { env: ["prod", "staging"], kind: ["routes"] }, { env: "prod", kind: "routes" }],
     ["values are trimmed", { env: "  prod ", q: " checkout api " }, { env: "prod", q: "checkout api" }],
@@ -35,7 +47,10 @@ describe("fleetHref", () => {
     [{ drifting: true }, "/fleet?drifting=1"],
     [{ failing: true }, "/fleet?failing=1"],
     [{ page: 2 }, "/fleet?page=2"],
-    [{ env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: true, page: 4 }, "/fleet?env=prod&ns=payments&kind=config&q=checkout&drifting=1&page=4"],
+    [
+      { env: "prod", ns: "payments", kind: "config", q: "checkout", drifting: true, page: 4 },
+      "/fleet?env=prod&ns=payments&kind=config&q=checkout&drifting=1&page=4",
+    ],
     [{ q: "a b&c=d" }, "/fleet?q=a+b%26c%3Dd"],
   ])("%o → %s", (filters, expected) => {
     expect(fleetHref(filters)).toBe(expected);
@@ -54,7 +69,10 @@ describe("fleetHref ↔ parseFleetFilters round trip", () => {
   test.each<[string, FleetFilters]>([
     ["defaults", defaults],
     ["environment only", { ...defaults, env: "staging" }],
-    ["everything", { env: "prod", ns: "payments", kind: "certificate", q: "ledger", drifting: true, failing: true, page: 12 }],
+    [
+      "everything",
+      { env: "prod", ns: "payments", kind: "certificate", q: "ledger", drifting: true, failing: true, page: 12 },
+    ],
     ["search text with spaces and symbols", { ...defaults, q: "fraud model & 100% / café?", page: 2 }],
     ["drifting only", { ...defaults, drifting: true }],
     ["failing only", { ...defaults, failing: true }],
@@ -74,16 +92,23 @@ describe("fleetHref ↔ parseFleetFilters round trip", () => {
 });
 
 describe("one bad parameter does not drop the valid ones", () => {
-  test.each([[{ env: "prod", drifting: "yes" }], [{ env: "prod", q: "x".repeat(201) }], [{ env: "prod", page: "-4" }]])("%o", (params) => {
-    expect(parseFleetFilters(params).env).toBe("prod");
-  });
+  test.each([[{ env: "prod", drifting: "yes" }], [{ env: "prod", q: "x".repeat(201) }], [{ env: "prod", page: "-4" }]])(
+    "%o",
+    (params) => {
+      expect(parseFleetFilters(params).env).toBe("prod");
+    },
+  );
 });
 
 describe("values Postgres text cannot take, or no filter means, are dropped", () => {
   test.each<[string, Record<string, string>, Partial<FleetFilters>]>([
     ["a lone NUL is no filter", { q: "\u0000" }, {}],
     ["NUL inside a value is removed", { q: "check\u0000out" }, { q: "checkout" }],
-    ["NUL in every text filter", { env: "prod\u0000", ns: "\u0000pay", kind: "con\u0000fig" }, { env: "prod", ns: "pay", kind: "config" }],
+    [
+      "NUL in every text filter",
+      { env: "prod\u0000", ns: "\u0000pay", kind: "con\u0000fig" },
+      { env: "prod", ns: "pay", kind: "config" },
+    ],
     ["other control characters", { q: "a\u0001b\u001fc\u007f", env: "\tprod\n" }, { q: "abc", env: "prod" }],
     ["a lone high surrogate", { q: "ab\uD800" }, { q: "ab" }],
     ["a lone low surrogate", { q: "\uDC00ab" }, { q: "ab" }],

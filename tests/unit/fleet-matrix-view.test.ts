@@ -2,7 +2,13 @@ import { describe, expect, test } from "vitest";
 import { matrixView } from "@/components/fleet/matrix-view";
 import type { DriftPolicy } from "@/lib/domain/drift";
 import { compositeKey } from "@/lib/domain/keys";
-import { buildMatrix, groupRows, type DesiredRow, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
+import {
+  buildMatrix,
+  groupRows,
+  type DesiredRow,
+  type ServiceSummary,
+  type VersionAggregate,
+} from "@/lib/domain/matrix";
 import type { FleetFilters } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
 import { aggregatesAt } from "./helpers";
@@ -11,7 +17,15 @@ const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const POLICY: DriftPolicy = { thresholdMs: 5 * MIN, staleMs: 24 * 60 * MIN };
-const NO_FILTERS: FleetFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
+const NO_FILTERS: FleetFilters = {
+  env: undefined,
+  ns: undefined,
+  kind: undefined,
+  q: undefined,
+  drifting: false,
+  failing: false,
+  page: 1,
+};
 
 const service = (id: number, namespace: string, name: string, instanceCount: number): ServiceSummary => ({
   id,
@@ -26,17 +40,52 @@ const agg = aggregatesAt(NOW);
 const services = [service(1, "payments", "checkout-api", 4), service(2, "", "edge-proxy", 1)];
 const aggregates = [
   // checkout-api routes: mixed for an hour, one instance off the desired version and NACKing it
-  agg({ serviceId: 1, kind: "routes", resource: "routes.yaml", version: "r-2202", instances: 3, newestSince: ago(20 * MIN) }),
-  agg({ serviceId: 1, kind: "routes", resource: "routes.yaml", version: "r-2201", instances: 1, newestSince: ago(90 * MIN), nacked: 1 }),
+  agg({
+    serviceId: 1,
+    kind: "routes",
+    resource: "routes.yaml",
+    version: "r-2202",
+    instances: 3,
+    newestSince: ago(20 * MIN),
+  }),
+  agg({
+    serviceId: 1,
+    kind: "routes",
+    resource: "routes.yaml",
+    version: "r-2201",
+    instances: 1,
+    newestSince: ago(90 * MIN),
+    nacked: 1,
+  }),
   // checkout-api model: every instance on one version, the desired one runs nowhere
-  agg({ serviceId: 1, kind: "model", resource: "fraud-model-2026-11-01-long-name", version: "fraud-model-2026-11-01-long-name", instances: 4 }),
+  agg({
+    serviceId: 1,
+    kind: "model",
+    resource: "fraud-model-2026-11-01-long-name",
+    version: "fraud-model-2026-11-01-long-name",
+    instances: 4,
+  }),
   // edge-proxy config: no desired version, one instance with no version yet, one reloading
-  agg({ serviceId: 2, kind: "config", resource: "proxy.yaml", version: "p1", instances: 1, newestSince: ago(3 * MIN), inProgress: 1 }),
+  agg({
+    serviceId: 2,
+    kind: "config",
+    resource: "proxy.yaml",
+    version: "p1",
+    instances: 1,
+    newestSince: ago(3 * MIN),
+    inProgress: 1,
+  }),
   agg({ serviceId: 2, kind: "config", resource: "proxy.yaml", version: null, instances: 1, newestSince: null }),
 ];
 const desired: DesiredRow[] = [
   { serviceId: 1, kind: "routes", resource: "routes.yaml", version: "r-2202", setAt: ago(21 * MIN) },
-  { serviceId: 1, kind: "model", resource: "fraud-model-2026-11-01-long-name", version: "fraud-model-next", setAt: ago(30 * MIN) },
+  {
+    serviceId: 1,
+    kind: "model",
+    resource: "fraud-model-2026-11-01-long-name",
+    version: "fraud-model-next",
+    setAt: ago(30 * MIN),
+  },
 ];
 
 function fleetMatrix(overrides: Partial<FleetMatrix> = {}): FleetMatrix {
@@ -71,7 +120,11 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
 
   test("cells line up with the kinds: a service without a kind has an empty list there", () => {
     expect(view.kinds).toEqual(["config", "model", "routes"]);
-    expect(row("checkout-api").cells.map((cells) => cells.map((c) => c.resource))).toEqual([[], ["fraud-model-2026-11-01-long-name"], ["routes.yaml"]]);
+    expect(row("checkout-api").cells.map((cells) => cells.map((c) => c.resource))).toEqual([
+      [],
+      ["fraud-model-2026-11-01-long-name"],
+      ["routes.yaml"],
+    ]);
   });
 
   test("a drifting, NACKed cell: problem state, the drift's reasons, the desired version named, its drift age on the cell, versions toned, its reload", () => {
@@ -112,13 +165,28 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
     const rows = JSON.stringify(matrixView(fleetMatrix({ lastReloads: {} }), NO_FILTERS).groups);
     expect(rows).not.toContain("null");
     expect(rows).not.toMatch(/"(badges|versions)":\[\]/);
-    expect(Object.keys(cellOf("edge-proxy", "config")).sort()).toEqual(["badges", "changed", "changedAt", "resource", "versions"]);
+    expect(Object.keys(cellOf("edge-proxy", "config")).sort()).toEqual([
+      "badges",
+      "changed",
+      "changedAt",
+      "resource",
+      "versions",
+    ]);
   });
 
   test("the pager links keep the filters; a single page has none", () => {
     expect(view.pager).toBeNull();
-    const middle = matrixView(fleetMatrix({ page: 2, pageCount: 3 }), { ...NO_FILTERS, env: "prod", drifting: true, page: 2 });
-    expect(middle.pager).toEqual({ label: "Page 2 of 3", previous: "/fleet?env=prod&drifting=1", next: "/fleet?env=prod&drifting=1&page=3" });
+    const middle = matrixView(fleetMatrix({ page: 2, pageCount: 3 }), {
+      ...NO_FILTERS,
+      env: "prod",
+      drifting: true,
+      page: 2,
+    });
+    expect(middle.pager).toEqual({
+      label: "Page 2 of 3",
+      previous: "/fleet?env=prod&drifting=1",
+      next: "/fleet?env=prod&drifting=1&page=3",
+    });
     const last = matrixView(fleetMatrix({ page: 3, pageCount: 3 }), { ...NO_FILTERS, page: 3 });
     expect(last.pager).toEqual({ label: "Page 3 of 3", previous: "/fleet?page=2", next: null });
   });
@@ -137,15 +205,35 @@ describe("matrixView: alert badges", () => {
   const rowOf = (name: string) => withAlerts.groups.flatMap((g) => g.rows).find((r) => r.name === name)!;
 
   test.each([
-    ["checkout-api", { tone: "bad", text: "2 alerts", title: "open alerts: 2 firing, 1 acknowledged", href: "/alerts?service=prod%2Fpayments%2Fcheckout-api" }],
-    ["edge-proxy", { tone: "neutral", text: "1 ack'd alert", title: "open alerts: 0 firing, 1 acknowledged", href: "/alerts?service=prod%2Fedge-proxy&tab=acknowledged" }],
+    [
+      "checkout-api",
+      {
+        tone: "bad",
+        text: "2 alerts",
+        title: "open alerts: 2 firing, 1 acknowledged",
+        href: "/alerts?service=prod%2Fpayments%2Fcheckout-api",
+      },
+    ],
+    [
+      "edge-proxy",
+      {
+        tone: "neutral",
+        text: "1 ack'd alert",
+        title: "open alerts: 0 firing, 1 acknowledged",
+        href: "/alerts?service=prod%2Fedge-proxy&tab=acknowledged",
+      },
+    ],
   ])("%s: the service's open alerts, linking to them", (name, expected) => {
     expect(rowOf(name).alerts).toEqual(expected);
   });
 
   test("a cell with an alert about its resource carries the badge; others do not; without alerts nothing is added", () => {
     const routes = rowOf("checkout-api").cells[withAlerts.kinds.indexOf("routes")]![0]!;
-    expect(routes.badges?.at(-1)).toEqual({ tone: "drift", text: "1 alert", title: "open alerts: 1 firing, 0 acknowledged" });
+    expect(routes.badges?.at(-1)).toEqual({
+      tone: "drift",
+      text: "1 alert",
+      title: "open alerts: 1 firing, 0 acknowledged",
+    });
     const model = rowOf("checkout-api").cells[withAlerts.kinds.indexOf("model")]![0]!;
     expect(model.badges?.some((b) => b.text.includes("alert")) ?? false).toBe(false);
     expect(row("checkout-api").alerts).toBeUndefined();

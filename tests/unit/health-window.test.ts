@@ -40,7 +40,13 @@ describe("healthWindows", () => {
 
 describe("compareHealth", () => {
   test.each([
-    ["slower and failing more", { spans: 100, p95Ms: 80, errors: 1 }, { spans: 100, p95Ms: 200, errors: 10 }, 2.5, 0.09],
+    [
+      "slower and failing more",
+      { spans: 100, p95Ms: 80, errors: 1 },
+      { spans: 100, p95Ms: 200, errors: 10 },
+      2.5,
+      0.09,
+    ],
     ["no spans before: no ratio", { spans: 0, p95Ms: 0, errors: 0 }, { spans: 10, p95Ms: 50, errors: 0 }, null, null],
     ["not finished: nothing after", { spans: 10, p95Ms: 50, errors: 0 }, null, null, null],
   ])("%s", (_label, before, after, p95Change, errorChange) => {

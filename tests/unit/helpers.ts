@@ -40,7 +40,9 @@ export function domainEvent(overrides: Partial<ReloadEventInput> & { phase: Phas
 /** Revives the `at` / `*At` ISO strings of a JSON fixture row into Dates. */
 export function reviveDates<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (key, v) =>
-    typeof v === "string" && (key === "occurredAt" || key.endsWith("At") || key === "since") && /^\d{4}-\d\d-\d\dT/.test(v)
+    typeof v === "string" &&
+    (key === "occurredAt" || key.endsWith("At") || key === "since") &&
+    /^\d{4}-\d\d-\d\dT/.test(v)
       ? new Date(v)
       : v,
   ) as T;

@@ -50,7 +50,10 @@ describe("nextInstanceState: progress phases", () => {
         previousVersion: "v0",
         changedByHeartbeat: true,
       };
-      const next = nextInstanceState(current, domainEvent({ phase, reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(20) }));
+      const next = nextInstanceState(
+        current,
+        domainEvent({ phase, reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(20) }),
+      );
       expect(next).toEqual({
         version: "v1",
         since: at(0),
@@ -80,17 +83,36 @@ describe("nextInstanceState: events that do not touch instance state", () => {
     changedByHeartbeat: false,
   };
 
-  test.each(["requested", "approved", "rejected"] as const)("control phase %s is ignored (same object back)", (phase) => {
-    const event = domainEvent({ phase, instance: "checkout-api-1", fromVersion: "v1", toVersion: "v2", occurredAt: at(60) });
-    expect(nextInstanceState(current, event)).toBe(current);
-    expect(nextInstanceState(null, event)).toBeNull();
-  });
+  test.each(["requested", "approved", "rejected"] as const)(
+    "control phase %s is ignored (same object back)",
+    (phase) => {
+      const event = domainEvent({
+        phase,
+        instance: "checkout-api-1",
+        fromVersion: "v1",
+        toVersion: "v2",
+        occurredAt: at(60),
+      });
+      expect(nextInstanceState(current, event)).toBe(current);
+      expect(nextInstanceState(null, event)).toBeNull();
+    },
+  );
 
-  test.each(["dispatched", "failed", "rolled_back", "applied"] as const)("%s without an instance is ignored", (phase) => {
-    const event = domainEvent({ phase, instance: null, fromVersion: "v1", toVersion: "v2", error: "x", occurredAt: at(60) });
-    expect(nextInstanceState(current, event)).toBe(current);
-    expect(nextInstanceState(null, event)).toBeNull();
-  });
+  test.each(["dispatched", "failed", "rolled_back", "applied"] as const)(
+    "%s without an instance is ignored",
+    (phase) => {
+      const event = domainEvent({
+        phase,
+        instance: null,
+        fromVersion: "v1",
+        toVersion: "v2",
+        error: "x",
+        occurredAt: at(60),
+      });
+      expect(nextInstanceState(current, event)).toBe(current);
+      expect(nextInstanceState(null, event)).toBeNull();
+    },
+  );
 });
 
 describe("affectsInstanceState", () => {
@@ -117,11 +139,30 @@ describe("nextInstanceState: out-of-order events", () => {
   };
 
   test.each([
-    ["a late applied of an older reload", domainEvent({ phase: "applied", reloadId: "rl-1", fromVersion: "v0", toVersion: "v1", occurredAt: at(30) })],
+    [
+      "a late applied of an older reload",
+      domainEvent({ phase: "applied", reloadId: "rl-1", fromVersion: "v0", toVersion: "v1", occurredAt: at(30) }),
+    ],
     ["a late heartbeat on the old version", domainEvent({ phase: "heartbeat", toVersion: "v1", occurredAt: at(59) })],
-    ["a late nacked", domainEvent({ phase: "nacked", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", error: "late", occurredAt: at(40) })],
-    ["a late received", domainEvent({ phase: "received", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(50) })],
-    ["a late rolled_back", domainEvent({ phase: "rolled_back", reloadId: "rl-1", fromVersion: "v0", toVersion: "v1", occurredAt: at(55) })],
+    [
+      "a late nacked",
+      domainEvent({
+        phase: "nacked",
+        reloadId: "rl-2",
+        fromVersion: "v1",
+        toVersion: "v2",
+        error: "late",
+        occurredAt: at(40),
+      }),
+    ],
+    [
+      "a late received",
+      domainEvent({ phase: "received", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(50) }),
+    ],
+    [
+      "a late rolled_back",
+      domainEvent({ phase: "rolled_back", reloadId: "rl-1", fromVersion: "v0", toVersion: "v1", occurredAt: at(55) }),
+    ],
   ])("%s returns the same object", (_name, event) => {
     const next = nextInstanceState(applied, event);
     expect(next).toBe(applied);
@@ -131,12 +172,30 @@ describe("nextInstanceState: out-of-order events", () => {
   // The former "a late event lowers `since`" rule is gone: an event older than the state is
   // not applied here at all (ingest replays the pair's history instead, see replayInstanceState).
   test.each<[string, Parameters<typeof domainEvent>[0]]>([
-    ["a late applied of the current version, before since", { phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(50) }],
-    ["a late heartbeat on the current version, before since", { phase: "heartbeat", toVersion: "v2", occurredAt: at(45) }],
-    ["a late received of a reload from the current version", { phase: "received", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: at(40) }],
-    ["a late nacked of a reload from the current version", { phase: "nacked", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", error: "x", occurredAt: at(41) }],
-    ["a late rolled_back to the current version", { phase: "rolled_back", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: at(42) }],
-    ["a late failed 1 ms before lastPhaseAt", { phase: "failed", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", error: "x", occurredAt: at(60.999) }],
+    [
+      "a late applied of the current version, before since",
+      { phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(50) },
+    ],
+    [
+      "a late heartbeat on the current version, before since",
+      { phase: "heartbeat", toVersion: "v2", occurredAt: at(45) },
+    ],
+    [
+      "a late received of a reload from the current version",
+      { phase: "received", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: at(40) },
+    ],
+    [
+      "a late nacked of a reload from the current version",
+      { phase: "nacked", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", error: "x", occurredAt: at(41) },
+    ],
+    [
+      "a late rolled_back to the current version",
+      { phase: "rolled_back", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: at(42) },
+    ],
+    [
+      "a late failed 1 ms before lastPhaseAt",
+      { phase: "failed", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", error: "x", occurredAt: at(60.999) },
+    ],
   ])("%s leaves the state as it is (same object, `since` not lowered)", (_name, event) => {
     const next = nextInstanceState(applied, domainEvent(event));
     expect(next).toBe(applied);
@@ -144,17 +203,34 @@ describe("nextInstanceState: out-of-order events", () => {
   });
 
   test.each<[string, Parameters<typeof domainEvent>[0]]>([
-    ["a late applied of the current version after since", { phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(60.5) }],
-    ["a late heartbeat of the current version exactly at since", { phase: "heartbeat", toVersion: "v2", occurredAt: at(60) }],
-    ["a late received without a fromVersion", { phase: "received", reloadId: "rl-3", fromVersion: null, toVersion: "v3", occurredAt: at(40) }],
-    ["a late applied without a toVersion", { phase: "applied", reloadId: "rl-2", fromVersion: "v2", toVersion: null, occurredAt: at(40) }],
+    [
+      "a late applied of the current version after since",
+      { phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(60.5) },
+    ],
+    [
+      "a late heartbeat of the current version exactly at since",
+      { phase: "heartbeat", toVersion: "v2", occurredAt: at(60) },
+    ],
+    [
+      "a late received without a fromVersion",
+      { phase: "received", reloadId: "rl-3", fromVersion: null, toVersion: "v3", occurredAt: at(40) },
+    ],
+    [
+      "a late applied without a toVersion",
+      { phase: "applied", reloadId: "rl-2", fromVersion: "v2", toVersion: null, occurredAt: at(40) },
+    ],
   ])("%s returns the same object", (_name, event) => {
     expect(nextInstanceState(applied, domainEvent(event))).toBe(applied);
   });
 
   test("a late event cannot set `since` on a state whose version is unknown", () => {
     const unknown: InstanceState = { ...applied, version: null, since: null };
-    expect(nextInstanceState(unknown, domainEvent({ phase: "received", reloadId: "rl-3", fromVersion: null, occurredAt: at(10) }))).toBe(unknown);
+    expect(
+      nextInstanceState(
+        unknown,
+        domainEvent({ phase: "received", reloadId: "rl-3", fromVersion: null, occurredAt: at(10) }),
+      ),
+    ).toBe(unknown);
   });
 
   test("an event at exactly lastPhaseAt is applied (not treated as older)", () => {
@@ -171,7 +247,14 @@ describe("foldInstanceState", () => {
     domainEvent({ phase: "heartbeat", toVersion: "v1", occurredAt: at(0) }),
     domainEvent({ phase: "received", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(100) }),
     domainEvent({ phase: "validated", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(101) }),
-    domainEvent({ phase: "nacked", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", error: "route conflict", occurredAt: at(102) }),
+    domainEvent({
+      phase: "nacked",
+      reloadId: "rl-2",
+      fromVersion: "v1",
+      toVersion: "v2",
+      error: "route conflict",
+      occurredAt: at(102),
+    }),
     domainEvent({ phase: "heartbeat", toVersion: "v1", occurredAt: at(200) }),
     domainEvent({ phase: "received", reloadId: "rl-3", fromVersion: "v1", toVersion: "v3", occurredAt: at(300) }),
     domainEvent({ phase: "applied", reloadId: "rl-3", fromVersion: "v1", toVersion: "v3", occurredAt: at(301) }),
@@ -198,7 +281,11 @@ describe("foldInstanceState", () => {
 
   test.each([
     ["up to the NACK", 4, { version: "v1", since: at(0), outcome: "nacked", lastError: "route conflict" }],
-    ["NACK survives a same-version heartbeat", 5, { version: "v1", outcome: "nacked", lastPhase: "heartbeat", lastReloadId: "rl-2" }],
+    [
+      "NACK survives a same-version heartbeat",
+      5,
+      { version: "v1", outcome: "nacked", lastPhase: "heartbeat", lastReloadId: "rl-2" },
+    ],
     ["up to the ack of v3", 8, { version: "v3", since: at(301), outcome: "ok", lastError: null, lastReloadId: "rl-3" }],
     ["applied v4", 10, { version: "v4", since: at(500), outcome: "ok" }],
   ] as const)("prefix %s", (_name, length, expected) => {
@@ -234,33 +321,104 @@ describe("foldInstanceState", () => {
   });
 
   test("arrival order through nextInstanceState: a late older applied never turns the version back", () => {
-    const newer = domainEvent({ phase: "applied", reloadId: "rl-3", fromVersion: "v2", toVersion: "v3", occurredAt: at(200) });
-    const older = domainEvent({ phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(100) });
+    const newer = domainEvent({
+      phase: "applied",
+      reloadId: "rl-3",
+      fromVersion: "v2",
+      toVersion: "v3",
+      occurredAt: at(200),
+    });
+    const older = domainEvent({
+      phase: "applied",
+      reloadId: "rl-2",
+      fromVersion: "v1",
+      toVersion: "v2",
+      occurredAt: at(100),
+    });
     const state = [newer, older].reduce(nextInstanceState, null);
     expect(state).toMatchObject({ version: "v3", since: at(200), lastReloadId: "rl-3" });
   });
 });
 
 describe("how the version came: previousVersion and changedByHeartbeat", () => {
-  const hb = (seconds: number, version: string) => domainEvent({ phase: "heartbeat", toVersion: version, occurredAt: at(seconds) });
-  const step = (phase: Phase, seconds: number, reloadId: string, from: string, to: string, error: string | null = null) =>
-    domainEvent({ phase, reloadId, fromVersion: from, toVersion: to, error, occurredAt: at(seconds) });
+  const hb = (seconds: number, version: string) =>
+    domainEvent({ phase: "heartbeat", toVersion: version, occurredAt: at(seconds) });
+  const step = (
+    phase: Phase,
+    seconds: number,
+    reloadId: string,
+    from: string,
+    to: string,
+    error: string | null = null,
+  ) => domainEvent({ phase, reloadId, fromVersion: from, toVersion: to, error, occurredAt: at(seconds) });
   type Facts = Pick<InstanceState, "version" | "previousVersion" | "changedByHeartbeat">;
 
   test.each<[string, ReloadEventInput[], Facts]>([
-    ["a first heartbeat is a first report, no change", [hb(0, "v1")], { version: "v1", previousVersion: null, changedByHeartbeat: false }],
-    ["a first applied is a first report too", [step("applied", 0, "rl-1", "v0", "v1")], { version: "v1", previousVersion: null, changedByHeartbeat: false }],
-    ["a heartbeat on a new version → changed by heartbeat, from the old one", [hb(0, "v1"), hb(30, "v2")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
-    ["a same-version heartbeat keeps it", [hb(0, "v1"), hb(30, "v2"), hb(60, "v2"), hb(600, "v2")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
-    ["an applied of the same version keeps it (it did not move the version)", [hb(0, "v1"), hb(30, "v2"), step("applied", 40, "rl-2", "v1", "v2")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
-    ["a NACK leaves it (the version stays)", [hb(0, "v1"), hb(30, "v2"), step("nacked", 40, "rl-3", "v2", "v3", "bad")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
-    ["a reload in progress leaves it", [hb(0, "v1"), hb(30, "v2"), step("received", 40, "rl-3", "v2", "v3")], { version: "v2", previousVersion: "v1", changedByHeartbeat: true }],
-    ["an acked reload to another version resets it", [hb(0, "v1"), hb(30, "v2"), step("acked", 40, "rl-3", "v2", "v3")], { version: "v3", previousVersion: "v2", changedByHeartbeat: false }],
-    ["a rollback resets it", [hb(0, "v1"), hb(30, "v2"), step("applied", 40, "rl-3", "v2", "v3"), step("rolled_back", 50, "rl-3", "v2", "v3")], { version: "v2", previousVersion: "v3", changedByHeartbeat: false }],
-    ["a heartbeat after a reload sets it again", [step("acked", 0, "rl-1", "v0", "v1"), hb(30, "v1"), hb(60, "v5")], { version: "v5", previousVersion: "v1", changedByHeartbeat: true }],
-    ["a heartbeat back to the previous version is a change too", [hb(0, "v1"), step("acked", 10, "rl-2", "v1", "v2"), hb(20, "v1")], { version: "v1", previousVersion: "v2", changedByHeartbeat: true }],
-    ["a heartbeat that names the version first known from a reload's progress", [step("received", 0, "rl-1", "v1", "v2"), hb(30, "v9")], { version: "v9", previousVersion: "v1", changedByHeartbeat: true }],
-    ["a heartbeat onto a state whose version is unknown is a first report", [domainEvent({ phase: "parsed", reloadId: "rl-1", occurredAt: at(0) }), hb(30, "v1")], { version: "v1", previousVersion: null, changedByHeartbeat: false }],
+    [
+      "a first heartbeat is a first report, no change",
+      [hb(0, "v1")],
+      { version: "v1", previousVersion: null, changedByHeartbeat: false },
+    ],
+    [
+      "a first applied is a first report too",
+      [step("applied", 0, "rl-1", "v0", "v1")],
+      { version: "v1", previousVersion: null, changedByHeartbeat: false },
+    ],
+    [
+      "a heartbeat on a new version → changed by heartbeat, from the old one",
+      [hb(0, "v1"), hb(30, "v2")],
+      { version: "v2", previousVersion: "v1", changedByHeartbeat: true },
+    ],
+    [
+      "a same-version heartbeat keeps it",
+      [hb(0, "v1"), hb(30, "v2"), hb(60, "v2"), hb(600, "v2")],
+      { version: "v2", previousVersion: "v1", changedByHeartbeat: true },
+    ],
+    [
+      "an applied of the same version keeps it (it did not move the version)",
+      [hb(0, "v1"), hb(30, "v2"), step("applied", 40, "rl-2", "v1", "v2")],
+      { version: "v2", previousVersion: "v1", changedByHeartbeat: true },
+    ],
+    [
+      "a NACK leaves it (the version stays)",
+      [hb(0, "v1"), hb(30, "v2"), step("nacked", 40, "rl-3", "v2", "v3", "bad")],
+      { version: "v2", previousVersion: "v1", changedByHeartbeat: true },
+    ],
+    [
+      "a reload in progress leaves it",
+      [hb(0, "v1"), hb(30, "v2"), step("received", 40, "rl-3", "v2", "v3")],
+      { version: "v2", previousVersion: "v1", changedByHeartbeat: true },
+    ],
+    [
+      "an acked reload to another version resets it",
+      [hb(0, "v1"), hb(30, "v2"), step("acked", 40, "rl-3", "v2", "v3")],
+      { version: "v3", previousVersion: "v2", changedByHeartbeat: false },
+    ],
+    [
+      "a rollback resets it",
+      [hb(0, "v1"), hb(30, "v2"), step("applied", 40, "rl-3", "v2", "v3"), step("rolled_back", 50, "rl-3", "v2", "v3")],
+      { version: "v2", previousVersion: "v3", changedByHeartbeat: false },
+    ],
+    [
+      "a heartbeat after a reload sets it again",
+      [step("acked", 0, "rl-1", "v0", "v1"), hb(30, "v1"), hb(60, "v5")],
+      { version: "v5", previousVersion: "v1", changedByHeartbeat: true },
+    ],
+    [
+      "a heartbeat back to the previous version is a change too",
+      [hb(0, "v1"), step("acked", 10, "rl-2", "v1", "v2"), hb(20, "v1")],
+      { version: "v1", previousVersion: "v2", changedByHeartbeat: true },
+    ],
+    [
+      "a heartbeat that names the version first known from a reload's progress",
+      [step("received", 0, "rl-1", "v1", "v2"), hb(30, "v9")],
+      { version: "v9", previousVersion: "v1", changedByHeartbeat: true },
+    ],
+    [
+      "a heartbeat onto a state whose version is unknown is a first report",
+      [domainEvent({ phase: "parsed", reloadId: "rl-1", occurredAt: at(0) }), hb(30, "v1")],
+      { version: "v1", previousVersion: null, changedByHeartbeat: false },
+    ],
   ])("%s", (_name, events, expected) => {
     expect(foldInstanceState(null, events)).toMatchObject(expected);
     // Whatever order the events arrive in, the fold (time order) says the same.
@@ -304,16 +462,35 @@ describe("needsWrite", () => {
     ["another phase", base, { ...base, lastPhase: "applied" as const, lastPhaseAt: later(1) }, true],
     ["a heartbeat that only lowers since (a replay)", base, { ...base, since: new Date("2026-11-21T09:00:00Z") }, true],
     ["the very same state", base, base, false],
-    ["a replay that learns who changed the version (same version and since)", base, { ...base, previousVersion: "v0", changedByHeartbeat: true }, true],
-    ["a heartbeat that confirms the version, 30 s after an applied", applied, { ...applied, lastPhase: "heartbeat" as const, lastPhaseAt: later(30) }, true],
-    ["the same progress phase again 1 s later (not a heartbeat: always written)", progress, { ...progress, lastPhaseAt: later(1) }, true],
-    ["a progress event that only lowers since (a replay)", progress, { ...progress, since: new Date("2026-11-21T09:00:00Z") }, true],
+    [
+      "a replay that learns who changed the version (same version and since)",
+      base,
+      { ...base, previousVersion: "v0", changedByHeartbeat: true },
+      true,
+    ],
+    [
+      "a heartbeat that confirms the version, 30 s after an applied",
+      applied,
+      { ...applied, lastPhase: "heartbeat" as const, lastPhaseAt: later(30) },
+      true,
+    ],
+    [
+      "the same progress phase again 1 s later (not a heartbeat: always written)",
+      progress,
+      { ...progress, lastPhaseAt: later(1) },
+      true,
+    ],
+    [
+      "a progress event that only lowers since (a replay)",
+      progress,
+      { ...progress, since: new Date("2026-11-21T09:00:00Z") },
+      true,
+    ],
     ["a progress event unchanged (a late event that implied nothing)", progress, progress, false],
   ])("%s → %s", (_name, current, next, expected) => {
     expect(needsWrite(current, next, 60_000)).toBe(expected);
   });
 });
-
 
 describe("replayInstanceState", () => {
   // The window of history a replay reads: v1 from 100, a reload to v2 at 200 rolled back at 300.
@@ -355,7 +532,14 @@ describe("replayInstanceState", () => {
   const steady = [
     domainEvent({ phase: "heartbeat", toVersion: "v1", occurredAt: at(100) }),
     domainEvent({ phase: "received", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(200) }),
-    domainEvent({ phase: "nacked", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", error: "bad", occurredAt: at(300) }),
+    domainEvent({
+      phase: "nacked",
+      reloadId: "rl-2",
+      fromVersion: "v1",
+      toVersion: "v2",
+      error: "bad",
+      occurredAt: at(300),
+    }),
   ];
   // A window that starts before the version is known: version unknown at 100, v1 from 200.
   const unknownFirst = [
@@ -368,15 +552,78 @@ describe("replayInstanceState", () => {
   // `lent`: the version's run began before the window, so `since` and how the version came
   // (previousVersion, changedByHeartbeat) are previous's; else all is the replay's.
   test.each<[string, typeof history, InstanceState | null, boolean, Date | null, boolean]>([
-    ["not truncated: previous is ignored, even with the same version and an earlier since", steady, previous({ since: at(50) }), false, at(100), false],
-    ["not truncated: previous is ignored when the window starts before the version is known", unknownFirst, previous({ since: at(50) }), false, at(200), false],
-    ["truncated, same version, previous.since before the window start → previous.since", steady, previous({ since: at(50) }), true, at(50), true],
-    ["truncated, same version, previous.since exactly at the window start → previous.since", unknownFirst, previous({ since: at(100) }), true, at(100), true],
-    ["truncated, same version, previous.since inside the window (earlier than the replay's) → the replay's", unknownFirst, previous({ since: at(150) }), true, at(200), false],
-    ["truncated, same version, previous.since later than the replay's → the replay's", steady, previous({ since: at(120) }), true, at(100), false],
-    ["truncated, same version, previous.since equal to the replay's → the replay's", steady, previous({ since: at(100) }), true, at(100), false],
-    ["truncated, another version → the replay's", steady, previous({ version: "v0", since: at(50) }), true, at(100), false],
-    ["truncated, previous without a version → the replay's", steady, previous({ version: null, since: null }), true, at(100), false],
+    [
+      "not truncated: previous is ignored, even with the same version and an earlier since",
+      steady,
+      previous({ since: at(50) }),
+      false,
+      at(100),
+      false,
+    ],
+    [
+      "not truncated: previous is ignored when the window starts before the version is known",
+      unknownFirst,
+      previous({ since: at(50) }),
+      false,
+      at(200),
+      false,
+    ],
+    [
+      "truncated, same version, previous.since before the window start → previous.since",
+      steady,
+      previous({ since: at(50) }),
+      true,
+      at(50),
+      true,
+    ],
+    [
+      "truncated, same version, previous.since exactly at the window start → previous.since",
+      unknownFirst,
+      previous({ since: at(100) }),
+      true,
+      at(100),
+      true,
+    ],
+    [
+      "truncated, same version, previous.since inside the window (earlier than the replay's) → the replay's",
+      unknownFirst,
+      previous({ since: at(150) }),
+      true,
+      at(200),
+      false,
+    ],
+    [
+      "truncated, same version, previous.since later than the replay's → the replay's",
+      steady,
+      previous({ since: at(120) }),
+      true,
+      at(100),
+      false,
+    ],
+    [
+      "truncated, same version, previous.since equal to the replay's → the replay's",
+      steady,
+      previous({ since: at(100) }),
+      true,
+      at(100),
+      false,
+    ],
+    [
+      "truncated, another version → the replay's",
+      steady,
+      previous({ version: "v0", since: at(50) }),
+      true,
+      at(100),
+      false,
+    ],
+    [
+      "truncated, previous without a version → the replay's",
+      steady,
+      previous({ version: null, since: null }),
+      true,
+      at(100),
+      false,
+    ],
     ["truncated, previous without since → the replay's", steady, previous({ since: null }), true, at(100), false],
     ["truncated, no previous → the replay's", steady, null, true, at(100), false],
   ])("%s", (_name, events, prev, truncated, since, lent) => {
@@ -393,20 +640,46 @@ describe("replayInstanceState", () => {
 
   test("truncated, the replay's version unknown: previous does not lend a since", () => {
     const events = [domainEvent({ phase: "parsed", reloadId: "rl-2", occurredAt: at(100) })];
-    expect(replayInstanceState(events, previous({ version: null, since: null }), true)).toEqual(foldInstanceState(null, events));
+    expect(replayInstanceState(events, previous({ version: null, since: null }), true)).toEqual(
+      foldInstanceState(null, events),
+    );
   });
 
   test("a history with nothing about the instance's state replays to null, whatever previous says", () => {
-    const control = [domainEvent({ phase: "requested", instance: "checkout-api-1", toVersion: "v2", occurredAt: at(100) })];
+    const control = [
+      domainEvent({ phase: "requested", instance: "checkout-api-1", toVersion: "v2", occurredAt: at(100) }),
+    ];
     expect(replayInstanceState(control, previous({}), true)).toBeNull();
     expect(replayInstanceState([], previous({}), false)).toBeNull();
   });
 
   test("events of equal time replay in the order given (ingest: arrival order)", () => {
-    const a = domainEvent({ phase: "applied", reloadId: "rl-2", fromVersion: "v1", toVersion: "v2", occurredAt: at(100) });
-    const b = domainEvent({ phase: "failed", reloadId: "rl-3", fromVersion: "v1", toVersion: "v3", error: "x", occurredAt: at(100) });
-    expect(replayInstanceState([a, b], null, false)).toMatchObject({ version: "v2", lastPhase: "failed", lastReloadId: "rl-3" });
-    expect(replayInstanceState([b, a], null, false)).toMatchObject({ version: "v2", lastPhase: "applied", outcome: "ok", lastReloadId: "rl-2" });
+    const a = domainEvent({
+      phase: "applied",
+      reloadId: "rl-2",
+      fromVersion: "v1",
+      toVersion: "v2",
+      occurredAt: at(100),
+    });
+    const b = domainEvent({
+      phase: "failed",
+      reloadId: "rl-3",
+      fromVersion: "v1",
+      toVersion: "v3",
+      error: "x",
+      occurredAt: at(100),
+    });
+    expect(replayInstanceState([a, b], null, false)).toMatchObject({
+      version: "v2",
+      lastPhase: "failed",
+      lastReloadId: "rl-3",
+    });
+    expect(replayInstanceState([b, a], null, false)).toMatchObject({
+      version: "v2",
+      lastPhase: "applied",
+      outcome: "ok",
+      lastReloadId: "rl-2",
+    });
   });
 
   // lib bug (see the helper's report): with a truncated window, previous.since wins whenever
@@ -449,7 +722,10 @@ class SimulatedStore {
   state: InstanceState | null = null;
   replays = 0;
 
-  constructor(private readonly rule: LateRule, private readonly replay = true) {}
+  constructor(
+    private readonly rule: LateRule,
+    private readonly replay = true,
+  ) {}
 
   receive(batch: ReloadEventInput[]): void {
     const current = this.state;
@@ -459,12 +735,18 @@ class SimulatedStore {
     const folded = foldInstanceState(current, batch);
     const olderThanRow = current !== null && oldest < current.lastPhaseAt.getTime();
     const olderThanStored =
-      oldest < newestStored && (this.rule === "any" || (current !== null && folded !== null && folded !== current && !sameState(current, folded)));
+      oldest < newestStored &&
+      (this.rule === "any" ||
+        (current !== null && folded !== null && folded !== current && !sameState(current, folded)));
     let next = folded;
     if (this.replay && (olderThanRow || olderThanStored)) {
       this.replays++;
       // Oldest first; Array.prototype.sort is stable, so equal times keep arrival order.
-      next = replayInstanceState([...this.stored].sort((a, b) => time(a) - time(b)), current, false);
+      next = replayInstanceState(
+        [...this.stored].sort((a, b) => time(a) - time(b)),
+        current,
+        false,
+      );
     }
     if (next && next !== current && needsWrite(current, next, REFRESH_MS)) this.state = next;
   }
@@ -472,7 +754,9 @@ class SimulatedStore {
 
 function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 function arrivalOrders<T>(items: readonly T[]): T[][] {
@@ -502,7 +786,10 @@ function disagreeing(set: OrderSet, run: Run): { order: number[]; state: Instanc
   const events = set.events.map((e) => domainEvent(e));
   const bad: { order: number[]; state: InstanceState | null }[] = [];
   for (const order of arrivalOrders(events.map((_, i) => i))) {
-    const { state } = storeState(order.map((i) => events[i]!), run);
+    const { state } = storeState(
+      order.map((i) => events[i]!),
+      run,
+    );
     if (!isDeepStrictEqual(state, set.expect)) bad.push({ order, state });
   }
   return bad;
@@ -519,17 +806,26 @@ describe("instance state does not depend on arrival order", () => {
   test("every set has distinct event times, listed oldest first", () => {
     for (const set of orderSets) {
       const times = set.events.map((e) => (e.occurredAt as Date).getTime());
-      expect(times.every((t, i) => i === 0 || times[i - 1]! < t), set.name).toBe(true);
+      expect(
+        times.every((t, i) => i === 0 || times[i - 1]! < t),
+        set.name,
+      ).toBe(true);
     }
   });
 
-  test.each(orderSets.map((s) => [s.name, s] as const))("%s: chronological order gives the expected state, without a replay", (_name, set) => {
-    const events = set.events.map((e) => domainEvent(e));
-    expect(foldInstanceState(null, events)).toEqual(set.expect);
-    for (const run of runs) {
-      expect(storeState(events, run), `${run.rule}, batches of ${run.batchSize}`).toEqual({ state: set.expect, replays: 0 });
-    }
-  });
+  test.each(orderSets.map((s) => [s.name, s] as const))(
+    "%s: chronological order gives the expected state, without a replay",
+    (_name, set) => {
+      const events = set.events.map((e) => domainEvent(e));
+      expect(foldInstanceState(null, events)).toEqual(set.expect);
+      for (const run of runs) {
+        expect(storeState(events, run), `${run.rule}, batches of ${run.batchSize}`).toEqual({
+          state: set.expect,
+          replays: 0,
+        });
+      }
+    },
+  );
 
   test.each(orderSets.flatMap((s) => runs.map((run) => [s.name, run.rule, run.batchSize, s, run] as const)))(
     "%s: every arrival order gives it too (late rule %s, batches of %i)",
@@ -540,7 +836,9 @@ describe("instance state does not depend on arrival order", () => {
   );
 
   test("the replay is what makes it so: without it, the sets that need it depend on arrival order", () => {
-    const needing = orderSets.filter((set) => disagreeing(set, { rule: "any", batchSize: 1, replay: false }).length > 0).map((s) => s.name);
+    const needing = orderSets
+      .filter((set) => disagreeing(set, { rule: "any", batchSize: 1, replay: false }).length > 0)
+      .map((s) => s.name);
     // The revisited versions, a failure after applied and a rollback all need the history.
     expect(needing).toEqual(
       expect.arrayContaining([
@@ -555,7 +853,9 @@ describe("instance state does not depend on arrival order", () => {
   });
 
   test("a report older than an unwritten heartbeat replays (the heartbeat is not in the row)", () => {
-    const [hb0, received, hb30] = orderSets.find((s) => s.name === "a reload's report older than an unwritten heartbeat")!.events.map((e) => domainEvent(e));
+    const [hb0, received, hb30] = orderSets
+      .find((s) => s.name === "a reload's report older than an unwritten heartbeat")!
+      .events.map((e) => domainEvent(e));
     for (const rule of ["any", "changes"] as const) {
       const store = new SimulatedStore(rule);
       store.receive([hb0!]);
@@ -563,7 +863,12 @@ describe("instance state does not depend on arrival order", () => {
       expect(store.state?.lastPhaseAt, "the second heartbeat is not written").toEqual(hb0!.occurredAt);
       store.receive([received!]);
       expect(store.replays).toBe(1);
-      expect(store.state).toMatchObject({ lastPhase: "heartbeat", lastPhaseAt: hb30!.occurredAt, outcome: "in_progress", lastReloadId: "rl-2" });
+      expect(store.state).toMatchObject({
+        lastPhase: "heartbeat",
+        lastPhaseAt: hb30!.occurredAt,
+        outcome: "in_progress",
+        lastReloadId: "rl-2",
+      });
     }
   });
 });

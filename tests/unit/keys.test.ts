@@ -17,17 +17,29 @@ describe("compositeKey", () => {
   });
 
   test.each<[(string | number)[], (string | number)[]]>([
-    [["ab", "c"], ["a", "bc"]],
+    [
+      ["ab", "c"],
+      ["a", "bc"],
+    ],
     [["a", ""], ["a"]],
-    [["", "a"], ["a", ""]],
-    [["prod", "x:y"], ["prod:x", "y"]],
-    [["a/b", "c"], ["a", "b/c"]],
+    [
+      ["", "a"],
+      ["a", ""],
+    ],
+    [
+      ["prod", "x:y"],
+      ["prod:x", "y"],
+    ],
+    [
+      ["a/b", "c"],
+      ["a", "b/c"],
+    ],
   ])("%j and %j get different keys", (a, b) => {
     expect(compositeKey(...a)).not.toBe(compositeKey(...b));
   });
 });
 
-describe("compareCodePoints: Postgres COLLATE \"C\" order (UTF-8 bytes, i.e. code points)", () => {
+describe('compareCodePoints: Postgres COLLATE "C" order (UTF-8 bytes, i.e. code points)', () => {
   test.each<[string, string, string, -1 | 0 | 1, boolean]>([
     // name, a, b, sign of compare(a, b), what JS `a < b` says
     ["equal", "abc", "abc", 0, false],

@@ -1,6 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { couldDrift, type DriftPolicy } from "@/lib/domain/drift";
-import { buildMatrix, groupRows, summarizeFleetDrift, type DesiredRow, type MatrixRow, type ServiceSummary, type VersionAggregate } from "@/lib/domain/matrix";
+import {
+  buildMatrix,
+  groupRows,
+  summarizeFleetDrift,
+  type DesiredRow,
+  type MatrixRow,
+  type ServiceSummary,
+  type VersionAggregate,
+} from "@/lib/domain/matrix";
 import { aggregatesAt } from "./helpers";
 
 const MIN = 60_000;
@@ -26,19 +34,96 @@ const services = [
 ];
 const aggregates: VersionAggregate[] = [
   // checkout-api: config checkout.yaml all on desired; routes mixed for long; flags.json
-  agg({ serviceId: 1, kind: "config", resource: "checkout.yaml", version: "c93e0a4", instances: 4, newestSince: ago(30 * MIN) }),
-  agg({ serviceId: 1, kind: "routes", resource: "routes.yaml", version: "r-2201", instances: 1, newestSince: ago(120 * MIN) }),
-  agg({ serviceId: 1, kind: "routes", resource: "routes.yaml", version: "r-2202", instances: 3, newestSince: ago(20 * MIN), failed: 1 }),
+  agg({
+    serviceId: 1,
+    kind: "config",
+    resource: "checkout.yaml",
+    version: "c93e0a4",
+    instances: 4,
+    newestSince: ago(30 * MIN),
+  }),
+  agg({
+    serviceId: 1,
+    kind: "routes",
+    resource: "routes.yaml",
+    version: "r-2201",
+    instances: 1,
+    newestSince: ago(120 * MIN),
+  }),
+  agg({
+    serviceId: 1,
+    kind: "routes",
+    resource: "routes.yaml",
+    version: "r-2202",
+    instances: 3,
+    newestSince: ago(20 * MIN),
+    failed: 1,
+  }),
   agg({ serviceId: 1, kind: "config", resource: "a-first.yaml", version: "a1", instances: 4 }),
   // ingress: one NACKed instance left on the old routes, a rollout in progress on the cert
-  agg({ serviceId: 2, kind: "routes", resource: "routes.yaml", version: "rt-5121", instances: 8, newestSince: ago(3 * MIN) }),
-  agg({ serviceId: 2, kind: "routes", resource: "routes.yaml", version: "rt-5120", instances: 1, newestSince: ago(300 * MIN), nacked: 1 }),
-  agg({ serviceId: 2, kind: "certificate", resource: "wildcard-tls", version: "cert-b", instances: 2, newestSince: ago(1 * MIN), inProgress: 2 }),
-  agg({ serviceId: 2, kind: "certificate", resource: "wildcard-tls", version: "cert-a", instances: 2, newestSince: ago(90 * MIN) }),
-  agg({ serviceId: 2, kind: "certificate", resource: "wildcard-tls", version: null, instances: 1, newestSince: null, rolledBack: 1 }),
+  agg({
+    serviceId: 2,
+    kind: "routes",
+    resource: "routes.yaml",
+    version: "rt-5121",
+    instances: 8,
+    newestSince: ago(3 * MIN),
+  }),
+  agg({
+    serviceId: 2,
+    kind: "routes",
+    resource: "routes.yaml",
+    version: "rt-5120",
+    instances: 1,
+    newestSince: ago(300 * MIN),
+    nacked: 1,
+  }),
+  agg({
+    serviceId: 2,
+    kind: "certificate",
+    resource: "wildcard-tls",
+    version: "cert-b",
+    instances: 2,
+    newestSince: ago(1 * MIN),
+    inProgress: 2,
+  }),
+  agg({
+    serviceId: 2,
+    kind: "certificate",
+    resource: "wildcard-tls",
+    version: "cert-a",
+    instances: 2,
+    newestSince: ago(90 * MIN),
+  }),
+  agg({
+    serviceId: 2,
+    kind: "certificate",
+    resource: "wildcard-tls",
+    version: null,
+    instances: 1,
+    newestSince: null,
+    rolledBack: 1,
+  }),
   // instances gone for two days: left out of the cells, their versions and their drift
-  agg({ serviceId: 1, kind: "config", resource: "checkout.yaml", version: "c93e000", instances: 2, newestSince: ago(3 * DAY), lastReportAt: ago(2 * DAY), failed: 2 }),
-  agg({ serviceId: 3, kind: "model", resource: "ranker", version: "m-old", instances: 4, newestSince: ago(3 * DAY), lastReportAt: ago(DAY + 1) }),
+  agg({
+    serviceId: 1,
+    kind: "config",
+    resource: "checkout.yaml",
+    version: "c93e000",
+    instances: 2,
+    newestSince: ago(3 * DAY),
+    lastReportAt: ago(2 * DAY),
+    failed: 2,
+  }),
+  agg({
+    serviceId: 3,
+    kind: "model",
+    resource: "ranker",
+    version: "m-old",
+    instances: 4,
+    newestSince: ago(3 * DAY),
+    lastReportAt: ago(DAY + 1),
+  }),
   // an aggregate for a service not in the page is skipped
   agg({ serviceId: 99, kind: "model", resource: "fraud-model", version: "m1", instances: 2 }),
 ];
@@ -63,12 +148,20 @@ describe("buildMatrix", () => {
     [2, { certificate: ["wildcard-tls"], routes: ["routes.yaml"] }],
     [3, {}],
   ])("service %i has its cells per kind, resources sorted", (id, expected) => {
-    const cells = Object.fromEntries(Object.entries(row(id).cells).map(([k, list]) => [k, list.map((c) => c.resource)]));
+    const cells = Object.fromEntries(
+      Object.entries(row(id).cells).map(([k, list]) => [k, list.map((c) => c.resource)]),
+    );
     expect(cells).toEqual(expected);
   });
 
   test.each<[string, number, string, string, { version: string | null; instances: number; isDesired: boolean }[]]>([
-    ["single version on desired", 1, "config", "checkout.yaml", [{ version: "c93e0a4", instances: 4, isDesired: true }]],
+    [
+      "single version on desired",
+      1,
+      "config",
+      "checkout.yaml",
+      [{ version: "c93e0a4", instances: 4, isDesired: true }],
+    ],
     ["no desired version known", 1, "config", "a-first.yaml", [{ version: "a1", instances: 4, isDesired: false }]],
     [
       "versions sorted by instance count, most first",
@@ -95,12 +188,89 @@ describe("buildMatrix", () => {
     expect(cell(id, kind, resource).versions).toEqual(versions);
   });
 
-  test.each<[number, string, string, { desired: string | null; drifting: boolean; reasons: string[]; offDesired: number; failed: number; nacked: number; inProgress: number; rolledBack: number; lastChangeAt: Date | null }]>([
-    [1, "config", "checkout.yaml", { desired: "c93e0a4", drifting: false, reasons: [], offDesired: 0, failed: 0, nacked: 0, inProgress: 0, rolledBack: 0, lastChangeAt: ago(30 * MIN) }],
-    [1, "routes", "routes.yaml", { desired: "r-2202", drifting: true, reasons: ["mixed_versions", "off_desired"], offDesired: 1, failed: 1, nacked: 0, inProgress: 0, rolledBack: 0, lastChangeAt: ago(20 * MIN) }],
+  test.each<
+    [
+      number,
+      string,
+      string,
+      {
+        desired: string | null;
+        drifting: boolean;
+        reasons: string[];
+        offDesired: number;
+        failed: number;
+        nacked: number;
+        inProgress: number;
+        rolledBack: number;
+        lastChangeAt: Date | null;
+      },
+    ]
+  >([
+    [
+      1,
+      "config",
+      "checkout.yaml",
+      {
+        desired: "c93e0a4",
+        drifting: false,
+        reasons: [],
+        offDesired: 0,
+        failed: 0,
+        nacked: 0,
+        inProgress: 0,
+        rolledBack: 0,
+        lastChangeAt: ago(30 * MIN),
+      },
+    ],
+    [
+      1,
+      "routes",
+      "routes.yaml",
+      {
+        desired: "r-2202",
+        drifting: true,
+        reasons: ["mixed_versions", "off_desired"],
+        offDesired: 1,
+        failed: 1,
+        nacked: 0,
+        inProgress: 0,
+        rolledBack: 0,
+        lastChangeAt: ago(20 * MIN),
+      },
+    ],
     // the fresh move 3 minutes ago is under the threshold: not yet drift
-    [2, "routes", "routes.yaml", { desired: "rt-5121", drifting: false, reasons: [], offDesired: 1, failed: 0, nacked: 1, inProgress: 0, rolledBack: 0, lastChangeAt: ago(3 * MIN) }],
-    [2, "certificate", "wildcard-tls", { desired: null, drifting: false, reasons: [], offDesired: 0, failed: 0, nacked: 0, inProgress: 2, rolledBack: 1, lastChangeAt: ago(1 * MIN) }],
+    [
+      2,
+      "routes",
+      "routes.yaml",
+      {
+        desired: "rt-5121",
+        drifting: false,
+        reasons: [],
+        offDesired: 1,
+        failed: 0,
+        nacked: 1,
+        inProgress: 0,
+        rolledBack: 0,
+        lastChangeAt: ago(3 * MIN),
+      },
+    ],
+    [
+      2,
+      "certificate",
+      "wildcard-tls",
+      {
+        desired: null,
+        drifting: false,
+        reasons: [],
+        offDesired: 0,
+        failed: 0,
+        nacked: 0,
+        inProgress: 2,
+        rolledBack: 1,
+        lastChangeAt: ago(1 * MIN),
+      },
+    ],
   ])("service %i %s/%s cell", (id, kind, resource, expected) => {
     const c = cell(id, kind, resource);
     expect({
@@ -220,7 +390,11 @@ describe("summarizeFleetDrift agrees with the rows buildMatrix builds", () => {
     const built = buildMatrix(services, aggregates, desired, now, THRESHOLD);
     const summary = summarizeFleetDrift(aggregates, desired, now, THRESHOLD);
     for (const r of built.rows) {
-      expect({ id: r.service.id, drifting: summary.get(r.service.id)?.drifting ?? false, problems: summary.get(r.service.id)?.problems ?? 0 }).toEqual({
+      expect({
+        id: r.service.id,
+        drifting: summary.get(r.service.id)?.drifting ?? false,
+        problems: summary.get(r.service.id)?.problems ?? 0,
+      }).toEqual({
         id: r.service.id,
         drifting: r.drifting,
         problems: r.problems,
@@ -241,7 +415,9 @@ describe("summarizeFleetDrift agrees with the rows buildMatrix builds", () => {
     const pruned = aggregates.filter((a) => candidates.has(key(a)) || a.failed + a.nacked > 0);
     expect(pruned.length).toBeLessThan(aggregates.length);
     expect(summarizeFleetDrift(pruned, desired, now, THRESHOLD)).toEqual(
-      new Map([...summarizeFleetDrift(aggregates, desired, now, THRESHOLD)].filter(([, s]) => s.drifting || s.problems > 0)),
+      new Map(
+        [...summarizeFleetDrift(aggregates, desired, now, THRESHOLD)].filter(([, s]) => s.drifting || s.problems > 0),
+      ),
     );
   });
 });

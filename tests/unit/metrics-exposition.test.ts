@@ -1,7 +1,14 @@
 // The exposition writer's text, line by line: label escaping, labelPairs joined once and
 // reused, histogram bucket lines with and without labels, chunks that split only at line ends.
 import { describe, expect, test } from "vitest";
-import { ExpositionWriter, HistogramShape, escapeLabelValue, formatLabels, joinLabels, labelPairs } from "@/lib/metrics/exposition";
+import {
+  ExpositionWriter,
+  HistogramShape,
+  escapeLabelValue,
+  formatLabels,
+  joinLabels,
+  labelPairs,
+} from "@/lib/metrics/exposition";
 
 describe("escapeLabelValue", () => {
   test.each([

@@ -50,11 +50,20 @@ describe("parseRoleMap", () => {
 
 describe("groupsFromClaim", () => {
   test.each<[unknown, string[]]>([
-    [["a", "b"], ["a", "b"]],
-    [["a", "a", " b "], ["a", "b"]],
+    [
+      ["a", "b"],
+      ["a", "b"],
+    ],
+    [
+      ["a", "a", " b "],
+      ["a", "b"],
+    ],
     ["a", ["a"]],
     ["a b,c", ["a", "b", "c"]],
-    [["a", 3, null, "", "b"], ["a", "b"]],
+    [
+      ["a", 3, null, "", "b"],
+      ["a", "b"],
+    ],
     [undefined, []],
     [null, []],
     [42, []],

@@ -13,7 +13,8 @@ const DAY = 86_400_000;
 
 /** Puts in the lone surrogates that the fixture spells `{lone:D800}`, in strings and keys. */
 function withLoneSurrogates(value: unknown): unknown {
-  const expand = (text: string) => text.replace(/\{lone:([0-9A-F]{4})\}/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const expand = (text: string) =>
+    text.replace(/\{lone:([0-9A-F]{4})\}/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   if (typeof value === "string") return expand(value);
   if (Array.isArray(value)) return value.map(withLoneSurrogates);
   if (typeof value === "object" && value !== null) {
@@ -104,7 +105,17 @@ describe("parseEvents: accepted shapes", () => {
 
   test("a minimal heartbeat is normalised: absent optionals become null/empty", () => {
     const parsed = parse(
-      { id: "hb-1", environment: "prod", service: "ledger", instance: "ledger-1", kind: "config", resource: "ledger.toml", phase: "heartbeat", toVersion: "5e1d2c0", occurredAt: "2026-11-21T14:00:00+01:00" },
+      {
+        id: "hb-1",
+        environment: "prod",
+        service: "ledger",
+        instance: "ledger-1",
+        kind: "config",
+        resource: "ledger.toml",
+        phase: "heartbeat",
+        toVersion: "5e1d2c0",
+        occurredAt: "2026-11-21T14:00:00+01:00",
+      },
       "json",
       1,
     );
@@ -142,19 +153,67 @@ describe("parseEvents: accepted shapes", () => {
 
   test.each<[string, Wire, Partial<Record<string, unknown>>]>([
     ["error text is trimmed", { phase: "nacked", error: "  route conflict \n" }, { error: "route conflict" }],
-    ["trace and span ids are lower-cased", { traceId: "4BF92F3577B34DA6A3CE929D0E0E4736", spanId: "00F067AA0BA902B7" }, { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" }],
-    ["names are trimmed", { service: "  checkout-api ", environment: " prod" }, { service: "checkout-api", environment: "prod" }],
-    ["a time zone offset is honoured", { occurredAt: "2026-11-21T16:03:07.412+02:00" }, { occurredAt: new Date("2026-11-21T14:03:07.412Z") }],
-    ["an occurredAt 4 minutes ahead of the clock is tolerated", { occurredAt: "2026-11-21T15:04:00.000Z" }, { occurredAt: new Date("2026-11-21T15:04:00.000Z") }],
-    ["an occurredAt exactly 5 minutes ahead is tolerated", { occurredAt: "2026-11-21T15:05:00.000Z" }, { occurredAt: new Date("2026-11-21T15:05:00.000Z") }],
-    ["an occurredAt 29 days old is accepted", { occurredAt: "2026-10-23T15:00:00.000Z" }, { occurredAt: new Date("2026-10-23T15:00:00.000Z") }],
-    ["an occurredAt exactly the retention old is accepted", { occurredAt: "2026-10-22T15:00:00.000Z" }, { occurredAt: new Date("2026-10-22T15:00:00.000Z") }],
+    [
+      "trace and span ids are lower-cased",
+      { traceId: "4BF92F3577B34DA6A3CE929D0E0E4736", spanId: "00F067AA0BA902B7" },
+      { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" },
+    ],
+    [
+      "names are trimmed",
+      { service: "  checkout-api ", environment: " prod" },
+      { service: "checkout-api", environment: "prod" },
+    ],
+    [
+      "a time zone offset is honoured",
+      { occurredAt: "2026-11-21T16:03:07.412+02:00" },
+      { occurredAt: new Date("2026-11-21T14:03:07.412Z") },
+    ],
+    [
+      "an occurredAt 4 minutes ahead of the clock is tolerated",
+      { occurredAt: "2026-11-21T15:04:00.000Z" },
+      { occurredAt: new Date("2026-11-21T15:04:00.000Z") },
+    ],
+    [
+      "an occurredAt exactly 5 minutes ahead is tolerated",
+      { occurredAt: "2026-11-21T15:05:00.000Z" },
+      { occurredAt: new Date("2026-11-21T15:05:00.000Z") },
+    ],
+    [
+      "an occurredAt 29 days old is accepted",
+      { occurredAt: "2026-10-23T15:00:00.000Z" },
+      { occurredAt: new Date("2026-10-23T15:00:00.000Z") },
+    ],
+    [
+      "an occurredAt exactly the retention old is accepted",
+      { occurredAt: "2026-10-22T15:00:00.000Z" },
+      { occurredAt: new Date("2026-10-22T15:00:00.000Z") },
+    ],
     ["a durationMs of 3e9 (beyond 32 bits)", { durationMs: 3e9 }, { durationMs: 3_000_000_000 }],
-    ["a durationMs of Number.MAX_SAFE_INTEGER", { durationMs: Number.MAX_SAFE_INTEGER }, { durationMs: Number.MAX_SAFE_INTEGER }],
-    ["a well-formed astral character (a surrogate pair) in names", { service: "checkout-\u{1F600}", labels: { "\u{1F30D}": "eu-\u{1F600}" } }, { service: "checkout-\u{1F600}", labels: { "\u{1F30D}": "eu-\u{1F600}" } }],
-    ["a dispatched event's targets, counted", { phase: "dispatched", instance: null, targets: ["checkout-api-1", "checkout-api-2"] }, { targets: ["checkout-api-1", "checkout-api-2"], targetCount: 2 }],
-    ["a dispatched event's targets with the same count", { phase: "dispatched", instance: null, targets: ["a", "b", "c"], targetCount: 3 }, { targets: ["a", "b", "c"], targetCount: 3 }],
-    ["a dispatched event's targetCount alone", { phase: "dispatched", instance: null, targetCount: 20 }, { targets: null, targetCount: 20 }],
+    [
+      "a durationMs of Number.MAX_SAFE_INTEGER",
+      { durationMs: Number.MAX_SAFE_INTEGER },
+      { durationMs: Number.MAX_SAFE_INTEGER },
+    ],
+    [
+      "a well-formed astral character (a surrogate pair) in names",
+      { service: "checkout-\u{1F600}", labels: { "\u{1F30D}": "eu-\u{1F600}" } },
+      { service: "checkout-\u{1F600}", labels: { "\u{1F30D}": "eu-\u{1F600}" } },
+    ],
+    [
+      "a dispatched event's targets, counted",
+      { phase: "dispatched", instance: null, targets: ["checkout-api-1", "checkout-api-2"] },
+      { targets: ["checkout-api-1", "checkout-api-2"], targetCount: 2 },
+    ],
+    [
+      "a dispatched event's targets with the same count",
+      { phase: "dispatched", instance: null, targets: ["a", "b", "c"], targetCount: 3 },
+      { targets: ["a", "b", "c"], targetCount: 3 },
+    ],
+    [
+      "a dispatched event's targetCount alone",
+      { phase: "dispatched", instance: null, targetCount: 20 },
+      { targets: null, targetCount: 20 },
+    ],
     ["any lowercase kind is accepted", { kind: "ml.tokenizer_v2" }, { kind: "ml.tokenizer_v2" }],
   ])("%s", (_name, patch, expected) => {
     const parsed = parse(event(patch), "json", 1);
@@ -165,7 +224,10 @@ describe("parseEvents: accepted shapes", () => {
 
 describe("parseEvents: rejection reasons name the field", () => {
   type Rejection = { name: string; patch: Wire; omit: string[]; reason?: string; reasonMatches?: string };
-  const rejections = (fixture.rejections as Rejection[]).map((r) => ({ ...r, patch: withLoneSurrogates(r.patch) as Wire }));
+  const rejections = (fixture.rejections as Rejection[]).map((r) => ({
+    ...r,
+    patch: withLoneSurrogates(r.patch) as Wire,
+  }));
   test.each(rejections.map((r) => [r.name, r] as const))("%s", (_name, r) => {
     const parsed = parse([event(), event(r.patch, r.omit)], "json", 10);
     expect(parsed.events.map((e) => e.index)).toEqual([0]);
@@ -183,12 +245,36 @@ describe("parseEvents: rejection reasons name the field", () => {
   });
 
   test.each<[string, Wire, string]>([
-    ["attributes nested 70 levels deep", { attributes: nested(70, "leaf") }, "attributes: nested deeper than 32 levels"],
-    ["a lone surrogate 20 levels deep in attributes", { attributes: nested(20, "x\uD800") }, "attributes: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
-    ["a NUL 20 levels deep in attributes", { attributes: nested(20, "x\u0000") }, "attributes: must not contain NUL characters (\\u0000)"],
-    ["a lone surrogate in a targets entry", { phase: "dispatched", instance: null, targets: ["ok", "i-\uDFFF"] }, "targets: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
-    ["a lone surrogate in the initiator", { initiator: "person:\uD83D" }, "initiator: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
-    ["a reversed surrogate pair in the resource", { resource: "routes-\uDE00\uD83D.yaml" }, "resource: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+    [
+      "attributes nested 70 levels deep",
+      { attributes: nested(70, "leaf") },
+      "attributes: nested deeper than 32 levels",
+    ],
+    [
+      "a lone surrogate 20 levels deep in attributes",
+      { attributes: nested(20, "x\uD800") },
+      "attributes: must be valid Unicode (it holds a lone UTF-16 surrogate)",
+    ],
+    [
+      "a NUL 20 levels deep in attributes",
+      { attributes: nested(20, "x\u0000") },
+      "attributes: must not contain NUL characters (\\u0000)",
+    ],
+    [
+      "a lone surrogate in a targets entry",
+      { phase: "dispatched", instance: null, targets: ["ok", "i-\uDFFF"] },
+      "targets: must be valid Unicode (it holds a lone UTF-16 surrogate)",
+    ],
+    [
+      "a lone surrogate in the initiator",
+      { initiator: "person:\uD83D" },
+      "initiator: must be valid Unicode (it holds a lone UTF-16 surrogate)",
+    ],
+    [
+      "a reversed surrogate pair in the resource",
+      { resource: "routes-\uDE00\uD83D.yaml" },
+      "resource: must be valid Unicode (it holds a lone UTF-16 surrogate)",
+    ],
   ])("%s is rejected naming the field", (_name, patch, reason) => {
     const parsed = parse([event(), event(patch)], "json", 10);
     expect(parsed.events.map((e) => e.index)).toEqual([0]);
@@ -245,9 +331,19 @@ describe("parseEvents: time bounds (now and retention are the caller's)", () => 
     ["9 minutes ahead", 9 * MIN, BOUNDS, "occurredAt: is more than 5 minutes in the future (check the sender's clock)"],
     ["30 days ago", -30 * DAY, BOUNDS, null],
     ["31 days ago", -31 * DAY, BOUNDS, "occurredAt: is older than the retention window of 30 days"],
-    ["8 days ago with a 7-day retention", -8 * DAY, { now: NOW, retentionMs: 7 * DAY }, "occurredAt: is older than the retention window of 7 days"],
+    [
+      "8 days ago with a 7-day retention",
+      -8 * DAY,
+      { now: NOW, retentionMs: 7 * DAY },
+      "occurredAt: is older than the retention window of 7 days",
+    ],
     ["6 days ago with a 7-day retention", -6 * DAY, { now: NOW, retentionMs: 7 * DAY }, null],
-    ["6 minutes ahead of a clock an hour later", 6 * MIN, { now: new Date(NOW.getTime() + 60 * MIN), retentionMs: DEFAULT_RETENTION_MS }, null],
+    [
+      "6 minutes ahead of a clock an hour later",
+      6 * MIN,
+      { now: new Date(NOW.getTime() + 60 * MIN), retentionMs: DEFAULT_RETENTION_MS },
+      null,
+    ],
   ])("%s → %s", (_name, offsetMs, bounds, reason) => {
     const parsed = parseEvents(event({ occurredAt: at(offsetMs) }), "json", 1, bounds);
     expect(parsed.rejected).toEqual(reason === null ? [] : [{ index: 0, reason }]);
@@ -260,7 +356,9 @@ describe("parseEvents: time bounds (now and retention are the caller's)", () => 
 
   test("a CloudEvent's envelope time is checked like the event's own", () => {
     const ce = cloudEvent(event({}, ["occurredAt"]), { time: "0000-01-01T00:00:00Z" });
-    expect(parse(ce, "cloudevent", 1).rejected).toEqual([{ index: 0, reason: "occurredAt: is older than the retention window of 30 days" }]);
+    expect(parse(ce, "cloudevent", 1).rejected).toEqual([
+      { index: 0, reason: "occurredAt: is older than the retention window of 30 days" },
+    ]);
     const future = cloudEvent(event({}, ["occurredAt"]), { time: at(6 * MIN) });
     expect(parse(future, "cloudevent", 1).rejected).toEqual([
       { index: 0, reason: "occurredAt: is more than 5 minutes in the future (check the sender's clock)" },
@@ -292,7 +390,11 @@ describe("parseEvents: CloudEvents", () => {
       occurredAt: new Date("2026-11-21T14:03:07.412Z"),
       instance: "checkout-api-7d9f-x2k1",
     });
-    const other = parse(cloudEvent(event({ instance: "checkout-api-other" }), { source: "/some/source" }), "cloudevent", 1);
+    const other = parse(
+      cloudEvent(event({ instance: "checkout-api-other" }), { source: "/some/source" }),
+      "cloudevent",
+      1,
+    );
     expect(other.events[0]!.event.instance).toBe("checkout-api-other");
   });
 
@@ -324,12 +426,33 @@ describe("parseEvents: CloudEvents", () => {
   });
 
   test.each<[string, Wire, { instance: string | null; initiator: string | null }]>([
-    ["an instance phase keeps its own initiator", { phase: "applied" }, { instance: SOURCE, initiator: "pipeline:deploy-v1.2" }],
-    ["a control-plane phase keeps its own initiator", { phase: "dispatched" }, { instance: null, initiator: "pipeline:deploy-v1.2" }],
-    ["an instance's own failure keeps its instance and takes source as initiator", { phase: "failed", error: "disk full", instance: "checkout-api-9" }, { instance: "checkout-api-9", initiator: SOURCE }],
-    ["an instance's own rollback keeps its instance", { phase: "rolled_back", instance: "checkout-api-9", initiator: "agent:sidecar" }, { instance: "checkout-api-9", initiator: "agent:sidecar" }],
+    [
+      "an instance phase keeps its own initiator",
+      { phase: "applied" },
+      { instance: SOURCE, initiator: "pipeline:deploy-v1.2" },
+    ],
+    [
+      "a control-plane phase keeps its own initiator",
+      { phase: "dispatched" },
+      { instance: null, initiator: "pipeline:deploy-v1.2" },
+    ],
+    [
+      "an instance's own failure keeps its instance and takes source as initiator",
+      { phase: "failed", error: "disk full", instance: "checkout-api-9" },
+      { instance: "checkout-api-9", initiator: SOURCE },
+    ],
+    [
+      "an instance's own rollback keeps its instance",
+      { phase: "rolled_back", instance: "checkout-api-9", initiator: "agent:sidecar" },
+      { instance: "checkout-api-9", initiator: "agent:sidecar" },
+    ],
   ])("%s", (_name, patch, who) => {
-    const omit = ["id", "occurredAt", ...(patch.instance === undefined ? ["instance"] : []), ...(patch.phase === "failed" ? ["initiator"] : [])];
+    const omit = [
+      "id",
+      "occurredAt",
+      ...(patch.instance === undefined ? ["instance"] : []),
+      ...(patch.phase === "failed" ? ["initiator"] : []),
+    ];
     const parsed = parse(cloudEvent(event(patch, omit)), "cloudevent", 1);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.events[0]!.event).toMatchObject(who);
@@ -337,7 +460,15 @@ describe("parseEvents: CloudEvents", () => {
 
   test("a control-plane dispatched/failed never gets an instance from source, even in a batch", () => {
     const batch = (["dispatched", "failed"] as const).map((phase, i) =>
-      cloudEvent(event({ phase, error: phase === "failed" ? "webhook unreachable" : null }, ["id", "occurredAt", "instance", "initiator"]), { id: `ce-${i}`, source: "control-plane-7" }),
+      cloudEvent(
+        event({ phase, error: phase === "failed" ? "webhook unreachable" : null }, [
+          "id",
+          "occurredAt",
+          "instance",
+          "initiator",
+        ]),
+        { id: `ce-${i}`, source: "control-plane-7" },
+      ),
     );
     const parsed = parse(batch, "cloudevent-batch", 10);
     expect(parsed.rejected).toEqual([]);
@@ -353,9 +484,21 @@ describe("parseEvents: CloudEvents", () => {
   });
 
   test.each<[string, Wire, string]>([
-    ["a lone surrogate in source (filling instance)", { source: "checkout-\uD800" }, "instance: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
-    ["a NUL in source (filling instance)", { source: "checkout\u0000" }, "instance: must not contain NUL characters (\\u0000)"],
-    ["a lone surrogate in the envelope id", { id: "ce-\uDC00" }, "id: must be valid Unicode (it holds a lone UTF-16 surrogate)"],
+    [
+      "a lone surrogate in source (filling instance)",
+      { source: "checkout-\uD800" },
+      "instance: must be valid Unicode (it holds a lone UTF-16 surrogate)",
+    ],
+    [
+      "a NUL in source (filling instance)",
+      { source: "checkout\u0000" },
+      "instance: must not contain NUL characters (\\u0000)",
+    ],
+    [
+      "a lone surrogate in the envelope id",
+      { id: "ce-\uDC00" },
+      "id: must be valid Unicode (it holds a lone UTF-16 surrogate)",
+    ],
   ])("%s is rejected naming the field it fills", (_name, envelope, reason) => {
     const parsed = parse(cloudEvent(bare, envelope), "cloudevent", 1);
     expect(parsed.rejected).toEqual([{ index: 0, reason }]);
@@ -389,15 +532,20 @@ describe("parseEvents: CloudEvents", () => {
     const batch = [
       cloudEvent(bare, { id: "ce-1", source: "checkout-api-a", time: "2026-11-21T14:01:00Z" }),
       cloudEvent(bare, { id: "ce-2", specversion: "2.0" }),
-      cloudEvent({ ...bare, phase: "heartbeat", reloadId: null }, { id: "ce-3", source: "checkout-api-b", time: "2026-11-21T14:02:00Z" }),
+      cloudEvent(
+        { ...bare, phase: "heartbeat", reloadId: null },
+        { id: "ce-3", source: "checkout-api-b", time: "2026-11-21T14:02:00Z" },
+      ),
       { not: "a cloudevent" },
     ];
     const parsed = parse(batch, "cloudevent-batch", 10);
     expect(parsed.total).toBe(4);
-    expect(parsed.events.map((e) => [e.index, e.event.id, e.event.instance, e.event.occurredAt.toISOString()])).toEqual([
-      [0, "ce-1", "checkout-api-a", "2026-11-21T14:01:00.000Z"],
-      [2, "ce-3", "checkout-api-b", "2026-11-21T14:02:00.000Z"],
-    ]);
+    expect(parsed.events.map((e) => [e.index, e.event.id, e.event.instance, e.event.occurredAt.toISOString()])).toEqual(
+      [
+        [0, "ce-1", "checkout-api-a", "2026-11-21T14:01:00.000Z"],
+        [2, "ce-3", "checkout-api-b", "2026-11-21T14:02:00.000Z"],
+      ],
+    );
     expect(parsed.rejected.map((r) => r.index)).toEqual([1, 3]);
     expect(parsed.rejected[0]!.reason).toBe('specversion: must be "1.0"');
     expect(parsed.rejected[1]!.reason).toMatch(/specversion/);
@@ -408,8 +556,22 @@ describe("parseEvents: whole-body errors", () => {
   test.each<[string, unknown, BodyFormat, number, number, string]>([
     ["an empty array", [], "json", 10, 400, "empty_batch"],
     ["an empty CloudEvents batch", [], "cloudevent-batch", 10, 400, "empty_batch"],
-    ["one event over the limit", [event({ id: "1" }), event({ id: "2" }), event({ id: "3" })], "json", 2, 413, "too_many_events"],
-    ["a CloudEvents batch over the limit", [cloudEvent(event()), cloudEvent(event())], "cloudevent-batch", 1, 413, "too_many_events"],
+    [
+      "one event over the limit",
+      [event({ id: "1" }), event({ id: "2" }), event({ id: "3" })],
+      "json",
+      2,
+      413,
+      "too_many_events",
+    ],
+    [
+      "a CloudEvents batch over the limit",
+      [cloudEvent(event()), cloudEvent(event())],
+      "cloudevent-batch",
+      1,
+      413,
+      "too_many_events",
+    ],
     ["a JSON number", 7, "json", 10, 400, "invalid_body"],
     ["a JSON string", "hello", "json", 10, 400, "invalid_body"],
     ["null", null, "json", 10, 400, "invalid_body"],
@@ -423,13 +585,23 @@ describe("parseEvents: whole-body errors", () => {
   });
 
   test("the over-limit message says how many were sent and how many are allowed", () => {
-    const error = ingestError(() => parse(Array.from({ length: 5 }, (_, i) => event({ id: `e${i}` })), "json", 4));
+    const error = ingestError(() =>
+      parse(
+        Array.from({ length: 5 }, (_, i) => event({ id: `e${i}` })),
+        "json",
+        4,
+      ),
+    );
     expect(error.message).toContain("5");
     expect(error.message).toContain("4");
   });
 
   test("exactly at the limit is accepted", () => {
-    const parsed = parse(Array.from({ length: 4 }, (_, i) => event({ id: `e${i}` })), "json", 4);
+    const parsed = parse(
+      Array.from({ length: 4 }, (_, i) => event({ id: `e${i}` })),
+      "json",
+      4,
+    );
     expect(parsed.events).toHaveLength(4);
     expect(parsed.rejected).toEqual([]);
   });

@@ -7,7 +7,11 @@ const DESIGN_TABLE: [string, Action[], Role[]][] = [
   ["request a reload or a rollback", ["reload.request", "rollback.request"], ["operator", "admin"]],
   ["approve / reject a request", ["request.approve", "request.reject"], ["approver", "admin"]],
   ["acknowledge or silence an alert", ["alert.acknowledge", "alert.silence"], ["operator", "approver", "admin"]],
-  ["manage users, roles, ingest tokens, reload targets, approval policies", ["user.manage", "token.manage", "target.manage", "policy.manage"], ["admin"]],
+  [
+    "manage users, roles, ingest tokens, reload targets, approval policies",
+    ["user.manage", "token.manage", "target.manage", "policy.manage"],
+    ["admin"],
+  ],
   // configuration, like approval policies (DESIGN.md: only admin manages config)
   ["configure alert rules (thresholds, severity, on/off)", ["alert.configure"], ["admin"]],
   // a source is where the worker reads reloads from, with a token of its own: configuration too
@@ -36,12 +40,15 @@ describe("the roles table", () => {
 });
 
 describe("authorize", () => {
-  test.each(["request.approve", "request.reject"] as const)("nobody may %s their own request, not even an admin", (action) => {
-    for (const role of ["approver", "admin"] as const) {
-      const decision = authorize({ id: 7, role }, action, { requestedBy: 7 });
-      expect(decision).toEqual({ allowed: false, reason: "nobody may decide on their own request" });
-    }
-  });
+  test.each(["request.approve", "request.reject"] as const)(
+    "nobody may %s their own request, not even an admin",
+    (action) => {
+      for (const role of ["approver", "admin"] as const) {
+        const decision = authorize({ id: 7, role }, action, { requestedBy: 7 });
+        expect(decision).toEqual({ allowed: false, reason: "nobody may decide on their own request" });
+      }
+    },
+  );
 
   test("an own request does not block other actions", () => {
     expect(authorize({ id: 7, role: "operator" }, "reload.request", { requestedBy: 7 }).allowed).toBe(true);

@@ -9,26 +9,71 @@ const t = (s: number) => new Date(BASE + s * 1000);
 
 function hb(instance: string, s: number, fields: Partial<ReloadEventInput> = {}): ReloadEventInput {
   return {
-    id: `${instance}-${s}`, reloadId: null, environment: "prod", namespace: "", service: "api", instance, labels: {}, kind: "config",
-    resource: "app.yaml", phase: "heartbeat", fromVersion: null, toVersion: "v1", initiator: null, occurredAt: t(s), durationMs: null,
-    error: null, traceId: null, spanId: null, attributes: {}, targets: null, targetCount: null, ...fields,
+    id: `${instance}-${s}`,
+    reloadId: null,
+    environment: "prod",
+    namespace: "",
+    service: "api",
+    instance,
+    labels: {},
+    kind: "config",
+    resource: "app.yaml",
+    phase: "heartbeat",
+    fromVersion: null,
+    toVersion: "v1",
+    initiator: null,
+    occurredAt: t(s),
+    durationMs: null,
+    error: null,
+    traceId: null,
+    spanId: null,
+    attributes: {},
+    targets: null,
+    targetCount: null,
+    ...fields,
   } as ReloadEventInput;
 }
 
 const GAP = 120_000;
-const runsOf = (events: ReloadEventInput[]) => presenceRuns(events, GAP).map((r) => [r.instance, r.version, r.from.getTime() - BASE, r.to.getTime() - BASE, r.positions]);
+const runsOf = (events: ReloadEventInput[]) =>
+  presenceRuns(events, GAP).map((r) => [
+    r.instance,
+    r.version,
+    r.from.getTime() - BASE,
+    r.to.getTime() - BASE,
+    r.positions,
+  ]);
 
 describe("presenceRuns", () => {
   test.each([
-    ["plain heartbeats of one version, one run per pair", [hb("a", 0), hb("b", 5), hb("a", 15)], [["a", "v1", 0, 15_000, [0, 2]], ["b", "v1", 5_000, 5_000, [1]]]],
-    ["a pair with two versions in the batch is history", [hb("a", 0), hb("a", 15, { toVersion: "v2" }), hb("b", 0)], [["b", "v1", 0, 0, [2]]]],
-    ["a pair with a reload's event in the batch is history", [hb("a", 0), hb("a", 5, { phase: "acked", reloadId: "r" }), hb("b", 0)], [["b", "v1", 0, 0, [2]]]],
+    [
+      "plain heartbeats of one version, one run per pair",
+      [hb("a", 0), hb("b", 5), hb("a", 15)],
+      [
+        ["a", "v1", 0, 15_000, [0, 2]],
+        ["b", "v1", 5_000, 5_000, [1]],
+      ],
+    ],
+    [
+      "a pair with two versions in the batch is history",
+      [hb("a", 0), hb("a", 15, { toVersion: "v2" }), hb("b", 0)],
+      [["b", "v1", 0, 0, [2]]],
+    ],
+    [
+      "a pair with a reload's event in the batch is history",
+      [hb("a", 0), hb("a", 5, { phase: "acked", reloadId: "r" }), hb("b", 0)],
+      [["b", "v1", 0, 0, [2]]],
+    ],
     ["a heartbeat without a version is history", [hb("a", 0, { toVersion: null })], []],
     ["a heartbeat naming a reload is history", [hb("a", 0, { reloadId: "r" })], []],
     ["a silence longer than the gap inside the batch is history", [hb("a", 0), hb("a", 121)], []],
     ["exactly the gap is one run", [hb("a", 0), hb("a", 120)], [["a", "v1", 0, 120_000, [0, 1]]]],
     ["a batch across a UTC midnight is history", [hb("a", 14 * 3600 - 5), hb("a", 14 * 3600 + 5)], []],
-    ["control events (no instance) are not pairs", [hb("a", 0), { ...hb("x", 0), instance: null, phase: "requested" as const }], [["a", "v1", 0, 0, [0]]]],
+    [
+      "control events (no instance) are not pairs",
+      [hb("a", 0), { ...hb("x", 0), instance: null, phase: "requested" as const }],
+      [["a", "v1", 0, 0, [0]]],
+    ],
   ] as const)("%s", (_name, events, expected) => {
     expect(runsOf([...events] as ReloadEventInput[])).toEqual(expected);
   });
@@ -43,10 +88,14 @@ describe("intervalHeartbeats", () => {
     ["after its end: nothing", 600, 1000, []],
     ["before its start: nothing", null, -1, []],
   ] as const)("%s", (_name, after, upTo, expected) => {
-    const out = intervalHeartbeats([interval], after === null ? null : t(after), t(upTo)).map((h) => (h.at.getTime() - BASE) / 1000);
+    const out = intervalHeartbeats([interval], after === null ? null : t(after), t(upTo)).map(
+      (h) => (h.at.getTime() - BASE) / 1000,
+    );
     expect(out).toEqual(expected);
   });
   test("a one-report interval is one heartbeat", () => {
-    expect(intervalHeartbeats([{ version: "v1", firstHeardAt: t(5), lastHeardAt: t(5) }], null, t(10)).map((h) => h.at)).toEqual([t(5)]);
+    expect(
+      intervalHeartbeats([{ version: "v1", firstHeardAt: t(5), lastHeardAt: t(5) }], null, t(10)).map((h) => h.at),
+    ).toEqual([t(5)]);
   });
 });

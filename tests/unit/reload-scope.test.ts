@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { deriveReloadStatus, emptyFacts, foldReloadFacts, reloadDeadline, reloadScope, type ReloadFacts } from "@/lib/domain/reload-status";
+import {
+  deriveReloadStatus,
+  emptyFacts,
+  foldReloadFacts,
+  reloadDeadline,
+  reloadScope,
+  type ReloadFacts,
+} from "@/lib/domain/reload-status";
 import { at, countsOf, domainEvent } from "./helpers";
 
 // DESIGN.md "Scope": a reload's targets are the instances its dispatched event names (a
@@ -43,11 +50,36 @@ describe("reloadDeadline: the latest of requested, approved, dispatched, started
     ["only the first event known, later first event", { firstEventAt: at(40) }, 900_000, 940],
     ["from the request", { requestedAt: at(10) }, 900_000, 910],
     ["from the approval", { requestedAt: at(10), approvedAt: at(70) }, 900_000, 970],
-    ["from the dispatch", { requestedAt: at(10), approvedAt: at(70), dispatchedAt: at(75), startedAt: at(75) }, 900_000, 975],
-    ["a late approval after the dispatch", { requestedAt: at(10), approvedAt: at(300), dispatchedAt: at(75), startedAt: at(75) }, 900_000, 1200],
-    ["from an instance's first report when nothing was dispatched", { requestedAt: at(10), startedAt: at(30) }, 900_000, 930],
-    ["a redispatch is not a step (dispatchedAt is the first)", { dispatchedAt: at(5), startedAt: at(5), lastEventAt: at(800) }, 900_000, 905],
-    ["rejection, failure, rollback and the last event do not move it", { requestedAt: at(10), rejectedAt: at(500), failedAt: at(600), rolledBackAt: at(700), lastEventAt: at(800) }, 900_000, 910],
+    [
+      "from the dispatch",
+      { requestedAt: at(10), approvedAt: at(70), dispatchedAt: at(75), startedAt: at(75) },
+      900_000,
+      975,
+    ],
+    [
+      "a late approval after the dispatch",
+      { requestedAt: at(10), approvedAt: at(300), dispatchedAt: at(75), startedAt: at(75) },
+      900_000,
+      1200,
+    ],
+    [
+      "from an instance's first report when nothing was dispatched",
+      { requestedAt: at(10), startedAt: at(30) },
+      900_000,
+      930,
+    ],
+    [
+      "a redispatch is not a step (dispatchedAt is the first)",
+      { dispatchedAt: at(5), startedAt: at(5), lastEventAt: at(800) },
+      900_000,
+      905,
+    ],
+    [
+      "rejection, failure, rollback and the last event do not move it",
+      { requestedAt: at(10), rejectedAt: at(500), failedAt: at(600), rolledBackAt: at(700), lastEventAt: at(800) },
+      900_000,
+      910,
+    ],
     ["a timeout of one minute", { requestedAt: at(10) }, 60_000, 70],
     ["a timeout of zero", { requestedAt: at(10) }, 0, 10],
   ])("%s", (_name, facts, timeoutMs, deadlineSeconds) => {

@@ -136,29 +136,62 @@ describe("timelineLive: the reload page refreshes while the reload is open, and 
 describe("a reload's outcome does not depend on arrival order", () => {
   const seeds = [1, 2, 3, 5, 8, 13, 21, 34];
   const withSeveral = scenarios.filter((s) => s.events.length > 1);
-  test.each(withSeveral.flatMap((s) => seeds.map((seed) => [s.name, seed, s] as const)))("%s (seed %i)", (_name, seed, s) => {
-    const events = eventsOf(s);
-    const sorted = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-    const expected = judge(s, sorted);
-    for (const order of [shuffled(events, seed), [...sorted].reverse()]) {
-      expect(fold(order)).toEqual(fold(sorted));
-      expect(judge(s, order)).toEqual(expected);
-    }
-    expect(expected.status).toBe(s.expect.status);
-  });
+  test.each(withSeveral.flatMap((s) => seeds.map((seed) => [s.name, seed, s] as const)))(
+    "%s (seed %i)",
+    (_name, seed, s) => {
+      const events = eventsOf(s);
+      const sorted = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+      const expected = judge(s, sorted);
+      for (const order of [shuffled(events, seed), [...sorted].reverse()]) {
+        expect(fold(order)).toEqual(fold(sorted));
+        expect(judge(s, order)).toEqual(expected);
+      }
+      expect(expected.status).toBe(s.expect.status);
+    },
+  );
 });
 
 describe("foldReloadFacts", () => {
   test("the request is the authority on versions and initiator, whatever arrives first", () => {
-    const instanceFirst = domainEvent({ phase: "applied", fromVersion: "stale", toVersion: "other", initiator: "agent:x", occurredAt: at(5) });
-    const request = domainEvent({ phase: "requested", instance: null, fromVersion: "v1", toVersion: "v2", initiator: "person:sam.o", occurredAt: at(0) });
-    for (const order of [[instanceFirst, request], [request, instanceFirst]]) {
-      expect(fold(order)).toMatchObject({ fromVersion: "v1", toVersion: "v2", initiator: "person:sam.o", requestedAt: at(0), firstEventAt: at(0), lastEventAt: at(5) });
+    const instanceFirst = domainEvent({
+      phase: "applied",
+      fromVersion: "stale",
+      toVersion: "other",
+      initiator: "agent:x",
+      occurredAt: at(5),
+    });
+    const request = domainEvent({
+      phase: "requested",
+      instance: null,
+      fromVersion: "v1",
+      toVersion: "v2",
+      initiator: "person:sam.o",
+      occurredAt: at(0),
+    });
+    for (const order of [
+      [instanceFirst, request],
+      [request, instanceFirst],
+    ]) {
+      expect(fold(order)).toMatchObject({
+        fromVersion: "v1",
+        toVersion: "v2",
+        initiator: "person:sam.o",
+        requestedAt: at(0),
+        firstEventAt: at(0),
+        lastEventAt: at(5),
+      });
     }
   });
 
   test("a rolled_back event never changes what the reload was for", () => {
-    const rb = domainEvent({ phase: "rolled_back", instance: null, fromVersion: "v2", toVersion: "v1", initiator: "person:ana.p", occurredAt: at(9) });
+    const rb = domainEvent({
+      phase: "rolled_back",
+      instance: null,
+      fromVersion: "v2",
+      toVersion: "v1",
+      initiator: "person:ana.p",
+      occurredAt: at(9),
+    });
     const facts = fold([rb]);
     expect(facts).toMatchObject({ fromVersion: null, toVersion: null, initiator: null, rolledBackAt: at(9) });
   });
@@ -173,18 +206,57 @@ describe("foldReloadFacts", () => {
       domainEvent({ phase: "rejected", instance: null, occurredAt: at(7) }),
       domainEvent({ phase: "rejected", instance: null, occurredAt: at(6) }),
     ]);
-    expect(facts).toMatchObject({ dispatchedAt: at(10), approvedAt: at(5), rejectedAt: at(6), startedAt: at(10), firstEventAt: at(5), lastEventAt: at(30) });
+    expect(facts).toMatchObject({
+      dispatchedAt: at(10),
+      approvedAt: at(5),
+      rejectedAt: at(6),
+      startedAt: at(10),
+      firstEventAt: at(5),
+      lastEventAt: at(30),
+    });
   });
 
   // startedAt: the first dispatch or the first event from an instance.
   test.each<[string, Parameters<typeof domainEvent>[0][], Date | null]>([
     ["a request does not start it", [{ phase: "requested", instance: null, occurredAt: at(0) }], null],
-    ["an approval does not start it", [{ phase: "requested", instance: null, occurredAt: at(0) }, { phase: "approved", instance: null, occurredAt: at(3) }], null],
-    ["a control-plane failure does not start it", [{ phase: "failed", instance: null, error: "e", occurredAt: at(4) }], null],
+    [
+      "an approval does not start it",
+      [
+        { phase: "requested", instance: null, occurredAt: at(0) },
+        { phase: "approved", instance: null, occurredAt: at(3) },
+      ],
+      null,
+    ],
+    [
+      "a control-plane failure does not start it",
+      [{ phase: "failed", instance: null, error: "e", occurredAt: at(4) }],
+      null,
+    ],
     ["a control-plane rollback does not start it", [{ phase: "rolled_back", instance: null, occurredAt: at(4) }], null],
-    ["the dispatch starts it", [{ phase: "requested", instance: null, occurredAt: at(0) }, { phase: "dispatched", instance: null, occurredAt: at(5) }], at(5)],
-    ["an instance's report starts it", [{ phase: "requested", instance: null, occurredAt: at(0) }, { phase: "received", instance: "i-1", occurredAt: at(6) }], at(6)],
-    ["an instance reporting before the dispatch starts it earlier", [{ phase: "dispatched", instance: null, occurredAt: at(9) }, { phase: "received", instance: "i-1", occurredAt: at(7) }], at(7)],
+    [
+      "the dispatch starts it",
+      [
+        { phase: "requested", instance: null, occurredAt: at(0) },
+        { phase: "dispatched", instance: null, occurredAt: at(5) },
+      ],
+      at(5),
+    ],
+    [
+      "an instance's report starts it",
+      [
+        { phase: "requested", instance: null, occurredAt: at(0) },
+        { phase: "received", instance: "i-1", occurredAt: at(6) },
+      ],
+      at(6),
+    ],
+    [
+      "an instance reporting before the dispatch starts it earlier",
+      [
+        { phase: "dispatched", instance: null, occurredAt: at(9) },
+        { phase: "received", instance: "i-1", occurredAt: at(7) },
+      ],
+      at(7),
+    ],
     ["an instance's failure starts it", [{ phase: "failed", instance: "i-1", error: "e", occurredAt: at(8) }], at(8)],
   ])("startedAt: %s", (_name, events, startedAt) => {
     const list = events.map((e) => domainEvent(e));
@@ -194,13 +266,16 @@ describe("foldReloadFacts", () => {
 
   // A control-plane phase that happens to name an instance starts nothing: a request naming
   // an instance must not skip approval (in_progress, desired set).
-  test.each(["requested", "approved", "rejected"] as const)("a %s event that names an instance does not start the reload", (phase) => {
-    const facts = fold([
-      domainEvent({ phase: "requested", instance: null, occurredAt: at(0) }),
-      domainEvent({ phase, instance: "checkout-api-1", occurredAt: at(1) }),
-    ]);
-    expect(facts.startedAt).toBeNull();
-  });
+  test.each(["requested", "approved", "rejected"] as const)(
+    "a %s event that names an instance does not start the reload",
+    (phase) => {
+      const facts = fold([
+        domainEvent({ phase: "requested", instance: null, occurredAt: at(0) }),
+        domainEvent({ phase, instance: "checkout-api-1", occurredAt: at(1) }),
+      ]);
+      expect(facts.startedAt).toBeNull();
+    },
+  );
 
   test("only a failure without an instance marks the reload failed as a whole", () => {
     const instanceFailure = fold([domainEvent({ phase: "failed", instance: "i-1", error: "e", occurredAt: at(1) })]);
@@ -212,11 +287,17 @@ describe("foldReloadFacts", () => {
 
   test("only a rollback without an instance rolls the reload back as a whole", () => {
     expect(fold([domainEvent({ phase: "rolled_back", instance: "i-1", occurredAt: at(1) })]).rolledBackAt).toBeNull();
-    expect(fold([domainEvent({ phase: "rolled_back", instance: null, occurredAt: at(1) })]).rolledBackAt).toEqual(at(1));
+    expect(fold([domainEvent({ phase: "rolled_back", instance: null, occurredAt: at(1) })]).rolledBackAt).toEqual(
+      at(1),
+    );
   });
 
   test("events never set cancelledAt or expiredAt (those are the control plane's and the sweep's)", () => {
-    const facts = fold(PHASES.filter((p) => p !== "heartbeat").map((phase, i) => domainEvent({ phase, error: "e", toVersion: "v2", occurredAt: at(i) })));
+    const facts = fold(
+      PHASES.filter((p) => p !== "heartbeat").map((phase, i) =>
+        domainEvent({ phase, error: "e", toVersion: "v2", occurredAt: at(i) }),
+      ),
+    );
     expect(facts).toMatchObject({ cancelledAt: null, expiredAt: null });
   });
 
@@ -232,7 +313,14 @@ describe("foldReloadFacts", () => {
     const a = domainEvent({ phase: "failed", instance: "i-1", error: "error A", occurredAt: at(10) });
     const b = domainEvent({ phase: "nacked", instance: "i-2", error: "error B", occurredAt: at(15) });
     const c = domainEvent({ phase: "acked", instance: "i-3", occurredAt: at(20) });
-    for (const order of [[a, b, c], [a, c, b], [c, a, b], [b, a, c], [c, b, a], [b, c, a]]) {
+    for (const order of [
+      [a, b, c],
+      [a, c, b],
+      [c, a, b],
+      [b, a, c],
+      [c, b, a],
+      [b, c, a],
+    ]) {
       expect(fold(order)).toMatchObject({ lastError: "error B", lastErrorAt: at(15) });
     }
   });
@@ -339,7 +427,13 @@ describe("deriveReloadStatus", () => {
     ["rejected stays rejected past the deadline", { requestedAt: at(0), rejectedAt: at(1) }, {}, 5000, "rejected"],
     ["cancelled", { requestedAt: at(0), approvedAt: at(1), cancelledAt: at(5) }, {}, 100, "cancelled"],
     ["cancelled stays cancelled past the deadline", { requestedAt: at(0), cancelledAt: at(5) }, {}, 5000, "cancelled"],
-    ["control-plane failure before start", { requestedAt: at(0), approvedAt: at(1), failedAt: at(3) }, {}, 100, "failed"],
+    [
+      "control-plane failure before start",
+      { requestedAt: at(0), approvedAt: at(1), failedAt: at(3) },
+      {},
+      100,
+      "failed",
+    ],
     // started, not finished
     ["dispatched to 2, none reporting", started, { targets: 2 }, 100, "dispatching"],
     ["dispatched, no scope known and none reporting", started, {}, 100, "dispatching"],
@@ -347,38 +441,142 @@ describe("deriveReloadStatus", () => {
     ["1 acked of 20 targets", started, { targets: 20, reporting: 1, succeeded: 1 }, 100, "in_progress"],
     ["1 early NACK of 20 targets", started, { targets: 20, reporting: 1, nacked: 1 }, 100, "in_progress"],
     ["19 acked of 20 targets", started, { targets: 20, reporting: 19, succeeded: 19 }, 100, "in_progress"],
-    ["a failure while another target is on the way", started, { targets: 2, reporting: 2, failed: 1, inProgress: 1 }, 100, "in_progress"],
-    ["M is never below the reporting instances", started, { targets: 1, reporting: 3, succeeded: 2, inProgress: 1 }, 100, "in_progress"],
+    [
+      "a failure while another target is on the way",
+      started,
+      { targets: 2, reporting: 2, failed: 1, inProgress: 1 },
+      100,
+      "in_progress",
+    ],
+    [
+      "M is never below the reporting instances",
+      started,
+      { targets: 1, reporting: 3, succeeded: 2, inProgress: 1 },
+      100,
+      "in_progress",
+    ],
     ["unfinished exactly at the deadline", started, { targets: 2, reporting: 1, succeeded: 1 }, 902, "in_progress"],
     // finished
     ["all 3 acked", started, { targets: 3, reporting: 3, succeeded: 3 }, 100, "succeeded"],
     ["all acked (targets not known: M = reporting)", started, { reporting: 3, succeeded: 3 }, 100, "succeeded"],
     ["2 acked, 1 NACKed", started, { targets: 3, reporting: 3, succeeded: 2, nacked: 1 }, 100, "partially_failed"],
     ["2 acked, 1 failed", started, { targets: 3, reporting: 3, succeeded: 2, failed: 1 }, 100, "partially_failed"],
-    ["2 acked, 1 rolled back on its own", started, { targets: 3, reporting: 3, succeeded: 2, rolledBack: 1 }, 100, "partially_failed"],
+    [
+      "2 acked, 1 rolled back on its own",
+      started,
+      { targets: 3, reporting: 3, succeeded: 2, rolledBack: 1 },
+      100,
+      "partially_failed",
+    ],
     ["all NACKed", started, { targets: 3, reporting: 3, nacked: 3 }, 100, "failed"],
     ["all failed", started, { targets: 3, reporting: 3, failed: 3 }, 100, "failed"],
-    ["NACKed, failed and rolled back, none acked", started, { targets: 3, reporting: 3, nacked: 1, failed: 1, rolledBack: 1 }, 100, "failed"],
+    [
+      "NACKed, failed and rolled back, none acked",
+      started,
+      { targets: 3, reporting: 3, nacked: 1, failed: 1, rolledBack: 1 },
+      100,
+      "failed",
+    ],
     ["every target rolled back on its own", started, { targets: 2, reporting: 2, rolledBack: 2 }, 100, "failed"],
-    ["finished before the deadline, judged after it", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(50) }, 5000, "succeeded"],
+    [
+      "finished before the deadline, judged after it",
+      started,
+      { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(50) },
+      5000,
+      "succeeded",
+    ],
     // control plane
     ["control-plane failure, none reporting", { ...started, failedAt: at(3) }, { targets: 3 }, 100, "failed"],
-    ["control-plane failure with 1 of 3 acked, 2 on the way", { ...started, failedAt: at(3) }, { targets: 3, reporting: 3, succeeded: 1, inProgress: 2 }, 100, "partially_failed"],
-    ["control-plane failure with NACKs only", { ...started, failedAt: at(3) }, { targets: 3, reporting: 1, nacked: 1 }, 100, "failed"],
-    ["control-plane rollback after success", { ...started, rolledBackAt: at(9) }, { targets: 2, reporting: 2, succeeded: 2 }, 100, "rolled_back"],
-    ["control-plane rollback mid-rollout", { ...started, rolledBackAt: at(9) }, { targets: 20, reporting: 2, inProgress: 2 }, 100, "rolled_back"],
-    ["control-plane rollback wins over expiry", { ...started, rolledBackAt: at(9), expiredAt: at(902) }, { targets: 2, reporting: 1, inProgress: 1 }, 5000, "rolled_back"],
+    [
+      "control-plane failure with 1 of 3 acked, 2 on the way",
+      { ...started, failedAt: at(3) },
+      { targets: 3, reporting: 3, succeeded: 1, inProgress: 2 },
+      100,
+      "partially_failed",
+    ],
+    [
+      "control-plane failure with NACKs only",
+      { ...started, failedAt: at(3) },
+      { targets: 3, reporting: 1, nacked: 1 },
+      100,
+      "failed",
+    ],
+    [
+      "control-plane rollback after success",
+      { ...started, rolledBackAt: at(9) },
+      { targets: 2, reporting: 2, succeeded: 2 },
+      100,
+      "rolled_back",
+    ],
+    [
+      "control-plane rollback mid-rollout",
+      { ...started, rolledBackAt: at(9) },
+      { targets: 20, reporting: 2, inProgress: 2 },
+      100,
+      "rolled_back",
+    ],
+    [
+      "control-plane rollback wins over expiry",
+      { ...started, rolledBackAt: at(9), expiredAt: at(902) },
+      { targets: 2, reporting: 1, inProgress: 1 },
+      5000,
+      "rolled_back",
+    ],
     // expiry
-    ["started, unfinished past the deadline", started, { targets: 3, reporting: 2, succeeded: 1, inProgress: 1 }, 903, "expired"],
+    [
+      "started, unfinished past the deadline",
+      started,
+      { targets: 3, reporting: 2, succeeded: 1, inProgress: 1 },
+      903,
+      "expired",
+    ],
     ["dispatched, none reporting past the deadline", started, { targets: 2 }, 903, "expired"],
-    ["the last target acked after the deadline", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(950) }, 1000, "expired"],
-    ["the last target acked 1 ms after the deadline", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(902.001) }, 1000, "expired"],
-    ["the last target acked exactly at the deadline", started, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(902) }, 1000, "succeeded"],
-    ["every target NACKed, the last after the deadline", started, { targets: 2, reporting: 2, nacked: 2, lastFinishedAt: at(950) }, 1000, "expired"],
-    ["expiredAt is for display: events that finished in time decide", { ...started, expiredAt: at(902) }, { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(50) }, 1000, "succeeded"],
-    ["the deadline counts from the latest step (approval after dispatch)", { ...started, approvedAt: at(500) }, { targets: 2, reporting: 1, inProgress: 1 }, 1300, "in_progress"],
+    [
+      "the last target acked after the deadline",
+      started,
+      { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(950) },
+      1000,
+      "expired",
+    ],
+    [
+      "the last target acked 1 ms after the deadline",
+      started,
+      { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(902.001) },
+      1000,
+      "expired",
+    ],
+    [
+      "the last target acked exactly at the deadline",
+      started,
+      { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(902) },
+      1000,
+      "succeeded",
+    ],
+    [
+      "every target NACKed, the last after the deadline",
+      started,
+      { targets: 2, reporting: 2, nacked: 2, lastFinishedAt: at(950) },
+      1000,
+      "expired",
+    ],
+    [
+      "expiredAt is for display: events that finished in time decide",
+      { ...started, expiredAt: at(902) },
+      { targets: 2, reporting: 2, succeeded: 2, lastFinishedAt: at(50) },
+      1000,
+      "succeeded",
+    ],
+    [
+      "the deadline counts from the latest step (approval after dispatch)",
+      { ...started, approvedAt: at(500) },
+      { targets: 2, reporting: 1, inProgress: 1 },
+      1300,
+      "in_progress",
+    ],
   ])("%s → %s", (_name, facts, counts, nowSeconds, status) => {
-    expect(deriveReloadStatus({ ...noFacts, ...facts }, { ...noCounts, ...counts }, at(nowSeconds), 900_000)).toBe(status);
+    expect(deriveReloadStatus({ ...noFacts, ...facts }, { ...noCounts, ...counts }, at(nowSeconds), 900_000)).toBe(
+      status,
+    );
   });
 
   test.each([1, 5, 19])("%i acked of 20 stays in_progress until the last target finishes", (acked) => {
@@ -386,7 +584,9 @@ describe("deriveReloadStatus", () => {
     const counts = { ...noCounts, targets: 20, reporting: acked, succeeded: acked };
     expect(deriveReloadStatus(facts, counts, at(100), 900_000)).toBe("in_progress");
     expect(deriveReloadStatus(facts, { ...counts, reporting: 20, succeeded: 20 }, at(100), 900_000)).toBe("succeeded");
-    expect(deriveReloadStatus(facts, { ...counts, reporting: 20, nacked: 20 - acked }, at(100), 900_000)).toBe("partially_failed");
+    expect(deriveReloadStatus(facts, { ...counts, reporting: 20, nacked: 20 - acked }, at(100), 900_000)).toBe(
+      "partially_failed",
+    );
   });
 
   test("the timeout is honoured as given", () => {
@@ -406,9 +606,25 @@ describe("convergenceMs", () => {
     ["partially failed counts too", { dispatchedAt: at(10) }, "partially_failed", {}, 40_000],
     ["never negative", { dispatchedAt: at(60) }, "succeeded", {}, 0],
     ["null without a success", { dispatchedAt: at(10) }, "succeeded", { lastSucceededAt: null }, null],
-    ...(["pending_approval", "approved", "dispatching", "in_progress", "failed", "rolled_back", "rejected", "cancelled", "expired"] as const).map(
-      (s): [string, Partial<ReloadFacts>, ReloadStatus, Partial<ReloadInstanceCounts>, number | null] => [`null while ${s}`, { dispatchedAt: at(10) }, s, {}, null],
-    ),
+    ...(
+      [
+        "pending_approval",
+        "approved",
+        "dispatching",
+        "in_progress",
+        "failed",
+        "rolled_back",
+        "rejected",
+        "cancelled",
+        "expired",
+      ] as const
+    ).map((s): [string, Partial<ReloadFacts>, ReloadStatus, Partial<ReloadInstanceCounts>, number | null] => [
+      `null while ${s}`,
+      { dispatchedAt: at(10) },
+      s,
+      {},
+      null,
+    ]),
   ])("%s", (_name, facts, status, extra, expected) => {
     expect(convergenceMs({ ...noFacts, ...facts }, { ...counts, ...extra }, status)).toBe(expected);
   });
@@ -445,7 +661,14 @@ describe("desiredVersionFrom", () => {
   const v2At3 = { version: "v2", setAt: at(3) };
 
   describe("a reload that started (approved at 3, dispatched at 4, rolled back at 99)", () => {
-    const facts = { ...noFacts, requestedAt: at(1), approvedAt: at(3), dispatchedAt: at(4), startedAt: at(4), rolledBackAt: at(99) };
+    const facts = {
+      ...noFacts,
+      requestedAt: at(1),
+      approvedAt: at(3),
+      dispatchedAt: at(4),
+      startedAt: at(4),
+      rolledBackAt: at(99),
+    };
     const expected: Record<ReloadStatus, { version: string; setAt: Date } | null> = {
       pending_approval: null,
       approved: v2At3,
@@ -507,14 +730,46 @@ describe("desiredVersionFrom", () => {
 
 describe("control-plane failures and cancellation against what happened after them", () => {
   const started = { requestedAt: at(0), dispatchedAt: at(2), lastDispatchedAt: at(2), startedAt: at(2) };
-  const acked = { ...noCounts, targets: 2, reporting: 2, succeeded: 2, lastSucceededAt: at(20), lastFinishedAt: at(20) };
+  const acked = {
+    ...noCounts,
+    targets: 2,
+    reporting: 2,
+    succeeded: 2,
+    lastSucceededAt: at(20),
+    lastFinishedAt: at(20),
+  };
   test.each([
-    ["a failed delivery, retried by a later dispatch, then every target acked", { ...started, failedAt: at(5), lastDispatchedAt: at(8) }, acked, "succeeded"],
-    ["a failure after the last dispatch ends it", { ...started, failedAt: at(9), lastDispatchedAt: at(8) }, { ...acked, targets: 3 }, "partially_failed"],
-    ["a failure with nothing acked after the last dispatch", { ...started, failedAt: at(9) }, { ...noCounts, targets: 2 }, "failed"],
-    ["cancelled before it started", { requestedAt: at(0), approvedAt: at(1), cancelledAt: at(5) }, noCounts, "cancelled"],
+    [
+      "a failed delivery, retried by a later dispatch, then every target acked",
+      { ...started, failedAt: at(5), lastDispatchedAt: at(8) },
+      acked,
+      "succeeded",
+    ],
+    [
+      "a failure after the last dispatch ends it",
+      { ...started, failedAt: at(9), lastDispatchedAt: at(8) },
+      { ...acked, targets: 3 },
+      "partially_failed",
+    ],
+    [
+      "a failure with nothing acked after the last dispatch",
+      { ...started, failedAt: at(9) },
+      { ...noCounts, targets: 2 },
+      "failed",
+    ],
+    [
+      "cancelled before it started",
+      { requestedAt: at(0), approvedAt: at(1), cancelledAt: at(5) },
+      noCounts,
+      "cancelled",
+    ],
     ["started before the newer request came: not cancelled", { ...started, cancelledAt: at(5) }, acked, "succeeded"],
-    ["started only after it was superseded: cancelled", { ...started, dispatchedAt: at(6), lastDispatchedAt: at(6), startedAt: at(6), cancelledAt: at(5) }, acked, "cancelled"],
+    [
+      "started only after it was superseded: cancelled",
+      { ...started, dispatchedAt: at(6), lastDispatchedAt: at(6), startedAt: at(6), cancelledAt: at(5) },
+      acked,
+      "cancelled",
+    ],
   ] as const)("%s → %s", (_name, facts, counts, status) => {
     expect(deriveReloadStatus({ ...noFacts, ...facts }, counts, at(60), 900_000)).toBe(status);
   });

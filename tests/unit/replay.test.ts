@@ -80,7 +80,19 @@ describe("replayStates: a snapshot plus the events after it is the fold of every
   });
 
   test("pairs the events do not touch keep their snapshot state, and the base is not changed", () => {
-    const other: PairState = { ...pair, instanceId: 8, version: "v9", since: t(0), lastPhase: "heartbeat", lastPhaseAt: t(0), outcome: "ok", lastError: null, lastReloadId: null, previousVersion: null, changedByHeartbeat: false };
+    const other: PairState = {
+      ...pair,
+      instanceId: 8,
+      version: "v9",
+      since: t(0),
+      lastPhase: "heartbeat",
+      lastPhaseAt: t(0),
+      outcome: "ok",
+      lastError: null,
+      lastReloadId: null,
+      previousVersion: null,
+      changedByHeartbeat: false,
+    };
     const base = [other];
     const out = replayStates(base, HISTORY.slice(0, 2));
     expect(out.get(pairKey(other))).toBe(other);
@@ -89,15 +101,62 @@ describe("replayStates: a snapshot plus the events after it is the fold of every
   });
 });
 
-function reload(reloadId: string, status: ReloadStatus, facts: Partial<ReloadFacts>, completedAt: Date | null = null): ReloadAtRow {
-  return { key: reloadId.replace(/\D/g, ""), serviceId: 1, reloadId, status, completedAt, facts: { ...emptyFacts("config", "app.yaml", facts.firstEventAt ?? t(0)), ...facts } };
+function reload(
+  reloadId: string,
+  status: ReloadStatus,
+  facts: Partial<ReloadFacts>,
+  completedAt: Date | null = null,
+): ReloadAtRow {
+  return {
+    key: reloadId.replace(/\D/g, ""),
+    serviceId: 1,
+    reloadId,
+    status,
+    completedAt,
+    facts: { ...emptyFacts("config", "app.yaml", facts.firstEventAt ?? t(0)), ...facts },
+  };
 }
 
 describe("desiredVersionAt", () => {
-  const approved = reload("rl-1", "succeeded", { toVersion: "v2", fromVersion: "v1", requestedAt: t(0), approvedAt: t(2), startedAt: t(3), lastEventAt: t(6) }, t(6));
-  const rolledBack = reload("rl-2", "rolled_back", { toVersion: "v3", fromVersion: "v2", firstEventAt: t(10), dispatchedAt: t(10), startedAt: t(10), rolledBackAt: t(15), lastEventAt: t(15) }, t(15));
-  const rejected = reload("rl-3", "rejected", { toVersion: "v4", firstEventAt: t(20), requestedAt: t(20), rejectedAt: t(22), lastEventAt: t(22) }, t(22));
-  const expiredUnstarted = reload("rl-4", "expired", { toVersion: "v5", firstEventAt: t(30), requestedAt: t(30), approvedAt: t(31), expiredAt: t(46), lastEventAt: t(31) }, t(46));
+  const approved = reload(
+    "rl-1",
+    "succeeded",
+    { toVersion: "v2", fromVersion: "v1", requestedAt: t(0), approvedAt: t(2), startedAt: t(3), lastEventAt: t(6) },
+    t(6),
+  );
+  const rolledBack = reload(
+    "rl-2",
+    "rolled_back",
+    {
+      toVersion: "v3",
+      fromVersion: "v2",
+      firstEventAt: t(10),
+      dispatchedAt: t(10),
+      startedAt: t(10),
+      rolledBackAt: t(15),
+      lastEventAt: t(15),
+    },
+    t(15),
+  );
+  const rejected = reload(
+    "rl-3",
+    "rejected",
+    { toVersion: "v4", firstEventAt: t(20), requestedAt: t(20), rejectedAt: t(22), lastEventAt: t(22) },
+    t(22),
+  );
+  const expiredUnstarted = reload(
+    "rl-4",
+    "expired",
+    {
+      toVersion: "v5",
+      firstEventAt: t(30),
+      requestedAt: t(30),
+      approvedAt: t(31),
+      expiredAt: t(46),
+      lastEventAt: t(31),
+    },
+    t(46),
+  );
   const all = [approved, rolledBack, rejected, expiredUnstarted];
   test.each([
     ["before any reload", -1, null],
@@ -114,19 +173,48 @@ describe("desiredVersionAt", () => {
 });
 
 describe("outcomeAt: an instance reloads only while its reload does", () => {
-  const state: PairState = { ...pair, version: "v1", since: t(0), lastPhase: "received", lastPhaseAt: t(10), outcome: "in_progress", lastError: null, lastReloadId: "rl-1", previousVersion: null, changedByHeartbeat: false };
-  const own = reload("rl-1", "expired", { firstEventAt: t(9), dispatchedAt: t(9), startedAt: t(9), expiredAt: t(24) }, t(24));
+  const state: PairState = {
+    ...pair,
+    version: "v1",
+    since: t(0),
+    lastPhase: "received",
+    lastPhaseAt: t(10),
+    outcome: "in_progress",
+    lastError: null,
+    lastReloadId: "rl-1",
+    previousVersion: null,
+    changedByHeartbeat: false,
+  };
+  const own = reload(
+    "rl-1",
+    "expired",
+    { firstEventAt: t(9), dispatchedAt: t(9), startedAt: t(9), expiredAt: t(24) },
+    t(24),
+  );
   const newer = reload("rl-2", "succeeded", { firstEventAt: t(30), dispatchedAt: t(30), startedAt: t(30) }, t(32));
   test.each([
     ["before its reload ends", [own], 20, "in_progress"],
     ["after its reload expired", [own], 25, "expired"],
-    ["a newer reload started (its own still open)", [reload("rl-1", "in_progress", { startedAt: t(9), firstEventAt: t(9) }), newer], 31, "expired"],
-    ["a newer reload not started yet", [reload("rl-1", "in_progress", { startedAt: t(9), firstEventAt: t(9) }), newer], 29, "in_progress"],
+    [
+      "a newer reload started (its own still open)",
+      [reload("rl-1", "in_progress", { startedAt: t(9), firstEventAt: t(9) }), newer],
+      31,
+      "expired",
+    ],
+    [
+      "a newer reload not started yet",
+      [reload("rl-1", "in_progress", { startedAt: t(9), firstEventAt: t(9) }), newer],
+      29,
+      "in_progress",
+    ],
   ] as const)("%s", (_label, reloads, minute, expected) => {
     expect(outcomeAt(state, [...reloads], t(minute)).outcome).toBe(expected);
   });
   test("other outcomes are left alone", () => {
-    expect(outcomeAt({ ...state, outcome: "nacked", lastError: "x" }, [own], t(60))).toEqual({ outcome: "nacked", lastError: "x" });
+    expect(outcomeAt({ ...state, outcome: "nacked", lastError: "x" }, [own], t(60))).toEqual({
+      outcome: "nacked",
+      lastError: "x",
+    });
   });
 });
 
@@ -145,8 +233,20 @@ describe("groupPairStates groups as the live SQL does", () => {
       previousVersion: null,
       changedByHeartbeat: false,
     });
-    const groups = groupPairStates([s(1, "v1", 10, "ok"), s(2, "v1", 20, "nacked"), s(3, "v1", 0, "ok"), s(4, "v2", 15, "in_progress")], t(5), 0);
-    const sorted = groups.map((g) => ({ version: g.version, instances: g.instances, last: g.lastReportAt.getTime(), nacked: g.nacked, inProgress: g.inProgress })).sort((a, b) => a.last - b.last);
+    const groups = groupPairStates(
+      [s(1, "v1", 10, "ok"), s(2, "v1", 20, "nacked"), s(3, "v1", 0, "ok"), s(4, "v2", 15, "in_progress")],
+      t(5),
+      0,
+    );
+    const sorted = groups
+      .map((g) => ({
+        version: g.version,
+        instances: g.instances,
+        last: g.lastReportAt.getTime(),
+        nacked: g.nacked,
+        inProgress: g.inProgress,
+      }))
+      .sort((a, b) => a.last - b.last);
     expect(sorted).toEqual([
       { version: "v1", instances: 1, last: t(0).getTime(), nacked: 0, inProgress: 0 },
       { version: "v2", instances: 1, last: t(15).getTime(), nacked: 0, inProgress: 1 },
@@ -157,7 +257,12 @@ describe("groupPairStates groups as the live SQL does", () => {
 
 describe("snapshot schedule", () => {
   const DAY = 86_400_000;
-  const policy: SnapshotPolicy = { intervalMs: 15 * 60_000, denseForMs: DAY, settleMs: 5 * 60_000, retentionMs: 3 * DAY };
+  const policy: SnapshotPolicy = {
+    intervalMs: 15 * 60_000,
+    denseForMs: DAY,
+    settleMs: 5 * 60_000,
+    retentionMs: 3 * DAY,
+  };
   const now = new Date("2026-11-20T10:07:00.000Z");
   test("dense slots for the last day, whole days before, each settled", () => {
     const slots = snapshotSlots(now, policy).map((d) => d.toISOString());
@@ -202,11 +307,36 @@ describe("playback", () => {
   });
   // "just before → just after": the replay a reload page, an alert and a matrix cell link to.
   test.each([
-    ["dispatched: from a minute before the dispatch", { firstEventAt: t(0), startedAt: t(60), lastEventAt: t(62) }, t(100), { from: t(59), to: t(63), at: t(59) }],
-    ["never dispatched (pending approval): from its request", { firstEventAt: t(5), startedAt: null, lastEventAt: t(5) }, t(100), { from: t(4), to: t(6), at: t(4) }],
-    ["no start known: its first event", { firstEventAt: t(5), lastEventAt: t(9) }, t(100), { from: t(4), to: t(10), at: t(4) }],
-    ["still running: never past now", { firstEventAt: t(5), startedAt: t(5), lastEventAt: t(9) }, t(9.5), { from: t(4), to: t(9.5), at: t(4) }],
-    ["a start recorded before the first event (clock skew): the first event", { firstEventAt: t(5), startedAt: t(3), lastEventAt: t(9) }, t(100), { from: t(4), to: t(10), at: t(4) }],
+    [
+      "dispatched: from a minute before the dispatch",
+      { firstEventAt: t(0), startedAt: t(60), lastEventAt: t(62) },
+      t(100),
+      { from: t(59), to: t(63), at: t(59) },
+    ],
+    [
+      "never dispatched (pending approval): from its request",
+      { firstEventAt: t(5), startedAt: null, lastEventAt: t(5) },
+      t(100),
+      { from: t(4), to: t(6), at: t(4) },
+    ],
+    [
+      "no start known: its first event",
+      { firstEventAt: t(5), lastEventAt: t(9) },
+      t(100),
+      { from: t(4), to: t(10), at: t(4) },
+    ],
+    [
+      "still running: never past now",
+      { firstEventAt: t(5), startedAt: t(5), lastEventAt: t(9) },
+      t(9.5),
+      { from: t(4), to: t(9.5), at: t(4) },
+    ],
+    [
+      "a start recorded before the first event (clock skew): the first event",
+      { firstEventAt: t(5), startedAt: t(3), lastEventAt: t(9) },
+      t(100),
+      { from: t(4), to: t(10), at: t(4) },
+    ],
   ] as const)("a reload's replay window, %s", (_label, reload, now, expected) => {
     expect(reloadReplayWindow(reload, now)).toEqual(expected);
     expect(replayWindow(t(50), reload, now)).toEqual({ from: expected.from, to: expected.to });
@@ -221,7 +351,11 @@ describe("playback", () => {
 describe("replay URL", () => {
   test.each([
     ["a reload: its own window", { reloadKey: "26", instant: t(5) }, "/replay?reload=26"],
-    ["an alert without a reload: a minute before it fired", { reloadKey: null, instant: t(5) }, `/replay?at=${encodeURIComponent(t(4).toISOString())}`],
+    [
+      "an alert without a reload: a minute before it fired",
+      { reloadKey: null, instant: t(5) },
+      `/replay?at=${encodeURIComponent(t(4).toISOString())}`,
+    ],
     ["nothing known: the last half hour", { reloadKey: null }, "/replay"],
   ])("the replay link of %s", (_label, subject, href) => {
     expect(replayLinkFor(subject)).toBe(href);
@@ -229,7 +363,10 @@ describe("replay URL", () => {
   const now = new Date("2026-11-20T10:00:00.000Z");
   test.each([
     [{ at: "2026-11-20T09:00:00.000Z" }, { at: new Date("2026-11-20T09:00:00.000Z"), reload: null, page: 1 }],
-    [{ at: "2026-11-20T10:00:00+01:00", reload: "42", page: "2" }, { at: new Date("2026-11-20T09:00:00.000Z"), reload: "42", page: 2 }],
+    [
+      { at: "2026-11-20T10:00:00+01:00", reload: "42", page: "2" },
+      { at: new Date("2026-11-20T09:00:00.000Z"), reload: "42", page: 2 },
+    ],
     [{}, { at: null, reload: null, page: 1 }],
   ])("%j parses", (query, expected) => {
     expect(parseReplayParams(query, now, 30)).toEqual({ ok: true, params: expected });

@@ -2,7 +2,13 @@ import { describe, expect, test } from "vitest";
 import { offersRollbackTo, proposeRollback, rollbackPreflight, type ReloadHistoryEntry } from "@/lib/domain/rollback";
 
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 20, 12, minute));
-const r = (reloadId: string, minute: number, fromVersion: string | null, toVersion: string | null, acked: number): ReloadHistoryEntry => ({
+const r = (
+  reloadId: string,
+  minute: number,
+  fromVersion: string | null,
+  toVersion: string | null,
+  acked: number,
+): ReloadHistoryEntry => ({
   reloadId,
   at: t(minute),
   fromVersion,
@@ -13,11 +19,36 @@ const r = (reloadId: string, minute: number, fromVersion: string | null, toVersi
 describe("proposeRollback", () => {
   const desired = { version: "v3", reloadId: "rl-3", setAt: t(30) };
   test.each<[string, ReloadHistoryEntry[], string | null, string | null]>([
-    ["the last acked version before the desired one", [r("rl-1", 0, null, "v1", 4), r("rl-2", 10, "v1", "v2", 4), r("rl-3", 30, "v2", "v3", 4)], "v2", "acked"],
-    ["in any order", [r("rl-3", 30, "v2", "v3", 4), r("rl-1", 0, null, "v1", 4), r("rl-2", 10, "v1", "v2", 4)], "v2", "acked"],
-    ["skips one nobody acked", [r("rl-1", 0, null, "v1", 4), r("rl-2", 10, "v1", "v2", 0), r("rl-3", 30, "v1", "v3", 4)], "v1", "acked"],
-    ["skips one that went to the desired version too", [r("rl-1", 0, null, "v1", 2), r("rl-2", 10, "v1", "v3", 2), r("rl-3", 30, "v3", "v3", 4)], "v1", "acked"],
-    ["ignores later reloads (a pending request, a rejected one)", [r("rl-2", 10, "v1", "v2", 4), r("rl-3", 30, "v2", "v3", 4), r("rl-4", 40, "v3", "v4", 3)], "v2", "acked"],
+    [
+      "the last acked version before the desired one",
+      [r("rl-1", 0, null, "v1", 4), r("rl-2", 10, "v1", "v2", 4), r("rl-3", 30, "v2", "v3", 4)],
+      "v2",
+      "acked",
+    ],
+    [
+      "in any order",
+      [r("rl-3", 30, "v2", "v3", 4), r("rl-1", 0, null, "v1", 4), r("rl-2", 10, "v1", "v2", 4)],
+      "v2",
+      "acked",
+    ],
+    [
+      "skips one nobody acked",
+      [r("rl-1", 0, null, "v1", 4), r("rl-2", 10, "v1", "v2", 0), r("rl-3", 30, "v1", "v3", 4)],
+      "v1",
+      "acked",
+    ],
+    [
+      "skips one that went to the desired version too",
+      [r("rl-1", 0, null, "v1", 2), r("rl-2", 10, "v1", "v3", 2), r("rl-3", 30, "v3", "v3", 4)],
+      "v1",
+      "acked",
+    ],
+    [
+      "ignores later reloads (a pending request, a rejected one)",
+      [r("rl-2", 10, "v1", "v2", 4), r("rl-3", 30, "v2", "v3", 4), r("rl-4", 40, "v3", "v4", 3)],
+      "v2",
+      "acked",
+    ],
     ["falls back to what the desired reload moved from", [r("rl-3", 30, "v2", "v3", 4)], "v2", "previous"],
     ["nothing to go back to", [r("rl-3", 30, null, "v3", 4)], null, null],
   ])("%s", (_, history, version, basis) => {

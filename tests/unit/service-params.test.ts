@@ -1,5 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { parseBehindView, parseChartRange, parseInstancePage, parseResourceSegment, parseServiceId, resourceHref, serviceHref, serviceViewHref } from "@/lib/services/params";
+import {
+  parseBehindView,
+  parseChartRange,
+  parseInstancePage,
+  parseResourceSegment,
+  parseServiceId,
+  resourceHref,
+  serviceHref,
+  serviceViewHref,
+} from "@/lib/services/params";
 
 describe("parseServiceId", () => {
   test.each<[string, number | null]>([
@@ -51,11 +60,26 @@ test.each<[number, number, string]>([
 describe("the charts' range (the time picker's from/to)", () => {
   const now = new Date("2026-11-21T14:37:12Z");
   test("no range: the last 7 days", () => {
-    expect(parseChartRange(undefined, undefined, now)).toEqual({ fromText: "now-7d", toText: null, from: new Date("2026-11-14T14:37:12Z"), to: now, problem: null });
+    expect(parseChartRange(undefined, undefined, now)).toEqual({
+      fromText: "now-7d",
+      toText: null,
+      from: new Date("2026-11-14T14:37:12Z"),
+      to: now,
+      problem: null,
+    });
   });
   test("a preset and an absolute range", () => {
-    expect(parseChartRange("now-1h", undefined, now)).toMatchObject({ fromText: "now-1h", from: new Date("2026-11-21T13:37:12Z"), to: now, problem: null });
-    expect(parseChartRange("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z", now)).toMatchObject({ from: new Date("2026-11-20T00:00:00Z"), to: new Date("2026-11-21T00:00:00Z"), problem: null });
+    expect(parseChartRange("now-1h", undefined, now)).toMatchObject({
+      fromText: "now-1h",
+      from: new Date("2026-11-21T13:37:12Z"),
+      to: now,
+      problem: null,
+    });
+    expect(parseChartRange("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z", now)).toMatchObject({
+      from: new Date("2026-11-20T00:00:00Z"),
+      to: new Date("2026-11-21T00:00:00Z"),
+      problem: null,
+    });
   });
   test("a bad value is named and the default drawn", () => {
     const range = parseChartRange("last tuesday", undefined, now);
@@ -79,12 +103,15 @@ describe("the behind-only view and the resource page's URL", () => {
     expect(serviceViewHref(7, {})).toBe("/services/7");
   });
 
-  test.each(["routes.yaml", "models/fraud v2", "a%b", "ünïcode"])("resourceHref keeps %j in one segment, read back as it was", (resource) => {
-    const href = resourceHref(3, "config", resource);
-    const segments = href.split("/");
-    expect(segments).toHaveLength(6);
-    expect(parseResourceSegment(segments[5]!)).toBe(resource);
-  });
+  test.each(["routes.yaml", "models/fraud v2", "a%b", "ünïcode"])(
+    "resourceHref keeps %j in one segment, read back as it was",
+    (resource) => {
+      const href = resourceHref(3, "config", resource);
+      const segments = href.split("/");
+      expect(segments).toHaveLength(6);
+      expect(parseResourceSegment(segments[5]!)).toBe(resource);
+    },
+  );
 
   test.each(["%E0%A4%A", "", "x".repeat(513)])("parseResourceSegment(%j) is no resource", (raw) => {
     expect(parseResourceSegment(raw)).toBeNull();

@@ -34,10 +34,14 @@ describe("limit buckets", () => {
     ]);
   });
   test("no trusted proxy (every caller shares one address): only the generous per-name bucket, so nobody's guesses lock everyone out", () => {
-    expect(signInBuckets({ nameKey: "k1", address: null, maxFailures: 5 })).toEqual([{ bucket: "name", key: "k1", maxFailures: 100 }]);
+    expect(signInBuckets({ nameKey: "k1", address: null, maxFailures: 5 })).toEqual([
+      { bucket: "name", key: "k1", maxFailures: 100 },
+    ]);
   });
   test("a malformed name is charged to its address only", () => {
-    expect(signInBuckets({ nameKey: null, address: "10.0.0.7", maxFailures: 5 })).toEqual([{ bucket: "address", key: "10.0.0.7", maxFailures: 20 }]);
+    expect(signInBuckets({ nameKey: null, address: "10.0.0.7", maxFailures: 5 })).toEqual([
+      { bucket: "address", key: "10.0.0.7", maxFailures: 20 },
+    ]);
   });
 });
 
@@ -54,14 +58,41 @@ describe("the page's message for a refusal", () => {
 });
 
 describe("OIDC and the roster", () => {
-  test.each([["system"], ["System"], [" root "], ["anonymous"], ["worker"], ["unknown user"]])("%j is reserved", (name) => {
-    expect(isReservedUsername(name)).toBe(true);
-  });
+  test.each([["system"], ["System"], [" root "], ["anonymous"], ["worker"], ["unknown user"]])(
+    "%j is reserved",
+    (name) => {
+      expect(isReservedUsername(name)).toBe(true);
+    },
+  );
   test("an ordinary name is not", () => expect(isReservedUsername("alice")).toBe(false));
   test.each<[string, Parameters<typeof leavesNoEnabledAdmin>[0], boolean]>([
-    ["demoting the only enabled admin", { target: { id: 1, role: "admin", disabled: false }, change: { kind: "role", role: "viewer" }, enabledAdminIds: [1] }, true],
-    ["demoting one of two", { target: { id: 1, role: "admin", disabled: false }, change: { kind: "role", role: "viewer" }, enabledAdminIds: [1, 2] }, false],
-    ["keeping the role", { target: { id: 1, role: "admin", disabled: false }, change: { kind: "role", role: "admin" }, enabledAdminIds: [1] }, false],
+    [
+      "demoting the only enabled admin",
+      {
+        target: { id: 1, role: "admin", disabled: false },
+        change: { kind: "role", role: "viewer" },
+        enabledAdminIds: [1],
+      },
+      true,
+    ],
+    [
+      "demoting one of two",
+      {
+        target: { id: 1, role: "admin", disabled: false },
+        change: { kind: "role", role: "viewer" },
+        enabledAdminIds: [1, 2],
+      },
+      false,
+    ],
+    [
+      "keeping the role",
+      {
+        target: { id: 1, role: "admin", disabled: false },
+        change: { kind: "role", role: "admin" },
+        enabledAdminIds: [1],
+      },
+      false,
+    ],
   ])("%s", (_, args, leaves) => {
     expect(leavesNoEnabledAdmin(args)).toBe(leaves);
   });

@@ -5,19 +5,26 @@ import { simulatedEvents, simulatedNack } from "@/lib/demo/simulated-target";
 import { diagnoseReload } from "@/lib/domain/diagnosis";
 import type { WebhookBody } from "@/lib/dispatch/webhook";
 
-const PREFIX = { received: /^parse error: /, parsed: /^(schema mismatch|validation failed): /, validated: /^apply failed: / } as const;
+const PREFIX = {
+  received: /^parse error: /,
+  parsed: /^(schema mismatch|validation failed): /,
+  validated: /^apply failed: /,
+} as const;
 
 describe("simulatedNack", () => {
-  test.each(["config", "routes", "flags", "certificate", "model", "data", "code", "anything"])("%s: the error names the resource and fits the step it stopped after", (kind) => {
-    const seen = new Set<string>();
-    for (const pick of [0, 0.2, 0.4, 0.5, 0.7, 0.99]) {
-      const { stopAfter, error } = simulatedNack(kind, "res.yaml", pick);
-      seen.add(stopAfter);
-      expect(error).toMatch(PREFIX[stopAfter]);
-      expect(error).toContain("res.yaml");
-    }
-    expect([...seen].sort()).toEqual(["parsed", "received", "validated"]);
-  });
+  test.each(["config", "routes", "flags", "certificate", "model", "data", "code", "anything"])(
+    "%s: the error names the resource and fits the step it stopped after",
+    (kind) => {
+      const seen = new Set<string>();
+      for (const pick of [0, 0.2, 0.4, 0.5, 0.7, 0.99]) {
+        const { stopAfter, error } = simulatedNack(kind, "res.yaml", pick);
+        seen.add(stopAfter);
+        expect(error).toMatch(PREFIX[stopAfter]);
+        expect(error).toContain("res.yaml");
+      }
+      expect([...seen].sort()).toEqual(["parsed", "received", "validated"]);
+    },
+  );
 
   test("a certificate error only for certificates; no certificate error on a config file", () => {
     for (const pick of [0, 0.4, 0.7]) {

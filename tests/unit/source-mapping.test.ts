@@ -1,7 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { catalogueQuery, matchRow, parseSourceRules, rowsFor, SOURCE_CATALOGUE } from "@/lib/domain/source-catalogue";
 import { sourceHref, sourceInitiator, sourceOfInitiator } from "@/lib/domain/source-initiator";
-import { mapSourceSamples, type MappedSeries, type SeriesState, type SourceEvent, type SourceSettings } from "@/lib/domain/source-mapping";
+import {
+  mapSourceSamples,
+  type MappedSeries,
+  type SeriesState,
+  type SourceEvent,
+  type SourceSettings,
+} from "@/lib/domain/source-mapping";
 import { parseEvents } from "@/lib/ingest/parse-events";
 import { scrapes } from "@/tests/support/exposition";
 
@@ -28,7 +34,8 @@ function twoQueries(first: ReturnType<typeof scrapes>, second: ReturnType<typeof
   return { one, two };
 }
 
-const stateOf = (series: MappedSeries[]): SeriesState[] => series.map(({ key, metric, labels, value, sampledAt }) => ({ key, metric, labels, value, sampledAt }));
+const stateOf = (series: MappedSeries[]): SeriesState[] =>
+  series.map(({ key, metric, labels, value, sampledAt }) => ({ key, metric, labels, value, sampledAt }));
 
 const AM = { job: "alertmanager", instance: "127.0.0.1:9093" };
 const amText = (hash: number, ok: number, successAt: number) => `
@@ -71,13 +78,25 @@ describe("the catalogue", () => {
 
   test("a source's rules come first and name metrics literally", () => {
     const rows = rowsFor([{ metric: "myapp_flags_version", kind: "flags", resource: "flags.json" }]);
-    expect(matchRow(rows, "myapp_flags_version")?.row).toMatchObject({ kind: "flags", resource: "flags.json", role: "version" });
+    expect(matchRow(rows, "myapp_flags_version")?.row).toMatchObject({
+      kind: "flags",
+      resource: "flags.json",
+      role: "version",
+    });
     expect(matchRow(rows, "myappXflags_version")).toBeNull();
   });
 
   test.each([
-    ["myapp_flags_version flags flags.json", [{ metric: "myapp_flags_version", kind: "flags", resource: "flags.json" }], []],
-    ["# comment\n\nmyapp_model_info model fraud-model sha", [{ metric: "myapp_model_info", kind: "model", resource: "fraud-model", versionLabel: "sha" }], []],
+    [
+      "myapp_flags_version flags flags.json",
+      [{ metric: "myapp_flags_version", kind: "flags", resource: "flags.json" }],
+      [],
+    ],
+    [
+      "# comment\n\nmyapp_model_info model fraud-model sha",
+      [{ metric: "myapp_model_info", kind: "model", resource: "fraud-model", versionLabel: "sha" }],
+      [],
+    ],
     ["myapp_flags_version flags", [], ["line 1: write “metric kind resource [versionLabel]”"]],
     ["my-app flags f", [], ["line 1: my-app is not a metric name"]],
     ["x Flags f", [], ["line 1: the kind must be a lowercase word such as config"]],
@@ -88,8 +107,14 @@ describe("the catalogue", () => {
 
 describe("mapping samples to reload events", () => {
   test("Alertmanager first seen: a heartbeat with its config hash, nothing else", () => {
-    const { events } = mapSourceSamples(SOURCE, [], scrapes(AM, [s(0), amText(4242, 1, 1000)], [s(1), amText(4242, 1, 1000)]));
-    expect(events.map(brief)).toEqual([["heartbeat", "127.0.0.1:9093", "config", "alertmanager.yml", "4242", new Date(s(1)).toISOString()]]);
+    const { events } = mapSourceSamples(
+      SOURCE,
+      [],
+      scrapes(AM, [s(0), amText(4242, 1, 1000)], [s(1), amText(4242, 1, 1000)]),
+    );
+    expect(events.map(brief)).toEqual([
+      ["heartbeat", "127.0.0.1:9093", "config", "alertmanager.yml", "4242", new Date(s(1)).toISOString()],
+    ]);
     expect(events[0]).toMatchObject({ environment: "prod", service: "alertmanager", initiator: "source:prom-eu" });
   });
 
@@ -97,7 +122,12 @@ describe("mapping samples to reload events", () => {
     const reloadedAt = (T + 1500) / 1000;
     const { two } = twoQueries(
       scrapes(AM, [s(0), amText(4242, 1, 1000)]),
-      scrapes(AM, [s(1), amText(4242, 1, 1000)], [s(2), amText(9999, 1, reloadedAt)], [s(3), amText(9999, 1, reloadedAt)]),
+      scrapes(
+        AM,
+        [s(1), amText(4242, 1, 1000)],
+        [s(2), amText(9999, 1, reloadedAt)],
+        [s(3), amText(9999, 1, reloadedAt)],
+      ),
     );
     expect(two.events.map(brief)).toEqual([
       ["dispatched", null, "config", "alertmanager.yml", "9999", new Date(T + 1500).toISOString()],
@@ -110,10 +140,27 @@ describe("mapping samples to reload events", () => {
   test("Alertmanager's reload failed: nacked with the metric that said so, on the hash it still runs", () => {
     const { two } = twoQueries(scrapes(AM, [s(0), amText(4242, 1, 1000)]), scrapes(AM, [s(1), amText(4242, 0, 1000)]));
     expect(two.events.map(brief)).toEqual([
-      ["dispatched", null, "config", "alertmanager.yml", `rejected@${new Date(s(1)).toISOString()}`, new Date(s(1)).toISOString()],
-      ["nacked", "127.0.0.1:9093", "config", "alertmanager.yml", `rejected@${new Date(s(1)).toISOString()}`, new Date(s(1)).toISOString()],
+      [
+        "dispatched",
+        null,
+        "config",
+        "alertmanager.yml",
+        `rejected@${new Date(s(1)).toISOString()}`,
+        new Date(s(1)).toISOString(),
+      ],
+      [
+        "nacked",
+        "127.0.0.1:9093",
+        "config",
+        "alertmanager.yml",
+        `rejected@${new Date(s(1)).toISOString()}`,
+        new Date(s(1)).toISOString(),
+      ],
     ]);
-    expect(two.events[1]).toMatchObject({ fromVersion: "4242", error: "alertmanager_config_last_reload_successful is 0: the last configuration reload failed" });
+    expect(two.events[1]).toMatchObject({
+      fromVersion: "4242",
+      error: "alertmanager_config_last_reload_successful is 0: the last configuration reload failed",
+    });
   });
 
   test("a failure already reported is not reported again at the next query", () => {
@@ -125,14 +172,29 @@ describe("mapping samples to reload events", () => {
 
   test("Prometheus: the version is the success time, and the same query again gives the same ids", () => {
     const P = { job: "prometheus", instance: "127.0.0.1:9090", env: "staging" };
-    const text = (ok: number, at: number) => `prometheus_config_last_reload_successful ${ok}\nprometheus_config_last_reload_success_timestamp_seconds ${at}\n`;
+    const text = (ok: number, at: number) =>
+      `prometheus_config_last_reload_successful ${ok}\nprometheus_config_last_reload_success_timestamp_seconds ${at}\n`;
     const first = scrapes(P, [s(0), text(1, T / 1000 - 60)]);
     const second = scrapes(P, [s(1), text(1, T / 1000 - 60)], [s(2), text(1, (T + 1700) / 1000)]);
     const { two } = twoQueries(first, second);
     const again = twoQueries(first, second).two;
     expect(two.events.map(brief)).toEqual([
-      ["dispatched", null, "config", "prometheus.yml", new Date(T + 1700).toISOString(), new Date(T + 1700).toISOString()],
-      ["applied", "127.0.0.1:9090", "config", "prometheus.yml", new Date(T + 1700).toISOString(), new Date(T + 1700).toISOString()],
+      [
+        "dispatched",
+        null,
+        "config",
+        "prometheus.yml",
+        new Date(T + 1700).toISOString(),
+        new Date(T + 1700).toISOString(),
+      ],
+      [
+        "applied",
+        "127.0.0.1:9090",
+        "config",
+        "prometheus.yml",
+        new Date(T + 1700).toISOString(),
+        new Date(T + 1700).toISOString(),
+      ],
     ]);
     expect(two.events[1]).toMatchObject({ environment: "staging", fromVersion: new Date(T - 60_000).toISOString() });
     expect(again.events.map((e) => [e.id, e.reloadId])).toEqual(two.events.map((e) => [e.id, e.reloadId]));
@@ -170,8 +232,14 @@ envoy_server_version{} 1234
       ["dispatched", null, "routes", "rds/8080", rejectedAt, new Date(s(1)).toISOString()],
       ["nacked", "10.0.0.7:15090", "routes", "rds/8080", rejectedAt, new Date(s(1)).toISOString()],
     ]);
-    expect(two.events[4]).toMatchObject({ environment: "prod-eu", error: "envoy_http_rds_update_rejected rose from 0 to 1: a configuration was refused" });
-    expect(one.series.find((x) => x.metric === "envoy_server_version")).toMatchObject({ mapping: null, problem: "not a known reload metric" });
+    expect(two.events[4]).toMatchObject({
+      environment: "prod-eu",
+      error: "envoy_http_rds_update_rejected rose from 0 to 1: a configuration was refused",
+    });
+    expect(one.series.find((x) => x.metric === "envoy_server_version")).toMatchObject({
+      mapping: null,
+      problem: "not a known reload metric",
+    });
   });
 
   test("Traefik: a new last-reload-success time is applied with that time, a failure counter that rose is nacked", () => {
@@ -183,14 +251,36 @@ traefik_config_reloads_total ${reloads}
 traefik_config_reloads_failure_total ${failures}
 traefik_config_last_reload_success ${lastSuccess}
 `;
-    const applied = twoQueries(scrapes(TR, [s(0), traefik(5, T / 1000 - 30, 0)]), scrapes(TR, [s(1), traefik(6, T / 1000 + 0.5, 0)])).two;
+    const applied = twoQueries(
+      scrapes(TR, [s(0), traefik(5, T / 1000 - 30, 0)]),
+      scrapes(TR, [s(1), traefik(6, T / 1000 + 0.5, 0)]),
+    ).two;
     expect(applied.events.map(brief)).toEqual([
-      ["dispatched", null, "config", "dynamic configuration", new Date(T + 500).toISOString(), new Date(T + 500).toISOString()],
-      ["applied", "traefik-0:8080", "config", "dynamic configuration", new Date(T + 500).toISOString(), new Date(T + 500).toISOString()],
+      [
+        "dispatched",
+        null,
+        "config",
+        "dynamic configuration",
+        new Date(T + 500).toISOString(),
+        new Date(T + 500).toISOString(),
+      ],
+      [
+        "applied",
+        "traefik-0:8080",
+        "config",
+        "dynamic configuration",
+        new Date(T + 500).toISOString(),
+        new Date(T + 500).toISOString(),
+      ],
     ]);
-    const failed = twoQueries(scrapes(TR, [s(0), traefik(5, T / 1000 - 30, 0)]), scrapes(TR, [s(1), traefik(6, T / 1000 - 30, 1)])).two;
+    const failed = twoQueries(
+      scrapes(TR, [s(0), traefik(5, T / 1000 - 30, 0)]),
+      scrapes(TR, [s(1), traefik(6, T / 1000 - 30, 1)]),
+    ).two;
     expect(failed.events.map((e) => e.phase)).toEqual(["dispatched", "nacked"]);
-    expect(failed.events[1]).toMatchObject({ error: "traefik_config_reloads_failure_total rose from 0 to 1: a configuration was refused" });
+    expect(failed.events[1]).toMatchObject({
+      error: "traefik_config_reloads_failure_total rose from 0 to 1: a configuration was refused",
+    });
   });
 
   test("CoreDNS: the Corefile's hash from reload_version_info's value label; reload_failed_total rising is nacked", () => {
@@ -208,12 +298,22 @@ coredns_reload_failed_total ${failed}
     ]);
     expect(changed.events[1]).toMatchObject({ fromVersion: "aaa111" });
     const refused = twoQueries(scrapes(C, [s(0), coredns("aaa111", 2)]), scrapes(C, [s(1), coredns("aaa111", 3)])).two;
-    expect(refused.events.map((e) => [e.phase, e.fromVersion ?? null])).toEqual([["dispatched", "aaa111"], ["nacked", "aaa111"]]);
+    expect(refused.events.map((e) => [e.phase, e.fromVersion ?? null])).toEqual([
+      ["dispatched", "aaa111"],
+      ["nacked", "aaa111"],
+    ]);
   });
 
   test("Alloy and Mimir: the hash from the sha256 label", () => {
     const A = { job: "alloy", instance: "alloy-0:12345" };
-    const { events } = mapSourceSamples(SOURCE, [], scrapes(A, [s(0), 'alloy_config_hash{sha256="d00d"} 1\nalloy_config_last_load_successful 1\ncortex_runtime_config_hash{sha256="beef"} 1\n']));
+    const { events } = mapSourceSamples(
+      SOURCE,
+      [],
+      scrapes(A, [
+        s(0),
+        'alloy_config_hash{sha256="d00d"} 1\nalloy_config_last_load_successful 1\ncortex_runtime_config_hash{sha256="beef"} 1\n',
+      ]),
+    );
     expect(events.map(brief)).toEqual([
       ["heartbeat", "alloy-0:12345", "config", "alloy config", "d00d", new Date(s(0)).toISOString()],
       ["heartbeat", "alloy-0:12345", "config", "cortex runtime config", "beef", new Date(s(0)).toISOString()],
@@ -221,9 +321,16 @@ coredns_reload_failed_total ${failed}
   });
 
   test("a source's own rule maps its metric, version from a label", () => {
-    const source = { ...SOURCE, rules: [{ metric: "fraud_model_info", kind: "model", resource: "fraud-model", versionLabel: "model_version" }] };
+    const source = {
+      ...SOURCE,
+      rules: [{ metric: "fraud_model_info", kind: "model", resource: "fraud-model", versionLabel: "model_version" }],
+    };
     const M = { job: "scorer", instance: "scorer-1:8000" };
-    const two = twoQueries(scrapes(M, [s(0), 'fraud_model_info{model_version="v12"} 1\n']), scrapes(M, [s(1), 'fraud_model_info{model_version="v13"} 1\n']), source).two;
+    const two = twoQueries(
+      scrapes(M, [s(0), 'fraud_model_info{model_version="v12"} 1\n']),
+      scrapes(M, [s(1), 'fraud_model_info{model_version="v13"} 1\n']),
+      source,
+    ).two;
     expect(two.events.map(brief)).toEqual([
       ["dispatched", null, "model", "fraud-model", "v13", new Date(s(1)).toISOString()],
       ["applied", "scorer-1:8000", "model", "fraud-model", "v13", new Date(s(1)).toISOString()],
@@ -231,13 +338,22 @@ coredns_reload_failed_total ${failed}
   });
 
   test("series without a service or instance label are listed with why, and map to nothing", () => {
-    const { events, series } = mapSourceSamples(SOURCE, [], scrapes({ instance: "x:1" }, [s(0), "alertmanager_config_hash 5\n"]));
+    const { events, series } = mapSourceSamples(
+      SOURCE,
+      [],
+      scrapes({ instance: "x:1" }, [s(0), "alertmanager_config_hash 5\n"]),
+    );
     expect(events).toEqual([]);
-    expect(series).toMatchObject([{ metric: "alertmanager_config_hash", mapping: null, problem: "has no job label to name its service" }]);
+    expect(series).toMatchObject([
+      { metric: "alertmanager_config_hash", mapping: null, problem: "has no job label to name its service" },
+    ]);
   });
 
   test("every event it writes is a valid reload event", () => {
-    const { two } = twoQueries(scrapes(AM, [s(0), amText(4242, 1, 1000)]), scrapes(AM, [s(1), amText(4242, 0, 1000)], [s(2), amText(77, 1, (T + 1900) / 1000)]));
+    const { two } = twoQueries(
+      scrapes(AM, [s(0), amText(4242, 1, 1000)]),
+      scrapes(AM, [s(1), amText(4242, 0, 1000)], [s(2), amText(77, 1, (T + 1900) / 1000)]),
+    );
     expect(two.events.map((e) => e.phase)).toEqual(["dispatched", "nacked", "dispatched", "applied"]);
     const parsed = parseEvents(two.events, "json", 100, { now: new Date(T + 10_000), retentionMs: 86_400_000 });
     expect(parsed.rejected).toEqual([]);

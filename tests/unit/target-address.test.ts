@@ -2,7 +2,13 @@
 // cloud-metadata never unless TARGET_ALLOWED_HOSTS lists them; private and loopback allowed
 // unless TARGET_PRIVATE_ADDRESSES=deny.
 import { describe, expect, test } from "vitest";
-import { parseAllowedHosts, targetAddressVerdict, targetHostVerdict, targetUrlShownTo, type TargetAddressRules } from "@/lib/domain/target-address";
+import {
+  parseAllowedHosts,
+  targetAddressVerdict,
+  targetHostVerdict,
+  targetUrlShownTo,
+  type TargetAddressRules,
+} from "@/lib/domain/target-address";
 
 const ALLOW: TargetAddressRules = { allowedHosts: [], privateAddresses: "allow" };
 const DENY: TargetAddressRules = { allowedHosts: [], privateAddresses: "deny" };
@@ -45,7 +51,8 @@ describe("targetAddressVerdict: the resolved address", () => {
   ] as const)("%s (%o) → %s", (address, rules, refused) => {
     const verdict = targetAddressVerdict("svc.example", address, rules);
     if (refused === null) expect(verdict).toEqual({ allowed: true });
-    else expect(verdict).toEqual({ allowed: false, category: refused, reason: `target address not allowed (${refused})` });
+    else
+      expect(verdict).toEqual({ allowed: false, category: refused, reason: `target address not allowed (${refused})` });
   });
 
   test.each([
@@ -58,13 +65,21 @@ describe("targetAddressVerdict: the resolved address", () => {
     ["[::1]", "::1", "::1"],
     ["svc.example", "fe80::1", "fe80::/10"],
   ])("%s at %s is allowed when TARGET_ALLOWED_HOSTS lists %s", (host, address, listed) => {
-    expect(targetAddressVerdict(host, address, { allowedHosts: parseAllowedHosts(listed), privateAddresses: "deny" })).toEqual({ allowed: true });
+    expect(
+      targetAddressVerdict(host, address, { allowedHosts: parseAllowedHosts(listed), privateAddresses: "deny" }),
+    ).toEqual({ allowed: true });
   });
 
   test("an allowed-hosts entry for another host or range does not open this one", () => {
     const rules = { allowedHosts: parseAllowedHosts("other.example, 10.0.0.0/8"), privateAddresses: "deny" as const };
-    expect(targetAddressVerdict("svc.example", "169.254.169.254", rules)).toMatchObject({ allowed: false, category: "cloud-metadata" });
-    expect(targetAddressVerdict("svc.example", "192.168.0.1", rules)).toMatchObject({ allowed: false, category: "private" });
+    expect(targetAddressVerdict("svc.example", "169.254.169.254", rules)).toMatchObject({
+      allowed: false,
+      category: "cloud-metadata",
+    });
+    expect(targetAddressVerdict("svc.example", "192.168.0.1", rules)).toMatchObject({
+      allowed: false,
+      category: "private",
+    });
   });
 });
 
@@ -92,12 +107,21 @@ describe("targetHostVerdict: the URL's host, before any lookup", () => {
   });
 
   test("a metadata host name listed in TARGET_ALLOWED_HOSTS is allowed", () => {
-    expect(targetHostVerdict("metadata.google.internal", { allowedHosts: ["metadata.google.internal"], privateAddresses: "allow" })).toEqual({ allowed: true });
+    expect(
+      targetHostVerdict("metadata.google.internal", {
+        allowedHosts: ["metadata.google.internal"],
+        privateAddresses: "allow",
+      }),
+    ).toEqual({ allowed: true });
   });
 });
 
 test("parseAllowedHosts: comma or space separated, lowercased, brackets and trailing dots dropped; a bad range is refused", () => {
-  expect(parseAllowedHosts(" Metadata.Google.Internal., [fd00:ec2::254] 10.0.0.0/8 ,")).toEqual(["metadata.google.internal", "fd00:ec2::254", "10.0.0.0/8"]);
+  expect(parseAllowedHosts(" Metadata.Google.Internal., [fd00:ec2::254] 10.0.0.0/8 ,")).toEqual([
+    "metadata.google.internal",
+    "fd00:ec2::254",
+    "10.0.0.0/8",
+  ]);
   expect(parseAllowedHosts("")).toEqual([]);
   expect(() => parseAllowedHosts("10.0.0.0/99")).toThrow(/10\.0\.0\.0\/99/);
 });

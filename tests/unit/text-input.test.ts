@@ -56,6 +56,8 @@ describe("nestingProblem", () => {
     for (let i = 0; i < 3; i++) value = { arrayValue: { values: [value] } };
     const counts = (key: string | number) => key === "arrayValue";
     expect(nestingProblem({ spans: [{ attributes: [{ key: "k", value }] }] }, { limit: 3, counts })).toBeNull();
-    expect(nestingProblem({ spans: [{ attributes: [{ key: "k", value }] }] }, { limit: 2, counts })).toBe("spans[0].attributes[0].value: nested deeper than 2 levels");
+    expect(nestingProblem({ spans: [{ attributes: [{ key: "k", value }] }] }, { limit: 2, counts })).toBe(
+      "spans[0].attributes[0].value: nested deeper than 2 levels",
+    );
   });
 });

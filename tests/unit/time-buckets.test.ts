@@ -5,7 +5,12 @@ const NOW = new Date("2026-11-21T14:37:12.000Z");
 
 describe("time buckets", () => {
   test.each([
-    ["hour", 3, ["2026-11-21T12:00:00.000Z", "2026-11-21T13:00:00.000Z", "2026-11-21T14:00:00.000Z"], ["12:00", "13:00", "14:00"]],
+    [
+      "hour",
+      3,
+      ["2026-11-21T12:00:00.000Z", "2026-11-21T13:00:00.000Z", "2026-11-21T14:00:00.000Z"],
+      ["12:00", "13:00", "14:00"],
+    ],
     ["day", 2, ["2026-11-20T00:00:00.000Z", "2026-11-21T00:00:00.000Z"], ["11-20", "11-21"]],
   ] as const)("%s × %d: UTC-aligned, oldest first, the last holds now", (unit, count, starts, labels) => {
     const got = bucketStarts(NOW, unit, count);
@@ -30,17 +35,20 @@ describe("buckets that fit the time picker's range", () => {
     ["last 7 days", 7 * 24 * H, "day", 8],
     ["last 14 days", 14 * 24 * H, "day", 15],
     ["last 90 days", 90 * 24 * H, "week", 14],
-  ] as const)("%s: per %s, %d buckets, the first holding from and the last holding now", (_name, span, words, count) => {
-    const from = new Date(NOW.getTime() - span);
-    const plan = planBuckets(from, NOW);
-    expect(plan.words).toBe(words);
-    expect(plan.starts).toHaveLength(count);
-    expect(plan.starts[0]!.getTime()).toBeLessThanOrEqual(from.getTime());
-    expect(plan.starts[0]!.getTime() + plan.sizeMs).toBeGreaterThan(from.getTime());
-    expect(plan.starts.at(-1)!.getTime()).toBeLessThanOrEqual(NOW.getTime());
-    expect(plan.starts.at(-1)!.getTime() + plan.sizeMs).toBeGreaterThan(NOW.getTime());
-    expect(plan.starts.every((s) => s.getTime() % plan.sizeMs === 0)).toBe(true);
-  });
+  ] as const)(
+    "%s: per %s, %d buckets, the first holding from and the last holding now",
+    (_name, span, words, count) => {
+      const from = new Date(NOW.getTime() - span);
+      const plan = planBuckets(from, NOW);
+      expect(plan.words).toBe(words);
+      expect(plan.starts).toHaveLength(count);
+      expect(plan.starts[0]!.getTime()).toBeLessThanOrEqual(from.getTime());
+      expect(plan.starts[0]!.getTime() + plan.sizeMs).toBeGreaterThan(from.getTime());
+      expect(plan.starts.at(-1)!.getTime()).toBeLessThanOrEqual(NOW.getTime());
+      expect(plan.starts.at(-1)!.getTime() + plan.sizeMs).toBeGreaterThan(NOW.getTime());
+      expect(plan.starts.every((s) => s.getTime() % plan.sizeMs === 0)).toBe(true);
+    },
+  );
 
   test("a range longer than MAX_BUCKETS weeks keeps the newest weeks", () => {
     const plan = planBuckets(new Date("2000-01-01T00:00:00Z"), NOW);

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { describeTimeRange, formatTimeInput, normalizeTimeInput, parseTimeExpression, parseTimeRange, TIME_PRESETS } from "@/lib/domain/time-range";
+import {
+  describeTimeRange,
+  formatTimeInput,
+  normalizeTimeInput,
+  parseTimeExpression,
+  parseTimeRange,
+  TIME_PRESETS,
+} from "@/lib/domain/time-range";
 
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const MIN = 60_000;
@@ -37,7 +44,9 @@ describe("parseTimeExpression (one reading of from/to for server and browser)", 
   });
 
   test("a zone-less time read as local is the local clock's reading", () => {
-    expect(parseTimeExpression("2026-11-21 14:03:07", NOW, "local")?.getTime()).toBe(new Date(2026, 10, 21, 14, 3, 7).getTime());
+    expect(parseTimeExpression("2026-11-21 14:03:07", NOW, "local")?.getTime()).toBe(
+      new Date(2026, 10, 21, 14, 3, 7).getTime(),
+    );
     expect(parseTimeExpression("2026-11-21T14:03:07Z", NOW, "local")?.toISOString()).toBe("2026-11-21T14:03:07.000Z");
   });
 });
@@ -50,8 +59,16 @@ describe("parseTimeRange", () => {
     ["now-1h", "now", { from: at(-60 * MIN), to: at(0) }],
     ["2026-11-20", "2026-11-21", { from: "2026-11-20T00:00:00.000Z", to: "2026-11-21T00:00:00.000Z" }],
     ["now", "now-1h", "from: must not be after to"],
-    ["12/01/2026", undefined, 'from: "12/01/2026" is not a time; use now, now-1h (s, m, h, d, w), 2026-11-21 14:03, or an RFC 3339 time with Z or an offset'],
-    [undefined, "tomorrow", 'to: "tomorrow" is not a time; use now, now-1h (s, m, h, d, w), 2026-11-21 14:03, or an RFC 3339 time with Z or an offset'],
+    [
+      "12/01/2026",
+      undefined,
+      'from: "12/01/2026" is not a time; use now, now-1h (s, m, h, d, w), 2026-11-21 14:03, or an RFC 3339 time with Z or an offset',
+    ],
+    [
+      undefined,
+      "tomorrow",
+      'to: "tomorrow" is not a time; use now, now-1h (s, m, h, d, w), 2026-11-21 14:03, or an RFC 3339 time with Z or an offset',
+    ],
   ])("from=%j to=%j", (from, to, expected) => {
     const parsed = parseTimeRange(from, to, NOW);
     if (typeof expected === "string") {
@@ -59,7 +76,8 @@ describe("parseTimeRange", () => {
       if (!parsed.ok) expect(parsed.message).toBe(expected);
     } else {
       expect(parsed.ok).toBe(true);
-      if (parsed.ok) expect({ from: parsed.from?.toISOString() ?? null, to: parsed.to?.toISOString() ?? null }).toEqual(expected);
+      if (parsed.ok)
+        expect({ from: parsed.from?.toISOString() ?? null, to: parsed.to?.toISOString() ?? null }).toEqual(expected);
     }
   });
 });

@@ -2,7 +2,12 @@
 // critical path, slowest instance, groups, span nesting) and the view (rows, zoom, window).
 import { describe, expect, test } from "vitest";
 import { histogram, percentile } from "@/lib/domain/distribution";
-import { assembleTimeline, CONTROL_LANE, type TimelineEventInput, type TimelineTargetInput } from "@/lib/domain/timeline";
+import {
+  assembleTimeline,
+  CONTROL_LANE,
+  type TimelineEventInput,
+  type TimelineTargetInput,
+} from "@/lib/domain/timeline";
 import type { TimelineSpanInput } from "@/lib/domain/timeline-spans";
 import {
   attributeRows,
@@ -27,7 +32,12 @@ import type { Phase } from "@/lib/domain/types";
 import { at } from "./helpers";
 
 let seq = 0;
-function ev(instance: string | null, phase: Phase, seconds: number, extra: Partial<TimelineEventInput> = {}): TimelineEventInput {
+function ev(
+  instance: string | null,
+  phase: Phase,
+  seconds: number,
+  extra: Partial<TimelineEventInput> = {},
+): TimelineEventInput {
   return {
     id: `e${++seq}`,
     instance,
@@ -45,7 +55,12 @@ function ev(instance: string | null, phase: Phase, seconds: number, extra: Parti
     ...extra,
   };
 }
-const target = (instance: string, phase: Phase | null, error: string | null = null): TimelineTargetInput => ({ instance, targeted: true, phase, error });
+const target = (instance: string, phase: Phase | null, error: string | null = null): TimelineTargetInput => ({
+  instance,
+  targeted: true,
+  phase,
+  error,
+});
 const steps = (instance: string, from: number, phases: Phase[]) => phases.map((p, i) => ev(instance, p, from + i));
 
 /** Control plane at 0 (requested) and 10 (dispatched); a, b, c succeed at different times; d NACKs; e never reports. */
@@ -59,7 +74,13 @@ function sample() {
     ...steps("d", 11, ["received", "parsed"]),
     ev("d", "nacked", 40, { error: "bad schema" }), // finishes last, but not a success
   ];
-  const targets = [target("a", "acked"), target("b", "acked"), target("c", "acked"), target("d", "nacked", "bad schema"), target("e", null)];
+  const targets = [
+    target("a", "acked"),
+    target("b", "acked"),
+    target("c", "acked"),
+    target("d", "nacked", "bad schema"),
+    target("e", null),
+  ];
   return assembleTimeline({ reloadStart: at(10), targets, events, spans: [] });
 }
 
@@ -76,7 +97,11 @@ describe("assembleTimeline", () => {
     expect(timeline.control.key).toBe(CONTROL_LANE);
     expect(timeline.control.events.map((e) => e.phase)).toEqual(["requested", "dispatched"]);
     expect(timeline.instances.map((l) => l.key)).toEqual(["a", "d", "b", "c", "e"]);
-    expect(timeline.instances.find((l) => l.key === "e")).toMatchObject({ outcome: "pending", events: [], startMs: null });
+    expect(timeline.instances.find((l) => l.key === "e")).toMatchObject({
+      outcome: "pending",
+      events: [],
+      startMs: null,
+    });
   });
 
   test.each([
@@ -93,14 +118,22 @@ describe("assembleTimeline", () => {
   test("the critical path is the control plane up to the dispatch, then the last instance to succeed (not the last to finish)", () => {
     expect(timeline.criticalPath.instance).toBe("c");
     const lane = timeline.instances.find((l) => l.key === "c")!;
-    expect(timeline.criticalPath.eventIds).toEqual([...timeline.control.events.map((e) => e.id), ...lane.events.map((e) => e.id)]);
+    expect(timeline.criticalPath.eventIds).toEqual([
+      ...timeline.control.events.map((e) => e.id),
+      ...lane.events.map((e) => e.id),
+    ]);
   });
 
   test("with no success, the critical path ends at the last instance to finish", () => {
     const t = assembleTimeline({
       reloadStart: at(0),
       targets: [target("x", "failed"), target("y", "nacked")],
-      events: [ev(null, "dispatched", 0), ev("x", "failed", 5, { error: "e" }), ev("y", "received", 1), ev("y", "nacked", 9, { error: "e" })],
+      events: [
+        ev(null, "dispatched", 0),
+        ev("x", "failed", 5, { error: "e" }),
+        ev("y", "received", 1),
+        ev("y", "nacked", 9, { error: "e" }),
+      ],
       spans: [],
     });
     expect(t.criticalPath.instance).toBe("y");
@@ -116,12 +149,22 @@ describe("assembleTimeline", () => {
   });
 
   test("the stored phase decides the outcome, not the last event (an event the ingest has not folded yet does not win)", () => {
-    const t = assembleTimeline({ reloadStart: at(0), targets: [target("a", "acked")], events: [ev("a", "acked", 1), ev("a", "received", 2)], spans: [] });
+    const t = assembleTimeline({
+      reloadStart: at(0),
+      targets: [target("a", "acked")],
+      events: [ev("a", "acked", 1), ev("a", "received", 2)],
+      spans: [],
+    });
     expect(t.instances[0]!.outcome).toBe("succeeded");
   });
 
   test("an event with a duration is a bar, one without is a mark", () => {
-    const t = assembleTimeline({ reloadStart: at(0), targets: [target("a", "acked")], events: [ev("a", "applied", 1, { durationMs: 250 }), ev("a", "acked", 2)], spans: [] });
+    const t = assembleTimeline({
+      reloadStart: at(0),
+      targets: [target("a", "acked")],
+      events: [ev("a", "applied", 1, { durationMs: 250 }), ev("a", "acked", 2)],
+      spans: [],
+    });
     expect(t.instances[0]!.events.map((e) => [e.startMs, e.endMs])).toEqual([
       [1000, 1250],
       [2000, 2000],
@@ -131,13 +174,25 @@ describe("assembleTimeline", () => {
   test("equal times keep arrival order, then id", () => {
     const first = ev("a", "received", 1, { receivedAt: at(5) });
     const second = ev("a", "parsed", 1, { receivedAt: at(6) });
-    const t = assembleTimeline({ reloadStart: at(0), targets: [target("a", null)], events: [second, first], spans: [] });
+    const t = assembleTimeline({
+      reloadStart: at(0),
+      targets: [target("a", null)],
+      events: [second, first],
+      spans: [],
+    });
     expect(t.instances[0]!.events.map((e) => e.phase)).toEqual(["received", "parsed"]);
   });
 });
 
 describe("spans", () => {
-  const span = (spanId: string, parent: string | null, instance: string | null, from: number, to: number, extra: Partial<TimelineSpanInput> = {}): TimelineSpanInput => ({
+  const span = (
+    spanId: string,
+    parent: string | null,
+    instance: string | null,
+    from: number,
+    to: number,
+    extra: Partial<TimelineSpanInput> = {},
+  ): TimelineSpanInput => ({
     traceId: "t1",
     spanId,
     parentSpanId: parent,
@@ -157,7 +212,13 @@ describe("spans", () => {
       reloadStart: at(0),
       targets: [target("a", "acked")],
       events: [ev("a", "acked", 3)],
-      spans: [span("c2", "root", "a", 2, 3), span("root", null, "a", 1, 4), span("c1", "root", "a", 1.5, 2, { status: "error" }), span("g", "c1", "a", 1.6, 1.7), span("cp", null, null, 0, 1)],
+      spans: [
+        span("c2", "root", "a", 2, 3),
+        span("root", null, "a", 1, 4),
+        span("c1", "root", "a", 1.5, 2, { status: "error" }),
+        span("g", "c1", "a", 1.6, 1.7),
+        span("cp", null, null, 0, 1),
+      ],
     });
     const lane = t.instances[0]!;
     expect(lane.spans.map((s) => [s.spanId, s.depth])).toEqual([
@@ -188,13 +249,24 @@ describe("visible rows", () => {
 
   test("a group of three or more alike lanes folds into one row, at its first member's place; failed lanes come first", () => {
     const rows = visibleRows(timeline, { expandedGroups: new Set() });
-    expect(rows.map((r) => (r.type === "lane" ? r.lane.key || "control" : r.type === "group" ? `group(${r.lanes.length})` : "span"))).toEqual(["control", "d", "group(3)", "e"]);
+    expect(
+      rows.map((r) =>
+        r.type === "lane" ? r.lane.key || "control" : r.type === "group" ? `group(${r.lanes.length})` : "span",
+      ),
+    ).toEqual(["control", "d", "group(3)", "e"]);
   });
 
   test("an expanded group shows its lanes, and the NACKed lane keeps its row (expanding never pushes it down)", () => {
     const signature = timeline.instances[0]!.signature;
     const rows = visibleRows(timeline, { expandedGroups: new Set([signature]) });
-    expect(rows.filter((r) => r.type === "lane").map((r) => (r.type === "lane" ? r.lane.key : ""))).toEqual(["", "d", "a", "b", "c", "e"]);
+    expect(rows.filter((r) => r.type === "lane").map((r) => (r.type === "lane" ? r.lane.key : ""))).toEqual([
+      "",
+      "d",
+      "a",
+      "b",
+      "c",
+      "e",
+    ]);
     const row = (list: typeof rows) => list.findIndex((r) => r.type === "lane" && r.lane.key === "d");
     expect(row(rows)).toBe(row(visibleRows(timeline, { expandedGroups: new Set() })));
   });
@@ -212,13 +284,20 @@ describe("visible rows", () => {
     for (let i = 0; i < 2000; i++) {
       const key = `i-${String(i).padStart(4, "0")}`;
       targets.push(target(key, i % 100 === 0 ? "nacked" : "acked"));
-      events.push(...steps(key, 1 + (i % 7), i % 100 === 0 ? ["received", "nacked"] : ["received", "applied", "acked"]));
+      events.push(
+        ...steps(key, 1 + (i % 7), i % 100 === 0 ? ["received", "nacked"] : ["received", "applied", "acked"]),
+      );
     }
     const t = assembleTimeline({ reloadStart: at(0), targets, events, spans: [] });
-    const rows = visibleRows(t, { expandedGroups: new Set(), pinned: new Set([t.criticalPath.instance!, t.slowest!.instance]) });
+    const rows = visibleRows(t, {
+      expandedGroups: new Set(),
+      pinned: new Set([t.criticalPath.instance!, t.slowest!.instance]),
+    });
     expect(t.instances).toHaveLength(2000);
     expect(rows.length).toBeLessThanOrEqual(6);
-    expect(rows.filter((r) => r.type === "group").reduce((n, r) => n + (r.type === "group" ? r.lanes.length : 0), 0)).toBeGreaterThanOrEqual(1998);
+    expect(
+      rows.filter((r) => r.type === "group").reduce((n, r) => n + (r.type === "group" ? r.lanes.length : 0), 0),
+    ).toBeGreaterThanOrEqual(1998);
   });
 
   test("a trace filter keeps only that trace's span rows", () => {
@@ -226,7 +305,19 @@ describe("visible rows", () => {
       reloadStart: at(0),
       targets: [target("a", null)],
       events: [],
-      spans: ["t1", "t2"].map((traceId) => ({ traceId, spanId: "s", parentSpanId: null, name: "n", instance: "a", start: at(1), end: at(2), status: "ok" as const, statusMessage: null, attributes: {}, reloadKey: null })),
+      spans: ["t1", "t2"].map((traceId) => ({
+        traceId,
+        spanId: "s",
+        parentSpanId: null,
+        name: "n",
+        instance: "a",
+        start: at(1),
+        end: at(2),
+        status: "ok" as const,
+        statusMessage: null,
+        attributes: {},
+        reloadKey: null,
+      })),
     });
     expect(visibleRows(t, { expandedGroups: new Set() }).filter((r) => r.type === "span")).toHaveLength(2);
     const only = visibleRows(t, { expandedGroups: new Set(), traceId: "t2" }).filter((r) => r.type === "span");
@@ -304,7 +395,13 @@ describe("the window fitted to the work", () => {
   const approved = assembleTimeline({
     reloadStart: at(300),
     targets: [target("a", "acked"), target("b", "acked")],
-    events: [ev(null, "requested", 0), ev(null, "approved", 290), ev(null, "dispatched", 300), ...steps("a", 301, ["received", "applied", "acked"]), ...steps("b", 302, ["received", "applied"])],
+    events: [
+      ev(null, "requested", 0),
+      ev(null, "approved", 290),
+      ev(null, "dispatched", 300),
+      ...steps("a", 301, ["received", "applied", "acked"]),
+      ...steps("b", 302, ["received", "applied"]),
+    ],
     spans: [],
   });
 
@@ -315,7 +412,12 @@ describe("the window fitted to the work", () => {
   });
 
   test("a reload pending approval: no prefix, a view that is not zero wide, and ticks that differ", () => {
-    const pending = assembleTimeline({ reloadStart: at(0), targets: [], events: [ev(null, "requested", 0)], spans: [] });
+    const pending = assembleTimeline({
+      reloadStart: at(0),
+      targets: [],
+      events: [ev(null, "requested", 0)],
+      spans: [],
+    });
     const view = workView(pending);
     expect(prefixOf(pending)).toBeNull();
     expect(view.endMs - view.startMs).toBeGreaterThan(0);
@@ -325,7 +427,12 @@ describe("the window fitted to the work", () => {
   });
 
   test("an instance report before the dispatch (clock skew) is inside the default view", () => {
-    const skewed = assembleTimeline({ reloadStart: at(10), targets: [target("a", "acked")], events: [ev(null, "dispatched", 10), ...steps("a", 9, ["received", "acked"])], spans: [] });
+    const skewed = assembleTimeline({
+      reloadStart: at(10),
+      targets: [target("a", "acked")],
+      events: [ev(null, "dispatched", 10), ...steps("a", 9, ["received", "acked"])],
+      spans: [],
+    });
     expect(workView(skewed).startMs).toBe(skewed.instances[0]!.startMs);
   });
 
@@ -382,7 +489,9 @@ describe("the window fitted to the work", () => {
   });
 
   test("attributes read as key/value rows, nested keys dotted", () => {
-    expect(attributeRows({ "config.hash": "sha256:ab", retry: { count: 2, last: true }, hosts: ["a", "b"], empty: null })).toEqual([
+    expect(
+      attributeRows({ "config.hash": "sha256:ab", retry: { count: 2, last: true }, hosts: ["a", "b"], empty: null }),
+    ).toEqual([
       ["config.hash", "sha256:ab"],
       ["empty", "—"],
       ["hosts", "a, b"],

@@ -79,7 +79,11 @@ describe("an address over its failure limit", () => {
 
     const { token } = generateToken();
     const record = store(token);
-    expect(await auth.authenticate(header(token), "read", ADDRESS)).toEqual({ ok: true, tokenId: record.id, restrictions: null });
+    expect(await auth.authenticate(header(token), "read", ADDRESS)).toEqual({
+      ok: true,
+      tokenId: record.id,
+      restrictions: null,
+    });
     expect(lookups).toBe(31);
 
     const after = await auth.authenticate(header(badToken(99)), "read", ADDRESS);
@@ -103,7 +107,10 @@ describe("an address over its failure limit", () => {
     expect(await auth.authenticate(header(token), "read", ADDRESS)).toEqual({ ok: false, reason: "revoked" });
     // Now known to be dead: refused like any other bad token, without another lookup.
     now += 10_000;
-    expect(await auth.authenticate(header(token), "read", ADDRESS)).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect(await auth.authenticate(header(token), "read", ADDRESS)).toMatchObject({
+      ok: false,
+      reason: "rate_limited",
+    });
     expect(lookups).toBe(before + 2);
   });
 
@@ -113,7 +120,10 @@ describe("an address over its failure limit", () => {
     store(token);
     await flood(auth, 30);
     const forged = `${prefix}_${"x".repeat(43)}`;
-    expect(await auth.authenticate(header(forged), "read", ADDRESS)).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect(await auth.authenticate(header(forged), "read", ADDRESS)).toMatchObject({
+      ok: false,
+      reason: "rate_limited",
+    });
     expect(lookups).toBe(30);
   });
 
@@ -121,7 +131,9 @@ describe("an address over its failure limit", () => {
     const auth = authenticator();
     await flood(auth, 30);
     const reads = liveReads;
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, n) => auth.authenticate(header(badToken(1000 + n)), "read", ADDRESS)));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, n) => auth.authenticate(header(badToken(1000 + n)), "read", ADDRESS)),
+    );
     expect(answers.every((a) => !a.ok && a.reason === "rate_limited")).toBe(true);
     expect(lookups).toBe(30);
     // One read under way when the burst began at most, and one more for everyone who arrived during it.

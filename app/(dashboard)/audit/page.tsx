@@ -33,12 +33,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   };
   const chainHead = head ? (
     <div className="muted" style={{ fontSize: 12, marginTop: 4 }} data-chain-head={head.id}>
-      Chain head #{head.id} at {isoUtc(head.at)}: <span className="mono">{head.hash}</span> (copy it somewhere outside this database to anchor the chain)
+      Chain head #{head.id} at {isoUtc(head.at)}: <span className="mono">{head.hash}</span> (copy it somewhere outside
+      this database to anchor the chain)
     </div>
   ) : null;
   const heading = (
     <PageHead title="Audit log" below={chainHead} aside={<VerifyChainButton />}>
-      Every attempted action, allowed or not, newest first. Entries are append-only and hash-chained: verify finds the first one changed or removed.
+      Every attempted action, allowed or not, newest first. Entries are append-only and hash-chained: verify finds the
+      first one changed or removed.
     </PageHead>
   );
   if (!parsed.ok) {
@@ -69,10 +71,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 No entry matches these filters. <a href="/audit">Clear the filters</a>
               </>
             ) : showsSignIns(filters) ? (
-              <>Nothing has been recorded yet. Every sign-in, request, approval and admin change appears here, allowed or denied.</>
+              <>
+                Nothing has been recorded yet. Every sign-in, request, approval and admin change appears here, allowed
+                or denied.
+              </>
             ) : (
               <>
-                Nothing but sign-ins has been recorded yet. <a href={auditHref({ ...keep, signins: "include" })}>Include sign-ins</a>
+                Nothing but sign-ins has been recorded yet.{" "}
+                <a href={auditHref({ ...keep, signins: "include" })}>Include sign-ins</a>
               </>
             )}
           </div>

@@ -15,7 +15,11 @@ import { reloadsHref } from "@/lib/reloads/list-params";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Fleet" };
 
-export default async function FleetPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function FleetPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const filters = parseFleetFilters(await searchParams);
   // The latest change is read before the matrix: a change in between then shows as "changed"
   // (a harmless refresh) instead of being missed.
@@ -23,7 +27,9 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const matrix = await getFleetMatrix(filters);
   // The open alerts of this page's services: one grouped statement over the open-alert index.
   const alerts = await getAlertBadges(matrix.groups.flatMap((g) => g.rows.map((r) => r.service.id)));
-  const filtered = Boolean(filters.env || filters.ns || filters.kind || filters.q || filters.drifting || filters.failing);
+  const filtered = Boolean(
+    filters.env || filters.ns || filters.kind || filters.q || filters.drifting || filters.failing,
+  );
 
   return (
     <main className="page">

@@ -12,7 +12,11 @@ import styles from "@/components/replay/replay.module.css";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Replay" };
 
-export default async function ReplayPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ReplayPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const now = new Date();
   const parsed = parseReplayParams(await searchParams, now, env().RETENTION_DAYS);
   if (!parsed.ok) {
@@ -53,7 +57,8 @@ export default async function ReplayPage({ searchParams }: { searchParams: Promi
         <div>
           <h1>Replay</h1>
           <div className="muted">
-            The fleet as it was at an instant: {reloadWindow ? `reload ${reloadWindow.reloadId} on ${reloadWindow.service}, ` : ""}
+            The fleet as it was at an instant:{" "}
+            {reloadWindow ? `reload ${reloadWindow.reloadId} on ${reloadWindow.service}, ` : ""}
             {isoUtc(window.from)} → {isoUtc(window.to)}.
           </div>
         </div>
@@ -79,7 +84,8 @@ export default async function ReplayPage({ searchParams }: { searchParams: Promi
                 </option>
                 {(reload && !recent.some((r) => r.key === reload.key) ? [reload, ...recent] : recent).map((r) => (
                   <option key={r.key} value={r.key}>
-                    {r.reloadId} · {r.service} · {r.kind}/{r.resource} → {r.toVersion ?? "?"} ({r.status.replaceAll("_", " ")})
+                    {r.reloadId} · {r.service} · {r.kind}/{r.resource} → {r.toVersion ?? "?"} (
+                    {r.status.replaceAll("_", " ")})
                   </option>
                 ))}
               </select>

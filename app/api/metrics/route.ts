@@ -24,7 +24,8 @@ export async function GET(request: Request): Promise<Response> {
   if (presentsMetricsToken(request.headers.get("authorization"), config.METRICS_TOKEN)) {
     return runAsReader({ kind: "system", purpose: "metrics scrape with METRICS_TOKEN" }, scrape);
   }
-  if (scrapeIsOpen(config)) return runAsReader({ kind: "system", purpose: "metrics scrape, open on a loopback-only server" }, scrape);
+  if (scrapeIsOpen(config))
+    return runAsReader({ kind: "system", purpose: "metrics scrape, open on a loopback-only server" }, scrape);
   return withReadToken(request, undefined);
 }
 

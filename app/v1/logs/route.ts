@@ -10,10 +10,17 @@ import { logsExportAnswer } from "@/lib/otlp/responses";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = withOtlpIngest({ protobuf: decodeProtobufLogsRequest, json: decodeJsonLogsRequest }, async (request, encoding, writer) => {
-  const outcome = await exportLogs(request, writer);
-  const { accepted, duplicates } = outcome.reloadEvents;
-  countIngestedLogRecords({ reload: accepted + duplicates, dropped: outcome.dropped, rejected: outcome.rejected.length });
-  countIngestedEvents("logs", { accepted, duplicates, rejected: outcome.rejected.length });
-  return logsExportAnswer(encoding, outcome.rejected.length, logRejectionMessage(outcome.rejected));
-});
+export const POST = withOtlpIngest(
+  { protobuf: decodeProtobufLogsRequest, json: decodeJsonLogsRequest },
+  async (request, encoding, writer) => {
+    const outcome = await exportLogs(request, writer);
+    const { accepted, duplicates } = outcome.reloadEvents;
+    countIngestedLogRecords({
+      reload: accepted + duplicates,
+      dropped: outcome.dropped,
+      rejected: outcome.rejected.length,
+    });
+    countIngestedEvents("logs", { accepted, duplicates, rejected: outcome.rejected.length });
+    return logsExportAnswer(encoding, outcome.rejected.length, logRejectionMessage(outcome.rejected));
+  },
+);

@@ -9,9 +9,20 @@ import { exportAnswer } from "@/lib/otlp/responses";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = withOtlpIngest({ protobuf: decodeProtobufRequest, json: decodeJsonRequest }, async (request, encoding, writer) => {
-  const outcome = await exportTraces(request, writer);
-  countIngestedSpans({ stored: outcome.storedSpans, duplicates: outcome.duplicateSpans, rejected: outcome.rejected.length });
-  countIngestedEvents("traces", { accepted: outcome.reloadEvents.accepted, duplicates: outcome.reloadEvents.duplicates, rejected: outcome.rejected.filter((r) => r.reason.startsWith("reload event: ")).length });
-  return exportAnswer(encoding, outcome.rejected.length, rejectionMessage(outcome.rejected));
-});
+export const POST = withOtlpIngest(
+  { protobuf: decodeProtobufRequest, json: decodeJsonRequest },
+  async (request, encoding, writer) => {
+    const outcome = await exportTraces(request, writer);
+    countIngestedSpans({
+      stored: outcome.storedSpans,
+      duplicates: outcome.duplicateSpans,
+      rejected: outcome.rejected.length,
+    });
+    countIngestedEvents("traces", {
+      accepted: outcome.reloadEvents.accepted,
+      duplicates: outcome.reloadEvents.duplicates,
+      rejected: outcome.rejected.filter((r) => r.reason.startsWith("reload event: ")).length,
+    });
+    return exportAnswer(encoding, outcome.rejected.length, rejectionMessage(outcome.rejected));
+  },
+);

@@ -24,6 +24,9 @@ export async function changeUserGroups(input: ChangeUserGroupsInput): Promise<Ac
   return action(input);
 }
 
-export async function changeUserGroupsForm(_previous: ActionResult<GroupsChanged> | null, formData: FormData): Promise<ActionResult<GroupsChanged>> {
+export async function changeUserGroupsForm(
+  _previous: ActionResult<GroupsChanged> | null,
+  formData: FormData,
+): Promise<ActionResult<GroupsChanged>> {
   return action(formFields(formData));
 }

@@ -12,7 +12,10 @@ const action = defineAction({
   subject: (tx, input) => userSubject(tx, input.userId),
   run: async ({ tx, actor, input }) => {
     const result = await change(tx, actor.id, input.userId, input.role);
-    return { data: result, audit: { details: { username: result.username, before: result.before.role, after: result.after.role } } };
+    return {
+      data: result,
+      audit: { details: { username: result.username, before: result.before.role, after: result.after.role } },
+    };
   },
   revalidate: ["/admin/users"],
 });
@@ -22,6 +25,9 @@ export async function changeUserRole(input: ChangeUserRoleInput): Promise<Action
   return action(input);
 }
 
-export async function changeUserRoleForm(_previous: ActionResult<UserChangeResult> | null, formData: FormData): Promise<ActionResult<UserChangeResult>> {
+export async function changeUserRoleForm(
+  _previous: ActionResult<UserChangeResult> | null,
+  formData: FormData,
+): Promise<ActionResult<UserChangeResult>> {
   return action(formFields(formData));
 }

@@ -22,9 +22,19 @@ const action = defineAction({
   run: async ({ tx, input }) => {
     const created = await createIngestToken(input.name, input.scopes, tx, input.restrictions ?? null);
     return {
-      data: { id: created.id, name: input.name, prefix: created.prefix, scopes: created.scopes, restrictions: created.restrictions, token: created.token },
+      data: {
+        id: created.id,
+        name: input.name,
+        prefix: created.prefix,
+        scopes: created.scopes,
+        restrictions: created.restrictions,
+        token: created.token,
+      },
       // The prefix names the token in lists and logs; the token itself is never audited.
-      audit: { subject: `ingest_token:${created.id}`, details: { prefix: created.prefix, restrictions: created.restrictions } },
+      audit: {
+        subject: `ingest_token:${created.id}`,
+        details: { prefix: created.prefix, restrictions: created.restrictions },
+      },
     };
   },
   revalidate: ["/admin/tokens"],
@@ -35,6 +45,9 @@ export async function createToken(input: CreateTokenInput): Promise<ActionResult
   return action(input);
 }
 
-export async function createTokenForm(_previous: ActionResult<CreatedToken> | null, formData: FormData): Promise<ActionResult<CreatedToken>> {
+export async function createTokenForm(
+  _previous: ActionResult<CreatedToken> | null,
+  formData: FormData,
+): Promise<ActionResult<CreatedToken>> {
   return action(formFields(formData, ["scopes"]));
 }

@@ -33,6 +33,9 @@ export async function createUser(input: CreateUserInput): Promise<ActionResult<C
   return action(input);
 }
 
-export async function createUserForm(_previous: ActionResult<CreatedUser> | null, formData: FormData): Promise<ActionResult<CreatedUser>> {
+export async function createUserForm(
+  _previous: ActionResult<CreatedUser> | null,
+  formData: FormData,
+): Promise<ActionResult<CreatedUser>> {
   return action(formFields(formData));
 }

@@ -22,6 +22,9 @@ export async function removeApprovalPolicy(input: ServiceIdInput): Promise<Actio
   return action(input);
 }
 
-export async function removeApprovalPolicyForm(_previous: ActionResult<{ serviceId: number }> | null, formData: FormData): Promise<ActionResult<{ serviceId: number }>> {
+export async function removeApprovalPolicyForm(
+  _previous: ActionResult<{ serviceId: number }> | null,
+  formData: FormData,
+): Promise<ActionResult<{ serviceId: number }>> {
   return action(formFields(formData));
 }

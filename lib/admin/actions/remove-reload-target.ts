@@ -23,6 +23,9 @@ export async function removeReloadTarget(input: ServiceIdInput): Promise<ActionR
   return action(input);
 }
 
-export async function removeReloadTargetForm(_previous: ActionResult<{ serviceId: number }> | null, formData: FormData): Promise<ActionResult<{ serviceId: number }>> {
+export async function removeReloadTargetForm(
+  _previous: ActionResult<{ serviceId: number }> | null,
+  formData: FormData,
+): Promise<ActionResult<{ serviceId: number }>> {
   return action(formFields(formData));
 }

@@ -29,6 +29,9 @@ export async function resetUserPassword(input: ResetPasswordInput): Promise<Acti
   return action(input);
 }
 
-export async function resetUserPasswordForm(_previous: ActionResult<{ username: string }> | null, formData: FormData): Promise<ActionResult<{ username: string }>> {
+export async function resetUserPasswordForm(
+  _previous: ActionResult<{ username: string }> | null,
+  formData: FormData,
+): Promise<ActionResult<{ username: string }>> {
   return action(formFields(formData));
 }

@@ -35,6 +35,9 @@ export async function revokeToken(input: RevokeTokenInput): Promise<ActionResult
   return action(input);
 }
 
-export async function revokeTokenForm(_previous: ActionResult<Revoked> | null, formData: FormData): Promise<ActionResult<Revoked>> {
+export async function revokeTokenForm(
+  _previous: ActionResult<Revoked> | null,
+  formData: FormData,
+): Promise<ActionResult<Revoked>> {
   return action(formFields(formData));
 }

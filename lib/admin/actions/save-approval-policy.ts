@@ -25,6 +25,9 @@ export async function saveApprovalPolicy(input: SaveApprovalPolicyInput): Promis
   return action(input);
 }
 
-export async function saveApprovalPolicyForm(_previous: ActionResult<SavedPolicy> | null, formData: FormData): Promise<ActionResult<SavedPolicy>> {
+export async function saveApprovalPolicyForm(
+  _previous: ActionResult<SavedPolicy> | null,
+  formData: FormData,
+): Promise<ActionResult<SavedPolicy>> {
   return action(formFields(formData));
 }

@@ -22,8 +22,18 @@ const action = defineAction({
   run: async ({ tx, actor, input }) => {
     const saved = await save(tx, actor.id, input);
     return {
-      data: { serviceId: input.serviceId, url: input.url, created: saved.created, generatedSecret: saved.generatedSecret },
-      audit: { details: { created: saved.created, previousHost: saved.previousUrl === null ? null : targetHostOf(saved.previousUrl) } },
+      data: {
+        serviceId: input.serviceId,
+        url: input.url,
+        created: saved.created,
+        generatedSecret: saved.generatedSecret,
+      },
+      audit: {
+        details: {
+          created: saved.created,
+          previousHost: saved.previousUrl === null ? null : targetHostOf(saved.previousUrl),
+        },
+      },
     };
   },
   // The host and how the secret was set: never the secret, nor the whole URL, which may hold
@@ -37,6 +47,9 @@ export async function saveReloadTarget(input: SaveReloadTargetInput): Promise<Ac
   return action(input);
 }
 
-export async function saveReloadTargetForm(_previous: ActionResult<SavedTarget> | null, formData: FormData): Promise<ActionResult<SavedTarget>> {
+export async function saveReloadTargetForm(
+  _previous: ActionResult<SavedTarget> | null,
+  formData: FormData,
+): Promise<ActionResult<SavedTarget>> {
   return action(formFields(formData));
 }

@@ -20,11 +20,16 @@ const action = defineAction({
     // locked already by subject(), in this transaction
     const alert = (await lockAlert(tx, alertId))!;
     const { changed } = await acknowledgeAlertIn(tx, alert, actor.id, new Date());
-    return { data: { alertId: alert.id, changed }, audit: { details: { rule: alert.rule, fingerprint: alert.fingerprint, changed } } };
+    return {
+      data: { alertId: alert.id, changed },
+      audit: { details: { rule: alert.rule, fingerprint: alert.fingerprint, changed } },
+    };
   },
   revalidate: ["/alerts"],
 });
 
-export async function acknowledgeAlert(raw: z.input<typeof input>): Promise<ActionResult<{ alertId: string; changed: boolean }>> {
+export async function acknowledgeAlert(
+  raw: z.input<typeof input>,
+): Promise<ActionResult<{ alertId: string; changed: boolean }>> {
   return action(raw);
 }

@@ -11,7 +11,9 @@ import { SILENCE_PRESETS, type SilencePreset } from "@/lib/domain/alerts/silence
 const input = z.object({
   alertId: bigRowIdText("must be an alert id"),
   scope: z.enum(["alert", "rule_service", "rule"]).default("alert"),
-  duration: z.enum(Object.keys(SILENCE_PRESETS) as [SilencePreset, ...SilencePreset[]], { message: "choose 1h, 4h, 24h or 7d" }),
+  duration: z.enum(Object.keys(SILENCE_PRESETS) as [SilencePreset, ...SilencePreset[]], {
+    message: "choose 1h, 4h, 24h or 7d",
+  }),
   comment: storable(z.string().trim().min(3, "say why (at least 3 characters)").max(500, "at most 500 characters")),
 });
 
@@ -29,12 +31,16 @@ const action = defineAction({
     const silence = await silenceAlertIn(tx, alert, given, actor.id, new Date());
     return {
       data: { silenceId: silence.silenceId, expiresAt: silence.expiresAt.toISOString() },
-      audit: { details: { rule: alert.rule, silenceId: silence.silenceId, expiresAt: silence.expiresAt.toISOString() } },
+      audit: {
+        details: { rule: alert.rule, silenceId: silence.silenceId, expiresAt: silence.expiresAt.toISOString() },
+      },
     };
   },
   revalidate: ["/alerts"],
 });
 
-export async function silenceAlert(raw: z.input<typeof input>): Promise<ActionResult<{ silenceId: string; expiresAt: string }>> {
+export async function silenceAlert(
+  raw: z.input<typeof input>,
+): Promise<ActionResult<{ silenceId: string; expiresAt: string }>> {
   return action(raw);
 }

@@ -22,6 +22,8 @@ const action = defineAction({
   revalidate: ["/alerts"],
 });
 
-export async function unsilenceAlert(raw: z.input<typeof input>): Promise<ActionResult<{ silenceId: string; changed: boolean }>> {
+export async function unsilenceAlert(
+  raw: z.input<typeof input>,
+): Promise<ActionResult<{ silenceId: string; changed: boolean }>> {
   return action(raw);
 }

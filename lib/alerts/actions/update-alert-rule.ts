@@ -26,6 +26,8 @@ const action = defineAction({
   revalidate: ["/alerts"],
 });
 
-export async function updateAlertRule(raw: z.input<typeof input>): Promise<ActionResult<{ rule: string; enabled: boolean; severity: string; params: Record<string, unknown> }>> {
+export async function updateAlertRule(
+  raw: z.input<typeof input>,
+): Promise<ActionResult<{ rule: string; enabled: boolean; severity: string; params: Record<string, unknown> }>> {
   return action(raw);
 }

@@ -20,6 +20,9 @@ export async function approveRequest(input: unknown): Promise<ActionResult<Decis
 }
 
 /** For useActionState: the form's fields as the input. */
-export async function approveRequestFromForm(_previous: ActionResult<DecisionResult> | null, form: FormData): Promise<ActionResult<DecisionResult>> {
+export async function approveRequestFromForm(
+  _previous: ActionResult<DecisionResult> | null,
+  form: FormData,
+): Promise<ActionResult<DecisionResult>> {
   return action(Object.fromEntries(form));
 }

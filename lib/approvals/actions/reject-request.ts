@@ -20,6 +20,9 @@ export async function rejectRequest(input: unknown): Promise<ActionResult<Decisi
 }
 
 /** For useActionState: the form's fields as the input. */
-export async function rejectRequestFromForm(_previous: ActionResult<DecisionResult> | null, form: FormData): Promise<ActionResult<DecisionResult>> {
+export async function rejectRequestFromForm(
+  _previous: ActionResult<DecisionResult> | null,
+  form: FormData,
+): Promise<ActionResult<DecisionResult>> {
   return action(Object.fromEntries(form));
 }

@@ -30,14 +30,29 @@ const action = defineAction({
     const verdict = await verifyAuditChain(tx, { upToId: lastCoveredId ?? "0" });
     const anchor = await checkAuditAnchorFile(tx);
     const data: VerifyChainResult = { ...verdict, lastCoveredId, verifiedAt, anchor };
-    const anchored = anchor.configured ? { anchorLines: anchor.anchors, anchorProblems: anchor.problems.map((p) => p.message) } : { anchored: false };
+    const anchored = anchor.configured
+      ? { anchorLines: anchor.anchors, anchorProblems: anchor.problems.map((p) => p.message) }
+      : { anchored: false };
     return {
       data,
       audit: {
         subject: "audit_log",
         details: verdict.intact
-          ? { verdict: "intact", entries: verdict.entries, upToId: lastCoveredId, headHash: verdict.lastHash, ...anchored }
-          : { verdict: "broken", entriesSound: verdict.entries, brokenAt: verdict.brokenAt, problem: verdict.problem, upToId: lastCoveredId, ...anchored },
+          ? {
+              verdict: "intact",
+              entries: verdict.entries,
+              upToId: lastCoveredId,
+              headHash: verdict.lastHash,
+              ...anchored,
+            }
+          : {
+              verdict: "broken",
+              entriesSound: verdict.entries,
+              brokenAt: verdict.brokenAt,
+              problem: verdict.problem,
+              upToId: lastCoveredId,
+              ...anchored,
+            },
       },
     };
   },
@@ -50,6 +65,9 @@ export async function verifyChain(): Promise<ActionResult<VerifyChainResult>> {
 }
 
 /** For useActionState: the button's form carries no fields. */
-export async function verifyChainFromForm(_previous: ActionResult<VerifyChainResult> | null, _form: FormData): Promise<ActionResult<VerifyChainResult>> {
+export async function verifyChainFromForm(
+  _previous: ActionResult<VerifyChainResult> | null,
+  _form: FormData,
+): Promise<ActionResult<VerifyChainResult>> {
   return action({});
 }

@@ -23,7 +23,10 @@ export interface DeniedAttempt {
  * client address. Never the actor text of an unauthenticated request: a stranger chooses it,
  * so counting by it would let each new name open an alert carrying their text to Slack.
  */
-export type AttemptSource = { kind: "user"; key: string; actorId: number } | { kind: "address"; key: string; address: string } | { kind: "unauthenticated"; key: string };
+export type AttemptSource =
+  | { kind: "user"; key: string; actorId: number }
+  | { kind: "address"; key: string; address: string }
+  | { kind: "unauthenticated"; key: string };
 
 // What clientAddress() gives for a real address: IPv4, or an IPv6 /64. Anything else (no
 // trusted proxy, a malformed header) is one anonymous source, so no odd text reaches an alert.
@@ -40,12 +43,18 @@ export function attemptSource(attempt: Pick<DeniedAttempt, "actorId" | "clientAd
 }
 
 export const unauthorizedFingerprint = (source: AttemptSource) =>
-  source.kind === "user" ? fingerprint("unauthorized_attempt", "user", source.actorId)
-  : source.kind === "address" ? fingerprint("unauthorized_attempt", "address", source.address)
-  : fingerprint("unauthorized_attempt", "unauthenticated");
+  source.kind === "user"
+    ? fingerprint("unauthorized_attempt", "user", source.actorId)
+    : source.kind === "address"
+      ? fingerprint("unauthorized_attempt", "address", source.address)
+      : fingerprint("unauthorized_attempt", "unauthenticated");
 
 /** Denied attempts of each source within the window; at least minAttempts of them alert. */
-export function unauthorizedConditions(attempts: DeniedAttempt[], now: Date, params: RuleParams<"unauthorized_attempt">): AlertCondition[] {
+export function unauthorizedConditions(
+  attempts: DeniedAttempt[],
+  now: Date,
+  params: RuleParams<"unauthorized_attempt">,
+): AlertCondition[] {
   const since = now.getTime() - params.windowMinutes * 60_000;
   const bySource = new Map<string, { source: AttemptSource; list: DeniedAttempt[] }>();
   for (const a of attempts) {
@@ -61,21 +70,40 @@ export function unauthorizedConditions(attempts: DeniedAttempt[], now: Date, par
     list.sort((a, b) => b.at.getTime() - a.at.getTime());
     const byAction = new Map<string, number>();
     for (const a of list) byAction.set(a.action, (byAction.get(a.action) ?? 0) + 1);
-    const actions = [...byAction].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([action, count]) => ({ action, count }));
+    const actions = [...byAction]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([action, count]) => ({ action, count }));
     const services = [...new Set(list.map((a) => a.serviceId).filter((s): s is number => s !== null))];
     const times = list.length === 1 ? "once" : `${list.length} times`;
     const what = `${times} in ${params.windowMinutes} min: ${actions.map((a) => `${a.action}${a.count > 1 ? ` ×${a.count}` : ""}`).join(", ")}`;
     // Only a signed-in user's name and role are shown: an admin gave them. Reasons and
     // subjects are the app's own words ("role viewer may not …", "user:3").
-    const attemptsShown = list.slice(0, 20).map((a) => ({ auditId: a.id, at: a.at.toISOString(), action: a.action, subject: a.subject, reason: a.reason }));
-    const base = { rule: "unauthorized_attempt" as const, fingerprint: unauthorizedFingerprint(source), serviceId: services.length === 1 ? services[0]! : null, kind: null, resource: null, reloadKey: null };
+    const attemptsShown = list
+      .slice(0, 20)
+      .map((a) => ({ auditId: a.id, at: a.at.toISOString(), action: a.action, subject: a.subject, reason: a.reason }));
+    const base = {
+      rule: "unauthorized_attempt" as const,
+      fingerprint: unauthorizedFingerprint(source),
+      serviceId: services.length === 1 ? services[0]! : null,
+      kind: null,
+      resource: null,
+      reloadKey: null,
+    };
     if (source.kind === "user") {
       const actor = list[0]!.actor;
       const role = list[0]!.actorRole;
       out.push({
         ...base,
         summary: `${actor}${role ? ` (${role})` : ""} was denied ${what}`,
-        details: { source: source.key, actor, actorRole: role, count: list.length, windowMinutes: params.windowMinutes, actions, attempts: attemptsShown },
+        details: {
+          source: source.key,
+          actor,
+          actorRole: role,
+          count: list.length,
+          windowMinutes: params.windowMinutes,
+          actions,
+          attempts: attemptsShown,
+        },
         labels: { source: source.key, actor, ...(role ? { actor_role: role } : {}) },
         link: `/audit?actor=${encodeURIComponent(actor)}&outcome=denied`,
       });
@@ -84,7 +112,13 @@ export function unauthorizedConditions(attempts: DeniedAttempt[], now: Date, par
       out.push({
         ...base,
         summary: `Unauthenticated requests ${from} were denied ${what}`,
-        details: { source: source.key, count: list.length, windowMinutes: params.windowMinutes, actions, attempts: attemptsShown },
+        details: {
+          source: source.key,
+          count: list.length,
+          windowMinutes: params.windowMinutes,
+          actions,
+          attempts: attemptsShown,
+        },
         labels: { source: source.key },
         link: `/audit?outcome=denied${actions.length === 1 ? `&action=${encodeURIComponent(actions[0]!.action)}` : ""}`,
       });

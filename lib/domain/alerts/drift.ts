@@ -46,17 +46,26 @@ export interface DriftPair {
   lastReportAt: Date;
 }
 
-export const driftFingerprint = (serviceId: number, kind: string, resource: string) => fingerprint("drift", serviceId, kind, resource);
+export const driftFingerprint = (serviceId: number, kind: string, resource: string) =>
+  fingerprint("drift", serviceId, kind, resource);
 
 /**
  * The alert of one drifting cell. The instances it names are the drifting ones by the domain's
  * rule (isDriftingPair against expectedVersion), the ones reload_drift_instances counts.
  */
-export function driftCondition(cell: DriftingCell, pairs: DriftPair[], now: Date, staleMs: number, params: RuleParams<"drift">): AlertCondition {
+export function driftCondition(
+  cell: DriftingCell,
+  pairs: DriftPair[],
+  now: Date,
+  staleMs: number,
+  params: RuleParams<"drift">,
+): AlertCondition {
   const live = pairs.filter((p) => p.version !== null && isLive(p.lastReportAt, now, staleMs));
   const counts = new Map<string, number>();
   for (const p of live) counts.set(p.version!, (counts.get(p.version!) ?? 0) + 1);
-  const versions = [...counts].map(([version, instances]) => ({ version, instances })).sort((a, b) => b.instances - a.instances || (a.version < b.version ? -1 : 1));
+  const versions = [...counts]
+    .map(([version, instances]) => ({ version, instances }))
+    .sort((a, b) => b.instances - a.instances || (a.version < b.version ? -1 : 1));
   const asGroups = pairs.map((p) => ({ ...p, instances: 1, newestSince: null }));
   const expected = expectedVersion(asGroups, cell.desired, now, staleMs);
   const drifting = pairs

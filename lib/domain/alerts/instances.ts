@@ -22,7 +22,12 @@ export const staleFingerprint = (serviceId: number) => fingerprint("instance_sta
  * One alert per service listing its silent instances. `instances` must hold only those heard
  * from within INSTANCE_STALE_SECONDS (the read selects them); the silence test is here.
  */
-export function staleConditions(instances: InstanceSeen[], now: Date, staleMs: number, params: RuleParams<"instance_stale">): AlertCondition[] {
+export function staleConditions(
+  instances: InstanceSeen[],
+  now: Date,
+  staleMs: number,
+  params: RuleParams<"instance_stale">,
+): AlertCondition[] {
   const silentBefore = now.getTime() - params.silentMinutes * MIN;
   const byService = new Map<number, { service: ServiceRef; silent: InstanceSeen[] }>();
   for (const i of instances) {
@@ -34,7 +39,10 @@ export function staleConditions(instances: InstanceSeen[], now: Date, staleMs: n
   return [...byService.values()].map(({ service, silent }) => {
     silent.sort((a, b) => a.lastSeenAt.getTime() - b.lastSeenAt.getTime() || (a.instance < b.instance ? -1 : 1));
     const longest = formatAge(now.getTime() - silent[0]!.lastSeenAt.getTime());
-    const names = silent.slice(0, 3).map((s) => s.instance).join(", ");
+    const names = silent
+      .slice(0, 3)
+      .map((s) => s.instance)
+      .join(", ");
     return {
       rule: "instance_stale" as const,
       fingerprint: staleFingerprint(service.id),
@@ -46,7 +54,11 @@ export function staleConditions(instances: InstanceSeen[], now: Date, staleMs: n
       details: {
         silentMinutes: params.silentMinutes,
         count: silent.length,
-        instances: silent.slice(0, LIST).map((s) => ({ instance: s.instance, lastSeenAt: s.lastSeenAt.toISOString(), silentForMs: now.getTime() - s.lastSeenAt.getTime() })),
+        instances: silent.slice(0, LIST).map((s) => ({
+          instance: s.instance,
+          lastSeenAt: s.lastSeenAt.toISOString(),
+          silentForMs: now.getTime() - s.lastSeenAt.getTime(),
+        })),
       },
       labels: serviceLabels(service),
       link: `/services/${service.id}`,
@@ -75,7 +87,11 @@ export const outOfBandFingerprint = (serviceId: number, kind: string, resource: 
  * One alert per service × resource × new version, listing the instances that moved to it
  * with no reload targeting them, while the change is within the lookback.
  */
-export function outOfBandConditions(changes: HeartbeatChange[], now: Date, params: RuleParams<"out_of_band_change">): AlertCondition[] {
+export function outOfBandConditions(
+  changes: HeartbeatChange[],
+  now: Date,
+  params: RuleParams<"out_of_band_change">,
+): AlertCondition[] {
   const since = now.getTime() - params.lookbackMinutes * MIN;
   const groups = new Map<string, HeartbeatChange[]>();
   for (const c of changes) {
@@ -100,7 +116,9 @@ export function outOfBandConditions(changes: HeartbeatChange[], now: Date, param
         previousVersions: from,
         firstChangedAt: first.changedAt.toISOString(),
         count: list.length,
-        instances: list.slice(0, LIST).map((c) => ({ instance: c.instance, from: c.previousVersion, at: c.changedAt.toISOString() })),
+        instances: list
+          .slice(0, LIST)
+          .map((c) => ({ instance: c.instance, from: c.previousVersion, at: c.changedAt.toISOString() })),
       },
       labels: { ...serviceLabels(first.service), kind: first.kind, resource: first.resource, version: first.version },
       // the fleet just after the first change: who ran what at that instant

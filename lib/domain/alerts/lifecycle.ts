@@ -27,7 +27,8 @@ export function planAlertChanges(
   for (const [fp, condition] of seen) {
     const alert = openByFingerprint.get(fp);
     if (!alert) plan.toOpen.push(condition);
-    else plan.toUpdate.push({ alert, condition, changed: saysSomethingNew(alert, condition, severityOf(condition.rule)) });
+    else
+      plan.toUpdate.push({ alert, condition, changed: saysSomethingNew(alert, condition, severityOf(condition.rule)) });
   }
   for (const alert of open) {
     if (!seen.has(alert.fingerprint) && evaluated.has(alert.rule)) plan.toResolve.push(alert);

@@ -8,7 +8,10 @@ const RULES: [RegExp, string][] = [
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>"],
   // IPv4 with an optional port, then IPv6 (at least two groups around a "::" or seven colons)
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, "<ip>"],
-  [/(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}::(?:[0-9a-f]{1,4}:)*[0-9a-f]{1,4}(?![\w:])/gi, "<ip>"],
+  [
+    /(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}::(?:[0-9a-f]{1,4}:)*[0-9a-f]{1,4}(?![\w:])/gi,
+    "<ip>",
+  ],
   [/\b0x[0-9a-f]+\b/gi, "<hex>"],
   // 7+ hex digits with at least one digit: a commit, hash or id (a word such as "accepted" has no digit)
   [/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/gi, "<hex>"],
@@ -46,7 +49,12 @@ export interface ErrorGroup {
  * placeholder pattern, which is only the grouping key: "40 instances: listener :8443 certificate
  * chain incomplete (and similar)".
  */
-export function errorGroupText(group: { count: number; example: string | null; message: string; varied?: boolean }): string {
+export function errorGroupText(group: {
+  count: number;
+  example: string | null;
+  message: string;
+  varied?: boolean;
+}): string {
   const text = group.example ?? group.message;
   if (group.count <= 1) return text;
   return `${group.count} instances: ${text}${group.varied === false ? "" : " (and similar)"}`;
@@ -66,5 +74,7 @@ export function groupErrors(errors: InstanceError[], listInstances = 10): ErrorG
       if (g.instances.length < listInstances) g.instances.push(e.instance);
     }
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return [...groups.values()].sort(
+    (a, b) => b.count - a.count || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
 }

@@ -37,7 +37,10 @@ export interface RegressionVerdict {
   errors: boolean;
 }
 
-export function judgeRegression(c: Pick<ReloadSpanComparison, "before" | "after">, params: Pick<RuleParams<"regression">, "factor" | "minSpans">): RegressionVerdict {
+export function judgeRegression(
+  c: Pick<ReloadSpanComparison, "before" | "after">,
+  params: Pick<RuleParams<"regression">, "factor" | "minSpans">,
+): RegressionVerdict {
   if (c.before.spans < params.minSpans || c.after.spans < params.minSpans) return { latency: false, errors: false };
   return {
     latency: c.before.p95Ms > 0 && c.after.p95Ms > params.factor * c.before.p95Ms,

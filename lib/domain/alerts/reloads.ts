@@ -65,7 +65,12 @@ export function alertReload(
   };
 }
 
-const reloadLabels = (r: AlertReload) => ({ ...serviceLabels(r.service), kind: r.kind, resource: r.resource, reload_id: r.reloadId });
+const reloadLabels = (r: AlertReload) => ({
+  ...serviceLabels(r.service),
+  kind: r.kind,
+  resource: r.resource,
+  reload_id: r.reloadId,
+});
 const reloadLink = (r: AlertReload) => `/reloads/${r.key}`;
 const versionText = (r: AlertReload) => (r.toVersion ? ` ${r.toVersion}` : "");
 const reloadText = (r: AlertReload) =>
@@ -73,7 +78,12 @@ const reloadText = (r: AlertReload) =>
 
 /** The reloads list filtered to one service (and kind): the /reloads page's own query parameters. */
 export function reloadsListLink(s: ServiceRef, kind?: string): string {
-  const q = new URLSearchParams({ environment: s.environment, ...(s.namespace ? { namespace: s.namespace } : {}), service: s.name, ...(kind ? { kind } : {}) });
+  const q = new URLSearchParams({
+    environment: s.environment,
+    ...(s.namespace ? { namespace: s.namespace } : {}),
+    service: s.name,
+    ...(kind ? { kind } : {}),
+  });
   return `/reloads?${q.toString()}`;
 }
 
@@ -92,12 +102,17 @@ export function reloadFailureConditions(
 ): AlertCondition[] {
   const since = now.getTime() - params.lookbackMinutes * MIN;
   return reloads
-    .filter((r) => r.nacked + r.failed > 0 && r.lastErrorAt !== null && r.lastErrorAt.getTime() >= since && !r.supersededBySuccess)
+    .filter(
+      (r) =>
+        r.nacked + r.failed > 0 && r.lastErrorAt !== null && r.lastErrorAt.getTime() >= since && !r.supersededBySuccess,
+    )
     .map((r) => {
       const errors = groupErrors(errorsByReload.get(r.key) ?? []);
       const bad = r.nacked + r.failed;
       const top = errors[0];
-      const reason = top ? `: ${errorGroupText(top)}${errors.length > 1 ? ` (+${errors.length - 1} other errors)` : ""}` : "";
+      const reason = top
+        ? `: ${errorGroupText(top)}${errors.length > 1 ? ` (+${errors.length - 1} other errors)` : ""}`
+        : "";
       return {
         rule: "reload_failures" as const,
         fingerprint: reloadFailureFingerprint(r.key),
@@ -133,7 +148,10 @@ export interface ServiceFailureRatio {
 }
 
 /** A service whose finished reloads failed above the ratio over the window (with enough of them to mean it). */
-export function failureRatioConditions(rows: ServiceFailureRatio[], params: RuleParams<"reload_failures">): AlertCondition[] {
+export function failureRatioConditions(
+  rows: ServiceFailureRatio[],
+  params: RuleParams<"reload_failures">,
+): AlertCondition[] {
   return rows
     .filter((r) => r.finished >= params.ratioMinReloads && (100 * r.failed) / r.finished > params.ratioPercent)
     .map((r) => {
@@ -146,7 +164,13 @@ export function failureRatioConditions(rows: ServiceFailureRatio[], params: Rule
         resource: null,
         reloadKey: null,
         summary: `${serviceName(r.service)}: ${r.failed} of ${r.finished} reloads failed in the last ${params.ratioWindowMinutes} min (${percent}% > ${params.ratioPercent}%)`,
-        details: { windowMinutes: params.ratioWindowMinutes, finished: r.finished, failed: r.failed, percent, thresholdPercent: params.ratioPercent },
+        details: {
+          windowMinutes: params.ratioWindowMinutes,
+          finished: r.finished,
+          failed: r.failed,
+          percent,
+          thresholdPercent: params.ratioPercent,
+        },
         labels: serviceLabels(r.service),
         link: reloadsListLink(r.service),
       };
@@ -175,7 +199,8 @@ export function stuckConditions(
     const finished = finishedTargets(r);
     let summary: string | null = null;
     if (r.status === "expired") {
-      if (r.superseded || !r.expiredAt || r.expiredAt.getTime() < now.getTime() - params.lookbackMinutes * MIN) continue;
+      if (r.superseded || !r.expiredAt || r.expiredAt.getTime() < now.getTime() - params.lookbackMinutes * MIN)
+        continue;
       const silentCount = Math.max(unfinishedTargets(r), silent.length);
       summary = `${reloadText(r)} expired with ${silentCount} of ${r.targets} instances silent`;
     } else if ((AWAITING_TARGETS_STATUSES as readonly string[]).includes(r.status)) {
@@ -218,7 +243,8 @@ export interface ResourceReloadCount {
   recent: { key: string; reloadId: string; status: string; at: Date }[];
 }
 
-export const stormFingerprint = (serviceId: number, kind: string, resource: string) => fingerprint("reload_storm", serviceId, kind, resource);
+export const stormFingerprint = (serviceId: number, kind: string, resource: string) =>
+  fingerprint("reload_storm", serviceId, kind, resource);
 
 /** More than maxReloads reloads of one resource within the window. */
 export function stormConditions(rows: ResourceReloadCount[], params: RuleParams<"reload_storm">): AlertCondition[] {

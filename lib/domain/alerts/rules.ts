@@ -73,13 +73,15 @@ export const RULES: Record<RuleId, RuleInfo> = {
   drift: {
     id: "drift",
     title: "Version drift",
-    description: "A resource's live instances run mixed versions, or not the desired one, for longer than DRIFT_THRESHOLD_SECONDS (the matrix's rule).",
+    description:
+      "A resource's live instances run mixed versions, or not the desired one, for longer than DRIFT_THRESHOLD_SECONDS (the matrix's rule).",
     defaultSeverity: "warning",
   },
   reload_failures: {
     id: "reload_failures",
     title: "Reload failures",
-    description: "Instances of a reload NACKed or failed it (errors grouped by message), or a service's reloads failed above a ratio over a window.",
+    description:
+      "Instances of a reload NACKed or failed it (errors grouped by message), or a service's reloads failed above a ratio over a window.",
     defaultSeverity: "critical",
   },
   reload_stuck: {
@@ -97,13 +99,15 @@ export const RULES: Record<RuleId, RuleInfo> = {
   out_of_band_change: {
     id: "out_of_band_change",
     title: "Out-of-band change",
-    description: "An instance's version changed, as its heartbeat reports, with no reload that targets it: nobody requested or approved it.",
+    description:
+      "An instance's version changed, as its heartbeat reports, with no reload that targets it: nobody requested or approved it.",
     defaultSeverity: "critical",
   },
   unauthorized_attempt: {
     id: "unauthorized_attempt",
     title: "Unauthorized attempt",
-    description: "Several denied attempts from one source, from the audit log: a signed-in user denied an action (a request, an approval, a change of settings), or failed sign-ins from one client address.",
+    description:
+      "Several denied attempts from one source, from the audit log: a signed-in user denied an action (a request, an approval, a change of settings), or failed sign-ins from one client address.",
     defaultSeverity: "warning",
   },
   reload_storm: {
@@ -115,7 +119,8 @@ export const RULES: Record<RuleId, RuleInfo> = {
   regression: {
     id: "regression",
     title: "Regression after a reload",
-    description: "The service's p95 span duration or error ratio after a reload is worse than before it by more than a factor.",
+    description:
+      "The service's p95 span duration or error ratio after a reload is worse than before it by more than a factor.",
     defaultSeverity: "critical",
   },
 };
@@ -149,7 +154,10 @@ export function resolveRuleConfigs(overrides: RuleOverride[]): { configs: RuleCo
   for (const id of Object.keys(RULES) as RuleId[]) {
     const override = byRule.get(id);
     const parsed = RULE_PARAMS[id].safeParse(override?.params ?? {});
-    if (!parsed.success) problems.push(`${id}: stored thresholds ignored (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")})`);
+    if (!parsed.success)
+      problems.push(
+        `${id}: stored thresholds ignored (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")})`,
+      );
     configs[id] = {
       rule: id,
       enabled: override?.enabled ?? true,
@@ -161,7 +169,10 @@ export function resolveRuleConfigs(overrides: RuleOverride[]): { configs: RuleCo
 }
 
 /** Validates an admin's thresholds for one rule: the stored object (only what was given, checked against the rule's schema). */
-export function parseRuleParams(rule: RuleId, params: unknown): { ok: true; params: Record<string, unknown> } | { ok: false; errors: Record<string, string[]> } {
+export function parseRuleParams(
+  rule: RuleId,
+  params: unknown,
+): { ok: true; params: Record<string, unknown> } | { ok: false; errors: Record<string, string[]> } {
   const schema = RULE_PARAMS[rule].partial().strict();
   const parsed = schema.safeParse(params ?? {});
   if (parsed.success) {
@@ -171,6 +182,7 @@ export function parseRuleParams(rule: RuleId, params: unknown): { ok: true; para
     return { ok: true, params: Object.fromEntries(Object.entries(parsed.data).filter(([k]) => given.has(k))) };
   }
   const errors: Record<string, string[]> = {};
-  for (const issue of parsed.error.issues) (errors[issue.path.length ? `params.${issue.path.join(".")}` : "params"] ??= []).push(issue.message);
+  for (const issue of parsed.error.issues)
+    (errors[issue.path.length ? `params.${issue.path.join(".")}` : "params"] ??= []).push(issue.message);
   return { ok: false, errors };
 }

@@ -41,11 +41,17 @@ export function isSilenceActive(s: Pick<Silence, "expiresAt" | "endedAt">, now: 
 /** A silence that sets nothing would silence everything: the action refuses to create one. */
 export function silenceMatches(s: Pick<Silence, "rule" | "serviceId" | "fingerprint">, alert: SilenceTarget): boolean {
   if (s.rule === null && s.serviceId === null && s.fingerprint === null) return false;
-  return (s.rule === null || s.rule === alert.rule) && (s.serviceId === null || s.serviceId === alert.serviceId) && (s.fingerprint === null || s.fingerprint === alert.fingerprint);
+  return (
+    (s.rule === null || s.rule === alert.rule) &&
+    (s.serviceId === null || s.serviceId === alert.serviceId) &&
+    (s.fingerprint === null || s.fingerprint === alert.fingerprint)
+  );
 }
 
 /** The active silence that matches the alert and lasts longest, or null. */
-export function activeSilenceFor<S extends Pick<Silence, "rule" | "serviceId" | "fingerprint" | "expiresAt" | "endedAt">>(silences: readonly S[], alert: SilenceTarget, now: Date): S | null {
+export function activeSilenceFor<
+  S extends Pick<Silence, "rule" | "serviceId" | "fingerprint" | "expiresAt" | "endedAt">,
+>(silences: readonly S[], alert: SilenceTarget, now: Date): S | null {
   let best: S | null = null;
   for (const s of silences) {
     if (!isSilenceActive(s, now) || !silenceMatches(s, alert)) continue;

@@ -19,6 +19,9 @@ export async function requestReload(input: unknown): Promise<ActionResult<Create
 }
 
 /** For useActionState: the form's fields as the input. */
-export async function requestReloadFromForm(_previous: ActionResult<CreatedRequest> | null, form: FormData): Promise<ActionResult<CreatedRequest>> {
+export async function requestReloadFromForm(
+  _previous: ActionResult<CreatedRequest> | null,
+  form: FormData,
+): Promise<ActionResult<CreatedRequest>> {
   return action(Object.fromEntries(form));
 }

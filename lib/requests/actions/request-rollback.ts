@@ -19,6 +19,9 @@ export async function requestRollback(input: unknown): Promise<ActionResult<Crea
 }
 
 /** For useActionState: the form's fields as the input. */
-export async function requestRollbackFromForm(_previous: ActionResult<CreatedRequest> | null, form: FormData): Promise<ActionResult<CreatedRequest>> {
+export async function requestRollbackFromForm(
+  _previous: ActionResult<CreatedRequest> | null,
+  form: FormData,
+): Promise<ActionResult<CreatedRequest>> {
   return action(Object.fromEntries(form));
 }

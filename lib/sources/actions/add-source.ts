@@ -32,6 +32,9 @@ export async function addSource(input: AddSourceInput): Promise<ActionResult<{ s
   return action(input);
 }
 
-export async function addSourceForm(_previous: ActionResult<{ sourceId: number; name: string }> | null, formData: FormData): Promise<ActionResult<{ sourceId: number; name: string }>> {
+export async function addSourceForm(
+  _previous: ActionResult<{ sourceId: number; name: string }> | null,
+  formData: FormData,
+): Promise<ActionResult<{ sourceId: number; name: string }>> {
   return action(formFields(formData));
 }

@@ -12,7 +12,10 @@ const action = defineAction({
   subject: (tx, input) => sourceSubject(tx, input.sourceId),
   run: async ({ tx, input }) => {
     const removed = await remove(tx, input.sourceId);
-    return { data: { sourceId: input.sourceId }, audit: { details: { name: removed.name, host: targetHostOf(removed.url) } } };
+    return {
+      data: { sourceId: input.sourceId },
+      audit: { details: { name: removed.name, host: targetHostOf(removed.url) } },
+    };
   },
   revalidate: ["/admin/sources"],
 });
@@ -22,6 +25,9 @@ export async function removeSource(input: SourceIdInput): Promise<ActionResult<{
   return action(input);
 }
 
-export async function removeSourceForm(_previous: ActionResult<{ sourceId: number }> | null, formData: FormData): Promise<ActionResult<{ sourceId: number }>> {
+export async function removeSourceForm(
+  _previous: ActionResult<{ sourceId: number }> | null,
+  formData: FormData,
+): Promise<ActionResult<{ sourceId: number }>> {
   return action(formFields(formData));
 }

@@ -25,11 +25,21 @@ const action = defineAction({
   // One query now, mapped as the worker would map it; nothing is written but the source's
   // record of its last query, so the page shows what the test found.
   run: async ({ tx, input }) => {
-    const [row] = await tx.query<SourceRow[]>(`SELECT ${SOURCE_COLUMNS} FROM prometheus_source WHERE id = $1`, input.sourceId);
+    const [row] = await tx.query<SourceRow[]>(
+      `SELECT ${SOURCE_COLUMNS} FROM prometheus_source WHERE id = $1`,
+      input.sourceId,
+    );
     const now = new Date();
     let result: SourceTestResult;
     if (row!.demo) {
-      result = { sourceId: row!.id, ok: false, error: "a demo source holds recorded samples; it has no query API to test", series: 0, mapped: [], events: 0 };
+      result = {
+        sourceId: row!.id,
+        ok: false,
+        error: "a demo source holds recorded samples; it has no query API to test",
+        series: 0,
+        mapped: [],
+        events: 0,
+      };
     } else {
       try {
         const { samples } = await querySource(row!, now);
@@ -41,7 +51,9 @@ const action = defineAction({
           series: mapped.series.length,
           mapped: mapped.series.slice(0, 50).map((s) => ({
             series: seriesName(s.metric, s.labels),
-            mapsTo: s.mapping ? `${s.mapping.environment}/${s.mapping.service} ${s.mapping.instance} · ${s.mapping.kind} ${s.mapping.resource} (${s.mapping.role})` : null,
+            mapsTo: s.mapping
+              ? `${s.mapping.environment}/${s.mapping.service} ${s.mapping.instance} · ${s.mapping.kind} ${s.mapping.resource} (${s.mapping.role})`
+              : null,
             problem: s.problem,
           })),
           events: mapped.events.length,
@@ -66,6 +78,9 @@ export async function testSource(input: SourceIdInput): Promise<ActionResult<Sou
   return action(input);
 }
 
-export async function testSourceForm(_previous: ActionResult<SourceTestResult> | null, formData: FormData): Promise<ActionResult<SourceTestResult>> {
+export async function testSourceForm(
+  _previous: ActionResult<SourceTestResult> | null,
+  formData: FormData,
+): Promise<ActionResult<SourceTestResult>> {
   return action(formFields(formData));
 }

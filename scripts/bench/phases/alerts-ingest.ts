@@ -42,7 +42,9 @@ async function half(client: IngestClient, stream: EventStream, label: string): P
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSince(cpu0, state.server?.pid);
   const result = { events, rate: events / seconds, cpu };
-  log(`ingest with alert evaluation ${label}: ${int(events)} events in ${seconds.toFixed(1)} s = ${int(result.rate)} events/s; ${describeCpu(cpu)}`);
+  log(
+    `ingest with alert evaluation ${label}: ${int(events)} events in ${seconds.toFixed(1)} s = ${int(result.rate)} events/s; ${describeCpu(cpu)}`,
+  );
   return result;
 }
 

@@ -19,8 +19,10 @@ export async function timeAlerts(): Promise<void> {
   phase(`alert evaluation: ${WARMUP} warm-up + ${RUNS} timed full passes (every rule), one at a time`);
   const t0 = performance.now();
   const first = await evaluateAlerts();
-  log(`first pass (opens the fleet's alerts): ${ms(performance.now() - t0)}, ${int(first.opened.length)} opened` +
-    (first.errors.length ? `; problems: ${first.errors.join("; ")}` : ""));
+  log(
+    `first pass (opens the fleet's alerts): ${ms(performance.now() - t0)}, ${int(first.opened.length)} opened` +
+      (first.errors.length ? `; problems: ${first.errors.join("; ")}` : ""),
+  );
   for (let i = 1; i < WARMUP; i++) await evaluateAlerts();
   const cpu0 = cpuSnapshot(state.server?.pid);
   const samples: number[] = [];
@@ -41,18 +43,28 @@ export async function timeAlerts(): Promise<void> {
   const open = await openAlertsByRule();
   log(
     `alert evaluation: p50 ${ms(t.p50)}, p95 ${ms(t.p95)}, max ${ms(t.max)} (target ≤ 1 s: ${t.p95 <= 1000 ? "met" : "MISS"}); ` +
-      `open alerts ${Object.entries(open).map(([r, n]) => `${r} ${int(n)}`).join(", ") || "none"}; last pass opened ${last!.opened.length}, resolved ${last!.resolved.length}; ${describeCpu(cpu)}`,
+      `open alerts ${
+        Object.entries(open)
+          .map(([r, n]) => `${r} ${int(n)}`)
+          .join(", ") || "none"
+      }; last pass opened ${last!.opened.length}, resolved ${last!.resolved.length}; ${describeCpu(cpu)}`,
   );
-  log(`  per rule, p50 of the timed passes (rules read concurrently, so these overlap): ${[...perRule].map(([r, v]) => `${r} ${ms(summarize(v).p50)}`).join(", ")}; write transaction ${ms(summarize(writes).p50)}`);
+  log(
+    `  per rule, p50 of the timed passes (rules read concurrently, so these overlap): ${[...perRule].map(([r, v]) => `${r} ${ms(summarize(v).p50)}`).join(", ")}; write transaction ${ms(summarize(writes).p50)}`,
+  );
   // docs/adr/0014, "Write only what changed": a pass once rewrote every open alert. Over the
   // timed passes the fleet changes only as fast as the running app's ingest and clock move
   // it, so this should stay near 0.
   const rows = summarize(rowsWritten);
-  log(`  alert rows written per timed pass: p50 ${int(rows.p50)}, max ${int(rows.max)} of ${int(Object.values(open).reduce((a, b) => a + b, 0))} open (only alerts whose state, instances or text changed)`);
+  log(
+    `  alert rows written per timed pass: p50 ${int(rows.p50)}, max ${int(rows.max)} of ${int(Object.values(open).reduce((a, b) => a + b, 0))} open (only alerts whose state, instances or text changed)`,
+  );
 }
 
 async function openAlertsByRule(): Promise<Record<string, number>> {
   const { sql } = await import("@/lib/db/client");
-  const rows = await sql().query<{ rule: string; n: number }[]>(`SELECT rule, count(*)::int AS n FROM alert WHERE state <> 'resolved' GROUP BY rule ORDER BY rule`);
+  const rows = await sql().query<{ rule: string; n: number }[]>(
+    `SELECT rule, count(*)::int AS n FROM alert WHERE state <> 'resolved' GROUP BY rule ORDER BY rule`,
+  );
   return Object.fromEntries(rows.map((r) => [r.rule, r.n]));
 }

@@ -16,11 +16,26 @@ import type { MatrixPoint } from "./matrix";
 
 export async function checkCounts(
   url: string,
-  r: { stream: EventStream; client: IngestClient; fill: FillResult; triples: number; small: MatrixPoint | null; large: MatrixPoint | null },
+  r: {
+    stream: EventStream;
+    client: IngestClient;
+    fill: FillResult;
+    triples: number;
+    small: MatrixPoint | null;
+    large: MatrixPoint | null;
+  },
 ): Promise<void> {
   const { stream, client, fill, triples } = r;
-  checkCount("every event posted was accepted", client.accepted === client.posted, `${int(client.accepted)} accepted of ${int(client.posted)} posted`);
-  checkCount("the stream's events were all posted", client.posted === stream.produced, `${int(client.posted)} posted, the stream made ${int(stream.produced)}`);
+  checkCount(
+    "every event posted was accepted",
+    client.accepted === client.posted,
+    `${int(client.accepted)} accepted of ${int(client.posted)} posted`,
+  );
+  checkCount(
+    "the stream's events were all posted",
+    client.posted === stream.produced,
+    `${int(client.posted)} posted, the stream made ${int(stream.produced)}`,
+  );
   const stored = await withDb(url, async (c) => {
     const { rows } = await c.query<{ phase: string; fill: boolean; n: string }>(
       `SELECT phase, id LIKE 'fill-%' AS fill, count(*)::text AS n FROM reload_event GROUP BY 1, 2`,
@@ -39,14 +54,27 @@ export async function checkCounts(
     const sent = stream.counts[phase] ?? 0;
     const have = byPhase[phase] ?? 0;
     if (phase === "heartbeat" && presence) {
-      checkCount(`heartbeat events stored (at most those sent: the no-change ones extend presence intervals)`, have <= sent, `${int(have)} stored of ${int(sent)} sent`);
+      checkCount(
+        `heartbeat events stored (at most those sent: the no-change ones extend presence intervals)`,
+        have <= sent,
+        `${int(have)} stored of ${int(sent)} sent`,
+      );
     } else {
       checkCount(`${phase} events stored`, have === sent, `${int(have)} stored, ${int(sent)} sent`);
     }
   }
-  const states = await withDb(url, async (c) => Number((await c.query(`SELECT count(*) AS n FROM instance_state`)).rows[0].n));
-  checkCount("instance_state rows (one per instance × resource)", states === triples, `${int(states)}, expected ${int(triples)}`);
-  for (const [label, point] of [["A", r.small], ["B", r.large]] as const) {
+  const states = await withDb(url, async (c) =>
+    Number((await c.query(`SELECT count(*) AS n FROM instance_state`)).rows[0].n),
+  );
+  checkCount(
+    "instance_state rows (one per instance × resource)",
+    states === triples,
+    `${int(states)}, expected ${int(triples)}`,
+  );
+  for (const [label, point] of [
+    ["A", r.small],
+    ["B", r.large],
+  ] as const) {
     if (!point) continue;
     checkCount(
       `matrix ${label} shows the whole fleet`,

@@ -12,7 +12,11 @@ import { state } from "../setup/state";
 import { body } from "./ingest";
 
 /** Generates and posts batches until the stream ends or the deadline passes; returns events sent. */
-async function postUntil(client: IngestClient, stream: EventStream, deadline: number): Promise<{ sent: number; ms: number }> {
+async function postUntil(
+  client: IngestClient,
+  stream: EventStream,
+  deadline: number,
+): Promise<{ sent: number; ms: number }> {
   let sent = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -33,7 +37,13 @@ async function postUntil(client: IngestClient, stream: EventStream, deadline: nu
  * generate_series (history only: instance_state, reload and the rest are not touched), spread
  * over the days before the live window, pointing at the fleet's real instances.
  */
-async function sqlFill(url: string, count: number, firstIndex: number, startAt: number, endAt: number): Promise<number> {
+async function sqlFill(
+  url: string,
+  count: number,
+  firstIndex: number,
+  startAt: number,
+  endAt: number,
+): Promise<number> {
   const t0 = performance.now();
   const step = 100_000;
   await withDb(url, async (c) => {
@@ -76,14 +86,19 @@ export async function fillHistory(
   const result: FillResult = { viaEndpoint: 0, ms: 0, viaSql: 0, sqlMs: 0, cpu: null };
   if (stream.remaining <= 0) return result;
   const predicted = stream.remaining / ingestRate;
-  phase(`fill through POST /api/v1/events (budget ${cfg.fillBudgetS} s; at the measured rate the rest needs ~${Math.round(predicted)} s)`, stream.remaining);
+  phase(
+    `fill through POST /api/v1/events (budget ${cfg.fillBudgetS} s; at the measured rate the rest needs ~${Math.round(predicted)} s)`,
+    stream.remaining,
+  );
   const cpu0 = cpuSnapshot(state.server?.pid);
   const fill = await postUntil(client, stream, performance.now() + cfg.fillBudgetS * 1000);
   result.cpu = cpuSince(cpu0, state.server?.pid);
   result.viaEndpoint = fill.sent;
   result.ms = fill.ms;
-  log(`fill: ${int(fill.sent)} events through the endpoint in ${(fill.ms / 1000).toFixed(1)} s` +
-    (fill.sent ? ` = ${int(fill.sent / (fill.ms / 1000))} events/s; ${describeCpu(result.cpu)}` : ""));
+  log(
+    `fill: ${int(fill.sent)} events through the endpoint in ${(fill.ms / 1000).toFixed(1)} s` +
+      (fill.sent ? ` = ${int(fill.sent / (fill.ms / 1000))} events/s; ${describeCpu(result.cpu)}` : ""),
+  );
   if (stream.remaining > 0) {
     result.viaSql = stream.remaining;
     phase("fill the rest by SQL (generate_series INSERT of older heartbeat history into reload_event)", result.viaSql);

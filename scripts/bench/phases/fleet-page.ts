@@ -25,14 +25,33 @@ export interface PageResult {
   serviceLinks: number;
 }
 
-function getPage(agent: http.Agent, port: number, path: string, cookie: string): Promise<{ status: number; contentType: string; html: Buffer }> {
+function getPage(
+  agent: http.Agent,
+  port: number,
+  path: string,
+  cookie: string,
+): Promise<{ status: number; contentType: string; html: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, method: "GET", path, agent, headers: { accept: "text/html", cookie }, timeout: 120_000 },
+      {
+        host: "127.0.0.1",
+        port,
+        method: "GET",
+        path,
+        agent,
+        headers: { accept: "text/html", cookie },
+        timeout: 120_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), html: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers["content-type"] ?? ""),
+            html: Buffer.concat(chunks),
+          }),
+        );
         res.on("error", reject);
       },
     );
@@ -45,9 +64,12 @@ function getPage(agent: http.Agent, port: number, path: string, cookie: string):
 /** Fetches the page once, signed in (`cookie`), and checks that it is a complete HTML page; returns its HTML. */
 export async function fetchComplete(agent: http.Agent, port: number, path: string, cookie: string): Promise<Buffer> {
   const res = await getPage(agent, port, path, cookie);
-  if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status} (expected 200): ${res.html.toString("utf8").slice(0, 300)}`);
-  if (!res.contentType.startsWith("text/html")) throw new Error(`GET ${path} answered ${res.contentType || "no content type"}, expected text/html`);
-  if (!res.html.includes("</html>")) throw new Error(`GET ${path} answered an incomplete page (${res.html.length} bytes, no </html>)`);
+  if (res.status !== 200)
+    throw new Error(`GET ${path} answered ${res.status} (expected 200): ${res.html.toString("utf8").slice(0, 300)}`);
+  if (!res.contentType.startsWith("text/html"))
+    throw new Error(`GET ${path} answered ${res.contentType || "no content type"}, expected text/html`);
+  if (!res.html.includes("</html>"))
+    throw new Error(`GET ${path} answered an incomplete page (${res.html.length} bytes, no </html>)`);
   return res.html;
 }
 
@@ -69,9 +91,18 @@ export async function timeFleetPage(port: number, cookie: string): Promise<PageR
     const cpu = cpuSince(cpu0, state.server?.pid);
     const timing = summarize(samples);
     const serviceLinks = new Set(html.toString("utf8").match(/href="\/services\/[^"?#]+"/g) ?? []).size;
-    const result: PageResult = { path, timing, cpu, htmlBytes: html.length, gzipBytes: zlib.gzipSync(html).length, serviceLinks };
-    log(`GET ${path}: p50 ${ms(timing.p50)}, p95 ${ms(timing.p95)}, max ${ms(timing.max)}; ${kb(result.htmlBytes)} of HTML ` +
-      `(${kb(result.gzipBytes)} gzipped), ${int(serviceLinks)} service links; ${describeCpu(cpu)}`);
+    const result: PageResult = {
+      path,
+      timing,
+      cpu,
+      htmlBytes: html.length,
+      gzipBytes: zlib.gzipSync(html).length,
+      serviceLinks,
+    };
+    log(
+      `GET ${path}: p50 ${ms(timing.p50)}, p95 ${ms(timing.p95)}, max ${ms(timing.max)}; ${kb(result.htmlBytes)} of HTML ` +
+        `(${kb(result.gzipBytes)} gzipped), ${int(serviceLinks)} service links; ${describeCpu(cpu)}`,
+    );
     return result;
   } finally {
     agent.destroy();

@@ -34,7 +34,11 @@ export interface HistoryDayResult {
   cpu: CpuUse;
 }
 
-export async function measureHistoryDay(client: IngestClient, url: string, benchPairs: number): Promise<HistoryDayResult> {
+export async function measureHistoryDay(
+  client: IngestClient,
+  url: string,
+  benchPairs: number,
+): Promise<HistoryDayResult> {
   const instances = Math.max(1, cfg.historyInstances);
   const rounds = Math.max(2, cfg.historyRounds);
   const pairs = instances * RESOURCES.length;
@@ -58,7 +62,10 @@ export async function measureHistoryDay(client: IngestClient, url: string, bench
       toVersion: `${r.prefix}hist-1`,
     }).slice(0, -1);
   });
-  phase(`history: a day of heartbeats, measured on ${int(instances)} instances × ${RESOURCES.length} resources over ${rounds} rounds of ${cfg.heartbeatS} s`, pairs * rounds);
+  phase(
+    `history: a day of heartbeats, measured on ${int(instances)} instances × ${RESOURCES.length} resources over ${rounds} rounds of ${cfg.heartbeatS} s`,
+    pairs * rounds,
+  );
   // Event time runs ~60× faster here than on a real fleet, so autovacuum (or the stand-in on
   // its real-time clock) would see almost none of it. Its pass runs once per 60 s of event
   // time instead, autovacuum_naptime's default, with autovacuum's own thresholds: the growth
@@ -99,10 +106,24 @@ export async function measureHistoryDay(client: IngestClient, url: string, bench
   const eventTimeS = ((rounds - 1) * periodMs) / 1000;
   const perDayMeasured = (Math.max(0, after.total - before!.total) / eventTimeS) * 86_400;
   const perDayBenchFleet = (perDayMeasured / pairs) * benchPairs;
-  const result: HistoryDayResult = { pairs, rounds, eventTimeS, before: before!, after, perDayMeasured, perDayBenchFleet, benchPairs, events: pairs * rounds, cpu };
-  log(`history: ${int(pairs)} pairs heartbeating for ${eventTimeS} s of event time added ${mb(after.total - before!.total)} ` +
-    `(${describeHistory(before!)} → ${describeHistory(after)}): ${gb(perDayMeasured)} a day, ${gb(perDayBenchFleet)} a day for the bench fleet's ${int(benchPairs)} pairs; ${describeCpu(cpu)}`);
+  const result: HistoryDayResult = {
+    pairs,
+    rounds,
+    eventTimeS,
+    before: before!,
+    after,
+    perDayMeasured,
+    perDayBenchFleet,
+    benchPairs,
+    events: pairs * rounds,
+    cpu,
+  };
+  log(
+    `history: ${int(pairs)} pairs heartbeating for ${eventTimeS} s of event time added ${mb(after.total - before!.total)} ` +
+      `(${describeHistory(before!)} → ${describeHistory(after)}): ${gb(perDayMeasured)} a day, ${gb(perDayBenchFleet)} a day for the bench fleet's ${int(benchPairs)} pairs; ${describeCpu(cpu)}`,
+  );
   return result;
 }
 
-export const gb = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
+export const gb = (bytes: number) =>
+  bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`;

@@ -32,7 +32,9 @@ export function generateSlice(stream: EventStream, measure: number): Slice {
   const batches = chunk(stream.take(measure), cfg.batch);
   const bodies = batches.map((b) => ({ body: body(b), count: b.length }));
   const bytes = bodies.reduce((n, b) => n + b.body.length, 0);
-  log(`slice: ${bodies.length} batches, ${mb(bytes)} of JSON (${int(bytes / measure)} bytes/event), ${stream.reloads} reloads`);
+  log(
+    `slice: ${bodies.length} batches, ${mb(bytes)} of JSON (${int(bytes / measure)} bytes/event), ${stream.reloads} reloads`,
+  );
   return { batches, bodies };
 }
 
@@ -75,7 +77,9 @@ export async function measureIngest(
   const cpu = cpuSince(cpu0, state.server?.pid);
   const activity = await state.activity.stop();
   const rate = measure / (ingestMs / 1000);
-  log(`endpoint: ${int(measure)} events in ${(ingestMs / 1000).toFixed(1)} s = ${int(rate)} events/s (ratio ${(rate / rawRate).toFixed(2)}); ${describeCpu(cpu)}`);
+  log(
+    `endpoint: ${int(measure)} events in ${(ingestMs / 1000).toFixed(1)} s = ${int(rate)} events/s (ratio ${(rate / rawRate).toFixed(2)}); ${describeCpu(cpu)}`,
+  );
   log(`endpoint: ${describeActivity(activity)}`);
   return { rate, cpu, activity };
 }

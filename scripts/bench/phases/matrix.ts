@@ -11,7 +11,14 @@ import { log, phase, progress } from "../log";
 import { dbFigures, describeTables, withDb, type DbFigures } from "../setup/databases";
 import { state } from "../setup/state";
 
-const FILTERS: FleetFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+const FILTERS: FleetFilters = {
+  env: undefined,
+  ns: undefined,
+  kind: undefined,
+  q: undefined,
+  drifting: false,
+  page: 1,
+};
 
 export interface MatrixRun {
   timing: Timing;
@@ -53,15 +60,26 @@ async function matrixRun(label: string): Promise<MatrixRun> {
   }
   const cpu = cpuSince(cpu0, state.server?.pid);
   const timing = summarize(samples);
-  log(`matrix ${label}: p50 ${ms(timing.p50)}, p95 ${ms(timing.p95)}, max ${ms(timing.max)}; ` +
-    `${last!.totals.services} services, ${last!.totals.instances} instances, ${last!.totals.drifting} drifting; ${describeCpu(cpu)}`);
-  return { timing, cpu, services: last!.totals.services, instances: last!.totals.instances, drifting: last!.totals.drifting, problems: last!.totals.problems };
+  log(
+    `matrix ${label}: p50 ${ms(timing.p50)}, p95 ${ms(timing.p95)}, max ${ms(timing.max)}; ` +
+      `${last!.totals.services} services, ${last!.totals.instances} instances, ${last!.totals.drifting} drifting; ${describeCpu(cpu)}`,
+  );
+  return {
+    timing,
+    cpu,
+    services: last!.totals.services,
+    instances: last!.totals.instances,
+    drifting: last!.totals.drifting,
+    problems: last!.totals.problems,
+  };
 }
 
 /** The matrix on the read model as ingest left it. */
 export async function timeMatrixAsIs(url: string, label: string): Promise<MatrixAsIs> {
   const figures = await dbFigures(url);
-  phase(`matrix ${label}: ${cfg.matrixWarmup} warm-up + ${cfg.matrixRuns} timed getFleetMatrix calls, ${int(figures.events)} stored events`);
+  phase(
+    `matrix ${label}: ${cfg.matrixWarmup} warm-up + ${cfg.matrixRuns} timed getFleetMatrix calls, ${int(figures.events)} stored events`,
+  );
   log(`read model: ${describeTables(figures)}`);
   const asIs = await matrixRun(label);
   return { ...asIs, storedEvents: figures.events, db: figures };

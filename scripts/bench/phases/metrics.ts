@@ -14,12 +14,15 @@ const RUNS = Math.max(1, Math.floor(numberEnv("BENCH_METRICS_RUNS", 20)));
 
 function scrape(agent: http.Agent, port: number): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method: "GET", path: "/api/metrics", agent, timeout: 120_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, method: "GET", path: "/api/metrics", agent, timeout: 120_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("GET /api/metrics timed out")));
     req.on("error", reject);
     req.end();
@@ -38,12 +41,16 @@ export async function timeMetrics(port: number): Promise<void> {
       const t0 = performance.now();
       const res = await scrape(agent, port);
       samples.push(performance.now() - t0);
-      if (res.status !== 200) throw new Error(`GET /api/metrics answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
+      if (res.status !== 200)
+        throw new Error(`GET /api/metrics answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
       body = res.body;
     }
     const cpu = cpuSince(cpu0, state.server?.pid);
     const t = summarize(samples);
-    const series = body.toString("utf8").split("\n").filter((line) => line && !line.startsWith("#")).length;
+    const series = body
+      .toString("utf8")
+      .split("\n")
+      .filter((line) => line && !line.startsWith("#")).length;
     log(
       `GET /api/metrics: p50 ${ms(t.p50)}, p95 ${ms(t.p95)}, max ${ms(t.max)} (target ≤ 500 ms: ${t.p95 <= 500 ? "met" : "MISS"}); ` +
         `${kb(body.length)}, ${int(series)} samples; ${describeCpu(cpu)}`,

@@ -127,7 +127,11 @@ function post(port: number, token: string, agent: http.Agent, body: Buffer): Pro
         method: "POST",
         path: "/v1/traces",
         agent,
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/x-protobuf", "content-length": String(body.length) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/x-protobuf",
+          "content-length": String(body.length),
+        },
       },
       (res) => {
         res.resume();
@@ -184,10 +188,11 @@ export async function measureOtlp(port: number, token: string, appUrl: string): 
   const pool = new pg.Pool({ connectionString: appUrl, max: cfg.clients });
   try {
     const ids = new Map(
-      (await pool.query<{ id: number; name: string }>(`SELECT id, name FROM service WHERE environment = 'bench' AND namespace = 'bench'`)).rows.map((r) => [
-        r.name,
-        r.id,
-      ]),
+      (
+        await pool.query<{ id: number; name: string }>(
+          `SELECT id, name FROM service WHERE environment = 'bench' AND namespace = 'bench'`,
+        )
+      ).rows.map((r) => [r.name, r.id]),
     );
     const raw = spanRows("bb", now);
     const stored = Number((await pool.query(`SELECT count(*) AS n FROM span WHERE trace_id LIKE 'aa%'`)).rows[0].n);
@@ -216,7 +221,12 @@ export async function measureOtlp(port: number, token: string, appUrl: string): 
         links: column.jsonb(rows.map(() => "[]")),
         resource_attributes: column.jsonb(
           rows.map((r) =>
-            JSON.stringify({ "service.name": r.service, "service.namespace": "bench", "deployment.environment.name": "bench", "service.instance.id": r.instance }),
+            JSON.stringify({
+              "service.name": r.service,
+              "service.namespace": "bench",
+              "deployment.environment.name": "bench",
+              "service.instance.id": r.instance,
+            }),
           ),
         ),
         scope_name: column.text(rows.map(() => "bench")),
@@ -232,7 +242,9 @@ export async function measureOtlp(port: number, token: string, appUrl: string): 
     const rawSeconds = (performance.now() - r0) / 1000;
     const rawCpu = cpuSince(rawCpu0, state.server?.pid);
     const rawRate = spans / rawSeconds;
-    log(`OTLP raw insert: ${int(spans)} spans in ${rawSeconds.toFixed(1)} s = ${int(rawRate)} spans/s; ${describeCpu(rawCpu)}`);
+    log(
+      `OTLP raw insert: ${int(spans)} spans in ${rawSeconds.toFixed(1)} s = ${int(rawRate)} spans/s; ${describeCpu(rawCpu)}`,
+    );
     log(`OTLP ingest / raw: ${(rate / rawRate).toFixed(2)} (target ≥ 0.5)`);
     return { spans, rate, rawRate, ratio: rate / rawRate, cpu, rawCpu };
   } finally {

@@ -23,7 +23,12 @@ export interface RawResult {
   cpu: CpuUse;
 }
 
-export async function measureRawInsert(rawName: string, rawUrl: string, sliceBatches: BenchEvent[][], measure: number): Promise<RawResult> {
+export async function measureRawInsert(
+  rawName: string,
+  rawUrl: string,
+  sliceBatches: BenchEvent[][],
+  measure: number,
+): Promise<RawResult> {
   const runs: RawRun[] = [];
   for (let r = 1; r <= cfg.rawRepeats; r++) {
     if (r > 1) await withDb(rawUrl, (c) => c.query("TRUNCATE reload_event"));
@@ -33,8 +38,12 @@ export async function measureRawInsert(rawName: string, rawUrl: string, sliceBat
     const rawMs = await rawInsert(rawUrl, sliceBatches, cfg.clients, (n) => (progress.done += n));
     const cpu = cpuSince(cpu0, state.server?.pid);
     runs.push({ rate: measure / (rawMs / 1000), cpu });
-    log(`raw run ${r}: ${int(measure)} events in ${(rawMs / 1000).toFixed(1)} s = ${int(measure / (rawMs / 1000))} events/s; ${describeCpu(cpu)}`);
-    const rawCount = await withDb(rawUrl, async (c) => Number((await c.query("SELECT count(*) AS n FROM reload_event")).rows[0].n));
+    log(
+      `raw run ${r}: ${int(measure)} events in ${(rawMs / 1000).toFixed(1)} s = ${int(measure / (rawMs / 1000))} events/s; ${describeCpu(cpu)}`,
+    );
+    const rawCount = await withDb(rawUrl, async (c) =>
+      Number((await c.query("SELECT count(*) AS n FROM reload_event")).rows[0].n),
+    );
     if (rawCount !== measure) throw new Error(`raw database holds ${rawCount} events, expected ${measure}`);
   }
   const median = [...runs].sort((a, b) => a.rate - b.rate)[Math.floor((runs.length - 1) / 2)]!;

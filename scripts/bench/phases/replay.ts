@@ -26,12 +26,17 @@ export interface ReplayResult {
   eventsFolded: Timing;
 }
 
-export async function timeReplay(url: string, options: { runs?: number; warmup?: number; snapshotBudgetS?: number } = {}): Promise<ReplayResult> {
+export async function timeReplay(
+  url: string,
+  options: { runs?: number; warmup?: number; snapshotBudgetS?: number } = {},
+): Promise<ReplayResult> {
   const runs = options.runs ?? Math.max(1, Math.floor(numberEnv("BENCH_REPLAY_RUNS", 60)));
   const warmup = options.warmup ?? 5;
   const budgetS = options.snapshotBudgetS ?? numberEnv("BENCH_REPLAY_SNAPSHOT_BUDGET_S", 600);
   const span = await withDb(url, async (c) => {
-    const r = await c.query<{ first: Date; last: Date; events: string }>(`SELECT min(occurred_at) AS first, max(occurred_at) AS last, count(*)::text AS events FROM reload_event`);
+    const r = await c.query<{ first: Date; last: Date; events: string }>(
+      `SELECT min(occurred_at) AS first, max(occurred_at) AS last, count(*)::text AS events FROM reload_event`,
+    );
     return r.rows[0]!;
   });
   phase(`replay: snapshot job over ${int(Number(span.events))} stored events (budget ${budgetS} s)`);
@@ -39,11 +44,15 @@ export async function timeReplay(url: string, options: { runs?: number; warmup?:
   const run = await takeSnapshots({ budgetMs: budgetS * 1000 });
   const seconds = (performance.now() - t0) / 1000;
   const bytes = await withDb(url, async (c) => {
-    const r = await c.query<{ bytes: string }>(`SELECT pg_total_relation_size('instance_state_snapshot_row')::text AS bytes`);
+    const r = await c.query<{ bytes: string }>(
+      `SELECT pg_total_relation_size('instance_state_snapshot_row')::text AS bytes`,
+    );
     return Number(r.rows[0]!.bytes);
   });
   const rows = run.built.reduce((n, b) => n + b.rows, 0);
-  log(`replay: ${run.built.length} snapshots built in ${seconds.toFixed(1)} s (${int(rows)} rows, ${(bytes / 1024 / 1024).toFixed(0)} MB with its index)`);
+  log(
+    `replay: ${run.built.length} snapshots built in ${seconds.toFixed(1)} s (${int(rows)} rows, ${(bytes / 1024 / 1024).toFixed(0)} MB with its index)`,
+  );
 
   const from = new Date(span.first).getTime();
   const to = new Date(span.last).getTime();
@@ -55,7 +64,12 @@ export async function timeReplay(url: string, options: { runs?: number; warmup?:
   for (const at of instants) {
     const start = performance.now();
     const frame = await getFleetAt(at, 1);
-    samples.push({ at: at.getTime(), ms: performance.now() - start, snapshot: frame.basis.snapshotAt !== null, folded: frame.basis.eventsFolded });
+    samples.push({
+      at: at.getTime(),
+      ms: performance.now() - start,
+      snapshot: frame.basis.snapshotAt !== null,
+      folded: frame.basis.eventsFolded,
+    });
     progress.done = samples.length;
   }
   const byTime = [...samples].sort((a, b) => a.at - b.at);

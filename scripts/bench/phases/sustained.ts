@@ -100,8 +100,10 @@ class LiveFleet {
     const r = p % RESOURCES.length;
     const s = Math.floor(i / PER_SERVICE);
     const res = RESOURCES[r]!;
-    return `{"id":"live-${this.run}-${++this.seq}",${this.service(s)},"instance":"live-${String(s).padStart(5, "0")}-${String(i % PER_SERVICE).padStart(2, "0")}",` +
-      `"kind":"${res.kind}","resource":"${res.resource}","phase":"heartbeat","toVersion":"${this.versions[s * RESOURCES.length + r]}","occurredAt":"${at}"}`;
+    return (
+      `{"id":"live-${this.run}-${++this.seq}",${this.service(s)},"instance":"live-${String(s).padStart(5, "0")}-${String(i % PER_SERVICE).padStart(2, "0")}",` +
+      `"kind":"${res.kind}","resource":"${res.resource}","phase":"heartbeat","toVersion":"${this.versions[s * RESOURCES.length + r]}","occurredAt":"${at}"}`
+    );
   }
 
   /** The next `n` heartbeats in turn: every pair once per pass. */
@@ -124,11 +126,14 @@ class LiveFleet {
     const t0 = Date.now();
     const common = `${this.service(s)},"kind":"${res.kind}","resource":"${res.resource}","reloadId":"live-${this.run}-rl-${this.reloads}","fromVersion":"${from}","toVersion":"${to}"`;
     const event = (phase: string, dt: number, extra = "") =>
-      out.push(`{"id":"live-${this.run}-${++this.seq}",${common},"phase":"${phase}","occurredAt":"${new Date(t0 + dt).toISOString()}"${extra}}`);
+      out.push(
+        `{"id":"live-${this.run}-${++this.seq}",${common},"phase":"${phase}","occurredAt":"${new Date(t0 + dt).toISOString()}"${extra}}`,
+      );
     event("requested", 0, `,"initiator":"pipeline:live"`);
     event("dispatched", 1, `,"targetCount":${PER_SERVICE}`);
     for (const [step, phase] of ["received", "applied", "acked"].entries()) {
-      for (let k = 0; k < PER_SERVICE; k++) event(phase, 2 + step, `,"instance":"live-${String(s).padStart(5, "0")}-${String(k).padStart(2, "0")}"`);
+      for (let k = 0; k < PER_SERVICE; k++)
+        event(phase, 2 + step, `,"instance":"live-${String(s).padStart(5, "0")}-${String(k).padStart(2, "0")}"`);
     }
     this.versions[key] = to;
   }
@@ -150,7 +155,13 @@ async function sendAll(client: IngestClient, events: string[]): Promise<void> {
   );
 }
 
-async function runStep(client: IngestClient, fleet: LiveFleet, instances: number, port: number, cookie: string): Promise<SustainedStep> {
+async function runStep(
+  client: IngestClient,
+  fleet: LiveFleet,
+  instances: number,
+  port: number,
+  cookie: string,
+): Promise<SustainedStep> {
   phase(`fleet sustained: opening ${int(instances)} instances`);
   const o0 = performance.now();
   await sendAll(client, fleet.grow(instances));
@@ -159,7 +170,9 @@ async function runStep(client: IngestClient, fleet: LiveFleet, instances: number
   const heartbeatRate = pairs / cfg.heartbeatS;
   const reloadRate = fleet.services / RELOAD_EVERY_S;
   const offeredRate = heartbeatRate + reloadRate * (2 + 3 * PER_SERVICE);
-  phase(`fleet sustained: ${int(instances)} instances (${int(offeredRate)} events/s, of them ${(reloadRate * 60).toFixed(1)} reloads a minute) for ${cfg.sustainedStepS} s, GET ${FLEET_PATH} once a second`);
+  phase(
+    `fleet sustained: ${int(instances)} instances (${int(offeredRate)} events/s, of them ${(reloadRate * 60).toFixed(1)} reloads a minute) for ${cfg.sustainedStepS} s, GET ${FLEET_PATH} once a second`,
+  );
 
   const queue: string[] = [];
   let answered = 0;
@@ -254,12 +267,25 @@ async function runStep(client: IngestClient, fleet: LiveFleet, instances: number
       ? `GET ${FLEET_PATH} p95 ${page ? ms(page.p95) : "—"}${pageErrors ? `, ${pageErrors} failed` : ""} (target ≤ ${PAGE_P95_TARGET_MS} ms)`
       : "kept up";
   const step: SustainedStep = {
-    instances, pairs, offeredRate, achievedRate: answeredInWindow / windowS, windowS, maxLagS: maxLag, reloads: fleet.reloads - reloadsBefore,
-    openingS, page, pageErrors, keptUp, why, cpu,
+    instances,
+    pairs,
+    offeredRate,
+    achievedRate: answeredInWindow / windowS,
+    windowS,
+    maxLagS: maxLag,
+    reloads: fleet.reloads - reloadsBefore,
+    openingS,
+    page,
+    pageErrors,
+    keptUp,
+    why,
+    cpu,
   };
-  log(`fleet sustained ${int(instances)} instances: offered ${int(offeredRate)} events/s, answered ${int(step.achievedRate)} events/s over ${windowS.toFixed(0)} s, ` +
-    `most unanswered ${maxLag.toFixed(1)} s of events; GET ${FLEET_PATH} p50 ${page ? ms(page.p50) : "—"}, p95 ${page ? ms(page.p95) : "—"} (${samples.length} requests); ` +
-    `opening took ${openingS.toFixed(1)} s; ${keptUp ? "KEPT UP" : `did not keep up (${why})`}; ${describeCpu(cpu)}`);
+  log(
+    `fleet sustained ${int(instances)} instances: offered ${int(offeredRate)} events/s, answered ${int(step.achievedRate)} events/s over ${windowS.toFixed(0)} s, ` +
+      `most unanswered ${maxLag.toFixed(1)} s of events; GET ${FLEET_PATH} p50 ${page ? ms(page.p50) : "—"}, p95 ${page ? ms(page.p95) : "—"} (${samples.length} requests); ` +
+      `opening took ${openingS.toFixed(1)} s; ${keptUp ? "KEPT UP" : `did not keep up (${why})`}; ${describeCpu(cpu)}`,
+  );
   return step;
 }
 
@@ -272,7 +298,9 @@ export async function measureSustained(client: IngestClient, port: number, cooki
   for (; i < sizes.length; i++) {
     const spentS = (performance.now() - started) / 1000;
     if (spentS + cfg.sustainedStepS > cfg.sustainedBudgetS) {
-      log(`fleet sustained: BENCH_SUSTAINED_BUDGET_S=${cfg.sustainedBudgetS} s leaves no room for ${int(sizes[i]!)} instances`);
+      log(
+        `fleet sustained: BENCH_SUSTAINED_BUDGET_S=${cfg.sustainedBudgetS} s leaves no room for ${int(sizes[i]!)} instances`,
+      );
       break;
     }
     const step = await runStep(client, fleet, sizes[i]!, port, cookie);

@@ -29,7 +29,16 @@ export function bigReloadEvents(now: number, reloadId: string): Record<string, u
   const start = now - 20 * 60_000;
   const iso = (t: number) => new Date(t).toISOString();
   const names = Array.from({ length: TIMELINE_INSTANCES }, (_, i) => `bench-timeline-${String(i).padStart(4, "0")}`);
-  const common = { environment: "bench", namespace: "timeline", service: "big-reload", kind: "config", resource: "routes.yaml", reloadId, fromVersion: "v1", toVersion: "v2" };
+  const common = {
+    environment: "bench",
+    namespace: "timeline",
+    service: "big-reload",
+    kind: "config",
+    resource: "routes.yaml",
+    reloadId,
+    fromVersion: "v1",
+    toVersion: "v2",
+  };
   let n = 0;
   const id = () => `${reloadId}-${++n}`;
   const events: Record<string, unknown>[] = [
@@ -42,7 +51,13 @@ export function bigReloadEvents(now: number, reloadId: string): Record<string, u
     const one = { ...common, instance, traceId: "4bf92f3577b34da6a3ce929d0e0e4736" };
     events.push({ ...one, id: id(), phase: "received", occurredAt: iso(t) });
     if (i >= TIMELINE_INSTANCES - 20) {
-      events.push({ ...one, id: id(), phase: "nacked", error: `line ${i}: unknown field "f${i}"`, occurredAt: iso(t + 9) });
+      events.push({
+        ...one,
+        id: id(),
+        phase: "nacked",
+        error: `line ${i}: unknown field "f${i}"`,
+        occurredAt: iso(t + 9),
+      });
       return;
     }
     events.push({ ...one, id: id(), phase: "applied", durationMs: 30 + (i % 40), occurredAt: iso(t + 20) });
@@ -55,13 +70,20 @@ export function bigReloadEvents(now: number, reloadId: string): Record<string, u
  * Sends the reload through `send` (batches of ≤ 2,500 events), finds its key, then times the
  * assembled timeline. lib/'s database client must already point at the database `send` fills.
  */
-export async function timeTimeline(send: (events: Record<string, unknown>[]) => Promise<void>): Promise<TimelineResult> {
+export async function timeTimeline(
+  send: (events: Record<string, unknown>[]) => Promise<void>,
+): Promise<TimelineResult> {
   const { sql } = await import("@/lib/db/client");
   const reloadId = `rl-bench-timeline-${Date.now().toString(36)}`;
-  phase(`timeline of a reload across ${TIMELINE_INSTANCES} instances: ingest, then ${WARMUP} warm-up + ${RUNS} timed assemblies`);
+  phase(
+    `timeline of a reload across ${TIMELINE_INSTANCES} instances: ingest, then ${WARMUP} warm-up + ${RUNS} timed assemblies`,
+  );
   const events = bigReloadEvents(Date.now(), reloadId);
   for (let i = 0; i < events.length; i += 2500) await send(events.slice(i, i + 2500));
-  const [row] = await sql().query<{ key: string }[]>(`SELECT id::text AS key FROM reload WHERE reload_id = $1`, reloadId);
+  const [row] = await sql().query<{ key: string }[]>(
+    `SELECT id::text AS key FROM reload WHERE reload_id = $1`,
+    reloadId,
+  );
   if (!row) throw new Error(`the timeline reload ${reloadId} was not stored`);
 
   const assemble = async () => {
@@ -79,9 +101,12 @@ export async function timeTimeline(send: (events: Record<string, unknown>[]) => 
   }
   const timing = summarize(samples);
   const lanes = last!.model.timeline.instances.length;
-  if (lanes !== TIMELINE_INSTANCES) throw new Error(`the timeline has ${lanes} instance lanes, expected ${TIMELINE_INSTANCES}`);
-  log(`timeline (${TIMELINE_INSTANCES} instances, ${last!.data.events.length} events, assembled): p50 ${ms(timing.p50)}, p95 ${ms(timing.p95)}, max ${ms(timing.max)} ` +
-    `(target p95 ≤ 200 ms${timing.p95 <= 200 ? ", met" : ", MISSED"})`);
+  if (lanes !== TIMELINE_INSTANCES)
+    throw new Error(`the timeline has ${lanes} instance lanes, expected ${TIMELINE_INSTANCES}`);
+  log(
+    `timeline (${TIMELINE_INSTANCES} instances, ${last!.data.events.length} events, assembled): p50 ${ms(timing.p50)}, p95 ${ms(timing.p95)}, max ${ms(timing.max)} ` +
+      `(target p95 ≤ 200 ms${timing.p95 <= 200 ? ", met" : ", MISSED"})`,
+  );
   return { timing, instances: lanes, events: last!.data.events.length };
 }
 
@@ -102,10 +127,15 @@ async function runAlone(): Promise<void> {
   try {
     await timeTimeline(async (events) => {
       const response = await POST(
-        new Request("http://127.0.0.1/api/v1/events", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(events) }),
+        new Request("http://127.0.0.1/api/v1/events", {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(events),
+        }),
       );
       const answer = (await response.json()) as { accepted?: number; rejected?: unknown[] };
-      if (response.status !== 200 || answer.accepted !== events.length) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+      if (response.status !== 200 || answer.accepted !== events.length)
+        throw new Error(`ingest answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
     });
   } finally {
     await disconnectDb();

@@ -65,8 +65,12 @@ export async function checkpoint(): Promise<void> {
 }
 
 export async function serverSettings(): Promise<{ version: string; autovacuumOn: boolean }> {
-  const version = await withAdmin(async (c) => (await c.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version);
-  const autovacuumOn = await withAdmin(async (c) => (await c.query<{ autovacuum: string }>("SHOW autovacuum")).rows[0]!.autovacuum === "on");
+  const version = await withAdmin(
+    async (c) => (await c.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version,
+  );
+  const autovacuumOn = await withAdmin(
+    async (c) => (await c.query<{ autovacuum: string }>("SHOW autovacuum")).rows[0]!.autovacuum === "on",
+  );
   return { version, autovacuumOn };
 }
 
@@ -92,7 +96,9 @@ export interface DbFigures {
 export async function dbFigures(url: string): Promise<DbFigures> {
   return withDb(url, async (c) => {
     const one = async (sql: string) => Number(Object.values((await c.query(sql)).rows[0] as object)[0]);
-    const statuses = await c.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM reload GROUP BY status ORDER BY 2 DESC`);
+    const statuses = await c.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM reload GROUP BY status ORDER BY 2 DESC`,
+    );
     const tables = await c.query<{ relname: string; live: number; dead: number; pages: number }>(
       `SELECT relname, n_live_tup::int AS live, n_dead_tup::int AS dead, (pg_relation_size(relid) / 8192)::int AS pages
        FROM pg_stat_user_tables WHERE relname IN ('service', 'instance', 'instance_state', 'desired_version') ORDER BY relname`,
@@ -100,7 +106,9 @@ export async function dbFigures(url: string): Promise<DbFigures> {
     return {
       tables: Object.fromEntries(tables.rows.map((r) => [r.relname, { live: r.live, dead: r.dead, pages: r.pages }])),
       events: await one(`SELECT count(*) FROM reload_event`),
-      versionGroups: await one(`SELECT count(*) FROM (SELECT DISTINCT service_id, kind, resource, version FROM instance_state) g`),
+      versionGroups: await one(
+        `SELECT count(*) FROM (SELECT DISTINCT service_id, kind, resource, version FROM instance_state) g`,
+      ),
       instanceStates: await one(`SELECT count(*) FROM instance_state`),
       instanceStateBytes: await one(`SELECT pg_total_relation_size('instance_state')`),
       reloads: await one(`SELECT count(*) FROM reload`),
@@ -111,4 +119,6 @@ export async function dbFigures(url: string): Promise<DbFigures> {
 }
 
 export const describeTables = (f: DbFigures) =>
-  Object.entries(f.tables).map(([t, x]) => `${t} ${int(x.live)} live / ${int(x.dead)} dead rows in ${int(x.pages)} pages`).join(", ");
+  Object.entries(f.tables)
+    .map(([t, x]) => `${t} ${int(x.live)} live / ${int(x.dead)} dead rows in ${int(x.pages)} pages`)
+    .join(", ");

@@ -14,7 +14,12 @@ export { freePort };
 
 /** Starts `next start` against `url`; the child is recorded in `state.server`. */
 /** `extraEnv` overrides the app's settings for this start (the alert phase turns evaluation off). */
-export function startServer(url: string, port: number, token: string, extraEnv: Record<string, string> = {}): ChildProcess {
+export function startServer(
+  url: string,
+  port: number,
+  token: string,
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
   if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
     throw new Error("the app is not built (.next/BUILD_ID is missing): run `npm run build` first");
   }
@@ -75,7 +80,8 @@ export async function waitForServer(client: IngestClient, child: ChildProcess, t
     } catch {
       // not listening yet
     }
-    if (performance.now() - t0 > timeoutMs) throw new Error(`next start did not answer within ${timeoutMs / 1000} s:\n${serverLogTail()}`);
+    if (performance.now() - t0 > timeoutMs)
+      throw new Error(`next start did not answer within ${timeoutMs / 1000} s:\n${serverLogTail()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -103,7 +109,11 @@ export function provenance(): string {
     }
   };
   for (const dir of ["app", "lib", "components"]) if (fs.existsSync(dir)) walk(dir);
-  return `commit ${head}${dirty ? ` + ${dirty} uncommitted changes in app/lib/components` : ""}; ` +
+  return (
+    `commit ${head}${dirty ? ` + ${dirty} uncommitted changes in app/lib/components` : ""}; ` +
     `.next build ${fs.readFileSync(buildIdFile, "utf8").trim()} from ${new Date(built).toISOString()}` +
-    (newer ? ` (WARNING: ${newer} source files are newer than the build: the server runs the build, getFleetMatrix runs the sources)` : "");
+    (newer
+      ? ` (WARNING: ${newer} source files are newer than the build: the server runs the build, getFleetMatrix runs the sources)`
+      : "")
+  );
 }

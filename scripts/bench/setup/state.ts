@@ -15,4 +15,11 @@ export interface RunState {
   databases: string[];
 }
 
-export const state: RunState = { server: null, serverLog: null, sampler: null, vacuum: null, activity: null, databases: [] };
+export const state: RunState = {
+  server: null,
+  serverLog: null,
+  sampler: null,
+  vacuum: null,
+  activity: null,
+  databases: [],
+};

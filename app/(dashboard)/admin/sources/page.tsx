@@ -19,13 +19,18 @@ export default async function AdminSourcesPage() {
   return (
     <main>
       <PageHead title="Sources">
-        Reloads already visible in the metrics you collect: the worker queries each source&apos;s Prometheus-compatible API for the reload metrics of the families below and
-        writes what changed as reload events, initiated by <code>source:&lt;name&gt;</code>. A new hash or success time is <code>applied</code>, a failed reload{" "}
+        Reloads already visible in the metrics you collect: the worker queries each source&apos;s Prometheus-compatible
+        API for the reload metrics of the families below and writes what changed as reload events, initiated by{" "}
+        <code>source:&lt;name&gt;</code>. A new hash or success time is <code>applied</code>, a failed reload{" "}
         <code>nacked</code>, an unchanged series a heartbeat.
       </PageHead>
       <section className="panel" aria-label="Sources" style={{ marginBottom: 16, padding: 12 }}>
         <h2>Sources ({sources.length})</h2>
-        {sources.length === 0 ? <div className="empty">No source yet. Add your Prometheus below.</div> : <SourceTable sources={sources} now={now} />}
+        {sources.length === 0 ? (
+          <div className="empty">No source yet. Add your Prometheus below.</div>
+        ) : (
+          <SourceTable sources={sources} now={now} />
+        )}
       </section>
       <section className="panel" aria-label="Add a source" id="add-source" style={{ marginBottom: 16 }}>
         <h2>Add a source</h2>

@@ -11,7 +11,11 @@ import { chosenServiceId } from "@/lib/query-params";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Reload targets · Admin" };
 
-export default async function AdminTargetsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AdminTargetsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   if (!(await adminFor("target.manage"))) return <AdminsOnly actor={await requireActor()} />;
   const [targets, services, params] = await Promise.all([listReloadTargets(), listServiceOptions(), searchParams]);
   const initialServiceId = chosenServiceId(params);
@@ -19,13 +23,18 @@ export default async function AdminTargetsPage({ searchParams }: { searchParams:
   return (
     <main>
       <PageHead title="Reload targets">
-        Where each service&apos;s approved reloads are sent: a webhook that receives a signed POST (<code>X-Reloadscope-Signature: t=…,v1=…</code>, an HMAC-SHA256 of the
-        time and the body with the target&apos;s secret; a delivery id; a <code>traceparent</code>). Link-local and cloud-metadata addresses are refused. An approved reload of a service without a target fails with “no reload target configured”.
+        Where each service&apos;s approved reloads are sent: a webhook that receives a signed POST (
+        <code>X-Reloadscope-Signature: t=…,v1=…</code>, an HMAC-SHA256 of the time and the body with the target&apos;s
+        secret; a delivery id; a <code>traceparent</code>). Link-local and cloud-metadata addresses are refused. An
+        approved reload of a service without a target fails with “no reload target configured”.
       </PageHead>
       <section className="panel" aria-label="Targets" style={{ marginBottom: 16 }}>
         <h2>Targets ({targets.total})</h2>
         {targets.items.length === 0 ? (
-          <div className="empty">No service has a reload target yet. Set one below: until then, approved reloads of a service fail at dispatch.</div>
+          <div className="empty">
+            No service has a reload target yet. Set one below: until then, approved reloads of a service fail at
+            dispatch.
+          </div>
         ) : (
           <ReloadTargetTable targets={targets.items} now={now} />
         )}

@@ -17,8 +17,9 @@ export default async function AdminTokensPage() {
   return (
     <main>
       <PageHead title="Ingest tokens">
-        Bearer tokens for machines: <code>ingest</code> sends events and traces, <code>read</code> reads the reload API. Only a
-        hash is stored; a revoked token is refused within {env().INGEST_TOKEN_CACHE_SECONDS} s by every app process.
+        Bearer tokens for machines: <code>ingest</code> sends events and traces, <code>read</code> reads the reload API.
+        Only a hash is stored; a revoked token is refused within {env().INGEST_TOKEN_CACHE_SECONDS} s by every app
+        process.
       </PageHead>
       <section className="panel" aria-label="Create a token" style={{ marginBottom: 16 }}>
         <h2>Create a token</h2>
@@ -31,7 +32,11 @@ export default async function AdminTokensPage() {
         ) : (
           <TokenTable tokens={tokens.items} now={now} />
         )}
-        {tokens.total > tokens.items.length ? <div className="note">Showing the first {tokens.items.length} of {tokens.total}: live ones first.</div> : null}
+        {tokens.total > tokens.items.length ? (
+          <div className="note">
+            Showing the first {tokens.items.length} of {tokens.total}: live ones first.
+          </div>
+        ) : null}
       </section>
     </main>
   );

@@ -27,7 +27,11 @@ export default async function AdminUsersPage() {
         ) : (
           <UserTable users={users.items} selfId={admin.id} now={now} />
         )}
-        {users.total > users.items.length ? <div className="note">Showing the first {users.items.length} of {users.total}.</div> : null}
+        {users.total > users.items.length ? (
+          <div className="note">
+            Showing the first {users.items.length} of {users.total}.
+          </div>
+        ) : null}
       </section>
       <section className="panel" aria-label="Create a local user">
         <h2>Create a local user</h2>

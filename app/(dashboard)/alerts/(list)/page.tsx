@@ -43,17 +43,36 @@ export default async function AlertsPage({ searchParams }: Props) {
       </div>
       <form className="panel filters" method="get" action="/alerts" data-alert-filters>
         {filters.tab !== "firing" ? <input type="hidden" name="tab" value={filters.tab} /> : null}
-        <SelectFilter label="Rule" name="rule" value={filters.rule} options={RULE_IDS.map((r) => ({ value: r, label: RULES[r].title }))} anyLabel="any" />
-        <SelectFilter label="Severity" name="severity" value={filters.severity} options={plainOptions(SEVERITIES)} anyLabel="any" />
+        <SelectFilter
+          label="Rule"
+          name="rule"
+          value={filters.rule}
+          options={RULE_IDS.map((r) => ({ value: r, label: RULES[r].title }))}
+          anyLabel="any"
+        />
+        <SelectFilter
+          label="Severity"
+          name="severity"
+          value={filters.severity}
+          options={plainOptions(SEVERITIES)}
+          anyLabel="any"
+        />
         <TextFilter label="Service" name="service" value={filters.service} placeholder="prod/payments/checkout" />
         <TextFilter label="Text" name="q" value={filters.text} placeholder="summary, resource" />
         <button type="submit">Filter</button>
-        {filtered ? <Link href={alertsHref({ ...filters, rule: null, severity: null, service: null, text: null })}>Clear</Link> : null}
+        {filtered ? (
+          <Link href={alertsHref({ ...filters, rule: null, severity: null, service: null, text: null })}>Clear</Link>
+        ) : null}
       </form>
 
       <nav className={styles.tabs} aria-label="Alert states">
         {ALERT_TABS.map((tab) => (
-          <Link key={tab} href={alertsHref(filters, { tab })} aria-current={tab === filters.tab ? "page" : undefined} data-alert-tab={tab}>
+          <Link
+            key={tab}
+            href={alertsHref(filters, { tab })}
+            aria-current={tab === filters.tab ? "page" : undefined}
+            data-alert-tab={tab}
+          >
             {TAB_TITLES[tab]}{" "}
             <span className="muted" data-tab-count={list.counts[tab]}>
               ({list.counts[tab]}
@@ -74,7 +93,12 @@ export default async function AlertsPage({ searchParams }: Props) {
               <li key={alert.id} className={styles.item} data-alert-row={alert.id} data-alert-rule={alert.rule}>
                 <AlertSummary alert={alert} now={now} />
                 <div className={styles.side}>
-                  <DeliveryStatus deliveries={alert.deliveries} now={now} channelsConfigured={channelsConfigured} silenced={alert.silence !== null} />
+                  <DeliveryStatus
+                    deliveries={alert.deliveries}
+                    now={now}
+                    channelsConfigured={channelsConfigured}
+                    silenced={alert.silence !== null}
+                  />
                   <AlertActions
                     alertId={alert.id}
                     state={alert.state}
@@ -88,7 +112,11 @@ export default async function AlertsPage({ searchParams }: Props) {
             ))}
           </ul>
         )}
-        {list.truncated ? <p className="muted" style={{ padding: "8px 14px" }}>The newest {ALERT_PAGE_LIMIT} are shown; narrow the filters to see others.</p> : null}
+        {list.truncated ? (
+          <p className="muted" style={{ padding: "8px 14px" }}>
+            The newest {ALERT_PAGE_LIMIT} are shown; narrow the filters to see others.
+          </p>
+        ) : null}
       </section>
     </main>
   );

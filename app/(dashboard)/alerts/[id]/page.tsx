@@ -46,7 +46,12 @@ export default async function AlertPage({ params }: Props) {
         <div className={styles.item}>
           <AlertSummary alert={alert} now={now} detailLink={false} />
           <div className={styles.side}>
-            <DeliveryStatus deliveries={alert.deliveries} now={now} channelsConfigured={channelsConfigured} silenced={alert.silence !== null} />
+            <DeliveryStatus
+              deliveries={alert.deliveries}
+              now={now}
+              channelsConfigured={channelsConfigured}
+              silenced={alert.silence !== null}
+            />
             <AlertActions
               alertId={alert.id}
               state={alert.state}
@@ -60,14 +65,16 @@ export default async function AlertPage({ params }: Props) {
         <dl className={styles.facts}>
           <dt>Started</dt>
           <dd>
-            <LocalTime iso={alert.startedAt.toISOString()} utcText={isoUtc(alert.startedAt)} /> ({relativeTime(alert.startedAt, now)})
+            <LocalTime iso={alert.startedAt.toISOString()} utcText={isoUtc(alert.startedAt)} /> (
+            {relativeTime(alert.startedAt, now)})
           </dd>
           <dt>Last seen</dt>
           <dd>
             {/* An open alert is seen at every evaluation; its row is written only when it changes. */}
             {alert.resolvedAt ? (
               <>
-                <LocalTime iso={alert.lastSeenAt.toISOString()} utcText={isoUtc(alert.lastSeenAt)} /> ({relativeTime(alert.lastSeenAt, now)})
+                <LocalTime iso={alert.lastSeenAt.toISOString()} utcText={isoUtc(alert.lastSeenAt)} /> (
+                {relativeTime(alert.lastSeenAt, now)})
               </>
             ) : (
               "at the last evaluation (still firing)"
@@ -77,7 +84,8 @@ export default async function AlertPage({ params }: Props) {
             <>
               <dt>Last changed</dt>
               <dd>
-                <LocalTime iso={alert.lastSeenAt.toISOString()} utcText={isoUtc(alert.lastSeenAt)} /> ({relativeTime(alert.lastSeenAt, now)})
+                <LocalTime iso={alert.lastSeenAt.toISOString()} utcText={isoUtc(alert.lastSeenAt)} /> (
+                {relativeTime(alert.lastSeenAt, now)})
               </dd>
             </>
           )}
@@ -93,7 +101,8 @@ export default async function AlertPage({ params }: Props) {
             <>
               <dt>Silenced</dt>
               <dd data-silence={alert.silence.id}>
-                until {isoUtc(alert.silence.expiresAt)} by {alert.silence.createdBy ?? "someone"}: {alert.silence.comment}
+                until {isoUtc(alert.silence.expiresAt)} by {alert.silence.createdBy ?? "someone"}:{" "}
+                {alert.silence.comment}
               </dd>
             </>
           ) : null}
@@ -108,7 +117,9 @@ export default async function AlertPage({ params }: Props) {
         <h2>Delivery attempts</h2>
         {attempts.length === 0 ? (
           <p className="empty" data-attempts="0">
-            {alert.silence ? "Silenced: not delivered while the silence lasts." : "No delivery attempt yet (none is configured, or the next run has not come)."}
+            {alert.silence
+              ? "Silenced: not delivered while the silence lasts."
+              : "No delivery attempt yet (none is configured, or the next run has not come)."}
           </p>
         ) : (
           <DataTable
@@ -124,7 +135,11 @@ export default async function AlertPage({ params }: Props) {
                 <td>{a.event}</td>
                 <td>{a.attempt}</td>
                 <td>
-                  <span className={`badge ${a.outcome === "delivered" ? "ok" : a.outcome === "failed" ? "drift" : "bad"}`}>{a.outcome}</span>
+                  <span
+                    className={`badge ${a.outcome === "delivered" ? "ok" : a.outcome === "failed" ? "drift" : "bad"}`}
+                  >
+                    {a.outcome}
+                  </span>
                 </td>
                 <td>{a.httpStatus ?? "—"}</td>
                 <td className="muted">{a.error ?? ""}</td>

@@ -28,14 +28,21 @@ export default async function RequestPage({ params }: Props) {
   const now = new Date();
   const [request, actor] = await Promise.all([getRequestDetail((await params).id, now), requireActor()]);
   if (!request) notFound();
-  const may = actor && request.status === "pending_approval" ? authorize(actor, "request.approve", { requestedBy: request.requestedBy.id }) : null;
+  const may =
+    actor && request.status === "pending_approval"
+      ? authorize(actor, "request.approve", { requestedBy: request.requestedBy.id })
+      : null;
   const groupRefusal = actor && may?.allowed ? approverRefusal(request.policy, request.requestedBy.id, actor) : null;
   return (
     <main className="page">
       <div className="crumbs">
         <Link href="/approvals">Approvals</Link> / #{request.id}
       </div>
-      <section className="panel" style={{ padding: "12px 14px", display: "grid", gap: 10 }} data-request-detail={request.id}>
+      <section
+        className="panel"
+        style={{ padding: "12px 14px", display: "grid", gap: 10 }}
+        data-request-detail={request.id}
+      >
         <RequestHeader request={request} now={now} />
         <ChangeWarning preview={request.preview} />
         <RequestFacts request={request} now={now} fleet={request}>
@@ -52,15 +59,20 @@ export default async function RequestPage({ params }: Props) {
           </dd>
           <dt>Approvals hold for</dt>
           <dd data-bound-to>
-            this exact change: {request.kind}/{request.resource} from <span className="mono">{request.fromVersion ?? "?"}</span> to{" "}
-            <span className="mono">{request.toVersion}</span> on the {request.targets} instance{request.targets === 1 ? "" : "s"} listed below. If the fleet
-            moves to another version or those instances change before it is sent, the request is invalidated and approvals no longer count.
+            this exact change: {request.kind}/{request.resource} from{" "}
+            <span className="mono">{request.fromVersion ?? "?"}</span> to{" "}
+            <span className="mono">{request.toVersion}</span> on the {request.targets} instance
+            {request.targets === 1 ? "" : "s"} listed below. If the fleet moves to another version or those instances
+            change before it is sent, the request is invalidated and approvals no longer count.
             <details className={styles.preflight}>
               <summary>Fingerprint of the change</summary>
               <span className="mono muted" data-change-hash>
                 {request.changeHash}
               </span>{" "}
-              <span className="muted">(SHA-256 of the service, resource, from and to versions, scope and instances; the dispatcher checks it again before sending)</span>
+              <span className="muted">
+                (SHA-256 of the service, resource, from and to versions, scope and instances; the dispatcher checks it
+                again before sending)
+              </span>
             </details>
           </dd>
         </RequestFacts>
@@ -75,7 +87,9 @@ export default async function RequestPage({ params }: Props) {
             <DecisionForm requestId={request.id} summary={decisionSummary(request)} />
           ) : (
             <p className="muted" data-cannot-decide>
-              {request.requestedBy.id === actor.id ? "You asked for this: someone else decides." : `You cannot decide this one: ${may && !may.allowed ? may.reason : groupRefusal}.`}
+              {request.requestedBy.id === actor.id
+                ? "You asked for this: someone else decides."
+                : `You cannot decide this one: ${may && !may.allowed ? may.reason : groupRefusal}.`}
             </p>
           )
         ) : null}

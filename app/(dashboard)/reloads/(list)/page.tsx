@@ -44,7 +44,19 @@ export default async function ReloadsPage({ searchParams }: { searchParams: Prom
   const { filters } = parsed;
   const now = new Date();
   const page = await listReloads(filters);
-  const filtered = Boolean(filters.reloadId || filters.environment || filters.namespace || filters.service || filters.q || filters.resource || filters.kind || filters.status || filters.initiator || filters.from || filters.to);
+  const filtered = Boolean(
+    filters.reloadId ||
+    filters.environment ||
+    filters.namespace ||
+    filters.service ||
+    filters.q ||
+    filters.resource ||
+    filters.kind ||
+    filters.status ||
+    filters.initiator ||
+    filters.from ||
+    filters.to,
+  );
   const keep = { ...values, namespace: text("namespace"), limit: text("limit") };
   return (
     <main className="page">

@@ -52,7 +52,10 @@ export default async function ReloadPage({ params, searchParams }: Props) {
   const progress = progressWords({ targets, succeeded, nacked, failed, rolledBack, inProgress }, reload.status);
   // Prefilled with this reload's service and resource; a rollback proposes the rule's version for it.
   const [requestForm, actor, request, health] = await Promise.all([
-    getRequestFormData(reload.serviceId, { focus: rollbackFocus(query.rollback) ?? { kind: reload.kind, resource: reload.resource }, now }),
+    getRequestFormData(reload.serviceId, {
+      focus: rollbackFocus(query.rollback) ?? { kind: reload.kind, resource: reload.resource },
+      now,
+    }),
     requireActor(),
     getRequestForReload(reload.serviceId, reload.reloadId),
     getReloadHealth(reload.key, now),
@@ -62,7 +65,10 @@ export default async function ReloadPage({ params, searchParams }: Props) {
   return (
     <main className="page">
       <div className="crumbs">
-        <Link href="/reloads">Reloads</Link> / <Link href={`/services/${reload.serviceId}`}>{serviceLabel({ environment: reload.environment, namespace: reload.namespace, name: reload.service })}</Link>
+        <Link href="/reloads">Reloads</Link> /{" "}
+        <Link href={`/services/${reload.serviceId}`}>
+          {serviceLabel({ environment: reload.environment, namespace: reload.namespace, name: reload.service })}
+        </Link>
       </div>
       <div className="page-head">
         <h1>
@@ -84,28 +90,41 @@ export default async function ReloadPage({ params, searchParams }: Props) {
       </div>
       <p className="muted" style={{ marginTop: 0 }}>
         <KindLabel kind={reload.kind} /> ·{" "}
-        <Link className="mono" href={resourceHref(reload.serviceId, reload.kind, reload.resource)} title={`${reload.resource}'s story: its reloads, alerts, requests and version changes`}>
+        <Link
+          className="mono"
+          href={resourceHref(reload.serviceId, reload.kind, reload.resource)}
+          title={`${reload.resource}'s story: its reloads, alerts, requests and version changes`}
+        >
           {reload.resource}
         </Link>{" "}
-        ·{" "}
-        <span className="mono">
-          {versionChange(reload.fromVersion, reload.toVersion)}
-        </span>{" "}
-        · by <Initiator initiator={reload.initiator} /> · started <LocalTime iso={(reload.startedAt ?? reload.firstEventAt).toISOString()} utcText={isoUtc(reload.startedAt ?? reload.firstEventAt)} />
+        · <span className="mono">{versionChange(reload.fromVersion, reload.toVersion)}</span> · by{" "}
+        <Initiator initiator={reload.initiator} /> · started{" "}
+        <LocalTime
+          iso={(reload.startedAt ?? reload.firstEventAt).toISOString()}
+          utcText={isoUtc(reload.startedAt ?? reload.firstEventAt)}
+        />
         {reload.lastError ? <span className="error-text"> · last error: {reload.lastError}</span> : null}
         {request ? (
           <>
             {" "}
-            · <Link href={`/approvals/${request.id}`} data-request-link>request #{request.id}</Link> ({request.status.replaceAll("_", " ")})
+            ·{" "}
+            <Link href={`/approvals/${request.id}`} data-request-link>
+              request #{request.id}
+            </Link>{" "}
+            ({request.status.replaceAll("_", " ")})
           </>
         ) : null}
       </p>
-      {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={`${reload.kind}/${reload.resource}`} /> : null}
+      {requestForm ? (
+        <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={`${reload.kind}/${reload.resource}`} />
+      ) : null}
       <div className="stats">
         <div className={`stat${progress.notes.some((n) => n.tone === "bad") ? " bad" : ""}`} data-stat="done">
           <span className="muted">progress</span>
           <b style={progress.sent ? undefined : { fontSize: 14 }}>{progress.headline}</b>
-          {progress.notes.length ? <span className="muted">{progress.notes.map((n) => n.text).join(" · ")}</span> : null}
+          {progress.notes.length ? (
+            <span className="muted">{progress.notes.map((n) => n.text).join(" · ")}</span>
+          ) : null}
         </div>
         <div className="stat" data-stat="acked">
           <span className="muted">acked</span>
@@ -130,7 +149,9 @@ export default async function ReloadPage({ params, searchParams }: Props) {
         {reload.status === "expired" || (reload.deadlineAt && !isTerminal(reload.status)) ? (
           <div className={`stat${reload.status === "expired" ? " warn" : ""}`}>
             <span className="muted">{reload.status === "expired" ? "expired" : "deadline"}</span>
-            <b style={{ fontSize: 14 }}>{timeOrNothing(reload.status === "expired" ? reload.expiredAt : reload.deadlineAt)}</b>
+            <b style={{ fontSize: 14 }}>
+              {timeOrNothing(reload.status === "expired" ? reload.expiredAt : reload.deadlineAt)}
+            </b>
           </div>
         ) : null}
       </div>
@@ -155,9 +176,18 @@ export default async function ReloadPage({ params, searchParams }: Props) {
               · {timeToAck.count} instance{timeToAck.count === 1 ? "" : "s"} · slowest {formatDuration(timeToAck.max)}
             </span>
           </h2>
-          {timeToAck.count ? <TimeToAckChart bins={timeToAck.bins} /> : <p className="empty">No instance has acked yet.</p>}
+          {timeToAck.count ? (
+            <TimeToAckChart bins={timeToAck.bins} />
+          ) : (
+            <p className="empty">No instance has acked yet.</p>
+          )}
         </section>
-        <NotAckedList notAcked={model.notAcked} expiredAt={reload.expiredAt} status={reload.status} targets={reload.targets} />
+        <NotAckedList
+          notAcked={model.notAcked}
+          expiredAt={reload.expiredAt}
+          status={reload.status}
+          targets={reload.targets}
+        />
       </div>
       <DiagnosisPanel diagnosis={diagnosis} />
       {health ? (
@@ -165,12 +195,20 @@ export default async function ReloadPage({ params, searchParams }: Props) {
           comparison={health.comparison}
           buckets={health.buckets}
           before={{ from: health.windows.before.from.toISOString(), to: health.windows.before.to.toISOString() }}
-          after={health.windows.after ? { from: health.windows.after.from.toISOString(), to: health.windows.after.to.toISOString() } : null}
+          after={
+            health.windows.after
+              ? { from: health.windows.after.from.toISOString(), to: health.windows.after.to.toISOString() }
+              : null
+          }
           afterPartial={health.windows.afterPartial}
           bucketMs={health.windows.chart.bucketMs}
         />
       ) : null}
-      <ReloadWaterfall timeline={timeline} traceId={traceId} initial={{ from: one(query.from), to: one(query.to), span: one(query.span), event: one(query.event) }} />
+      <ReloadWaterfall
+        timeline={timeline}
+        traceId={traceId}
+        initial={{ from: one(query.from), to: one(query.to), span: one(query.span), event: one(query.event) }}
+      />
     </main>
   );
 }

@@ -11,7 +11,13 @@ export const dynamic = "force-dynamic";
  * outside that Suspense boundary, so an unknown or non-numeric id answers a real 404
  * (caught by ../not-found.tsx, the boundary one segment up).
  */
-export default async function ServiceLayout({ params, children }: { params: Promise<{ id: string }>; children: ReactNode }) {
+export default async function ServiceLayout({
+  params,
+  children,
+}: {
+  params: Promise<{ id: string }>;
+  children: ReactNode;
+}) {
   const id = parseServiceId((await params).id);
   if (id === null || !(await getServiceHeader(id))) notFound();
   return children;

@@ -17,7 +17,13 @@ import { getAlertBadges } from "@/lib/alerts/queries";
 import { requireActor } from "@/lib/auth/require-actor";
 import { getRequestFormData } from "@/lib/requests/queries";
 import { relativeTime } from "@/lib/format";
-import { parseBehindView, parseChartRange, parseInstancePage, parseServiceId, serviceViewHref } from "@/lib/services/params";
+import {
+  parseBehindView,
+  parseChartRange,
+  parseInstancePage,
+  parseServiceId,
+  serviceViewHref,
+} from "@/lib/services/params";
 import { getServiceCharts } from "@/lib/services/charts";
 import { getBehindPairs, getServiceDetail, getServiceHeader } from "@/lib/services/queries";
 
@@ -51,7 +57,10 @@ export default async function ServicePage({ params, searchParams }: Props) {
   const behindView = parseBehindView(query.behind, query.sort);
   const [detail, requestForm, actor, charts, alerts, behind] = await Promise.all([
     getServiceDetail(id, { page: parseInstancePage(query.page), now: renderedAt }),
-    getRequestFormData(id, { focus: focus ? { kind: focus.slice(0, focus.indexOf("/")), resource: focus.slice(focus.indexOf("/") + 1) } : null, rollbackTo }),
+    getRequestFormData(id, {
+      focus: focus ? { kind: focus.slice(0, focus.indexOf("/")), resource: focus.slice(focus.indexOf("/") + 1) } : null,
+      rollbackTo,
+    }),
     requireActor(),
     getServiceCharts(id, range),
     // the open alerts of this service, per kind × resource: one grouped statement
@@ -60,7 +69,10 @@ export default async function ServicePage({ params, searchParams }: Props) {
   ]);
   if (!detail) notFound();
   const { service, generatedAt: now } = detail;
-  const rangeParams = { from: typeof query.from === "string" ? query.from : null, to: typeof query.to === "string" ? query.to : null };
+  const rangeParams = {
+    from: typeof query.from === "string" ? query.from : null,
+    to: typeof query.to === "string" ? query.to : null,
+  };
   const behindCount = detail.columns.reduce((sum, c) => sum + c.drift.offDesired, 0);
   const openAlerts = alerts.byService.get(service.id);
   const serviceAlerts = openAlerts ? alertBadge(openAlerts) : null;
@@ -75,35 +87,60 @@ export default async function ServicePage({ params, searchParams }: Props) {
   return (
     <main className="page">
       <div className="crumbs">
-        <Link href="/fleet">Fleet</Link> / <Link href={`/fleet?env=${encodeURIComponent(service.environment)}`}>{service.environment}</Link>
+        <Link href="/fleet">Fleet</Link> /{" "}
+        <Link href={`/fleet?env=${encodeURIComponent(service.environment)}`}>{service.environment}</Link>
         {service.namespace ? (
           <>
             {" "}
-            / <Link href={`/fleet?env=${encodeURIComponent(service.environment)}&ns=${encodeURIComponent(service.namespace)}`}>{service.namespace}</Link>
+            /{" "}
+            <Link
+              href={`/fleet?env=${encodeURIComponent(service.environment)}&ns=${encodeURIComponent(service.namespace)}`}
+            >
+              {service.namespace}
+            </Link>
           </>
         ) : null}
       </div>
       <div className="page-head">
         <h1>{service.name}</h1>
         {serviceAlerts ? (
-          <Link href={alertsHref} className={`badge ${serviceAlerts.tone}`} title={serviceAlerts.title} data-alert-badge>
+          <Link
+            href={alertsHref}
+            className={`badge ${serviceAlerts.tone}`}
+            title={serviceAlerts.title}
+            data-alert-badge
+          >
             {serviceAlerts.text}
           </Link>
         ) : null}
         <span className="muted">
           {detail.instanceCounts.live} live instances
-          {detail.instanceCounts.total > detail.instanceCounts.live ? ` (${detail.instanceCounts.total - detail.instanceCounts.live} gone)` : ""} ·{" "}
-          {detail.columns.length} reloadable resources · last event {relativeTime(service.lastEventAt, now)}
+          {detail.instanceCounts.total > detail.instanceCounts.live
+            ? ` (${detail.instanceCounts.total - detail.instanceCounts.live} gone)`
+            : ""}{" "}
+          · {detail.columns.length} reloadable resources · last event {relativeTime(service.lastEventAt, now)}
         </span>
         {requestForm ? <RequestHeaderActions data={requestForm} role={actor?.role ?? null} /> : null}
       </div>
-      {requestForm ? <RequestPanel data={requestForm} role={actor?.role ?? null} initialKey={focus} open={openForm} rollbackTo={rollbackTo} /> : null}
+      {requestForm ? (
+        <RequestPanel
+          data={requestForm}
+          role={actor?.role ?? null}
+          initialKey={focus}
+          open={openForm}
+          rollbackTo={rollbackTo}
+        />
+      ) : null}
       <div className="chart-range" data-chart-range>
         <TimePicker
           from={range.fromText}
           to={range.toText}
           action={`/services/${service.id}`}
-          keep={{ page: detail.page > 1 ? String(detail.page) : null, behind: behindView.behind ? "1" : null, sort: behindView.behind && behindView.sort !== "behind" ? behindView.sort : null }}
+          keep={{
+            page: detail.page > 1 ? String(detail.page) : null,
+            behind: behindView.behind ? "1" : null,
+            sort: behindView.behind && behindView.sort !== "behind" ? behindView.sort : null,
+          }}
           label="Charts"
         />
         {range.problem ? (
@@ -113,7 +150,12 @@ export default async function ServicePage({ params, searchParams }: Props) {
         ) : null}
       </div>
       <div className="grid-2">
-        <ResourceSummary serviceId={service.id} columns={detail.columns} alerts={resourceAlerts} alertsHref={alertsHref} />
+        <ResourceSummary
+          serviceId={service.id}
+          columns={detail.columns}
+          alerts={resourceAlerts}
+          alertsHref={alertsHref}
+        />
         <ReloadsChart {...charts} />
       </div>
       <div className="grid-2">
@@ -136,7 +178,11 @@ export default async function ServicePage({ params, searchParams }: Props) {
         />
       )}
       <RecentReloadsTimeline reloads={detail.reloads} now={now} />
-      <ReloadHistory reloads={detail.reloads} now={now} rollbackHref={requestForm && can(actor?.role, "rollback.request") ? rollbackHrefFor(requestForm) : undefined} />
+      <ReloadHistory
+        reloads={detail.reloads}
+        now={now}
+        rollbackHref={requestForm && can(actor?.role, "rollback.request") ? rollbackHrefFor(requestForm) : undefined}
+      />
     </main>
   );
 }

@@ -19,9 +19,11 @@ function answer(status: number, body: Record<string, unknown>): Response {
 }
 
 export async function POST(request: Request): Promise<Response> {
-  if (!demoTargetsActive()) return answer(404, { error: "not_found", message: "the simulated reload endpoint runs only with the demo fleet" });
+  if (!demoTargetsActive())
+    return answer(404, { error: "not_found", message: "the simulated reload endpoint runs only with the demo fleet" });
   const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return answer(413, { error: "too_large", message: "the body is over 1 MiB" });
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    return answer(413, { error: "too_large", message: "the body is over 1 MiB" });
   let body: WebhookBody;
   try {
     body = JSON.parse(text) as WebhookBody;
@@ -46,7 +48,12 @@ export async function POST(request: Request): Promise<Response> {
   // As a real receiver does (README "Receiving reload requests"): signed with this service's
   // secret, within 5 minutes, and the delivery id the one signed in the body.
   const verified = secret
-    ? verifyDelivery({ body: text, signature: request.headers.get(SIGNATURE_HEADER), delivery: request.headers.get(DELIVERY_HEADER), secret })
+    ? verifyDelivery({
+        body: text,
+        signature: request.headers.get(SIGNATURE_HEADER),
+        delivery: request.headers.get(DELIVERY_HEADER),
+        secret,
+      })
     : { ok: false as const, reason: "this service has no reload target secret" };
   if (!verified.ok) {
     return answer(401, { error: "bad_signature", message: `X-Reloadscope-Signature refused: ${verified.reason}` });
@@ -74,8 +81,11 @@ function bodyProblem(body: WebhookBody): string | null {
   if (!body || typeof body !== "object") return "the body must be a JSON object";
   if (typeof body.reloadId !== "string" || !body.reloadId) return "reloadId: is required";
   const s = body.service;
-  if (!s || typeof s.environment !== "string" || typeof s.namespace !== "string" || typeof s.name !== "string") return "service: needs environment, namespace and name";
-  if (typeof body.kind !== "string" || typeof body.resource !== "string" || typeof body.toVersion !== "string") return "kind, resource and toVersion: are required";
-  if (!body.scope || !Array.isArray(body.scope.instances) || !body.scope.instances.every((i) => typeof i === "string")) return "scope.instances: must be a list of instance names";
+  if (!s || typeof s.environment !== "string" || typeof s.namespace !== "string" || typeof s.name !== "string")
+    return "service: needs environment, namespace and name";
+  if (typeof body.kind !== "string" || typeof body.resource !== "string" || typeof body.toVersion !== "string")
+    return "kind, resource and toVersion: are required";
+  if (!body.scope || !Array.isArray(body.scope.instances) || !body.scope.instances.every((i) => typeof i === "string"))
+    return "scope.instances: must be a list of instance names";
   return null;
 }

@@ -37,19 +37,29 @@ export const POST = withIngest(async ({ body, contentType, headers, tokenId, res
   }
   const settings = env();
   const now = new Date();
-  const parsed = parseEvents(decoded, format, settings.INGEST_MAX_EVENTS, { now, retentionMs: settings.RETENTION_DAYS * 86_400_000 });
+  const parsed = parseEvents(decoded, format, settings.INGEST_MAX_EVENTS, {
+    now,
+    retentionMs: settings.RETENTION_DAYS * 86_400_000,
+  });
   if (parsed.events.length === 0) {
     countIngestedEvents("events", { accepted: 0, duplicates: 0, rejected: parsed.rejected.length });
     return json({ accepted: 0, duplicates: 0, rejected: parsed.rejected }, 400);
   }
-  const stored = await storeEvents(parsed.events.map((p) => p.event), { now, writer: { kind: "token", tokenId, restrictions } });
+  const stored = await storeEvents(
+    parsed.events.map((p) => p.event),
+    { now, writer: { kind: "token", tokenId, restrictions } },
+  );
   // Events refused while storing (an id used for other content, a reload they disagree
   // with) join the parser's rejections under their index in the request.
   const rejected = [
     ...parsed.rejected,
     ...stored.rejected.map((r) => ({ index: parsed.events[r.position]!.index, reason: r.reason })),
   ].sort((a, b) => a.index - b.index);
-  countIngestedEvents("events", { accepted: stored.accepted, duplicates: stored.duplicates, rejected: rejected.length });
+  countIngestedEvents("events", {
+    accepted: stored.accepted,
+    duplicates: stored.duplicates,
+    rejected: rejected.length,
+  });
   const status = stored.accepted + stored.duplicates === 0 ? 400 : 200;
   return json({ accepted: stored.accepted, duplicates: stored.duplicates, rejected }, status);
 });

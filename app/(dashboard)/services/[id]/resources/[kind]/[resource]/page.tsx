@@ -42,7 +42,12 @@ export default async function ResourcePage({ params, searchParams }: Props) {
   const fromText = first(query.from) ?? DEFAULT_FROM;
   const toText = first(query.to);
   const range = parseTimeRange(fromText, toText, now);
-  const story = await getResourceStory(id, kind, resource, range.ok ? { from: range.from, to: range.to, now } : { from: null, to: null, now });
+  const story = await getResourceStory(
+    id,
+    kind,
+    resource,
+    range.ok ? { from: range.from, to: range.to, now } : { from: null, to: null, now },
+  );
   if (!story) notFound();
   const { service } = story;
   const counts = storyCounts(story.items);
@@ -51,7 +56,8 @@ export default async function ResourcePage({ params, searchParams }: Props) {
   return (
     <main className="page">
       <div className="crumbs">
-        <Link href="/fleet">Fleet</Link> / <Link href={`/fleet?env=${encodeURIComponent(service.environment)}`}>{service.environment}</Link> /{" "}
+        <Link href="/fleet">Fleet</Link> /{" "}
+        <Link href={`/fleet?env=${encodeURIComponent(service.environment)}`}>{service.environment}</Link> /{" "}
         <Link href={serviceViewHref(service.id, {})}>{service.name}</Link> / {kind}
       </div>
       <div className="page-head">
@@ -89,16 +95,31 @@ export default async function ResourcePage({ params, searchParams }: Props) {
           </span>
         ) : null}
         <span className="muted">
-          <Link href={reloadsHref({ environment: service.environment, namespace: service.namespace || null, service: service.name, kind, resource })}>Every reload of it</Link> ·{" "}
-          <Link href={`/alerts?service=${encodeURIComponent(serviceText)}`}>The service&apos;s alerts</Link> ·{" "}
+          <Link
+            href={reloadsHref({
+              environment: service.environment,
+              namespace: service.namespace || null,
+              service: service.name,
+              kind,
+              resource,
+            })}
+          >
+            Every reload of it
+          </Link>{" "}
+          · <Link href={`/alerts?service=${encodeURIComponent(serviceText)}`}>The service&apos;s alerts</Link> ·{" "}
           <Link href={serviceViewHref(service.id, { behind: "1" })}>Instances behind</Link>
         </span>
       </div>
-      <section className="panel" aria-label="Story" data-story-counts={`${counts.reload}/${counts.alert}/${counts.request}/${counts.version}`}>
+      <section
+        className="panel"
+        aria-label="Story"
+        data-story-counts={`${counts.reload}/${counts.alert}/${counts.request}/${counts.version}`}
+      >
         <h2>
           Story, newest first{" "}
           <span className="muted" style={{ fontWeight: 400 }}>
-            · {plural(counts.reload, "reload")}, {plural(counts.alert, "alert")}, {plural(counts.request, "request")}, {plural(counts.version, "version change")}
+            · {plural(counts.reload, "reload")}, {plural(counts.alert, "alert")}, {plural(counts.request, "request")},{" "}
+            {plural(counts.version, "version change")}
             {range.ok && range.from ? ` since ${isoUtc(range.from)}` : ""}
           </span>
         </h2>
@@ -107,7 +128,11 @@ export default async function ResourcePage({ params, searchParams }: Props) {
         ) : (
           <ResourceStoryList items={story.items} now={now} />
         )}
-        {story.more ? <p className="when" style={{ padding: "8px 14px" }}>Showing the newest {STORY_LIMIT}; narrow the time range to see older ones.</p> : null}
+        {story.more ? (
+          <p className="when" style={{ padding: "8px 14px" }}>
+            Showing the newest {STORY_LIMIT}; narrow the time range to see older ones.
+          </p>
+        ) : null}
       </section>
     </main>
   );
