@@ -3,6 +3,7 @@ import type { Sql } from "@/lib/db/client";
 import { regressionConditions } from "@/lib/domain/alerts/regression";
 import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
+import { CONVERGED_STATUSES } from "@/lib/domain/types";
 import { loadServiceRefs, serviceOr } from "./services";
 
 const MIN = 60_000;
@@ -42,7 +43,7 @@ export async function readRegressionConditions(
        SELECT r.id, r.reload_id, r.service_id, r.kind, r.resource, r.to_version, coalesce(r.started_at, r.first_event_at) AS started_at, r.completed_at
        FROM reload r
        WHERE r.last_event_at >= $1::timestamptz AND r.completed_at >= $1::timestamptz AND r.completed_at <= $2::timestamptz
-         AND r.status IN ('succeeded', 'partially_failed')
+         AND r.status = ANY($5::text[])
        ORDER BY r.completed_at DESC LIMIT ${MAX_RELOADS}
      )
      SELECT c.id::text AS key, c.reload_id, c.service_id, c.kind, c.resource, c.to_version, c.completed_at,
@@ -64,6 +65,7 @@ export async function readRegressionConditions(
     now.toISOString(),
     windowMs / 1000,
     params.minSpans,
+    [...CONVERGED_STATUSES],
   );
   const services = await loadServiceRefs(
     q,

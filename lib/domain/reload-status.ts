@@ -1,7 +1,14 @@
 // A reload's facts, status, convergence and completion (DESIGN.md "Reload model rules").
 // Pure: the ingest transaction and the expiry sweep fold events and counts into these.
 import { FAILURE_PHASES, PROGRESS_PHASES, SUCCESS_PHASES } from "./phases";
-import { TERMINAL_STATUSES, type Phase, type ReloadEventInput, type ReloadStatus, type TerminalStatus } from "./types";
+import {
+  CONVERGED_STATUSES,
+  TERMINAL_STATUSES,
+  type Phase,
+  type ReloadEventInput,
+  type ReloadStatus,
+  type TerminalStatus,
+} from "./types";
 
 /** The control-plane facts of one reload, folded from its events. */
 export interface ReloadFacts {
@@ -251,7 +258,7 @@ export function timelineLive(status: ReloadStatus, msSinceLastArrival: number | 
 
 /** From the first dispatch (or the request) to the last instance's success; null until it is done. */
 export function convergenceMs(facts: ReloadFacts, counts: ReloadInstanceCounts, status: ReloadStatus): number | null {
-  if (status !== "succeeded" && status !== "partially_failed") return null;
+  if (!(CONVERGED_STATUSES as readonly string[]).includes(status)) return null;
   const start = facts.dispatchedAt ?? facts.requestedAt ?? facts.firstEventAt;
   if (!counts.lastSucceededAt) return null;
   return Math.max(0, counts.lastSucceededAt.getTime() - start.getTime());

@@ -32,8 +32,11 @@ export const KNOWN_KINDS = [
   "code",
 ] as const;
 
+/** A requested reload that has not started: waiting for approval, or approved and waiting for its dispatch. */
+export const NOT_STARTED_STATUSES = ["pending_approval", "approved"] as const;
+
 /** A reload that has not ended: waiting for approval, for its dispatch, or for its targets. */
-export const NON_TERMINAL_STATUSES = ["pending_approval", "approved", "dispatching", "in_progress"] as const;
+export const NON_TERMINAL_STATUSES = [...NOT_STARTED_STATUSES, "dispatching", "in_progress"] as const;
 
 /**
  * "Failed" wherever reloads are counted or listed as failures (the service page's chart, the
@@ -49,6 +52,9 @@ export const FAILED_STATUSES = ["partially_failed", "failed", "rolled_back"] as 
 export const OUTCOME_STATUSES = ["succeeded", ...FAILED_STATUSES] as const;
 
 /** A reload that ended: with an outcome, or without one (rejected, cancelled, expired). */
+/** A reload whose every target finished with some succeeding: it has a convergence time. */
+export const CONVERGED_STATUSES = ["succeeded", "partially_failed"] as const;
+
 export const TERMINAL_STATUSES = [...OUTCOME_STATUSES, "rejected", "cancelled", "expired"] as const;
 
 export const RELOAD_STATUSES = [...NON_TERMINAL_STATUSES, ...TERMINAL_STATUSES] as const;

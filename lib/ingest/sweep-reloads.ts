@@ -1,7 +1,7 @@
 import "server-only";
 import { transaction } from "@/lib/db/client";
 import { reloadingEndedSql } from "@/lib/domain/reloading";
-import { NON_TERMINAL_STATUSES } from "@/lib/domain/types";
+import { NON_TERMINAL_STATUSES, NOT_STARTED_STATUSES } from "@/lib/domain/types";
 import { reloadColumns, reloadFromRow, type ReloadRow } from "@/lib/domain/reload-row";
 import { env } from "@/lib/env";
 import { derive, writeReloads } from "./reload-rows";
@@ -54,10 +54,11 @@ async function cancelSuperseded(tx: Tx, now: Date, timeoutMs: number): Promise<n
        WHERE n.service_id = r.service_id AND n.kind = r.kind AND n.resource = r.resource
          AND n.id <> r.id AND n.requested_at > r.requested_at
      ) n ON n.requested_at IS NOT NULL
-     WHERE r.status IN ('pending_approval', 'approved') AND r.started_at IS NULL AND r.requested_at IS NOT NULL
+     WHERE r.status = ANY($1::text[]) AND r.started_at IS NULL AND r.requested_at IS NOT NULL
      ORDER BY r.service_id, r.reload_id COLLATE "C"
      LIMIT ${BATCH}
      FOR NO KEY UPDATE OF r SKIP LOCKED`,
+    [...NOT_STARTED_STATUSES],
   );
   for (const r of rows) r.cancelled_at = r.superseded_at;
   return settle(tx, rows, now, timeoutMs);

@@ -3,6 +3,7 @@
 // validated and stored by the same code; every other record is only counted. Pure.
 import { createHash } from "node:crypto";
 import type { Attributes, AttributeValue, DecodedLogRecord, DecodedLogsRequest, DecodedScope } from "./decoded";
+import { canonicalJson } from "@/lib/domain/canonical-json";
 import { otherAttributes, reloadFieldsOf, textOf, type SpanOrigin } from "./reload-event";
 import { originOf } from "./span-records";
 
@@ -129,11 +130,7 @@ export function reloadEventId(record: DecodedLogRecord, resource: Attributes, sc
   return `otlp-log:${createHash("sha256").update(content).digest("hex").slice(0, 32)}`;
 }
 
+/** The record's canonical text: absent fields written as null, as the ids already stored were hashed. */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
+  return canonicalJson(value, undefined, "null");
 }

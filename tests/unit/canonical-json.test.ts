@@ -55,4 +55,34 @@ describe("canonicalJson", () => {
     const hash = createHash("sha256").update("0".repeat(64)).update("\n").update(body).digest("hex");
     expect(hash).toBe("279070e1721d630316ddd3e9fb5d68937307d2f2c6aaa509d537ea406628060d");
   });
+
+  test('with undefinedMembers "null", writes what OTLP log record ids were hashed from', () => {
+    // The text lib/otlp/log-records.ts wrote before it used the shared function: ids stored
+    // from it must come out the same.
+    const logRecordText = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(logRecordText).join(",")}]`;
+      if (typeof value === "object" && value !== null) {
+        const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${logRecordText(v)}`).join(",")}}`;
+      }
+      return JSON.stringify(value) ?? "null";
+    };
+    expect(canonicalJson({ b: undefined, a: [undefined, 1] }, undefined, "null")).toBe('{"a":[null,1],"b":null}');
+    expect(canonicalJson({ b: undefined, a: [undefined, 1] })).toBe('{"a":[null,1]}');
+    const withUndefined = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        fc.constant(undefined),
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.array(tie("value"), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie("value"), { maxKeys: 4 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(withUndefined, (value) => {
+        expect(canonicalJson(value, undefined, "null")).toBe(logRecordText(value));
+      }),
+      { seed: 20261207, numRuns: 500 },
+    );
+  });
 });
