@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
+import { PHASES } from "@/lib/domain/types";
 import { getStatesAt } from "@/lib/replay/queries";
 import { asViewer } from "../support/readers";
 import { postEvents, type IngestAnswer } from "../support/ingest-client";
@@ -94,22 +95,6 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 const hostileRecord = fc.dictionary(nastyString, fc.oneof(nastyString, anyValue), { maxKeys: 6 });
 
-const PHASES = [
-  "requested",
-  "approved",
-  "rejected",
-  "dispatched",
-  "received",
-  "parsed",
-  "validated",
-  "staged",
-  "applied",
-  "acked",
-  "nacked",
-  "failed",
-  "rolled_back",
-  "heartbeat",
-];
 const FIELDS = [
   "id",
   "reloadId",
