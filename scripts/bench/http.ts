@@ -8,6 +8,14 @@ export interface IngestAnswer {
   rejected: { index: number; reason: string }[];
 }
 
+/** Codes of a request whose connection failed: reset or refused by the server, broken, or timed out. */
+const CONNECTION_FAILURES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "ETIMEDOUT"]);
+
+/** Whether `error` is a failed connection, not an answer the client disliked: a failed request, not a broken run. */
+export function isConnectionFailure(error: unknown): boolean {
+  return error instanceof Error && CONNECTION_FAILURES.has((error as NodeJS.ErrnoException).code ?? "");
+}
+
 export class IngestClient {
   private readonly agent: http.Agent;
   /** 429/503 answers that were retried */
@@ -15,6 +23,8 @@ export class IngestClient {
   /** events posted and events the answers counted as accepted, over the whole run */
   posted = 0;
   accepted = 0;
+  /** requests whose connection was reset or refused (or timed out), over the whole run: see postOrCount */
+  connectionFailures = 0;
 
   constructor(
     private readonly port: number,
@@ -45,6 +55,21 @@ export class IngestClient {
         );
       }
       return answer;
+    }
+  }
+
+  /**
+   * post(), except that a connection reset or refused by the server (or a timeout) is counted in
+   * connectionFailures and answered null instead of thrown: the caller reports it as a failed
+   * request. Any other failure (an error status, events not accepted) still throws.
+   */
+  async postOrCount(body: Buffer, expected: number): Promise<IngestAnswer | null> {
+    try {
+      return await this.post(body, expected);
+    } catch (error) {
+      if (!isConnectionFailure(error)) throw error;
+      this.connectionFailures++;
+      return null;
     }
   }
 
@@ -80,7 +105,9 @@ export class IngestClient {
           res.on("error", reject);
         },
       );
-      req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on("timeout", () =>
+        req.destroy(Object.assign(new Error(`${method} ${path} timed out`), { code: "ETIMEDOUT" })),
+      );
       req.on("error", reject);
       if (body) req.end(body);
       else req.end();

@@ -68,6 +68,7 @@ ClientProto.query = function (this: unknown, ...args: unknown[]) {
 async function main() {
   const name = `reloadscope_profile_${Date.now()}`;
   const admin = new pg.Client({ connectionString: serverUrl });
+  admin.on("error", () => {}); // a dropped idle connection: the next query rejects instead
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);

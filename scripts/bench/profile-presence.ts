@@ -111,6 +111,7 @@ async function historyBytes(q: pg.Client): Promise<Record<string, number>> {
 
 async function main() {
   const admin = new pg.Client({ connectionString: serverUrl });
+  admin.on("error", () => {}); // a dropped idle connection: the next query rejects instead
   await admin.connect();
   const made: string[] = [];
   try {
@@ -138,6 +139,7 @@ async function main() {
         console.log(`${Math.round(v.ms)} ms\t${v.calls}\t${text}`);
     }
     const q = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    q.on("error", () => {}); // a dropped idle connection: the next query rejects instead
     await q.connect();
     await q.query("VACUUM ANALYZE");
     const bytes = await historyBytes(q);
@@ -242,6 +244,7 @@ async function replayFigures(admin: pg.Client, made: string[], POST: (r: Request
   };
   const withSnapshots = await time();
   const q = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  q.on("error", () => {}); // a dropped idle connection: the next query rejects instead
   await q.connect();
   await q.query(`DELETE FROM instance_state_snapshot`);
   const counts = (

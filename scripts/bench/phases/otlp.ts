@@ -136,6 +136,8 @@ function post(port: number, token: string, agent: http.Agent, body: Buffer): Pro
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
+        // A connection reset mid-answer: without a listener the response's 'error' would be uncaught.
+        res.on("error", reject);
       },
     );
     req.on("error", reject);
@@ -186,6 +188,7 @@ export async function measureOtlp(port: number, token: string, appUrl: string): 
 
   // The same rows, other trace ids, straight into span (services already exist: the endpoint made them).
   const pool = new pg.Pool({ connectionString: appUrl, max: cfg.clients });
+  pool.on("error", () => {}); // an idle client's dropped connection: a query in flight rejects on its own
   try {
     const ids = new Map(
       (

@@ -254,7 +254,7 @@ export function printReport(r: RunResults): void {
       `- fleet sustained, ${int(step.instances)} instances (${int(step.pairs)} pairs, a reload per service every ${RELOAD_EVERY_S / 60} min on average): offered ${int(step.offeredRate)} events/s, ` +
         `answered ${int(step.achievedRate)} events/s over ${step.windowS.toFixed(0)} s, at most ${step.maxLagS.toFixed(1)} s of events unanswered (limit ${MAX_LAG_S} s), ${step.reloads} reloads; ` +
         `GET /fleet p50 ${step.page ? ms(step.page.p50) : "—"} / p95 ${step.page ? ms(step.page.p95) : "—"} (${step.page?.runs ?? 0} requests${step.pageErrors ? `, ${step.pageErrors} failed` : ""}); ` +
-        `first heartbeats of the new instances ${step.openingS.toFixed(1)} s; ${step.keptUp ? "kept up" : step.why}; ${describeCpu(step.cpu)}`,
+        `first heartbeats of the new instances ${step.openingS.toFixed(1)} s; ${step.ingestErrors} ingest requests failed (connection reset or refused, ${int(step.lostEvents)} events); ${step.keptUp ? "kept up" : step.why}; ${describeCpu(step.cpu)}`,
     );
   }
   if (sustained.skipped.length)

@@ -50,6 +50,9 @@ export interface SustainedStep {
   openingS: number;
   page: Timing | null;
   pageErrors: number;
+  /** ingest requests (opening and window) whose connection was reset or refused, and the events they carried */
+  ingestErrors: number;
+  lostEvents: number;
   keptUp: boolean;
   why: string;
   cpu: CpuUse;
@@ -141,14 +144,29 @@ class LiveFleet {
 
 const bodyOf = (events: string[]) => Buffer.from(`[${events.join(",")}]`);
 
-async function sendAll(client: IngestClient, events: string[]): Promise<void> {
+/** What a step's ingest requests lost to a reset or refused connection (IngestClient.postOrCount). */
+interface IngestLosses {
+  requests: number;
+  events: number;
+}
+
+/** Posts one batch; a failed connection is counted in `losses` (and logged), not thrown. */
+async function postCounted(client: IngestClient, batch: string[], losses: IngestLosses): Promise<boolean> {
+  if (await client.postOrCount(bodyOf(batch), batch.length)) return true;
+  losses.requests++;
+  losses.events += batch.length;
+  if (losses.requests === 1) log(`fleet sustained: an ingest request failed (connection reset or refused)`);
+  return false;
+}
+
+async function sendAll(client: IngestClient, events: string[], losses: IngestLosses): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: cfg.clients }, async () => {
       for (let from = next; from < events.length; from = next) {
         next += cfg.batch;
         const batch = events.slice(from, from + cfg.batch);
-        await client.post(bodyOf(batch), batch.length);
+        await postCounted(client, batch, losses);
         progress.done += batch.length;
       }
     }),
@@ -164,7 +182,8 @@ async function runStep(
 ): Promise<SustainedStep> {
   phase(`fleet sustained: opening ${int(instances)} instances`);
   const o0 = performance.now();
-  await sendAll(client, fleet.grow(instances));
+  const losses: IngestLosses = { requests: 0, events: 0 };
+  await sendAll(client, fleet.grow(instances), losses);
   const openingS = (performance.now() - o0) / 1000;
   const pairs = instances * RESOURCES.length;
   const heartbeatRate = pairs / cfg.heartbeatS;
@@ -176,6 +195,7 @@ async function runStep(
 
   const queue: string[] = [];
   let answered = 0;
+  let lostInWindow = 0;
   let made = 0;
   let maxLag = 0;
   let fellBehind = false;
@@ -204,7 +224,8 @@ async function runStep(
       }
     }
     made = heartbeatsMade + (fleet.reloads - reloadsBefore) * (2 + 3 * PER_SERVICE);
-    const lagS = (made - answered) / offeredRate;
+    // A batch lost to a failed connection is settled too: it is counted in `losses`, not waited for.
+    const lagS = (made - answered - lostInWindow) / offeredRate;
     maxLag = Math.max(maxLag, lagS);
     if (lagS > MAX_LAG_S) {
       fellBehind = true;
@@ -213,18 +234,27 @@ async function runStep(
     wakeAll();
   }, TICK_MS);
 
+  // Any other failure of a sender ends the step and is thrown after it, once the senders are
+  // awaited: a sender's rejection left unawaited while the pages run would be an unhandled one.
+  let senderFailure = null as { error: unknown } | null;
   const senders = Array.from({ length: cfg.clients }, async () => {
-    for (;;) {
-      if (queue.length === 0) {
-        if (stop) return;
-        await new Promise<void>((r) => waiting.push(r));
-        continue;
+    try {
+      for (;;) {
+        if (queue.length === 0) {
+          if (stop) return;
+          await new Promise<void>((r) => waiting.push(r));
+          continue;
+        }
+        if (fellBehind || senderFailure) return;
+        const batch = queue.splice(0, cfg.batch);
+        if (await postCounted(client, batch, losses)) answered += batch.length;
+        else lostInWindow += batch.length;
+        progress.done += batch.length;
       }
-      if (fellBehind) return;
-      const batch = queue.splice(0, cfg.batch);
-      await client.post(bodyOf(batch), batch.length);
-      answered += batch.length;
-      progress.done += batch.length;
+    } catch (error) {
+      senderFailure ??= { error };
+      stop = true;
+      wakeAll();
     }
   });
 
@@ -254,18 +284,21 @@ async function runStep(
   wakeAll();
   const cpu = cpuSince(cpu0, state.server?.pid);
   // Whatever is still queued or in flight is answered before the next step, untimed.
-  queue.length = fellBehind ? 0 : queue.length;
+  queue.length = fellBehind || senderFailure ? 0 : queue.length;
   await Promise.all(senders);
   agent.destroy();
+  if (senderFailure) throw senderFailure.error;
 
   const page = samples.length ? summarize(samples) : null;
   const pageOk = page !== null && page.p95 <= PAGE_P95_TARGET_MS && pageErrors === 0;
-  const keptUp = !fellBehind && pageOk;
+  const keptUp = !fellBehind && pageOk && losses.requests === 0;
   const why = fellBehind
     ? `fell behind: ${MAX_LAG_S} s of events unanswered after ${windowS.toFixed(0)} s`
     : !pageOk
       ? `GET ${FLEET_PATH} p95 ${page ? ms(page.p95) : "—"}${pageErrors ? `, ${pageErrors} failed` : ""} (target ≤ ${PAGE_P95_TARGET_MS} ms)`
-      : "kept up";
+      : losses.requests
+        ? `${losses.requests} ingest requests failed (connection reset or refused), ${int(losses.events)} events lost`
+        : "kept up";
   const step: SustainedStep = {
     instances,
     pairs,
@@ -277,6 +310,8 @@ async function runStep(
     openingS,
     page,
     pageErrors,
+    ingestErrors: losses.requests,
+    lostEvents: losses.events,
     keptUp,
     why,
     cpu,
@@ -284,7 +319,7 @@ async function runStep(
   log(
     `fleet sustained ${int(instances)} instances: offered ${int(offeredRate)} events/s, answered ${int(step.achievedRate)} events/s over ${windowS.toFixed(0)} s, ` +
       `most unanswered ${maxLag.toFixed(1)} s of events; GET ${FLEET_PATH} p50 ${page ? ms(page.p50) : "—"}, p95 ${page ? ms(page.p95) : "—"} (${samples.length} requests); ` +
-      `opening took ${openingS.toFixed(1)} s; ${keptUp ? "KEPT UP" : `did not keep up (${why})`}; ${describeCpu(cpu)}`,
+      `opening took ${openingS.toFixed(1)} s; ingest requests failed ${losses.requests} (${int(losses.events)} events); ${keptUp ? "KEPT UP" : `did not keep up (${why})`}; ${describeCpu(cpu)}`,
   );
   return step;
 }
