@@ -45,6 +45,11 @@ interface Props {
   traceId: string | null;
   /** ?from=&to= (epoch ms) and ?span= / ?event= of the link that opened the page. */
   initial?: { from: string | null; to: string | null; span: string | null; event: string | null };
+  /**
+   * How many spans the read loaded when it left later ones out (ReloadTimelineData.spansTruncated,
+   * lib/reloads/reload-spans.ts); null when every span of the reload's traces is drawn.
+   */
+  spansCut?: number | null;
 }
 
 type Pick = { kind: "span"; id: string } | { kind: "event"; id: string };
@@ -57,7 +62,7 @@ type Pick = { kind: "span"; id: string } | { kind: "event"; id: string };
  * it are a collapsed prefix. Zoom (drag on the axis or the minimap) and the selected span live
  * in the URL (?from=&to=&span=), as jaeger-ui keeps its uiFind.
  */
-export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
+export function ReloadWaterfall({ timeline, traceId, initial, spansCut = null }: Props) {
   const whole = useMemo(() => wholeView(timeline), [timeline]);
   const work = useMemo(() => workView(timeline), [timeline]);
   const prefix = useMemo(() => prefixOf(timeline), [timeline]);
@@ -171,6 +176,7 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
           ) : null}
         </span>
       </h2>
+      {spansCut !== null ? <SpansCutNotice shown={spansCut} /> : null}
       <div className={styles.toolbar}>
         <button
           type="button"
@@ -304,6 +310,16 @@ export function ReloadWaterfall({ timeline, traceId, initial }: Props) {
         </div>
       </div>
     </section>
+  );
+}
+
+/** The waterfall is not the whole story: the read stopped at its span limit. */
+function SpansCutNotice({ shown }: { shown: number }) {
+  return (
+    <p className="banner" role="note" style={{ margin: "8px 14px" }} data-spans-cut={shown}>
+      Only the first {shown.toLocaleString("en-US")} spans of this reload&apos;s traces (by start time) are shown; the
+      later ones were not loaded.
+    </p>
   );
 }
 

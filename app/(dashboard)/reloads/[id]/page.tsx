@@ -208,6 +208,7 @@ export default async function ReloadPage({ params, searchParams }: Props) {
         timeline={timeline}
         traceId={traceId}
         initial={{ from: one(query.from), to: one(query.to), span: one(query.span), event: one(query.event) }}
+        spansCut={data.spansTruncated ? data.spans.length : null}
       />
     </main>
   );
