@@ -3,6 +3,7 @@
 //
 //   npx next build && npx tsx scripts/screenshots.ts          (embedded PGlite, in memory)
 //   DATABASE_URL=postgresql://… npx tsx scripts/screenshots.ts   (a scratch database on that server, dropped after)
+//   npx tsx scripts/screenshots.ts sre-failed-reloads.png       (only the images named)
 //
 // Writes docs/tour/*.png, each quantised to a palette so it stays under 300 KB.
 import { spawn } from "node:child_process";
@@ -11,6 +12,7 @@ import path from "node:path";
 import sharp from "sharp";
 import type { BrowserContext, Page } from "playwright-core";
 import { disconnectDb } from "@/lib/db/client";
+import { FAILED_STATUSES } from "@/lib/domain/types";
 import { resetEnvCache } from "@/lib/env";
 import { freePort, nextStartCommand, serverAuthEnv, stopProcessGroup, waitUntilAnswering } from "@/scripts/next-server";
 import { prepareDatabase } from "@/scripts/prepare-db";
@@ -96,14 +98,18 @@ async function main() {
       [
         { file: "sre-fleet.png", role: "viewer", path: "/fleet" },
         { file: "sre-behind.png", role: "viewer", path: `${service}?behind=1` },
-        { file: "sre-failed-reloads.png", role: "viewer", path: "/reloads?status=failed,partially_failed,expired" },
+        // What the fleet's "failed reloads" link opens: FAILED_STATUSES (expired is not one, docs/adr/0005).
+        { file: "sre-failed-reloads.png", role: "viewer", path: `/reloads?status=${FAILED_STATUSES.join(",")}` },
         { file: "approver-decision.png", role: "approver", path: `/approvals/${requestId}` },
         { file: "responder-reload.png", role: "viewer", path: failed },
         { file: "responder-replay.png", role: "viewer", path: `/replay?reload=${failed.split("/")[2]}` },
         { file: "resource-story.png", role: "viewer", path: resource },
         { file: "operator-request.png", role: "operator", path: `${service}?request=rollback` },
       ];
-    for (const shot of shots) {
+    const only = process.argv.slice(2);
+    const unknown = only.filter((file) => !shots.some((shot) => shot.file === file));
+    if (unknown.length) throw new Error(`no such tour image: ${unknown.join(", ")}`);
+    for (const shot of shots.filter((s) => only.length === 0 || only.includes(s.file))) {
       const context: BrowserContext = await browser.newContext({
         viewport: { width: 1440, height: 900 },
         colorScheme: "light",
