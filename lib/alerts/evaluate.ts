@@ -17,6 +17,7 @@ import { readUnauthorizedConditions } from "./read-audit";
 import { readDriftConditions } from "./read-drift";
 import { readOutOfBandConditions, readStaleConditions } from "./read-instances";
 import { readRegressionConditions } from "./read-regression";
+import { toSilenceFields, type SilenceSqlRow } from "./silence-row";
 import { readFailureConditions, readStormConditions, readStuckConditions } from "./read-reloads";
 
 // One evaluation pass (docs/adr/0014-alerts.md): read every enabled rule's
@@ -224,32 +225,10 @@ function rowOf(c: AlertCondition) {
 
 /** Silences in force at `now` (not expired, not ended). */
 export async function loadActiveSilences(q: Sql, now: Date): Promise<Silence[]> {
-  const rows = await q.query<
-    {
-      id: string;
-      rule: string | null;
-      service_id: number | null;
-      fingerprint: string | null;
-      comment: string;
-      created_by: number | null;
-      created_at: Date;
-      expires_at: Date;
-      ended_at: Date | null;
-    }[]
-  >(
+  const rows = await q.query<(SilenceSqlRow<number | null> & { created_at: Date })[]>(
     `SELECT id::text, rule, service_id, fingerprint, comment, created_by, created_at, expires_at, ended_at
      FROM alert_silence WHERE ended_at IS NULL AND expires_at > $1::timestamptz`,
     now.toISOString(),
   );
-  return rows.map((r) => ({
-    id: r.id,
-    rule: r.rule,
-    serviceId: r.service_id,
-    fingerprint: r.fingerprint,
-    comment: r.comment,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    endedAt: r.ended_at,
-  }));
+  return rows.map((r) => ({ ...toSilenceFields(r), createdAt: r.created_at }));
 }

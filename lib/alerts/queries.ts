@@ -6,6 +6,7 @@ import { activeSilenceFor } from "@/lib/domain/alerts/silences";
 import type { AlertView, Severity } from "@/lib/domain/alerts/types";
 import { ALERT_VIEW_COLUMNS, ALERT_VIEW_FROM, toAlertView, type AlertViewRow } from "./alert-view";
 import type { AlertFilters, AlertTab } from "./filters";
+import { toSilenceFields, type SilenceSqlRow } from "./silence-row";
 
 // Reads for the alert pages, the nav link and the badges: bounded, one statement each.
 
@@ -40,6 +41,33 @@ export interface DeliveryAttempt {
   nextAttemptAt: Date | null;
 }
 
+/** An alert_delivery row's columns as DELIVERY_COLUMNS selects them. */
+interface DeliverySqlRow {
+  channel: AlertChannel;
+  event: AlertEventName;
+  attempt: number;
+  outcome: DeliveryOutcome;
+  at: Date;
+  http_status: number | null;
+  error: string | null;
+  next_attempt_at: Date | null;
+}
+
+const DELIVERY_COLUMNS = "channel, event, attempt, outcome, at, http_status, error, next_attempt_at";
+
+function toDelivery(r: DeliverySqlRow): Omit<DeliveryAttempt, "id"> {
+  return {
+    channel: r.channel,
+    event: r.event,
+    attempt: r.attempt,
+    outcome: r.outcome,
+    at: r.at,
+    httpStatus: r.http_status,
+    error: r.error,
+    nextAttemptAt: r.next_attempt_at,
+  };
+}
+
 interface AlertSqlRow extends AlertViewRow {
   last_seen_at: Date;
   acknowledged_at: Date | null;
@@ -70,35 +98,15 @@ function filterSql(filters: AlertFilters): { where: string; params: unknown[] } 
   };
 }
 
-interface SilenceRow {
-  id: string;
-  rule: string | null;
-  service_id: number | null;
-  fingerprint: string | null;
-  comment: string;
-  created_by: string | null;
-  expires_at: Date;
-  ended_at: Date | null;
-}
-
 async function activeSilences(now: Date) {
-  const rows = await sql().query<SilenceRow[]>(
+  const rows = await sql().query<SilenceSqlRow<string | null>[]>(
     `SELECT x.id::text AS id, x.rule, x.service_id, x.fingerprint, x.comment, u.username AS created_by, x.expires_at, x.ended_at
      FROM alert_silence x LEFT JOIN app_user u ON u.id = x.created_by
      WHERE (x.ended_at IS NULL OR x.ended_at > $1::timestamptz) AND x.expires_at > $1::timestamptz
      ORDER BY x.expires_at DESC LIMIT 1000`,
     now.toISOString(),
   );
-  return rows.map((r) => ({
-    id: r.id,
-    rule: r.rule,
-    serviceId: r.service_id,
-    fingerprint: r.fingerprint,
-    comment: r.comment,
-    createdBy: r.created_by,
-    expiresAt: r.expires_at,
-    endedAt: r.ended_at,
-  }));
+  return rows.map(toSilenceFields);
 }
 
 function toItem(
@@ -170,21 +178,8 @@ export async function listAlerts(filters: AlertFilters, now = new Date()): Promi
 async function deliverySummaries(alertIds: string[]): Promise<Map<string, DeliverySummary[]>> {
   const out = new Map<string, DeliverySummary[]>();
   if (alertIds.length === 0) return out;
-  const rows = await sql().query<
-    {
-      alert_id: string;
-      channel: AlertChannel;
-      event: AlertEventName;
-      attempt: number;
-      outcome: DeliveryOutcome;
-      at: Date;
-      http_status: number | null;
-      error: string | null;
-      next_attempt_at: Date | null;
-      attempts: number;
-    }[]
-  >(
-    `SELECT DISTINCT ON (alert_id, channel) alert_id::text AS alert_id, channel, event, attempt, outcome, at, http_status, error, next_attempt_at,
+  const rows = await sql().query<(DeliverySqlRow & { alert_id: string; attempts: number })[]>(
+    `SELECT DISTINCT ON (alert_id, channel) alert_id::text AS alert_id, ${DELIVERY_COLUMNS},
             (count(*) OVER (PARTITION BY alert_id, channel))::int AS attempts
      FROM alert_delivery WHERE alert_id = ANY($1::bigint[])
      ORDER BY alert_id, channel, id DESC`,
@@ -192,17 +187,7 @@ async function deliverySummaries(alertIds: string[]): Promise<Map<string, Delive
   );
   for (const r of rows) {
     const list = out.get(r.alert_id) ?? [];
-    list.push({
-      channel: r.channel,
-      event: r.event,
-      attempt: r.attempt,
-      outcome: r.outcome,
-      at: r.at,
-      httpStatus: r.http_status,
-      error: r.error,
-      nextAttemptAt: r.next_attempt_at,
-      attempts: r.attempts,
-    });
+    list.push({ ...toDelivery(r), attempts: r.attempts });
     out.set(r.alert_id, list);
   }
   return out;
@@ -222,20 +207,8 @@ export async function getAlert(id: string, now = new Date()): Promise<AlertDetai
   const [rows, silences, attempts, summaries] = await Promise.all([
     q.query<AlertSqlRow[]>(`${SELECT_ALERT} WHERE a.id = $1::bigint`, id),
     activeSilences(now),
-    q.query<
-      {
-        id: string;
-        channel: AlertChannel;
-        event: AlertEventName;
-        attempt: number;
-        outcome: DeliveryOutcome;
-        at: Date;
-        http_status: number | null;
-        error: string | null;
-        next_attempt_at: Date | null;
-      }[]
-    >(
-      `SELECT id::text AS id, channel, event, attempt, outcome, at, http_status, error, next_attempt_at
+    q.query<(DeliverySqlRow & { id: string })[]>(
+      `SELECT id::text AS id, ${DELIVERY_COLUMNS}
        FROM alert_delivery WHERE alert_id = $1::bigint ORDER BY id DESC LIMIT ${DELIVERIES_ON_DETAIL}`,
       id,
     ),
@@ -245,17 +218,7 @@ export async function getAlert(id: string, now = new Date()): Promise<AlertDetai
   if (!row) return null;
   return {
     alert: toItem(row, silences, now, summaries.get(id) ?? []),
-    attempts: attempts.map((a) => ({
-      id: a.id,
-      channel: a.channel,
-      event: a.event,
-      attempt: a.attempt,
-      outcome: a.outcome,
-      at: a.at,
-      httpStatus: a.http_status,
-      error: a.error,
-      nextAttemptAt: a.next_attempt_at,
-    })),
+    attempts: attempts.map((a) => ({ id: a.id, ...toDelivery(a) })),
     generatedAt: now,
   };
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import type { AuditRow } from "@/lib/audit-chain/audit-log";
 import type { Sql } from "@/lib/db/client";
 import { unauthorizedConditions } from "@/lib/domain/alerts/audit";
 import type { RuleParams } from "@/lib/domain/alerts/rules";
@@ -18,18 +19,10 @@ export async function readUnauthorizedConditions(
   params: RuleParams<"unauthorized_attempt">,
 ): Promise<AlertCondition[]> {
   const rows = await q.query<
-    {
-      id: string;
-      at: Date;
-      actor_id: number | null;
-      actor: string;
-      actor_role: string | null;
-      action: string;
-      service_id: number | null;
-      subject: string | null;
+    (Pick<AuditRow, "id" | "at" | "actor_id" | "actor" | "actor_role" | "action" | "service_id" | "subject"> & {
       reason: string | null;
       client_address: string | null;
-    }[]
+    })[]
   >(
     `SELECT id::text, at, actor_id, actor, actor_role, action, service_id, subject, details->>'reason' AS reason, details->>'clientAddress' AS client_address
      FROM audit_log

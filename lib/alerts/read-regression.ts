@@ -3,6 +3,7 @@ import type { Sql } from "@/lib/db/client";
 import { regressionConditions } from "@/lib/domain/alerts/regression";
 import type { RuleParams } from "@/lib/domain/alerts/rules";
 import type { AlertCondition } from "@/lib/domain/alerts/types";
+import { spanWindowOf, type SpanWindowsRow } from "@/lib/domain/health-window";
 import { CONVERGED_STATUSES } from "@/lib/domain/types";
 import { loadServiceRefs, serviceOr } from "./services";
 
@@ -23,7 +24,7 @@ export async function readRegressionConditions(
 ): Promise<AlertCondition[]> {
   const windowMs = params.windowMinutes * MIN;
   const rows = await q.query<
-    {
+    (SpanWindowsRow & {
       key: string;
       reload_id: string;
       service_id: number;
@@ -31,13 +32,7 @@ export async function readRegressionConditions(
       resource: string;
       to_version: string | null;
       completed_at: Date;
-      before_spans: number;
-      before_p95: number | null;
-      before_errors: number;
-      after_spans: number;
-      after_p95: number | null;
-      after_errors: number;
-    }[]
+    })[]
   >(
     `WITH c AS (
        SELECT r.id, r.reload_id, r.service_id, r.kind, r.resource, r.to_version, coalesce(r.started_at, r.first_event_at) AS started_at, r.completed_at
@@ -80,8 +75,8 @@ export async function readRegressionConditions(
       resource: r.resource,
       toVersion: r.to_version,
       completedAt: r.completed_at,
-      before: { spans: r.before_spans, p95Ms: r.before_p95 ?? 0, errors: r.before_errors },
-      after: { spans: r.after_spans, p95Ms: r.after_p95 ?? 0, errors: r.after_errors },
+      before: spanWindowOf(r, "before"),
+      after: spanWindowOf(r, "after"),
     })),
     params,
   );

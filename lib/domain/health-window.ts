@@ -66,3 +66,21 @@ export function compareHealth(before: SpanWindow, after: SpanWindow | null): Hea
     errorRatioChange: a && a.errorRatio !== null && b.errorRatio !== null ? a.errorRatio - b.errorRatio : null,
   };
 }
+
+/**
+ * The two windows' counts as the reads select them in one row (lib/reloads/health-queries.ts,
+ * lib/alerts/read-regression.ts): p95 in milliseconds, null for a window without spans.
+ */
+export interface SpanWindowsRow {
+  before_spans: number;
+  before_p95: number | null;
+  before_errors: number;
+  after_spans: number;
+  after_p95: number | null;
+  after_errors: number;
+}
+
+/** One side of a SpanWindowsRow; a window without spans has a p95 of 0. */
+export function spanWindowOf(row: SpanWindowsRow, side: "before" | "after"): SpanWindow {
+  return { spans: row[`${side}_spans`], p95Ms: row[`${side}_p95`] ?? 0, errors: row[`${side}_errors`] };
+}

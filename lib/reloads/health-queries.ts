@@ -1,7 +1,14 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
-import { compareHealth, healthWindows, type HealthComparison, type HealthWindows } from "@/lib/domain/health-window";
+import {
+  compareHealth,
+  healthWindows,
+  spanWindowOf,
+  type HealthComparison,
+  type HealthWindows,
+  type SpanWindowsRow,
+} from "@/lib/domain/health-window";
 import { parseReloadKey } from "./filters";
 
 // Before/after health of a reload ("how latency moved", DESIGN.md): p95 duration and error ratio of its
@@ -28,15 +35,6 @@ export interface ReloadHealth {
   completedAt: Date | null;
 }
 
-interface WindowRow {
-  before_spans: number;
-  before_p95: number | null;
-  before_errors: number;
-  after_spans: number;
-  after_p95: number | null;
-  after_errors: number;
-}
-
 /** The health of the reload's service around it; null for a key that names no reload. */
 export async function getReloadHealth(keyText: string, now = new Date()): Promise<ReloadHealth | null> {
   await requireReader();
@@ -51,7 +49,7 @@ export async function getReloadHealth(keyText: string, now = new Date()): Promis
   const windows = healthWindows({ startedAt: reload.started_at, completedAt: reload.completed_at }, now);
   // With no after-window, an empty range (before.to → before.to) counts nothing.
   const after = windows.after ?? { from: windows.before.to, to: windows.before.to };
-  const [row] = await q.query<WindowRow[]>(
+  const [row] = await q.query<SpanWindowsRow[]>(
     `SELECT count(*) FILTER (WHERE b)::int AS before_spans,
             (percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ns) FILTER (WHERE b) / 1e6)::float8 AS before_p95,
             count(*) FILTER (WHERE b AND status_code = 2)::int AS before_errors,
@@ -86,7 +84,7 @@ export async function getReloadHealth(keyText: string, now = new Date()): Promis
   );
   const byIndex = new Map(buckets.map((b) => [b.bucket, b]));
   const count = Math.max(1, Math.ceil((chart.to.getTime() - chart.from.getTime()) / chart.bucketMs));
-  const r = row ?? {
+  const r: SpanWindowsRow = row ?? {
     before_spans: 0,
     before_p95: null,
     before_errors: 0,
@@ -96,10 +94,7 @@ export async function getReloadHealth(keyText: string, now = new Date()): Promis
   };
   return {
     windows,
-    comparison: compareHealth(
-      { spans: r.before_spans, p95Ms: r.before_p95 ?? 0, errors: r.before_errors },
-      windows.after ? { spans: r.after_spans, p95Ms: r.after_p95 ?? 0, errors: r.after_errors } : null,
-    ),
+    comparison: compareHealth(spanWindowOf(r, "before"), windows.after ? spanWindowOf(r, "after") : null),
     buckets: Array.from({ length: count }, (_, i) => {
       const b = byIndex.get(i);
       return {
