@@ -1,5 +1,6 @@
 import "server-only";
 import { sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import {
   ALERT_CHANNELS,
   DEFAULT_DELIVERY_POLICY,
@@ -298,21 +299,24 @@ async function saveAttempts(q: ReturnType<typeof sql>, attempts: RecordedAttempt
     );
   }
   if (inserted.length === 0) return;
+  const p = sqlParams();
+  const at = p.value(now.toISOString(), "timestamptz");
+  const u = p.unnest({
+    alert_id: column.bigint(inserted.map((a) => a.alertId)),
+    channel: column.text(inserted.map((a) => a.channel)),
+    event: column.text(inserted.map((a) => a.event)),
+    attempt: column.int(inserted.map((a) => a.attempt)),
+    http_status: column.int(inserted.map((a) => a.httpStatus)),
+    outcome: column.text(inserted.map((a) => a.outcome)),
+    error: column.text(inserted.map((a) => a.error)),
+    next_attempt_at: column.timestamptz(inserted.map((a) => a.nextAttemptAt)),
+  });
   await q.execute(
     `INSERT INTO alert_delivery (alert_id, channel, event, attempt, at, http_status, outcome, error, next_attempt_at)
-     SELECT u.alert_id, u.channel, u.event, u.attempt, $1::timestamptz, u.http_status, u.outcome, u.error, u.next_attempt_at
-     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::timestamptz[])
-          AS u(alert_id, channel, event, attempt, http_status, outcome, error, next_attempt_at)
+     SELECT u.alert_id, u.channel, u.event, u.attempt, ${at}, u.http_status, u.outcome, u.error, u.next_attempt_at
+     FROM ${u.as("u")}
      WHERE EXISTS (SELECT 1 FROM alert a WHERE a.id = u.alert_id)`,
-    now.toISOString(),
-    inserted.map((a) => a.alertId),
-    inserted.map((a) => a.channel),
-    inserted.map((a) => a.event),
-    inserted.map((a) => a.attempt),
-    inserted.map((a) => a.httpStatus),
-    inserted.map((a) => a.outcome),
-    inserted.map((a) => a.error),
-    inserted.map((a) => (a.nextAttemptAt ? a.nextAttemptAt.toISOString() : null)),
+    ...p.values,
   );
 }
 

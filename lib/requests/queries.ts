@@ -1,6 +1,7 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
 import { sql } from "@/lib/db/client";
+import { column, sqlParams } from "@/lib/db/sql-params";
 import { approverRefusal, DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-state";
 import type { RequestScope } from "@/lib/domain/canary";
 import { fromVersionOf } from "@/lib/domain/change-hash";
@@ -369,12 +370,29 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
   const policy = driftPolicy();
   const serviceIds = [...new Set(requests.map((r) => r.service.id))];
   const keys = {
-    service: requests.map((r) => r.service.id),
-    kind: requests.map((r) => r.kind),
-    resource: requests.map((r) => r.resource),
-    version: requests.map((r) => r.toVersion),
-    reload: requests.map((r) => r.reloadId),
+    service: column.int(requests.map((r) => r.service.id)),
+    kind: column.text(requests.map((r) => r.kind)),
+    resource: column.text(requests.map((r) => r.resource)),
+    version: column.text(requests.map((r) => r.toVersion)),
+    reload: column.text(requests.map((r) => r.reloadId)),
   };
+  const statesQ = sqlParams();
+  const statesK = statesQ.unnest({ service_id: keys.service, kind: keys.kind, resource: keys.resource });
+  const ranQ = sqlParams();
+  const ranK = ranQ.unnest({
+    service_id: keys.service,
+    kind: keys.kind,
+    resource: keys.resource,
+    version: keys.version,
+  });
+  const ranPhases = ranQ.value([...RAN_VERSION_PHASES], "text[]");
+  const reportedQ = sqlParams();
+  const reportedK = reportedQ.unnest({
+    kind: keys.kind,
+    resource: keys.resource,
+    version: keys.version,
+    reload_id: keys.reload,
+  });
   const [groups, desired, states, ran, reported] = await Promise.all([
     loadPairGroups(q, serviceIds, now, policy),
     q.query<{ service_id: number; kind: string; resource: string; version: string; set_at: Date }[]>(
@@ -383,24 +401,18 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
     ),
     q.query<{ service_id: number; kind: string; resource: string; instance_key: string; version: string | null }[]>(
       `SELECT DISTINCT st.service_id, st.kind, st.resource, i.instance_key, st.version
-       FROM unnest($1::int[], $2::text[], $3::text[]) AS k(service_id, kind, resource)
+       FROM ${statesK.as("k")}
        JOIN instance_state st ON st.service_id = k.service_id AND st.kind = k.kind AND st.resource = k.resource
        JOIN instance i ON i.id = st.instance_id`,
-      keys.service,
-      keys.kind,
-      keys.resource,
+      ...statesQ.values,
     ),
     q.query<{ service_id: number; kind: string; resource: string; version: string; instance_key: string }[]>(
       `SELECT DISTINCT k.service_id, k.kind, k.resource, k.version, i.instance_key
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS k(service_id, kind, resource, version)
+       FROM ${ranK.as("k")}
        JOIN reload_event e ON e.service_id = k.service_id AND e.kind = k.kind AND e.resource = k.resource AND e.to_version = k.version
        JOIN instance i ON i.id = e.instance_id
-       WHERE e.phase = ANY($5::text[])`,
-      keys.service,
-      keys.kind,
-      keys.resource,
-      keys.version,
-      [...RAN_VERSION_PHASES],
+       WHERE e.phase = ANY(${ranPhases})`,
+      ...ranQ.values,
     ),
     q.query<
       {
@@ -415,7 +427,7 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
       }[]
     >(
       `SELECT DISTINCT k.kind, k.resource, k.version, k.reload_id, s.id AS service_id, s.environment, s.namespace, s.name
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(kind, resource, version, reload_id)
+       FROM ${reportedK.as("k")}
        JOIN LATERAL (
          (SELECT st.service_id FROM instance_state st WHERE st.kind = k.kind AND st.resource = k.resource AND st.version = k.version LIMIT 20)
          UNION
@@ -424,10 +436,7 @@ async function fleetNowOf(requests: RequestSummary[], now: Date, rowLimit: numbe
        ) f ON true
        JOIN service s ON s.id = f.service_id
        ORDER BY s.environment, s.namespace, s.name`,
-      keys.kind,
-      keys.resource,
-      keys.version,
-      keys.reload,
+      ...reportedQ.values,
     ),
   ]);
   for (const r of requests) {
