@@ -5,6 +5,7 @@
 import { describe, expect, inject, test } from "vitest";
 import { TIMELINE_SPAN_LIMIT } from "@/lib/reloads/reload-spans";
 import { watchedPage } from "../support/browser";
+import { spanSeries } from "../support/span-series";
 import { useViewer } from "../support/viewer";
 
 const baseUrl = inject("baseUrl");
@@ -12,7 +13,6 @@ const token = inject("ingestToken");
 const viewer = useViewer({ viewport: { width: 1400, height: 1000 } });
 
 const BASE = Date.now() - 20 * 60_000;
-const NS_PER_MS = 1_000_000n;
 const SERVICE = "e2e-span-cut";
 const RESOURCE = {
   attributes: [
@@ -59,17 +59,7 @@ async function reloadWithSpans(reloadId: string, traceId: string, spans: number)
       occurredAt: new Date(BASE + spans + 1000).toISOString(),
     },
   ]);
-  const all = Array.from({ length: spans }, (_, i) => {
-    const start = BigInt(BASE + i) * NS_PER_MS;
-    return {
-      traceId,
-      spanId: (i + 1).toString(16).padStart(16, "0"),
-      name: `step ${i}`,
-      kind: 1,
-      startTimeUnixNano: start.toString(),
-      endTimeUnixNano: (start + NS_PER_MS).toString(),
-    };
-  });
+  const all = spanSeries(traceId, spans, BASE);
   for (let i = 0; i < all.length; i += 4000)
     await post("/v1/traces", {
       resourceSpans: [{ resource: RESOURCE, scopeSpans: [{ scope: { name: "e2e" }, spans: all.slice(i, i + 4000) }] }],

@@ -12,8 +12,9 @@ import { TIMELINE_SPAN_LIMIT } from "@/lib/reloads/reload-spans";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadTimelineData } from "@/lib/reloads/timeline-queries";
 import { acceptEvents, event } from "../support/ingest-client";
-import { NS_PER_MS, traceRequest } from "../support/otlp-bodies";
+import { traceRequest } from "../support/otlp-bodies";
 import { asViewer } from "../support/readers";
+import { spanSeries } from "../support/span-series";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -30,17 +31,7 @@ const RESOURCE = {
 
 /** `count` OTLP/JSON spans of `traceId`, a millisecond apart, sent to the route in bodies of 4,000. */
 async function sendSpans(traceId: string, count: number) {
-  const spans = Array.from({ length: count }, (_, i) => {
-    const start = BigInt(BASE + i) * NS_PER_MS;
-    return {
-      traceId,
-      spanId: (i + 1).toString(16).padStart(16, "0"),
-      name: `step ${i}`,
-      kind: 1,
-      startTimeUnixNano: start.toString(),
-      endTimeUnixNano: (start + NS_PER_MS).toString(),
-    };
-  });
+  const spans = spanSeries(traceId, count, BASE);
   for (let i = 0; i < spans.length; i += 4000) {
     const response = await postTracesRoute(
       new Request("http://127.0.0.1/v1/traces", {
