@@ -12,6 +12,16 @@ export class InvalidParameter extends Error {
 
 export type ParsedParameters<T> = { ok: true; filters: T } | { ok: false; parameter: string; message: string };
 
+/** A page's search params (Next.js: a repeated name as an array) as URLSearchParams, for the parsers below. */
+export function toUrlSearchParams(searchParams: Record<string, string | string[] | undefined>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(searchParams)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) params.append(name, v);
+  }
+  return params;
+}
+
 /** A search parameter as a filter form shows it again: its text, or undefined when absent, empty or repeated. */
 export function formValue(raw: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = raw[name];

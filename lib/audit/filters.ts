@@ -1,7 +1,13 @@
 // The audit log's filters, as the /audit page's URL and the CSV export take them: every
 // parameter is checked and a bad one is named (an auditor who mistypes a filter must see
 // that, not a quietly unfiltered log). Pure: no I/O.
-import { InvalidParameter, isBigintKey, parseListFilters, parseParameters } from "@/lib/query-params";
+import {
+  InvalidParameter,
+  isBigintKey,
+  parseListFilters,
+  parseParameters,
+  toUrlSearchParams,
+} from "@/lib/query-params";
 import { isRelativeTime, parseTimeExpression } from "@/lib/domain/time-range";
 import type { AuditOutcome } from "@/lib/audit-chain/audit-log";
 
@@ -55,17 +61,8 @@ const MAX_TEXT = 256;
 const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 export function parseAuditFilters(searchParams: AuditSearchParams | URLSearchParams): ParsedAuditFilters {
-  const params = searchParams instanceof URLSearchParams ? searchParams : toParams(searchParams);
+  const params = searchParams instanceof URLSearchParams ? searchParams : toUrlSearchParams(searchParams);
   return parseParameters(() => parse(params));
-}
-
-function toParams(searchParams: AuditSearchParams): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(searchParams)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) params.append(name, v);
-  }
-  return params;
 }
 
 function parse(params: URLSearchParams): AuditFilters {

@@ -37,7 +37,8 @@ export interface ReloadListFilters {
 export type ParsedReloadList =
   { ok: true; filters: ReloadListFilters } | { ok: false; parameter: string; message: string };
 
-const TEXT_PARAMETERS = [
+/** Every parameter the list takes, in the order links to it write them (reloadsHref). */
+export const RELOAD_LIST_PARAMETERS = [
   "reloadId",
   "environment",
   "namespace",
@@ -45,9 +46,15 @@ const TEXT_PARAMETERS = [
   "q",
   "kind",
   "resource",
+  "status",
   "initiator",
+  "from",
+  "to",
+  "limit",
+  "cursor",
 ] as const;
-const PARAMETERS = [...TEXT_PARAMETERS, "status", "from", "to", "cursor", "limit"] as const;
+const NOT_TEXT: ReadonlySet<string> = new Set(["status", "from", "to", "limit", "cursor"]);
+const TEXT_PARAMETERS = RELOAD_LIST_PARAMETERS.filter((name) => !NOT_TEXT.has(name));
 const MAX_TEXT = 256;
 
 export function parseReloadListQuery(params: URLSearchParams): ParsedReloadList {
@@ -56,7 +63,7 @@ export function parseReloadListQuery(params: URLSearchParams): ParsedReloadList 
 
 function parse(params: URLSearchParams): ReloadListFilters {
   const { text, list, from, to, cursor, limit } = parseListFilters(params, {
-    known: PARAMETERS,
+    known: RELOAD_LIST_PARAMETERS,
     text: { names: TEXT_PARAMETERS, maxLength: MAX_TEXT },
     list: { name: "status", allowed: RELOAD_STATUSES, noun: "a status" },
     instant: parseInstant,

@@ -1,37 +1,19 @@
 // The /reloads page's URL: the read API's filters (lib/reloads/filters.ts) from the page's
 // search params, and links back to the page with some of them changed. Pure.
-import { parseReloadListQuery, type ParsedReloadList } from "./filters";
+import { toUrlSearchParams } from "@/lib/query-params";
+import { parseReloadListQuery, RELOAD_LIST_PARAMETERS, type ParsedReloadList } from "./filters";
 
 export type PageSearchParams = Record<string, string | string[] | undefined>;
 
 /** The page's filters, parsed with the read API's rules (a bad one is named, not ignored). */
 export function parseReloadsPageParams(searchParams: PageSearchParams): ParsedReloadList {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(searchParams)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) params.append(name, v);
-  }
-  return parseReloadListQuery(params);
+  return parseReloadListQuery(toUrlSearchParams(searchParams));
 }
 
 /** /reloads with these parameters (empty ones left out), in a stable order. */
 export function reloadsHref(params: Record<string, string | undefined | null>): string {
   const query = new URLSearchParams();
-  for (const name of [
-    "reloadId",
-    "environment",
-    "namespace",
-    "service",
-    "q",
-    "kind",
-    "resource",
-    "status",
-    "initiator",
-    "from",
-    "to",
-    "limit",
-    "cursor",
-  ]) {
+  for (const name of RELOAD_LIST_PARAMETERS) {
     const value = params[name];
     if (value) query.set(name, value);
   }
