@@ -119,8 +119,7 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
 
     for (const r of service.resources) {
       const running = new Map(instances.map((inst) => [inst.name, r.versions[0]!]));
-      // Start of history: every instance reports the first version.
-      for (const inst of instances) {
+      const heartbeat = (inst: (typeof instances)[number], version: string | undefined, atMs: number) =>
         events.push({
           ...base,
           id: id(),
@@ -129,10 +128,11 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
           kind: r.kind,
           resource: r.resource,
           phase: "heartbeat",
-          toVersion: r.versions[0],
-          occurredAt: iso(start + rand() * 10 * MINUTE),
+          toVersion: version,
+          occurredAt: iso(atMs),
         });
-      }
+      // Start of history: every instance reports the first version.
+      for (const inst of instances) heartbeat(inst, r.versions[0], start + rand() * 10 * MINUTE);
       // Each later version is one reload, spread over the days of history.
       const reloads = r.versions.length - 1;
       for (let v = 1; v <= reloads; v++) {
@@ -209,30 +209,9 @@ export function demoFleetEvents({ now, days = 3 }: DemoOptions): WireEvent[] {
       // Heartbeats every six hours since the start, and a final one a few minutes ago.
       for (const inst of instances) {
         for (let t = start + 6 * HOUR; t < now.getTime() - 30 * MINUTE; t += 6 * HOUR) {
-          const version = versionAt(events, key, inst.name, r, t);
-          events.push({
-            ...base,
-            id: id(),
-            instance: inst.name,
-            labels: inst.labels,
-            kind: r.kind,
-            resource: r.resource,
-            phase: "heartbeat",
-            toVersion: version,
-            occurredAt: iso(t + rand() * MINUTE),
-          });
+          heartbeat(inst, versionAt(events, key, inst.name, r, t), t + rand() * MINUTE);
         }
-        events.push({
-          ...base,
-          id: id(),
-          instance: inst.name,
-          labels: inst.labels,
-          kind: r.kind,
-          resource: r.resource,
-          phase: "heartbeat",
-          toVersion: running.get(inst.name),
-          occurredAt: iso(now.getTime() - (2 + rand() * 8) * MINUTE),
-        });
+        heartbeat(inst, running.get(inst.name), now.getTime() - (2 + rand() * 8) * MINUTE);
       }
     }
   }
