@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { VersionMatrix } from "@/components/fleet/version-matrix";
 import { stepIndex } from "@/lib/domain/replay";
+import { NO_FLEET_FILTERS } from "@/lib/fleet/filters";
 import { isoUtc } from "@/lib/format";
 import { replayHref } from "@/lib/replay/params";
 import { replayKeys } from "@/lib/replay/query-keys";
@@ -163,18 +164,7 @@ export function ReplayPlayer({ initialFrame, window: range, events, truncated, r
               <div className="panel empty">No instance had reported anything by this instant.</div>
             ) : (
               // The replay pages by its own links (below): the matrix's pager points at /fleet.
-              <VersionMatrix
-                matrix={{ ...shown.matrix, pageCount: 1 }}
-                filters={{
-                  env: undefined,
-                  ns: undefined,
-                  kind: undefined,
-                  q: undefined,
-                  drifting: false,
-                  failing: false,
-                  page: 1,
-                }}
-              />
+              <VersionMatrix matrix={{ ...shown.matrix, pageCount: 1 }} filters={NO_FLEET_FILTERS} />
             )
           ) : null}
           {shown && shown.matrix.pageCount > 1 ? (

@@ -45,12 +45,21 @@ export const fleetFiltersSchema = z.object({
 // "failing" came later than the others: a caller that builds filters by hand may leave it out.
 export type FleetFilters = Omit<z.infer<typeof fleetFiltersSchema>, "failing"> & { failing?: boolean };
 
+/** No filter, the first page: /fleet as the nav opens it (and the replay's matrix, which pages by its own links). */
+export const NO_FLEET_FILTERS: FleetFilters = {
+  env: undefined,
+  ns: undefined,
+  kind: undefined,
+  q: undefined,
+  drifting: false,
+  failing: false,
+  page: 1,
+};
+
 export function parseFleetFilters(searchParams: Record<string, string | string[] | undefined>): FleetFilters {
   const flat = Object.fromEntries(Object.entries(searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const parsed = fleetFiltersSchema.safeParse(flat);
-  return parsed.success
-    ? parsed.data
-    : { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, failing: false, page: 1 };
+  return parsed.success ? parsed.data : { ...NO_FLEET_FILTERS };
 }
 
 export function fleetHref(filters: Partial<FleetFilters>): string {

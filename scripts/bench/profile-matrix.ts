@@ -7,6 +7,7 @@
 import pg from "pg";
 import { disconnectDb } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";
+import { NO_FLEET_FILTERS } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { markdownTable, summarize } from "./format";
 import { runAsReader } from "@/lib/auth/require-actor";
@@ -50,21 +51,19 @@ function wrap(proto: { query: (...args: unknown[]) => unknown }) {
 wrap(pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown });
 wrap(pg.Pool.prototype as unknown as { query: (...args: unknown[]) => unknown });
 
-const filters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
-
 async function profile(label: string) {
   return runAsReader({ kind: "system", purpose: "profile" }, () => profileAsReader(label));
 }
 
 async function profileAsReader(label: string) {
   resetEnvCache();
-  for (let i = 0; i < 5; i++) await getFleetMatrix(filters);
+  for (let i = 0; i < 5; i++) await getFleetMatrix(NO_FLEET_FILTERS);
   const bucket = new Map<string, number[]>();
   const totals: number[] = [];
   for (let i = 0; i < runs; i++) {
     current = bucket;
     const t0 = performance.now();
-    await getFleetMatrix(filters);
+    await getFleetMatrix(NO_FLEET_FILTERS);
     totals.push(performance.now() - t0);
     current = null;
   }

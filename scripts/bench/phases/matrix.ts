@@ -2,7 +2,7 @@
 // `tsx --conditions=react-server` makes `server-only` a no-op) against the benchmark database:
 // warm-up calls, then timed ones; then the same right after VACUUM (ANALYZE) of the read model.
 import { resetEnvCache } from "@/lib/env";
-import type { FleetFilters } from "@/lib/fleet/filters";
+import { NO_FLEET_FILTERS } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { cfg } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu, type CpuUse } from "../cpu";
@@ -10,15 +10,6 @@ import { int, ms, summarize, type Timing } from "../format";
 import { log, phase, progress } from "../log";
 import { dbFigures, describeTables, withDb, type DbFigures } from "../setup/databases";
 import { state } from "../setup/state";
-
-const FILTERS: FleetFilters = {
-  env: undefined,
-  ns: undefined,
-  kind: undefined,
-  q: undefined,
-  drifting: false,
-  page: 1,
-};
 
 export interface MatrixRun {
   timing: Timing;
@@ -48,13 +39,13 @@ export function useAppDatabase(appUrl: string): void {
 }
 
 async function matrixRun(label: string): Promise<MatrixRun> {
-  for (let i = 0; i < cfg.matrixWarmup; i++) await getFleetMatrix(FILTERS);
+  for (let i = 0; i < cfg.matrixWarmup; i++) await getFleetMatrix(NO_FLEET_FILTERS);
   const cpu0 = cpuSnapshot(state.server?.pid);
   const samples: number[] = [];
   let last: Awaited<ReturnType<typeof getFleetMatrix>> | null = null;
   for (let i = 0; i < cfg.matrixRuns; i++) {
     const t0 = performance.now();
-    last = await getFleetMatrix(FILTERS);
+    last = await getFleetMatrix(NO_FLEET_FILTERS);
     samples.push(performance.now() - t0);
     progress.done = i + 1;
   }
