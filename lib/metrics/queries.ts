@@ -139,6 +139,13 @@ function addHistogram(
   h.count += count;
 }
 
+/** One histogram family over RELOAD_SECONDS_BUCKETS, a series per service × kind. */
+function writeReloadHistograms(out: ExpositionWriter, name: string, help: string, histograms: Iterable<Histogram>) {
+  const shape = new HistogramShape(name, RELOAD_SECONDS_BUCKETS);
+  out.family(name, "histogram", help);
+  for (const h of histograms) out.histogramPairs(shape, h.pairs, h.buckets, h.sum, h.count);
+}
+
 /**
  * The scrape, Prometheus text in chunks, yielded as they are ready so the route can send the
  * first bytes while the rest is still being read and written. All reads start at once; the
@@ -191,21 +198,19 @@ export async function* metricsChunks(now = new Date()): AsyncGenerator<string, v
     if (r.convergence_count > 0)
       addHistogram(convergences, key, pairs, r.convergence_buckets, r.convergence_sum, r.convergence_count);
   }
-  const durationShape = new HistogramShape("reload_duration_seconds", RELOAD_SECONDS_BUCKETS);
-  out.family(
+  writeReloadHistograms(
+    out,
     "reload_duration_seconds",
-    "histogram",
     "Terminal reloads that started, from their start to their terminal status (completed_at - started_at).",
+    durations.values(),
   );
-  for (const h of durations.values()) out.histogramPairs(durationShape, h.pairs, h.buckets, h.sum, h.count);
   yield* out.take();
-  const convergenceShape = new HistogramShape("reload_convergence_seconds", RELOAD_SECONDS_BUCKETS);
-  out.family(
+  writeReloadHistograms(
+    out,
     "reload_convergence_seconds",
-    "histogram",
     "Convergence of succeeded and partially failed reloads: first dispatch (or request) to the last instance's ack.",
+    convergences.values(),
   );
-  for (const h of convergences.values()) out.histogramPairs(convergenceShape, h.pairs, h.buckets, h.sum, h.count);
   out.flush();
   yield* out.take();
 

@@ -15,25 +15,38 @@ import {
 import { ExportLogsServiceRequest } from "./logs-proto";
 import { ExportTraceServiceRequest, type PbAnyValue, type PbInt64, type PbKeyValue } from "./proto";
 
-export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
+/**
+ * The body as one message of `type`, named `name` in the refusal. anyValue below recurses: the
+ * depth is bounded first, by the rule JSON bodies follow.
+ */
+function decodeMessage<T>(type: { decode(body: Uint8Array): T }, name: string, body: Uint8Array): T {
   let message;
   try {
-    message = ExportTraceServiceRequest.decode(strictStrings(body));
+    message = type.decode(strictStrings(body));
   } catch (error) {
-    throw new UndecodableBody(`the body is not a protobuf ExportTraceServiceRequest: ${(error as Error).message}`);
+    throw new UndecodableBody(`the body is not a protobuf ${name}: ${(error as Error).message}`);
   }
-  // anyValue below recurses: the depth is bounded first, by the rule JSON bodies follow.
   const tooDeep = nestingProblem(message, { counts: isAnyValueNesting });
   if (tooDeep) throw new UndecodableBody(tooDeep);
+  return message;
+}
+
+/** An InstrumentationScope, or the empty one when absent. */
+function scopeOf(scope: { name: string | null; version: string | null; attributes: PbKeyValue[] } | null) {
+  return {
+    name: scope?.name ?? "",
+    version: scope?.version ?? "",
+    attributes: attributesOf(scope?.attributes ?? []),
+  };
+}
+
+export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
+  const message = decodeMessage(ExportTraceServiceRequest, "ExportTraceServiceRequest", body);
   return {
     resourceSpans: message.resourceSpans.map((rs) => ({
       resource: attributesOf(rs.resource?.attributes ?? []),
       scopeSpans: rs.scopeSpans.map((ss) => ({
-        scope: {
-          name: ss.scope?.name ?? "",
-          version: ss.scope?.version ?? "",
-          attributes: attributesOf(ss.scope?.attributes ?? []),
-        },
+        scope: scopeOf(ss.scope),
         spans: ss.spans.map((span) => ({
           traceId: hex(span.traceId),
           spanId: hex(span.spanId),
@@ -63,23 +76,12 @@ export function decodeProtobufRequest(body: Uint8Array): DecodedTraceRequest {
 }
 
 export function decodeProtobufLogsRequest(body: Uint8Array): DecodedLogsRequest {
-  let message;
-  try {
-    message = ExportLogsServiceRequest.decode(strictStrings(body));
-  } catch (error) {
-    throw new UndecodableBody(`the body is not a protobuf ExportLogsServiceRequest: ${(error as Error).message}`);
-  }
-  const tooDeep = nestingProblem(message, { counts: isAnyValueNesting });
-  if (tooDeep) throw new UndecodableBody(tooDeep);
+  const message = decodeMessage(ExportLogsServiceRequest, "ExportLogsServiceRequest", body);
   return {
     resourceLogs: message.resourceLogs.map((rl) => ({
       resource: attributesOf(rl.resource?.attributes ?? []),
       scopeLogs: rl.scopeLogs.map((sl) => ({
-        scope: {
-          name: sl.scope?.name ?? "",
-          version: sl.scope?.version ?? "",
-          attributes: attributesOf(sl.scope?.attributes ?? []),
-        },
+        scope: scopeOf(sl.scope),
         logRecords: sl.logRecords.map((r) => ({
           timeUnixNano: uint64(r.timeUnixNano),
           observedTimeUnixNano: uint64(r.observedTimeUnixNano),

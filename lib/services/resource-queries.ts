@@ -53,6 +53,8 @@ export async function getResourceStory(
   const from = range.from ? range.from.toISOString() : "-infinity";
   const to = range.to ? range.to.toISOString() : "infinity";
   const key = [serviceId, kind, resource] as const;
+  // $1–$6 of the reads of the range: the resource, from, to, and each list's bound.
+  const inRange = [...key, from, to, PER_KIND_LIMIT] as const;
 
   const cutoff = liveSince(range.now, driftPolicy().staleMs).toISOString();
 
@@ -90,10 +92,7 @@ export async function getResourceStory(
               (instances_nacked + instances_failed)::int AS failed, last_error
        FROM reload WHERE service_id = $1 AND kind = $2 AND resource = $3 AND first_event_at >= $4::timestamptz AND first_event_at < $5::timestamptz
        ORDER BY first_event_at DESC, id DESC LIMIT $6`,
-      ...key,
-      from,
-      to,
-      PER_KIND_LIMIT,
+      ...inRange,
     ),
     // An alert belongs to the range when it was open at any time within it.
     q.query<
@@ -110,10 +109,7 @@ export async function getResourceStory(
       `SELECT id::text, rule, severity, state, summary, started_at, resolved_at
        FROM alert WHERE service_id = $1 AND kind = $2 AND resource = $3 AND started_at < $5::timestamptz AND (resolved_at IS NULL OR resolved_at >= $4::timestamptz)
        ORDER BY started_at DESC, id DESC LIMIT $6`,
-      ...key,
-      from,
-      to,
-      PER_KIND_LIMIT,
+      ...inRange,
     ),
     q.query<
       {
@@ -131,10 +127,7 @@ export async function getResourceStory(
        FROM reload_request r JOIN app_user u ON u.id = r.requested_by
        WHERE r.service_id = $1 AND r.kind = $2 AND r.resource = $3 AND r.requested_at >= $4::timestamptz AND r.requested_at < $5::timestamptz
        ORDER BY r.requested_at DESC, r.id DESC LIMIT $6`,
-      ...key,
-      from,
-      to,
-      PER_KIND_LIMIT,
+      ...inRange,
     ),
     // The versions instances reported running, each with the version the instance reported
     // before it (for the first in the range, its last report before the range, one index probe
