@@ -1,5 +1,5 @@
 // `npm run token:create -- <name> [--scopes ingest,read] [--restrict "prod/*" …]`: make a token for DATABASE_URL and print it once.
-import { createIngestToken } from "@/lib/api/tokens";
+import { createIngestToken } from "@/lib/api/token-admin";
 import { disconnectDb } from "@/lib/db/client";
 import { parseRestrictionList } from "@/lib/domain/token-restrictions";
 import { isScope, SCOPES, type Scope } from "@/lib/domain/token-scopes";

@@ -2,7 +2,8 @@
 // INGEST_TOKEN's hash, and on an empty database fill the demo fleet when asked. Prints the
 // first ingest token when it had to make one, and the demo users' password when it made
 // one (DEMO_PASSWORD unset). The caller disconnects (lib/db/client).
-import { countPersonalTokens, createIngestToken, ensureEnvToken } from "@/lib/api/tokens";
+import { countPersonalTokens, createIngestToken } from "@/lib/api/token-admin";
+import { ensureEnvToken } from "@/lib/api/tokens";
 import { ensureDemoUsers } from "@/lib/auth/users";
 import { auditRoleWarning } from "@/lib/audit/audit-role";
 import { db, sql } from "@/lib/db/client";

@@ -2,7 +2,7 @@
 // embedded PGlite under .data/ with the demo fleet), migrate, then serve the dashboard on PORT.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { createRunToken } from "@/lib/api/tokens";
+import { createRunToken } from "@/lib/api/token-admin";
 import { EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
 import { demoFinalHeartbeats, demoHeartbeatTick } from "@/lib/demo/demo-heartbeats";
 import { sendDemoTraces } from "@/lib/demo/demo-traces";

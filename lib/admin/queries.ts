@@ -79,37 +79,39 @@ export interface TokenRow {
   configured: boolean;
 }
 
+const TOKEN_COLUMNS = {
+  id: true,
+  name: true,
+  prefix: true,
+  scopes: true,
+  restrictions: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+} as const;
+
+/** Live tokens first, then revoked ones, each newest first; never a token's hash. */
 export async function listTokens(): Promise<Bounded<TokenRow>> {
   await requireActorWith("token.manage");
-  const rows = await sql().query<
-    {
-      id: number;
-      name: string;
-      prefix: string;
-      scopes: string[];
-      restrictions: string[] | null;
-      created_at: Date;
-      last_used_at: Date | null;
-      revoked_at: Date | null;
-      total: number;
-    }[]
-  >(
-    `SELECT id, name, prefix, scopes, restrictions, created_at, last_used_at, revoked_at, count(*) OVER ()::int AS total
-     FROM ingest_token ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC LIMIT $1`,
-    LIST_LIMIT,
-  );
+  const tokens = (where: { revokedAt: null | { not: null } }, take: number) =>
+    take > 0
+      ? db().ingestToken.findMany({
+          where,
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          select: TOKEN_COLUMNS,
+          take,
+        })
+      : Promise.resolve([]);
+  const live = await tokens({ revokedAt: null }, LIST_LIMIT);
+  const revoked = await tokens({ revokedAt: { not: null } }, LIST_LIMIT - live.length);
   return {
-    total: rows[0]?.total ?? 0,
-    items: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      prefix: r.prefix,
-      scopes: r.scopes,
-      restrictions: r.restrictions,
-      createdAt: r.created_at,
-      lastUsedAt: r.last_used_at,
-      revokedAt: r.revoked_at,
-      configured: r.prefix.startsWith("(configured)"),
+    total: await db().ingestToken.count(),
+    items: [...live, ...revoked].map((t) => ({
+      ...t,
+      // The schema's check allows NULL (every service) or a non-empty list, so an empty list
+      // read back is a NULL.
+      restrictions: t.restrictions && t.restrictions.length > 0 ? t.restrictions : null,
+      configured: t.prefix.startsWith("(configured)"),
     })),
   };
 }

@@ -19,6 +19,7 @@ export async function userSubject(tx: DbTransaction, userId: number): Promise<Ac
   return row ? { subject: `user:${row.id}` } : null;
 }
 
+/** Row-locked (FOR UPDATE, which Prisma has no word for): two admins revoking at once run one after the other. */
 export async function tokenSubject(tx: Sql, tokenId: number): Promise<ActionSubjectInfo | null> {
   const [row] = await tx.query<{ id: number }[]>(`SELECT id FROM ingest_token WHERE id = $1 FOR UPDATE`, tokenId);
   return row ? { subject: `ingest_token:${row.id}` } : null;

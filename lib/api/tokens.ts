@@ -1,8 +1,7 @@
 import "server-only";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { FailureLimiter } from "@/lib/auth/failure-limiter";
-import { sql, transaction, type Sql } from "@/lib/db/client";
-import { parseRestrictionList } from "@/lib/domain/token-restrictions";
+import { sql } from "@/lib/db/client";
 import { SCOPES, type Scope } from "@/lib/domain/token-scopes";
 import { env } from "@/lib/env";
 
@@ -12,71 +11,17 @@ import { env } from "@/lib/env";
 // tokens, unlike passwords). Tokens made before this format (`rs_<secret>`) and configured
 // ones (INGEST_TOKEN) are found by the same hash. Scopes say what a token may do
 // (lib/domain/token-scopes.ts).
+//
+// This file is the check of a token on every machine request: a hash lookup behind a cache
+// and a failure limiter, in plain SQL, since it is on the measured hot path (docs/adr/0004).
+// Making, listing and revoking tokens is the admin's CRUD, on Prisma Client: token-admin.ts.
 
 /** Tokens stored by a process rather than made by a person carry this in `prefix`. */
-const CONFIGURED_PREFIX = "(configured)";
+export const CONFIGURED_PREFIX = "(configured)";
 export const ENV_TOKEN_NAME = "INGEST_TOKEN (environment)";
-
-const PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-/** A new token and the part of it that may be stored and shown (`rs_<public id>`). */
-export function generateToken(): { token: string; prefix: string } {
-  // 5 random bytes are exactly 8 base32 characters; lowercase letters and digits never
-  // collide with the `_` that separates the parts.
-  let bits = 0n;
-  for (const byte of randomBytes(5)) bits = (bits << 8n) | BigInt(byte);
-  let publicId = "";
-  for (let i = 0; i < 8; i++) publicId = PUBLIC_ID_ALPHABET[Number((bits >> BigInt(5 * i)) & 31n)] + publicId;
-  const prefix = `rs_${publicId}`;
-  return { token: `${prefix}_${randomBytes(32).toString("base64url")}`, prefix };
-}
-
-/**
- * Makes and stores a token; the whole token is in the answer and nowhere else. `executor`
- * is the transaction to write in (an admin action's `tx`: the embedded database has one
- * connection, so a second one from `sql()` would wait forever); default: the pool.
- * `restrictions`: the environment/service patterns it may write and read (null: all).
- */
-export async function createIngestToken(
-  name: string,
-  scopes: readonly Scope[] = SCOPES,
-  executor: Sql = sql(),
-  restrictions: readonly string[] | null = null,
-): Promise<{ id: number; token: string; prefix: string; scopes: Scope[]; restrictions: string[] | null }> {
-  const { token, prefix } = generateToken();
-  const unique = SCOPES.filter((s) => scopes.includes(s));
-  if (unique.length === 0) throw new Error("a token needs at least one scope");
-  const patterns = parseRestrictionList(restrictions ?? []);
-  if (!patterns.ok) throw new Error(`restrictions: ${patterns.problem}`);
-  const [row] = await executor.query<{ id: number }[]>(
-    `INSERT INTO ingest_token (name, token_hash, prefix, scopes, restrictions) VALUES ($1, $2, $3, $4::text[], $5::text[]) RETURNING id`,
-    name,
-    hashToken(token),
-    prefix,
-    unique,
-    patterns.patterns,
-  );
-  return { id: row!.id, token, prefix, scopes: unique, restrictions: patterns.patterns };
-}
-
-/** Revokes a token; this process forgets it at once, other processes within the cache time. */
-export async function revokeIngestToken(id: number): Promise<boolean> {
-  const changed = await markTokenRevoked(sql(), id);
-  tokenAuth().forgetToken(id);
-  return changed;
-}
-
-/**
- * Revokes a token inside the caller's transaction. The caller calls
- * `tokenAuth().forgetToken(id)` after commit: forgetting earlier would let a request
- * between the two re-cache the still-live row.
- */
-export async function markTokenRevoked(tx: Sql, id: number): Promise<boolean> {
-  return (await tx.execute(`UPDATE ingest_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)) > 0;
 }
 
 /**
@@ -108,37 +53,6 @@ export async function ensureEnvToken(): Promise<void> {
       `[reloadscope] INGEST_TOKEN is token #${row.id}, which was revoked; it is refused until INGEST_TOKEN is set to a new value`,
     );
   }
-}
-
-/**
- * A fresh ingest-only token for one run of a local process; the previous run's token under
- * the same name is revoked. Only the embedded demo's single process uses this.
- */
-export async function createRunToken(name: string): Promise<string> {
-  const { token, prefix } = generateToken();
-  await transaction(async (tx) => {
-    await tx.execute(
-      `UPDATE ingest_token SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL AND starts_with(prefix, $2)`,
-      name,
-      CONFIGURED_PREFIX,
-    );
-    await tx.execute(
-      `INSERT INTO ingest_token (name, token_hash, prefix, scopes) VALUES ($1, $2, $3, ARRAY['ingest']::text[])`,
-      name,
-      hashToken(token),
-      `${CONFIGURED_PREFIX} ${prefix}`,
-    );
-  });
-  return token;
-}
-
-/** Tokens a person made (not configured or per-run ones), for deciding on a first token. */
-export async function countPersonalTokens(): Promise<number> {
-  const [row] = await sql().query<{ n: number }[]>(
-    `SELECT count(*)::int AS n FROM ingest_token WHERE revoked_at IS NULL AND NOT starts_with(prefix, $1)`,
-    CONFIGURED_PREFIX,
-  );
-  return row!.n;
 }
 
 // ---------------------------------------------------------------------------------------

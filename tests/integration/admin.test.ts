@@ -21,11 +21,12 @@ import {
   setUserDisabled,
   setUserPasswordHash,
 } from "@/lib/admin/users";
-import { createIngestToken, hashToken, lookupToken, markTokenRevoked } from "@/lib/api/tokens";
+import { createIngestToken, markTokenRevoked } from "@/lib/api/token-admin";
+import { hashToken, lookupToken } from "@/lib/api/tokens";
 import { ActionError } from "@/lib/auth/action-error";
 import { actorById } from "@/lib/auth/actor";
 import { generateSecretsKey, openSecret } from "@/lib/crypto/secret-box";
-import { dbTransaction, sql, transaction, type DbTransaction } from "@/lib/db/client";
+import { dbTransaction, sql, type DbTransaction } from "@/lib/db/client";
 import type { Role } from "@/lib/domain/permissions";
 import { resetEnvCache } from "@/lib/env";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
@@ -356,8 +357,8 @@ describe("schemas: each problem beside its field", () => {
 describe("ingest tokens inside the action's transaction", () => {
   test("a token created in a transaction that rolls back does not exist", async () => {
     let token = "";
-    await transaction(async (tx) => {
-      token = (await createIngestToken("rolled back", ["ingest"], tx)).token;
+    await dbTransaction(async (tx) => {
+      token = (await createIngestToken("rolled back", ["ingest"], tx.db)).token;
       throw new Error("roll back");
     }).catch(() => {});
     expect(token).toMatch(/^rs_/);
@@ -365,10 +366,10 @@ describe("ingest tokens inside the action's transaction", () => {
   });
 
   test("created and revoked in transactions; the list shows name, prefix, scopes and revocation, never the token or its hash", async () => {
-    const created = await transaction((tx) => createIngestToken("deploy waiter", ["read"], tx));
+    const created = await dbTransaction((tx) => createIngestToken("deploy waiter", ["read"], tx.db));
     expect(await lookupToken(hashToken(created.token))).toMatchObject({ scopes: ["read"], revoked: false });
-    expect(await transaction((tx) => markTokenRevoked(tx, created.id))).toBe(true);
-    expect(await transaction((tx) => markTokenRevoked(tx, created.id))).toBe(false);
+    expect(await dbTransaction((tx) => markTokenRevoked(tx.db, created.id))).toBe(true);
+    expect(await dbTransaction((tx) => markTokenRevoked(tx.db, created.id))).toBe(false);
     expect(await lookupToken(hashToken(created.token))).toMatchObject({ revoked: true });
     const listed = (await asAdmin(() => listTokens())).items.find((t) => t.id === created.id)!;
     expect(listed).toMatchObject({

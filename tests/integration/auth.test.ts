@@ -8,14 +8,16 @@ import {
   countPersonalTokens,
   createIngestToken,
   createRunToken,
+  generateToken,
+  revokeIngestToken,
+} from "@/lib/api/token-admin";
+import {
   ensureEnvToken,
   ENV_TOKEN_NAME,
-  generateToken,
   hashToken,
   liveTokensAfter,
   lookupToken,
   resetTokenAuth,
-  revokeIngestToken,
   type TokenLookup,
 } from "@/lib/api/tokens";
 import { clientAddress, FailureLimiter, normaliseAddress, UNKNOWN_ADDRESS } from "@/lib/auth/failure-limiter";

@@ -2,8 +2,8 @@
 // The drift in its answer is the matrix's (getFleetMatrix → assessResourceDrift), not a copy.
 import { beforeEach, describe, expect, test } from "vitest";
 import { GET as fleetRoute } from "@/app/api/v1/fleet/route";
-import { createIngestToken, resetTokenAuth } from "@/lib/api/tokens";
-import { sql } from "@/lib/db/client";
+import { createIngestToken } from "@/lib/api/token-admin";
+import { resetTokenAuth } from "@/lib/api/tokens";
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
@@ -107,7 +107,7 @@ describe("GET /api/v1/fleet", () => {
     expect((await ask("", null)).status).toBe(401);
     const ingestOnly = (await createIngestToken("sender", ["ingest"])).token;
     expect((await ask("", ingestOnly)).status).toBe(403);
-    const restricted = (await createIngestToken("payments", ["read"], sql(), ["prod/payments/*"])).token;
+    const restricted = (await createIngestToken("payments", ["read"], undefined, ["prod/payments/*"])).token;
     const refused = await ask("", restricted);
     expect(refused.status).toBe(403);
     expect(refused.body.message).toContain("prod/payments/*");

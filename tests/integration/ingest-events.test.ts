@@ -166,7 +166,7 @@ describe("POST /api/v1/events: refused input writes nothing", () => {
   });
 
   test("a revoked token → 401 (revoked through the app: at once in this process)", async () => {
-    const { createIngestToken, revokeIngestToken } = await import("@/lib/api/tokens");
+    const { createIngestToken, revokeIngestToken } = await import("@/lib/api/token-admin");
     const { id, token } = await createIngestToken("to revoke");
     expect((await postEvents(event(), { token })).status).toBe(200);
     expect(await revokeIngestToken(id)).toBe(true);
@@ -174,7 +174,8 @@ describe("POST /api/v1/events: refused input writes nothing", () => {
   });
 
   test("tokens are stored only as hashes", async () => {
-    const { createIngestToken, hashToken } = await import("@/lib/api/tokens");
+    const { createIngestToken } = await import("@/lib/api/token-admin");
+    const { hashToken } = await import("@/lib/api/tokens");
     const { token } = await createIngestToken("hashed");
     const rows = await db().$queryRawUnsafe<{ token_hash: string; whole_row: string }[]>(
       `SELECT token_hash, row_to_json(t)::text AS whole_row FROM ingest_token t`,

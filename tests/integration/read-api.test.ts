@@ -4,7 +4,8 @@
 import { beforeEach, describe, expect, test } from "vitest";
 import { GET as getReloadRoute } from "@/app/api/v1/reloads/[key]/route";
 import { GET as listReloadsRoute } from "@/app/api/v1/reloads/route";
-import { createIngestToken, resetTokenAuth } from "@/lib/api/tokens";
+import { createIngestToken } from "@/lib/api/token-admin";
+import { resetTokenAuth } from "@/lib/api/tokens";
 import { sql } from "@/lib/db/client";
 import { encodeCursor } from "@/lib/reloads/filters";
 import { getReload } from "@/lib/reloads/queries";

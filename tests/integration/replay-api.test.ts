@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { GET } from "@/app/api/replay/route";
 import { encode } from "next-auth/jwt";
-import { createIngestToken } from "@/lib/api/tokens";
+import { createIngestToken } from "@/lib/api/token-admin";
 import { createLocalUser } from "@/lib/auth/users";
 import { sql } from "@/lib/db/client";
 import { resetEnvCache } from "@/lib/env";

@@ -8,7 +8,8 @@ import { GET as listReloadsRoute } from "@/app/api/v1/reloads/route";
 import { POST as postTraces } from "@/app/v1/traces/route";
 import { listTokens } from "@/lib/admin/queries";
 import { createTokenInput } from "@/lib/admin/schemas";
-import { createIngestToken, ENV_TOKEN_NAME, resetTokenAuth } from "@/lib/api/tokens";
+import { createIngestToken } from "@/lib/api/token-admin";
+import { ENV_TOKEN_NAME, resetTokenAuth } from "@/lib/api/tokens";
 import { getEvidenceBundle } from "@/lib/audit/evidence";
 import { sql } from "@/lib/db/client";
 import { getReloadTimelineData } from "@/lib/reloads/timeline-queries";
@@ -28,7 +29,7 @@ const STAGING = { environment: "staging", namespace: "payments", service: "check
 const EDGE = { environment: "prod", namespace: null, service: "edge" };
 
 async function restrictedToken(patterns: string[], name = "payments pipeline") {
-  return createIngestToken(name, ["ingest", "read"], sql(), patterns);
+  return createIngestToken(name, ["ingest", "read"], undefined, patterns);
 }
 
 async function storedEvents(): Promise<{ id: string; token_id: number | null; environment: string; name: string }[]> {
@@ -388,7 +389,7 @@ describe("setting restrictions", () => {
   });
 
   test("createIngestToken refuses a bad pattern; the token list shows each token's restrictions", async () => {
-    await expect(createIngestToken("bad", ["ingest"], sql(), ["prod"])).rejects.toThrow(/restrictions: “prod”/);
+    await expect(createIngestToken("bad", ["ingest"], undefined, ["prod"])).rejects.toThrow(/restrictions: “prod”/);
     await restrictedToken(["prod/*", "staging/payments/*"], "restricted one");
     const tokens = await asAdmin(() => listTokens());
     const restricted = tokens.items.find((t) => t.name === "restricted one");

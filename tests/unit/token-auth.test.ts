@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
-import { generateToken, hashToken, TokenAuthenticator, type TokenRecord } from "@/lib/api/tokens";
+import { generateToken } from "@/lib/api/token-admin";
+import { hashToken, TokenAuthenticator, type TokenRecord } from "@/lib/api/tokens";
 import { resetEnvCache } from "@/lib/env";
 
 // The failure limiter never refuses a live token (docs/adr/0006), on a controlled clock

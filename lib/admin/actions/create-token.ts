@@ -1,7 +1,7 @@
 "use server";
 import { formFields } from "@/lib/auth/form-data";
 import { createTokenInput, type CreateTokenInput } from "@/lib/admin/schemas";
-import { createIngestToken } from "@/lib/api/tokens";
+import { createIngestToken } from "@/lib/api/token-admin";
 import { defineAction, type ActionResult } from "@/lib/auth/define-action";
 import type { Scope } from "@/lib/domain/token-scopes";
 
@@ -17,10 +17,11 @@ export interface CreatedToken {
 }
 
 const action = defineAction({
+  prisma: true,
   permission: "token.manage",
   input: createTokenInput,
   run: async ({ tx, input }) => {
-    const created = await createIngestToken(input.name, input.scopes, tx, input.restrictions ?? null);
+    const created = await createIngestToken(input.name, input.scopes, tx.db, input.restrictions ?? null);
     return {
       data: {
         id: created.id,

@@ -2,22 +2,21 @@
 import { formFields } from "@/lib/auth/form-data";
 import { revokeTokenInput, type RevokeTokenInput } from "@/lib/admin/schemas";
 import { tokenSubject } from "@/lib/admin/subjects";
-import { markTokenRevoked, tokenAuth } from "@/lib/api/tokens";
+import { markTokenRevoked, tokenLabel } from "@/lib/api/token-admin";
+import { tokenAuth } from "@/lib/api/tokens";
 import { ActionError, defineAction, type ActionResult } from "@/lib/auth/define-action";
 
 type Revoked = { id: number; name: string; prefix: string };
 
 const action = defineAction({
+  prisma: true,
   permission: "token.manage",
   input: revokeTokenInput,
   // Locks the row, so two admins revoking at once give one "revoked" and one "already revoked".
   subject: (tx, input) => tokenSubject(tx, input.tokenId),
   run: async ({ tx, input }) => {
-    const [token] = await tx.query<{ name: string; prefix: string; revoked_at: Date | null }[]>(
-      `SELECT name, prefix, revoked_at FROM ingest_token WHERE id = $1`,
-      input.tokenId,
-    );
-    if (!token || !(await markTokenRevoked(tx, input.tokenId))) {
+    const token = await tokenLabel(tx.db, input.tokenId);
+    if (!token || !(await markTokenRevoked(tx.db, input.tokenId))) {
       throw new ActionError("conflict", `Token ${token?.prefix ?? input.tokenId} was already revoked.`);
     }
     return {
