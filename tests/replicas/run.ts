@@ -296,7 +296,7 @@ async function main(): Promise<void> {
   const { resetEnvCache } = await import("@/lib/env");
   resetEnvCache();
   const { createLocalUser } = await import("@/lib/auth/users");
-  const { createIngestToken } = await import("@/lib/api/tokens");
+  const { createIngestToken } = await import("@/lib/api/token-admin");
   const { sealSecret } = await import("@/lib/crypto/secret-box");
   for (const role of ["viewer", "operator", "approver", "admin"] as const)
     await createLocalUser({ username: `rep-${role}`, password: PASSWORD, role });
