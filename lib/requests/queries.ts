@@ -1,6 +1,6 @@
 import "server-only";
 import { requireReader } from "@/lib/auth/require-actor";
-import { sql } from "@/lib/db/client";
+import { db, sql } from "@/lib/db/client";
 import { column, sqlParams } from "@/lib/db/sql-params";
 import { approverRefusal, DEFAULT_POLICY, type ApprovalPolicyRule } from "@/lib/domain/approval-state";
 import type { RequestScope } from "@/lib/domain/canary";
@@ -510,49 +510,30 @@ export async function getRequestDetail(requestId: string, now = new Date()): Pro
   const [summary] = await withDecisions(rows);
   if (!summary) return null;
   const [reload, attempts, fleet] = await Promise.all([
-    q.query<{ id: string }[]>(
-      `SELECT id::text FROM reload WHERE service_id = $1 AND reload_id = $2`,
-      summary.service.id,
-      summary.reloadId,
-    ),
-    q.query<
-      {
-        stage: string;
-        attempt: number;
-        outcome: string;
-        http_status: number | null;
-        error: string | null;
-        started_at: Date;
-      }[]
-    >(
-      `SELECT stage, attempt, outcome, http_status, error, started_at FROM dispatch_attempt WHERE request_id = $1::bigint ORDER BY id`,
-      requestId,
-    ),
+    db().reload.findUnique({
+      where: { serviceId_reloadId: { serviceId: summary.service.id, reloadId: summary.reloadId } },
+      select: { id: true },
+    }),
+    db().dispatchAttempt.findMany({
+      where: { requestId: BigInt(requestId) },
+      orderBy: { id: "asc" },
+      select: { stage: true, attempt: true, outcome: true, httpStatus: true, error: true, startedAt: true },
+    }),
     fleetNowOf([summary], now, PREFLIGHT_ROWS),
   ]);
   return {
     ...summary,
     ...fleet.get(summary.id)!,
     changeHash: rows[0]!.change_hash,
-    reloadKey: reload[0]?.id ?? null,
-    dispatchAttempts: attempts.map((a) => ({
-      stage: a.stage,
-      attempt: a.attempt,
-      outcome: a.outcome,
-      httpStatus: a.http_status,
-      error: a.error,
-      startedAt: a.started_at,
-    })),
+    reloadKey: reload?.id.toString() ?? null,
+    dispatchAttempts: attempts,
   };
 }
 
 /** Requests waiting for a decision, for the header's badge. */
 export async function countPendingRequests(): Promise<number> {
   await requireReader();
-  const [row] = await sql().query<{ n: number }[]>(
-    `SELECT count(*)::int AS n FROM reload_request WHERE status = 'pending_approval'`,
-  );
-  return row?.n ?? 0;
+  return db().reloadRequest.count({ where: { status: "pending_approval" } });
 }
 
 /** The request behind a reload (its page links to it), if the reload was asked for in the app. */
@@ -561,10 +542,9 @@ export async function getRequestForReload(
   reloadId: string,
 ): Promise<{ id: string; status: RequestStatus } | null> {
   await requireReader();
-  const [row] = await sql().query<{ id: string; status: RequestStatus }[]>(
-    `SELECT id::text, status FROM reload_request WHERE service_id = $1 AND reload_id = $2`,
-    serviceId,
-    reloadId,
-  );
-  return row ?? null;
+  const row = await db().reloadRequest.findFirst({
+    where: { serviceId, reloadId },
+    select: { id: true, status: true },
+  });
+  return row ? { id: row.id.toString(), status: row.status as RequestStatus } : null;
 }
