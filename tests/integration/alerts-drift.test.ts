@@ -1,13 +1,14 @@
 // Version drift alerts (docs/adr/0014): driven through POST /api/v1/events, decided by the one
 // drift function (so an alert never disagrees with the matrix), opened once per fingerprint,
 // updated while it lasts, resolved when the fleet converges.
-import { beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
 import { driftFingerprint } from "@/lib/domain/alerts/drift";
-import { resetEnvCache } from "@/lib/env";
+import { NO_FLEET_FILTERS } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { alertsOf, later } from "../support/alerts";
-import { acceptEvents, daysAgo, event, minutesAgo, scopedReload } from "../support/ingest-client";
+import { acceptEvents, heartbeat as beat, minutesAgo } from "../support/ingest-client";
+import { checkout, driftFleetHeartbeats, ledgerReloadNackedByL4, useDriftDefaults } from "../support/drift-fleet";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
 import { asViewer } from "../support/readers";
 
@@ -16,25 +17,7 @@ useTestDatabase();
 // Only the drift rule: the heartbeats below are old enough for the stale-instance rule too.
 const DRIFT = ["drift"] as const;
 
-beforeAll(() => {
-  process.env.DRIFT_THRESHOLD_SECONDS = "300";
-  process.env.INSTANCE_STALE_SECONDS = "86400";
-  resetEnvCache();
-});
-
-const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
-const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
-const search = { environment: "staging", namespace: "", service: "search" };
-const beat = (
-  svc: Record<string, unknown>,
-  instance: string,
-  kind: string,
-  resource: string,
-  version: string,
-  occurredAt: string,
-) => event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
-
-const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+useDriftDefaults();
 
 describe("drift alerts", () => {
   test("fire for a drifting resource, once, with its age and instances; resolve when it converges", async () => {
@@ -93,28 +76,11 @@ describe("drift alerts", () => {
   });
 
   test("never disagree with the matrix: one alert for every drifting cell, none for the others", async () => {
-    await acceptEvents([
-      ...["c-1", "c-2", "c-3"].map((i) => beat(checkout, i, "routes", "routes.yaml", "r-v2", minutesAgo(60))),
-      beat(checkout, "c-4", "routes", "routes.yaml", "r-v1", minutesAgo(61)),
-      beat(checkout, "c-1", "flags", "flags.json", "f-1", minutesAgo(30)),
-      beat(checkout, "c-2", "flags", "flags.json", "f-1", minutesAgo(30)),
-      beat(checkout, "c-3", "flags", "flags.json", "f-0", daysAgo(2)),
-      beat(checkout, "c-1", "model", "ranker", "m-2", minutesAgo(1)),
-      beat(checkout, "c-2", "model", "ranker", "m-1", minutesAgo(90)),
-      ...["l-1", "l-2", "l-3", "l-4"].map((i) => beat(ledger, i, "config", "ledger.yaml", "v1", minutesAgo(120))),
-      ...["s-1", "s-2"].map((i) => beat(search, i, "config", "search.yaml", "s-1", minutesAgo(10))),
-    ]);
-    await acceptEvents(
-      scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, {
-        "l-1": "acked",
-        "l-2": "acked",
-        "l-3": "acked",
-        "l-4": "nacked",
-      }),
-    );
+    await acceptEvents(driftFleetHeartbeats());
+    await acceptEvents(ledgerReloadNackedByL4());
     const now = new Date();
     await evaluateAlerts({ now, rules: DRIFT });
-    const matrix = await asViewer(() => getFleetMatrix(noFilters, now));
+    const matrix = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS, now));
     const drifted = new Set<string>();
     for (const row of matrix.groups.flatMap((g) => g.rows)) {
       for (const [kind, cells] of Object.entries(row.cells))

@@ -8,7 +8,7 @@ import { resetEnvCache } from "@/lib/env";
 import { takeLease } from "@/lib/worker/lease";
 import { LEASES } from "@/lib/worker/periodic-jobs";
 import { alertsOf, createUser, later } from "../support/alerts";
-import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
+import { acceptEvents, heartbeat, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -20,15 +20,10 @@ beforeAll(() => {
 
 const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
 const beat = (instance: string, occurredAt: string) =>
-  event({
-    ...checkout,
-    instance,
-    phase: "heartbeat",
-    kind: "config",
-    resource: "app.yaml",
-    toVersion: "v1",
-    occurredAt,
-  });
+  heartbeat(checkout, instance, "config", "app.yaml", "v1", occurredAt);
+/** ledger's l-1 on v1 of the default config, routes.yaml. */
+const ledgerBeat = (occurredAt: string) =>
+  heartbeat({ ...checkout, service: "ledger" }, "l-1", "config", "routes.yaml", "v1", occurredAt);
 const stale = (now: Date) => evaluateAlerts({ now, rules: ["instance_stale"] });
 
 describe("silences", () => {
@@ -61,17 +56,7 @@ describe("silences", () => {
   });
 
   test("a silence ended early stops matching at once; a silence for the alert alone does not touch another alert", async () => {
-    await acceptEvents([
-      beat("q-1", minutesAgo(30)),
-      event({
-        ...checkout,
-        service: "ledger",
-        instance: "l-1",
-        phase: "heartbeat",
-        toVersion: "v1",
-        occurredAt: minutesAgo(30),
-      }),
-    ]);
+    await acceptEvents([beat("q-1", minutesAgo(30)), ledgerBeat(minutesAgo(30))]);
     const now = new Date();
     const opened = (await stale(now)).opened;
     expect(opened).toHaveLength(2);
@@ -86,17 +71,7 @@ describe("silences", () => {
         now,
       ),
     );
-    await acceptEvents([
-      beat("q-1", minutesAgo(0)),
-      event({
-        ...checkout,
-        service: "ledger",
-        instance: "l-1",
-        phase: "heartbeat",
-        toVersion: "v1",
-        occurredAt: minutesAgo(0),
-      }),
-    ]);
+    await acceptEvents([beat("q-1", minutesAgo(0)), ledgerBeat(minutesAgo(0))]);
     const resolved = (await stale(later(now, 1))).resolved;
     expect(Object.fromEntries(resolved.map((a) => [a.labels.service, a.silenced]))).toEqual({
       "checkout-api": true,

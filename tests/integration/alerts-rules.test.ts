@@ -10,7 +10,7 @@ import type { RuleId } from "@/lib/domain/alerts/types";
 import { resetEnvCache } from "@/lib/env";
 import { sweepReloads } from "@/lib/ingest/sweep-reloads";
 import { alertsOf, createUser, later } from "../support/alerts";
-import { acceptEvents, daysAgo, event, minutesAgo, scopedReload } from "../support/ingest-client";
+import { acceptEvents, daysAgo, event, heartbeat, minutesAgo, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -179,15 +179,7 @@ describe("stuck and expired reloads", () => {
 describe("stale instances", () => {
   test("one alert per service listing the instances silent for N minutes, leaving out those gone for INSTANCE_STALE_SECONDS; resolved when they report", async () => {
     const beat = (instance: string, occurredAt: string) =>
-      event({
-        ...checkout,
-        instance,
-        phase: "heartbeat",
-        kind: "config",
-        resource: "app.yaml",
-        toVersion: "v1",
-        occurredAt,
-      });
+      heartbeat(checkout, instance, "config", "app.yaml", "v1", occurredAt);
     await acceptEvents([
       beat("live-1", minutesAgo(1)),
       beat("quiet-1", minutesAgo(25)),
@@ -223,15 +215,7 @@ describe("stale instances", () => {
 describe("out-of-band changes", () => {
   test("a version changed by heartbeat with no reload targeting the instance alerts; a change made by a reload does not", async () => {
     const beat = (instance: string, version: string, occurredAt: string) =>
-      event({
-        ...checkout,
-        instance,
-        phase: "heartbeat",
-        kind: "policy",
-        resource: "authz.rego",
-        toVersion: version,
-        occurredAt,
-      });
+      heartbeat(checkout, instance, "policy", "authz.rego", version, occurredAt);
     await acceptEvents([
       ...["p-1", "p-2", "p-3"].map((i) => beat(i, "pol-1", minutesAgo(120))),
       // p-1 starts running pol-x: nobody asked for it

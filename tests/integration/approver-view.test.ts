@@ -9,7 +9,7 @@ import { sql, transaction } from "@/lib/db/client";
 import { createRequest } from "@/lib/requests/create-request";
 import { getApprovalQueue, getRequestDetail } from "@/lib/requests/queries";
 import { requestInputSchema } from "@/lib/requests/request-input";
-import { acceptEvents, event, minutesAgo, scopedReload } from "../support/ingest-client";
+import { acceptEvents, allAcked, event, heartbeatsOn, minutesAgo, scopedReload } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -29,23 +29,8 @@ beforeEach(async () => {
       "checkout-api-2": "acked",
     }),
   );
-  await acceptEvents(
-    scopedReload(
-      PROD,
-      "rl-v1",
-      "config",
-      "routes.yaml",
-      "v0",
-      "v1",
-      30,
-      Object.fromEntries(PODS.map((p) => [p, "acked"])),
-    ),
-  );
-  await acceptEvents(
-    PODS.map((instance) =>
-      event({ ...PROD, instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) }),
-    ),
-  );
+  await acceptEvents(scopedReload(PROD, "rl-v1", "config", "routes.yaml", "v0", "v1", 30, allAcked(PODS)));
+  await acceptEvents(heartbeatsOn(PROD, PODS, "v1"));
   // Staging runs v3 (reported by heartbeat only).
   await acceptEvents([
     event({

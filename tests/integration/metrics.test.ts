@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import { GET } from "@/app/api/metrics/route";
 import { resetEnvCache } from "@/lib/env";
 import { seedDemoFleet } from "@/lib/demo/seed-demo";
@@ -18,7 +18,8 @@ import { RELOAD_SECONDS_BUCKETS } from "@/lib/metrics/queries";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
 import { RULES } from "@/lib/domain/alerts/rules";
 import { RULE_IDS } from "@/lib/domain/alerts/types";
-import { acceptEvents, event, minutesAgo, postEvents, scopedReload } from "../support/ingest-client";
+import { acceptEvents, event, heartbeat as beat, minutesAgo, postEvents, scopedReload } from "../support/ingest-client";
+import { checkout, ledger, useDriftDefaults } from "../support/drift-fleet";
 import { useTestDatabase } from "../support/use-database";
 import { asViewer } from "../support/readers";
 
@@ -27,20 +28,9 @@ useTestDatabase();
 const PROMTOOL = "/usr/bin/promtool";
 const TOKEN = "metrics-scrape-token-0001";
 
-beforeAll(() => {
-  process.env.DRIFT_THRESHOLD_SECONDS = "300";
-  process.env.INSTANCE_STALE_SECONDS = "86400";
-  delete process.env.METRICS_TOKEN;
-  // On loopback, as the demo serves: the scrape is open until METRICS_TOKEN is set (beyond
-  // loopback it always needs a token: tests/integration/machine-endpoints.test.ts).
-  process.env.HOST = "127.0.0.1";
-  resetEnvCache();
-});
-
-afterAll(() => {
-  delete process.env.HOST;
-  resetEnvCache();
-});
+// On loopback, as the demo serves: the scrape is open until METRICS_TOKEN is set (beyond
+// loopback it always needs a token: tests/integration/machine-endpoints.test.ts).
+useDriftDefaults({ METRICS_TOKEN: undefined, HOST: "127.0.0.1" });
 
 afterEach(() => {
   delete process.env.METRICS_TOKEN;
@@ -87,18 +77,7 @@ function value(samples: Sample[], name: string, labels: Record<string, string>):
   return found[0]?.value;
 }
 
-const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
-const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
 const odd = { environment: "prod", namespace: "", service: 'we"ird\\svc' };
-
-const beat = (
-  svc: Record<string, string>,
-  instance: string,
-  kind: string,
-  resource: string,
-  version: string,
-  occurredAt: string,
-) => event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
 
 async function buildFleet() {
   await acceptEvents([

@@ -1,10 +1,10 @@
 // Bounded pages (docs/adr/0007): the matrix pages its services in SQL, the service page
 // pages its instances, and GET /api/v1/fleet/status reads two index ends.
-import { beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { GET as fleetStatus } from "@/app/api/v1/fleet/status/route";
 import { db, sql } from "@/lib/db/client";
-import { resetEnvCache } from "@/lib/env";
 import { FLEET_PAGE_SIZE } from "@/lib/fleet/filters";
+import { NO_FLEET_FILTERS } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { FLEET_STATUS_SQL, getFleetStatus } from "@/lib/fleet/status";
 import { INSTANCE_PAGE_SIZE } from "@/lib/services/params";
@@ -12,16 +12,11 @@ import { getServiceDetail } from "@/lib/services/queries";
 import { acceptEvents, daysAgo, event, minutesAgo } from "../support/ingest-client";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 import { asViewer } from "../support/readers";
+import { useDriftDefaults } from "../support/drift-fleet";
 
 useTestDatabase();
 
-beforeAll(() => {
-  process.env.DRIFT_THRESHOLD_SECONDS = "300";
-  process.env.INSTANCE_STALE_SECONDS = "86400";
-  resetEnvCache();
-});
-
-const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
+useDriftDefaults();
 
 const pad = (n: number) => String(n).padStart(3, "0");
 
@@ -71,7 +66,7 @@ describe("the matrix pages in SQL", () => {
     await buildFleet();
     const now = new Date();
     const pages = await Promise.all(
-      [1, 2, 3].map((page) => asViewer(() => getFleetMatrix({ ...noFilters, page }, now))),
+      [1, 2, 3].map((page) => asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, page }, now))),
     );
     expect(pages.map((p) => names(p).length)).toEqual([
       FLEET_PAGE_SIZE,
@@ -99,7 +94,7 @@ describe("the matrix pages in SQL", () => {
 
   test("a page past the end shows the last page", async () => {
     await buildFleet();
-    const past = await asViewer(() => getFleetMatrix({ ...noFilters, page: 40 }));
+    const past = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, page: 40 }));
     expect(past.page).toBe(3);
     expect(names(past)).toEqual(expectedOrder(() => true).slice(2 * FLEET_PAGE_SIZE));
   });
@@ -107,8 +102,8 @@ describe("the matrix pages in SQL", () => {
   test("'drifting only' pages the drifting services, in the same order", async () => {
     await buildFleet();
     const now = new Date();
-    const first = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true, page: 1 }, now));
-    const second = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true, page: 2 }, now));
+    const first = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, drifting: true, page: 1 }, now));
+    const second = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, drifting: true, page: 2 }, now));
     expect(first.pageCount).toBe(2);
     expect([...names(first), ...names(second)]).toEqual(expectedOrder((n) => n % 2 === 0));
     expect([...first.groups, ...second.groups].flatMap((g) => g.rows).every((r) => r.drifting)).toBe(true);
@@ -117,16 +112,16 @@ describe("the matrix pages in SQL", () => {
 
   test("filters and pages combine", async () => {
     await buildFleet();
-    const staging = await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging", ns: "edge" }));
+    const staging = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, env: "staging", ns: "edge" }));
     expect(names(staging)).toEqual(
       expectedOrder((n) => place(n).environment === "staging" && place(n).namespace === "edge"),
     );
-    const all = await asViewer(() => getFleetMatrix({ ...noFilters, q: "SVC-", page: 3 }));
+    const all = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, q: "SVC-", page: 3 }));
     expect(all.totals.matching).toBe(SERVICES);
     expect(names(all)).toEqual(expectedOrder(() => true).slice(2 * FLEET_PAGE_SIZE));
     // "_" and "%" are searched for, not wildcards
-    expect((await asViewer(() => getFleetMatrix({ ...noFilters, q: "svc_" }))).totals.matching).toBe(0);
-    expect((await asViewer(() => getFleetMatrix({ ...noFilters, q: "c-2" }))).totals.matching).toBe(30);
+    expect((await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, q: "svc_" }))).totals.matching).toBe(0);
+    expect((await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, q: "c-2" }))).totals.matching).toBe(30);
   });
 
   test("a filter with NUL in it is no filter, not an error", async () => {
@@ -194,7 +189,7 @@ describe("the service page pages its instances", () => {
     const past = await asViewer(() => getServiceDetail(id, { page: 9, now }));
     expect(past!.page).toBe(3);
     expect(past!.instances).toHaveLength(50);
-    const matrix = await asViewer(() => getFleetMatrix(noFilters, now));
+    const matrix = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS, now));
     const cell = matrix.groups[0]!.rows[0]!.cells.config![0]!;
     expect(cell.drift).toEqual(past!.columns[0]!.drift);
     expect(cell.versions).toEqual([

@@ -2,82 +2,48 @@
 // instance × resource pairs agree on every cell of a fleet built through POST /api/v1/events,
 // including pairs gone silent, mixed versions, rollouts still inside the threshold, and
 // instances left off the desired version.
-import { beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { assessResourceDrift, type DriftAssessment } from "@/lib/domain/drift";
-import { resetEnvCache } from "@/lib/env";
+import { NO_FLEET_FILTERS } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { driftPolicy } from "@/lib/fleet/pair-groups";
 import { getServiceDetail } from "@/lib/services/queries";
-import { acceptEvents, daysAgo, event, minutesAgo, scopedReload } from "../support/ingest-client";
+import { acceptEvents, daysAgo, heartbeat } from "../support/ingest-client";
+import {
+  checkout,
+  driftFleetHeartbeats,
+  ledger,
+  ledgerReloadNackedByL4,
+  useDriftDefaults,
+} from "../support/drift-fleet";
 import { useTestDatabase } from "../support/use-database";
 import { asViewer } from "../support/readers";
 
 useTestDatabase();
 
-beforeAll(() => {
-  // The defaults, stated: the fleet below is built around them.
-  process.env.DRIFT_THRESHOLD_SECONDS = "300";
-  process.env.INSTANCE_STALE_SECONDS = "86400";
-  resetEnvCache();
-});
+useDriftDefaults();
 
-const noFilters = {
-  env: undefined,
-  ns: undefined,
-  kind: undefined,
-  q: undefined,
-  drifting: false,
-  failing: false,
-  page: 1,
-};
-
-const checkout = { environment: "prod", namespace: "payments", service: "checkout-api" };
-const ledger = { environment: "prod", namespace: "payments", service: "ledger" };
-const search = { environment: "staging", namespace: "", service: "search" };
 const retired = { environment: "prod", namespace: "payments", service: "retired" };
 
 async function buildFleet() {
-  const beat = (
-    svc: Record<string, unknown>,
-    instance: string,
-    kind: string,
-    resource: string,
-    version: string,
-    occurredAt: string,
-  ) => event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
   await acceptEvents([
-    // checkout-api routes: one instance left on v1 for an hour → mixed, drifting
-    ...["c-1", "c-2", "c-3"].map((i) => beat(checkout, i, "routes", "routes.yaml", "r-v2", minutesAgo(60))),
-    beat(checkout, "c-4", "routes", "routes.yaml", "r-v1", minutesAgo(61)),
-    // checkout-api flags: c-3 last reported flags two days ago, on another version. c-3 itself
-    // is live (it reports routes), so a rule that judged instances, not pairs, saw a mix here.
-    beat(checkout, "c-1", "flags", "flags.json", "f-1", minutesAgo(30)),
-    beat(checkout, "c-2", "flags", "flags.json", "f-1", minutesAgo(30)),
-    beat(checkout, "c-3", "flags", "flags.json", "f-0", daysAgo(2)),
-    // …and c-5, gone, last ran the version the live ones run: one version, live and gone pairs
-    beat(checkout, "c-5", "flags", "flags.json", "f-1", daysAgo(2)),
-    // checkout-api model: a rollout a minute old → mixed, inside the threshold, not drift yet
-    beat(checkout, "c-1", "model", "ranker", "m-2", minutesAgo(1)),
-    beat(checkout, "c-2", "model", "ranker", "m-1", minutesAgo(90)),
-    // ledger: v1 everywhere, then a reload to v2 that one instance NACKs → mixed and off desired
-    ...["l-1", "l-2", "l-3", "l-4"].map((i) => beat(ledger, i, "config", "ledger.yaml", "v1", minutesAgo(120))),
+    // checkout-api routes: one instance left on v1 for an hour → mixed, drifting. checkout-api
+    // flags: c-3 last reported flags two days ago, on another version. c-3 itself is live (it
+    // reports routes), so a rule that judged instances, not pairs, saw a mix there. checkout-api
+    // model: a rollout a minute old → mixed, inside the threshold, not drift yet. ledger: v1
+    // everywhere, then a reload to v2 that one instance NACKs → mixed and off desired. search:
+    // one version everywhere, no drift.
+    ...driftFleetHeartbeats(),
+    // checkout-api flags: c-5, gone, last ran the version the live ones run: one version, live and gone pairs
+    heartbeat(checkout, "c-5", "flags", "flags.json", "f-1", daysAgo(2)),
     // ledger cache: only reported by an instance gone for two days → no cell in the matrix
-    beat(ledger, "l-old", "cache", "warm", "w-1", daysAgo(2)),
-    // search: one version everywhere, no drift
-    ...["s-1", "s-2"].map((i) => beat(search, i, "config", "search.yaml", "s-1", minutesAgo(10))),
+    heartbeat(ledger, "l-old", "cache", "warm", "w-1", daysAgo(2)),
     // retired: every instance gone
-    beat(retired, "x-1", "config", "app.yaml", "a-1", daysAgo(3)),
-    beat(retired, "x-2", "config", "app.yaml", "a-2", daysAgo(3)),
+    heartbeat(retired, "x-1", "config", "app.yaml", "a-1", daysAgo(3)),
+    heartbeat(retired, "x-2", "config", "app.yaml", "a-2", daysAgo(3)),
   ]);
-  await acceptEvents(
-    scopedReload(ledger, "rl-ledger", "config", "ledger.yaml", "v1", "v2", 30, {
-      "l-1": "acked",
-      "l-2": "acked",
-      "l-3": "acked",
-      "l-4": "nacked",
-    }),
-  );
+  await acceptEvents(ledgerReloadNackedByL4());
 }
 
 type Cell = { service: string; kind: string; resource: string };
@@ -112,7 +78,7 @@ describe("the matrix and the service page agree on drift", () => {
     await buildFleet();
     const now = new Date();
     const reference = await referenceDrift(now);
-    const matrix = await asViewer(() => getFleetMatrix(noFilters, now));
+    const matrix = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS, now));
     expect(matrix.pageCount).toBe(1);
 
     const fromMatrix = new Map<string, DriftAssessment>();
@@ -210,7 +176,7 @@ describe("the matrix and the service page agree on drift", () => {
     ].sort();
     expect(driftingServices).toEqual(["checkout-api", "ledger"]);
 
-    const all = await asViewer(() => getFleetMatrix(noFilters, now));
+    const all = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS, now));
     const rows = all.groups.flatMap((g) => g.rows);
     expect(
       rows
@@ -226,7 +192,7 @@ describe("the matrix and the service page agree on drift", () => {
     // live instances: checkout 4 + ledger 4 + search 2 (c-5, l-old and retired's are gone)
     expect(all.totals.instances).toBe(10);
 
-    const drifting = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true }, now));
+    const drifting = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, drifting: true }, now));
     const driftingRows = drifting.groups.flatMap((g) => g.rows);
     expect(driftingRows.map((r) => r.service.name).sort()).toEqual(driftingServices);
     expect(driftingRows.every((r) => r.drifting)).toBe(true);
@@ -235,19 +201,19 @@ describe("the matrix and the service page agree on drift", () => {
     // The counts behind "problems", each a link on the page: 1 NACKed pair, 2 drifting resources;
     // "failing only" shows the services with a failed or NACKed pair.
     expect(all.totals).toMatchObject({ failing: 1, driftingResources: 2 });
-    const failing = await asViewer(() => getFleetMatrix({ ...noFilters, failing: true }, now));
+    const failing = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, failing: true }, now));
     expect(failing.groups.flatMap((g) => g.rows).map((r) => r.service.name)).toEqual(["ledger"]);
     expect(failing.totals).toMatchObject({ matching: 1, failing: 1 });
 
     // The rule is the same with a filter on: only staging → no drift.
-    const staging = await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging" }, now));
+    const staging = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, env: "staging" }, now));
     expect(staging.totals).toMatchObject({ matching: 1, drifting: 0, problems: 0, instances: 2 });
   });
 
   test("the same cell later: the rollout inside the threshold becomes drift on both pages", async () => {
     await buildFleet();
     const later = new Date(Date.now() + 10 * 60_000);
-    const matrix = await asViewer(() => getFleetMatrix(noFilters, later));
+    const matrix = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS, later));
     const checkoutRow = matrix.groups.flatMap((g) => g.rows).find((r) => r.service.name === "checkout-api")!;
     const ranker = checkoutRow.cells.model!.find((c) => c.resource === "ranker")!;
     expect(ranker.drift).toMatchObject({ drifting: true, reasons: ["mixed_versions"] });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
+import { NO_FLEET_FILTERS } from "@/lib/fleet/filters";
 import { getFleetMatrix } from "@/lib/fleet/queries";
 import { getServiceDetail } from "@/lib/services/queries";
 import { event, minutesAgo, postEvents } from "../support/ingest-client";
@@ -14,8 +15,6 @@ async function reloadNamed(reloadId: string) {
   expect(reloads).toHaveLength(1);
   return reloads[0]!;
 }
-
-const noFilters = { env: undefined, ns: undefined, kind: undefined, q: undefined, drifting: false, page: 1 };
 
 function reloadEvents(
   reloadId: string,
@@ -82,7 +81,7 @@ describe("reload lifecycle", () => {
       lastError: "refused: schema mismatch",
     });
 
-    const matrix = await asViewer(() => getFleetMatrix(noFilters));
+    const matrix = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS));
     const row = matrix.groups[0]!.rows[0]!;
     const cell = row.cells.config![0]!;
     expect(cell.versions).toEqual([
@@ -94,7 +93,7 @@ describe("reload lifecycle", () => {
     expect(cell.drift.reasons).toEqual(["mixed_versions", "off_desired"]);
     expect(row.drifting).toBe(true);
 
-    const drifting = await asViewer(() => getFleetMatrix({ ...noFilters, drifting: true }));
+    const drifting = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, drifting: true }));
     expect(drifting.totals.matching).toBe(1);
   });
 
@@ -148,9 +147,9 @@ describe("reload lifecycle", () => {
       event({ environment: "staging", namespace: "a", service: "s1", kind: "model", resource: "m" }),
       event({ environment: "prod", namespace: "b", service: "s2", kind: "model", resource: "m" }),
     ]);
-    expect((await asViewer(() => getFleetMatrix({ ...noFilters, env: "staging" }))).totals.matching).toBe(1);
-    expect((await asViewer(() => getFleetMatrix({ ...noFilters, ns: "b" }))).totals.matching).toBe(1);
-    const models = await asViewer(() => getFleetMatrix({ ...noFilters, kind: "model" }));
+    expect((await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, env: "staging" }))).totals.matching).toBe(1);
+    expect((await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, ns: "b" }))).totals.matching).toBe(1);
+    const models = await asViewer(() => getFleetMatrix({ ...NO_FLEET_FILTERS, kind: "model" }));
     expect(models.totals.matching).toBe(2);
     expect(models.kinds).toEqual(["model"]);
     expect(models.facets.environments).toEqual(["prod", "staging"]);
@@ -184,7 +183,7 @@ describe("desired version after a reload was under way", () => {
     );
     expect((await reloadNamed("rl-second")).status).toBe("failed");
     expect(await db().desiredVersion.findFirstOrThrow({})).toMatchObject({ version: "v3", reloadId: "rl-second" });
-    const matrix = await asViewer(() => getFleetMatrix(noFilters));
+    const matrix = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS));
     expect(matrix.totals.drifting).toBe(1);
   });
 
@@ -240,7 +239,7 @@ test("instances silent for longer than INSTANCE_STALE_SECONDS leave the matrix a
     }),
     event({ instance: "pod-current", toVersion: "v2", occurredAt: minutesAgo(30) }),
   ]);
-  const matrix = await asViewer(() => getFleetMatrix(noFilters));
+  const matrix = await asViewer(() => getFleetMatrix(NO_FLEET_FILTERS));
   const row = matrix.groups[0]!.rows[0]!;
   expect(row.service.instanceCount).toBe(1);
   expect(row.cells.config![0]!.versions).toEqual([{ version: "v2", instances: 1, isDesired: false }]);

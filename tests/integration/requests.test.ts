@@ -15,7 +15,7 @@ import { authorize } from "@/lib/domain/permissions";
 import { createRequest } from "@/lib/requests/create-request";
 import { requestInputSchema, type RequestInput } from "@/lib/requests/request-input";
 import { ingestControlEvents } from "@/lib/worker/control-events";
-import { acceptEvents, event, minutesAgo, scopedReload } from "../support/ingest-client";
+import { acceptEvents, allAcked, event, heartbeatsOn, minutesAgo, scopedReload } from "../support/ingest-client";
 import { concurrencyTest, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -27,23 +27,8 @@ const people: Record<"olga" | "oscar" | "abe" | "ada" | "sam", Actor> = {} as ne
 
 beforeEach(async () => {
   // v1 acked everywhere by a pipeline's reload: the desired version is v1.
-  await acceptEvents(
-    scopedReload(
-      SERVICE,
-      "rl-v1",
-      "config",
-      "routes.yaml",
-      "v0",
-      "v1",
-      30,
-      Object.fromEntries(PODS.map((p) => [p, "acked"])),
-    ),
-  );
-  await acceptEvents(
-    PODS.map((instance) =>
-      event({ ...SERVICE, instance, phase: "heartbeat", toVersion: "v1", occurredAt: minutesAgo(1) }),
-    ),
-  );
+  await acceptEvents(scopedReload(SERVICE, "rl-v1", "config", "routes.yaml", "v0", "v1", 30, allAcked(PODS)));
+  await acceptEvents(heartbeatsOn(SERVICE, PODS, "v1"));
   [{ id: serviceId }] = (await sql().query<{ id: number }[]>(
     `SELECT id FROM service WHERE name = $1`,
     SERVICE.service,
@@ -329,18 +314,7 @@ describe("deciding", () => {
   test("the fleet moving underneath invalidates the request, and the approval is refused with the reason", async () => {
     const { requestId } = await made(people.olga);
     // Another pipeline moves routes.yaml to v5 after the request.
-    await acceptEvents(
-      scopedReload(
-        SERVICE,
-        "rl-v5",
-        "config",
-        "routes.yaml",
-        "v1",
-        "v5",
-        1,
-        Object.fromEntries(PODS.map((p) => [p, "acked"])),
-      ),
-    );
+    await acceptEvents(scopedReload(SERVICE, "rl-v5", "config", "routes.yaml", "v1", "v5", 1, allAcked(PODS)));
     const change = await currentChange(sql(), requestId);
     expect(change).toEqual({
       valid: false,

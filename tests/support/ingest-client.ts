@@ -76,6 +76,26 @@ export async function acceptEvents(events: Record<string, unknown>[]): Promise<v
   }
 }
 
+/** A heartbeat: `instance` of `svc` runs `version` of kind/resource at `occurredAt`. */
+export const heartbeat = (
+  svc: Record<string, unknown>,
+  instance: string,
+  kind: string,
+  resource: string,
+  version: string,
+  occurredAt: string,
+) => event({ ...svc, instance, kind, resource, phase: "heartbeat", toVersion: version, occurredAt });
+
+/** Every one of `pods` acks: the outcomes of a scopedReload. */
+export const allAcked = (pods: string[]): Record<string, "acked"> =>
+  Object.fromEntries(pods.map((pod) => [pod, "acked" as const]));
+
+/** Each of `pods` of `service` reports `version` (of the default config, routes.yaml) by a heartbeat a minute ago. */
+export const heartbeatsOn = (service: Record<string, unknown>, pods: string[], version: string) =>
+  pods.map((instance) =>
+    event({ ...service, instance, phase: "heartbeat", toVersion: version, occurredAt: minutesAgo(1) }),
+  );
+
 /**
  * One reload of a service with its own clock: requested at 0 s, dispatched to the named
  * targets at 10 s, then each target acks (applied at 20 + i s, acked at 21 + i s) or NACKs.

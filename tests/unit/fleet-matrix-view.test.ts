@@ -9,7 +9,7 @@ import {
   type ServiceSummary,
   type VersionAggregate,
 } from "@/lib/domain/matrix";
-import type { FleetFilters } from "@/lib/fleet/filters";
+import { NO_FLEET_FILTERS, type FleetFilters } from "@/lib/fleet/filters";
 import type { FleetMatrix } from "@/lib/fleet/queries";
 import { aggregatesAt } from "./helpers";
 
@@ -17,15 +17,6 @@ const MIN = 60_000;
 const NOW = new Date("2026-11-21T15:00:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const POLICY: DriftPolicy = { thresholdMs: 5 * MIN, staleMs: 24 * 60 * MIN };
-const NO_FILTERS: FleetFilters = {
-  env: undefined,
-  ns: undefined,
-  kind: undefined,
-  q: undefined,
-  drifting: false,
-  failing: false,
-  page: 1,
-};
 
 const service = (id: number, namespace: string, name: string, instanceCount: number): ServiceSummary => ({
   id,
@@ -103,7 +94,7 @@ function fleetMatrix(overrides: Partial<FleetMatrix> = {}): FleetMatrix {
   };
 }
 
-const view = matrixView(fleetMatrix(), NO_FILTERS);
+const view = matrixView(fleetMatrix(), NO_FLEET_FILTERS);
 const row = (name: string) => view.groups.flatMap((g) => g.rows).find((r) => r.name === name)!;
 const cellOf = (name: string, kind: string) => row(name).cells[view.kinds.indexOf(kind)]![0]!;
 
@@ -162,7 +153,7 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
   });
 
   test("a quiet cell carries no empty fields: nothing null, no empty lists (the page sends 100 rows of them)", () => {
-    const rows = JSON.stringify(matrixView(fleetMatrix({ lastReloads: {} }), NO_FILTERS).groups);
+    const rows = JSON.stringify(matrixView(fleetMatrix({ lastReloads: {} }), NO_FLEET_FILTERS).groups);
     expect(rows).not.toContain("null");
     expect(rows).not.toMatch(/"(badges|versions)":\[\]/);
     expect(Object.keys(cellOf("edge-proxy", "config")).sort()).toEqual([
@@ -177,7 +168,7 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
   test("the pager links keep the filters; a single page has none", () => {
     expect(view.pager).toBeNull();
     const middle = matrixView(fleetMatrix({ page: 2, pageCount: 3 }), {
-      ...NO_FILTERS,
+      ...NO_FLEET_FILTERS,
       env: "prod",
       drifting: true,
       page: 2,
@@ -187,7 +178,7 @@ describe("matrixView: what each cell shows, as text formatted on the server", ()
       previous: "/fleet?env=prod&drifting=1",
       next: "/fleet?env=prod&drifting=1&page=3",
     });
-    const last = matrixView(fleetMatrix({ page: 3, pageCount: 3 }), { ...NO_FILTERS, page: 3 });
+    const last = matrixView(fleetMatrix({ page: 3, pageCount: 3 }), { ...NO_FLEET_FILTERS, page: 3 });
     expect(last.pager).toEqual({ label: "Page 3 of 3", previous: "/fleet?page=2", next: null });
   });
 });
@@ -201,7 +192,7 @@ describe("matrixView: alert badges", () => {
     byKind: new Map(),
     byResource: new Map([["1/routes/routes.yaml", { open: 1, firing: 1, worst: "warning" as const }]]),
   };
-  const withAlerts = matrixView(fleetMatrix(), NO_FILTERS, alerts);
+  const withAlerts = matrixView(fleetMatrix(), NO_FLEET_FILTERS, alerts);
   const rowOf = (name: string) => withAlerts.groups.flatMap((g) => g.rows).find((r) => r.name === name)!;
 
   test.each([
