@@ -5,14 +5,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST } from "@/app/v1/traces/route";
 import { evaluateAlerts } from "@/lib/alerts/evaluate";
 import { seededRandom } from "@/lib/random";
 import { alertsOf, later } from "../support/alerts";
 import { acceptEvents, scopedReload } from "../support/ingest-client";
+import { checkoutResource, inMemoryTracing } from "../support/otel-sdk";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
 useTestDatabase();
@@ -43,16 +43,7 @@ const checkout = { environment: "prod", namespace: "payments", service: "checkou
 
 /** `count` GET /checkout server spans of checkout-api's pod-1, `ms` long (±10 %), from `from` on, one a second; `errors` of them fail. */
 async function traffic(from: number, count: number, ms: number, errors: number, seed: number): Promise<ReadableSpan[]> {
-  const memory = new InMemorySpanExporter();
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({
-      "service.name": "checkout-api",
-      "service.namespace": "payments",
-      "deployment.environment.name": "prod",
-      "service.instance.id": "pod-1",
-    }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
-  });
+  const { memory, provider } = inMemoryTracing(checkoutResource("pod-1"));
   const tracer = provider.getTracer("http");
   const random = seededRandom(seed);
   for (let i = 0; i < count; i++) {

@@ -5,7 +5,7 @@ import { CloudEvent, emitterFor, httpTransport, HTTP, Mode, type Message } from 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST } from "@/app/api/v1/events/route";
 import { db } from "@/lib/db/client";
-import { minutesAgo } from "../support/ingest-client";
+import { minutesAgo, type IngestAnswer } from "../support/ingest-client";
 import { startRouteServer, type RouteServer } from "../support/route-server";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 
@@ -33,16 +33,8 @@ const applied = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-interface Answer {
-  status: number;
-  body: {
-    accepted?: number;
-    duplicates?: number;
-    rejected?: { index: number; reason: string }[];
-    error?: string;
-    message?: string;
-  };
-}
+/** The ingest route's answer, as postEvents reads it (the headers are not looked at here). */
+type Answer = Omit<IngestAnswer, "headers">;
 
 /** Posts an SDK-made message with fetch, as any HTTP client would, adding only the token. */
 async function send(message: Message, token: string | null = TEST_TOKEN): Promise<Answer> {

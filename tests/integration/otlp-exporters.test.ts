@@ -5,14 +5,7 @@ import type { AddressInfo } from "node:net";
 import { context, SpanStatusCode, trace, type Attributes } from "@opentelemetry/api";
 import { OTLPTraceExporter as HttpJsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-  type ReadableSpan,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { POST } from "@/app/v1/traces/route";
 import { db } from "@/lib/db/client";
@@ -20,7 +13,8 @@ import { ExportTraceServiceResponse } from "@/lib/otlp/proto";
 import { sendDemoTraces } from "@/lib/demo/demo-traces";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadTimelineData } from "@/lib/reloads/timeline-queries";
-import { event, postEvents } from "../support/ingest-client";
+import { dispatchToTwoPods, wholeSecondsTenMinutesAgo } from "../support/otlp-bodies";
+import { checkoutResource, inMemoryTracing, RELOAD_ATTRIBUTES } from "../support/otel-sdk";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
 import { asViewer } from "../support/readers";
 
@@ -76,17 +70,6 @@ afterEach(() => {
     delete process.env[name];
 });
 
-const SECOND = 1000;
-/** Whole seconds, ten minutes ago: within the time bounds, and the same for every span of a test. */
-const base = () => Math.floor((Date.now() - 10 * 60 * SECOND) / SECOND) * SECOND;
-
-const RELOAD = {
-  "reload.kind": "config",
-  "reload.resource": "routes.yaml",
-  "reload.version.from": "v1",
-  "reload.version.to": "v2",
-};
-
 /** Spans one instance of checkout-api records for a reload, made by the SDK's own tracer. */
 async function instanceSpans(
   instance: string,
@@ -94,19 +77,13 @@ async function instanceSpans(
   t0: number,
   outcome: "acked" | "nacked",
 ): Promise<ReadableSpan[]> {
-  const memory = new InMemorySpanExporter();
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({
-      "service.name": "checkout-api",
-      "service.namespace": "payments",
-      "deployment.environment.name": "prod",
-      "service.instance.id": instance,
-      "host.name": `host-${instance}`,
-    }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
-  });
+  const { memory, provider } = inMemoryTracing(checkoutResource(instance, { "host.name": `host-${instance}` }));
   const tracer = provider.getTracer("reload-agent", "1.4.0");
-  const attributes = (extra: Attributes = {}): Attributes => ({ "reload.id": reloadId, ...RELOAD, ...extra });
+  const attributes = (extra: Attributes = {}): Attributes => ({
+    "reload.id": reloadId,
+    ...RELOAD_ATTRIBUTES,
+    ...extra,
+  });
   const root = tracer.startSpan("reload", { startTime: t0 }, context.active());
   const inTrace = trace.setSpan(context.active(), root);
   tracer.startSpan("reload.received", { startTime: t0 + 10, attributes: attributes() }, inTrace).end(t0 + 20);
@@ -165,18 +142,8 @@ const reloadOf = (reloadId: string) => db().reload.findFirstOrThrow({ where: { r
 describe.each(EXPORTERS)("the SDK's $name exporter, compression $compression", ({ name, compression, make }) => {
   test("delivers spans that are stored and become the reload's events; exporting again changes nothing", async () => {
     const reloadId = `rl-otlp-${name}-${compression}`;
-    const t0 = base();
-    // The control plane names the targets; the instances report through their traces.
-    const dispatched = event({
-      reloadId,
-      instance: null,
-      phase: "dispatched",
-      fromVersion: "v1",
-      toVersion: "v2",
-      targets: ["pod-1", "pod-2"],
-      occurredAt: new Date(t0 - 1000).toISOString(),
-    });
-    expect((await postEvents(dispatched)).status).toBe(200);
+    const t0 = wholeSecondsTenMinutesAgo();
+    await dispatchToTwoPods(reloadId, t0);
 
     const spans = [
       ...(await instanceSpans("pod-1", reloadId, t0, "acked")),
@@ -280,7 +247,7 @@ test("an exporter configured only by OTEL_EXPORTER_OTLP_* variables posts to /v1
   process.env.OTEL_EXPORTER_OTLP_HEADERS = `Authorization=Bearer ${TEST_TOKEN}`;
   process.env.OTEL_EXPORTER_OTLP_COMPRESSION = "gzip";
   const exporter = new ProtobufExporter();
-  const spans = await instanceSpans("pod-9", "rl-env", base(), "acked");
+  const spans = await instanceSpans("pod-9", "rl-env", wholeSecondsTenMinutesAgo(), "acked");
   expect((await exportWith(exporter, spans)).code).toBe(0);
   expect(seen.map((s) => [s.contentEncoding, s.status])).toEqual([["gzip", 200]]);
   expect(await db().span.count()).toBe(spans.length);
@@ -293,7 +260,10 @@ test("an exporter with a wrong token is refused (401) and nothing is stored", as
     url: `${baseUrl}/v1/traces`,
     headers: { Authorization: "Bearer rs_wrong_token_0000000000000000" },
   });
-  const result = await exportWith(exporter, await instanceSpans("pod-1", "rl-401", base(), "acked"));
+  const result = await exportWith(
+    exporter,
+    await instanceSpans("pod-1", "rl-401", wholeSecondsTenMinutesAgo(), "acked"),
+  );
   expect(result.code).toBe(1);
   expect(seen.map((s) => s.status)).toEqual([401]);
   expect(await db().span.count()).toBe(0);

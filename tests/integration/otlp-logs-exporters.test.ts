@@ -7,7 +7,6 @@ import type { AnyValueMap } from "@opentelemetry/api-logs";
 import { OTLPLogExporter as HttpJsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
 import { OTLPLogExporter as ProtobufLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { OTLPTraceExporter as ProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   InMemoryLogRecordExporter,
   LoggerProvider,
@@ -15,7 +14,7 @@ import {
   type LogRecordExporter,
   type ReadableLogRecord,
 } from "@opentelemetry/sdk-logs";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST as postLogs } from "@/app/v1/logs/route";
 import { POST as postTraces } from "@/app/v1/traces/route";
@@ -24,7 +23,8 @@ import { ingestCounts } from "@/lib/metrics/ingest-counters";
 import { ExportLogsServiceResponse } from "@/lib/otlp/logs-proto";
 import { buildTimelineModel } from "@/lib/reloads/timeline-model";
 import { getReloadTimelineData } from "@/lib/reloads/timeline-queries";
-import { event, postEvents } from "../support/ingest-client";
+import { dispatchToTwoPods, wholeSecondsTenMinutesAgo } from "../support/otlp-bodies";
+import { checkoutResource, inMemoryTracing, RELOAD_ATTRIBUTES } from "../support/otel-sdk";
 import { asViewer } from "../support/readers";
 import { startRouteServer, type RouteServer } from "../support/route-server";
 import { TEST_TOKEN, useTestDatabase } from "../support/use-database";
@@ -37,36 +37,15 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const SECOND = 1000;
-/** Whole seconds, ten minutes ago: within the time bounds. */
-const base = () => Math.floor((Date.now() - 10 * 60 * SECOND) / SECOND) * SECOND;
-
-const resource = (instance: string) =>
-  resourceFromAttributes({
-    "service.name": "checkout-api",
-    "service.namespace": "payments",
-    "deployment.environment.name": "prod",
-    "service.instance.id": instance,
-    "host.name": `host-${instance}`,
-  });
-
-const RELOAD = {
-  "reload.kind": "config",
-  "reload.resource": "routes.yaml",
-  "reload.version.from": "v1",
-  "reload.version.to": "v2",
-};
+const resource = (instance: string) => checkoutResource(instance, { "host.name": `host-${instance}` });
 
 /**
  * What one instance's agent records of a reload: a trace of its work (plain spans, no
  * reload.* attributes) and, inside it, OpenTelemetry events through the Logs API.
  */
 async function instanceTelemetry(instance: string, reloadId: string, t0: number, outcome: "acked" | "nacked") {
-  const spanMemory = new InMemorySpanExporter();
-  const tracer = new TracerProvider({
-    resource: resource(instance),
-    spanProcessors: [new SimpleSpanProcessor({ exporter: spanMemory })],
-  }).getTracer("reload-agent");
+  const { memory: spanMemory, provider: tracerProvider } = inMemoryTracing(resource(instance));
+  const tracer = tracerProvider.getTracer("reload-agent");
   const logMemory = new InMemoryLogRecordExporter();
   const loggerProvider = new LoggerProvider({
     resource: resource(instance),
@@ -76,7 +55,11 @@ async function instanceTelemetry(instance: string, reloadId: string, t0: number,
 
   const root = tracer.startSpan("config reload", { startTime: t0 });
   const inRoot = trace.setSpan(context.active(), root);
-  const attributes = (extra: AnyValueMap = {}): AnyValueMap => ({ "reload.id": reloadId, ...RELOAD, ...extra });
+  const attributes = (extra: AnyValueMap = {}): AnyValueMap => ({
+    "reload.id": reloadId,
+    ...RELOAD_ATTRIBUTES,
+    ...extra,
+  });
   logger.emit({ eventName: "reload.received", timestamp: t0 + 10, context: inRoot, attributes: attributes() });
   const parse = tracer.startSpan("parse routes.yaml", { startTime: t0 + 20 }, inRoot);
   const inParse = trace.setSpan(context.active(), parse);
@@ -133,42 +116,21 @@ const options = (compression: "gzip" | "none") => ({
 });
 
 const EXPORTERS = [
-  {
-    name: "protobuf",
-    compression: "none",
-    make: (c: "gzip" | "none"): LogRecordExporter => new ProtobufLogExporter(options(c)),
-  },
-  {
-    name: "protobuf",
-    compression: "gzip",
-    make: (c: "gzip" | "none"): LogRecordExporter => new ProtobufLogExporter(options(c)),
-  },
-  {
-    name: "JSON",
-    compression: "none",
-    make: (c: "gzip" | "none"): LogRecordExporter => new HttpJsonLogExporter(options(c)),
-  },
-  {
-    name: "JSON",
-    compression: "gzip",
-    make: (c: "gzip" | "none"): LogRecordExporter => new HttpJsonLogExporter(options(c)),
-  },
-] as const;
+  { name: "protobuf", Exporter: ProtobufLogExporter },
+  { name: "JSON", Exporter: HttpJsonLogExporter },
+].flatMap(({ name, Exporter }) =>
+  (["none", "gzip"] as const).map((compression) => ({
+    name,
+    compression,
+    make: (c: "gzip" | "none"): LogRecordExporter => new Exporter(options(c)),
+  })),
+);
 
 describe.each(EXPORTERS)("the SDK's $name logs exporter, compression $compression", ({ name, compression, make }) => {
   test("reload events emitted through the Logs API are their reload's events, beside its spans; exporting again changes nothing", async () => {
     const reloadId = `rl-logs-${name}-${compression}`;
-    const t0 = base();
-    const dispatched = event({
-      reloadId,
-      instance: null,
-      phase: "dispatched",
-      fromVersion: "v1",
-      toVersion: "v2",
-      targets: ["pod-1", "pod-2"],
-      occurredAt: new Date(t0 - 1000).toISOString(),
-    });
-    expect((await postEvents(dispatched)).status).toBe(200);
+    const t0 = wholeSecondsTenMinutesAgo();
+    await dispatchToTwoPods(reloadId, t0);
 
     const pod1 = await instanceTelemetry("pod-1", reloadId, t0, "acked");
     const pod2 = await instanceTelemetry("pod-2", reloadId, t0 + 55, "nacked");
@@ -270,7 +232,7 @@ test("an exporter with a wrong token is refused (401) and nothing is stored", as
     url: `${server.url}/v1/logs`,
     headers: { Authorization: "Bearer rs_wrong_token_0000000000000000" },
   });
-  const { logs } = await instanceTelemetry("pod-1", "rl-401", base(), "acked");
+  const { logs } = await instanceTelemetry("pod-1", "rl-401", wholeSecondsTenMinutesAgo(), "acked");
   expect((await exportWith(exporter, logs)).code).toBe(1);
   expect(server.seen.at(-1)!.status).toBe(401);
   expect(await db().reloadEvent.count()).toBe(0);

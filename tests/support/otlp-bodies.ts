@@ -5,6 +5,7 @@ import protobuf from "protobufjs";
 import { expect } from "vitest";
 import { db } from "@/lib/db/client";
 import { ExportTraceServiceRequest } from "@/lib/otlp/proto";
+import { event, postEvents } from "./ingest-client";
 
 /** google.rpc.Status as a protobuf message: the body of a receiver's error answer. */
 export const Status = new protobuf.Type("Status")
@@ -13,6 +14,26 @@ export const Status = new protobuf.Type("Status")
 new protobuf.Root().define("google.rpc").add(Status);
 
 export const NS_PER_MS = 1_000_000n;
+
+/** Whole seconds, ten minutes ago: within the time bounds, and the same for every span of a test. */
+export const wholeSecondsTenMinutesAgo = () => Math.floor((Date.now() - 10 * 60_000) / 1000) * 1000;
+
+/**
+ * The control plane names the targets: `reloadId` (v1 → v2) dispatched to pod-1 and pod-2 a
+ * second before `t0` (epoch ms), accepted; the instances then report through their telemetry.
+ */
+export async function dispatchToTwoPods(reloadId: string, t0: number): Promise<void> {
+  const dispatched = event({
+    reloadId,
+    instance: null,
+    phase: "dispatched",
+    fromVersion: "v1",
+    toVersion: "v2",
+    targets: ["pod-1", "pod-2"],
+    occurredAt: new Date(t0 - 1000).toISOString(),
+  });
+  expect((await postEvents(dispatched)).status).toBe(200);
+}
 
 /** A refused body stored nothing: no span, no event, no service. */
 export async function nothingWritten(): Promise<void> {
