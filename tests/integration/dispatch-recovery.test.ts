@@ -4,14 +4,13 @@
 // attempt is unknown, on the timeline as such, and the stage is sent again within seconds
 // of the next worker start with the same delivery id. The crash itself is the fault test's
 // (tests/faults/dispatch.ts); here the dead sender's rows are left as it would leave them.
-import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { sql, transaction } from "@/lib/db/client";
 import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
 import { advanceDispatch } from "@/lib/dispatch/advance";
 import { recoverStalledDeliveries } from "@/lib/dispatch/recover";
 import type { WebhookBody } from "@/lib/dispatch/webhook";
-import { env, resetEnvCache } from "@/lib/env";
+import { env } from "@/lib/env";
 import { ingestControlEvents } from "@/lib/worker/control-events";
 import { enqueueJob } from "@/lib/jobs/queue";
 import { startWorker, type Worker } from "@/lib/worker/worker";
@@ -20,6 +19,7 @@ import {
   approvedRequest,
   requestStatus,
   seedUsers,
+  setDispatchEnv,
   setTarget,
   TARGET_SECRET,
   waitFor,
@@ -27,12 +27,8 @@ import {
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
-process.env.SECRETS_KEY = randomBytes(32).toString("base64");
-process.env.DISPATCH_RETRY_BASE_MS = "40";
-process.env.CANARY_CHECK_MS = "100";
 // Long enough that a POST held by the target is still out while the test looks at its lease.
-process.env.DISPATCH_TIMEOUT_MS = "20000";
-resetEnvCache();
+setDispatchEnv(20000);
 
 useTestDatabase();
 

@@ -1,7 +1,6 @@
 // Dispatch through the real job worker (pg-boss over the app's pool) to a local webhook
 // receiver: signatures and trace context, retries with backoff as rows and timeline events,
 // canary then rest, a canary NACK that stops the rest, and a service without a target.
-import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { sql, transaction } from "@/lib/db/client";
 import { reportSimulatedReload, simulatedEvents } from "@/lib/demo/simulated-target";
@@ -13,6 +12,7 @@ import {
   approvedRequest,
   requestStatus,
   seedUsers,
+  setDispatchEnv,
   setTarget,
   startWebhookReceiver,
   waitFor,
@@ -22,15 +22,14 @@ import {
 import { acceptEvents, event, minutesAgo } from "../support/ingest-client";
 import { useTestDatabase } from "../support/use-database";
 
-process.env.SECRETS_KEY = randomBytes(32).toString("base64");
-// Short enough that three attempts take well under a second; the schedule's shape is what is checked.
-process.env.DISPATCH_RETRY_BASE_MS = "40";
-process.env.CANARY_CHECK_MS = "100";
-process.env.DISPATCH_TIMEOUT_MS = "3000";
+setDispatchEnv(3000);
 
 useTestDatabase();
 
 const INSTANCES = ["checkout-api-1", "checkout-api-2", "checkout-api-3", "checkout-api-4"];
+/** An approved request of v1 → v2 for every instance, the first its canary. */
+const canaryFirst = (users: { operator: number; approver: number }) =>
+  approvedRequest(users, { targets: INSTANCES, canary: [INSTANCES[0]!], from: "v1", to: "v2" });
 let worker: Worker;
 let receiver: WebhookReceiver | undefined;
 
@@ -155,12 +154,7 @@ describe("dispatch", () => {
     receiver = await startWebhookReceiver(reportAs(() => 0));
     try {
       await setTarget(receiver.url);
-      const request = await approvedRequest(users, {
-        targets: INSTANCES,
-        canary: [INSTANCES[0]!],
-        from: "v1",
-        to: "v2",
-      });
+      const request = await canaryFirst(users);
       await dispatch(request.id);
       await waitFor("the request to succeed", async () => (await requestStatus(request.id)).status === "succeeded");
 
@@ -234,12 +228,7 @@ describe("dispatch", () => {
     receiver = await startWebhookReceiver(reportAs((stage) => (stage === "canary" ? 1 : 0)));
     try {
       await setTarget(receiver.url);
-      const request = await approvedRequest(users, {
-        targets: INSTANCES,
-        canary: [INSTANCES[0]!],
-        from: "v1",
-        to: "v2",
-      });
+      const request = await canaryFirst(users);
       await dispatch(request.id);
       const final = await waitFor("the request to fail", async () => {
         const s = await requestStatus(request.id);

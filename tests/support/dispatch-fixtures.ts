@@ -1,6 +1,7 @@
 // Fixtures for dispatch tests: a fleet, people, an approved request bound to the fleet as it
 // is (the change hash), a reload target, and a local webhook receiver that checks what
 // Reloadscope signs and can answer like a service would.
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { sealSecret } from "@/lib/crypto/secret-box";
@@ -8,9 +9,24 @@ import { sql, transaction } from "@/lib/db/client";
 import { changeHash, fromVersionOf, type RequestScope } from "@/lib/domain/change-hash";
 import { verifyDelivery } from "@/lib/dispatch/signature";
 import type { WebhookBody } from "@/lib/dispatch/webhook";
+import { setEnv } from "./env-vars";
 
 export const SERVICE = { environment: "prod", namespace: "payments", service: "checkout-api" };
 export const TARGET_SECRET = "whsec-test-0123456789abcdef";
+
+/**
+ * A dispatch test file's environment, set as it loads: a fresh secrets key, retries 40 ms apart
+ * (three attempts take well under a second; the schedule's shape is what is checked), a canary
+ * checked after 100 ms, and `timeoutMs` for a POST to the target.
+ */
+export function setDispatchEnv(timeoutMs: number): void {
+  setEnv({
+    SECRETS_KEY: randomBytes(32).toString("base64"),
+    DISPATCH_RETRY_BASE_MS: "40",
+    CANARY_CHECK_MS: "100",
+    DISPATCH_TIMEOUT_MS: String(timeoutMs),
+  });
+}
 
 export async function seedUsers(): Promise<{ operator: number; approver: number }> {
   const rows = await sql().query<{ id: number; username: string }[]>(
