@@ -95,50 +95,19 @@ describe("drift alerts use the one drift function", () => {
     newestSince: ago(sinceMin),
     lastReportAt: ago(reportMin),
   });
+  const cell = (resource: string, groups: DriftCell["groups"], desired: DriftCell["desired"] = null): DriftCell => ({
+    service: svc,
+    kind: "config",
+    resource,
+    groups,
+    desired,
+  });
   const cells: [string, DriftCell, boolean][] = [
-    [
-      "mixed for an hour",
-      { service: svc, kind: "config", resource: "a", groups: [group("v1", 3, 90), group("v2", 1, 60)], desired: null },
-      true,
-    ],
-    [
-      "mixed for a minute (rollout)",
-      { service: svc, kind: "config", resource: "b", groups: [group("v1", 3, 90), group("v2", 1, 1)], desired: null },
-      false,
-    ],
-    [
-      "one version, the desired one",
-      {
-        service: svc,
-        kind: "config",
-        resource: "c",
-        groups: [group("v1", 4, 90)],
-        desired: { version: "v1", setAt: ago(100) },
-      },
-      false,
-    ],
-    [
-      "one version, not the desired one",
-      {
-        service: svc,
-        kind: "config",
-        resource: "d",
-        groups: [group("v1", 4, 90)],
-        desired: { version: "v2", setAt: ago(30) },
-      },
-      true,
-    ],
-    [
-      "the odd one gone (stale)",
-      {
-        service: svc,
-        kind: "config",
-        resource: "e",
-        groups: [group("v1", 3, 90), group("v2", 1, 2000, 2000)],
-        desired: null,
-      },
-      false,
-    ],
+    ["mixed for an hour", cell("a", [group("v1", 3, 90), group("v2", 1, 60)]), true],
+    ["mixed for a minute (rollout)", cell("b", [group("v1", 3, 90), group("v2", 1, 1)]), false],
+    ["one version, the desired one", cell("c", [group("v1", 4, 90)], { version: "v1", setAt: ago(100) }), false],
+    ["one version, not the desired one", cell("d", [group("v1", 4, 90)], { version: "v2", setAt: ago(30) }), true],
+    ["the odd one gone (stale)", cell("e", [group("v1", 3, 90), group("v2", 1, 2000, 2000)]), false],
   ];
   test.each(cells)("%s", (_, cell, drifting) => {
     const found = driftingCells([cell], NOW, policy);

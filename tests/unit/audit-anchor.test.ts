@@ -2,6 +2,8 @@ import { describe, expect, test } from "vitest";
 import { compareWithAnchors, formatAnchorLine, parseAnchorLines } from "@/lib/domain/audit-anchor";
 
 const h = (c: string) => c.repeat(64);
+/** An anchor of entry `id` whose hash is `c` 64 times. */
+const anchor = (id: string, c: string) => ({ id, hash: h(c) });
 
 describe("anchor lines", () => {
   test("a written line parses back to the same anchor; only id, hash and time are in it", () => {
@@ -38,16 +40,7 @@ describe("compareWithAnchors", () => {
   ]);
 
   test("every anchored entry present with its hash, the head at or past the newest anchor: no problems", () => {
-    expect(
-      compareWithAnchors(
-        [
-          { id: "2", hash: h("b") },
-          { id: "4", hash: h("d") },
-        ],
-        stored,
-        "4",
-      ),
-    ).toEqual([]);
+    expect(compareWithAnchors([anchor("2", "b"), anchor("4", "d")], stored, "4")).toEqual([]);
     expect(compareWithAnchors([{ id: "2", hash: h("b") }], stored, "4")).toEqual([]);
     expect(compareWithAnchors([], stored, "4")).toEqual([]);
   });
@@ -74,16 +67,7 @@ describe("compareWithAnchors", () => {
   });
 
   test("an anchored entry missing below the head, or stored with another hash", () => {
-    expect(
-      compareWithAnchors(
-        [
-          { id: "3", hash: h("c") },
-          { id: "2", hash: h("x") },
-        ],
-        stored,
-        "4",
-      ),
-    ).toEqual([
+    expect(compareWithAnchors([anchor("3", "c"), anchor("2", "x")], stored, "4")).toEqual([
       {
         kind: "rewritten",
         id: "2",

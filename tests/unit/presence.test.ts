@@ -3,35 +3,25 @@
 import { describe, expect, test } from "vitest";
 import { intervalHeartbeats, presenceRuns } from "@/lib/domain/presence";
 import type { ReloadEventInput } from "@/lib/domain/types";
+import { domainEvent } from "./helpers";
 
 const BASE = Date.UTC(2026, 11, 7, 10, 0, 0);
 const t = (s: number) => new Date(BASE + s * 1000);
 
+/** A heartbeat of api's `instance` on app.yaml v1, `s` seconds after BASE. */
 function hb(instance: string, s: number, fields: Partial<ReloadEventInput> = {}): ReloadEventInput {
-  return {
+  return domainEvent({
     id: `${instance}-${s}`,
     reloadId: null,
-    environment: "prod",
     namespace: "",
     service: "api",
     instance,
-    labels: {},
-    kind: "config",
     resource: "app.yaml",
     phase: "heartbeat",
-    fromVersion: null,
     toVersion: "v1",
-    initiator: null,
     occurredAt: t(s),
-    durationMs: null,
-    error: null,
-    traceId: null,
-    spanId: null,
-    attributes: {},
-    targets: null,
-    targetCount: null,
     ...fields,
-  } as ReloadEventInput;
+  });
 }
 
 const GAP = 120_000;
