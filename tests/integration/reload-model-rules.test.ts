@@ -39,6 +39,15 @@ const control = (reloadId: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** An instance's report of `phase` on the reload `reloadId` to v2, `minutes` ago. */
+const report = (
+  reloadId: string,
+  instance: string | undefined,
+  phase: string,
+  minutes: number,
+  extra: Record<string, unknown> = {},
+) => event({ reloadId, instance, phase, toVersion: "v2", occurredAt: minutesAgo(minutes), ...extra });
+
 describe("1. a valid event cannot poison a reload", () => {
   afterEach(() => {
     delete process.env.RELOAD_TIMEOUT_SECONDS;
@@ -55,14 +64,7 @@ describe("1. a valid event cannot poison a reload", () => {
       (await postEvents([event({ ...control("rl-long"), phase: "dispatched", occurredAt: dispatchedAt })])).status,
     ).toBe(200);
     const answer = await postEvents([
-      event({
-        reloadId: "rl-long",
-        instance: only,
-        phase: "acked",
-        fromVersion: "v1",
-        toVersion: "v2",
-        occurredAt: minutesAgo(1),
-      }),
+      report("rl-long", only, "acked", 1, { fromVersion: "v1" }),
       event({ service: "unrelated", instance: "u-1", toVersion: "x", occurredAt: minutesAgo(1) }),
     ]);
     expect(answer.status).toBe(200);
@@ -71,16 +73,7 @@ describe("1. a valid event cannot poison a reload", () => {
     expect(reload.status).toBe("succeeded");
     expect(Number(reload.convergenceMs)).toBeGreaterThan(2 ** 31);
     // Another event of the same reload in a later batch is still accepted.
-    const later = await postEvents([
-      event({
-        reloadId: "rl-long",
-        instance: only,
-        phase: "acked",
-        fromVersion: "v1",
-        toVersion: "v2",
-        occurredAt: minutesAgo(0.5),
-      }),
-    ]);
+    const later = await postEvents([report("rl-long", only, "acked", 0.5, { fromVersion: "v1" })]);
     expect(later.status).toBe(200);
   });
 
@@ -118,29 +111,11 @@ describe("2. reload status has a scope", () => {
       event({ ...control("rl-20"), phase: "requested", occurredAt: minutesAgo(10) }),
       event({ ...control("rl-20"), phase: "dispatched", targetCount: 20, occurredAt: minutesAgo(9) }),
     ]);
-    await postEvents([
-      event({
-        reloadId: "rl-20",
-        instance: instances[0],
-        phase: "acked",
-        toVersion: "v2",
-        fromVersion: "v1",
-        occurredAt: minutesAgo(8),
-      }),
-    ]);
+    await postEvents([report("rl-20", instances[0], "acked", 8, { fromVersion: "v1" })]);
     let reload = await reloadOf("rl-20");
     expect(reload).toMatchObject({ status: "in_progress", instancesTargeted: 20, instancesSucceeded: 1 });
 
-    await postEvents([
-      event({
-        reloadId: "rl-20",
-        instance: instances[1],
-        phase: "nacked",
-        error: "schema mismatch",
-        toVersion: "v2",
-        occurredAt: minutesAgo(7),
-      }),
-    ]);
+    await postEvents([report("rl-20", instances[1], "nacked", 7, { error: "schema mismatch" })]);
     reload = await reloadOf("rl-20");
     expect(reload).toMatchObject({ status: "in_progress", instancesNacked: 1 });
     expect((await desiredOf())?.version).toBe("v2");
@@ -180,15 +155,7 @@ describe("2. reload status has a scope", () => {
   test("a named target list is the scope, and replaces a snapshot taken before the dispatch arrived", async () => {
     const instances = await fleetOnV1(6);
     // An instance reports before the control plane's dispatch event arrives.
-    await postEvents([
-      event({
-        reloadId: "rl-canary",
-        instance: instances[0],
-        phase: "acked",
-        toVersion: "v2",
-        occurredAt: minutesAgo(8),
-      }),
-    ]);
+    await postEvents([report("rl-canary", instances[0], "acked", 8)]);
     expect((await reloadOf("rl-canary")).instancesTargeted).toBe(6);
     await postEvents([
       event({
@@ -200,15 +167,7 @@ describe("2. reload status has a scope", () => {
     ]);
     let reload = await reloadOf("rl-canary");
     expect(reload).toMatchObject({ status: "in_progress", instancesTargeted: 2, instancesSucceeded: 1 });
-    await postEvents([
-      event({
-        reloadId: "rl-canary",
-        instance: instances[1],
-        phase: "acked",
-        toVersion: "v2",
-        occurredAt: minutesAgo(7),
-      }),
-    ]);
+    await postEvents([report("rl-canary", instances[1], "acked", 7)]);
     reload = await reloadOf("rl-canary");
     expect(reload).toMatchObject({ status: "succeeded", instancesTargeted: 2, instancesSucceeded: 2 });
   });
@@ -217,20 +176,8 @@ describe("2. reload status has a scope", () => {
     const instances = await fleetOnV1(3);
     await postEvents([
       event({ ...control("rl-stuck"), phase: "dispatched", targets: instances, occurredAt: minutesAgo(30) }),
-      event({
-        reloadId: "rl-stuck",
-        instance: instances[0],
-        phase: "acked",
-        toVersion: "v2",
-        occurredAt: minutesAgo(29),
-      }),
-      event({
-        reloadId: "rl-stuck",
-        instance: instances[1],
-        phase: "received",
-        toVersion: "v2",
-        occurredAt: minutesAgo(29),
-      }),
+      report("rl-stuck", instances[0], "acked", 29),
+      report("rl-stuck", instances[1], "received", 29),
     ]);
     // 30 minutes is past the default 15-minute deadline: ingest derives it as expired already.
     let reload = await reloadOf("rl-stuck");
@@ -474,34 +421,26 @@ describe("3. a reload belongs to one service; an event id to one event", () => {
 
 describe("4. CloudEvents source", () => {
   test("fills the initiator, not an instance, for control-plane phases", async () => {
+    /** The deployer's CloudEvent of prod checkout-api's reload rl-ce of config routes.yaml; `data` adds the phase and the rest. */
     const cloud = (data: Record<string, unknown>) => ({
       specversion: "1.0",
       type: "dev.reloadscope.reload",
       id: `ce-${data.phase}`,
       source: "/controlplane/deployer",
       time: minutesAgo(5),
-      data,
+      data: {
+        reloadId: "rl-ce",
+        environment: "prod",
+        service: "checkout-api",
+        kind: "config",
+        resource: "routes.yaml",
+        ...data,
+      },
     });
     const answer = await postEvents(
       [
-        cloud({
-          reloadId: "rl-ce",
-          environment: "prod",
-          service: "checkout-api",
-          kind: "config",
-          resource: "routes.yaml",
-          phase: "dispatched",
-          toVersion: "v2",
-        }),
-        cloud({
-          reloadId: "rl-ce",
-          environment: "prod",
-          service: "checkout-api",
-          kind: "config",
-          resource: "routes.yaml",
-          phase: "failed",
-          error: "webhook 502",
-        }),
+        cloud({ phase: "dispatched", toVersion: "v2" }),
+        cloud({ phase: "failed", error: "webhook 502" }),
       ],
       { contentType: "application/cloudevents-batch+json" },
     );
@@ -625,15 +564,7 @@ describe("8. ingest reads what a batch touches, not whole reloads", () => {
         ),
     );
     const before = await reloadInstanceRowsRead();
-    await postEvents([
-      event({
-        reloadId: "rl-big",
-        instance: targets[1999],
-        phase: "acked",
-        toVersion: "v2",
-        occurredAt: minutesAgo(1),
-      }),
-    ]);
+    await postEvents([report("rl-big", targets[1999], "acked", 1)]);
     const read = (await reloadInstanceRowsRead()) - before;
     // The first slice recounted the reload's rows on every batch (2,000+ reads here).
     expect(read).toBeLessThan(20);
