@@ -4,7 +4,7 @@
 // field is a field error, not "Something went wrong".
 import { beforeAll, describe, expect, inject, test } from "vitest";
 import { signInWithPassword } from "../support/auth-client";
-import { actionId, callAction } from "../support/server-actions";
+import { actionId, callAction, formOf } from "../support/server-actions";
 
 const baseUrl = inject("baseUrl");
 let operator = "";
@@ -40,22 +40,21 @@ async function postAction(
   return { status: response.status, text: await response.text() };
 }
 
-const form = (fields: Record<string, string>) => {
-  const data = new FormData();
-  for (const [k, v] of Object.entries(fields)) data.append(k, v);
-  return data;
-};
+/** The reload request form with every field valid, `fields` replacing some. */
+const reloadForm = (fields: Record<string, string>) =>
+  formOf({
+    serviceId: "1",
+    kind: "config",
+    resource: "routes.yaml",
+    toVersion: "v2",
+    scope: "all",
+    reason: "r",
+    ...fields,
+  });
 
 describe("bodies Next would answer with 500 are refused with a 4xx", () => {
   test("a 3 MiB reason: 413", async () => {
-    const body = form({
-      serviceId: "1",
-      kind: "config",
-      resource: "routes.yaml",
-      toVersion: "v2",
-      scope: "all",
-      reason: "x".repeat(3 * 1024 * 1024),
-    });
+    const body = reloadForm({ reason: "x".repeat(3 * 1024 * 1024) });
     const answer = await postAction(operator, REQUEST_RELOAD, body);
     expect(answer.status).toBe(413);
     expect(answer.text).toMatch(/at most 1048576 are accepted/);
@@ -105,18 +104,7 @@ describe("what Postgres would refuse is a field error over HTTP too", () => {
         page: "/services/1",
         cookie: operator,
         ...REQUEST_RELOAD,
-        args: [
-          null,
-          form({
-            serviceId: "1",
-            kind: "config",
-            resource: "routes.yaml",
-            toVersion: "v2",
-            scope: "all",
-            reason: "r",
-            ...fields,
-          }),
-        ],
+        args: [null, reloadForm(fields)],
       });
     expect(await call({ toVersion: "v2\u0000" })).toMatchObject({
       ok: false,

@@ -7,6 +7,7 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { launchBrowser, signedInContext, watchedPage } from "../support/browser";
+import { ackedReload as ackedReloadOf, ingestInto } from "../support/e2e-events";
 
 let browser: Browser;
 let operator: BrowserContext;
@@ -28,39 +29,23 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
-
-function ackedReload(reloadId: string, from: string, to: string, minutesAgo: number) {
-  const base = {
-    environment: "e2e",
-    namespace: "operator",
-    service: NAME,
-    kind: "config",
-    resource: "routes.yaml",
+/** A reload of every pod to `to`, acked by all, `minutesAgo` minutes ago. */
+const ackedReload = (reloadId: string, from: string, to: string, minutesAgo: number) =>
+  ackedReloadOf({
+    service: { environment: "e2e", namespace: "operator", service: NAME },
+    pods: PODS,
     reloadId,
-    fromVersion: from,
-    toVersion: to,
-    initiator: "pipeline:e2e",
-  };
-  const t0 = minutesAgo * 60;
-  const id = () => `e2e-rb-${RUN}-${++counter}`;
-  return [
-    { ...base, id: id(), phase: "requested", occurredAt: at(t0) },
-    { ...base, id: id(), phase: "dispatched", targets: PODS, occurredAt: at(t0 - 5) },
-    ...PODS.map((instance, i) => ({ ...base, id: id(), instance, phase: "acked", occurredAt: at(t0 - 10 - i) })),
-  ];
-}
+    from,
+    to,
+    minutesAgo,
+    id: () => `e2e-rb-${RUN}-${++counter}`,
+  });
 
 async function makeService(): Promise<number> {
-  const response = await fetch(`${baseUrl}/api/v1/events`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify([
-      ...ackedReload(`rl-${NAME}-v0`, "vnone", "v0", 20),
-      ...ackedReload(`rl-${NAME}-v1`, "v0", "v1", 10),
-    ]),
-  });
-  expect(response.status).toBe(200);
+  await ingestInto(baseUrl, token, [
+    ...ackedReload(`rl-${NAME}-v0`, "vnone", "v0", 20),
+    ...ackedReload(`rl-${NAME}-v1`, "v0", "v1", 10),
+  ]);
   const list = await fetch(`${baseUrl}/api/v1/reloads?reloadId=rl-${NAME}-v1`, {
     headers: { authorization: `Bearer ${token}` },
   });

@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, inject, test } from "vitest";
 import { ACTIONS, can, ROLES, type Action, type Role } from "@/lib/domain/permissions";
 import type { ActionResult } from "@/lib/auth/define-action";
 import { signInWithPassword } from "../support/auth-client";
-import { actionsIn, pageOf, callAction, formOf } from "../support/server-actions";
+import { ackedReload as ackedReloadOf, ingestInto } from "../support/e2e-events";
+import { actionsIn, pageOf, callAction, formOf, reloadRequestFields } from "../support/server-actions";
 
 const baseUrl = inject("baseUrl");
 const token = inject("ingestToken");
@@ -43,41 +44,21 @@ const act = <T = Record<string, unknown>>(
     args: /Form$/.test(action.exportedName) ? [null, formOf(input)] : [input],
   });
 
-async function ingest(events: Record<string, unknown>[]) {
-  const response = await fetch(`${baseUrl}/api/v1/events`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(events),
-  });
-  const body = (await response.json()) as { rejected?: unknown[] };
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  expect(body.rejected).toEqual([]);
-}
+const ingest = (events: Record<string, unknown>[]) => ingestInto(baseUrl, token, events);
 
 let eventCounter = 0;
-const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
 
 /** A reload of every pod to `to`, acked by all, `minutesAgo` minutes ago. */
-function ackedReload(service: string, pods: string[], reloadId: string, from: string, to: string, minutesAgo: number) {
-  const base = {
-    environment: "e2e",
-    namespace: "requests",
-    service,
-    kind: "config",
-    resource: "routes.yaml",
+const ackedReload = (service: string, pods: string[], reloadId: string, from: string, to: string, minutesAgo: number) =>
+  ackedReloadOf({
+    service: { environment: "e2e", namespace: "requests", service },
+    pods,
     reloadId,
-    fromVersion: from,
-    toVersion: to,
-    initiator: "pipeline:e2e",
-  };
-  const t0 = minutesAgo * 60;
-  const id = () => `e2e-req-${RUN}-${++eventCounter}`;
-  return [
-    { ...base, id: id(), phase: "requested", occurredAt: at(t0) },
-    { ...base, id: id(), phase: "dispatched", targets: pods, occurredAt: at(t0 - 5) },
-    ...pods.map((instance, i) => ({ ...base, id: id(), instance, phase: "acked", occurredAt: at(t0 - 10 - i) })),
-  ];
-}
+    from,
+    to,
+    minutesAgo,
+    id: () => `e2e-req-${RUN}-${++eventCounter}`,
+  });
 
 /** A service of four pods on v1 (desired, acked everywhere after v0), made through ingest; its id from its reload's page. */
 async function makeService(label: string): Promise<{ id: number; name: string; pods: string[] }> {
@@ -104,13 +85,7 @@ async function setPolicy(serviceId: number, requiredApprovals: number) {
 }
 
 const reloadInput = (serviceId: number, toVersion: string, extra: Record<string, unknown> = {}) => ({
-  serviceId,
-  kind: "config",
-  resource: "routes.yaml",
-  toVersion,
-  scope: "count",
-  canaryCount: 1,
-  reason: "e2e: new routes",
+  ...reloadRequestFields(serviceId, toVersion, "e2e: new routes"),
   ...extra,
 });
 

@@ -112,17 +112,21 @@ describe("the SRE's three questions, from /fleet", () => {
   });
 });
 
+/** Opens `path` and picks "Last 1 hour" in its time picker: one choice, in the URL, and the range reads it. */
+async function lastHourOn(path: string): Promise<{ page: Page; problems: string[] }> {
+  const watched = await watchedPage(viewer.context);
+  const { page } = watched;
+  await page.goto(`${baseUrl}${path}`);
+  const picker = page.locator("[data-time-picker]");
+  await picker.locator("summary").click();
+  await Promise.all([page.waitForURL(/[?&]from=now-1h/), picker.getByRole("button", { name: "Last 1 hour" }).click()]);
+  expect(await page.locator("[data-time-range]").innerText()).toBe("Last 1 hour");
+  return watched;
+}
+
 describe("the reloads list's time picker and one resource's story", () => {
   test("'Last 1 hour' is one choice and lives in the URL; a typed date never lands in a year field", async () => {
-    const { page, problems } = await watchedPage(viewer.context);
-    await page.goto(`${baseUrl}/reloads`);
-    const picker = page.locator("[data-time-picker]");
-    await picker.locator("summary").click();
-    await Promise.all([
-      page.waitForURL(/[?&]from=now-1h/),
-      picker.getByRole("button", { name: "Last 1 hour" }).click(),
-    ]);
-    expect(await page.locator("[data-time-range]").innerText()).toBe("Last 1 hour");
+    const { page, problems } = await lastHourOn("/reloads");
 
     // An absolute range typed as it reads.
     await page.locator("[data-time-picker] summary").click();
@@ -256,15 +260,7 @@ describe("behind only, one resource's story, and the charts' time picker", () =>
   });
 
   test("the audit log takes the one time picker, and its CSV export carries the range", async () => {
-    const { page, problems } = await watchedPage(viewer.context);
-    await page.goto(`${baseUrl}/audit`);
-    const picker = page.locator("[data-time-picker]");
-    await picker.locator("summary").click();
-    await Promise.all([
-      page.waitForURL(/[?&]from=now-1h/),
-      picker.getByRole("button", { name: "Last 1 hour" }).click(),
-    ]);
-    expect(await page.locator("[data-time-range]").innerText()).toBe("Last 1 hour");
+    const { page, problems } = await lastHourOn("/audit");
     expect(await page.locator("[data-export]").getAttribute("href")).toContain("from=now-1h");
     expect(await page.locator('input[type="datetime-local"]').count()).toBe(0);
     expect(problems).toEqual([]);

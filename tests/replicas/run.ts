@@ -29,7 +29,7 @@ import path from "node:path";
 import { freePort, serverAuthEnv, stopProcessGroup, waitUntilAnswering } from "@/scripts/next-server";
 import { mergeCookies, sessionOf, signInWithPassword } from "../support/auth-client";
 import { checkRun } from "../support/check-run";
-import { actionsIn, callAction, formOf } from "../support/server-actions";
+import { actionsIn, callAction, formOf, reloadRequestFields } from "../support/server-actions";
 import { App } from "../faults/app";
 import { createMigratedDatabase, dropDatabase, localServerUrl, withClient } from "../faults/postgres";
 
@@ -404,18 +404,7 @@ async function main(): Promise<void> {
     cookie: operator,
     file: "lib/requests/actions/request-reload.ts",
     exportedName: "requestReloadFromForm",
-    args: [
-      null,
-      formOf({
-        serviceId,
-        kind: "config",
-        resource: "routes.yaml",
-        toVersion,
-        scope: "count",
-        canaryCount: 1,
-        reason: "replicas: one delivery per stage",
-      }),
-    ],
+    args: [null, formOf(reloadRequestFields(serviceId, toVersion, "replicas: one delivery per stage"))],
   });
   if (!check("an operator's reload request through HAProxy is made", made.ok, JSON.stringify(made))) return;
   const requestId = made.ok ? made.data.requestId : "";

@@ -47,6 +47,17 @@ export function formOf(fields: Record<string, string | number>): FormData {
   return form;
 }
 
+/** The reload request form's fields: config routes.yaml of `serviceId` to `toVersion`, a canary of one, then the rest. */
+export const reloadRequestFields = (serviceId: number, toVersion: string, reason: string) => ({
+  serviceId,
+  kind: "config",
+  resource: "routes.yaml",
+  toVersion,
+  scope: "count",
+  canaryCount: 1,
+  reason,
+});
+
 /**
  * A page that renders `exportedName` of `file`, as a browser posts it: Next runs an action
  * only for a page whose bundle has it (posted elsewhere, it answers 200 with an empty JSON
