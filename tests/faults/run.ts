@@ -204,7 +204,16 @@ async function main(): Promise<void> {
     uncaught.length ? `${uncaught.length}, e.g.:\n${uncaught.slice(0, 3).join("\n")}` : undefined,
   );
 
-  // Count what the database kept.
+  // Count what the database kept. A row of either source of liveness: a version heard from first to last.
+  type HeardRow = {
+    service: string;
+    instance: string;
+    kind: string;
+    resource: string;
+    version: string;
+    first: Date;
+    last: Date;
+  };
   await ensureRunning(cluster, serverUrl);
   const stored = await withClient(new URL(dbUrl), async (client) => {
     const ids = (await client.query<{ id: string }>(`SELECT id FROM reload_event`)).rows.map((r) => r.id);
@@ -215,15 +224,7 @@ async function main(): Promise<void> {
       )
     ).rows.map((r) => cellKey(r));
     const intervals = (
-      await client.query<{
-        service: string;
-        instance: string;
-        kind: string;
-        resource: string;
-        version: string;
-        first: Date;
-        last: Date;
-      }>(
+      await client.query<HeardRow>(
         `SELECT s.name AS service, i.instance_key AS instance, p.kind, p.resource, p.version, p.first_heard_at AS first, p.last_heard_at AS last
          FROM presence_interval p JOIN instance i ON i.id = p.instance_id JOIN service s ON s.id = p.service_id`,
       )
@@ -231,15 +232,7 @@ async function main(): Promise<void> {
     // Stored reports name a version at an instant too (a heartbeat stored while a reload of its
     // resource was under way, say): liveness is judged from intervals and stored events alike.
     const reports = (
-      await client.query<{
-        service: string;
-        instance: string;
-        kind: string;
-        resource: string;
-        version: string;
-        first: Date;
-        last: Date;
-      }>(
+      await client.query<HeardRow>(
         `SELECT s.name AS service, i.instance_key AS instance, e.kind, e.resource, e.to_version AS version, e.occurred_at AS first, e.occurred_at AS last
          FROM reload_event e JOIN instance i ON i.id = e.instance_id JOIN service s ON s.id = e.service_id
          WHERE e.to_version IS NOT NULL AND e.phase IN ('heartbeat', 'applied', 'acked')`,
