@@ -438,10 +438,7 @@ describe("4. CloudEvents source", () => {
       },
     });
     const answer = await postEvents(
-      [
-        cloud({ phase: "dispatched", toVersion: "v2" }),
-        cloud({ phase: "failed", error: "webhook 502" }),
-      ],
+      [cloud({ phase: "dispatched", toVersion: "v2" }), cloud({ phase: "failed", error: "webhook 502" })],
       { contentType: "application/cloudevents-batch+json" },
     );
     expect(answer.body).toMatchObject({ accepted: 2, rejected: [] });
