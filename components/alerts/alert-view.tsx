@@ -9,6 +9,7 @@ import { notSentText } from "@/lib/domain/alert-delivery";
 import { errorGroupText } from "@/lib/domain/alerts/normalise-error";
 import { formatAge, formatDuration, isoUtc, relativeTime, serviceLabel } from "@/lib/format";
 import { replayLinkFor } from "@/lib/replay/params";
+import { AlertActions } from "./alert-actions";
 import styles from "./alerts.module.css";
 
 const INSTANCES_SHOWN = 8;
@@ -118,6 +119,40 @@ export function DeliveryStatus({
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The side of an alert's row (the list) or head (its page): where it was delivered, and what can be done to it. */
+export function AlertSide({
+  alert,
+  now,
+  channelsConfigured,
+  canAcknowledge,
+  canSilence,
+}: {
+  alert: AlertListItem;
+  now: Date;
+  channelsConfigured: boolean;
+  canAcknowledge: boolean;
+  canSilence: boolean;
+}) {
+  return (
+    <div className={styles.side}>
+      <DeliveryStatus
+        deliveries={alert.deliveries}
+        now={now}
+        channelsConfigured={channelsConfigured}
+        silenced={alert.silence !== null}
+      />
+      <AlertActions
+        alertId={alert.id}
+        state={alert.state}
+        canAcknowledge={canAcknowledge}
+        canSilence={canSilence}
+        silenced={alert.silence !== null}
+        hasService={alert.service !== null}
+      />
+    </div>
   );
 }
 

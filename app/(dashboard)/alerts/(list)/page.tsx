@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AlertActions } from "@/components/alerts/alert-actions";
-import { AlertSummary, DeliveryStatus } from "@/components/alerts/alert-view";
+import { AlertSide, AlertSummary } from "@/components/alerts/alert-view";
 import { AlertsLiveRefresh } from "@/components/alerts/alerts-live-refresh";
 import { plainOptions, SelectFilter, TextFilter } from "@/components/filters/filter-fields";
 import styles from "@/components/alerts/alerts.module.css";
@@ -92,22 +91,13 @@ export default async function AlertsPage({ searchParams }: Props) {
             {list.items.map((alert) => (
               <li key={alert.id} className={styles.item} data-alert-row={alert.id} data-alert-rule={alert.rule}>
                 <AlertSummary alert={alert} now={now} />
-                <div className={styles.side}>
-                  <DeliveryStatus
-                    deliveries={alert.deliveries}
-                    now={now}
-                    channelsConfigured={channelsConfigured}
-                    silenced={alert.silence !== null}
-                  />
-                  <AlertActions
-                    alertId={alert.id}
-                    state={alert.state}
-                    canAcknowledge={canAcknowledge}
-                    canSilence={canSilence}
-                    silenced={alert.silence !== null}
-                    hasService={alert.service !== null}
-                  />
-                </div>
+                <AlertSide
+                  alert={alert}
+                  now={now}
+                  channelsConfigured={channelsConfigured}
+                  canAcknowledge={canAcknowledge}
+                  canSilence={canSilence}
+                />
               </li>
             ))}
           </ul>

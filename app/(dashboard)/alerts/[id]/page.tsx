@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { AlertActions } from "@/components/alerts/alert-actions";
-import { AlertSummary, DeliveryStatus, StateBadge } from "@/components/alerts/alert-view";
+import { AlertSide, AlertSummary, StateBadge } from "@/components/alerts/alert-view";
 import { AlertsLiveRefresh } from "@/components/alerts/alerts-live-refresh";
 import styles from "@/components/alerts/alerts.module.css";
 import { DataTable } from "@/components/data-table";
@@ -45,22 +44,13 @@ export default async function AlertPage({ params }: Props) {
       <section className="panel" data-alert-detail={alert.id}>
         <div className={styles.item}>
           <AlertSummary alert={alert} now={now} detailLink={false} />
-          <div className={styles.side}>
-            <DeliveryStatus
-              deliveries={alert.deliveries}
-              now={now}
-              channelsConfigured={channelsConfigured}
-              silenced={alert.silence !== null}
-            />
-            <AlertActions
-              alertId={alert.id}
-              state={alert.state}
-              canAcknowledge={actor ? can(actor.role, "alert.acknowledge") : false}
-              canSilence={actor ? can(actor.role, "alert.silence") : false}
-              silenced={alert.silence !== null}
-              hasService={alert.service !== null}
-            />
-          </div>
+          <AlertSide
+            alert={alert}
+            now={now}
+            channelsConfigured={channelsConfigured}
+            canAcknowledge={actor ? can(actor.role, "alert.acknowledge") : false}
+            canSilence={actor ? can(actor.role, "alert.silence") : false}
+          />
         </div>
         <dl className={styles.facts}>
           <dt>Started</dt>
