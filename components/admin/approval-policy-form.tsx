@@ -6,7 +6,7 @@ import type { ServiceOption } from "@/lib/admin/queries";
 import { DEFAULT_REQUIRED_APPROVALS, REQUIRED_APPROVAL_CHOICES } from "@/lib/domain/admin-rules";
 import { serviceLabel } from "@/lib/format";
 import styles from "./admin.module.css";
-import { FieldError, FormMessage, invalid, SubmitButton, useActionForm } from "./form-kit";
+import { FieldError, FormActions, FormMessage, invalid, useActionForm } from "./form-kit";
 import { ServiceOptions } from "./service-select";
 
 const CHOICE_TEXT: Record<number, string> = {
@@ -105,11 +105,9 @@ export function ApprovalPolicyForm({
           </>
         )}
       />
-      <div className={styles.actions}>
-        <SubmitButton pending={pending} pendingText="Saving…">
-          Save policy
-        </SubmitButton>
-      </div>
+      <FormActions pending={pending} pendingText="Saving…">
+        Save policy
+      </FormActions>
     </form>
   );
 }

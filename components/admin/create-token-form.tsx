@@ -3,7 +3,7 @@ import { useState } from "react";
 import { createTokenForm, type CreatedToken } from "@/lib/admin/actions/create-token";
 import type { ActionResult } from "@/lib/auth/define-action";
 import styles from "./admin.module.css";
-import { FieldError, FormMessage, invalid, ShowOnce, SubmitButton, TextField, useActionForm } from "./form-kit";
+import { FieldError, FormActions, FormMessage, invalid, ShowOnce, TextField, useActionForm } from "./form-kit";
 
 const SCOPE_HINTS = {
   ingest: "send reload events (/api/v1/events) and traces (/v1/traces)",
@@ -65,11 +65,9 @@ export function CreateTokenForm() {
         <FieldError state={state} name="restrictions" />
       </label>
       {state && !state.ok ? <FormMessage state={state} /> : null}
-      <div className={styles.actions}>
-        <SubmitButton pending={pending} pendingText="Creating…">
-          Create token
-        </SubmitButton>
-      </div>
+      <FormActions pending={pending} pendingText="Creating…">
+        Create token
+      </FormActions>
     </form>
   );
 }

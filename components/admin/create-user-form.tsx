@@ -3,7 +3,7 @@ import { createUserForm } from "@/lib/admin/actions/create-user";
 import { PASSWORD_MIN, USERNAME_RULE } from "@/lib/domain/admin-rules";
 import { ROLES } from "@/lib/domain/permissions";
 import styles from "./admin.module.css";
-import { FormMessage, SelectField, SubmitButton, TextField, useActionForm } from "./form-kit";
+import { FormActions, FormMessage, SelectField, TextField, useActionForm } from "./form-kit";
 
 export function CreateUserForm() {
   const { state, pending, onSubmit, formRef } = useActionForm(createUserForm);
@@ -51,11 +51,9 @@ export function CreateUserForm() {
           </>
         )}
       />
-      <div className={styles.actions}>
-        <SubmitButton pending={pending} pendingText="Creating…">
-          Create user
-        </SubmitButton>
-      </div>
+      <FormActions pending={pending} pendingText="Creating…">
+        Create user
+      </FormActions>
     </form>
   );
 }

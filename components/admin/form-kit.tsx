@@ -140,6 +140,28 @@ export function SubmitButton({
   );
 }
 
+/** A form's submit row: its one button, disabled and saying `pendingText` while the action runs. */
+export function FormActions({
+  pending,
+  pendingText,
+  small = false,
+  children,
+}: {
+  pending: boolean;
+  pendingText: string;
+  /** the compact button of a form inside a table row */
+  small?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className={styles.actions}>
+      <SubmitButton pending={pending} pendingText={pendingText} className={small ? styles.small : undefined}>
+        {children}
+      </SubmitButton>
+    </div>
+  );
+}
+
 /**
  * A button for what should not happen by accident (revoke, disable, remove): the first click
  * asks, the second does it. The action is called with a plain object, the same one tests

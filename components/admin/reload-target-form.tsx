@@ -5,10 +5,17 @@ import type { ServiceOption } from "@/lib/admin/queries";
 import type { ActionResult } from "@/lib/auth/define-action";
 import { PLAIN_HTTP_REASON, TARGET_SECRET_MIN } from "@/lib/domain/admin-rules";
 import styles from "./admin.module.css";
-import { FieldError, FormMessage, invalid, ShowOnce, SubmitButton, TextField, useActionForm } from "./form-kit";
+import { FieldError, FormActions, FormMessage, invalid, ShowOnce, TextField, useActionForm } from "./form-kit";
 import { ServiceOptions } from "./service-select";
 
 type SecretMode = "generate" | "enter" | "keep";
+
+/** The secret's choices, in the form's order; "keep" only for a service that has a target. */
+const SECRET_MODES: readonly (readonly [SecretMode, string])[] = [
+  ["generate", "Generate one (shown once after saving)"],
+  ["enter", "Enter my own"],
+  ["keep", "Keep the current secret"],
+];
 
 export function ReloadTargetForm({
   services,
@@ -87,38 +94,18 @@ export function ReloadTargetForm({
       <fieldset className={styles.field} style={{ border: 0, padding: 0, margin: 0 }}>
         <span>Secret</span>
         <div className={styles.checks}>
-          <label>
-            <input
-              type="radio"
-              name="secretMode"
-              value="generate"
-              checked={effectiveMode === "generate"}
-              onChange={() => setMode("generate")}
-            />
-            Generate one (shown once after saving)
-          </label>
-          <label>
-            <input
-              type="radio"
-              name="secretMode"
-              value="enter"
-              checked={effectiveMode === "enter"}
-              onChange={() => setMode("enter")}
-            />
-            Enter my own
-          </label>
-          {current ? (
-            <label>
+          {SECRET_MODES.filter(([value]) => value !== "keep" || current).map(([value, label]) => (
+            <label key={value}>
               <input
                 type="radio"
                 name="secretMode"
-                value="keep"
-                checked={effectiveMode === "keep"}
-                onChange={() => setMode("keep")}
+                value={value}
+                checked={effectiveMode === value}
+                onChange={() => setMode(value)}
               />
-              Keep the current secret
+              {label}
             </label>
-          ) : null}
+          ))}
         </div>
         <FieldError state={state} name="secretMode" />
       </fieldset>
@@ -134,11 +121,9 @@ export function ReloadTargetForm({
         />
       ) : null}
       {state && !state.ok ? <FormMessage state={state} /> : null}
-      <div className={styles.actions}>
-        <SubmitButton pending={pending} pendingText="Saving…">
-          Save target
-        </SubmitButton>
-      </div>
+      <FormActions pending={pending} pendingText="Saving…">
+        Save target
+      </FormActions>
     </form>
   );
 }

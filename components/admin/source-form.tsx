@@ -1,7 +1,7 @@
 "use client";
 import { addSourceForm } from "@/lib/sources/actions/add-source";
 import styles from "./admin.module.css";
-import { FieldError, FormMessage, invalid, SubmitButton, TextField, useActionForm } from "./form-kit";
+import { FieldError, FormActions, FormMessage, invalid, TextField, useActionForm } from "./form-kit";
 
 export function SourceForm() {
   const { state, pending, onSubmit, formRef } = useActionForm(addSourceForm);
@@ -81,11 +81,9 @@ export function SourceForm() {
         </span>
         <FieldError state={state} name="rules" />
       </label>
-      <div className={styles.actions}>
-        <SubmitButton pending={pending} pendingText="Adding…">
-          Add source
-        </SubmitButton>
-      </div>
+      <FormActions pending={pending} pendingText="Adding…">
+        Add source
+      </FormActions>
     </form>
   );
 }

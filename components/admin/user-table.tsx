@@ -8,7 +8,7 @@ import { PASSWORD_MIN } from "@/lib/domain/admin-rules";
 import { ROLES } from "@/lib/domain/permissions";
 import { isoUtc, relativeTime } from "@/lib/format";
 import styles from "./admin.module.css";
-import { ConfirmButton, FormMessage, SelectField, SubmitButton, TextField, useActionForm } from "./form-kit";
+import { ConfirmButton, FormActions, FormMessage, SelectField, TextField, useActionForm } from "./form-kit";
 
 export function UserTable({ users, selfId, now }: { users: UserRow[]; selfId: number; now: Date }) {
   return (
@@ -138,11 +138,9 @@ function RoleForm({ user, self }: { user: UserRow; self: boolean }) {
         )}
       />
       {self ? null : (
-        <div className={styles.actions}>
-          <SubmitButton pending={pending} pendingText="Saving…" className={styles.small}>
-            Save role
-          </SubmitButton>
-        </div>
+        <FormActions pending={pending} pendingText="Saving…" small>
+          Save role
+        </FormActions>
       )}
     </form>
   );
@@ -163,11 +161,9 @@ function GroupsForm({ user }: { user: UserRow }) {
         hint="Separated by commas."
       />
       <FormMessage state={state} success={(r) => <>Groups of {r.username} saved.</>} />
-      <div className={styles.actions}>
-        <SubmitButton pending={pending} pendingText="Saving…" className={styles.small}>
-          Save groups
-        </SubmitButton>
-      </div>
+      <FormActions pending={pending} pendingText="Saving…" small>
+        Save groups
+      </FormActions>
     </form>
   );
 }
@@ -193,11 +189,9 @@ function PasswordForm({ user }: { user: UserRow }) {
         hint={<>At least {PASSWORD_MIN} characters.</>}
       />
       <FormMessage state={state} success={(r) => <>Password of {r.username} changed.</>} />
-      <div className={styles.actions}>
-        <SubmitButton pending={pending} pendingText="Saving…" className={styles.small}>
-          Set password
-        </SubmitButton>
-      </div>
+      <FormActions pending={pending} pendingText="Saving…" small>
+        Set password
+      </FormActions>
     </form>
   );
 }
