@@ -78,43 +78,49 @@ export class IngestClient {
     path: string,
     body?: Buffer,
   ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: "127.0.0.1",
-          port: this.port,
-          method,
-          path,
-          agent: this.agent,
-          headers: {
-            authorization: `Bearer ${this.token}`,
-            ...(body ? { "content-type": "application/json", "content-length": String(body.length) } : {}),
-          },
-          timeout: 120_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              text: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          res.on("error", reject);
-        },
-      );
-      req.on("timeout", () =>
-        req.destroy(Object.assign(new Error(`${method} ${path} timed out`), { code: "ETIMEDOUT" })),
-      );
-      req.on("error", reject);
-      if (body) req.end(body);
-      else req.end();
-    });
+    return localRequest({
+      port: this.port,
+      method,
+      path,
+      agent: this.agent,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body ? { "content-type": "application/json", "content-length": String(body.length) } : {}),
+      },
+      body,
+    }).then((res) => ({ status: res.status, headers: res.headers, text: res.body.toString("utf8") }));
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * One request to the app on 127.0.0.1, the whole answer read. Two minutes without progress
+ * destroys it with an ETIMEDOUT error (a connection failure to postOrCount).
+ */
+export function localRequest(options: {
+  port: number;
+  method: string;
+  path: string;
+  agent: http.Agent;
+  headers: http.OutgoingHttpHeaders;
+  body?: Buffer;
+}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  const { port, method, path, agent, headers, body } = options;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, method, path, agent, headers, timeout: 120_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () =>
+      req.destroy(Object.assign(new Error(`${method} ${path} timed out`), { code: "ETIMEDOUT" })),
+    );
+    req.on("error", reject);
+    if (body) req.end(body);
+    else req.end();
+  });
 }

@@ -8,6 +8,7 @@ import zlib from "node:zlib";
 import { cfg } from "../config";
 import { cpuSince, cpuSnapshot, describeCpu, type CpuUse } from "../cpu";
 import { int, kb, ms, summarize, type Timing } from "../format";
+import { localRequest } from "../http";
 import { log, phase, progress } from "../log";
 import { state } from "../setup/state";
 
@@ -31,34 +32,11 @@ function getPage(
   path: string,
   cookie: string,
 ): Promise<{ status: number; contentType: string; html: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: "GET",
-        path,
-        agent,
-        headers: { accept: "text/html", cookie },
-        timeout: 120_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers["content-type"] ?? ""),
-            html: Buffer.concat(chunks),
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on("error", reject);
-    req.end();
-  });
+  return localRequest({ port, method: "GET", path, agent, headers: { accept: "text/html", cookie } }).then((res) => ({
+    status: res.status,
+    contentType: String(res.headers["content-type"] ?? ""),
+    html: res.body,
+  }));
 }
 
 /** Fetches the page once, signed in (`cookie`), and checks that it is a complete HTML page; returns its HTML. */
