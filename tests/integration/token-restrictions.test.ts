@@ -280,28 +280,13 @@ describe("control-plane phases of reloads Reloadscope requested", () => {
 
 describe("reads of a restricted token", () => {
   async function seed() {
-    const reload = (svc: Record<string, unknown>, reloadId: string) => [
-      event({
-        ...svc,
-        reloadId,
-        kind: "config",
-        resource: "routes.yaml",
-        toVersion: "v2",
-        instance: null,
-        phase: "requested",
-        occurredAt: minutesAgo(10),
-      }),
-      event({
-        ...svc,
-        reloadId,
-        kind: "config",
-        resource: "routes.yaml",
-        toVersion: "v2",
-        instance: `${String(svc.service)}-1`,
-        phase: "acked",
-        occurredAt: minutesAgo(9),
-      }),
-    ];
+    const reload = (svc: Record<string, unknown>, reloadId: string) => {
+      const base = { ...svc, reloadId, kind: "config", resource: "routes.yaml", toVersion: "v2" };
+      return [
+        event({ ...base, instance: null, phase: "requested", occurredAt: minutesAgo(10) }),
+        event({ ...base, instance: `${String(svc.service)}-1`, phase: "acked", occurredAt: minutesAgo(9) }),
+      ];
+    };
     const answer = await postEvents([
       ...reload(CHECKOUT, "rl-1"),
       ...reload(LEDGER, "rl-1"),

@@ -3,6 +3,7 @@ import {
   completedAt,
   convergenceMs,
   deriveReloadStatus,
+  emptyFacts,
   desiredVersionFrom,
   finishedTargets,
   foldReloadFacts,
@@ -352,25 +353,10 @@ describe("instancePhaseBucket", () => {
 });
 
 const noFacts: ReloadFacts = {
-  kind: "config",
-  resource: "routes.yaml",
+  ...emptyFacts("config", "routes.yaml", at(0)),
   fromVersion: "v1",
   toVersion: "v2",
-  initiator: null,
-  requestedAt: null,
-  approvedAt: null,
-  rejectedAt: null,
-  dispatchedAt: null,
-  lastDispatchedAt: null,
-  rolledBackAt: null,
-  failedAt: null,
-  cancelledAt: null,
-  expiredAt: null,
-  startedAt: null,
-  firstEventAt: at(0),
   lastEventAt: at(100),
-  lastError: null,
-  lastErrorAt: null,
 };
 const noCounts: ReloadInstanceCounts = {
   targets: 0,
