@@ -249,7 +249,9 @@ describe("a record's fields as the event's", () => {
     ]);
     expect(events[0]!.attributes).toEqual({ "service.instance.id": "ignored", attempt: 2 });
     expect(events[0]!.traceId).toBe("5b8efff798038103d269b633813fc60c");
-    expect(events[0]!.occurredAt.getTime()).toBe(Number(BigInt(withError.timeUnixNano) / NS_PER_MS));
+    // events[0] is the "failed" record: its own time (the two records are stamped a moment apart)
+    expect(events[0]!.occurredAt.getTime()).toBe(Number(BigInt(structured.timeUnixNano) / NS_PER_MS));
+    expect(events[1]!.occurredAt.getTime()).toBe(Number(BigInt(withError.timeUnixNano) / NS_PER_MS));
     // A resend of the request: all duplicates.
     await postJson(request([withError, structured]));
     expect(await db().reloadEvent.count()).toBe(2);
